@@ -1,0 +1,17 @@
+import { z } from "zod";
+import { getDb } from "@/db/client";
+import { hashParam, notFound, route } from "@/lib/api/route";
+import { loadContent } from "@/lib/content/store";
+
+/** Content by its sha-256: anyone can fetch the bytes and check the hash. */
+export const GET = route({ params: z.object({ hash: hashParam }) }, async ({ params }) => {
+  const row = await loadContent(await getDb(), params.hash);
+  if (!row) throw notFound(`Content ${params.hash}`);
+  return new Response(new Uint8Array(row.body), {
+    headers: {
+      "content-type": `${row.mediaType}; charset=utf-8`,
+      "cache-control": "public, max-age=31536000, immutable",
+      etag: `"${row.hash}"`,
+    },
+  });
+});

@@ -1,0 +1,83 @@
+import fs from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import * as schema from "./schema";
+
+export { schema };
+
+/** Either driver: PGlite (embedded, the default) or Postgres (DATABASE_URL). Same schema, same queries. */
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface Database {
+  db: Db;
+  kind: "pglite" | "postgres";
+  /** Runs the drizzle-kit migrations in db/migrations (idempotent). */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** postgres://… ; when absent, PGlite is used. */
+  url?: string;
+  /** PGlite data directory; "memory://" for an in-memory database. */
+  dataDir?: string;
+}
+
+export const MIGRATIONS_DIR = path.join(process.cwd(), "db", "migrations");
+
+export function defaultDataDir(): string {
+  return process.env.PGLITE_DIR ?? path.join(process.cwd(), ".data", "pglite");
+}
+
+export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
+  const url = opts.url ?? (opts.dataDir ? undefined : process.env.DATABASE_URL);
+  if (url) {
+    const sqlClient = postgres(url, {
+      max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+      onnotice: () => {},
+    });
+    const db = drizzlePostgres(sqlClient, { schema }) as unknown as Db;
+    return {
+      db,
+      kind: "postgres",
+      migrate: () => migratePostgres(db as never, { migrationsFolder: MIGRATIONS_DIR }),
+      close: () => sqlClient.end({ timeout: 5 }),
+    };
+  }
+  const dataDir = opts.dataDir ?? defaultDataDir();
+  if (!dataDir.startsWith("memory://")) fs.mkdirSync(dataDir, { recursive: true });
+  const client = new PGlite(dataDir);
+  await client.waitReady;
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: "pglite",
+    migrate: () => migratePglite(db as never, { migrationsFolder: MIGRATIONS_DIR }),
+    close: () => client.close(),
+  };
+}
+
+const globalForDb = globalThis as unknown as { __ledgerlineDb?: Promise<Database> };
+
+/** The process-wide database (one PGlite owner per data directory), migrated on first use. */
+export function getDatabase(): Promise<Database> {
+  globalForDb.__ledgerlineDb ??= (async () => {
+    const database = await openDatabase();
+    await database.migrate();
+    return database;
+  })().catch((err) => {
+    globalForDb.__ledgerlineDb = undefined;
+    throw err;
+  });
+  return globalForDb.__ledgerlineDb;
+}
+
+export async function getDb(): Promise<Db> {
+  return (await getDatabase()).db;
+}

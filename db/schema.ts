@@ -1,0 +1,353 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
+
+/** uint256 amounts: numeric(78,0) in the database, bigint in TypeScript. Never a JS number. */
+export const wei = customType<{ data: bigint; driverData: string }>({
+  dataType: () => "numeric(78, 0)",
+  toDriver: (v) => v.toString(),
+  fromDriver: (v) => BigInt(v),
+});
+
+/** Binary content as bytea. */
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => "bytea",
+});
+
+// Ids on-chain are sequential uint256 from 1; they fit a JS number for any realistic chain.
+const id = (name: string) => bigint(name, { mode: "number" });
+const blockNumber = (name: string) => bigint(name, { mode: "number" });
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+/** Content-addressed blobs: key is the sha-256 of the bytes (also the on-chain contentHash). */
+export const contents = pgTable("contents", {
+  hash: text("hash").primaryKey(),
+  bytes: integer("bytes").notNull(),
+  mediaType: text("media_type").notNull(),
+  filename: text("filename"),
+  records: integer("records").notNull(),
+  body: bytea("body").notNull(),
+  createdAt: ts("created_at").notNull().defaultNow(),
+});
+
+export const datanets = pgTable(
+  "datanets",
+  {
+    id: id("id").primaryKey(),
+    owner: text("owner").notNull(),
+    treasury: text("treasury").notNull(),
+    metadataHash: text("metadata_hash").notNull(),
+    metadataUri: text("metadata_uri").notNull(),
+    name: text("name").notNull(),
+    summary: text("summary").notNull().default(""),
+    description: text("description").notNull().default(""),
+    tags: jsonb("tags").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    license: text("license").notNull().default(""),
+    bond: wei("bond").notNull(),
+    curated: boolean("curated").notNull(),
+    contributionCount: integer("contribution_count").notNull().default(0),
+    acceptedCount: integer("accepted_count").notNull().default(0),
+    versionCount: integer("version_count").notNull().default(0),
+    createdBlock: blockNumber("created_block").notNull(),
+    createdTx: text("created_tx").notNull(),
+    createdAt: ts("created_at").notNull(),
+  },
+  (t) => [index("datanets_owner_idx").on(t.owner), index("datanets_created_idx").on(t.createdAt)],
+);
+
+export const contributions = pgTable(
+  "contributions",
+  {
+    id: id("id").primaryKey(),
+    datanetId: id("datanet_id").notNull(),
+    contributor: text("contributor").notNull(),
+    contentHash: text("content_hash").notNull(),
+    bytes: bigint("bytes", { mode: "number" }).notNull(),
+    records: integer("records").notNull(),
+    bond: wei("bond").notNull(),
+    /** pending | accepted | rejected */
+    status: text("status").$type<"pending" | "accepted" | "rejected">().notNull(),
+    submittedBlock: blockNumber("submitted_block").notNull(),
+    submittedTx: text("submitted_tx").notNull(),
+    submittedAt: ts("submitted_at").notNull(),
+    /** Position in the Datanet's acceptance order (1-based); version N holds seq 1..count. */
+    acceptedSeq: integer("accepted_seq"),
+    reviewedBlock: blockNumber("reviewed_block"),
+    reviewedTx: text("reviewed_tx"),
+    reviewedAt: ts("reviewed_at"),
+  },
+  (t) => [
+    index("contributions_datanet_idx").on(t.datanetId, t.status),
+    index("contributions_contributor_idx").on(t.contributor),
+    index("contributions_content_idx").on(t.contentHash),
+  ],
+);
+
+export const datanetVersions = pgTable(
+  "datanet_versions",
+  {
+    datanetId: id("datanet_id").notNull(),
+    version: integer("version").notNull(),
+    root: text("root").notNull(),
+    count: integer("count").notNull(),
+    /** Whether the on-chain root equals the root recomputed from the indexed contributions. */
+    rootVerified: boolean("root_verified").notNull(),
+    block: blockNumber("block").notNull(),
+    tx: text("tx").notNull(),
+    publishedAt: ts("published_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.datanetId, t.version] })],
+);
+
+export const models = pgTable(
+  "models",
+  {
+    id: id("id").primaryKey(),
+    builder: text("builder").notNull(),
+    artifactHash: text("artifact_hash").notNull(),
+    metadataHash: text("metadata_hash").notNull(),
+    metadataUri: text("metadata_uri").notNull(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    /** infinigram | knn | external */
+    kind: text("kind").$type<"infinigram" | "knn" | "external">().notNull(),
+    parameters: jsonb("parameters").$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    evaluation: jsonb("evaluation").$type<Record<string, unknown>>(),
+    price: wei("price").notNull(),
+    builderBps: integer("builder_bps").notNull(),
+    active: boolean("active").notNull().default(true),
+    inferenceCount: integer("inference_count").notNull().default(0),
+    revenue: wei("revenue").notNull().default(sql`0`),
+    createdBlock: blockNumber("created_block").notNull(),
+    createdTx: text("created_tx").notNull(),
+    createdAt: ts("created_at").notNull(),
+  },
+  (t) => [index("models_builder_idx").on(t.builder)],
+);
+
+/** A model's lineage: the Datanet versions it was built from. */
+export const modelDatanets = pgTable(
+  "model_datanets",
+  {
+    modelId: id("model_id").notNull(),
+    datanetId: id("datanet_id").notNull(),
+    version: integer("version").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelId, t.datanetId] }), index("model_datanets_datanet_idx").on(t.datanetId)],
+);
+
+export const inferences = pgTable(
+  "inferences",
+  {
+    requestId: id("request_id").primaryKey(),
+    modelId: id("model_id").notNull(),
+    payer: text("payer").notNull(),
+    requestHash: text("request_hash").notNull().unique(),
+    price: wei("price").notNull(),
+    builder: text("builder").notNull(),
+    builderBps: integer("builder_bps").notNull(),
+    viaAuthorization: boolean("via_authorization").notNull(),
+    /** paid | settled | refunded */
+    status: text("status").$type<"paid" | "settled" | "refunded">().notNull(),
+    paidBlock: blockNumber("paid_block").notNull(),
+    paidTx: text("paid_tx").notNull(),
+    paidAt: ts("paid_at").notNull(),
+    operator: text("operator"),
+    outputHash: text("output_hash"),
+    attributionHash: text("attribution_hash"),
+    protocolFee: wei("protocol_fee"),
+    operatorFee: wei("operator_fee"),
+    builderFee: wei("builder_fee"),
+    contributorPool: wei("contributor_pool"),
+    settledBlock: blockNumber("settled_block"),
+    settledTx: text("settled_tx"),
+    settledAt: ts("settled_at"),
+    refundedBlock: blockNumber("refunded_block"),
+    refundedTx: text("refunded_tx"),
+    refundedAt: ts("refunded_at"),
+  },
+  (t) => [
+    index("inferences_model_idx").on(t.modelId, t.paidAt),
+    index("inferences_payer_idx").on(t.payer),
+    index("inferences_status_idx").on(t.status),
+  ],
+);
+
+/**
+ * What the operator served for a paid request (off-chain; keyed by the request hash so it survives a
+ * replay of the chain-derived tables).
+ */
+export const inferenceResults = pgTable("inference_results", {
+  requestHash: text("request_hash").primaryKey(),
+  prompt: text("prompt").notNull(),
+  output: text("output").notNull(),
+  params: jsonb("params").$type<Record<string, unknown>>().notNull(),
+  attributionMethod: text("attribution_method").notNull(),
+  attributionRecord: text("attribution_record").notNull(),
+  createdAt: ts("created_at").notNull().defaultNow(),
+});
+
+/** The canonical attribution record of an inference, one row per contribution credited. */
+export const attributionEntries = pgTable(
+  "attribution_entries",
+  {
+    requestId: id("request_id").notNull(),
+    contributionId: id("contribution_id").notNull(),
+    datanetId: id("datanet_id").notNull(),
+    contributor: text("contributor").notNull(),
+    weightPpm: integer("weight_ppm").notNull(),
+    amount: wei("amount").notNull(),
+    settledAt: ts("settled_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.requestId, t.contributionId] }),
+    index("attribution_contributor_idx").on(t.contributor, t.settledAt),
+    index("attribution_datanet_idx").on(t.datanetId, t.settledAt),
+  ],
+);
+
+/** Double-entry-style credits: every wei a settlement, refund, claim or withdrawal moves. */
+export const ledgerEntries = pgTable(
+  "ledger_entries",
+  {
+    // Deterministic key, e.g. "settle:12:builder:0xabc…", so re-indexing the same event is a no-op.
+    id: text("id").primaryKey(),
+    account: text("account").notNull(),
+    /** protocol | operator | builder | contributor | refund | claim | withdraw */
+    role: text("role").notNull(),
+    amount: wei("amount").notNull(),
+    requestId: id("request_id"),
+    modelId: id("model_id"),
+    datanetId: id("datanet_id"),
+    contributionId: id("contribution_id"),
+    block: blockNumber("block").notNull(),
+    tx: text("tx").notNull(),
+    at: ts("at").notNull(),
+  },
+  (t) => [index("ledger_account_idx").on(t.account, t.at), index("ledger_request_idx").on(t.requestId)],
+);
+
+/** Earnings per account per hour, by role, Datanet and model (0 where not applicable). */
+export const earningsHourly = pgTable(
+  "earnings_hourly",
+  {
+    account: text("account").notNull(),
+    hour: ts("hour").notNull(),
+    role: text("role").notNull(),
+    datanetId: id("datanet_id").notNull().default(0),
+    modelId: id("model_id").notNull().default(0),
+    amount: wei("amount").notNull(),
+    inferences: integer("inferences").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.account, t.hour, t.role, t.datanetId, t.modelId] })],
+);
+
+export const modelUsageHourly = pgTable(
+  "model_usage_hourly",
+  {
+    modelId: id("model_id").notNull(),
+    hour: ts("hour").notNull(),
+    inferences: integer("inferences").notNull(),
+    revenue: wei("revenue").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelId, t.hour] })],
+);
+
+export const datanetUsageHourly = pgTable(
+  "datanet_usage_hourly",
+  {
+    datanetId: id("datanet_id").notNull(),
+    hour: ts("hour").notNull(),
+    inferences: integer("inferences").notNull(),
+    contributorEarnings: wei("contributor_earnings").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.datanetId, t.hour] })],
+);
+
+export const epochs = pgTable("epochs", {
+  epoch: id("epoch").primaryKey(),
+  root: text("root").notNull(),
+  cumulativeTotal: wei("cumulative_total").notNull(),
+  block: blockNumber("block").notNull(),
+  tx: text("tx").notNull(),
+  postedAt: ts("posted_at").notNull(),
+});
+
+/** Each account's cumulative amount in an epoch's Merkle tree (what a proof is built from). */
+export const epochBalances = pgTable(
+  "epoch_balances",
+  {
+    epoch: id("epoch").notNull(),
+    account: text("account").notNull(),
+    cumulativeAmount: wei("cumulative_amount").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.epoch, t.account] })],
+);
+
+export const claims = pgTable(
+  "claims",
+  {
+    tx: text("tx").notNull(),
+    logIndex: integer("log_index").notNull(),
+    account: text("account").notNull(),
+    epoch: id("epoch").notNull(),
+    amount: wei("amount").notNull(),
+    cumulativeAmount: wei("cumulative_amount").notNull(),
+    block: blockNumber("block").notNull(),
+    claimedAt: ts("claimed_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tx, t.logIndex] }), index("claims_account_idx").on(t.account)],
+);
+
+/** Every decoded log the indexer applied; its key makes re-applying an event a no-op. */
+export const chainEvents = pgTable(
+  "chain_events",
+  {
+    chainId: integer("chain_id").notNull(),
+    txHash: text("tx_hash").notNull(),
+    logIndex: integer("log_index").notNull(),
+    block: blockNumber("block").notNull(),
+    blockHash: text("block_hash").notNull(),
+    at: ts("at").notNull(),
+    contract: text("contract").notNull(),
+    address: text("address").notNull(),
+    name: text("name").notNull(),
+    args: jsonb("args").$type<Record<string, unknown>>().notNull(),
+    // The raw log, so a rollback can replay the read model without asking the chain again.
+    topics: jsonb("topics").$type<string[]>().notNull(),
+    data: text("data").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.chainId, t.txHash, t.logIndex] }), index("chain_events_block_idx").on(t.block)],
+);
+
+/** Where the indexer is: one row per chain, plus which deployment it indexed. */
+export const indexerCheckpoints = pgTable("indexer_checkpoints", {
+  chainId: integer("chain_id").primaryKey(),
+  deploymentKey: text("deployment_key").notNull(),
+  block: blockNumber("block").notNull(),
+  blockHash: text("block_hash").notNull(),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});
+
+/** Recent, not yet final blocks: what reorg detection compares parent hashes against. */
+export const indexerBlocks = pgTable(
+  "indexer_blocks",
+  {
+    chainId: integer("chain_id").notNull(),
+    number: blockNumber("number").notNull(),
+    hash: text("hash").notNull(),
+    parentHash: text("parent_hash").notNull(),
+    timestamp: ts("timestamp").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.chainId, t.number] })],
+);

@@ -1,0 +1,12 @@
+/** Next.js calls register() once per server process: npm start runs the indexer in-process here. */
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  if (process.env.LEDGERLINE_INDEXER === "off") return;
+  if (process.env.NEXT_PHASE === "phase-production-build") return;
+  const { startIndexer } = await import("./lib/indexer/runtime");
+  try {
+    await startIndexer();
+  } catch (err) {
+    console.error(`indexer not started: ${(err as Error).message}`);
+  }
+}

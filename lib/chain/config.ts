@@ -1,0 +1,69 @@
+import fs from "node:fs";
+import path from "node:path";
+import { defineChain, type Chain } from "viem";
+import { anvil } from "viem/chains";
+import { ANVIL_CHAIN_ID } from "./anvil";
+import { deploymentSchema, type Deployment } from "./deploy";
+
+/**
+ * One place for "which chain and which contracts": RPC_URL + a deployment file.
+ * Local default: anvil on 127.0.0.1:8545 and .data/deployments/31337.json written by `npm start`.
+ */
+export interface ChainConfig {
+  chainId: number;
+  /** RPC the server uses. */
+  rpcUrl: string;
+  /** RPC the browser uses (PUBLIC_RPC_URL; defaults to rpcUrl). */
+  publicRpcUrl: string;
+  /** Dev conveniences (dev wallet, faucet) exist only on the local chain. */
+  isLocal: boolean;
+  deployment: Deployment;
+}
+
+export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
+
+export function deploymentPath(chainId = Number(process.env.CHAIN_ID ?? ANVIL_CHAIN_ID)): string {
+  return process.env.DEPLOYMENT_FILE ?? path.join(process.cwd(), ".data", "deployments", `${chainId}.json`);
+}
+
+export function readDeployment(file = deploymentPath()): Deployment {
+  let raw: string;
+  try {
+    raw = fs.readFileSync(file, "utf8");
+  } catch {
+    throw new Error(`No deployment file at ${file}: run \`npm start\` (local chain) or set DEPLOYMENT_FILE.`);
+  }
+  const parsed = deploymentSchema.safeParse(JSON.parse(raw));
+  if (!parsed.success) throw new Error(`Deployment file ${file} is invalid: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+export function writeDeployment(deployment: Deployment, file = deploymentPath(deployment.chainId)): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(deployment, null, 2) + "\n");
+}
+
+export function getChainConfig(): ChainConfig {
+  const deployment = readDeployment();
+  const rpcUrl = process.env.RPC_URL ?? DEFAULT_RPC_URL;
+  return {
+    chainId: deployment.chainId,
+    rpcUrl,
+    publicRpcUrl: process.env.PUBLIC_RPC_URL ?? rpcUrl,
+    isLocal: deployment.chainId === ANVIL_CHAIN_ID,
+    deployment,
+  };
+}
+
+/** A viem chain object for a config (anvil's own when local). */
+export function chainFor(cfg: Pick<ChainConfig, "chainId" | "publicRpcUrl">): Chain {
+  if (cfg.chainId === ANVIL_CHAIN_ID) {
+    return { ...anvil, rpcUrls: { default: { http: [cfg.publicRpcUrl] } } };
+  }
+  return defineChain({
+    id: cfg.chainId,
+    name: `Chain ${cfg.chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [cfg.publicRpcUrl] } },
+  });
+}

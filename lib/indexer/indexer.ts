@@ -1,0 +1,299 @@
+/**
+ * The indexer, as a pipeline a reader can follow top to bottom (Ponder's shape):
+ *   fetch (getLogs over adaptive block ranges) → decode (typed ABIs) →
+ *   write (events, read model and checkpoint in ONE transaction) → notify (after commit).
+ * Reorgs: the checkpoint's block hash is compared with the chain before each step; on a mismatch the
+ * indexer walks back to the common ancestor and rolls back everything above it.
+ */
+import { EventEmitter } from "node:events";
+import { asc, desc, eq, gt, lte } from "drizzle-orm";
+import type { Block, Hex, Log, PublicClient } from "viem";
+import type { Db } from "@/db/client";
+import * as t from "@/db/schema";
+import type { Deployment } from "@/lib/chain/deploy";
+import { decodeLog, indexedContracts, jsonArgs, type ContractName, type DecodedEvent } from "./decode";
+import { applyEvent, type Tx } from "./handlers";
+
+export interface IndexedEvent {
+  name: DecodedEvent["eventName"];
+  contract: ContractName;
+  block: number;
+  tx: Hex;
+  logIndex: number;
+  args: Record<string, unknown>;
+}
+
+export interface IndexerOptions {
+  db: Db;
+  client: PublicClient;
+  deployment: Deployment;
+  /** Blocks below head - finalityDepth are final: no reorg check needed for them. 0 on anvil. */
+  finalityDepth?: number;
+  /** Largest getLogs range tried; shrinks on provider errors, grows back on success. */
+  maxRange?: number;
+  pollIntervalMs?: number;
+  log?: (msg: string) => void;
+}
+
+/** Tables the chain alone determines: wiped on a redeployment and replayed on a rollback. */
+const derivedTables = [
+  t.datanets,
+  t.contributions,
+  t.datanetVersions,
+  t.models,
+  t.modelDatanets,
+  t.inferences,
+  t.ledgerEntries,
+  t.earningsHourly,
+  t.modelUsageHourly,
+  t.datanetUsageHourly,
+  t.epochs,
+  t.claims,
+] as const;
+
+/** In-process notifications after each commit (the SSE route and tests subscribe). */
+export const indexerBus: EventEmitter = ((globalThis as { __ledgerlineIndexerBus?: EventEmitter }).__ledgerlineIndexerBus ??=
+  new EventEmitter().setMaxListeners(0));
+
+export class Indexer {
+  readonly chainId: number;
+  private range: number;
+  private readonly maxRange: number;
+  private readonly finalityDepth: number;
+  private readonly contracts: ReturnType<typeof indexedContracts>;
+  private deploymentKey?: string;
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+
+  constructor(private readonly opts: IndexerOptions) {
+    this.chainId = opts.deployment.chainId;
+    this.maxRange = opts.maxRange ?? 5_000;
+    this.range = this.maxRange;
+    this.finalityDepth = opts.finalityDepth ?? 0;
+    this.contracts = indexedContracts(opts.deployment);
+  }
+
+  private get db() {
+    return this.opts.db;
+  }
+
+  /** Identifies the deployment: same addresses on a fresh anvil still differ by the start block's hash. */
+  private async key(): Promise<string> {
+    if (this.deploymentKey) return this.deploymentKey;
+    const d = this.opts.deployment;
+    const start = await this.opts.client.getBlock({ blockNumber: BigInt(d.startBlock) });
+    this.deploymentKey = `${d.chainId}:${d.inferenceMarket.toLowerCase()}:${d.startBlock}:${start.hash}`;
+    return this.deploymentKey;
+  }
+
+  async checkpoint(): Promise<{ block: number; blockHash: string } | null> {
+    const [row] = await this.db.select().from(t.indexerCheckpoints).where(eq(t.indexerCheckpoints.chainId, this.chainId));
+    if (!row) return null;
+    if (row.deploymentKey !== (await this.key())) {
+      // The chain or the contracts were replaced (e.g. a fresh local chain): start over.
+      this.opts.log?.(`indexer: deployment changed (${row.deploymentKey} → ${await this.key()}), re-indexing`);
+      await this.db.transaction(async (tx) => {
+        for (const table of derivedTables) await tx.delete(table);
+        await tx.delete(t.chainEvents).where(eq(t.chainEvents.chainId, this.chainId));
+        await tx.delete(t.indexerBlocks).where(eq(t.indexerBlocks.chainId, this.chainId));
+        await tx.delete(t.indexerCheckpoints).where(eq(t.indexerCheckpoints.chainId, this.chainId));
+      });
+      return null;
+    }
+    return { block: row.block, blockHash: row.blockHash };
+  }
+
+  /** One pass: catch up from the checkpoint to the head. Returns how many events it applied. */
+  async syncOnce(): Promise<{ head: number; block: number; events: number }> {
+    const client = this.opts.client;
+    let cp = await this.checkpoint();
+    if (cp) {
+      const onChain = await client.getBlock({ blockNumber: BigInt(cp.block) }).catch(() => null);
+      if (!onChain || onChain.hash !== cp.blockHash) {
+        await this.rollbackToAncestor();
+        cp = await this.checkpoint();
+      }
+    }
+    const head = Number(await client.getBlockNumber({ cacheTime: 0 }));
+    let from = cp ? cp.block + 1 : this.opts.deployment.startBlock;
+    let applied = 0;
+    while (from <= head) {
+      const to = Math.min(head, from + this.range - 1);
+      let logs: Log[];
+      try {
+        logs = await client.getLogs({
+          address: Object.keys(this.contracts) as Hex[],
+          fromBlock: BigInt(from),
+          toBlock: BigInt(to),
+        });
+      } catch (err) {
+        if (this.range === 1) throw err;
+        // Providers cap ranges and result sizes differently: halve and retry.
+        this.range = Math.max(1, Math.floor(this.range / 2));
+        this.opts.log?.(`indexer: getLogs ${from}-${to} failed, range now ${this.range}`);
+        continue;
+      }
+      applied += await this.writeRange(from, to, head, logs);
+      this.range = Math.min(this.maxRange, this.range * 2);
+      from = to + 1;
+    }
+    return { head, block: Math.max(head, cp?.block ?? 0), events: applied };
+  }
+
+  private async blocks(numbers: number[]): Promise<Map<number, Block>> {
+    const unique = [...new Set(numbers)];
+    const blocks = await Promise.all(unique.map((n) => this.opts.client.getBlock({ blockNumber: BigInt(n) })));
+    return new Map(blocks.map((b) => [Number(b.number), b]));
+  }
+
+  /** decode → write: one transaction for the whole range (rows, rollups, blocks, checkpoint). */
+  private async writeRange(from: number, to: number, head: number, logs: Log[]): Promise<number> {
+    const sorted = [...logs].sort((a, b) => Number(a.blockNumber! - b.blockNumber!) || a.logIndex! - b.logIndex!);
+    const blocks = await this.blocks([...sorted.map((l) => Number(l.blockNumber)), to]);
+    const end = blocks.get(to)!;
+    const finalBelow = head - this.finalityDepth;
+    const key = await this.key();
+    const appliedEvents: IndexedEvent[] = [];
+
+    await this.db.transaction(async (tx) => {
+      for (const log of sorted) {
+        const block = blocks.get(Number(log.blockNumber))!;
+        const ev = await this.applyLog(tx, log, block);
+        if (ev) appliedEvents.push(ev);
+      }
+      // Remember non-final blocks (with their parents) so a later reorg finds its common ancestor.
+      const recent = [...blocks.values()].filter((b) => Number(b.number) > finalBelow);
+      for (const b of recent) {
+        await tx
+          .insert(t.indexerBlocks)
+          .values({ chainId: this.chainId, number: Number(b.number), hash: b.hash!, parentHash: b.parentHash, timestamp: new Date(Number(b.timestamp) * 1000) })
+          .onConflictDoUpdate({ target: [t.indexerBlocks.chainId, t.indexerBlocks.number], set: { hash: b.hash!, parentHash: b.parentHash } });
+      }
+      await tx.delete(t.indexerBlocks).where(lte(t.indexerBlocks.number, finalBelow - 1));
+      await tx
+        .insert(t.indexerCheckpoints)
+        .values({ chainId: this.chainId, deploymentKey: key, block: to, blockHash: end.hash!, updatedAt: new Date() })
+        .onConflictDoUpdate({
+          target: t.indexerCheckpoints.chainId,
+          set: { deploymentKey: key, block: to, blockHash: end.hash!, updatedAt: new Date() },
+        });
+    });
+    // notify: only after the commit, so a listener that reads the database sees the new rows.
+    if (appliedEvents.length) indexerBus.emit("events", appliedEvents);
+    indexerBus.emit("checkpoint", { chainId: this.chainId, block: to });
+    return appliedEvents.length;
+  }
+
+  /** Applies one log exactly once: the chain_events key (chainId, txHash, logIndex) guards it. */
+  private async applyLog(tx: Tx, log: Log, block: Block): Promise<IndexedEvent | null> {
+    const decoded = decodeLog(this.contracts, log);
+    if (!decoded) return null;
+    const at = new Date(Number(block.timestamp) * 1000);
+    const args = jsonArgs(decoded.event.args);
+    const inserted = await tx
+      .insert(t.chainEvents)
+      .values({
+        chainId: this.chainId,
+        txHash: log.transactionHash!,
+        logIndex: log.logIndex!,
+        block: Number(log.blockNumber),
+        blockHash: log.blockHash!,
+        at,
+        contract: decoded.contract,
+        address: log.address.toLowerCase(),
+        name: decoded.event.eventName ?? "unknown",
+        args,
+        topics: log.topics as string[],
+        data: log.data,
+      })
+      .onConflictDoNothing()
+      .returning({ logIndex: t.chainEvents.logIndex });
+    if (inserted.length === 0) return null;
+    const ctx = { block: Number(log.blockNumber), tx: log.transactionHash!, logIndex: log.logIndex!, at };
+    await applyEvent(tx, decoded.event, ctx);
+    return { name: decoded.event.eventName!, contract: decoded.contract, block: ctx.block, tx: ctx.tx, logIndex: ctx.logIndex, args };
+  }
+
+  /**
+   * Walks back over the remembered blocks to the newest one the chain still has, deletes the events
+   * above it and rebuilds the read model from the events that remain (no RPC calls needed).
+   */
+  async rollbackToAncestor(): Promise<number> {
+    const client = this.opts.client;
+    const remembered = await this.db
+      .select()
+      .from(t.indexerBlocks)
+      .where(eq(t.indexerBlocks.chainId, this.chainId))
+      .orderBy(desc(t.indexerBlocks.number));
+    let ancestor = this.opts.deployment.startBlock - 1;
+    let ancestorHash: string | null = null;
+    for (const b of remembered) {
+      const onChain = await client.getBlock({ blockNumber: BigInt(b.number) }).catch(() => null);
+      if (onChain && onChain.hash === b.hash) {
+        ancestor = b.number;
+        ancestorHash = b.hash;
+        break;
+      }
+    }
+    this.opts.log?.(`indexer: reorg detected, rolling back to block ${ancestor}`);
+    await this.db.transaction(async (tx) => {
+      await tx.delete(t.chainEvents).where(gt(t.chainEvents.block, ancestor));
+      await tx.delete(t.indexerBlocks).where(gt(t.indexerBlocks.number, ancestor));
+      for (const table of derivedTables) await tx.delete(table);
+      const kept = await tx
+        .select()
+        .from(t.chainEvents)
+        .where(eq(t.chainEvents.chainId, this.chainId))
+        .orderBy(asc(t.chainEvents.block), asc(t.chainEvents.logIndex));
+      for (const row of kept) {
+        const decoded = decodeLog(this.contracts, {
+          address: row.address as Hex,
+          topics: row.topics as [Hex, ...Hex[]],
+          data: row.data as Hex,
+        } as Log);
+        if (decoded) await applyEvent(tx, decoded.event, { block: row.block, tx: row.txHash as Hex, logIndex: row.logIndex, at: row.at });
+      }
+      if (ancestorHash) {
+        await tx
+          .update(t.indexerCheckpoints)
+          .set({ block: ancestor, blockHash: ancestorHash, updatedAt: new Date() })
+          .where(eq(t.indexerCheckpoints.chainId, this.chainId));
+      } else {
+        await tx.delete(t.indexerCheckpoints).where(eq(t.indexerCheckpoints.chainId, this.chainId));
+      }
+    });
+    indexerBus.emit("rollback", { chainId: this.chainId, block: ancestor });
+    return ancestor;
+  }
+
+  /** Follows the head until stop(): a pass, then wait for the poll interval (or a wake-up). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const interval = this.opts.pollIntervalMs ?? 500;
+    this.loop = (async () => {
+      while (this.running) {
+        try {
+          await this.syncOnce();
+        } catch (err) {
+          this.opts.log?.(`indexer: ${(err as Error).message}`);
+        }
+        if (!this.running) break;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, interval);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+}

@@ -1,0 +1,44 @@
+import { z } from "zod";
+
+/**
+ * Datanet and model metadata live off-chain as JSON stored content-addressed (see db `contents`);
+ * the chain holds its sha-256 (metadataHash) and a URI. The indexer resolves it by hash.
+ */
+export const datanetMetadataSchema = z.object({
+  name: z.string().trim().min(3, "A Datanet name needs at least 3 characters").max(80),
+  summary: z.string().trim().max(200).default(""),
+  description: z.string().max(20_000).default(""),
+  tags: z.array(z.string().trim().toLowerCase().min(1).max(32)).max(12).default([]),
+  license: z.string().trim().max(64).default("CC-BY-4.0"),
+});
+export type DatanetMetadata = z.infer<typeof datanetMetadataSchema>;
+
+export const modelMetadataSchema = z.object({
+  name: z.string().trim().min(3).max(80),
+  description: z.string().max(20_000).default(""),
+  parameters: z.record(z.string(), z.unknown()).default({}),
+  evaluation: z.record(z.string(), z.unknown()).optional(),
+});
+export type ModelMetadata = z.infer<typeof modelMetadataSchema>;
+
+/** Canonical JSON bytes for metadata: stable key order, so the same metadata hashes the same. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === "object") {
+    return Object.fromEntries(
+      Object.keys(v as object)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
+  }
+  return v;
+}
+
+/** URI form for content stored by this deployment's content store. */
+export function contentUri(hash: string): string {
+  return `ledgerline:content/${hash}`;
+}

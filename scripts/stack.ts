@@ -1,0 +1,188 @@
+/**
+ * The whole system as one function: chain (anvil, or RPC_URL), contracts, database, web app with its
+ * in-process indexer, and demo data. `npm start` and the Playwright tests both use it.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { createWalletClient, http } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import { ANVIL_CHAIN_ID, ANVIL_MNEMONIC, startAnvil, type Anvil } from "../lib/chain/anvil";
+import { publicClientFor } from "../lib/chain/clients";
+import { chainFor, readDeployment, writeDeployment } from "../lib/chain/config";
+import { deployLedgerline, type Deployment } from "../lib/chain/deploy";
+import { seedDemo } from "../lib/seed/seed";
+
+export interface StackOptions {
+  /** Web app port. */
+  port: number;
+  /** Where PGlite, the local chain's state and the deployment file live. */
+  dataDir: string;
+  anvilPort?: number;
+  seed?: boolean;
+  log?: (msg: string) => void;
+}
+
+export interface Stack {
+  url: string;
+  rpcUrl: string;
+  deployment: Deployment;
+  stop(): Promise<void>;
+}
+
+const root = path.resolve(import.meta.dirname, "..");
+
+/** Hash of what a production build depends on, so `npm start` rebuilds only when sources changed. */
+function sourceHash(): string {
+  const h = createHash("sha256");
+  const walk = (p: string) => {
+    const st = fs.statSync(p, { throwIfNoEntry: false });
+    if (!st) return;
+    if (st.isDirectory()) {
+      for (const e of fs.readdirSync(p).sort()) if (!e.startsWith(".") && e !== "node_modules") walk(path.join(p, e));
+    } else if (/\.(tsx?|css|mjs|json|sql|svg|ico|png)$/.test(p)) {
+      h.update(path.relative(root, p));
+      h.update(fs.readFileSync(p));
+    }
+  };
+  for (const p of ["app", "components", "lib", "db", "contracts-abi", "public", "instrumentation.ts", "next.config.ts", "package-lock.json", "postcss.config.mjs"]) {
+    walk(path.join(root, p));
+  }
+  return h.digest("hex");
+}
+
+export function ensureBuild(log: (m: string) => void): void {
+  const marker = path.join(root, ".next", "ledgerline-source-hash");
+  const hash = sourceHash();
+  if (fs.existsSync(path.join(root, ".next", "BUILD_ID")) && fs.readFileSync(marker, { encoding: "utf8", flag: "a+" }) === hash) {
+    log("web app: production build is up to date");
+    return;
+  }
+  log("web app: building for production (next build; about a minute on 2 cores)…");
+  const res = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, LEDGERLINE_INDEXER: "off", NEXT_TELEMETRY_DISABLED: "1" },
+  });
+  if (res.status !== 0) throw new Error("next build failed: see the output above");
+  fs.writeFileSync(marker, hash);
+}
+
+async function waitFor(url: string, timeoutMs: number, isReady: (res: Response) => Promise<boolean> = async (r) => r.ok) {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (await isReady(res)) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} was not ready within ${timeoutMs / 1000} s (${last})`);
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const log = opts.log ?? ((m: string) => console.log(m));
+  const dataDir = path.resolve(opts.dataDir);
+  fs.mkdirSync(path.join(dataDir, "chain"), { recursive: true });
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+    cleanups.length = 0;
+  };
+
+  try {
+    // 1. Chain: a real one from RPC_URL + DEPLOYMENT_FILE, or a local anvil whose state survives restarts.
+    let rpcUrl = process.env.RPC_URL;
+    let anvil: Anvil | undefined;
+    if (!rpcUrl) {
+      anvil = await startAnvil({ port: opts.anvilPort ?? 8545, statePath: path.join(dataDir, "chain", "anvil-state.json") });
+      cleanups.push(() => anvil!.stop());
+      rpcUrl = anvil.rpcUrl;
+      log(`chain: anvil on ${rpcUrl}`);
+    }
+    const chainId = anvil ? ANVIL_CHAIN_ID : Number(process.env.CHAIN_ID ?? 0);
+    const deploymentFile =
+      process.env.DEPLOYMENT_FILE ?? path.join(dataDir, "deployments", `${anvil ? ANVIL_CHAIN_ID : chainId}.json`);
+
+    // 2. Contracts: reuse the deployment if its code is on the chain, else deploy (local chain only).
+    let deployment: Deployment | undefined;
+    if (fs.existsSync(deploymentFile)) {
+      const existing = readDeployment(deploymentFile);
+      const code = await publicClientFor({ chainId: existing.chainId, rpcUrl }).getCode({ address: existing.inferenceMarket });
+      if (code && code !== "0x") deployment = existing;
+    }
+    if (!deployment) {
+      if (!anvil) throw new Error(`No usable deployment at ${deploymentFile} for RPC_URL=${rpcUrl}: deploy the contracts there first.`);
+      const operator = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 0 });
+      const chain = chainFor({ chainId: ANVIL_CHAIN_ID, publicRpcUrl: rpcUrl });
+      deployment = await deployLedgerline({
+        publicClient: publicClientFor({ chainId: ANVIL_CHAIN_ID, rpcUrl }),
+        walletClient: createWalletClient({ account: operator, chain, transport: http(rpcUrl) }),
+        admin: operator.address,
+        operator: operator.address,
+        protocolTreasury: operator.address,
+      });
+      writeDeployment(deployment, deploymentFile);
+      log(`contracts: deployed (market ${deployment.inferenceMarket})`);
+    } else {
+      log(`contracts: using ${deploymentFile}`);
+    }
+
+    // 3. Web app (production build) with the indexer running in-process.
+    ensureBuild(log);
+    const web = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(opts.port), "-H", "127.0.0.1"], {
+      cwd: root,
+      detached: true, // own process group, so stop() leaves nothing behind
+      stdio: ["ignore", "inherit", "inherit"],
+      env: {
+        ...process.env,
+        RPC_URL: rpcUrl,
+        DEPLOYMENT_FILE: deploymentFile,
+        PGLITE_DIR: process.env.DATABASE_URL ? undefined : path.join(dataDir, "pglite"),
+        NEXT_TELEMETRY_DISABLED: "1",
+      },
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          if (web.exitCode !== null || web.signalCode !== null) return resolve();
+          const timer = setTimeout(() => killGroup(web, "SIGKILL"), 10_000);
+          web.once("exit", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          killGroup(web, "SIGTERM");
+        }),
+    );
+    const url = `http://127.0.0.1:${opts.port}`;
+    await waitFor(`${url}/api/health`, 120_000);
+    log(`web: ${url}`);
+
+    // 4. Demo data through the real paths, then wait until the indexer has caught up with it.
+    if (opts.seed !== false && anvil) {
+      const started = Date.now();
+      const result = await seedDemo({ baseUrl: url, rpcUrl, deployment, publicClient: publicClientFor({ chainId, rpcUrl }), log });
+      log(`seed: ${result.transactions} transactions in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }
+    await waitFor(`${url}/api/health`, 120_000, async (r) => r.ok && ((await r.json()) as { lag: number | null }).lag === 0);
+    log("indexer: caught up with the chain");
+    return { url, rpcUrl, deployment, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
