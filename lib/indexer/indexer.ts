@@ -13,6 +13,8 @@ import * as t from "@/db/schema";
 import type { Deployment } from "@/lib/chain/deploy";
 import { decodeLog, indexedContracts, jsonArgs, type ContractName, type DecodedEvent } from "./decode";
 import { applyEvent, type Tx } from "./handlers";
+import { publishLive } from "@/lib/live/bus";
+import { toLiveEvent, type LiveEvent } from "@/lib/live/events";
 
 export interface IndexedEvent {
   name: DecodedEvent["eventName"];
@@ -180,7 +182,12 @@ export class Indexer {
         });
     });
     // notify: only after the commit, so a listener that reads the database sees the new rows.
-    if (appliedEvents.length) indexerBus.emit("events", appliedEvents);
+    if (appliedEvents.length) {
+      indexerBus.emit("events", appliedEvents);
+      await publishLive(appliedEvents.map(toLiveEvent).filter((e): e is LiveEvent => e !== null)).catch((err) =>
+        this.opts.log?.(`indexer: live notify failed: ${(err as Error).message}`),
+      );
+    }
     indexerBus.emit("checkpoint", { chainId: this.chainId, block: to });
     return appliedEvents.length;
   }
@@ -264,6 +271,7 @@ export class Indexer {
       }
     });
     indexerBus.emit("rollback", { chainId: this.chainId, block: ancestor });
+    await publishLive([{ type: "indexer.rollback", block: ancestor }]).catch(() => {});
     return ancestor;
   }
 

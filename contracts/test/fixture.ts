@@ -1,0 +1,288 @@
+/**
+ * Shared test fixture: a fresh anvil per test file, the four contracts deployed with lib/chain/deploy.ts,
+ * named dev accounts funded through the faucet, and helpers for transactions, events and revert names.
+ */
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
+  decodeErrorResult,
+  getContract,
+  http,
+  keccak256,
+  parseEventLogs,
+  toHex,
+  type Abi,
+  type Account,
+  type Address,
+  type ContractEventName,
+  type Hex,
+  type LocalAccount,
+  type ParseEventLogsReturnType,
+  type TransactionReceipt,
+} from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import { foundry } from "viem/chains";
+import { startAnvil, ANVIL_MNEMONIC, type Anvil } from "../../lib/chain/anvil";
+import { deployLedgerline, type Deployment } from "../../lib/chain/deploy";
+import {
+  datanetRegistryAbi,
+  inferenceMarketAbi,
+  ledgerlineErrorsAbi,
+  modelRegistryAbi,
+  openTokenAbi,
+} from "../../contracts-abi";
+
+export const OPEN = 10n ** 18n;
+export const FAUCET_MAX = 100_000n * OPEN;
+
+/** Dev accounts by role (anvil's default mnemonic, indexes 0..9). */
+export const ROLES = [
+  "admin", // deployer + market admin
+  "operator",
+  "treasury", // protocol treasury
+  "builder",
+  "owner", // Datanet owner
+  "alice",
+  "bob",
+  "carol",
+  "dave",
+  "eve", // the stranger: no role anywhere
+] as const;
+export type Role = (typeof ROLES)[number];
+
+const pollingInterval = 20;
+
+function makeClients(rpcUrl: string) {
+  const transport = http(rpcUrl);
+  const publicClient = createPublicClient({ chain: foundry, transport, pollingInterval });
+  const testClient = createTestClient({ chain: foundry, transport, mode: "anvil", pollingInterval });
+  return { transport, publicClient, testClient };
+}
+
+function walletFor(rpcUrl: string, account: Account) {
+  return createWalletClient({ chain: foundry, transport: http(rpcUrl), account, pollingInterval });
+}
+
+function contractsFor(deployment: Deployment, rpcUrl: string, account: Account) {
+  const { publicClient } = makeClients(rpcUrl);
+  const wallet = walletFor(rpcUrl, account);
+  const client = { public: publicClient, wallet };
+  return {
+    wallet,
+    token: getContract({ address: deployment.token, abi: openTokenAbi, client }),
+    datanets: getContract({ address: deployment.datanetRegistry, abi: datanetRegistryAbi, client }),
+    models: getContract({ address: deployment.modelRegistry, abi: modelRegistryAbi, client }),
+    market: getContract({ address: deployment.inferenceMarket, abi: inferenceMarketAbi, client }),
+  };
+}
+export type Contracts = ReturnType<typeof contractsFor>;
+
+export interface Ledgerline {
+  anvil: Anvil;
+  publicClient: ReturnType<typeof makeClients>["publicClient"];
+  testClient: ReturnType<typeof makeClients>["testClient"];
+  deployment: Deployment;
+  accounts: Record<Role, LocalAccount>;
+  addr: Record<Role, Address>;
+  /** Contracts bound to a role's wallet: `as.alice.market.write.pay([...])`. */
+  as: Record<Role, Contracts>;
+  /** Read-only contracts. */
+  read: Contracts;
+  /** Contracts bound to any account (e.g. a fresh key). */
+  contractsFor(account: Account): Contracts;
+  /** Waits for a tx, asserts success, returns the receipt. */
+  send(tx: Promise<Hex> | Hex): Promise<TransactionReceipt>;
+  /** Mints OPEN with the faucet (in chunks of at most FAUCET_MAX). */
+  fund(to: Address, amount: bigint): Promise<void>;
+  now(): Promise<bigint>;
+  increaseTime(seconds: number): Promise<void>;
+  balanceOf(account: Address): Promise<bigint>;
+  stop(): Promise<void>;
+}
+
+export interface SetupOptions {
+  protocolBps?: number;
+  operatorBps?: number;
+  refundTimeoutSeconds?: number;
+  /** OPEN each of the non-admin roles gets from the faucet (default 100,000). */
+  fundEach?: bigint;
+}
+
+export async function setupLedgerline(opts: SetupOptions = {}): Promise<Ledgerline> {
+  const anvil = await startAnvil();
+  try {
+    const { publicClient, testClient } = makeClients(anvil.rpcUrl);
+    const accounts = Object.fromEntries(
+      ROLES.map((r, i) => [r, mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i })]),
+    ) as unknown as Record<Role, LocalAccount>;
+    const addr = Object.fromEntries(ROLES.map((r) => [r, accounts[r].address])) as Record<Role, Address>;
+
+    const deployment = await deployLedgerline({
+      publicClient,
+      walletClient: walletFor(anvil.rpcUrl, accounts.admin),
+      admin: addr.admin,
+      operator: addr.operator,
+      protocolTreasury: addr.treasury,
+      protocolBps: opts.protocolBps,
+      operatorBps: opts.operatorBps,
+      refundTimeoutSeconds: opts.refundTimeoutSeconds,
+    });
+
+    const as = Object.fromEntries(
+      ROLES.map((r) => [r, contractsFor(deployment, anvil.rpcUrl, accounts[r])]),
+    ) as Record<Role, Contracts>;
+
+    const send = async (tx: Promise<Hex> | Hex) => {
+      const hash = await tx;
+      const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval });
+      if (receipt.status !== "success") throw new Error(`tx ${hash} reverted`);
+      return receipt;
+    };
+    const fund = async (to: Address, amount: bigint) => {
+      for (let left = amount; left > 0n; ) {
+        const chunk = left > FAUCET_MAX ? FAUCET_MAX : left;
+        await send(as.admin.token.write.faucet([to, chunk]));
+        left -= chunk;
+      }
+    };
+    const fundEach = opts.fundEach ?? 100_000n * OPEN;
+    for (const r of ROLES) if (r !== "admin" && fundEach > 0n) await fund(addr[r], fundEach);
+
+    return {
+      anvil,
+      publicClient,
+      testClient,
+      deployment,
+      accounts,
+      addr,
+      as,
+      read: as.eve,
+      contractsFor: (account) => contractsFor(deployment, anvil.rpcUrl, account),
+      send,
+      fund,
+      now: async () => (await publicClient.getBlock({ blockTag: "latest" })).timestamp,
+      increaseTime: async (seconds) => {
+        await testClient.increaseTime({ seconds });
+        await testClient.mine({ blocks: 1 });
+      },
+      balanceOf: (account) => as.eve.token.read.balanceOf([account]),
+      stop: () => anvil.stop(),
+    };
+  } catch (e) {
+    await anvil.stop();
+    throw e;
+  }
+}
+
+/**
+ * The custom error name of a reverted contract call (decoding errors that bubble up from other
+ * Ledgerline contracts too), or undefined when `err` is not a contract revert.
+ */
+export function revertName(err: unknown): string | undefined {
+  if (!(err instanceof BaseError)) return undefined;
+  const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError);
+  if (!(reverted instanceof ContractFunctionRevertedError)) return undefined;
+  if (reverted.data?.errorName) return reverted.data.errorName;
+  if (reverted.raw) {
+    try {
+      return decodeErrorResult({ abi: ledgerlineErrorsAbi, data: reverted.raw }).errorName;
+    } catch {
+      return `unknown error ${reverted.raw.slice(0, 10)}`;
+    }
+  }
+  return reverted.reason ? `reason: ${reverted.reason}` : undefined;
+}
+
+/** Awaits `p`, expecting a revert with the custom error `name`; returns the decoded args. */
+export async function expectRevert(p: Promise<unknown>, name: string): Promise<readonly unknown[] | undefined> {
+  try {
+    await p;
+  } catch (err) {
+    const got = revertName(err);
+    if (got !== name) {
+      throw new Error(`expected revert ${name}, got ${got ?? "a non-revert error"}: ${(err as Error).message}`);
+    }
+    const reverted = (err as BaseError).walk((e) => e instanceof ContractFunctionRevertedError);
+    const data = (reverted as ContractFunctionRevertedError).data;
+    if (data) return data.args;
+    const raw = (reverted as ContractFunctionRevertedError).raw;
+    return raw ? decodeErrorResult({ abi: ledgerlineErrorsAbi, data: raw }).args : undefined;
+  }
+  throw new Error(`expected revert ${name}, but the call succeeded`);
+}
+
+/** Decoded events of `eventName` in a receipt. */
+export function eventsOf<const abi extends Abi, name extends ContractEventName<abi>>(
+  abi: abi,
+  receipt: TransactionReceipt,
+  eventName: name,
+): ParseEventLogsReturnType<abi, name, true> {
+  return parseEventLogs({ abi, logs: receipt.logs, eventName, strict: true }) as ParseEventLogsReturnType<abi, name, true>;
+}
+
+/** A fresh random bytes32 (EIP-3009 nonce, request hash, content hash). */
+export function randomHash(): Hex {
+  return keccak256(toHex(crypto.getRandomValues(new Uint8Array(32))));
+}
+
+export const AUTHORIZATION_TYPES = {
+  TransferWithAuthorization: [
+    { name: "from", type: "address" },
+    { name: "to", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "validAfter", type: "uint256" },
+    { name: "validBefore", type: "uint256" },
+    { name: "nonce", type: "bytes32" },
+  ],
+  ReceiveWithAuthorization: [
+    { name: "from", type: "address" },
+    { name: "to", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "validAfter", type: "uint256" },
+    { name: "validBefore", type: "uint256" },
+    { name: "nonce", type: "bytes32" },
+  ],
+  CancelAuthorization: [
+    { name: "authorizer", type: "address" },
+    { name: "nonce", type: "bytes32" },
+  ],
+} as const;
+
+export interface Authorization {
+  from: Address;
+  to: Address;
+  value: bigint;
+  validAfter: bigint;
+  validBefore: bigint;
+  nonce: Hex;
+}
+
+/** Signs an EIP-3009 authorization for the OPEN token with `signer` (the EIP-712 domain: "Open", "1"). */
+export function signAuthorization(
+  signer: LocalAccount,
+  token: Address,
+  auth: Authorization,
+  primaryType: "TransferWithAuthorization" | "ReceiveWithAuthorization" = "TransferWithAuthorization",
+): Promise<Hex> {
+  return signer.signTypedData({
+    domain: { name: "Open", version: "1", chainId: foundry.id, verifyingContract: token },
+    types: AUTHORIZATION_TYPES,
+    primaryType,
+    message: auth,
+  });
+}
+
+/** An authorization valid from now-1 to now+1h (block time). */
+export async function freshAuthorization(
+  ctx: Ledgerline,
+  from: Address,
+  to: Address,
+  value: bigint,
+  over: Partial<Authorization> = {},
+): Promise<Authorization> {
+  const now = await ctx.now();
+  return { from, to, value, validAfter: now - 1n, validBefore: now + 3600n, nonce: randomHash(), ...over };
+}
