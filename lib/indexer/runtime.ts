@@ -2,27 +2,42 @@ import { getDatabase } from "@/db/client";
 import { publicClientFor } from "@/lib/chain/clients";
 import { getChainConfig } from "@/lib/chain/config";
 import { Indexer } from "./indexer";
+import { acquireWriterLock, type WriterLock } from "./lock";
 
-const g = globalThis as unknown as { __ledgerlineIndexer?: Indexer };
+const g = globalThis as unknown as { __ledgerlineIndexer?: Promise<Indexer> };
 
-/** The indexer of this process (npm start runs it inside the web server; `npm run indexer` alone). */
-export function runningIndexer(): Indexer | undefined {
-  return g.__ledgerlineIndexer;
-}
-
-export async function startIndexer(): Promise<Indexer> {
-  if (g.__ledgerlineIndexer) return g.__ledgerlineIndexer;
-  const cfg = getChainConfig();
-  const { db } = await getDatabase();
-  const indexer = new Indexer({
-    db,
-    client: publicClientFor(cfg),
-    deployment: cfg.deployment,
-    finalityDepth: Number(process.env.FINALITY_DEPTH ?? (cfg.isLocal ? 0 : 64)),
-    pollIntervalMs: Number(process.env.INDEXER_POLL_MS ?? (cfg.isLocal ? 250 : 2_000)),
-    log: (m) => console.log(m),
+/**
+ * Starts this process's indexer (npm start runs it inside the web server; `npm run indexer` alone).
+ * On Postgres it first takes the writer lock, so any number of processes may call this safely.
+ */
+export function startIndexer(): Promise<Indexer> {
+  g.__ledgerlineIndexer ??= (async () => {
+    const cfg = getChainConfig();
+    const database = await getDatabase();
+    let lock: WriterLock | undefined;
+    if (database.kind === "postgres") {
+      lock = await acquireWriterLock(process.env.DATABASE_URL!, {
+        onWait: () => console.log("indexer: another indexer holds the lock; waiting to take over"),
+      });
+    }
+    const indexer = new Indexer({
+      db: database.db,
+      client: publicClientFor(cfg),
+      deployment: cfg.deployment,
+      finalityDepth: Number(process.env.FINALITY_DEPTH ?? (cfg.isLocal ? 0 : 64)),
+      pollIntervalMs: Number(process.env.INDEXER_POLL_MS ?? (cfg.isLocal ? 250 : 2_000)),
+      log: (m) => console.log(m),
+    });
+    indexer.start();
+    const stop = indexer.stop.bind(indexer);
+    indexer.stop = async () => {
+      await stop();
+      await lock?.release();
+    };
+    return indexer;
+  })().catch((err) => {
+    g.__ledgerlineIndexer = undefined;
+    throw err;
   });
-  g.__ledgerlineIndexer = indexer;
-  indexer.start();
-  return indexer;
+  return g.__ledgerlineIndexer;
 }
