@@ -1,26 +1,9 @@
-import { and, asc, eq, lte, sql } from "drizzle-orm";
+/** How each contract event changes the read model. Handlers change the range's store in memory. */
 import type { Address, Hex } from "viem";
-import type { Db } from "@/db/client";
-import {
-  claims,
-  contents,
-  contributions,
-  datanets,
-  datanetVersions,
-  earningsHourly,
-  epochs,
-  inferences,
-  ledgerEntries,
-  modelDatanets,
-  models,
-  modelUsageHourly,
-} from "@/db/schema";
 import { versionRoot } from "@/lib/chain/merkle";
 import { datanetMetadataSchema, modelMetadataSchema } from "@/lib/metadata";
 import type { DecodedEvent } from "./decode";
-
-/** The transaction handle drizzle passes to `db.transaction` callbacks. */
-export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+import type { Preload, RangeStore } from "./store";
 
 export interface EventContext {
   block: number;
@@ -36,63 +19,55 @@ export function hourOf(d: Date): Date {
   return new Date(Math.floor(d.getTime() / 3_600_000) * 3_600_000);
 }
 
-async function metadataJson(tx: Tx, hash: Hex): Promise<unknown> {
-  const [row] = await tx.select({ body: contents.body }).from(contents).where(eq(contents.hash, lower(hash))).limit(1);
-  if (!row) return undefined;
-  try {
-    return JSON.parse(new TextDecoder().decode(row.body));
-  } catch {
-    return undefined;
+/** The ids and metadata a batch of events will read, so the store loads them in one query per table. */
+export function collectPreload(events: DecodedEvent[], into: Preload): Preload {
+  for (const ev of events) {
+    const a = ev.args as Record<string, unknown>;
+    if ("datanetId" in a) into.datanetIds.add(Number(a.datanetId));
+    if ("contributionId" in a) into.contributionIds.add(Number(a.contributionId));
+    if ("modelId" in a) into.modelIds.add(Number(a.modelId));
+    if ("requestId" in a) into.requestIds.add(Number(a.requestId));
+    if (ev.eventName === "DatanetCreated" || ev.eventName === "ModelRegistered") into.metadataHashes.add(lower(a.metadataHash as string));
   }
+  return into;
 }
 
-/** Credits one role's share: a ledger row and the hourly rollup, in the caller's transaction. */
-async function credit(
-  tx: Tx,
+/** Credits one role's share: a ledger row and its hourly rollup. */
+function credit(
+  store: RangeStore,
   ctx: EventContext,
   e: { account: string; role: string; amount: bigint; requestId?: number; modelId?: number; datanetId?: number; key: string },
 ) {
   if (e.amount === 0n) return;
-  await tx.insert(ledgerEntries).values({
+  const account = lower(e.account);
+  store.ledger.push({
     id: e.key,
-    account: lower(e.account),
+    account,
     role: e.role,
     amount: e.amount,
     requestId: e.requestId ?? null,
     modelId: e.modelId ?? null,
     datanetId: e.datanetId ?? null,
+    contributionId: null,
     block: ctx.block,
     tx: ctx.tx,
     at: ctx.at,
   });
-  await tx
-    .insert(earningsHourly)
-    .values({
-      account: lower(e.account),
-      hour: hourOf(ctx.at),
-      role: e.role,
-      datanetId: e.datanetId ?? 0,
-      modelId: e.modelId ?? 0,
-      amount: e.amount,
-      inferences: 1,
-    })
-    .onConflictDoUpdate({
-      target: [earningsHourly.account, earningsHourly.hour, earningsHourly.role, earningsHourly.datanetId, earningsHourly.modelId],
-      set: {
-        amount: sql`${earningsHourly.amount} + excluded.amount`,
-        inferences: sql`${earningsHourly.inferences} + excluded.inferences`,
-      },
-    });
+  store.addEarnings({ account, hour: hourOf(ctx.at), role: e.role, datanetId: e.datanetId, modelId: e.modelId, amount: e.amount });
 }
 
-/** Applies one decoded event to the read model. Called once per (chainId, txHash, logIndex). */
-export async function applyEvent(tx: Tx, ev: DecodedEvent, ctx: EventContext): Promise<void> {
+function missing(what: string, id: number): never {
+  throw new Error(`indexer: ${what} ${id} is not in the database; the event log is out of order or incomplete`);
+}
+
+/** Applies one decoded event. Called once per (chainId, txHash, logIndex), in chain order. */
+export async function applyEvent(store: RangeStore, ev: DecodedEvent, ctx: EventContext): Promise<void> {
   switch (ev.eventName) {
     case "DatanetCreated": {
       const a = ev.args;
-      const meta = datanetMetadataSchema.safeParse(await metadataJson(tx, a.metadataHash));
       const id = Number(a.datanetId);
-      await tx.insert(datanets).values({
+      const meta = datanetMetadataSchema.safeParse(store.metadata.get(lower(a.metadataHash)));
+      store.putDatanet({
         id,
         owner: lower(a.owner),
         treasury: lower(a.treasury),
@@ -105,84 +80,91 @@ export async function applyEvent(tx: Tx, ev: DecodedEvent, ctx: EventContext): P
         license: meta.success ? meta.data.license : "",
         bond: a.bond,
         curated: a.curated,
+        contributionCount: 0,
+        acceptedCount: 0,
+        versionCount: 0,
         createdBlock: ctx.block,
         createdTx: ctx.tx,
         createdAt: ctx.at,
       });
       return;
     }
-    case "DatanetBondChanged":
-      await tx.update(datanets).set({ bond: ev.args.bond }).where(eq(datanets.id, Number(ev.args.datanetId)));
+    case "DatanetBondChanged": {
+      const d = store.datanets.get(Number(ev.args.datanetId)) ?? missing("Datanet", Number(ev.args.datanetId));
+      store.putDatanet({ ...d, bond: ev.args.bond });
       return;
+    }
     case "ContributionSubmitted": {
       const a = ev.args;
-      await tx.insert(contributions).values({
+      const datanetId = Number(a.datanetId);
+      const d = store.datanets.get(datanetId) ?? missing("Datanet", datanetId);
+      store.putContribution({
         id: Number(a.contributionId),
-        datanetId: Number(a.datanetId),
+        datanetId,
         contributor: lower(a.contributor),
         contentHash: lower(a.contentHash),
         bytes: Number(a.bytes_),
         records: Number(a.records),
         bond: a.bond,
         status: "pending",
+        acceptedSeq: null,
         submittedBlock: ctx.block,
         submittedTx: ctx.tx,
         submittedAt: ctx.at,
+        reviewedBlock: null,
+        reviewedTx: null,
+        reviewedAt: null,
       });
-      await tx
-        .update(datanets)
-        .set({ contributionCount: sql`${datanets.contributionCount} + 1` })
-        .where(eq(datanets.id, Number(a.datanetId)));
+      store.putDatanet({ ...d, contributionCount: d.contributionCount + 1 });
       return;
     }
     case "ContributionReviewed": {
       const a = ev.args;
       const datanetId = Number(a.datanetId);
+      const id = Number(a.contributionId);
+      const c = store.contributions.get(id) ?? missing("contribution", id);
       let acceptedSeq: number | null = null;
       if (a.accepted) {
-        const [d] = await tx
-          .update(datanets)
-          .set({ acceptedCount: sql`${datanets.acceptedCount} + 1` })
-          .where(eq(datanets.id, datanetId))
-          .returning({ acceptedCount: datanets.acceptedCount });
-        acceptedSeq = d?.acceptedCount ?? null;
+        const d = store.datanets.get(datanetId) ?? missing("Datanet", datanetId);
+        acceptedSeq = d.acceptedCount + 1;
+        store.putDatanet({ ...d, acceptedCount: acceptedSeq });
       }
-      await tx
-        .update(contributions)
-        .set({ status: a.accepted ? "accepted" : "rejected", acceptedSeq, reviewedBlock: ctx.block, reviewedTx: ctx.tx, reviewedAt: ctx.at })
-        .where(eq(contributions.id, Number(a.contributionId)));
+      store.putContribution({
+        ...c,
+        status: a.accepted ? "accepted" : "rejected",
+        acceptedSeq,
+        reviewedBlock: ctx.block,
+        reviewedTx: ctx.tx,
+        reviewedAt: ctx.at,
+      });
       return;
     }
     case "VersionPublished": {
       const a = ev.args;
       const datanetId = Number(a.datanetId);
-      const members = await tx
-        .select({ id: contributions.id, contentHash: contributions.contentHash })
-        .from(contributions)
-        .where(and(eq(contributions.datanetId, datanetId), lte(contributions.acceptedSeq, Number(a.count))))
-        .orderBy(asc(contributions.acceptedSeq));
+      const count = Number(a.count);
+      const members = (await store.acceptedContributions(datanetId)).slice(0, count);
       const expected =
-        members.length === Number(a.count)
-          ? versionRoot(members.map((m) => ({ id: BigInt(m.id), contentHash: m.contentHash as Hex })))
-          : null;
-      await tx.insert(datanetVersions).values({
+        members.length === count ? versionRoot(members.map((m) => ({ id: BigInt(m.id), contentHash: m.contentHash as Hex }))) : null;
+      store.versions.push({
         datanetId,
         version: Number(a.version),
         root: lower(a.root),
-        count: Number(a.count),
+        count,
         rootVerified: expected !== null && lower(expected) === lower(a.root),
         block: ctx.block,
         tx: ctx.tx,
         publishedAt: ctx.at,
       });
-      await tx.update(datanets).set({ versionCount: Number(a.version) }).where(eq(datanets.id, datanetId));
+      const d = store.datanets.get(datanetId) ?? missing("Datanet", datanetId);
+      store.putDatanet({ ...d, versionCount: Number(a.version) });
       return;
     }
     case "ModelRegistered": {
       const a = ev.args;
       const id = Number(a.modelId);
-      const meta = modelMetadataSchema.safeParse(await metadataJson(tx, a.metadataHash));
-      await tx.insert(models).values({
+      const meta = modelMetadataSchema.safeParse(store.metadata.get(lower(a.metadataHash)));
+      store.putModel({
         id,
         builder: lower(a.builder),
         artifactHash: lower(a.artifactHash),
@@ -195,26 +177,29 @@ export async function applyEvent(tx: Tx, ev: DecodedEvent, ctx: EventContext): P
         evaluation: meta.success ? (meta.data.evaluation ?? null) : null,
         price: a.price,
         builderBps: a.builderBps,
+        active: true,
+        inferenceCount: 0,
+        revenue: 0n,
         createdBlock: ctx.block,
         createdTx: ctx.tx,
         createdAt: ctx.at,
       });
-      if (a.datanetIds.length > 0) {
-        await tx.insert(modelDatanets).values(
-          a.datanetIds.map((d, i) => ({ modelId: id, datanetId: Number(d), version: Number(a.versions[i]) })),
-        );
-      }
+      a.datanetIds.forEach((d, i) => store.modelDatanets.push({ modelId: id, datanetId: Number(d), version: Number(a.versions[i]) }));
       return;
     }
-    case "ModelPriceChanged":
-      await tx.update(models).set({ price: ev.args.newPrice }).where(eq(models.id, Number(ev.args.modelId)));
+    case "ModelPriceChanged": {
+      const m = store.models.get(Number(ev.args.modelId)) ?? missing("model", Number(ev.args.modelId));
+      store.putModel({ ...m, price: ev.args.newPrice });
       return;
-    case "ModelActiveChanged":
-      await tx.update(models).set({ active: ev.args.active }).where(eq(models.id, Number(ev.args.modelId)));
+    }
+    case "ModelActiveChanged": {
+      const m = store.models.get(Number(ev.args.modelId)) ?? missing("model", Number(ev.args.modelId));
+      store.putModel({ ...m, active: ev.args.active });
       return;
+    }
     case "InferencePaid": {
       const a = ev.args;
-      await tx.insert(inferences).values({
+      store.putInference({
         requestId: Number(a.requestId),
         modelId: Number(a.modelId),
         payer: lower(a.payer),
@@ -227,6 +212,19 @@ export async function applyEvent(tx: Tx, ev: DecodedEvent, ctx: EventContext): P
         paidBlock: ctx.block,
         paidTx: ctx.tx,
         paidAt: ctx.at,
+        operator: null,
+        outputHash: null,
+        attributionHash: null,
+        protocolFee: null,
+        operatorFee: null,
+        builderFee: null,
+        contributorPool: null,
+        settledBlock: null,
+        settledTx: null,
+        settledAt: null,
+        refundedBlock: null,
+        refundedTx: null,
+        refundedAt: null,
       });
       return;
     }
@@ -234,55 +232,44 @@ export async function applyEvent(tx: Tx, ev: DecodedEvent, ctx: EventContext): P
       const a = ev.args;
       const requestId = Number(a.requestId);
       const modelId = Number(a.modelId);
-      await tx
-        .update(inferences)
-        .set({
-          status: "settled",
-          operator: lower(a.operator),
-          outputHash: lower(a.outputHash),
-          attributionHash: lower(a.attributionHash),
-          protocolFee: a.protocolFee,
-          operatorFee: a.operatorFee,
-          builderFee: a.builderFee,
-          contributorPool: a.contributorPool,
-          settledBlock: ctx.block,
-          settledTx: ctx.tx,
-          settledAt: ctx.at,
-        })
-        .where(eq(inferences.requestId, requestId));
+      const inf = store.inferences.get(requestId) ?? missing("inference", requestId);
+      store.putInference({
+        ...inf,
+        status: "settled",
+        operator: lower(a.operator),
+        outputHash: lower(a.outputHash),
+        attributionHash: lower(a.attributionHash),
+        protocolFee: a.protocolFee,
+        operatorFee: a.operatorFee,
+        builderFee: a.builderFee,
+        contributorPool: a.contributorPool,
+        settledBlock: ctx.block,
+        settledTx: ctx.tx,
+        settledAt: ctx.at,
+      });
       const base = { requestId, modelId };
-      await credit(tx, ctx, { ...base, account: a.protocolTreasury, role: "protocol", amount: a.protocolFee, key: `settle:${requestId}:protocol` });
-      await credit(tx, ctx, { ...base, account: a.operator, role: "operator", amount: a.operatorFee, key: `settle:${requestId}:operator` });
-      await credit(tx, ctx, { ...base, account: a.builder, role: "builder", amount: a.builderFee, key: `settle:${requestId}:builder` });
-      await tx
-        .update(models)
-        .set({ inferenceCount: sql`${models.inferenceCount} + 1`, revenue: sql`${models.revenue} + ${a.price.toString()}::numeric` })
-        .where(eq(models.id, modelId));
-      await tx
-        .insert(modelUsageHourly)
-        .values({ modelId, hour: hourOf(ctx.at), inferences: 1, revenue: a.price })
-        .onConflictDoUpdate({
-          target: [modelUsageHourly.modelId, modelUsageHourly.hour],
-          set: {
-            inferences: sql`${modelUsageHourly.inferences} + 1`,
-            revenue: sql`${modelUsageHourly.revenue} + excluded.revenue`,
-          },
-        });
+      credit(store, ctx, { ...base, account: a.protocolTreasury, role: "protocol", amount: a.protocolFee, key: `settle:${requestId}:protocol` });
+      credit(store, ctx, { ...base, account: a.operator, role: "operator", amount: a.operatorFee, key: `settle:${requestId}:operator` });
+      credit(store, ctx, { ...base, account: a.builder, role: "builder", amount: a.builderFee, key: `settle:${requestId}:builder` });
+      const m = store.models.get(modelId) ?? missing("model", modelId);
+      store.putModel({ ...m, inferenceCount: m.inferenceCount + 1, revenue: m.revenue + a.price });
+      store.addModelUsage(modelId, hourOf(ctx.at), a.price);
       return;
     }
     case "InferenceRefunded": {
       const a = ev.args;
       const requestId = Number(a.requestId);
-      await tx
-        .update(inferences)
-        .set({ status: "refunded", refundedBlock: ctx.block, refundedTx: ctx.tx, refundedAt: ctx.at })
-        .where(eq(inferences.requestId, requestId));
-      await tx.insert(ledgerEntries).values({
+      const inf = store.inferences.get(requestId) ?? missing("inference", requestId);
+      store.putInference({ ...inf, status: "refunded", refundedBlock: ctx.block, refundedTx: ctx.tx, refundedAt: ctx.at });
+      store.ledger.push({
         id: `refund:${requestId}`,
         account: lower(a.payer),
         role: "refund",
         amount: a.amount,
         requestId,
+        modelId: inf.modelId,
+        datanetId: null,
+        contributionId: null,
         block: ctx.block,
         tx: ctx.tx,
         at: ctx.at,
@@ -290,7 +277,7 @@ export async function applyEvent(tx: Tx, ev: DecodedEvent, ctx: EventContext): P
       return;
     }
     case "EpochPosted":
-      await tx.insert(epochs).values({
+      store.epochs.push({
         epoch: Number(ev.args.epoch),
         root: lower(ev.args.root),
         cumulativeTotal: ev.args.cumulativeTotal,
@@ -301,7 +288,7 @@ export async function applyEvent(tx: Tx, ev: DecodedEvent, ctx: EventContext): P
       return;
     case "Claimed": {
       const a = ev.args;
-      await tx.insert(claims).values({
+      store.claims.push({
         tx: ctx.tx,
         logIndex: ctx.logIndex,
         account: lower(a.account),
@@ -311,11 +298,15 @@ export async function applyEvent(tx: Tx, ev: DecodedEvent, ctx: EventContext): P
         block: ctx.block,
         claimedAt: ctx.at,
       });
-      await tx.insert(ledgerEntries).values({
+      store.ledger.push({
         id: `claim:${ctx.tx}:${ctx.logIndex}`,
         account: lower(a.account),
         role: "claim",
         amount: a.amount,
+        requestId: null,
+        modelId: null,
+        datanetId: null,
+        contributionId: null,
         block: ctx.block,
         tx: ctx.tx,
         at: ctx.at,
@@ -323,11 +314,15 @@ export async function applyEvent(tx: Tx, ev: DecodedEvent, ctx: EventContext): P
       return;
     }
     case "Withdrawn":
-      await tx.insert(ledgerEntries).values({
+      store.ledger.push({
         id: `withdraw:${ctx.tx}:${ctx.logIndex}`,
         account: lower(ev.args.account),
         role: "withdraw",
         amount: ev.args.amount,
+        requestId: null,
+        modelId: null,
+        datanetId: null,
+        contributionId: null,
         block: ctx.block,
         tx: ctx.tx,
         at: ctx.at,

@@ -12,7 +12,8 @@ import type { Db } from "@/db/client";
 import * as t from "@/db/schema";
 import type { Deployment } from "@/lib/chain/deploy";
 import { decodeLog, indexedContracts, jsonArgs, type ContractName, type DecodedEvent } from "./decode";
-import { applyEvent, type Tx } from "./handlers";
+import { applyEvent, collectPreload } from "./handlers";
+import { chunk, emptyPreload, RangeStore } from "./store";
 import { publishLive } from "@/lib/live/bus";
 import { toLiveEvent, type LiveEvent } from "@/lib/live/events";
 
@@ -158,12 +159,46 @@ export class Indexer {
     const key = await this.key();
     const appliedEvents: IndexedEvent[] = [];
 
+    const decoded = sorted.flatMap((log) => {
+      const d = decodeLog(this.contracts, log);
+      return d ? [{ log, ...d, args: jsonArgs(d.event.args), at: new Date(Number(blocks.get(Number(log.blockNumber))!.timestamp) * 1000) }] : [];
+    });
+
     await this.db.transaction(async (tx) => {
-      for (const log of sorted) {
-        const block = blocks.get(Number(log.blockNumber))!;
-        const ev = await this.applyLog(tx, log, block);
-        if (ev) appliedEvents.push(ev);
+      // 1. Record the logs; the (chainId, txHash, logIndex) key turns a re-delivered log into a no-op.
+      const fresh = new Set<string>();
+      const rows = decoded.map(({ log, contract, event, args, at }) => ({
+        chainId: this.chainId,
+        txHash: log.transactionHash!,
+        logIndex: log.logIndex!,
+        block: Number(log.blockNumber),
+        blockHash: log.blockHash!,
+        at,
+        contract,
+        address: log.address.toLowerCase(),
+        name: event.eventName ?? "unknown",
+        args,
+        topics: log.topics as string[],
+        data: log.data,
+      }));
+      for (const part of chunk(rows, 12)) {
+        const inserted = await tx
+          .insert(t.chainEvents)
+          .values(part)
+          .onConflictDoNothing()
+          .returning({ txHash: t.chainEvents.txHash, logIndex: t.chainEvents.logIndex });
+        for (const r of inserted) fresh.add(`${r.txHash}:${r.logIndex}`);
       }
+      // 2. Apply the new ones in chain order to the range's store, then flush it in bulk.
+      const todo = decoded.filter(({ log }) => fresh.has(`${log.transactionHash}:${log.logIndex}`));
+      const store = new RangeStore(tx);
+      await store.preload(collectPreload(todo.map((d) => d.event), emptyPreload()));
+      for (const { log, contract, event, args, at } of todo) {
+        const ctx = { block: Number(log.blockNumber), tx: log.transactionHash!, logIndex: log.logIndex!, at };
+        await applyEvent(store, event, ctx);
+        appliedEvents.push({ name: event.eventName!, contract, block: ctx.block, tx: ctx.tx, logIndex: ctx.logIndex, args });
+      }
+      await store.flush();
       // Remember non-final blocks (with their parents) so a later reorg finds its common ancestor.
       const recent = [...blocks.values()].filter((b) => Number(b.number) > finalBelow);
       for (const b of recent) {
@@ -190,36 +225,6 @@ export class Indexer {
     }
     indexerBus.emit("checkpoint", { chainId: this.chainId, block: to });
     return appliedEvents.length;
-  }
-
-  /** Applies one log exactly once: the chain_events key (chainId, txHash, logIndex) guards it. */
-  private async applyLog(tx: Tx, log: Log, block: Block): Promise<IndexedEvent | null> {
-    const decoded = decodeLog(this.contracts, log);
-    if (!decoded) return null;
-    const at = new Date(Number(block.timestamp) * 1000);
-    const args = jsonArgs(decoded.event.args);
-    const inserted = await tx
-      .insert(t.chainEvents)
-      .values({
-        chainId: this.chainId,
-        txHash: log.transactionHash!,
-        logIndex: log.logIndex!,
-        block: Number(log.blockNumber),
-        blockHash: log.blockHash!,
-        at,
-        contract: decoded.contract,
-        address: log.address.toLowerCase(),
-        name: decoded.event.eventName ?? "unknown",
-        args,
-        topics: log.topics as string[],
-        data: log.data,
-      })
-      .onConflictDoNothing()
-      .returning({ logIndex: t.chainEvents.logIndex });
-    if (inserted.length === 0) return null;
-    const ctx = { block: Number(log.blockNumber), tx: log.transactionHash!, logIndex: log.logIndex!, at };
-    await applyEvent(tx, decoded.event, ctx);
-    return { name: decoded.event.eventName!, contract: decoded.contract, block: ctx.block, tx: ctx.tx, logIndex: ctx.logIndex, args };
   }
 
   /**
@@ -253,14 +258,16 @@ export class Indexer {
         .from(t.chainEvents)
         .where(eq(t.chainEvents.chainId, this.chainId))
         .orderBy(asc(t.chainEvents.block), asc(t.chainEvents.logIndex));
-      for (const row of kept) {
-        const decoded = decodeLog(this.contracts, {
-          address: row.address as Hex,
-          topics: row.topics as [Hex, ...Hex[]],
-          data: row.data as Hex,
-        } as Log);
-        if (decoded) await applyEvent(tx, decoded.event, { block: row.block, tx: row.txHash as Hex, logIndex: row.logIndex, at: row.at });
+      const replay = kept.flatMap((row) => {
+        const d = decodeLog(this.contracts, { address: row.address as Hex, topics: row.topics as [Hex, ...Hex[]], data: row.data as Hex } as Log);
+        return d ? [{ row, event: d.event }] : [];
+      });
+      const store = new RangeStore(tx);
+      await store.preload(collectPreload(replay.map((r) => r.event), emptyPreload()));
+      for (const { row, event } of replay) {
+        await applyEvent(store, event, { block: row.block, tx: row.txHash as Hex, logIndex: row.logIndex, at: row.at });
       }
+      await store.flush();
       if (ancestorHash) {
         await tx
           .update(t.indexerCheckpoints)
