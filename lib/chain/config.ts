@@ -29,7 +29,7 @@ export function deploymentPath(chainId = Number(process.env.CHAIN_ID ?? ANVIL_CH
 export function readDeployment(file = deploymentPath()): Deployment {
   let raw: string;
   try {
-    raw = fs.readFileSync(file, "utf8");
+    raw = fs.readFileSync(/*turbopackIgnore: true*/ file, "utf8");
   } catch {
     throw new Error(`No deployment file at ${file}: run \`npm start\` (local chain) or set DEPLOYMENT_FILE.`);
   }

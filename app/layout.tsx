@@ -1,0 +1,40 @@
+import type { Metadata, Viewport } from "next";
+import { connection } from "next/server";
+import type { ReactNode } from "react";
+import { DeploymentNotice, SiteFooter, SiteHeader } from "@/components/site-chrome";
+import { ANVIL_MNEMONIC } from "@/lib/chain/anvil";
+import { loadPublicChainInfo, walletConnectProjectId } from "@/lib/public-chain";
+import { Providers } from "./providers";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: { default: "Ledgerline — pay the people who feed AI", template: "%s · Ledgerline" },
+  description:
+    "Community Datanets, models built from them, paid inference, and Proof of Attribution that routes every fee back to the data behind the answer.",
+};
+
+export const viewport: Viewport = {
+  themeColor: "#ffffff",
+};
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // The chain config is read per request (deployment file + env), never baked into the build.
+  await connection();
+  const chain = loadPublicChainInfo();
+  return (
+    <html lang="en">
+      <body className="flex min-h-dvh flex-col">
+        <Providers
+          chain={chain}
+          devMnemonic={chain.isLocal && chain.configured ? ANVIL_MNEMONIC : undefined}
+          walletConnectProjectId={walletConnectProjectId()}
+        >
+          <SiteHeader chain={chain} />
+          <DeploymentNotice chain={chain} />
+          <main className="flex-1">{children}</main>
+          <SiteFooter chain={chain} />
+        </Providers>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,142 @@
+import Link from "next/link";
+import { formatNumber, formatOpen, formatRelativeTime } from "@/components/format";
+import { CpuIcon, DatabaseIcon } from "@/components/icons";
+import { AddressText, ModelKindBadge, OpenAmount, TagLink } from "@/components/domain";
+import { Badge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
+import type { DatanetSummary, ModelSummary } from "@/lib/queries";
+import { cn } from "@/lib/utils";
+
+function Metric({ label, value, title }: { label: string; value: React.ReactNode; title?: string }) {
+  return (
+    <div className="min-w-0 px-3 py-2.5" title={title}>
+      <dt className="truncate text-[10.5px] font-medium uppercase tracking-wide text-muted-foreground">{label}</dt>
+      <dd className="mt-0.5 text-sm font-semibold tabular-nums">{value}</dd>
+    </div>
+  );
+}
+
+/** A Datanet in a grid. The name is the card's link (its accessible name is exactly the Datanet name). */
+export function DatanetCard({ datanet, className }: { datanet: DatanetSummary; className?: string }) {
+  const tags = datanet.tags.slice(0, 4);
+  return (
+    <Card
+      className={cn(
+        "group relative flex flex-col transition-[border-color,box-shadow] hover:border-primary/40 hover:shadow-md",
+        className,
+      )}
+    >
+      <div className="flex flex-1 flex-col gap-3 p-5">
+        <div className="flex items-start gap-3">
+          <div className="flex size-9 shrink-0 items-center justify-center rounded-lg bg-primary/10 text-primary">
+            <DatabaseIcon className="size-[18px]" />
+          </div>
+          <div className="min-w-0 flex-1">
+            <h3 className="truncate text-[15px] font-semibold leading-tight tracking-tight">
+              <Link
+                href={`/datanets/${datanet.id}`}
+                className="outline-none after:absolute after:inset-0 after:rounded-xl after:content-[''] group-hover:text-primary focus-visible:after:ring-2 focus-visible:after:ring-ring"
+              >
+                {datanet.name}
+              </Link>
+            </h3>
+            <p className="mt-1 flex items-center gap-1.5 truncate text-xs text-muted-foreground">
+              <span>by</span> <AddressText address={datanet.owner} className="text-xs" />
+              <span aria-hidden="true">·</span>
+              <span>{datanet.curated ? "Curated" : "Open"}</span>
+              {datanet.license ? (
+                <>
+                  <span aria-hidden="true">·</span>
+                  <span className="truncate">{datanet.license}</span>
+                </>
+              ) : null}
+            </p>
+          </div>
+        </div>
+        <p className="line-clamp-2 min-h-10 text-sm text-muted-foreground">
+          {datanet.summary || <span className="italic">No summary yet.</span>}
+        </p>
+        {tags.length ? (
+          <div className="flex flex-wrap gap-1.5">
+            {tags.map((t) => (
+              <TagLink key={t} tag={t} />
+            ))}
+            {datanet.tags.length > tags.length ? (
+              <span className="text-xs leading-6 text-muted-foreground">+{datanet.tags.length - tags.length}</span>
+            ) : null}
+          </div>
+        ) : null}
+      </div>
+      <dl className="grid grid-cols-4 divide-x divide-border border-t border-border">
+        <Metric label="Contrib." value={formatNumber(datanet.contributionCount)} title="Contributions submitted" />
+        <Metric label="Records" value={formatNumber(datanet.acceptedRecords)} title="Records in accepted contributions" />
+        <Metric label="People" value={formatNumber(datanet.contributors)} title="Distinct contributors" />
+        <Metric label="Versions" value={formatNumber(datanet.versionCount)} title="Published versions" />
+      </dl>
+      <div className="flex items-center justify-between gap-2 border-t border-border px-5 py-2.5 text-xs text-muted-foreground">
+        <span title={`Contribution bond: ${formatOpen(datanet.bond)}`}>
+          Bond <OpenAmount wei={datanet.bond} className="font-medium text-foreground" />
+        </span>
+        <span>Created {formatRelativeTime(datanet.createdAt)}</span>
+      </div>
+    </Card>
+  );
+}
+
+export function ModelCard({ model, className }: { model: ModelSummary; className?: string }) {
+  return (
+    <Card
+      className={cn(
+        "group relative flex flex-col transition-[border-color,box-shadow] hover:border-primary/40 hover:shadow-md",
+        className,
+      )}
+    >
+      <div className="flex flex-1 flex-col gap-3 p-5">
+        <div className="flex items-start gap-3">
+          <div className="flex size-9 shrink-0 items-center justify-center rounded-lg bg-info/10 text-info">
+            <CpuIcon className="size-[18px]" />
+          </div>
+          <div className="min-w-0 flex-1">
+            <h3 className="truncate text-[15px] font-semibold leading-tight tracking-tight">
+              <Link
+                href={`/models/${model.id}`}
+                className="outline-none after:absolute after:inset-0 after:rounded-xl after:content-[''] group-hover:text-primary focus-visible:after:ring-2 focus-visible:after:ring-ring"
+              >
+                {model.name}
+              </Link>
+            </h3>
+            <p className="mt-1 flex items-center gap-1.5 truncate text-xs text-muted-foreground">
+              <span>by</span> <AddressText address={model.builder} className="text-xs" />
+            </p>
+          </div>
+          <div className="flex shrink-0 flex-col items-end gap-1">
+            <ModelKindBadge kind={model.kind} />
+            {!model.active ? <Badge variant="secondary">Inactive</Badge> : null}
+          </div>
+        </div>
+        <p className="line-clamp-2 min-h-10 text-sm text-muted-foreground">
+          {model.description || <span className="italic">No description.</span>}
+        </p>
+        {model.lineage.length ? (
+          <div className="flex flex-wrap items-center gap-1.5 text-xs text-muted-foreground">
+            <span>Built from</span>
+            {model.lineage.map((l) => (
+              <Link
+                key={l.datanetId}
+                href={`/datanets/${l.datanetId}#v${l.version}`}
+                className="relative z-10 rounded-md border border-border bg-muted/40 px-1.5 py-0.5 font-medium text-foreground hover:border-primary/40 hover:text-primary"
+              >
+                {l.datanetName} <span className="font-mono text-muted-foreground">v{l.version}</span>
+              </Link>
+            ))}
+          </div>
+        ) : null}
+      </div>
+      <dl className="grid grid-cols-3 divide-x divide-border border-t border-border">
+        <Metric label="Price" value={<OpenAmount wei={model.price} />} title="Price per inference" />
+        <Metric label="Inferences" value={formatNumber(model.inferenceCount)} />
+        <Metric label="Revenue" value={<OpenAmount wei={model.revenue} maxDecimals={2} />} />
+      </dl>
+    </Card>
+  );
+}

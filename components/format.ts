@@ -1,0 +1,136 @@
+import { formatUnits } from "viem";
+
+/** OPEN has 18 decimals, like ether. */
+export const OPEN_DECIMALS = 18;
+
+function groupThousands(intPart: string): string {
+  return intPart.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+export interface FormatOpenOptions {
+  /**
+   * Keep at most this many decimals, truncating toward zero (never rounding up). Amounts that truncate
+   * to zero but are not zero render as "<0.0001 OPEN". Default: exact (all significant decimals).
+   */
+  maxDecimals?: number;
+  /** Append " OPEN" (default true). */
+  symbol?: boolean;
+}
+
+/**
+ * Format a wei amount of OPEN exactly with bigint/string math (never a JS number):
+ * 12500000000000000000n → "12.5 OPEN", 1234000000000000000000n → "1,234 OPEN".
+ */
+export function formatOpen(wei: bigint, opts: FormatOpenOptions = {}): string {
+  const suffix = opts.symbol === false ? "" : " OPEN";
+  const negative = wei < 0n;
+  const abs = negative ? -wei : wei;
+  const [intPart, fracPart = ""] = formatUnits(abs, OPEN_DECIMALS).split(".");
+  let frac = fracPart;
+  if (opts.maxDecimals !== undefined && frac.length > opts.maxDecimals) {
+    frac = frac.slice(0, opts.maxDecimals).replace(/0+$/, "");
+    if (abs > 0n && intPart === "0" && frac === "") {
+      const tiny = opts.maxDecimals > 0 ? `0.${"0".repeat(opts.maxDecimals - 1)}1` : "1";
+      return `${negative ? ">-" : "<"}${tiny}${suffix}`;
+    }
+  }
+  const body = groupThousands(intPart) + (frac ? `.${frac}` : "");
+  return `${negative ? "-" : ""}${body}${suffix}`;
+}
+
+/** 0x1234567890abcdef… → 0x1234…cdef */
+export function shortAddress(address: string | null | undefined, chars = 4): string {
+  if (!address) return "—";
+  if (address.length <= 2 + chars * 2 + 1) return address;
+  return `${address.slice(0, 2 + chars)}…${address.slice(-chars)}`;
+}
+
+/** Hashes and roots: 0xabcdef12…3456 */
+export function shortHash(hash: string | null | undefined, head = 8, tail = 4): string {
+  if (!hash) return "—";
+  if (hash.length <= head + tail + 3) return hash;
+  const prefixed = hash.startsWith("0x");
+  const start = hash.slice(0, (prefixed ? 2 : 0) + head);
+  return `${start}…${hash.slice(-tail)}`;
+}
+
+const numberFormat = new Intl.NumberFormat("en-US");
+
+export function formatNumber(n: number | bigint): string {
+  return numberFormat.format(n);
+}
+
+/** 1536 → "1.5 KB" */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return "—";
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value >= 100 ? Math.round(value) : value.toFixed(1).replace(/\.0$/, "")} ${units[unit]}`;
+}
+
+/** basis points → "12.5%" */
+export function formatBps(bps: number): string {
+  return `${(bps / 100).toFixed(2).replace(/\.?0+$/, "")}%`;
+}
+
+const relativeFormat = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+const RELATIVE_UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ["year", 365 * 24 * 3600],
+  ["month", 30 * 24 * 3600],
+  ["week", 7 * 24 * 3600],
+  ["day", 24 * 3600],
+  ["hour", 3600],
+  ["minute", 60],
+  ["second", 1],
+];
+
+/** "3 minutes ago", "in 2 hours", "now" */
+export function formatRelativeTime(date: Date | string | number | null | undefined, now: Date = new Date()): string {
+  if (date === null || date === undefined) return "—";
+  const d = date instanceof Date ? date : new Date(date);
+  if (Number.isNaN(d.getTime())) return "—";
+  const seconds = Math.round((d.getTime() - now.getTime()) / 1000);
+  if (Math.abs(seconds) < 10) return "just now";
+  for (const [unit, size] of RELATIVE_UNITS) {
+    if (Math.abs(seconds) >= size || unit === "second") {
+      return relativeFormat.format(Math.trunc(seconds / size), unit);
+    }
+  }
+  return "—";
+}
+
+const dateFormat = new Intl.DateTimeFormat("en-US", { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
+const dateTimeFormat = new Intl.DateTimeFormat("en-US", {
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  timeZone: "UTC",
+  timeZoneName: "short",
+});
+
+/** "Nov 25, 2025" (UTC, so server and client agree) */
+export function formatDate(date: Date | string | number | null | undefined): string {
+  if (date === null || date === undefined) return "—";
+  const d = date instanceof Date ? date : new Date(date);
+  return Number.isNaN(d.getTime()) ? "—" : dateFormat.format(d);
+}
+
+/** "Nov 25, 2025, 09:41 AM UTC" */
+export function formatDateTime(date: Date | string | number | null | undefined): string {
+  if (date === null || date === undefined) return "—";
+  const d = date instanceof Date ? date : new Date(date);
+  return Number.isNaN(d.getTime()) ? "—" : dateTimeFormat.format(d);
+}
+
+/** "1 contributor" / "3 contributors" */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatNumber(n)} ${n === 1 ? one : many}`;
+}

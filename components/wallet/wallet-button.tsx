@@ -1,0 +1,63 @@
+"use client";
+
+import { ConnectButton } from "@rainbow-me/rainbowkit";
+import { useSyncExternalStore } from "react";
+import { useAccount } from "wagmi";
+import { useChainInfo } from "@/app/providers";
+import { shortAddress } from "@/components/format";
+import { DEV_WALLET_ID, type DevWalletProperties } from "@/components/wallet/dev-wallet";
+
+/** RainbowKit's connect button, plus the dev-account picker when the dev wallet is connected. */
+export function WalletButton() {
+  const chain = useChainInfo();
+  if (!chain.configured) {
+    return (
+      <span
+        className="inline-flex h-9 items-center rounded-md border border-dashed border-border px-3 text-xs font-medium text-muted-foreground"
+        title={chain.problem}
+      >
+        Wallet unavailable
+      </span>
+    );
+  }
+  return (
+    <div className="flex items-center gap-2">
+      <DevAccountPicker />
+      <ConnectButton
+        label="Connect wallet"
+        showBalance={{ smallScreen: false, largeScreen: true }}
+        chainStatus={{ smallScreen: "none", largeScreen: "icon" }}
+        accountStatus={{ smallScreen: "avatar", largeScreen: "address" }}
+      />
+    </div>
+  );
+}
+
+const subscribeNoop = () => () => {};
+
+function DevAccountPicker() {
+  const { connector, address, status } = useAccount();
+  // Client-only: the connector exists after hydration, so render nothing on the server pass.
+  const hydrated = useSyncExternalStore(subscribeNoop, () => true, () => false);
+  if (!hydrated || status !== "connected" || connector?.id !== DEV_WALLET_ID) return null;
+  const dev = connector as unknown as DevWalletProperties;
+  const accounts = dev.listAccounts();
+  const current = accounts.findIndex((a) => a.toLowerCase() === address?.toLowerCase());
+  return (
+    <label className="hidden items-center gap-1.5 text-xs text-muted-foreground md:flex">
+      <span className="font-medium">Dev account</span>
+      <select
+        aria-label="Dev account"
+        className="h-9 rounded-md border border-border bg-card px-2 font-mono text-xs text-foreground shadow-xs focus:outline-none focus:ring-2 focus:ring-ring"
+        value={current < 0 ? dev.getAccountIndex() : current}
+        onChange={(e) => dev.selectAccount(Number(e.target.value))}
+      >
+        {accounts.map((a, i) => (
+          <option key={a} value={i}>
+            #{i} {shortAddress(a)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

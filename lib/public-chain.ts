@@ -1,0 +1,44 @@
+import { ANVIL_CHAIN_ID } from "@/lib/chain/anvil";
+import { chainFor, DEFAULT_RPC_URL, getChainConfig } from "@/lib/chain/config";
+import type { PublicChainInfo } from "@/components/wallet/chain-info";
+
+/**
+ * Server-only: what the browser may know about the chain, read at request time from the deployment
+ * file and RPC env. Never throws: a missing or invalid deployment yields `configured: false` + the reason.
+ */
+export function loadPublicChainInfo(): PublicChainInfo {
+  try {
+    const cfg = getChainConfig();
+    const chain = chainFor(cfg);
+    const { token, datanetRegistry, modelRegistry, inferenceMarket } = cfg.deployment;
+    return {
+      configured: true,
+      chainId: cfg.chainId,
+      name: chain.name,
+      nativeCurrency: { ...chain.nativeCurrency },
+      publicRpcUrl: cfg.publicRpcUrl,
+      isLocal: cfg.isLocal,
+      contracts: { token, datanetRegistry, modelRegistry, inferenceMarket },
+    };
+  } catch (err) {
+    const chainId = Number(process.env.CHAIN_ID ?? ANVIL_CHAIN_ID);
+    const publicRpcUrl = process.env.PUBLIC_RPC_URL ?? process.env.RPC_URL ?? DEFAULT_RPC_URL;
+    const chain = chainFor({ chainId, publicRpcUrl });
+    return {
+      configured: false,
+      problem: err instanceof Error ? err.message : String(err),
+      chainId,
+      name: chain.name,
+      nativeCurrency: { ...chain.nativeCurrency },
+      publicRpcUrl,
+      isLocal: chainId === ANVIL_CHAIN_ID,
+      contracts: null,
+    };
+  }
+}
+
+/** WalletConnect-based wallets are offered only when a project id is configured (read at request time). */
+export function walletConnectProjectId(): string | undefined {
+  const id = process.env.WALLETCONNECT_PROJECT_ID || process.env.NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID;
+  return id ? id : undefined;
+}

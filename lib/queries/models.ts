@@ -1,0 +1,229 @@
+import { and, asc, desc, eq, ilike, inArray, or, type SQL } from "drizzle-orm";
+import { getDb } from "@/db/client";
+import { datanets, datanetVersions, inferenceResults, inferences, modelDatanets, models } from "@/db/schema";
+import { countRows, likePattern, sumWei } from "./sql";
+
+export type ModelRow = typeof models.$inferSelect;
+export type ModelKind = ModelRow["kind"];
+export type InferenceStatus = (typeof inferences.$inferSelect)["status"];
+
+export const MODEL_KINDS = ["infinigram", "knn", "external"] as const satisfies readonly ModelKind[];
+export const MODEL_SORTS = ["newest", "inferences", "revenue"] as const;
+export type ModelSort = (typeof MODEL_SORTS)[number];
+
+export interface ListModelsParams {
+  q?: string;
+  kind?: ModelKind;
+  sort?: ModelSort;
+  limit?: number;
+  offset?: number;
+}
+
+export interface ModelLineageRef {
+  datanetId: number;
+  datanetName: string;
+  version: number;
+}
+
+export interface ModelSummary {
+  id: number;
+  name: string;
+  description: string;
+  kind: ModelKind;
+  builder: string;
+  price: bigint;
+  builderBps: number;
+  active: boolean;
+  inferenceCount: number;
+  revenue: bigint;
+  createdAt: Date;
+  lineage: ModelLineageRef[];
+}
+
+function modelFilters({ q, kind }: Pick<ListModelsParams, "q" | "kind">): SQL | undefined {
+  const conditions: SQL[] = [];
+  const query = q?.trim();
+  if (query) {
+    const pattern = likePattern(query);
+    conditions.push(or(ilike(models.name, pattern), ilike(models.description, pattern))!);
+  }
+  if (kind) conditions.push(eq(models.kind, kind));
+  return conditions.length ? and(...conditions) : undefined;
+}
+
+/** Models for the marketplace, each with the Datanet versions it was built from. */
+export async function listModels(params: ListModelsParams = {}): Promise<ModelSummary[]> {
+  const db = await getDb();
+  const order =
+    params.sort === "inferences"
+      ? [desc(models.inferenceCount), desc(models.id)]
+      : params.sort === "revenue"
+        ? [desc(models.revenue), desc(models.id)]
+        : [desc(models.createdAt), desc(models.id)];
+  const rows = await db
+    .select({
+      id: models.id,
+      name: models.name,
+      description: models.description,
+      kind: models.kind,
+      builder: models.builder,
+      price: models.price,
+      builderBps: models.builderBps,
+      active: models.active,
+      inferenceCount: models.inferenceCount,
+      revenue: models.revenue,
+      createdAt: models.createdAt,
+    })
+    .from(models)
+    .where(modelFilters(params))
+    .orderBy(...order)
+    .limit(Math.min(Math.max(params.limit ?? 50, 1), 200))
+    .offset(Math.max(params.offset ?? 0, 0));
+  if (rows.length === 0) return [];
+
+  const refs = await db
+    .select({
+      modelId: modelDatanets.modelId,
+      datanetId: modelDatanets.datanetId,
+      datanetName: datanets.name,
+      version: modelDatanets.version,
+    })
+    .from(modelDatanets)
+    .innerJoin(datanets, eq(datanets.id, modelDatanets.datanetId))
+    .where(
+      inArray(
+        modelDatanets.modelId,
+        rows.map((r) => r.id),
+      ),
+    )
+    .orderBy(asc(modelDatanets.datanetId));
+  const byModel = new Map<number, ModelLineageRef[]>();
+  for (const { modelId, ...ref } of refs) {
+    const list = byModel.get(modelId) ?? [];
+    list.push(ref);
+    byModel.set(modelId, list);
+  }
+  return rows.map((r) => ({ ...r, lineage: byModel.get(r.id) ?? [] }));
+}
+
+export async function countModels(params: Pick<ListModelsParams, "q" | "kind"> = {}): Promise<number> {
+  const db = await getDb();
+  const [row] = await db.select({ n: countRows() }).from(models).where(modelFilters(params));
+  return row?.n ?? 0;
+}
+
+export interface ModelLineageItem {
+  datanetId: number;
+  datanetName: string;
+  datanetSummary: string;
+  version: number;
+  /** Null when the version row is not (yet) indexed. */
+  root: string | null;
+  count: number | null;
+  rootVerified: boolean | null;
+  publishedAt: Date | null;
+}
+
+export interface InferenceListItem {
+  requestId: number;
+  payer: string;
+  price: bigint;
+  status: InferenceStatus;
+  viaAuthorization: boolean;
+  /** From the operator's off-chain result (null until served, or when served elsewhere). */
+  attributionMethod: string | null;
+  contributorPool: bigint | null;
+  paidAt: Date;
+  paidTx: string;
+  settledAt: Date | null;
+}
+
+export interface ModelDetail {
+  model: ModelRow;
+  lineage: ModelLineageItem[];
+  recentInferences: InferenceListItem[];
+  statusCounts: Record<InferenceStatus, number>;
+  /** Σ price of settled inferences, in wei. */
+  settledRevenue: bigint;
+  /** Σ contributor pool of settled inferences, in wei: what this model paid its data's contributors. */
+  paidToContributors: bigint;
+}
+
+/** One model with its lineage and recent inferences; null if unknown. */
+export async function getModel(id: number, opts: { inferenceLimit?: number } = {}): Promise<ModelDetail | null> {
+  const db = await getDb();
+  const [model] = await db.select().from(models).where(eq(models.id, id)).limit(1);
+  if (!model) return null;
+
+  const settled = eq(inferences.status, "settled");
+  const [lineage, recentInferences, statusRows, [totals]] = await Promise.all([
+    db
+      .select({
+        datanetId: modelDatanets.datanetId,
+        datanetName: datanets.name,
+        datanetSummary: datanets.summary,
+        version: modelDatanets.version,
+        root: datanetVersions.root,
+        count: datanetVersions.count,
+        rootVerified: datanetVersions.rootVerified,
+        publishedAt: datanetVersions.publishedAt,
+      })
+      .from(modelDatanets)
+      .innerJoin(datanets, eq(datanets.id, modelDatanets.datanetId))
+      .leftJoin(
+        datanetVersions,
+        and(eq(datanetVersions.datanetId, modelDatanets.datanetId), eq(datanetVersions.version, modelDatanets.version)),
+      )
+      .where(eq(modelDatanets.modelId, id))
+      .orderBy(asc(modelDatanets.datanetId)),
+    db
+      .select({
+        requestId: inferences.requestId,
+        payer: inferences.payer,
+        price: inferences.price,
+        status: inferences.status,
+        viaAuthorization: inferences.viaAuthorization,
+        attributionMethod: inferenceResults.attributionMethod,
+        contributorPool: inferences.contributorPool,
+        paidAt: inferences.paidAt,
+        paidTx: inferences.paidTx,
+        settledAt: inferences.settledAt,
+      })
+      .from(inferences)
+      .leftJoin(inferenceResults, eq(inferenceResults.requestHash, inferences.requestHash))
+      .where(eq(inferences.modelId, id))
+      .orderBy(desc(inferences.paidAt), desc(inferences.requestId))
+      .limit(opts.inferenceLimit ?? 20),
+    db
+      .select({ status: inferences.status, n: countRows() })
+      .from(inferences)
+      .where(eq(inferences.modelId, id))
+      .groupBy(inferences.status),
+    db
+      .select({
+        settledRevenue: sumWei(inferences.price, settled),
+        paidToContributors: sumWei(inferences.contributorPool, settled),
+      })
+      .from(inferences)
+      .where(eq(inferences.modelId, id)),
+  ]);
+
+  const statusCounts: Record<InferenceStatus, number> = { paid: 0, settled: 0, refunded: 0 };
+  for (const r of statusRows) statusCounts[r.status] = r.n;
+
+  return {
+    model,
+    lineage,
+    recentInferences,
+    statusCounts,
+    settledRevenue: totals?.settledRevenue ?? 0n,
+    paidToContributors: totals?.paidToContributors ?? 0n,
+  };
+}
+
+/** Cheap existence check (primary-key lookup), e.g. to answer 404 before a page starts streaming. */
+export async function modelExists(id: number): Promise<boolean> {
+  const db = await getDb();
+  const rows = await db.select({ id: models.id }).from(models).where(eq(models.id, id)).limit(1);
+  return rows.length > 0;
+}
