@@ -322,8 +322,7 @@ export const chainEvents = pgTable(
     contract: text("contract").notNull(),
     address: text("address").notNull(),
     name: text("name").notNull(),
-    args: jsonb("args").$type<Record<string, unknown>>().notNull(),
-    // The raw log, so a rollback can replay the read model without asking the chain again.
+    // The raw log (decoded on demand), so a rollback can replay the read model without asking the chain again.
     topics: jsonb("topics").$type<string[]>().notNull(),
     data: text("data").notNull(),
   },

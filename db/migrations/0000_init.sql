@@ -19,7 +19,6 @@ CREATE TABLE "chain_events" (
 	"contract" text NOT NULL,
 	"address" text NOT NULL,
 	"name" text NOT NULL,
-	"args" jsonb NOT NULL,
 	"topics" jsonb NOT NULL,
 	"data" text NOT NULL,
 	CONSTRAINT "chain_events_chain_id_tx_hash_log_index_pk" PRIMARY KEY("chain_id","tx_hash","log_index")

@@ -38,6 +38,8 @@ export interface AnvilOptions {
   /** Wei each dev account starts with. */
   balanceEther?: number;
   silent?: boolean;
+  /** More anvil flags (e.g. a larger --gas-limit for benchmarks). */
+  extraArgs?: string[];
 }
 
 export interface Anvil {
@@ -72,6 +74,7 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<Anvil> {
   ];
   if (opts.statePath) args.push("--state", opts.statePath, "--state-interval", "5");
   if (opts.blockTime) args.push("--block-time", String(opts.blockTime));
+  if (opts.extraArgs) args.push(...opts.extraArgs);
   const child = spawn(anvilBinary(), args, {
     stdio: opts.silent === false ? ["ignore", "inherit", "inherit"] : ["ignore", "ignore", "pipe"],
   });

@@ -13,7 +13,8 @@ import * as t from "@/db/schema";
 import type { Deployment } from "@/lib/chain/deploy";
 import { decodeLog, indexedContracts, jsonArgs, type ContractName, type DecodedEvent } from "./decode";
 import { applyEvent, collectPreload } from "./handlers";
-import { chunk, emptyPreload, RangeStore } from "./store";
+import { emptyPreload, RangeStore } from "./store";
+import { bulkInsert } from "@/db/bulk";
 import { publishLive } from "@/lib/live/bus";
 import { toLiveEvent, type LiveEvent } from "@/lib/live/events";
 
@@ -24,6 +25,13 @@ export interface IndexedEvent {
   tx: Hex;
   logIndex: number;
   args: Record<string, unknown>;
+}
+
+interface FetchedRange {
+  from: number;
+  to: number;
+  logs: Log[];
+  blocks: Map<number, Block>;
 }
 
 export interface IndexerOptions {
@@ -37,6 +45,8 @@ export interface IndexerOptions {
   pollIntervalMs?: number;
   log?: (msg: string) => void;
 }
+
+const LIVE_WINDOW_BLOCKS = 128;
 
 /** Tables the chain alone determines: wiped on a redeployment and replayed on a rollback. */
 const derivedTables = [
@@ -121,27 +131,39 @@ export class Indexer {
     const head = Number(await client.getBlockNumber({ cacheTime: 0 }));
     let from = cp ? cp.block + 1 : this.opts.deployment.startBlock;
     let applied = 0;
+    // fetch runs one range ahead of write, so the chain and the database work at the same time.
+    let ahead: Promise<FetchedRange> | null = null;
     while (from <= head) {
-      const to = Math.min(head, from + this.range - 1);
-      let logs: Log[];
+      let fetched: FetchedRange;
       try {
-        logs = await client.getLogs({
-          address: Object.keys(this.contracts) as Hex[],
-          fromBlock: BigInt(from),
-          toBlock: BigInt(to),
-        });
+        fetched = await (ahead ?? this.fetchRange(from, Math.min(head, from + this.range - 1)));
       } catch (err) {
+        ahead = null;
         if (this.range === 1) throw err;
         // Providers cap ranges and result sizes differently: halve and retry.
         this.range = Math.max(1, Math.floor(this.range / 2));
-        this.opts.log?.(`indexer: getLogs ${from}-${to} failed, range now ${this.range}`);
+        this.opts.log?.(`indexer: getLogs from ${from} failed (${(err as Error).message.split("\n")[0]}), range now ${this.range}`);
         continue;
       }
-      applied += await this.writeRange(from, to, head, logs);
       this.range = Math.min(this.maxRange, this.range * 2);
-      from = to + 1;
+      const next = fetched.to + 1;
+      ahead = next <= head ? this.fetchRange(next, Math.min(head, next + this.range - 1)) : null;
+      ahead?.catch(() => {}); // awaited (and its error handled) on the next turn
+      applied += await this.writeRange(fetched, head);
+      from = next;
     }
     return { head, block: Math.max(head, cp?.block ?? 0), events: applied };
+  }
+
+  /** fetch: the logs of [from, to] and the blocks they are in (for timestamps and hashes). */
+  private async fetchRange(from: number, to: number): Promise<FetchedRange> {
+    const logs = await this.opts.client.getLogs({
+      address: Object.keys(this.contracts) as Hex[],
+      fromBlock: BigInt(from),
+      toBlock: BigInt(to),
+    });
+    const blocks = await this.blocks([...logs.map((l) => Number(l.blockNumber)), to]);
+    return { from, to, logs, blocks };
   }
 
   private async blocks(numbers: number[]): Promise<Map<number, Block>> {
@@ -151,23 +173,23 @@ export class Indexer {
   }
 
   /** decode → write: one transaction for the whole range (rows, rollups, blocks, checkpoint). */
-  private async writeRange(from: number, to: number, head: number, logs: Log[]): Promise<number> {
+  private async writeRange({ to, logs, blocks }: FetchedRange, head: number): Promise<number> {
     const sorted = [...logs].sort((a, b) => Number(a.blockNumber! - b.blockNumber!) || a.logIndex! - b.logIndex!);
-    const blocks = await this.blocks([...sorted.map((l) => Number(l.blockNumber)), to]);
     const end = blocks.get(to)!;
     const finalBelow = head - this.finalityDepth;
     const key = await this.key();
     const appliedEvents: IndexedEvent[] = [];
+    let applied = 0;
 
     const decoded = sorted.flatMap((log) => {
       const d = decodeLog(this.contracts, log);
-      return d ? [{ log, ...d, args: jsonArgs(d.event.args), at: new Date(Number(blocks.get(Number(log.blockNumber))!.timestamp) * 1000) }] : [];
+      return d ? [{ log, ...d, at: new Date(Number(blocks.get(Number(log.blockNumber))!.timestamp) * 1000) }] : [];
     });
 
     await this.db.transaction(async (tx) => {
       // 1. Record the logs; the (chainId, txHash, logIndex) key turns a re-delivered log into a no-op.
       const fresh = new Set<string>();
-      const rows = decoded.map(({ log, contract, event, args, at }) => ({
+      const rows = decoded.map(({ log, contract, event, at }) => ({
         chainId: this.chainId,
         txHash: log.transactionHash!,
         logIndex: log.logIndex!,
@@ -177,26 +199,26 @@ export class Indexer {
         contract,
         address: log.address.toLowerCase(),
         name: event.eventName ?? "unknown",
-        args,
         topics: log.topics as string[],
         data: log.data,
       }));
-      for (const part of chunk(rows, 12)) {
-        const inserted = await tx
-          .insert(t.chainEvents)
-          .values(part)
-          .onConflictDoNothing()
-          .returning({ txHash: t.chainEvents.txHash, logIndex: t.chainEvents.logIndex });
-        for (const r of inserted) fresh.add(`${r.txHash}:${r.logIndex}`);
-      }
+      const inserted = await bulkInsert<typeof t.chainEvents, { tx_hash: string; log_index: number }>(tx, t.chainEvents, rows, {
+        conflict: [t.chainEvents.chainId, t.chainEvents.txHash, t.chainEvents.logIndex],
+        onConflict: "nothing",
+        returning: [t.chainEvents.txHash, t.chainEvents.logIndex],
+      });
+      for (const r of inserted) fresh.add(`${r.tx_hash}:${r.log_index}`);
       // 2. Apply the new ones in chain order to the range's store, then flush it in bulk.
       const todo = decoded.filter(({ log }) => fresh.has(`${log.transactionHash}:${log.logIndex}`));
       const store = new RangeStore(tx);
       await store.preload(collectPreload(todo.map((d) => d.event), emptyPreload()));
-      for (const { log, contract, event, args, at } of todo) {
+      // Live notifications are for what happens now: a backfill far behind the head sends none.
+      const live = head - to <= LIVE_WINDOW_BLOCKS;
+      for (const { log, contract, event, at } of todo) {
         const ctx = { block: Number(log.blockNumber), tx: log.transactionHash!, logIndex: log.logIndex!, at };
         await applyEvent(store, event, ctx);
-        appliedEvents.push({ name: event.eventName!, contract, block: ctx.block, tx: ctx.tx, logIndex: ctx.logIndex, args });
+        if (live) appliedEvents.push({ name: event.eventName!, contract, block: ctx.block, tx: ctx.tx, logIndex: ctx.logIndex, args: jsonArgs(event.args) });
+        applied++;
       }
       await store.flush();
       // Remember non-final blocks (with their parents) so a later reorg finds its common ancestor.
@@ -224,7 +246,7 @@ export class Indexer {
       );
     }
     indexerBus.emit("checkpoint", { chainId: this.chainId, block: to });
-    return appliedEvents.length;
+    return applied;
   }
 
   /**

@@ -3,8 +3,8 @@
  * touches are loaded in bulk, handlers change them in memory, and flush() writes every table with a
  * few multi-row upserts. Same result as row-by-row writes, a fraction of the round trips.
  */
-import { and, inArray, isNotNull, eq, sql, type SQL } from "drizzle-orm";
-import type { PgTable, PgColumn } from "drizzle-orm/pg-core";
+import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { bulkInsert } from "@/db/bulk";
 import type { Db } from "@/db/client";
 import * as t from "@/db/schema";
 
@@ -30,27 +30,6 @@ export const emptyPreload = (): Preload => ({
   requestIds: new Set(),
   metadataHashes: new Set(),
 });
-
-/** Postgres caps a statement at 65,535 parameters. */
-const MAX_PARAMS = 60_000;
-
-export function chunk<T>(rows: T[], columns: number): T[][] {
-  const size = Math.max(1, Math.floor(MAX_PARAMS / Math.max(1, columns)));
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
-  return out;
-}
-
-/** `set` clause that overwrites every non-key column with the incoming row. */
-function overwriteAll(table: PgTable, keys: PgColumn[]): Record<string, SQL> {
-  const columns = (table as unknown as Record<symbol, Record<string, PgColumn>>)[Symbol.for("drizzle:Columns")];
-  const keyNames = new Set(keys.map((k) => k.name));
-  return Object.fromEntries(
-    Object.entries(columns)
-      .filter(([, c]) => !keyNames.has(c.name))
-      .map(([prop, c]) => [prop, sql.raw(`excluded."${c.name}"`)]),
-  );
-}
 
 interface RollupDelta {
   amount: bigint;
@@ -146,57 +125,33 @@ export class RangeStore {
     this.modelUsage.set(key, cur);
   }
 
-  private async upsert<T extends Record<string, unknown>>(table: PgTable, keys: PgColumn[], rows: T[]) {
-    if (!rows.length) return;
-    const set = overwriteAll(table, keys);
-    for (const part of chunk(rows, Object.keys(rows[0]).length)) {
-      await this.tx.insert(table).values(part as never).onConflictDoUpdate({ target: keys, set });
-    }
-  }
-
-  private async insert<T extends Record<string, unknown>>(table: PgTable, rows: T[]) {
-    if (!rows.length) return;
-    for (const part of chunk(rows, Object.keys(rows[0]).length)) await this.tx.insert(table).values(part as never);
-  }
-
   /** Writes everything the range changed. Inserts go before updates of rows they do not depend on. */
   async flush(): Promise<void> {
+    const tx = this.tx;
     const pick = <K, V>(m: Map<K, V>, keys: Set<K>) => [...keys].map((k) => m.get(k)!);
-    await this.upsert(t.datanets, [t.datanets.id], pick(this.datanets, this.dirty.datanets));
-    await this.upsert(t.contributions, [t.contributions.id], pick(this.contributions, this.dirty.contributions));
-    await this.upsert(t.models, [t.models.id], pick(this.models, this.dirty.models));
-    await this.upsert(t.inferences, [t.inferences.requestId], pick(this.inferences, this.dirty.inferences));
-    await this.insert(t.datanetVersions, this.versions);
-    await this.insert(t.modelDatanets, this.modelDatanets);
-    await this.insert(t.ledgerEntries, this.ledger);
-    await this.insert(t.epochs, this.epochs);
-    await this.insert(t.claims, this.claims);
-
-    const earnings = [...this.earnings.values()].map(({ amount, inferences, ...k }) => ({ ...k, amount, inferences }));
-    for (const part of chunk(earnings, 7)) {
-      await this.tx
-        .insert(t.earningsHourly)
-        .values(part)
-        .onConflictDoUpdate({
-          target: [t.earningsHourly.account, t.earningsHourly.hour, t.earningsHourly.role, t.earningsHourly.datanetId, t.earningsHourly.modelId],
-          set: {
-            amount: sql`${t.earningsHourly.amount} + excluded.amount`,
-            inferences: sql`${t.earningsHourly.inferences} + excluded.inferences`,
-          },
-        });
-    }
-    const usage = [...this.modelUsage.values()].map((u) => ({ modelId: u.modelId, hour: u.hour, inferences: u.inferences, revenue: u.amount }));
-    for (const part of chunk(usage, 4)) {
-      await this.tx
-        .insert(t.modelUsageHourly)
-        .values(part)
-        .onConflictDoUpdate({
-          target: [t.modelUsageHourly.modelId, t.modelUsageHourly.hour],
-          set: {
-            inferences: sql`${t.modelUsageHourly.inferences} + excluded.inferences`,
-            revenue: sql`${t.modelUsageHourly.revenue} + excluded.revenue`,
-          },
-        });
-    }
+    await bulkInsert(tx, t.datanets, pick(this.datanets, this.dirty.datanets), { conflict: [t.datanets.id], onConflict: "overwrite" });
+    await bulkInsert(tx, t.contributions, pick(this.contributions, this.dirty.contributions), { conflict: [t.contributions.id], onConflict: "overwrite" });
+    await bulkInsert(tx, t.models, pick(this.models, this.dirty.models), { conflict: [t.models.id], onConflict: "overwrite" });
+    await bulkInsert(tx, t.inferences, pick(this.inferences, this.dirty.inferences), { conflict: [t.inferences.requestId], onConflict: "overwrite" });
+    await bulkInsert(tx, t.datanetVersions, this.versions);
+    await bulkInsert(tx, t.modelDatanets, this.modelDatanets);
+    await bulkInsert(tx, t.ledgerEntries, this.ledger);
+    await bulkInsert(tx, t.epochs, this.epochs);
+    await bulkInsert(tx, t.claims, this.claims);
+    const e = t.earningsHourly;
+    await bulkInsert(tx, e, [...this.earnings.values()], {
+      conflict: [e.account, e.hour, e.role, e.datanetId, e.modelId],
+      onConflict: { amount: sql`${e.amount} + excluded.amount`, inferences: sql`${e.inferences} + excluded.inferences` },
+    });
+    const u = t.modelUsageHourly;
+    await bulkInsert(
+      tx,
+      u,
+      [...this.modelUsage.values()].map((x) => ({ modelId: x.modelId, hour: x.hour, inferences: x.inferences, revenue: x.amount })),
+      {
+        conflict: [u.modelId, u.hour],
+        onConflict: { inferences: sql`${u.inferences} + excluded.inferences`, revenue: sql`${u.revenue} + excluded.revenue` },
+      },
+    );
   }
 }
