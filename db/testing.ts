@@ -11,7 +11,7 @@ export const testDatabaseKinds = [
   { kind: "postgres" as const, available: Boolean(process.env.TEST_DATABASE_URL) },
 ];
 
-export async function openTestDatabase(kind: "pglite" | "postgres"): Promise<Database> {
+export async function openTestDatabase(kind: "pglite" | "postgres"): Promise<Database & { url?: string }> {
   if (kind === "pglite") {
     const db = await openDatabase({ dataDir: "memory://" });
     await db.migrate();
@@ -29,6 +29,7 @@ export async function openTestDatabase(kind: "pglite" | "postgres"): Promise<Dat
   await db.migrate();
   return {
     ...db,
+    url: url.toString(),
     close: async () => {
       await db.close();
       const a = postgres(base, { max: 1, onnotice: () => {} });

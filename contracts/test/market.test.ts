@@ -677,7 +677,7 @@ describe("access control", () => {
         operatorBps: 1001,
       }),
     ).rejects.toThrow(/<= 5000/);
-    const head = await ctx.publicClient.getBlockNumber();
+    const head = await ctx.publicClient.getBlockNumber({ cacheTime: 0 });
     const d = await deployLedgerline({
       publicClient: ctx.publicClient,
       walletClient,

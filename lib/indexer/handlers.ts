@@ -185,6 +185,7 @@ export async function applyEvent(store: RangeStore, ev: DecodedEvent, ctx: Event
         createdAt: ctx.at,
       });
       a.datanetIds.forEach((d, i) => store.modelDatanets.push({ modelId: id, datanetId: Number(d), version: Number(a.versions[i]) }));
+      store.lineage.set(id, a.datanetIds.map(Number));
       return;
     }
     case "ModelPriceChanged": {
@@ -254,6 +255,8 @@ export async function applyEvent(store: RangeStore, ev: DecodedEvent, ctx: Event
       const m = store.models.get(modelId) ?? missing("model", modelId);
       store.putModel({ ...m, inferenceCount: m.inferenceCount + 1, revenue: m.revenue + a.price });
       store.addModelUsage(modelId, hourOf(ctx.at), a.price);
+      // Contributor earnings per Datanet come with the attribution record (operator side); here, usage.
+      for (const datanetId of store.lineage.get(modelId) ?? []) store.addDatanetUsage(datanetId, hourOf(ctx.at), 0n);
       return;
     }
     case "InferenceRefunded": {

@@ -24,34 +24,10 @@ import { buildClaimsTree, versionRoot } from "@/lib/chain/merkle";
 import { storeContent } from "@/lib/content/store";
 import { canonicalJson, contentUri } from "@/lib/metadata";
 import { Indexer } from "./indexer";
+import { dumpReadModel } from "./testing/dump";
 
 const acct = (i: number) => mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i });
 const [operator, owner, alice, bob, user] = [0, 1, 2, 3, 4].map(acct);
-
-/** Every chain-derived table as plain sorted rows, for "equals a fresh index" comparisons. */
-async function dumpReadModel(db: Db) {
-  const tables = {
-    datanets: t.datanets,
-    contributions: t.contributions,
-    datanetVersions: t.datanetVersions,
-    models: t.models,
-    modelDatanets: t.modelDatanets,
-    inferences: t.inferences,
-    ledgerEntries: t.ledgerEntries,
-    earningsHourly: t.earningsHourly,
-    modelUsageHourly: t.modelUsageHourly,
-    epochs: t.epochs,
-    claims: t.claims,
-  };
-  const out: Record<string, string[]> = {};
-  for (const [name, table] of Object.entries(tables)) {
-    const rows = await db.select().from(table);
-    out[name] = rows
-      .map((r) => JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)))
-      .sort();
-  }
-  return out;
-}
 
 for (const { kind, available } of testDatabaseKinds) {
   describe.skipIf(!available)(`indexer on ${kind}`, () => {
@@ -226,6 +202,10 @@ for (const { kind, available } of testDatabaseKinds) {
       const [model] = await db.select().from(t.models);
       expect(model).toMatchObject({ inferenceCount: 2, kind: "infinigram", builderBps: 2000 });
       expect(model.revenue).toBe(price * 2n);
+      const usage = await db.select().from(t.datanetUsageHourly);
+      expect(usage.reduce((s, u) => s + u.inferences, 0)).toBe(2);
+      const [mu] = await db.select({ revenue: sql<string>`sum(${t.modelUsageHourly.revenue})::text` }).from(t.modelUsageHourly);
+      expect(BigInt(mu.revenue)).toBe(price * 2n);
     });
 
     it("is idempotent: a second pass and a replay from scratch change nothing", async () => {

@@ -51,13 +51,16 @@ export class RangeStore {
   readonly claims: (typeof t.claims.$inferInsert)[] = [];
   private readonly earnings = new Map<string, RollupDelta & { account: string; hour: Date; role: string; datanetId: number; modelId: number }>();
   private readonly modelUsage = new Map<string, RollupDelta & { modelId: number; hour: Date }>();
+  private readonly datanetUsage = new Map<string, RollupDelta & { datanetId: number; hour: Date }>();
+  /** Each model's Datanets (lineage), for per-Datanet usage. */
+  readonly lineage = new Map<number, number[]>();
 
   constructor(readonly tx: Tx) {}
 
   async preload(p: Preload): Promise<void> {
     const tx = this.tx;
     const ids = (s: Set<number>) => [...s];
-    const [ds, cs, ms, is, blobs] = await Promise.all([
+    const [ds, cs, ms, is, blobs, lineage] = await Promise.all([
       p.datanetIds.size ? tx.select().from(t.datanets).where(inArray(t.datanets.id, ids(p.datanetIds))) : [],
       p.contributionIds.size ? tx.select().from(t.contributions).where(inArray(t.contributions.id, ids(p.contributionIds))) : [],
       p.modelIds.size ? tx.select().from(t.models).where(inArray(t.models.id, ids(p.modelIds))) : [],
@@ -65,7 +68,11 @@ export class RangeStore {
       p.metadataHashes.size
         ? tx.select({ hash: t.contents.hash, body: t.contents.body }).from(t.contents).where(inArray(t.contents.hash, [...p.metadataHashes]))
         : [],
+      p.modelIds.size
+        ? tx.select().from(t.modelDatanets).where(inArray(t.modelDatanets.modelId, ids(p.modelIds)))
+        : [],
     ]);
+    for (const l of lineage) this.lineage.set(l.modelId, [...(this.lineage.get(l.modelId) ?? []), l.datanetId]);
     for (const r of ds) this.datanets.set(r.id, r);
     for (const r of cs) this.contributions.set(r.id, r);
     for (const r of ms) this.models.set(r.id, r);
@@ -125,6 +132,14 @@ export class RangeStore {
     this.modelUsage.set(key, cur);
   }
 
+  addDatanetUsage(datanetId: number, hour: Date, contributorEarnings: bigint) {
+    const key = `${datanetId}|${hour.getTime()}`;
+    const cur = this.datanetUsage.get(key) ?? { datanetId, hour, amount: 0n, inferences: 0 };
+    cur.amount += contributorEarnings;
+    cur.inferences += 1;
+    this.datanetUsage.set(key, cur);
+  }
+
   /** Writes everything the range changed. Inserts go before updates of rows they do not depend on. */
   async flush(): Promise<void> {
     const tx = this.tx;
@@ -151,6 +166,19 @@ export class RangeStore {
       {
         conflict: [u.modelId, u.hour],
         onConflict: { inferences: sql`${u.inferences} + excluded.inferences`, revenue: sql`${u.revenue} + excluded.revenue` },
+      },
+    );
+    const du = t.datanetUsageHourly;
+    await bulkInsert(
+      tx,
+      du,
+      [...this.datanetUsage.values()].map((x) => ({ datanetId: x.datanetId, hour: x.hour, inferences: x.inferences, contributorEarnings: x.amount })),
+      {
+        conflict: [du.datanetId, du.hour],
+        onConflict: {
+          inferences: sql`${du.inferences} + excluded.inferences`,
+          contributorEarnings: sql`${du.contributorEarnings} + excluded.contributor_earnings`,
+        },
       },
     );
   }
