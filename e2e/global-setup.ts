@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { freePort } from "../lib/chain/anvil";
 import { startStack } from "../scripts/stack";
+import { E2E_STACK_FILE } from "./stack-info";
 
 /** The real stack for the browser tests: fresh anvil, fresh PGlite, production build, demo seed. */
 export default async function globalSetup() {
@@ -12,8 +13,11 @@ export default async function globalSetup() {
   delete process.env.DEPLOYMENT_FILE;
   delete process.env.DATABASE_URL;
   const stack = await startStack({ port, dataDir, anvilPort: await freePort(), log: (m) => console.log(`[stack] ${m}`) });
+  // Tests that act on the chain (as a second user would) read where it is.
+  fs.writeFileSync(E2E_STACK_FILE, JSON.stringify({ url: stack.url, rpcUrl: stack.rpcUrl, deployment: stack.deployment }));
   return async () => {
     await stack.stop();
+    fs.rmSync(E2E_STACK_FILE, { force: true });
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
 }

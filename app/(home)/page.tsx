@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { DatanetCard, ModelCard } from "@/components/cards";
 import { SectionHeading } from "@/components/domain";
+import { LiveRefresh } from "@/components/live/live-refresh";
 import { formatNumber, formatOpen } from "@/components/format";
 import { ArrowRightIcon, CoinsIcon, CpuIcon, DatabaseIcon, FileIcon, UsersIcon, ZapIcon } from "@/components/icons";
 import { buttonVariants } from "@/components/ui/button";
@@ -48,10 +49,13 @@ export default async function HomePage() {
       </section>
 
       <div className="container-page space-y-14 py-10">
-        <section aria-labelledby="stats-heading">
-          <h2 id="stats-heading" className="sr-only">
-            Marketplace at a glance
-          </h2>
+        <section aria-labelledby="stats-heading" className="space-y-3">
+          <div className="flex items-center justify-between">
+            <h2 id="stats-heading" className="sr-only">
+              Marketplace at a glance
+            </h2>
+            <LiveRefresh />
+          </div>
           <StatGrid>
             <Stat label="Datanets" value={formatNumber(stats.datanets)} icon={<DatabaseIcon />} />
             <Stat label="Contributions" value={formatNumber(stats.contributions)} icon={<FileIcon />} />

@@ -6,7 +6,7 @@
  * indexer walks back to the common ancestor and rolls back everything above it.
  */
 import { EventEmitter } from "node:events";
-import { asc, desc, eq, gt, lte } from "drizzle-orm";
+import { asc, desc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Block, Hex, Log, PublicClient } from "viem";
 import type { Db } from "@/db/client";
 import * as t from "@/db/schema";
@@ -43,6 +43,8 @@ export interface IndexerOptions {
   /** Largest getLogs range tried; shrinks on provider errors, grows back on success. */
   maxRange?: number;
   pollIntervalMs?: number;
+  /** Commit without waiting for the WAL flush (safe: the checkpoint is in the same transaction). */
+  asyncCommit?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -75,6 +77,7 @@ export class Indexer {
   private readonly finalityDepth: number;
   private readonly contracts: ReturnType<typeof indexedContracts>;
   private deploymentKey?: string;
+  private readonly asyncCommit: boolean;
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
@@ -85,6 +88,7 @@ export class Indexer {
     this.range = this.maxRange;
     this.finalityDepth = opts.finalityDepth ?? 0;
     this.contracts = indexedContracts(opts.deployment);
+    this.asyncCommit = opts.asyncCommit ?? true;
   }
 
   private get db() {
@@ -187,6 +191,9 @@ export class Indexer {
     });
 
     await this.db.transaction(async (tx) => {
+      // The checkpoint commits with the rows, so a commit lost in a crash is simply indexed again:
+      // no need to wait for the WAL flush.
+      if (this.asyncCommit) await tx.execute(sql`set local synchronous_commit = off`);
       // 1. Record the logs; the (chainId, txHash, logIndex) key turns a re-delivered log into a no-op.
       const fresh = new Set<string>();
       const rows = decoded.map(({ log, contract, event, at }) => ({

@@ -1,3 +1,4 @@
+import { LiveRefresh } from "@/components/live/live-refresh";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
@@ -78,6 +79,7 @@ export default async function DatanetPage({ params }: { params: Params }) {
             Bond <OpenAmount wei={d.bond} className="font-medium text-foreground" />
           </span>
           <span title={formatDateTime(d.createdAt)}>Created {formatRelativeTime(d.createdAt)}</span>
+          <LiveRefresh datanetId={d.id} />
         </div>
         {d.tags.length ? (
           <div className="mt-4 flex flex-wrap gap-1.5">

@@ -1,0 +1,9 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { Deployment } from "../lib/chain/deploy";
+
+export const E2E_STACK_FILE = path.join(process.cwd(), ".test-data", "e2e-stack.json");
+
+export function stackInfo(): { url: string; rpcUrl: string; deployment: Deployment } {
+  return JSON.parse(fs.readFileSync(E2E_STACK_FILE, "utf8"));
+}

@@ -1,0 +1,44 @@
+import type { LiveEvent } from "./events";
+
+/**
+ * TanStack Query keys, by domain, and which of them a live event makes stale. Client components key
+ * their queries with these so the SSE stream can invalidate exactly what changed.
+ */
+export const queryKeys = {
+  stats: () => ["stats"] as const,
+  datanets: () => ["datanets"] as const,
+  datanet: (id: number) => ["datanets", id] as const,
+  models: () => ["models"] as const,
+  model: (id: number) => ["models", id] as const,
+  inferences: () => ["inferences"] as const,
+  account: (address: string) => ["accounts", address.toLowerCase()] as const,
+};
+
+export function staleKeys(e: LiveEvent): readonly (readonly unknown[])[] {
+  switch (e.type) {
+    case "datanet.created":
+      return [queryKeys.datanets(), queryKeys.stats()];
+    case "contribution.submitted":
+    case "contribution.reviewed":
+      return [queryKeys.datanet(e.datanetId), queryKeys.datanets(), queryKeys.account(e.contributor), queryKeys.stats()];
+    case "version.published":
+      return [queryKeys.datanet(e.datanetId)];
+    case "model.registered":
+      return [queryKeys.models(), queryKeys.stats()];
+    case "model.updated":
+      return [queryKeys.model(e.modelId), queryKeys.models()];
+    case "inference.paid":
+      return [queryKeys.model(e.modelId), queryKeys.inferences(), queryKeys.account(e.payer)];
+    case "inference.settled":
+      // Settlement credits contributors we cannot name from the event: every account view is stale.
+      return [queryKeys.model(e.modelId), queryKeys.models(), queryKeys.inferences(), queryKeys.stats(), ["accounts"], queryKeys.datanets()];
+    case "inference.refunded":
+      return [queryKeys.inferences(), queryKeys.account(e.payer)];
+    case "epoch.posted":
+      return [["accounts"]];
+    case "claim.paid":
+      return [queryKeys.account(e.account)];
+    case "indexer.rollback":
+      return [[]]; // everything
+  }
+}
