@@ -78,6 +78,14 @@ export function getDatabase(): Promise<Database> {
   return globalForDb.__ledgerlineDb;
 }
 
+/**
+ * Tests only: makes `database` the process-wide one that getDb() answers (so code reading getDb(), such as
+ * lib/queries and the route handlers, runs against a test database). `undefined` forgets it.
+ */
+export function setDatabaseForTests(database: Database | undefined): void {
+  globalForDb.__ledgerlineDb = database ? Promise.resolve(database) : undefined;
+}
+
 export async function getDb(): Promise<Db> {
   return (await getDatabase()).db;
 }

@@ -90,6 +90,8 @@ export const contributions = pgTable(
     index("contributions_datanet_idx").on(t.datanetId, t.status),
     index("contributions_contributor_idx").on(t.contributor),
     index("contributions_content_idx").on(t.contentHash),
+    // A Datanet's contributions newest first (the API's keyset pages).
+    index("contributions_datanet_submitted_idx").on(t.datanetId, t.submittedAt, t.id),
   ],
 );
 
@@ -178,8 +180,10 @@ export const inferences = pgTable(
   },
   (t) => [
     index("inferences_model_idx").on(t.modelId, t.paidAt),
-    index("inferences_payer_idx").on(t.payer),
+    index("inferences_payer_idx").on(t.payer, t.paidAt, t.requestId),
     index("inferences_status_idx").on(t.status),
+    // The inference feed newest first (keyset on paid_at, request_id).
+    index("inferences_paid_idx").on(t.paidAt, t.requestId),
   ],
 );
 
@@ -249,7 +253,14 @@ export const earningsHourly = pgTable(
     amount: wei("amount").notNull(),
     inferences: integer("inferences").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.account, t.hour, t.role, t.datanetId, t.modelId] })],
+  (t) => [
+    // Account charts read the primary key's (account, hour) prefix.
+    primaryKey({ columns: [t.account, t.hour, t.role, t.datanetId, t.modelId] }),
+    // A Datanet's contributor leaderboard.
+    index("earnings_hourly_datanet_idx").on(t.datanetId, t.role, t.account),
+    // Marketplace-wide stats over recent hours.
+    index("earnings_hourly_role_hour_idx").on(t.role, t.hour),
+  ],
 );
 
 export const modelUsageHourly = pgTable(
@@ -260,7 +271,7 @@ export const modelUsageHourly = pgTable(
     inferences: integer("inferences").notNull(),
     revenue: wei("revenue").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.modelId, t.hour] })],
+  (t) => [primaryKey({ columns: [t.modelId, t.hour] }), index("model_usage_hourly_hour_idx").on(t.hour)],
 );
 
 export const datanetUsageHourly = pgTable(

@@ -1,6 +1,8 @@
 import { NextResponse } from "next/server";
 import { z, ZodError, type ZodType } from "zod";
 import { ContentError } from "@/lib/content/records";
+import { CursorError } from "@/lib/queries/pagination";
+import { isZodSchema, type RawContent } from "./spec";
 
 /** An error a person can act on; becomes a 4xx with its message. */
 export class ApiError extends Error {
@@ -15,18 +17,37 @@ export class ApiError extends Error {
 
 export const notFound = (what: string) => new ApiError(404, `${what} was not found.`);
 
-interface RouteSchemas<P extends ZodType, Q extends ZodType, B extends ZodType> {
-  params?: P;
-  query?: Q;
-  body?: B;
+/**
+ * What route() reads from a spec: schemas for params, query and body, and optionally a response schema
+ * (encoded on the way out) — an EndpointSpec from lib/api/spec.ts, or just `{ query }` etc.
+ */
+export interface RouteSchemas {
+  params?: ZodType;
+  query?: ZodType;
+  body?: ZodType | RawContent;
+  response?: ZodType | RawContent;
+  invalidParams?: 400 | 404;
 }
 
-interface RouteInput<P extends ZodType, Q extends ZodType, B extends ZodType> {
+type Parsed<S, K extends "params" | "query" | "body", Default> = S extends { [k in K]: infer T }
+  ? T extends ZodType
+    ? z.output<T>
+    : Default
+  : Default;
+
+export interface RouteInput<S extends RouteSchemas> {
   request: Request;
-  params: z.infer<P>;
-  query: z.infer<Q>;
-  body: z.infer<B>;
+  params: Parsed<S, "params", Record<string, never>>;
+  query: Parsed<S, "query", Record<string, never>>;
+  body: Parsed<S, "body", undefined>;
 }
+
+/** A handler returns a Response, or the domain value its response schema encodes (bigint, Date…). */
+export type RouteResult<S extends RouteSchemas> = S extends { response: infer R }
+  ? R extends ZodType
+    ? z.output<R> | Response
+    : Response
+  : unknown;
 
 function describeZodError(err: ZodError, where: string): string {
   return err.issues
@@ -49,31 +70,40 @@ export function json(data: unknown, init?: ResponseInit): NextResponse {
 function errorResponse(err: unknown): NextResponse {
   if (err instanceof ApiError) return json({ error: err.message, details: err.details }, { status: err.status });
   if (err instanceof ContentError) return json({ error: err.message }, { status: 422 });
+  if (err instanceof CursorError) return json({ error: err.message }, { status: 400 });
   console.error("[api] unexpected error", err);
   return json({ error: "Something went wrong on our side. Try again; if it persists, report it." }, { status: 500 });
 }
 
+/** Query parameters as an object; empty values (`?limit=`) count as absent, like an unfilled form field. */
+function queryObject(url: URL): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) if (v !== "") out[k] = v;
+  return out;
+}
+
 /**
- * The one wrapper every route handler goes through: parses params, query and body with zod and maps
- * errors to responses, so no handler repeats that code (dub's pattern).
+ * The one wrapper every route handler goes through: parses params, query and body with zod, encodes the
+ * result with the response schema, and maps errors to responses, so no handler repeats that code
+ * (dub's pattern). Pass an endpoint from lib/api/endpoints.ts: the same object documents it in OpenAPI.
  */
-export function route<P extends ZodType = ZodType<Record<string, never>>, Q extends ZodType = ZodType<Record<string, never>>, B extends ZodType = ZodType<undefined>>(
-  schemas: RouteSchemas<P, Q, B>,
-  handler: (input: RouteInput<P, Q, B>) => Promise<Response | unknown>,
+export function route<const S extends RouteSchemas>(
+  schemas: S,
+  handler: (input: RouteInput<S>) => Promise<RouteResult<S>>,
 ) {
   return async (request: Request, ctx: { params: Promise<Record<string, string | string[]>> }): Promise<Response> => {
     try {
       const rawParams = (await ctx?.params) ?? {};
       const params = schemas.params ? schemas.params.safeParse(rawParams) : { success: true as const, data: rawParams };
-      if (!params.success) throw new ApiError(404, describeZodError(params.error, "path"));
+      if (!params.success) throw new ApiError(schemas.invalidParams ?? 404, describeZodError(params.error, "path"));
 
       const url = new URL(request.url);
-      const rawQuery = Object.fromEntries(url.searchParams.entries());
+      const rawQuery = queryObject(url);
       const query = schemas.query ? schemas.query.safeParse(rawQuery) : { success: true as const, data: rawQuery };
       if (!query.success) throw new ApiError(400, describeZodError(query.error, "query"));
 
       let body: unknown = undefined;
-      if (schemas.body) {
+      if (isZodSchema(schemas.body)) {
         let raw: unknown;
         try {
           raw = await request.json();
@@ -85,8 +115,10 @@ export function route<P extends ZodType = ZodType<Record<string, never>>, Q exte
         body = parsed.data;
       }
 
-      const result = await handler({ request, params: params.data, query: query.data, body } as RouteInput<P, Q, B>);
-      return result instanceof Response ? result : json(result);
+      const result = await handler({ request, params: params.data, query: query.data, body } as RouteInput<S>);
+      if (result instanceof Response) return result;
+      // The response schema is a codec: bigint → decimal string, Date → ISO; a mismatch is our bug (500).
+      return json(isZodSchema(schemas.response) ? schemas.response.encode(result) : result);
     } catch (err) {
       return errorResponse(err);
     }

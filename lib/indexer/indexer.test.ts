@@ -15,7 +15,7 @@ import { mnemonicToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { datanetRegistryAbi, inferenceMarketAbi, modelRegistryAbi, openTokenAbi } from "@/contracts-abi";
-import type { Database, Db } from "@/db/client";
+import type { Database } from "@/db/client";
 import * as t from "@/db/schema";
 import { openTestDatabase, testDatabaseKinds } from "@/db/testing";
 import { ANVIL_MNEMONIC, startAnvil, type Anvil } from "@/lib/chain/anvil";

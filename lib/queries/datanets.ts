@@ -1,7 +1,9 @@
 import { and, asc, desc, eq, ilike, or, sql, type SQL } from "drizzle-orm";
 import { getDb, type Db } from "@/db/client";
-import { attributionEntries, contributions, datanets, datanetVersions, modelDatanets, models } from "@/db/schema";
-import { countDistinctOf, countRows, likePattern, sumInt, sumWei } from "./sql";
+import { rowsOf } from "@/db/bulk";
+import { attributionEntries, contributions, datanets, datanetVersions, earningsHourly, modelDatanets, models } from "@/db/schema";
+import { decodeCursor, keysetAfter, keysetOrder, pageSize, toPage, type Keyset, type Page } from "./pagination";
+import { countDistinctOf, countRows, likePattern, sumInt, sumWei, toBigInt, toNumber } from "./sql";
 
 export type DatanetRow = typeof datanets.$inferSelect;
 export type ContributionStatus = (typeof contributions.$inferSelect)["status"];
@@ -64,12 +66,34 @@ function datanetFilters({ q, tag }: Pick<ListDatanetsParams, "q" | "tag">): SQL 
   return conditions.length ? and(...conditions) : undefined;
 }
 
-/** Datanets for the marketplace: search, tag filter and sort, with contributor and record counts. */
-export async function listDatanets(params: ListDatanetsParams = {}): Promise<DatanetSummary[]> {
-  const db = await getDb();
+/** The DatanetSummary columns: the Datanet row joined to its per-Datanet contribution stats. */
+function summarySelection(db: Db) {
   const stats = contributionStats(db);
   const contributors = sql<number>`coalesce(${stats.contributors}, 0)`.mapWith(Number);
   const acceptedRecords = sql<number>`coalesce(${stats.acceptedRecords}, 0)`.mapWith(Number);
+  const fields = {
+    id: datanets.id,
+    name: datanets.name,
+    summary: datanets.summary,
+    tags: datanets.tags,
+    license: datanets.license,
+    owner: datanets.owner,
+    curated: datanets.curated,
+    bond: datanets.bond,
+    contributionCount: datanets.contributionCount,
+    acceptedCount: datanets.acceptedCount,
+    versionCount: datanets.versionCount,
+    contributors,
+    acceptedRecords,
+    createdAt: datanets.createdAt,
+  };
+  return { stats, contributors, acceptedRecords, fields };
+}
+
+/** Datanets for the marketplace: search, tag filter and sort, with contributor and record counts. */
+export async function listDatanets(params: ListDatanetsParams = {}): Promise<DatanetSummary[]> {
+  const db = await getDb();
+  const { stats, contributors, acceptedRecords, fields } = summarySelection(db);
   const order =
     params.sort === "contributors"
       ? [desc(contributors), desc(datanets.acceptedCount), desc(datanets.id)]
@@ -78,28 +102,47 @@ export async function listDatanets(params: ListDatanetsParams = {}): Promise<Dat
         : [desc(datanets.createdAt), desc(datanets.id)];
 
   return db
-    .select({
-      id: datanets.id,
-      name: datanets.name,
-      summary: datanets.summary,
-      tags: datanets.tags,
-      license: datanets.license,
-      owner: datanets.owner,
-      curated: datanets.curated,
-      bond: datanets.bond,
-      contributionCount: datanets.contributionCount,
-      acceptedCount: datanets.acceptedCount,
-      versionCount: datanets.versionCount,
-      contributors,
-      acceptedRecords,
-      createdAt: datanets.createdAt,
-    })
+    .select(fields)
     .from(datanets)
     .leftJoin(stats, eq(stats.datanetId, datanets.id))
     .where(datanetFilters(params))
     .orderBy(...order)
     .limit(Math.min(Math.max(params.limit ?? 50, 1), 200))
     .offset(Math.max(params.offset ?? 0, 0));
+}
+
+export interface PageDatanetsParams extends Pick<ListDatanetsParams, "q" | "tag" | "sort"> {
+  limit?: number;
+  /** nextCursor of the previous page. */
+  cursor?: string;
+}
+
+/** listDatanets with keyset pagination (same filters, same orders). */
+export async function pageDatanets(params: PageDatanetsParams = {}): Promise<Page<DatanetSummary>> {
+  const db = await getDb();
+  const { stats, contributors, acceptedRecords, fields } = summarySelection(db);
+  const sort = params.sort ?? "newest";
+  const keyset: Keyset =
+    sort === "contributors"
+      ? { tag: "datanets:contributors", dir: "desc", parts: [{ expr: contributors, kind: "int" }, { expr: datanets.acceptedCount, kind: "int" }, { expr: datanets.id, kind: "int" }] }
+      : sort === "records"
+        ? { tag: "datanets:records", dir: "desc", parts: [{ expr: acceptedRecords, kind: "int" }, { expr: datanets.acceptedCount, kind: "int" }, { expr: datanets.id, kind: "int" }] }
+        : { tag: "datanets:newest", dir: "desc", parts: [{ expr: datanets.createdAt, kind: "timestamp" }, { expr: datanets.id, kind: "int" }] };
+  const limit = pageSize(params.limit);
+  const rows = await db
+    .select(fields)
+    .from(datanets)
+    .leftJoin(stats, eq(stats.datanetId, datanets.id))
+    .where(and(datanetFilters(params), keysetAfter(keyset, params.cursor)))
+    .orderBy(...keysetOrder(keyset))
+    .limit(limit + 1);
+  return toPage(keyset, rows, limit, (r) =>
+    sort === "contributors"
+      ? [r.contributors, r.acceptedCount, r.id]
+      : sort === "records"
+        ? [r.acceptedRecords, r.acceptedCount, r.id]
+        : [r.createdAt, r.id],
+  );
 }
 
 /** How many Datanets match the same filters as listDatanets. */
@@ -186,6 +229,64 @@ export interface DatanetDetail {
   models: DatanetModelItem[];
 }
 
+const contributionItemFields = {
+  id: contributions.id,
+  contributor: contributions.contributor,
+  contentHash: contributions.contentHash,
+  records: contributions.records,
+  bytes: contributions.bytes,
+  bond: contributions.bond,
+  status: contributions.status,
+  submittedAt: contributions.submittedAt,
+  submittedTx: contributions.submittedTx,
+  reviewedAt: contributions.reviewedAt,
+};
+
+function versionsOf(db: Db, id: number): Promise<DatanetVersionItem[]> {
+  return db
+    .select({
+      version: datanetVersions.version,
+      root: datanetVersions.root,
+      count: datanetVersions.count,
+      rootVerified: datanetVersions.rootVerified,
+      tx: datanetVersions.tx,
+      publishedAt: datanetVersions.publishedAt,
+    })
+    .from(datanetVersions)
+    .where(eq(datanetVersions.datanetId, id))
+    .orderBy(desc(datanetVersions.version));
+}
+
+async function statusCountsOf(db: Db, id: number): Promise<Record<ContributionStatus, number>> {
+  const rows = await db
+    .select({ status: contributions.status, n: countRows() })
+    .from(contributions)
+    .where(eq(contributions.datanetId, id))
+    .groupBy(contributions.status);
+  const counts: Record<ContributionStatus, number> = { pending: 0, accepted: 0, rejected: 0 };
+  for (const r of rows) counts[r.status] = r.n;
+  return counts;
+}
+
+function modelsBuiltFrom(db: Db, id: number): Promise<DatanetModelItem[]> {
+  return db
+    .select({
+      id: models.id,
+      name: models.name,
+      kind: models.kind,
+      builder: models.builder,
+      price: models.price,
+      active: models.active,
+      inferenceCount: models.inferenceCount,
+      version: modelDatanets.version,
+      createdAt: models.createdAt,
+    })
+    .from(modelDatanets)
+    .innerJoin(models, eq(models.id, modelDatanets.modelId))
+    .where(eq(modelDatanets.datanetId, id))
+    .orderBy(desc(models.createdAt), desc(models.id));
+}
+
 /** One Datanet with its versions, recent contributions, contributor leaderboard and derived models; null if unknown. */
 export async function getDatanet(
   id: number,
@@ -196,40 +297,14 @@ export async function getDatanet(
   if (!datanet) return null;
 
   const [versions, recent, statusRows, contributorRows, earningRows, builtModels] = await Promise.all([
+    versionsOf(db, id),
     db
-      .select({
-        version: datanetVersions.version,
-        root: datanetVersions.root,
-        count: datanetVersions.count,
-        rootVerified: datanetVersions.rootVerified,
-        tx: datanetVersions.tx,
-        publishedAt: datanetVersions.publishedAt,
-      })
-      .from(datanetVersions)
-      .where(eq(datanetVersions.datanetId, id))
-      .orderBy(desc(datanetVersions.version)),
-    db
-      .select({
-        id: contributions.id,
-        contributor: contributions.contributor,
-        contentHash: contributions.contentHash,
-        records: contributions.records,
-        bytes: contributions.bytes,
-        bond: contributions.bond,
-        status: contributions.status,
-        submittedAt: contributions.submittedAt,
-        submittedTx: contributions.submittedTx,
-        reviewedAt: contributions.reviewedAt,
-      })
+      .select(contributionItemFields)
       .from(contributions)
       .where(eq(contributions.datanetId, id))
       .orderBy(desc(contributions.submittedAt), desc(contributions.id))
       .limit(opts.contributionLimit ?? 50),
-    db
-      .select({ status: contributions.status, n: countRows() })
-      .from(contributions)
-      .where(eq(contributions.datanetId, id))
-      .groupBy(contributions.status),
+    statusCountsOf(db, id),
     db
       .select({
         contributor: contributions.contributor,
@@ -245,26 +320,10 @@ export async function getDatanet(
       .from(attributionEntries)
       .where(eq(attributionEntries.datanetId, id))
       .groupBy(attributionEntries.contributor),
-    db
-      .select({
-        id: models.id,
-        name: models.name,
-        kind: models.kind,
-        builder: models.builder,
-        price: models.price,
-        active: models.active,
-        inferenceCount: models.inferenceCount,
-        version: modelDatanets.version,
-        createdAt: models.createdAt,
-      })
-      .from(modelDatanets)
-      .innerJoin(models, eq(models.id, modelDatanets.modelId))
-      .where(eq(modelDatanets.datanetId, id))
-      .orderBy(desc(models.createdAt), desc(models.id)),
+    modelsBuiltFrom(db, id),
   ]);
 
-  const statusCounts: Record<ContributionStatus, number> = { pending: 0, accepted: 0, rejected: 0 };
-  for (const r of statusRows) statusCounts[r.status] = r.n;
+  const statusCounts = statusRows;
 
   // Addresses are compared case-insensitively: the indexer may store checksummed or lower-case forms.
   const board = new Map<string, LeaderboardEntry>();
@@ -305,4 +364,222 @@ export async function datanetExists(id: number): Promise<boolean> {
   const db = await getDb();
   const rows = await db.select({ id: datanets.id }).from(datanets).where(eq(datanets.id, id)).limit(1);
   return rows.length > 0;
+}
+
+export interface DatanetOverview {
+  datanet: DatanetRow;
+  versions: DatanetVersionItem[];
+  statusCounts: Record<ContributionStatus, number>;
+  /** Distinct addresses that submitted at least one contribution. */
+  contributors: number;
+  /** Records in accepted contributions. */
+  acceptedRecords: number;
+  /** Σ contributor earnings credited through this Datanet (earnings_hourly, role contributor; the cached leaderboard), in wei. */
+  contributorEarnings: bigint;
+  models: DatanetModelItem[];
+}
+
+/** A Datanet's row, versions, counts and derived models (no lists: those are paginated separately); null if unknown. */
+export async function getDatanetOverview(id: number): Promise<DatanetOverview | null> {
+  const db = await getDb();
+  const [datanet] = await db.select().from(datanets).where(eq(datanets.id, id)).limit(1);
+  if (!datanet) return null;
+  const accepted = eq(contributions.status, "accepted");
+  const [versions, statusCounts, [counts], board, builtModels] = await Promise.all([
+    versionsOf(db, id),
+    statusCountsOf(db, id),
+    db
+      .select({ contributors: countDistinctOf(contributions.contributor), acceptedRecords: sumInt(contributions.records, accepted) })
+      .from(contributions)
+      .where(eq(contributions.datanetId, id)),
+    getDatanetLeaderboard(id),
+    modelsBuiltFrom(db, id),
+  ]);
+  return {
+    datanet,
+    versions,
+    statusCounts,
+    contributors: counts?.contributors ?? 0,
+    acceptedRecords: counts?.acceptedRecords ?? 0,
+    contributorEarnings: board.reduce((sum, r) => sum + r.earned, 0n),
+    models: builtModels,
+  };
+}
+
+export interface ContributionItem extends ContributionListItem {
+  /** Position in the Datanet's acceptance order (null unless accepted). */
+  acceptedSeq: number | null;
+}
+
+/** A Datanet's contributions, newest first, optionally one status; keyset-paginated on (submitted_at, id). */
+export async function pageContributions(
+  datanetId: number,
+  params: { status?: ContributionStatus; limit?: number; cursor?: string } = {},
+): Promise<Page<ContributionItem>> {
+  const db = await getDb();
+  const keyset: Keyset = {
+    tag: "contributions:newest",
+    dir: "desc",
+    parts: [
+      { expr: contributions.submittedAt, kind: "timestamp" },
+      { expr: contributions.id, kind: "int" },
+    ],
+  };
+  const limit = pageSize(params.limit);
+  const rows = await db
+    .select({ ...contributionItemFields, acceptedSeq: contributions.acceptedSeq })
+    .from(contributions)
+    .where(
+      and(
+        eq(contributions.datanetId, datanetId),
+        params.status ? eq(contributions.status, params.status) : undefined,
+        keysetAfter(keyset, params.cursor),
+      ),
+    )
+    .orderBy(...keysetOrder(keyset))
+    .limit(limit + 1);
+  return toPage(keyset, rows, limit, (r) => [r.submittedAt, r.id]);
+}
+
+export interface DatanetLeaderboardEntry {
+  /** 1-based position in the whole leaderboard. */
+  rank: number;
+  contributor: string;
+  /** Σ contributor earnings through this Datanet (earnings_hourly), in wei. */
+  earned: bigint;
+  /** Inferences that credited this contributor through this Datanet. */
+  inferences: number;
+  contributions: number;
+  accepted: number;
+  acceptedRecords: number;
+}
+
+/** Ranking order: earned desc, accepted records desc, address desc (a total order: addresses are unique). */
+function boardOrder(a: LeaderboardKey, b: LeaderboardKey): number {
+  if (a.earned !== b.earned) return a.earned > b.earned ? -1 : 1;
+  if (a.acceptedRecords !== b.acceptedRecords) return b.acceptedRecords - a.acceptedRecords;
+  return a.contributor === b.contributor ? 0 : a.contributor > b.contributor ? -1 : 1;
+}
+type LeaderboardKey = Pick<DatanetLeaderboardEntry, "earned" | "acceptedRecords" | "contributor">;
+
+/** The whole ranked board of a Datanet: one aggregate over its rollup rows and its contributions. */
+async function computeLeaderboard(datanetId: number): Promise<DatanetLeaderboardEntry[]> {
+  const db = await getDb();
+  const e = earningsHourly;
+  const c = contributions;
+  const result = await db.execute(sql`
+    with earned as (
+      select ${e.account} as contributor, sum(${e.amount}) as earned, sum(${e.inferences}) as inferences
+      from ${e}
+      where ${e.datanetId} = ${datanetId} and ${e.role} = 'contributor'
+      group by ${e.account}
+    ), contributed as (
+      select lower(${c.contributor}) as contributor, count(*) as contributions,
+        count(*) filter (where ${c.status} = 'accepted') as accepted,
+        coalesce(sum(${c.records}) filter (where ${c.status} = 'accepted'), 0) as accepted_records
+      from ${c}
+      where ${c.datanetId} = ${datanetId}
+      group by lower(${c.contributor})
+    )
+    select coalesce(er.contributor, co.contributor) as contributor,
+      coalesce(er.earned, 0) as earned, coalesce(er.inferences, 0) as inferences,
+      coalesce(co.contributions, 0) as contributions, coalesce(co.accepted, 0) as accepted,
+      coalesce(co.accepted_records, 0) as accepted_records
+    from earned er full outer join contributed co on co.contributor = er.contributor
+  `);
+  const rows = rowsOf<Record<string, unknown>>(result).map((r) => ({
+    rank: 0,
+    contributor: String(r.contributor),
+    earned: toBigInt(r.earned),
+    inferences: toNumber(r.inferences),
+    contributions: toNumber(r.contributions),
+    accepted: toNumber(r.accepted),
+    acceptedRecords: toNumber(r.accepted_records),
+  }));
+  rows.sort(boardOrder);
+  rows.forEach((r, i) => (r.rank = i + 1));
+  return rows;
+}
+
+/**
+ * Boards are cached per Datanet: a popular Datanet has hundreds of thousands of rollup rows, too many
+ * to aggregate per request. A board younger than LEADERBOARD_FRESH_MS is served as is; an older one (up
+ * to LEADERBOARD_MAX_STALE_MS) is served while one refresh runs in the background; past that, the
+ * request waits for the refresh. So a board lags the chain by at most a few seconds under load.
+ */
+export const LEADERBOARD_FRESH_MS = 10_000;
+const LEADERBOARD_MAX_STALE_MS = 60_000;
+const LEADERBOARD_CACHE_SIZE = 64;
+const boards = new Map<number, { at: number; rows: DatanetLeaderboardEntry[] }>();
+const refreshing = new Map<number, Promise<DatanetLeaderboardEntry[]>>();
+
+function refreshLeaderboard(datanetId: number): Promise<DatanetLeaderboardEntry[]> {
+  let running = refreshing.get(datanetId);
+  if (!running) {
+    running = computeLeaderboard(datanetId)
+      .then((rows) => {
+        boards.delete(datanetId);
+        boards.set(datanetId, { at: Date.now(), rows });
+        while (boards.size > LEADERBOARD_CACHE_SIZE) boards.delete(boards.keys().next().value!);
+        return rows;
+      })
+      .finally(() => refreshing.delete(datanetId));
+    refreshing.set(datanetId, running);
+  }
+  return running;
+}
+
+/** The ranked board of a Datanet (cached; see LEADERBOARD_FRESH_MS). */
+export async function getDatanetLeaderboard(datanetId: number): Promise<DatanetLeaderboardEntry[]> {
+  const cached = boards.get(datanetId);
+  const age = cached ? Date.now() - cached.at : Infinity;
+  if (cached && age < LEADERBOARD_FRESH_MS) return cached.rows;
+  const refresh = refreshLeaderboard(datanetId);
+  if (cached && age < LEADERBOARD_MAX_STALE_MS) {
+    refresh.catch((err) => console.error("[queries] leaderboard refresh failed", err));
+    return cached.rows;
+  }
+  return refresh;
+}
+
+/** Forget cached leaderboards (tests, or after bulk changes). */
+export function clearLeaderboardCache(): void {
+  boards.clear();
+}
+
+const leaderboardKeyset: Keyset = {
+  tag: "leaderboard:earned",
+  dir: "desc",
+  parts: [
+    { expr: sql`earned`, kind: "wei" },
+    { expr: sql`accepted_records`, kind: "int" },
+    { expr: sql`contributor`, kind: "text" },
+  ],
+};
+
+/**
+ * A Datanet's contributors ranked by what they earned through it (earnings_hourly, role contributor), then
+ * by accepted records; everyone who contributed or earned is listed. Cursor-paginated over the cached board.
+ */
+export async function pageDatanetLeaderboard(
+  datanetId: number,
+  params: { limit?: number; cursor?: string } = {},
+): Promise<Page<DatanetLeaderboardEntry>> {
+  const limit = pageSize(params.limit);
+  let start = 0;
+  const board = await getDatanetLeaderboard(datanetId);
+  if (params.cursor !== undefined) {
+    const [earned, acceptedRecords, contributor] = decodeCursor(leaderboardKeyset, params.cursor);
+    const key: LeaderboardKey = { earned: BigInt(earned), acceptedRecords: Number(acceptedRecords), contributor: String(contributor) };
+    // First entry strictly after the cursor's key in ranking order (binary search).
+    let lo = 0;
+    let hi = board.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (boardOrder(board[mid], key) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    start = lo;
+  }
+  return toPage(leaderboardKeyset, board.slice(start, start + limit + 1), limit, (r) => [r.earned, r.acceptedRecords, r.contributor]);
 }

@@ -5,4 +5,17 @@
 export * from "./datanets";
 export * from "./models";
 export * from "./stats";
+export * from "./inferences";
+export * from "./accounts";
+export { CursorError, type Page } from "./pagination";
+export { BUCKETS, type Bucket } from "./series";
 export { likePattern } from "./sql";
+
+import { clearClaimTreeCache } from "./accounts";
+import { clearLeaderboardCache } from "./datanets";
+
+/** Forgets every in-memory cache of the read functions (built claim trees, leaderboards): tests that swap databases. */
+export function clearQueryCaches(): void {
+  clearClaimTreeCache();
+  clearLeaderboardCache();
+}

@@ -1,7 +1,9 @@
-import { and, asc, desc, eq, ilike, inArray, or, type SQL } from "drizzle-orm";
-import { getDb } from "@/db/client";
-import { datanets, datanetVersions, inferenceResults, inferences, modelDatanets, models } from "@/db/schema";
-import { countRows, likePattern, sumWei } from "./sql";
+import { and, asc, desc, eq, gte, ilike, inArray, lt, or, type SQL } from "drizzle-orm";
+import { getDb, type Db } from "@/db/client";
+import { datanets, datanetVersions, inferenceResults, inferences, modelDatanets, models, modelUsageHourly } from "@/db/schema";
+import { keysetAfter, keysetOrder, pageSize, toPage, type Keyset, type Page } from "./pagination";
+import { bucketOf, type Bucket } from "./series";
+import { countRows, likePattern, sumInt, sumWei } from "./sql";
 
 export type ModelRow = typeof models.$inferSelect;
 export type ModelKind = ModelRow["kind"];
@@ -51,36 +53,23 @@ function modelFilters({ q, kind }: Pick<ListModelsParams, "q" | "kind">): SQL | 
   return conditions.length ? and(...conditions) : undefined;
 }
 
-/** Models for the marketplace, each with the Datanet versions it was built from. */
-export async function listModels(params: ListModelsParams = {}): Promise<ModelSummary[]> {
-  const db = await getDb();
-  const order =
-    params.sort === "inferences"
-      ? [desc(models.inferenceCount), desc(models.id)]
-      : params.sort === "revenue"
-        ? [desc(models.revenue), desc(models.id)]
-        : [desc(models.createdAt), desc(models.id)];
-  const rows = await db
-    .select({
-      id: models.id,
-      name: models.name,
-      description: models.description,
-      kind: models.kind,
-      builder: models.builder,
-      price: models.price,
-      builderBps: models.builderBps,
-      active: models.active,
-      inferenceCount: models.inferenceCount,
-      revenue: models.revenue,
-      createdAt: models.createdAt,
-    })
-    .from(models)
-    .where(modelFilters(params))
-    .orderBy(...order)
-    .limit(Math.min(Math.max(params.limit ?? 50, 1), 200))
-    .offset(Math.max(params.offset ?? 0, 0));
-  if (rows.length === 0) return [];
+const summaryFields = {
+  id: models.id,
+  name: models.name,
+  description: models.description,
+  kind: models.kind,
+  builder: models.builder,
+  price: models.price,
+  builderBps: models.builderBps,
+  active: models.active,
+  inferenceCount: models.inferenceCount,
+  revenue: models.revenue,
+  createdAt: models.createdAt,
+};
 
+/** Adds each model's lineage refs (one query for the whole list). */
+async function withLineageRefs(db: Db, rows: Omit<ModelSummary, "lineage">[]): Promise<ModelSummary[]> {
+  if (rows.length === 0) return [];
   const refs = await db
     .select({
       modelId: modelDatanets.modelId,
@@ -104,6 +93,54 @@ export async function listModels(params: ListModelsParams = {}): Promise<ModelSu
     byModel.set(modelId, list);
   }
   return rows.map((r) => ({ ...r, lineage: byModel.get(r.id) ?? [] }));
+}
+
+/** Models for the marketplace, each with the Datanet versions it was built from. */
+export async function listModels(params: ListModelsParams = {}): Promise<ModelSummary[]> {
+  const db = await getDb();
+  const order =
+    params.sort === "inferences"
+      ? [desc(models.inferenceCount), desc(models.id)]
+      : params.sort === "revenue"
+        ? [desc(models.revenue), desc(models.id)]
+        : [desc(models.createdAt), desc(models.id)];
+  const rows = await db
+    .select(summaryFields)
+    .from(models)
+    .where(modelFilters(params))
+    .orderBy(...order)
+    .limit(Math.min(Math.max(params.limit ?? 50, 1), 200))
+    .offset(Math.max(params.offset ?? 0, 0));
+  return withLineageRefs(db, rows);
+}
+
+/** The API's model orders: most used first, cheapest first, newest first. */
+export const MODEL_API_SORTS = ["new", "usage", "price"] as const;
+export type ModelApiSort = (typeof MODEL_API_SORTS)[number];
+
+/** Models with keyset pagination: q and kind as listModels; sort usage (inferences), price (ascending) or new. */
+export async function pageModels(
+  params: { q?: string; kind?: ModelKind; sort?: ModelApiSort; limit?: number; cursor?: string } = {},
+): Promise<Page<ModelSummary>> {
+  const db = await getDb();
+  const sort = params.sort ?? "new";
+  const keyset: Keyset =
+    sort === "usage"
+      ? { tag: "models:usage", dir: "desc", parts: [{ expr: models.inferenceCount, kind: "int" }, { expr: models.id, kind: "int" }] }
+      : sort === "price"
+        ? { tag: "models:price", dir: "asc", parts: [{ expr: models.price, kind: "wei" }, { expr: models.id, kind: "int" }] }
+        : { tag: "models:new", dir: "desc", parts: [{ expr: models.createdAt, kind: "timestamp" }, { expr: models.id, kind: "int" }] };
+  const limit = pageSize(params.limit);
+  const rows = await db
+    .select(summaryFields)
+    .from(models)
+    .where(and(modelFilters(params), keysetAfter(keyset, params.cursor)))
+    .orderBy(...keysetOrder(keyset))
+    .limit(limit + 1);
+  const page = toPage(keyset, rows, limit, (r) =>
+    sort === "usage" ? [r.inferenceCount, r.id] : sort === "price" ? [r.price, r.id] : [r.createdAt, r.id],
+  );
+  return { items: await withLineageRefs(db, page.items), nextCursor: page.nextCursor };
 }
 
 export async function countModels(params: Pick<ListModelsParams, "q" | "kind"> = {}): Promise<number> {
@@ -149,6 +186,28 @@ export interface ModelDetail {
   paidToContributors: bigint;
 }
 
+function lineageOf(db: Db, id: number): Promise<ModelLineageItem[]> {
+  return db
+    .select({
+      datanetId: modelDatanets.datanetId,
+      datanetName: datanets.name,
+      datanetSummary: datanets.summary,
+      version: modelDatanets.version,
+      root: datanetVersions.root,
+      count: datanetVersions.count,
+      rootVerified: datanetVersions.rootVerified,
+      publishedAt: datanetVersions.publishedAt,
+    })
+    .from(modelDatanets)
+    .innerJoin(datanets, eq(datanets.id, modelDatanets.datanetId))
+    .leftJoin(
+      datanetVersions,
+      and(eq(datanetVersions.datanetId, modelDatanets.datanetId), eq(datanetVersions.version, modelDatanets.version)),
+    )
+    .where(eq(modelDatanets.modelId, id))
+    .orderBy(asc(modelDatanets.datanetId));
+}
+
 /** One model with its lineage and recent inferences; null if unknown. */
 export async function getModel(id: number, opts: { inferenceLimit?: number } = {}): Promise<ModelDetail | null> {
   const db = await getDb();
@@ -157,25 +216,7 @@ export async function getModel(id: number, opts: { inferenceLimit?: number } = {
 
   const settled = eq(inferences.status, "settled");
   const [lineage, recentInferences, statusRows, [totals]] = await Promise.all([
-    db
-      .select({
-        datanetId: modelDatanets.datanetId,
-        datanetName: datanets.name,
-        datanetSummary: datanets.summary,
-        version: modelDatanets.version,
-        root: datanetVersions.root,
-        count: datanetVersions.count,
-        rootVerified: datanetVersions.rootVerified,
-        publishedAt: datanetVersions.publishedAt,
-      })
-      .from(modelDatanets)
-      .innerJoin(datanets, eq(datanets.id, modelDatanets.datanetId))
-      .leftJoin(
-        datanetVersions,
-        and(eq(datanetVersions.datanetId, modelDatanets.datanetId), eq(datanetVersions.version, modelDatanets.version)),
-      )
-      .where(eq(modelDatanets.modelId, id))
-      .orderBy(asc(modelDatanets.datanetId)),
+    lineageOf(db, id),
     db
       .select({
         requestId: inferences.requestId,
@@ -226,4 +267,40 @@ export async function modelExists(id: number): Promise<boolean> {
   const db = await getDb();
   const rows = await db.select({ id: models.id }).from(models).where(eq(models.id, id)).limit(1);
   return rows.length > 0;
+}
+
+export interface ModelOverview {
+  model: ModelRow;
+  lineage: ModelLineageItem[];
+}
+
+/** A model's row and lineage (the Datanet versions it was built from); null if unknown. */
+export async function getModelOverview(id: number): Promise<ModelOverview | null> {
+  const db = await getDb();
+  const [[model], lineage] = await Promise.all([
+    db.select().from(models).where(eq(models.id, id)).limit(1),
+    lineageOf(db, id),
+  ]);
+  return model ? { model, lineage } : null;
+}
+
+export interface UsagePoint {
+  /** Start of the bucket (UTC). */
+  t: Date;
+  inferences: number;
+  /** Σ price of the inferences settled in the bucket, in wei. */
+  revenue: bigint;
+}
+
+/** A model's settled inferences and revenue per hour or day in [from, to), from model_usage_hourly (empty buckets omitted). */
+export async function modelUsageSeries(id: number, range: { bucket: Bucket; from: Date; to: Date }): Promise<UsagePoint[]> {
+  const db = await getDb();
+  const u = modelUsageHourly;
+  const t = bucketOf(u.hour, range.bucket);
+  return db
+    .select({ t, inferences: sumInt(u.inferences), revenue: sumWei(u.revenue) })
+    .from(u)
+    .where(and(eq(u.modelId, id), gte(u.hour, range.from), lt(u.hour, range.to)))
+    .groupBy(t)
+    .orderBy(t);
 }

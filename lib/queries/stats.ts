@@ -1,7 +1,7 @@
-import { eq } from "drizzle-orm";
+import { and, eq, gte, lt } from "drizzle-orm";
 import { getDb } from "@/db/client";
-import { contributions, datanets, inferences, models } from "@/db/schema";
-import { countDistinctOf, countRows, sumWei } from "./sql";
+import { contributions, datanets, earningsHourly, inferences, models, modelUsageHourly } from "@/db/schema";
+import { countDistinctOf, countRows, sumInt, sumWei } from "./sql";
 
 export interface HomeStats {
   datanets: number;
@@ -42,5 +42,83 @@ export async function getHomeStats(): Promise<HomeStats> {
     settledInferences: i?.settled ?? 0,
     feesPaid: i?.feesPaid ?? 0n,
     contributorEarnings: i?.contributorEarnings ?? 0n,
+  };
+}
+
+export interface RecentStatsPoint {
+  hour: Date;
+  /** Settled inferences in the hour. */
+  inferences: number;
+  /** Σ price of those inferences, in wei. */
+  feesPaid: bigint;
+  /** Σ contributor earnings credited in the hour, in wei. */
+  contributorEarnings: bigint;
+  /** Distinct contributors credited in the hour. */
+  contributorsEarning: number;
+}
+
+export interface RecentStats {
+  /** The window: the 24 whole hours ending with the current one, [from, to). */
+  from: Date;
+  to: Date;
+  inferences: number;
+  feesPaid: bigint;
+  contributorEarnings: bigint;
+  /** Distinct contributors credited in the window (not the sum of the hourly counts). */
+  contributorsEarning: number;
+  /** One point per hour, oldest first, zero-filled. */
+  series: RecentStatsPoint[];
+}
+
+const HOUR_MS = 3_600_000;
+
+/** Marketplace activity in the last 24 hours, from the hourly rollups only (model_usage_hourly, earnings_hourly). */
+export async function getRecentStats(now: Date = new Date()): Promise<RecentStats> {
+  const db = await getDb();
+  const to = new Date((Math.floor(now.getTime() / HOUR_MS) + 1) * HOUR_MS);
+  const from = new Date(to.getTime() - 24 * HOUR_MS);
+  const u = modelUsageHourly;
+  const e = earningsHourly;
+  const contributor = and(eq(e.role, "contributor"), gte(e.hour, from), lt(e.hour, to));
+  const [usage, earnings, [distinct]] = await Promise.all([
+    db
+      .select({ hour: u.hour, inferences: sumInt(u.inferences), revenue: sumWei(u.revenue) })
+      .from(u)
+      .where(and(gte(u.hour, from), lt(u.hour, to)))
+      .groupBy(u.hour),
+    db
+      .select({ hour: e.hour, amount: sumWei(e.amount), accounts: countDistinctOf(e.account) })
+      .from(e)
+      .where(contributor)
+      .groupBy(e.hour),
+    db.select({ accounts: countDistinctOf(e.account) }).from(e).where(contributor),
+  ]);
+  const series: RecentStatsPoint[] = Array.from({ length: 24 }, (_, i) => ({
+    hour: new Date(from.getTime() + i * HOUR_MS),
+    inferences: 0,
+    feesPaid: 0n,
+    contributorEarnings: 0n,
+    contributorsEarning: 0,
+  }));
+  // Rollup hours are whole hours; anything else is added to the hour it falls in.
+  const at = (d: Date) => series[Math.floor((d.getTime() - from.getTime()) / HOUR_MS)];
+  for (const r of usage) {
+    const p = at(r.hour);
+    p.inferences += r.inferences;
+    p.feesPaid += r.revenue;
+  }
+  for (const r of earnings) {
+    const p = at(r.hour);
+    p.contributorEarnings += r.amount;
+    p.contributorsEarning = Math.max(p.contributorsEarning, r.accounts);
+  }
+  return {
+    from,
+    to,
+    inferences: series.reduce((s, p) => s + p.inferences, 0),
+    feesPaid: series.reduce((s, p) => s + p.feesPaid, 0n),
+    contributorEarnings: series.reduce((s, p) => s + p.contributorEarnings, 0n),
+    contributorsEarning: distinct?.accounts ?? 0,
+    series,
   };
 }

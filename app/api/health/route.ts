@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { indexerCheckpoints } from "@/db/schema";
+import { health } from "@/lib/api/endpoints";
 import { route } from "@/lib/api/route";
 import { publicClientFor } from "@/lib/chain/clients";
 import { getChainConfig } from "@/lib/chain/config";
@@ -8,7 +9,7 @@ import { getChainConfig } from "@/lib/chain/config";
 export const dynamic = "force-dynamic";
 
 /** Liveness plus how far the indexer is behind the chain head (npm start waits on it). */
-export const GET = route({}, async () => {
+export const GET = route(health, async () => {
   const cfg = getChainConfig();
   const db = await getDb();
   const [cp] = await db.select().from(indexerCheckpoints).where(eq(indexerCheckpoints.chainId, cfg.chainId));

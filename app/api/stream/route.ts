@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { stream } from "@/lib/api/endpoints";
 import { route } from "@/lib/api/route";
 import type { LiveEvent } from "@/lib/live/events";
 import { subscribeLive } from "@/lib/live/bus";
@@ -7,24 +7,15 @@ export const dynamic = "force-dynamic";
 
 const HEARTBEAT_MS = 15_000;
 
-const query = z.object({
-  /** Only events of these types (comma-separated), e.g. `inference.settled,epoch.posted`. */
-  types: z
-    .string()
-    .regex(/^[a-z.,]+$/, "must be a comma-separated list of event types")
-    .max(500)
-    .optional(),
-});
-
 /**
  * Server-Sent Events: every change the indexer commits, as small typed events. Heartbeat comments keep
  * proxies from closing the connection; the subscription ends when the client goes away.
  */
-export const GET = route({ query }, async ({ request, query }) => {
+export const GET = route(stream, async ({ request, query }) => {
   const wanted = query.types ? new Set(query.types.split(",")) : null;
   const encoder = new TextEncoder();
   let cleanup = () => {};
-  const stream = new ReadableStream<Uint8Array>({
+  const body = new ReadableStream<Uint8Array>({
     start(controller) {
       const send = (text: string) => {
         try {
@@ -56,7 +47,7 @@ export const GET = route({ query }, async ({ request, query }) => {
       cleanup();
     },
   });
-  return new Response(stream, {
+  return new Response(body, {
     headers: {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache, no-transform",

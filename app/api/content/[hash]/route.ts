@@ -1,10 +1,10 @@
-import { z } from "zod";
 import { getDb } from "@/db/client";
-import { hashParam, notFound, route } from "@/lib/api/route";
+import { contentGet } from "@/lib/api/endpoints";
+import { notFound, route } from "@/lib/api/route";
 import { loadContent } from "@/lib/content/store";
 
 /** Content by its sha-256: anyone can fetch the bytes and check the hash. */
-export const GET = route({ params: z.object({ hash: hashParam }) }, async ({ params }) => {
+export const GET = route(contentGet, async ({ params }) => {
   const row = await loadContent(await getDb(), params.hash);
   if (!row) throw notFound(`Content ${params.hash}`);
   return new Response(new Uint8Array(row.body), {

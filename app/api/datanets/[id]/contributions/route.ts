@@ -1,0 +1,8 @@
+import { datanetContributions } from "@/lib/api/endpoints";
+import { notFound, route } from "@/lib/api/route";
+import { datanetExists, pageContributions } from "@/lib/queries";
+
+export const GET = route(datanetContributions, async ({ params, query }) => {
+  if (!(await datanetExists(params.id))) throw notFound(`Datanet ${params.id}`);
+  return pageContributions(params.id, query);
+});

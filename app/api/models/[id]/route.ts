@@ -1,0 +1,9 @@
+import { modelGet } from "@/lib/api/endpoints";
+import { notFound, route } from "@/lib/api/route";
+import { getModelOverview } from "@/lib/queries";
+
+export const GET = route(modelGet, async ({ params }) => {
+  const m = await getModelOverview(params.id);
+  if (!m) throw notFound(`Model ${params.id}`);
+  return { ...m.model, lineage: m.lineage };
+});

@@ -1,0 +1,14 @@
+/**
+ * `npm run bench`: the three figures the README's performance table holds. Postgres figures need
+ * TEST_DATABASE_URL (CI and the dev machine have one on 127.0.0.1:5432).
+ */
+import os from "node:os";
+import { benchBackfill } from "./backfill";
+import { benchLiveLag } from "./live-lag";
+import { benchRoutes } from "./routes";
+
+const only = process.argv[2];
+console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`);
+if (!only || only === "backfill") await benchBackfill();
+if (!only || only === "routes") await benchRoutes();
+if (!only || only === "live") await benchLiveLag();

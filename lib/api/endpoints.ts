@@ -1,0 +1,645 @@
+/**
+ * Every HTTP endpoint of app/api: path, summary and zod schemas. Route handlers pass these objects to
+ * `route()`; GET /api/openapi.json renders the same objects. Add an endpoint here first, then its route.
+ */
+import { z } from "zod";
+import { DATANET_SORTS, EARNING_ROLES, EARNINGS_GROUPS, INFERENCE_STATUSES, MODEL_API_SORTS, MODEL_KINDS } from "@/lib/queries";
+import { BUCKETS } from "@/lib/queries/series";
+import {
+  addressInput,
+  addressOut,
+  countOut,
+  cursorInput,
+  endpoint,
+  hashOut,
+  idInput,
+  idOut,
+  limitInput,
+  named,
+  pageOf,
+  rangeShape,
+  resolveRange,
+  searchInput,
+  timestamp,
+  wei,
+  type EndpointSpec,
+} from "./spec";
+
+const CONTRIBUTION_STATUSES = ["pending", "accepted", "rejected"] as const;
+const enumOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `must be one of ${values.join(", ")}` });
+
+const idPath = z.object({ id: idInput.meta({ description: "Numeric id." }) });
+const addressPath = z.object({ address: addressInput });
+
+// ── Shared response pieces ─────────────────────────────────────────────────────────────────────────────
+
+const contributionStatus = z.enum(CONTRIBUTION_STATUSES);
+const modelKind = z.enum(MODEL_KINDS);
+const inferenceStatus = z.enum(INFERENCE_STATUSES);
+
+const DatanetSummary = named(
+  "DatanetSummary",
+  z.object({
+    id: idOut,
+    name: z.string(),
+    summary: z.string(),
+    tags: z.array(z.string()),
+    license: z.string(),
+    owner: addressOut,
+    curated: z.boolean(),
+    bond: wei,
+    contributionCount: countOut,
+    acceptedCount: countOut,
+    versionCount: countOut,
+    contributors: countOut.meta({ description: "Distinct addresses that submitted at least one contribution." }),
+    acceptedRecords: countOut.meta({ description: "Records in accepted contributions." }),
+    createdAt: timestamp,
+  }),
+);
+
+const DatanetVersion = named(
+  "DatanetVersion",
+  z.object({
+    version: countOut,
+    root: hashOut,
+    count: countOut,
+    rootVerified: z.boolean().meta({ description: "The on-chain root equals the root recomputed from the indexed contributions." }),
+    tx: hashOut,
+    publishedAt: timestamp,
+  }),
+);
+
+const DatanetModel = named(
+  "DatanetModel",
+  z.object({
+    id: idOut,
+    name: z.string(),
+    kind: modelKind,
+    builder: addressOut,
+    price: wei,
+    active: z.boolean(),
+    inferenceCount: countOut,
+    version: countOut.meta({ description: "The Datanet version the model was built from." }),
+    createdAt: timestamp,
+  }),
+);
+
+const DatanetDetail = named(
+  "DatanetDetail",
+  z.object({
+    id: idOut,
+    owner: addressOut,
+    treasury: addressOut,
+    metadataHash: hashOut,
+    metadataUri: z.string(),
+    name: z.string(),
+    summary: z.string(),
+    description: z.string(),
+    tags: z.array(z.string()),
+    license: z.string(),
+    bond: wei,
+    curated: z.boolean(),
+    contributionCount: countOut,
+    acceptedCount: countOut,
+    versionCount: countOut,
+    createdBlock: countOut,
+    createdTx: hashOut,
+    createdAt: timestamp,
+    statusCounts: z.object({ pending: countOut, accepted: countOut, rejected: countOut }),
+    contributors: countOut,
+    acceptedRecords: countOut,
+    contributorEarnings: wei.meta({ description: "Σ contributor earnings credited through this Datanet." }),
+    versions: z.array(DatanetVersion).meta({ description: "Newest first." }),
+    models: z.array(DatanetModel).meta({ description: "Models built from a version of this Datanet, newest first." }),
+  }),
+);
+
+const Contribution = named(
+  "Contribution",
+  z.object({
+    id: idOut,
+    contributor: addressOut,
+    contentHash: hashOut,
+    records: countOut,
+    bytes: countOut,
+    bond: wei,
+    status: contributionStatus,
+    acceptedSeq: countOut.nullable().meta({ description: "Position in the Datanet's acceptance order (null unless accepted)." }),
+    submittedAt: timestamp,
+    submittedTx: hashOut,
+    reviewedAt: timestamp.nullable(),
+  }),
+);
+
+const LeaderboardEntry = named(
+  "LeaderboardEntry",
+  z.object({
+    rank: countOut.meta({ description: "1-based position in the whole leaderboard." }),
+    contributor: addressOut,
+    earned: wei.meta({ description: "Σ contributor earnings through this Datanet (earnings_hourly, role contributor)." }),
+    inferences: countOut,
+    contributions: countOut,
+    accepted: countOut,
+    acceptedRecords: countOut,
+  }),
+);
+
+const LineageRef = z.object({ datanetId: idOut, datanetName: z.string(), version: countOut });
+
+const ModelSummary = named(
+  "ModelSummary",
+  z.object({
+    id: idOut,
+    name: z.string(),
+    description: z.string(),
+    kind: modelKind,
+    builder: addressOut,
+    price: wei,
+    builderBps: countOut,
+    active: z.boolean(),
+    inferenceCount: countOut,
+    revenue: wei,
+    createdAt: timestamp,
+    lineage: z.array(LineageRef),
+  }),
+);
+
+const ModelLineageItem = named(
+  "ModelLineageItem",
+  z.object({
+    datanetId: idOut,
+    datanetName: z.string(),
+    datanetSummary: z.string(),
+    version: countOut,
+    root: hashOut.nullable().meta({ description: "Null while the version is not indexed." }),
+    count: countOut.nullable(),
+    rootVerified: z.boolean().nullable(),
+    publishedAt: timestamp.nullable(),
+  }),
+);
+
+const ModelDetail = named(
+  "ModelDetail",
+  z.object({
+    id: idOut,
+    builder: addressOut,
+    artifactHash: hashOut,
+    metadataHash: hashOut,
+    metadataUri: z.string(),
+    name: z.string(),
+    description: z.string(),
+    kind: modelKind,
+    parameters: z.record(z.string(), z.unknown()),
+    evaluation: z.record(z.string(), z.unknown()).nullable(),
+    price: wei,
+    builderBps: countOut,
+    active: z.boolean(),
+    inferenceCount: countOut,
+    revenue: wei,
+    createdBlock: countOut,
+    createdTx: hashOut,
+    createdAt: timestamp,
+    lineage: z.array(ModelLineageItem).meta({ description: "The Datanet versions the model was built from." }),
+  }),
+);
+
+const rangeOut = {
+  bucket: z.enum(BUCKETS),
+  from: timestamp.meta({ description: "Effective start (inclusive, a bucket boundary)." }),
+  to: timestamp.meta({ description: "Effective end (exclusive, a bucket boundary)." }),
+};
+
+const ModelUsage = named(
+  "ModelUsage",
+  z.object({
+    modelId: idOut,
+    ...rangeOut,
+    inferences: countOut,
+    revenue: wei,
+    points: z
+      .array(z.object({ t: timestamp, inferences: countOut, revenue: wei }))
+      .meta({ description: "Buckets with settled inferences, oldest first; empty buckets are omitted." }),
+  }),
+);
+
+const InferenceItem = named(
+  "InferenceItem",
+  z.object({
+    requestId: idOut,
+    modelId: idOut,
+    modelName: z.string().nullable(),
+    payer: addressOut,
+    price: wei,
+    status: inferenceStatus,
+    viaAuthorization: z.boolean(),
+    contributorPool: wei.nullable(),
+    paidAt: timestamp,
+    paidTx: hashOut,
+    settledAt: timestamp.nullable(),
+    refundedAt: timestamp.nullable(),
+  }),
+);
+
+const AttributionItem = named(
+  "InferenceAttribution",
+  z.object({
+    contributionId: idOut,
+    datanetId: idOut,
+    datanetName: z.string().nullable(),
+    contributor: addressOut,
+    contentHash: hashOut.nullable(),
+    records: countOut.nullable(),
+    weightPpm: countOut.meta({ description: "Attribution weight in parts per million." }),
+    amount: wei,
+  }),
+);
+
+const InferenceDetail = named(
+  "InferenceDetail",
+  z.object({
+    requestId: idOut,
+    modelId: idOut,
+    modelName: z.string().nullable(),
+    payer: addressOut,
+    requestHash: hashOut,
+    price: wei,
+    builder: addressOut,
+    builderBps: countOut,
+    viaAuthorization: z.boolean(),
+    status: inferenceStatus,
+    paidBlock: countOut,
+    paidTx: hashOut,
+    paidAt: timestamp,
+    operator: addressOut.nullable(),
+    outputHash: hashOut.nullable(),
+    attributionHash: hashOut.nullable(),
+    protocolFee: wei.nullable(),
+    operatorFee: wei.nullable(),
+    builderFee: wei.nullable(),
+    contributorPool: wei.nullable(),
+    settledBlock: countOut.nullable(),
+    settledTx: hashOut.nullable(),
+    settledAt: timestamp.nullable(),
+    refundedBlock: countOut.nullable(),
+    refundedTx: hashOut.nullable(),
+    refundedAt: timestamp.nullable(),
+    result: z
+      .object({
+        prompt: z.string(),
+        output: z.string(),
+        params: z.record(z.string(), z.unknown()),
+        attributionMethod: z.string(),
+        attributionRecord: z.string().meta({ description: "The canonical attribution record; its keccak-256 is attributionHash." }),
+        createdAt: timestamp,
+      })
+      .nullable()
+      .meta({ description: "What the operator served (null until served)." }),
+    attribution: z.array(AttributionItem).meta({ description: "Credited contributions, largest amount first (at most 500)." }),
+    attributionCount: countOut.meta({ description: "How many contributions the attribution credits in all." }),
+  }),
+);
+
+const EarningsSeries = named(
+  "EarningsSeries",
+  z.object({
+    key: z.string().meta({ description: 'The group: a role, a Datanet or model id ("0" = not tied to one), or "all" with groupBy=none.' }),
+    amount: wei,
+    inferences: countOut,
+    points: z
+      .array(z.object({ t: timestamp, amount: wei, inferences: countOut }))
+      .meta({ description: "Buckets with earnings, oldest first; buckets without rows are omitted (not zero-filled)." }),
+  }),
+);
+
+const Earnings = named(
+  "AccountEarnings",
+  z.object({
+    account: addressOut,
+    ...rangeOut,
+    groupBy: z.enum(EARNINGS_GROUPS),
+    role: z.enum(EARNING_ROLES).nullable(),
+    datanetId: idOut.nullable(),
+    modelId: idOut.nullable(),
+    amount: wei.meta({ description: "Σ over every series." }),
+    inferences: countOut,
+    series: z.array(EarningsSeries).meta({ description: "One series per group that has earnings in the range." }),
+  }),
+);
+
+const AttributionFeedItem = named(
+  "AttributionFeedItem",
+  z.object({
+    requestId: idOut,
+    contributionId: idOut,
+    datanetId: idOut,
+    datanetName: z.string().nullable(),
+    modelId: idOut.nullable(),
+    modelName: z.string().nullable(),
+    weightPpm: countOut,
+    amount: wei,
+    settledAt: timestamp,
+  }),
+);
+
+const Claim = named(
+  "ClaimStatus",
+  z.object({
+    account: addressOut,
+    epoch: idOut.nullable().meta({ description: "The latest posted epoch; null before the first one." }),
+    root: hashOut.nullable(),
+    postedAt: timestamp.nullable(),
+    cumulativeAmount: wei.meta({ description: "The account's cumulative amount in the epoch's Merkle tree (0 when absent)." }),
+    claimed: wei.meta({ description: "Σ of the account's claims so far." }),
+    claimable: wei.meta({ description: "cumulativeAmount − claimed: what claim(account, cumulativeAmount, proof) pays now." }),
+    proof: z.array(hashOut).meta({ description: "Merkle proof of (account, cumulativeAmount) against root; empty when nothing to prove." }),
+    treeMatchesRoot: z.boolean().nullable().meta({ description: "The tree rebuilt from epoch_balances has the posted root." }),
+  }),
+);
+
+const statsPoint = z.object({
+  hour: timestamp,
+  inferences: countOut,
+  feesPaid: wei,
+  contributorEarnings: wei,
+  contributorsEarning: countOut,
+});
+
+const Stats = named(
+  "Stats",
+  z.object({
+    from: timestamp.meta({ description: "Window start: 24 whole hours ending with the current one." }),
+    to: timestamp,
+    inferences: countOut.meta({ description: "Settled inferences in the window." }),
+    feesPaid: wei.meta({ description: "Σ price of the settled inferences." }),
+    contributorEarnings: wei,
+    contributorsEarning: countOut.meta({ description: "Distinct contributors credited in the window." }),
+    series: z.array(statsPoint).meta({ description: "24 hourly points, oldest first, zero-filled." }),
+  }),
+);
+
+// ── Endpoints ──────────────────────────────────────────────────────────────────────────────────────────
+
+export const datanetsList = endpoint({
+  method: "GET",
+  path: "/api/datanets",
+  operationId: "listDatanets",
+  tag: "Datanets",
+  summary: "Datanets: search, tag filter, sort; cursor-paginated.",
+  query: z.object({
+    q: searchInput,
+    tag: z.string().trim().toLowerCase().max(50, "must be at most 50 characters").optional().meta({ description: "Only Datanets with this tag." }),
+    sort: enumOf(DATANET_SORTS).default("newest").meta({ description: "newest, or most contributors, or most accepted records." }),
+    limit: limitInput,
+    cursor: cursorInput,
+  }),
+  response: named("DatanetPage", pageOf(DatanetSummary)),
+});
+
+export const datanetGet = endpoint({
+  method: "GET",
+  path: "/api/datanets/{id}",
+  operationId: "getDatanet",
+  tag: "Datanets",
+  summary: "One Datanet with its versions, counts and the models built from it.",
+  params: idPath,
+  notFound: true,
+  response: DatanetDetail,
+});
+
+export const datanetContributions = endpoint({
+  method: "GET",
+  path: "/api/datanets/{id}/contributions",
+  operationId: "listDatanetContributions",
+  tag: "Datanets",
+  summary: "A Datanet's contributions, newest first; cursor-paginated.",
+  params: idPath,
+  notFound: true,
+  query: z.object({
+    status: enumOf(CONTRIBUTION_STATUSES).optional().meta({ description: "Only contributions with this review status." }),
+    limit: limitInput,
+    cursor: cursorInput,
+  }),
+  response: named("ContributionPage", pageOf(Contribution)),
+});
+
+export const datanetLeaderboard = endpoint({
+  method: "GET",
+  path: "/api/datanets/{id}/leaderboard",
+  operationId: "getDatanetLeaderboard",
+  tag: "Datanets",
+  summary: "A Datanet's contributors ranked by earnings through it, with accepted contributions and records; cursor-paginated.",
+  params: idPath,
+  notFound: true,
+  query: z.object({ limit: limitInput, cursor: cursorInput }),
+  response: named("LeaderboardPage", pageOf(LeaderboardEntry)),
+});
+
+export const modelsList = endpoint({
+  method: "GET",
+  path: "/api/models",
+  operationId: "listModels",
+  tag: "Models",
+  summary: "Models: search, kind filter, sort; cursor-paginated.",
+  query: z.object({
+    q: searchInput,
+    kind: enumOf(MODEL_KINDS).optional(),
+    sort: enumOf(MODEL_API_SORTS).default("new").meta({ description: "new (newest first), usage (most inferences first) or price (cheapest first)." }),
+    limit: limitInput,
+    cursor: cursorInput,
+  }),
+  response: named("ModelPage", pageOf(ModelSummary)),
+});
+
+export const modelGet = endpoint({
+  method: "GET",
+  path: "/api/models/{id}",
+  operationId: "getModel",
+  tag: "Models",
+  summary: "One model with its lineage (the Datanet versions it was built from).",
+  params: idPath,
+  notFound: true,
+  response: ModelDetail,
+});
+
+export const modelUsage = endpoint({
+  method: "GET",
+  path: "/api/models/{id}/usage",
+  operationId: "getModelUsage",
+  tag: "Models",
+  summary: "A model's settled inferences and revenue per hour or day (model_usage_hourly).",
+  description: "Range at most 31 days with bucket=hour and 1096 days with bucket=day. Buckets without inferences are omitted.",
+  params: idPath,
+  notFound: true,
+  query: z.object(rangeShape).transform(resolveRange),
+  response: ModelUsage,
+});
+
+export const inferencesList = endpoint({
+  method: "GET",
+  path: "/api/inferences",
+  operationId: "listInferences",
+  tag: "Inferences",
+  summary: "Inferences, newest payment first, by model, payer or status; cursor-paginated.",
+  query: z.object({
+    modelId: idInput.optional().meta({ description: "Only inferences of this model." }),
+    payer: addressInput.optional(),
+    status: enumOf(INFERENCE_STATUSES).optional(),
+    limit: limitInput,
+    cursor: cursorInput,
+  }),
+  response: named("InferencePage", pageOf(InferenceItem)),
+});
+
+export const inferenceGet = endpoint({
+  method: "GET",
+  path: "/api/inferences/{id}",
+  operationId: "getInference",
+  tag: "Inferences",
+  summary: "One inference: payment, settlement split, served result and attribution joined to contributions and Datanets.",
+  params: idPath,
+  notFound: true,
+  response: InferenceDetail,
+});
+
+export const accountEarnings = endpoint({
+  method: "GET",
+  path: "/api/accounts/{address}/earnings",
+  operationId: "getAccountEarnings",
+  tag: "Accounts",
+  summary: "An account's earnings per hour or UTC day from the hourly rollup, optionally filtered and grouped.",
+  description:
+    "Reads earnings_hourly only (primary key (account, hour, …)). Range at most 31 days with bucket=hour and 1096 days with bucket=day, else 400 \"range too large\". Buckets without earnings are omitted.",
+  params: addressPath,
+  invalidParams: 400,
+  query: z
+    .object({
+      ...rangeShape,
+      role: enumOf(EARNING_ROLES).optional(),
+      datanetId: idInput.optional().meta({ description: "Only earnings credited through this Datanet." }),
+      modelId: idInput.optional().meta({ description: "Only earnings from this model's inferences." }),
+      groupBy: enumOf(EARNINGS_GROUPS).default("none").meta({ description: "One series per role, Datanet or model; none: one series." }),
+    })
+    .transform(resolveRange),
+  response: Earnings,
+});
+
+export const accountAttribution = endpoint({
+  method: "GET",
+  path: "/api/accounts/{address}/attribution",
+  operationId: "getAccountAttribution",
+  tag: "Accounts",
+  summary: "The attribution feed: a contributor's newest credits, with inference, model, Datanet, weight and amount; cursor-paginated.",
+  params: addressPath,
+  invalidParams: 400,
+  query: z.object({ limit: limitInput, cursor: cursorInput }),
+  response: named("AttributionFeedPage", pageOf(AttributionFeedItem)),
+});
+
+export const accountClaim = endpoint({
+  method: "GET",
+  path: "/api/accounts/{address}/claim",
+  operationId: "getAccountClaim",
+  tag: "Accounts",
+  summary: "Claimable balance against the latest epoch, with the Merkle proof for InferenceMarket.claim.",
+  description: 'Before the first epoch: 200 with epoch null and claimable "0".',
+  params: addressPath,
+  invalidParams: 400,
+  response: Claim,
+});
+
+export const stats = endpoint({
+  method: "GET",
+  path: "/api/stats",
+  operationId: "getStats",
+  tag: "Marketplace",
+  summary: "Marketplace activity in the last 24 hours, with an hourly series (from the hourly rollups).",
+  response: Stats,
+});
+
+export const health = endpoint({
+  method: "GET",
+  path: "/api/health",
+  operationId: "getHealth",
+  tag: "System",
+  summary: "Liveness and how far the indexer is behind the chain head.",
+  response: named(
+    "Health",
+    z.object({ ok: z.boolean(), chainId: z.number().int(), head: z.number().int(), indexed: z.number().int().nullable(), lag: z.number().int().nullable() }),
+  ),
+});
+
+export const contentUpload = endpoint({
+  method: "POST",
+  path: "/api/content",
+  operationId: "uploadContent",
+  tag: "Content",
+  summary: "Upload content (a contribution's file, or Datanet/model metadata JSON) before registering its hash on-chain.",
+  query: z.object({
+    filename: z.string().max(255, "must be at most 255 characters").optional().meta({ description: "Tells the format by extension: .txt, .md, .jsonl, .csv or .json." }),
+  }),
+  body: { contentType: "application/octet-stream", description: "The raw file bytes (at most 4 MiB); content-type may tell the format." },
+  response: named(
+    "StoredContent",
+    z.object({ hash: hashOut, bytes: countOut, records: countOut, format: z.enum(["text", "markdown", "jsonl", "csv", "json"]), mediaType: z.string() }),
+  ),
+});
+
+export const contentGet = endpoint({
+  method: "GET",
+  path: "/api/content/{hash}",
+  operationId: "getContent",
+  tag: "Content",
+  summary: "Content by its sha-256: anyone can fetch the bytes and check the hash.",
+  params: z.object({ hash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex hash").transform((s) => s.toLowerCase()) }),
+  notFound: true,
+  response: { contentType: "application/octet-stream", description: "The stored bytes, with their media type." },
+});
+
+export const stream = endpoint({
+  method: "GET",
+  path: "/api/stream",
+  operationId: "streamEvents",
+  tag: "System",
+  summary: "Server-Sent Events: every change the indexer commits, as small typed events.",
+  query: z.object({
+    types: z
+      .string()
+      .regex(/^[a-z.,]+$/, "must be a comma-separated list of event types")
+      .max(500)
+      .optional()
+      .meta({ description: "Only events of these types (comma-separated), e.g. `inference.settled,epoch.posted`." }),
+  }),
+  response: { contentType: "text/event-stream", description: "An SSE stream; heartbeat comments every 15 s." },
+});
+
+export const openapi = endpoint({
+  method: "GET",
+  path: "/api/openapi.json",
+  operationId: "getOpenApi",
+  tag: "System",
+  summary: "This document: OpenAPI 3.1, generated from the same zod schemas the routes validate with.",
+  response: { contentType: "application/json", description: "An OpenAPI 3.1 document." },
+});
+
+/** Every endpoint, in the order the document lists them. */
+export const endpoints: readonly EndpointSpec[] = [
+  datanetsList,
+  datanetGet,
+  datanetContributions,
+  datanetLeaderboard,
+  modelsList,
+  modelGet,
+  modelUsage,
+  inferencesList,
+  inferenceGet,
+  accountEarnings,
+  accountAttribution,
+  accountClaim,
+  stats,
+  health,
+  contentUpload,
+  contentGet,
+  stream,
+  openapi,
+];

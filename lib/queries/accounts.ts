@@ -1,0 +1,213 @@
+/**
+ * Per-account reads: earnings charts (hourly rollup only), the attribution feed and the claimable balance.
+ * Accounts are lower-case hex, as the indexer stores them.
+ */
+import { and, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
+import type { Address, Hex } from "viem";
+import { getDb } from "@/db/client";
+import { attributionEntries, claims, datanets, earningsHourly, epochBalances, epochs, inferences, models } from "@/db/schema";
+import { buildClaimsTree, type ClaimsTree } from "@/lib/chain/merkle";
+import { keysetAfter, keysetOrder, pageSize, toPage, type Keyset, type Page } from "./pagination";
+import { bucketOf, type Bucket } from "./series";
+import { sumInt, sumWei } from "./sql";
+
+export const EARNING_ROLES = ["protocol", "operator", "builder", "contributor"] as const;
+export type EarningRole = (typeof EARNING_ROLES)[number];
+export const EARNINGS_GROUPS = ["none", "role", "datanet", "model"] as const;
+export type EarningsGroupBy = (typeof EARNINGS_GROUPS)[number];
+
+export interface EarningsQuery {
+  bucket: Bucket;
+  /** Inclusive start (a bucket boundary). */
+  from: Date;
+  /** Exclusive end (a bucket boundary). */
+  to: Date;
+  role?: EarningRole;
+  datanetId?: number;
+  modelId?: number;
+  groupBy?: EarningsGroupBy;
+}
+
+export interface EarningsPoint {
+  t: Date;
+  amount: bigint;
+  inferences: number;
+}
+
+export interface EarningsSeries {
+  /** The group: a role, a Datanet or model id as a string ("0" = not tied to one), or "all" when not grouped. */
+  key: string;
+  amount: bigint;
+  inferences: number;
+  /** Buckets with earnings, oldest first; buckets without rows are omitted. */
+  points: EarningsPoint[];
+}
+
+/**
+ * An account's earnings per hour or UTC day from earnings_hourly alone: the primary key
+ * (account, hour, …) makes it a range scan over at most the requested hours of one account.
+ */
+export async function earningsSeries(account: string, q: EarningsQuery): Promise<EarningsSeries[]> {
+  const db = await getDb();
+  const e = earningsHourly;
+  const t = bucketOf(e.hour, q.bucket);
+  const groupCol: SQL | null =
+    q.groupBy === "role" ? sql`${e.role}` : q.groupBy === "datanet" ? sql`${e.datanetId}` : q.groupBy === "model" ? sql`${e.modelId}` : null;
+  const key = (groupCol ?? sql`'all'`).mapWith(String) as SQL<string>;
+  const rows = await db
+    .select({ key, t, amount: sumWei(e.amount), inferences: sumInt(e.inferences) })
+    .from(e)
+    .where(
+      and(
+        eq(e.account, account.toLowerCase()),
+        gte(e.hour, q.from),
+        lt(e.hour, q.to),
+        q.role ? eq(e.role, q.role) : undefined,
+        q.datanetId !== undefined ? eq(e.datanetId, q.datanetId) : undefined,
+        q.modelId !== undefined ? eq(e.modelId, q.modelId) : undefined,
+      ),
+    )
+    .groupBy(...(groupCol ? [groupCol, t] : [t]))
+    .orderBy(...(groupCol ? [groupCol, t] : [t]));
+  const byKey = new Map<string, EarningsSeries>();
+  for (const r of rows) {
+    let s = byKey.get(r.key);
+    if (!s) byKey.set(r.key, (s = { key: r.key, amount: 0n, inferences: 0, points: [] }));
+    s.amount += r.amount;
+    s.inferences += r.inferences;
+    s.points.push({ t: r.t, amount: r.amount, inferences: r.inferences });
+  }
+  return [...byKey.values()];
+}
+
+export interface AttributionFeedItem {
+  requestId: number;
+  contributionId: number;
+  datanetId: number;
+  datanetName: string | null;
+  modelId: number | null;
+  modelName: string | null;
+  weightPpm: number;
+  amount: bigint;
+  settledAt: Date;
+}
+
+/** The newest attribution credits of a contributor; keyset on (settled_at, request_id, contribution_id). */
+export async function pageAttributionFeed(
+  account: string,
+  params: { limit?: number; cursor?: string } = {},
+): Promise<Page<AttributionFeedItem>> {
+  const db = await getDb();
+  const a = attributionEntries;
+  const keyset: Keyset = {
+    tag: "attribution:newest",
+    dir: "desc",
+    parts: [
+      { expr: a.settledAt, kind: "timestamp" },
+      { expr: a.requestId, kind: "int" },
+      { expr: a.contributionId, kind: "int" },
+    ],
+  };
+  const limit = pageSize(params.limit);
+  const rows = await db
+    .select({
+      requestId: a.requestId,
+      contributionId: a.contributionId,
+      datanetId: a.datanetId,
+      datanetName: datanets.name,
+      modelId: inferences.modelId,
+      modelName: models.name,
+      weightPpm: a.weightPpm,
+      amount: a.amount,
+      settledAt: a.settledAt,
+    })
+    .from(a)
+    .leftJoin(inferences, eq(inferences.requestId, a.requestId))
+    .leftJoin(models, eq(models.id, inferences.modelId))
+    .leftJoin(datanets, eq(datanets.id, a.datanetId))
+    .where(and(eq(a.contributor, account.toLowerCase()), keysetAfter(keyset, params.cursor)))
+    .orderBy(...keysetOrder(keyset))
+    .limit(limit + 1);
+  return toPage(keyset, rows, limit, (r) => [r.settledAt, r.requestId, r.contributionId]);
+}
+
+export interface ClaimStatus {
+  account: string;
+  /** The latest posted epoch, or null before the first one. */
+  epoch: number | null;
+  root: string | null;
+  postedAt: Date | null;
+  /** The account's cumulative amount in the latest epoch's tree (0 when absent). */
+  cumulativeAmount: bigint;
+  /** Σ of the account's claims so far. */
+  claimed: bigint;
+  /** cumulativeAmount − claimed (never negative): what claim() pays now. */
+  claimable: bigint;
+  /** Merkle proof of (account, cumulativeAmount) against `root`; empty when there is nothing to prove. */
+  proof: Hex[];
+  /** Whether the tree rebuilt from epoch_balances has the posted root (if not, the proof will not verify). */
+  treeMatchesRoot: boolean | null;
+}
+
+// Built trees per (epoch, root): building one hashes every leaf, so it is done once per epoch and process.
+const TREE_CACHE_SIZE = 4;
+const treeCache = new Map<string, Promise<ClaimsTree | null>>();
+
+async function epochTree(epoch: number, root: string): Promise<ClaimsTree | null> {
+  const key = `${epoch}:${root}`;
+  const cached = treeCache.get(key);
+  if (cached) return cached;
+  const building = (async () => {
+    const db = await getDb();
+    const rows = await db
+      .select({ account: epochBalances.account, cumulativeAmount: epochBalances.cumulativeAmount })
+      .from(epochBalances)
+      .where(eq(epochBalances.epoch, epoch));
+    if (rows.length === 0) return null;
+    return buildClaimsTree(rows.map((r) => ({ account: r.account as Address, cumulativeAmount: r.cumulativeAmount })));
+  })();
+  treeCache.set(key, building);
+  while (treeCache.size > TREE_CACHE_SIZE) treeCache.delete(treeCache.keys().next().value!);
+  // Only a tree that matches the posted root is kept: an incomplete epoch_balances is re-read next time.
+  building.then(
+    (tree) => {
+      if (!tree || tree.root.toLowerCase() !== root.toLowerCase()) treeCache.delete(key);
+    },
+    () => treeCache.delete(key),
+  );
+  return building;
+}
+
+/** Forget built claim trees (tests). */
+export function clearClaimTreeCache(): void {
+  treeCache.clear();
+}
+
+/** What `account` can claim now against the latest epoch, with the proof claim() needs. */
+export async function getClaimStatus(account: string): Promise<ClaimStatus> {
+  const db = await getDb();
+  const lower = account.toLowerCase();
+  const [[latest], [claimedRow]] = await Promise.all([
+    db.select().from(epochs).orderBy(desc(epochs.epoch)).limit(1),
+    db.select({ amount: sumWei(claims.amount) }).from(claims).where(eq(claims.account, lower)),
+  ]);
+  const claimed = claimedRow?.amount ?? 0n;
+  if (!latest) {
+    return { account: lower, epoch: null, root: null, postedAt: null, cumulativeAmount: 0n, claimed, claimable: 0n, proof: [], treeMatchesRoot: null };
+  }
+  const tree = await epochTree(latest.epoch, latest.root);
+  const cumulativeAmount = tree?.amountOf(lower as Address) ?? 0n;
+  const proof = tree && cumulativeAmount > 0n ? tree.proofFor(lower as Address) : [];
+  const claimable = cumulativeAmount > claimed ? cumulativeAmount - claimed : 0n;
+  return {
+    account: lower,
+    epoch: latest.epoch,
+    root: latest.root,
+    postedAt: latest.postedAt,
+    cumulativeAmount,
+    claimed,
+    claimable,
+    proof,
+    treeMatchesRoot: tree ? tree.root.toLowerCase() === latest.root.toLowerCase() : false,
+  };
+}
