@@ -20,7 +20,7 @@ const MODELS = 50;
 const DAYS = 90;
 
 
-async function generate(url: string, log: (m: string) => void) {
+export async function generate(url: string, log: (m: string) => void) {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   const t0 = Date.now();
   await sql.unsafe(`
@@ -68,13 +68,22 @@ async function generate(url: string, log: (m: string) => void) {
   return { entries: n as number, rollupRows: r as number, accounts: heavy.map((h) => h.contributor as string) };
 }
 
-function load(url: string, paths: string[], seconds: number): Promise<autocannon.Result> {
+async function existing(url: string) {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const [{ n }] = await sql`select count(*)::int as n from attribution_entries`;
+  const [{ r }] = await sql`select count(*)::int as r from earnings_hourly`;
+  const heavy = await sql`select contributor, count(*)::int as n from attribution_entries group by 1 order by 2 desc limit 20`;
+  await sql.end();
+  return { entries: n as number, rollupRows: r as number, accounts: heavy.map((h) => h.contributor as string) };
+}
+
+function load(url: string, paths: string[], seconds: number, connections: number): Promise<autocannon.Result> {
   let i = 0;
   return new Promise((resolve, reject) => {
     autocannon(
       {
         url,
-        connections: 10,
+        connections,
         duration: seconds,
         requests: [{ setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] }) }],
       },
@@ -88,13 +97,15 @@ export async function benchRoutes(log = console.log) {
     log("routes bench: needs TEST_DATABASE_URL (a Postgres); skipped");
     return null;
   }
-  const database = await openTestDatabase("postgres");
+  // BENCH_ROUTES_DB reuses a database this bench filled before (generation takes minutes).
+  const reuse = process.env.BENCH_ROUTES_DB;
+  const database = reuse ? { url: reuse, close: async () => {} } : await openTestDatabase("postgres");
   const dir = path.join(process.cwd(), ".test-data", `bench-routes-${process.pid}`);
   fs.mkdirSync(dir, { recursive: true });
   const port = await freePort();
   let server: ReturnType<typeof spawn> | undefined;
   try {
-    const data = await generate(database.url!, log);
+    const data = reuse ? await existing(reuse) : await generate(database.url!, log);
     ensureBuild(log);
     // The routes read only the database; the deployment file just lets the app boot (no chain is touched).
     const deploymentFile = path.join(dir, "deployment.json");
@@ -126,10 +137,13 @@ export async function benchRoutes(log = console.log) {
     for (const [name, paths] of Object.entries(routes)) {
       const check = await fetch(base + paths[0]);
       if (!check.ok) throw new Error(`${paths[0]} answered ${check.status}: ${await check.text()}`);
-      await load(base, paths, 3); // warm-up
-      const r = await load(base, paths, 10);
-      results[name] = { p50: r.latency.p50, p90: r.latency.p90, p97_5: r.latency.p97_5, p99: r.latency.p99, rps: r.requests.average, errors: r.errors + r.non2xx };
-      log(`${name}: p50 ${r.latency.p50} ms, p90 ${r.latency.p90} ms, p97.5 ${r.latency.p97_5} ms, p99 ${r.latency.p99} ms, ${Math.round(r.requests.average)} req/s, ${r.errors + r.non2xx} errors (10 connections)`);
+      await load(base, paths, 3, 10); // warm-up
+      // One connection: the latency a chart sees. Ten: the same under a saturating load.
+      for (const connections of [1, 10]) {
+        const r = await load(base, paths, 10, connections);
+        results[`${name} (${connections} conn)`] = { p50: r.latency.p50, p90: r.latency.p90, p97_5: r.latency.p97_5, p99: r.latency.p99, rps: r.requests.average, errors: r.errors + r.non2xx };
+        log(`${name}, ${connections} connection(s): p50 ${r.latency.p50} ms, p90 ${r.latency.p90} ms, p97.5 ${r.latency.p97_5} ms, p99 ${r.latency.p99} ms, ${Math.round(r.requests.average)} req/s, ${r.errors + r.non2xx} errors`);
+      }
     }
     return { entries: data.entries, rollupRows: data.rollupRows, results };
   } finally {
