@@ -1,3 +1,4 @@
+import { SearchForm } from "@/components/search-form";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { DatanetCard } from "@/components/cards";
@@ -44,27 +45,7 @@ export default async function DatanetsPage({ searchParams }: { searchParams: Pro
         title="Datanets"
         description="Community datasets with on-chain provenance. Contributors bond each upload, owners curate, and every version is a Merkle root models can cite."
       >
-        <form action="/datanets" method="get" role="search" className="mt-6 flex max-w-2xl gap-2">
-          <label htmlFor="datanet-search" className="sr-only">
-            Search Datanets
-          </label>
-          <div className="relative flex-1">
-            <SearchIcon className="pointer-events-none absolute left-3 top-1/2 size-4 -translate-y-1/2 text-muted-foreground" />
-            <input
-              id="datanet-search"
-              type="search"
-              name="q"
-              defaultValue={q}
-              placeholder="Search by name, summary or description"
-              className="h-10 w-full rounded-md border border-input bg-card pl-9 pr-3 text-sm shadow-xs placeholder:text-muted-foreground focus:border-ring focus:outline-none focus:ring-2 focus:ring-ring/30"
-            />
-          </div>
-          {tag ? <input type="hidden" name="tag" value={tag} /> : null}
-          {sort !== "newest" ? <input type="hidden" name="sort" value={sort} /> : null}
-          <button type="submit" className={buttonVariants({ className: "h-10" })}>
-            Search
-          </button>
-        </form>
+        <SearchForm action="/datanets" id="datanet-search" label="Search Datanets" placeholder="Search by name, summary or description" q={q} keep={{ tag, sort: sort !== "newest" ? sort : undefined }} />
       </PageHeader>
 
       <div className="container-page grid gap-8 py-8 lg:grid-cols-[14rem_1fr]">

@@ -1,3 +1,4 @@
+import { SearchForm } from "@/components/search-form";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ModelCard } from "@/components/cards";
@@ -39,27 +40,7 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
         title="Models"
         description="Built in the Model Factory from published Datanet versions. Pay per inference; the fee is split on-chain and the contributor pool follows attribution."
       >
-        <form action="/models" method="get" role="search" className="mt-6 flex max-w-2xl gap-2">
-          <label htmlFor="model-search" className="sr-only">
-            Search models
-          </label>
-          <div className="relative flex-1">
-            <SearchIcon className="pointer-events-none absolute left-3 top-1/2 size-4 -translate-y-1/2 text-muted-foreground" />
-            <input
-              id="model-search"
-              type="search"
-              name="q"
-              defaultValue={q}
-              placeholder="Search models"
-              className="h-10 w-full rounded-md border border-input bg-card pl-9 pr-3 text-sm shadow-xs placeholder:text-muted-foreground focus:border-ring focus:outline-none focus:ring-2 focus:ring-ring/30"
-            />
-          </div>
-          {kind ? <input type="hidden" name="kind" value={kind} /> : null}
-          {sort !== "newest" ? <input type="hidden" name="sort" value={sort} /> : null}
-          <button type="submit" className={buttonVariants({ className: "h-10" })}>
-            Search
-          </button>
-        </form>
+        <SearchForm action="/models" id="model-search" label="Search models" placeholder="Search models" q={q} keep={{ kind, sort: sort !== "newest" ? sort : undefined }} />
       </PageHeader>
 
       <div className="container-page py-8">
