@@ -26,7 +26,7 @@ export async function benchBackfill(log = console.log) {
     for (const kind of kinds) {
       const database = await openTestDatabase(kind);
       try {
-        const indexer = new Indexer({ db: database.db, client: work.client, deployment: work.deployment, maxRange: 2 });
+        const indexer = new Indexer({ db: database.db, client: work.client, deployment: work.deployment, maxRange: 2, asyncCommit: kind === "postgres" });
         const t0 = performance.now();
         const res = await indexer.syncOnce();
         const seconds = (performance.now() - t0) / 1000;

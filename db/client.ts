@@ -17,6 +17,11 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export interface Database {
   db: Db;
   kind: "pglite" | "postgres";
+  /**
+   * PGlite only: the previous process that had this data directory open died without closing it.
+   * PGlite's files are not crash-safe, so chain-derived tables must be rebuilt (see the indexer).
+   */
+  uncleanShutdown: boolean;
   /** Runs the drizzle-kit migrations in db/migrations (idempotent). */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -46,20 +51,29 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
     return {
       db,
       kind: "postgres",
+      uncleanShutdown: false,
       migrate: () => migratePostgres(db as never, { migrationsFolder: MIGRATIONS_DIR }),
       close: () => sqlClient.end({ timeout: 5 }),
     };
   }
   const dataDir = opts.dataDir ?? defaultDataDir();
   if (!dataDir.startsWith("memory://")) fs.mkdirSync(dataDir, { recursive: true });
+  // A marker that lives while the directory is open: finding it at open means the last owner was killed.
+  const marker = dataDir.startsWith("memory://") ? null : path.join(dataDir, ".ledgerline-open");
+  const uncleanShutdown = marker ? fs.existsSync(marker) : false;
   const client = new PGlite(dataDir);
   await client.waitReady;
+  if (marker) fs.writeFileSync(marker, String(process.pid));
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     db,
     kind: "pglite",
+    uncleanShutdown,
     migrate: () => migratePglite(db as never, { migrationsFolder: MIGRATIONS_DIR }),
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      if (marker) fs.rmSync(marker, { force: true });
+    },
   };
 }
 

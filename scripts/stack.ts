@@ -154,6 +154,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         DEPLOYMENT_FILE: deploymentFile,
         PGLITE_DIR: process.env.DATABASE_URL ? undefined : path.join(dataDir, "pglite"),
         NEXT_TELEMETRY_DISABLED: "1",
+        // The in-process indexer closes the database on SIGTERM, then exits (lib/indexer/runtime.ts).
+        NEXT_MANUAL_SIG_HANDLE: "true",
       },
     });
     cleanups.push(

@@ -6,7 +6,7 @@
  * indexer walks back to the common ancestor and rolls back everything above it.
  */
 import { EventEmitter } from "node:events";
-import { asc, desc, eq, gt, lte, sql } from "drizzle-orm";
+import { asc, desc, eq, getTableName, gt, lte, sql } from "drizzle-orm";
 import type { Block, Hex, Log, PublicClient } from "viem";
 import type { Db } from "@/db/client";
 import * as t from "@/db/schema";
@@ -30,8 +30,9 @@ export interface IndexedEvent {
 interface FetchedRange {
   from: number;
   to: number;
-  logs: Log[];
   blocks: Map<number, Block>;
+  /** The range's logs in chain order, decoded (logs no ABI describes are dropped). */
+  decoded: { log: Log; contract: ContractName; event: DecodedEvent; at: Date }[];
 }
 
 export interface IndexerOptions {
@@ -43,7 +44,10 @@ export interface IndexerOptions {
   /** Largest getLogs range tried; shrinks on provider errors, grows back on success. */
   maxRange?: number;
   pollIntervalMs?: number;
-  /** Commit without waiting for the WAL flush (safe: the checkpoint is in the same transaction). */
+  /**
+   * Commit without waiting for the WAL flush: safe on Postgres (a lost commit loses its checkpoint too and
+   * is indexed again). Not for PGlite, whose files a killed process can leave torn.
+   */
   asyncCommit?: boolean;
   log?: (msg: string) => void;
 }
@@ -88,11 +92,21 @@ export class Indexer {
     this.range = this.maxRange;
     this.finalityDepth = opts.finalityDepth ?? 0;
     this.contracts = indexedContracts(opts.deployment);
-    this.asyncCommit = opts.asyncCommit ?? true;
+    this.asyncCommit = opts.asyncCommit ?? false;
   }
 
   private get db() {
     return this.opts.db;
+  }
+
+  /**
+   * Forgets everything indexed and starts again from the deployment block. TRUNCATE gives every table
+   * new files, which is what a PGlite directory left torn by a killed process needs.
+   */
+  async reindexFromScratch(reason: string): Promise<void> {
+    this.opts.log?.(`indexer: ${reason}; re-indexing from block ${this.opts.deployment.startBlock}`);
+    const tables = [...derivedTables, t.chainEvents, t.indexerBlocks, t.indexerCheckpoints].map((x) => `"${getTableName(x)}"`);
+    await this.db.execute(sql.raw(`truncate ${tables.join(", ")}`));
   }
 
   /** Identifies the deployment: same addresses on a fresh anvil still differ by the start block's hash. */
@@ -167,7 +181,13 @@ export class Indexer {
       toBlock: BigInt(to),
     });
     const blocks = await this.blocks([...logs.map((l) => Number(l.blockNumber)), to]);
-    return { from, to, logs, blocks };
+    // Decoding here, in the fetch step, overlaps it with the previous range's database writes.
+    const sorted = logs.sort((a, b) => Number(a.blockNumber! - b.blockNumber!) || a.logIndex! - b.logIndex!);
+    const decoded = sorted.flatMap((log) => {
+      const d = decodeLog(this.contracts, log);
+      return d ? [{ log, ...d, at: new Date(Number(blocks.get(Number(log.blockNumber))!.timestamp) * 1000) }] : [];
+    });
+    return { from, to, blocks, decoded };
   }
 
   private async blocks(numbers: number[]): Promise<Map<number, Block>> {
@@ -177,18 +197,12 @@ export class Indexer {
   }
 
   /** decode → write: one transaction for the whole range (rows, rollups, blocks, checkpoint). */
-  private async writeRange({ to, logs, blocks }: FetchedRange, head: number): Promise<number> {
-    const sorted = [...logs].sort((a, b) => Number(a.blockNumber! - b.blockNumber!) || a.logIndex! - b.logIndex!);
+  private async writeRange({ to, blocks, decoded }: FetchedRange, head: number): Promise<number> {
     const end = blocks.get(to)!;
     const finalBelow = head - this.finalityDepth;
     const key = await this.key();
     const appliedEvents: IndexedEvent[] = [];
     let applied = 0;
-
-    const decoded = sorted.flatMap((log) => {
-      const d = decodeLog(this.contracts, log);
-      return d ? [{ log, ...d, at: new Date(Number(blocks.get(Number(log.blockNumber))!.timestamp) * 1000) }] : [];
-    });
 
     await this.db.transaction(async (tx) => {
       // The checkpoint commits with the rows, so a commit lost in a crash is simply indexed again:

@@ -24,11 +24,22 @@ export function startIndexer(): Promise<Indexer> {
       db: database.db,
       client: publicClientFor(cfg),
       deployment: cfg.deployment,
+      asyncCommit: database.kind === "postgres",
       finalityDepth: Number(process.env.FINALITY_DEPTH ?? (cfg.isLocal ? 0 : 64)),
       pollIntervalMs: Number(process.env.INDEXER_POLL_MS ?? (cfg.isLocal ? 250 : 2_000)),
       log: (m) => console.log(m),
     });
+    if (database.uncleanShutdown) await indexer.reindexFromScratch("the embedded database was not closed cleanly");
     indexer.start();
+    // Close the database on a normal stop, so PGlite is known to be clean at the next start.
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      process.once(signal, () => {
+        void indexer
+          .stop()
+          .then(() => database.close())
+          .finally(() => process.exit(0));
+      });
+    }
     const stop = indexer.stop.bind(indexer);
     indexer.stop = async () => {
       await stop();

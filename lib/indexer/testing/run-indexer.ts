@@ -12,7 +12,8 @@ const deployment = deploymentSchema.parse(JSON.parse(process.env.DEPLOYMENT_JSON
 const database = await openDatabase(process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { dataDir: process.env.PGLITE_DIR! });
 await database.migrate();
 const client = createPublicClient({ chain: foundry, transport: http(process.env.RPC_URL!) }) as PublicClient;
-const indexer = new Indexer({ db: database.db, client, deployment, maxRange: Number(process.env.MAX_RANGE ?? 1) });
+const indexer = new Indexer({ db: database.db, client, deployment, maxRange: Number(process.env.MAX_RANGE ?? 1), asyncCommit: database.kind === "postgres" });
+if (database.uncleanShutdown) await indexer.reindexFromScratch("the embedded database was not closed cleanly");
 process.stdout.write("ready\n");
 const res = await indexer.syncOnce();
 await database.close();
