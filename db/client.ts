@@ -61,8 +61,28 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   // A marker that lives while the directory is open: finding it at open means the last owner was killed.
   const marker = dataDir.startsWith("memory://") ? null : path.join(dataDir, ".ledgerline-open");
   const uncleanShutdown = marker ? fs.existsSync(marker) : false;
-  const client = new PGlite(dataDir);
-  await client.waitReady;
+  let client: PGlite;
+  try {
+    client = new PGlite(dataDir);
+    await client.waitReady;
+    if (uncleanShutdown) {
+      // Read every table once: a torn file fails here, where it can still be set aside.
+      const tables = await client.query<{ name: string }>(
+        "select quote_ident(schemaname) || '.' || quote_ident(tablename) as name from pg_tables where schemaname in ('public', 'drizzle')",
+      );
+      for (const { name } of tables.rows) await client.query(`select count(*) from ${name}`);
+    }
+  } catch (err) {
+    if (!uncleanShutdown) throw err;
+    // Left torn by a killed process and unreadable: keep it aside for inspection, start empty.
+    // Chain-derived data comes back by re-indexing; uploads made since are in the moved directory.
+    const aside = `${dataDir}.torn-${Date.now()}`;
+    console.error(`database: ${dataDir} cannot be opened after an unclean shutdown (${(err as Error).message}); moved to ${aside}`);
+    fs.renameSync(dataDir, aside);
+    fs.mkdirSync(dataDir, { recursive: true });
+    client = new PGlite(dataDir);
+    await client.waitReady;
+  }
   if (marker) fs.writeFileSync(marker, String(process.pid));
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
