@@ -7,10 +7,9 @@ import fs from "node:fs";
 import path from "node:path";
 import solc from "solc";
 import { createPublicClient, createWalletClient, http, keccak256, parseUnits, toHex, zeroAddress, type Abi, type Address, type Hex, type PublicClient } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { datanetRegistryAbi, inferenceMarketAbi, modelRegistryAbi, openTokenAbi } from "../contracts-abi";
-import { ANVIL_MNEMONIC } from "../lib/chain/anvil";
+import { devAccount } from "../lib/chain/anvil";
 import { deployLedgerline, OPERATOR_ROLE, type Deployment } from "../lib/chain/deploy";
 
 let compiled: { abi: Abi; bytecode: Hex } | undefined;
@@ -41,7 +40,7 @@ export interface Workload {
 
 export async function setupWorkload(rpcUrl: string): Promise<Workload> {
   const client = createPublicClient({ chain: foundry, transport: http(rpcUrl), pollingInterval: 50 }) as PublicClient;
-  const admin = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 0 });
+  const admin = devAccount(0);
   const wallet = createWalletClient({ account: admin, chain: foundry, transport: http(rpcUrl) });
   const send = async (hash: Hex) => {
     const r = await client.waitForTransactionReceipt({ hash, timeout: 600_000 });

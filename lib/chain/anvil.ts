@@ -2,12 +2,16 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
+import { mnemonicToAccount } from "viem/accounts";
 
 const require = createRequire(import.meta.url);
 
 /** Anvil's default mnemonic: its accounts are the local chain's dev wallets. */
 export const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
 export const ANVIL_CHAIN_ID = 31337;
+
+/** The local chain's dev account number `i` (funded by anvil at start). */
+export const devAccount = (i: number) => mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i });
 
 /** The anvil binary shipped inside the npm package for this platform (no download at run time). */
 export function anvilBinary(): string {

@@ -11,14 +11,13 @@ import {
   type Hex,
   type PublicClient,
 } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { datanetRegistryAbi, inferenceMarketAbi, modelRegistryAbi, openTokenAbi } from "@/contracts-abi";
 import type { Database } from "@/db/client";
 import * as t from "@/db/schema";
 import { openTestDatabase, testDatabaseKinds } from "@/db/testing";
-import { ANVIL_MNEMONIC, startAnvil, type Anvil } from "@/lib/chain/anvil";
+import { devAccount, startAnvil, type Anvil } from "@/lib/chain/anvil";
 import { deployLedgerline, type Deployment } from "@/lib/chain/deploy";
 import { buildClaimsTree, versionRoot } from "@/lib/chain/merkle";
 import { storeContent } from "@/lib/content/store";
@@ -26,7 +25,7 @@ import { canonicalJson, contentUri } from "@/lib/metadata";
 import { Indexer } from "./indexer";
 import { dumpReadModel } from "./testing/dump";
 
-const acct = (i: number) => mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i });
+const acct = devAccount;
 const [operator, owner, alice, bob, user] = [0, 1, 2, 3, 4].map(acct);
 
 for (const { kind, available } of testDatabaseKinds) {

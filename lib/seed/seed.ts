@@ -13,9 +13,8 @@ import {
   type Hex,
   type PublicClient,
 } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
 import { datanetRegistryAbi, openTokenAbi } from "@/contracts-abi";
-import { ANVIL_MNEMONIC } from "@/lib/chain/anvil";
+import { devAccount } from "@/lib/chain/anvil";
 import { chainFor } from "@/lib/chain/config";
 import type { Deployment } from "@/lib/chain/deploy";
 import { versionRoot } from "@/lib/chain/merkle";
@@ -102,7 +101,7 @@ export const DEMO_DATANETS: DemoDatanet[] = [
 const RECORDS_PER_CONTRIBUTION = 40;
 const CONTRIBUTIONS_PER_DATANET = 6;
 
-const account = (i: number) => mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i });
+const account = devAccount;
 
 function revertName(err: unknown): string | undefined {
   if (err instanceof BaseError) {

@@ -3,14 +3,13 @@
  * random actions (contributions, reviews, payments, settlements, refunds) from a seeded generator.
  */
 import { createPublicClient, createWalletClient, http, keccak256, maxUint256, parseUnits, toHex, zeroAddress, type Hex, type PublicClient } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { datanetRegistryAbi, inferenceMarketAbi, modelRegistryAbi, openTokenAbi } from "@/contracts-abi";
-import { ANVIL_MNEMONIC } from "@/lib/chain/anvil";
+import { devAccount } from "@/lib/chain/anvil";
 import { deployLedgerline, type Deployment } from "@/lib/chain/deploy";
 import { versionRoot } from "@/lib/chain/merkle";
 
-export const acct = (i: number) => mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i });
+export const acct = devAccount;
 
 export function prng(seed: number) {
   let s = seed >>> 0;
