@@ -7,8 +7,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { createWalletClient, http } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
-import { ANVIL_CHAIN_ID, ANVIL_MNEMONIC, startAnvil, type Anvil } from "../lib/chain/anvil";
+import { ANVIL_CHAIN_ID, devAccount, startAnvil, type Anvil } from "../lib/chain/anvil";
 import { publicClientFor } from "../lib/chain/clients";
 import { chainFor, readDeployment, writeDeployment } from "../lib/chain/config";
 import { deployLedgerline, type Deployment } from "../lib/chain/deploy";
@@ -127,7 +126,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }
     if (!deployment) {
       if (!anvil) throw new Error(`No usable deployment at ${deploymentFile} for RPC_URL=${rpcUrl}: deploy the contracts there first.`);
-      const operator = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 0 });
+      const operator = devAccount(0);
       const chain = chainFor({ chainId: ANVIL_CHAIN_ID, publicRpcUrl: rpcUrl });
       deployment = await deployLedgerline({
         publicClient: publicClientFor({ chainId: ANVIL_CHAIN_ID, rpcUrl }),

@@ -123,13 +123,7 @@ export class Indexer {
     if (!row) return null;
     if (row.deploymentKey !== (await this.key())) {
       // The chain or the contracts were replaced (e.g. a fresh local chain): start over.
-      this.opts.log?.(`indexer: deployment changed (${row.deploymentKey} → ${await this.key()}), re-indexing`);
-      await this.db.transaction(async (tx) => {
-        for (const table of derivedTables) await tx.delete(table);
-        await tx.delete(t.chainEvents).where(eq(t.chainEvents.chainId, this.chainId));
-        await tx.delete(t.indexerBlocks).where(eq(t.indexerBlocks.chainId, this.chainId));
-        await tx.delete(t.indexerCheckpoints).where(eq(t.indexerCheckpoints.chainId, this.chainId));
-      });
+      await this.reindexFromScratch(`deployment changed (${row.deploymentKey} → ${await this.key()})`);
       return null;
     }
     return { block: row.block, blockHash: row.blockHash };
