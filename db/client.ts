@@ -61,8 +61,8 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   // A marker that lives while the directory is open: finding it at open means the last owner was killed.
   const marker = dataDir.startsWith("memory://") ? null : path.join(dataDir, ".ledgerline-open");
   const uncleanShutdown = marker ? fs.existsSync(marker) : false;
-  let client: PGlite;
-  try {
+  let client: PGlite | undefined;
+  const open = async () => {
     client = new PGlite(dataDir);
     await client.waitReady;
     if (uncleanShutdown) {
@@ -71,6 +71,17 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
         "select quote_ident(schemaname) || '.' || quote_ident(tablename) as name from pg_tables where schemaname in ('public', 'drizzle')",
       );
       for (const { name } of tables.rows) await client.query(`select count(*) from ${name}`);
+    }
+  };
+  try {
+    // A torn directory can also hang PGlite instead of failing it: bound the check.
+    if (!uncleanShutdown) await open();
+    else {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        open(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("opening did not finish within 30 s")), 30_000))),
+      ]).finally(() => clearTimeout(timer));
     }
   } catch (err) {
     if (!uncleanShutdown) throw err;
@@ -83,15 +94,16 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
     client = new PGlite(dataDir);
     await client.waitReady;
   }
+  const pg = client!;
   if (marker) fs.writeFileSync(marker, String(process.pid));
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  const db = drizzlePglite(pg, { schema }) as unknown as Db;
   return {
     db,
     kind: "pglite",
     uncleanShutdown,
     migrate: () => migratePglite(db as never, { migrationsFolder: MIGRATIONS_DIR }),
     close: async () => {
-      await client.close();
+      await pg.close();
       if (marker) fs.rmSync(marker, { force: true });
     },
   };

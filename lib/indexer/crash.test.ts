@@ -23,7 +23,10 @@ function runChild(env: Record<string, string>, killAfterMs?: number): Promise<"k
     p.stdout.on("data", (d) => {
       if (killAfterMs !== undefined && String(d).includes("ready") && !timer) timer = setTimeout(() => p.kill("SIGKILL"), killAfterMs);
     });
+    // A child stuck on a torn PGlite directory is killed like any other; the next one recovers.
+    const guard = setTimeout(() => p.kill("SIGKILL"), 90_000);
     p.on("exit", (code, signal) => {
+      clearTimeout(guard);
       clearTimeout(timer);
       if (signal === "SIGKILL") resolve("killed");
       else if (code === 0) resolve("finished");
@@ -88,6 +91,6 @@ describe("indexer crash safety", () => {
         await target?.close();
         fs.rmSync(dir, { recursive: true, force: true });
       }
-    }, 300_000);
+    }, 600_000);
   }
 });
