@@ -1,0 +1,82 @@
+/**
+ * Many models, one index. Models whose Datanets overlap are served from one shared corpus index: a model
+ * is a view (its set of contributions) over the shared suffix array, so 1,000 models over the same
+ * Datanets cost about one index of memory. Suffix order depends only on each contribution's own text and
+ * id (see corpus.ts), so a view answers exactly what the model's own artifact would.
+ */
+import { buildCorpusIndexFromTokens, type CorpusIndex } from "./corpus";
+import { AttributionError } from "./errors";
+import { createView, type ModelView } from "./view";
+
+/** Where a contribution's tokens live: the shared index once built, else the artifact that brought it. */
+interface Member {
+  id: number;
+  datanetId: number;
+  source: CorpusIndex;
+  rank: number;
+}
+
+/** A contribution's tokens as stored in an index (without its trailing separator). */
+export function contributionTokens(index: CorpusIndex, rank: number): Uint16Array {
+  const end = rank + 1 < index.starts.length ? index.starts[rank + 1] - 1 : index.tokens.length - 1;
+  return index.tokens.subarray(index.starts[rank], end);
+}
+
+export class SharedIndexPool {
+  private index: CorpusIndex | null = null;
+  private readonly members = new Map<number, Member>();
+  private readonly views = new Map<number, { contributionIds: number[]; view: ModelView | null }>();
+
+  /**
+   * Adds a model by its own artifact's index. When it brings contributions the shared index lacks, the
+   * shared index is rebuilt over the union (from tokens: no re-tokenizing) and every view re-created.
+   */
+  addModel(modelId: number, own: CorpusIndex): void {
+    // Check every shared contribution first: a refused model changes nothing.
+    const added: Member[] = [];
+    for (let r = 0; r < own.contributionIds.length; r++) {
+      const id = own.contributionIds[r];
+      const known = this.members.get(id);
+      if (!known) {
+        added.push({ id, datanetId: own.datanetIds[r], source: own, rank: r });
+        continue;
+      }
+      const tokens = contributionTokens(own, r);
+      const have = contributionTokens(known.source, known.rank);
+      if (have.length !== tokens.length || have.some((t, i) => t !== tokens[i])) {
+        throw new AttributionError(`Contribution ${id} has different text in model ${modelId} than in a model already served.`);
+      }
+    }
+    for (const m of added) this.members.set(m.id, m);
+    const grew = added.length > 0;
+    this.views.set(modelId, { contributionIds: Array.from(own.contributionIds), view: null });
+    if (grew || !this.index) {
+      const sorted = [...this.members.values()].sort((a, b) => a.id - b.id);
+      const index = buildCorpusIndexFromTokens(sorted.map((m) => ({ id: m.id, datanetId: m.datanetId, tokens: contributionTokens(m.source, m.rank) })));
+      // Point every member at the shared index, so the artifacts that brought them can be dropped.
+      sorted.forEach((m, rank) => Object.assign(m, { source: index, rank }));
+      this.index = index;
+      for (const v of this.views.values()) v.view = null;
+    }
+  }
+
+  /** The shared index and this model's view of it. */
+  get(modelId: number): { index: CorpusIndex; view: ModelView } {
+    const entry = this.views.get(modelId);
+    if (!entry || !this.index) throw new AttributionError(`Model ${modelId} is not loaded in this pool.`);
+    entry.view ??= createView(this.index, entry.contributionIds);
+    return { index: this.index, view: entry.view };
+  }
+
+  get models(): number {
+    return this.views.size;
+  }
+
+  get contributions(): number {
+    return this.members.size;
+  }
+
+  get sharedIndex(): CorpusIndex | null {
+    return this.index;
+  }
+}

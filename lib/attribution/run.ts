@@ -1,0 +1,120 @@
+/**
+ * One inference and its attribution, as a pure function of the model artifact and the request: the
+ * operator serves with it and anyone verifies with it (same inputs → same record, byte for byte).
+ */
+import { keccak256, stringToBytes } from "viem";
+import { z } from "zod";
+import { deserializeCorpusIndex } from "./artifact";
+import type { CorpusIndex } from "./corpus";
+import { AttributionError } from "./errors";
+import { generate } from "./infinigram";
+import { classify, type KnnModel } from "./knn";
+import { deserializeKnnModel } from "./knn-artifact";
+import { buildRecord, type AttributionRecord, type FallbackContribution } from "./record";
+import { traceSpans } from "./span-trace";
+import type { ModelView } from "./view";
+
+export type LoadedModel = { format: "corpus"; index: CorpusIndex } | { format: "knn"; model: KnnModel };
+
+/** Reads an artifact by its magic bytes ("LLIX" corpus index, "LLKN" kNN model). */
+export function loadArtifact(bytes: Uint8Array): LoadedModel {
+  const magic = new TextDecoder().decode(bytes.subarray(0, 4));
+  if (magic === "LLIX") return { format: "corpus", index: deserializeCorpusIndex(bytes) };
+  if (magic === "LLKN") return { format: "knn", model: deserializeKnnModel(bytes) };
+  throw new AttributionError("This file is not a Ledgerline model artifact.");
+}
+
+/** Per-request inference parameters: stored with the inference, so the answer can be recomputed. */
+export const inferenceParamsSchema = {
+  infinigram: z.object({
+    seed: z.union([z.number().int().min(0), z.string().regex(/^[0-9]{1,20}$/)]).transform((s) => BigInt(s)),
+    maxTokens: z.number().int().min(1).max(1_024),
+    temperature: z.number().min(0).max(5),
+    topK: z.number().int().min(1).max(1_000),
+    maxSupport: z.number().int().min(1).max(100_000),
+  }),
+  knn: z.object({ k: z.number().int().min(1).max(100) }),
+  external: z.object({ minSpanTokens: z.number().int().min(1).max(64), maxSupport: z.number().int().min(1).max(100_000) }),
+};
+
+export interface AttributionInput {
+  kind: "infinigram" | "knn" | "external";
+  model: LoadedModel;
+  modelId: number;
+  artifactHash: `0x${string}`;
+  requestId: bigint | string;
+  prompt: string;
+  params: Record<string, unknown>;
+  /** For external models: the endpoint's answer, which span tracing attributes. */
+  output?: string;
+  /** A shared index's view of this model's contributions (serving); absent when the artifact is the model's own. */
+  view?: ModelView;
+}
+
+/** Contributions by token count, the explicit fallback when nothing in the answer matches. */
+function corpusFallback(index: CorpusIndex, view?: ModelView): FallbackContribution[] {
+  const out: FallbackContribution[] = [];
+  for (let r = 0; r < index.contributionIds.length; r++) {
+    const end = r + 1 < index.starts.length ? index.starts[r + 1] : index.tokens.length;
+    const id = index.contributionIds[r];
+    if (view && !view.has(id)) continue;
+    out.push({ id, datanetId: index.datanetIds[r], tokens: end - index.starts[r] - 1 });
+  }
+  return out;
+}
+
+function knnFallback(model: KnnModel): FallbackContribution[] {
+  const byId = new Map<number, FallbackContribution>();
+  for (let i = 0; i < model.recordContribution.length; i++) {
+    const id = model.recordContribution[i];
+    const entry = byId.get(id) ?? { id, datanetId: 0, tokens: 0 };
+    entry.tokens++;
+    byId.set(id, entry);
+  }
+  return [...byId.values()].sort((a, b) => a.id - b.id);
+}
+
+function requireFormat<F extends LoadedModel["format"]>(model: LoadedModel, format: F, kind: string): Extract<LoadedModel, { format: F }> {
+  if (model.format !== format) throw new AttributionError(`A ${kind} model needs a ${format === "knn" ? "kNN" : "corpus index"} artifact.`);
+  return model as Extract<LoadedModel, { format: F }>;
+}
+
+function parseParams<S extends z.ZodType>(schema: S, params: unknown): z.output<S> {
+  const parsed = schema.safeParse(params);
+  if (!parsed.success) throw new AttributionError(`Bad inference parameters: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  return parsed.data;
+}
+
+/** Runs the model (∞-gram, kNN) or traces the given output (external) and builds the canonical record. */
+export function runAttribution(input: AttributionInput): { output: string; record: AttributionRecord; details: unknown } {
+  const base = { modelId: input.modelId, artifactHash: input.artifactHash, requestId: input.requestId };
+  switch (input.kind) {
+    case "infinigram": {
+      const { index } = requireFormat(input.model, "corpus", "∞-gram");
+      const p = parseParams(inferenceParamsSchema.infinigram, input.params);
+      const result = generate(index, input.prompt, { ...p, view: input.view });
+      const record = buildRecord({ ...base, method: "infinigram", raw: result.rawWeights, fallback: corpusFallback(index, input.view) });
+      return { output: result.text, record, details: { steps: result.steps } };
+    }
+    case "external": {
+      const { index } = requireFormat(input.model, "corpus", "external");
+      const p = parseParams(inferenceParamsSchema.external, input.params);
+      if (input.output === undefined) throw new AttributionError("An external model's attribution needs its output.");
+      const traced = traceSpans(index, input.output, { ...p, view: input.view });
+      const record = buildRecord({ ...base, method: "span-trace", raw: traced.rawWeights, fallback: corpusFallback(index, input.view) });
+      return { output: input.output, record, details: { spans: traced.spans.map((s) => ({ start: s.start, end: s.end, text: s.text })) } };
+    }
+    case "knn": {
+      const { model } = requireFormat(input.model, "knn", "kNN");
+      const p = parseParams(inferenceParamsSchema.knn, input.params);
+      const result = classify(model, input.prompt, { k: p.k });
+      const record = buildRecord({ ...base, method: "knn-shapley", raw: result.rawWeights, fallback: knnFallback(model) });
+      return { output: result.label, record, details: { votes: result.votes, neighbours: result.neighbours.slice(0, p.k) } };
+    }
+  }
+}
+
+/** The on-chain commitment to an answer: keccak-256 of its UTF-8 bytes. */
+export function outputHash(output: string): `0x${string}` {
+  return keccak256(stringToBytes(output));
+}
