@@ -1,8 +1,13 @@
-/** Next.js calls register() once per server process: npm start runs the indexer in-process here. */
+/**
+ * Next.js calls register() once per server process: npm start runs the indexer in-process here, and the
+ * Model Factory's runner (which re-queues builds a previous process left unfinished).
+ */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  if (process.env.LEDGERLINE_INDEXER === "off") return;
   if (process.env.NEXT_PHASE === "phase-production-build") return;
+  const [{ getDb }, { processBuildRunner }] = await Promise.all([import("./db/client"), import("./lib/factory/jobs")]);
+  processBuildRunner(await getDb());
+  if (process.env.LEDGERLINE_INDEXER === "off") return;
   const { startIndexer } = await import("./lib/indexer/runtime");
   try {
     await startIndexer();

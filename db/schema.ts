@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   customType,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -360,4 +361,38 @@ export const indexerBlocks = pgTable(
     timestamp: ts("timestamp").notNull(),
   },
   (t) => [primaryKey({ columns: [t.chainId, t.number] })],
+);
+
+/**
+ * Model Factory builds (off-chain): a background job turns Datanet versions into a model artifact, with
+ * its progress, evaluation and the metadata the builder then registers on-chain. The registered model is
+ * found by its artifact hash (models.artifact_hash).
+ */
+export const modelBuilds = pgTable(
+  "model_builds",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").$type<"infinigram" | "knn" | "external">().notNull(),
+    builder: text("builder"),
+    /** The validated build request: name, description, datanets [{id, version}], parameters. */
+    request: jsonb("request").$type<Record<string, unknown>>().notNull(),
+    /** queued | running | succeeded | failed */
+    status: text("status").$type<"queued" | "running" | "succeeded" | "failed">().notNull(),
+    /** loading | tokenizing | indexing | evaluating | storing | done */
+    phase: text("phase").notNull(),
+    /** 0..1 within the whole build. */
+    progress: doublePrecision("progress").notNull().default(0),
+    error: text("error"),
+    artifactHash: text("artifact_hash"),
+    artifactBytes: bigint("artifact_bytes", { mode: "number" }),
+    contributions: integer("contributions"),
+    tokens: bigint("tokens", { mode: "number" }),
+    evaluation: jsonb("evaluation").$type<Record<string, unknown>>(),
+    metadataHash: text("metadata_hash"),
+    attempts: integer("attempts").notNull().default(0),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    startedAt: ts("started_at"),
+    finishedAt: ts("finished_at"),
+  },
+  (t) => [index("model_builds_created_idx").on(t.createdAt), index("model_builds_artifact_idx").on(t.artifactHash)],
 );

@@ -11,6 +11,7 @@ import { ANVIL_CHAIN_ID, devAccount, startAnvil, type Anvil } from "../lib/chain
 import { publicClientFor } from "../lib/chain/clients";
 import { chainFor, readDeployment, writeDeployment } from "../lib/chain/config";
 import { deployLedgerline, type Deployment } from "../lib/chain/deploy";
+import { seedModels } from "../lib/seed/models";
 import { seedDemo } from "../lib/seed/seed";
 
 export interface StackOptions {
@@ -152,6 +153,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         RPC_URL: rpcUrl,
         DEPLOYMENT_FILE: deploymentFile,
         PGLITE_DIR: process.env.DATABASE_URL ? undefined : path.join(dataDir, "pglite"),
+        ARTIFACT_DIR: process.env.ARTIFACT_DIR ?? path.join(dataDir, "artifacts"),
         NEXT_TELEMETRY_DISABLED: "1",
         // The in-process indexer closes the database on SIGTERM, then exits (lib/indexer/runtime.ts).
         NEXT_MANUAL_SIG_HANDLE: "true",
@@ -174,12 +176,18 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     log(`web: ${url}`);
 
     // 4. Demo data through the real paths, then wait until the indexer has caught up with it.
+    const caughtUp = () => waitFor(`${url}/api/health`, 120_000, async (r) => r.ok && ((await r.json()) as { lag: number | null }).lag === 0);
     if (opts.seed !== false && anvil) {
       const started = Date.now();
-      const result = await seedDemo({ baseUrl: url, rpcUrl, deployment, publicClient: publicClientFor({ chainId, rpcUrl }), log });
+      const publicClient = publicClientFor({ chainId, rpcUrl });
+      const result = await seedDemo({ baseUrl: url, rpcUrl, deployment, publicClient, log });
       log(`seed: ${result.transactions} transactions in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      // The Model Factory builds from indexed Datanet versions.
+      await caughtUp();
+      const models = await seedModels({ baseUrl: url, rpcUrl, deployment, publicClient, datanetIds: result.datanetIds, log });
+      log(`seed: ${models.built} models built, ${models.registered} registered`);
     }
-    await waitFor(`${url}/api/health`, 120_000, async (r) => r.ok && ((await r.json()) as { lag: number | null }).lag === 0);
+    await caughtUp();
     log("indexer: caught up with the chain");
     return { url, rpcUrl, deployment, stop };
   } catch (err) {

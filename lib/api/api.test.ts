@@ -17,7 +17,10 @@ import * as datanetContributions from "@/app/api/datanets/[id]/contributions/rou
 import * as datanetLeaderboard from "@/app/api/datanets/[id]/leaderboard/route";
 import * as datanetGet from "@/app/api/datanets/[id]/route";
 import * as datanetsList from "@/app/api/datanets/route";
+import * as factoryBuildGet from "@/app/api/factory/builds/[id]/route";
+import * as factoryBuilds from "@/app/api/factory/builds/route";
 import * as inferenceGet from "@/app/api/inferences/[id]/route";
+import * as inferenceVerify from "@/app/api/inferences/[id]/verify/route";
 import * as inferencesList from "@/app/api/inferences/route";
 import * as modelGet from "@/app/api/models/[id]/route";
 import * as modelUsage from "@/app/api/models/[id]/usage/route";
@@ -46,6 +49,9 @@ const routes: [string, Record<string, unknown>][] = [
   ["/api/models/{id}/usage", modelUsage],
   ["/api/inferences", inferencesList],
   ["/api/inferences/{id}", inferenceGet],
+  ["/api/inferences/{id}/verify", inferenceVerify],
+  ["/api/factory/builds", factoryBuilds],
+  ["/api/factory/builds/{id}", factoryBuildGet],
   ["/api/accounts/{address}/earnings", accountEarnings],
   ["/api/accounts/{address}/attribution", accountAttribution],
   ["/api/accounts/{address}/claim", accountClaim],
@@ -151,14 +157,15 @@ describe("OpenAPI document", () => {
       "/api/accounts/{address}/attribution": ["limit", "cursor"],
       "/api/content": ["filename"],
       "/api/stream": ["types"],
+      "GET /api/factory/builds": ["builder", "limit"],
     };
     for (const [p, methods] of Object.entries(doc.paths as Record<string, Record<string, Json>>)) {
-      for (const op of Object.values(methods)) {
+      for (const [method, op] of Object.entries(methods)) {
         const query = op.parameters.filter((x: Json) => x.in === "query").map((x: Json) => x.name);
-        expect(query, `query parameters of ${p}`).toEqual(expectedQuery[p] ?? []);
+        expect(query, `query parameters of ${method} ${p}`).toEqual(expectedQuery[`${method.toUpperCase()} ${p}`] ?? expectedQuery[p] ?? []);
         const pathParams = op.parameters.filter((x: Json) => x.in === "path").map((x: Json) => x.name);
         expect(pathParams).toEqual([...p.matchAll(/\{(\w+)\}/g)].map((m) => m[1]));
-        expect(op.responses["200"]).toBeDefined();
+        expect(op.responses["200"] ?? op.responses["202"]).toBeDefined();
       }
     }
     const sort = doc.paths["/api/models"].get.parameters.find((x: Json) => x.name === "sort");
@@ -560,8 +567,31 @@ for (const { kind, available } of testDatabaseKinds) {
         ["POST", "/api/content?filename=empty.txt", [422]],
         ["POST", "/api/content?filename=bad.json", [422]],
         ["POST", `/api/content?filename=${"x".repeat(300)}.txt`, [400]],
+        ["GET", "/api/inferences/abc/verify", [404]],
+        ["GET", "/api/inferences/99999/verify", [404]],
+        ["GET", "/api/factory/builds?limit=0", [400]],
+        ["GET", "/api/factory/builds?builder=0x12", [400]],
+        ["GET", "/api/factory/builds/not-a-uuid", [404]],
+        ["GET", "/api/factory/builds/7d444840-9dc0-11d1-b245-5ffdce74fad2", [404]],
+        ["POST", "/api/factory/builds?case=not-json", [400]],
+        ["POST", "/api/factory/builds?case=empty", [400]],
+        ["POST", "/api/factory/builds?case=kind", [400]],
+        ["POST", "/api/factory/builds?case=no-datanets", [400]],
+        ["POST", "/api/factory/builds?case=unknown-datanet", [404]],
+        ["POST", "/api/factory/builds?case=unknown-version", [404]],
+        ["POST", "/api/factory/builds?case=external-url", [400]],
       ];
-      const bodies: Record<string, BodyInit> = { "/api/content?filename=bad.json": "{not json" };
+      const build = (over: Record<string, unknown>) => JSON.stringify({ kind: "infinigram", name: "A model", datanets: [{ id: 1, version: 1 }], ...over });
+      const bodies: Record<string, BodyInit> = {
+        "/api/content?filename=bad.json": "{not json",
+        "/api/factory/builds?case=not-json": "{kind: infinigram",
+        "/api/factory/builds?case=empty": "{}",
+        "/api/factory/builds?case=kind": build({ kind: "gpt" }),
+        "/api/factory/builds?case=no-datanets": build({ datanets: [] }),
+        "/api/factory/builds?case=unknown-datanet": build({ datanets: [{ id: 9999, version: 1 }] }),
+        "/api/factory/builds?case=unknown-version": build({ datanets: [{ id: 1, version: 999 }] }),
+        "/api/factory/builds?case=external-url": build({ kind: "external", parameters: { baseUrl: "file:///etc/passwd", model: "x" } }),
+      };
       const failures: string[] = [];
       for (const [method, url, statuses] of cases) {
         const res = await call(method as "GET" | "POST", url, method === "POST" ? { body: bodies[url] ?? "" } : undefined);
@@ -578,6 +608,8 @@ for (const { kind, available } of testDatabaseKinds) {
       // The SQL-ish inputs changed nothing.
       const [{ n }] = await database.db.select({ n: count() }).from(t.datanets);
       expect(Number(n)).toBe(f.datanets.length);
+      const [{ builds }] = await database.db.select({ builds: count() }).from(t.modelBuilds);
+      expect(Number(builds)).toBe(0);
       // A message says which parameter and why.
       expect((await get("/api/datanets?limit=101")).body.error).toBe("query.limit: must be at most 100");
       expect((await get(`/api/accounts/${A}/earnings?from=2024-01-01&to=2025-01-01`)).body.error).toMatch(/^query: range too large: at most 31 days with bucket=hour/);

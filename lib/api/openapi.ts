@@ -41,14 +41,14 @@ function content(body: z.ZodType | RawContent): JsonSchema {
 
 function operation(e: EndpointSpec): JsonSchema {
   const responses: JsonSchema = {
-    "200": {
+    [String(e.status ?? 200)]: {
       description: isZodSchema(e.response) ? e.summary : e.response.description,
       content: content(e.response),
     },
   };
   if (e.query || e.body || e.invalidParams === 400) responses["400"] = { $ref: "#/components/responses/BadRequest" };
   if (e.notFound || (e.params && e.invalidParams !== 400)) responses["404"] = { $ref: "#/components/responses/NotFound" };
-  if (e.body && !isZodSchema(e.body)) responses["422"] = { $ref: "#/components/responses/Unprocessable" };
+  if (e.body && (!isZodSchema(e.body) || e.unprocessable)) responses["422"] = { $ref: "#/components/responses/Unprocessable" };
   responses["500"] = { $ref: "#/components/responses/ServerError" };
   return {
     operationId: e.operationId,

@@ -1,6 +1,8 @@
 import { NextResponse } from "next/server";
 import { z, ZodError, type ZodType } from "zod";
 import { ContentError } from "@/lib/content/records";
+import { AttributionError } from "@/lib/attribution/errors";
+import { FactoryError } from "@/lib/factory/spec";
 import { CursorError } from "@/lib/queries/pagination";
 import { isZodSchema, type RawContent } from "./spec";
 
@@ -71,6 +73,8 @@ function errorResponse(err: unknown): NextResponse {
   if (err instanceof ApiError) return json({ error: err.message, details: err.details }, { status: err.status });
   if (err instanceof ContentError) return json({ error: err.message }, { status: 422 });
   if (err instanceof CursorError) return json({ error: err.message }, { status: 400 });
+  if (err instanceof FactoryError) return json({ error: err.message }, { status: err.status });
+  if (err instanceof AttributionError) return json({ error: err.message }, { status: 422 });
   console.error("[api] unexpected error", err);
   return json({ error: "Something went wrong on our side. Try again; if it persists, report it." }, { status: 500 });
 }

@@ -45,6 +45,10 @@ export interface EndpointSpec {
   invalidParams?: 400 | 404;
   /** The endpoint answers 404 for a well-formed but unknown id. */
   notFound?: boolean;
+  /** Success status when not 200 (e.g. 202 for a queued job). */
+  status?: 201 | 202;
+  /** Well-formed input can still be refused with 422 (it names something unusable). */
+  unprocessable?: boolean;
 }
 
 /** Declares an endpoint (identity; keeps the literal types for `route()`). */

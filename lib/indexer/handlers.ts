@@ -1,7 +1,7 @@
 /** How each contract event changes the read model. Handlers change the range's store in memory. */
 import type { Address, Hex } from "viem";
 import { versionRoot } from "@/lib/chain/merkle";
-import { datanetMetadataSchema, modelMetadataSchema } from "@/lib/metadata";
+import { datanetMetadataSchema, MODEL_KINDS, modelMetadataSchema } from "@/lib/metadata";
 import type { DecodedEvent } from "./decode";
 import type { Preload, RangeStore } from "./store";
 
@@ -13,7 +13,6 @@ export interface EventContext {
 }
 
 const lower = (a: Address | string) => a.toLowerCase();
-const MODEL_KINDS = ["infinigram", "knn", "external"] as const;
 
 export function hourOf(d: Date): Date {
   return new Date(Math.floor(d.getTime() / 3_600_000) * 3_600_000);

@@ -1,5 +1,9 @@
 import { z } from "zod";
 
+/** Model kinds; the index is the on-chain `kind` byte of ModelRegistry. */
+export const MODEL_KINDS = ["infinigram", "knn", "external"] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
 /**
  * Datanet and model metadata live off-chain as JSON stored content-addressed (see db `contents`);
  * the chain holds its sha-256 (metadataHash) and a URI. The indexer resolves it by hash.

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte, ilike, inArray, lt, or, type SQL } from "drizzle-orm";
 import { getDb, type Db } from "@/db/client";
+import { MODEL_KINDS } from "@/lib/metadata";
 import { datanets, datanetVersions, inferenceResults, inferences, modelDatanets, models, modelUsageHourly } from "@/db/schema";
 import { keysetAfter, keysetOrder, pageSize, toPage, type Keyset, type Page } from "./pagination";
 import { bucketOf, type Bucket } from "./series";
@@ -9,7 +10,7 @@ export type ModelRow = typeof models.$inferSelect;
 export type ModelKind = ModelRow["kind"];
 export type InferenceStatus = (typeof inferences.$inferSelect)["status"];
 
-export const MODEL_KINDS = ["infinigram", "knn", "external"] as const satisfies readonly ModelKind[];
+export { MODEL_KINDS };
 export const MODEL_SORTS = ["newest", "inferences", "revenue"] as const;
 export type ModelSort = (typeof MODEL_SORTS)[number];
 

@@ -34,6 +34,8 @@ export const DEMO_ACCOUNTS = { operator: 0, curator: 1, contributors: [2, 3, 4, 
 
 interface DemoDatanet {
   lexfile: Lexfile;
+  /** A labelled Datanet mixes these lexfiles, each record labelled with its own. */
+  labels?: Lexfile[];
   curated: boolean;
   bond: string;
   meta: DatanetMetadata;
@@ -84,15 +86,16 @@ export const DEMO_DATANETS: DemoDatanet[] = [
   },
   {
     lexfile: "feeling",
+    labels: ["animal", "food", "plant", "feeling", "artifact"],
     curated: true,
     bond: "5",
     format: "jsonl",
     meta: {
-      name: "Feelings & Emotions (labelled)",
-      summary: "Labelled definitions of emotions and states of mind, for classifiers.",
+      name: "What Is It? Labelled Nouns",
+      summary: "Definitions labelled with their category (animal, food, plant, feeling, artifact), for classifiers.",
       description:
-        "JSONL records `{text, label}` from WordNet 3.1: emotions (noun.feeling) with their category label, ready for a kNN classifier in the Model Factory.",
-      tags: ["emotions", "classification", "labelled"],
+        "JSONL records `{text, label}` from WordNet 3.1: each record is a noun's definition and its lexicographer category.\n\nReady for a kNN classifier in the Model Factory: given a definition, which kind of thing is it?",
+      tags: ["classification", "labelled", "glossary"],
       license: "WordNet-3.0",
     },
   },
@@ -118,7 +121,26 @@ async function upload(baseUrl: string, body: string, filename: string): Promise<
   return json;
 }
 
-export async function seedDemo(opts: SeedOptions): Promise<{ datanets: number; contributions: number; transactions: number }> {
+/** Round-robin over the lexfiles, past the glosses the single-topic Datanets use, so no text repeats. */
+function labelledPool(glosses: Gloss[], labels: Lexfile[]): Gloss[] {
+  const OFFSET = 400;
+  const by = labels.map((l) => glosses.filter((g) => g.lexfile === l).slice(OFFSET));
+  const out: Gloss[] = [];
+  for (let i = 0; by.some((b) => i < b.length) && out.length < RECORDS_PER_CONTRIBUTION * CONTRIBUTIONS_PER_DATANET; i++) {
+    for (const b of by) if (i < b.length) out.push(b[i]);
+  }
+  return out;
+}
+
+export interface SeedResult {
+  datanets: number;
+  contributions: number;
+  transactions: number;
+  /** Datanet id by lexfile (the demo's key for each Datanet). */
+  datanetIds: Partial<Record<Lexfile, bigint>>;
+}
+
+export async function seedDemo(opts: SeedOptions): Promise<SeedResult> {
   const { deployment: d, publicClient } = opts;
   const log = opts.log ?? (() => {});
   const chain = chainFor({ chainId: d.chainId, publicRpcUrl: opts.rpcUrl });
@@ -149,6 +171,7 @@ export async function seedDemo(opts: SeedOptions): Promise<{ datanets: number; c
   const glosses = nounGlosses();
   const curator = wallet(DEMO_ACCOUNTS.curator);
   let contributionsMade = 0;
+  const datanetIds: SeedResult["datanetIds"] = {};
 
   for (const [n, spec] of DEMO_DATANETS.entries()) {
     const meta = await upload(opts.baseUrl, canonicalJson(spec.meta), "datanet.json");
@@ -170,9 +193,10 @@ export async function seedDemo(opts: SeedOptions): Promise<{ datanets: number; c
       datanetId = result;
       log(`seed: created Datanet #${datanetId} "${spec.meta.name}"`);
     }
+    datanetIds[spec.lexfile] = datanetId;
 
     // Contributions: consecutive slices of this lexfile's glosses, from rotating contributors.
-    const pool = glosses.filter((g) => g.lexfile === spec.lexfile);
+    const pool = spec.labels ? labelledPool(glosses, spec.labels) : glosses.filter((g) => g.lexfile === spec.lexfile);
     const accepted: { id: bigint; contentHash: Hex }[] = [];
     for (let c = 0; c < CONTRIBUTIONS_PER_DATANET; c++) {
       const contributor = DEMO_ACCOUNTS.contributors[(c + n) % DEMO_ACCOUNTS.contributors.length];
@@ -218,7 +242,7 @@ export async function seedDemo(opts: SeedOptions): Promise<{ datanets: number; c
       log(`seed: published version 1 of Datanet #${datanetId} with ${accepted.length} contributions`);
     }
   }
-  return { datanets: DEMO_DATANETS.length, contributions: contributionsMade, transactions };
+  return { datanets: DEMO_DATANETS.length, contributions: contributionsMade, transactions, datanetIds };
 }
 
 export const demoAccount = account;

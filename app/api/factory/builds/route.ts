@@ -1,0 +1,18 @@
+import { getDb } from "@/db/client";
+import { factoryBuildCreate, factoryBuildsList } from "@/lib/api/endpoints";
+import { json, route } from "@/lib/api/route";
+import { createBuild, describeBuilds, listBuilds, processBuildRunner } from "@/lib/factory/jobs";
+
+/** Queue a build: the request is checked against the database first, so a bad one writes nothing. */
+export const POST = route(factoryBuildCreate, async ({ body }) => {
+  const db = await getDb();
+  const row = await createBuild(db, body);
+  processBuildRunner(db).kick();
+  const [view] = await describeBuilds(db, [row]);
+  return json(factoryBuildCreate.response.encode(view), { status: 202 });
+});
+
+export const GET = route(factoryBuildsList, async ({ query }) => {
+  const db = await getDb();
+  return { items: await describeBuilds(db, await listBuilds(db, query)) };
+});

@@ -1,0 +1,22 @@
+import { getDb } from "@/db/client";
+import { inferenceVerify } from "@/lib/api/endpoints";
+import { notFound, route } from "@/lib/api/route";
+import { getChainConfig } from "@/lib/chain/config";
+import { publicClientFor } from "@/lib/chain/clients";
+import { verifyInference } from "@/lib/inference/verify";
+
+/** Reads the settled hashes from the chain when it is configured, else from the indexed rows. */
+function chain() {
+  try {
+    const config = getChainConfig();
+    return { publicClient: publicClientFor(config), market: config.deployment.inferenceMarket };
+  } catch {
+    return {};
+  }
+}
+
+export const GET = route(inferenceVerify, async ({ params }) => {
+  const report = await verifyInference(await getDb(), params.id, chain());
+  if (!report) throw notFound(`Inference ${params.id}`);
+  return { ...report, kind: report.kind as "infinigram" | "knn" | "external" };
+});

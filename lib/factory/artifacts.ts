@@ -1,0 +1,44 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+
+/**
+ * Model artifacts, content-addressed by sha-256 (the on-chain artifactHash). A directory by default
+ * (`ARTIFACT_DIR`, else `.data/artifacts`); a deployment points ARTIFACT_DIR at shared storage.
+ */
+export function artifactDir(): string {
+  return process.env.ARTIFACT_DIR ?? path.join(process.cwd(), ".data", "artifacts");
+}
+
+export type ArtifactHash = `0x${string}`;
+
+export function sha256Of(bytes: Uint8Array): ArtifactHash {
+  return `0x${createHash("sha256").update(bytes).digest("hex")}`;
+}
+
+function fileOf(hash: string, dir: string): string {
+  if (!/^0x[0-9a-f]{64}$/.test(hash)) throw new Error(`not an artifact hash: ${hash}`);
+  return path.join(dir, `${hash.slice(2)}.bin`);
+}
+
+/** Writes atomically (temp file + rename), so a crash never leaves a half artifact under its hash. */
+export function putArtifact(bytes: Uint8Array, dir = artifactDir()): { hash: ArtifactHash; path: string } {
+  const hash = sha256Of(bytes);
+  const file = fileOf(hash, dir);
+  if (!fs.existsSync(/*turbopackIgnore: true*/ file)) {
+    fs.mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, bytes);
+    fs.renameSync(tmp, file);
+  }
+  return { hash, path: file };
+}
+
+/** Reads an artifact and checks it still hashes to its name. */
+export function getArtifact(hash: string, dir = artifactDir()): Uint8Array | null {
+  const file = fileOf(hash.toLowerCase(), dir);
+  if (!fs.existsSync(/*turbopackIgnore: true*/ file)) return null;
+  const bytes = new Uint8Array(fs.readFileSync(/*turbopackIgnore: true*/ file));
+  if (sha256Of(bytes) !== hash.toLowerCase()) throw new Error(`artifact ${hash} on disk is corrupt (its sha-256 differs)`);
+  return bytes;
+}

@@ -1,0 +1,82 @@
+import { z } from "zod";
+import { MODEL_KINDS, type ModelKind } from "@/lib/metadata";
+
+export { MODEL_KINDS, type ModelKind };
+export const kindByte = (kind: ModelKind) => MODEL_KINDS.indexOf(kind);
+
+const datanetVersion = z.object({
+  id: z.number({ error: "must be a Datanet id" }).int().positive("must be a positive Datanet id").max(Number.MAX_SAFE_INTEGER),
+  version: z.number({ error: "must be a version number" }).int().positive("versions start at 1").max(2 ** 32 - 1),
+});
+
+const common = {
+  name: z.string().trim().min(3, "A model name needs at least 3 characters").max(80, "A model name has at most 80 characters"),
+  description: z.string().max(20_000).default(""),
+  builder: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed address")
+    .transform((s) => s.toLowerCase())
+    .optional(),
+  datanets: z
+    .array(datanetVersion)
+    .min(1, "Choose at least one Datanet version")
+    .max(16, "A model can be built from at most 16 Datanets")
+    .refine((d) => new Set(d.map((x) => x.id)).size === d.length, "Each Datanet can appear once"),
+};
+
+/** Serving defaults of an ∞-gram model; part of its card and of every inference's recomputation. */
+const infinigramParams = z
+  .object({
+    maxSupport: z.number().int().min(1).max(100_000).default(1_000),
+    maxTokens: z.number().int().min(1).max(1_024).default(64),
+    temperature: z.number().min(0).max(5).default(0.8),
+    topK: z.number().int().min(1).max(1_000).default(40),
+  })
+  .default({ maxSupport: 1_000, maxTokens: 64, temperature: 0.8, topK: 40 });
+
+const knnParams = z
+  .object({
+    k: z.number().int().min(1).max(100).default(5),
+    dims: z
+      .number()
+      .int()
+      .min(2 ** 8)
+      .max(2 ** 22)
+      .refine((n) => (n & (n - 1)) === 0, "dims must be a power of two")
+      .default(2 ** 18),
+  })
+  .default({ k: 5, dims: 2 ** 18 });
+
+const externalParams = z.object({
+  baseUrl: z.url({ error: "must be the http(s) base URL of an OpenAI-compatible API" }).refine((u) => /^https?:\/\//.test(u), "must be http(s)"),
+  model: z.string().trim().min(1, "name the model to call at the endpoint").max(200),
+  minSpanTokens: z.number().int().min(1).max(64).default(4),
+  maxSupport: z.number().int().min(1).max(100_000).default(1_000),
+  maxTokens: z.number().int().min(1).max(4_096).default(256),
+});
+
+export const buildRequestSchema = z.discriminatedUnion(
+  "kind",
+  [
+    z.object({ kind: z.literal("infinigram"), ...common, parameters: infinigramParams }),
+    z.object({ kind: z.literal("knn"), ...common, parameters: knnParams }),
+    z.object({ kind: z.literal("external"), ...common, parameters: externalParams }),
+  ],
+  { error: `kind must be one of ${MODEL_KINDS.join(", ")}` },
+);
+export type BuildRequest = z.output<typeof buildRequestSchema>;
+export type BuildRequestInput = z.input<typeof buildRequestSchema>;
+
+export const BUILD_STATUSES = ["queued", "running", "succeeded", "failed"] as const;
+export const BUILD_PHASES = ["queued", "loading", "tokenizing", "indexing", "evaluating", "storing", "done"] as const;
+export type BuildPhase = (typeof BUILD_PHASES)[number];
+
+/** A build request that names things the database does not have (→ 4xx, nothing written). */
+export class FactoryError extends Error {
+  constructor(
+    message: string,
+    readonly status: 400 | 404 | 409 | 422 = 422,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * A build in its own process, so tokenizing and indexing millions of tokens never blocks the web server.
+ * stdin: one JSON {request, sources, artifactDir}. stdout: JSON lines {type: "progress" | "result" | "error"}.
+ * Run as `node --import tsx lib/factory/worker.ts` (see jobs.ts).
+ */
+import { putArtifact } from "./artifacts";
+import { runBuild } from "./build";
+import type { BuildSources } from "./sources";
+import type { BuildRequest } from "./spec";
+
+function emit(line: Record<string, unknown>) {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+async function main() {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const input = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { request: BuildRequest; sources: BuildSources; artifactDir: string };
+  let last = 0;
+  const out = runBuild(input.request, input.sources, (phase, progress) => {
+    const now = Date.now();
+    if (now - last < 100 && progress < 1) return;
+    last = now;
+    emit({ type: "progress", phase, progress });
+  });
+  const stored = putArtifact(out.artifact, input.artifactDir);
+  emit({
+    type: "result",
+    artifactHash: out.artifactHash,
+    artifactPath: stored.path,
+    artifactBytes: out.artifact.byteLength,
+    contributions: out.contributions,
+    records: out.records,
+    tokens: out.tokens,
+    evaluation: out.evaluation,
+  });
+}
+
+main().catch((err: unknown) => {
+  emit({ type: "error", message: err instanceof Error ? err.message : String(err) });
+  process.exitCode = 1;
+});

@@ -1,0 +1,111 @@
+/**
+ * Proof of Attribution, checked: recompute an inference's answer and attribution record from the model
+ * artifact, prompt, parameters (seed) and output, and compare with what was stored and settled on-chain.
+ */
+import { eq } from "drizzle-orm";
+import type { PublicClient } from "viem";
+import { inferenceMarketAbi } from "@/contracts-abi";
+import type { Db } from "@/db/client";
+import { inferenceResults, inferences, models } from "@/db/schema";
+import { attributionHash, decodeRecord, encodeRecord } from "@/lib/attribution/record";
+import { loadArtifact, outputHash, runAttribution } from "@/lib/attribution/run";
+import { getArtifact } from "@/lib/factory/artifacts";
+
+export interface VerifyReport {
+  requestId: number;
+  modelId: number;
+  kind: string;
+  method: string | null;
+  recomputedHash: `0x${string}` | null;
+  storedHash: `0x${string}` | null;
+  onchainHash: string | null;
+  onchainOutputHash: string | null;
+  checks: { name: string; ok: boolean; detail: string }[];
+  ok: boolean;
+}
+
+export async function verifyInference(
+  db: Db,
+  requestId: number,
+  opts: { publicClient?: PublicClient; market?: `0x${string}`; artifactDir?: string } = {},
+): Promise<VerifyReport | null> {
+  const [row] = await db
+    .select({ inference: inferences, model: models })
+    .from(inferences)
+    .innerJoin(models, eq(models.id, inferences.modelId))
+    .where(eq(inferences.requestId, requestId))
+    .limit(1);
+  if (!row) return null;
+  const { inference, model } = row;
+  const [result] = await db.select().from(inferenceResults).where(eq(inferenceResults.requestHash, inference.requestHash)).limit(1);
+  const checks: VerifyReport["checks"] = [];
+  const report: VerifyReport = {
+    requestId,
+    modelId: model.id,
+    kind: model.kind,
+    method: result?.attributionMethod ?? null,
+    recomputedHash: null,
+    storedHash: null,
+    onchainHash: inference.attributionHash,
+    onchainOutputHash: inference.outputHash,
+    checks,
+    ok: false,
+  };
+
+  // The chain is the authority: read the settled hashes from it when a client is at hand.
+  if (opts.publicClient && opts.market) {
+    const r = await opts.publicClient.readContract({ address: opts.market, abi: inferenceMarketAbi, functionName: "getRequest", args: [BigInt(requestId)] });
+    report.onchainHash = r.attributionHash;
+    report.onchainOutputHash = r.outputHash;
+  }
+  if (!result) {
+    checks.push({ name: "served", ok: false, detail: "The operator stored no answer for this request." });
+    return report;
+  }
+  const stored = decodeRecord(result.attributionRecord);
+  report.storedHash = attributionHash(stored);
+
+  const bytes = getArtifact(model.artifactHash, opts.artifactDir);
+  if (!bytes) {
+    checks.push({ name: "artifact", ok: false, detail: `The model artifact ${model.artifactHash} is not in this server's artifact store.` });
+    return report;
+  }
+  checks.push({ name: "artifact", ok: true, detail: `sha-256 ${model.artifactHash} matches the on-chain artifact hash.` });
+  const recomputed = runAttribution({
+    kind: model.kind,
+    model: loadArtifact(bytes),
+    modelId: model.id,
+    artifactHash: model.artifactHash as `0x${string}`,
+    requestId: BigInt(requestId),
+    prompt: result.prompt,
+    params: result.params,
+    output: model.kind === "external" ? result.output : undefined,
+  });
+  report.recomputedHash = attributionHash(recomputed.record);
+
+  checks.push({
+    name: "output",
+    ok: recomputed.output === result.output,
+    detail: recomputed.output === result.output ? "Recomputed answer equals the stored answer." : "Recomputing gives a different answer than the one served.",
+  });
+  const onchainOut = report.onchainOutputHash?.toLowerCase();
+  checks.push({
+    name: "output on-chain",
+    ok: onchainOut === outputHash(result.output),
+    detail: onchainOut ? `outputHash ${onchainOut} ${onchainOut === outputHash(result.output) ? "matches" : "differs from"} keccak-256 of the answer.` : "Not settled yet.",
+  });
+  const sameRecord = encodeRecord(recomputed.record) === encodeRecord(stored);
+  checks.push({
+    name: "record",
+    ok: sameRecord,
+    detail: sameRecord ? "Recomputed attribution record equals the stored one, byte for byte." : "The stored attribution record differs from the recomputed one.",
+  });
+  const onchain = report.onchainHash?.toLowerCase();
+  checks.push({
+    name: "record on-chain",
+    ok: onchain === report.recomputedHash,
+    detail: onchain ? `attributionHash on-chain ${onchain === report.recomputedHash ? "matches" : "differs from"} the recomputed ${report.recomputedHash}.` : "Not settled yet.",
+  });
+  report.ok = checks.every((c) => c.ok);
+  return report;
+}
