@@ -3,6 +3,7 @@
  * TEST_DATABASE_URL (CI and the dev machine have one on 127.0.0.1:5432).
  */
 import os from "node:os";
+import { benchAttribution } from "./attribution";
 import { benchBackfill } from "./backfill";
 import { benchLiveLag } from "./live-lag";
 import { benchRoutes } from "./routes";
@@ -12,3 +13,4 @@ console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${
 if (!only || only === "backfill") await benchBackfill();
 if (!only || only === "routes") await benchRoutes();
 if (!only || only === "live") await benchLiveLag();
+if (!only || only === "attribution") await benchAttribution();

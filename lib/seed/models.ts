@@ -70,7 +70,6 @@ interface BuildView {
   phase: string;
   progress: number;
   error: string | null;
-  metadataHash: string | null;
   registration: Registration | null;
   evaluation: Record<string, unknown> | null;
 }
@@ -110,7 +109,7 @@ export async function seedModels(opts: {
     const request = spec.request(opts.datanetIds);
     if (!request || request.datanets.length === 0) continue;
     let build = previous.find((b) => b.name === request.name && b.status === "succeeded");
-    if (build?.metadataHash && registered.has(build.metadataHash)) continue;
+    if (build?.registration && registered.has(build.registration.metadataHash)) continue;
     if (!build) {
       build = await api<BuildView>(`${opts.baseUrl}/api/factory/builds`, { method: "POST", body: JSON.stringify({ ...request, builder: builder.address }) });
       log(`seed: building model "${request.name}" (${request.kind})`);
@@ -121,16 +120,17 @@ export async function seedModels(opts: {
       if (build.status !== "succeeded") throw new Error(`model build "${request.name}" failed: ${build.error}`);
       built++;
     }
-    if (registered.has(build.metadataHash!)) continue;
+    const registration = build.registration!;
+    if (registered.has(registration.metadataHash)) continue;
     const { modelId } = await registerModel({
       wallet,
       publicClient,
       deployment: d,
-      registration: build.registration!,
+      registration,
       price: parseUnits(spec.price, 18),
       builderBps: spec.builderBps,
     });
-    registered.add(build.metadataHash!);
+    registered.add(registration.metadataHash);
     registeredNow++;
     log(`seed: registered model #${modelId} "${request.name}" (evaluation ${JSON.stringify(build.evaluation)})`);
   }
