@@ -1,0 +1,36 @@
+/**
+ * The operator's signing account: it submits x402 authorizations, settles, refunds and posts epochs.
+ * OPERATOR_PRIVATE_KEY on a real chain; anvil's account 0 (the deployer) on the local chain. One nonce
+ * manager per process, so concurrent requests never race for the same nonce.
+ */
+import { createWalletClient, http, nonceManager, type Account, type Chain, type Transport, type WalletClient } from "viem";
+import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import { ANVIL_CHAIN_ID, ANVIL_MNEMONIC } from "./anvil";
+import { chainFor } from "./config";
+
+let cached: { key: string; account: Account } | null = null;
+
+export function operatorAccount(chainId: number): Account {
+  const key = process.env.OPERATOR_PRIVATE_KEY;
+  const id = key ? `key:${key}` : `anvil:${chainId}`;
+  if (cached?.key === id) return cached.account;
+  let account: Account;
+  if (key) {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new Error("OPERATOR_PRIVATE_KEY must be a 0x-prefixed 32-byte hex key.");
+    account = privateKeyToAccount(key as `0x${string}`, { nonceManager });
+  } else if (chainId === ANVIL_CHAIN_ID) {
+    account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 0, nonceManager });
+  } else {
+    throw new Error("Set OPERATOR_PRIVATE_KEY: the operator signs settlements on this chain.");
+  }
+  cached = { key: id, account };
+  return account;
+}
+
+export function operatorWallet(cfg: { chainId: number; rpcUrl: string }): WalletClient<Transport, Chain, Account> {
+  return createWalletClient({
+    account: operatorAccount(cfg.chainId),
+    chain: chainFor({ chainId: cfg.chainId, publicRpcUrl: cfg.rpcUrl }),
+    transport: http(cfg.rpcUrl),
+  });
+}
