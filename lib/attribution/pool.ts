@@ -22,10 +22,16 @@ export function contributionTokens(index: CorpusIndex, rank: number): Uint16Arra
   return index.tokens.subarray(index.starts[rank], end);
 }
 
+function sameTokens(a: Uint16Array, b: Uint16Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class SharedIndexPool {
   private index: CorpusIndex | null = null;
   private readonly members = new Map<number, Member>();
-  private readonly views = new Map<number, { contributionIds: number[]; view: ModelView | null }>();
+  private readonly views = new Map<number, { contributionIds: Uint32Array; view: ModelView | null }>();
 
   /**
    * Adds a model by its own artifact's index. When it brings contributions the shared index lacks, the
@@ -41,16 +47,18 @@ export class SharedIndexPool {
         added.push({ id, datanetId: own.datanetIds[r], source: own, rank: r });
         continue;
       }
-      const tokens = contributionTokens(own, r);
-      const have = contributionTokens(known.source, known.rank);
-      if (have.length !== tokens.length || have.some((t, i) => t !== tokens[i])) {
+      if (!sameTokens(contributionTokens(own, r), contributionTokens(known.source, known.rank))) {
         throw new AttributionError(`Contribution ${id} has different text in model ${modelId} than in a model already served.`);
       }
     }
     for (const m of added) this.members.set(m.id, m);
     const grew = added.length > 0;
-    this.views.set(modelId, { contributionIds: Array.from(own.contributionIds), view: null });
-    if (grew || !this.index) {
+    this.views.set(modelId, { contributionIds: own.contributionIds.slice(), view: null });
+    if (!this.index) {
+      // The first model's own index is the shared index as it stands: nothing to rebuild.
+      for (const m of added) m.source = own;
+      this.index = own;
+    } else if (grew) {
       const sorted = [...this.members.values()].sort((a, b) => a.id - b.id);
       const index = buildCorpusIndexFromTokens(sorted.map((m) => ({ id: m.id, datanetId: m.datanetId, tokens: contributionTokens(m.source, m.rank) })));
       // Point every member at the shared index, so the artifacts that brought them can be dropped.
