@@ -396,3 +396,44 @@ export const modelBuilds = pgTable(
   },
   (t) => [index("model_builds_created_idx").on(t.createdAt), index("model_builds_artifact_idx").on(t.artifactHash)],
 );
+
+/**
+ * Paid inferences being served (off-chain; keyed by the paid request hash). Inserting the row is the claim
+ * that makes serving exactly-once: a second request with the same payment finds it. Status:
+ * queued (claimed, payment checked) → serving (model running) → served (answer and record stored in
+ * inference_results) → settled (on-chain); or → refunded (payment returned on-chain); failed: serving
+ * failed and the refund has not gone through yet (recovery retries it).
+ */
+export const inferenceJobs = pgTable(
+  "inference_jobs",
+  {
+    requestHash: text("request_hash").primaryKey(),
+    requestId: id("request_id").notNull(),
+    modelId: id("model_id").notNull(),
+    payer: text("payer").notNull(),
+    /** x402 | transaction | recovery (an abandoned payment found by recovery) */
+    via: text("via").$type<"x402" | "transaction" | "recovery">().notNull(),
+    paidTx: text("paid_tx"),
+    status: text("status").$type<"queued" | "serving" | "served" | "settled" | "refunded" | "failed">().notNull(),
+    prompt: text("prompt").notNull(),
+    /** The parameters as requested (the ones actually used, with the seed, are in inference_results). */
+    params: jsonb("params").$type<Record<string, unknown>>().notNull(),
+    output: text("output"),
+    /** The canonical attribution record (encodeRecord), once served. */
+    record: text("record"),
+    error: text("error"),
+    attempts: integer("attempts").notNull().default(0),
+    /** Who is working on the job: a random token per attempt; every transition checks it. */
+    lease: text("lease"),
+    price: wei("price"),
+    /** The on-chain fee split at settlement: protocol, operator, builder, contributorPool (decimal strings). */
+    split: jsonb("split").$type<Record<string, string>>(),
+    settleTx: text("settle_tx"),
+    refundTx: text("refund_tx"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+    servedAt: ts("served_at"),
+    finishedAt: ts("finished_at"),
+  },
+  (t) => [index("inference_jobs_status_idx").on(t.status, t.updatedAt), index("inference_jobs_request_idx").on(t.requestId)],
+);

@@ -1,5 +1,6 @@
 /** How each contract event changes the read model. Handlers change the range's store in memory. */
 import type { Address, Hex } from "viem";
+import { attributionHash, splitPool } from "@/lib/attribution/record";
 import { versionRoot } from "@/lib/chain/merkle";
 import { datanetMetadataSchema, MODEL_KINDS, modelMetadataSchema } from "@/lib/metadata";
 import type { DecodedEvent } from "./decode";
@@ -10,6 +11,8 @@ export interface EventContext {
   tx: Hex;
   logIndex: number;
   at: Date;
+  /** The emitting contract (the market, for unattributed pools). */
+  address?: string;
 }
 
 const lower = (a: Address | string) => a.toLowerCase();
@@ -27,6 +30,8 @@ export function collectPreload(events: DecodedEvent[], into: Preload): Preload {
     if ("modelId" in a) into.modelIds.add(Number(a.modelId));
     if ("requestId" in a) into.requestIds.add(Number(a.requestId));
     if (ev.eventName === "DatanetCreated" || ev.eventName === "ModelRegistered") into.metadataHashes.add(lower(a.metadataHash as string));
+    if (ev.eventName === "InferencePaid") into.paidHashes.set(Number(a.requestId), lower(a.requestHash as string));
+    if (ev.eventName === "InferenceSettled") into.settledRequestIds.add(Number(a.requestId));
   }
   return into;
 }
@@ -53,6 +58,99 @@ function credit(
     at: ctx.at,
   });
   store.addEarnings({ account, hour: hourOf(ctx.at), role: e.role, datanetId: e.datanetId, modelId: e.modelId, amount: e.amount });
+}
+
+/**
+ * The contributor pool of a settlement, by its attribution record: the operator stored the record
+ * (inference_results) before settling and the chain holds its hash. Each contribution gets
+ * splitPool's amount (cumulative rounding: Σ == pool exactly): an attribution_entries row, a ledger row
+ * (role contributor), the contributor's hourly earnings and its Datanet's. Without a record that hashes to
+ * the on-chain attributionHash, the whole pool goes to one `unattributed` ledger row held by the market,
+ * so the ledger still sums to what was paid. Returns contributor earnings per Datanet.
+ */
+function creditContributors(
+  store: RangeStore,
+  ctx: EventContext,
+  s: { requestId: number; modelId: number; requestHash: string; attributionHash: string; pool: bigint },
+): Map<number, bigint> {
+  const perDatanet = new Map<number, bigint>();
+  const stored = store.records.get(s.requestHash);
+  let problem: string | null = null;
+  if (!stored) problem = "no attribution record was stored for it";
+  else if (!stored.record) problem = `its stored attribution record is unreadable (${stored.error})`;
+  else if (attributionHash(stored.record) !== s.attributionHash) problem = "its stored attribution record does not hash to the on-chain attributionHash";
+  else if (stored.record.requestId !== String(s.requestId) || stored.record.modelId !== s.modelId) {
+    problem = "its stored attribution record names another request or model";
+  }
+  let unattributed = s.pool;
+  if (!problem) {
+    const record = stored!.record!;
+    const hour = hourOf(ctx.at);
+    const byAccount = new Map<string, { account: string; datanetId: number; amount: bigint }>();
+    const unknown: number[] = [];
+    const weights = new Map(record.entries.map((e) => [e.contributionId, e.weightPpm]));
+    for (const { contributionId, amount } of splitPool(record, s.pool)) {
+      const c = store.contributions.get(contributionId);
+      if (!c) {
+        unknown.push(contributionId);
+        continue;
+      }
+      unattributed -= amount;
+      const account = lower(c.contributor);
+      store.attribution.push({
+        requestId: s.requestId,
+        contributionId,
+        datanetId: c.datanetId,
+        contributor: account,
+        weightPpm: weights.get(contributionId)!,
+        amount,
+        settledAt: ctx.at,
+      });
+      perDatanet.set(c.datanetId, (perDatanet.get(c.datanetId) ?? 0n) + amount);
+      if (amount === 0n) continue;
+      store.ledger.push({
+        id: `settle:${s.requestId}:contribution:${contributionId}`,
+        account,
+        role: "contributor",
+        amount,
+        requestId: s.requestId,
+        modelId: s.modelId,
+        datanetId: c.datanetId,
+        contributionId,
+        block: ctx.block,
+        tx: ctx.tx,
+        at: ctx.at,
+      });
+      const key = `${account}|${c.datanetId}`;
+      const cur = byAccount.get(key) ?? { account, datanetId: c.datanetId, amount: 0n };
+      cur.amount += amount;
+      byAccount.set(key, cur);
+    }
+    // One rollup row per (contributor, Datanet) and inference, however many of their contributions it used.
+    for (const e of byAccount.values()) {
+      store.addEarnings({ account: e.account, hour, role: "contributor", datanetId: e.datanetId, modelId: s.modelId, amount: e.amount });
+    }
+    if (unknown.length) problem = `its record names contributions the index does not have (${unknown.join(", ")})`;
+  }
+  if (problem) {
+    store.warnings.push(`indexer: request ${s.requestId}: ${problem}; ${unattributed} wei of its contributor pool are held as unattributed`);
+  }
+  if (unattributed > 0n) {
+    store.ledger.push({
+      id: `settle:${s.requestId}:unattributed`,
+      account: lower(ctx.address ?? "unknown"),
+      role: "unattributed",
+      amount: unattributed,
+      requestId: s.requestId,
+      modelId: s.modelId,
+      datanetId: null,
+      contributionId: null,
+      block: ctx.block,
+      tx: ctx.tx,
+      at: ctx.at,
+    });
+  }
+  return perDatanet;
 }
 
 function missing(what: string, id: number): never {
@@ -254,8 +352,16 @@ export async function applyEvent(store: RangeStore, ev: DecodedEvent, ctx: Event
       const m = store.models.get(modelId) ?? missing("model", modelId);
       store.putModel({ ...m, inferenceCount: m.inferenceCount + 1, revenue: m.revenue + a.price });
       store.addModelUsage(modelId, hourOf(ctx.at), a.price);
-      // Contributor earnings per Datanet come with the attribution record (operator side); here, usage.
-      for (const datanetId of store.lineage.get(modelId) ?? []) store.addDatanetUsage(datanetId, hourOf(ctx.at), 0n);
+      const perDatanet = creditContributors(store, ctx, {
+        requestId,
+        modelId,
+        requestHash: inf.requestHash,
+        attributionHash: lower(a.attributionHash),
+        pool: a.contributorPool,
+      });
+      // Usage of each Datanet the model was built from (and any other its record credited), with its earnings.
+      const datanetIds = new Set([...(store.lineage.get(modelId) ?? []), ...perDatanet.keys()]);
+      for (const datanetId of datanetIds) store.addDatanetUsage(datanetId, hourOf(ctx.at), perDatanet.get(datanetId) ?? 0n);
       return;
     }
     case "InferenceRefunded": {

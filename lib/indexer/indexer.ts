@@ -62,6 +62,7 @@ const derivedTables = [
   t.models,
   t.modelDatanets,
   t.inferences,
+  t.attributionEntries,
   t.ledgerEntries,
   t.earningsHourly,
   t.modelUsageHourly,
@@ -197,6 +198,7 @@ export class Indexer {
     const key = await this.key();
     const appliedEvents: IndexedEvent[] = [];
     let applied = 0;
+    let warnings: string[] = [];
 
     await this.db.transaction(async (tx) => {
       // The checkpoint commits with the rows, so a commit lost in a crash is simply indexed again:
@@ -230,12 +232,13 @@ export class Indexer {
       // Live notifications are for what happens now: a backfill far behind the head sends none.
       const live = head - to <= LIVE_WINDOW_BLOCKS;
       for (const { log, contract, event, at } of todo) {
-        const ctx = { block: Number(log.blockNumber), tx: log.transactionHash!, logIndex: log.logIndex!, at };
+        const ctx = { block: Number(log.blockNumber), tx: log.transactionHash!, logIndex: log.logIndex!, at, address: log.address };
         await applyEvent(store, event, ctx);
         if (live) appliedEvents.push({ name: event.eventName!, contract, block: ctx.block, tx: ctx.tx, logIndex: ctx.logIndex, args: jsonArgs(event.args) });
         applied++;
       }
       await store.flush();
+      warnings = store.warnings;
       // Remember non-final blocks (with their parents) so a later reorg finds its common ancestor.
       const recent = [...blocks.values()].filter((b) => Number(b.number) > finalBelow);
       for (const b of recent) {
@@ -253,6 +256,7 @@ export class Indexer {
           set: { deploymentKey: key, block: to, blockHash: end.hash!, updatedAt: new Date() },
         });
     });
+    for (const w of warnings) this.opts.log?.(w);
     // notify: only after the commit, so a listener that reads the database sees the new rows.
     if (appliedEvents.length) {
       indexerBus.emit("events", appliedEvents);
@@ -302,7 +306,7 @@ export class Indexer {
       const store = new RangeStore(tx);
       await store.preload(collectPreload(replay.map((r) => r.event), emptyPreload()));
       for (const { row, event } of replay) {
-        await applyEvent(store, event, { block: row.block, tx: row.txHash as Hex, logIndex: row.logIndex, at: row.at });
+        await applyEvent(store, event, { block: row.block, tx: row.txHash as Hex, logIndex: row.logIndex, at: row.at, address: row.address });
       }
       await store.flush();
       if (ancestorHash) {

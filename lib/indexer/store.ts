@@ -7,6 +7,7 @@ import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { bulkInsert } from "@/db/bulk";
 import type { Db } from "@/db/client";
 import * as t from "@/db/schema";
+import { decodeRecord, type AttributionRecord } from "@/lib/attribution/record";
 
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
@@ -21,6 +22,10 @@ export interface Preload {
   modelIds: Set<number>;
   requestIds: Set<number>;
   metadataHashes: Set<string>;
+  /** Requests settled in the range: their stored attribution records are loaded. */
+  settledRequestIds: Set<number>;
+  /** Request hashes of payments made in the range (their inference rows are not in the database yet). */
+  paidHashes: Map<number, string>;
 }
 
 export const emptyPreload = (): Preload => ({
@@ -29,7 +34,15 @@ export const emptyPreload = (): Preload => ({
   modelIds: new Set(),
   requestIds: new Set(),
   metadataHashes: new Set(),
+  settledRequestIds: new Set(),
+  paidHashes: new Map(),
 });
+
+/** An inference's stored attribution record (inference_results), decoded; `record` null when unreadable. */
+export interface StoredRecord {
+  record: AttributionRecord | null;
+  error?: string;
+}
 
 interface RollupDelta {
   amount: bigint;
@@ -42,6 +55,8 @@ export class RangeStore {
   readonly models = new Map<number, ModelRow>();
   readonly inferences = new Map<number, InferenceRow>();
   readonly metadata = new Map<string, unknown>();
+  /** Stored attribution records of the range's settlements, by request hash (lower-case). */
+  readonly records = new Map<string, StoredRecord>();
   private readonly dirty = { datanets: new Set<number>(), contributions: new Set<number>(), models: new Set<number>(), inferences: new Set<number>() };
 
   readonly versions: (typeof t.datanetVersions.$inferInsert)[] = [];
@@ -49,6 +64,9 @@ export class RangeStore {
   readonly ledger: (typeof t.ledgerEntries.$inferInsert)[] = [];
   readonly epochs: (typeof t.epochs.$inferInsert)[] = [];
   readonly claims: (typeof t.claims.$inferInsert)[] = [];
+  readonly attribution: (typeof t.attributionEntries.$inferInsert)[] = [];
+  /** Things worth a log line (e.g. a settlement whose record is missing); the indexer logs them after commit. */
+  readonly warnings: string[] = [];
   private readonly earnings = new Map<string, RollupDelta & { account: string; hour: Date; role: string; datanetId: number; modelId: number }>();
   private readonly modelUsage = new Map<string, RollupDelta & { modelId: number; hour: Date }>();
   private readonly datanetUsage = new Map<string, RollupDelta & { datanetId: number; hour: Date }>();
@@ -83,6 +101,48 @@ export class RangeStore {
       } catch {
         /* not JSON: treated as missing metadata */
       }
+    }
+    await this.preloadRecords(p);
+  }
+
+  /**
+   * The attribution records of the range's settlements (stored by the operator before it settled), and the
+   * contributions they name that the first pass did not load.
+   */
+  private async preloadRecords(p: Preload): Promise<void> {
+    const hashes = new Set<string>();
+    for (const id of p.settledRequestIds) {
+      const hash = p.paidHashes.get(id) ?? this.inferences.get(id)?.requestHash;
+      if (hash) hashes.add(hash.toLowerCase());
+    }
+    if (hashes.size === 0) return;
+    const tx = this.tx;
+    // In chunks: a replay from scratch can name more hashes than one statement takes parameters.
+    const all = [...hashes];
+    const rows: { requestHash: string; record: string }[] = [];
+    for (let i = 0; i < all.length; i += 10_000) {
+      rows.push(
+        ...(await tx
+          .select({ requestHash: t.inferenceResults.requestHash, record: t.inferenceResults.attributionRecord })
+          .from(t.inferenceResults)
+          .where(inArray(t.inferenceResults.requestHash, all.slice(i, i + 10_000)))),
+      );
+    }
+    const need = new Set<number>();
+    for (const r of rows) {
+      try {
+        const record = decodeRecord(r.record);
+        this.records.set(r.requestHash.toLowerCase(), { record });
+        for (const e of record.entries) if (!this.contributions.has(e.contributionId)) need.add(e.contributionId);
+      } catch (err) {
+        this.records.set(r.requestHash.toLowerCase(), { record: null, error: (err as Error).message });
+      }
+    }
+    if (need.size === 0) return;
+    const ids = [...need];
+    for (let i = 0; i < ids.length; i += 10_000) {
+      const cs = await tx.select().from(t.contributions).where(inArray(t.contributions.id, ids.slice(i, i + 10_000)));
+      for (const r of cs) if (!this.contributions.has(r.id)) this.contributions.set(r.id, r);
     }
   }
 
@@ -132,11 +192,11 @@ export class RangeStore {
     this.modelUsage.set(key, cur);
   }
 
-  addDatanetUsage(datanetId: number, hour: Date, contributorEarnings: bigint) {
+  addDatanetUsage(datanetId: number, hour: Date, contributorEarnings: bigint, inferences = 1) {
     const key = `${datanetId}|${hour.getTime()}`;
     const cur = this.datanetUsage.get(key) ?? { datanetId, hour, amount: 0n, inferences: 0 };
     cur.amount += contributorEarnings;
-    cur.inferences += 1;
+    cur.inferences += inferences;
     this.datanetUsage.set(key, cur);
   }
 
@@ -153,6 +213,7 @@ export class RangeStore {
     await bulkInsert(tx, t.ledgerEntries, this.ledger);
     await bulkInsert(tx, t.epochs, this.epochs);
     await bulkInsert(tx, t.claims, this.claims);
+    await bulkInsert(tx, t.attributionEntries, this.attribution);
     const e = t.earningsHourly;
     await bulkInsert(tx, e, [...this.earnings.values()], {
       conflict: [e.account, e.hour, e.role, e.datanetId, e.modelId],

@@ -10,6 +10,7 @@ export async function dumpReadModel(db: Db): Promise<Record<string, string[]>> {
     models: t.models,
     modelDatanets: t.modelDatanets,
     inferences: t.inferences,
+    attributionEntries: t.attributionEntries,
     ledgerEntries: t.ledgerEntries,
     earningsHourly: t.earningsHourly,
     modelUsageHourly: t.modelUsageHourly,

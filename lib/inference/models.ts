@@ -1,0 +1,160 @@
+/**
+ * Models loaded for serving. A model's artifact comes from the artifact store by its on-chain artifact
+ * hash (sha-256, checked on read). kNN models are kept as loaded; corpus models (∞-gram and external)
+ * join one {@link SharedIndexPool}, so models over overlapping Datanets share one suffix array and each
+ * is a view over it (a view answers exactly what the model's own artifact would, byte for byte).
+ */
+import { eq } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { models } from "@/db/schema";
+import { AttributionError } from "@/lib/attribution/errors";
+import { SharedIndexPool } from "@/lib/attribution/pool";
+import { loadArtifact, type LoadedModel } from "@/lib/attribution/run";
+import type { ModelView } from "@/lib/attribution/view";
+import type { CorpusIndex } from "@/lib/attribution/corpus";
+import type { KnnModel } from "@/lib/attribution/knn";
+import { artifactDir as defaultArtifactDir, getArtifact } from "@/lib/factory/artifacts";
+import type { ModelKind } from "@/lib/metadata";
+
+export interface ServableModel {
+  modelId: number;
+  kind: ModelKind;
+  name: string;
+  artifactHash: `0x${string}`;
+  /** The model card's parameters (serving defaults, and for external models baseUrl and model). */
+  parameters: Record<string, unknown>;
+  /** Current on-chain price and state, as indexed. */
+  price: bigint;
+  builderBps: number;
+  active: boolean;
+  /** What runAttribution runs: the kNN model, or for corpus kinds the shared index… */
+  model: LoadedModel;
+  /** …with this model's view of it (absent when the model is served from its own index). */
+  view?: ModelView;
+}
+
+/** The model cannot be served here (not indexed, artifact missing or unreadable): a paid request for it is refunded. */
+export class ModelUnavailable extends Error {
+  override readonly name = "ModelUnavailable";
+  constructor(
+    message: string,
+    readonly modelId: number,
+  ) {
+    super(message);
+  }
+}
+
+type Loaded =
+  | { artifactHash: string; format: "knn"; model: KnnModel }
+  | { artifactHash: string; format: "pooled" }
+  /** A corpus model the pool refused (a contribution with different text elsewhere): served from its own index. */
+  | { artifactHash: string; format: "own"; index: CorpusIndex };
+
+export interface ModelCatalogOptions {
+  db: Db;
+  /** Artifact store directory; default ARTIFACT_DIR (see lib/factory/artifacts). */
+  artifactDir?: string;
+  log?: (msg: string) => void;
+}
+
+/** Loads models on first use and keeps them (by model id); one per process. */
+export class ModelCatalog {
+  private readonly pool = new SharedIndexPool();
+  private readonly loaded = new Map<number, Promise<Loaded>>();
+
+  constructor(private readonly opts: ModelCatalogOptions) {}
+
+  private get dir(): string {
+    return this.opts.artifactDir ?? defaultArtifactDir();
+  }
+
+  /** The model ready to run. Throws {@link ModelUnavailable} when it cannot be served. */
+  async get(modelId: number): Promise<ServableModel> {
+    const [row] = await this.opts.db.select().from(models).where(eq(models.id, modelId)).limit(1);
+    if (!row) throw new ModelUnavailable(`Model ${modelId} is not known to this server (not registered, or not indexed yet).`, modelId);
+    const artifactHash = row.artifactHash.toLowerCase() as `0x${string}`;
+    let pending = this.loaded.get(modelId);
+    if (!pending) {
+      pending = this.load(modelId, row.kind, artifactHash);
+      this.loaded.set(modelId, pending);
+      // A failure is not cached: the artifact may arrive later.
+      pending.catch(() => this.loaded.delete(modelId));
+    }
+    const loaded = await pending;
+    if (loaded.artifactHash !== artifactHash) {
+      this.loaded.delete(modelId);
+      throw new ModelUnavailable(`Model ${modelId}'s artifact changed while loaded; try again.`, modelId);
+    }
+    const base = {
+      modelId,
+      kind: row.kind,
+      name: row.name,
+      artifactHash,
+      parameters: row.parameters,
+      price: row.price,
+      builderBps: row.builderBps,
+      active: row.active,
+    };
+    switch (loaded.format) {
+      case "knn":
+        return { ...base, model: { format: "knn", model: loaded.model } };
+      case "own":
+        return { ...base, model: { format: "corpus", index: loaded.index } };
+      case "pooled": {
+        // Asked each time: the shared index is rebuilt when a later model brings new contributions.
+        const { index, view } = this.pool.get(modelId);
+        return { ...base, model: { format: "corpus", index }, view };
+      }
+    }
+  }
+
+  private async load(modelId: number, kind: ModelKind, artifactHash: `0x${string}`): Promise<Loaded> {
+    let bytes: Uint8Array | null;
+    try {
+      bytes = getArtifact(artifactHash, this.dir);
+    } catch (err) {
+      throw new ModelUnavailable(`Model ${modelId}'s artifact cannot be read: ${(err as Error).message}.`, modelId);
+    }
+    if (!bytes) throw new ModelUnavailable(`Model ${modelId}'s artifact ${artifactHash} is not in this server's artifact store.`, modelId);
+    let artifact: LoadedModel;
+    try {
+      artifact = loadArtifact(bytes);
+    } catch (err) {
+      throw new ModelUnavailable(`Model ${modelId}'s artifact is not a readable model: ${(err as Error).message}`, modelId);
+    }
+    const wants = kind === "knn" ? "knn" : "corpus";
+    if (artifact.format !== wants) {
+      throw new ModelUnavailable(`Model ${modelId} is registered as ${kind} but its artifact is a ${artifact.format} artifact.`, modelId);
+    }
+    if (artifact.format === "knn") return { artifactHash, format: "knn", model: artifact.model };
+    try {
+      this.pool.addModel(modelId, artifact.index);
+      return { artifactHash, format: "pooled" };
+    } catch (err) {
+      if (!(err instanceof AttributionError)) throw err;
+      this.opts.log?.(`models: model ${modelId} served from its own index: ${err.message}`);
+      return { artifactHash, format: "own", index: artifact.index };
+    }
+  }
+
+  /** Loads every active model whose artifact is here (at startup); returns what loaded and what did not. */
+  async warm(): Promise<{ loaded: number[]; unavailable: { modelId: number; reason: string }[] }> {
+    const rows = await this.opts.db.select({ id: models.id }).from(models).where(eq(models.active, true));
+    const loaded: number[] = [];
+    const unavailable: { modelId: number; reason: string }[] = [];
+    for (const { id } of rows) {
+      try {
+        await this.get(id);
+        loaded.push(id);
+      } catch (err) {
+        unavailable.push({ modelId: id, reason: (err as Error).message });
+      }
+    }
+    return { loaded, unavailable };
+  }
+
+  /** How much is loaded: models, and the shared index's contributions and tokens. */
+  get stats(): { models: number; sharedContributions: number; sharedTokens: number } {
+    return { models: this.loaded.size, sharedContributions: this.pool.contributions, sharedTokens: this.pool.sharedIndex?.tokens.length ?? 0 };
+  }
+}
