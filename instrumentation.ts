@@ -13,5 +13,14 @@ export async function register() {
     await startIndexer();
   } catch (err) {
     console.error(`indexer not started: ${(err as Error).message}`);
+    return;
   }
+  const [{ startSettlementJob }, { recoverAtStartup }] = await Promise.all([import("./lib/settlement/runtime"), import("./lib/inference/startup")]);
+  try {
+    await startSettlementJob();
+  } catch (err) {
+    console.error(`epoch job not started: ${(err as Error).message}`);
+  }
+  // Payments taken before a crash are served or refunded, never forgotten.
+  void recoverAtStartup();
 }

@@ -22,7 +22,9 @@ import * as factoryBuilds from "@/app/api/factory/builds/route";
 import * as inferenceGet from "@/app/api/inferences/[id]/route";
 import * as inferenceVerify from "@/app/api/inferences/[id]/verify/route";
 import * as inferencesList from "@/app/api/inferences/route";
+import * as modelInference from "@/app/api/models/[id]/inference/route";
 import * as modelGet from "@/app/api/models/[id]/route";
+import * as settlementEpoch from "@/app/api/settlement/epoch/route";
 import * as modelUsage from "@/app/api/models/[id]/usage/route";
 import * as modelsList from "@/app/api/models/route";
 import * as openapi from "@/app/api/openapi.json/route";
@@ -47,6 +49,8 @@ const routes: [string, Record<string, unknown>][] = [
   ["/api/models", modelsList],
   ["/api/models/{id}", modelGet],
   ["/api/models/{id}/usage", modelUsage],
+  ["/api/models/{id}/inference", modelInference],
+  ["/api/settlement/epoch", settlementEpoch],
   ["/api/inferences", inferencesList],
   ["/api/inferences/{id}", inferenceGet],
   ["/api/inferences/{id}/verify", inferenceVerify],
@@ -580,6 +584,14 @@ for (const { kind, available } of testDatabaseKinds) {
         ["POST", "/api/factory/builds?case=unknown-datanet", [404]],
         ["POST", "/api/factory/builds?case=unknown-version", [404]],
         ["POST", "/api/factory/builds?case=external-url", [400]],
+        ["GET", "/api/models/abc/inference", [404]],
+        ["POST", "/api/models/abc/inference", [404]],
+        ["POST", "/api/models/1/inference?case=empty-prompt", [400]],
+        ["POST", "/api/models/1/inference?case=huge-prompt", [400]],
+        ["POST", "/api/models/1/inference?case=max-tokens", [400]],
+        ["POST", "/api/models/1/inference?case=unknown-param", [400]],
+        ["POST", "/api/models/1/inference?case=bad-tx", [400]],
+        ["POST", "/api/settlement/epoch", [401]],
       ];
       const build = (over: Record<string, unknown>) => JSON.stringify({ kind: "infinigram", name: "A model", datanets: [{ id: 1, version: 1 }], ...over });
       const bodies: Record<string, BodyInit> = {
@@ -591,7 +603,14 @@ for (const { kind, available } of testDatabaseKinds) {
         "/api/factory/builds?case=unknown-datanet": build({ datanets: [{ id: 9999, version: 1 }] }),
         "/api/factory/builds?case=unknown-version": build({ datanets: [{ id: 1, version: 999 }] }),
         "/api/factory/builds?case=external-url": build({ kind: "external", parameters: { baseUrl: "file:///etc/passwd", model: "x" } }),
+        "/api/models/1/inference?case=empty-prompt": JSON.stringify({ prompt: "   " }),
+        "/api/models/1/inference?case=huge-prompt": JSON.stringify({ prompt: "x".repeat(8_001) }),
+        "/api/models/1/inference?case=max-tokens": JSON.stringify({ prompt: "hi", params: { maxTokens: 100_000 } }),
+        "/api/models/1/inference?case=unknown-param": JSON.stringify({ prompt: "hi", params: { maxSupport: 5 } }),
+        "/api/models/1/inference?case=bad-tx": JSON.stringify({ prompt: "hi", payment: { txHash: "0x12", nonce: "0x34" } }),
       };
+      // Posting an epoch over HTTP needs the operator's token once one is set.
+      process.env.EPOCH_TRIGGER_TOKEN = "api-test-token";
       const failures: string[] = [];
       for (const [method, url, statuses] of cases) {
         const res = await call(method as "GET" | "POST", url, method === "POST" ? { body: bodies[url] ?? "" } : undefined);

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { DATANET_SORTS, EARNING_ROLES, EARNINGS_GROUPS, INFERENCE_STATUSES, MODEL_API_SORTS, MODEL_KINDS } from "@/lib/queries";
 import { BUCKETS } from "@/lib/queries/series";
 import { BUILD_PHASES, BUILD_STATUSES, buildRequestSchema } from "@/lib/factory/spec";
+import { inferenceParamsSchema, inferenceRequestSchema } from "@/lib/payments/request";
 import {
   addressInput,
   addressOut,
@@ -404,6 +405,149 @@ export const inferenceVerify = endpoint({
   ),
 });
 
+// ── Paid inference ────────────────────────────────────────────────────────────────────────────────────
+
+const hexInput = (bytes: number, what: string) =>
+  z
+    .string()
+    .regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), `must be ${what} (0x and ${bytes * 2} hex digits)`)
+    .transform((s) => s.toLowerCase() as `0x${string}`);
+
+const SplitOut = z.object({ protocol: z.string(), operator: z.string(), builder: z.string(), contributorPool: z.string() });
+const AttributionOut = z.object({
+  method: z.string(),
+  attributionHash: z.string(),
+  entries: z.array(z.object({ contributionId: z.number(), weightPpm: z.number(), amount: z.string(), contributor: z.string(), datanetId: z.number() })),
+});
+
+export const modelInferenceQuote = endpoint({
+  method: "GET",
+  path: "/api/models/{id}/inference",
+  operationId: "quoteInference",
+  tag: "Inference",
+  summary: "The current price of one inference (wei of OPEN) and the x402 payment requirements, before anything is signed.",
+  params: idPath,
+  notFound: true,
+  response: named(
+    "InferenceQuote",
+    z.object({
+      modelId: idOut,
+      price: z.string().meta({ description: "Wei of OPEN, decimal string." }),
+      priceOpen: z.string().meta({ description: "The same price in OPEN, for people." }),
+      active: z.boolean(),
+      kind: modelKind,
+      token: z.string(),
+      market: z.string(),
+      chainId: z.number().int(),
+      x402: z.record(z.string(), z.unknown()).meta({ description: "The x402 v2 PaymentRequired object a client signs against." }),
+    }),
+  ),
+});
+
+export const modelInference = endpoint({
+  method: "POST",
+  path: "/api/models/{id}/inference",
+  operationId: "runInference",
+  tag: "Inference",
+  summary: "Pay for and run one inference: with an x402 payment header (gasless, EIP-3009), or with the hash of your own `pay` transaction and the nonce its request hash used. Without either: 402 with the payment requirements.",
+  params: idPath,
+  notFound: true,
+  unprocessable: true,
+  paid: true,
+  body: inferenceRequestSchema.extend({
+    payment: z
+      .object({ txHash: hexInput(32, "a transaction hash"), nonce: hexInput(32, "the 32-byte nonce of your request hash") })
+      .optional()
+      .meta({ description: "Paid with a wallet transaction: `pay(modelId, requestHash, maxPrice)` where requestHash = keccak256 of the canonical request with this nonce." }),
+  }),
+  response: named(
+    "InferenceResult",
+    z.object({
+      requestId: z.string(),
+      modelId: idOut,
+      output: z.string(),
+      price: z.string(),
+      split: SplitOut,
+      attribution: AttributionOut,
+      outputHash: z.string(),
+      settleTx: z.string(),
+      paymentTx: z.string(),
+      payer: z.string(),
+      via: z.enum(["x402", "transaction"]),
+      params: z.record(z.string(), z.unknown()),
+      usage: z.object({ promptTokens: z.number(), completionTokens: z.number() }),
+    }),
+  ),
+});
+
+const chatContent = z.union([
+  z.string(),
+  z.array(z.object({ type: z.string(), text: z.string().optional() })).transform((parts) => parts.map((p) => p.text ?? "").join("")),
+]);
+
+export const openaiModels = endpoint({
+  method: "GET",
+  path: "/v1/models",
+  operationId: "listOpenAiModels",
+  tag: "OpenAI-compatible",
+  summary: "Active models, as OpenAI's `GET /v1/models` lists them (id `model-<id>`).",
+  errorFormat: "openai",
+  response: named(
+    "OpenAiModelList",
+    z.object({ object: z.literal("list"), data: z.array(z.object({ id: z.string(), object: z.literal("model"), created: z.number(), owned_by: z.string() }).passthrough()) }),
+  ),
+});
+
+export const openaiChatCompletions = endpoint({
+  method: "POST",
+  path: "/v1/chat/completions",
+  operationId: "createChatCompletion",
+  tag: "OpenAI-compatible",
+  summary: "OpenAI-compatible chat completion, paid with x402 (the `openai` client with a paying fetch). The answer continues (∞-gram) or classifies (kNN) the last user message; `ledgerline` carries the request id, cost and attribution. `stream: true` answers Server-Sent Events like OpenAI.",
+  errorFormat: "openai",
+  paid: true,
+  unprocessable: true,
+  notFound: true,
+  body: z.object({
+    model: z.string().min(1, "name a model: GET /v1/models lists them").max(100),
+    messages: z
+      .array(z.object({ role: z.enum(["system", "developer", "user", "assistant", "tool"]), content: chatContent.nullable().optional() }))
+      .min(1, "messages must hold at least one message"),
+    max_tokens: inferenceParamsSchema.shape.maxTokens.nullable(),
+    max_completion_tokens: inferenceParamsSchema.shape.maxTokens.nullable(),
+    temperature: inferenceParamsSchema.shape.temperature.nullable(),
+    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
+    n: z.literal(1, { error: "n must be 1: one payment buys one answer" }).nullable().optional(),
+    stream: z.boolean().nullable().optional(),
+    top_k: inferenceParamsSchema.shape.topK.nullable(),
+  }),
+  response: { contentType: "application/json", description: "An OpenAI chat.completion (or text/event-stream of chat.completion.chunk when stream is true), plus `ledgerline: { request_id, cost, attribution, settle_tx }`." },
+});
+
+export const settlementEpoch = endpoint({
+  method: "POST",
+  path: "/api/settlement/epoch",
+  operationId: "postEpoch",
+  tag: "Settlement",
+  summary: "Operator: post a Merkle root of cumulative contributor earnings now (the job also runs every EPOCH_INTERVAL_MINUTES). Needs `Authorization: Bearer <EPOCH_TRIGGER_TOKEN>`, or the local chain.",
+  unprocessable: true,
+  response: named(
+    "EpochRun",
+    z.object({
+      posted: z.boolean(),
+      epoch: z.number().int().optional(),
+      root: z.string().optional(),
+      cumulativeTotal: z.string().optional(),
+      accounts: z.number().int().optional(),
+      tx: z.string().optional(),
+      gasUsed: z.string().optional(),
+      reason: z.string().optional(),
+      error: z.string().optional(),
+      durationMs: z.number(),
+    }),
+  ),
+});
+
 // ── Model Factory ─────────────────────────────────────────────────────────────────────────────────────
 
 const buildIdPath = z.object({
@@ -733,6 +877,8 @@ export const endpoints: readonly EndpointSpec[] = [
   modelsList,
   modelGet,
   modelUsage,
+  modelInferenceQuote,
+  modelInference,
   inferencesList,
   inferenceGet,
   inferenceVerify,
@@ -748,4 +894,7 @@ export const endpoints: readonly EndpointSpec[] = [
   factoryBuildGet,
   stream,
   openapi,
+  openaiModels,
+  openaiChatCompletions,
+  settlementEpoch,
 ];

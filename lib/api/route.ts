@@ -29,6 +29,8 @@ export interface RouteSchemas {
   body?: ZodType | RawContent;
   response?: ZodType | RawContent;
   invalidParams?: 400 | 404;
+  /** Error body shape: Ledgerline's `{ error }` (default) or OpenAI's `{ error: { message, type } }`. */
+  errorFormat?: "ledgerline" | "openai";
 }
 
 type Parsed<S, K extends "params" | "query" | "body", Default> = S extends { [k in K]: infer T }
@@ -69,14 +71,35 @@ export function json(data: unknown, init?: ResponseInit): NextResponse {
   });
 }
 
-function errorResponse(err: unknown): NextResponse {
-  if (err instanceof ApiError) return json({ error: err.message, details: err.details }, { status: err.status });
-  if (err instanceof ContentError) return json({ error: err.message }, { status: 422 });
-  if (err instanceof CursorError) return json({ error: err.message }, { status: 400 });
-  if (err instanceof FactoryError) return json({ error: err.message }, { status: err.status });
-  if (err instanceof AttributionError) return json({ error: err.message }, { status: 422 });
+/** The status and message an error becomes; unknown errors are ours (500) and are logged. */
+function describeError(err: unknown): { status: number; message: string; details?: unknown; code?: string } {
+  if (err instanceof ApiError) {
+    const reason = (err.details as { reason?: unknown } | undefined)?.reason;
+    return { status: err.status, message: err.message, details: err.details, code: typeof reason === "string" ? reason : undefined };
+  }
+  if (err instanceof ContentError) return { status: 422, message: err.message };
+  if (err instanceof CursorError) return { status: 400, message: err.message };
+  if (err instanceof FactoryError) return { status: err.status, message: err.message };
+  if (err instanceof AttributionError) return { status: 422, message: err.message };
+  const coded = err as { status?: unknown; reason?: unknown; message?: unknown; expose?: unknown };
+  // Domain errors of the paid path (PaymentError, InferenceFailed…) carry their own 4xx/5xx status.
+  if (coded && typeof coded.status === "number" && coded.expose !== false && typeof coded.message === "string" && "reason" in coded) {
+    return { status: coded.status, message: coded.message, code: String(coded.reason) };
+  }
   console.error("[api] unexpected error", err);
-  return json({ error: "Something went wrong on our side. Try again; if it persists, report it." }, { status: 500 });
+  return { status: 500, message: "Something went wrong on our side. Try again; if it persists, report it." };
+}
+
+function errorResponse(err: unknown, format: "ledgerline" | "openai" = "ledgerline"): NextResponse {
+  const e = describeError(err);
+  const retryAfter = (e.details as { retryAfter?: number } | undefined)?.retryAfter;
+  const headers: Record<string, string> = retryAfter ? { "retry-after": String(retryAfter) } : {};
+  if (format === "openai") {
+    // OpenAI's error shape, so the `openai` client shows the message.
+    const type = e.status >= 500 ? "server_error" : e.status === 429 ? "rate_limit_exceeded" : e.status === 402 ? "payment_required" : "invalid_request_error";
+    return json({ error: { message: e.message, type, code: e.code ?? null, param: null } }, { status: e.status, headers });
+  }
+  return json({ error: e.message, ...(e.code ? { reason: e.code } : {}), details: e.details }, { status: e.status, headers });
 }
 
 /** Query parameters as an object; empty values (`?limit=`) count as absent, like an unfilled form field. */
@@ -124,7 +147,7 @@ export function route<const S extends RouteSchemas>(
       // The response schema is a codec: bigint → decimal string, Date → ISO; a mismatch is our bug (500).
       return json(isZodSchema(schemas.response) ? schemas.response.encode(result) : result);
     } catch (err) {
-      return errorResponse(err);
+      return errorResponse(err, schemas.errorFormat);
     }
   };
 }

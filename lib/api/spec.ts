@@ -49,6 +49,10 @@ export interface EndpointSpec {
   status?: 201 | 202;
   /** Well-formed input can still be refused with 422 (it names something unusable). */
   unprocessable?: boolean;
+  /** Answers 402 Payment Required (x402) until paid. */
+  paid?: boolean;
+  /** Error body shape (OpenAI-compatible routes answer OpenAI's). */
+  errorFormat?: "ledgerline" | "openai";
 }
 
 /** Declares an endpoint (identity; keeps the literal types for `route()`). */

@@ -29,12 +29,15 @@ import {
   serializeSignature,
   type Account,
   type Address,
+  type Chain,
   type Hex,
   type PublicClient,
+  type Transport,
   type WalletClient,
 } from "viem";
 import { z } from "zod";
 import { inferenceMarketAbi, openTokenAbi } from "@/contracts-abi";
+import { sendInOrder, sendQueueKey } from "@/lib/chain/send-queue";
 import { PaymentError } from "./errors";
 import { decodeRevert, formatOpen, type DecodedRevert } from "./revert";
 
@@ -576,14 +579,19 @@ async function submitOnce(opts: SubmitAuthorizationOptions, account: Account): P
   const call = { address: market, abi: inferenceMarketAbi, functionName: "payWithAuthorization", args } as const;
   const mapped = (e: unknown): unknown => paymentErrorFromRevert(decodeRevert(e)) ?? e;
 
+  let gas: bigint;
   try {
     await publicClient.simulateContract({ ...call, account });
+    gas = await publicClient.estimateContractGas({ ...call, account });
   } catch (e) {
     throw mapped(e);
   }
   let txHash: Hex;
   try {
-    txHash = await operator.writeContract({ ...call, account, chain: operator.chain ?? null });
+    // The operator's sends go out in nonce order (settlements share the queue), with gas fixed up front so
+    // a failing estimate never burns a nonce.
+    const wallet = operator as WalletClient<Transport, Chain, Account>;
+    txHash = await sendInOrder(sendQueueKey(wallet), () => operator.writeContract({ ...call, account, chain: operator.chain ?? null, gas: (gas * 6n) / 5n + 10_000n }));
   } catch (e) {
     throw mapped(e);
   }

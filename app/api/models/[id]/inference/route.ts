@@ -1,0 +1,38 @@
+import { formatUnits } from "viem";
+import { modelRegistryAbi } from "@/contracts-abi";
+import { modelInference, modelInferenceQuote } from "@/lib/api/endpoints";
+import { ApiError, json, route } from "@/lib/api/route";
+import { paidInference, requirementsFor, servedJson } from "@/lib/inference/paid";
+import { serveContext } from "@/lib/inference/runtime";
+import { X402_CORS_HEADERS } from "@/lib/payments";
+
+/** The price before anything is signed. */
+export const GET = route(modelInferenceQuote, async ({ params, request }) => {
+  const ctx = await serveContext();
+  const count = await ctx.publicClient.readContract({ address: ctx.deployment.modelRegistry, abi: modelRegistryAbi, functionName: "modelCount" });
+  if (params.id > Number(count)) throw new ApiError(404, `Model ${params.id} was not found.`);
+  const model = await ctx.publicClient.readContract({ address: ctx.deployment.modelRegistry, abi: modelRegistryAbi, functionName: "getModel", args: [BigInt(params.id)] });
+  const x402 = await requirementsFor(params.id, model.price, new URL(request.url).toString());
+  return {
+    modelId: params.id,
+    price: model.price.toString(),
+    priceOpen: formatUnits(model.price, 18),
+    active: model.active,
+    kind: (["infinigram", "knn", "external"] as const)[model.kind] ?? "external",
+    token: ctx.deployment.token,
+    market: ctx.deployment.inferenceMarket,
+    chainId: ctx.deployment.chainId,
+    x402: x402 as unknown as Record<string, unknown>,
+  };
+});
+
+export const POST = route(modelInference, async ({ params, body, request }) => {
+  const outcome = await paidInference(request, { modelId: params.id, prompt: body.prompt, params: body.params, payment: body.payment, resource: request.url });
+  if (outcome.kind === "response") return outcome.response;
+  return json(servedJson(outcome.served, outcome), { headers: outcome.headers });
+});
+
+/** Browsers preflight the paid retry (it carries PAYMENT-SIGNATURE). */
+export function OPTIONS() {
+  return new Response(null, { status: 204, headers: { ...X402_CORS_HEADERS, "Access-Control-Allow-Methods": "GET, POST, OPTIONS" } });
+}

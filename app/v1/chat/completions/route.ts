@@ -1,0 +1,75 @@
+import { openaiChatCompletions } from "@/lib/api/endpoints";
+import { json, route } from "@/lib/api/route";
+import { chunkJson, completionJson, ledgerlineField, modelIdOf, paramsOf, promptOf } from "@/lib/inference/openai";
+import { paidInference, type PaidOutcome } from "@/lib/inference/paid";
+import { X402_CORS_HEADERS } from "@/lib/payments";
+
+export const POST = route(openaiChatCompletions, async ({ body, request }) => {
+  const input = { modelId: modelIdOf(body.model), prompt: promptOf(body), params: paramsOf(body), resource: request.url };
+  if (!body.stream) {
+    const outcome = await paidInference(request, input);
+    if (outcome.kind === "response") return outcome.response;
+    return json(completionJson(body, outcome.served, outcome), { headers: outcome.headers });
+  }
+
+  // Streaming: the payment must succeed (or be refused with a 402/4xx) before the 200 stream starts, so
+  // the response waits for the first generated text or the end, whichever comes first.
+  const encoder = new TextEncoder();
+  const pending: string[] = [];
+  let push: ((chunk: string) => void) | null = null;
+  let firstText!: () => void;
+  const started = new Promise<void>((resolve) => (firstText = resolve));
+  const run = paidInference(request, input, {
+    onText: (chunk) => {
+      if (push) push(chunk);
+      else pending.push(chunk);
+      firstText();
+    },
+  });
+  const first = await Promise.race([started.then(() => null), run.then((o) => o)]);
+  if (first?.kind === "response") return first.response;
+
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const send = (data: unknown) => controller.enqueue(encoder.encode(`data: ${JSON.stringify(data)}\n\n`));
+      let id = first?.kind === "served" ? `chatcmpl-${first.served.requestId}` : "chatcmpl-pending";
+      let streamed = false;
+      send(chunkJson(id, input.modelId, { role: "assistant", content: "" }, null));
+      push = (chunk) => {
+        streamed = true;
+        send(chunkJson(id, input.modelId, { content: chunk }, null));
+      };
+      for (const chunk of pending.splice(0)) push(chunk);
+      try {
+        const outcome = (await run) as Extract<PaidOutcome, { kind: "served" }>;
+        id = `chatcmpl-${outcome.served.requestId}`;
+        const s = outcome.served;
+        // A model that answers at once (kNN) produces no partial text: send the answer whole.
+        if (!streamed) send(chunkJson(id, input.modelId, { content: s.output }, null));
+        send(
+          chunkJson(id, input.modelId, {}, "stop", {
+            usage: { prompt_tokens: s.usage.promptTokens, completion_tokens: s.usage.completionTokens, total_tokens: s.usage.promptTokens + s.usage.completionTokens },
+            ledgerline: ledgerlineField(s, outcome),
+          }),
+        );
+      } catch (err) {
+        const e = err as { message?: string; status?: number };
+        send({ error: { message: e.message ?? "The inference failed.", type: "server_error", code: e.status ?? 500 } });
+      }
+      controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+      controller.close();
+    },
+  });
+  return new Response(stream, {
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      connection: "keep-alive",
+      "Access-Control-Expose-Headers": X402_CORS_HEADERS["Access-Control-Expose-Headers"],
+    },
+  });
+});
+
+export function OPTIONS() {
+  return new Response(null, { status: 204, headers: { ...X402_CORS_HEADERS, "Access-Control-Allow-Methods": "POST, OPTIONS" } });
+}

@@ -1,0 +1,74 @@
+/**
+ * OpenAI's chat-completion shapes for a served inference: what the `openai` client parses, plus a
+ * `ledgerline` field with the request id, cost and attribution.
+ */
+import type { Hex } from "viem";
+import { ApiError } from "@/lib/api/route";
+import type { InferenceParams } from "@/lib/payments";
+import { servedJson } from "./paid";
+import type { ServedInference } from "./serve";
+
+export interface ChatBody {
+  model: string;
+  messages: { role: string; content?: string | null }[];
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  temperature?: number | null;
+  seed?: number | null;
+  top_k?: number | null;
+  stream?: boolean | null;
+}
+
+/** `model-12`, `12` → 12. */
+export function modelIdOf(model: string): number {
+  const m = /^(?:model-)?([1-9][0-9]{0,15})$/.exec(model.trim());
+  if (!m) throw new ApiError(404, `The model "${model}" does not exist: use an id from GET /v1/models, such as "model-1".`);
+  return Number(m[1]);
+}
+
+/** The model continues (∞-gram) or classifies (kNN) the last user message. */
+export function promptOf(body: ChatBody): string {
+  const last = [...body.messages].reverse().find((m) => m.role === "user" && m.content && m.content.trim());
+  if (!last?.content) throw new ApiError(400, "messages need a user message with text: the model answers the last one.");
+  return last.content;
+}
+
+export function paramsOf(body: ChatBody): InferenceParams {
+  const params: InferenceParams = {};
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  if (maxTokens != null) params.maxTokens = maxTokens;
+  if (body.temperature != null) params.temperature = body.temperature;
+  if (body.seed != null) params.seed = String(body.seed);
+  if (body.top_k != null) params.topK = body.top_k;
+  return params;
+}
+
+export function ledgerlineField(s: ServedInference, extra: { payer: Hex; paymentTx: Hex; via: string }) {
+  const j = servedJson(s, extra);
+  return {
+    request_id: j.requestId,
+    cost: j.price,
+    currency: "OPEN (wei)",
+    split: j.split,
+    attribution: j.attribution,
+    settle_tx: j.settleTx,
+    payment_tx: j.paymentTx,
+    output_hash: j.outputHash,
+  };
+}
+
+export function completionJson(body: ChatBody, s: ServedInference, extra: { payer: Hex; paymentTx: Hex; via: string }) {
+  return {
+    id: `chatcmpl-${s.requestId}`,
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model: `model-${s.modelId}`,
+    choices: [{ index: 0, message: { role: "assistant", content: s.output, refusal: null }, logprobs: null, finish_reason: "stop" }],
+    usage: { prompt_tokens: s.usage.promptTokens, completion_tokens: s.usage.completionTokens, total_tokens: s.usage.promptTokens + s.usage.completionTokens },
+    ledgerline: ledgerlineField(s, extra),
+  };
+}
+
+export function chunkJson(id: string, modelId: number, delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) {
+  return { id, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: `model-${modelId}`, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra };
+}

@@ -1,0 +1,159 @@
+/**
+ * One paid inference over HTTP, shared by `POST /api/models/{id}/inference` and `POST /v1/chat/completions`:
+ * quote the on-chain price, take the payment (an x402 authorization, or the wallet's own `pay`
+ * transaction), serve exactly once, settle. Anything refused before payment moves no funds.
+ */
+import type { Hex } from "viem";
+import { modelRegistryAbi } from "@/contracts-abi";
+import { ApiError } from "@/lib/api/route";
+import { clientIp, paidRouteLimits } from "@/lib/api/rate-limit";
+import {
+  paymentErrorResponse,
+  paymentRequiredResponse,
+  paymentRequirements,
+  paymentResponseHeader,
+  PaymentError,
+  readPaymentHeader,
+  requestHashOf,
+  submitAuthorization,
+  tokenDomain,
+  verifyAuthorization,
+  verifyPaymentTransaction,
+  X402_CORS_HEADERS,
+  type InferenceParams,
+  type PaymentRequired,
+} from "@/lib/payments";
+import { ModelUnavailable } from "./models";
+import { serveContext } from "./runtime";
+import { AlreadyServed, InferenceFailed, InvalidParams, PaymentMismatch, resolveParams, serveInference, SettlementPending, type ServedInference } from "./serve";
+
+export interface PaidInferenceInput {
+  modelId: number;
+  prompt: string;
+  params: InferenceParams;
+  /** The wallet paid with its own `pay` transaction; its request hash used this nonce. */
+  payment?: { txHash: Hex; nonce: Hex };
+  /** Absolute URL of the paid resource (x402 `resource`). */
+  resource: string;
+}
+
+export type PaidOutcome =
+  | { kind: "response"; response: Response }
+  | { kind: "served"; served: ServedInference; payer: Hex; paymentTx: Hex; via: "x402" | "transaction"; headers: Record<string, string> };
+
+/** Exceptions of the serving path as HTTP errors with a reason code. */
+function asApiError(err: unknown): unknown {
+  if (err instanceof InvalidParams) return new ApiError(400, err.message);
+  if (err instanceof ModelUnavailable) return new ApiError(503, `${err.message} Nothing was charged.`);
+  if (err instanceof AlreadyServed) {
+    return new ApiError(409, `${err.message}`, { reason: "request_already_served", status: err.status, requestId: err.result?.requestId });
+  }
+  if (err instanceof PaymentMismatch) return new ApiError(err.reason === "not_paid" ? 409 : 422, err.message, { reason: err.reason });
+  if (err instanceof InferenceFailed) {
+    return new ApiError(502, err.refunded ? `${err.message} Your payment was refunded (${err.refundTx}).` : `${err.message} The payment stays in escrow and is refunded automatically.`, {
+      reason: err.refunded ? "refunded" : "refund_pending",
+      refundTx: err.refundTx,
+    });
+  }
+  if (err instanceof SettlementPending) {
+    return new ApiError(503, `${err.message} Your answer is stored and will be settled; nothing is lost.`, { reason: "settlement_pending", requestId: err.requestId, output: err.output });
+  }
+  return err;
+}
+
+/** The model's on-chain price and state, and whether this server can serve it (before any payment). */
+async function quote(modelId: number) {
+  const ctx = await serveContext();
+  const count = await ctx.publicClient.readContract({ address: ctx.deployment.modelRegistry, abi: modelRegistryAbi, functionName: "modelCount" });
+  if (modelId > Number(count)) throw new ApiError(404, `Model ${modelId} was not found.`);
+  const [, price, , active] = await ctx.publicClient.readContract({ address: ctx.deployment.modelRegistry, abi: modelRegistryAbi, functionName: "pricing", args: [BigInt(modelId)] });
+  if (!active) throw new ApiError(422, `Model ${modelId} is not active: its builder has paused it. Nothing was charged.`, { reason: "model_inactive" });
+  const model = await ctx.models.get(modelId);
+  return { ctx, price, model };
+}
+
+export async function requirementsFor(modelId: number, price: bigint, resource: string): Promise<PaymentRequired> {
+  const ctx = await serveContext();
+  const domain = await tokenDomain(ctx.publicClient, ctx.deployment.token, ctx.deployment.chainId);
+  return paymentRequirements({
+    chainId: ctx.deployment.chainId,
+    token: ctx.deployment.token,
+    tokenName: domain.name,
+    tokenVersion: domain.version,
+    market: ctx.deployment.inferenceMarket,
+    price,
+    resource,
+    description: `One inference of Ledgerline model ${modelId}, with its attribution settled on-chain.`,
+  });
+}
+
+export async function paidInference(request: Request, input: PaidInferenceInput, opts: { onText?: (chunk: string) => void } = {}): Promise<PaidOutcome> {
+  const limits = paidRouteLimits();
+  limits.ip.take(clientIp(request), "address");
+  let requirements: PaymentRequired | undefined;
+  try {
+    const { ctx, price, model } = await quote(input.modelId);
+    // Parameters are checked against the model before anyone signs anything.
+    resolveParams(model, `0x${"0".repeat(64)}`, input.params);
+    let paid: { requestId: bigint; requestHash: Hex; payer: Hex; txHash: Hex; via: "x402" | "transaction" };
+    if (input.payment) {
+      const requestHash = requestHashOf({ modelId: input.modelId, prompt: input.prompt, params: input.params, nonce: input.payment.nonce });
+      const v = await verifyPaymentTransaction({ publicClient: ctx.publicClient, market: ctx.deployment.inferenceMarket, txHash: input.payment.txHash, modelId: input.modelId, requestHash });
+      limits.payer.take(v.payer.toLowerCase(), "payer");
+      paid = { requestId: v.requestId, requestHash, payer: v.payer, txHash: input.payment.txHash, via: "transaction" };
+    } else {
+      requirements = await requirementsFor(input.modelId, price, input.resource);
+      const payload = readPaymentHeader(request);
+      if (!payload) return { kind: "response", response: paymentRequiredResponse(requirements) };
+      const auth = await verifyAuthorization({ payload, requirements, publicClient: ctx.publicClient, chainId: ctx.deployment.chainId });
+      limits.payer.take(auth.from.toLowerCase(), "payer");
+      // One authorization = one request: its nonce is the request's nonce.
+      const requestHash = requestHashOf({ modelId: input.modelId, prompt: input.prompt, params: input.params, nonce: auth.nonce });
+      const s = await submitAuthorization({ auth, modelId: input.modelId, requestHash, publicClient: ctx.publicClient, operator: ctx.operator, market: ctx.deployment.inferenceMarket });
+      paid = { requestId: s.requestId, requestHash, payer: s.payer, txHash: s.txHash, via: "x402" };
+    }
+    const served = await serveInference(
+      ctx,
+      { requestId: paid.requestId, requestHash: paid.requestHash, modelId: input.modelId, payer: paid.payer, prompt: input.prompt, params: input.params, via: paid.via, paidTx: paid.txHash },
+      opts,
+    );
+    const headers: Record<string, string> = { "Access-Control-Expose-Headers": X402_CORS_HEADERS["Access-Control-Expose-Headers"] };
+    if (paid.via === "x402") {
+      const [name, value] = paymentResponseHeader({ txHash: paid.txHash, payer: paid.payer, chainId: ctx.deployment.chainId, requestId: paid.requestId, amount: served.price });
+      headers[name] = value;
+    }
+    return { kind: "served", served, payer: paid.payer, paymentTx: paid.txHash, via: paid.via, headers };
+  } catch (err) {
+    if (err instanceof PaymentError) return { kind: "response", response: paymentErrorResponse(err, err.status === 402 ? requirements : undefined) };
+    throw asApiError(err);
+  }
+}
+
+/** The JSON an inference answers with (amounts as decimal strings). */
+export function servedJson(s: ServedInference, extra: { payer: Hex; paymentTx: Hex; via: string }) {
+  return {
+    requestId: s.requestId.toString(),
+    modelId: s.modelId,
+    output: s.output,
+    price: s.price.toString(),
+    split: {
+      protocol: s.split.protocol.toString(),
+      operator: s.split.operator.toString(),
+      builder: s.split.builder.toString(),
+      contributorPool: s.split.contributorPool.toString(),
+    },
+    attribution: {
+      method: s.record.method,
+      attributionHash: s.attributionHash,
+      entries: s.entries.map((e) => ({ ...e, amount: e.amount.toString() })),
+    },
+    outputHash: s.outputHash,
+    settleTx: s.settleTx,
+    paymentTx: extra.paymentTx,
+    payer: extra.payer.toLowerCase(),
+    via: extra.via,
+    params: s.params,
+    usage: s.usage,
+  };
+}
+

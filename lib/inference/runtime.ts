@@ -1,0 +1,39 @@
+/**
+ * The web server's serving context, one per process: database, chain clients, the operator's wallet and
+ * the model catalog (one shared index for overlapping models).
+ */
+import { createPublicClient, http, type PublicClient } from "viem";
+import { getDb } from "@/db/client";
+import { getChainConfig, chainFor } from "@/lib/chain/config";
+import { operatorWallet } from "@/lib/chain/operator";
+import { ModelCatalog } from "./models";
+import type { ServeContext } from "./serve";
+
+const CONTEXT = Symbol.for("ledgerline.serveContext");
+type WithContext = typeof globalThis & { [CONTEXT]?: Promise<ServeContext> };
+
+export function serveContext(): Promise<ServeContext> {
+  const g = globalThis as WithContext;
+  g[CONTEXT] ??= (async () => {
+    const config = getChainConfig();
+    const db = await getDb();
+    // Receipts are polled while a request waits: poll often (anvil mines at once).
+    const publicClient = createPublicClient({
+      chain: chainFor(config),
+      transport: http(config.rpcUrl, { retryCount: 2 }),
+      pollingInterval: config.isLocal ? 50 : 1_000,
+    }) as PublicClient;
+    return {
+      db,
+      publicClient,
+      operator: operatorWallet(config),
+      deployment: config.deployment,
+      models: new ModelCatalog({ db, log: (m) => console.log(m) }),
+      log: (m: string) => console.log(m),
+    };
+  })().catch((err: unknown) => {
+    delete g[CONTEXT];
+    throw err;
+  });
+  return g[CONTEXT];
+}
