@@ -11,6 +11,7 @@ import { ANVIL_CHAIN_ID, devAccount, startAnvil, type Anvil } from "../lib/chain
 import { publicClientFor } from "../lib/chain/clients";
 import { chainFor, readDeployment, writeDeployment } from "../lib/chain/config";
 import { deployLedgerline, type Deployment } from "../lib/chain/deploy";
+import { seedInferences } from "../lib/seed/inferences";
 import { seedModels } from "../lib/seed/models";
 import { seedDemo } from "../lib/seed/seed";
 
@@ -186,6 +187,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       await caughtUp();
       const models = await seedModels({ baseUrl: url, rpcUrl, deployment, publicClient, datanetIds: result.datanetIds, log });
       log(`seed: ${models.built} models built, ${models.registered} registered`);
+      await caughtUp();
+      await seedInferences({ baseUrl: url, deployment, publicClient, models: models.models, log });
     }
     await caughtUp();
     log("indexer: caught up with the chain");

@@ -88,7 +88,7 @@ export async function seedModels(opts: {
   publicClient: PublicClient;
   datanetIds: Partial<Record<Lexfile, bigint>>;
   log?: (msg: string) => void;
-}): Promise<{ built: number; registered: number }> {
+}): Promise<{ built: number; registered: number; models: { id: number; kind: string }[] }> {
   const { deployment: d, publicClient } = opts;
   const log = opts.log ?? (() => {});
   const builder = devAccount(DEMO_BUILDER);
@@ -105,11 +105,19 @@ export async function seedModels(opts: {
 
   let built = 0;
   let registeredNow = 0;
+  const models: { id: number; kind: string }[] = [];
+  const idByMetadata = new Map<string, number>();
+  for (let id = 1n; id <= count; id++) {
+    idByMetadata.set((await publicClient.readContract({ ...registry, functionName: "getModel", args: [id] })).metadataHash.toLowerCase(), Number(id));
+  }
   for (const spec of DEMO_MODELS) {
     const request = spec.request(opts.datanetIds);
     if (!request || request.datanets.length === 0) continue;
     let build = previous.find((b) => b.name === request.name && b.status === "succeeded");
-    if (build?.registration && registered.has(build.registration.metadataHash)) continue;
+    if (build?.registration && registered.has(build.registration.metadataHash)) {
+      models.push({ id: idByMetadata.get(build.registration.metadataHash)!, kind: request.kind });
+      continue;
+    }
     if (!build) {
       build = await api<BuildView>(`${opts.baseUrl}/api/factory/builds`, { method: "POST", body: JSON.stringify({ ...request, builder: builder.address }) });
       log(`seed: building model "${request.name}" (${request.kind})`);
@@ -121,7 +129,10 @@ export async function seedModels(opts: {
       built++;
     }
     const registration = build.registration!;
-    if (registered.has(registration.metadataHash)) continue;
+    if (registered.has(registration.metadataHash)) {
+      models.push({ id: idByMetadata.get(registration.metadataHash)!, kind: request.kind });
+      continue;
+    }
     const { modelId } = await registerModel({
       wallet,
       publicClient,
@@ -131,8 +142,9 @@ export async function seedModels(opts: {
       builderBps: spec.builderBps,
     });
     registered.add(registration.metadataHash);
+    models.push({ id: Number(modelId), kind: request.kind });
     registeredNow++;
     log(`seed: registered model #${modelId} "${request.name}" (evaluation ${JSON.stringify(build.evaluation)})`);
   }
-  return { built, registered: registeredNow };
+  return { built, registered: registeredNow, models };
 }

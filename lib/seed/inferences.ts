@@ -1,0 +1,50 @@
+/**
+ * Demo inferences through the real paid path: anvil users pay with the official x402 client (EIP-3009
+ * signatures, submitted by the operator), the server serves, settles and the indexer credits the
+ * contributors, so earnings, leaderboards and the attribution feed have something to show on first start.
+ * Idempotent: once the market holds DEMO_INFERENCES requests, nothing more is paid.
+ */
+import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
+import { registerExactEvmScheme } from "@x402/evm/exact/client";
+import type { PublicClient } from "viem";
+import { inferenceMarketAbi } from "@/contracts-abi";
+import { devAccount } from "@/lib/chain/anvil";
+import type { Deployment } from "@/lib/chain/deploy";
+import { DEMO_ACCOUNTS } from "./seed";
+import { nounGlosses } from "./wordnet";
+
+export const DEMO_INFERENCES = 36;
+
+function payingFetch(index: number, d: Deployment) {
+  const client = new x402Client();
+  registerExactEvmScheme(client, { signer: devAccount(index), networks: [`eip155:${d.chainId}`] });
+  client.setSpendControls({ allowedAssets: [{ network: `eip155:${d.chainId}`, asset: d.token }] });
+  return wrapFetchWithPayment(fetch, client);
+}
+
+export async function seedInferences(opts: { baseUrl: string; deployment: Deployment; publicClient: PublicClient; models: { id: number; kind: string }[]; log?: (m: string) => void }): Promise<{ paid: number }> {
+  const { deployment: d } = opts;
+  const log = opts.log ?? (() => {});
+  const done = Number(await opts.publicClient.readContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "requestCount" }));
+  if (done >= DEMO_INFERENCES || opts.models.length === 0) return { paid: 0 };
+  const glosses = nounGlosses();
+  const fetchers = DEMO_ACCOUNTS.users.map((i) => payingFetch(i, d));
+  let paid = 0;
+  for (let n = done; n < DEMO_INFERENCES; n++) {
+    const { id: modelId, kind } = opts.models[n % opts.models.length];
+    const g = glosses[(n * 37) % glosses.length];
+    // ∞-gram models continue a phrase; the classifier gets a definition to label.
+    const knn = kind === "knn";
+    const prompt = knn ? g.gloss.split(";")[0] : `The ${g.words[0]} is`;
+    const res = await fetchers[n % fetchers.length](`${opts.baseUrl}/api/models/${modelId}/inference`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ prompt, params: knn ? {} : { maxTokens: 24 } }),
+    });
+    const body = (await res.json()) as { requestId?: string; error?: string; output?: string };
+    if (!res.ok) throw new Error(`seed inference on model ${modelId} failed (${res.status}): ${body.error}`);
+    paid++;
+  }
+  log(`seed: paid for ${paid} inferences with x402 (users ${DEMO_ACCOUNTS.users.join(", ")})`);
+  return { paid };
+}
