@@ -25,6 +25,7 @@ import {
 } from "wagmi/actions";
 import { ANVIL_CHAIN_ID, ANVIL_MNEMONIC, startAnvil, type Anvil } from "@/lib/chain/anvil";
 import { DEV_WALLET_ID, devWalletConnector, reviveTypedData, type DevWalletProperties } from "./dev-wallet";
+import { TRANSFER_WITH_AUTHORIZATION_TYPES } from "@/lib/chain/eip3009";
 
 const devAddress = (i: number) => mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i }).address;
 
@@ -32,16 +33,7 @@ const devAddress = (i: number) => mnemonicToAccount(ANVIL_MNEMONIC, { addressInd
 const authorization = (from: Address, to: Address) =>
   ({
     domain: { name: "Open", version: "1", chainId: ANVIL_CHAIN_ID, verifyingContract: devAddress(9) },
-    types: {
-      TransferWithAuthorization: [
-        { name: "from", type: "address" },
-        { name: "to", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "validAfter", type: "uint256" },
-        { name: "validBefore", type: "uint256" },
-        { name: "nonce", type: "bytes32" },
-      ],
-    },
+    types: TRANSFER_WITH_AUTHORIZATION_TYPES,
     primaryType: "TransferWithAuthorization",
     message: {
       from,

@@ -34,6 +34,7 @@ import {
   modelRegistryAbi,
   openTokenAbi,
 } from "../../contracts-abi";
+import { AUTHORIZATION_TYPES } from "../../lib/chain/eip3009";
 
 export const OPEN = 10n ** 18n;
 export const FAUCET_MAX = 100_000n * OPEN;
@@ -228,28 +229,7 @@ export function randomHash(): Hex {
   return keccak256(toHex(crypto.getRandomValues(new Uint8Array(32))));
 }
 
-export const AUTHORIZATION_TYPES = {
-  TransferWithAuthorization: [
-    { name: "from", type: "address" },
-    { name: "to", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "validAfter", type: "uint256" },
-    { name: "validBefore", type: "uint256" },
-    { name: "nonce", type: "bytes32" },
-  ],
-  ReceiveWithAuthorization: [
-    { name: "from", type: "address" },
-    { name: "to", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "validAfter", type: "uint256" },
-    { name: "validBefore", type: "uint256" },
-    { name: "nonce", type: "bytes32" },
-  ],
-  CancelAuthorization: [
-    { name: "authorizer", type: "address" },
-    { name: "nonce", type: "bytes32" },
-  ],
-} as const;
+export { AUTHORIZATION_TYPES };
 
 export interface Authorization {
   from: Address;

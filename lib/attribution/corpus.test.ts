@@ -12,35 +12,13 @@ import {
 } from "./corpus";
 import { AttributionError } from "./errors";
 import { encode, SEPARATOR, VOCAB_SIZE } from "./tokenizer";
+import { naiveLayout, type Doc } from "./testing/naive";
 
 // ---- Brute-force reference: scans the token array, sorts suffixes by direct comparison. ----
 
-interface Doc {
-  id: number;
-  datanetId: number;
-  tokens: number[];
-}
-
 function reference(docs: Doc[]) {
+  const { text, owner, order } = naiveLayout(docs);
   const sorted = [...docs].sort((a, b) => a.id - b.id);
-  const text: number[] = []; // working alphabet: separator after rank r = VOCAB_SIZE + r
-  const owner: number[] = [];
-  sorted.forEach((d, r) => {
-    for (const t of d.tokens) {
-      text.push(t);
-      owner.push(d.id);
-    }
-    text.push(VOCAB_SIZE + r);
-    owner.push(d.id);
-  });
-  const order = text.map((_, i) => i);
-  order.sort((a, b) => {
-    for (;;) {
-      if (text[a] !== text[b]) return text[a] - text[b];
-      a++;
-      b++;
-    }
-  });
   const matches = (p: number, pat: ArrayLike<number>) => {
     for (let j = 0; j < pat.length; j++) if (text[p + j] !== pat[j]) return false;
     return true;

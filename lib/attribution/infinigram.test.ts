@@ -4,34 +4,11 @@ import { buildCorpusIndex, buildCorpusIndexFromTokens } from "./corpus";
 import { AttributionError } from "./errors";
 import { generate, Prng, seedToBigInt, TOKEN_CREDIT, type GenerateOptions } from "./infinigram";
 import { decode, SEPARATOR, VOCAB_SIZE } from "./tokenizer";
-
-interface Doc {
-  id: number;
-  datanetId: number;
-  tokens: number[];
-}
+import { naiveLayout, type Doc } from "./testing/naive";
 
 /** Naive ∞-gram generation: suffix order by sorting, occurrences by scanning, credit split with bigints. */
 function naiveGenerate(docs: Doc[], prompt: number[], o: Omit<GenerateOptions, "view">) {
-  const sorted = [...docs].sort((a, b) => a.id - b.id);
-  const text: number[] = [];
-  const owner: number[] = [];
-  sorted.forEach((d, r) => {
-    for (const t of d.tokens) {
-      text.push(t);
-      owner.push(d.id);
-    }
-    text.push(VOCAB_SIZE + r);
-    owner.push(d.id);
-  });
-  const order = text.map((_, i) => i);
-  order.sort((a, b) => {
-    for (;;) {
-      if (text[a] !== text[b]) return text[a] - text[b];
-      a++;
-      b++;
-    }
-  });
+  const { text, owner, order } = naiveLayout(docs);
   const isEnd = (sym: number) => sym >= VOCAB_SIZE;
   const rng = new Prng(seedToBigInt(o.seed));
   const ctx = [...prompt];

@@ -4,34 +4,12 @@ import { buildCorpusIndex, buildCorpusIndexFromTokens } from "./corpus";
 import { AttributionError } from "./errors";
 import { traceSpans } from "./span-trace";
 import { decode, encode, SEPARATOR, VOCAB_SIZE } from "./tokenizer";
-
-interface Doc {
-  id: number;
-  datanetId: number;
-  tokens: number[];
-}
+import { naiveLayout, type Doc } from "./testing/naive";
 
 /** Naive span tracing: every start, every length, by scanning. */
 function naiveTrace(docs: Doc[], output: number[], minSpan: number, maxSupport: number) {
+  const { text, owner, order } = naiveLayout(docs);
   const sorted = [...docs].sort((a, b) => a.id - b.id);
-  const text: number[] = [];
-  const owner: number[] = [];
-  sorted.forEach((d, r) => {
-    for (const t of d.tokens) {
-      text.push(t);
-      owner.push(d.id);
-    }
-    text.push(VOCAB_SIZE + r);
-    owner.push(d.id);
-  });
-  const order = text.map((_, i) => i);
-  order.sort((a, b) => {
-    for (;;) {
-      if (text[a] !== text[b]) return text[a] - text[b];
-      a++;
-      b++;
-    }
-  });
   const occurrences = (pat: number[]) => order.filter((p) => pat.every((t, j) => text[p + j] === t));
   const unigram = new Map<number, number>();
   for (const t of text) if (t < VOCAB_SIZE) unigram.set(t, (unigram.get(t) ?? 0) + 1);

@@ -37,6 +37,7 @@ import {
 } from "viem";
 import { z } from "zod";
 import { inferenceMarketAbi, openTokenAbi } from "@/contracts-abi";
+import { TRANSFER_WITH_AUTHORIZATION_TYPES } from "@/lib/chain/eip3009";
 import { sendInOrder, sendQueueKey } from "@/lib/chain/send-queue";
 import { PaymentError } from "./errors";
 import { decodeRevert, formatOpen, type DecodedRevert } from "./revert";
@@ -316,16 +317,7 @@ export interface VerifiedAuthorization {
   signature: Hex;
 }
 
-export const TRANSFER_WITH_AUTHORIZATION_TYPES = {
-  TransferWithAuthorization: [
-    { name: "from", type: "address" },
-    { name: "to", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "validAfter", type: "uint256" },
-    { name: "validBefore", type: "uint256" },
-    { name: "nonce", type: "bytes32" },
-  ],
-} as const;
+export { TRANSFER_WITH_AUTHORIZATION_TYPES };
 
 function signatureBytes(sig: PaymentPayload["payload"]["signature"]): Hex {
   if (typeof sig === "string") return sig as Hex;
