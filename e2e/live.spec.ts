@@ -29,8 +29,10 @@ test("a contributor's new contribution appears on an open Datanet page without a
   await client.waitForTransactionReceipt({ hash });
 
   // The indexer picks it up, the SSE stream tells the page, the page re-renders on the server.
-  await expect(page.getByText(account.address.slice(0, 6).toLowerCase()).first()).toBeVisible({ timeout: 10_000 });
-  await expect.poll(() => page.getByRole("row").count(), { timeout: 10_000 }).toBeGreaterThan(before);
+  // Generous bounds: CI shares two cores with the chain, the database and the build (the lag itself is
+  // measured in bench/live-lag.ts, not here).
+  await expect(page.getByText(account.address.slice(0, 6).toLowerCase()).first()).toBeVisible({ timeout: 20_000 });
+  await expect.poll(() => page.getByRole("row").count(), { timeout: 20_000 }).toBeGreaterThan(before);
 });
 
 test("malformed uploads get a readable 4xx and store nothing", async ({ request }) => {

@@ -7,9 +7,10 @@ import { expect, test } from "@playwright/test";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
 import { registerExactEvmScheme } from "@x402/evm/exact/client";
 import OpenAI from "openai";
-import { createPublicClient, http, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, http, maxUint256, type PublicClient } from "viem";
 import { foundry } from "viem/chains";
-import { openTokenAbi } from "../contracts-abi";
+import { inferenceMarketAbi, openTokenAbi } from "../contracts-abi";
+import { randomRequestNonce, requestHashOf } from "../lib/payments/request";
 import { claimFor } from "../lib/settlement/claim";
 import { demoAccount } from "../lib/seed/seed";
 import { stackInfo } from "./stack-info";
@@ -56,6 +57,31 @@ test("the official x402 client pays for an inference; the answer carries its spl
   const verified = (await (await fetch(`${baseURL}/api/inferences/${body.requestId}/verify`)).json()) as Json;
   expect(verified.checks.filter((c: Json) => !c.ok)).toEqual([]);
   expect(verified.ok).toBe(true);
+});
+
+test("a wallet pays with its own pay transaction, then posts the request with the transaction hash; the same payment serves once", async ({ baseURL }) => {
+  const { rpcUrl, deployment } = stackInfo();
+  const account = demoAccount(9);
+  const client = createPublicClient({ chain: foundry, transport: http(rpcUrl), pollingInterval: 50 }) as PublicClient;
+  const wallet = createWalletClient({ account, chain: foundry, transport: http(rpcUrl) });
+  const request = { prompt: "The horse is", params: { maxTokens: 12 } };
+  const nonce = randomRequestNonce();
+  const requestHash = requestHashOf({ modelId: 2, ...request, nonce });
+  const quote = (await (await fetch(`${baseURL}/api/models/2/inference`)).json()) as Json;
+  await client.waitForTransactionReceipt({ hash: await wallet.writeContract({ address: deployment.token, abi: openTokenAbi, functionName: "approve", args: [deployment.inferenceMarket, maxUint256] }) });
+  const txHash = await wallet.writeContract({ address: deployment.inferenceMarket, abi: inferenceMarketAbi, functionName: "pay", args: [2n, requestHash, BigInt(quote.price)] });
+  await client.waitForTransactionReceipt({ hash: txHash });
+  const post = () => fetch(`${baseURL}/api/models/2/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...request, payment: { txHash, nonce } }) });
+  const res = await post();
+  const body = (await res.json()) as Json;
+  expect(res.status, JSON.stringify(body)).toBe(200);
+  expect(body.via).toBe("transaction");
+  expect(body.paymentTx).toBe(txHash);
+  const again = await post();
+  expect(again.status).toBe(409);
+  // A different prompt with the same payment is not what was paid for.
+  const other = await fetch(`${baseURL}/api/models/2/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "Something else", payment: { txHash, nonce } }) });
+  expect([409, 422]).toContain(other.status);
 });
 
 test("the openai client gets a completion and a stream, paid with x402; bad input is refused before payment", async ({ baseURL }) => {
