@@ -11,7 +11,7 @@ import { ANVIL_CHAIN_ID, devAccount, startAnvil, type Anvil } from "../lib/chain
 import { publicClientFor } from "../lib/chain/clients";
 import { chainFor, readDeployment, writeDeployment } from "../lib/chain/config";
 import { deployLedgerline, type Deployment } from "../lib/chain/deploy";
-import { seedInferences } from "../lib/seed/inferences";
+import { DEMO_HISTORY_HOURS, seedInferences } from "../lib/seed/inferences";
 import { seedModels } from "../lib/seed/models";
 import { seedDemo } from "../lib/seed/seed";
 
@@ -109,8 +109,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // 1. Chain: a real one from RPC_URL + DEPLOYMENT_FILE, or a local anvil whose state survives restarts.
     let rpcUrl = process.env.RPC_URL;
     let anvil: Anvil | undefined;
+    // A fresh local chain starts in the past, so the demo's inferences can be spread over the last day.
+    let backdated = false;
     if (!rpcUrl) {
-      anvil = await startAnvil({ port: opts.anvilPort ?? 8545, statePath: path.join(dataDir, "chain", "anvil-state.json") });
+      const statePath = path.join(dataDir, "chain", "anvil-state.json");
+      backdated = opts.seed !== false && !fs.existsSync(statePath);
+      const genesis = Math.floor(Date.now() / 1000) - DEMO_HISTORY_HOURS * 3600;
+      anvil = await startAnvil({ port: opts.anvilPort ?? 8545, statePath, extraArgs: backdated ? ["--timestamp", String(genesis)] : undefined });
       cleanups.push(() => anvil!.stop());
       rpcUrl = anvil.rpcUrl;
       log(`chain: anvil on ${rpcUrl}`);
@@ -188,7 +193,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       const models = await seedModels({ baseUrl: url, rpcUrl, deployment, publicClient, datanetIds: result.datanetIds, log });
       log(`seed: ${models.built} models built, ${models.registered} registered`);
       await caughtUp();
-      await seedInferences({ baseUrl: url, deployment, publicClient, models: models.models, log });
+      await seedInferences({ baseUrl: url, rpcUrl, deployment, publicClient, models: models.models, spreadHours: backdated ? DEMO_HISTORY_HOURS - 2 : 0, log });
     }
     await caughtUp();
     log("indexer: caught up with the chain");

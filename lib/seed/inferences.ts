@@ -14,6 +14,8 @@ import { DEMO_ACCOUNTS } from "./seed";
 import { nounGlosses } from "./wordnet";
 
 export const DEMO_INFERENCES = 36;
+/** How far in the past a fresh demo chain starts (see scripts/stack.ts). */
+export const DEMO_HISTORY_HOURS = 26;
 
 function payingFetch(index: number, d: Deployment) {
   const client = new x402Client();
@@ -22,7 +24,23 @@ function payingFetch(index: number, d: Deployment) {
   return wrapFetchWithPayment(fetch, client);
 }
 
-export async function seedInferences(opts: { baseUrl: string; deployment: Deployment; publicClient: PublicClient; models: { id: number; kind: string }[]; log?: (m: string) => void }): Promise<{ paid: number }> {
+/** Anvil's clock: move it forward, or back to the wall clock. */
+async function anvilRpc(rpcUrl: string, method: string, params: unknown[]): Promise<void> {
+  const res = await fetch(rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const body = (await res.json()) as { error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+}
+
+export async function seedInferences(opts: {
+  baseUrl: string;
+  rpcUrl: string;
+  deployment: Deployment;
+  publicClient: PublicClient;
+  models: { id: number; kind: string }[];
+  /** On a backdated local chain: spread the inferences over this many hours, then return to the wall clock. */
+  spreadHours?: number;
+  log?: (m: string) => void;
+}): Promise<{ paid: number }> {
   const { deployment: d } = opts;
   const log = opts.log ?? (() => {});
   const done = Number(await opts.publicClient.readContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "requestCount" }));
@@ -30,7 +48,14 @@ export async function seedInferences(opts: { baseUrl: string; deployment: Deploy
   const glosses = nounGlosses();
   const fetchers = DEMO_ACCOUNTS.users.map((i) => payingFetch(i, d));
   let paid = 0;
+  const step = Math.floor(((opts.spreadHours ?? 0) * 3600) / DEMO_INFERENCES);
   for (let n = done; n < DEMO_INFERENCES; n++) {
+    if (step > 0) {
+      // About `step` apart (± 5 minutes), never past the wall clock: authorizations are signed with it.
+      const latest = Number((await opts.publicClient.getBlock({ blockTag: "latest" })).timestamp);
+      const jump = Math.min(step + ((n * 7919) % 600) - 300, Math.floor(Date.now() / 1000) - 120 - latest);
+      if (jump > 0) await anvilRpc(opts.rpcUrl, "evm_increaseTime", [jump]);
+    }
     const { id: modelId, kind } = opts.models[n % opts.models.length];
     const g = glosses[(n * 37) % glosses.length];
     // ∞-gram models continue a phrase; the classifier gets a definition to label.
@@ -45,6 +70,11 @@ export async function seedInferences(opts: { baseUrl: string; deployment: Deploy
     if (!res.ok) throw new Error(`seed inference on model ${modelId} failed (${res.status}): ${body.error}`);
     paid++;
   }
-  log(`seed: paid for ${paid} inferences with x402 (users ${DEMO_ACCOUNTS.users.join(", ")})`);
+  if (step > 0) {
+    // Back to the wall clock, so new activity lands "now".
+    await anvilRpc(opts.rpcUrl, "anvil_setTime", [Math.floor(Date.now() / 1000)]);
+    await anvilRpc(opts.rpcUrl, "evm_mine", []);
+  }
+  log(`seed: paid for ${paid} inferences with x402 (users ${DEMO_ACCOUNTS.users.join(", ")})${step > 0 ? `, spread over the last ${opts.spreadHours} hours of chain time` : ""}`);
   return { paid };
 }
