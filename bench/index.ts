@@ -5,6 +5,7 @@
 import os from "node:os";
 import { benchAttribution } from "./attribution";
 import { benchBackfill } from "./backfill";
+import { benchInference } from "./inference";
 import { benchLiveLag } from "./live-lag";
 import { benchRoutes } from "./routes";
 
@@ -14,3 +15,4 @@ if (!only || only === "backfill") await benchBackfill();
 if (!only || only === "routes") await benchRoutes();
 if (!only || only === "live") await benchLiveLag();
 if (!only || only === "attribution") await benchAttribution();
+if (!only || only === "inference") await benchInference();
