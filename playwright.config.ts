@@ -1,7 +1,9 @@
 import { defineConfig } from "@playwright/test";
 import { chromiumPath } from "./scripts/ensure-chromium";
 
-export const E2E_PORT = Number(process.env.E2E_PORT ?? 3100);
+// One port per Playwright run (workers inherit it), so two runs on one machine do not meet.
+process.env.E2E_PORT ??= String(3100 + (process.pid % 800));
+export const E2E_PORT = Number(process.env.E2E_PORT);
 
 export default defineConfig({
   testDir: "e2e",
