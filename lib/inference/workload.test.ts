@@ -191,6 +191,6 @@ for (const { kind, available } of testDatabaseKinds) {
         await fresh.close();
       }
       console.log(`${kind}: ${INFERENCES} paid inferences served and settled in ${serveMs} ms (${served.length} settled, ${refunded} refunded, ${bypassed} unattributed)`);
-    });
+    }, 240_000); // 520 paid inferences on a shared 2-core machine: ~30 s idle, more under load
   });
 }

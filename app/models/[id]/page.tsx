@@ -16,6 +16,7 @@ import {
 } from "@/components/domain";
 import { formatBps, formatDate, formatDateTime, formatNumber, formatOpen, formatRelativeTime } from "@/components/format";
 import { ActivityIcon, CoinsIcon, DatabaseIcon, ScaleIcon, ZapIcon } from "@/components/icons";
+import { Playground } from "@/components/inference/playground";
 import { MarkdownText } from "@/components/markdown-text";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
@@ -123,6 +124,15 @@ export default async function ModelPage({ params }: { params: Params }) {
                   )}
                 </CardContent>
               </Card>
+            </section>
+
+            <section aria-labelledby="playground-heading">
+              <SectionHeading
+                id="playground-heading"
+                title="Playground"
+                description="Pay for one inference with a signed OPEN authorization and see how its price is split and attributed."
+              />
+              <Playground modelId={m.id} kind={m.kind} active={m.active} />
             </section>
 
             <section aria-labelledby="lineage-heading">
