@@ -1,0 +1,443 @@
+"use client";
+
+import { useConnectModal } from "@rainbow-me/rainbowkit";
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useId, useState, type FormEvent } from "react";
+import { BaseError, getAddress, toHex, UserRejectedRequestError, type Address, type Hex } from "viem";
+import { useAccount, usePublicClient, useSignTypedData } from "wagmi";
+import { useChainInfo } from "@/app/providers";
+import { formatOpen, shortAddress, shortHash } from "@/components/format";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { Skeleton } from "@/components/ui/skeleton";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { TRANSFER_WITH_AUTHORIZATION_TYPES } from "@/lib/chain/eip3009";
+import { cn } from "@/lib/utils";
+
+/** The x402 v2 requirements entry the quote carries (what the wallet signs against). */
+interface Accepted {
+  scheme: string;
+  network: string;
+  asset: Address;
+  amount: string;
+  payTo: Address;
+  maxTimeoutSeconds: number;
+  extra: { name: string; version: string };
+}
+
+interface Quote {
+  modelId: number;
+  price: string;
+  priceOpen: string;
+  active: boolean;
+  kind: string;
+  token: Address;
+  market: Address;
+  chainId: number;
+  x402: { x402Version: number; resource: { url: string; description?: string; mimeType?: string }; accepts: Accepted[] };
+}
+
+interface AttributionEntry {
+  contributionId: number;
+  weightPpm: number;
+  amount: string;
+  contributor: string;
+  datanetId: number;
+}
+
+export interface InferenceResult {
+  requestId: string;
+  output: string;
+  price: string;
+  split: { protocol: string; operator: string; builder: string; contributorPool: string };
+  attribution: { method: string; attributionHash: string; entries: AttributionEntry[] };
+  settleTx: string;
+  paymentTx: string;
+  payer: string;
+}
+
+type Phase = "idle" | "signing" | "paying" | "settled" | "error";
+
+interface Failure {
+  title: string;
+  message: string;
+  hint?: string;
+}
+
+const VALIDITY_SECONDS = 300n;
+
+async function fetchQuote(modelId: number): Promise<Quote> {
+  const res = await fetch(`/api/models/${modelId}/inference`, { cache: "no-store" });
+  const body = (await res.json().catch(() => ({}))) as Partial<Quote> & { error?: string };
+  if (!res.ok) throw new Error(body.error ?? `The quote failed (HTTP ${res.status}).`);
+  return body as Quote;
+}
+
+/** Standard base64 of UTF-8 JSON (the PAYMENT-SIGNATURE header). */
+function base64Json(value: unknown): string {
+  const bytes = new TextEncoder().encode(JSON.stringify(value));
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+function randomNonce(): Hex {
+  return toHex(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+/** The wallet refused (the user closed or rejected the signature prompt). */
+export function isUserRejection(err: unknown): boolean {
+  if (err instanceof BaseError && err.walk((e) => e instanceof UserRejectedRequestError || (e as { code?: unknown }).code === 4001)) return true;
+  const e = err as { code?: unknown; name?: unknown; message?: unknown } | null;
+  return e?.code === 4001 || e?.name === "UserRejectedRequestError" || /user (rejected|denied)|rejected the request/i.test(String(e?.message ?? ""));
+}
+
+/** Parts per million → "12.5%". */
+function ppmPercent(ppm: number): string {
+  return `${(ppm / 10_000).toFixed(2).replace(/\.?0+$/, "")}%`;
+}
+
+const PHASES: { key: Exclude<Phase, "idle" | "error">; label: string }[] = [
+  { key: "signing", label: "Signing" },
+  { key: "paying", label: "Paying & running" },
+  { key: "settled", label: "Settled" },
+];
+
+export function Playground({ modelId, kind, active }: { modelId: number; kind: string; active: boolean }) {
+  const chain = useChainInfo();
+  const router = useRouter();
+  const { address, status } = useAccount();
+  const { openConnectModal } = useConnectModal();
+  const { signTypedDataAsync } = useSignTypedData();
+  const publicClient = usePublicClient();
+  const ids = useId();
+
+  const [prompt, setPrompt] = useState("");
+  const [maxTokens, setMaxTokens] = useState(32);
+  const [temperature, setTemperature] = useState(0.8);
+  const [phase, setPhase] = useState<Phase>("idle");
+  const [result, setResult] = useState<InferenceResult | null>(null);
+  const [failure, setFailure] = useState<Failure | null>(null);
+
+  const quote = useQuery({ queryKey: ["inference-quote", modelId], queryFn: () => fetchQuote(modelId), staleTime: 0 });
+  const isInfinigram = kind === "infinigram";
+  const busy = phase === "signing" || phase === "paying";
+  const price = quote.data ? BigInt(quote.data.price) : null;
+  const accepted = quote.data?.x402.accepts[0];
+
+  async function payAndRun(e: FormEvent) {
+    e.preventDefault();
+    if (busy) return;
+    if (status !== "connected" || !address) {
+      openConnectModal?.();
+      return;
+    }
+    const q = quote.data;
+    if (!q || !accepted) return;
+    setFailure(null);
+    setResult(null);
+
+    // 1. Sign the EIP-3009 authorization for exactly the quoted price.
+    setPhase("signing");
+    let header: string;
+    try {
+      const chainNow = publicClient ? await publicClient.getBlock({ blockTag: "latest" }).then((b) => b.timestamp).catch(() => 0n) : 0n;
+      const wallNow = BigInt(Math.floor(Date.now() / 1000));
+      const validBefore = (chainNow > wallNow ? chainNow : wallNow) + VALIDITY_SECONDS;
+      const message = {
+        from: getAddress(address),
+        to: getAddress(accepted.payTo),
+        value: BigInt(accepted.amount),
+        validAfter: 0n,
+        validBefore,
+        nonce: randomNonce(),
+      };
+      const signature = await signTypedDataAsync({
+        domain: { name: accepted.extra.name, version: accepted.extra.version, chainId: q.chainId, verifyingContract: getAddress(accepted.asset) },
+        types: TRANSFER_WITH_AUTHORIZATION_TYPES,
+        primaryType: "TransferWithAuthorization",
+        message,
+      });
+      header = base64Json({
+        x402Version: 2,
+        resource: q.x402.resource,
+        accepted,
+        payload: {
+          authorization: {
+            from: message.from,
+            to: message.to,
+            value: message.value.toString(),
+            validAfter: message.validAfter.toString(),
+            validBefore: message.validBefore.toString(),
+            nonce: message.nonce,
+          },
+          signature,
+        },
+      });
+    } catch (err) {
+      if (isUserRejection(err)) {
+        setPhase("idle");
+        setFailure({ title: "Signature cancelled", message: "You cancelled the signature; nothing was charged." });
+      } else {
+        setPhase("error");
+        setFailure({ title: "Could not sign", message: err instanceof BaseError ? err.shortMessage : String((err as Error)?.message ?? err) });
+      }
+      return;
+    }
+
+    // 2. Pay (the operator submits the authorization), run, settle.
+    setPhase("paying");
+    try {
+      const params = isInfinigram ? { maxTokens, temperature } : {};
+      const res = await fetch(`/api/models/${modelId}/inference`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "PAYMENT-SIGNATURE": header },
+        body: JSON.stringify({ prompt, params }),
+      });
+      const body = (await res.json().catch(() => ({}))) as Partial<InferenceResult> & { error?: string; reason?: string };
+      if (res.ok) {
+        setResult(body as InferenceResult);
+        setPhase("settled");
+        router.refresh();
+        return;
+      }
+      setPhase("error");
+      const serverMessage = body.error ?? `The request failed (HTTP ${res.status}).`;
+      if (res.status === 402 && body.reason === "insufficient_funds") {
+        setFailure({
+          title: "Not enough OPEN",
+          message: serverMessage,
+          hint: chain.isLocal
+            ? "On the local chain, mint test OPEN with the token's faucet (or pick a funded dev account in the header), then pay again."
+            : "Transfer OPEN to this address, then pay again. Nothing was charged.",
+        });
+      } else if (res.status === 402 && body.reason === "price_changed") {
+        const fresh = await quote.refetch();
+        setFailure({
+          title: "The price changed",
+          message: serverMessage,
+          hint: fresh.data
+            ? `The new price is ${formatOpen(BigInt(fresh.data.price))}. Nothing was charged; review it and pay again.`
+            : "Nothing was charged; reload the quote and pay again.",
+        });
+      } else {
+        setFailure({ title: res.status === 402 ? "Payment refused" : "The inference failed", message: serverMessage });
+      }
+    } catch (err) {
+      setPhase("error");
+      setFailure({ title: "Network error", message: `Could not reach the server: ${String((err as Error)?.message ?? err)}` });
+    }
+  }
+
+  const disabled = !chain.configured || !active || busy || !quote.data || prompt.trim().length === 0;
+  const buttonLabel = phase === "signing" ? "Waiting for signature…" : phase === "paying" ? "Paying & running…" : "Pay and run";
+
+  return (
+    <div className="space-y-4" data-testid="playground">
+      <Card>
+        <CardContent className="pt-5">
+          <form className="space-y-4" onSubmit={payAndRun}>
+            <div className="space-y-1.5">
+              <label htmlFor={`${ids}-prompt`} className="text-sm font-medium">
+                Prompt
+              </label>
+              <textarea
+                id={`${ids}-prompt`}
+                value={prompt}
+                onChange={(e) => setPrompt(e.target.value)}
+                rows={4}
+                maxLength={4000}
+                placeholder={isInfinigram ? "The tiger is" : "Describe the thing to classify"}
+                className="w-full resize-y rounded-md border border-border bg-card px-3 py-2 text-sm shadow-xs focus:outline-none focus:ring-2 focus:ring-ring"
+                disabled={busy}
+              />
+            </div>
+
+            {isInfinigram ? (
+              <div className="grid gap-4 sm:grid-cols-2">
+                <div className="space-y-1.5">
+                  <label htmlFor={`${ids}-max`} className="text-sm font-medium">
+                    Max tokens
+                  </label>
+                  <input
+                    id={`${ids}-max`}
+                    type="number"
+                    min={1}
+                    max={256}
+                    step={1}
+                    value={maxTokens}
+                    onChange={(e) => setMaxTokens(Math.min(256, Math.max(1, Math.trunc(Number(e.target.value) || 1))))}
+                    className="h-9 w-full rounded-md border border-border bg-card px-3 text-sm shadow-xs focus:outline-none focus:ring-2 focus:ring-ring"
+                    disabled={busy}
+                  />
+                </div>
+                <div className="space-y-1.5">
+                  <label htmlFor={`${ids}-temp`} className="text-sm font-medium">
+                    Temperature <span className="font-mono text-xs text-muted-foreground">{temperature.toFixed(1)}</span>
+                  </label>
+                  <input
+                    id={`${ids}-temp`}
+                    type="range"
+                    min={0}
+                    max={2}
+                    step={0.1}
+                    value={temperature}
+                    onChange={(e) => setTemperature(Number(e.target.value))}
+                    className="h-9 w-full accent-primary"
+                    disabled={busy}
+                  />
+                </div>
+              </div>
+            ) : null}
+
+            <div className="flex flex-wrap items-center justify-between gap-3 border-t border-border pt-4">
+              <div className="text-sm" data-testid="playground-price">
+                {quote.isPending ? (
+                  <Skeleton className="h-5 w-40" />
+                ) : quote.isError ? (
+                  <span className="text-destructive">Price unavailable: {quote.error.message}</span>
+                ) : price !== null ? (
+                  <span>
+                    <span className="text-muted-foreground">Price </span>
+                    <span className="font-medium tabular-nums" title={`${price} wei`}>
+                      {formatOpen(price)}
+                    </span>
+                    <span className="text-muted-foreground"> · signed gaslessly (EIP-3009)</span>
+                  </span>
+                ) : null}
+              </div>
+              <Button
+                type="submit"
+                disabled={status === "connected" ? disabled : !chain.configured || !active || busy}
+                aria-busy={busy}
+              >
+                {status === "connected" ? buttonLabel : "Connect wallet to pay"}
+              </Button>
+            </div>
+            {!active ? <p className="text-sm text-muted-foreground">This model is inactive: its builder has paused inferences.</p> : null}
+            {!chain.configured ? <p className="text-sm text-muted-foreground">Payments are unavailable: {chain.problem}</p> : null}
+          </form>
+        </CardContent>
+      </Card>
+
+      {phase !== "idle" && phase !== "error" ? <Progress phase={phase} /> : null}
+
+      {failure ? (
+        <div role="alert" className={cn("rounded-md border px-4 py-3 text-sm", phase === "error" ? "border-destructive/40 bg-destructive/5" : "border-border bg-muted/40")}>
+          <p className="font-medium">{failure.title}</p>
+          <p className="mt-1 break-words text-muted-foreground">{failure.message}</p>
+          {failure.hint ? <p className="mt-1">{failure.hint}</p> : null}
+        </div>
+      ) : null}
+
+      {result ? <ResultView result={result} /> : null}
+    </div>
+  );
+}
+
+function Progress({ phase }: { phase: Phase }) {
+  const current = PHASES.findIndex((p) => p.key === phase);
+  return (
+    <ol className="flex flex-wrap items-center gap-2 text-xs" aria-label="Progress" data-testid="playground-progress">
+      {PHASES.map((p, i) => (
+        <li key={p.key} className="flex items-center gap-2" aria-current={i === current ? "step" : undefined}>
+          <Badge variant={i < current || phase === "settled" ? "success" : i === current ? "info" : "outline"}>
+            {i === current && phase !== "settled" ? "… " : null}
+            {p.label}
+          </Badge>
+          {i < PHASES.length - 1 ? <span className="text-muted-foreground">→</span> : null}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function ResultView({ result }: { result: InferenceResult }) {
+  const split: [string, string][] = [
+    ["Protocol", result.split.protocol],
+    ["Operator", result.split.operator],
+    ["Builder", result.split.builder],
+    ["Contributors", result.split.contributorPool],
+  ];
+  return (
+    <Card data-testid="playground-result">
+      <CardHeader>
+        <CardTitle className="flex flex-wrap items-center justify-between gap-2">
+          <span>Answer</span>
+          <span className="flex flex-wrap items-center gap-3 text-xs font-normal">
+            <Link href={`/inferences/${result.requestId}`} className="text-primary hover:underline">
+              Inference #{result.requestId}
+            </Link>
+            <span className="text-muted-foreground">
+              Settle tx <span className="font-mono" title={result.settleTx}>{shortHash(result.settleTx)}</span>
+            </span>
+          </span>
+        </CardTitle>
+      </CardHeader>
+      <CardContent className="space-y-5">
+        <p className="whitespace-pre-wrap rounded-md bg-muted/40 p-3 text-sm" data-testid="playground-output">
+          {result.output}
+        </p>
+
+        <div>
+          <h4 className="mb-2 text-sm font-medium">
+            Split of {formatOpen(BigInt(result.price))}
+          </h4>
+          <dl className="grid grid-cols-2 gap-2 text-sm sm:grid-cols-4">
+            {split.map(([label, wei]) => (
+              <div key={label} className="rounded-md border border-border px-3 py-2">
+                <dt className="text-xs text-muted-foreground">{label}</dt>
+                <dd className="font-medium tabular-nums" title={`${wei} wei`}>
+                  {formatOpen(BigInt(wei), { maxDecimals: 6 })}
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </div>
+
+        <div>
+          <h4 className="mb-2 text-sm font-medium">
+            Attribution <span className="font-normal text-muted-foreground">({result.attribution.method})</span>
+          </h4>
+          {result.attribution.entries.length ? (
+            <Table>
+              <TableHeader>
+                <TableRow>
+                  <TableHead>Contribution</TableHead>
+                  <TableHead>Contributor</TableHead>
+                  <TableHead>Datanet</TableHead>
+                  <TableHead className="text-right">Share</TableHead>
+                  <TableHead className="text-right">Amount</TableHead>
+                </TableRow>
+              </TableHeader>
+              <TableBody>
+                {result.attribution.entries.map((e) => (
+                  <TableRow key={`${e.datanetId}-${e.contributionId}`}>
+                    <TableCell className="font-mono text-xs">#{e.contributionId}</TableCell>
+                    <TableCell className="font-mono text-xs" title={e.contributor}>
+                      {shortAddress(e.contributor)}
+                    </TableCell>
+                    <TableCell>
+                      <Link href={`/datanets/${e.datanetId}`} className="hover:text-primary">
+                        #{e.datanetId}
+                      </Link>
+                    </TableCell>
+                    <TableCell className="text-right tabular-nums">{ppmPercent(e.weightPpm)}</TableCell>
+                    <TableCell className="text-right tabular-nums" title={`${e.amount} wei`}>
+                      {formatOpen(BigInt(e.amount), { maxDecimals: 6 })}
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          ) : (
+            <p className="text-sm text-muted-foreground">No contribution was attributed to this answer.</p>
+          )}
+        </div>
+      </CardContent>
+    </Card>
+  );
+}

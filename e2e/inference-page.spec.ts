@@ -1,0 +1,51 @@
+import { expect, test } from "@playwright/test";
+
+test("an inference page shows the prompt, output, split and attribution, and verifies without a wallet", async ({ page }) => {
+  const res = await page.goto("/inferences/1");
+  expect(res?.status()).toBe(200);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Inference #1");
+  await expect(page.getByText("Settled").first()).toBeVisible();
+
+  // The model links to its page.
+  await expect(page.locator('a[href^="/models/"]').first()).toBeVisible();
+
+  // Prompt and answer as served.
+  await expect(page.getByTestId("prompt")).not.toBeEmpty();
+  await expect(page.getByTestId("output")).not.toBeEmpty();
+
+  // The split: four parts, each an OPEN amount and a percentage of the price.
+  for (const part of ["protocol", "operator", "builder", "contributors"]) {
+    await expect(page.getByTestId(`split-${part}`)).toContainText("OPEN");
+    await expect(page.getByTestId(`split-${part}`)).toContainText("%");
+  }
+
+  // At least one credited contribution, linking to its Datanet, with a share and an amount.
+  const rows = page.getByTestId("attribution-row");
+  await expect(rows.first()).toBeVisible();
+  expect(await rows.count()).toBeGreaterThan(0);
+  await expect(rows.first().locator('a[href^="/datanets/"]')).toBeVisible();
+  await expect(rows.first()).toContainText("%");
+  await expect(rows.first()).toContainText("OPEN");
+
+  // Settled hashes and transactions in full, copyable.
+  await expect(page.getByTestId("hash-attribution")).toHaveText(/^0x[0-9a-f]{64}$/);
+  await expect(page.getByTestId("hash-output")).toHaveText(/^0x[0-9a-f]{64}$/);
+  await expect(page.getByTestId("hash-paid-tx")).toHaveText(/^0x[0-9a-f]{64}$/);
+  await expect(page.getByTestId("hash-settled-tx")).toHaveText(/^0x[0-9a-f]{64}$/);
+
+  // Verify: every check passes.
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByTestId("verify-result")).toHaveText("Verified: the attribution is exactly what was settled.", { timeout: 30_000 });
+  const checks = page.getByTestId("verify-check");
+  expect(await checks.count()).toBeGreaterThanOrEqual(4);
+  for (const check of await checks.all()) await expect(check).toHaveAttribute("data-ok", "true");
+  await expect(page.getByTestId("verify-checks")).toContainText("record on-chain");
+});
+
+test("an unknown or malformed inference id is a 404 page", async ({ page }) => {
+  for (const id of ["999999", "abc", "0", "01"]) {
+    const res = await page.goto(`/inferences/${id}`);
+    expect(res?.status(), `/inferences/${id}`).toBe(404);
+    await expect(page.getByText("Page not found")).toBeVisible();
+  }
+});
