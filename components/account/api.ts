@@ -1,0 +1,106 @@
+"use client";
+
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { queryKeys } from "@/lib/live/query-keys";
+
+/** Wire shapes of the account routes (lib/api/endpoints.ts): amounts are decimal wei strings, times ISO. */
+export type Bucket = "hour" | "day";
+export type EarningsGroupBy = "none" | "role" | "datanet" | "model";
+
+export interface EarningsPointWire {
+  t: string;
+  amount: string;
+  inferences: number;
+}
+export interface EarningsSeriesWire {
+  key: string;
+  amount: string;
+  inferences: number;
+  points: EarningsPointWire[];
+}
+export interface EarningsWire {
+  account: string;
+  bucket: Bucket;
+  from: string;
+  to: string;
+  groupBy: EarningsGroupBy;
+  amount: string;
+  inferences: number;
+  series: EarningsSeriesWire[];
+}
+export interface AttributionItemWire {
+  requestId: number;
+  contributionId: number;
+  datanetId: number;
+  datanetName: string | null;
+  modelId: number | null;
+  modelName: string | null;
+  weightPpm: number;
+  amount: string;
+  settledAt: string;
+}
+export interface AttributionPageWire {
+  items: AttributionItemWire[];
+  nextCursor: string | null;
+}
+export interface ClaimStatusWire {
+  account: string;
+  epoch: number | null;
+  root: string | null;
+  postedAt: string | null;
+  cumulativeAmount: string;
+  claimed: string;
+  claimable: string;
+  proof: `0x${string}`[];
+  treeMatchesRoot: boolean | null;
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url, { cache: "no-store" });
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`;
+    try {
+      const body = (await res.json()) as { error?: string };
+      if (body.error) message = body.error;
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new Error(message);
+  }
+  return (await res.json()) as T;
+}
+
+/** Longest range each bucket allows (the API answers 400 beyond 31 days of hours / 1096 of days). */
+export const RANGE_DAYS: Record<Bucket, number> = { hour: 7, day: 365 };
+
+export function earningsUrl(address: string, bucket: Bucket, groupBy: EarningsGroupBy): string {
+  const from = new Date(Date.now() - RANGE_DAYS[bucket] * 86_400_000).toISOString();
+  return `/api/accounts/${address}/earnings?bucket=${bucket}&groupBy=${groupBy}&from=${encodeURIComponent(from)}`;
+}
+
+// Every key starts with queryKeys.account(address), so the SSE stream's invalidations reach them.
+export function useEarnings(address: string, bucket: Bucket, groupBy: EarningsGroupBy) {
+  return useQuery({
+    queryKey: [...queryKeys.account(address), "earnings", bucket, groupBy],
+    queryFn: () => getJson<EarningsWire>(earningsUrl(address, bucket, groupBy)),
+  });
+}
+
+export function useAttributionFeed(address: string, limit = 20) {
+  return useInfiniteQuery({
+    queryKey: [...queryKeys.account(address), "attribution", limit],
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam }) =>
+      getJson<AttributionPageWire>(
+        `/api/accounts/${address}/attribution?limit=${limit}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ""}`,
+      ),
+    getNextPageParam: (last) => last.nextCursor,
+  });
+}
+
+export function useClaimStatus(address: string) {
+  return useQuery({
+    queryKey: [...queryKeys.account(address), "claim"],
+    queryFn: () => getJson<ClaimStatusWire>(`/api/accounts/${address}/claim`),
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * The contributor dashboard against the real stack: the public account view shows the seeded earnings
+ * and attribution feed without a wallet; after an epoch the Dev wallet (account 2) claims on /dashboard
+ * and its OPEN balance rises by exactly the claimable amount the card showed.
+ */
+import { expect, test, type Page } from "@playwright/test";
+import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
+import { registerExactEvmScheme } from "@x402/evm/exact/client";
+import { createPublicClient, http, type PublicClient } from "viem";
+import { foundry } from "viem/chains";
+import { openTokenAbi } from "../contracts-abi";
+import { demoAccount } from "../lib/seed/seed";
+import { stackInfo } from "./stack-info";
+
+const contributor = demoAccount(2).address;
+
+test("the public account view shows earnings, totals and the attribution feed; a bad address is a 404", async ({ page }) => {
+  await page.goto(`/accounts/${contributor}`);
+  await expect(page.getByTestId("account-view")).toBeVisible();
+  const chart = page.getByTestId("earnings-chart");
+  await expect(chart).toBeVisible({ timeout: 15_000 });
+  expect(Number(await chart.getAttribute("data-points"))).toBeGreaterThan(0);
+  await expect(chart.locator(".recharts-area").first()).toBeAttached();
+  // Daily toggle still charts the same earnings.
+  await page.getByRole("button", { name: "Daily" }).click();
+  await expect(page.getByRole("button", { name: "Daily" })).toHaveAttribute("aria-pressed", "true");
+  await expect(page.getByTestId("earnings-chart")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Download CSV" })).toHaveAttribute("href", /^data:text\/csv/);
+
+  await expect(page.getByTestId("totals-datanet").getByTestId("totals-row").first()).toBeVisible();
+  await expect(page.getByTestId("totals-model").getByTestId("totals-row").first()).toBeVisible();
+
+  const rows = page.getByTestId("attribution-row");
+  await expect(rows.first()).toBeVisible();
+  await expect(rows.first().getByRole("link").first()).toHaveAttribute("href", /^\/inferences\/\d+$/);
+  await expect(rows.first()).toContainText(/%.*OPEN/);
+
+  // Without a wallet there is no Claim button, only a hint.
+  await expect(page.getByTestId("claim-card")).toContainText("Connect the wallet of this account to claim.");
+
+  const bad = await page.goto("/accounts/0x1234");
+  expect(bad?.status()).toBe(404);
+});
+
+test("a new settlement appears in the open attribution feed without a reload", async ({ context, baseURL }) => {
+  // One open tab per seeded contributor (accounts 2–6): whoever the next inference credits is watching.
+  const pages = new Map<string, Page>();
+  for (const i of [2, 3, 4, 5, 6]) {
+    const address = demoAccount(i).address.toLowerCase();
+    const p = await context.newPage();
+    await p.goto(`/accounts/${address}`);
+    await expect(p.getByTestId("attribution-row").first()).toBeVisible({ timeout: 15_000 });
+    pages.set(address, p);
+  }
+  const { deployment } = stackInfo();
+  const client = new x402Client();
+  registerExactEvmScheme(client, { signer: demoAccount(8), networks: [`eip155:${deployment.chainId}`] });
+  client.setSpendControls({ allowedAssets: [{ network: `eip155:${deployment.chainId}`, asset: deployment.token }] });
+  const res = await wrapFetchWithPayment(fetch, client)(`${baseURL}/api/models/1/inference`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ prompt: "The tiger is", params: { maxTokens: 12, seed: 3 } }),
+  });
+  const body = (await res.json()) as { requestId: string | number; attribution: { entries: { contributor: string }[] } };
+  expect(res.status, JSON.stringify(body)).toBe(200);
+  const credited = body.attribution.entries.map((e) => e.contributor.toLowerCase()).find((a) => pages.has(a));
+  expect(credited, "the inference credits a seeded contributor").toBeTruthy();
+  const watcher = pages.get(credited!)!;
+  // Only the SSE invalidation can refetch the feed (no polling, no focus refetch).
+  await expect(watcher.locator(`a[href="/inferences/${body.requestId}"]`).first()).toBeVisible({ timeout: 20_000 });
+  for (const p of pages.values()) await p.close();
+});
+
+test("after an epoch the connected contributor claims on /dashboard and receives exactly the claimable amount", async ({ page, request }) => {
+  const { rpcUrl, deployment } = stackInfo();
+  const client = createPublicClient({ chain: foundry, transport: http(rpcUrl), pollingInterval: 50 }) as PublicClient;
+  const epoch = await request.post("/api/settlement/epoch");
+  expect(epoch.status(), await epoch.text()).toBe(200);
+
+  await page.goto("/dashboard");
+  await page.getByTestId("dashboard-connect").click();
+  const modal = page.getByRole("dialog");
+  await expect(modal).toBeVisible();
+  await modal.getByRole("button", { name: /Dev wallet/ }).click();
+  await expect(modal).toBeHidden();
+  const picker = page.getByLabel("Dev account");
+  await expect(picker).toBeVisible();
+  await picker.selectOption("2");
+  await expect(page.getByTestId("account-view")).toHaveAttribute("data-address", contributor.toLowerCase());
+
+  const amount = page.getByTestId("claimable-amount");
+  await expect.poll(async () => BigInt((await amount.getAttribute("data-wei")) ?? "0"), { timeout: 15_000 }).toBeGreaterThan(0n);
+  const claimable = BigInt((await amount.getAttribute("data-wei"))!);
+  const before = await client.readContract({ address: deployment.token, abi: openTokenAbi, functionName: "balanceOf", args: [contributor] });
+
+  await page.getByTestId("claim-card").getByRole("button", { name: "Claim" }).click();
+  const status = page.getByTestId("claim-status");
+  await expect(status).toHaveAttribute("data-state", "confirmed", { timeout: 30_000 });
+  const tx = (await status.getAttribute("data-tx")) as `0x${string}`;
+  expect(tx).toMatch(/^0x[0-9a-f]{64}$/);
+  const receipt = await client.getTransactionReceipt({ hash: tx });
+  expect(receipt.status).toBe("success");
+
+  const after = await client.readContract({ address: deployment.token, abi: openTokenAbi, functionName: "balanceOf", args: [contributor] });
+  expect(after - before).toBe(claimable);
+  // The card refreshes: nothing left to claim against this epoch.
+  await expect(amount).toHaveAttribute("data-wei", "0", { timeout: 15_000 });
+});
