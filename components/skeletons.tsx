@@ -75,3 +75,35 @@ export function LoadingLabel({ children = "Loading…" }: { children?: string })
     </p>
   );
 }
+
+/** A detail page loading: header, stats, a main column of text cards and tables, a side panel. */
+export function DetailPageSkeleton({ textCards = 1, tables = [3, 6], sideRows = 7, wideSide = false }: { textCards?: number; tables?: number[]; sideRows?: number; wideSide?: boolean }) {
+  return (
+    <>
+      <LoadingLabel />
+      <HeaderSkeleton />
+      <div className="container-page space-y-10 py-8">
+        <StatsSkeleton count={5} className="grid grid-cols-2 gap-3 md:grid-cols-5" />
+        <div className={wideSide ? "grid gap-8 lg:grid-cols-[1fr_22rem]" : "grid gap-8 lg:grid-cols-[1fr_20rem]"}>
+          <div className="space-y-8">
+            {Array.from({ length: textCards }, (_, i) => (
+              <Card key={i} className="space-y-2 p-5">
+                <Skeleton className="h-3 w-full" />
+                <Skeleton className="h-3 w-11/12" />
+                <Skeleton className="h-3 w-2/3" />
+              </Card>
+            ))}
+            {tables.map((rows, i) => (
+              <TableSkeleton key={i} rows={rows} />
+            ))}
+          </div>
+          <Card className="space-y-3 p-5">
+            {Array.from({ length: sideRows }, (_, i) => (
+              <Skeleton key={i} className="h-3 w-full" />
+            ))}
+          </Card>
+        </div>
+      </div>
+    </>
+  );
+}

@@ -11,6 +11,7 @@ import { foundry } from "viem/chains";
 import { openTokenAbi } from "../contracts-abi";
 import { demoAccount } from "../lib/seed/seed";
 import { stackInfo } from "./stack-info";
+import { connectDevWallet } from "./wallet";
 
 const contributor = demoAccount(2).address;
 
@@ -78,14 +79,7 @@ test("after an epoch the connected contributor claims on /dashboard and receives
   expect(epoch.status(), await epoch.text()).toBe(200);
 
   await page.goto("/dashboard");
-  await page.getByTestId("dashboard-connect").click();
-  const modal = page.getByRole("dialog");
-  await expect(modal).toBeVisible();
-  await modal.getByRole("button", { name: /Dev wallet/ }).click();
-  await expect(modal).toBeHidden();
-  const picker = page.getByLabel("Dev account");
-  await expect(picker).toBeVisible();
-  await picker.selectOption("2");
+  await connectDevWallet(page, page.getByTestId("dashboard-connect"), 2);
   await expect(page.getByTestId("account-view")).toHaveAttribute("data-address", contributor.toLowerCase());
 
   const amount = page.getByTestId("claimable-amount");

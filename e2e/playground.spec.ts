@@ -10,18 +10,11 @@ import { openTokenAbi } from "../contracts-abi";
 import { formatOpen } from "../components/format";
 import { demoAccount } from "../lib/seed/seed";
 import { stackInfo } from "./stack-info";
+import { connectDevWallet } from "./wallet";
 
 /** Open the connect modal from the Playground, pick the Dev wallet, then the given dev account. */
-async function connectDevWallet(page: Page, account: number) {
-  await page.getByTestId("playground").getByRole("button", { name: "Connect wallet to pay" }).click();
-  const modal = page.getByRole("dialog");
-  await expect(modal).toBeVisible();
-  await modal.getByRole("button", { name: /Dev wallet/ }).click();
-  await expect(modal).toBeHidden();
-  const picker = page.getByLabel("Dev account");
-  await expect(picker).toBeVisible();
-  await picker.selectOption(String(account));
-}
+const connectFromPlayground = (page: Page, account: number) =>
+  connectDevWallet(page, page.getByTestId("playground").getByRole("button", { name: "Connect wallet to pay" }), account);
 
 test("a visitor sees the price, connects the Dev wallet, pays for an inference and sees its attribution", async ({ page, request }) => {
   const quote = await (await request.get("/api/models/1/inference")).json();
@@ -35,7 +28,7 @@ test("a visitor sees the price, connects the Dev wallet, pays for an inference a
 
   // Without a wallet the button opens RainbowKit's connect modal. Account 0 is the operator; account 2
   // is a seeded contributor with OPEN from the faucet.
-  await connectDevWallet(page, 2);
+  await connectFromPlayground(page, 2);
 
   await playground.getByLabel("Prompt").fill("The tiger is");
   await expect(playground.getByLabel("Max tokens")).toBeVisible();
@@ -48,10 +41,10 @@ test("a visitor sees the price, connects the Dev wallet, pays for an inference a
   expect((await result.getByTestId("playground-output").innerText()).trim().length).toBeGreaterThan(0);
   await expect(result.getByText(`Split of ${price}`)).toBeVisible();
   for (const part of ["Protocol", "Operator", "Builder", "Contributors"]) await expect(result.getByText(part, { exact: true })).toBeVisible();
-  // At least one attribution row: contribution id, contributor, Datanet, share, amount.
+  // At least one attribution row: contribution id, Datanet, contributor, share, amount.
   const rows = result.getByRole("row");
   await expect.poll(() => rows.count()).toBeGreaterThan(1);
-  await expect(rows.nth(1)).toContainText(/#\d+.*0x[0-9a-f]{4}…[0-9a-f]{4}.*#\d+.*%.*OPEN/i);
+  await expect(rows.nth(1)).toContainText(/#\d+.*Datanet #\d+.*0x[0-9a-f]{4}…[0-9a-f]{4}.*%.*OPEN/i);
 
   const link = result.getByRole("link", { name: /Inference #\d+/ });
   const requestId = ((await link.innerText()).match(/#(\d+)/) ?? [])[1];
@@ -76,7 +69,7 @@ test("a payer without OPEN is told how to get some, and nothing stays pending", 
     await page.goto("/models/1");
     const playground = page.getByTestId("playground");
     await expect(playground.getByTestId("playground-price")).toContainText("OPEN");
-    await connectDevWallet(page, 3);
+    await connectFromPlayground(page, 3);
     await playground.getByLabel("Prompt").fill("The lion is");
     await playground.getByRole("button", { name: "Pay and run" }).click();
     const alert = playground.getByRole("alert");

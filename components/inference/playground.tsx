@@ -8,12 +8,12 @@ import { useId, useState, type FormEvent } from "react";
 import { BaseError, getAddress, toHex, UserRejectedRequestError, type Address, type Hex } from "viem";
 import { useAccount, usePublicClient, useSignTypedData } from "wagmi";
 import { useChainInfo } from "@/app/providers";
-import { formatOpen, shortAddress, shortHash } from "@/components/format";
+import { formatOpen, shortHash } from "@/components/format";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { AttributionTable } from "./attribution-table";
 import { TRANSFER_WITH_AUTHORIZATION_TYPES } from "@/lib/chain/eip3009";
 import { cn } from "@/lib/utils";
 
@@ -93,11 +93,6 @@ export function isUserRejection(err: unknown): boolean {
   if (err instanceof BaseError && err.walk((e) => e instanceof UserRejectedRequestError || (e as { code?: unknown }).code === 4001)) return true;
   const e = err as { code?: unknown; name?: unknown; message?: unknown } | null;
   return e?.code === 4001 || e?.name === "UserRejectedRequestError" || /user (rejected|denied)|rejected the request/i.test(String(e?.message ?? ""));
-}
-
-/** Parts per million → "12.5%". */
-function ppmPercent(ppm: number): string {
-  return `${(ppm / 10_000).toFixed(2).replace(/\.?0+$/, "")}%`;
 }
 
 const PHASES: { key: Exclude<Phase, "idle" | "error">; label: string }[] = [
@@ -402,40 +397,10 @@ function ResultView({ result }: { result: InferenceResult }) {
           <h4 className="mb-2 text-sm font-medium">
             Attribution <span className="font-normal text-muted-foreground">({result.attribution.method})</span>
           </h4>
-          {result.attribution.entries.length ? (
-            <Table>
-              <TableHeader>
-                <TableRow>
-                  <TableHead>Contribution</TableHead>
-                  <TableHead>Contributor</TableHead>
-                  <TableHead>Datanet</TableHead>
-                  <TableHead className="text-right">Share</TableHead>
-                  <TableHead className="text-right">Amount</TableHead>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {result.attribution.entries.map((e) => (
-                  <TableRow key={`${e.datanetId}-${e.contributionId}`}>
-                    <TableCell className="font-mono text-xs">#{e.contributionId}</TableCell>
-                    <TableCell className="font-mono text-xs" title={e.contributor}>
-                      {shortAddress(e.contributor)}
-                    </TableCell>
-                    <TableCell>
-                      <Link href={`/datanets/${e.datanetId}`} className="hover:text-primary">
-                        #{e.datanetId}
-                      </Link>
-                    </TableCell>
-                    <TableCell className="text-right tabular-nums">{ppmPercent(e.weightPpm)}</TableCell>
-                    <TableCell className="text-right tabular-nums" title={`${e.amount} wei`}>
-                      {formatOpen(BigInt(e.amount), { maxDecimals: 6 })}
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          ) : (
-            <p className="text-sm text-muted-foreground">No contribution was attributed to this answer.</p>
-          )}
+          <AttributionTable
+            entries={result.attribution.entries.map((e) => ({ ...e, datanetName: null }))}
+            emptyDescription="No contribution was attributed to this answer."
+          />
         </div>
       </CardContent>
     </Card>
