@@ -7,6 +7,7 @@ import { cn } from "@/lib/utils";
 const LINKS = [
   { href: "/datanets", label: "Datanets" },
   { href: "/models", label: "Models" },
+  { href: "/factory", label: "Model Factory" },
   { href: "/dashboard", label: "Dashboard" },
 ] as const;
 
