@@ -2,7 +2,7 @@
 
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { BaseError, UserRejectedRequestError, type Address, type Hash } from "viem";
+import { BaseError, type Address, type Hash } from "viem";
 import { useAccount, useConfig, useWriteContract } from "wagmi";
 import { waitForTransactionReceipt } from "wagmi/actions";
 import { useChainInfo } from "@/app/providers";
@@ -14,6 +14,7 @@ import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { queryKeys } from "@/lib/live/query-keys";
 import { useClaimStatus } from "./api";
+import { isUserRejection } from "@/components/wallet/errors";
 
 type ClaimState =
   | { step: "idle" }
@@ -22,12 +23,6 @@ type ClaimState =
   | { step: "confirmed"; amount: bigint; hash: Hash }
   | { step: "cancelled" }
   | { step: "failed"; message: string; hash?: Hash };
-
-function isRejection(err: unknown): boolean {
-  if (err instanceof BaseError && err.walk((e) => e instanceof UserRejectedRequestError)) return true;
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 4001 || (err instanceof Error && /user rejected|denied/i.test(err.message));
-}
 
 function errorMessage(err: unknown): string {
   if (err instanceof BaseError) return err.shortMessage;
@@ -74,7 +69,7 @@ export function ClaimCard({ address }: { address: string }) {
       }
       void queryClient.invalidateQueries({ queryKey: [...queryKeys.account(address)] });
     } catch (err) {
-      setState(isRejection(err) ? { step: "cancelled" } : { step: "failed", message: errorMessage(err) });
+      setState(isUserRejection(err) ? { step: "cancelled" } : { step: "failed", message: errorMessage(err) });
     }
   }
 

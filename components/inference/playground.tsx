@@ -5,7 +5,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useId, useState, type FormEvent } from "react";
-import { BaseError, getAddress, toHex, UserRejectedRequestError, type Address, type Hex } from "viem";
+import { BaseError, getAddress, toHex, type Address, type Hex } from "viem";
 import { useAccount, usePublicClient, useSignTypedData } from "wagmi";
 import { useChainInfo } from "@/app/providers";
 import { formatOpen, shortHash } from "@/components/format";
@@ -16,6 +16,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { AttributionTable } from "./attribution-table";
 import { TRANSFER_WITH_AUTHORIZATION_TYPES } from "@/lib/chain/eip3009";
 import { cn } from "@/lib/utils";
+import { isUserRejection } from "@/components/wallet/errors";
 
 /** The x402 v2 requirements entry the quote carries (what the wallet signs against). */
 interface Accepted {
@@ -86,13 +87,6 @@ function base64Json(value: unknown): string {
 
 function randomNonce(): Hex {
   return toHex(crypto.getRandomValues(new Uint8Array(32)));
-}
-
-/** The wallet refused (the user closed or rejected the signature prompt). */
-export function isUserRejection(err: unknown): boolean {
-  if (err instanceof BaseError && err.walk((e) => e instanceof UserRejectedRequestError || (e as { code?: unknown }).code === 4001)) return true;
-  const e = err as { code?: unknown; name?: unknown; message?: unknown } | null;
-  return e?.code === 4001 || e?.name === "UserRejectedRequestError" || /user (rejected|denied)|rejected the request/i.test(String(e?.message ?? ""));
 }
 
 const PHASES: { key: Exclude<Phase, "idle" | "error">; label: string }[] = [

@@ -1,3 +1,5 @@
+import { Contribute } from "@/components/datanet/contribute";
+import { ReviewQueue } from "@/components/datanet/review-queue";
 import { LiveRefresh } from "@/components/live/live-refresh";
 import type { Metadata } from "next";
 import Link from "next/link";
@@ -172,6 +174,28 @@ export default async function DatanetPage({ params }: { params: Params }) {
                   description="The owner publishes a version once contributions have been reviewed; models are built from versions."
                 />
               )}
+            </section>
+
+            <section aria-labelledby="contribute-heading">
+              <SectionHeading
+                id="contribute-heading"
+                title="Contribute"
+                description={
+                  d.curated
+                    ? `Upload a file and register it on-chain with a bond of ${formatOpen(d.bond)}; the owner reviews it.`
+                    : `Upload a file and register it on-chain; this open Datanet accepts it at once and returns the ${formatOpen(d.bond)} bond.`
+                }
+              />
+              <Contribute datanetId={d.id} bond={d.bond.toString()} curated={d.curated} />
+            </section>
+
+            <section aria-labelledby="review-heading">
+              <SectionHeading
+                id="review-heading"
+                title="Review"
+                description="The owner accepts or rejects pending contributions and publishes versions."
+              />
+              <ReviewQueue datanetId={d.id} owner={d.owner} curated={d.curated} />
             </section>
 
             <section aria-labelledby="contributions-heading">

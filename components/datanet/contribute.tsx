@@ -1,0 +1,457 @@
+"use client";
+
+import { useConnectModal } from "@rainbow-me/rainbowkit";
+import { useRouter } from "next/navigation";
+import { useId, useRef, useState, type ChangeEvent } from "react";
+import { BaseError, ContractFunctionRevertedError, parseEventLogs, parseUnits, type Abi, type Hex } from "viem";
+import { useAccount, usePublicClient, useReadContract, useWriteContract } from "wagmi";
+import { useChainInfo } from "@/app/providers";
+import { formatBytes, formatNumber, formatOpen, plural, shortHash } from "@/components/format";
+import { isUserRejection } from "@/components/wallet/errors";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent } from "@/components/ui/card";
+import { datanetRegistryAbi, ledgerlineErrorsAbi, openTokenAbi } from "@/contracts-abi";
+import { formatOf, MAX_CONTENT_BYTES, parseRecords } from "@/lib/content/records";
+import { cn } from "@/lib/utils";
+
+export const ACCEPTED_EXTENSIONS = [".txt", ".md", ".jsonl", ".csv"];
+const PREVIEW_RECORDS = 3;
+
+export interface UploadedContent {
+  hash: Hex;
+  bytes: number;
+  records: number;
+  format: string;
+}
+
+/** POSTs raw bytes to /api/content with upload progress (XHR: fetch has no upload progress events). */
+export function uploadContent(file: File, onProgress: (fraction: number) => void): Promise<UploadedContent> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/api/content?filename=${encodeURIComponent(file.name)}`);
+    xhr.setRequestHeader("content-type", "application/octet-stream");
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+    };
+    xhr.onerror = () => reject(new Error("Could not reach the server; check your connection and try again."));
+    xhr.onload = () => {
+      let body: Partial<UploadedContent> & { error?: string } = {};
+      try {
+        body = JSON.parse(xhr.responseText) as typeof body;
+      } catch {
+        /* not JSON */
+      }
+      if (xhr.status >= 200 && xhr.status < 300 && body.hash) {
+        onProgress(1);
+        resolve(body as UploadedContent);
+      } else reject(new Error(body.error ?? `The upload failed (HTTP ${xhr.status}).`));
+    };
+    xhr.send(file);
+  });
+}
+
+/** The custom error name of a contract revert (simulate/write), if any. */
+export function revertName(err: unknown): string | undefined {
+  if (err instanceof BaseError) {
+    const revert = err.walk((e) => e instanceof ContractFunctionRevertedError);
+    if (revert instanceof ContractFunctionRevertedError) return revert.data?.errorName;
+  }
+  return undefined;
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof BaseError ? err.shortMessage : String((err as Error)?.message ?? err);
+}
+
+/** The registry's ABI plus every custom error (the token's reverts bubble up through safeTransferFrom). */
+export const registryAbiWithErrors = [...datanetRegistryAbi, ...ledgerlineErrorsAbi] as unknown as typeof datanetRegistryAbi;
+
+type Phase = "idle" | "uploading" | "ready" | "approving" | "contributing" | "done" | "error";
+
+interface Failure {
+  title: string;
+  message: string;
+  hint?: string;
+  /** Informational (nothing happened) rather than an error. */
+  soft?: boolean;
+}
+
+interface Done {
+  id: bigint;
+  accepted: boolean;
+  tx: Hex;
+}
+
+export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetId: number; bond: string; curated: boolean }) {
+  const chain = useChainInfo();
+  const router = useRouter();
+  const ids = useId();
+  const { address, status } = useAccount();
+  const { openConnectModal } = useConnectModal();
+  const publicClient = usePublicClient();
+  const { writeContractAsync } = useWriteContract();
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  const [file, setFile] = useState<File | null>(null);
+  const [progress, setProgress] = useState(0);
+  const [content, setContent] = useState<UploadedContent | null>(null);
+  const [preview, setPreview] = useState<string[] | null>(null);
+  const [phase, setPhase] = useState<Phase>("idle");
+  const [txState, setTxState] = useState<"signing" | "pending" | null>(null);
+  const [failure, setFailure] = useState<Failure | null>(null);
+  const [done, setDone] = useState<Done | null>(null);
+
+  const registry = chain.contracts?.datanetRegistry;
+  const token = chain.contracts?.token;
+  const connected = status === "connected" && !!address;
+
+  const onChainDatanet = useReadContract({
+    address: registry,
+    abi: datanetRegistryAbi,
+    functionName: "getDatanet",
+    args: [BigInt(datanetId)],
+    query: { enabled: !!registry },
+  });
+  const bond = onChainDatanet.data?.bond ?? BigInt(indexedBond);
+  const balance = useReadContract({
+    address: token,
+    abi: openTokenAbi,
+    functionName: "balanceOf",
+    args: address ? [address] : undefined,
+    query: { enabled: !!token && !!address },
+  });
+  const allowance = useReadContract({
+    address: token,
+    abi: openTokenAbi,
+    functionName: "allowance",
+    args: address && registry ? [address, registry] : undefined,
+    query: { enabled: !!token && !!address && !!registry },
+  });
+  const needsApproval = allowance.data !== undefined && allowance.data < bond;
+  const shortOfOpen = balance.data !== undefined && balance.data < bond;
+
+  const busy = phase === "uploading" || phase === "approving" || phase === "contributing";
+
+  function reset() {
+    setFile(null);
+    setContent(null);
+    setPreview(null);
+    setProgress(0);
+    setFailure(null);
+    setTxState(null);
+    setPhase("idle");
+    if (fileInput.current) fileInput.current.value = "";
+  }
+
+  async function onFile(e: ChangeEvent<HTMLInputElement>) {
+    const f = e.target.files?.[0];
+    setDone(null);
+    setFailure(null);
+    setContent(null);
+    setPreview(null);
+    setProgress(0);
+    setFile(f ?? null);
+    if (!f) {
+      setPhase("idle");
+      return;
+    }
+    const ext = `.${f.name.toLowerCase().split(".").pop()}`;
+    if (!ACCEPTED_EXTENSIONS.includes(ext)) {
+      setPhase("error");
+      setFailure({ title: "Unsupported file", message: `Upload a ${ACCEPTED_EXTENSIONS.join(", ")} file.` });
+      return;
+    }
+    if (f.size > MAX_CONTENT_BYTES) {
+      setPhase("error");
+      setFailure({ title: "File too large", message: `The file is ${formatBytes(f.size)}; the limit is ${formatBytes(MAX_CONTENT_BYTES)}.` });
+      return;
+    }
+    // Preview with the server's own splitting rules (the server's record count is what gets registered).
+    try {
+      setPreview(parseRecords(await f.text(), formatOf(f.name, f.type || undefined)).records.slice(0, PREVIEW_RECORDS));
+    } catch {
+      setPreview(null); // the server explains what is wrong below
+    }
+    setPhase("uploading");
+    try {
+      const uploaded = await uploadContent(f, setProgress);
+      setContent(uploaded);
+      setPhase("ready");
+      void allowance.refetch();
+      void balance.refetch();
+      void onChainDatanet.refetch();
+    } catch (err) {
+      setPhase("error");
+      setPreview(null);
+      setFailure({ title: "Upload failed", message: errorMessage(err) });
+    }
+  }
+
+  async function wait(hash: Hex) {
+    if (!publicClient) throw new Error("No connection to the chain.");
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`Transaction ${shortHash(hash)} reverted.`);
+    return receipt;
+  }
+
+  function fail(err: unknown, step: "approve" | "contribute") {
+    setTxState(null);
+    if (isUserRejection(err)) {
+      setPhase("ready");
+      setFailure({ soft: true, title: "Signature cancelled", message: "You rejected the transaction; nothing happened and no OPEN was moved." });
+      return;
+    }
+    const name = revertName(err);
+    if (name === "DuplicateContribution") {
+      setPhase("error");
+      setFailure({ title: "Already in this Datanet", message: "This file is already in the Datanet: the same content was contributed before. Choose another file." });
+    } else if (name === "ERC20InsufficientBalance") {
+      setPhase("ready");
+      setFailure(insufficientOpen());
+    } else if (name === "ERC20InsufficientAllowance") {
+      setPhase("ready");
+      void allowance.refetch();
+      setFailure({ title: "Approval needed", message: "The registry may not take your bond yet: approve it first." });
+    } else {
+      setPhase("ready");
+      setFailure({ title: step === "approve" ? "Approval failed" : "Contribution failed", message: errorMessage(err) });
+    }
+  }
+
+  function insufficientOpen(): Failure {
+    return {
+      title: "Not enough OPEN for the bond",
+      message: `The bond is ${formatOpen(bond)} and this wallet holds ${formatOpen(balance.data ?? 0n)}.`,
+      hint: chain.isLocal
+        ? "On the local chain, mint test OPEN with the token's faucet (the button below), or pick a funded dev account in the header."
+        : "Transfer OPEN to this address, then try again. Nothing was signed.",
+    };
+  }
+
+  async function faucet() {
+    if (!token || !address) return;
+    setFailure(null);
+    try {
+      setTxState("signing");
+      const hash = await writeContractAsync({ address: token, abi: openTokenAbi, functionName: "faucet", args: [address, parseUnits("1000", 18)] });
+      setTxState("pending");
+      await wait(hash);
+      setTxState(null);
+      await balance.refetch();
+    } catch (err) {
+      setTxState(null);
+      setFailure(isUserRejection(err) ? { soft: true, title: "Signature cancelled", message: "Nothing happened." } : { title: "Faucet failed", message: errorMessage(err) });
+    }
+  }
+
+  async function approve() {
+    if (!token || !registry) return;
+    setFailure(null);
+    setPhase("approving");
+    try {
+      setTxState("signing");
+      const hash = await writeContractAsync({ address: token, abi: openTokenAbi, functionName: "approve", args: [registry, bond] });
+      setTxState("pending");
+      await wait(hash);
+      setTxState(null);
+      await allowance.refetch();
+      setPhase("ready");
+    } catch (err) {
+      fail(err, "approve");
+    }
+  }
+
+  async function contribute() {
+    if (!content || !registry || !address || !publicClient) return;
+    setFailure(null);
+    if (shortOfOpen) {
+      setFailure(insufficientOpen());
+      return;
+    }
+    setPhase("contributing");
+    try {
+      // Simulate first: a revert (duplicate, no OPEN) is explained before the wallet is asked to sign.
+      const { request } = await publicClient.simulateContract({
+        address: registry,
+        abi: registryAbiWithErrors,
+        account: address,
+        functionName: "contribute",
+        args: [BigInt(datanetId), content.hash, BigInt(content.bytes), content.records],
+      });
+      setTxState("signing");
+      const hash = await writeContractAsync(request);
+      setTxState("pending");
+      const receipt = await wait(hash);
+      const logs = parseEventLogs({ abi: datanetRegistryAbi as Abi, logs: receipt.logs, eventName: ["ContributionSubmitted", "ContributionReviewed"] });
+      const submitted = logs.find((l) => l.eventName === "ContributionSubmitted");
+      const reviewed = logs.find((l) => l.eventName === "ContributionReviewed");
+      const id = (submitted?.args as { contributionId?: bigint } | undefined)?.contributionId ?? 0n;
+      setDone({ id, accepted: !!reviewed, tx: hash });
+      setTxState(null);
+      setPhase("done");
+      setContent(null);
+      setPreview(null);
+      setFile(null);
+      if (fileInput.current) fileInput.current.value = "";
+      void allowance.refetch();
+      void balance.refetch();
+      router.refresh();
+    } catch (err) {
+      fail(err, "contribute");
+    }
+  }
+
+  const txBusy = txState !== null;
+
+  return (
+    <Card data-testid="contribute">
+      <CardContent className="space-y-4 pt-5">
+        <div className="space-y-1.5">
+          <label htmlFor={`${ids}-file`} className="text-sm font-medium">
+            File to contribute
+          </label>
+          <input
+            id={`${ids}-file`}
+            ref={fileInput}
+            type="file"
+            accept={ACCEPTED_EXTENSIONS.join(",")}
+            onChange={onFile}
+            disabled={busy}
+            className="block w-full text-sm file:mr-3 file:rounded-md file:border file:border-border file:bg-card file:px-3 file:py-1.5 file:text-sm file:font-medium hover:file:bg-muted"
+          />
+          <p className="text-xs text-muted-foreground">
+            .txt and .md split into paragraphs, .jsonl into lines, .csv into rows; at most {formatBytes(MAX_CONTENT_BYTES)}. Each record is
+            credited to you when a model uses it.
+          </p>
+        </div>
+
+        {file && (phase === "uploading" || content) ? (
+          <div className="space-y-1" data-testid="contribute-upload">
+            <div className="flex justify-between text-xs text-muted-foreground">
+              <span className="truncate">{file.name}</span>
+              <span className="tabular-nums">{phase === "uploading" ? `Uploading ${Math.round(progress * 100)}%` : "Uploaded"}</span>
+            </div>
+            <div
+              role="progressbar"
+              aria-label="Upload progress"
+              aria-valuemin={0}
+              aria-valuemax={100}
+              aria-valuenow={Math.round(progress * 100)}
+              className="h-1.5 overflow-hidden rounded-full bg-muted"
+            >
+              <div className="h-full bg-primary transition-[width]" style={{ width: `${Math.round(progress * 100)}%` }} />
+            </div>
+          </div>
+        ) : null}
+
+        {content ? (
+          <div className="space-y-3" data-testid="contribute-preview">
+            <p className="text-sm">
+              <span className="font-medium">{plural(content.records, "record")}</span>
+              <span className="text-muted-foreground">
+                {" "}
+                · {formatBytes(content.bytes)} · {content.format} · hash <span className="font-mono">{shortHash(content.hash)}</span>
+              </span>
+            </p>
+            {preview?.length ? (
+              <ol className="space-y-1.5" aria-label="Record preview">
+                {preview.map((r, i) => (
+                  <li key={i} className="line-clamp-3 whitespace-pre-wrap rounded-md bg-muted/40 px-3 py-2 text-xs">
+                    {r}
+                  </li>
+                ))}
+                {content.records > preview.length ? (
+                  <li className="text-xs text-muted-foreground">…and {formatNumber(content.records - preview.length)} more</li>
+                ) : null}
+              </ol>
+            ) : null}
+            <div className="rounded-md border border-border px-3 py-2 text-sm" data-testid="contribute-bond">
+              <p>
+                <span className="text-muted-foreground">Bond </span>
+                <span className="font-medium tabular-nums" title={`${bond} wei`}>
+                  {formatOpen(bond)}
+                </span>
+                <span className="text-muted-foreground">
+                  {curated
+                    ? " · returned when the owner accepts, sent to the Datanet's treasury if rejected"
+                    : " · returned in the same transaction (open Datanet: accepted at once)"}
+                </span>
+              </p>
+              <p className="mt-1 text-xs text-muted-foreground">
+                Registering is an on-chain transaction: you also pay gas in {chain.nativeCurrency.symbol}
+                {needsApproval ? ", for the approval and for the contribution" : ""}.
+                {connected && balance.data !== undefined ? ` Your balance: ${formatOpen(balance.data)}.` : ""}
+              </p>
+            </div>
+            <div className="flex flex-wrap items-center gap-2">
+              {!connected ? (
+                <Button onClick={() => openConnectModal?.()} disabled={!chain.configured}>
+                  Connect wallet to contribute
+                </Button>
+              ) : needsApproval ? (
+                <Button onClick={approve} disabled={busy || txBusy || shortOfOpen} aria-busy={phase === "approving"}>
+                  {phase === "approving" ? (txState === "pending" ? "Approving…" : "Waiting for signature…") : `Approve ${formatOpen(bond)}`}
+                </Button>
+              ) : (
+                <Button onClick={contribute} disabled={busy || txBusy || allowance.data === undefined} aria-busy={phase === "contributing"}>
+                  {phase === "contributing" ? (txState === "pending" ? "Confirming…" : "Waiting for signature…") : "Sign and contribute"}
+                </Button>
+              )}
+              {connected && needsApproval ? <span className="text-xs text-muted-foreground">Step 1 of 2: let the registry take the bond.</span> : null}
+              <Button variant="ghost" onClick={reset} disabled={busy || txBusy}>
+                Cancel
+              </Button>
+            </div>
+            {connected && shortOfOpen && !failure ? <FailureBox failure={insufficientOpen()} /> : null}
+          </div>
+        ) : null}
+
+        {txState ? (
+          <p className="flex items-center gap-2 text-sm" data-testid="contribute-status" aria-live="polite">
+            <Badge variant="info">{txState === "signing" ? "… Signing" : "… Pending"}</Badge>
+            <span className="text-muted-foreground">
+              {txState === "signing" ? "Confirm the transaction in your wallet." : "Waiting for the transaction to be confirmed."}
+            </span>
+          </p>
+        ) : null}
+
+        {failure ? <FailureBox failure={failure} /> : null}
+        {connected && chain.isLocal && (shortOfOpen || failure?.title.startsWith("Not enough OPEN")) ? (
+          <Button variant="outline" size="sm" onClick={faucet} disabled={txBusy}>
+            Get 1,000 test OPEN from the faucet
+          </Button>
+        ) : null}
+
+        {done ? (
+          <div role="status" className="rounded-md border border-success/30 bg-success/5 px-4 py-3 text-sm" data-testid="contribute-done">
+            <p className="flex items-center gap-2 font-medium">
+              <Badge variant="success">Confirmed</Badge>
+              {done.accepted
+                ? `Your contribution #${done.id} was accepted at once`
+                : `Your contribution #${done.id} is pending review`}
+            </p>
+            <p className="mt-1 text-muted-foreground">
+              {done.accepted
+                ? "This is an open Datanet: your bond came back in the same transaction."
+                : "The Datanet's owner accepts it (your bond comes back) or rejects it (the bond goes to the treasury)."}{" "}
+              Tx <span className="font-mono">{shortHash(done.tx)}</span>
+            </p>
+          </div>
+        ) : null}
+
+        {!chain.configured ? <p className="text-sm text-muted-foreground">Contributing is unavailable: {chain.problem}</p> : null}
+      </CardContent>
+    </Card>
+  );
+}
+
+export function FailureBox({ failure }: { failure: Failure }) {
+  return (
+    <div role="alert" className={cn("rounded-md border px-4 py-3 text-sm", failure.soft ? "border-border bg-muted/40" : "border-destructive/40 bg-destructive/5")}>
+      <p className="font-medium">{failure.title}</p>
+      <p className="mt-1 break-words text-muted-foreground">{failure.message}</p>
+      {failure.hint ? <p className="mt-1">{failure.hint}</p> : null}
+    </div>
+  );
+}

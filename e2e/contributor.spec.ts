@@ -1,0 +1,90 @@
+/**
+ * The Datanet page's contribute and review flows against the real stack: a contributor uploads a file,
+ * sees its records and the bond before signing, registers it on a curated Datanet; then the owner
+ * (switching the Dev wallet's account) accepts it and publishes a new version.
+ */
+import { expect, test } from "@playwright/test";
+import { formatOpen } from "../components/format";
+import { DEMO_DATANETS } from "../lib/seed/seed";
+import { connectDevWallet } from "./wallet";
+
+test("a contributor uploads and registers a file; the owner accepts it and publishes a new version", async ({ page }) => {
+  test.setTimeout(120_000);
+  // Datanet 1 is curated and owned by dev account 1; account 2 is a seeded contributor with OPEN.
+  const bond = formatOpen(BigInt(DEMO_DATANETS[0].bond) * 10n ** 18n);
+  const stamp = Date.now();
+  const text = `**e2e beast ${stamp}**: an animal that exists only in this test.\n\n**e2e critter ${stamp}**: its smaller cousin, also imaginary.\n`;
+
+  await page.goto("/datanets/1");
+  const contribute = page.getByTestId("contribute");
+  await expect(page.getByRole("heading", { name: "Contribute" })).toBeVisible();
+
+  await contribute.getByLabel("File to contribute").setInputFiles({ name: "beasts.md", mimeType: "text/markdown", buffer: Buffer.from(text) });
+  const preview = contribute.getByTestId("contribute-preview");
+  await expect(preview).toBeVisible({ timeout: 20_000 });
+  await expect(contribute.getByRole("progressbar", { name: "Upload progress" })).toHaveAttribute("aria-valuenow", "100");
+  await expect(preview).toContainText("2 records");
+  await expect(preview.getByRole("list", { name: "Record preview" }).getByRole("listitem")).toHaveCount(2);
+  await expect(preview).toContainText(`e2e critter ${stamp}`);
+  // The bond and the gas, before anything is signed.
+  await expect(preview.getByTestId("contribute-bond")).toContainText(bond);
+  await expect(preview.getByTestId("contribute-bond")).toContainText(/gas/);
+
+  await connectDevWallet(page, contribute.getByRole("button", { name: "Connect wallet to contribute" }), 2);
+  const sign = contribute.getByRole("button", { name: "Sign and contribute" });
+  await expect(sign).toBeEnabled();
+  await sign.click();
+
+  const done = contribute.getByTestId("contribute-done");
+  await expect(done).toContainText(/Your contribution #\d+ is pending review/, { timeout: 30_000 });
+  const id = Number(((await done.innerText()).match(/#(\d+)/) ?? [])[1]);
+  expect(id).toBeGreaterThan(0);
+
+  // The contributions table picks it up from the indexer, pending.
+  const row = page.getByRole("row").filter({ has: page.getByRole("cell", { name: `#${id}`, exact: true }) });
+  await expect(row).toContainText("Pending", { ignoreCase: true, timeout: 20_000 });
+
+  // The owner reviews: switch the Dev wallet to account 1.
+  const review = page.getByTestId("review");
+  await expect(review).toContainText("not the owner");
+  await page.getByLabel("Dev account").selectOption("1");
+  const item = review.getByTestId(`pending-${id}`);
+  await expect(item).toBeVisible({ timeout: 20_000 });
+  await expect(item.getByRole("list", { name: "Content preview" })).toContainText(`e2e beast ${stamp}`);
+  await item.getByRole("button", { name: `Accept #${id}` }).click();
+  await expect(review.getByRole("status")).toContainText(`Contribution #${id} accepted`, { timeout: 30_000 });
+  await expect(item).toHaveCount(0, { timeout: 20_000 });
+
+  const publish = review.getByRole("button", { name: /^Publish version \d+$/ });
+  await expect(publish).toBeEnabled();
+  const version = Number(((await publish.innerText()).match(/(\d+)/) ?? [])[1]);
+  expect(version).toBeGreaterThanOrEqual(2);
+  await publish.click();
+  await expect(review.getByRole("status")).toContainText(`Version ${version} published`, { timeout: 30_000 });
+
+  // The Versions table lists it (live refresh), with a root that matches the indexed contributions.
+  const versionRow = page.locator(`tr#v${version}`);
+  await expect(versionRow).toBeVisible({ timeout: 20_000 });
+  await expect(versionRow).toContainText(`v${version}`);
+  await expect(versionRow.getByText("Verified", { exact: true })).toBeVisible({ timeout: 20_000 });
+  await expect(row).toContainText("Accepted", { ignoreCase: true, timeout: 20_000 });
+});
+
+test("an open Datanet accepts a contribution at once, and the same file again is refused as a duplicate", async ({ page }) => {
+  const open = DEMO_DATANETS.findIndex((d) => !d.curated) + 1;
+  const file = { name: "fern.txt", mimeType: "text/plain", buffer: Buffer.from(`e2e fern ${Date.now()}: a plant that exists only in this test.\n`) };
+  await page.goto(`/datanets/${open}`);
+  const contribute = page.getByTestId("contribute");
+  const input = contribute.getByLabel("File to contribute");
+
+  await input.setInputFiles(file);
+  await expect(contribute.getByTestId("contribute-preview")).toContainText("1 record", { timeout: 20_000 });
+  await connectDevWallet(page, contribute.getByRole("button", { name: "Connect wallet to contribute" }), 3);
+  await contribute.getByRole("button", { name: "Sign and contribute" }).click();
+  await expect(contribute.getByTestId("contribute-done")).toContainText(/Your contribution #\d+ was accepted at once/, { timeout: 30_000 });
+
+  await input.setInputFiles(file);
+  await contribute.getByRole("button", { name: "Sign and contribute" }).click();
+  await expect(contribute.getByRole("alert")).toContainText("already in the Datanet", { timeout: 20_000 });
+  await expect(contribute.getByTestId("contribute-done")).toHaveCount(0);
+});
