@@ -14,6 +14,10 @@ test("the demo models built by the Model Factory are listed with their evaluatio
   await expect(page).toHaveURL(/\/models\/\d+$/);
   await expect(page.getByText(/accuracy/i).first()).toBeVisible();
   await expect(page.getByRole("link", { name: /What Is It\? Labelled Nouns/ }).first()).toBeVisible();
+  // The API snippet names this model and the paid routes.
+  const snippet = page.getByTestId("api-snippet");
+  await expect(snippet).toContainText("/v1/chat/completions");
+  await expect(snippet).toContainText(/model: "model-\d+"/);
 });
 
 test("a builder builds a model through the API, watches its progress, registers it and sees it listed", async ({ page, request }) => {

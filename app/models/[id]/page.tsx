@@ -16,6 +16,7 @@ import {
 } from "@/components/domain";
 import { formatBps, formatDate, formatDateTime, formatNumber, formatOpen, formatRelativeTime } from "@/components/format";
 import { ActivityIcon, CoinsIcon, DatabaseIcon, ScaleIcon, ZapIcon } from "@/components/icons";
+import { ApiSnippet } from "@/components/inference/api-snippet";
 import { Playground } from "@/components/inference/playground";
 import { MarkdownText } from "@/components/markdown-text";
 import { Badge } from "@/components/ui/badge";
@@ -133,6 +134,11 @@ export default async function ModelPage({ params }: { params: Params }) {
                 description="Pay for one inference with a signed OPEN authorization and see how its price is split and attributed."
               />
               <Playground modelId={m.id} kind={m.kind} active={m.active} />
+            </section>
+
+            <section aria-labelledby="api-heading">
+              <SectionHeading id="api-heading" title="Use it from code" description="The same payment and attribution, from a script or an OpenAI client." />
+              <ApiSnippet modelId={m.id} kind={m.kind} />
             </section>
 
             <section aria-labelledby="lineage-heading">
