@@ -18,6 +18,8 @@ test("a contributor uploads and registers a file; the owner accepts it and publi
   await page.goto("/datanets/1");
   const contribute = page.getByTestId("contribute");
   await expect(page.getByRole("heading", { name: "Contribute" })).toBeVisible();
+  // A file set before hydration would be lost: wait until React owns the input.
+  await expect(contribute).toHaveAttribute("data-hydrated", "true");
 
   await contribute.getByLabel("File to contribute").setInputFiles({ name: "beasts.md", mimeType: "text/markdown", buffer: Buffer.from(text) });
   const preview = contribute.getByTestId("contribute-preview");
@@ -76,6 +78,7 @@ test("an open Datanet accepts a contribution at once, and the same file again is
   await page.goto(`/datanets/${open}`);
   const contribute = page.getByTestId("contribute");
   const input = contribute.getByLabel("File to contribute");
+  await expect(contribute).toHaveAttribute("data-hydrated", "true");
 
   await input.setInputFiles(file);
   await expect(contribute.getByTestId("contribute-preview")).toContainText("1 record", { timeout: 20_000 });

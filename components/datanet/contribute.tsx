@@ -2,7 +2,7 @@
 
 import { useConnectModal } from "@rainbow-me/rainbowkit";
 import { useRouter } from "next/navigation";
-import { useId, useRef, useState, type ChangeEvent } from "react";
+import { useId, useRef, useState, useSyncExternalStore, type ChangeEvent } from "react";
 import { BaseError, ContractFunctionRevertedError, parseEventLogs, parseUnits, type Abi, type Hex } from "viem";
 import { useAccount, usePublicClient, useReadContract, useWriteContract } from "wagmi";
 import { useChainInfo } from "@/app/providers";
@@ -24,6 +24,9 @@ export interface UploadedContent {
   records: number;
   format: string;
 }
+
+/** useSyncExternalStore with nothing to subscribe to: tells server/hydration render from client render. */
+const noSubscribe = () => () => {};
 
 /** POSTs raw bytes to /api/content with upload progress (XHR: fetch has no upload progress events). */
 export function uploadContent(file: File, onProgress: (fraction: number) => void): Promise<UploadedContent> {
@@ -303,9 +306,11 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
   }
 
   const txBusy = txState !== null;
+  // False in the server HTML, true once React has attached the handlers (a file chosen earlier is lost).
+  const hydrated = useSyncExternalStore(noSubscribe, () => true, () => false);
 
   return (
-    <Card data-testid="contribute">
+    <Card data-testid="contribute" data-hydrated={hydrated}>
       <CardContent className="space-y-4 pt-5">
         <div className="space-y-1.5">
           <label htmlFor={`${ids}-file`} className="text-sm font-medium">
