@@ -34,7 +34,7 @@ import {
   modelRegistryAbi,
   openTokenAbi,
 } from "../../contracts-abi";
-import { AUTHORIZATION_TYPES } from "../../lib/chain/eip3009";
+import { AUTHORIZATION_TYPES, type Eip3009Authorization } from "../../lib/chain/eip3009";
 
 export const OPEN = 10n ** 18n;
 export const FAUCET_MAX = 100_000n * OPEN;
@@ -231,14 +231,7 @@ export function randomHash(): Hex {
 
 export { AUTHORIZATION_TYPES };
 
-export interface Authorization {
-  from: Address;
-  to: Address;
-  value: bigint;
-  validAfter: bigint;
-  validBefore: bigint;
-  nonce: Hex;
-}
+export type Authorization = Eip3009Authorization;
 
 /** Signs an EIP-3009 authorization for the OPEN token with `signer` (the EIP-712 domain: "Open", "1"). */
 export function signAuthorization(

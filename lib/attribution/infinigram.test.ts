@@ -4,7 +4,7 @@ import { buildCorpusIndex, buildCorpusIndexFromTokens } from "./corpus";
 import { AttributionError } from "./errors";
 import { generate, Prng, seedToBigInt, TOKEN_CREDIT, type GenerateOptions } from "./infinigram";
 import { decode, SEPARATOR, VOCAB_SIZE } from "./tokenizer";
-import { naiveLayout, type Doc } from "./testing/naive";
+import { docsArb, naiveLayout, type Doc } from "./testing/naive";
 
 /** Naive ∞-gram generation: suffix order by sorting, occurrences by scanning, credit split with bigints. */
 function naiveGenerate(docs: Doc[], prompt: number[], o: Omit<GenerateOptions, "view">) {
@@ -61,16 +61,7 @@ function naiveGenerate(docs: Doc[], prompt: number[], o: Omit<GenerateOptions, "
   return { tokens: out, steps, rawWeights: new Map([...raw.entries()].sort((a, b) => a[0] - b[0])) };
 }
 
-const corpusArb = fc
-  .uniqueArray(fc.integer({ min: 0, max: 500 }), { minLength: 1, maxLength: 5 })
-  .chain((ids) =>
-    fc.tuple(
-      fc.constant(ids),
-      fc.array(fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 25 }), { minLength: ids.length, maxLength: ids.length }),
-    ),
-  )
-  .map(([ids, ts]) => ts.map((tokens, i) => ({ id: ids[i], datanetId: i % 2, tokens })))
-  .filter((docs) => docs.some((d) => d.tokens.length > 0));
+const corpusArb = docsArb(2);
 
 const build = (docs: Doc[]) => buildCorpusIndexFromTokens(docs.map((d) => ({ ...d, tokens: Uint16Array.from(d.tokens) })));
 

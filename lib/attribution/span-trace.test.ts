@@ -4,7 +4,7 @@ import { buildCorpusIndex, buildCorpusIndexFromTokens } from "./corpus";
 import { AttributionError } from "./errors";
 import { traceSpans } from "./span-trace";
 import { decode, encode, SEPARATOR, VOCAB_SIZE } from "./tokenizer";
-import { naiveLayout, type Doc } from "./testing/naive";
+import { docsArb, naiveLayout, type Doc } from "./testing/naive";
 
 /** Naive span tracing: every start, every length, by scanning. */
 function naiveTrace(docs: Doc[], output: number[], minSpan: number, maxSupport: number) {
@@ -47,16 +47,7 @@ function naiveTrace(docs: Doc[], output: number[], minSpan: number, maxSupport: 
   return { spans, rawWeights: new Map([...raw.entries()].sort((a, b) => a[0] - b[0])) };
 }
 
-const corpusArb = fc
-  .uniqueArray(fc.integer({ min: 0, max: 500 }), { minLength: 1, maxLength: 5 })
-  .chain((ids) =>
-    fc.tuple(
-      fc.constant(ids),
-      fc.array(fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 25 }), { minLength: ids.length, maxLength: ids.length }),
-    ),
-  )
-  .map(([ids, ts]) => ts.map((tokens, i) => ({ id: ids[i], datanetId: 0, tokens })))
-  .filter((docs) => docs.some((d) => d.tokens.length > 0));
+const corpusArb = docsArb(1);
 
 describe("traceSpans", () => {
   it("matches a naive recomputation of maximal spans, rarity and attribution", () => {

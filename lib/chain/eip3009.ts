@@ -1,3 +1,15 @@
+import type { Address, Hex } from "viem";
+
+/** The fields an EIP-3009 transfer authorization signs. */
+export interface Eip3009Authorization {
+  from: Address;
+  to: Address;
+  value: bigint;
+  validAfter: bigint;
+  validBefore: bigint;
+  nonce: Hex;
+}
+
 /** EIP-712 types of OpenToken's EIP-3009 authorizations (what x402's exact scheme signs). */
 const authorizationFields = [
   { name: "from", type: "address" },

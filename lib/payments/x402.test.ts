@@ -14,6 +14,7 @@ import { ExactEvmScheme, registerExactEvmScheme } from "@x402/evm/exact/client";
 import OpenAI from "openai";
 import { inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
 import { devAccount } from "@/lib/chain/anvil";
+import type { Eip3009Authorization } from "@/lib/chain/eip3009";
 import { operatorWallet } from "@/lib/chain/operator";
 import { PaymentError } from "./errors";
 import { inferenceRequestSchema, requestHashOf } from "./request";
@@ -171,14 +172,7 @@ async function reasonOrOk(res: Response): Promise<string> {
   return (await reasonOf(res)).reason;
 }
 
-interface AuthFields {
-  from: Address;
-  to: Address;
-  value: bigint;
-  validAfter: bigint;
-  validBefore: bigint;
-  nonce: Hex;
-}
+type AuthFields = Eip3009Authorization;
 
 /** A v2 payment header signed by hand with viem (same typed data as @x402/evm). */
 async function signedHeader(

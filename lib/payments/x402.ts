@@ -37,7 +37,7 @@ import {
 } from "viem";
 import { z } from "zod";
 import { inferenceMarketAbi, openTokenAbi } from "@/contracts-abi";
-import { TRANSFER_WITH_AUTHORIZATION_TYPES } from "@/lib/chain/eip3009";
+import { TRANSFER_WITH_AUTHORIZATION_TYPES, type Eip3009Authorization } from "@/lib/chain/eip3009";
 import { sendInOrder, sendQueueKey } from "@/lib/chain/send-queue";
 import { PaymentError } from "./errors";
 import { decodeRevert, formatOpen, type DecodedRevert } from "./revert";
@@ -306,13 +306,7 @@ export function readPaymentHeader(request: Request): PaymentPayload | null {
 // Verifying the authorization
 // ---------------------------------------------------------------------------------------------------
 
-export interface VerifiedAuthorization {
-  from: Address;
-  to: Address;
-  value: bigint;
-  validAfter: bigint;
-  validBefore: bigint;
-  nonce: Hex;
+export interface VerifiedAuthorization extends Eip3009Authorization {
   /** As sent by the client, normalized to bytes (r‖s‖v for EOAs). */
   signature: Hex;
 }

@@ -2,6 +2,7 @@
  * The brute-force reference the engine's tests compare against: contributions laid out in id order with
  * a distinct separator after each (VOCAB_SIZE + rank), suffixes sorted by direct comparison.
  */
+import fc from "fast-check";
 import { VOCAB_SIZE } from "../tokenizer";
 
 export interface Doc {
@@ -31,4 +32,18 @@ export function naiveLayout(docs: Doc[]): { text: number[]; owner: number[]; ord
     }
   });
   return { text, owner, order };
+}
+
+/** 1–5 contributions with distinct ids over a 4-token vocabulary (so patterns repeat), not all empty. */
+export function docsArb(datanets = 1): fc.Arbitrary<Doc[]> {
+  return fc
+    .uniqueArray(fc.integer({ min: 0, max: 500 }), { minLength: 1, maxLength: 5 })
+    .chain((ids) =>
+      fc.tuple(
+        fc.constant(ids),
+        fc.array(fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 25 }), { minLength: ids.length, maxLength: ids.length }),
+      ),
+    )
+    .map(([ids, ts]) => ts.map((tokens, i) => ({ id: ids[i], datanetId: i % datanets, tokens })))
+    .filter((docs) => docs.some((d) => d.tokens.length > 0));
 }
