@@ -25,7 +25,8 @@ import { ChainNotConfiguredError, createConnector } from "wagmi";
  */
 
 export const DEV_WALLET_ID = "ledgerlineDev";
-export const DEV_WALLET_DEFAULT_ACCOUNTS = 5;
+// All ten anvil accounts: the demo seeds operator 0, curator 1, contributors 2–6 and users 7–9.
+export const DEV_WALLET_DEFAULT_ACCOUNTS = 10;
 
 const ACCOUNT_KEY = "ledgerline.devWallet.account";
 const CONNECTED_KEY = "ledgerline.devWallet.connected";
@@ -33,7 +34,7 @@ const CONNECTED_KEY = "ledgerline.devWallet.connected";
 export interface DevWalletParameters {
   /** BIP-39 mnemonic (anvil's default on the local chain). */
   mnemonic: string;
-  /** How many accounts (m/44'/60'/0'/0/i) to offer: default 5 (indexes 0..4). */
+  /** How many accounts (m/44'/60'/0'/0/i) to offer: default 10 (indexes 0..9). */
   accounts?: number;
   /** Account index used until the user picks another (persisted in localStorage). Default 0. */
   defaultAccount?: number;
