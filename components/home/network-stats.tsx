@@ -1,10 +1,10 @@
 "use client";
 
-import { formatNumber, formatOpen } from "@/components/format";
+import { formatDateTime, formatNumber, formatOpen } from "@/components/format";
 import { CoinsIcon, UsersIcon, ZapIcon } from "@/components/icons";
 import { StatsSkeleton } from "@/components/skeletons";
 import { Button } from "@/components/ui/button";
-import { Stat, StatGrid } from "@/components/ui/stat";
+import { Stat } from "@/components/ui/stat";
 import { useNetworkStats, type NetworkStatsWire } from "./api";
 
 /** Hourly settled inferences as a tiny inline chart (no axis: the number next to it is the point). */
@@ -40,44 +40,51 @@ export function NetworkStats({ initial }: { initial?: NetworkStatsWire }) {
   const toContributors = BigInt(s.contributorEarnings);
   const quiet = s.inferences === 0;
   return (
-    <StatGrid className="sm:grid-cols-3 lg:grid-cols-3" >
-      <div data-testid="stat-inferences-24h" data-value={s.inferences}>
-        <Stat
-          className="h-full"
-          label="Inferences · 24 h"
-          value={formatNumber(s.inferences)}
-          icon={<ZapIcon />}
-          hint={
-            quiet ? (
-              "None settled in the last 24 hours yet."
-            ) : (
-              <>
-                settled on-chain
-                <Sparkline values={s.series.map((p) => p.inferences)} label="Settled inferences per hour, last 24 hours" />
-              </>
-            )
-          }
-        />
+    <div className="space-y-2">
+      {/* One <dl> per stat: each Stat is a dt/dd group, and the test ids sit on the list. */}
+      <div className="grid grid-cols-1 gap-3 sm:grid-cols-3">
+        <dl data-testid="stat-inferences-24h" data-value={s.inferences}>
+          <Stat
+            className="h-full"
+            label="Inferences · 24 h"
+            value={formatNumber(s.inferences)}
+            icon={<ZapIcon />}
+            hint={
+              quiet ? (
+                "None settled in the last 24 hours yet."
+              ) : (
+                <>
+                  settled on-chain
+                  <Sparkline values={s.series.map((p) => p.inferences)} label="Settled inferences per hour, last 24 hours" />
+                </>
+              )
+            }
+          />
+        </dl>
+        <dl data-testid="stat-fees-24h" data-wei={s.feesPaid}>
+          <Stat
+            className="h-full"
+            label="Fees paid · 24 h"
+            value={formatOpen(fees, { maxDecimals: 2 })}
+            title={formatOpen(fees)}
+            icon={<CoinsIcon />}
+            hint={`${formatOpen(toContributors, { maxDecimals: 2 })} of it to contributors`}
+          />
+        </dl>
+        <dl data-testid="stat-contributors-24h" data-value={s.contributorsEarning}>
+          <Stat
+            className="h-full"
+            label="Contributors earning · 24 h"
+            value={formatNumber(s.contributorsEarning)}
+            icon={<UsersIcon />}
+            hint="distinct accounts credited by attribution"
+          />
+        </dl>
       </div>
-      <div data-testid="stat-fees-24h" data-wei={s.feesPaid}>
-        <Stat
-          className="h-full"
-          label="Fees paid · 24 h"
-          value={formatOpen(fees, { maxDecimals: 2 })}
-          title={formatOpen(fees)}
-          icon={<CoinsIcon />}
-          hint={`${formatOpen(toContributors, { maxDecimals: 2 })} of it to contributors`}
-        />
-      </div>
-      <div data-testid="stat-contributors-24h" data-value={s.contributorsEarning}>
-        <Stat
-          className="h-full"
-          label="Contributors earning · 24 h"
-          value={formatNumber(s.contributorsEarning)}
-          icon={<UsersIcon />}
-          hint="distinct accounts credited by attribution"
-        />
-      </div>
-    </StatGrid>
+      {/* The hourly rollups make the window whole hours: the 24 ending with the current one. */}
+      <p className="text-xs text-muted-foreground" data-testid="stats-window">
+        Since {formatDateTime(s.from)}, updated as each settlement is indexed.
+      </p>
+    </div>
   );
 }

@@ -65,22 +65,27 @@ export function SettlementFeed({ initial }: { initial?: SettlementPageWire }) {
             data-testid="settlement-row"
             data-request-id={it.requestId}
             data-new={isNew ? "true" : undefined}
-            className={cn("flex flex-wrap items-center gap-x-4 gap-y-1 px-4 py-3 text-sm transition-colors", isNew && "bg-primary/5")}
+            className={cn("flex items-center gap-4 px-4 py-3 text-sm transition-colors", isNew && "bg-primary/5")}
           >
-            <Link href={`/inferences/${it.requestId}`} className="font-mono text-primary hover:underline">
-              #{it.requestId}
-            </Link>
-            <Link href={`/models/${it.modelId}`} className="min-w-0 flex-1 truncate font-medium hover:underline">
-              {it.modelName ?? `Model #${it.modelId}`}
-            </Link>
-            <OpenAmount wei={BigInt(it.price)} maxDecimals={4} className="font-medium" />
-            <span className="text-muted-foreground" data-testid="settlement-contributors">
-              {plural(it.contributorsPaid, "contributor")} paid
-            </span>
-            <span className="w-28 text-right text-muted-foreground" title={formatDateTime(it.settledAt)} suppressHydrationWarning>
-              {isNew ? <span className="mr-1 rounded bg-primary px-1.5 py-0.5 text-[0.6875rem] font-medium text-primary-foreground">new</span> : null}
-              {formatRelativeTime(it.settledAt)}
-            </span>
+            <div className="min-w-0 flex-1">
+              <div className="flex min-w-0 items-baseline gap-2">
+                <Link href={`/inferences/${it.requestId}`} className="shrink-0 font-mono text-primary hover:underline">
+                  #{it.requestId}
+                </Link>
+                <Link href={`/models/${it.modelId}`} className="truncate font-medium hover:underline">
+                  {it.modelName ?? `Model #${it.modelId}`}
+                </Link>
+                {isNew ? <span className="shrink-0 rounded bg-primary px-1.5 py-0.5 text-[0.6875rem] font-medium text-primary-foreground">new</span> : null}
+              </div>
+              <p className="mt-0.5 text-xs text-muted-foreground">
+                <span data-testid="settlement-contributors">{plural(it.contributorsPaid, "contributor")} paid</span>
+                {" · "}
+                <time dateTime={it.settledAt} title={formatDateTime(it.settledAt)} suppressHydrationWarning>
+                  {formatRelativeTime(it.settledAt)}
+                </time>
+              </p>
+            </div>
+            <OpenAmount wei={BigInt(it.price)} maxDecimals={4} className="shrink-0 font-medium" />
           </li>
         );
       })}
