@@ -3,6 +3,7 @@
  * and attribution feed without a wallet; after an epoch the Dev wallet (account 2) claims on /dashboard
  * and its OPEN balance rises by exactly the claimable amount the card showed.
  */
+import fs from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
 import { registerExactEvmScheme } from "@x402/evm/exact/client";
@@ -26,7 +27,24 @@ test("the public account view shows earnings, totals and the attribution feed; a
   await page.getByRole("button", { name: "Daily" }).click();
   await expect(page.getByRole("button", { name: "Daily" })).toHaveAttribute("aria-pressed", "true");
   await expect(page.getByTestId("earnings-chart")).toBeVisible();
-  await expect(page.getByRole("link", { name: "Download CSV" })).toHaveAttribute("href", /^data:text\/csv/);
+  // Weekly: ISO weeks; still the same earnings, charted.
+  await page.getByRole("button", { name: "Weekly" }).click();
+  await expect(page.getByRole("button", { name: "Weekly" })).toHaveAttribute("aria-pressed", "true");
+  await expect(page.getByTestId("earnings-chart")).toBeVisible({ timeout: 15_000 });
+
+  // The CSV is every earning ever, streamed by the server; the browser downloads it as a file.
+  const csvLink = page.getByRole("link", { name: "Download CSV" });
+  await expect(csvLink).toHaveAttribute("href", `/api/accounts/${contributor.toLowerCase()}/earnings.csv`);
+  const [download] = await Promise.all([page.waitForEvent("download"), csvLink.click()]);
+  expect(download.suggestedFilename()).toBe(`ledgerline-earnings-${contributor.toLowerCase()}.csv`);
+  const csv = fs.readFileSync((await download.path())!, "utf8").trimEnd().split("\r\n");
+  const header = csv[0].split(",");
+  expect(header.slice(0, 4)).toEqual(["time_utc", "role", "amount_open", "amount_wei"]);
+  expect(csv.length).toBeGreaterThan(1);
+  // Every earning once: the CSV's wei column sums to the account's all-time total of the earnings route.
+  const csvTotal = csv.slice(1).reduce((sum, line) => sum + BigInt(line.split(",")[header.indexOf("amount_wei")]), 0n);
+  const total = (await (await page.request.get(`/api/accounts/${contributor}/earnings?bucket=week&from=2020-01-06`)).json()) as { amount: string };
+  expect(csvTotal).toBe(BigInt(total.amount));
 
   await expect(page.getByTestId("totals-datanet").getByTestId("totals-row").first()).toBeVisible();
   await expect(page.getByTestId("totals-model").getByTestId("totals-row").first()).toBeVisible();
@@ -35,6 +53,9 @@ test("the public account view shows earnings, totals and the attribution feed; a
   await expect(rows.first()).toBeVisible();
   await expect(rows.first().getByRole("link").first()).toHaveAttribute("href", /^\/inferences\/\d+$/);
   await expect(rows.first()).toContainText(/%.*OPEN/);
+
+  // No claims before the first epoch: the history says so.
+  await expect(page.getByText("No claims yet")).toBeVisible();
 
   // Without a wallet there is no Claim button, only a hint.
   await expect(page.getByTestId("claim-card")).toContainText("Connect the wallet of this account to claim.");
@@ -99,4 +120,10 @@ test("after an epoch the connected contributor claims on /dashboard and receives
   expect(after - before).toBe(claimable);
   // The card refreshes: nothing left to claim against this epoch.
   await expect(amount).toHaveAttribute("data-wei", "0", { timeout: 15_000 });
+  // The claim history shows the new claim, confirmed, with its transaction and amount, without a reload.
+  const row = page.locator(`[data-testid="claim-row"][data-tx="${tx}"]`);
+  await expect(row).toHaveAttribute("data-state", "confirmed", { timeout: 15_000 });
+  await expect(row).toHaveAttribute("data-wei", claimable.toString());
+  await expect(row.getByTestId("tx-link")).toHaveAttribute("data-tx", tx);
+  await expect(page.getByTestId("claim-row")).toHaveCount(1);
 });

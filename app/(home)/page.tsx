@@ -7,16 +7,25 @@ import { ArrowRightIcon, CoinsIcon, CpuIcon, DatabaseIcon, FileIcon, UsersIcon, 
 import { buttonVariants } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Stat, StatGrid } from "@/components/ui/stat";
-import { getHomeStats, listDatanets, listModels } from "@/lib/queries";
+import { NetworkStats } from "@/components/home/network-stats";
+import { SettlementFeed } from "@/components/home/settlement-feed";
+import { FEED_SIZE } from "@/components/home/constants";
+import { settlementsFeed, stats as statsEndpoint } from "@/lib/api/endpoints";
+import { getHomeStats, getRecentStats, listDatanets, listModels, pageSettlements } from "@/lib/queries";
 
 export const dynamic = "force-dynamic";
 
 export default async function HomePage() {
-  const [stats, datanets, models] = await Promise.all([
+  const [stats, recent, settlements, datanets, models] = await Promise.all([
     getHomeStats(),
+    getRecentStats(),
+    pageSettlements({ limit: FEED_SIZE }),
     listDatanets({ sort: "contributors", limit: 6 }),
     listModels({ sort: "inferences", limit: 6 }),
   ]);
+  // The client components start from exactly what their API routes answer (same codecs), then stay live.
+  const recentWire = statsEndpoint.response.encode(recent);
+  const settlementsWire = settlementsFeed.response.encode(settlements);
 
   return (
     <>
@@ -50,26 +59,37 @@ export default async function HomePage() {
 
       <div className="container-page space-y-14 py-10">
         <section aria-labelledby="stats-heading" className="space-y-3">
-          <div className="flex items-center justify-between">
-            <h2 id="stats-heading" className="sr-only">
-              Marketplace at a glance
+          <div className="flex items-center justify-between gap-3">
+            <h2 id="stats-heading" className="text-lg font-semibold tracking-tight">
+              Last 24 hours
             </h2>
+            {/* One SSE subscription for the page: it refreshes the server parts and invalidates the live queries below. */}
             <LiveRefresh />
           </div>
-          <StatGrid>
+          <NetworkStats initial={recentWire} />
+          <StatGrid className="lg:grid-cols-6">
             <Stat label="Datanets" value={formatNumber(stats.datanets)} icon={<DatabaseIcon />} />
             <Stat label="Contributions" value={formatNumber(stats.contributions)} icon={<FileIcon />} />
             <Stat label="Contributors" value={formatNumber(stats.contributors)} icon={<UsersIcon />} />
             <Stat label="Models" value={formatNumber(stats.models)} icon={<CpuIcon />} />
-            <Stat label="Inferences" value={formatNumber(stats.settledInferences)} hint="settled on-chain" icon={<ZapIcon />} />
+            <Stat label="Inferences" value={formatNumber(stats.settledInferences)} hint="all time, settled on-chain" icon={<ZapIcon />} />
             <Stat
               label="Fees paid"
               value={formatOpen(stats.feesPaid, { maxDecimals: 2 })}
               title={formatOpen(stats.feesPaid)}
-              hint={`${formatOpen(stats.contributorEarnings, { maxDecimals: 2 })} to contributors`}
+              hint={`all time; ${formatOpen(stats.contributorEarnings, { maxDecimals: 2 })} to contributors`}
               icon={<CoinsIcon />}
             />
           </StatGrid>
+        </section>
+
+        <section aria-labelledby="feed-heading">
+          <SectionHeading
+            id="feed-heading"
+            title="Settling now"
+            description="Paid inferences as the operator settles them on-chain, with the contributors each one paid."
+          />
+          <SettlementFeed initial={settlementsWire} />
         </section>
 
         <section aria-labelledby="datanets-heading">

@@ -9,25 +9,36 @@ import { Button, buttonVariants } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useAttributionFeed, useEarnings, RANGE_DAYS, type Bucket, type EarningsWire } from "./api";
+import { earningsCsvUrl, useAttributionFeed, useEarnings, RANGE_DAYS, type Bucket, type EarningsWire } from "./api";
 import { AttributionFeed } from "./attribution-feed";
 import { ClaimCard } from "./claim-card";
-import { earningsCsv } from "./csv";
+import { ClaimHistory, type InFlightClaim } from "./claim-history";
 import { EarningsChart } from "./earnings-chart";
+
+const BUCKET_LABEL: Record<Bucket, { button: string; per: string }> = {
+  hour: { button: "Hourly", per: "hour" },
+  day: { button: "Daily", per: "UTC day" },
+  week: { button: "Weekly", per: "ISO week (Monday, UTC)" },
+};
 
 /** The contributor dashboard of one account (public page and /dashboard share it). */
 export function AccountView({ address }: { address: string }) {
   // SSE → invalidation of ["accounts", …]: new settlements, epochs and claims refresh every query below.
   useLiveEvents();
+  const [inFlightClaim, setInFlightClaim] = useState<InFlightClaim | null>(null);
   return (
     <div className="space-y-10" data-testid="account-view" data-address={address.toLowerCase()}>
       <div className="grid gap-6 lg:grid-cols-3">
         <div className="lg:col-span-2">
           <EarningsSection address={address} />
         </div>
-        <ClaimCard address={address} />
+        <ClaimCard address={address} onClaimSent={setInFlightClaim} />
       </div>
       <Totals address={address} />
+      <section className="space-y-4">
+        <SectionHeading title="Claim history" description="Every claim of this account, with its epoch and transaction." />
+        <ClaimHistory address={address} inFlight={inFlightClaim} />
+      </section>
       <section className="space-y-4">
         <SectionHeading title="Attribution feed" description="Newest credits from settled inferences, live." />
         <AttributionFeed address={address} />
@@ -39,17 +50,13 @@ export function AccountView({ address }: { address: string }) {
 function EarningsSection({ address }: { address: string }) {
   const [bucket, setBucket] = useState<Bucket>("hour");
   const earnings = useEarnings(address, bucket, "role");
-  const csvHref = useMemo(
-    () => (earnings.data ? `data:text/csv;charset=utf-8,${encodeURIComponent(earningsCsv(earnings.data))}` : null),
-    [earnings.data],
-  );
   return (
     <Card>
       <CardHeader className="flex flex-row flex-wrap items-center justify-between gap-3">
         <div>
           <CardTitle>Earnings over time</CardTitle>
           <p className="mt-1 text-xs text-muted-foreground">
-            By role, per {bucket === "hour" ? "hour" : "UTC day"}, last {RANGE_DAYS[bucket]} days
+            By role, per {BUCKET_LABEL[bucket].per}, last {RANGE_DAYS[bucket]} days
             {earnings.data ? (
               <>
                 {" · "}
@@ -61,17 +68,21 @@ function EarningsSection({ address }: { address: string }) {
         </div>
         <div className="flex items-center gap-2">
           <div role="group" aria-label="Bucket" className="inline-flex rounded-md border border-border p-0.5">
-            {(["hour", "day"] as const).map((b) => (
+            {(["hour", "day", "week"] as const).map((b) => (
               <Button key={b} size="sm" variant={bucket === b ? "secondary" : "ghost"} aria-pressed={bucket === b} onClick={() => setBucket(b)}>
-                {b === "hour" ? "Hourly" : "Daily"}
+                {BUCKET_LABEL[b].button}
               </Button>
             ))}
           </div>
-          {csvHref ? (
-            <a href={csvHref} download={`ledgerline-earnings-${address.toLowerCase()}-${bucket}.csv`} className={buttonVariants({ variant: "outline", size: "sm" })}>
-              Download CSV
-            </a>
-          ) : null}
+          {/* Every earning ever, streamed by the server: not just the range charted here. */}
+          <a
+            href={earningsCsvUrl(address)}
+            download={`ledgerline-earnings-${address.toLowerCase()}.csv`}
+            className={buttonVariants({ variant: "outline", size: "sm" })}
+            title="Every earning of this account (all time), one row per credit, amounts exact in wei and OPEN"
+          >
+            Download CSV
+          </a>
         </div>
       </CardHeader>
       <CardContent>

@@ -4,7 +4,7 @@ import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { queryKeys } from "@/lib/live/query-keys";
 
 /** Wire shapes of the account routes (lib/api/endpoints.ts): amounts are decimal wei strings, times ISO. */
-export type Bucket = "hour" | "day";
+export type Bucket = "hour" | "day" | "week";
 export type EarningsGroupBy = "none" | "role" | "datanet" | "model";
 
 export interface EarningsPointWire {
@@ -43,6 +43,20 @@ export interface AttributionPageWire {
   items: AttributionItemWire[];
   nextCursor: string | null;
 }
+export interface ClaimHistoryItemWire {
+  epoch: number;
+  amount: string;
+  cumulativeAmount: string;
+  tx: `0x${string}`;
+  logIndex: number;
+  block: number;
+  claimedAt: string;
+  status: "confirmed";
+}
+export interface ClaimHistoryPageWire {
+  items: ClaimHistoryItemWire[];
+  nextCursor: string | null;
+}
 export interface ClaimStatusWire {
   account: string;
   epoch: number | null;
@@ -70,8 +84,8 @@ async function getJson<T>(url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** Longest range each bucket allows (the API answers 400 beyond 31 days of hours / 1096 of days). */
-export const RANGE_DAYS: Record<Bucket, number> = { hour: 7, day: 365 };
+/** Range each bucket shows (the API answers 400 beyond 31 days of hours / 1096 of days / 3653 of weeks). */
+export const RANGE_DAYS: Record<Bucket, number> = { hour: 7, day: 365, week: 728 };
 
 export function earningsUrl(address: string, bucket: Bucket, groupBy: EarningsGroupBy): string {
   const from = new Date(Date.now() - RANGE_DAYS[bucket] * 86_400_000).toISOString();
@@ -94,6 +108,21 @@ export function useAttributionFeed(address: string, limit = 20) {
       getJson<AttributionPageWire>(
         `/api/accounts/${address}/attribution?limit=${limit}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ""}`,
       ),
+    getNextPageParam: (last) => last.nextCursor,
+  });
+}
+
+/** Every earning of the account, as a CSV the server streams (the browser downloads it as a file). */
+export function earningsCsvUrl(address: string): string {
+  return `/api/accounts/${address.toLowerCase()}/earnings.csv`;
+}
+
+export function useClaimHistory(address: string, limit = 10) {
+  return useInfiniteQuery({
+    queryKey: [...queryKeys.account(address), "claims", limit],
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam }) =>
+      getJson<ClaimHistoryPageWire>(`/api/accounts/${address}/claims?limit=${limit}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ""}`),
     getNextPageParam: (last) => last.nextCursor,
   });
 }

@@ -14,6 +14,7 @@ import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { queryKeys } from "@/lib/live/query-keys";
 import { useClaimStatus } from "./api";
+import type { InFlightClaim } from "./claim-history";
 import { isUserRejection } from "@/components/wallet/errors";
 
 type ClaimState =
@@ -30,7 +31,7 @@ function errorMessage(err: unknown): string {
 }
 
 /** Claimable balance against the latest epoch and, for the connected owner, the Claim transaction. */
-export function ClaimCard({ address }: { address: string }) {
+export function ClaimCard({ address, onClaimSent }: { address: string; onClaimSent?: (claim: InFlightClaim | null) => void }) {
   const chain = useChainInfo();
   const queryClient = useQueryClient();
   const status = useClaimStatus(address);
@@ -56,15 +57,18 @@ export function ClaimCard({ address }: { address: string }) {
         chainId: chain.chainId,
       });
       setState({ step: "pending", amount, hash });
+      onClaimSent?.({ hash, amount });
       // Success only from the mined receipt, never from the signature.
       try {
         const receipt = await waitForTransactionReceipt(config, { hash, chainId: chain.chainId });
+        if (receipt.status !== "success") onClaimSent?.(null);
         setState(
           receipt.status === "success"
             ? { step: "confirmed", amount, hash }
             : { step: "failed", message: "The transaction reverted; nothing was paid.", hash },
         );
       } catch (err) {
+        onClaimSent?.(null);
         setState({ step: "failed", message: errorMessage(err), hash });
       }
       void queryClient.invalidateQueries({ queryKey: [...queryKeys.account(address)] });

@@ -14,6 +14,8 @@ const FALLBACK_COLORS = ["#7c3aed", "#059669", "#dc2626", "#0ea5e9"];
 
 const hourFmt = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", hour: "2-digit", timeZone: "UTC" });
 const dayFmt = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
+const weekFmt = { format: (d: Date) => `Week of ${dayFmt.format(d)}` };
+const FORMATS: Record<Bucket, { format: (d: Date) => string }> = { hour: hourFmt, day: dayFmt, week: weekFmt };
 
 /** Rows for Recharts: one per bucket, one numeric column (OPEN, display only) per series key. */
 export function chartRows(data: EarningsWire): { rows: Record<string, number | string>[]; keys: string[] } {
@@ -32,7 +34,7 @@ export function chartRows(data: EarningsWire): { rows: Record<string, number | s
 /** A thin Recharts wrapper: stacked areas of earnings per bucket, one per role. */
 export function EarningsChart({ data, bucket }: { data: EarningsWire; bucket: Bucket }) {
   const { rows, keys } = chartRows(data);
-  const fmt = bucket === "hour" ? hourFmt : dayFmt;
+  const fmt = FORMATS[bucket];
   return (
     <div className="h-72 w-full" data-testid="earnings-chart" data-points={rows.length}>
       <ResponsiveContainer width="100%" height="100%">

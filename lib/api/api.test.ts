@@ -10,6 +10,8 @@ import type { Address, Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as accountAttribution from "@/app/api/accounts/[address]/attribution/route";
 import * as accountClaim from "@/app/api/accounts/[address]/claim/route";
+import * as accountClaims from "@/app/api/accounts/[address]/claims/route";
+import * as accountEarningsCsv from "@/app/api/accounts/[address]/earnings.csv/route";
 import * as accountEarnings from "@/app/api/accounts/[address]/earnings/route";
 import * as contentGet from "@/app/api/content/[hash]/route";
 import * as contentUpload from "@/app/api/content/route";
@@ -29,6 +31,7 @@ import * as modelUsage from "@/app/api/models/[id]/usage/route";
 import * as modelsList from "@/app/api/models/route";
 import * as openapi from "@/app/api/openapi.json/route";
 import * as stats from "@/app/api/stats/route";
+import * as settlements from "@/app/api/stats/settlements/route";
 import * as stream from "@/app/api/stream/route";
 import { setDatabaseForTests, type Database } from "@/db/client";
 import * as t from "@/db/schema";
@@ -59,7 +62,10 @@ const routes: [string, Record<string, unknown>][] = [
   ["/api/accounts/{address}/earnings", accountEarnings],
   ["/api/accounts/{address}/attribution", accountAttribution],
   ["/api/accounts/{address}/claim", accountClaim],
+  ["/api/accounts/{address}/claims", accountClaims],
+  ["/api/accounts/{address}/earnings.csv", accountEarningsCsv],
   ["/api/stats", stats],
+  ["/api/stats/settlements", settlements],
   ["/api/content", contentUpload],
   ["/api/content/{hash}", contentGet],
   ["/api/stream", stream],
@@ -159,6 +165,8 @@ describe("OpenAPI document", () => {
       "/api/inferences": ["modelId", "payer", "status", "limit", "cursor"],
       "/api/accounts/{address}/earnings": ["bucket", "from", "to", "role", "datanetId", "modelId", "groupBy"],
       "/api/accounts/{address}/attribution": ["limit", "cursor"],
+      "/api/accounts/{address}/claims": ["limit", "cursor"],
+      "/api/stats/settlements": ["limit", "cursor"],
       "/api/content": ["filename"],
       "/api/stream": ["types"],
       "GET /api/factory/builds": ["builder", "limit"],
@@ -529,7 +537,13 @@ for (const { kind, available } of testDatabaseKinds) {
         ["GET", `/api/models?cursor=${tampered}`, [400]],
         ["GET", "/api/models/abc", [404]],
         ["GET", "/api/models/9999", [404]],
-        ["GET", "/api/models/1/usage?bucket=week", [400]],
+        ["GET", "/api/models/1/usage?bucket=month", [400]],
+        ["GET", "/api/accounts/0x1234/claims", [400]],
+        ["GET", `/api/accounts/${A}/claims?cursor=${foreign}`, [400]],
+        ["GET", `/api/accounts/${A}/claims?limit=0`, [400]],
+        ["GET", "/api/accounts/not-an-address/earnings.csv", [400]],
+        ["GET", `/api/stats/settlements?cursor=${tampered}`, [400]],
+        ["GET", "/api/stats/settlements?limit=101", [400]],
         ["GET", "/api/models/1/usage?from=yesterday", [400]],
         ["GET", "/api/models/1/usage?from=2025-13-01", [400]],
         ["GET", "/api/models/1/usage?to=2025-02-30", [400]],

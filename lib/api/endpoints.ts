@@ -794,6 +794,45 @@ export const accountClaim = endpoint({
   response: Claim,
 });
 
+const ClaimHistoryItem = named(
+  "ClaimHistoryItem",
+  z.object({
+    epoch: idOut,
+    amount: wei.meta({ description: "What this claim paid." }),
+    cumulativeAmount: wei.meta({ description: "The cumulative amount the Merkle proof was for." }),
+    tx: hashOut,
+    logIndex: countOut,
+    block: countOut,
+    claimedAt: timestamp,
+    status: z.enum(["confirmed"]).meta({ description: "Claims are indexed from mined Claimed events, so always confirmed." }),
+  }),
+);
+
+export const accountClaims = endpoint({
+  method: "GET",
+  path: "/api/accounts/{address}/claims",
+  operationId: "listAccountClaims",
+  tag: "Accounts",
+  summary: "An account's claim history (InferenceMarket.claim), newest first; cursor-paginated.",
+  params: addressPath,
+  invalidParams: 400,
+  query: z.object({ limit: limitInput, cursor: cursorInput }),
+  response: named("ClaimHistoryPage", pageOf(ClaimHistoryItem)),
+});
+
+export const accountEarningsCsv = endpoint({
+  method: "GET",
+  path: "/api/accounts/{address}/earnings.csv",
+  operationId: "exportAccountEarnings",
+  tag: "Accounts",
+  summary: "Every earning of an account as CSV (one row per ledger credit), oldest first, streamed.",
+  description:
+    "Columns: time_utc, role, amount_open, amount_wei, model_id, model_name, datanet_id, datanet_name, contribution_id, inference_id, tx. amount_open is the exact decimal of amount_wei (18 decimals); the rows sum to the account's total earnings. An address without earnings gets the header row only.",
+  params: addressPath,
+  invalidParams: 400,
+  response: { contentType: "text/csv", description: "CSV (RFC 4180) with a header row, as an attachment." },
+});
+
 export const stats = endpoint({
   method: "GET",
   path: "/api/stats",
@@ -801,6 +840,30 @@ export const stats = endpoint({
   tag: "Marketplace",
   summary: "Marketplace activity in the last 24 hours, with an hourly series (from the hourly rollups).",
   response: Stats,
+});
+
+const SettlementItem = named(
+  "SettlementItem",
+  z.object({
+    requestId: idOut,
+    modelId: idOut,
+    modelName: z.string().nullable(),
+    price: wei,
+    contributorPool: wei,
+    contributorsPaid: countOut.meta({ description: "Distinct contributor accounts the settlement credited." }),
+    settledAt: timestamp,
+    settledTx: hashOut,
+  }),
+);
+
+export const settlementsFeed = endpoint({
+  method: "GET",
+  path: "/api/stats/settlements",
+  operationId: "listSettlements",
+  tag: "Marketplace",
+  summary: "The network's settled inferences, newest settlement first, with how many contributors each paid; cursor-paginated.",
+  query: z.object({ limit: limitInput, cursor: cursorInput }),
+  response: named("SettlementPage", pageOf(SettlementItem)),
 });
 
 export const health = endpoint({
@@ -885,7 +948,10 @@ export const endpoints: readonly EndpointSpec[] = [
   accountEarnings,
   accountAttribution,
   accountClaim,
+  accountClaims,
+  accountEarningsCsv,
   stats,
+  settlementsFeed,
   health,
   contentUpload,
   contentGet,

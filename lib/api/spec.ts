@@ -180,12 +180,12 @@ const timeInput = z
   })
   .transform((s) => parseTime(s)!);
 
-/** Longest range per bucket: 31 days of hours, about 3 years of days. */
-export const MAX_RANGE_MS: Record<Bucket, number> = { hour: 31 * 86_400_000, day: 1096 * 86_400_000 };
+/** Longest range per bucket: 31 days of hours, about 3 years of days, about 10 years of weeks. */
+export const MAX_RANGE_MS: Record<Bucket, number> = { hour: 31 * 86_400_000, day: 1096 * 86_400_000, week: 3653 * 86_400_000 };
 const DEFAULT_RANGE_MS = 7 * 86_400_000;
 
 export const rangeShape = {
-  bucket: z.enum(BUCKETS, { error: `must be one of ${BUCKETS.join(", ")}` }).default("hour").meta({ description: "Bucket size; days are UTC days." }),
+  bucket: z.enum(BUCKETS, { error: `must be one of ${BUCKETS.join(", ")}` }).default("hour").meta({ description: "Bucket size; days are UTC days, weeks ISO weeks (Monday 00:00 UTC)." }),
   from: timeInput.optional().meta({ description: "Start (inclusive, rounded down to a bucket): ISO 8601 date or date-time, or unix seconds. Default: `to` − 7 days." }),
   to: timeInput.optional().meta({ description: "End (exclusive, rounded up to a bucket): ISO 8601 date or date-time, or unix seconds. Default: now." }),
 };

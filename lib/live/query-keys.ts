@@ -11,6 +11,8 @@ export const queryKeys = {
   models: () => ["models"] as const,
   model: (id: number) => ["models", id] as const,
   inferences: () => ["inferences"] as const,
+  /** The home page's settlement feed: under inferences(), so every settlement refreshes it. */
+  settlements: () => ["inferences", "settlements"] as const,
   account: (address: string) => ["accounts", address.toLowerCase()] as const,
 };
 

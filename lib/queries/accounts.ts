@@ -2,10 +2,10 @@
  * Per-account reads: earnings charts (hourly rollup only), the attribution feed and the claimable balance.
  * Accounts are lower-case hex, as the indexer stores them.
  */
-import { and, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { getDb } from "@/db/client";
-import { attributionEntries, claims, datanets, earningsHourly, epochBalances, epochs, inferences, models } from "@/db/schema";
+import { attributionEntries, claims, datanets, earningsHourly, epochBalances, epochs, inferences, ledgerEntries, models } from "@/db/schema";
 import { buildClaimsTree, type ClaimsTree } from "@/lib/chain/merkle";
 import { keysetAfter, keysetOrder, pageSize, toPage, type Keyset, type Page } from "./pagination";
 import { bucketOf, type Bucket } from "./series";
@@ -210,4 +210,98 @@ export async function getClaimStatus(account: string): Promise<ClaimStatus> {
     proof,
     treeMatchesRoot: tree ? tree.root.toLowerCase() === latest.root.toLowerCase() : false,
   };
+}
+
+export interface ClaimHistoryItem {
+  epoch: number;
+  amount: bigint;
+  /** The account's cumulative amount the proof was for (amount = this − what was claimed before). */
+  cumulativeAmount: bigint;
+  tx: string;
+  logIndex: number;
+  block: number;
+  claimedAt: Date;
+  /** Claims are indexed from mined Claimed events: every row is confirmed on-chain. */
+  status: "confirmed";
+}
+
+/** An account's claims, newest first; keyset on (claimed_at, block, log_index). */
+export async function pageClaims(account: string, params: { limit?: number; cursor?: string } = {}): Promise<Page<ClaimHistoryItem>> {
+  const db = await getDb();
+  const c = claims;
+  const keyset: Keyset = {
+    tag: "claims:newest",
+    dir: "desc",
+    parts: [
+      { expr: c.claimedAt, kind: "timestamp" },
+      { expr: c.block, kind: "int" },
+      { expr: c.logIndex, kind: "int" },
+    ],
+  };
+  const limit = pageSize(params.limit);
+  const rows = await db
+    .select({ epoch: c.epoch, amount: c.amount, cumulativeAmount: c.cumulativeAmount, tx: c.tx, logIndex: c.logIndex, block: c.block, claimedAt: c.claimedAt })
+    .from(c)
+    .where(and(eq(c.account, account.toLowerCase()), keysetAfter(keyset, params.cursor)))
+    .orderBy(...keysetOrder(keyset))
+    .limit(limit + 1);
+  return toPage(keyset, rows, limit, (r) => [r.claimedAt, r.block, r.logIndex], (r) => ({ ...r, status: "confirmed" as const }));
+}
+
+export interface EarningsLedgerRow {
+  id: string;
+  role: EarningRole;
+  amount: bigint;
+  requestId: number | null;
+  modelId: number | null;
+  modelName: string | null;
+  datanetId: number | null;
+  datanetName: string | null;
+  contributionId: number | null;
+  tx: string;
+  at: Date;
+}
+
+/**
+ * Every earning ledger row of an account (protocol, operator, builder, contributor credits), oldest
+ * first, in batches read by keyset on (at, id): memory stays at one batch however long the history.
+ */
+export async function* earningsLedger(account: string, batchSize = 1000): AsyncGenerator<EarningsLedgerRow[]> {
+  const db = await getDb();
+  const l = ledgerEntries;
+  const lower = account.toLowerCase();
+  let after: { at: Date; id: string } | null = null;
+  for (;;) {
+    const rows: EarningsLedgerRow[] = await db
+      .select({
+        id: l.id,
+        role: sql<EarningRole>`${l.role}`,
+        amount: l.amount,
+        requestId: l.requestId,
+        modelId: l.modelId,
+        modelName: models.name,
+        datanetId: l.datanetId,
+        datanetName: datanets.name,
+        contributionId: l.contributionId,
+        tx: l.tx,
+        at: l.at,
+      })
+      .from(l)
+      .leftJoin(models, eq(models.id, l.modelId))
+      .leftJoin(datanets, eq(datanets.id, l.datanetId))
+      .where(
+        and(
+          eq(l.account, lower),
+          inArray(l.role, [...EARNING_ROLES]),
+          after ? or(gt(l.at, after.at), and(eq(l.at, after.at), gt(l.id, after.id))) : undefined,
+        ),
+      )
+      .orderBy(asc(l.at), asc(l.id))
+      .limit(batchSize);
+    if (rows.length === 0) return;
+    yield rows;
+    if (rows.length < batchSize) return;
+    const last = rows[rows.length - 1];
+    after = { at: last.at, id: last.id };
+  }
 }

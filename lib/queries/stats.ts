@@ -1,7 +1,8 @@
-import { and, eq, gte, lt } from "drizzle-orm";
+import { and, eq, gte, isNotNull, lt, sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
-import { contributions, datanets, earningsHourly, inferences, models, modelUsageHourly } from "@/db/schema";
-import { countDistinctOf, countRows, sumInt, sumWei } from "./sql";
+import { attributionEntries, contributions, datanets, earningsHourly, inferences, models, modelUsageHourly } from "@/db/schema";
+import { keysetAfter, keysetOrder, pageSize, toPage, type Keyset, type Page } from "./pagination";
+import { countDistinctOf, countRows, sumInt, sumWei, toNumber } from "./sql";
 
 export interface HomeStats {
   datanets: number;
@@ -121,4 +122,55 @@ export async function getRecentStats(now: Date = new Date()): Promise<RecentStat
     contributorsEarning: distinct?.accounts ?? 0,
     series,
   };
+}
+
+export interface SettlementFeedItem {
+  requestId: number;
+  modelId: number;
+  modelName: string | null;
+  price: bigint;
+  contributorPool: bigint;
+  /** Distinct contributor accounts the settlement credited. */
+  contributorsPaid: number;
+  settledAt: Date;
+  settledTx: string;
+}
+
+/** The network's settled inferences, newest settlement first; keyset on (settled_at, request_id). */
+export async function pageSettlements(params: { limit?: number; cursor?: string } = {}): Promise<Page<SettlementFeedItem>> {
+  const db = await getDb();
+  const i = inferences;
+  const a = attributionEntries;
+  const keyset: Keyset = {
+    tag: "settlements:newest",
+    dir: "desc",
+    parts: [
+      { expr: i.settledAt, kind: "timestamp" },
+      { expr: i.requestId, kind: "int" },
+    ],
+  };
+  const limit = pageSize(params.limit);
+  const rows = await db
+    .select({
+      requestId: i.requestId,
+      modelId: i.modelId,
+      modelName: models.name,
+      price: i.price,
+      contributorPool: i.contributorPool,
+      // Per row through the attribution primary key (request_id, …): cheap for a page of 20.
+      contributorsPaid: sql<number>`(select count(distinct ${a.contributor}) from ${a} where ${a.requestId} = ${i.requestId} and ${a.amount} > 0)`.mapWith(toNumber),
+      settledAt: i.settledAt,
+      settledTx: i.settledTx,
+    })
+    .from(i)
+    .leftJoin(models, eq(models.id, i.modelId))
+    .where(and(eq(i.status, "settled"), isNotNull(i.settledAt), keysetAfter(keyset, params.cursor)))
+    .orderBy(...keysetOrder(keyset))
+    .limit(limit + 1);
+  return toPage(keyset, rows, limit, (r) => [r.settledAt, r.requestId], (r) => ({
+    ...r,
+    contributorPool: r.contributorPool ?? 0n,
+    settledAt: r.settledAt!,
+    settledTx: r.settledTx ?? "",
+  }));
 }
