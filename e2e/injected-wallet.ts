@@ -145,6 +145,13 @@ function defineInjectedWallet(o: InitArgs) {
     setReject: (r: Record<string, boolean>) => {
       state.reject = { ...r };
     },
+    // The person picks another network in the wallet's own UI.
+    changeChain: (chainId: number) => {
+      known.add(chainId);
+      if (chainId === state.chainId) return;
+      state.chainId = chainId;
+      emit("chainChanged", hex(chainId));
+    },
   };
   const info = {
     uuid: "6f1d7f0e-4b7c-4c53-9d7e-2f3a1b5c8e90",
@@ -165,6 +172,11 @@ export async function installInjectedWallet(page: Page, options: InjectedWalletO
 /** Changes which prompts the wallet rejects, for the current page. */
 export async function setWalletRejections(page: Page, reject: WalletRejections): Promise<void> {
   await page.evaluate((r) => (window as unknown as { __ledgerlineTestWallet: { setReject(r: WalletRejections): void } }).__ledgerlineTestWallet.setReject(r), reject);
+}
+
+/** The person switches the wallet to another network themselves (the wallet emits `chainChanged`). */
+export async function changeWalletChain(page: Page, chainId: number): Promise<void> {
+  await page.evaluate((id) => (window as unknown as { __ledgerlineTestWallet: { changeChain(id: number): void } }).__ledgerlineTestWallet.changeChain(id), chainId);
 }
 
 export async function walletState(page: Page): Promise<InjectedWalletState> {

@@ -10,7 +10,7 @@ import { createPublicClient, http, type Address } from "viem";
 import { foundry } from "viem/chains";
 import { openTokenAbi } from "../contracts-abi";
 import { DEMO_DATANETS, demoAccount } from "../lib/seed/seed";
-import { connectInjectedWallet, installInjectedWallet, setWalletRejections, walletState } from "./injected-wallet";
+import { changeWalletChain, connectInjectedWallet, installInjectedWallet, setWalletRejections, walletState } from "./injected-wallet";
 import { stackInfo } from "./stack-info";
 
 /** Every inference this payer has, from the API (newest first, all pages). */
@@ -61,13 +61,14 @@ test("rejecting the payment signature in the Playground charges nothing, leaves 
   await pay.click();
   await expect(playground.getByTestId("playground-result")).toBeVisible({ timeout: 30_000 });
   await expect(playground.getByTestId("playground-progress")).toContainText("Settled");
-  const after = await inferencesOf(request, payer);
-  expect(after.length).toBe(inferencesBefore.length + 1);
+  // Exactly one new inference (once the indexer has it), and OPEN left the wallet.
+  await expect.poll(async () => (await inferencesOf(request, payer)).length, { timeout: 20_000 }).toBe(inferencesBefore.length + 1);
   expect(await balanceOf(payer)).toBeLessThan(balanceBefore);
 });
 
 test("a wallet on the wrong network is told what happened; Switch fixes it and the banner goes", async ({ page }) => {
   const { rpcUrl, deployment } = stackInfo();
+  // The wallet starts on Ethereum mainnet.
   await installInjectedWallet(page, { account: demoAccount(5).address, rpcUrl, chainId: deployment.chainId, startChainId: 1 });
   await page.goto(`/datanets/1`);
   const contribute = page.getByTestId("contribute");
@@ -75,8 +76,15 @@ test("a wallet on the wrong network is told what happened; Switch fixes it and t
   await contribute.getByLabel("File to contribute").setInputFiles({ name: "net.md", mimeType: "text/markdown", buffer: Buffer.from(`wrong network ${Date.now()}\n`) });
   await expect(contribute.getByTestId("contribute-preview")).toContainText("1 record");
   await connectInjectedWallet(page, contribute.getByRole("button", { name: "Connect wallet to contribute" }));
-
+  // Connecting asks the wallet to switch to the configured chain (RainbowKit does), and it does.
   const banner = page.getByRole("alert", { name: "Wrong network" });
+  await expect.poll(async () => (await walletState(page)).chainId).toBe(deployment.chainId);
+  expect((await walletState(page)).calls).toContain("wallet_switchEthereumChain");
+  await expect(contribute.getByRole("button", { name: "Sign in to upload" })).toBeEnabled();
+  await expect(banner).toHaveCount(0);
+
+  // Later the person moves the wallet back to mainnet in the wallet itself.
+  await changeWalletChain(page, 1);
   await expect(banner).toBeVisible();
   await expect(banner).toContainText("Your wallet is on Ethereum (chain 1)");
   await expect(banner).toContainText(`chain ${deployment.chainId}`);

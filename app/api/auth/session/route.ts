@@ -5,6 +5,9 @@ import { signInChain } from "@/lib/auth/server";
 import { clearSessionCookie, encodeSession, readSession, sessionCookie, sessionSecret, SESSION_TTL_SECONDS } from "@/lib/auth/session";
 import { expectedDomains, signIn, SignInError } from "@/lib/auth/siwe";
 
+// Never prerendered or cached: every nonce is fresh, every session answer is per browser.
+export const dynamic = "force-dynamic";
+
 const noStore = { "cache-control": "no-store" };
 const signedOut = { address: null, chainId: null, expiresAt: null };
 
