@@ -1,8 +1,8 @@
 "use client";
 
-import { useState } from "react";
+import { useContext, useState } from "react";
 import { BaseError } from "viem";
-import { useAccount, useSwitchChain } from "wagmi";
+import { useAccount, useSwitchChain, WagmiContext } from "wagmi";
 import { useChainInfo } from "@/app/providers";
 import { Button } from "@/components/ui/button";
 import { isUserRejection } from "@/components/wallet/errors";
@@ -45,9 +45,14 @@ export function WrongNetworkHint({ action }: { action: string }) {
 
 /**
  * Banner shown while the wallet is on the wrong network: what happened, and a button that asks the
- * wallet to switch (wagmi adds the chain to the wallet first when it does not know it).
+ * wallet to switch (wagmi adds the chain to the wallet first when it does not know it). Mounted once in
+ * the root layout; renders nothing where the wallet code is not loaded (no wagmi provider above it).
  */
 export function NetworkGuard() {
+  return useContext(WagmiContext) ? <NetworkBanner /> : null;
+}
+
+function NetworkBanner() {
   const { wrong, walletChainId, expected } = useNetworkMismatch();
   const { switchChainAsync, isPending } = useSwitchChain();
   const [failure, setFailure] = useState<string | null>(null);
