@@ -2,6 +2,7 @@ import type { Metadata, Viewport } from "next";
 import { connection } from "next/server";
 import type { ReactNode } from "react";
 import { DeploymentNotice, SiteFooter, SiteHeader } from "@/components/site-chrome";
+import { NetworkGuard } from "@/components/wallet/network-guard";
 import { ANVIL_MNEMONIC } from "@/lib/chain/anvil";
 import { loadPublicChainInfo, walletConnectProjectId } from "@/lib/public-chain";
 import { Providers } from "./providers";
@@ -30,6 +31,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           walletConnectProjectId={walletConnectProjectId()}
         >
           <SiteHeader chain={chain} />
+          <NetworkGuard />
           <DeploymentNotice chain={chain} />
           <main className="flex-1">{children}</main>
           <SiteFooter chain={chain} />

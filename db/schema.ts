@@ -437,3 +437,30 @@ export const inferenceJobs = pgTable(
   },
   (t) => [index("inference_jobs_status_idx").on(t.status, t.updatedAt), index("inference_jobs_request_idx").on(t.requestId)],
 );
+
+/**
+ * Sign-In with Ethereum nonces: issued by GET /api/auth/nonce, consumed once by POST /api/auth/session
+ * (an UPDATE … WHERE used_at IS NULL, so two processes cannot both accept the same nonce).
+ */
+export const authNonces = pgTable(
+  "auth_nonces",
+  {
+    nonce: text("nonce").primaryKey(),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    expiresAt: ts("expires_at").notNull(),
+    usedAt: ts("used_at"),
+    /** The address that signed in with it. */
+    usedBy: text("used_by"),
+  },
+  (t) => [index("auth_nonces_expires_idx").on(t.expiresAt)],
+);
+
+/**
+ * Server secrets generated on first use and shared by every process on the same database (the session
+ * cookie's HMAC key when SESSION_SECRET is not set), so restarts and other processes keep sessions valid.
+ */
+export const authSecrets = pgTable("auth_secrets", {
+  name: text("name").primaryKey(),
+  secret: text("secret").notNull(),
+  createdAt: ts("created_at").notNull().defaultNow(),
+});

@@ -1,7 +1,8 @@
 /**
- * The Datanet page's contribute and review flows against the real stack: a contributor uploads a file,
- * sees its records and the bond before signing, registers it on a curated Datanet; then the owner
- * (switching the Dev wallet's account) accepts it and publishes a new version.
+ * The Datanet page's contribute and review flows against the real stack: a contributor picks a file,
+ * sees its records and the bond before signing anything, signs in (Sign-In with Ethereum) so the upload
+ * goes through, registers it on a curated Datanet; then the owner (switching the Dev wallet's account)
+ * signs in, accepts it and publishes a new version.
  */
 import { expect, test } from "@playwright/test";
 import { formatOpen } from "../components/format";
@@ -24,7 +25,8 @@ test("a contributor uploads and registers a file; the owner accepts it and publi
   await contribute.getByLabel("File to contribute").setInputFiles({ name: "beasts.md", mimeType: "text/markdown", buffer: Buffer.from(text) });
   const preview = contribute.getByTestId("contribute-preview");
   await expect(preview).toBeVisible({ timeout: 20_000 });
-  await expect(contribute.getByRole("progressbar", { name: "Upload progress" })).toHaveAttribute("aria-valuenow", "100");
+  // Read in the browser; nothing is uploaded before the contributor signs in.
+  await expect(preview).toContainText("not uploaded yet");
   await expect(preview).toContainText("2 records");
   await expect(preview.getByRole("list", { name: "Record preview" }).getByRole("listitem")).toHaveCount(2);
   await expect(preview).toContainText(`e2e critter ${stamp}`);
@@ -33,6 +35,12 @@ test("a contributor uploads and registers a file; the owner accepts it and publi
   await expect(preview.getByTestId("contribute-bond")).toContainText(/gas/);
 
   await connectDevWallet(page, contribute.getByRole("button", { name: "Connect wallet to contribute" }), 2);
+  // Sign in (one signature, no transaction), then the upload runs.
+  await expect(contribute.getByTestId("contribute-sign-in")).toContainText("no gas");
+  await contribute.getByRole("button", { name: "Sign in to upload" }).click();
+  await expect(contribute.getByRole("progressbar", { name: "Upload progress" })).toHaveAttribute("aria-valuenow", "100", { timeout: 20_000 });
+  await expect(preview).toContainText(/hash 0x[0-9a-f]{8}/);
+  await expect(page.getByTestId("session-status")).toContainText("Signed in as");
   const sign = contribute.getByRole("button", { name: "Sign and contribute" });
   await expect(sign).toBeEnabled();
   await sign.click();
@@ -46,10 +54,13 @@ test("a contributor uploads and registers a file; the owner accepts it and publi
   const row = page.getByRole("row").filter({ has: page.getByRole("cell", { name: `#${id}`, exact: true }) });
   await expect(row).toContainText("Pending", { ignoreCase: true, timeout: 20_000 });
 
-  // The owner reviews: switch the Dev wallet to account 1.
+  // The owner reviews: switch the Dev wallet to account 1, and sign in as the owner.
   const review = page.getByTestId("review");
   await expect(review).toContainText("not the owner");
   await page.getByLabel("Dev account").selectOption("1");
+  await expect(page.getByTestId("session-status")).toContainText("not the connected account");
+  await review.getByRole("button", { name: "Sign in to review" }).click();
+  await expect(page.getByTestId("session-status")).not.toContainText("not the connected account");
   const item = review.getByTestId(`pending-${id}`);
   await expect(item).toBeVisible({ timeout: 20_000 });
   await expect(item.getByRole("list", { name: "Content preview" })).toContainText(`e2e beast ${stamp}`);
@@ -83,9 +94,11 @@ test("an open Datanet accepts a contribution at once, and the same file again is
   await input.setInputFiles(file);
   await expect(contribute.getByTestId("contribute-preview")).toContainText("1 record", { timeout: 20_000 });
   await connectDevWallet(page, contribute.getByRole("button", { name: "Connect wallet to contribute" }), 3);
+  await contribute.getByRole("button", { name: "Sign in to upload" }).click();
   await contribute.getByRole("button", { name: "Sign and contribute" }).click();
   await expect(contribute.getByTestId("contribute-done")).toContainText(/Your contribution #\d+ was accepted at once/, { timeout: 30_000 });
 
+  // Signed in already: the same file uploads at once, and the registry refuses it as a duplicate.
   await input.setInputFiles(file);
   await contribute.getByRole("button", { name: "Sign and contribute" }).click();
   await expect(contribute.getByRole("alert")).toContainText("already in the Datanet", { timeout: 20_000 });

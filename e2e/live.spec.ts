@@ -4,6 +4,7 @@ import { foundry } from "viem/chains";
 import { datanetRegistryAbi } from "../contracts-abi";
 import { demoAccount, DEMO_DATANETS } from "../lib/seed/seed";
 import { stackInfo } from "./stack-info";
+import { signInRequest } from "./wallet";
 
 test("a contributor's new contribution appears on an open Datanet page without a reload", async ({ page, request }) => {
   const { rpcUrl, deployment } = stackInfo();
@@ -12,12 +13,13 @@ test("a contributor's new contribution appears on an open Datanet page without a
   await expect(page.getByTestId("live-indicator").first()).toBeVisible();
   const before = await page.getByRole("row").count();
 
-  // Another contributor uploads and registers a contribution, as the seed does.
+  // Another contributor signs in, uploads and registers a contribution, as the seed does.
+  const account = demoAccount(6);
+  await signInRequest(request, account);
   const text = `**e2e plant ${Date.now()}**: a plant that exists only in this test\n`;
   const upload = await request.post(`/api/content?filename=e2e.md`, { data: text });
   expect(upload.ok()).toBe(true);
   const content = (await upload.json()) as { hash: `0x${string}`; bytes: number; records: number };
-  const account = demoAccount(6);
   const wallet = createWalletClient({ account, chain: foundry, transport: http(rpcUrl) });
   const client = createPublicClient({ chain: foundry, transport: http(rpcUrl), pollingInterval: 50 });
   const hash = await wallet.writeContract({
@@ -36,6 +38,10 @@ test("a contributor's new contribution appears on an open Datanet page without a
 });
 
 test("malformed uploads get a readable 4xx and store nothing", async ({ request }) => {
+  const anonymous = await request.post(`/api/content?filename=a.txt`, { data: `unsigned ${Date.now()}` });
+  expect(anonymous.status()).toBe(401);
+  expect((await anonymous.json()).error).toMatch(/Sign in with your wallet/);
+  await signInRequest(request, demoAccount(6));
   const empty = await request.post(`/api/content?filename=a.txt`, { data: "" });
   expect(empty.status()).toBe(422);
   expect((await empty.json()).error).toMatch(/empty/);

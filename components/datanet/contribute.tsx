@@ -8,6 +8,8 @@ import { useAccount, usePublicClient, useReadContract, useWriteContract } from "
 import { useChainInfo } from "@/app/providers";
 import { formatBytes, formatNumber, formatOpen, plural, shortHash } from "@/components/format";
 import { isUserRejection } from "@/components/wallet/errors";
+import { useNetworkMismatch, WrongNetworkHint } from "@/components/wallet/network-guard";
+import { SignInButton, useSession, useSignIn } from "@/components/wallet/siwe";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
@@ -28,7 +30,18 @@ export interface UploadedContent {
 /** useSyncExternalStore with nothing to subscribe to: tells server/hydration render from client render. */
 const noSubscribe = () => () => {};
 
-/** POSTs raw bytes to /api/content with upload progress (XHR: fetch has no upload progress events). */
+/** The file as the server will split it, read in the browser before anything is uploaded. */
+interface LocalPreview {
+  records: number;
+  bytes: number;
+  format: string;
+  first: string[];
+}
+
+/**
+ * POSTs raw bytes to /api/content with upload progress (XHR: fetch has no upload progress events).
+ * Needs the Sign-In with Ethereum session cookie (sent automatically: same origin).
+ */
 export function uploadContent(file: File, onProgress: (fraction: number) => void): Promise<UploadedContent> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
@@ -70,7 +83,8 @@ export function errorMessage(err: unknown): string {
 /** The registry's ABI plus every custom error (the token's reverts bubble up through safeTransferFrom). */
 export const registryAbiWithErrors = [...datanetRegistryAbi, ...ledgerlineErrorsAbi] as unknown as typeof datanetRegistryAbi;
 
-type Phase = "idle" | "uploading" | "ready" | "approving" | "contributing" | "done" | "error";
+/** sign-in: the file is read and previewed, waiting for the contributor to sign in before it is uploaded. */
+type Phase = "idle" | "sign-in" | "uploading" | "ready" | "approving" | "contributing" | "done" | "error";
 
 interface Failure {
   title: string;
@@ -99,7 +113,7 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
   const [file, setFile] = useState<File | null>(null);
   const [progress, setProgress] = useState(0);
   const [content, setContent] = useState<UploadedContent | null>(null);
-  const [preview, setPreview] = useState<string[] | null>(null);
+  const [preview, setPreview] = useState<LocalPreview | null>(null);
   const [phase, setPhase] = useState<Phase>("idle");
   const [txState, setTxState] = useState<"signing" | "pending" | null>(null);
   const [failure, setFailure] = useState<Failure | null>(null);
@@ -108,6 +122,9 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
   const registry = chain.contracts?.datanetRegistry;
   const token = chain.contracts?.token;
   const connected = status === "connected" && !!address;
+  const session = useSession();
+  const signIn = useSignIn();
+  const { wrong: wrongNetwork } = useNetworkMismatch();
 
   const onChainDatanet = useReadContract({
     address: registry,
@@ -134,7 +151,7 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
   const needsApproval = allowance.data !== undefined && allowance.data < bond;
   const shortOfOpen = balance.data !== undefined && balance.data < bond;
 
-  const busy = phase === "uploading" || phase === "approving" || phase === "contributing";
+  const busy = phase === "uploading" || phase === "approving" || phase === "contributing" || signIn.busy;
 
   function reset() {
     setFile(null);
@@ -144,6 +161,7 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
     setFailure(null);
     setTxState(null);
     setPhase("idle");
+    signIn.clearFailure();
     if (fileInput.current) fileInput.current.value = "";
   }
 
@@ -171,11 +189,28 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
       return;
     }
     // Preview with the server's own splitting rules (the server's record count is what gets registered).
+    const format = formatOf(f.name, f.type || undefined);
     try {
-      setPreview(parseRecords(await f.text(), formatOf(f.name, f.type || undefined)).records.slice(0, PREVIEW_RECORDS));
-    } catch {
-      setPreview(null); // the server explains what is wrong below
+      const { records } = parseRecords(await f.text(), format);
+      setPreview({ records: records.length, bytes: f.size, format, first: records.slice(0, PREVIEW_RECORDS) });
+    } catch (err) {
+      setPhase("error");
+      setFailure({ title: "This file cannot be contributed", message: errorMessage(err) });
+      return;
     }
+    // Uploads are tied to a signed-in address: without a session, wait for the sign-in step.
+    if (session.signedIn) await upload(f);
+    else setPhase("sign-in");
+  }
+
+  async function signInAndUpload() {
+    if (!file) return;
+    setFailure(null);
+    if (await signIn.signIn()) await upload(file);
+  }
+
+  async function upload(f: File) {
+    setFailure(null);
     setPhase("uploading");
     try {
       const uploaded = await uploadContent(f, setProgress);
@@ -185,9 +220,18 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
       void balance.refetch();
       void onChainDatanet.refetch();
     } catch (err) {
-      setPhase("error");
-      setPreview(null);
-      setFailure({ title: "Upload failed", message: errorMessage(err) });
+      setProgress(0);
+      const message = errorMessage(err);
+      // The session ran out (or was signed out elsewhere): back to the sign-in step, file kept.
+      if (/^Sign in/.test(message)) {
+        void session.refetch();
+        setPhase("sign-in");
+        setFailure({ soft: true, title: "Sign in again", message });
+      } else {
+        setPhase("error");
+        setPreview(null);
+        setFailure({ title: "Upload failed", message });
+      }
     }
   }
 
@@ -350,24 +394,32 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
           </div>
         ) : null}
 
-        {content ? (
+        {preview && phase !== "done" ? (
           <div className="space-y-3" data-testid="contribute-preview">
             <p className="text-sm">
-              <span className="font-medium">{plural(content.records, "record")}</span>
+              <span className="font-medium">{plural(content?.records ?? preview.records, "record")}</span>
               <span className="text-muted-foreground">
                 {" "}
-                · {formatBytes(content.bytes)} · {content.format} · hash <span className="font-mono">{shortHash(content.hash)}</span>
+                · {formatBytes(content?.bytes ?? preview.bytes)} · {content?.format ?? preview.format}
+                {content ? (
+                  <>
+                    {" "}
+                    · hash <span className="font-mono">{shortHash(content.hash)}</span>
+                  </>
+                ) : (
+                  " · not uploaded yet"
+                )}
               </span>
             </p>
-            {preview?.length ? (
+            {preview.first.length ? (
               <ol className="space-y-1.5" aria-label="Record preview">
-                {preview.map((r, i) => (
+                {preview.first.map((r, i) => (
                   <li key={i} className="line-clamp-3 whitespace-pre-wrap rounded-md bg-muted/40 px-3 py-2 text-xs">
                     {r}
                   </li>
                 ))}
-                {content.records > preview.length ? (
-                  <li className="text-xs text-muted-foreground">…and {formatNumber(content.records - preview.length)} more</li>
+                {preview.records > preview.first.length ? (
+                  <li className="text-xs text-muted-foreground">…and {formatNumber(preview.records - preview.first.length)} more</li>
                 ) : null}
               </ol>
             ) : null}
@@ -389,25 +441,41 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
                 {connected && balance.data !== undefined ? ` Your balance: ${formatOpen(balance.data)}.` : ""}
               </p>
             </div>
+            {connected && !content && phase !== "uploading" ? (
+              <p className="text-sm text-muted-foreground" data-testid="contribute-sign-in">
+                {session.signedIn
+                  ? "You are signed in: upload the file, then sign the contribution."
+                  : "Sign in to upload: one signature (no transaction, no gas) ties the upload to your address. Then you sign the contribution."}
+              </p>
+            ) : null}
             <div className="flex flex-wrap items-center gap-2">
               {!connected ? (
                 <Button onClick={() => openConnectModal?.()} disabled={!chain.configured}>
                   Connect wallet to contribute
                 </Button>
+              ) : !content ? (
+                session.signedIn ? (
+                  <Button onClick={() => file && void upload(file)} disabled={busy || wrongNetwork || !file} aria-busy={phase === "uploading"}>
+                    {phase === "uploading" ? "Uploading…" : "Upload"}
+                  </Button>
+                ) : (
+                  <SignInButton signIn={signIn} label="Sign in to upload" onSignIn={signInAndUpload} disabled={busy || !file} />
+                )
               ) : needsApproval ? (
-                <Button onClick={approve} disabled={busy || txBusy || shortOfOpen} aria-busy={phase === "approving"}>
+                <Button onClick={approve} disabled={busy || txBusy || shortOfOpen || wrongNetwork} aria-busy={phase === "approving"}>
                   {phase === "approving" ? (txState === "pending" ? "Approving…" : "Waiting for signature…") : `Approve ${formatOpen(bond)}`}
                 </Button>
               ) : (
-                <Button onClick={contribute} disabled={busy || txBusy || allowance.data === undefined} aria-busy={phase === "contributing"}>
+                <Button onClick={contribute} disabled={busy || txBusy || allowance.data === undefined || wrongNetwork} aria-busy={phase === "contributing"}>
                   {phase === "contributing" ? (txState === "pending" ? "Confirming…" : "Waiting for signature…") : "Sign and contribute"}
                 </Button>
               )}
-              {connected && needsApproval ? <span className="text-xs text-muted-foreground">Step 1 of 2: let the registry take the bond.</span> : null}
+              {connected && content && needsApproval ? <span className="text-xs text-muted-foreground">Step 1 of 2: let the registry take the bond.</span> : null}
               <Button variant="ghost" onClick={reset} disabled={busy || txBusy}>
                 Cancel
               </Button>
             </div>
+            <WrongNetworkHint action="upload and contribute" />
             {connected && shortOfOpen && !failure ? <FailureBox failure={insufficientOpen()} /> : null}
           </div>
         ) : null}
@@ -422,8 +490,9 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
         ) : null}
 
         {failure ? <FailureBox failure={failure} /> : null}
+        {signIn.failure ? <FailureBox failure={signIn.failure} /> : null}
         {connected && chain.isLocal && (shortOfOpen || failure?.title.startsWith("Not enough OPEN")) ? (
-          <Button variant="outline" size="sm" onClick={faucet} disabled={txBusy}>
+          <Button variant="outline" size="sm" onClick={faucet} disabled={txBusy || wrongNetwork}>
             Get 1,000 test OPEN from the faucet
           </Button>
         ) : null}

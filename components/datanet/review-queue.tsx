@@ -9,6 +9,8 @@ import { useChainInfo } from "@/app/providers";
 import { AddressText } from "@/components/domain";
 import { formatBytes, formatNumber, plural, shortHash } from "@/components/format";
 import { isUserRejection } from "@/components/wallet/errors";
+import { useNetworkMismatch, WrongNetworkHint } from "@/components/wallet/network-guard";
+import { SignInButton, useSession, useSignIn } from "@/components/wallet/siwe";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
@@ -72,6 +74,12 @@ export function ReviewQueue({ datanetId, owner, curated }: { datanetId: number; 
   const { writeContractAsync } = useWriteContract();
   const isOwner = status === "connected" && !!address && address.toLowerCase() === owner.toLowerCase();
   const registry = chain.contracts?.datanetRegistry;
+  // Reviewing is on-chain (the registry checks the owner); the queue itself is shown only to the owner
+  // signed in with Sign-In with Ethereum, the identity the off-chain side of Ledgerline knows.
+  const session = useSession();
+  const signIn = useSignIn();
+  const { wrong: wrongNetwork } = useNetworkMismatch();
+  const canReview = isOwner && session.signedIn;
 
   const [action, setAction] = useState<Action | null>(null);
   const [txState, setTxState] = useState<TxState | null>(null);
@@ -81,19 +89,19 @@ export function ReviewQueue({ datanetId, owner, curated }: { datanetId: number; 
   const pending = useQuery({
     queryKey: [...queryKeys.datanet(datanetId), "contributions", "pending"],
     queryFn: () => fetchContributions(datanetId, "pending"),
-    enabled: isOwner,
+    enabled: canReview,
   });
   const accepted = useQuery({
     queryKey: [...queryKeys.datanet(datanetId), "contributions", "accepted"],
     queryFn: async () => acceptanceOrder(await fetchContributions(datanetId, "accepted")),
-    enabled: isOwner,
+    enabled: canReview,
   });
   const onChain = useReadContract({
     address: registry,
     abi: datanetRegistryAbi,
     functionName: "getDatanet",
     args: [BigInt(datanetId)],
-    query: { enabled: !!registry && isOwner },
+    query: { enabled: !!registry && canReview },
   });
   const versionCount = onChain.data?.versionCount;
   const acceptedOnChain = onChain.data?.acceptedCount;
@@ -180,7 +188,7 @@ export function ReviewQueue({ datanetId, owner, curated }: { datanetId: number; 
     );
   }
 
-  const busy = action !== null;
+  const busy = action !== null || wrongNetwork;
   const stateLabel = txState === "signing" ? "Waiting for signature…" : txState === "pending" ? "Confirming…" : txState === "indexing" ? "Updating…" : null;
   const acceptedCount = accepted.data?.length ?? 0;
   const unpublished = versionCount !== undefined && acceptedOnChain !== undefined;
@@ -199,8 +207,22 @@ export function ReviewQueue({ datanetId, owner, curated }: { datanetId: number; 
               "Connect the owner's wallet to review."
             )}
           </p>
+        ) : !session.signedIn ? (
+          <div className="space-y-3" data-testid="review-sign-in">
+            <p className="text-sm text-muted-foreground">
+              You own this Datanet. Sign in to review: one signature (no transaction, no gas) proves it is you; accepting, rejecting and
+              publishing are then transactions you sign.
+            </p>
+            {session.loading ? (
+              <Skeleton className="h-9 w-40" />
+            ) : (
+              <SignInButton signIn={signIn} label="Sign in to review" />
+            )}
+            {signIn.failure ? <FailureBox failure={signIn.failure} /> : null}
+          </div>
         ) : (
           <>
+            <WrongNetworkHint action="review and publish" />
             <div className="flex flex-wrap items-center justify-between gap-3">
               <p className="text-sm">
                 <span className="font-medium">{plural(pending.data?.length ?? 0, "pending contribution")}</span>

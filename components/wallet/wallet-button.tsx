@@ -6,6 +6,7 @@ import { useAccount } from "wagmi";
 import { useChainInfo } from "@/app/providers";
 import { shortAddress } from "@/components/format";
 import { DEV_WALLET_ID, type DevWalletProperties } from "@/components/wallet/dev-wallet";
+import { SessionStatus } from "@/components/wallet/siwe";
 
 /** RainbowKit's connect button, plus the dev-account picker when the dev wallet is connected. */
 export function WalletButton() {
@@ -22,6 +23,7 @@ export function WalletButton() {
   }
   return (
     <div className="flex items-center gap-2">
+      <SessionStatus />
       <DevAccountPicker />
       <ConnectButton
         label="Connect wallet"

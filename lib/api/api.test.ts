@@ -13,6 +13,8 @@ import * as accountClaim from "@/app/api/accounts/[address]/claim/route";
 import * as accountClaims from "@/app/api/accounts/[address]/claims/route";
 import * as accountEarningsCsv from "@/app/api/accounts/[address]/earnings.csv/route";
 import * as accountEarnings from "@/app/api/accounts/[address]/earnings/route";
+import * as authNonce from "@/app/api/auth/nonce/route";
+import * as authSession from "@/app/api/auth/session/route";
 import * as contentGet from "@/app/api/content/[hash]/route";
 import * as contentUpload from "@/app/api/content/route";
 import * as datanetContributions from "@/app/api/datanets/[id]/contributions/route";
@@ -36,6 +38,7 @@ import * as stream from "@/app/api/stream/route";
 import { setDatabaseForTests, type Database } from "@/db/client";
 import * as t from "@/db/schema";
 import { openTestDatabase, testDatabaseKinds } from "@/db/testing";
+import { encodeSession, SESSION_COOKIE, sessionSecret } from "@/lib/auth/session";
 import { verifyClaim } from "@/lib/chain/merkle";
 import { clearQueryCaches } from "@/lib/queries";
 import { BIG, buildFixture, contributors, DAY, focus, HOUR, insertEpochs, insertFixture, payers, T0, type Fixture } from "./test-fixture";
@@ -68,6 +71,8 @@ const routes: [string, Record<string, unknown>][] = [
   ["/api/stats/settlements", settlements],
   ["/api/content", contentUpload],
   ["/api/content/{hash}", contentGet],
+  ["/api/auth/nonce", authNonce],
+  ["/api/auth/session", authSession],
   ["/api/stream", stream],
   ["/api/openapi.json", openapi],
 ];
@@ -177,7 +182,7 @@ describe("OpenAPI document", () => {
         expect(query, `query parameters of ${method} ${p}`).toEqual(expectedQuery[`${method.toUpperCase()} ${p}`] ?? expectedQuery[p] ?? []);
         const pathParams = op.parameters.filter((x: Json) => x.in === "path").map((x: Json) => x.name);
         expect(pathParams).toEqual([...p.matchAll(/\{(\w+)\}/g)].map((m) => m[1]));
-        expect(op.responses["200"] ?? op.responses["202"]).toBeDefined();
+        expect(op.responses["200"] ?? op.responses["201"] ?? op.responses["202"]).toBeDefined();
       }
     }
     const sort = doc.paths["/api/models"].get.parameters.find((x: Json) => x.name === "sort");
@@ -582,6 +587,7 @@ for (const { kind, available } of testDatabaseKinds) {
         ["GET", "/api/content/1;drop%20table%20contents", [404]],
         ["GET", `/api/content/0x${"0".repeat(64)}`, [404]],
         ["GET", "/api/stream?types=DROP%20TABLE", [400]],
+        ["POST", "/api/content?filename=anonymous.txt", [401]],
         ["POST", "/api/content?filename=empty.txt", [422]],
         ["POST", "/api/content?filename=bad.json", [422]],
         ["POST", `/api/content?filename=${"x".repeat(300)}.txt`, [400]],
@@ -606,10 +612,17 @@ for (const { kind, available } of testDatabaseKinds) {
         ["POST", "/api/models/1/inference?case=unknown-param", [400]],
         ["POST", "/api/models/1/inference?case=bad-tx", [400]],
         ["POST", "/api/settlement/epoch", [401]],
+        ["POST", "/api/auth/session?case=not-json", [400]],
+        ["POST", "/api/auth/session?case=no-signature", [400]],
+        ["POST", "/api/auth/session?case=not-siwe", [401]],
       ];
       const build = (over: Record<string, unknown>) => JSON.stringify({ kind: "infinigram", name: "A model", datanets: [{ id: 1, version: 1 }], ...over });
       const bodies: Record<string, BodyInit> = {
+        "/api/content?filename=anonymous.txt": "uploaded without signing in",
         "/api/content?filename=bad.json": "{not json",
+        "/api/auth/session?case=not-json": "{message:",
+        "/api/auth/session?case=no-signature": JSON.stringify({ message: "localhost wants you to sign in" }),
+        "/api/auth/session?case=not-siwe": JSON.stringify({ message: "hello", signature: "0x1234" }),
         "/api/factory/builds?case=not-json": "{kind: infinigram",
         "/api/factory/builds?case=empty": "{}",
         "/api/factory/builds?case=kind": build({ kind: "gpt" }),
@@ -625,9 +638,12 @@ for (const { kind, available } of testDatabaseKinds) {
       };
       // Posting an epoch over HTTP needs the operator's token once one is set.
       process.env.EPOCH_TRIGGER_TOKEN = "api-test-token";
+      // Uploads need a signed-in session (lib/auth): the malformed ones are sent signed in, except `anonymous`.
+      const session = encodeSession({ address: focus as Address, chainId: 31337, issuedAt: new Date(), expiresAt: new Date(Date.now() + HOUR) }, await sessionSecret(database.db));
+      const headersFor = (url: string) => (url.startsWith("/api/content?") && !url.includes("anonymous") ? { cookie: `${SESSION_COOKIE}=${session}` } : undefined);
       const failures: string[] = [];
       for (const [method, url, statuses] of cases) {
-        const res = await call(method as "GET" | "POST", url, method === "POST" ? { body: bodies[url] ?? "" } : undefined);
+        const res = await call(method as "GET" | "POST", url, method === "POST" ? { body: bodies[url] ?? "", headers: headersFor(url) } : undefined);
         if (!statuses.includes(res.status) || typeof res.body.error !== "string" || res.body.error.length < 5) {
           failures.push(`${method} ${url} → ${res.status} ${res.text}`);
         }
@@ -635,12 +651,14 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(failures).toEqual([]);
       // Each route is covered (stats, openapi.json take no input; health needs a chain).
       const covered = new Set(cases.map(([, url]) => routes.find(([p]) => new RegExp(`^${p.replace(/\{\w+\}/g, "[^/]+")}$`).test(url.split("?")[0]))?.[0]));
-      expect([...routes.map(([p]) => p)].filter((p) => !covered.has(p))).toEqual(["/api/stats", "/api/openapi.json"]);
+      expect([...routes.map(([p]) => p)].filter((p) => !covered.has(p))).toEqual(["/api/stats", "/api/auth/nonce", "/api/openapi.json"]); // (the nonce takes no input either)
       // Routes without parameters ignore unknown ones rather than fail.
       expect((await get("/api/stats?x=1;drop%20table%20datanets")).status).toBe(200);
       // The SQL-ish inputs changed nothing.
       const [{ n }] = await database.db.select({ n: count() }).from(t.datanets);
       expect(Number(n)).toBe(f.datanets.length);
+      const [{ stored }] = await database.db.select({ stored: count() }).from(t.contents);
+      expect(Number(stored)).toBe(0);
       const [{ builds }] = await database.db.select({ builds: count() }).from(t.modelBuilds);
       expect(Number(builds)).toBe(0);
       // A message says which parameter and why.

@@ -47,6 +47,7 @@ function operation(e: EndpointSpec): JsonSchema {
     },
   };
   if (e.query || e.body || e.invalidParams === 400) responses["400"] = { $ref: "#/components/responses/BadRequest" };
+  if (e.session) responses["401"] = { $ref: "#/components/responses/Unauthorized" };
   if (e.notFound || (e.params && e.invalidParams !== 400)) responses["404"] = { $ref: "#/components/responses/NotFound" };
   if (e.body && (!isZodSchema(e.body) || e.unprocessable)) responses["422"] = { $ref: "#/components/responses/Unprocessable" };
   responses["500"] = { $ref: "#/components/responses/ServerError" };
@@ -102,6 +103,7 @@ export function buildOpenApiDocument(list: readonly EndpointSpec[] = endpoints):
       schemas: components,
       responses: {
         BadRequest: errorResponse("Malformed input: the message says which parameter and why."),
+        Unauthorized: errorResponse("Not signed in: sign in with your wallet (GET /api/auth/nonce, then POST /api/auth/session)."),
         NotFound: errorResponse("No such resource (or a path id that cannot exist)."),
         Unprocessable: errorResponse("The content cannot be stored as sent."),
         ServerError: errorResponse("A fault on the server side."),

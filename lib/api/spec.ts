@@ -30,7 +30,7 @@ export interface RawContent {
 }
 
 export interface EndpointSpec {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "DELETE";
   /** OpenAPI path template, e.g. `/api/datanets/{id}`. */
   path: string;
   operationId: string;
@@ -51,6 +51,8 @@ export interface EndpointSpec {
   unprocessable?: boolean;
   /** Answers 402 Payment Required (x402) until paid. */
   paid?: boolean;
+  /** Needs a Sign-In with Ethereum session cookie (POST /api/auth/session); 401 without one. */
+  session?: boolean;
   /** Error body shape (OpenAI-compatible routes answer OpenAI's). */
   errorFormat?: "ledgerline" | "openai";
 }

@@ -14,6 +14,7 @@ import {
   type PublicClient,
 } from "viem";
 import { datanetRegistryAbi, openTokenAbi } from "@/contracts-abi";
+import { signInAs } from "@/lib/auth/client";
 import { devAccount } from "@/lib/chain/anvil";
 import { chainFor } from "@/lib/chain/config";
 import type { Deployment } from "@/lib/chain/deploy";
@@ -114,8 +115,9 @@ function revertName(err: unknown): string | undefined {
   return undefined;
 }
 
-async function upload(baseUrl: string, body: string, filename: string): Promise<{ hash: Hex; bytes: number; records: number }> {
-  const res = await fetch(`${baseUrl}/api/content?filename=${encodeURIComponent(filename)}`, { method: "POST", body });
+/** Uploads need a signed-in session: `cookie` comes from signInAs (lib/auth/client.ts). */
+async function upload(baseUrl: string, cookie: string, body: string, filename: string): Promise<{ hash: Hex; bytes: number; records: number }> {
+  const res = await fetch(`${baseUrl}/api/content?filename=${encodeURIComponent(filename)}`, { method: "POST", body, headers: { cookie } });
   const json = (await res.json()) as { hash: Hex; bytes: number; records: number; error?: string };
   if (!res.ok) throw new Error(`upload of ${filename} failed (${res.status}): ${json.error}`);
   return json;
@@ -170,11 +172,14 @@ export async function seedDemo(opts: SeedOptions): Promise<SeedResult> {
 
   const glosses = nounGlosses();
   const curator = wallet(DEMO_ACCOUNTS.curator);
+  // Each uploader signs in once (Sign-In with Ethereum), as a person in the browser would.
+  const sessions = new Map<number, Promise<string>>();
+  const sessionOf = (i: number) => sessions.get(i) ?? (sessions.set(i, signInAs(opts.baseUrl, account(i), d.chainId)), sessions.get(i)!);
   let contributionsMade = 0;
   const datanetIds: SeedResult["datanetIds"] = {};
 
   for (const [n, spec] of DEMO_DATANETS.entries()) {
-    const meta = await upload(opts.baseUrl, canonicalJson(spec.meta), "datanet.json");
+    const meta = await upload(opts.baseUrl, await sessionOf(DEMO_ACCOUNTS.curator), canonicalJson(spec.meta), "datanet.json");
     // Find the Datanet by its metadata hash, or create it.
     const count = await publicClient.readContract({ ...registry, functionName: "datanetCount" });
     let datanetId = 0n;
@@ -206,7 +211,7 @@ export async function seedDemo(opts: SeedOptions): Promise<SeedResult> {
       const records = offTopic ? glosses.filter((g) => g.lexfile === "artifact").slice(n * 10, n * 10 + 10) : slice;
       const text = spec.format === "jsonl" ? glossJsonl(records) : glossMarkdown(records);
       const file = `${spec.lexfile}-${c + 1}.${spec.format === "jsonl" ? "jsonl" : "md"}`;
-      const content = await upload(opts.baseUrl, text, file);
+      const content = await upload(opts.baseUrl, await sessionOf(contributor), text, file);
       let contributionId = await publicClient.readContract({ ...registry, functionName: "contributionIdByHash", args: [datanetId, content.hash] });
       if (contributionId === 0n) {
         try {
