@@ -1,7 +1,7 @@
 /**
  * The contributor's whole journey in one run, against the real stack, each step by the person who does it:
- * dev account 7 (a funded user with no data yet) uploads a file to the curated Food Datanet and signs the
- * contribution; the owner (account 1) accepts it and publishes a version; a builder (account 1) builds an
+ * dev account 7 (a funded user with no data yet) signs in, uploads a file to the curated Food Datanet and
+ * signs the contribution; the owner (account 1) accepts it and publishes a version; a builder (account 1) builds an
  * ∞-gram model on that version and lists it; a user (account 8, another browser) pays for an inference
  * whose answer comes from the new file; the contributor's open dashboard shows the earning and the
  * attribution entry without a reload; after an epoch the contributor claims and its OPEN balance rises by
@@ -31,7 +31,13 @@ async function contribute(page: Page, text: string): Promise<number> {
   await form.getByLabel("File to contribute").setInputFiles({ name: "broths.md", mimeType: "text/markdown", buffer: Buffer.from(text) });
   await expect(form.getByTestId("contribute-preview")).toContainText("2 records", { timeout: 20_000 });
   await connectDevWallet(page, form.getByRole("button", { name: "Connect wallet to contribute" }), CONTRIBUTOR);
-  await form.getByRole("button", { name: "Sign and contribute" }).click();
+  // Sign-In with Ethereum (one signature), then the upload runs, then the on-chain contribution.
+  await form.getByRole("button", { name: "Sign in to upload" }).click();
+  await expect(form.getByRole("progressbar", { name: "Upload progress" })).toHaveAttribute("aria-valuenow", "100", { timeout: 20_000 });
+  await expect(page.getByTestId("session-status")).toContainText("Signed in as");
+  const sign = form.getByRole("button", { name: "Sign and contribute" });
+  await expect(sign).toBeEnabled();
+  await sign.click();
   const done = form.getByTestId("contribute-done");
   await expect(done).toContainText(/Your contribution #\d+ is pending review/, { timeout: 30_000 });
   const id = idIn(await done.innerText());
@@ -44,6 +50,8 @@ async function contribute(page: Page, text: string): Promise<number> {
 async function acceptAndPublish(page: Page, contribution: number): Promise<number> {
   await page.getByLabel("Dev account").selectOption(String(CURATOR));
   const review = page.getByTestId("review");
+  await review.getByRole("button", { name: "Sign in to review" }).click();
+  await expect(page.getByTestId("session-status")).not.toContainText("not the connected account");
   const item = review.getByTestId(`pending-${contribution}`);
   await expect(item).toBeVisible({ timeout: 20_000 });
   await item.getByRole("button", { name: `Accept #${contribution}` }).click();
