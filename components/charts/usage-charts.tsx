@@ -58,9 +58,8 @@ function BucketPicker({ bucket, onChange, label }: { bucket: UsageBucket; onChan
  */
 function useUsage<W extends { bucket: UsageBucket }>(kind: "datanets" | "models", id: number, initial: W) {
   const [bucket, setBucket] = useState<UsageBucket>(initial.bucket);
-  const baseKey = kind === "datanets" ? queryKeys.datanet(id) : queryKeys.model(id);
   const query = useQuery({
-    queryKey: [...baseKey, "usage", bucket],
+    queryKey: kind === "datanets" ? queryKeys.datanetUsage(id, bucket) : queryKeys.modelUsage(id, bucket),
     queryFn: () => getJson<W>(usageUrl(kind, id, bucket)),
     initialData: bucket === initial.bucket ? initial : undefined,
     // The server answer counts as fresh for a moment; after that a focus or a live event refetches.

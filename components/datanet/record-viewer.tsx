@@ -10,16 +10,8 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { queryKeys } from "@/lib/live/query-keys";
+import { RECORD_PAGE_SIZE, type RecordPageWire } from "./record-page";
 
-/** Wire shape of GET /api/datanets/{id}/records (DatanetRecordPage). */
-export interface RecordPageWire {
-  items: { contributionId: number; index: number; text: string; contributor: string; status: "pending" | "accepted" | "rejected"; version: number | null }[];
-  nextCursor: string | null;
-  total: number;
-  unavailable: number;
-}
-
-export const RECORD_PAGE_SIZE = 20;
 const SEARCH_DEBOUNCE_MS = 300;
 
 interface Filters {
@@ -99,7 +91,7 @@ export function RecordViewer({
 
   const isInitial = !filters.q && !filters.version && !filters.contribution && cursor === null;
   const query = useQuery({
-    queryKey: [...queryKeys.datanet(datanetId), "records", filters, cursor],
+    queryKey: queryKeys.datanetRecords(datanetId, filters, cursor),
     queryFn: () => getRecords(recordsUrl(datanetId, filters, cursor)),
     initialData: isInitial ? initial : undefined,
     staleTime: 10_000,

@@ -1,7 +1,8 @@
 import { DatanetUsageChart } from "@/components/charts/usage-charts";
 import { loadDatanetUsage } from "@/components/charts/usage-data";
 import { Contribute } from "@/components/datanet/contribute";
-import { RECORD_PAGE_SIZE, RecordViewer } from "@/components/datanet/record-viewer";
+import { RECORD_PAGE_SIZE } from "@/components/datanet/record-page";
+import { RecordViewer } from "@/components/datanet/record-viewer";
 import { ReviewQueue } from "@/components/datanet/review-queue";
 import { LiveRefresh } from "@/components/live/live-refresh";
 import type { Metadata } from "next";
