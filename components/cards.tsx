@@ -67,12 +67,12 @@ export function DatanetCard({ datanet, className }: { datanet: DatanetSummary; c
           </div>
         ) : null}
       </div>
-      <dl className="grid grid-cols-4 divide-x divide-border border-t border-border">
-        <Metric label="Records" value={formatNumber(datanet.acceptedRecords)} title="Size: records in accepted contributions" />
+      <dl className="grid grid-cols-[repeat(3,minmax(0,1fr))_minmax(0,1.6fr)] divide-x divide-border border-t border-border">
+        <Metric label="Size" value={formatNumber(datanet.acceptedRecords)} title="Size: records in accepted contributions" />
         <Metric label="People" value={formatNumber(datanet.contributors)} title="Distinct contributors" />
         <Metric label="Models" value={formatNumber(datanet.models)} title="Models built on it" />
         <Metric
-          label="Paid"
+          label="Paid out"
           value={<OpenAmount wei={datanet.contributorEarnings} maxDecimals={2} />}
           title={`Paid to its contributors: ${formatOpen(datanet.contributorEarnings)} over ${formatNumber(datanet.inferences)} inferences`}
         />

@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { Area, Bar, CartesianGrid, ComposedChart, XAxis, YAxis } from "recharts";
+import { Bar, CartesianGrid, ComposedChart, XAxis, YAxis } from "recharts";
 import { formatUnits } from "viem";
 import { useLiveEvents } from "@/components/live/use-live-events";
 import { ChartContainer, ChartLegend, ChartLegendContent, ChartTooltip, ChartTooltipContent, type ChartConfig } from "@/components/ui/chart";
@@ -131,7 +131,7 @@ const datanetConfig = {
   earnings: { label: "Paid to contributors", color: "var(--color-success)", format: openText },
 } satisfies ChartConfig;
 
-/** Inferences that used a Datanet (bars) and what its contributors earned (area), per hour or day. */
+/** Inferences that used a Datanet and what its contributors earned (bars on two axes), per hour or day. */
 export function DatanetUsageChart({ datanetId, initial, subscribe = true }: { datanetId: number; initial: DatanetUsageWire; subscribe?: boolean }) {
   const { bucket, setBucket, query } = useUsage("datanets", datanetId, initial);
   const data = query.data;
@@ -166,7 +166,7 @@ export function DatanetUsageChart({ datanetId, initial, subscribe = true }: { da
           <ChartTooltip content={<ChartTooltipContent labelFormatter={(t) => fmt.format(new Date(String(t)))} />} />
           <ChartLegend content={<ChartLegendContent />} />
           <Bar yAxisId="count" dataKey="inferences" fill="var(--color-inferences)" radius={[3, 3, 0, 0]} isAnimationActive={false} />
-          <Area yAxisId="open" type="monotone" dataKey="earnings" stroke="var(--color-earnings)" fill="var(--color-earnings)" fillOpacity={0.15} isAnimationActive={false} />
+          <Bar yAxisId="open" dataKey="earnings" fill="var(--color-earnings)" radius={[3, 3, 0, 0]} isAnimationActive={false} />
         </ComposedChart>
       </ChartContainer>
     </ChartFrame>
@@ -224,7 +224,7 @@ export function ModelUsageCharts({ modelId, initial, subscribe = true }: { model
             {xAxis}
             {tooltip}
             <YAxis tickLine={false} axisLine={false} width={56} tickFormatter={(v: number) => v.toLocaleString("en-US", { maximumFractionDigits: 3 })} />
-            <Area type="monotone" dataKey="revenue" stroke="var(--color-revenue)" fill="var(--color-revenue)" fillOpacity={0.2} isAnimationActive={false} />
+            <Bar dataKey="revenue" fill="var(--color-revenue)" radius={[3, 3, 0, 0]} isAnimationActive={false} />
           </ComposedChart>
         </ChartContainer>
       </ChartFrame>
