@@ -1,6 +1,9 @@
 import { expect, test, type Locator } from "@playwright/test";
-import { DEMO_DATANETS } from "../lib/seed/seed";
+import { registerExactEvmScheme } from "@x402/evm/exact/client";
+import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
+import { demoAccount, DEMO_DATANETS } from "../lib/seed/seed";
 import { glossMarkdown, nounGlosses } from "../lib/seed/wordnet";
+import { stackInfo } from "./stack-info";
 
 /** The seed's accepted records of the first demo Datanet that contain `word` (5 on-topic contributions of 40). */
 function seededMatches(word: string): number {
@@ -77,4 +80,29 @@ test("models can be filtered by the Datanet they were built from, and a model pa
   expect(await pointsOf(usage)).toBeGreaterThan(0);
   await expect(usage.locator(".recharts-bar-rectangle").first()).toBeVisible();
   await expect(page.getByTestId("model-revenue-chart")).toContainText(/OPEN/);
+});
+
+test("a model's usage chart counts a new settled inference without a reload", async ({ page, baseURL }) => {
+  await page.goto("/models");
+  await page.getByRole("link", { name: "Animal Facts ∞-gram", exact: true }).click();
+  await expect(page).toHaveURL(/\/models\/\d+$/);
+  const modelId = Number(new URL(page.url()).pathname.split("/").pop());
+  const usage = page.getByTestId("model-usage-chart");
+  const settled = async () => Number((await usage.locator("figcaption").textContent())!.match(/([\d,]+) settled inferences/)![1].replace(/,/g, ""));
+  const before = await settled();
+
+  // Someone else pays for one inference with the official x402 client.
+  const { deployment } = stackInfo();
+  const client = new x402Client();
+  registerExactEvmScheme(client, { signer: demoAccount(9), networks: [`eip155:${deployment.chainId}`] });
+  client.setSpendControls({ allowedAssets: [{ network: `eip155:${deployment.chainId}`, asset: deployment.token }] });
+  const res = await wrapFetchWithPayment(fetch, client)(`${baseURL}/api/models/${modelId}/inference`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ prompt: "The zebra is", params: { maxTokens: 8, seed: 1 } }),
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+
+  // The model page has no server refresh: only the SSE invalidation of the chart's query can move it.
+  await expect.poll(settled, { timeout: 20_000 }).toBe(before + 1);
 });
