@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { formatNumber, formatOpen, formatRelativeTime } from "@/components/format";
+import { formatNumber, formatOpen, formatRelativeTime, plural } from "@/components/format";
 import { CpuIcon, DatabaseIcon } from "@/components/icons";
 import { AddressText, ModelKindBadge, OpenAmount, TagLink } from "@/components/domain";
 import { Badge } from "@/components/ui/badge";
@@ -67,15 +67,19 @@ export function DatanetCard({ datanet, className }: { datanet: DatanetSummary; c
           </div>
         ) : null}
       </div>
-      <dl className="grid grid-cols-4 divide-x divide-border border-t border-border">
-        <Metric label="Contrib." value={formatNumber(datanet.contributionCount)} title="Contributions submitted" />
-        <Metric label="Records" value={formatNumber(datanet.acceptedRecords)} title="Records in accepted contributions" />
+      <dl className="grid grid-cols-[repeat(3,minmax(0,1fr))_minmax(0,1.6fr)] divide-x divide-border border-t border-border">
+        <Metric label="Size" value={formatNumber(datanet.acceptedRecords)} title="Size: records in accepted contributions" />
         <Metric label="People" value={formatNumber(datanet.contributors)} title="Distinct contributors" />
-        <Metric label="Versions" value={formatNumber(datanet.versionCount)} title="Published versions" />
+        <Metric label="Models" value={formatNumber(datanet.models)} title="Models built on it" />
+        <Metric
+          label="Paid out"
+          value={<OpenAmount wei={datanet.contributorEarnings} maxDecimals={2} />}
+          title={`Paid to its contributors: ${formatOpen(datanet.contributorEarnings)} over ${formatNumber(datanet.inferences)} inferences`}
+        />
       </dl>
       <div className="flex items-center justify-between gap-2 border-t border-border px-5 py-2.5 text-xs text-muted-foreground">
         <span title={`Contribution bond: ${formatOpen(datanet.bond)}`}>
-          Bond <OpenAmount wei={datanet.bond} className="font-medium text-foreground" />
+          {plural(datanet.contributionCount, "contribution")} · {plural(datanet.versionCount, "version")}
         </span>
         <span>Created {formatRelativeTime(datanet.createdAt)}</span>
       </div>
@@ -83,7 +87,27 @@ export function DatanetCard({ datanet, className }: { datanet: DatanetSummary; c
   );
 }
 
-export function ModelCard({ model, className }: { model: ModelSummary; className?: string }) {
+/**
+ * A tiny server-rendered SVG line of daily counts (no chart library on list pages). Colors come from
+ * the theme (currentColor = text-primary), so it follows light and dark themes.
+ */
+export function Sparkline({ values, label, className }: { values: number[]; label: string; className?: string }) {
+  const W = 96;
+  const H = 24;
+  const max = Math.max(1, ...values);
+  const step = values.length > 1 ? W / (values.length - 1) : W;
+  const pts = values.map((v, i) => [i * step, H - 2 - (v / max) * (H - 4)] as const);
+  const line = pts.map(([x, y], i) => `${i ? "L" : "M"}${x.toFixed(1)} ${y.toFixed(1)}`).join(" ");
+  return (
+    <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-label={label} className={cn("overflow-visible text-primary", className)}>
+      <path d={`${line} L${W} ${H} L0 ${H} Z`} fill="currentColor" fillOpacity={0.12} />
+      <path d={line} fill="none" stroke="currentColor" strokeWidth={1.5} strokeLinejoin="round" strokeLinecap="round" />
+    </svg>
+  );
+}
+
+export function ModelCard({ model, usage7d, className }: { model: ModelSummary; /** Settled inferences per day, last 7 days, oldest first. */ usage7d?: number[]; className?: string }) {
+  const weekTotal = usage7d?.reduce((s, n) => s + n, 0) ?? 0;
   return (
     <Card
       className={cn(
@@ -129,6 +153,15 @@ export function ModelCard({ model, className }: { model: ModelSummary; className
                 {l.datanetName} <span className="font-mono text-muted-foreground">v{l.version}</span>
               </Link>
             ))}
+          </div>
+        ) : null}
+        {usage7d ? (
+          <div className="mt-auto flex items-center justify-between gap-3 text-xs text-muted-foreground" data-testid="model-usage-7d">
+            <span>
+              <span className="font-semibold tabular-nums text-foreground">{formatNumber(weekTotal)}</span>{" "}
+              {weekTotal === 1 ? "inference" : "inferences"} in 7 days
+            </span>
+            <Sparkline values={usage7d} label={`Settled inferences per day over the last 7 days: ${usage7d.join(", ")}`} />
           </div>
         ) : null}
       </div>

@@ -40,3 +40,9 @@ export function hrefWith(path: string, params: Record<string, string | undefined
   const s = qs.toString();
   return s ? `${path}?${s}` : path;
 }
+
+/** An id in the query string (`?datanet=3`), else undefined (never throws on bad input). */
+export function idSearchParam(v: string | string[] | undefined): number | undefined {
+  const s = firstParam(v);
+  return s === undefined ? undefined : (parseIdParam(s) ?? undefined);
+}

@@ -19,6 +19,8 @@ import * as contentGet from "@/app/api/content/[hash]/route";
 import * as contentUpload from "@/app/api/content/route";
 import * as datanetContributions from "@/app/api/datanets/[id]/contributions/route";
 import * as datanetLeaderboard from "@/app/api/datanets/[id]/leaderboard/route";
+import * as datanetRecords from "@/app/api/datanets/[id]/records/route";
+import * as datanetUsage from "@/app/api/datanets/[id]/usage/route";
 import * as datanetGet from "@/app/api/datanets/[id]/route";
 import * as datanetsList from "@/app/api/datanets/route";
 import * as factoryBuildGet from "@/app/api/factory/builds/[id]/route";
@@ -52,6 +54,8 @@ const routes: [string, Record<string, unknown>][] = [
   ["/api/datanets/{id}", datanetGet],
   ["/api/datanets/{id}/contributions", datanetContributions],
   ["/api/datanets/{id}/leaderboard", datanetLeaderboard],
+  ["/api/datanets/{id}/records", datanetRecords],
+  ["/api/datanets/{id}/usage", datanetUsage],
   ["/api/models", modelsList],
   ["/api/models/{id}", modelGet],
   ["/api/models/{id}/usage", modelUsage],
@@ -165,7 +169,9 @@ describe("OpenAPI document", () => {
       "/api/datanets": ["q", "tag", "sort", "limit", "cursor"],
       "/api/datanets/{id}/contributions": ["status", "limit", "cursor"],
       "/api/datanets/{id}/leaderboard": ["limit", "cursor"],
-      "/api/models": ["q", "kind", "sort", "limit", "cursor"],
+      "/api/datanets/{id}/records": ["q", "version", "contribution", "status", "limit", "cursor"],
+      "/api/datanets/{id}/usage": ["bucket", "from", "to"],
+      "/api/models": ["q", "kind", "datanet", "sort", "limit", "cursor"],
       "/api/models/{id}/usage": ["bucket", "from", "to"],
       "/api/inferences": ["modelId", "payer", "status", "limit", "cursor"],
       "/api/accounts/{address}/earnings": ["bucket", "from", "to", "role", "datanetId", "modelId", "groupBy"],
@@ -536,6 +542,12 @@ for (const { kind, available } of testDatabaseKinds) {
         ["GET", "/api/datanets/1/leaderboard?limit=1000", [400]],
         ["GET", "/api/datanets/9999/leaderboard", [404]],
         ["GET", "/api/datanets/NaN/leaderboard", [404]],
+        ["GET", "/api/datanets/1/records?version=x", [400]],
+        ["GET", `/api/datanets/1/records?cursor=${tampered}`, [400]],
+        ["GET", "/api/datanets/9999/records", [404]],
+        ["GET", "/api/datanets/1/usage?bucket=minute", [400]],
+        ["GET", "/api/datanets/9999/usage", [404]],
+        ["GET", "/api/models?datanet=0", [400]],
         ["GET", "/api/models?kind=gpt", [400]],
         ["GET", "/api/models?sort=cheapest", [400]],
         ["GET", "/api/models?limit=abc", [400]],

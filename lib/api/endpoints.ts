@@ -56,6 +56,9 @@ const DatanetSummary = named(
     versionCount: countOut,
     contributors: countOut.meta({ description: "Distinct addresses that submitted at least one contribution." }),
     acceptedRecords: countOut.meta({ description: "Records in accepted contributions." }),
+    models: countOut.meta({ description: "Models built from a version of this Datanet." }),
+    inferences: countOut.meta({ description: "Settled inferences that credited its contributors." }),
+    contributorEarnings: wei.meta({ description: "Σ paid to its contributors through attribution." }),
     createdAt: timestamp,
   }),
 );
@@ -635,7 +638,7 @@ export const datanetsList = endpoint({
   query: z.object({
     q: searchInput,
     tag: z.string().trim().toLowerCase().max(50, "must be at most 50 characters").optional().meta({ description: "Only Datanets with this tag." }),
-    sort: enumOf(DATANET_SORTS).default("newest").meta({ description: "newest, or most contributors, or most accepted records." }),
+    sort: enumOf(DATANET_SORTS).default("newest").meta({ description: "newest, most used (inferences that credited it), most contributors, or most accepted records." }),
     limit: limitInput,
     cursor: cursorInput,
   }),
@@ -681,15 +684,84 @@ export const datanetLeaderboard = endpoint({
   response: named("LeaderboardPage", pageOf(LeaderboardEntry)),
 });
 
+const RecordItem = named(
+  "DatanetRecord",
+  z.object({
+    contributionId: idOut,
+    index: countOut.meta({ description: "0-based position of the record in its contribution's content." }),
+    text: z.string(),
+    contributor: addressOut,
+    status: contributionStatus,
+    version: countOut.nullable().meta({ description: "The first published version that contains the contribution." }),
+  }),
+);
+
+export const datanetRecords = endpoint({
+  method: "GET",
+  path: "/api/datanets/{id}/records",
+  operationId: "listDatanetRecords",
+  tag: "Datanets",
+  summary: "Browse and search a Datanet's records (contributions' content split into records), in contribution order; cursor-paginated.",
+  description: "Without `status`, accepted and pending contributions are listed (rejected content is not part of the Datanet). An unknown version or a contribution of another Datanet is a 404.",
+  params: idPath,
+  notFound: true,
+  query: z.object({
+    q: searchInput,
+    version: z.coerce
+      .number({ error: "must be a number" })
+      .int("must be a whole number")
+      .positive("must be a version number (1 or more)")
+      .max(1_000_000, "is too large")
+      .optional()
+      .meta({ description: "Only the contributions in this published version." }),
+    contribution: idInput.optional().meta({ description: "Only this contribution's records." }),
+    status: enumOf(CONTRIBUTION_STATUSES).optional().meta({ description: "Only contributions with this review status." }),
+    limit: limitInput,
+    cursor: cursorInput,
+  }),
+  response: named(
+    "DatanetRecordPage",
+    pageOf(RecordItem).extend({
+      total: countOut.meta({ description: "Records that match, across all pages." }),
+      unavailable: countOut.meta({ description: "Contributions in the filter whose content this server does not hold." }),
+    }),
+  ),
+});
+
+export const datanetUsage = endpoint({
+  method: "GET",
+  path: "/api/datanets/{id}/usage",
+  operationId: "getDatanetUsage",
+  tag: "Datanets",
+  summary: "Inferences that used a Datanet and what its contributors earned, per hour or day (datanet_usage_hourly).",
+  description: "Range at most 31 days with bucket=hour and 1096 days with bucket=day. Buckets without usage are omitted.",
+  params: idPath,
+  notFound: true,
+  query: z.object(rangeShape).transform(resolveRange),
+  response: named(
+    "DatanetUsage",
+    z.object({
+      datanetId: idOut,
+      ...rangeOut,
+      inferences: countOut,
+      contributorEarnings: wei,
+      points: z
+        .array(z.object({ t: timestamp, inferences: countOut, contributorEarnings: wei }))
+        .meta({ description: "Buckets with usage, oldest first; empty buckets are omitted." }),
+    }),
+  ),
+});
+
 export const modelsList = endpoint({
   method: "GET",
   path: "/api/models",
   operationId: "listModels",
   tag: "Models",
-  summary: "Models: search, kind filter, sort; cursor-paginated.",
+  summary: "Models: search, kind and Datanet filters, sort; cursor-paginated.",
   query: z.object({
     q: searchInput,
     kind: enumOf(MODEL_KINDS).optional(),
+    datanet: idInput.optional().meta({ description: "Only models built from a version of this Datanet." }),
     sort: enumOf(MODEL_API_SORTS).default("new").meta({ description: "new (newest first), usage (most inferences first) or price (cheapest first)." }),
     limit: limitInput,
     cursor: cursorInput,
@@ -996,6 +1068,8 @@ export const endpoints: readonly EndpointSpec[] = [
   datanetGet,
   datanetContributions,
   datanetLeaderboard,
+  datanetRecords,
+  datanetUsage,
   modelsList,
   modelGet,
   modelUsage,

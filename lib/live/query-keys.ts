@@ -8,8 +8,12 @@ export const queryKeys = {
   stats: () => ["stats"] as const,
   datanets: () => ["datanets"] as const,
   datanet: (id: number) => ["datanets", id] as const,
+  // Under datanet(id) / model(id), so the events that make those stale refetch these too.
+  datanetUsage: (id: number, bucket: string) => ["datanets", id, "usage", bucket] as const,
+  datanetRecords: (id: number, filters: object, cursor: string | null) => ["datanets", id, "records", filters, cursor] as const,
   models: () => ["models"] as const,
   model: (id: number) => ["models", id] as const,
+  modelUsage: (id: number, bucket: string) => ["models", id, "usage", bucket] as const,
   inferences: () => ["inferences"] as const,
   /** The home page's settlement feed: under inferences(), so every settlement refreshes it. */
   settlements: () => ["inferences", "settlements"] as const,

@@ -1,14 +1,24 @@
-import { and, asc, desc, eq, ilike, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, ilike, lt, or, sql, type SQL } from "drizzle-orm";
 import { getDb, type Db } from "@/db/client";
 import { rowsOf } from "@/db/bulk";
-import { attributionEntries, contributions, datanets, datanetVersions, earningsHourly, modelDatanets, models } from "@/db/schema";
+import {
+  attributionEntries,
+  contributions,
+  datanets,
+  datanetUsageHourly,
+  datanetVersions,
+  earningsHourly,
+  modelDatanets,
+  models,
+} from "@/db/schema";
 import { decodeCursor, keysetAfter, keysetOrder, pageSize, toPage, type Keyset, type Page } from "./pagination";
+import { bucketOf, type Bucket } from "./series";
 import { countDistinctOf, countRows, likePattern, sumInt, sumWei, toBigInt, toNumber } from "./sql";
 
 export type DatanetRow = typeof datanets.$inferSelect;
 export type ContributionStatus = (typeof contributions.$inferSelect)["status"];
 
-export const DATANET_SORTS = ["newest", "contributors", "records"] as const;
+export const DATANET_SORTS = ["newest", "used", "contributors", "records"] as const;
 export type DatanetSort = (typeof DATANET_SORTS)[number];
 
 export interface ListDatanetsParams {
@@ -37,6 +47,12 @@ export interface DatanetSummary {
   contributors: number;
   /** Records in accepted contributions. */
   acceptedRecords: number;
+  /** Models built from a version of it. */
+  models: number;
+  /** Settled inferences that credited its contributors (datanet_usage_hourly). */
+  inferences: number;
+  /** Σ paid to its contributors through attribution, in wei (datanet_usage_hourly). */
+  contributorEarnings: bigint;
   createdAt: Date;
 }
 
@@ -66,11 +82,37 @@ function datanetFilters({ q, tag }: Pick<ListDatanetsParams, "q" | "tag">): SQL 
   return conditions.length ? and(...conditions) : undefined;
 }
 
-/** The DatanetSummary columns: the Datanet row joined to its per-Datanet contribution stats. */
+function usageStats(db: Db) {
+  const u = datanetUsageHourly;
+  return db
+    .select({
+      datanetId: u.datanetId,
+      inferences: sumInt(u.inferences).as("usage_inferences"),
+      earnings: sumWei(u.contributorEarnings).as("usage_earnings"),
+    })
+    .from(u)
+    .groupBy(u.datanetId)
+    .as("usage_stats");
+}
+
+function modelCounts(db: Db) {
+  return db
+    .select({ datanetId: modelDatanets.datanetId, models: countRows().as("model_count") })
+    .from(modelDatanets)
+    .groupBy(modelDatanets.datanetId)
+    .as("model_counts");
+}
+
+/** The DatanetSummary columns: the Datanet row joined to its per-Datanet contribution, usage and model stats. */
 function summarySelection(db: Db) {
   const stats = contributionStats(db);
+  const usage = usageStats(db);
+  const built = modelCounts(db);
   const contributors = sql<number>`coalesce(${stats.contributors}, 0)`.mapWith(Number);
   const acceptedRecords = sql<number>`coalesce(${stats.acceptedRecords}, 0)`.mapWith(Number);
+  const inferences = sql<number>`coalesce(${usage.inferences}, 0)`.mapWith(Number);
+  const contributorEarnings = sql<bigint>`coalesce(${usage.earnings}, 0)`.mapWith(toBigInt);
+  const modelCount = sql<number>`coalesce(${built.models}, 0)`.mapWith(Number);
   const fields = {
     id: datanets.id,
     name: datanets.name,
@@ -85,26 +127,33 @@ function summarySelection(db: Db) {
     versionCount: datanets.versionCount,
     contributors,
     acceptedRecords,
+    models: modelCount,
+    inferences,
+    contributorEarnings,
     createdAt: datanets.createdAt,
   };
-  return { stats, contributors, acceptedRecords, fields };
+  return { stats, usage, built, contributors, acceptedRecords, inferences, fields };
 }
 
-/** Datanets for the marketplace: search, tag filter and sort, with contributor and record counts. */
+/** Datanets for the marketplace: search, tag filter and sort, with contributor, record, model and usage counts. */
 export async function listDatanets(params: ListDatanetsParams = {}): Promise<DatanetSummary[]> {
   const db = await getDb();
-  const { stats, contributors, acceptedRecords, fields } = summarySelection(db);
+  const { stats, usage, built, contributors, acceptedRecords, inferences, fields } = summarySelection(db);
   const order =
     params.sort === "contributors"
       ? [desc(contributors), desc(datanets.acceptedCount), desc(datanets.id)]
       : params.sort === "records"
         ? [desc(acceptedRecords), desc(datanets.acceptedCount), desc(datanets.id)]
-        : [desc(datanets.createdAt), desc(datanets.id)];
+        : params.sort === "used"
+          ? [desc(inferences), desc(datanets.id)]
+          : [desc(datanets.createdAt), desc(datanets.id)];
 
   return db
     .select(fields)
     .from(datanets)
     .leftJoin(stats, eq(stats.datanetId, datanets.id))
+    .leftJoin(usage, eq(usage.datanetId, datanets.id))
+    .leftJoin(built, eq(built.datanetId, datanets.id))
     .where(datanetFilters(params))
     .orderBy(...order)
     .limit(Math.min(Math.max(params.limit ?? 50, 1), 200))
@@ -120,10 +169,12 @@ export interface PageDatanetsParams extends Pick<ListDatanetsParams, "q" | "tag"
 /** listDatanets with keyset pagination (same filters, same orders). */
 export async function pageDatanets(params: PageDatanetsParams = {}): Promise<Page<DatanetSummary>> {
   const db = await getDb();
-  const { stats, contributors, acceptedRecords, fields } = summarySelection(db);
+  const { stats, usage, built, contributors, acceptedRecords, inferences, fields } = summarySelection(db);
   const sort = params.sort ?? "newest";
   const keyset: Keyset =
-    sort === "contributors"
+    sort === "used"
+      ? { tag: "datanets:used", dir: "desc", parts: [{ expr: inferences, kind: "int" }, { expr: datanets.id, kind: "int" }] }
+      : sort === "contributors"
       ? { tag: "datanets:contributors", dir: "desc", parts: [{ expr: contributors, kind: "int" }, { expr: datanets.acceptedCount, kind: "int" }, { expr: datanets.id, kind: "int" }] }
       : sort === "records"
         ? { tag: "datanets:records", dir: "desc", parts: [{ expr: acceptedRecords, kind: "int" }, { expr: datanets.acceptedCount, kind: "int" }, { expr: datanets.id, kind: "int" }] }
@@ -133,11 +184,15 @@ export async function pageDatanets(params: PageDatanetsParams = {}): Promise<Pag
     .select(fields)
     .from(datanets)
     .leftJoin(stats, eq(stats.datanetId, datanets.id))
+    .leftJoin(usage, eq(usage.datanetId, datanets.id))
+    .leftJoin(built, eq(built.datanetId, datanets.id))
     .where(and(datanetFilters(params), keysetAfter(keyset, params.cursor)))
     .orderBy(...keysetOrder(keyset))
     .limit(limit + 1);
   return toPage(keyset, rows, limit, (r) =>
-    sort === "contributors"
+    sort === "used"
+      ? [r.inferences, r.id]
+      : sort === "contributors"
       ? [r.contributors, r.acceptedCount, r.id]
       : sort === "records"
         ? [r.acceptedRecords, r.acceptedCount, r.id]
@@ -582,4 +637,32 @@ export async function pageDatanetLeaderboard(
     start = lo;
   }
   return toPage(leaderboardKeyset, board.slice(start, start + limit + 1), limit, (r) => [r.earned, r.acceptedRecords, r.contributor]);
+}
+
+export interface DatanetUsagePoint {
+  /** Start of the bucket (UTC). */
+  t: Date;
+  /** Settled inferences that credited this Datanet's contributors. */
+  inferences: number;
+  /** Σ credited to its contributors in the bucket, in wei. */
+  contributorEarnings: bigint;
+}
+
+/** A Datanet's usage per hour or day in [from, to), from datanet_usage_hourly (empty buckets omitted). */
+export async function datanetUsageSeries(id: number, range: { bucket: Bucket; from: Date; to: Date }): Promise<DatanetUsagePoint[]> {
+  const db = await getDb();
+  const u = datanetUsageHourly;
+  const t = bucketOf(u.hour, range.bucket);
+  return db
+    .select({ t, inferences: sumInt(u.inferences), contributorEarnings: sumWei(u.contributorEarnings) })
+    .from(u)
+    .where(and(eq(u.datanetId, id), gte(u.hour, range.from), lt(u.hour, range.to)))
+    .groupBy(t)
+    .orderBy(t);
+}
+
+/** Every Datanet's id and name, by name (for filter selects). */
+export async function listDatanetNames(limit = 500): Promise<{ id: number; name: string }[]> {
+  const db = await getDb();
+  return db.select({ id: datanets.id, name: datanets.name }).from(datanets).orderBy(asc(datanets.name), asc(datanets.id)).limit(limit);
 }

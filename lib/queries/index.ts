@@ -7,15 +7,18 @@ export * from "./models";
 export * from "./stats";
 export * from "./inferences";
 export * from "./accounts";
+export * from "./records";
 export { CursorError, type Page } from "./pagination";
 export { BUCKETS, type Bucket } from "./series";
 export { likePattern } from "./sql";
 
 import { clearClaimTreeCache } from "./accounts";
 import { clearLeaderboardCache } from "./datanets";
+import { clearRecordCache } from "./records";
 
 /** Forgets every in-memory cache of the read functions (built claim trees, leaderboards): tests that swap databases. */
 export function clearQueryCaches(): void {
   clearClaimTreeCache();
   clearLeaderboardCache();
+  clearRecordCache();
 }

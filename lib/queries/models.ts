@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, ilike, inArray, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, exists, gte, ilike, inArray, lt, or, type SQL } from "drizzle-orm";
 import { getDb, type Db } from "@/db/client";
 import { MODEL_KINDS } from "@/lib/metadata";
 import { datanets, datanetVersions, inferenceResults, inferences, modelDatanets, models, modelUsageHourly } from "@/db/schema";
@@ -11,12 +11,14 @@ export type ModelKind = ModelRow["kind"];
 export type InferenceStatus = (typeof inferences.$inferSelect)["status"];
 
 export { MODEL_KINDS };
-export const MODEL_SORTS = ["newest", "inferences", "revenue"] as const;
+export const MODEL_SORTS = ["newest", "inferences", "price", "revenue"] as const;
 export type ModelSort = (typeof MODEL_SORTS)[number];
 
 export interface ListModelsParams {
   q?: string;
   kind?: ModelKind;
+  /** Only models built from a version of this Datanet. */
+  datanetId?: number;
   sort?: ModelSort;
   limit?: number;
   offset?: number;
@@ -43,7 +45,7 @@ export interface ModelSummary {
   lineage: ModelLineageRef[];
 }
 
-function modelFilters({ q, kind }: Pick<ListModelsParams, "q" | "kind">): SQL | undefined {
+function modelFilters(db: Db, { q, kind, datanetId }: Pick<ListModelsParams, "q" | "kind" | "datanetId">): SQL | undefined {
   const conditions: SQL[] = [];
   const query = q?.trim();
   if (query) {
@@ -51,6 +53,16 @@ function modelFilters({ q, kind }: Pick<ListModelsParams, "q" | "kind">): SQL | 
     conditions.push(or(ilike(models.name, pattern), ilike(models.description, pattern))!);
   }
   if (kind) conditions.push(eq(models.kind, kind));
+  if (datanetId !== undefined) {
+    conditions.push(
+      exists(
+        db
+          .select({ one: modelDatanets.modelId })
+          .from(modelDatanets)
+          .where(and(eq(modelDatanets.modelId, models.id), eq(modelDatanets.datanetId, datanetId))),
+      ),
+    );
+  }
   return conditions.length ? and(...conditions) : undefined;
 }
 
@@ -104,11 +116,13 @@ export async function listModels(params: ListModelsParams = {}): Promise<ModelSu
       ? [desc(models.inferenceCount), desc(models.id)]
       : params.sort === "revenue"
         ? [desc(models.revenue), desc(models.id)]
-        : [desc(models.createdAt), desc(models.id)];
+        : params.sort === "price"
+          ? [asc(models.price), asc(models.id)]
+          : [desc(models.createdAt), desc(models.id)];
   const rows = await db
     .select(summaryFields)
     .from(models)
-    .where(modelFilters(params))
+    .where(modelFilters(db, params))
     .orderBy(...order)
     .limit(Math.min(Math.max(params.limit ?? 50, 1), 200))
     .offset(Math.max(params.offset ?? 0, 0));
@@ -119,9 +133,9 @@ export async function listModels(params: ListModelsParams = {}): Promise<ModelSu
 export const MODEL_API_SORTS = ["new", "usage", "price"] as const;
 export type ModelApiSort = (typeof MODEL_API_SORTS)[number];
 
-/** Models with keyset pagination: q and kind as listModels; sort usage (inferences), price (ascending) or new. */
+/** Models with keyset pagination: q, kind and datanet as listModels; sort usage (inferences), price (ascending) or new. */
 export async function pageModels(
-  params: { q?: string; kind?: ModelKind; sort?: ModelApiSort; limit?: number; cursor?: string } = {},
+  params: { q?: string; kind?: ModelKind; datanet?: number; sort?: ModelApiSort; limit?: number; cursor?: string } = {},
 ): Promise<Page<ModelSummary>> {
   const db = await getDb();
   const sort = params.sort ?? "new";
@@ -135,7 +149,7 @@ export async function pageModels(
   const rows = await db
     .select(summaryFields)
     .from(models)
-    .where(and(modelFilters(params), keysetAfter(keyset, params.cursor)))
+    .where(and(modelFilters(db, { ...params, datanetId: params.datanet }), keysetAfter(keyset, params.cursor)))
     .orderBy(...keysetOrder(keyset))
     .limit(limit + 1);
   const page = toPage(keyset, rows, limit, (r) =>
@@ -144,9 +158,9 @@ export async function pageModels(
   return { items: await withLineageRefs(db, page.items), nextCursor: page.nextCursor };
 }
 
-export async function countModels(params: Pick<ListModelsParams, "q" | "kind"> = {}): Promise<number> {
+export async function countModels(params: Pick<ListModelsParams, "q" | "kind" | "datanetId"> = {}): Promise<number> {
   const db = await getDb();
-  const [row] = await db.select({ n: countRows() }).from(models).where(modelFilters(params));
+  const [row] = await db.select({ n: countRows() }).from(models).where(modelFilters(db, params));
   return row?.n ?? 0;
 }
 
@@ -304,4 +318,32 @@ export async function modelUsageSeries(id: number, range: { bucket: Bucket; from
     .where(and(eq(u.modelId, id), gte(u.hour, range.from), lt(u.hour, range.to)))
     .groupBy(t)
     .orderBy(t);
+}
+
+export const SPARKLINE_DAYS = 7;
+
+/**
+ * Settled inferences per UTC day over the last SPARKLINE_DAYS days (today included), oldest first and
+ * zero-filled, for each of these models (one query over model_usage_hourly for the whole list).
+ */
+export async function modelUsageSparklines(ids: number[], now: Date = new Date()): Promise<Map<number, number[]>> {
+  const out = new Map<number, number[]>(ids.map((id) => [id, Array<number>(SPARKLINE_DAYS).fill(0)]));
+  if (ids.length === 0) return out;
+  const db = await getDb();
+  const u = modelUsageHourly;
+  const DAY = 86_400_000;
+  const today = Math.floor(now.getTime() / DAY) * DAY;
+  const from = new Date(today - (SPARKLINE_DAYS - 1) * DAY);
+  const t = bucketOf(u.hour, "day");
+  const rows = await db
+    .select({ modelId: u.modelId, t, inferences: sumInt(u.inferences) })
+    .from(u)
+    .where(and(inArray(u.modelId, ids), gte(u.hour, from), lt(u.hour, new Date(today + DAY))))
+    .groupBy(u.modelId, t);
+  for (const r of rows) {
+    const i = Math.round((r.t.getTime() - from.getTime()) / DAY);
+    const series = out.get(r.modelId);
+    if (series && i >= 0 && i < SPARKLINE_DAYS) series[i] += r.inferences;
+  }
+  return out;
 }

@@ -20,6 +20,7 @@ export const metadata: Metadata = {
 
 const SORT_LABEL: Record<DatanetSort, string> = {
   newest: "Newest",
+  used: "Most used",
   contributors: "Most contributors",
   records: "Most records",
 };

@@ -1,4 +1,8 @@
+import { DatanetUsageChart } from "@/components/charts/usage-charts";
+import { loadDatanetUsage } from "@/components/charts/usage-data";
 import { Contribute } from "@/components/datanet/contribute";
+import { RECORD_PAGE_SIZE } from "@/components/datanet/record-page";
+import { RecordViewer } from "@/components/datanet/record-viewer";
 import { ReviewQueue } from "@/components/datanet/review-queue";
 import { LiveRefresh } from "@/components/live/live-refresh";
 import type { Metadata } from "next";
@@ -34,7 +38,7 @@ import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Stat } from "@/components/ui/stat";
 import { Table, TableBody, TableCaption, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { getDatanet } from "@/lib/queries";
+import { getDatanet, pageRecords } from "@/lib/queries";
 import { parseIdParam } from "@/lib/search-params";
 
 export const dynamic = "force-dynamic";
@@ -58,6 +62,7 @@ export default async function DatanetPage({ params }: { params: Params }) {
   const detail = await load((await params).id);
   if (!detail) notFound();
   const { datanet: d, versions, contributions, statusCounts, leaderboard, models } = detail;
+  const [firstRecords, usage] = await Promise.all([pageRecords(d.id, { limit: RECORD_PAGE_SIZE }), loadDatanetUsage(d.id)]);
   const totalContributions = statusCounts.pending + statusCounts.accepted + statusCounts.rejected;
 
   return (
@@ -130,6 +135,30 @@ export default async function DatanetPage({ params }: { params: Params }) {
                   )}
                 </CardContent>
               </Card>
+            </section>
+
+            <section aria-labelledby="records-heading">
+              <SectionHeading
+                id="records-heading"
+                title="Records"
+                description="Every record of the accepted and pending contributions, as the attribution engine and the Model Factory split them."
+              />
+              <RecordViewer
+                datanetId={d.id}
+                initial={firstRecords}
+                versions={versions.map((v) => v.version)}
+                contributionIds={contributions.filter((c) => c.status !== "rejected").map((c) => c.id).sort((a, b) => a - b)}
+              />
+            </section>
+
+            <section aria-labelledby="usage-heading">
+              <SectionHeading
+                id="usage-heading"
+                title="Usage"
+                description="Settled inferences whose attribution credited this Datanet, and what its contributors were paid."
+              />
+              {/* The page's LiveRefresh already subscribes to the stream (and invalidates the chart's query). */}
+              <DatanetUsageChart datanetId={d.id} initial={usage} subscribe={false} />
             </section>
 
             <section aria-labelledby="versions-heading">

@@ -7,8 +7,9 @@ import { formatNumber } from "@/components/format";
 import { CpuIcon, SearchIcon } from "@/components/icons";
 import { buttonVariants } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
-import { countModels, listModels, MODEL_KINDS, MODEL_SORTS, type ModelSort } from "@/lib/queries";
-import { enumParam, hrefWith, textParam, type RawSearchParams } from "@/lib/search-params";
+import { countModels, listDatanetNames, listModels, MODEL_KINDS, MODEL_SORTS, modelUsageSparklines, type ModelSort } from "@/lib/queries";
+import { enumParam, hrefWith, idSearchParam, textParam, type RawSearchParams } from "@/lib/search-params";
+import { DatanetFilter } from "./datanet-filter";
 import { cn } from "@/lib/utils";
 
 export const dynamic = "force-dynamic";
@@ -21,6 +22,7 @@ export const metadata: Metadata = {
 const SORT_LABEL: Record<ModelSort, string> = {
   newest: "Newest",
   inferences: "Most used",
+  price: "Cheapest",
   revenue: "Top earning",
 };
 
@@ -29,10 +31,19 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
   const q = textParam(sp.q);
   const kind = enumParam(sp.kind, MODEL_KINDS);
   const sort = enumParam(sp.sort, MODEL_SORTS) ?? "newest";
-  const [models, total] = await Promise.all([listModels({ q, kind, sort, limit: 60 }), countModels({ q, kind })]);
-  const filtered = Boolean(q || kind);
-  const href = (over: Partial<Record<"q" | "kind" | "sort", string | undefined>>) =>
-    hrefWith("/models", { q, kind, sort: sort === "newest" ? undefined : sort, ...over });
+  const datanetId = idSearchParam(sp.datanet);
+  const [models, total, datanetNames] = await Promise.all([
+    listModels({ q, kind, datanetId, sort, limit: 60 }),
+    countModels({ q, kind, datanetId }),
+    listDatanetNames(),
+  ]);
+  const usage = await modelUsageSparklines(models.map((m) => m.id));
+  const datanetName = datanetNames.find((d) => d.id === datanetId)?.name;
+  const filtered = Boolean(q || kind || datanetId);
+  const datanet = datanetId === undefined ? undefined : String(datanetId);
+  const sortParam = sort === "newest" ? undefined : sort;
+  const href = (over: Partial<Record<"q" | "kind" | "sort" | "datanet", string | undefined>>) =>
+    hrefWith("/models", { q, kind, datanet, sort: sortParam, ...over });
 
   return (
     <>
@@ -40,7 +51,7 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
         title="Models"
         description="Built in the Model Factory from published Datanet versions. Pay per inference; the fee is split on-chain and the contributor pool follows attribution."
       >
-        <SearchForm action="/models" id="model-search" label="Search models" placeholder="Search models" q={q} keep={{ kind, sort: sort !== "newest" ? sort : undefined }} />
+        <SearchForm action="/models" id="model-search" label="Search models" placeholder="Search models" q={q} keep={{ kind, datanet, sort: sortParam }} />
       </PageHeader>
 
       <div className="container-page py-8">
@@ -62,9 +73,16 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
               </Link>
             ))}
           </nav>
-          <div className="flex items-center gap-3">
-            <p className="text-sm text-muted-foreground">
+          <div className="flex flex-wrap items-center gap-3">
+            <DatanetFilter datanets={datanetNames} value={datanetId} keep={{ q, kind, sort: sortParam }} />
+            <p className="text-sm text-muted-foreground" data-testid="model-count">
               <span className="font-semibold text-foreground">{formatNumber(total)}</span> {total === 1 ? "model" : "models"}
+              {datanetName ? (
+                <>
+                  {" "}
+                  built from <span className="font-medium text-foreground">{datanetName}</span>
+                </>
+              ) : null}
             </p>
             <nav aria-label="Sort" className="flex rounded-lg border border-border bg-card p-0.5 text-sm shadow-xs">
               {MODEL_SORTS.map((s) => (
@@ -87,14 +105,14 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
         {models.length ? (
           <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-3">
             {models.map((m) => (
-              <ModelCard key={m.id} model={m} />
+              <ModelCard key={m.id} model={m} usage7d={usage.get(m.id)} />
             ))}
           </div>
         ) : filtered ? (
           <EmptyState
             icon={<SearchIcon />}
             title="No models match"
-            description="Try a different search or another kind."
+            description={`Nothing matches${q ? ` “${q}”` : ""}${kind ? ` of kind ${MODEL_KIND_LABEL[kind]}` : ""}${datanetName ? ` built from ${datanetName}` : ""}. Try a different search or clear the filters.`}
             action={
               <Link href="/models" className={buttonVariants({ variant: "outline", size: "sm" })}>
                 Clear filters

@@ -16,6 +16,8 @@ import {
 } from "@/components/domain";
 import { formatBps, formatDate, formatDateTime, formatNumber, formatOpen, formatRelativeTime } from "@/components/format";
 import { ActivityIcon, CoinsIcon, DatabaseIcon, ScaleIcon, ZapIcon } from "@/components/icons";
+import { ModelUsageCharts } from "@/components/charts/usage-charts";
+import { loadModelUsage } from "@/components/charts/usage-data";
 import { ApiSnippet } from "@/components/inference/api-snippet";
 import { Playground } from "@/components/inference/playground";
 import { MarkdownText } from "@/components/markdown-text";
@@ -55,6 +57,7 @@ export default async function ModelPage({ params }: { params: Params }) {
   const detail = await load((await params).id);
   if (!detail) notFound();
   const { model: m, lineage, recentInferences, statusCounts } = detail;
+  const usage = await loadModelUsage(m.id);
   const parameters = Object.entries(m.parameters ?? {});
   const evaluation = Object.entries(m.evaluation ?? {});
 
@@ -139,6 +142,15 @@ export default async function ModelPage({ params }: { params: Params }) {
             <section aria-labelledby="api-heading">
               <SectionHeading id="api-heading" title="Use it from code" description="The same payment and attribution, from a script or an OpenAI client." />
               <ApiSnippet modelId={m.id} kind={m.kind} />
+            </section>
+
+            <section aria-labelledby="usage-heading">
+              <SectionHeading
+                id="usage-heading"
+                title="Usage and revenue"
+                description="Settled inferences and the fees they paid; updates live as inferences settle."
+              />
+              <ModelUsageCharts modelId={m.id} initial={usage} />
             </section>
 
             <section aria-labelledby="lineage-heading">
@@ -226,7 +238,11 @@ export default async function ModelPage({ params }: { params: Params }) {
                     <TableBody>
                       {recentInferences.map((r) => (
                         <TableRow key={r.requestId}>
-                          <TableCell className="font-mono text-xs text-muted-foreground">#{r.requestId}</TableCell>
+                          <TableCell className="font-mono text-xs">
+                            <Link href={`/inferences/${r.requestId}`} className="text-muted-foreground hover:text-primary">
+                              #{r.requestId}
+                            </Link>
+                          </TableCell>
                           <TableCell>
                             <AddressText address={r.payer} />
                             {r.viaAuthorization ? (

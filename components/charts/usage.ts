@@ -1,0 +1,60 @@
+/**
+ * Wire shapes of the usage routes (lib/api/endpoints.ts: DatanetUsage, ModelUsage) and the range every
+ * usage chart shows, shared by the server (first render) and the client (refetches) so both ask the
+ * same question.
+ */
+export type UsageBucket = "hour" | "day";
+
+export interface DatanetUsageWire {
+  datanetId: number;
+  bucket: UsageBucket;
+  from: string;
+  to: string;
+  inferences: number;
+  contributorEarnings: string;
+  points: { t: string; inferences: number; contributorEarnings: string }[];
+}
+
+export interface ModelUsageWire {
+  modelId: number;
+  bucket: UsageBucket;
+  from: string;
+  to: string;
+  inferences: number;
+  revenue: string;
+  points: { t: string; inferences: number; revenue: string }[];
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** Hours: the last 48; days: the last 30 (both within the API's limits). */
+export const USAGE_SPAN: Record<UsageBucket, { ms: number; label: string }> = {
+  hour: { ms: 48 * HOUR, label: "last 48 hours" },
+  day: { ms: 30 * DAY, label: "last 30 days" },
+};
+
+/** [from, to) in whole buckets, ending with the current bucket. */
+export function usageRange(bucket: UsageBucket, now: number = Date.now()): { from: Date; to: Date } {
+  const size = bucket === "hour" ? HOUR : DAY;
+  const to = Math.ceil((now + 1) / size) * size;
+  return { from: new Date(to - USAGE_SPAN[bucket].ms), to: new Date(to) };
+}
+
+export function usageUrl(kind: "datanets" | "models", id: number, bucket: UsageBucket, now: number = Date.now()): string {
+  const { from, to } = usageRange(bucket, now);
+  return `/api/${kind}/${id}/usage?bucket=${bucket}&from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`;
+}
+
+/** One row per bucket in [from, to), zero where the API omitted the bucket. */
+export function zeroFilled<P extends { t: string }>(
+  wire: { bucket: UsageBucket; from: string; to: string; points: P[] },
+  zero: Omit<P, "t">,
+): P[] {
+  const size = wire.bucket === "hour" ? HOUR : DAY;
+  const byT = new Map(wire.points.map((p) => [new Date(p.t).getTime(), p]));
+  const rows: P[] = [];
+  for (let t = new Date(wire.from).getTime(); t < new Date(wire.to).getTime(); t += size) {
+    rows.push(byT.get(t) ?? ({ ...zero, t: new Date(t).toISOString() } as P));
+  }
+  return rows;
+}
