@@ -7,7 +7,8 @@ import { usageRange, type DatanetUsageWire, type ModelUsageWire, type UsageBucke
 export async function loadDatanetUsage(id: number, bucket: UsageBucket = "hour"): Promise<DatanetUsageWire> {
   const { from, to } = usageRange(bucket);
   const points = await datanetUsageSeries(id, { bucket, from, to });
-  return datanetUsage.response.encode({
+  // The route's schema also allows weekly buckets; this loader only asks for the charts' own.
+  return { ...datanetUsage.response.encode({
     datanetId: id,
     bucket,
     from,
@@ -15,14 +16,14 @@ export async function loadDatanetUsage(id: number, bucket: UsageBucket = "hour")
     inferences: points.reduce((s, p) => s + p.inferences, 0),
     contributorEarnings: points.reduce((s, p) => s + p.contributorEarnings, 0n),
     points,
-  });
+  }), bucket };
 }
 
 /** The first chart data, encoded exactly as GET /api/models/{id}/usage answers (initialData). */
 export async function loadModelUsage(id: number, bucket: UsageBucket = "hour"): Promise<ModelUsageWire> {
   const { from, to } = usageRange(bucket);
   const points = await modelUsageSeries(id, { bucket, from, to });
-  return modelUsage.response.encode({
+  return { ...modelUsage.response.encode({
     modelId: id,
     bucket,
     from,
@@ -30,5 +31,5 @@ export async function loadModelUsage(id: number, bucket: UsageBucket = "hour"): 
     inferences: points.reduce((s, p) => s + p.inferences, 0),
     revenue: points.reduce((s, p) => s + p.revenue, 0n),
     points,
-  });
+  }), bucket };
 }
