@@ -11,9 +11,8 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useAttributionFeed, useEarnings, RANGE_DAYS, type Bucket, type EarningsWire } from "./api";
 import { AttributionFeed } from "./attribution-feed";
-import { ClaimCard } from "./claim-card";
 import { earningsCsv } from "./csv";
-import { EarningsChart } from "./earnings-chart";
+import { DeferredClaimCard as ClaimCard, DeferredEarningsChart as EarningsChart } from "./deferred-widgets";
 
 /** The contributor dashboard of one account (public page and /dashboard share it). */
 export function AccountView({ address }: { address: string }) {
