@@ -10,7 +10,9 @@ export default function DashboardPage() {
       <PageHeader title="Dashboard">
         <p className="mt-3 text-sm text-muted-foreground">Earnings, attribution credits and claimable balance of your connected wallet.</p>
       </PageHeader>
-      <DashboardClient />
+      <div className="container-page py-8">
+        <DashboardClient />
+      </div>
     </>
   );
 }

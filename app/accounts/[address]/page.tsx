@@ -31,7 +31,9 @@ export default async function AccountPage({ params }: { params: Params }) {
       >
         <p className="mt-3 text-sm text-muted-foreground">Earnings, attribution credits and claimable balance of this account.</p>
       </PageHeader>
-      <AccountView address={address} />
+      <div className="container-page py-8">
+        <AccountView address={address} />
+      </div>
     </>
   );
 }
