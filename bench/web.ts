@@ -3,6 +3,7 @@
  * the page requests before `load`, gzipped) and the LCP of the main pages (median of cold loads in Chromium).
  */
 import { execFileSync } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { chromium, type Browser } from "@playwright/test";
@@ -117,5 +118,6 @@ export async function benchWeb(): Promise<void> {
   } finally {
     await browser.close();
     await stack.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
