@@ -2,7 +2,7 @@ import type { Metadata, Viewport } from "next";
 import { connection } from "next/server";
 import type { ReactNode } from "react";
 import { DeploymentNotice, SiteFooter, SiteHeader } from "@/components/site-chrome";
-import { NetworkGuard } from "@/components/wallet/network-guard";
+import { ThemeScript } from "@/components/theme/theme-script";
 import { ANVIL_MNEMONIC } from "@/lib/chain/anvil";
 import { loadPublicChainInfo, walletConnectProjectId } from "@/lib/public-chain";
 import { Providers } from "./providers";
@@ -15,7 +15,11 @@ export const metadata: Metadata = {
 };
 
 export const viewport: Viewport = {
-  themeColor: "#ffffff",
+  themeColor: [
+    { media: "(prefers-color-scheme: light)", color: "#ffffff" },
+    { media: "(prefers-color-scheme: dark)", color: "#10121a" },
+  ],
+  colorScheme: "light dark",
 };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
@@ -23,7 +27,11 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   await connection();
   const chain = loadPublicChainInfo();
   return (
-    <html lang="en">
+    // The head script sets the theme class before paint, so the server's <html> differs from the client's.
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        <ThemeScript />
+      </head>
       <body className="flex min-h-dvh flex-col">
         <Providers
           chain={chain}
@@ -31,9 +39,12 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           walletConnectProjectId={walletConnectProjectId()}
         >
           <SiteHeader chain={chain} />
-          <NetworkGuard />
+          {/* The wrong-network banner, portalled here by the header's wallet once the wallet code is loaded. */}
+          <div id="network-guard-slot" />
           <DeploymentNotice chain={chain} />
-          <main className="flex-1">{children}</main>
+          <main id="main" className="flex-1">
+            {children}
+          </main>
           <SiteFooter chain={chain} />
         </Providers>
       </body>

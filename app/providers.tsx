@@ -1,22 +1,16 @@
 "use client";
 
-import "@rainbow-me/rainbowkit/styles.css";
-
-import { connectorsForWallets, lightTheme, RainbowKitProvider, type WalletList } from "@rainbow-me/rainbowkit";
-import {
-  coinbaseWallet,
-  injectedWallet,
-  metaMaskWallet,
-  rainbowWallet,
-  walletConnectWallet,
-} from "@rainbow-me/rainbowkit/wallets";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createContext, useContext, useState, type ReactNode } from "react";
-import { defineChain, type Chain } from "viem";
-import { createConfig, http, WagmiProvider, type Config } from "wagmi";
+import { createContext, useContext, useState, useSyncExternalStore, type ReactNode } from "react";
+import { ThemeProvider } from "@/components/theme/theme-provider";
 import type { PublicChainInfo } from "@/components/wallet/chain-info";
-import { devWallet, DEV_WALLET_DEFAULT_ACCOUNTS } from "@/components/wallet/dev-wallet";
 
+/**
+ * The providers every page needs, and nothing heavy: chain info, wallet settings, theme and TanStack Query.
+ * The wallet stack (wagmi, viem clients, RainbowKit, WalletConnect) lives in app/wallet-providers.tsx and is
+ * loaded only where it is needed: eagerly by pages with wallet actions (their layouts wrap them in
+ * <WalletProviders>), and on demand by the header (components/header-wallet.tsx).
+ */
 export interface ProvidersProps {
   /** Public chain configuration, read by the server layout at request time. */
   chain: PublicChainInfo;
@@ -27,7 +21,10 @@ export interface ProvidersProps {
   children: ReactNode;
 }
 
+export type WalletSettings = Omit<ProvidersProps, "children">;
+
 const ChainInfoContext = createContext<PublicChainInfo | null>(null);
+const WalletSettingsContext = createContext<WalletSettings | null>(null);
 
 /** The chain the app is configured for (id, RPC, contract addresses, whether it is local). */
 export function useChainInfo(): PublicChainInfo {
@@ -36,72 +33,48 @@ export function useChainInfo(): PublicChainInfo {
   return info;
 }
 
-export function viemChainFor(info: PublicChainInfo): Chain {
-  return defineChain({
-    id: info.chainId,
-    name: info.name,
-    nativeCurrency: info.nativeCurrency,
-    rpcUrls: { default: { http: [info.publicRpcUrl] } },
-    testnet: info.isLocal,
-  });
+/** What the wallet stack is configured from (read by app/wallet-providers.tsx). */
+export function useWalletSettings(): WalletSettings {
+  const settings = useContext(WalletSettingsContext);
+  if (!settings) throw new Error("useWalletSettings must be used inside <Providers>");
+  return settings;
 }
 
-function makeWagmiConfig({ chain: info, devMnemonic, walletConnectProjectId }: Omit<ProvidersProps, "children">): Config {
-  const chain = viemChainFor(info);
-  const groups: WalletList = [];
-  if (info.isLocal && info.configured && devMnemonic) {
-    groups.push({
-      groupName: "Local chain",
-      wallets: [devWallet({ mnemonic: devMnemonic, accounts: DEV_WALLET_DEFAULT_ACCOUNTS })],
-    });
-  }
-  // The generic injected wallet is listed only when there is one; EIP-6963 wallets (MetaMask, Rabby…)
-  // announce themselves and appear under "Installed" on their own.
-  const browserWallet = () => ({
-    ...injectedWallet(),
-    hidden: () => typeof window === "undefined" || !(window as { ethereum?: unknown }).ethereum,
-  });
-  groups.push(
-    walletConnectProjectId
-      ? { groupName: "Popular", wallets: [browserWallet, metaMaskWallet, rainbowWallet, coinbaseWallet, walletConnectWallet] }
-      : { groupName: "Browser", wallets: [browserWallet] },
-  );
-  const connectors = connectorsForWallets(groups, {
-    appName: "Ledgerline",
-    appDescription: "Datanets, models and paid inference with Proof of Attribution",
-    // Only WalletConnect-based wallets read it, and those are listed only when it is set.
-    projectId: walletConnectProjectId ?? "unused",
-  });
-  return createConfig({
-    chains: [chain],
-    connectors,
-    transports: { [chain.id]: http(info.publicRpcUrl) },
-    // Server render shows "disconnected"; the client reconnects after hydration (no mismatch).
-    ssr: true,
-    multiInjectedProviderDiscovery: true,
-  });
+// How many page-level wallet boundaries are mounted: the header loads its wallet button at once when there is one
+// (the page has already loaded the wallet code, and a connection made on the page should show in the header).
+let walletPages = 0;
+const walletPageListeners = new Set<() => void>();
+const subscribeWalletPages = (l: () => void) => {
+  walletPageListeners.add(l);
+  return () => void walletPageListeners.delete(l);
+};
+
+export function announceWalletPage(): () => void {
+  walletPages++;
+  walletPageListeners.forEach((l) => l());
+  return () => {
+    walletPages--;
+    walletPageListeners.forEach((l) => l());
+  };
 }
 
-export function Providers({ children, ...props }: ProvidersProps) {
+export function useWalletPageMounted(): boolean {
+  return useSyncExternalStore(subscribeWalletPages, () => walletPages > 0, () => false);
+}
+
+export function Providers({ children, chain, devMnemonic, walletConnectProjectId }: ProvidersProps) {
   // Created once per browser session (props come from the root layout, which does not remount).
-  const [wagmiConfig] = useState(() => makeWagmiConfig(props));
+  const [settings] = useState<WalletSettings>(() => ({ chain, devMnemonic, walletConnectProjectId }));
   const [queryClient] = useState(
     () => new QueryClient({ defaultOptions: { queries: { staleTime: 10_000, refetchOnWindowFocus: false } } }),
   );
   return (
-    <ChainInfoContext.Provider value={props.chain}>
-      <WagmiProvider config={wagmiConfig}>
-        <QueryClientProvider client={queryClient}>
-          <RainbowKitProvider
-            theme={lightTheme({ accentColor: "#4338ca", accentColorForeground: "white", borderRadius: "medium" })}
-            appInfo={{ appName: "Ledgerline" }}
-            modalSize="compact"
-            showRecentTransactions
-          >
-            {children}
-          </RainbowKitProvider>
-        </QueryClientProvider>
-      </WagmiProvider>
+    <ChainInfoContext.Provider value={chain}>
+      <WalletSettingsContext.Provider value={settings}>
+        <ThemeProvider>
+          <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>
+        </ThemeProvider>
+      </WalletSettingsContext.Provider>
     </ChainInfoContext.Provider>
   );
 }

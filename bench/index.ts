@@ -8,6 +8,7 @@ import { benchBackfill } from "./backfill";
 import { benchInference } from "./inference";
 import { benchLiveLag } from "./live-lag";
 import { benchRoutes } from "./routes";
+import { benchWeb } from "./web";
 
 const only = process.argv[2];
 console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`);
@@ -16,3 +17,4 @@ if (!only || only === "routes") await benchRoutes();
 if (!only || only === "live") await benchLiveLag();
 if (!only || only === "attribution") await benchAttribution();
 if (!only || only === "inference") await benchInference();
+if (!only || only === "web") await benchWeb();

@@ -1,22 +1,35 @@
 import Link from "next/link";
 import { AlertIcon, LogoMark } from "@/components/icons";
-import { NavLinks } from "@/components/nav-links";
+import { HeaderWallet } from "@/components/header-wallet";
+import { MobileNav, NavLinks } from "@/components/nav-links";
+import { ThemeToggle } from "@/components/theme/theme-toggle";
 import type { PublicChainInfo } from "@/components/wallet/chain-info";
-import { WalletButton } from "@/components/wallet/wallet-button";
 import { cn } from "@/lib/utils";
 
 export function SiteHeader({ chain }: { chain: PublicChainInfo }) {
   return (
     <header className="sticky top-0 z-40 border-b border-border bg-card/85 backdrop-blur supports-[backdrop-filter]:bg-card/70">
-      <div className="container-page flex h-16 items-center gap-2 sm:gap-4">
-        <Link href="/" aria-label="Ledgerline home" className="flex shrink-0 items-center gap-2 rounded-md pr-1 font-semibold tracking-tight sm:pr-2">
+      <a
+        href="#main"
+        className="sr-only rounded-md bg-primary px-3 py-2 text-sm font-medium text-primary-foreground focus:not-sr-only focus:absolute focus:left-4 focus:top-3 focus:z-50"
+      >
+        Skip to content
+      </a>
+      <div className="container-page relative flex h-16 items-center gap-2 sm:gap-4">
+        <Link
+          href="/"
+          aria-label="Ledgerline home"
+          className="flex shrink-0 items-center gap-2 rounded-md pr-1 font-semibold tracking-tight focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring sm:pr-2"
+        >
           <LogoMark className="size-7 text-primary" />
           <span className="hidden text-[15px] sm:inline">Ledgerline</span>
         </Link>
         <NavLinks />
-        <div className="ml-auto flex min-w-0 items-center gap-3">
-          <ChainPill chain={chain} className="hidden lg:inline-flex" />
-          <WalletButton />
+        <div className="ml-auto flex min-w-0 items-center gap-1.5 sm:gap-2">
+          <ChainPill chain={chain} className="mr-1 hidden xl:inline-flex" />
+          <ThemeToggle />
+          <HeaderWallet />
+          <MobileNav />
         </div>
       </div>
     </header>
@@ -37,7 +50,7 @@ export function ChainPill({ chain, className }: { chain: PublicChainInfo; classN
         className={cn("size-1.5 rounded-full", chain.configured ? "bg-success" : "bg-warning")}
       />
       {chain.name}
-      <span className="font-mono text-[11px] opacity-70">{chain.chainId}</span>
+      <span className="font-mono text-[11px]">{chain.chainId}</span>
     </span>
   );
 }
@@ -82,12 +95,12 @@ export function SiteFooter({ chain }: { chain: PublicChainInfo }) {
             <p className="text-xs font-medium uppercase tracking-wide text-foreground">Explore</p>
             <ul className="space-y-1.5">
               <li>
-                <Link className="hover:text-foreground" href="/datanets">
+                <Link className="rounded-sm hover:text-foreground focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring" href="/datanets">
                   Datanets
                 </Link>
               </li>
               <li>
-                <Link className="hover:text-foreground" href="/models">
+                <Link className="rounded-sm hover:text-foreground focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring" href="/models">
                   Models
                 </Link>
               </li>

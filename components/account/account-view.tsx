@@ -11,9 +11,8 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Skeleton } from "@/components/ui/skeleton";
 import { earningsCsvUrl, useAttributionFeed, useEarnings, RANGE_DAYS, type Bucket, type EarningsWire } from "./api";
 import { AttributionFeed } from "./attribution-feed";
-import { ClaimCard } from "./claim-card";
 import { ClaimHistory, type InFlightClaim } from "./claim-history";
-import { EarningsChart } from "./earnings-chart";
+import { DeferredClaimCard as ClaimCard, DeferredEarningsChart as EarningsChart } from "./deferred-widgets";
 
 const BUCKET_LABEL: Record<Bucket, { button: string; per: string }> = {
   hour: { button: "Hourly", per: "hour" },

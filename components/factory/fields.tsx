@@ -7,7 +7,7 @@ export const inputClass =
 
 export function Step({ n, title, description, children, testId, muted }: { n: number; title: string; description?: ReactNode; children: ReactNode; testId: string; muted?: boolean }) {
   return (
-    <Card data-testid={testId} className={cn(muted && "opacity-60")}>
+    <Card data-testid={testId} className={cn(muted && "border-dashed bg-muted/40 shadow-none")}>
       <CardHeader>
         <CardTitle className="flex items-center gap-2">
           <span className="inline-flex size-6 items-center justify-center rounded-full bg-primary text-xs text-primary-foreground">{n}</span>

@@ -29,11 +29,11 @@ console.log(answer.choices[0].message.content, answer.ledgerline.attribution);`;
     <Card data-testid="api-snippet">
       <CardContent className="space-y-4 pt-5 text-sm">
         <p className="text-muted-foreground">Any HTTP client pays with x402; the answer carries its price split and attribution.</p>
-        <pre className="overflow-x-auto rounded-md bg-muted p-3 font-mono text-xs">{curl}</pre>
+        <pre tabIndex={0} className="overflow-x-auto rounded-md bg-muted p-3 font-mono text-xs focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">{curl}</pre>
         <p className="text-muted-foreground">
           OpenAI-compatible (<code className="font-mono">POST /v1/chat/completions</code>, streaming too), paid by the official x402 client:
         </p>
-        <pre className="overflow-x-auto rounded-md bg-muted p-3 font-mono text-xs">{openai}</pre>
+        <pre tabIndex={0} className="overflow-x-auto rounded-md bg-muted p-3 font-mono text-xs focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">{openai}</pre>
       </CardContent>
     </Card>
   );

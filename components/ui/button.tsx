@@ -15,7 +15,7 @@ const variants: Record<ButtonVariant, string> = {
   outline: "border border-border bg-card text-foreground shadow-xs hover:bg-muted",
   ghost: "text-foreground hover:bg-muted",
   link: "text-primary underline-offset-4 hover:underline",
-  destructive: "bg-destructive text-white shadow-sm hover:bg-destructive/90",
+  destructive: "bg-destructive text-destructive-foreground shadow-sm hover:bg-destructive/90",
 };
 
 const sizes: Record<ButtonSize, string> = {

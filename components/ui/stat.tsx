@@ -11,17 +11,18 @@ export interface StatProps {
   title?: string;
 }
 
+/** One label/value group of a <dl> (StatGrid or a page's own <dl>): only <dt>/<dd> inside, as axe requires. */
 export function Stat({ label, value, hint, icon, className, title }: StatProps) {
   return (
     <div className={cn("rounded-xl border border-border bg-card p-4 shadow-xs", className)}>
-      <div className="flex items-center justify-between gap-2">
-        <dt className="text-xs font-medium uppercase tracking-wide text-muted-foreground">{label}</dt>
-        {icon ? <span className="text-muted-foreground [&_svg]:size-4">{icon}</span> : null}
-      </div>
+      <dt className="flex items-center justify-between gap-2 text-xs font-medium uppercase tracking-wide text-muted-foreground">
+        <span>{label}</span>
+        {icon ? <span aria-hidden="true" className="[&_svg]:size-4">{icon}</span> : null}
+      </dt>
       <dd className="mt-2 truncate text-2xl font-semibold tabular-nums tracking-tight" title={title}>
         {value}
       </dd>
-      {hint ? <p className="mt-1 text-xs leading-snug text-muted-foreground">{hint}</p> : null}
+      {hint ? <dd className="mt-1 text-xs leading-snug text-muted-foreground">{hint}</dd> : null}
     </div>
   );
 }

@@ -141,7 +141,7 @@ export default async function InferencePage({ params }: { params: Params }) {
                   <dd className="mt-2 truncate text-xl font-semibold tabular-nums tracking-tight" title={formatOpen(s.amount)}>
                     {formatOpen(s.amount, { maxDecimals: 6 })}
                   </dd>
-                  <p className="mt-1 text-xs text-muted-foreground">
+                  <dd className="mt-1 text-xs text-muted-foreground">
                     {share(s.amount, i.price)} of the price
                     {s.who ? (
                       <>
@@ -149,7 +149,7 @@ export default async function InferencePage({ params }: { params: Params }) {
                         <AddressText address={s.who} />
                       </>
                     ) : null}
-                  </p>
+                  </dd>
                 </div>
               ))}
             </dl>

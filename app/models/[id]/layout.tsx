@@ -1,5 +1,6 @@
 import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
+import { WalletProviders } from "@/app/wallet-providers";
 import { modelExists } from "@/lib/queries";
 import { parseIdParam } from "@/lib/search-params";
 
@@ -7,5 +8,6 @@ import { parseIdParam } from "@/lib/search-params";
 export default async function ModelLayout({ children, params }: { children: ReactNode; params: Promise<{ id: string }> }) {
   const id = parseIdParam((await params).id);
   if (id === null || !(await modelExists(id))) notFound();
-  return children;
+  // The page has wallet actions: it loads the wallet stack with itself.
+  return <WalletProviders>{children}</WalletProviders>;
 }

@@ -278,7 +278,7 @@ export default async function ModelPage({ params }: { params: Params }) {
             </section>
           </div>
 
-          <aside className="space-y-6">
+          <aside className="min-w-0 space-y-6">
             <Card>
               <CardHeader>
                 <CardTitle>Details</CardTitle>

@@ -1,0 +1,73 @@
+"use client";
+
+import { useCallback, useEffect, useState, type ComponentType } from "react";
+import { useChainInfo, useWalletPageMounted } from "@/app/providers";
+import { buttonVariants } from "@/components/ui/button";
+
+type Loaded = ComponentType<{ openOnMount: boolean }>;
+
+const loadWallet = () => import("./header-wallet-loaded").then((m) => m.HeaderWalletLoaded);
+
+/** A wallet is remembered from an earlier visit (wagmi persists its current connection): reconnect without a click. */
+function rememberedConnection(): boolean {
+  try {
+    const stored = localStorage.getItem("wagmi.store");
+    return !!stored && /"current":"[^"]+"/.test(stored);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The header's wallet button without the wallet stack in the page's first load: a light "Connect wallet" button
+ * that loads wagmi + RainbowKit on demand (click, with a prefetch on hover/focus), when idle if a connection is
+ * remembered, and at once on pages that load the wallet stack themselves. Then it is RainbowKit's button.
+ */
+export function HeaderWallet() {
+  const chain = useChainInfo();
+  const walletPage = useWalletPageMounted();
+  const [Wallet, setWallet] = useState<Loaded | null>(null);
+  const [openOnMount, setOpenOnMount] = useState(false);
+  const load = useCallback(() => {
+    loadWallet().then(
+      (component) => setWallet(() => component),
+      () => setOpenOnMount(false),
+    );
+  }, []);
+
+  useEffect(() => {
+    if (Wallet || !chain.configured) return;
+    if (walletPage) return load();
+    if (!rememberedConnection()) return;
+    if (typeof window.requestIdleCallback !== "function") return load();
+    const id = window.requestIdleCallback(load, { timeout: 2000 });
+    return () => window.cancelIdleCallback(id);
+  }, [Wallet, chain.configured, walletPage, load]);
+
+  if (!chain.configured) {
+    return (
+      <span
+        className="inline-flex h-9 items-center rounded-md border border-dashed border-border px-3 text-xs font-medium text-muted-foreground"
+        title={chain.problem}
+      >
+        Wallet unavailable
+      </span>
+    );
+  }
+  if (Wallet) return <Wallet openOnMount={openOnMount} />;
+  return (
+    <button
+      type="button"
+      className={buttonVariants({ className: "h-10 rounded-xl px-3.5 font-semibold" })}
+      aria-busy={openOnMount || undefined}
+      onPointerEnter={() => void loadWallet()}
+      onFocus={() => void loadWallet()}
+      onClick={() => {
+        setOpenOnMount(true);
+        load();
+      }}
+    >
+      Connect wallet
+    </button>
+  );
+}
