@@ -435,7 +435,7 @@ export function Playground({ modelId, kind, active }: { modelId: number; kind: s
         </div>
       ) : null}
 
-      {live ? <ResultView live={live} settlement={settlement} result={result} /> : null}
+      {live ? <ResultView live={live} settlement={settlement} result={result} failed={phase === "error"} /> : null}
     </div>
   );
 }
@@ -457,11 +457,15 @@ function Progress({ phase }: { phase: Phase }) {
   );
 }
 
-function SettlementStatus({ requestId, settlement }: { requestId: string; settlement: Settlement | null }) {
+function SettlementStatus({ requestId, settlement, failed }: { requestId: string; settlement: Settlement | null; failed: boolean }) {
   return (
-    <p role="status" className="text-xs text-muted-foreground" data-testid="settlement-status" data-status={settlement?.status ?? "waiting"}>
+    <p role="status" className="text-xs text-muted-foreground" data-testid="settlement-status" data-status={settlement?.status ?? (failed ? "failed" : "waiting")}>
       {settlement === null ? (
-        "Settlement: after the answer is stored."
+        failed ? (
+          "Not settled: see the message above."
+        ) : (
+          "Settlement: after the answer is stored."
+        )
       ) : settlement.status === "pending" ? (
         <>Settling on-chain… waiting for the transaction&apos;s receipt.</>
       ) : settlement.status === "delayed" ? (
@@ -478,7 +482,7 @@ function SettlementStatus({ requestId, settlement }: { requestId: string; settle
   );
 }
 
-function ResultView({ live, settlement, result }: { live: LiveAnswer; settlement: Settlement | null; result: InferenceResult | null }) {
+function ResultView({ live, settlement, result, failed }: { live: LiveAnswer; settlement: Settlement | null; result: InferenceResult | null; failed: boolean }) {
   const split: [string, string][] | null = result
     ? [
         ["Protocol", result.split.protocol],
@@ -508,7 +512,7 @@ function ResultView({ live, settlement, result }: { live: LiveAnswer; settlement
         <TracedSpansProvider>
           <div className="space-y-2">
             <TracedAnswer text={live.text} spans={live.spans} busy={live.busy} testId="playground-output" />
-            <SettlementStatus requestId={live.requestId} settlement={settlement} />
+            <SettlementStatus requestId={live.requestId} settlement={settlement} failed={failed} />
           </div>
 
           {result && split ? (

@@ -218,7 +218,7 @@ export async function inferenceSpans(db: Db, requestId: number, opts: { artifact
       params: result.params,
       output: result.output,
     });
-    return describeSpans(db, spans);
+    return await describeSpans(db, spans);
   } catch {
     // Highlighting is an aid: an artifact that no longer runs leaves the answer plain.
     return null;
