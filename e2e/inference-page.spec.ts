@@ -69,13 +69,17 @@ test("the output highlights its traced spans; focusing one names its contributio
   const marks = page.getByTestId("output").getByTestId("traced-span");
   await expect(marks).toHaveCount(spans.length);
   const first = marks.first();
-  // Keyboard reachable, with an accessible description naming the contribution.
-  await first.focus();
-  await expect(first).toBeFocused();
+  // Keyboard reachable, with an accessible description naming the contribution; focus shows the
+  // tooltip once the page is interactive (retried until React has hydrated it).
   const source = spans[0].sources[0];
   await expect(first).toHaveAccessibleDescription(new RegExp(`Contribution #${source.contributionId} by 0x`));
   const tooltip = page.getByRole("tooltip");
-  await expect(tooltip).toBeVisible();
+  await expect(async () => {
+    await first.blur();
+    await first.focus();
+    await expect(first).toBeFocused({ timeout: 1_000 });
+    await expect(tooltip).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
   await expect(tooltip).toContainText(`Contribution #${source.contributionId}`);
   await expect(tooltip).toContainText(`Datanet #${source.datanetId}`);
   // The matching row of the attribution table is highlighted, and only while the span is focused.

@@ -5,6 +5,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useId, useState, type FormEvent } from "react";
+import { flushSync } from "react-dom";
 import { BaseError, getAddress, toHex, type Address, type Hex } from "viem";
 import { useAccount, usePublicClient, useSignTypedData } from "wagmi";
 import { useChainInfo } from "@/app/providers";
@@ -108,6 +109,8 @@ async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<Str
       }
       if (data.length) yield { event, data: JSON.parse(data.join("\n")) as Record<string, unknown> };
     }
+    // Let the page render what has arrived before taking the next chunk off the network.
+    await new Promise((resolve) => setTimeout(resolve, 0));
   }
 }
 
@@ -284,11 +287,15 @@ export function Playground({ modelId, kind, active }: { modelId: number; kind: s
     for await (const { event, data } of readEvents(body)) {
       if (event === "payment") {
         requestId = String(data.requestId);
-        setLive({ requestId, paymentTx: String(data.txHash ?? ""), text: "", busy: true, spans: null, method: null });
-        setPhase("generating");
+        const paymentTx = String(data.txHash ?? "");
+        // Each event is drawn as it is read (not batched with the rest of its network chunk).
+        flushSync(() => {
+          setLive({ requestId: requestId!, paymentTx, text: "", busy: true, spans: null, method: null });
+          setPhase("generating");
+        });
       } else if (event === "token") {
         const text = String(data.text ?? "");
-        setLive((l) => (l ? { ...l, text: l.text + text } : l));
+        flushSync(() => setLive((l) => (l ? { ...l, text: l.text + text } : l)));
       } else if (event === "answer") {
         setLive((l) => (l ? { ...l, text: String(data.output), busy: false, spans: (data.spans as DescribedSpan[]) ?? [], method: String(data.method) } : l));
         setPhase("settling");

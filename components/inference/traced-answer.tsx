@@ -31,10 +31,10 @@ function sourceLabel(s: DescribedSpan["sources"][number]): string {
 function SpanDescription({ span }: { span: DescribedSpan }) {
   return (
     <>
-      <span className="mb-1 block font-medium">Traced to {span.sources.length === 1 ? "one contribution" : `${span.sources.length} contributions`}:</span>
+      <span className="mb-1 block font-medium">Traced to {span.sources.length === 1 ? "one contribution" : `${span.sources.length} contributions`}:</span>{" "}
       {span.sources.map((s) => (
         <span key={s.contributionId} className="block">
-          {sourceLabel(s)}.
+          {sourceLabel(s)}.{" "}
         </span>
       ))}
     </>
