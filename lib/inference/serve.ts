@@ -11,6 +11,8 @@
  * throws {@link InferenceFailed}. Once an answer is stored it is never refunded by this module: it is
  * settled, now or by recovery (see recovery.ts). The contract itself refuses a second settle or a refund of
  * a settled request; every job transition here is also conditional on the worker's lease.
+ * Callers may watch (ServeHooks): an ∞-gram's text goes out token by token while it is generated, before
+ * the store, so a failure after that is still refunded and says so.
  */
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
