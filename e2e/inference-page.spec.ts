@@ -49,3 +49,43 @@ test("an unknown or malformed inference id is a 404 page", async ({ page }) => {
     await expect(page.getByText("Page not found")).toBeVisible();
   }
 });
+
+test("the output highlights its traced spans; focusing one names its contributions and highlights their attribution rows", async ({ page, request }) => {
+  // A seeded ∞-gram inference (a kNN label has no spans): the API exposes the spans the page draws.
+  const list = await (await request.get("/api/inferences?status=settled&limit=50")).json();
+  let id: number | null = null;
+  let spans: { start: number; end: number; sources: { contributionId: number; contributor: string; datanetId: number }[] }[] = [];
+  for (const item of list.items as { requestId: number }[]) {
+    const detail = await (await request.get(`/api/inferences/${item.requestId}`)).json();
+    if (detail.spans?.length) {
+      id = item.requestId;
+      spans = detail.spans;
+      break;
+    }
+  }
+  expect(id, "a settled inference with traced spans").not.toBeNull();
+
+  await page.goto(`/inferences/${id}`);
+  const marks = page.getByTestId("output").getByTestId("traced-span");
+  await expect(marks).toHaveCount(spans.length);
+  const first = marks.first();
+  // Keyboard reachable, with an accessible description naming the contribution; focus shows the
+  // tooltip once the page is interactive (retried until React has hydrated it).
+  const source = spans[0].sources[0];
+  await expect(first).toHaveAccessibleDescription(new RegExp(`Contribution #${source.contributionId} by 0x`));
+  const tooltip = page.getByRole("tooltip");
+  await expect(async () => {
+    await first.blur();
+    await first.focus();
+    await expect(first).toBeFocused({ timeout: 1_000 });
+    await expect(tooltip).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(tooltip).toContainText(`Contribution #${source.contributionId}`);
+  await expect(tooltip).toContainText(`Datanet #${source.datanetId}`);
+  // The matching row of the attribution table is highlighted, and only while the span is focused.
+  const row = page.locator(`[data-testid="attribution-row"][data-contribution="${source.contributionId}"]`);
+  await expect(row).toHaveAttribute("data-highlighted", "true");
+  await first.blur();
+  await expect(tooltip).toHaveCount(0);
+  await expect(row).not.toHaveAttribute("data-highlighted", "true");
+});

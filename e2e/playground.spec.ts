@@ -1,7 +1,7 @@
 /**
  * The model page's Playground against the real stack: the quote shows before anything is signed, the
- * Dev wallet connects through RainbowKit's modal, an EIP-3009 authorization is signed in the page and
- * the paid inference comes back with its split and attribution.
+ * Dev wallet connects through RainbowKit's modal, an EIP-3009 authorization is signed in the page, the
+ * answer streams in, then its traced spans, the settlement transaction, the split and the attribution.
  */
 import { expect, test, type Page } from "@playwright/test";
 import { createPublicClient, createWalletClient, http } from "viem";
@@ -16,7 +16,22 @@ import { connectDevWallet } from "./wallet";
 const connectFromPlayground = (page: Page, account: number) =>
   connectDevWallet(page, page.getByTestId("playground").getByRole("button", { name: "Connect wallet to pay" }), account);
 
-test("a visitor sees the price, connects the Dev wallet, pays for an inference and sees its attribution", async ({ page, request }) => {
+/** Records every distinct (aria-busy, text) state the answer region goes through, from now on. */
+const recordAnswerStates = (page: Page) =>
+  page.evaluate(() => {
+    const w = window as unknown as { answerStates: { busy: string | null; text: string }[] };
+    w.answerStates = [];
+    const look = () => {
+      const el = document.querySelector('[data-testid="playground-output"]');
+      if (!el) return;
+      const state = { busy: el.getAttribute("aria-busy"), text: el.textContent ?? "" };
+      const last = w.answerStates.at(-1);
+      if (!last || last.busy !== state.busy || last.text !== state.text) w.answerStates.push(state);
+    };
+    new MutationObserver(look).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["aria-busy"] });
+  });
+
+test("a visitor sees the price, connects the Dev wallet, pays, watches the answer stream in and sees its traced spans, settlement and attribution", async ({ page, request }) => {
   const quote = await (await request.get("/api/models/1/inference")).json();
   const price = formatOpen(BigInt(quote.price));
 
@@ -33,12 +48,48 @@ test("a visitor sees the price, connects the Dev wallet, pays for an inference a
   await playground.getByLabel("Prompt").fill("The tiger is");
   await expect(playground.getByLabel("Max tokens")).toBeVisible();
   await playground.getByLabel("Max tokens").fill("16");
+  await recordAnswerStates(page);
+  // A slow connection, so the stream's events arrive over time as they would on a phone (the model
+  // itself generates in milliseconds).
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 20, downloadThroughput: 3_000, uploadThroughput: 100_000 });
   await playground.getByRole("button", { name: "Pay and run" }).click();
 
   const result = playground.getByTestId("playground-result");
   await expect(result).toBeVisible({ timeout: 30_000 });
+  const output = result.getByTestId("playground-output");
+  // The settlement is shown only after its receipt, with its transaction.
+  const settleTx = result.getByTestId("settlement-tx");
+  await expect(settleTx).toBeVisible({ timeout: 30_000 });
+  await expect(result.getByTestId("settlement-status")).toHaveAttribute("data-status", "confirmed");
+  await expect(settleTx).toHaveText(/^Settlement tx 0x[0-9a-f]+…[0-9a-f]{4}$/);
+  const settleHash = await settleTx.getAttribute("title");
+  expect(settleHash).toMatch(/^0x[0-9a-f]{64}$/);
   await expect(playground.getByTestId("playground-progress")).toContainText("Settled");
-  expect((await result.getByTestId("playground-output").innerText()).trim().length).toBeGreaterThan(0);
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+
+  // The answer streamed: busy while the tokens arrived (each state a prefix of the answer), then final.
+  await expect(output).toHaveAttribute("aria-busy", "false");
+  const answer = (await output.textContent()) ?? "";
+  expect(answer.trim().length).toBeGreaterThan(0);
+  const states = await page.evaluate(() => (window as unknown as { answerStates: { busy: string | null; text: string }[] }).answerStates);
+  const streaming = states.filter((s) => s.busy === "true");
+  expect(streaming.length, JSON.stringify(states)).toBeGreaterThan(0);
+  for (const s of streaming) expect(answer.startsWith(s.text.replace(/^Generating…$/, "")), JSON.stringify(s)).toBe(true);
+  expect(states.findIndex((s) => s.busy === "false")).toBeGreaterThan(states.findIndex((s) => s.busy === "true"));
+  expect(states.at(-1)).toEqual({ busy: "false", text: answer });
+
+  // Traced spans: hovering one names the contribution it came from and highlights its attribution row.
+  const span = output.getByTestId("traced-span").first();
+  await expect(span).toBeVisible();
+  await span.hover();
+  const tooltip = page.getByRole("tooltip");
+  await expect(tooltip).toContainText(/Contribution #\d+ by 0x[0-9a-f]{4}…[0-9a-f]{4} in .*Datanet #\d+/);
+  const contribution = ((await tooltip.innerText()).match(/Contribution #(\d+)/) ?? [])[1];
+  await expect(result.locator(`[data-testid="attribution-row"][data-contribution="${contribution}"]`)).toHaveAttribute("data-highlighted", "true");
+  await page.mouse.move(0, 0);
+  await expect(tooltip).toHaveCount(0);
   await expect(result.getByText(`Split of ${price}`)).toBeVisible();
   for (const part of ["Protocol", "Operator", "Builder", "Contributors"]) await expect(result.getByText(part, { exact: true })).toBeVisible();
   // At least one attribution row: contribution id, Datanet, contributor, share, amount.
@@ -51,6 +102,8 @@ test("a visitor sees the price, connects the Dev wallet, pays for an inference a
   expect(requestId).toBeTruthy();
   await link.click();
   await expect(page).toHaveURL(new RegExp(`/inferences/${requestId}$`));
+  // The same settlement transaction, once the indexer has it (the page refreshes itself on settlement).
+  await expect(page.getByTestId("hash-settled-tx")).toHaveText(settleHash!, { timeout: 30_000 });
 });
 
 test("a payer without OPEN is told how to get some, and nothing stays pending", async ({ page }) => {

@@ -4,6 +4,7 @@ import { formatNumber } from "@/components/format";
 import { ScaleIcon } from "@/components/icons";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
+import { cn } from "@/lib/utils";
 import { Table, TableBody, TableCaption, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 
 /** One credited contribution. Amount in wei (bigint, or a decimal string as it arrives from the JSON API). */
@@ -30,11 +31,14 @@ export function AttributionTable({
   entries,
   totalCount,
   emptyDescription = "This inference credits no contribution (it is not settled yet, or was refunded).",
+  highlighted,
 }: {
   entries: AttributionRow[];
   /** How many entries exist in all, when `entries` is a truncated list. */
   totalCount?: number;
   emptyDescription?: string;
+  /** Contributions to highlight (those a focused traced span came from). */
+  highlighted?: ReadonlySet<number>;
 }) {
   if (!entries.length) {
     return <EmptyState compact icon={<ScaleIcon />} title="No attribution entries" description={emptyDescription} />;
@@ -54,7 +58,13 @@ export function AttributionTable({
         </TableHeader>
         <TableBody>
           {entries.map((e) => (
-            <TableRow key={e.contributionId} data-testid="attribution-row">
+            <TableRow
+              key={e.contributionId}
+              data-testid="attribution-row"
+              data-contribution={e.contributionId}
+              data-highlighted={highlighted?.has(e.contributionId) ? "true" : undefined}
+              className={cn("transition-colors", highlighted?.has(e.contributionId) && "bg-primary/10 shadow-[inset_3px_0_0_var(--color-primary)]")}
+            >
               <TableCell className="font-mono text-xs text-muted-foreground">#{e.contributionId}</TableCell>
               <TableCell className="max-w-[16rem] truncate">
                 <Link href={`/datanets/${e.datanetId}`} className="font-medium hover:text-primary">

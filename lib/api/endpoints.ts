@@ -260,6 +260,24 @@ const AttributionItem = named(
   }),
 );
 
+const TracedSpan = named(
+  "TracedSpan",
+  z.object({
+    start: z.number().int().meta({ description: "Offset of the span in the output (UTF-16 code units)." }),
+    end: z.number().int().meta({ description: "End offset (exclusive)." }),
+    strength: z.number().meta({ description: "0..1: how strongly the span is traced (∞-gram: its main contribution's share of the tokens' credit; span tracing: rarity)." }),
+    sources: z.array(
+      z.object({
+        contributionId: idOut,
+        sharePpm: z.number().int().meta({ description: "This contribution's share of the span's credit, parts per million." }),
+        contributor: z.string(),
+        datanetId: z.number().int(),
+        datanetName: z.string().nullable(),
+      }),
+    ),
+  }),
+);
+
 const InferenceDetail = named(
   "InferenceDetail",
   z.object({
@@ -302,6 +320,11 @@ const InferenceDetail = named(
       .meta({ description: "What the operator served (null until served)." }),
     attribution: z.array(AttributionItem).meta({ description: "Credited contributions, largest amount first (at most 500)." }),
     attributionCount: countOut.meta({ description: "How many contributions the attribution credits in all." }),
+    spans: z
+      .array(TracedSpan)
+      .nullable()
+      .optional()
+      .meta({ description: "Traced spans of the output, recomputed from the model artifact (none for a kNN label; null when not served or the artifact is not on this server)." }),
   }),
 );
 
@@ -453,6 +476,8 @@ export const modelInference = endpoint({
   operationId: "runInference",
   tag: "Inference",
   summary: "Pay for and run one inference: with an x402 payment header (gasless, EIP-3009), or with the hash of your own `pay` transaction and the nonce its request hash used. Without either: 402 with the payment requirements.",
+  description:
+    "With `Accept: text/event-stream` the answer streams as server-sent events once the payment is in escrow: `payment` (accepted, requestId, txHash), `token` ({text}, in order), `answer` (output, method, traced spans), `settlement` ({status: pending}, then {status: confirmed, tx, result} with result = the JSON below, or {status: pending, reason: settlement_pending} when recovery will settle), or `error` ({error, reason, refunded, refundTx}). Refusals before the payment is taken (402, 409 replay, 422) stay plain HTTP errors.",
   params: idPath,
   notFound: true,
   unprocessable: true,

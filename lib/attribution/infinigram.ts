@@ -25,6 +25,8 @@ export interface GenerateOptions {
    * document ends. Off by default: only real tokens are candidates.
    */
   stopAtSeparator?: boolean;
+  /** Called with each token as it is chosen (streaming, per-token attribution); it only observes. */
+  onToken?: (token: GeneratedToken) => void;
 }
 
 export interface GenerateStep {
@@ -33,6 +35,11 @@ export interface GenerateStep {
   suffixLength: number;
   /** Occurrences sampled for that distribution (≤ maxSupport). */
   support: number;
+}
+
+/** A generated token with its own credit: [contribution id, credit] pairs summing to TOKEN_CREDIT. */
+export interface GeneratedToken extends GenerateStep {
+  credit: [number, number][];
 }
 
 export interface GenerateResult {
@@ -195,17 +202,20 @@ export function generate(index: CorpusIndex, prompt: string | Uint16Array, opts:
     const total = q.countOf(chosen);
     let cum = 0;
     let prev = 0;
+    const tokenCredit: [number, number][] | null = opts.onToken ? [] : null;
     for (let i = 0; i < touched; i++) {
       const r = ranks[i];
       cum += rankCounts[r];
       rankCounts[r] = 0;
       const upTo = floorDiv(CREDIT * cum, total);
       credit.set(r, (credit.get(r) ?? 0) + upTo - prev);
+      if (tokenCredit && upTo > prev) tokenCredit.push([index.contributionIds[r], upTo - prev]);
       prev = upTo;
     }
 
     ctx[ctxLen++] = chosen;
     steps.push({ token: chosen, suffixLength: len, support });
+    if (tokenCredit) opts.onToken!({ token: chosen, suffixLength: len, support, credit: tokenCredit });
     bound = len + 1;
   }
 

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { deserializeCorpusIndex } from "./artifact";
 import type { CorpusIndex } from "./corpus";
 import { AttributionError } from "./errors";
-import { generate } from "./infinigram";
+import { generate, type GenerateOptions } from "./infinigram";
 import { classify, type KnnModel } from "./knn";
 import { deserializeKnnModel } from "./knn-artifact";
 import { buildRecord, type AttributionRecord, type FallbackContribution } from "./record";
@@ -49,6 +49,8 @@ export interface AttributionInput {
   output?: string;
   /** A shared index's view of this model's contributions (serving); absent when the artifact is the model's own. */
   view?: ModelView;
+  /** ∞-gram: each token as it is generated, with its credit (it only observes). */
+  onToken?: GenerateOptions["onToken"];
 }
 
 /** Contributions by token count, the explicit fallback when nothing in the answer matches. */
@@ -92,7 +94,7 @@ export function runAttribution(input: AttributionInput): { output: string; recor
     case "infinigram": {
       const { index } = requireFormat(input.model, "corpus", "∞-gram");
       const p = parseParams(inferenceParamsSchema.infinigram, input.params);
-      const result = generate(index, input.prompt, { ...p, view: input.view });
+      const result = generate(index, input.prompt, { ...p, view: input.view, onToken: input.onToken });
       const record = buildRecord({ ...base, method: "infinigram", raw: result.rawWeights, fallback: corpusFallback(index, input.view) });
       return { output: result.text, record, details: { steps: result.steps } };
     }

@@ -25,7 +25,7 @@ import {
 } from "@/lib/payments";
 import { ModelUnavailable } from "./models";
 import { serveContext } from "./runtime";
-import { AlreadyServed, InferenceFailed, InvalidParams, PaymentMismatch, resolveParams, serveInference, SettlementPending, type ServedInference } from "./serve";
+import { AlreadyServed, InferenceFailed, InvalidParams, PaymentMismatch, resolveParams, serveInference, SettlementPending, type ServedInference, type ServeHooks } from "./serve";
 
 export interface PaidInferenceInput {
   modelId: number;
@@ -35,6 +35,11 @@ export interface PaidInferenceInput {
   payment?: { txHash: Hex; nonce: Hex };
   /** Absolute URL of the paid resource (x402 `resource`). */
   resource: string;
+}
+
+export interface PaidHooks extends ServeHooks {
+  /** The payment is in escrow on-chain (the x402 authorization was submitted and mined, or the wallet's `pay` checked); serving starts. */
+  onPaid?: (paid: { requestId: bigint; payer: Hex; txHash: Hex; via: "x402" | "transaction" }) => void;
 }
 
 export type PaidOutcome =
@@ -87,7 +92,7 @@ export async function requirementsFor(modelId: number, price: bigint, resource: 
   });
 }
 
-export async function paidInference(request: Request, input: PaidInferenceInput, opts: { onText?: (chunk: string) => void } = {}): Promise<PaidOutcome> {
+export async function paidInference(request: Request, input: PaidInferenceInput, opts: PaidHooks = {}): Promise<PaidOutcome> {
   const limits = paidRouteLimits();
   limits.ip.take(clientIp(request), "address");
   let requirements: PaymentRequired | undefined;
@@ -112,10 +117,15 @@ export async function paidInference(request: Request, input: PaidInferenceInput,
       const s = await submitAuthorization({ auth, modelId: input.modelId, requestHash, publicClient: ctx.publicClient, operator: ctx.operator, market: ctx.deployment.inferenceMarket });
       paid = { requestId: s.requestId, requestHash, payer: s.payer, txHash: s.txHash, via: "x402" };
     }
+    try {
+      opts.onPaid?.({ requestId: paid.requestId, payer: paid.payer, txHash: paid.txHash, via: paid.via });
+    } catch {
+      /* a listener's failure is not the payment's */
+    }
     const served = await serveInference(
       ctx,
       { requestId: paid.requestId, requestHash: paid.requestHash, modelId: input.modelId, payer: paid.payer, prompt: input.prompt, params: input.params, via: paid.via, paidTx: paid.txHash },
-      opts,
+      { onClaimed: opts.onClaimed, onText: opts.onText, onStored: opts.onStored },
     );
     const headers: Record<string, string> = { "Access-Control-Expose-Headers": X402_CORS_HEADERS["Access-Control-Expose-Headers"] };
     if (paid.via === "x402") {

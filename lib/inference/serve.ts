@@ -11,6 +11,8 @@
  * throws {@link InferenceFailed}. Once an answer is stored it is never refunded by this module: it is
  * settled, now or by recovery (see recovery.ts). The contract itself refuses a second settle or a refund of
  * a settled request; every job transition here is also conditional on the worker's lease.
+ * Callers may watch (ServeHooks): an ∞-gram's text goes out token by token while it is generated, before
+ * the store, so a failure after that is still refunded and says so.
  */
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
@@ -23,7 +25,8 @@ import { AttributionError } from "@/lib/attribution/errors";
 import { attributionHash, decodeRecord, encodeRecord, splitPool, type AttributionRecord } from "@/lib/attribution/record";
 import { outputHash, runAttribution } from "@/lib/attribution/run";
 import { decodeGenerator } from "gpt-tokenizer/encoding/r50k_base";
-import { encode } from "@/lib/attribution/tokenizer";
+import type { GeneratedToken } from "@/lib/attribution/infinigram";
+import { decode, encode } from "@/lib/attribution/tokenizer";
 import type { Deployment } from "@/lib/chain/deploy";
 import { ModelUnavailable, type ModelCatalog, type ServableModel } from "./models";
 import { sendInOrder, sendQueueKey } from "@/lib/chain/send-queue";
@@ -142,6 +145,32 @@ export class SettlementPending extends Error {
   }
 }
 
+/** What a caller may watch while a request is served; listeners only observe (their errors are ignored). */
+export interface ServeHooks {
+  /** This request owns the job (the claim row is inserted): from here on it is served or refunded, never refused. */
+  onClaimed?: () => void;
+  /**
+   * The answer's text as it is produced: ∞-gram models token by token while generating; other kinds in
+   * pieces once the model answered. The pieces concatenate to the answer.
+   */
+  onText?: (chunk: string) => void;
+  /**
+   * The answer and its record are stored (before settling). `tokens`: the ∞-gram's generated tokens
+   * with their own credit (null for other kinds).
+   */
+  onStored?: (stored: { requestId: bigint; output: string; record: AttributionRecord; params: Record<string, unknown>; tokens: GeneratedToken[] | null }) => void;
+}
+
+/** Calls a listener; its failure (e.g. a closed connection) is not the inference's problem. */
+function observe<A>(fn: ((arg: A) => void) | undefined, arg: A) {
+  if (!fn) return;
+  try {
+    fn(arg);
+  } catch {
+    /* ignored */
+  }
+}
+
 /** Another worker took this job over (recovery after a stall): this one stops touching it. */
 class LeaseLost extends Error {}
 
@@ -150,6 +179,8 @@ interface Produced {
   output: string;
   record: AttributionRecord;
   params: Record<string, unknown>;
+  /** ∞-gram: the generated tokens with their credit. */
+  tokens?: GeneratedToken[];
 }
 
 /** On-chain request status (InferenceMarket.RequestStatus). */
@@ -299,11 +330,37 @@ async function callExternal(ctx: ServeContext, model: ServableModel, prompt: str
   return content;
 }
 
-/** Runs the model for a job: parameters, answer, canonical record. */
-async function produce(ctx: ServeContext, job: Pick<JobRow, "requestId" | "requestHash" | "modelId" | "prompt" | "params">): Promise<Produced> {
+/**
+ * Emits generated tokens as text: a token that ends inside a UTF-8 sequence waits for the one that
+ * completes it, so every piece is whole text and the pieces concatenate to decode(all tokens).
+ */
+function tokenText(onText: ((chunk: string) => void) | undefined) {
+  let pending: number[] = [];
+  const send = () => {
+    const piece = decode(pending);
+    pending = [];
+    if (piece) observe(onText, piece);
+  };
+  return {
+    push(token: number) {
+      if (!onText) return;
+      pending.push(token);
+      if (!decode(pending).endsWith("\uFFFD")) send();
+    },
+    /** The end: a last token that never completed its character is sent as it decodes. */
+    flush() {
+      if (onText && pending.length) send();
+    },
+  };
+}
+
+/** Runs the model for a job: parameters, answer, canonical record. ∞-gram tokens go to `onText` as they are generated. */
+async function produce(ctx: ServeContext, job: Pick<JobRow, "requestId" | "requestHash" | "modelId" | "prompt" | "params">, hooks: ServeHooks = {}): Promise<Produced> {
   const model = await ctx.models.get(job.modelId);
   const params = resolveParams(model, job.requestHash, job.params);
   const output = model.kind === "external" ? await callExternal(ctx, model, job.prompt, params) : undefined;
+  const tokens: GeneratedToken[] = [];
+  const emit = tokenText(hooks.onText);
   const run = runAttribution({
     kind: model.kind,
     model: model.model,
@@ -314,7 +371,19 @@ async function produce(ctx: ServeContext, job: Pick<JobRow, "requestId" | "reque
     prompt: job.prompt,
     params,
     output,
+    onToken:
+      model.kind === "infinigram"
+        ? (t) => {
+            tokens.push(t);
+            emit.push(t.token);
+          }
+        : undefined,
   });
+  if (model.kind === "infinigram") {
+    emit.flush();
+    return { output: run.output, record: run.record, params, tokens };
+  }
+  stream(run.output, hooks.onText);
   return { output: run.output, record: run.record, params };
 }
 
@@ -591,12 +660,12 @@ function stream(output: string, onText: ((chunk: string) => void) | undefined) {
  * Runs a claimed job to the end: serving → served (result stored) → settled, or refunded on failure.
  * `lease` is this worker's claim. Used by serveInference and by recovery.
  */
-export async function runJob(ctx: ServeContext, job: JobRow, lease: string, opts: { onText?: (chunk: string) => void } = {}): Promise<ServedInference> {
+export async function runJob(ctx: ServeContext, job: JobRow, lease: string, opts: ServeHooks = {}): Promise<ServedInference> {
   const { db } = ctx;
   await transition(db, job, lease, { status: "serving", attempts: sql`${inferenceJobs.attempts} + 1`, error: null });
   let produced: Produced;
   try {
-    produced = await produce(ctx, job);
+    produced = await produce(ctx, job, opts);
   } catch (err) {
     ctx.log?.(`serve: request ${job.requestId} (model ${job.modelId}) failed: ${(err as Error).message}`);
     throw await failAndRefund(ctx, job, lease, userMessage(err), (err as Error).message);
@@ -623,7 +692,7 @@ export async function runJob(ctx: ServeContext, job: JobRow, lease: string, opts
       .returning({ h: inferenceJobs.requestHash });
     if (rows.length === 0) throw new LeaseLost();
   });
-  stream(produced.output, opts.onText);
+  observe(opts.onStored, { requestId: BigInt(job.requestId), output: produced.output, record: produced.record, params: produced.params, tokens: produced.tokens ?? null });
   return settleJob(ctx, job, lease, produced);
 }
 
@@ -652,7 +721,7 @@ export async function settleJob(ctx: ServeContext, job: JobRow, lease: string, p
  * when the model failed (refunded: true when the payment went back), {@link SettlementPending} when the
  * answer is stored but not yet settled.
  */
-export async function serveInference(ctx: ServeContext, paid: PaidRequest, opts: { onText?: (chunk: string) => void } = {}): Promise<ServedInference> {
+export async function serveInference(ctx: ServeContext, paid: PaidRequest, opts: ServeHooks = {}): Promise<ServedInference> {
   const { db } = ctx;
   const requestHash = String(paid.requestHash).toLowerCase() as Hex;
   if (!HASH_RE.test(requestHash)) throw new PaymentMismatch("The request hash must be 0x followed by 64 hex digits.", "bad_request");
@@ -690,6 +759,7 @@ export async function serveInference(ctx: ServeContext, paid: PaidRequest, opts:
     .onConflictDoNothing({ target: inferenceJobs.requestHash })
     .returning();
   if (!job) throw await alreadyServed(db, (await findJob(db, requestHash))!);
+  observe(opts.onClaimed, undefined);
   try {
     return await runJob(ctx, job, lease, opts);
   } catch (err) {

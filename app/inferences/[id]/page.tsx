@@ -12,7 +12,7 @@ import {
   SectionHeading,
 } from "@/components/domain";
 import { formatBps, formatDateTime, formatNumber, formatOpen, formatRelativeTime } from "@/components/format";
-import { AttributionTable } from "@/components/inference/attribution-table";
+import { TracedAnswer, TracedAttributionTable, TracedSpansProvider } from "@/components/inference/traced-answer";
 import { CopyableHash, VerifyButton } from "@/components/inference/verify-button";
 import { LiveRefresh } from "@/components/live/live-refresh";
 import { Badge } from "@/components/ui/badge";
@@ -20,6 +20,8 @@ import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { ZapIcon } from "@/components/icons";
+import { getDb } from "@/db/client";
+import { inferenceSpans } from "@/lib/inference/spans";
 import { getInference } from "@/lib/queries";
 import { parseIdParam } from "@/lib/search-params";
 
@@ -71,6 +73,8 @@ export default async function InferencePage({ params }: { params: Params }) {
   const detail = await load((await params).id);
   if (!detail) notFound();
   const { inference: i, modelName, result, attribution, attributionCount } = detail;
+  // Recomputed from the model artifact (not stored); null leaves the answer plain.
+  const spans = result ? await inferenceSpans(await getDb(), i.requestId) : null;
   const modelLabel = modelName ?? `Model #${i.modelId}`;
 
   const split =
@@ -168,46 +172,53 @@ export default async function InferencePage({ params }: { params: Params }) {
         </section>
 
         <div className="grid gap-8 lg:grid-cols-[minmax(0,1fr)_22rem]">
-          <div className="min-w-0 space-y-10">
-            <section aria-labelledby="io-heading" className="space-y-4">
-              <SectionHeading id="io-heading" title="Request and answer" />
-              {result ? (
-                <>
-                  <TextBlock label="Prompt" testId="prompt">
-                    {result.prompt}
-                  </TextBlock>
-                  <TextBlock label="Output" testId="output">
-                    {result.output}
-                  </TextBlock>
-                </>
-              ) : (
-                <EmptyState
-                  compact
-                  icon={<ZapIcon />}
-                  title="No answer stored"
-                  description="The operator has not served this request yet, or served it elsewhere."
+          <TracedSpansProvider>
+            <div className="min-w-0 space-y-10">
+              <section aria-labelledby="io-heading" className="space-y-4">
+                <SectionHeading id="io-heading" title="Request and answer" />
+                {result ? (
+                  <>
+                    <TextBlock label="Prompt" testId="prompt">
+                      {result.prompt}
+                    </TextBlock>
+                    <Card>
+                      <CardHeader>
+                        <CardTitle>Output</CardTitle>
+                      </CardHeader>
+                      <CardContent>
+                        <TracedAnswer text={result.output} spans={spans} testId="output" emptyText="The model answered with empty text." />
+                      </CardContent>
+                    </Card>
+                  </>
+                ) : (
+                  <EmptyState
+                    compact
+                    icon={<ZapIcon />}
+                    title="No answer stored"
+                    description="The operator has not served this request yet, or served it elsewhere."
+                  />
+                )}
+              </section>
+
+              <section aria-labelledby="attribution-heading">
+                <SectionHeading
+                  id="attribution-heading"
+                  title="Attribution"
+                  description={`${formatNumber(attributionCount)} credited ${attributionCount === 1 ? "contribution" : "contributions"}, sharing the contributor pool by weight.`}
                 />
-              )}
-            </section>
+                <TracedAttributionTable entries={attribution} totalCount={attributionCount} />
+              </section>
 
-            <section aria-labelledby="attribution-heading">
-              <SectionHeading
-                id="attribution-heading"
-                title="Attribution"
-                description={`${formatNumber(attributionCount)} credited ${attributionCount === 1 ? "contribution" : "contributions"}, sharing the contributor pool by weight.`}
-              />
-              <AttributionTable entries={attribution} totalCount={attributionCount} />
-            </section>
-
-            <section aria-labelledby="verify-heading">
-              <SectionHeading id="verify-heading" title="Proof of Attribution" />
-              <Card>
-                <CardContent className="pt-5">
-                  <VerifyButton requestId={i.requestId} />
-                </CardContent>
-              </Card>
-            </section>
-          </div>
+              <section aria-labelledby="verify-heading">
+                <SectionHeading id="verify-heading" title="Proof of Attribution" />
+                <Card>
+                  <CardContent className="pt-5">
+                    <VerifyButton requestId={i.requestId} />
+                  </CardContent>
+                </Card>
+              </section>
+            </div>
+          </TracedSpansProvider>
 
           <aside className="min-w-0 space-y-6">
             <Card>
@@ -236,7 +247,7 @@ export default async function InferencePage({ params }: { params: Params }) {
               </CardContent>
             </Card>
 
-            <Card>
+            <Card id="transactions" className="scroll-mt-20">
               <CardHeader>
                 <CardTitle>Hashes and transactions</CardTitle>
               </CardHeader>

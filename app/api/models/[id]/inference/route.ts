@@ -2,6 +2,7 @@ import { formatUnits } from "viem";
 import { modelRegistryAbi } from "@/contracts-abi";
 import { modelInference, modelInferenceQuote } from "@/lib/api/endpoints";
 import { ApiError, json, route } from "@/lib/api/route";
+import { streamInference, wantsEventStream } from "@/lib/inference/event-stream";
 import { paidInference, requirementsFor, servedJson } from "@/lib/inference/paid";
 import { serveContext } from "@/lib/inference/runtime";
 import { X402_CORS_HEADERS } from "@/lib/payments";
@@ -27,7 +28,10 @@ export const GET = route(modelInferenceQuote, async ({ params, request }) => {
 });
 
 export const POST = route(modelInference, async ({ params, body, request }) => {
-  const outcome = await paidInference(request, { modelId: params.id, prompt: body.prompt, params: body.params, payment: body.payment, resource: request.url });
+  const input = { modelId: params.id, prompt: body.prompt, params: body.params, payment: body.payment, resource: request.url };
+  // The Playground asks for the answer as it is generated, then its attribution and settlement.
+  if (wantsEventStream(request)) return streamInference(request, input);
+  const outcome = await paidInference(request, input);
   if (outcome.kind === "response") return outcome.response;
   return json(servedJson(outcome.served, outcome), { headers: outcome.headers });
 });
