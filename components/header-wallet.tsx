@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useState, type ComponentType } from "react";
 import { useChainInfo, useWalletPageMounted } from "@/app/providers";
 import { buttonVariants } from "@/components/ui/button";
+import { WalletUnavailable } from "@/components/wallet/wallet-unavailable";
 
 type Loaded = ComponentType<{ openOnMount: boolean }>;
 
@@ -44,16 +45,7 @@ export function HeaderWallet() {
     return () => window.cancelIdleCallback(id);
   }, [Wallet, chain.configured, walletPage, load]);
 
-  if (!chain.configured) {
-    return (
-      <span
-        className="inline-flex h-9 items-center rounded-md border border-dashed border-border px-3 text-xs font-medium text-muted-foreground"
-        title={chain.problem}
-      >
-        Wallet unavailable
-      </span>
-    );
-  }
+  if (!chain.configured) return <WalletUnavailable chain={chain} />;
   if (Wallet) return <Wallet openOnMount={openOnMount} />;
   return (
     <button

@@ -5,13 +5,12 @@
  */
 import fs from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
-import { registerExactEvmScheme } from "@x402/evm/exact/client";
 import { createPublicClient, http, type PublicClient } from "viem";
 import { foundry } from "viem/chains";
 import { openTokenAbi } from "../contracts-abi";
 import { demoAccount } from "../lib/seed/seed";
 import { stackInfo } from "./stack-info";
+import { payingFetch } from "./x402";
 import { connectDevWallet } from "./wallet";
 
 const contributor = demoAccount(2).address;
@@ -22,7 +21,7 @@ test("the public account view shows earnings, totals and the attribution feed; a
   const chart = page.getByTestId("earnings-chart");
   await expect(chart).toBeVisible({ timeout: 15_000 });
   expect(Number(await chart.getAttribute("data-points"))).toBeGreaterThan(0);
-  await expect(chart.locator(".recharts-area").first()).toBeAttached();
+  await expect(chart.locator(".recharts-bar-rectangle").first()).toBeAttached();
   // Daily toggle still charts the same earnings.
   await page.getByRole("button", { name: "Daily" }).click();
   await expect(page.getByRole("button", { name: "Daily" })).toHaveAttribute("aria-pressed", "true");
@@ -74,11 +73,7 @@ test("a new settlement appears in the open attribution feed without a reload", a
     await expect(p.getByTestId("attribution-row").first()).toBeVisible({ timeout: 15_000 });
     pages.set(address, p);
   }
-  const { deployment } = stackInfo();
-  const client = new x402Client();
-  registerExactEvmScheme(client, { signer: demoAccount(8), networks: [`eip155:${deployment.chainId}`] });
-  client.setSpendControls({ allowedAssets: [{ network: `eip155:${deployment.chainId}`, asset: deployment.token }] });
-  const res = await wrapFetchWithPayment(fetch, client)(`${baseURL}/api/models/1/inference`, {
+  const res = await payingFetch(8)(`${baseURL}/api/models/1/inference`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ prompt: "The tiger is", params: { maxTokens: 12, seed: 3 } }),

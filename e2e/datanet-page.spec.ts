@@ -1,9 +1,7 @@
 import { expect, test, type Locator } from "@playwright/test";
-import { registerExactEvmScheme } from "@x402/evm/exact/client";
-import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
-import { demoAccount, DEMO_DATANETS } from "../lib/seed/seed";
+import { DEMO_DATANETS } from "../lib/seed/seed";
 import { glossMarkdown, nounGlosses } from "../lib/seed/wordnet";
-import { stackInfo } from "./stack-info";
+import { payingFetch } from "./x402";
 
 /** The seed's accepted records of the first demo Datanet that contain `word` (5 on-topic contributions of 40). */
 function seededMatches(word: string): number {
@@ -92,11 +90,7 @@ test("a model's usage chart counts a new settled inference without a reload", as
   const before = await settled();
 
   // Someone else pays for one inference with the official x402 client.
-  const { deployment } = stackInfo();
-  const client = new x402Client();
-  registerExactEvmScheme(client, { signer: demoAccount(9), networks: [`eip155:${deployment.chainId}`] });
-  client.setSpendControls({ allowedAssets: [{ network: `eip155:${deployment.chainId}`, asset: deployment.token }] });
-  const res = await wrapFetchWithPayment(fetch, client)(`${baseURL}/api/models/${modelId}/inference`, {
+  const res = await payingFetch(9)(`${baseURL}/api/models/${modelId}/inference`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ prompt: "The zebra is", params: { maxTokens: 8, seed: 1 } }),

@@ -3,10 +3,7 @@
  * appears at the top of the settlement feed and bumps the 24-hour inference count, without a reload.
  */
 import { expect, test } from "@playwright/test";
-import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
-import { registerExactEvmScheme } from "@x402/evm/exact/client";
-import { demoAccount } from "../lib/seed/seed";
-import { stackInfo } from "./stack-info";
+import { payingFetch } from "./x402";
 
 test("a new paid inference appears in the home feed and bumps the 24 h count without a reload", async ({ page, baseURL }) => {
   await page.goto("/");
@@ -23,11 +20,7 @@ test("a new paid inference appears in the home feed and bumps the 24 h count wit
   // A marker that only survives if the page is never reloaded.
   await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
 
-  const { deployment } = stackInfo();
-  const client = new x402Client();
-  registerExactEvmScheme(client, { signer: demoAccount(7), networks: [`eip155:${deployment.chainId}`] });
-  client.setSpendControls({ allowedAssets: [{ network: `eip155:${deployment.chainId}`, asset: deployment.token }] });
-  const res = await wrapFetchWithPayment(fetch, client)(`${baseURL}/api/models/1/inference`, {
+  const res = await payingFetch(7)(`${baseURL}/api/models/1/inference`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ prompt: "The lion is", params: { maxTokens: 10, seed: 5 } }),

@@ -4,8 +4,6 @@
  * the answer verifies, and after an epoch a contributor claims exactly what the ledger says.
  */
 import { expect, test } from "@playwright/test";
-import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
-import { registerExactEvmScheme } from "@x402/evm/exact/client";
 import OpenAI from "openai";
 import { createPublicClient, createWalletClient, http, maxUint256, type PublicClient } from "viem";
 import { foundry } from "viem/chains";
@@ -14,17 +12,9 @@ import { randomRequestNonce, requestHashOf } from "../lib/payments/request";
 import { claimFor } from "../lib/settlement/claim";
 import { demoAccount } from "../lib/seed/seed";
 import { stackInfo } from "./stack-info";
+import { payingFetch } from "./x402";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function payingFetch(index: number) {
-  const { deployment } = stackInfo();
-  const client = new x402Client();
-  registerExactEvmScheme(client, { signer: demoAccount(index), networks: [`eip155:${deployment.chainId}`] });
-  // The client pays only assets it is told to: OPEN on this chain.
-  client.setSpendControls({ allowedAssets: [{ network: `eip155:${deployment.chainId}`, asset: deployment.token }] });
-  return wrapFetchWithPayment(fetch, client);
-}
 
 test("the official x402 client pays for an inference; the answer carries its split and attribution and verifies", async ({ baseURL }) => {
   const { rpcUrl, deployment } = stackInfo();

@@ -1,16 +1,18 @@
 "use client";
 
-import { Area, AreaChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { formatUnits } from "viem";
 import type { Bucket, EarningsWire } from "./api";
 
+// Theme tokens (app/globals.css), so the chart follows the light and dark themes.
 const ROLE_COLORS: Record<string, string> = {
-  contributor: "#4338ca",
-  builder: "#0891b2",
-  operator: "#d97706",
-  protocol: "#64748b",
+  contributor: "var(--chart-1)",
+  builder: "var(--chart-2)",
+  operator: "var(--chart-3)",
+  protocol: "var(--chart-4)",
 };
-const FALLBACK_COLORS = ["#7c3aed", "#059669", "#dc2626", "#0ea5e9"];
+const FALLBACK_COLORS = ["var(--chart-5)", "var(--chart-6)", "var(--chart-1)", "var(--chart-2)"];
+const TOOLTIP_STYLE = { background: "var(--card)", border: "1px solid var(--border)", borderRadius: 8, color: "var(--foreground)" };
 
 const hourFmt = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", hour: "2-digit", timeZone: "UTC" });
 const dayFmt = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
@@ -31,18 +33,23 @@ export function chartRows(data: EarningsWire): { rows: Record<string, number | s
   return { rows: [...byT.values()].sort((a, b) => String(a.t).localeCompare(String(b.t))), keys };
 }
 
-/** A thin Recharts wrapper: stacked areas of earnings per bucket, one per role. */
+/**
+ * A thin Recharts wrapper: stacked bars of earnings per bucket, one per role. Bars, not smoothed areas: an
+ * area between two paid hours would draw money across the empty hours between them.
+ */
 export function EarningsChart({ data, bucket }: { data: EarningsWire; bucket: Bucket }) {
   const { rows, keys } = chartRows(data);
   const fmt = FORMATS[bucket];
   return (
     <div className="h-72 w-full" data-testid="earnings-chart" data-points={rows.length}>
       <ResponsiveContainer width="100%" height="100%">
-        <AreaChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
-          <XAxis dataKey="t" tickFormatter={(t: string) => fmt.format(new Date(t))} fontSize={12} minTickGap={24} />
-          <YAxis fontSize={12} width={64} tickFormatter={(v: number) => v.toLocaleString("en-US", { maximumFractionDigits: 4 })} />
+        <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" stroke="var(--chart-grid)" vertical={false} />
+          <XAxis dataKey="t" tickFormatter={(t: string) => fmt.format(new Date(t))} fontSize={12} minTickGap={24} stroke="var(--muted-foreground)" />
+          <YAxis fontSize={12} width={64} stroke="var(--muted-foreground)" tickFormatter={(v: number) => v.toLocaleString("en-US", { maximumFractionDigits: 4 })} />
           <Tooltip
+            contentStyle={TOOLTIP_STYLE}
+            cursor={{ fill: "var(--muted)" }}
             labelFormatter={(t) => fmt.format(new Date(String(t)))}
             formatter={(v) => `${Number(v).toLocaleString("en-US", { maximumFractionDigits: 6 })} OPEN`}
           />
@@ -50,20 +57,10 @@ export function EarningsChart({ data, bucket }: { data: EarningsWire; bucket: Bu
           {keys.map((k, i) => {
             const color = ROLE_COLORS[k] ?? FALLBACK_COLORS[i % FALLBACK_COLORS.length];
             return (
-              <Area
-                key={k}
-                type="monotone"
-                dataKey={k}
-                name={k}
-                stackId="earnings"
-                stroke={color}
-                fill={color}
-                fillOpacity={0.25}
-                isAnimationActive={false}
-              />
+              <Bar key={k} dataKey={k} name={k} stackId="earnings" fill={color} isAnimationActive={false} />
             );
           })}
-        </AreaChart>
+        </BarChart>
       </ResponsiveContainer>
     </div>
   );

@@ -1,6 +1,6 @@
 "use client";
 
-import type { SVGProps } from "react";
+import { MonitorIcon, MoonIcon, SunIcon } from "@/components/icons";
 import { cn } from "@/lib/utils";
 import { THEMES, type ThemeChoice } from "./theme-constants";
 import { useTheme } from "./theme-provider";
@@ -11,7 +11,7 @@ const LABELS: Record<ThemeChoice, string> = { system: "System", light: "Light", 
 export function ThemeToggle({ className }: { className?: string }) {
   const { theme, setTheme } = useTheme();
   const next = THEMES[(THEMES.indexOf(theme) + 1) % THEMES.length];
-  const Glyph = theme === "dark" ? MoonIcon : theme === "light" ? SunIcon : SystemIcon;
+  const Glyph = theme === "dark" ? MoonIcon : theme === "light" ? SunIcon : MonitorIcon;
   return (
     <button
       type="button"
@@ -30,40 +30,3 @@ export function ThemeToggle({ className }: { className?: string }) {
     </button>
   );
 }
-
-function Svg(props: SVGProps<SVGSVGElement>) {
-  return (
-    <svg
-      xmlns="http://www.w3.org/2000/svg"
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth={1.75}
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-      focusable="false"
-      {...props}
-    />
-  );
-}
-
-const SunIcon = (p: SVGProps<SVGSVGElement>) => (
-  <Svg {...p}>
-    <circle cx="12" cy="12" r="4" />
-    <path d="M12 2v2M12 20v2M4.93 4.93l1.41 1.41M17.66 17.66l1.41 1.41M2 12h2M20 12h2M4.93 19.07l1.41-1.41M17.66 6.34l1.41-1.41" />
-  </Svg>
-);
-
-const MoonIcon = (p: SVGProps<SVGSVGElement>) => (
-  <Svg {...p}>
-    <path d="M20.5 14.5A8.5 8.5 0 0 1 9.5 3.5a8.5 8.5 0 1 0 11 11Z" />
-  </Svg>
-);
-
-const SystemIcon = (p: SVGProps<SVGSVGElement>) => (
-  <Svg {...p}>
-    <rect x="3" y="4" width="18" height="12" rx="2" />
-    <path d="M8 20h8M12 16v4" />
-  </Svg>
-);

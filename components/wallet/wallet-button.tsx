@@ -7,20 +7,12 @@ import { useChainInfo } from "@/app/providers";
 import { shortAddress } from "@/components/format";
 import { DEV_WALLET_ID, type DevWalletProperties } from "@/components/wallet/dev-wallet";
 import { SessionStatus } from "@/components/wallet/siwe";
+import { WalletUnavailable } from "@/components/wallet/wallet-unavailable";
 
 /** RainbowKit's connect button, plus the dev-account picker when the dev wallet is connected. */
 export function WalletButton() {
   const chain = useChainInfo();
-  if (!chain.configured) {
-    return (
-      <span
-        className="inline-flex h-9 items-center rounded-md border border-dashed border-border px-3 text-xs font-medium text-muted-foreground"
-        title={chain.problem}
-      >
-        Wallet unavailable
-      </span>
-    );
-  }
+  if (!chain.configured) return <WalletUnavailable chain={chain} />;
   return (
     <div className="flex items-center gap-2">
       <SessionStatus />

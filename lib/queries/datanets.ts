@@ -661,6 +661,18 @@ export async function datanetUsageSeries(id: number, range: { bucket: Bucket; fr
     .orderBy(t);
 }
 
+/** The usage route's answer: the series plus its totals (the chart's first render reads the same). */
+export async function datanetUsage(id: number, range: { bucket: Bucket; from: Date; to: Date }) {
+  const points = await datanetUsageSeries(id, range);
+  return {
+    datanetId: id,
+    ...range,
+    inferences: points.reduce((s, p) => s + p.inferences, 0),
+    contributorEarnings: points.reduce((s, p) => s + p.contributorEarnings, 0n),
+    points,
+  };
+}
+
 /** Every Datanet's id and name, by name (for filter selects). */
 export async function listDatanetNames(limit = 500): Promise<{ id: number; name: string }[]> {
   const db = await getDb();

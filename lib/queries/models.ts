@@ -320,6 +320,18 @@ export async function modelUsageSeries(id: number, range: { bucket: Bucket; from
     .orderBy(t);
 }
 
+/** The usage route's answer: the series plus its totals (the chart's first render reads the same). */
+export async function modelUsage(id: number, range: { bucket: Bucket; from: Date; to: Date }) {
+  const points = await modelUsageSeries(id, range);
+  return {
+    modelId: id,
+    ...range,
+    inferences: points.reduce((s, p) => s + p.inferences, 0),
+    revenue: points.reduce((s, p) => s + p.revenue, 0n),
+    points,
+  };
+}
+
 export const SPARKLINE_DAYS = 7;
 
 /**

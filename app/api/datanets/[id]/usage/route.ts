@@ -1,18 +1,8 @@
-import { datanetUsage } from "@/lib/api/endpoints";
+import { datanetUsage as datanetUsageEndpoint } from "@/lib/api/endpoints";
 import { notFound, route } from "@/lib/api/route";
-import { datanetExists, datanetUsageSeries } from "@/lib/queries";
+import { datanetExists, datanetUsage } from "@/lib/queries";
 
-export const GET = route(datanetUsage, async ({ params, query }) => {
-  const { bucket, from, to } = query;
+export const GET = route(datanetUsageEndpoint, async ({ params, query: { bucket, from, to } }) => {
   if (!(await datanetExists(params.id))) throw notFound(`Datanet ${params.id}`);
-  const points = await datanetUsageSeries(params.id, { bucket, from, to });
-  return {
-    datanetId: params.id,
-    bucket,
-    from,
-    to,
-    inferences: points.reduce((s, p) => s + p.inferences, 0),
-    contributorEarnings: points.reduce((s, p) => s + p.contributorEarnings, 0n),
-    points,
-  };
+  return datanetUsage(params.id, { bucket, from, to });
 });
