@@ -120,6 +120,10 @@ test("upload → accept → publish → build → pay → live earning → claim
   await page.getByLabel("Dev account").selectOption(String(CONTRIBUTOR));
   await page.goto("/dashboard");
   await expect(page.getByTestId("account-view")).toHaveAttribute("data-address", contributor.toLowerCase(), { timeout: 20_000 });
+  // Its contributions list shows the file, accepted.
+  const mine = page.locator(`[data-testid="account-contribution-row"][data-id="${contribution}"]`);
+  await expect(mine).toHaveAttribute("data-status", "accepted", { timeout: 20_000 });
+  await expect(mine).toContainText(FOOD_NAME);
   const feed = page.getByTestId("attribution-row");
   const earnedSoFar = async () => {
     const res = await request.get(`/api/accounts/${contributor}/earnings?bucket=day`);

@@ -11,6 +11,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Skeleton } from "@/components/ui/skeleton";
 import { earningsCsvUrl, useAttributionFeed, useEarnings, RANGE_DAYS, type Bucket, type EarningsWire } from "./api";
 import { AttributionFeed } from "./attribution-feed";
+import { AccountContributions } from "./contributions";
 import { ClaimHistory, type InFlightClaim } from "./claim-history";
 import { DeferredClaimCard as ClaimCard, DeferredEarningsChart as EarningsChart } from "./deferred-widgets";
 
@@ -41,6 +42,10 @@ export function AccountView({ address }: { address: string }) {
       <section className="space-y-4">
         <SectionHeading title="Attribution feed" description="Newest credits from settled inferences, live." />
         <AttributionFeed address={address} />
+      </section>
+      <section className="space-y-4">
+        <SectionHeading title="Contributions" description="What this account contributed to each Datanet, and where each stands in review." />
+        <AccountContributions address={address} />
       </section>
     </div>
   );

@@ -57,6 +57,23 @@ export interface ClaimHistoryPageWire {
   items: ClaimHistoryItemWire[];
   nextCursor: string | null;
 }
+export interface AccountContributionWire {
+  id: number;
+  datanetId: number;
+  datanetName: string | null;
+  contentHash: string;
+  records: number;
+  bytes: number;
+  bond: string;
+  status: "pending" | "accepted" | "rejected";
+  submittedAt: string;
+  submittedTx: string;
+  reviewedAt: string | null;
+}
+export interface AccountContributionPageWire {
+  items: AccountContributionWire[];
+  nextCursor: string | null;
+}
 export interface ClaimStatusWire {
   account: string;
   epoch: number | null;
@@ -131,5 +148,18 @@ export function useClaimStatus(address: string) {
   return useQuery({
     queryKey: [...queryKeys.account(address), "claim"],
     queryFn: () => getJson<ClaimStatusWire>(`/api/accounts/${address}/claim`),
+  });
+}
+
+/** The account's contributions; contribution.submitted/reviewed events invalidate the account's keys. */
+export function useAccountContributions(address: string, limit = 10) {
+  return useInfiniteQuery({
+    queryKey: [...queryKeys.account(address), "contributions", limit],
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam }) =>
+      getJson<AccountContributionPageWire>(
+        `/api/accounts/${address}/contributions?limit=${limit}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ""}`,
+      ),
+    getNextPageParam: (last) => last.nextCursor,
   });
 }

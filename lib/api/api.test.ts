@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as accountAttribution from "@/app/api/accounts/[address]/attribution/route";
 import * as accountClaim from "@/app/api/accounts/[address]/claim/route";
 import * as accountClaims from "@/app/api/accounts/[address]/claims/route";
+import * as accountContributions from "@/app/api/accounts/[address]/contributions/route";
 import * as accountEarningsCsv from "@/app/api/accounts/[address]/earnings.csv/route";
 import * as accountEarnings from "@/app/api/accounts/[address]/earnings/route";
 import * as authNonce from "@/app/api/auth/nonce/route";
@@ -70,6 +71,7 @@ const routes: [string, Record<string, unknown>][] = [
   ["/api/accounts/{address}/attribution", accountAttribution],
   ["/api/accounts/{address}/claim", accountClaim],
   ["/api/accounts/{address}/claims", accountClaims],
+  ["/api/accounts/{address}/contributions", accountContributions],
   ["/api/accounts/{address}/earnings.csv", accountEarningsCsv],
   ["/api/stats", stats],
   ["/api/stats/settlements", settlements],
@@ -177,6 +179,7 @@ describe("OpenAPI document", () => {
       "/api/accounts/{address}/earnings": ["bucket", "from", "to", "role", "datanetId", "modelId", "groupBy"],
       "/api/accounts/{address}/attribution": ["limit", "cursor"],
       "/api/accounts/{address}/claims": ["limit", "cursor"],
+      "/api/accounts/{address}/contributions": ["status", "limit", "cursor"],
       "/api/stats/settlements": ["limit", "cursor"],
       "/api/content": ["filename"],
       "/api/stream": ["types"],
@@ -303,6 +306,22 @@ for (const { kind, available } of testDatabaseKinds) {
         .map((x, i) => ({ rank: i + 1, ...x, earned: x.earned.toString() }));
       expect(await walk("/api/datanets/1/leaderboard", 3)).toEqual(expected);
       expect(expected[0].earned.length).toBeGreaterThan(16); // beyond 2^53: exact decimal strings
+    });
+
+    it("pages an account's contributions across Datanets, newest first, and by status", async () => {
+      const counts = new Map<string, number>();
+      for (const c of f.contributions) counts.set(c.contributor, (counts.get(c.contributor) ?? 0) + 1);
+      const [account] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0];
+      const mine = f.contributions.filter((c) => c.contributor === account).sort(desc((c) => ms(c.submittedAt), (c) => c.id!));
+      expect(new Set(mine.map((c) => c.datanetId)).size, "the busiest contributor spans several Datanets").toBeGreaterThan(1);
+      const all = await walk(`/api/accounts/${account}/contributions`, 3);
+      expect(all.map((c) => c.id)).toEqual(mine.map((c) => c.id));
+      expect(all[0]).toMatchObject({ datanetId: mine[0].datanetId, datanetName: f.datanets.find((d) => d.id === mine[0].datanetId)!.name, status: mine[0].status });
+      // Addresses match whatever their case.
+      expect((await walk(`/api/accounts/${account.toUpperCase().replace("0X", "0x")}/contributions`, 50)).length).toBe(mine.length);
+      const accepted = await walk(`/api/accounts/${account}/contributions?status=accepted`, 2);
+      expect(accepted.map((c) => c.id)).toEqual(mine.filter((c) => c.status === "accepted").map((c) => c.id));
+      expect(await walk(`/api/accounts/${payers[0]}/contributions`, 5)).toEqual([]);
     });
 
     it("walks models in each sort and filters by kind and text", async () => {
@@ -558,6 +577,9 @@ for (const { kind, available } of testDatabaseKinds) {
         ["GET", "/api/accounts/0x1234/claims", [400]],
         ["GET", `/api/accounts/${A}/claims?cursor=${foreign}`, [400]],
         ["GET", `/api/accounts/${A}/claims?limit=0`, [400]],
+        ["GET", "/api/accounts/0x1234/contributions", [400]],
+        ["GET", `/api/accounts/${A}/contributions?status=maybe`, [400]],
+        ["GET", `/api/accounts/${A}/contributions?cursor=${foreign}`, [400]],
         ["GET", "/api/accounts/not-an-address/earnings.csv", [400]],
         ["GET", `/api/stats/settlements?cursor=${tampered}`, [400]],
         ["GET", "/api/stats/settlements?limit=101", [400]],

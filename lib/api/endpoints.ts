@@ -917,6 +917,39 @@ export const accountClaims = endpoint({
   response: named("ClaimHistoryPage", pageOf(ClaimHistoryItem)),
 });
 
+const AccountContribution = named(
+  "AccountContribution",
+  z.object({
+    id: idOut,
+    datanetId: idOut,
+    datanetName: z.string().nullable(),
+    contentHash: hashOut,
+    records: countOut,
+    bytes: countOut,
+    bond: wei,
+    status: contributionStatus,
+    submittedAt: timestamp,
+    submittedTx: hashOut,
+    reviewedAt: timestamp.nullable(),
+  }),
+);
+
+export const accountContributions = endpoint({
+  method: "GET",
+  path: "/api/accounts/{address}/contributions",
+  operationId: "listAccountContributions",
+  tag: "Accounts",
+  summary: "An account's contributions to every Datanet with their review status, newest first; cursor-paginated.",
+  params: addressPath,
+  invalidParams: 400,
+  query: z.object({
+    status: enumOf(CONTRIBUTION_STATUSES).optional().meta({ description: "Only contributions with this review status." }),
+    limit: limitInput,
+    cursor: cursorInput,
+  }),
+  response: named("AccountContributionPage", pageOf(AccountContribution)),
+});
+
 export const accountEarningsCsv = endpoint({
   method: "GET",
   path: "/api/accounts/{address}/earnings.csv",
@@ -1107,6 +1140,7 @@ export const endpoints: readonly EndpointSpec[] = [
   accountAttribution,
   accountClaim,
   accountClaims,
+  accountContributions,
   accountEarningsCsv,
   stats,
   settlementsFeed,

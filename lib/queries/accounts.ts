@@ -5,7 +5,7 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { getDb } from "@/db/client";
-import { attributionEntries, claims, datanets, earningsHourly, epochBalances, epochs, inferences, ledgerEntries, models } from "@/db/schema";
+import { attributionEntries, claims, contributions, datanets, earningsHourly, epochBalances, epochs, inferences, ledgerEntries, models } from "@/db/schema";
 import { buildClaimsTree, type ClaimsTree } from "@/lib/chain/merkle";
 import { keysetAfter, keysetOrder, pageSize, toPage, type Keyset, type Page } from "./pagination";
 import { bucketOf, type Bucket } from "./series";
@@ -304,4 +304,57 @@ export async function* earningsLedger(account: string, batchSize = 1000): AsyncG
     const last = rows[rows.length - 1];
     after = { at: last.at, id: last.id };
   }
+}
+
+export interface AccountContributionItem {
+  id: number;
+  datanetId: number;
+  datanetName: string | null;
+  contentHash: string;
+  records: number;
+  bytes: number;
+  bond: bigint;
+  status: "pending" | "accepted" | "rejected";
+  submittedAt: Date;
+  submittedTx: string;
+  reviewedAt: Date | null;
+}
+
+/** An account's contributions to every Datanet, newest first; keyset-paginated on (submitted_at, id). */
+export async function pageAccountContributions(
+  account: string,
+  params: { status?: AccountContributionItem["status"]; limit?: number; cursor?: string } = {},
+): Promise<Page<AccountContributionItem>> {
+  const db = await getDb();
+  const c = contributions;
+  const keyset: Keyset = {
+    tag: "account-contributions:newest",
+    dir: "desc",
+    parts: [
+      { expr: c.submittedAt, kind: "timestamp" },
+      { expr: c.id, kind: "int" },
+    ],
+  };
+  const limit = pageSize(params.limit);
+  const rows = await db
+    .select({
+      id: c.id,
+      datanetId: c.datanetId,
+      datanetName: datanets.name,
+      contentHash: c.contentHash,
+      records: c.records,
+      bytes: c.bytes,
+      bond: c.bond,
+      status: c.status,
+      submittedAt: c.submittedAt,
+      submittedTx: c.submittedTx,
+      reviewedAt: c.reviewedAt,
+    })
+    .from(c)
+    .leftJoin(datanets, eq(datanets.id, c.datanetId))
+    // The indexer stores addresses lowercased.
+    .where(and(eq(c.contributor, account.toLowerCase()), params.status ? eq(c.status, params.status) : undefined, keysetAfter(keyset, params.cursor)))
+    .orderBy(...keysetOrder(keyset))
+    .limit(limit + 1);
+  return toPage(keyset, rows, limit, (r) => [r.submittedAt, r.id]);
 }

@@ -1,0 +1,90 @@
+"use client";
+
+import Link from "next/link";
+import { ContributionStatusBadge } from "@/components/domain";
+import { formatBytes, formatDateTime, formatNumber, formatRelativeTime } from "@/components/format";
+import { buttonVariants, Button } from "@/components/ui/button";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Skeleton } from "@/components/ui/skeleton";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { useAccountContributions } from "./api";
+
+/** The account's contributions to every Datanet and where each stands in review (live over SSE). */
+export function AccountContributions({ address }: { address: string }) {
+  const list = useAccountContributions(address);
+  if (list.isPending) {
+    return (
+      <div className="space-y-2" data-testid="account-contributions-loading">
+        {Array.from({ length: 3 }, (_, i) => (
+          <Skeleton key={i} className="h-9 w-full" />
+        ))}
+      </div>
+    );
+  }
+  if (list.isError) {
+    return (
+      <EmptyState
+        compact
+        title="Could not load the contributions"
+        description={list.error.message}
+        action={<Button variant="outline" size="sm" onClick={() => void list.refetch()}>Retry</Button>}
+      />
+    );
+  }
+  const items = list.data.pages.flatMap((p) => p.items);
+  if (items.length === 0) {
+    return (
+      <EmptyState
+        compact
+        title="No contributions yet"
+        description="Upload a file to a Datanet; once accepted, every inference that uses it pays you."
+        action={
+          <Link href="/datanets" className={buttonVariants({ variant: "outline", size: "sm" })}>
+            Browse Datanets
+          </Link>
+        }
+      />
+    );
+  }
+  return (
+    <div className="space-y-3">
+      <Table data-testid="account-contributions">
+        <TableHeader>
+          <TableRow>
+            <TableHead>ID</TableHead>
+            <TableHead>Datanet</TableHead>
+            <TableHead className="text-right">Records</TableHead>
+            <TableHead className="text-right">Size</TableHead>
+            <TableHead>Status</TableHead>
+            <TableHead>Submitted</TableHead>
+          </TableRow>
+        </TableHeader>
+        <TableBody>
+          {items.map((c) => (
+            <TableRow key={c.id} data-testid="account-contribution-row" data-id={c.id} data-status={c.status}>
+              <TableCell className="font-mono text-xs text-muted-foreground">#{c.id}</TableCell>
+              <TableCell>
+                <Link href={`/datanets/${c.datanetId}`} className="font-medium hover:text-primary">
+                  {c.datanetName ?? `Datanet #${c.datanetId}`}
+                </Link>
+              </TableCell>
+              <TableCell className="text-right tabular-nums">{formatNumber(c.records)}</TableCell>
+              <TableCell className="text-right tabular-nums">{formatBytes(c.bytes)}</TableCell>
+              <TableCell>
+                <ContributionStatusBadge status={c.status} />
+              </TableCell>
+              <TableCell className="text-muted-foreground" title={formatDateTime(c.submittedAt)}>
+                {formatRelativeTime(c.submittedAt)}
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      {list.hasNextPage ? (
+        <Button variant="outline" size="sm" disabled={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
+          {list.isFetchingNextPage ? "Loading…" : "Older contributions"}
+        </Button>
+      ) : null}
+    </div>
+  );
+}
