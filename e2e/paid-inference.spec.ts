@@ -115,11 +115,13 @@ test("after an epoch a contributor claims, and their OPEN balance rises by exact
 
   const epoch = await fetch(`${baseURL}/api/settlement/epoch`, { method: "POST" });
   expect(epoch.status).toBe(200);
+  const { epoch: posted } = (await epoch.json()) as Json;
   const contributor = demoAccount(2);
-  await expect
-    .poll(async () => BigInt(((await (await fetch(`${baseURL}/api/accounts/${contributor.address}/claim`)).json()) as Json).claimable ?? 0), { timeout: 15_000 })
-    .toBeGreaterThan(0n);
-  const status = (await (await fetch(`${baseURL}/api/accounts/${contributor.address}/claim`)).json()) as Json;
+  // Claim against the epoch just posted once it is indexed (an earlier epoch's proof no longer matches the root).
+  const claimStatus = async () => (await (await fetch(`${baseURL}/api/accounts/${contributor.address}/claim`)).json()) as Json;
+  await expect.poll(async () => (await claimStatus()).epoch, { timeout: 15_000 }).toBe(posted);
+  const status = await claimStatus();
+  expect(BigInt(status.claimable)).toBeGreaterThan(0n);
   const before = await client.readContract({ address: deployment.token, abi: openTokenAbi, functionName: "balanceOf", args: [contributor.address] });
   const result = await claimFor({ baseUrl: baseURL!, account: contributor, publicClient: client, deployment });
   expect(result.claimed).toBe(BigInt(status.claimable));

@@ -98,7 +98,7 @@ function ChartFrame({
   children: React.ReactElement;
 }) {
   return (
-    <figure className="rounded-xl border border-border bg-card p-4 shadow-xs" data-testid={testId} data-points={points} aria-busy={loading}>
+    <figure className="min-w-0 rounded-xl border border-border bg-card p-4 shadow-xs" data-testid={testId} data-points={points} aria-busy={loading}>
       <figcaption className="mb-3 flex flex-wrap items-start justify-between gap-3">
         <div>
           <p className="text-sm font-semibold">{title}</p>

@@ -227,7 +227,7 @@ export function RecordViewer({
                   </TableCell>
                   <TableCell className="align-top font-mono text-xs text-muted-foreground">
                     #{r.contributionId}
-                    <span className="text-muted-foreground/70"> · {r.index + 1}</span>
+                    <span className="text-muted-foreground"> · {r.index + 1}</span>
                   </TableCell>
                   <TableCell className="align-top">
                     <AddressText address={r.contributor} />

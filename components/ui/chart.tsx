@@ -26,11 +26,12 @@ export function ChartContainer({
   ...props
 }: React.HTMLAttributes<HTMLDivElement> & { config: ChartConfig; children: React.ReactElement }) {
   const vars = Object.fromEntries(Object.entries(config).map(([k, v]) => [`--color-${k}`, v.color])) as React.CSSProperties;
+  // overflow-hidden: Recharts first draws at initialDimension, wider than a phone, until it measures.
   return (
     <ChartContext.Provider value={config}>
       <div
         className={cn(
-          "h-64 w-full text-xs [&_.recharts-cartesian-axis-tick_text]:fill-muted-foreground [&_.recharts-cartesian-grid_line]:stroke-border [&_.recharts-surface]:outline-none",
+          "h-64 w-full overflow-hidden text-xs [&_.recharts-cartesian-axis-tick_text]:fill-muted-foreground [&_.recharts-cartesian-grid_line]:stroke-border [&_.recharts-surface]:outline-none",
           className,
         )}
         style={vars}
