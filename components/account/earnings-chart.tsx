@@ -1,18 +1,18 @@
 "use client";
 
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, XAxis, YAxis } from "recharts";
 import { formatUnits } from "viem";
+import { ChartContainer, ChartLegend, ChartLegendContent, ChartTooltip, ChartTooltipContent, type ChartConfig } from "@/components/ui/chart";
 import type { Bucket, EarningsWire } from "./api";
 
 // Theme tokens (app/globals.css), so the chart follows the light and dark themes.
-const ROLE_COLORS: Record<string, string> = {
-  contributor: "var(--chart-1)",
-  builder: "var(--chart-2)",
-  operator: "var(--chart-3)",
-  protocol: "var(--chart-4)",
+const ROLES: Record<string, { label: string; color: string }> = {
+  contributor: { label: "Contributor", color: "var(--chart-1)" },
+  builder: { label: "Builder", color: "var(--chart-2)" },
+  operator: { label: "Operator", color: "var(--chart-3)" },
+  protocol: { label: "Protocol", color: "var(--chart-4)" },
 };
 const FALLBACK_COLORS = ["var(--chart-5)", "var(--chart-6)", "var(--chart-1)", "var(--chart-2)"];
-const TOOLTIP_STYLE = { background: "var(--card)", border: "1px solid var(--border)", borderRadius: 8, color: "var(--foreground)" };
 
 const hourFmt = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", hour: "2-digit", timeZone: "UTC" });
 const dayFmt = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
@@ -33,35 +33,32 @@ export function chartRows(data: EarningsWire): { rows: Record<string, number | s
   return { rows: [...byT.values()].sort((a, b) => String(a.t).localeCompare(String(b.t))), keys };
 }
 
+const openText = (v: number) => `${v.toLocaleString("en-US", { maximumFractionDigits: 6 })} OPEN`;
+
 /**
- * A thin Recharts wrapper: stacked bars of earnings per bucket, one per role. Bars, not smoothed areas: an
- * area between two paid hours would draw money across the empty hours between them.
+ * Stacked bars of earnings per bucket, one series per role, over components/ui/chart. Bars, not smoothed
+ * areas: an area between two paid hours would draw money across the empty hours between them.
  */
 export function EarningsChart({ data, bucket }: { data: EarningsWire; bucket: Bucket }) {
   const { rows, keys } = chartRows(data);
   const fmt = FORMATS[bucket];
+  const config: ChartConfig = Object.fromEntries(
+    keys.map((k, i) => [k, { label: ROLES[k]?.label ?? k, color: ROLES[k]?.color ?? FALLBACK_COLORS[i % FALLBACK_COLORS.length], format: openText }]),
+  );
   return (
-    <div className="h-72 w-full" data-testid="earnings-chart" data-points={rows.length}>
-      <ResponsiveContainer width="100%" height="100%">
+    <div data-testid="earnings-chart" data-points={rows.length}>
+      <ChartContainer config={config} className="h-72">
         <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" stroke="var(--chart-grid)" vertical={false} />
-          <XAxis dataKey="t" tickFormatter={(t: string) => fmt.format(new Date(t))} fontSize={12} minTickGap={24} stroke="var(--muted-foreground)" />
-          <YAxis fontSize={12} width={64} stroke="var(--muted-foreground)" tickFormatter={(v: number) => v.toLocaleString("en-US", { maximumFractionDigits: 4 })} />
-          <Tooltip
-            contentStyle={TOOLTIP_STYLE}
-            cursor={{ fill: "var(--muted)" }}
-            labelFormatter={(t) => fmt.format(new Date(String(t)))}
-            formatter={(v) => `${Number(v).toLocaleString("en-US", { maximumFractionDigits: 6 })} OPEN`}
-          />
-          <Legend />
-          {keys.map((k, i) => {
-            const color = ROLE_COLORS[k] ?? FALLBACK_COLORS[i % FALLBACK_COLORS.length];
-            return (
-              <Bar key={k} dataKey={k} name={k} stackId="earnings" fill={color} isAnimationActive={false} />
-            );
-          })}
+          <CartesianGrid vertical={false} strokeDasharray="3 3" />
+          <XAxis dataKey="t" tickFormatter={(t: string) => fmt.format(new Date(t))} tickLine={false} axisLine={false} minTickGap={24} />
+          <YAxis width={64} tickLine={false} axisLine={false} tickFormatter={(v: number) => v.toLocaleString("en-US", { maximumFractionDigits: 4 })} />
+          <ChartTooltip cursor={{ fill: "var(--muted)" }} content={<ChartTooltipContent labelFormatter={(t) => fmt.format(new Date(String(t)))} />} />
+          <ChartLegend content={<ChartLegendContent />} />
+          {keys.map((k) => (
+            <Bar key={k} dataKey={k} name={k} stackId="earnings" fill={`var(--color-${k})`} isAnimationActive={false} />
+          ))}
         </BarChart>
-      </ResponsiveContainer>
+      </ChartContainer>
     </div>
   );
 }
