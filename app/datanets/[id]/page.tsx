@@ -1,4 +1,4 @@
-import { DatanetUsageChart } from "@/components/charts/usage-charts";
+import { DeferredDatanetUsageChart as DatanetUsageChart } from "@/components/charts/deferred-usage-charts";
 import { loadDatanetUsage } from "@/components/charts/usage-data";
 import { Contribute } from "@/components/datanet/contribute";
 import { RECORD_PAGE_SIZE } from "@/components/datanet/record-page";

@@ -16,7 +16,7 @@ import {
 } from "@/components/domain";
 import { formatBps, formatDate, formatDateTime, formatNumber, formatOpen, formatRelativeTime } from "@/components/format";
 import { ActivityIcon, CoinsIcon, DatabaseIcon, ScaleIcon, ZapIcon } from "@/components/icons";
-import { ModelUsageCharts } from "@/components/charts/usage-charts";
+import { DeferredModelUsageCharts as ModelUsageCharts } from "@/components/charts/deferred-usage-charts";
 import { loadModelUsage } from "@/components/charts/usage-data";
 import { ApiSnippet } from "@/components/inference/api-snippet";
 import { Playground } from "@/components/inference/playground";
