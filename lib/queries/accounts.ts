@@ -7,6 +7,7 @@ import type { Address, Hex } from "viem";
 import { getDb } from "@/db/client";
 import { attributionEntries, claims, contributions, datanets, earningsHourly, epochBalances, epochs, inferences, ledgerEntries, models } from "@/db/schema";
 import { buildClaimsTree, type ClaimsTree } from "@/lib/chain/merkle";
+import { contributionItemFields, type ContributionListItem, type ContributionStatus } from "./datanets";
 import { keysetAfter, keysetOrder, pageSize, toPage, type Keyset, type Page } from "./pagination";
 import { bucketOf, type Bucket } from "./series";
 import { sumInt, sumWei } from "./sql";
@@ -306,24 +307,16 @@ export async function* earningsLedger(account: string, batchSize = 1000): AsyncG
   }
 }
 
-export interface AccountContributionItem {
-  id: number;
+/** A contribution in an account's list: the Datanet list's item plus which Datanet it went to. */
+export interface AccountContributionItem extends ContributionListItem {
   datanetId: number;
   datanetName: string | null;
-  contentHash: string;
-  records: number;
-  bytes: number;
-  bond: bigint;
-  status: "pending" | "accepted" | "rejected";
-  submittedAt: Date;
-  submittedTx: string;
-  reviewedAt: Date | null;
 }
 
 /** An account's contributions to every Datanet, newest first; keyset-paginated on (submitted_at, id). */
 export async function pageAccountContributions(
   account: string,
-  params: { status?: AccountContributionItem["status"]; limit?: number; cursor?: string } = {},
+  params: { status?: ContributionStatus; limit?: number; cursor?: string } = {},
 ): Promise<Page<AccountContributionItem>> {
   const db = await getDb();
   const c = contributions;
@@ -337,19 +330,7 @@ export async function pageAccountContributions(
   };
   const limit = pageSize(params.limit);
   const rows = await db
-    .select({
-      id: c.id,
-      datanetId: c.datanetId,
-      datanetName: datanets.name,
-      contentHash: c.contentHash,
-      records: c.records,
-      bytes: c.bytes,
-      bond: c.bond,
-      status: c.status,
-      submittedAt: c.submittedAt,
-      submittedTx: c.submittedTx,
-      reviewedAt: c.reviewedAt,
-    })
+    .select({ ...contributionItemFields, datanetId: c.datanetId, datanetName: datanets.name })
     .from(c)
     .leftJoin(datanets, eq(datanets.id, c.datanetId))
     // The indexer stores addresses lowercased.

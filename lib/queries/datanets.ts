@@ -284,7 +284,8 @@ export interface DatanetDetail {
   models: DatanetModelItem[];
 }
 
-const contributionItemFields = {
+/** The columns of a contribution list item (a Datanet's list, an account's list). */
+export const contributionItemFields = {
   id: contributions.id,
   contributor: contributions.contributor,
   contentHash: contributions.contentHash,
