@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AttributionError } from "./errors";
 import { decode, encode, SEPARATOR, TOKENIZER, VOCAB_SIZE } from "./tokenizer";
@@ -24,5 +25,25 @@ describe("tokenizer", () => {
     expect(() => decode([1, 60000])).toThrow(AttributionError);
     expect(() => decode([-1])).toThrow(/vocabulary/);
     expect(() => encode(3 as unknown as string)).toThrow(AttributionError);
+  });
+
+  it("decodes each sequence on its own: the text is a pure function of the tokens, whatever was decoded before", () => {
+    // 🦊 is three tokens; stopping after two leaves an incomplete character, which must not leak into the next call.
+    const fox = Array.from(encode("🦊"));
+    expect(fox.length).toBe(3);
+    const alone = decode(encode(" wörld 🚀"));
+    expect(decode(fox.slice(0, 2))).toBe("");
+    expect(decode(encode(" wörld 🚀"))).toBe(alone);
+    const text = fc.stringMatching(/^[a-zé東京🦊🚀 .]{0,24}$/u);
+    fc.assert(
+      fc.property(text, fc.nat(8), text, (before, cut, after) => {
+        const prefix = Array.from(encode(before));
+        decode(prefix.slice(0, Math.max(0, prefix.length - cut))); // may end inside a character
+        const tokens = encode(after);
+        expect(decode(tokens)).toBe(after);
+        expect(decode(tokens.slice(0, Math.max(0, tokens.length - 1)))).toBe(decode(tokens.slice(0, Math.max(0, tokens.length - 1))));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

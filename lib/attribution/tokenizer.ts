@@ -2,7 +2,8 @@
  * GPT-2 BPE (r50k_base): 50,257 ids, so a token fits in a Uint16 and one more value (50257) is free
  * to mark the end of a contribution inside a corpus.
  */
-import { decode as bpeDecode, encode as bpeEncode } from "gpt-tokenizer/encoding/r50k_base";
+import { encode as bpeEncode } from "gpt-tokenizer/encoding/r50k_base";
+import ranks from "gpt-tokenizer/esm/bpeRanks/r50k_base";
 import { AttributionError } from "./errors";
 
 export const TOKENIZER = "r50k_base";
@@ -18,8 +19,27 @@ export function encode(text: string): Uint16Array {
   return Uint16Array.from(bpeEncode(text, PLAIN_TEXT));
 }
 
+const utf8 = new TextEncoder();
+/** The one special token of r50k_base; contributed text never produces it, but it is a valid id. */
+const END_OF_TEXT = 50256;
+let tokenBytes: Uint8Array[] | null = null;
+
+/** Each token's bytes (the BPE vocabulary maps ids to byte strings, not to characters). */
+function bytesOf(id: number): Uint8Array {
+  tokenBytes ??= Array.from({ length: VOCAB_SIZE }, (_, t) => {
+    const v = t === END_OF_TEXT ? "<|endoftext|>" : (ranks as (string | number[])[])[t];
+    return typeof v === "string" ? utf8.encode(v) : Uint8Array.from(v);
+  });
+  return tokenBytes[id];
+}
+
+/**
+ * Text of a token sequence: its bytes decoded by a fresh decoder, so the result is a pure function of
+ * the tokens. (gpt-tokenizer's own `decode` shares one streaming TextDecoder across calls: bytes left
+ * from a sequence that ended inside a character were glued onto the next call's text.) An incomplete
+ * character at the end is dropped, as a streaming decoder does.
+ */
 export function decode(tokens: ArrayLike<number>): string {
-  const ids = new Array<number>(tokens.length);
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     if (!Number.isInteger(t) || t < 0 || t >= VOCAB_SIZE) {
@@ -29,9 +49,16 @@ export function decode(tokens: ArrayLike<number>): string {
           : `Token ${i} has id ${String(t)}, outside the ${TOKENIZER} vocabulary (0..${VOCAB_SIZE - 1}).`,
       );
     }
-    ids[i] = t;
   }
-  return bpeDecode(ids);
+  let length = 0;
+  for (let i = 0; i < tokens.length; i++) length += bytesOf(tokens[i]).length;
+  const bytes = new Uint8Array(length);
+  for (let i = 0, at = 0; i < tokens.length; i++) {
+    const b = bytesOf(tokens[i]);
+    bytes.set(b, at);
+    at += b.length;
+  }
+  return new TextDecoder("utf-8").decode(bytes, { stream: true });
 }
 
 /**
