@@ -15,10 +15,14 @@ export const EARNINGS_CSV_COLUMNS = [
   "tx",
 ] as const;
 
-/** RFC 4180: a cell with a comma, quote or line break is quoted, quotes doubled. */
+/**
+ * RFC 4180: a cell with a comma, quote or line break is quoted, quotes doubled. Text that a spreadsheet
+ * would run as a formula (a model or Datanet name starting with = + - @, tab or CR) gets a leading `'`
+ * (OWASP's CSV-injection rule); numbers stay numbers.
+ */
 export function csvCell(v: string | number | null): string {
   if (v === null) return "";
-  const s = String(v);
+  const s = typeof v === "string" && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
