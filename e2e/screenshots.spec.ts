@@ -7,7 +7,8 @@ import { expect, test, type Page } from "@playwright/test";
 import { DEMO_DATANETS, demoAccount } from "../lib/seed/seed";
 import { connectDevWallet } from "./wallet";
 
-const DIR = path.join(process.cwd(), "docs", "screenshots");
+// The README's images change only when asked (UPDATE_SCREENSHOTS=1): `npm test` never modifies tracked files.
+const DIR = process.env.UPDATE_SCREENSHOTS === "1" ? path.join(process.cwd(), "docs", "screenshots") : path.join(process.cwd(), ".test-data", "screenshots");
 const THEME_KEY = "ledgerline-theme";
 
 test.use({ viewport: { width: 1280, height: 800 } });

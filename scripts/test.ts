@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import postgres from "postgres";
 
 const out = path.join(process.cwd(), ".test-data", "results");
 fs.mkdirSync(out, { recursive: true });
@@ -19,9 +20,27 @@ const step = (name: string, ok: boolean) => {
   return ok;
 };
 
-if (!process.env.TEST_DATABASE_URL) {
-  console.log("TEST_DATABASE_URL is not set: the Postgres variants of the database tests are reported as skipped.");
+// A newcomer with a local Postgres runs its variants too: without TEST_DATABASE_URL, use the one on
+// 127.0.0.1:5432 when it answers (database `test`, user `postgres`).
+const LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/test";
+let postgresNote: string;
+async function postgresAnswers(url: string): Promise<boolean> {
+  const sql = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} });
+  try {
+    await sql`select 1`;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await sql.end({ timeout: 1 }).catch(() => {});
+  }
 }
+if (process.env.TEST_DATABASE_URL) postgresNote = "Postgres variants: on (TEST_DATABASE_URL)";
+else if (await postgresAnswers(LOCAL_POSTGRES)) {
+  process.env.TEST_DATABASE_URL = LOCAL_POSTGRES;
+  postgresNote = `Postgres variants: on (found ${LOCAL_POSTGRES})`;
+} else postgresNote = "Postgres variants: skipped (no TEST_DATABASE_URL and no Postgres answering on 127.0.0.1:5432)";
+console.log(postgresNote);
 
 step("lint", npx(["eslint", "."]));
 step("typecheck", npx(["tsc", "--noEmit"]));
@@ -52,5 +71,6 @@ if (step("chromium", chromium)) {
 }
 
 if (failures.length) console.log(`failed steps: ${failures.join(", ")}`);
+console.log(postgresNote);
 console.log(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
 process.exit(failures.length || counts.failed ? 1 : 0);
