@@ -35,9 +35,9 @@ export function LiveRefresh({
     [datanetId, modelId, router],
   );
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
-  useLiveEvents(onEvent, types);
+  const connected = useLiveEvents(onEvent, types);
   return (
-    <span className="inline-flex items-center gap-1.5 text-xs text-muted-foreground" aria-live="polite" data-testid="live-indicator">
+    <span className="inline-flex items-center gap-1.5 text-xs text-muted-foreground" aria-live="polite" data-testid="live-indicator" data-connected={connected}>
       <span className="relative flex size-2">
         <span className="absolute inline-flex size-full animate-ping rounded-full bg-success opacity-60" />
         <span className="relative inline-flex size-2 rounded-full bg-success" />

@@ -1,7 +1,7 @@
 "use client";
 
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { LiveEvent } from "@/lib/live/events";
 import { staleKeys } from "@/lib/live/query-keys";
 
@@ -22,10 +22,12 @@ export const LIVE_EVENT_TYPES: LiveEvent["type"][] = [
 
 /**
  * Subscribes to /api/stream and invalidates the TanStack Query keys each event makes stale; `onEvent`
- * lets a component react too (e.g. prepend to a feed). EventSource reconnects by itself.
+ * lets a component react too (e.g. prepend to a feed). EventSource reconnects by itself. Returns whether the
+ * stream is open now (the server subscribes before it answers, so from then on no event is missed).
  */
-export function useLiveEvents(onEvent?: (e: LiveEvent) => void, types: LiveEvent["type"][] = LIVE_EVENT_TYPES) {
+export function useLiveEvents(onEvent?: (e: LiveEvent) => void, types: LiveEvent["type"][] = LIVE_EVENT_TYPES): boolean {
   const queryClient = useQueryClient();
+  const [connected, setConnected] = useState(false);
   const handler = useRef(onEvent);
   useEffect(() => {
     handler.current = onEvent;
@@ -39,6 +41,12 @@ export function useLiveEvents(onEvent?: (e: LiveEvent) => void, types: LiveEvent
       handler.current?.(event);
     };
     for (const t of typeList.split(",")) source.addEventListener(t, listener as EventListener);
-    return () => source.close();
+    source.onopen = () => setConnected(true);
+    source.onerror = () => setConnected(source.readyState === EventSource.OPEN);
+    return () => {
+      source.close();
+      setConnected(false);
+    };
   }, [queryClient, typeList]);
+  return connected;
 }
