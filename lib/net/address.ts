@@ -1,0 +1,82 @@
+/**
+ * Which IP addresses an outbound call made on a stranger's behalf may reach: public unicast only. Loopback,
+ * private, link-local (cloud metadata at 169.254.169.254), CGNAT, multicast, reserved and documentation
+ * ranges are refused, in IPv4 and IPv6, including IPv4 embedded in IPv6 (::ffff:a.b.c.d, NAT64, 6to4).
+ */
+import net from "node:net";
+
+type Range = readonly [base: bigint, prefix: number];
+
+const v4 = (s: string): bigint => s.split(".").reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
+
+function v6(s: string): bigint {
+  // Expand "::" and an embedded dotted quad, then read eight 16-bit groups.
+  let text = s.toLowerCase().split("%")[0];
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dotted) {
+    const n = v4(dotted[1]);
+    text = text.slice(0, -dotted[1].length) + `${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
+  }
+  const [head, tail] = text.includes("::") ? text.split("::") : [text, null];
+  const h = head ? head.split(":") : [];
+  const t = tail ? tail.split(":") : [];
+  const groups = tail === null ? h : [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
+  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || "0", 16)), 0n);
+}
+
+const V4_BLOCKED: Range[] = [
+  ["0.0.0.0", 8], // "this network"
+  ["10.0.0.0", 8], // private
+  ["100.64.0.0", 10], // CGNAT
+  ["127.0.0.0", 8], // loopback
+  ["169.254.0.0", 16], // link-local, cloud metadata
+  ["172.16.0.0", 12], // private
+  ["192.0.0.0", 24], // IETF protocol assignments
+  ["192.0.2.0", 24], // documentation
+  ["192.88.99.0", 24], // 6to4 relay anycast
+  ["192.168.0.0", 16], // private
+  ["198.18.0.0", 15], // benchmarking
+  ["198.51.100.0", 24], // documentation
+  ["203.0.113.0", 24], // documentation
+  ["224.0.0.0", 4], // multicast
+  ["240.0.0.0", 4], // reserved, broadcast
+].map(([b, p]) => [v4(b as string), p as number] as const);
+
+const V6_BLOCKED: Range[] = [
+  ["::", 128], // unspecified
+  ["::1", 128], // loopback
+  ["100::", 64], // discard
+  ["2001:db8::", 32], // documentation
+  ["fc00::", 7], // unique local (incl. fd00:ec2::254, AWS metadata over IPv6)
+  ["fe80::", 10], // link-local
+  ["fec0::", 10], // site-local (deprecated)
+  ["ff00::", 8], // multicast
+].map(([b, p]) => [v6(b as string), p as number] as const);
+
+const inRange = (addr: bigint, bits: number, [base, prefix]: Range) => addr >> BigInt(bits - prefix) === base >> BigInt(bits - prefix);
+
+/** The IPv4 address an IPv6 address carries, when it is one of the forms that reach IPv4 hosts. */
+function embeddedV4(addr: bigint): bigint | null {
+  if (addr >> 32n === 0xffffn) return addr & 0xffffffffn; // ::ffff:a.b.c.d (IPv4-mapped)
+  if (addr >> 32n === 0n) return addr & 0xffffffffn; // ::a.b.c.d (IPv4-compatible, deprecated)
+  if (addr >> 32n === v6("64:ff9b::") >> 32n) return addr & 0xffffffffn; // NAT64
+  if (addr >> 112n === 0x2002n) return (addr >> 80n) & 0xffffffffn; // 6to4
+  return null;
+}
+
+/** True when `ip` (an IPv4 or IPv6 literal) is a public unicast address. Anything unparsable is not. */
+export function isPublicAddress(ip: string): boolean {
+  const family = net.isIP(ip.split("%")[0]);
+  if (family === 4) {
+    const a = v4(ip);
+    return !V4_BLOCKED.some((r) => inRange(a, 32, r));
+  }
+  if (family === 6) {
+    const a = v6(ip);
+    if (V6_BLOCKED.some((r) => inRange(a, 128, r))) return false;
+    const inner = embeddedV4(a);
+    if (inner !== null) return !V4_BLOCKED.some((r) => inRange(inner, 32, r));
+    return true;
+  }
+  return false;
+}
