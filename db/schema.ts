@@ -464,3 +464,18 @@ export const authSecrets = pgTable("auth_secrets", {
   secret: text("secret").notNull(),
   createdAt: ts("created_at").notNull().defaultNow(),
 });
+
+/**
+ * Rate-limit token buckets shared by every web instance on the same database (one row per limiter and
+ * subject, e.g. "paid-ip:203.0.113.9"); rows idle for 10 minutes are deleted.
+ */
+export const rateLimits = pgTable(
+  "rate_limits",
+  {
+    key: text("key").primaryKey(),
+    tokens: doublePrecision("tokens").notNull(),
+    allowed: boolean("allowed").notNull(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [index("rate_limits_updated_idx").on(t.updatedAt)],
+);

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openTestDatabase, testDatabaseKinds } from "@/db/testing";
+import { rateLimits } from "@/db/schema";
+import { AppError } from "@/lib/errors";
+import { takeToken } from "./limiter";
+
+for (const { kind, available } of testDatabaseKinds) {
+  describe.skipIf(!available)(`shared rate limits (${kind})`, () => {
+    let database: Awaited<ReturnType<typeof openTestDatabase>>;
+    let second: Awaited<ReturnType<typeof openTestDatabase>> | null = null;
+    beforeAll(async () => {
+      database = await openTestDatabase(kind);
+      // A second connection pool on the same Postgres database stands for a second web instance.
+      if (kind === "postgres") second = { ...(await import("@/db/client").then((m) => m.openDatabase({ url: database.url! }))), url: database.url };
+    });
+    afterAll(async () => {
+      await second?.close();
+      await database.close();
+    });
+
+    const refusals = async (n: number, take: () => Promise<void>) => {
+      let refused = 0;
+      for (let i = 0; i < n; i++) {
+        try {
+          await take();
+        } catch (e) {
+          expect(e).toBeInstanceOf(AppError);
+          expect((e as AppError).status).toBe(429);
+          expect((e as AppError).message).toMatch(/at most 3 per minute\. Retry in \d+ s\./);
+          expect((e as AppError).details?.retryAfter).toBeGreaterThan(0);
+          refused++;
+        }
+      }
+      return refused;
+    };
+
+    it("allows the burst, then refuses until tokens refill", async () => {
+      const rule = { name: "t-burst", perMinute: 3, what: "address" };
+      expect(await refusals(10, () => takeToken(database.db, rule, "203.0.113.9"))).toBe(7);
+      // Another subject has its own bucket.
+      expect(await refusals(3, () => takeToken(database.db, rule, "203.0.113.10"))).toBe(0);
+    });
+
+    it("holds across instances and under concurrency: 50 parallel calls get exactly the burst", async () => {
+      const rule = { name: "t-shared", perMinute: 3, what: "address" };
+      const dbs = [database.db, (second ?? database).db];
+      const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => takeToken(dbs[i % 2], rule, "198.51.100.7")));
+      expect(results.filter((r) => r.status === "fulfilled").length).toBe(3);
+      const rows = await database.db.select().from(rateLimits);
+      expect(rows.filter((r) => r.key === "t-shared:198.51.100.7")).toHaveLength(1);
+    });
+  });
+}
