@@ -64,6 +64,35 @@ function embeddedV4(addr: bigint): bigint | null {
   return null;
 }
 
+/** An IPv4 or IPv6 literal as (family, 32/128-bit number); IPv4-mapped IPv6 counts as IPv4. Null if unparsable. */
+function parse(ip: string): { bits: 32 | 128; value: bigint } | null {
+  const bare = ip.trim().replace(/^\[|\]$/g, "").split("%")[0];
+  const family = net.isIP(bare);
+  if (family === 4) return { bits: 32, value: v4(bare) };
+  if (family === 6) {
+    const value = v6(bare);
+    return value >> 32n === 0xffffn ? { bits: 32, value: value & 0xffffffffn } : { bits: 128, value };
+  }
+  return null;
+}
+
+/**
+ * Whether `ip` falls in one of `ranges` ("203.0.113.0/24", "10.0.0.1", "2001:db8::/32", "::1"). Invalid
+ * entries match nothing.
+ */
+export function inRanges(ip: string, ranges: readonly string[]): boolean {
+  const a = parse(ip);
+  if (!a) return false;
+  return ranges.some((r) => {
+    const [base, len] = r.split("/");
+    const b = parse(base);
+    if (!b || b.bits !== a.bits) return false;
+    const prefix = len === undefined ? b.bits : Number(len) - (b.bits === 32 && net.isIP(base) === 6 ? 96 : 0);
+    if (!Number.isInteger(prefix) || prefix < 0 || prefix > b.bits) return false;
+    return inRange(a.value, a.bits, [b.value, prefix]);
+  });
+}
+
 /** True when `ip` (an IPv4 or IPv6 literal) is a public unicast address. Anything unparsable is not. */
 export function isPublicAddress(ip: string): boolean {
   const family = net.isIP(ip.split("%")[0]);
