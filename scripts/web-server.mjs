@@ -1,0 +1,45 @@
+/**
+ * Ledgerline's web server: Next's request handler (the production build in .next) behind a plain node:http
+ * server that stamps every request with the socket's address in `x-ledgerline-peer`, overwriting whatever a
+ * client sent. That is the one fact about a caller a client cannot forge; rate limits start from it
+ * (lib/api/client-address.ts; X-Forwarded-For counts only from proxies in TRUST_PROXY).
+ *
+ *   node scripts/web-server.mjs --port 3000 --hostname 127.0.0.1 [--dir .]
+ */
+import http from "node:http";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import next from "next";
+
+const PEER_HEADER = "x-ledgerline-peer";
+
+const { values } = parseArgs({
+  options: { port: { type: "string", default: process.env.PORT ?? "3000" }, hostname: { type: "string", default: "127.0.0.1" }, dir: { type: "string", default: "." } },
+});
+const port = Number(values.port);
+const hostname = values.hostname;
+
+const app = next({ dev: false, dir: path.resolve(values.dir), hostname, port });
+const handle = app.getRequestHandler();
+await app.prepare();
+
+const server = http.createServer((req, res) => {
+  req.headers[PEER_HEADER] = req.socket.remoteAddress ?? "";
+  void handle(req, res);
+});
+server.keepAliveTimeout = 65_000;
+server.on("error", (err) => {
+  console.error(err.code === "EADDRINUSE" ? `Port ${port} is already in use: stop what listens there or choose another PORT.` : `web server: ${err.message}`);
+  process.exit(1);
+});
+server.listen(port, hostname, () => console.log(`web server listening on http://${hostname}:${port}`));
+
+// A stop closes the listener and open streams. The in-process indexer (instrumentation) closes the database on
+// the same signal and exits; without it, exit once the listener is closed (at most 5 s later).
+for (const signal of ["SIGTERM", "SIGINT"]) {
+  process.once(signal, () => {
+    server.close(() => setTimeout(() => process.exit(0), 1_000).unref());
+    server.closeAllConnections();
+    setTimeout(() => process.exit(0), 5_000).unref();
+  });
+}
