@@ -1,13 +1,17 @@
 /**
  * Next.js calls register() once per server process: npm start runs the indexer in-process here, and the
- * Model Factory's runner (which re-queues builds a previous process left unfinished).
+ * Model Factory's runner (which re-queues builds a previous process left unfinished). NEXT_RUNTIME and
+ * NEXT_PHASE are Next's own variables (NEXT_RUNTIME is inlined per bundle); the app's are in lib/config.ts.
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   if (process.env.NEXT_PHASE === "phase-production-build") return;
+  // Invalid configuration stops the server here, with one error naming each variable.
+  const { serverConfig } = await import("./lib/config");
+  const config = serverConfig();
   const [{ getDb }, { processBuildRunner }] = await Promise.all([import("./db/client"), import("./lib/factory/jobs")]);
   processBuildRunner(await getDb());
-  if (process.env.LEDGERLINE_INDEXER === "off") return;
+  if (!config.indexerInProcess) return;
   const { startIndexer } = await import("./lib/indexer/runtime");
   try {
     await startIndexer();

@@ -7,6 +7,8 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { serverConfig } from "@/lib/config";
+import { processSlot, singletonPromise } from "@/lib/singleton";
 import * as schema from "./schema";
 
 export { schema };
@@ -37,14 +39,14 @@ export interface OpenOptions {
 export const MIGRATIONS_DIR = path.join(process.cwd(), "db", "migrations");
 
 export function defaultDataDir(): string {
-  return process.env.PGLITE_DIR ?? path.join(process.cwd(), ".data", "pglite");
+  return serverConfig().pgliteDir;
 }
 
 export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
-  const url = opts.url ?? (opts.dataDir ? undefined : process.env.DATABASE_URL);
+  const url = opts.url ?? (opts.dataDir ? undefined : serverConfig().databaseUrl);
   if (url) {
     const sqlClient = postgres(url, {
-      max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+      max: serverConfig().databasePoolSize,
       onnotice: () => {},
     });
     const db = drizzlePostgres(sqlClient, { schema }) as unknown as Db;
@@ -109,19 +111,15 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   };
 }
 
-const globalForDb = globalThis as unknown as { __ledgerlineDb?: Promise<Database> };
+const DATABASE = "db";
 
 /** The process-wide database (one PGlite owner per data directory), migrated on first use. */
 export function getDatabase(): Promise<Database> {
-  globalForDb.__ledgerlineDb ??= (async () => {
+  return singletonPromise(DATABASE, async () => {
     const database = await openDatabase();
     await database.migrate();
     return database;
-  })().catch((err) => {
-    globalForDb.__ledgerlineDb = undefined;
-    throw err;
   });
-  return globalForDb.__ledgerlineDb;
 }
 
 /**
@@ -129,7 +127,7 @@ export function getDatabase(): Promise<Database> {
  * lib/queries and the route handlers, runs against a test database). `undefined` forgets it.
  */
 export function setDatabaseForTests(database: Database | undefined): void {
-  globalForDb.__ledgerlineDb = database ? Promise.resolve(database) : undefined;
+  processSlot<Promise<Database>>(DATABASE).set(database ? Promise.resolve(database) : undefined);
 }
 
 export async function getDb(): Promise<Db> {

@@ -1,5 +1,6 @@
 import { ANVIL_CHAIN_ID } from "@/lib/chain/anvil";
-import { chainFor, DEFAULT_RPC_URL, getChainConfig } from "@/lib/chain/config";
+import { chainFor, getChainConfig } from "@/lib/chain/config";
+import { serverConfig } from "@/lib/config";
 import type { PublicChainInfo } from "@/components/wallet/chain-info";
 
 /**
@@ -21,8 +22,7 @@ export function loadPublicChainInfo(): PublicChainInfo {
       contracts: { token, datanetRegistry, modelRegistry, inferenceMarket },
     };
   } catch (err) {
-    const chainId = Number(process.env.CHAIN_ID ?? ANVIL_CHAIN_ID);
-    const publicRpcUrl = process.env.PUBLIC_RPC_URL ?? process.env.RPC_URL ?? DEFAULT_RPC_URL;
+    const { chainId, publicRpcUrl } = serverConfig();
     const chain = chainFor({ chainId, publicRpcUrl });
     return {
       configured: false,
@@ -39,6 +39,5 @@ export function loadPublicChainInfo(): PublicChainInfo {
 
 /** WalletConnect-based wallets are offered only when a project id is configured (read at request time). */
 export function walletConnectProjectId(): string | undefined {
-  const id = process.env.WALLETCONNECT_PROJECT_ID || process.env.NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID;
-  return id ? id : undefined;
+  return serverConfig().walletConnectProjectId;
 }

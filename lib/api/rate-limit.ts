@@ -2,6 +2,8 @@
  * Token buckets per key (payer address, client IP) for the paid routes. In memory, per process: with
  * several web instances each enforces its own budget — enough against a runaway client, not a quota system.
  */
+import { serverConfig } from "@/lib/config";
+import { singleton } from "@/lib/singleton";
 import { ApiError } from "./route";
 
 interface Bucket {
@@ -38,22 +40,12 @@ export class RateLimiter {
   }
 }
 
-const envInt = (name: string, fallback: number) => {
-  const v = Number(process.env[name]);
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-};
-
-const LIMITS = Symbol.for("ledgerline.rateLimits");
-type WithLimits = typeof globalThis & { [LIMITS]?: { ip: RateLimiter; payer: RateLimiter } };
-
 /** Paid-route limits: RATE_LIMIT_IP_PER_MINUTE (default 120), RATE_LIMIT_PAYER_PER_MINUTE (default 60). */
 export function paidRouteLimits(): { ip: RateLimiter; payer: RateLimiter } {
-  const g = globalThis as WithLimits;
-  g[LIMITS] ??= {
-    ip: new RateLimiter(envInt("RATE_LIMIT_IP_PER_MINUTE", 120)),
-    payer: new RateLimiter(envInt("RATE_LIMIT_PAYER_PER_MINUTE", 60)),
-  };
-  return g[LIMITS];
+  return singleton("rateLimits", () => {
+    const { ipPerMinute, payerPerMinute } = serverConfig().rateLimits;
+    return { ip: new RateLimiter(ipPerMinute), payer: new RateLimiter(payerPerMinute) };
+  });
 }
 
 /** The client's address as the proxy in front reports it, else a fixed key (direct local connections). */

@@ -178,7 +178,7 @@ for (const { kind, available } of testDatabaseKinds) {
       const secret = await sessionSecret(database.db);
       const [row] = await database.db.select().from(t.authSecrets).where(eq(t.authSecrets.name, "session"));
       expect(row.secret).toBe(secret);
-      (globalThis as { __ledgerlineSessionSecret?: unknown }).__ledgerlineSessionSecret = undefined; // a new process
+      delete (globalThis as Record<symbol, unknown>)[Symbol.for("ledgerline.sessionSecret")]; // a new process
       expect(await sessionSecret(database.db)).toBe(secret);
       process.env.SESSION_SECRET = "s".repeat(40);
       try {

@@ -8,6 +8,8 @@ import { eq } from "drizzle-orm";
 import { getAddress, isAddress, type Address } from "viem";
 import type { Db } from "@/db/client";
 import { authSecrets } from "@/db/schema";
+import { serverConfig } from "@/lib/config";
+import { processSlot } from "@/lib/singleton";
 
 export const SESSION_COOKIE = "ledgerline_session";
 /** How long a sign-in lasts. */
@@ -62,25 +64,22 @@ export function decodeSession(value: string | undefined | null, secret: string, 
   return { address: getAddress(p.a), chainId: p.c, issuedAt: new Date(p.iat * 1000), expiresAt: new Date(p.exp * 1000) };
 }
 
-const globalForSecret = globalThis as unknown as { __ledgerlineSessionSecret?: { db: Db; secret: Promise<string> } };
+const generatedSecret = processSlot<{ db: Db; secret: Promise<string> }>("sessionSecret");
 
 /** The HMAC key: SESSION_SECRET, else the database's generated one (created by whichever process is first). */
 export function sessionSecret(db: Db): Promise<string> {
-  const fromEnv = process.env.SESSION_SECRET;
-  if (fromEnv) {
-    if (fromEnv.length < 32) throw new Error("SESSION_SECRET must be at least 32 characters.");
-    return Promise.resolve(fromEnv);
-  }
-  const cached = globalForSecret.__ledgerlineSessionSecret;
+  const fromEnv = serverConfig().sessionSecret;
+  if (fromEnv) return Promise.resolve(fromEnv);
+  const cached = generatedSecret.get();
   if (cached?.db === db) return cached.secret;
   const secret = (async () => {
     await db.insert(authSecrets).values({ name: "session", secret: randomBytes(32).toString("base64url") }).onConflictDoNothing();
     const [row] = await db.select({ secret: authSecrets.secret }).from(authSecrets).where(eq(authSecrets.name, "session"));
     return row.secret;
   })();
-  globalForSecret.__ledgerlineSessionSecret = { db, secret };
+  generatedSecret.set({ db, secret });
   secret.catch(() => {
-    if (globalForSecret.__ledgerlineSessionSecret?.secret === secret) globalForSecret.__ledgerlineSessionSecret = undefined;
+    if (generatedSecret.get()?.secret === secret) generatedSecret.set(undefined);
   });
   return secret;
 }

@@ -9,6 +9,7 @@ import { generateSiweNonce, parseSiweMessage, verifySiweMessage } from "viem/siw
 import type { Hex } from "viem";
 import type { Db } from "@/db/client";
 import { authNonces } from "@/db/schema";
+import { serverConfig } from "@/lib/config";
 import { SESSION_TTL_SECONDS, type Session } from "./session";
 
 /** How long a nonce (and so the message signed with it) may wait before it is used. */
@@ -97,7 +98,7 @@ export async function signIn(
 
 /** The authorities a sign-in may name: SIWE_DOMAIN (comma-separated) when set, else the request's host. */
 export function expectedDomains(request: Request): string[] {
-  const configured = process.env.SIWE_DOMAIN?.split(",").map((s) => s.trim()).filter(Boolean);
-  if (configured?.length) return configured;
+  const configured = serverConfig().siweDomains;
+  if (configured?.length) return [...configured];
   return [request.headers.get("host") ?? new URL(request.url).host];
 }

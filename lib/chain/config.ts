@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { defineChain, type Chain } from "viem";
 import { anvil } from "viem/chains";
+import { serverConfig } from "@/lib/config";
 import { ANVIL_CHAIN_ID } from "./anvil";
 import { deploymentSchema, type Deployment } from "./deploy";
 
@@ -20,10 +21,10 @@ export interface ChainConfig {
   deployment: Deployment;
 }
 
-export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
+export { DEFAULT_RPC_URL } from "@/lib/config";
 
-export function deploymentPath(chainId = Number(process.env.CHAIN_ID ?? ANVIL_CHAIN_ID)): string {
-  return process.env.DEPLOYMENT_FILE ?? path.join(process.cwd(), ".data", "deployments", `${chainId}.json`);
+export function deploymentPath(chainId = serverConfig().chainId): string {
+  return serverConfig().deploymentFile ?? path.join(process.cwd(), ".data", "deployments", `${chainId}.json`);
 }
 
 export function readDeployment(file = deploymentPath()): Deployment {
@@ -45,11 +46,11 @@ export function writeDeployment(deployment: Deployment, file = deploymentPath(de
 
 export function getChainConfig(): ChainConfig {
   const deployment = readDeployment();
-  const rpcUrl = process.env.RPC_URL ?? DEFAULT_RPC_URL;
+  const { rpcUrl, publicRpcUrl } = serverConfig();
   return {
     chainId: deployment.chainId,
     rpcUrl,
-    publicRpcUrl: process.env.PUBLIC_RPC_URL ?? rpcUrl,
+    publicRpcUrl,
     isLocal: deployment.chainId === ANVIL_CHAIN_ID,
     deployment,
   };

@@ -5,19 +5,19 @@
  */
 import { createWalletClient, http, nonceManager, type Account, type Chain, type Transport, type WalletClient } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import { serverConfig } from "@/lib/config";
 import { ANVIL_CHAIN_ID, ANVIL_MNEMONIC } from "./anvil";
 import { chainFor } from "./config";
 
 let cached: { key: string; account: Account } | null = null;
 
 export function operatorAccount(chainId: number): Account {
-  const key = process.env.OPERATOR_PRIVATE_KEY;
+  const key = serverConfig().operatorPrivateKey;
   const id = key ? `key:${key}` : `anvil:${chainId}`;
   if (cached?.key === id) return cached.account;
   let account: Account;
   if (key) {
-    if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new Error("OPERATOR_PRIVATE_KEY must be a 0x-prefixed 32-byte hex key.");
-    account = privateKeyToAccount(key as `0x${string}`, { nonceManager });
+    account = privateKeyToAccount(key, { nonceManager });
   } else if (chainId === ANVIL_CHAIN_ID) {
     account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 0, nonceManager });
   } else {

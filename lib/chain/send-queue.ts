@@ -6,9 +6,9 @@
  * the send: gas estimates and receipt waits stay concurrent) keeps arrival in nonce order.
  */
 import type { Account, Chain, Transport, WalletClient } from "viem";
+import { singleton } from "@/lib/singleton";
 
-const g = globalThis as unknown as { __ledgerlineSendQueues?: Map<string, Promise<unknown>> };
-const queues = (g.__ledgerlineSendQueues ??= new Map());
+const queues = singleton("sendQueues", () => new Map<string, Promise<unknown>>());
 
 /** Runs `send` after every earlier send queued under the same key has finished (or failed). */
 export function sendInOrder<T>(key: string, send: () => Promise<T>): Promise<T> {

@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { serverConfig } from "@/lib/config";
 
 /**
  * Model artifacts, content-addressed by sha-256 (the on-chain artifactHash). A directory by default
  * (`ARTIFACT_DIR`, else `.data/artifacts`); a deployment points ARTIFACT_DIR at shared storage.
  */
 export function artifactDir(): string {
-  return process.env.ARTIFACT_DIR ?? path.join(process.cwd(), ".data", "artifacts");
+  return serverConfig().artifactDir;
 }
 
 export type ArtifactHash = `0x${string}`;

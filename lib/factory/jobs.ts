@@ -11,6 +11,7 @@ import type { Db } from "@/db/client";
 import { modelBuilds, models } from "@/db/schema";
 import { storeContent } from "@/lib/content/store";
 import { canonicalJson, contentUri, type ModelMetadata } from "@/lib/metadata";
+import { singleton } from "@/lib/singleton";
 import { artifactDir } from "./artifacts";
 import { loadBuildSources, type BuildSources } from "./sources";
 import { buildRequestSchema, kindByte, type BuildPhase, type BuildRequest } from "./spec";
@@ -245,17 +246,13 @@ export async function buildsByArtifact(db: Db, hashes: string[]): Promise<Map<st
   return new Map(rows.map((r) => [r.artifactHash!, r]));
 }
 
-const RUNNER = Symbol.for("ledgerline.buildRunner");
-type WithRunner = typeof globalThis & { [RUNNER]?: BuildRunner };
-
 /** The process-wide runner of the web app (started by instrumentation.ts or on first use). */
 export function processBuildRunner(db: Db): BuildRunner {
-  const g = globalThis as WithRunner;
-  if (!g[RUNNER]) {
-    g[RUNNER] = new BuildRunner({ db, log: (m) => console.log(m) });
-    void g[RUNNER].start();
-  }
-  return g[RUNNER];
+  return singleton("buildRunner", () => {
+    const runner = new BuildRunner({ db, log: (m) => console.log(m) });
+    void runner.start();
+    return runner;
+  });
 }
 
 /** A build as the API shows it: with its registration arguments and the model registered from it. */

@@ -17,6 +17,7 @@ import { emptyPreload, RangeStore } from "./store";
 import { bulkInsert } from "@/db/bulk";
 import { publishLive } from "@/lib/live/bus";
 import { toLiveEvent, type LiveEvent } from "@/lib/live/events";
+import { singleton } from "@/lib/singleton";
 
 export interface IndexedEvent {
   name: DecodedEvent["eventName"];
@@ -72,8 +73,7 @@ const derivedTables = [
 ] as const;
 
 /** In-process notifications after each commit (the SSE route and tests subscribe). */
-export const indexerBus: EventEmitter = ((globalThis as { __ledgerlineIndexerBus?: EventEmitter }).__ledgerlineIndexerBus ??=
-  new EventEmitter().setMaxListeners(0));
+export const indexerBus: EventEmitter = singleton("indexerBus", () => new EventEmitter().setMaxListeners(0));
 
 export class Indexer {
   readonly chainId: number;

@@ -1,22 +1,22 @@
 import { getDatabase } from "@/db/client";
 import { publicClientFor } from "@/lib/chain/clients";
 import { getChainConfig } from "@/lib/chain/config";
+import { serverConfig } from "@/lib/config";
+import { singletonPromise } from "@/lib/singleton";
 import { Indexer } from "./indexer";
 import { acquireWriterLock, type WriterLock } from "./lock";
-
-const g = globalThis as unknown as { __ledgerlineIndexer?: Promise<Indexer> };
 
 /**
  * Starts this process's indexer (npm start runs it inside the web server; `npm run indexer` alone).
  * On Postgres it first takes the writer lock, so any number of processes may call this safely.
  */
 export function startIndexer(): Promise<Indexer> {
-  g.__ledgerlineIndexer ??= (async () => {
+  return singletonPromise("indexer", async () => {
     const cfg = getChainConfig();
     const database = await getDatabase();
     let lock: WriterLock | undefined;
     if (database.kind === "postgres") {
-      lock = await acquireWriterLock(process.env.DATABASE_URL!, {
+      lock = await acquireWriterLock(serverConfig().databaseUrl!, {
         onWait: () => console.log("indexer: another indexer holds the lock; waiting to take over"),
       });
     }
@@ -25,8 +25,8 @@ export function startIndexer(): Promise<Indexer> {
       client: publicClientFor(cfg),
       deployment: cfg.deployment,
       asyncCommit: database.kind === "postgres",
-      finalityDepth: Number(process.env.FINALITY_DEPTH ?? (cfg.isLocal ? 0 : 64)),
-      pollIntervalMs: Number(process.env.INDEXER_POLL_MS ?? (cfg.isLocal ? 250 : 2_000)),
+      finalityDepth: serverConfig().finalityDepth ?? (cfg.isLocal ? 0 : 64),
+      pollIntervalMs: serverConfig().indexerPollMs ?? (cfg.isLocal ? 250 : 2_000),
       log: (m) => console.log(m),
     });
     if (database.uncleanShutdown) await indexer.reindexFromScratch("the embedded database was not closed cleanly");
@@ -46,9 +46,5 @@ export function startIndexer(): Promise<Indexer> {
       await lock?.release();
     };
     return indexer;
-  })().catch((err) => {
-    g.__ledgerlineIndexer = undefined;
-    throw err;
   });
-  return g.__ledgerlineIndexer;
 }

@@ -6,15 +6,12 @@ import { createPublicClient, http, type PublicClient } from "viem";
 import { getDb } from "@/db/client";
 import { getChainConfig, chainFor } from "@/lib/chain/config";
 import { operatorWallet } from "@/lib/chain/operator";
+import { singletonPromise } from "@/lib/singleton";
 import { ModelCatalog } from "./models";
 import type { ServeContext } from "./serve";
 
-const CONTEXT = Symbol.for("ledgerline.serveContext");
-type WithContext = typeof globalThis & { [CONTEXT]?: Promise<ServeContext> };
-
 export function serveContext(): Promise<ServeContext> {
-  const g = globalThis as WithContext;
-  g[CONTEXT] ??= (async () => {
+  return singletonPromise("serveContext", async () => {
     const config = getChainConfig();
     const db = await getDb();
     // Receipts are polled while a request waits: poll often (anvil mines at once).
@@ -31,9 +28,5 @@ export function serveContext(): Promise<ServeContext> {
       models: new ModelCatalog({ db, log: (m) => console.log(m) }),
       log: (m: string) => console.log(m),
     };
-  })().catch((err: unknown) => {
-    delete g[CONTEXT];
-    throw err;
   });
-  return g[CONTEXT];
 }

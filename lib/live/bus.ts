@@ -4,18 +4,19 @@
  */
 import { EventEmitter } from "node:events";
 import postgres from "postgres";
+import { serverConfig } from "@/lib/config";
+import { singleton } from "@/lib/singleton";
 import type { LiveEvent } from "./events";
 
 export const LIVE_CHANNEL = "ledgerline_live";
 
 type Listener = (events: LiveEvent[]) => void;
 
-const g = globalThis as unknown as {
-  __ledgerlineLive?: { emitter: EventEmitter; listening?: Promise<void>; notifier?: postgres.Sql };
-};
-const state = (g.__ledgerlineLive ??= { emitter: new EventEmitter().setMaxListeners(0) });
+const state = singleton<{ emitter: EventEmitter; listening?: Promise<void>; notifier?: postgres.Sql }>("live", () => ({
+  emitter: new EventEmitter().setMaxListeners(0),
+}));
 
-const usesPostgres = () => Boolean(process.env.DATABASE_URL);
+const usesPostgres = () => Boolean(serverConfig().databaseUrl);
 
 // NOTIFY payloads are capped at 8,000 bytes: send events in chunks that fit.
 function chunks(events: LiveEvent[]): LiveEvent[][] {
@@ -43,14 +44,14 @@ export async function publishLive(events: LiveEvent[]): Promise<void> {
     state.emitter.emit("live", events);
     return;
   }
-  state.notifier ??= postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+  state.notifier ??= postgres(serverConfig().databaseUrl!, { max: 1, onnotice: () => {} });
   for (const part of chunks(events)) await state.notifier.notify(LIVE_CHANNEL, JSON.stringify(part));
 }
 
 /** Subscribes to live events; returns the unsubscribe function. */
 export function subscribeLive(listener: Listener): () => void {
   if (usesPostgres() && !state.listening) {
-    const sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+    const sql = postgres(serverConfig().databaseUrl!, { max: 1, onnotice: () => {} });
     state.listening = sql
       .listen(LIVE_CHANNEL, (payload) => {
         try {

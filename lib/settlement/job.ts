@@ -4,18 +4,14 @@
  * ledger); further calls share that queued run. Errors are logged and returned, never thrown, so the
  * job cannot crash the server it runs in. The timer is unref'd: it never keeps a process alive.
  */
+import { parseConfig, serverConfig, type Env } from "@/lib/config";
 import { postEpoch, type PostEpochOptions, type PostEpochResult } from "./epochs";
 
-export const DEFAULT_EPOCH_INTERVAL_MINUTES = 10;
+export { DEFAULT_EPOCH_INTERVAL_MINUTES } from "@/lib/config";
 
-/** EPOCH_INTERVAL_MINUTES (default 10) in ms; 0 or "off" = on demand only (returns 0). */
-export function epochIntervalMs(env: Record<string, string | undefined> = process.env): number {
-  const raw = env.EPOCH_INTERVAL_MINUTES?.trim();
-  if (raw === undefined || raw === "") return DEFAULT_EPOCH_INTERVAL_MINUTES * 60_000;
-  if (raw === "off") return 0;
-  const minutes = Number(raw);
-  if (!Number.isFinite(minutes) || minutes < 0) throw new Error(`EPOCH_INTERVAL_MINUTES must be a number of minutes ≥ 0 or "off", got "${raw}"`);
-  return Math.round(minutes * 60_000);
+/** EPOCH_INTERVAL_MINUTES (default 10) in ms; 0 or "off" = on demand only (returns 0). `env`: tests. */
+export function epochIntervalMs(env?: Env): number {
+  return (env ? parseConfig(env) : serverConfig()).epochIntervalMs;
 }
 
 export interface EpochRun extends PostEpochResult {

@@ -9,6 +9,8 @@ import { getDatabase } from "@/db/client";
 import { publicClientFor } from "@/lib/chain/clients";
 import { getChainConfig } from "@/lib/chain/config";
 import { operatorWallet } from "@/lib/chain/operator";
+import { serverConfig } from "@/lib/config";
+import { processSlot, singletonPromise } from "@/lib/singleton";
 import { epochIntervalMs, startEpochJob, type EpochJob, type Release } from "./job";
 
 /** Advisory lock key of the epoch job ("LLEPOCH\0"); the indexer's is "LEDGERLN". */
@@ -33,7 +35,7 @@ export async function tryEpochLock(url: string): Promise<Release | null> {
   };
 }
 
-const g = globalThis as unknown as { __ledgerlineEpochJob?: Promise<EpochJob> };
+const EPOCH_JOB = "epochJob";
 
 export interface SettlementJobOptions {
   /** Default: EPOCH_INTERVAL_MINUTES (10; 0 or "off" = on demand only). */
@@ -45,10 +47,10 @@ export interface SettlementJobOptions {
 
 /** Starts this process's epoch job (idempotent: later calls return the same job). */
 export function startSettlementJob(opts: SettlementJobOptions = {}): Promise<EpochJob> {
-  g.__ledgerlineEpochJob ??= (async () => {
+  return singletonPromise(EPOCH_JOB, async () => {
     const cfg = getChainConfig();
     const database = await getDatabase();
-    const url = process.env.DATABASE_URL;
+    const url = serverConfig().databaseUrl;
     const log = opts.log ?? ((m: string) => console.log(m));
     const job = startEpochJob({
       db: database.db,
@@ -66,14 +68,10 @@ export function startSettlementJob(opts: SettlementJobOptions = {}): Promise<Epo
         : "epoch job: on demand only (EPOCH_INTERVAL_MINUTES=0)",
     );
     return job;
-  })().catch((err) => {
-    g.__ledgerlineEpochJob = undefined;
-    throw err;
   });
-  return g.__ledgerlineEpochJob;
 }
 
 /** This process's epoch job if it was started, else null. */
 export function settlementJob(): Promise<EpochJob> | null {
-  return g.__ledgerlineEpochJob ?? null;
+  return processSlot<Promise<EpochJob>>(EPOCH_JOB).get() ?? null;
 }

@@ -10,11 +10,12 @@
 import { timingSafeEqual } from "node:crypto";
 import { ApiError } from "@/lib/api/route";
 import { getChainConfig } from "@/lib/chain/config";
+import { parseConfig, serverConfig, type Env } from "@/lib/config";
 import type { EpochRun } from "./job";
 import { startSettlementJob } from "./runtime";
 
-export function authorizeEpochTrigger(request: Request, env: Record<string, string | undefined> = process.env, isLocal?: boolean): void {
-  const token = env.EPOCH_TRIGGER_TOKEN;
+export function authorizeEpochTrigger(request: Request, env?: Env, isLocal?: boolean): void {
+  const token = (env ? parseConfig(env) : serverConfig()).epochTriggerToken;
   if (token) {
     const given = /^Bearer\s+(.+)$/i.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
     const a = Buffer.from(given);

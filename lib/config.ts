@@ -1,0 +1,151 @@
+/**
+ * The server's configuration: every environment variable the server reads, parsed with zod into one typed,
+ * frozen object (the README's Configuration table documents them). Server-only: nothing here may reach a
+ * browser bundle. An empty variable counts as unset. An invalid value is one error naming the variable,
+ * thrown at startup (instrumentation.ts asks for the config first) and by every later serverConfig().
+ *
+ * serverConfig() parses once and answers from memory while the variables it reads keep their values; tests
+ * and scripts that set process.env before a call see their change, as when each module read process.env
+ * itself. parseConfig(env) parses an explicit env object (tests).
+ */
+import path from "node:path";
+import { z } from "zod";
+import { ANVIL_CHAIN_ID } from "@/lib/chain/anvil";
+
+export type Env = Record<string, string | undefined>;
+
+export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
+export const DEFAULT_EPOCH_INTERVAL_MINUTES = 10;
+
+/** A variable's parsed value, or an issue saying what it must be ("must be …", after the variable's name). */
+const parsed = <T>(parse: (raw: string) => T | undefined, must: string, echo = true) =>
+  z.string().transform((raw, ctx): T => {
+    const value = parse(raw);
+    if (value === undefined) {
+      ctx.addIssue({ code: "custom", message: echo ? `must be ${must}, got "${raw}"` : `must be ${must}` });
+      return z.NEVER;
+    }
+    return value;
+  });
+
+const numberWhere = (ok: (n: number) => boolean, must: string) =>
+  parsed((raw) => {
+    const n = Number(raw);
+    return Number.isFinite(n) && ok(n) ? n : undefined;
+  }, must);
+
+const httpUrl = parsed((raw) => {
+  try {
+    return ["http:", "https:"].includes(new URL(raw).protocol) ? raw : undefined;
+  } catch {
+    return undefined;
+  }
+}, "an http(s) URL");
+
+const variables = {
+  /** postgres://… ; unset: the embedded PGlite. */
+  DATABASE_URL: parsed((raw) => (/^postgres(ql)?:\/\//i.test(raw) ? raw : undefined), "a postgres:// URL", false),
+  PGLITE_DIR: z.string(),
+  DATABASE_POOL_SIZE: numberWhere((n) => Number.isInteger(n) && n >= 1, "a whole number ≥ 1"),
+  RPC_URL: httpUrl,
+  PUBLIC_RPC_URL: httpUrl,
+  CHAIN_ID: numberWhere((n) => Number.isInteger(n) && n >= 1, "a chain id (a whole number ≥ 1)"),
+  DEPLOYMENT_FILE: z.string(),
+  FINALITY_DEPTH: numberWhere((n) => Number.isInteger(n) && n >= 0, "a number of blocks ≥ 0"),
+  INDEXER_POLL_MS: numberWhere((n) => n >= 0, "a number of milliseconds ≥ 0"),
+  LEDGERLINE_INDEXER: z.string(),
+  OPERATOR_PRIVATE_KEY: parsed((raw) => (/^0x[0-9a-fA-F]{64}$/.test(raw) ? (raw as `0x${string}`) : undefined), "a 0x-prefixed 32-byte hex key", false),
+  EPOCH_INTERVAL_MINUTES: z.string(),
+  EPOCH_TRIGGER_TOKEN: z.string(),
+  RATE_LIMIT_IP_PER_MINUTE: numberWhere((n) => n > 0, "a number of requests > 0"),
+  RATE_LIMIT_PAYER_PER_MINUTE: numberWhere((n) => n > 0, "a number of requests > 0"),
+  SESSION_SECRET: parsed((raw) => (raw.length >= 32 ? raw : undefined), "at least 32 characters", false),
+  SIWE_DOMAIN: z.string(),
+  ARTIFACT_DIR: z.string(),
+  WALLETCONNECT_PROJECT_ID: z.string(),
+  NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID: z.string(),
+};
+
+type Name = keyof typeof variables;
+const NAMES = Object.keys(variables) as Name[];
+
+const unsetWhenEmpty = (v: unknown) => (v === "" ? undefined : v);
+const envSchema = z.object(
+  Object.fromEntries(NAMES.map((name) => [name, z.preprocess(unsetWhenEmpty, variables[name].optional())])) as {
+    [K in Name]: z.ZodPipe<z.ZodTransform<unknown, unknown>, z.ZodOptional<(typeof variables)[K]>>;
+  },
+);
+
+/** EPOCH_INTERVAL_MINUTES (default 10) in ms; 0 or "off" = on demand only (0). */
+function epochIntervalMs(value: string | undefined, ctx: z.RefinementCtx): number {
+  const raw = value?.trim();
+  if (raw === undefined || raw === "") return DEFAULT_EPOCH_INTERVAL_MINUTES * 60_000;
+  if (raw === "off") return 0;
+  const minutes = Number(raw);
+  if (!Number.isFinite(minutes) || minutes < 0) {
+    ctx.addIssue({ code: "custom", path: ["EPOCH_INTERVAL_MINUTES"], message: `must be a number of minutes ≥ 0 or "off", got "${raw}"` });
+    return 0;
+  }
+  return Math.round(minutes * 60_000);
+}
+
+const configSchema = envSchema.transform((env, ctx) => {
+  const rpcUrl = env.RPC_URL ?? DEFAULT_RPC_URL;
+  const siweDomains = env.SIWE_DOMAIN?.split(",").map((s) => s.trim()).filter(Boolean);
+  return {
+    /** Postgres when set (any number of web instances), else PGlite in pgliteDir. */
+    databaseUrl: env.DATABASE_URL,
+    pgliteDir: env.PGLITE_DIR ?? path.join(process.cwd(), ".data", "pglite"),
+    databasePoolSize: env.DATABASE_POOL_SIZE ?? 10,
+    /** The RPC the server uses. */
+    rpcUrl,
+    /** The RPC the browser's wallet uses. */
+    publicRpcUrl: env.PUBLIC_RPC_URL ?? rpcUrl,
+    /** The chain whose deployment file is read when DEPLOYMENT_FILE is unset. */
+    chainId: env.CHAIN_ID ?? ANVIL_CHAIN_ID,
+    /** Unset: .data/deployments/<chainId>.json (lib/chain/config.ts). */
+    deploymentFile: env.DEPLOYMENT_FILE,
+    /** Unset: by chain (0 on anvil, 64 elsewhere; lib/indexer/runtime.ts). */
+    finalityDepth: env.FINALITY_DEPTH,
+    /** Unset: by chain (250 ms on anvil, 2 s elsewhere). */
+    indexerPollMs: env.INDEXER_POLL_MS,
+    /** LEDGERLINE_INDEXER=off: the web server runs without its in-process indexer. */
+    indexerInProcess: env.LEDGERLINE_INDEXER !== "off",
+    /** Unset: anvil's account 0 on the local chain, required elsewhere (lib/chain/operator.ts). */
+    operatorPrivateKey: env.OPERATOR_PRIVATE_KEY,
+    /** 0 = epochs on demand only. */
+    epochIntervalMs: epochIntervalMs(env.EPOCH_INTERVAL_MINUTES, ctx),
+    /** Unset: POST /api/settlement/epoch is open on the local chain only. */
+    epochTriggerToken: env.EPOCH_TRIGGER_TOKEN,
+    rateLimits: Object.freeze({ ipPerMinute: env.RATE_LIMIT_IP_PER_MINUTE ?? 120, payerPerMinute: env.RATE_LIMIT_PAYER_PER_MINUTE ?? 60 }),
+    /** Unset: a secret generated once and kept in the database (lib/auth/session.ts). */
+    sessionSecret: env.SESSION_SECRET,
+    /** The authorities a sign-in may name; unset: the request's host. */
+    siweDomains: siweDomains?.length ? Object.freeze(siweDomains) : undefined,
+    artifactDir: env.ARTIFACT_DIR ?? path.join(process.cwd(), ".data", "artifacts"),
+    /** WalletConnect-based wallets are offered only when set. */
+    walletConnectProjectId: env.WALLETCONNECT_PROJECT_ID ?? env.NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID,
+  };
+});
+
+export type ServerConfig = Readonly<z.output<typeof configSchema>>;
+
+/** The configuration an env object describes; throws one error naming every invalid variable. */
+export function parseConfig(env: Env): ServerConfig {
+  const result = configSchema.safeParse(Object.fromEntries(NAMES.map((name) => [name, env[name]])));
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`);
+    throw new Error(`Invalid server configuration: ${problems.join("; ")}.`);
+  }
+  return Object.freeze(result.data);
+}
+
+let memo: { values: string; config: ServerConfig } | undefined;
+
+/** This process's configuration (process.env), parsed once per set of values. */
+export function serverConfig(): ServerConfig {
+  const env = process.env;
+  const values = NAMES.map((name) => env[name] ?? "\u0000").join("\u0001");
+  if (memo?.values !== values) memo = { values, config: parseConfig(env) };
+  return memo.config;
+}
