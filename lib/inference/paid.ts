@@ -21,9 +21,8 @@ import {
   type PaymentRequired,
   type PaymentVia,
 } from "@/lib/payments";
-import { ModelUnavailable } from "./models";
 import { serveContext } from "./runtime";
-import { AlreadyServed, InferenceFailed, InvalidParams, PaymentMismatch, resolveParams, serveInference, SettlementPending, type ServeContext, type ServedInference, type ServeHooks } from "./serve";
+import { resolveParams, serveInference, type ServeContext, type ServedInference, type ServeHooks } from "./serve";
 
 export interface PaidInferenceInput {
   modelId: number;
@@ -43,26 +42,6 @@ export interface PaidHooks extends ServeHooks {
 export type PaidOutcome =
   | { kind: "response"; response: Response }
   | { kind: "served"; served: ServedInference; payer: Hex; paymentTx: Hex; via: PaymentVia; headers: Record<string, string> };
-
-/** Exceptions of the serving path as HTTP errors with a reason code. */
-function asApiError(err: unknown): unknown {
-  if (err instanceof InvalidParams) return new ApiError(400, err.message);
-  if (err instanceof ModelUnavailable) return new ApiError(503, `${err.message} Nothing was charged.`);
-  if (err instanceof AlreadyServed) {
-    return new ApiError(409, `${err.message}`, { reason: "request_already_served", status: err.status, requestId: err.result?.requestId });
-  }
-  if (err instanceof PaymentMismatch) return new ApiError(err.reason === "not_paid" ? 409 : 422, err.message, { reason: err.reason });
-  if (err instanceof InferenceFailed) {
-    return new ApiError(502, err.refunded ? `${err.message} Your payment was refunded (${err.refundTx}).` : `${err.message} The payment stays in escrow and is refunded automatically.`, {
-      reason: err.refunded ? "refunded" : "refund_pending",
-      refundTx: err.refundTx,
-    });
-  }
-  if (err instanceof SettlementPending) {
-    return new ApiError(503, `${err.message} Your answer is stored and will be settled; nothing is lost.`, { reason: "settlement_pending", requestId: err.requestId, output: err.output });
-  }
-  return err;
-}
 
 /** The model's on-chain price and state, and whether this server can serve it (before any payment). */
 async function quote(modelId: number) {
@@ -131,8 +110,9 @@ export async function paidInference(request: Request, input: PaidInferenceInput,
     };
     return { kind: "served", served, payer: paid.payer, paymentTx: paid.txHash, via: paid.via, headers };
   } catch (err) {
+    // Refused payments answer here (a 402 repeats the offer); serving errors (AppErrors) go to route().
     if (err instanceof PaymentError) return { kind: "response", response: paymentErrorResponse(err, attempt?.requirements) };
-    throw asApiError(err);
+    throw err;
   }
 }
 
