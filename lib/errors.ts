@@ -45,6 +45,7 @@ export const ERROR_STATUS = {
   request_not_paid: 409,
   not_paid: 409,
   transaction_pending: 409,
+  transaction_not_found: 409,
   // 413
   payload_too_large: 413,
   // 422: well-formed, but names something unusable.

@@ -10,22 +10,19 @@ import { clientIp, paidRouteLimits } from "@/lib/api/rate-limit";
 import {
   paymentErrorResponse,
   paymentRequiredResponse,
-  paymentRequirements,
-  paymentResponseHeader,
+  paymentSchemeFor,
   PaymentError,
-  readPaymentHeader,
-  requestHashOf,
-  submitAuthorization,
-  tokenDomain,
-  verifyAuthorization,
-  verifyPaymentTransaction,
+  x402Offer,
   X402_CORS_HEADERS,
   type InferenceParams,
+  type PaymentAttempt,
+  type PaymentChain,
+  type PaymentQuote,
   type PaymentRequired,
+  type PaymentVia,
 } from "@/lib/payments";
-import { ModelUnavailable } from "./models";
 import { serveContext } from "./runtime";
-import { AlreadyServed, InferenceFailed, InvalidParams, PaymentMismatch, resolveParams, serveInference, SettlementPending, type ServedInference, type ServeHooks } from "./serve";
+import { resolveParams, serveInference, type ServeContext, type ServedInference, type ServeHooks } from "./serve";
 
 export interface PaidInferenceInput {
   modelId: number;
@@ -39,32 +36,12 @@ export interface PaidInferenceInput {
 
 export interface PaidHooks extends ServeHooks {
   /** The payment is in escrow on-chain (the x402 authorization was submitted and mined, or the wallet's `pay` checked); serving starts. */
-  onPaid?: (paid: { requestId: bigint; payer: Hex; txHash: Hex; via: "x402" | "transaction" }) => void;
+  onPaid?: (paid: { requestId: bigint; payer: Hex; txHash: Hex; via: PaymentVia }) => void;
 }
 
 export type PaidOutcome =
   | { kind: "response"; response: Response }
-  | { kind: "served"; served: ServedInference; payer: Hex; paymentTx: Hex; via: "x402" | "transaction"; headers: Record<string, string> };
-
-/** Exceptions of the serving path as HTTP errors with a reason code. */
-function asApiError(err: unknown): unknown {
-  if (err instanceof InvalidParams) return new ApiError(400, err.message);
-  if (err instanceof ModelUnavailable) return new ApiError(503, `${err.message} Nothing was charged.`);
-  if (err instanceof AlreadyServed) {
-    return new ApiError(409, `${err.message}`, { reason: "request_already_served", status: err.status, requestId: err.result?.requestId });
-  }
-  if (err instanceof PaymentMismatch) return new ApiError(err.reason === "not_paid" ? 409 : 422, err.message, { reason: err.reason });
-  if (err instanceof InferenceFailed) {
-    return new ApiError(502, err.refunded ? `${err.message} Your payment was refunded (${err.refundTx}).` : `${err.message} The payment stays in escrow and is refunded automatically.`, {
-      reason: err.refunded ? "refunded" : "refund_pending",
-      refundTx: err.refundTx,
-    });
-  }
-  if (err instanceof SettlementPending) {
-    return new ApiError(503, `${err.message} Your answer is stored and will be settled; nothing is lost.`, { reason: "settlement_pending", requestId: err.requestId, output: err.output });
-  }
-  return err;
-}
+  | { kind: "served"; served: ServedInference; payer: Hex; paymentTx: Hex; via: PaymentVia; headers: Record<string, string> };
 
 /** The model's on-chain price and state, and whether this server can serve it (before any payment). */
 async function quote(modelId: number) {
@@ -77,46 +54,46 @@ async function quote(modelId: number) {
   return { ctx, price, model };
 }
 
-export async function requirementsFor(modelId: number, price: bigint, resource: string): Promise<PaymentRequired> {
-  const ctx = await serveContext();
-  const domain = await tokenDomain(ctx.publicClient, ctx.deployment.token, ctx.deployment.chainId);
-  return paymentRequirements({
-    chainId: ctx.deployment.chainId,
-    token: ctx.deployment.token,
-    tokenName: domain.name,
-    tokenVersion: domain.version,
-    market: ctx.deployment.inferenceMarket,
-    price,
-    resource,
-    description: `One inference of Ledgerline model ${modelId}, with its attribution settled on-chain.`,
-  });
+/** Where this server takes payments. */
+function paymentChain(ctx: ServeContext): PaymentChain {
+  const d = ctx.deployment;
+  return { publicClient: ctx.publicClient, operator: ctx.operator, chainId: d.chainId, token: d.token, market: d.inferenceMarket };
 }
 
+function paymentQuote(modelId: number, price: bigint, resource: string): PaymentQuote {
+  return { modelId, price, resource, description: `One inference of Ledgerline model ${modelId}, with its attribution settled on-chain.` };
+}
+
+/** The x402 offer (PAYMENT-REQUIRED) for one inference of a model at a price. */
+export async function requirementsFor(modelId: number, price: bigint, resource: string): Promise<PaymentRequired> {
+  return x402Offer(paymentQuote(modelId, price, resource), paymentChain(await serveContext()));
+}
+
+/**
+ * quote → offer (x402) → verify → settle → serve. The scheme comes from the request: a wallet
+ * transaction in the body, else x402 (the PAYMENT-SIGNATURE header, or a 402 asking for one).
+ */
 export async function paidInference(request: Request, input: PaidInferenceInput, opts: PaidHooks = {}): Promise<PaidOutcome> {
   const limits = paidRouteLimits();
   limits.ip.take(clientIp(request), "address");
-  let requirements: PaymentRequired | undefined;
+  let attempt: PaymentAttempt | undefined;
   try {
     const { ctx, price, model } = await quote(input.modelId);
     // Parameters are checked against the model before anyone signs anything.
     resolveParams(model, `0x${"0".repeat(64)}`, input.params);
-    let paid: { requestId: bigint; requestHash: Hex; payer: Hex; txHash: Hex; via: "x402" | "transaction" };
-    if (input.payment) {
-      const requestHash = requestHashOf({ modelId: input.modelId, prompt: input.prompt, params: input.params, nonce: input.payment.nonce });
-      const v = await verifyPaymentTransaction({ publicClient: ctx.publicClient, market: ctx.deployment.inferenceMarket, txHash: input.payment.txHash, modelId: input.modelId, requestHash });
-      limits.payer.take(v.payer.toLowerCase(), "payer");
-      paid = { requestId: v.requestId, requestHash, payer: v.payer, txHash: input.payment.txHash, via: "transaction" };
-    } else {
-      requirements = await requirementsFor(input.modelId, price, input.resource);
-      const payload = readPaymentHeader(request);
-      if (!payload) return { kind: "response", response: paymentRequiredResponse(requirements) };
-      const auth = await verifyAuthorization({ payload, requirements, publicClient: ctx.publicClient, chainId: ctx.deployment.chainId });
-      limits.payer.take(auth.from.toLowerCase(), "payer");
-      // One authorization = one request: its nonce is the request's nonce.
-      const requestHash = requestHashOf({ modelId: input.modelId, prompt: input.prompt, params: input.params, nonce: auth.nonce });
-      const s = await submitAuthorization({ auth, modelId: input.modelId, requestHash, publicClient: ctx.publicClient, operator: ctx.operator, market: ctx.deployment.inferenceMarket });
-      paid = { requestId: s.requestId, requestHash, payer: s.payer, txHash: s.txHash, via: "x402" };
+    const chain = paymentChain(ctx);
+    const order = { ...paymentQuote(input.modelId, price, input.resource), prompt: input.prompt, params: input.params, transaction: input.payment };
+    const scheme = paymentSchemeFor(request, order);
+    attempt = { request, order, chain };
+    if (scheme.requirements) attempt.requirements = await x402Offer(order, chain);
+
+    const verified = await scheme.verify(attempt);
+    if (!verified) {
+      if (!attempt.requirements) throw new Error(`the ${scheme.name} scheme found no payment and has no offer`);
+      return { kind: "response", response: paymentRequiredResponse(attempt.requirements) };
     }
+    limits.payer.take(verified.payer.toLowerCase(), "payer");
+    const paid = await scheme.settle(verified, attempt);
     try {
       opts.onPaid?.({ requestId: paid.requestId, payer: paid.payer, txHash: paid.txHash, via: paid.via });
     } catch {
@@ -127,15 +104,15 @@ export async function paidInference(request: Request, input: PaidInferenceInput,
       { requestId: paid.requestId, requestHash: paid.requestHash, modelId: input.modelId, payer: paid.payer, prompt: input.prompt, params: input.params, via: paid.via, paidTx: paid.txHash },
       { onClaimed: opts.onClaimed, onText: opts.onText, onStored: opts.onStored },
     );
-    const headers: Record<string, string> = { "Access-Control-Expose-Headers": X402_CORS_HEADERS["Access-Control-Expose-Headers"] };
-    if (paid.via === "x402") {
-      const [name, value] = paymentResponseHeader({ txHash: paid.txHash, payer: paid.payer, chainId: ctx.deployment.chainId, requestId: paid.requestId, amount: served.price });
-      headers[name] = value;
-    }
+    const headers: Record<string, string> = {
+      "Access-Control-Expose-Headers": X402_CORS_HEADERS["Access-Control-Expose-Headers"],
+      ...scheme.responseHeaders(paid, attempt, served.price),
+    };
     return { kind: "served", served, payer: paid.payer, paymentTx: paid.txHash, via: paid.via, headers };
   } catch (err) {
-    if (err instanceof PaymentError) return { kind: "response", response: paymentErrorResponse(err, err.status === 402 ? requirements : undefined) };
-    throw asApiError(err);
+    // Refused payments answer here (a 402 repeats the offer); serving errors (AppErrors) go to route().
+    if (err instanceof PaymentError) return { kind: "response", response: paymentErrorResponse(err, attempt?.requirements) };
+    throw err;
   }
 }
 

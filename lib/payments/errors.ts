@@ -1,35 +1,69 @@
 /**
- * Why a payment was refused, in a form a route can answer with directly: an HTTP status, a stable
- * machine-readable `reason` (snake_case, documented below) and a message a person understands.
- *
- * Statuses:
- * - 400: the request or payment header cannot be read at all (malformed_payment, invalid_request…).
+ * Why a payment was refused: an {@link AppError} whose code is the machine-readable `reason` and whose
+ * status comes from lib/errors.ts's one table, e.g.
+ * - 400: the request or payment header cannot be read at all (malformed_payment, invalid_transaction_hash…).
  * - 402: pay (again): the payment is missing, invalid, expired, used, underfunded or for another price.
- *        For x402, answer with `paymentRequiredResponse(requirements, error)` so the client gets fresh
- *        requirements in the `PAYMENT-REQUIRED` header.
+ *        x402 answers carry fresh requirements in the `PAYMENT-REQUIRED` header (paymentErrorResponse).
  * - 409: a conflict worth retrying or explaining: the request hash was already paid (request_replayed),
  *        the payment transaction is not mined yet (transaction_pending / transaction_not_found), the
- *        paid request was already served (request_not_paid).
- * - 422: the payment is valid but does not fit this request (wrong model, wrong request hash, model
+ *        paid request was already served (request_already_served).
+ * - 422: the payment is valid but does not fit this request (wrong model, request hash mismatch, model
  *        inactive or unknown, transaction reverted or not a payment).
  */
-export type PaymentErrorStatus = 400 | 402 | 409 | 422;
+import { AppError, type ERROR_STATUS, type ErrorCode } from "@/lib/errors";
 
-export class PaymentError extends Error {
-  override readonly name = "PaymentError";
+/** The codes a payment is refused with (a subset of the app's vocabulary). */
+export type PaymentErrorCode = Extract<
+  ErrorCode,
+  | "malformed_payment"
+  | "invalid_request_hash"
+  | "invalid_transaction_hash"
+  | "payment_required"
+  | "unsupported_x402_version"
+  | "unsupported_scheme"
+  | "wrong_network"
+  | "wrong_asset"
+  | "wrong_recipient"
+  | "price_changed"
+  | "authorization_expired"
+  | "authorization_not_yet_valid"
+  | "authorization_used"
+  | "invalid_signature"
+  | "insufficient_funds"
+  | "insufficient_allowance"
+  | "payment_failed"
+  | "payment_in_progress"
+  | "request_replayed"
+  | "request_already_served"
+  | "request_refunded"
+  | "request_not_paid"
+  | "transaction_pending"
+  | "transaction_not_found"
+  | "unknown_model"
+  | "model_inactive"
+  | "wrong_model"
+  | "transaction_reverted"
+  | "not_a_payment"
+  | "request_hash_mismatch"
+>;
 
-  constructor(
-    message: string,
-    readonly status: PaymentErrorStatus,
-    /** Machine code, e.g. "authorization_expired". */
-    readonly reason: string,
-  ) {
-    super(message);
+/** 400, 402, 409 or 422: read from the table, so a code's status is never restated here. */
+export type PaymentErrorStatus = (typeof ERROR_STATUS)[PaymentErrorCode];
+
+export class PaymentError extends AppError {
+  declare readonly code: PaymentErrorCode;
+  declare readonly status: PaymentErrorStatus;
+  /** Same as `code`: the `reason` of the `{ error, reason }` body. */
+  readonly reason: PaymentErrorCode;
+
+  constructor(code: PaymentErrorCode, message: string) {
+    super(code, message);
+    this.reason = code;
   }
 
   /** The JSON body routes send for this error: `{ error, reason }`. */
-  toJSON(): { error: string; reason: string } {
-    return { error: this.message, reason: this.reason };
+  toJSON(): { error: string; reason: PaymentErrorCode } {
+    return { error: this.message, reason: this.code };
   }
 }
 

@@ -19,16 +19,18 @@ import { operatorWallet } from "@/lib/chain/operator";
 import { PaymentError } from "./errors";
 import { inferenceRequestSchema, requestHashOf } from "./request";
 import {
-  PAYMENT_SIGNATURE_HEADER,
   TRANSFER_WITH_AUTHORIZATION_TYPES,
-  paymentErrorResponse,
-  paymentRequiredResponse,
   paymentRequirements,
-  paymentResponseHeader,
   readPaymentHeader,
   submitAuthorization,
   tokenDomain,
   verifyAuthorization,
+} from "./exact";
+import {
+  PAYMENT_SIGNATURE_HEADER,
+  paymentErrorResponse,
+  paymentRequiredResponse,
+  paymentResponseHeader,
   type PaymentRequired,
 } from "./x402";
 import { INITIAL_PRICE, setupPayments, type PaymentsFixture } from "./test-fixture";

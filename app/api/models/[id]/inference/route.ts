@@ -23,7 +23,7 @@ export const GET = route(modelInferenceQuote, async ({ params, request }) => {
     token: ctx.deployment.token,
     market: ctx.deployment.inferenceMarket,
     chainId: ctx.deployment.chainId,
-    x402: x402 as unknown as Record<string, unknown>,
+    x402,
   };
 });
 

@@ -20,7 +20,7 @@ import {
   type TransactionReceipt,
 } from "viem";
 import { inferenceMarketAbi } from "@/contracts-abi";
-import { PaymentError } from "./errors";
+import { PaymentError } from "../errors";
 
 /** InferenceMarket.RequestStatus */
 export const REQUEST_STATUS = { None: 0, Paid: 1, Settled: 2, Refunded: 3 } as const;
@@ -54,7 +54,7 @@ export async function verifyPaymentTransaction(opts: VerifyPaymentTransactionOpt
   const modelId = BigInt(opts.modelId);
   const minConfirmations = opts.minConfirmations ?? 1;
   if (typeof txHash !== "string" || !isHash(txHash)) {
-    throw new PaymentError("The payment transaction hash must be a 0x-prefixed 32-byte hex string.", 400, "invalid_transaction_hash");
+    throw new PaymentError("invalid_transaction_hash", "The payment transaction hash must be a 0x-prefixed 32-byte hex string.");
   }
 
   let receipt: TransactionReceipt;
@@ -67,27 +67,19 @@ export async function verifyPaymentTransaction(opts: VerifyPaymentTransactionOpt
       throw err;
     });
     if (pending) {
-      throw new PaymentError(`The payment transaction ${txHash} is not mined yet. Retry once it is confirmed.`, 409, "transaction_pending");
+      throw new PaymentError("transaction_pending", `The payment transaction ${txHash} is not mined yet. Retry once it is confirmed.`);
     }
-    throw new PaymentError(
-      `The payment transaction ${txHash} is not known on this chain. If you just sent it, retry in a few seconds; otherwise check the network.`,
-      409,
-      "transaction_not_found",
-    );
+    throw new PaymentError("transaction_not_found", `The payment transaction ${txHash} is not known on this chain. If you just sent it, retry in a few seconds; otherwise check the network.`);
   }
 
   if (receipt.status !== "success") {
-    throw new PaymentError(`The payment transaction ${txHash} reverted, so nothing was paid.`, 422, "transaction_reverted");
+    throw new PaymentError("transaction_reverted", `The payment transaction ${txHash} reverted, so nothing was paid.`);
   }
   if (minConfirmations > 1) {
     const latest = await publicClient.getBlockNumber({ cacheTime: 0 });
     const confirmations = latest - receipt.blockNumber + 1n;
     if (confirmations < BigInt(minConfirmations)) {
-      throw new PaymentError(
-        `The payment transaction has ${confirmations} of ${minConfirmations} confirmations. Retry shortly.`,
-        409,
-        "transaction_pending",
-      );
+      throw new PaymentError("transaction_pending", `The payment transaction has ${confirmations} of ${minConfirmations} confirmations. Retry shortly.`);
     }
   }
 
@@ -95,34 +87,30 @@ export async function verifyPaymentTransaction(opts: VerifyPaymentTransactionOpt
     isAddressEqual(l.address, market),
   );
   if (paid.length === 0) {
-    throw new PaymentError(`Transaction ${txHash} is not a payment to the InferenceMarket ${market}.`, 422, "not_a_payment");
+    throw new PaymentError("not_a_payment", `Transaction ${txHash} is not a payment to the InferenceMarket ${market}.`);
   }
   const log = paid.find((l) => l.args.requestHash.toLowerCase() === requestHash.toLowerCase());
   if (!log) {
-    throw new PaymentError(
-      `Transaction ${txHash} paid for request hash ${paid[0].args.requestHash}, not for this request (${requestHash}). The prompt, parameters or nonce differ from what was paid for.`,
-      422,
-      "request_hash_mismatch",
-    );
+    throw new PaymentError("request_hash_mismatch", `Transaction ${txHash} paid for request hash ${paid[0].args.requestHash}, not for this request (${requestHash}). The prompt, parameters or nonce differ from what was paid for.`);
   }
   if (log.args.modelId !== modelId) {
-    throw new PaymentError(`Transaction ${txHash} paid for model ${log.args.modelId}, not model ${modelId}.`, 422, "wrong_model");
+    throw new PaymentError("wrong_model", `Transaction ${txHash} paid for model ${log.args.modelId}, not model ${modelId}.`);
   }
 
   const requestId = log.args.requestId;
   const request = await publicClient.readContract({ address: market, abi: inferenceMarketAbi, functionName: "getRequest", args: [requestId] });
   if (request.requestHash.toLowerCase() !== requestHash.toLowerCase() || request.modelId !== modelId) {
     // The chain reorganized under us: the receipt no longer describes this request id.
-    throw new PaymentError(`Request ${requestId} does not match the payment transaction yet. Retry shortly.`, 409, "transaction_pending");
+    throw new PaymentError("transaction_pending", `Request ${requestId} does not match the payment transaction yet. Retry shortly.`);
   }
   if (request.status === REQUEST_STATUS.Settled) {
-    throw new PaymentError(`Request ${requestId} was already served and settled; a payment serves one request.`, 409, "request_already_served");
+    throw new PaymentError("request_already_served", `Request ${requestId} was already served and settled; a payment serves one request.`);
   }
   if (request.status === REQUEST_STATUS.Refunded) {
-    throw new PaymentError(`Request ${requestId} was refunded; pay again to send a new request.`, 409, "request_refunded");
+    throw new PaymentError("request_refunded", `Request ${requestId} was refunded; pay again to send a new request.`);
   }
   if (request.status !== REQUEST_STATUS.Paid) {
-    throw new PaymentError(`Request ${requestId} is not paid.`, 409, "request_not_paid");
+    throw new PaymentError("request_not_paid", `Request ${requestId} is not paid.`);
   }
   return { requestId, payer: log.args.payer, price: log.args.price, blockNumber: receipt.blockNumber };
 }

@@ -1,0 +1,86 @@
+/**
+ * A payment scheme: one way a paid request's money reaches InferenceMarket's escrow. The paid pipeline
+ * (lib/inference/paid.ts) runs every scheme the same way:
+ *
+ *   requirements (x402 schemes: the offer at the quoted price, sent with a 402)
+ *   → verify (read the request's payment, check it against the offer and the chain; sends nothing)
+ *   → settle (take the money into escrow: submit the authorization, or accept the mined `pay`)
+ *   → responseHeaders (what the paid response adds, e.g. PAYMENT-RESPONSE)
+ *
+ * Refusals are PaymentErrors. Adding a scheme is a folder with one of these, registered in ./schemes.ts.
+ */
+import type { Address, Hex, PublicClient, WalletClient } from "viem";
+import type { PaymentRequired, PaymentRequirements } from "@x402/core/types";
+import type { InferenceParams } from "./request";
+
+/** How the request was paid, as reported in answers and events. */
+export type PaymentVia = "x402" | "transaction";
+
+/** The chain and contracts payments are taken on. */
+export interface PaymentChain {
+  publicClient: PublicClient;
+  /** The operator's wallet (OPERATOR_ROLE on the market): submits authorizations. */
+  operator: WalletClient;
+  chainId: number;
+  /** The OPEN token. */
+  token: Address;
+  /** InferenceMarket. */
+  market: Address;
+}
+
+/** What is for sale, at the quoted (current on-chain) price. */
+export interface PaymentQuote {
+  modelId: number;
+  price: bigint;
+  /** Absolute URL of the paid resource (x402 `resource`). */
+  resource: string;
+  description: string;
+}
+
+/** One paid request: the quote and the request its payment commits to (its request hash). */
+export interface PaymentOrder extends PaymentQuote {
+  prompt: string;
+  params: InferenceParams;
+  /** The wallet paid with its own `pay` transaction (sent in the body); its request hash used this nonce. */
+  transaction?: { txHash: Hex; nonce: Hex };
+}
+
+/** One request's payment attempt, as a scheme sees it. */
+export interface PaymentAttempt {
+  request: Request;
+  order: PaymentOrder;
+  chain: PaymentChain;
+  /** The x402 offer answered for this request (x402 schemes); refusals with status 402 repeat it. */
+  requirements?: PaymentRequired;
+}
+
+/** A payment checked before anything is sent: who pays, and what the scheme needs to settle it. */
+export interface CheckedPayment<P> {
+  payer: Address;
+  payment: P;
+}
+
+/** The payment is in escrow on-chain and opened this request. */
+export interface Settlement {
+  requestId: bigint;
+  requestHash: Hex;
+  payer: Address;
+  txHash: Hex;
+  via: PaymentVia;
+}
+
+export interface PaymentScheme<P = unknown> {
+  /** The x402 scheme name ("exact"), or "transaction" for the wallet's own `pay`. */
+  readonly name: string;
+  readonly via: PaymentVia;
+  /** Whether this scheme takes the request's payment (schemes are asked in registry order). */
+  handles(request: Request, order: PaymentOrder): boolean;
+  /** x402 schemes: this scheme's `accepts` entry of the offer. */
+  requirements?(quote: PaymentQuote, chain: PaymentChain): Promise<PaymentRequirements>;
+  /** Reads and checks the payment without sending anything; null when the request carries none (answer 402). */
+  verify(attempt: PaymentAttempt): Promise<CheckedPayment<P> | null>;
+  /** Takes the money into escrow (or accepts that it is there). */
+  settle(verified: CheckedPayment<P>, attempt: PaymentAttempt): Promise<Settlement>;
+  /** Headers the paid response adds for this scheme. `amount`: the price taken, in wei. */
+  responseHeaders(settlement: Settlement, attempt: PaymentAttempt, amount: bigint): Record<string, string>;
+}
