@@ -2,7 +2,7 @@
  * Token buckets per key (payer address, client IP) for the paid routes. In memory, per process: with
  * several web instances each enforces its own budget — enough against a runaway client, not a quota system.
  */
-import { ApiError } from "./route";
+import { AppError } from "@/lib/errors";
 
 interface Bucket {
   tokens: number;
@@ -26,7 +26,7 @@ export class RateLimiter {
     if (b.tokens < 1) {
       const wait = Math.ceil((1 - b.tokens) / rate / 1000);
       this.buckets.set(key, b);
-      throw new ApiError(429, `Too many requests from this ${what}: at most ${this.perMinute} per minute. Retry in ${wait} s.`, { retryAfter: wait });
+      throw new AppError("rate_limited", `Too many requests from this ${what}: at most ${this.perMinute} per minute. Retry in ${wait} s.`, { retryAfter: wait });
     }
     b.tokens -= 1;
     this.buckets.set(key, b);
