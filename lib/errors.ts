@@ -17,6 +17,13 @@ export const ERROR_STATUS = {
   // 401 / 403: who you are.
   sign_in_required: 401,
   sign_in_failed: 401,
+  // Why a Sign-In with Ethereum was refused (SignInError): the message says what to do.
+  sign_in_malformed: 401,
+  sign_in_domain: 401,
+  sign_in_chain: 401,
+  sign_in_expired: 401,
+  sign_in_nonce: 401,
+  sign_in_signature: 401,
   unauthorized: 401,
   forbidden: 403,
   // 402: pay (again). x402 answers carry fresh requirements with these.

@@ -1,5 +1,5 @@
 /**
- * The OpenAPI 3.1 document, generated from the endpoint specs (lib/api/endpoints.ts) with zod's
+ * The OpenAPI 3.1 document, generated from the endpoint specs (lib/api/endpoints/) with zod's
  * z.toJSONSchema: the schemas that validate requests and encode responses are the ones published.
  * Schemas are rendered for their input side, i.e. the JSON on the wire (wei as decimal strings).
  */

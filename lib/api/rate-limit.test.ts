@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { clientIp, RateLimiter } from "./rate-limit";
-import { ApiError } from "./route";
+import { AppError } from "@/lib/errors";
 
 describe("RateLimiter", () => {
   it("allows a burst, then refuses with a 429 that says when to retry, and refills over time", () => {
@@ -13,9 +13,11 @@ describe("RateLimiter", () => {
     } catch (e) {
       refused = e;
     }
-    expect(refused).toBeInstanceOf(ApiError);
-    expect((refused as ApiError).status).toBe(429);
-    expect((refused as ApiError).message).toMatch(/at most 60 per minute\. Retry in 1 s/);
+    expect(refused).toBeInstanceOf(AppError);
+    expect((refused as AppError).code).toBe("rate_limited");
+    expect((refused as AppError).status).toBe(429);
+    expect((refused as AppError).details).toEqual({ retryAfter: 1 });
+    expect((refused as AppError).message).toMatch(/at most 60 per minute\. Retry in 1 s/);
     // Another key has its own bucket; one second later one more request fits.
     expect(() => limiter.take("0xdef", "payer", t0)).not.toThrow();
     expect(() => limiter.take("0xabc", "payer", t0 + 1_000)).not.toThrow();

@@ -3,8 +3,8 @@
  * several web instances each enforces its own budget — enough against a runaway client, not a quota system.
  */
 import { serverConfig } from "@/lib/config";
+import { AppError } from "@/lib/errors";
 import { singleton } from "@/lib/singleton";
-import { ApiError } from "./route";
 
 interface Bucket {
   tokens: number;
@@ -28,7 +28,7 @@ export class RateLimiter {
     if (b.tokens < 1) {
       const wait = Math.ceil((1 - b.tokens) / rate / 1000);
       this.buckets.set(key, b);
-      throw new ApiError(429, `Too many requests from this ${what}: at most ${this.perMinute} per minute. Retry in ${wait} s.`, { retryAfter: wait });
+      throw new AppError("rate_limited", `Too many requests from this ${what}: at most ${this.perMinute} per minute. Retry in ${wait} s.`, { retryAfter: wait });
     }
     b.tokens -= 1;
     this.buckets.set(key, b);

@@ -1,23 +1,38 @@
 import { NextResponse } from "next/server";
-import { z, ZodError, type ZodType } from "zod";
-import { ContentError } from "@/lib/content/records";
-import { AttributionError } from "@/lib/attribution/errors";
-import { FactoryError } from "@/lib/factory/spec";
-import { CursorError } from "@/lib/queries/pagination";
+import type { z, ZodError, ZodType } from "zod";
+import { AppError, ERROR_STATUS, isErrorCode, type ErrorCode } from "@/lib/errors";
 import { isZodSchema, type RawContent } from "./spec";
 
-/** An error a person can act on; becomes a 4xx with its message. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
+/** @deprecated Import `notFound` from `@/lib/errors`. */
+export { notFound } from "@/lib/errors";
+
+/** The code an HTTP status means when nothing more specific is known (what a bare `ApiError(status)` becomes). */
+const GENERIC_CODE: Partial<Record<number, ErrorCode>> = {
+  400: "bad_request",
+  401: "unauthorized",
+  402: "payment_required",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  413: "payload_too_large",
+  422: "unprocessable",
+  429: "rate_limited",
+  500: "internal",
+  503: "service_unavailable",
+};
+
+/**
+ * @deprecated Throw `AppError(code, message, details?)` from `@/lib/errors`. Kept only for code that still
+ * speaks in statuses: `details.reason` becomes the code when it is a known code with this status, else the
+ * status's generic code, so the response keeps its status.
+ */
+export class ApiError extends AppError {
+  constructor(status: number, message: string, details?: Record<string, unknown>) {
+    const reason = details?.reason;
+    const code = isErrorCode(reason) && ERROR_STATUS[reason] === status ? reason : (GENERIC_CODE[status] ?? "internal");
+    super(code, message, details);
   }
 }
-
-export const notFound = (what: string) => new ApiError(404, `${what} was not found.`);
 
 /**
  * What route() reads from a spec: schemas for params, query and body, and optionally a response schema
@@ -29,6 +44,8 @@ export interface RouteSchemas {
   body?: ZodType | RawContent;
   response?: ZodType | RawContent;
   invalidParams?: 400 | 404;
+  /** Success status of a handler result that is not a Response (default 200). */
+  status?: 201 | 202;
   /** Error body shape: Ledgerline's `{ error }` (default) or OpenAI's `{ error: { message, type } }`. */
   errorFormat?: "ledgerline" | "openai";
 }
@@ -71,35 +88,24 @@ export function json(data: unknown, init?: ResponseInit): NextResponse {
   });
 }
 
-/** The status and message an error becomes; unknown errors are ours (500) and are logged. */
-function describeError(err: unknown): { status: number; message: string; details?: unknown; code?: string } {
-  if (err instanceof ApiError) {
-    const reason = (err.details as { reason?: unknown } | undefined)?.reason;
-    return { status: err.status, message: err.message, details: err.details, code: typeof reason === "string" ? reason : undefined };
-  }
-  if (err instanceof ContentError) return { status: 422, message: err.message };
-  if (err instanceof CursorError) return { status: 400, message: err.message };
-  if (err instanceof FactoryError) return { status: err.status, message: err.message };
-  if (err instanceof AttributionError) return { status: 422, message: err.message };
-  const coded = err as { status?: unknown; reason?: unknown; message?: unknown; expose?: unknown };
-  // Domain errors of the paid path (PaymentError, InferenceFailed…) carry their own 4xx/5xx status.
-  if (coded && typeof coded.status === "number" && coded.expose !== false && typeof coded.message === "string" && "reason" in coded) {
-    return { status: coded.status, message: coded.message, code: String(coded.reason) };
-  }
-  console.error("[api] unexpected error", err);
-  return { status: 500, message: "Something went wrong on our side. Try again; if it persists, report it." };
-}
+const OUR_FAULT = "Something went wrong on our side. Try again; if it persists, report it.";
 
+/** Any AppError answers with its code's status and `{ error, reason, details? }`; anything else is our fault (500, logged). */
 function errorResponse(err: unknown, format: "ledgerline" | "openai" = "ledgerline"): NextResponse {
-  const e = describeError(err);
+  let e: AppError;
+  if (err instanceof AppError) e = err;
+  else {
+    console.error("[api] unexpected error", err);
+    e = new AppError("internal", OUR_FAULT);
+  }
   const retryAfter = (e.details as { retryAfter?: number } | undefined)?.retryAfter;
   const headers: Record<string, string> = retryAfter ? { "retry-after": String(retryAfter) } : {};
   if (format === "openai") {
     // OpenAI's error shape, so the `openai` client shows the message.
     const type = e.status >= 500 ? "server_error" : e.status === 429 ? "rate_limit_exceeded" : e.status === 402 ? "payment_required" : "invalid_request_error";
-    return json({ error: { message: e.message, type, code: e.code ?? null, param: null } }, { status: e.status, headers });
+    return json({ error: { message: e.message, type, code: e.code, param: null } }, { status: e.status, headers });
   }
-  return json({ error: e.message, ...(e.code ? { reason: e.code } : {}), details: e.details }, { status: e.status, headers });
+  return json(e.toBody(), { status: e.status, headers });
 }
 
 /** Query parameters as an object; empty values (`?limit=`) count as absent, like an unfilled form field. */
@@ -112,7 +118,7 @@ function queryObject(url: URL): Record<string, string> {
 /**
  * The one wrapper every route handler goes through: parses params, query and body with zod, encodes the
  * result with the response schema, and maps errors to responses, so no handler repeats that code
- * (dub's pattern). Pass an endpoint from lib/api/endpoints.ts: the same object documents it in OpenAPI.
+ * (dub's pattern). Pass an endpoint from lib/api/endpoints/: the same object documents it in OpenAPI.
  */
 export function route<const S extends RouteSchemas>(
   schemas: S,
@@ -122,12 +128,12 @@ export function route<const S extends RouteSchemas>(
     try {
       const rawParams = (await ctx?.params) ?? {};
       const params = schemas.params ? schemas.params.safeParse(rawParams) : { success: true as const, data: rawParams };
-      if (!params.success) throw new ApiError(schemas.invalidParams ?? 404, describeZodError(params.error, "path"));
+      if (!params.success) throw new AppError(schemas.invalidParams === 400 ? "bad_request" : "not_found", describeZodError(params.error, "path"));
 
       const url = new URL(request.url);
       const rawQuery = queryObject(url);
       const query = schemas.query ? schemas.query.safeParse(rawQuery) : { success: true as const, data: rawQuery };
-      if (!query.success) throw new ApiError(400, describeZodError(query.error, "query"));
+      if (!query.success) throw new AppError("bad_request", describeZodError(query.error, "query"));
 
       let body: unknown = undefined;
       if (isZodSchema(schemas.body)) {
@@ -135,30 +141,19 @@ export function route<const S extends RouteSchemas>(
         try {
           raw = await request.json();
         } catch {
-          throw new ApiError(400, "The request body must be JSON.");
+          throw new AppError("bad_request", "The request body must be JSON.");
         }
         const parsed = schemas.body.safeParse(raw);
-        if (!parsed.success) throw new ApiError(400, describeZodError(parsed.error, "body"));
+        if (!parsed.success) throw new AppError("bad_request", describeZodError(parsed.error, "body"));
         body = parsed.data;
       }
 
       const result = await handler({ request, params: params.data, query: query.data, body } as RouteInput<S>);
       if (result instanceof Response) return result;
       // The response schema is a codec: bigint → decimal string, Date → ISO; a mismatch is our bug (500).
-      return json(isZodSchema(schemas.response) ? schemas.response.encode(result) : result);
+      return json(isZodSchema(schemas.response) ? schemas.response.encode(result) : result, { status: schemas.status ?? 200 });
     } catch (err) {
       return errorResponse(err, schemas.errorFormat);
     }
   };
 }
-
-// Shared zod pieces for the edge.
-export const idParam = z.coerce
-  .number({ error: "must be a number" })
-  .int("must be a whole number")
-  .positive("must be a positive id")
-  .max(Number.MAX_SAFE_INTEGER, "is too large");
-export const hashParam = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex hash")
-  .transform((s) => s.toLowerCase());

@@ -1,7 +1,9 @@
-/** Every invalid input to the attribution engine throws this, with a message meant for a person. */
-export class AttributionError extends Error {
+import { AppError } from "@/lib/errors";
+
+/** Every invalid input to the attribution engine throws this, with a message meant for a person (→ 422). */
+export class AttributionError extends AppError {
   constructor(message: string) {
-    super(message);
-    this.name = "AttributionError";
+    super("unprocessable", message);
+    (this as { name: string }).name = "AttributionError";
   }
 }

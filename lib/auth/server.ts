@@ -3,9 +3,9 @@
  */
 import type { Client } from "viem";
 import type { Db } from "@/db/client";
-import { ApiError } from "@/lib/api/route";
 import { publicClientFor } from "@/lib/chain/clients";
 import { getChainConfig } from "@/lib/chain/config";
+import { AppError } from "@/lib/errors";
 import { readSession, type Session } from "./session";
 
 const clients = new Map<string, Client>();
@@ -16,7 +16,7 @@ export function signInChain(): { chainId: number; client: Client } {
   try {
     cfg = getChainConfig();
   } catch (err) {
-    throw new ApiError(503, `Sign-in is unavailable: ${(err as Error).message}`);
+    throw new AppError("service_unavailable", `Sign-in is unavailable: ${(err as Error).message}`);
   }
   const key = `${cfg.chainId}@${cfg.rpcUrl}`;
   let client = clients.get(key);
@@ -28,7 +28,7 @@ export function signInChain(): { chainId: number; client: Client } {
 export async function requireSession(db: Db, request: Request, action: string): Promise<Session> {
   const session = await readSession(db, request);
   if (!session) {
-    throw new ApiError(401, `Sign in with your wallet to ${action}: your session is missing or has expired. Nothing was stored.`, {
+    throw new AppError("sign_in_required", `Sign in with your wallet to ${action}: your session is missing or has expired. Nothing was stored.`, {
       reason: "sign_in_required",
     });
   }

@@ -10,6 +10,7 @@ import type { Hex } from "viem";
 import type { Db } from "@/db/client";
 import { authNonces } from "@/db/schema";
 import { serverConfig } from "@/lib/config";
+import { AppError } from "@/lib/errors";
 import { SESSION_TTL_SECONDS, type Session } from "./session";
 
 /** How long a nonce (and so the message signed with it) may wait before it is used. */
@@ -17,13 +18,13 @@ export const NONCE_TTL_SECONDS = 10 * 60;
 /** Upper bound for a signed message's text (a SIWE message is a few hundred bytes). */
 export const MAX_SIWE_MESSAGE_CHARS = 4000;
 
-/** A sign-in refused: `reason` for code, the message for a person. */
-export class SignInError extends Error {
+/** A sign-in refused (→ 401 `sign_in_<reason>`): `reason` for code, the message for a person. */
+export class SignInError extends AppError {
   constructor(
     readonly reason: "malformed" | "domain" | "chain" | "expired" | "nonce" | "signature",
     message: string,
   ) {
-    super(message);
+    super(`sign_in_${reason}`, message, { reason: `sign_in_${reason}` });
   }
 }
 

@@ -2,6 +2,8 @@
  * Splitting an upload into records. A record is the unit a contributor is credited for in the
  * attribution engine, so the split must be deterministic: same bytes, same records.
  */
+import { AppError } from "@/lib/errors";
+
 export type ContentFormat = "text" | "markdown" | "jsonl" | "csv" | "json";
 
 export interface ParsedContent {
@@ -9,7 +11,12 @@ export interface ParsedContent {
   records: string[];
 }
 
-export class ContentError extends Error {}
+/** An upload that cannot be stored as sent (→ 422 invalid_content). */
+export class ContentError extends AppError {
+  constructor(message: string) {
+    super("invalid_content", message);
+  }
+}
 
 export const MAX_CONTENT_BYTES = 4 * 1024 * 1024;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AppError } from "@/lib/errors";
 import { MODEL_KINDS, type ModelKind } from "@/lib/metadata";
 
 export { MODEL_KINDS, type ModelKind };
@@ -71,12 +72,11 @@ export const BUILD_STATUSES = ["queued", "running", "succeeded", "failed"] as co
 export const BUILD_PHASES = ["queued", "loading", "tokenizing", "indexing", "evaluating", "storing", "done"] as const;
 export type BuildPhase = (typeof BUILD_PHASES)[number];
 
+const FACTORY_CODES = { 400: "bad_request", 404: "not_found", 409: "conflict", 422: "unprocessable" } as const;
+
 /** A build request that names things the database does not have (→ 4xx, nothing written). */
-export class FactoryError extends Error {
-  constructor(
-    message: string,
-    readonly status: 400 | 404 | 409 | 422 = 422,
-  ) {
-    super(message);
+export class FactoryError extends AppError {
+  constructor(message: string, status: keyof typeof FACTORY_CODES = 422) {
+    super(FACTORY_CODES[status], message);
   }
 }

@@ -10,9 +10,14 @@
  */
 import { asc, desc, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { z } from "zod";
+import { AppError } from "@/lib/errors";
 
 /** A cursor the server did not issue (altered, truncated, or from another list or sort). */
-export class CursorError extends Error {}
+export class CursorError extends AppError {
+  constructor(message: string) {
+    super("invalid_cursor", message);
+  }
+}
 
 export interface Page<T> {
   items: T[];

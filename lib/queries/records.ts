@@ -12,6 +12,7 @@ import { getDb, type Db } from "@/db/client";
 import { contents, contributions, datanetVersions } from "@/db/schema";
 import { parseRecords } from "@/lib/content/records";
 import { contentText, formatOfMediaType } from "@/lib/content/store";
+import { AppError } from "@/lib/errors";
 import type { ContributionStatus } from "./datanets";
 import { decodeCursor, encodeCursor, pageSize, type Keyset, type Page } from "./pagination";
 
@@ -46,7 +47,11 @@ export interface RecordsQuery {
 }
 
 /** Something the caller named does not exist in this Datanet (→ 404). */
-export class RecordsNotFound extends Error {}
+export class RecordsNotFound extends AppError {
+  constructor(message: string) {
+    super("not_found", message);
+  }
+}
 
 // The cursor is (contribution id, record index); the SQL expressions are unused (the scan is in process).
 const recordsKeyset: Keyset = {

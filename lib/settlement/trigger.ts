@@ -8,9 +8,9 @@
  * nothing when nothing is new).
  */
 import { timingSafeEqual } from "node:crypto";
-import { ApiError } from "@/lib/api/route";
 import { getChainConfig } from "@/lib/chain/config";
 import { parseConfig, serverConfig, type Env } from "@/lib/config";
+import { AppError } from "@/lib/errors";
 import type { EpochRun } from "./job";
 import { startSettlementJob } from "./runtime";
 
@@ -20,11 +20,11 @@ export function authorizeEpochTrigger(request: Request, env?: Env, isLocal?: boo
     const given = /^Bearer\s+(.+)$/i.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
     const a = Buffer.from(given);
     const b = Buffer.from(token);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) throw new ApiError(401, "Posting an epoch needs Authorization: Bearer <EPOCH_TRIGGER_TOKEN>.");
+    if (a.length !== b.length || !timingSafeEqual(a, b)) throw new AppError("unauthorized", "Posting an epoch needs Authorization: Bearer <EPOCH_TRIGGER_TOKEN>.");
     return;
   }
   if (!(isLocal ?? getChainConfig().isLocal)) {
-    throw new ApiError(403, "Set EPOCH_TRIGGER_TOKEN on the server to allow posting epochs over HTTP on this chain.");
+    throw new AppError("forbidden", "Set EPOCH_TRIGGER_TOKEN on the server to allow posting epochs over HTTP on this chain.");
   }
 }
 

@@ -1,9 +1,10 @@
 import { getDb } from "@/db/client";
 import { contentUpload } from "@/lib/api/endpoints";
-import { ApiError, json, route } from "@/lib/api/route";
+import { route } from "@/lib/api/route";
 import { requireSession } from "@/lib/auth/server";
 import { MAX_CONTENT_BYTES } from "@/lib/content/records";
 import { storeContent } from "@/lib/content/store";
+import { AppError } from "@/lib/errors";
 
 /**
  * Upload a contribution's content (or Datanet/model metadata JSON) before registering its hash on-chain.
@@ -14,9 +15,8 @@ export const POST = route(contentUpload, async ({ request, query }) => {
   const db = await getDb();
   await requireSession(db, request, "upload content");
   const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > MAX_CONTENT_BYTES) throw new ApiError(413, `The upload is larger than ${MAX_CONTENT_BYTES} bytes.`);
+  if (declared > MAX_CONTENT_BYTES) throw new AppError("payload_too_large", `The upload is larger than ${MAX_CONTENT_BYTES} bytes.`);
   const body = new Uint8Array(await request.arrayBuffer());
   const mediaType = request.headers.get("content-type")?.split(";")[0].trim();
-  const stored = await storeContent(db, { body, filename: query.filename, mediaType });
-  return json(contentUpload.response.encode(stored), { status: 201 });
+  return storeContent(db, { body, filename: query.filename, mediaType });
 });

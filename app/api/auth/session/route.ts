@@ -1,9 +1,9 @@
 import { getDb } from "@/db/client";
 import { authSessionCreate, authSessionDelete, authSessionGet } from "@/lib/api/endpoints";
-import { ApiError, json, route } from "@/lib/api/route";
+import { json, route } from "@/lib/api/route";
 import { signInChain } from "@/lib/auth/server";
 import { clearSessionCookie, encodeSession, readSession, sessionCookie, sessionSecret, SESSION_TTL_SECONDS } from "@/lib/auth/session";
-import { expectedDomains, signIn, SignInError } from "@/lib/auth/siwe";
+import { expectedDomains, signIn } from "@/lib/auth/siwe";
 
 // Never prerendered or cached: every nonce is fresh, every session answer is per browser.
 export const dynamic = "force-dynamic";
@@ -21,16 +21,11 @@ export const GET = route(authSessionGet, async ({ request }) => {
 /** Sign in: verify the SIWE message and signature, consume the nonce, set the session cookie. */
 export const POST = route(authSessionCreate, async ({ request, body }) => {
   const db = await getDb();
-  let session;
-  try {
-    session = await signIn(db, body, { domains: expectedDomains(request), chain: signInChain });
-  } catch (err) {
-    if (err instanceof SignInError) throw new ApiError(401, err.message, { reason: `sign_in_${err.reason}` });
-    throw err;
-  }
+  // A refused sign-in is a SignInError (401 sign_in_<reason>), answered by route().
+  const session = await signIn(db, body, { domains: expectedDomains(request), chain: signInChain });
   const cookie = encodeSession(session, await sessionSecret(db));
   return json(authSessionCreate.response.encode({ address: session.address, chainId: session.chainId, expiresAt: session.expiresAt }), {
-    status: 201,
+    status: authSessionCreate.status,
     headers: { ...noStore, "set-cookie": sessionCookie(request, cookie, SESSION_TTL_SECONDS) },
   });
 });

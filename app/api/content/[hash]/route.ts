@@ -1,6 +1,7 @@
 import { getDb } from "@/db/client";
 import { contentGet } from "@/lib/api/endpoints";
-import { notFound, route } from "@/lib/api/route";
+import { route } from "@/lib/api/route";
+import { notFound } from "@/lib/errors";
 import { loadContent } from "@/lib/content/store";
 
 /** Content by its sha-256: anyone can fetch the bytes and check the hash. */

@@ -1,5 +1,6 @@
 import { datanetGet } from "@/lib/api/endpoints";
-import { notFound, route } from "@/lib/api/route";
+import { route } from "@/lib/api/route";
+import { notFound } from "@/lib/errors";
 import { getDatanetOverview } from "@/lib/queries";
 
 export const GET = route(datanetGet, async ({ params }) => {

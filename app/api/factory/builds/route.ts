@@ -1,6 +1,6 @@
 import { getDb } from "@/db/client";
 import { factoryBuildCreate, factoryBuildsList } from "@/lib/api/endpoints";
-import { json, route } from "@/lib/api/route";
+import { route } from "@/lib/api/route";
 import { createBuild, describeBuilds, listBuilds, processBuildRunner } from "@/lib/factory/jobs";
 
 /** Queue a build: the request is checked against the database first, so a bad one writes nothing. */
@@ -9,7 +9,7 @@ export const POST = route(factoryBuildCreate, async ({ body }) => {
   const row = await createBuild(db, body);
   processBuildRunner(db).kick();
   const [view] = await describeBuilds(db, [row]);
-  return json(factoryBuildCreate.response.encode(view), { status: 202 });
+  return view;
 });
 
 export const GET = route(factoryBuildsList, async ({ query }) => {

@@ -1,6 +1,7 @@
 import { getDb } from "@/db/client";
 import { inferenceGet } from "@/lib/api/endpoints";
-import { notFound, route } from "@/lib/api/route";
+import { route } from "@/lib/api/route";
+import { notFound } from "@/lib/errors";
 import { inferenceSpans } from "@/lib/inference/spans";
 import { getInference } from "@/lib/queries";
 

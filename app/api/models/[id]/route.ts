@@ -1,5 +1,6 @@
 import { modelGet } from "@/lib/api/endpoints";
-import { notFound, route } from "@/lib/api/route";
+import { route } from "@/lib/api/route";
+import { notFound } from "@/lib/errors";
 import { getModelOverview } from "@/lib/queries";
 
 export const GET = route(modelGet, async ({ params }) => {

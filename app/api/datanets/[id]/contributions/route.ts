@@ -1,5 +1,6 @@
 import { datanetContributions } from "@/lib/api/endpoints";
-import { notFound, route } from "@/lib/api/route";
+import { route } from "@/lib/api/route";
+import { notFound } from "@/lib/errors";
 import { datanetExists, pageContributions } from "@/lib/queries";
 
 export const GET = route(datanetContributions, async ({ params, query }) => {

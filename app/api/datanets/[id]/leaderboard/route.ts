@@ -1,5 +1,6 @@
 import { datanetLeaderboard } from "@/lib/api/endpoints";
-import { notFound, route } from "@/lib/api/route";
+import { route } from "@/lib/api/route";
+import { notFound } from "@/lib/errors";
 import { datanetExists, pageDatanetLeaderboard } from "@/lib/queries";
 
 export const GET = route(datanetLeaderboard, async ({ params, query }) => {

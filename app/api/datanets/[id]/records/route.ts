@@ -1,13 +1,10 @@
 import { datanetRecords } from "@/lib/api/endpoints";
-import { ApiError, notFound, route } from "@/lib/api/route";
-import { datanetExists, pageRecords, RecordsNotFound } from "@/lib/queries";
+import { route } from "@/lib/api/route";
+import { notFound } from "@/lib/errors";
+import { datanetExists, pageRecords } from "@/lib/queries";
 
 export const GET = route(datanetRecords, async ({ params, query }) => {
   if (!(await datanetExists(params.id))) throw notFound(`Datanet ${params.id}`);
-  try {
-    return await pageRecords(params.id, { ...query, contributionId: query.contribution });
-  } catch (err) {
-    if (err instanceof RecordsNotFound) throw new ApiError(404, err.message);
-    throw err;
-  }
+  // An unknown version or a contribution of another Datanet is a RecordsNotFound (404), answered by route().
+  return pageRecords(params.id, { ...query, contributionId: query.contribution });
 });

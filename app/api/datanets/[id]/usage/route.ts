@@ -1,5 +1,6 @@
 import { datanetUsage as datanetUsageEndpoint } from "@/lib/api/endpoints";
-import { notFound, route } from "@/lib/api/route";
+import { route } from "@/lib/api/route";
+import { notFound } from "@/lib/errors";
 import { datanetExists, datanetUsage } from "@/lib/queries";
 
 export const GET = route(datanetUsageEndpoint, async ({ params, query: { bucket, from, to } }) => {

@@ -1,6 +1,7 @@
 import { getDb } from "@/db/client";
 import { factoryBuildGet } from "@/lib/api/endpoints";
-import { notFound, route } from "@/lib/api/route";
+import { route } from "@/lib/api/route";
+import { notFound } from "@/lib/errors";
 import { describeBuilds, getBuild } from "@/lib/factory/jobs";
 
 export const GET = route(factoryBuildGet, async ({ params }) => {

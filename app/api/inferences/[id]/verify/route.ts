@@ -1,6 +1,7 @@
 import { getDb } from "@/db/client";
 import { inferenceVerify } from "@/lib/api/endpoints";
-import { notFound, route } from "@/lib/api/route";
+import { route } from "@/lib/api/route";
+import { notFound } from "@/lib/errors";
 import { getChainConfig } from "@/lib/chain/config";
 import { publicClientFor } from "@/lib/chain/clients";
 import { verifyInference } from "@/lib/inference/verify";

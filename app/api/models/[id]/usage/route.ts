@@ -1,5 +1,6 @@
 import { modelUsage as modelUsageEndpoint } from "@/lib/api/endpoints";
-import { notFound, route } from "@/lib/api/route";
+import { route } from "@/lib/api/route";
+import { notFound } from "@/lib/errors";
 import { modelExists, modelUsage } from "@/lib/queries";
 
 export const GET = route(modelUsageEndpoint, async ({ params, query: { bucket, from, to } }) => {

@@ -1,0 +1,138 @@
+/** Accounts: earnings, the attribution feed, claims, contributions and the earnings CSV. */
+import { z } from "zod";
+import { EARNING_ROLES, EARNINGS_GROUPS } from "@/lib/queries";
+import {
+  countOut,
+  cursorInput,
+  endpoint,
+  hashOut,
+  idInput,
+  idOut,
+  limitInput,
+  named,
+  pageOf,
+  rangeShape,
+  resolveRange,
+  timestamp,
+  wei,
+} from "../spec";
+import { addressPath, CONTRIBUTION_STATUSES, contributionStatus, enumOf } from "./shared";
+import { AttributionFeedItem, Claim, Earnings } from "./schemas";
+
+export const accountEarnings = endpoint({
+  method: "GET",
+  path: "/api/accounts/{address}/earnings",
+  operationId: "getAccountEarnings",
+  tag: "Accounts",
+  summary: "An account's earnings per hour or UTC day from the hourly rollup, optionally filtered and grouped.",
+  description:
+    "Reads earnings_hourly only (primary key (account, hour, …)). Range at most 31 days with bucket=hour and 1096 days with bucket=day, else 400 \"range too large\". Buckets without earnings are omitted.",
+  params: addressPath,
+  invalidParams: 400,
+  query: z
+    .object({
+      ...rangeShape,
+      role: enumOf(EARNING_ROLES).optional(),
+      datanetId: idInput.optional().meta({ description: "Only earnings credited through this Datanet." }),
+      modelId: idInput.optional().meta({ description: "Only earnings from this model's inferences." }),
+      groupBy: enumOf(EARNINGS_GROUPS).default("none").meta({ description: "One series per role, Datanet or model; none: one series." }),
+    })
+    .transform(resolveRange),
+  response: Earnings,
+});
+
+export const accountAttribution = endpoint({
+  method: "GET",
+  path: "/api/accounts/{address}/attribution",
+  operationId: "getAccountAttribution",
+  tag: "Accounts",
+  summary: "The attribution feed: a contributor's newest credits, with inference, model, Datanet, weight and amount; cursor-paginated.",
+  params: addressPath,
+  invalidParams: 400,
+  query: z.object({ limit: limitInput, cursor: cursorInput }),
+  response: named("AttributionFeedPage", pageOf(AttributionFeedItem)),
+});
+
+export const accountClaim = endpoint({
+  method: "GET",
+  path: "/api/accounts/{address}/claim",
+  operationId: "getAccountClaim",
+  tag: "Accounts",
+  summary: "Claimable balance against the latest epoch, with the Merkle proof for InferenceMarket.claim.",
+  description: 'Before the first epoch: 200 with epoch null and claimable "0".',
+  params: addressPath,
+  invalidParams: 400,
+  response: Claim,
+});
+
+const ClaimHistoryItem = named(
+  "ClaimHistoryItem",
+  z.object({
+    epoch: idOut,
+    amount: wei.meta({ description: "What this claim paid." }),
+    cumulativeAmount: wei.meta({ description: "The cumulative amount the Merkle proof was for." }),
+    tx: hashOut,
+    logIndex: countOut,
+    block: countOut,
+    claimedAt: timestamp,
+    status: z.enum(["confirmed"]).meta({ description: "Claims are indexed from mined Claimed events, so always confirmed." }),
+  }),
+);
+
+export const accountClaims = endpoint({
+  method: "GET",
+  path: "/api/accounts/{address}/claims",
+  operationId: "listAccountClaims",
+  tag: "Accounts",
+  summary: "An account's claim history (InferenceMarket.claim), newest first; cursor-paginated.",
+  params: addressPath,
+  invalidParams: 400,
+  query: z.object({ limit: limitInput, cursor: cursorInput }),
+  response: named("ClaimHistoryPage", pageOf(ClaimHistoryItem)),
+});
+
+const AccountContribution = named(
+  "AccountContribution",
+  z.object({
+    id: idOut,
+    datanetId: idOut,
+    datanetName: z.string().nullable(),
+    contentHash: hashOut,
+    records: countOut,
+    bytes: countOut,
+    bond: wei,
+    status: contributionStatus,
+    submittedAt: timestamp,
+    submittedTx: hashOut,
+    reviewedAt: timestamp.nullable(),
+  }),
+);
+
+export const accountContributions = endpoint({
+  method: "GET",
+  path: "/api/accounts/{address}/contributions",
+  operationId: "listAccountContributions",
+  tag: "Accounts",
+  summary: "An account's contributions to every Datanet with their review status, newest first; cursor-paginated.",
+  params: addressPath,
+  invalidParams: 400,
+  query: z.object({
+    status: enumOf(CONTRIBUTION_STATUSES).optional().meta({ description: "Only contributions with this review status." }),
+    limit: limitInput,
+    cursor: cursorInput,
+  }),
+  response: named("AccountContributionPage", pageOf(AccountContribution)),
+});
+
+export const accountEarningsCsv = endpoint({
+  method: "GET",
+  path: "/api/accounts/{address}/earnings.csv",
+  operationId: "exportAccountEarnings",
+  tag: "Accounts",
+  summary: "Every earning of an account as CSV (one row per ledger credit), oldest first, streamed.",
+  description:
+    "Columns: time_utc, role, amount_open, amount_wei, model_id, model_name, datanet_id, datanet_name, contribution_id, inference_id, tx. amount_open is the exact decimal of amount_wei (18 decimals); the rows sum to the account's total earnings. An address without earnings gets the header row only.",
+  params: addressPath,
+  invalidParams: 400,
+  response: { contentType: "text/csv", description: "CSV (RFC 4180) with a header row, as an attachment." },
+});

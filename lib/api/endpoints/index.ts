@@ -1,0 +1,104 @@
+/**
+ * Every HTTP endpoint of app/api and /v1: path, summary and zod schemas, one module per resource. Route
+ * handlers pass these objects to `route()`; GET /api/openapi.json renders the same objects. Add an endpoint
+ * to its resource's module first (and to `endpoints` below), then its route. Browser-safe (zod and viem
+ * only): client components derive wire types from these response schemas.
+ *
+ * The order of the imports below is the order of `#/components/schemas` in the document (a schema is
+ * listed when its module registers it with `named()`): the resources' shapes first, then each module's own.
+ */
+import type { EndpointSpec } from "../spec";
+import "./schemas";
+import { modelInference, modelInferenceQuote } from "./inference";
+import { openaiChatCompletions, openaiModels } from "./openai";
+import { settlementEpoch } from "./settlement";
+import { factoryBuildCreate, factoryBuildGet, factoryBuildsList } from "./factory";
+import { datanetContributions, datanetGet, datanetLeaderboard, datanetRecords, datanetsList, datanetUsage } from "./datanets";
+import { modelGet, modelsList, modelUsage } from "./models";
+import { inferenceGet, inferencesList, inferenceVerify } from "./inferences";
+import { accountAttribution, accountClaim, accountClaims, accountContributions, accountEarnings, accountEarningsCsv } from "./accounts";
+import { settlementsFeed, stats } from "./stats";
+import { health, openapi, stream } from "./system";
+import { contentGet, contentUpload } from "./content";
+import { authNonce, authSessionCreate, authSessionDelete, authSessionGet } from "./auth";
+
+export {
+  accountAttribution,
+  accountClaim,
+  accountClaims,
+  accountContributions,
+  accountEarnings,
+  accountEarningsCsv,
+  authNonce,
+  authSessionCreate,
+  authSessionDelete,
+  authSessionGet,
+  contentGet,
+  contentUpload,
+  datanetContributions,
+  datanetGet,
+  datanetLeaderboard,
+  datanetRecords,
+  datanetsList,
+  datanetUsage,
+  factoryBuildCreate,
+  factoryBuildGet,
+  factoryBuildsList,
+  health,
+  inferenceGet,
+  inferencesList,
+  inferenceVerify,
+  modelGet,
+  modelInference,
+  modelInferenceQuote,
+  modelsList,
+  modelUsage,
+  openaiChatCompletions,
+  openaiModels,
+  openapi,
+  settlementEpoch,
+  settlementsFeed,
+  stats,
+  stream,
+};
+
+/** Every endpoint, in the order the document lists them. */
+export const endpoints: readonly EndpointSpec[] = [
+  datanetsList,
+  datanetGet,
+  datanetContributions,
+  datanetLeaderboard,
+  datanetRecords,
+  datanetUsage,
+  modelsList,
+  modelGet,
+  modelUsage,
+  modelInferenceQuote,
+  modelInference,
+  inferencesList,
+  inferenceGet,
+  inferenceVerify,
+  accountEarnings,
+  accountAttribution,
+  accountClaim,
+  accountClaims,
+  accountContributions,
+  accountEarningsCsv,
+  stats,
+  settlementsFeed,
+  health,
+  contentUpload,
+  contentGet,
+  authNonce,
+  authSessionGet,
+  authSessionCreate,
+  authSessionDelete,
+  factoryBuildCreate,
+  factoryBuildsList,
+  factoryBuildGet,
+  stream,
+  openapi,
+  openaiModels,
+  openaiChatCompletions,
+  settlementEpoch,
+];

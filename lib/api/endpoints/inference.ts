@@ -1,0 +1,80 @@
+/** Paid inference: the quote, and one paid inference (x402 or the payer's own transaction). */
+import { z } from "zod";
+import { inferenceRequestSchema } from "@/lib/payments/request";
+import { endpoint, idOut, named } from "../spec";
+import { idPath, modelKind } from "./shared";
+
+const hexInput = (bytes: number, what: string) =>
+  z
+    .string()
+    .regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), `must be ${what} (0x and ${bytes * 2} hex digits)`)
+    .transform((s) => s.toLowerCase() as `0x${string}`);
+
+const SplitOut = z.object({ protocol: z.string(), operator: z.string(), builder: z.string(), contributorPool: z.string() });
+const AttributionOut = z.object({
+  method: z.string(),
+  attributionHash: z.string(),
+  entries: z.array(z.object({ contributionId: z.number(), weightPpm: z.number(), amount: z.string(), contributor: z.string(), datanetId: z.number() })),
+});
+
+export const modelInferenceQuote = endpoint({
+  method: "GET",
+  path: "/api/models/{id}/inference",
+  operationId: "quoteInference",
+  tag: "Inference",
+  summary: "The current price of one inference (wei of OPEN) and the x402 payment requirements, before anything is signed.",
+  params: idPath,
+  notFound: true,
+  response: named(
+    "InferenceQuote",
+    z.object({
+      modelId: idOut,
+      price: z.string().meta({ description: "Wei of OPEN, decimal string." }),
+      priceOpen: z.string().meta({ description: "The same price in OPEN, for people." }),
+      active: z.boolean(),
+      kind: modelKind,
+      token: z.string(),
+      market: z.string(),
+      chainId: z.number().int(),
+      x402: z.record(z.string(), z.unknown()).meta({ description: "The x402 v2 PaymentRequired object a client signs against." }),
+    }),
+  ),
+});
+
+export const modelInference = endpoint({
+  method: "POST",
+  path: "/api/models/{id}/inference",
+  operationId: "runInference",
+  tag: "Inference",
+  summary: "Pay for and run one inference: with an x402 payment header (gasless, EIP-3009), or with the hash of your own `pay` transaction and the nonce its request hash used. Without either: 402 with the payment requirements.",
+  description:
+    "With `Accept: text/event-stream` the answer streams as server-sent events once the payment is in escrow: `payment` (accepted, requestId, txHash), `token` ({text}, in order), `answer` (output, method, traced spans), `settlement` ({status: pending}, then {status: confirmed, tx, result} with result = the JSON below, or {status: pending, reason: settlement_pending} when recovery will settle), or `error` ({error, reason, refunded, refundTx}). Refusals before the payment is taken (402, 409 replay, 422) stay plain HTTP errors.",
+  params: idPath,
+  notFound: true,
+  unprocessable: true,
+  paid: true,
+  body: inferenceRequestSchema.extend({
+    payment: z
+      .object({ txHash: hexInput(32, "a transaction hash"), nonce: hexInput(32, "the 32-byte nonce of your request hash") })
+      .optional()
+      .meta({ description: "Paid with a wallet transaction: `pay(modelId, requestHash, maxPrice)` where requestHash = keccak256 of the canonical request with this nonce." }),
+  }),
+  response: named(
+    "InferenceResult",
+    z.object({
+      requestId: z.string(),
+      modelId: idOut,
+      output: z.string(),
+      price: z.string(),
+      split: SplitOut,
+      attribution: AttributionOut,
+      outputHash: z.string(),
+      settleTx: z.string(),
+      paymentTx: z.string(),
+      payer: z.string(),
+      via: z.enum(["x402", "transaction"]),
+      params: z.record(z.string(), z.unknown()),
+      usage: z.object({ promptTokens: z.number(), completionTokens: z.number() }),
+    }),
+  ),
+});

@@ -1,0 +1,99 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
+import { AttributionError } from "@/lib/attribution/errors";
+import { ContentError } from "@/lib/content/records";
+import { AppError } from "@/lib/errors";
+import { FactoryError } from "@/lib/factory/spec";
+import { CursorError } from "@/lib/queries/pagination";
+import { ApiError, route } from "./route";
+
+const ctx = { params: Promise.resolve({}) };
+
+async function answer(handler: () => Promise<unknown>, schemas: Parameters<typeof route>[0] = {}) {
+  const res = await route(schemas, handler)(new Request("http://x/api/thing"), ctx);
+  return { status: res.status, headers: res.headers, body: await res.json() };
+}
+const throwing = (err: unknown) => () => Promise.reject(err);
+
+describe("route() errors", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("answers any AppError with its code's status and { error, reason, details? }", async () => {
+    expect(await answer(throwing(new AppError("not_found", "Datanet 9 was not found.")))).toMatchObject({
+      status: 404,
+      body: { error: "Datanet 9 was not found.", reason: "not_found" },
+    });
+    const refunded = await answer(throwing(new AppError("refunded", "Refunded.", { refundTx: "0xab" })));
+    expect(refunded.status).toBe(502);
+    expect(refunded.body).toEqual({ error: "Refunded.", reason: "refunded", details: { refundTx: "0xab" } });
+  });
+
+  it("sends retry-after from details.retryAfter", async () => {
+    const res = await answer(throwing(new AppError("rate_limited", "Slow down.", { retryAfter: 3 })));
+    expect(res.status).toBe(429);
+    expect(res.headers.get("retry-after")).toBe("3");
+    expect(res.body).toEqual({ error: "Slow down.", reason: "rate_limited", details: { retryAfter: 3 } });
+  });
+
+  it("keeps each domain error's status and message", async () => {
+    const cases: [unknown, number, string][] = [
+      [new ContentError("The upload is empty."), 422, "invalid_content"],
+      [new CursorError("query.cursor: bad."), 400, "invalid_cursor"],
+      [new FactoryError("Datanet 9 was not found.", 404), 404, "not_found"],
+      [new FactoryError("Wait for the indexer.", 409), 409, "conflict"],
+      [new FactoryError("No contributions."), 422, "unprocessable"],
+      [new AttributionError("The corpus is empty."), 422, "unprocessable"],
+    ];
+    for (const [err, status, reason] of cases) {
+      const res = await answer(throwing(err));
+      expect(res.status).toBe(status);
+      expect(res.body).toEqual({ error: (err as Error).message, reason });
+    }
+  });
+
+  it("maps a deprecated ApiError by its status, taking details.reason as the code when it fits that status", async () => {
+    expect((await answer(throwing(new ApiError(400, "Bad.")))).body).toEqual({ error: "Bad.", reason: "bad_request" });
+    const inactive = await answer(throwing(new ApiError(422, "Paused.", { reason: "model_inactive" })));
+    expect(inactive).toMatchObject({ status: 422, body: { error: "Paused.", reason: "model_inactive", details: { reason: "model_inactive" } } });
+    // A reason whose code has another status keeps the given status, with the status's generic code.
+    const mismatch = await answer(throwing(new ApiError(422, "Empty prompt.", { reason: "bad_request" })));
+    expect(mismatch).toMatchObject({ status: 422, body: { reason: "unprocessable", details: { reason: "bad_request" } } });
+  });
+
+  it("answers anything else with a logged 500 that gives nothing away", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    const res = await answer(throwing(new Error("connection refused at 10.0.0.3")));
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ error: "Something went wrong on our side. Try again; if it persists, report it.", reason: "internal" });
+    expect(log).toHaveBeenCalledOnce();
+  });
+
+  it("answers in OpenAI's shape for errorFormat openai", async () => {
+    const res = await answer(throwing(new AppError("payment_required", "Pay first.")), { errorFormat: "openai" });
+    expect(res.status).toBe(402);
+    expect(res.body).toEqual({ error: { message: "Pay first.", type: "payment_required", code: "payment_required", param: null } });
+  });
+
+  it("refuses malformed input with bad_request (or not_found for a path id)", async () => {
+    const query = await route({ query: z.object({ n: z.coerce.number() }) }, async () => ({}))(new Request("http://x/?n=abc"), ctx);
+    expect(query.status).toBe(400);
+    expect(await query.json()).toMatchObject({ reason: "bad_request" });
+    const params = await route({ params: z.object({ id: z.coerce.number().positive() }) }, async () => ({}))(new Request("http://x/"), {
+      params: Promise.resolve({ id: "-1" }),
+    });
+    expect(params.status).toBe(404);
+    expect(await params.json()).toMatchObject({ reason: "not_found" });
+  });
+});
+
+describe("route() success status", () => {
+  it("answers a spec's 201/202 for a plain result, 200 otherwise", async () => {
+    const response = z.object({ at: z.codec(z.iso.datetime(), z.date(), { decode: (s) => new Date(s), encode: (d) => d.toISOString() }) });
+    const at = new Date("2025-01-31T00:00:00.000Z");
+    const created = await route({ response, status: 201 }, async () => ({ at }))(new Request("http://x/"), ctx);
+    expect(created.status).toBe(201);
+    expect(await created.json()).toEqual({ at: "2025-01-31T00:00:00.000Z" });
+    expect((await route({ response, status: 202 }, async () => ({ at }))(new Request("http://x/"), ctx)).status).toBe(202);
+    expect((await route({ response }, async () => ({ at }))(new Request("http://x/"), ctx)).status).toBe(200);
+  });
+});
