@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase, type Database } from "@/db/client";
 import { openTestDatabase, testDatabaseKinds } from "@/db/testing";
 import { rateLimits } from "@/db/schema";
 import { AppError } from "@/lib/errors";
@@ -7,11 +8,11 @@ import { takeToken } from "./limiter";
 for (const { kind, available } of testDatabaseKinds) {
   describe.skipIf(!available)(`shared rate limits (${kind})`, () => {
     let database: Awaited<ReturnType<typeof openTestDatabase>>;
-    let second: Awaited<ReturnType<typeof openTestDatabase>> | null = null;
+    let second: Database | null = null;
     beforeAll(async () => {
       database = await openTestDatabase(kind);
       // A second connection pool on the same Postgres database stands for a second web instance.
-      if (kind === "postgres") second = { ...(await import("@/db/client").then((m) => m.openDatabase({ url: database.url! }))), url: database.url };
+      if (kind === "postgres") second = await openDatabase({ url: database.url! });
     });
     afterAll(async () => {
       await second?.close();
