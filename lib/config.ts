@@ -59,6 +59,19 @@ const variables = {
   EPOCH_TRIGGER_TOKEN: z.string(),
   RATE_LIMIT_IP_PER_MINUTE: numberWhere((n) => n > 0, "a number of requests > 0"),
   RATE_LIMIT_PAYER_PER_MINUTE: numberWhere((n) => n > 0, "a number of requests > 0"),
+  RATE_LIMIT_NONCE_PER_MINUTE: numberWhere((n) => n > 0, "a number of requests > 0"),
+  RATE_LIMIT_VERIFY_PER_MINUTE: numberWhere((n) => n > 0, "a number of requests > 0"),
+  RATE_LIMIT_BUILDS_PER_HOUR: numberWhere((n) => n > 0, "a number of requests > 0"),
+  /** Proxies whose X-Forwarded-For is believed: comma-separated addresses or CIDRs. */
+  TRUST_PROXY: parsed((raw) => {
+    const list = raw.split(",").map((s) => s.trim()).filter(Boolean);
+    return list.every((r) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(r)) ? list : undefined;
+  }, "comma-separated IP addresses or CIDRs (e.g. 10.0.0.0/8,::1)"),
+  /** host:port pairs an external model may call although they are not public (local development, tests). */
+  EXTERNAL_MODEL_ALLOW_HOSTS: parsed((raw) => {
+    const list = raw.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+    return list.every((h) => /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/.test(h)) ? list.map((h) => h.replace(/^\[|\](?=:)/g, "")) : undefined;
+  }, "comma-separated host:port pairs (e.g. 127.0.0.1:11434)"),
   SESSION_SECRET: parsed((raw) => (raw.length >= 32 ? raw : undefined), "at least 32 characters", false),
   SIWE_DOMAIN: z.string(),
   ARTIFACT_DIR: z.string(),
@@ -117,7 +130,17 @@ const configSchema = envSchema.transform((env, ctx) => {
     epochIntervalMs: epochIntervalMs(env.EPOCH_INTERVAL_MINUTES, ctx),
     /** Unset: POST /api/settlement/epoch is open on the local chain only. */
     epochTriggerToken: env.EPOCH_TRIGGER_TOKEN,
-    rateLimits: Object.freeze({ ipPerMinute: env.RATE_LIMIT_IP_PER_MINUTE ?? 120, payerPerMinute: env.RATE_LIMIT_PAYER_PER_MINUTE ?? 60 }),
+    rateLimits: Object.freeze({
+      ipPerMinute: env.RATE_LIMIT_IP_PER_MINUTE ?? 120,
+      payerPerMinute: env.RATE_LIMIT_PAYER_PER_MINUTE ?? 60,
+      noncePerMinute: env.RATE_LIMIT_NONCE_PER_MINUTE ?? 20,
+      verifyPerMinute: env.RATE_LIMIT_VERIFY_PER_MINUTE ?? 10,
+      buildsPerHour: env.RATE_LIMIT_BUILDS_PER_HOUR ?? 20,
+    }),
+    /** Unset: no proxy is trusted; the client is the socket's address. */
+    trustProxy: Object.freeze(env.TRUST_PROXY ?? []),
+    /** Non-public host:port pairs external models may reach (everything else must be public). */
+    externalModelAllowHosts: Object.freeze(env.EXTERNAL_MODEL_ALLOW_HOSTS ?? []),
     /** Unset: a secret generated once and kept in the database (lib/auth/session.ts). */
     sessionSecret: env.SESSION_SECRET,
     /** The authorities a sign-in may name; unset: the request's host. */

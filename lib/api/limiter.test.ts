@@ -36,14 +36,14 @@ for (const { kind, available } of testDatabaseKinds) {
     };
 
     it("allows the burst, then refuses until tokens refill", async () => {
-      const rule = { name: "t-burst", perMinute: 3, what: "address" };
+      const rule = { name: "t-burst", count: 3, per: "minute" as const, what: "address" };
       expect(await refusals(10, () => takeToken(database.db, rule, "203.0.113.9"))).toBe(7);
       // Another subject has its own bucket.
       expect(await refusals(3, () => takeToken(database.db, rule, "203.0.113.10"))).toBe(0);
     });
 
     it("holds across instances and under concurrency: 50 parallel calls get exactly the burst", async () => {
-      const rule = { name: "t-shared", perMinute: 3, what: "address" };
+      const rule = { name: "t-shared", count: 3, per: "minute" as const, what: "address" };
       const dbs = [database.db, (second ?? database).db];
       const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => takeToken(dbs[i % 2], rule, "198.51.100.7")));
       expect(results.filter((r) => r.status === "fulfilled").length).toBe(3);

@@ -11,8 +11,10 @@ import { AppError } from "@/lib/errors";
 export interface LimitRule {
   /** Stable name, the key's prefix (e.g. "paid-ip"). */
   name: string;
-  perMinute: number;
-  /** Bucket size (default perMinute): how many requests may come at once after a quiet spell. */
+  /** `count` requests per `per`, refilled continuously. */
+  count: number;
+  per: "minute" | "hour";
+  /** Bucket size (default count): how many requests may come at once after a quiet spell. */
   burst?: number;
   /** What the subject is, for the message ("address", "payer", "account"). */
   what: string;
@@ -23,8 +25,8 @@ let calls = 0;
 
 /** Takes one token for `subject`, or throws 429 `rate_limited` saying when to retry. */
 export async function takeToken(db: Db, rule: LimitRule, subject: string): Promise<void> {
-  const burst = rule.burst ?? rule.perMinute;
-  const perSecond = rule.perMinute / 60;
+  const burst = rule.burst ?? rule.count;
+  const perSecond = rule.count / (rule.per === "hour" ? 3_600 : 60);
   const key = `${rule.name}:${subject}`.slice(0, 300);
   // Tokens refilled since the last call, capped at the burst; one is taken when at least one is there.
   const refilled = sql`least(${burst}::float8, ${rateLimits.tokens} + extract(epoch from (clock_timestamp() - ${rateLimits.updatedAt})) * ${perSecond}::float8)`;
@@ -43,6 +45,6 @@ export async function takeToken(db: Db, rule: LimitRule, subject: string): Promi
   if (++calls % 1_000 === 0) void db.delete(rateLimits).where(lt(rateLimits.updatedAt, new Date(Date.now() - IDLE_MS))).catch(() => {});
   if (!row.allowed) {
     const wait = Math.max(1, Math.ceil((1 - row.tokens) / perSecond));
-    throw new AppError("rate_limited", `Too many requests from this ${rule.what}: at most ${rule.perMinute} per minute. Retry in ${wait} s.`, { retryAfter: wait });
+    throw new AppError("rate_limited", `Too many requests from this ${rule.what}: at most ${rule.count} per ${rule.per}. Retry in ${wait} s.`, { retryAfter: wait });
   }
 }

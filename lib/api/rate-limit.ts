@@ -1,55 +1,44 @@
 /**
- * Token buckets per key (payer address, client IP) for the paid routes. In memory, per process: with
- * several web instances each enforces its own budget — enough against a runaway client, not a quota system.
+ * The server's rate limits, shared by every web instance (lib/api/limiter.ts keeps the buckets in the
+ * database). Who a caller is comes from the socket, or from X-Forwarded-For behind TRUST_PROXY only
+ * (lib/api/client-address.ts).
  */
+import { getDb } from "@/db/client";
 import { serverConfig } from "@/lib/config";
-import { AppError } from "@/lib/errors";
-import { singleton } from "@/lib/singleton";
+import { clientAddress } from "./client-address";
+import { takeToken, type LimitRule } from "./limiter";
 
-interface Bucket {
-  tokens: number;
-  at: number;
-}
+export type LimitName = "paid-ip" | "paid-payer" | "auth-nonce" | "verify" | "build-ip" | "build-account";
 
-export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
-
-  constructor(
-    readonly perMinute: number,
-    readonly burst: number = perMinute,
-  ) {}
-
-  /** Takes one token for `key`, or throws a 429 that says when to retry. */
-  take(key: string, what: string, now = Date.now()): void {
-    const rate = this.perMinute / 60_000;
-    const b = this.buckets.get(key) ?? { tokens: this.burst, at: now };
-    b.tokens = Math.min(this.burst, b.tokens + (now - b.at) * rate);
-    b.at = now;
-    if (b.tokens < 1) {
-      const wait = Math.ceil((1 - b.tokens) / rate / 1000);
-      this.buckets.set(key, b);
-      throw new AppError("rate_limited", `Too many requests from this ${what}: at most ${this.perMinute} per minute. Retry in ${wait} s.`, { retryAfter: wait });
-    }
-    b.tokens -= 1;
-    this.buckets.set(key, b);
-    if (this.buckets.size > 50_000) this.prune(now);
-  }
-
-  private prune(now: number) {
-    for (const [k, b] of this.buckets) if (now - b.at > 120_000) this.buckets.delete(k);
+function rule(name: LimitName): LimitRule {
+  const l = serverConfig().rateLimits;
+  switch (name) {
+    case "paid-ip":
+      return { name, count: l.ipPerMinute, per: "minute", what: "address" };
+    case "paid-payer":
+      return { name, count: l.payerPerMinute, per: "minute", what: "payer" };
+    case "auth-nonce":
+      return { name, count: l.noncePerMinute, per: "minute", what: "address" };
+    case "verify":
+      return { name, count: l.verifyPerMinute, per: "minute", what: "address" };
+    case "build-ip":
+      return { name, count: l.buildsPerHour, per: "hour", burst: Math.min(5, l.buildsPerHour), what: "address" };
+    case "build-account":
+      return { name, count: l.buildsPerHour, per: "hour", burst: Math.min(5, l.buildsPerHour), what: "account" };
   }
 }
 
-/** Paid-route limits: RATE_LIMIT_IP_PER_MINUTE (default 120), RATE_LIMIT_PAYER_PER_MINUTE (default 60). */
-export function paidRouteLimits(): { ip: RateLimiter; payer: RateLimiter } {
-  return singleton("rateLimits", () => {
-    const { ipPerMinute, payerPerMinute } = serverConfig().rateLimits;
-    return { ip: new RateLimiter(ipPerMinute), payer: new RateLimiter(payerPerMinute) };
-  });
-}
-
-/** The client's address as the proxy in front reports it, else a fixed key (direct local connections). */
+/** The caller's address as rate limits see it. */
 export function clientIp(request: Request): string {
-  const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return forwarded || request.headers.get("x-real-ip") || "local";
+  return clientAddress(request, serverConfig().trustProxy);
+}
+
+/** Takes one request from `subject`'s budget under limit `name`, or throws 429 rate_limited. */
+export async function limit(name: LimitName, subject: string): Promise<void> {
+  await takeToken(await getDb(), rule(name), subject.toLowerCase());
+}
+
+/** The same, keyed by the caller's address. */
+export async function limitRequest(name: LimitName, request: Request): Promise<void> {
+  await limit(name, clientIp(request));
 }

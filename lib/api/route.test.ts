@@ -97,3 +97,36 @@ describe("route() success status", () => {
     expect((await route({ response }, async () => ({ at }))(new Request("http://x/"), ctx)).status).toBe(200);
   });
 });
+
+describe("route() bodies", () => {
+  const schemas = { body: z.object({ prompt: z.string() }) };
+  let handled = 0;
+  const handler = async () => {
+    handled++;
+    return { ok: true };
+  };
+
+  it("refuses a 96 MiB chunked body with 413 after reading at most the cap, and never calls the handler", async () => {
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (pulled++ >= 96 * 1024) return c.close();
+        c.enqueue(new TextEncoder().encode(`{"prompt":"${"x".repeat(1_000)}`.slice(0, 1_024)));
+      },
+    });
+    const res = await route(schemas, handler)(new Request("http://x/api/thing", { method: "POST", body, duplex: "half" } as RequestInit), ctx);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: string }).error).toMatch(/larger than 65,536 bytes/);
+    expect(pulled).toBeLessThan(70);
+    expect(handled).toBe(0);
+  });
+
+  it("refuses a declared oversized body without reading it, and malformed JSON with 400", async () => {
+    const big = await route(schemas, handler)(new Request("http://x/", { method: "POST", body: "{}", headers: { "content-length": String(96 * 1024 * 1024) } }), ctx);
+    expect(big.status).toBe(413);
+    const bad = await route(schemas, handler)(new Request("http://x/", { method: "POST", body: "{nope" }), ctx);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toBe("The request body must be JSON.");
+    expect(handled).toBe(0);
+  });
+});

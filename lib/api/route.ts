@@ -1,6 +1,7 @@
 import { NextResponse } from "next/server";
 import type { z, ZodError, ZodType } from "zod";
 import { AppError, ERROR_STATUS, isErrorCode, type ErrorCode } from "@/lib/errors";
+import { readJson } from "./body";
 import { isZodSchema, type RawContent } from "./spec";
 
 /** @deprecated Import `notFound` from `@/lib/errors`. */
@@ -137,12 +138,8 @@ export function route<const S extends RouteSchemas>(
 
       let body: unknown = undefined;
       if (isZodSchema(schemas.body)) {
-        let raw: unknown;
-        try {
-          raw = await request.json();
-        } catch {
-          throw new AppError("bad_request", "The request body must be JSON.");
-        }
+        // Read under a byte cap before parsing: a huge or endless body is a 413, not memory.
+        const raw = await readJson(request);
         const parsed = schemas.body.safeParse(raw);
         if (!parsed.success) throw new AppError("bad_request", describeZodError(parsed.error, "body"));
         body = parsed.data;

@@ -6,7 +6,7 @@
 import type { Hex } from "viem";
 import { modelRegistryAbi } from "@/contracts-abi";
 import { ApiError } from "@/lib/api/route";
-import { clientIp, paidRouteLimits } from "@/lib/api/rate-limit";
+import { limit, limitRequest } from "@/lib/api/rate-limit";
 import {
   paymentErrorResponse,
   paymentRequiredResponse,
@@ -74,8 +74,7 @@ export async function requirementsFor(modelId: number, price: bigint, resource: 
  * transaction in the body, else x402 (the PAYMENT-SIGNATURE header, or a 402 asking for one).
  */
 export async function paidInference(request: Request, input: PaidInferenceInput, opts: PaidHooks = {}): Promise<PaidOutcome> {
-  const limits = paidRouteLimits();
-  limits.ip.take(clientIp(request), "address");
+  await limitRequest("paid-ip", request);
   let attempt: PaymentAttempt | undefined;
   try {
     const { ctx, price, model } = await quote(input.modelId);
@@ -92,7 +91,7 @@ export async function paidInference(request: Request, input: PaidInferenceInput,
       if (!attempt.requirements) throw new Error(`the ${scheme.name} scheme found no payment and has no offer`);
       return { kind: "response", response: paymentRequiredResponse(attempt.requirements) };
     }
-    limits.payer.take(verified.payer.toLowerCase(), "payer");
+    await limit("paid-payer", verified.payer);
     const paid = await scheme.settle(verified, attempt);
     try {
       opts.onPaid?.({ requestId: paid.requestId, payer: paid.payer, txHash: paid.txHash, via: paid.via });

@@ -1,5 +1,6 @@
 import { getDb } from "@/db/client";
 import { contentUpload } from "@/lib/api/endpoints";
+import { readBody } from "@/lib/api/body";
 import { route } from "@/lib/api/route";
 import { requireSession } from "@/lib/auth/server";
 import { MAX_CONTENT_BYTES } from "@/lib/content/records";
@@ -16,7 +17,8 @@ export const POST = route(contentUpload, async ({ request, query }) => {
   await requireSession(db, request, "upload content");
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > MAX_CONTENT_BYTES) throw new AppError("payload_too_large", `The upload is larger than ${MAX_CONTENT_BYTES} bytes.`);
-  const body = new Uint8Array(await request.arrayBuffer());
+  // Counted while read: a chunked upload without content-length is cut off at the limit too.
+  const body = await readBody(request, MAX_CONTENT_BYTES);
   const mediaType = request.headers.get("content-type")?.split(";")[0].trim();
   return storeContent(db, { body, filename: query.filename, mediaType });
 });

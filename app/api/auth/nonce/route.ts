@@ -1,5 +1,6 @@
 import { getDb } from "@/db/client";
 import { authNonce } from "@/lib/api/endpoints";
+import { limitRequest } from "@/lib/api/rate-limit";
 import { json, route } from "@/lib/api/route";
 import { issueNonce } from "@/lib/auth/siwe";
 
@@ -7,7 +8,9 @@ import { issueNonce } from "@/lib/auth/siwe";
 export const dynamic = "force-dynamic";
 
 /** A single-use nonce for the next Sign-In with Ethereum message (never cached). */
-export const GET = route(authNonce, async () => {
+export const GET = route(authNonce, async ({ request }) => {
+  // Each nonce is a row: a caller gets a few a minute (shared by every instance).
+  await limitRequest("auth-nonce", request);
   const issued = await issueNonce(await getDb());
   return json(authNonce.response.encode(issued), { headers: { "cache-control": "no-store" } });
 });

@@ -1,5 +1,6 @@
 import { getDb } from "@/db/client";
 import { inferenceVerify } from "@/lib/api/endpoints";
+import { limitRequest } from "@/lib/api/rate-limit";
 import { route } from "@/lib/api/route";
 import { notFound } from "@/lib/errors";
 import { getChainConfig } from "@/lib/chain/config";
@@ -16,7 +17,9 @@ function chain() {
   }
 }
 
-export const GET = route(inferenceVerify, async ({ params }) => {
+export const GET = route(inferenceVerify, async ({ params, request }) => {
+  // Verifying re-runs the model: a few a minute per caller.
+  await limitRequest("verify", request);
   const report = await verifyInference(await getDb(), params.id, chain());
   if (!report) throw notFound(`Inference ${params.id}`);
   return { ...report, kind: report.kind as "infinigram" | "knn" | "external" };
