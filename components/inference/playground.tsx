@@ -13,7 +13,8 @@ import { Skeleton } from "@/components/ui/skeleton";
 import type { InferenceResultWire } from "@/lib/inference/stream-events";
 import { TracedAnswer, TracedAttributionTable, TracedSpansProvider } from "./traced-answer";
 import { cn } from "@/lib/utils";
-import { isInFlight, usePaidInference, type LiveAnswer, type PaidInferenceState, type Settlement } from "./use-paid-inference";
+import { isInFlight, type LiveAnswer, type PaidInferenceState, type Settlement } from "./paid-inference-machine";
+import { usePaidInference } from "./use-paid-inference";
 
 /** The steps the progress shows; quoting (the server's 402) is part of getting the signature. */
 type Step = "signing" | "paying" | "generating" | "settling" | "settled";
