@@ -59,6 +59,9 @@ const variables = {
   EPOCH_TRIGGER_TOKEN: z.string(),
   RATE_LIMIT_IP_PER_MINUTE: numberWhere((n) => n > 0, "a number of requests > 0"),
   RATE_LIMIT_PAYER_PER_MINUTE: numberWhere((n) => n > 0, "a number of requests > 0"),
+  /** Wei of OPEN; unset: the gas of pay + settle + refund at the chain's gas price. */
+  MIN_PRICE: parsed((raw) => (/^[0-9]{1,78}$/.test(raw) ? BigInt(raw) : undefined), "a whole number of wei"),
+  MAX_PROMPT_TOKENS: numberWhere((n) => Number.isInteger(n) && n >= 1, "a whole number of tokens ≥ 1"),
   RATE_LIMIT_NONCE_PER_MINUTE: numberWhere((n) => n > 0, "a number of requests > 0"),
   RATE_LIMIT_VERIFY_PER_MINUTE: numberWhere((n) => n > 0, "a number of requests > 0"),
   RATE_LIMIT_BUILDS_PER_HOUR: numberWhere((n) => n > 0, "a number of requests > 0"),
@@ -137,6 +140,9 @@ const configSchema = envSchema.transform((env, ctx) => {
       verifyPerMinute: env.RATE_LIMIT_VERIFY_PER_MINUTE ?? 10,
       buildsPerHour: env.RATE_LIMIT_BUILDS_PER_HOUR ?? 20,
     }),
+    minPrice: env.MIN_PRICE,
+    /** The longest prompt a paid route takes, in tokens (checked before anything is signed). */
+    maxPromptTokens: env.MAX_PROMPT_TOKENS ?? 2_048,
     /** Unset: no proxy is trusted; the client is the socket's address. */
     trustProxy: Object.freeze(env.TRUST_PROXY ?? []),
     /** Non-public host:port pairs external models may reach (everything else must be public). */

@@ -57,6 +57,8 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   // 422: well-formed, but names something unusable.
   unprocessable: 422,
+  prompt_too_long: 422,
+  price_below_minimum: 422,
   invalid_content: 422,
   unknown_model: 422,
   model_inactive: 422,

@@ -3,7 +3,7 @@
  * quote the on-chain price, take the payment (an x402 authorization, or the wallet's own `pay`
  * transaction), serve exactly once, settle. Anything refused before payment moves no funds.
  */
-import type { Hex } from "viem";
+import { formatUnits, type Hex } from "viem";
 import { modelRegistryAbi } from "@/contracts-abi";
 import { ApiError } from "@/lib/api/route";
 import { limit, limitRequest } from "@/lib/api/rate-limit";
@@ -21,6 +21,10 @@ import {
   type PaymentRequired,
   type PaymentVia,
 } from "@/lib/payments";
+import { encode } from "@/lib/attribution/tokenizer";
+import { serverConfig } from "@/lib/config";
+import { AppError } from "@/lib/errors";
+import { minimumPrice } from "@/lib/payments/minimum-price";
 import { serveContext } from "./runtime";
 import { resolveParams, serveInference, type ServeContext, type ServedInference, type ServeHooks } from "./serve";
 
@@ -50,6 +54,13 @@ async function quote(modelId: number) {
   if (modelId > Number(count)) throw new ApiError(404, `Model ${modelId} was not found.`);
   const [, price, , active] = await ctx.publicClient.readContract({ address: ctx.deployment.modelRegistry, abi: modelRegistryAbi, functionName: "pricing", args: [BigInt(modelId)] });
   if (!active) throw new ApiError(422, `Model ${modelId} is not active: its builder has paused it. Nothing was charged.`, { reason: "model_inactive" });
+  const minimum = await minimumPrice(ctx.publicClient, serverConfig().minPrice);
+  if (price < minimum) {
+    throw new AppError(
+      "price_below_minimum",
+      `Model ${modelId} costs ${formatUnits(price, 18)} OPEN, below this server's minimum of ${formatUnits(minimum, 18)} OPEN (the gas of taking, settling and refunding a payment). Nothing was charged.`,
+    );
+  }
   const model = await ctx.models.get(modelId);
   return { ctx, price, model };
 }
@@ -76,6 +87,13 @@ export async function requirementsFor(modelId: number, price: bigint, resource: 
 export async function paidInference(request: Request, input: PaidInferenceInput, opts: PaidHooks = {}): Promise<PaidOutcome> {
   await limitRequest("paid-ip", request);
   let attempt: PaymentAttempt | undefined;
+  // Every limit that could fail after payment is checked before anything is signed: the prompt in tokens here,
+  // the parameters against the model below.
+  const promptTokens = encode(input.prompt).length;
+  const maxPromptTokens = serverConfig().maxPromptTokens;
+  if (promptTokens > maxPromptTokens) {
+    throw new AppError("prompt_too_long", `The prompt is ${promptTokens.toLocaleString("en-US")} tokens; this server takes at most ${maxPromptTokens.toLocaleString("en-US")}. Nothing was charged.`);
+  }
   try {
     const { ctx, price, model } = await quote(input.modelId);
     // Parameters are checked against the model before anyone signs anything.
