@@ -7,7 +7,7 @@ import { getDb } from "@/db/client";
 import { getChainConfig, chainFor } from "@/lib/chain/config";
 import { operatorWallet } from "@/lib/chain/operator";
 import { ModelCatalog } from "./models";
-import type { ServeContext } from "./serve";
+import type { ServeContext } from "./types";
 
 const CONTEXT = Symbol.for("ledgerline.serveContext");
 type WithContext = typeof globalThis & { [CONTEXT]?: Promise<ServeContext> };
