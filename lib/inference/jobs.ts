@@ -219,7 +219,7 @@ export async function runJob(ctx: ServeContext, job: JobRow, lease: string, hook
 }
 
 /** Settles a served job (its stored answer and record) and marks it settled. */
-export async function settleJob(ctx: ServeContext, job: JobRow, lease: string, produced: Produced): Promise<ServedInference> {
+async function settleJob(ctx: ServeContext, job: JobRow, lease: string, produced: Produced): Promise<ServedInference> {
   const requestId = BigInt(job.requestId);
   const outcome = await settleOnChain(ctx, requestId, outputHash(produced.output), attributionHash(produced.record));
   switch (outcome.kind) {
