@@ -46,17 +46,18 @@ function numberParam(name: string, o: { min: number; max: number; int?: boolean;
   return (o.int ? n.int({ error }) : n).nullish().transform((v) => v ?? o.fallback);
 }
 
-/** A seed in 0..2^64-1 as a decimal string; absent → derived from the request hash. */
-function seedParam(requestHash: string) {
-  return z.unknown().optional().transform((s, ctx): string => {
-    if (s === undefined || s === null) return seedFromRequestHash(requestHash);
+/** A seed in 0..2^64-1 as a decimal string; absent → undefined (resolveParams derives it from the request hash). */
+const seedParam = z
+  .unknown()
+  .optional()
+  .transform((s, ctx): string | undefined => {
+    if (s === undefined || s === null) return undefined;
     if (typeof s === "number" && Number.isSafeInteger(s) && s >= 0) return String(s);
     if (typeof s === "bigint" && s >= 0n && s < 2n ** 64n) return s.toString();
     if (typeof s === "string" && /^[0-9]{1,20}$/.test(s) && BigInt(s) < 2n ** 64n) return BigInt(s).toString();
     ctx.addIssue({ code: "custom", message: `seed must be a whole number in 0..2^64-1 (a number or a decimal string), got ${JSON.stringify(String(s))}.` });
     return z.NEVER;
   });
-}
 
 /** A model-card default, or the factory's when the card has none or an unusable one. */
 function cardNumber(card: Record<string, unknown>, key: string, fallback: number): number {
@@ -66,10 +67,10 @@ function cardNumber(card: Record<string, unknown>, key: string, fallback: number
 
 /** The request's parameters for a model of this kind: its values where given, the card's defaults otherwise. */
 export const paramsSchemas = {
-  infinigram: (card: Record<string, unknown>, requestHash: string) => {
+  infinigram: (card: Record<string, unknown>) => {
     const cardSupport = cardNumber(card, "maxSupport", 1_000);
     return z.object({
-      seed: seedParam(requestHash),
+      seed: seedParam,
       maxTokens: numberParam("maxTokens", { min: 1, max: 1_024, int: true, fallback: cardNumber(card, "maxTokens", 64) }),
       temperature: numberParam("temperature", { min: 0, max: 5, fallback: cardNumber(card, "temperature", 0.8) }),
       topK: numberParam("topK", { min: 1, max: 1_000, int: true, fallback: cardNumber(card, "topK", 40) }),
@@ -91,7 +92,7 @@ export const paramsSchemas = {
         maxSupport: cardNumber(card, "maxSupport", 1_000),
         ...(temperature !== undefined ? { temperature } : {}),
       })),
-} satisfies Record<ModelKind, (card: Record<string, unknown>, requestHash: string) => z.ZodType>;
+} satisfies Record<ModelKind, (card: Record<string, unknown>) => z.ZodType>;
 
 /** An object whose keys (set to anything but undefined) all belong to this kind or are ignored by it. */
 function knownKeys(kind: ModelKind) {
@@ -113,10 +114,20 @@ function knownKeys(kind: ModelKind) {
  * Routes may call this before asking for payment.
  */
 export function resolveParams<K extends ModelKind>(model: { kind: K } & Pick<ServableModel, "parameters">, requestHash: string, params: Record<string, unknown>): ParamsOfKind[K] {
-  const schema = knownKeys(model.kind).pipe(paramsSchemas[model.kind](model.parameters ?? {}, requestHash));
-  const parsed = schema.safeParse(params);
+  const parsed = schemaFor(model.kind, model.parameters ?? {}).safeParse(params);
   if (!parsed.success) throw new InvalidParams(parsed.error.issues[0].message);
-  return parsed.data as ParamsOfKind[K];
+  if (model.kind !== "infinigram") return parsed.data as ParamsOfKind[K];
+  const { seed, ...rest } = parsed.data as InfinigramParams;
+  return { seed: seed ?? seedFromRequestHash(requestHash), ...rest } as ParamsOfKind[K];
+}
+
+/** Building a zod schema costs far more than parsing with it: one per kind and model card, kept (there are few cards). */
+const schemas = new Map<string, z.ZodType>();
+function schemaFor(kind: ModelKind, card: Record<string, unknown>): z.ZodType {
+  const key = `${kind} ${JSON.stringify(card)}`;
+  let schema = schemas.get(key);
+  if (!schema) schemas.set(key, (schema = knownKeys(kind).pipe(paramsSchemas[kind](card))));
+  return schema;
 }
 
 /** Parameters read back from the database: what resolveParams stored. */
