@@ -66,6 +66,7 @@ export const ERROR_STATUS = {
   wrong_request_hash: 422,
   wrong_payer: 422,
   unknown_request: 422,
+  invalid_paid_request: 422,
   transaction_reverted: 422,
   not_a_payment: 422,
   request_hash_mismatch: 422,

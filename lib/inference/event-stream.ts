@@ -13,23 +13,17 @@
  * Anything refused before this request owns the payment (402 with requirements, 409 replay, 422…) is a
  * plain HTTP error response, exactly as without streaming: the 200 stream starts only at the claim.
  */
-import { ApiError } from "@/lib/api/route";
+import { sseChannel } from "@/lib/api/sse";
+import { AppError, isErrorCode, type ErrorCode } from "@/lib/errors";
+import { X402_CORS_HEADERS } from "@/lib/payments";
 import { paidInference, servedJson, type PaidInferenceInput, type PaidOutcome } from "./paid";
 import { serveContext } from "./runtime";
-import type { ServeHooks } from "./serve";
 import { computeSpans, describeSpans, spansFromTokens, type DescribedSpan } from "./spans";
-import { X402_CORS_HEADERS } from "@/lib/payments";
-
-type Stored = Parameters<NonNullable<ServeHooks["onStored"]>>[0];
-
-const encoder = new TextEncoder();
-
-function frame(event: string, data: unknown): Uint8Array {
-  return encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n\n`);
-}
+import { encodeEvent, type InferenceResultWire, type InferenceStreamEvent } from "./stream-events";
+import type { StoredAnswer } from "./types";
 
 /** The traced spans of a stored answer, with contributor and Datanet (none rather than failing the stream). */
-async function answerSpans(modelId: number, stored: Stored): Promise<DescribedSpan[]> {
+async function answerSpans(modelId: number, stored: StoredAnswer): Promise<DescribedSpan[]> {
   try {
     const ctx = await serveContext();
     let spans;
@@ -45,22 +39,22 @@ async function answerSpans(modelId: number, stored: Stored): Promise<DescribedSp
   }
 }
 
-export async function streamInference(request: Request, input: PaidInferenceInput): Promise<Response> {
-  const buffered: Uint8Array[] = [];
-  let controller: ReadableStreamDefaultController<Uint8Array> | null = null;
-  let gone = false;
-  const send = (event: string, data: unknown) => {
-    if (gone) return;
-    const chunk = frame(event, data);
-    if (!controller) return void buffered.push(chunk);
-    try {
-      controller.enqueue(chunk);
-    } catch {
-      // The reader went away; serving and settling go on regardless.
-    }
-  };
+/** What the stream says about a failure after the claim; null when it is ours (a bug: logged, told generically). */
+function failureOf(err: unknown): { code: ErrorCode; message: string; refundTx: string | null } | null {
+  if (err instanceof AppError) return { code: err.code, message: err.message, refundTx: (err.details?.refundTx as string | undefined) ?? null };
+  // An error still wrapped the older way (`details.reason`), until the paid path throws AppErrors as they are.
+  const wrapped = err instanceof Error ? (err as Error & { status?: unknown; details?: { reason?: unknown; refundTx?: string } }) : null;
+  if (wrapped && typeof wrapped.status === "number" && isErrorCode(wrapped.details?.reason)) {
+    return { code: wrapped.details.reason, message: wrapped.message, refundTx: wrapped.details.refundTx ?? null };
+  }
+  return null;
+}
 
-  let payment: { requestId: bigint; payer: string; txHash: string; via: string } | null = null;
+export async function streamInference(request: Request, input: PaidInferenceInput): Promise<Response> {
+  const channel = sseChannel();
+  const send = (e: InferenceStreamEvent) => channel.send(encodeEvent(e));
+
+  let payment: { requestId: bigint; payer: string; txHash: string; via: "x402" | "transaction" } | null = null;
   let claimed!: () => void;
   const started = new Promise<null>((resolve) => (claimed = () => resolve(null)));
   // The answer event needs a database read: later events wait for it, so the order holds.
@@ -69,14 +63,14 @@ export async function streamInference(request: Request, input: PaidInferenceInpu
   const run = paidInference(request, input, {
     onPaid: (p) => (payment = p),
     onClaimed: () => {
-      send("payment", { status: "accepted", ...payment, payer: payment?.payer.toLowerCase() });
+      if (payment) send({ event: "payment", data: { status: "accepted", requestId: String(payment.requestId), payer: payment.payer.toLowerCase(), txHash: payment.txHash, via: payment.via } });
       claimed();
     },
-    onText: (text) => send("token", { text }),
+    onText: (text) => send({ event: "token", data: { text } }),
     onStored: (stored) => {
       answered = answerSpans(input.modelId, stored).then((spans) => {
-        send("answer", { requestId: stored.requestId, output: stored.output, method: stored.record.method, spans });
-        send("settlement", { status: "pending" });
+        send({ event: "answer", data: { requestId: String(stored.requestId), output: stored.output, method: stored.record.method, spans } });
+        send({ event: "settlement", data: { status: "pending" } });
       });
     },
   });
@@ -85,40 +79,27 @@ export async function streamInference(request: Request, input: PaidInferenceInpu
   const first = await Promise.race([started, run]);
   if (first?.kind === "response") return first.response;
 
-  const body = new ReadableStream<Uint8Array>({
-    async start(c) {
-      controller = c;
-      for (const chunk of buffered.splice(0)) c.enqueue(chunk);
+  return channel.response(
+    async () => {
       try {
         const outcome = (await run) as Extract<PaidOutcome, { kind: "served" }>;
         await answered;
-        send("settlement", { status: "confirmed", tx: outcome.served.settleTx, result: servedJson(outcome.served, outcome) });
+        send({ event: "settlement", data: { status: "confirmed", tx: outcome.served.settleTx, result: servedJson(outcome.served, outcome) as InferenceResultWire } });
       } catch (err) {
         await answered;
-        const details = (err instanceof ApiError ? err.details : undefined) as { reason?: string; refundTx?: string } | undefined;
-        const message = err instanceof ApiError ? err.message : "The inference failed on our side.";
-        if (details?.reason === "settlement_pending") send("settlement", { status: "pending", reason: "settlement_pending", message });
-        else send("error", { error: message, reason: details?.reason ?? "failed", refunded: details?.reason === "refunded", refundTx: details?.refundTx ?? null });
-        if (!(err instanceof ApiError)) console.error("[inference] streamed inference failed", err);
+        const failure = failureOf(err);
+        if (!failure) console.error("[inference] streamed inference failed", err);
+        if (failure?.code === "settlement_pending") send({ event: "settlement", data: { status: "pending", reason: "settlement_pending", message: failure.message } });
+        else {
+          send({
+            event: "error",
+            data: { error: failure?.message ?? "The inference failed on our side.", reason: failure?.code ?? "failed", refunded: failure?.code === "refunded", refundTx: failure?.refundTx ?? null },
+          });
+        }
       }
-      try {
-        c.close();
-      } catch {
-        /* already closed by the reader */
-      }
     },
-    cancel() {
-      gone = true;
-    },
-  });
-  return new Response(body, {
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      "x-accel-buffering": "no",
-      "Access-Control-Expose-Headers": X402_CORS_HEADERS["Access-Control-Expose-Headers"],
-    },
-  });
+    { headers: { "Access-Control-Expose-Headers": X402_CORS_HEADERS["Access-Control-Expose-Headers"] } },
+  );
 }
 
 /** The client asked for the event stream. */

@@ -8,6 +8,7 @@ import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { models } from "@/db/schema";
 import { AttributionError } from "@/lib/attribution/errors";
+import { AppError } from "@/lib/errors";
 import { SharedIndexPool } from "@/lib/attribution/pool";
 import { loadArtifact, type LoadedModel } from "@/lib/attribution/run";
 import type { ModelView } from "@/lib/attribution/view";
@@ -33,14 +34,16 @@ export interface ServableModel {
   view?: ModelView;
 }
 
-/** The model cannot be served here (not indexed, artifact missing or unreadable): a paid request for it is refunded. */
-export class ModelUnavailable extends Error {
-  override readonly name = "ModelUnavailable";
+/**
+ * The model cannot be served here (not indexed, artifact missing or unreadable). Before payment: answered
+ * 503, nothing charged; after payment the request is refunded with `problem` as its reason.
+ */
+export class ModelUnavailable extends AppError {
   constructor(
-    message: string,
+    readonly problem: string,
     readonly modelId: number,
   ) {
-    super(message);
+    super("model_unavailable", `${problem} Nothing was charged.`);
   }
 }
 
@@ -147,7 +150,7 @@ export class ModelCatalog {
         await this.get(id);
         loaded.push(id);
       } catch (err) {
-        unavailable.push({ modelId: id, reason: (err as Error).message });
+        unavailable.push({ modelId: id, reason: err instanceof ModelUnavailable ? err.problem : (err as Error).message });
       }
     }
     return { loaded, unavailable };

@@ -6,7 +6,7 @@ import type { Hex } from "viem";
 import { ApiError } from "@/lib/api/route";
 import type { InferenceParams } from "@/lib/payments";
 import { servedJson } from "./paid";
-import type { ServedInference } from "./serve";
+import type { ServedInference } from "./types";
 
 export interface ChatBody {
   model: string;
@@ -72,3 +72,9 @@ export function completionJson(body: ChatBody, s: ServedInference, extra: { paye
 export function chunkJson(id: string, modelId: number, delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) {
   return { id, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: `model-${modelId}`, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra };
 }
+
+/** One chunk as OpenAI streams it: a `data:` line of JSON, no event name. */
+export const chunkFrame = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
+
+/** The end of an OpenAI stream. */
+export const DONE_FRAME = "data: [DONE]\n\n";

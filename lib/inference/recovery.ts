@@ -11,22 +11,11 @@
  */
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray, isNull, lt } from "drizzle-orm";
-import { inferenceJobs, inferenceResults, inferences } from "@/db/schema";
-import { decodeRecord } from "@/lib/attribution/record";
-import {
-  chainOutcome,
-  failAndRefund,
-  InferenceFailed,
-  LeaseLost,
-  readRequest,
-  REQUEST_STATUS,
-  runJob,
-  SettlementPending,
-  settleJob,
-  splitToJson,
-  type JobRow,
-  type ServeContext,
-} from "./serve";
+import { inferenceJobs, inferences } from "@/db/schema";
+import { InferenceFailed, SettlementPending } from "./failures";
+import { failAndRefund, LeaseLost, runJob, settleStoredJob, splitToJson } from "./jobs";
+import { chainOutcome, readRequest, REQUEST_STATUS } from "./onchain";
+import type { JobRow, ServeContext } from "./types";
 
 export interface RecoveryOptions {
   /** A job untouched for this long is taken over (default 5 minutes: longer than any serve takes). */
@@ -164,9 +153,8 @@ async function finish(ctx: ServeContext, job: JobRow, lease: string, report: Rec
   }
 
   if (job.status === "served" && job.output !== null && job.record !== null) {
-    const [stored] = await db.select({ params: inferenceResults.params }).from(inferenceResults).where(eq(inferenceResults.requestHash, job.requestHash)).limit(1);
     try {
-      await settleJob(ctx, job, lease, { output: job.output, record: decodeRecord(job.record), params: stored?.params ?? job.params });
+      await settleStoredJob(ctx, { ...job, output: job.output, record: job.record }, lease);
       report.settled++;
     } catch (err) {
       if (err instanceof InferenceFailed && err.refunded) report.reconciled++;

@@ -8,7 +8,7 @@ import { getChainConfig, chainFor } from "@/lib/chain/config";
 import { operatorWallet } from "@/lib/chain/operator";
 import { singletonPromise } from "@/lib/singleton";
 import { ModelCatalog } from "./models";
-import type { ServeContext } from "./serve";
+import type { ServeContext } from "./types";
 
 export function serveContext(): Promise<ServeContext> {
   return singletonPromise("serveContext", async () => {

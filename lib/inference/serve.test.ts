@@ -18,7 +18,9 @@ import type { LiveEvent } from "@/lib/live/events";
 import { canonicalJson, contentUri } from "@/lib/metadata";
 import { ModelCatalog } from "./models";
 import { recoverPendingInferences, startRecovery } from "./recovery";
-import { AlreadyServed, InferenceFailed, PaymentMismatch, readRequest, seedFromRequestHash, serveInference, SettlementPending, type PaidRequest, type ServeContext } from "./serve";
+import { readRequest } from "./onchain";
+import { seedFromRequestHash } from "./params";
+import { AlreadyServed, InferenceFailed, PaymentMismatch, serveInference, SettlementPending, type PaidRequest, type ServeContext } from "./serve";
 import { ROLES, setupMarket, type Market, type Wallet } from "./testing/market";
 import { verifyInference } from "./verify";
 
@@ -154,7 +156,7 @@ for (const { kind, available } of testDatabaseKinds) {
       const replay = await serveInference(m.ctx, paid).catch((e: unknown) => e);
       expect(replay).toBeInstanceOf(AlreadyServed);
       const again = replay as AlreadyServed;
-      expect(again.status).toBe("settled");
+      expect(again.jobStatus).toBe("settled");
       expect(again.result?.output).toBe(first.output);
       expect(again.result?.settleTx).toBe(first.settleTx);
       expect(again.result?.entries).toEqual(first.entries);
@@ -221,7 +223,7 @@ for (const { kind, available } of testDatabaseKinds) {
         // A retry of a refunded payment is not served.
         const retry = await serveInference(m.ctx, paid).catch((e: unknown) => e);
         expect(retry).toBeInstanceOf(AlreadyServed);
-        expect((retry as AlreadyServed).status).toBe("refunded");
+        expect((retry as AlreadyServed).jobStatus).toBe("refunded");
       }
       await m.index();
       const refunds = await db().select().from(t.ledgerEntries).where(eq(t.ledgerEntries.role, "refund"));

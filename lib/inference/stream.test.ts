@@ -13,7 +13,7 @@ import { setDatabaseForTests } from "@/db/client";
 import * as t from "@/db/schema";
 import { decodeRecord } from "@/lib/attribution/record";
 import { TRANSFER_WITH_AUTHORIZATION_TYPES } from "@/lib/payments";
-import { readRequest, REQUEST_STATUS } from "./serve";
+import { readRequest, REQUEST_STATUS } from "./onchain";
 import { account, ROLES, setupMarket, type Market } from "./testing/market";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -47,7 +47,7 @@ import { Indexer } from "@/lib/indexer/indexer";
 import { canonicalJson, contentUri } from "@/lib/metadata";
 import { glossJsonl, glossMarkdown, nounGlosses, type Gloss } from "@/lib/seed/wordnet";
 import { ModelCatalog } from "../models";
-import type { PaidRequest, ServeContext } from "../serve";
+import type { PaidRequest, ServeContext } from "../types";
 import { sendInOrder, sendQueueKey } from "@/lib/chain/send-queue";
 
 export type Wallet = WalletClient<Transport, Chain, Account>;

@@ -1,6 +1,7 @@
 import { openaiChatCompletions } from "@/lib/api/endpoints";
 import { json, route } from "@/lib/api/route";
-import { chunkJson, completionJson, ledgerlineField, modelIdOf, paramsOf, promptOf } from "@/lib/inference/openai";
+import { sseResponse } from "@/lib/api/sse";
+import { chunkFrame, chunkJson, completionJson, DONE_FRAME, ledgerlineField, modelIdOf, paramsOf, promptOf } from "@/lib/inference/openai";
 import { paidInference, type PaidOutcome } from "@/lib/inference/paid";
 import { X402_CORS_HEADERS } from "@/lib/payments";
 
@@ -14,7 +15,6 @@ export const POST = route(openaiChatCompletions, async ({ body, request }) => {
 
   // Streaming: the payment must succeed (or be refused with a 402/4xx) before the 200 stream starts, so
   // the response waits for the first generated text or the end, whichever comes first.
-  const encoder = new TextEncoder();
   const pending: string[] = [];
   let push: ((chunk: string) => void) | null = null;
   let firstText!: () => void;
@@ -29,9 +29,9 @@ export const POST = route(openaiChatCompletions, async ({ body, request }) => {
   const first = await Promise.race([started.then(() => null), run.then((o) => o)]);
   if (first?.kind === "response") return first.response;
 
-  const stream = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      const send = (data: unknown) => controller.enqueue(encoder.encode(`data: ${JSON.stringify(data)}\n\n`));
+  return sseResponse(
+    async (sendFrame) => {
+      const send = (data: unknown) => sendFrame(chunkFrame(data));
       let id = first?.kind === "served" ? `chatcmpl-${first.served.requestId}` : "chatcmpl-pending";
       let streamed = false;
       send(chunkJson(id, input.modelId, { role: "assistant", content: "" }, null));
@@ -56,18 +56,10 @@ export const POST = route(openaiChatCompletions, async ({ body, request }) => {
         const e = err as { message?: string; status?: number };
         send({ error: { message: e.message ?? "The inference failed.", type: "server_error", code: e.status ?? 500 } });
       }
-      controller.enqueue(encoder.encode("data: [DONE]\n\n"));
-      controller.close();
+      sendFrame(DONE_FRAME);
     },
-  });
-  return new Response(stream, {
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
-      "Access-Control-Expose-Headers": X402_CORS_HEADERS["Access-Control-Expose-Headers"],
-    },
-  });
+    { headers: { connection: "keep-alive", "Access-Control-Expose-Headers": X402_CORS_HEADERS["Access-Control-Expose-Headers"] } },
+  );
 });
 
 export function OPTIONS() {

@@ -1,0 +1,135 @@
+/**
+ * The market's side of a paid request: reading it (getRequest), checking a payment against it, and the
+ * operator's settle and refund transactions, with what the chain says happened when one of them fails.
+ */
+import { eq } from "drizzle-orm";
+import { parseEventLogs, type PublicClient } from "viem";
+import { inferenceMarketAbi } from "@/contracts-abi";
+import { inferences } from "@/db/schema";
+import { sendInOrder, sendQueueKey } from "@/lib/chain/send-queue";
+import { PaymentMismatch } from "./failures";
+import type { Hex, PaidRequest, ServeContext, Split } from "./types";
+
+/** On-chain request status (InferenceMarket.RequestStatus). */
+export const REQUEST_STATUS = { None: 0, Paid: 1, Settled: 2, Refunded: 3 } as const;
+
+/** How long to wait for a settle or refund to be mined before asking the chain what happened. */
+const RECEIPT_TIMEOUT_MS = 120_000;
+
+export interface OnchainRequest {
+  payer: Hex;
+  modelId: bigint;
+  price: bigint;
+  builderBps: number;
+  status: number;
+  requestHash: Hex;
+  outputHash: Hex;
+  attributionHash: Hex;
+}
+
+export async function readRequest(ctx: Pick<ServeContext, "publicClient" | "deployment">, requestId: bigint): Promise<OnchainRequest> {
+  return ctx.publicClient.readContract({ address: ctx.deployment.inferenceMarket, abi: inferenceMarketAbi, functionName: "getRequest", args: [requestId] });
+}
+
+/** Throws {@link PaymentMismatch} unless the request is paid on-chain, in escrow, for this model, hash and payer. */
+export async function checkPayment(ctx: ServeContext, paid: PaidRequest, requestHash: Hex): Promise<void> {
+  const r = await readRequest(ctx, paid.requestId);
+  if (r.status === REQUEST_STATUS.None) throw new PaymentMismatch(`Request ${paid.requestId} has not been paid on-chain.`, "unknown_request");
+  if (r.requestHash.toLowerCase() !== requestHash) throw new PaymentMismatch(`Request ${paid.requestId} was paid for another request hash.`, "wrong_request_hash");
+  if (r.modelId !== BigInt(paid.modelId)) throw new PaymentMismatch(`Request ${paid.requestId} was paid for model ${r.modelId}, not ${paid.modelId}.`, "wrong_model");
+  if (r.payer.toLowerCase() !== String(paid.payer).toLowerCase()) throw new PaymentMismatch(`Request ${paid.requestId} was paid by another account.`, "wrong_payer");
+  if (r.status !== REQUEST_STATUS.Paid) {
+    throw new PaymentMismatch(`Request ${paid.requestId} is no longer in escrow (${r.status === REQUEST_STATUS.Settled ? "settled" : "refunded"}).`, "not_paid");
+  }
+}
+
+/**
+ * Sends an operator transaction to the market. Gas is estimated first (a call that would revert fails
+ * here, before the nonce manager hands out a nonce) and passed explicitly, so no nonce is ever skipped;
+ * the send itself goes through the account's queue so transactions arrive in nonce order (lib/chain/send-queue.ts).
+ */
+async function operatorTx(ctx: ServeContext, call: { functionName: "settle"; args: readonly [bigint, Hex, Hex] } | { functionName: "refund"; args: readonly [bigint] }) {
+  const { publicClient, operator, deployment } = ctx;
+  const base = { address: deployment.inferenceMarket, abi: inferenceMarketAbi, account: operator.account } as const;
+  const gas = await publicClient.estimateContractGas({ ...base, ...call } as Parameters<PublicClient["estimateContractGas"]>[0]);
+  const hash = await sendInOrder(sendQueueKey(operator), () =>
+    operator.writeContract({ ...base, ...call, gas: (gas * 6n) / 5n + 10_000n, chain: operator.chain } as Parameters<typeof operator.writeContract>[0]),
+  );
+  const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: RECEIPT_TIMEOUT_MS });
+  if (receipt.status !== "success") throw new Error(`${call.functionName} transaction ${hash} reverted`);
+  return receipt;
+}
+
+/** refund(requestId) as the operator; its transaction once mined. Throws when it was not. */
+export async function refundOnChain(ctx: ServeContext, requestId: bigint): Promise<Hex> {
+  return (await operatorTx(ctx, { functionName: "refund", args: [requestId] })).transactionHash;
+}
+
+/**
+ * The settlement of a request found already settled: its event (one indexed-topic query), else the indexed
+ * row, else the split recomputed with the market's current fees (its transaction then unknown: zero hash).
+ */
+async function settledOnChain(ctx: ServeContext, requestId: bigint, r: OnchainRequest): Promise<{ tx: Hex; price: bigint; split: Split }> {
+  const market = { address: ctx.deployment.inferenceMarket, abi: inferenceMarketAbi } as const;
+  try {
+    const logs = await ctx.publicClient.getContractEvents({ ...market, eventName: "InferenceSettled", args: { requestId }, fromBlock: BigInt(ctx.deployment.startBlock) });
+    const e = logs[0];
+    if (e) {
+      const a = e.args;
+      return { tx: e.transactionHash, price: a.price!, split: { protocol: a.protocolFee!, operator: a.operatorFee!, builder: a.builderFee!, contributorPool: a.contributorPool! } };
+    }
+  } catch (err) {
+    ctx.log?.(`serve: reading the settlement of request ${requestId} failed (${(err as Error).message.split("\n")[0]}); using the index`);
+  }
+  const [row] = await ctx.db.select().from(inferences).where(eq(inferences.requestId, Number(requestId))).limit(1);
+  if (row?.status === "settled" && row.settledTx && row.contributorPool !== null) {
+    return { tx: row.settledTx as Hex, price: row.price, split: { protocol: row.protocolFee!, operator: row.operatorFee!, builder: row.builderFee!, contributorPool: row.contributorPool } };
+  }
+  const [protocolBps, operatorBps] = await Promise.all([
+    ctx.publicClient.readContract({ ...market, functionName: "protocolBps" }),
+    ctx.publicClient.readContract({ ...market, functionName: "operatorBps" }),
+  ]);
+  const [protocol, operator, builder, contributorPool] = await ctx.publicClient.readContract({
+    ...market,
+    functionName: "splitFees",
+    args: [r.price, protocolBps, operatorBps, r.builderBps],
+  });
+  return { tx: `0x${"0".repeat(64)}`, price: r.price, split: { protocol, operator, builder, contributorPool } };
+}
+
+/** The refund transaction of a request found already refunded (undefined when it cannot be read). */
+async function refundedOnChain(ctx: ServeContext, requestId: bigint): Promise<Hex | undefined> {
+  const logs = await ctx.publicClient
+    .getContractEvents({ address: ctx.deployment.inferenceMarket, abi: inferenceMarketAbi, eventName: "InferenceRefunded", args: { requestId }, fromBlock: BigInt(ctx.deployment.startBlock) })
+    .catch(() => []);
+  return logs[0]?.transactionHash;
+}
+
+export type SettleOutcome = { kind: "settled"; tx: Hex; price: bigint; split: Split } | { kind: "refunded"; tx?: Hex } | { kind: "pending"; error: string };
+
+/** settle(requestId, outputHash, attributionHash), or what the chain says happened instead. */
+export async function settleOnChain(ctx: ServeContext, requestId: bigint, out: Hex, attr: Hex): Promise<SettleOutcome> {
+  let lastError = "";
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const receipt = await operatorTx(ctx, { functionName: "settle", args: [requestId, out, attr] });
+      const [ev] = parseEventLogs({ abi: inferenceMarketAbi, logs: receipt.logs, eventName: "InferenceSettled" });
+      const a = ev.args;
+      return { kind: "settled", tx: receipt.transactionHash, price: a.price, split: { protocol: a.protocolFee, operator: a.operatorFee, builder: a.builderFee, contributorPool: a.contributorPool } };
+    } catch (err) {
+      lastError = (err as Error).message.split("\n")[0];
+    }
+    // Not settled by this call: maybe by an earlier one (a lost receipt), maybe refunded meanwhile.
+    const outcome = await chainOutcome(ctx, requestId).catch(() => null);
+    if (outcome) return outcome;
+  }
+  return { kind: "pending", error: lastError };
+}
+
+/** Settled or refunded on-chain already (with the transaction), or null while still Paid (or unreadable). */
+export async function chainOutcome(ctx: ServeContext, requestId: bigint): Promise<Exclude<SettleOutcome, { kind: "pending" }> | null> {
+  const r = await readRequest(ctx, requestId);
+  if (r.status === REQUEST_STATUS.Settled) return { kind: "settled", ...(await settledOnChain(ctx, requestId, r)) };
+  if (r.status === REQUEST_STATUS.Refunded) return { kind: "refunded", tx: await refundedOnChain(ctx, requestId) };
+  return null;
+}

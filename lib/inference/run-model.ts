@@ -1,0 +1,149 @@
+/**
+ * Running a model for a claimed job: its parameters, the answer (∞-gram, kNN, or an external endpoint's
+ * answer traced to its spans) and the canonical attribution record. Nothing here touches the job or the chain.
+ */
+import { decodeGenerator } from "gpt-tokenizer/encoding/r50k_base";
+import { AttributionError } from "@/lib/attribution/errors";
+import type { GeneratedToken } from "@/lib/attribution/infinigram";
+import { runAttribution } from "@/lib/attribution/run";
+import { decode, encode } from "@/lib/attribution/tokenizer";
+import { AppError } from "@/lib/errors";
+import { ModelUnavailable, type ServableModel } from "./models";
+import { InvalidParams, resolveParams, type ExternalParams } from "./params";
+import { observe, type JobRow, type Produced, type ServeContext, type ServeHooks } from "./types";
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** An external model's endpoint failed (down, HTTP error, timeout, no answer). */
+export class ExternalModelError extends AppError {
+  constructor(message: string) {
+    super("model_unavailable", message);
+  }
+}
+
+async function callExternal(ctx: ServeContext, model: ServableModel, prompt: string, params: ExternalParams): Promise<string> {
+  const baseUrl = model.parameters.baseUrl;
+  const name = model.parameters.model;
+  if (typeof baseUrl !== "string" || !/^https?:\/\//.test(baseUrl) || typeof name !== "string") {
+    throw new ExternalModelError(`Model ${model.modelId}'s card names no usable endpoint (baseUrl and model).`);
+  }
+  const timeoutMs = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const signal = AbortSignal.timeout(timeoutMs);
+  const url = `${baseUrl.replace(/\/+$/, "")}/chat/completions`;
+  const body = {
+    model: name,
+    messages: [{ role: "user", content: prompt }],
+    max_tokens: params.maxTokens,
+    ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
+    stream: false,
+  };
+  const timedOut = () => new ExternalModelError(`The model's endpoint did not answer within ${Math.round(timeoutMs / 100) / 10} s.`);
+  let res: Response;
+  try {
+    res = await (ctx.fetch ?? fetch)(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
+  } catch (err) {
+    if (signal.aborted) throw timedOut();
+    throw new ExternalModelError(`The model's endpoint could not be reached (${(err as Error).message}).`);
+  }
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => {});
+    throw new ExternalModelError(`The model's endpoint answered HTTP ${res.status}.`);
+  }
+  let json: unknown;
+  try {
+    json = await res.json();
+  } catch {
+    if (signal.aborted) throw timedOut();
+    throw new ExternalModelError("The model's endpoint answered with something that is not JSON.");
+  }
+  const content = (json as { choices?: { message?: { content?: unknown } }[] })?.choices?.[0]?.message?.content;
+  if (typeof content !== "string" || content.length === 0) throw new ExternalModelError("The model's endpoint returned no answer.");
+  return content;
+}
+
+/**
+ * Emits generated tokens as text: a token that ends inside a UTF-8 sequence waits for the one that
+ * completes it, so every piece is whole text and the pieces concatenate to decode(all tokens).
+ */
+function tokenText(onText: ((chunk: string) => void) | undefined) {
+  let pending: number[] = [];
+  const send = () => {
+    const piece = decode(pending);
+    pending = [];
+    if (piece) observe(onText, piece);
+  };
+  return {
+    push(token: number) {
+      if (!onText) return;
+      pending.push(token);
+      if (!decode(pending).endsWith("\uFFFD")) send();
+    },
+    /** The end: a last token that never completed its character is sent as it decodes. */
+    flush() {
+      if (onText && pending.length) send();
+    },
+  };
+}
+
+/**
+ * Emits a whole answer in pieces, one per token where the text so far is complete (the tokenizer's decoder
+ * holds back a split UTF-8 sequence); the pieces concatenate to the answer.
+ */
+function streamAnswer(output: string, onText: ((chunk: string) => void) | undefined) {
+  if (!onText) return;
+  const emit = (chunk: string) => {
+    if (chunk) observe(onText, chunk);
+  };
+  let sent = 0;
+  for (const piece of decodeGenerator(encode(output))) {
+    if (!output.startsWith(piece, sent)) break;
+    emit(piece);
+    sent += piece.length;
+  }
+  emit(output.slice(sent));
+}
+
+/** Runs the model for a job: parameters, answer, canonical record. ∞-gram tokens go to `onText` as they are generated. */
+export async function runModel(ctx: ServeContext, job: Pick<JobRow, "requestId" | "requestHash" | "modelId" | "prompt" | "params">, hooks: ServeHooks = {}): Promise<Produced> {
+  const model = await ctx.models.get(job.modelId);
+  const params = resolveParams(model, job.requestHash, job.params);
+  const output = model.kind === "external" ? await callExternal(ctx, model, job.prompt, params as ExternalParams) : undefined;
+  const tokens: GeneratedToken[] = [];
+  const emit = tokenText(hooks.onText);
+  const run = runAttribution({
+    kind: model.kind,
+    model: model.model,
+    view: model.view,
+    modelId: model.modelId,
+    artifactHash: model.artifactHash,
+    requestId: BigInt(job.requestId),
+    prompt: job.prompt,
+    params,
+    output,
+    onToken:
+      model.kind === "infinigram"
+        ? (t) => {
+            tokens.push(t);
+            emit.push(t.token);
+          }
+        : undefined,
+  });
+  if (model.kind === "infinigram") {
+    emit.flush();
+    return { output: run.output, record: run.record, params, tokens };
+  }
+  streamAnswer(run.output, hooks.onText);
+  return { output: run.output, record: run.record, params };
+}
+
+/** What went wrong when running a model, as logged and kept in the job row. */
+export function failureDetail(err: unknown): string {
+  return err instanceof ModelUnavailable ? err.problem : (err as Error).message;
+}
+
+/** What a person should read when their inference failed (details stay in the job row). */
+export function failureMessage(err: unknown): string {
+  if (err instanceof ModelUnavailable) return err.problem;
+  if (err instanceof ExternalModelError || err instanceof InvalidParams || err instanceof AttributionError) return err.message;
+  return "The model failed to answer.";
+}
