@@ -5,7 +5,7 @@ import { useState } from "react";
 import { BaseError, type Address, type Hash } from "viem";
 import { useAccount, useConfig, useWriteContract } from "wagmi";
 import { waitForTransactionReceipt } from "wagmi/actions";
-import { useChainInfo } from "@/app/providers";
+import { useChainInfo } from "@/components/wallet/chain-context";
 import { inferenceMarketAbi } from "@/contracts-abi/InferenceMarket";
 import { HashText, OpenAmount } from "@/components/domain";
 import { formatDateTime, formatOpen } from "@/components/format";

@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useId, useRef, useState, useSyncExternalStore, type ChangeEvent } from "react";
 import { BaseError, ContractFunctionRevertedError, parseEventLogs, parseUnits, type Abi, type Hex } from "viem";
 import { useAccount, usePublicClient, useReadContract, useWriteContract } from "wagmi";
-import { useChainInfo } from "@/app/providers";
+import { useChainInfo } from "@/components/wallet/chain-context";
 import { formatBytes, formatNumber, formatOpen, plural, shortHash } from "@/components/format";
 import { isUserRejection } from "@/components/wallet/errors";
 import { useNetworkMismatch, WrongNetworkHint } from "@/components/wallet/network-guard";

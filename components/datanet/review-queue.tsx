@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { Hex } from "viem";
 import { useAccount, usePublicClient, useReadContract, useWriteContract } from "wagmi";
-import { useChainInfo } from "@/app/providers";
+import { useChainInfo } from "@/components/wallet/chain-context";
 import { AddressText } from "@/components/domain";
 import { formatBytes, formatNumber, plural, shortHash } from "@/components/format";
 import { isUserRejection } from "@/components/wallet/errors";

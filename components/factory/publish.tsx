@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useEffect, useState } from "react";
 import { BaseError, ContractFunctionRevertedError, parseUnits, type Hash } from "viem";
 import { useAccount, usePublicClient, useWaitForTransactionReceipt, useWriteContract } from "wagmi";
-import { useChainInfo } from "@/app/providers";
+import { useChainInfo } from "@/components/wallet/chain-context";
 import { modelRegistryAbi } from "@/contracts-abi";
 import { formatBps, formatOpen, shortHash } from "@/components/format";
 import { Badge } from "@/components/ui/badge";

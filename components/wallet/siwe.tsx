@@ -4,7 +4,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, useSyncExternalStore } from "react";
 import { BaseError, type Address } from "viem";
 import { useAccount, useSignMessage } from "wagmi";
-import { useChainInfo } from "@/app/providers";
+import { useChainInfo } from "@/components/wallet/chain-context";
 import { shortAddress } from "@/components/format";
 import { Button, type ButtonProps } from "@/components/ui/button";
 import { isUserRejection } from "@/components/wallet/errors";

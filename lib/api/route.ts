@@ -151,14 +151,3 @@ export function route<const S extends RouteSchemas>(
     }
   };
 }
-
-// Shared zod pieces for the edge.
-export const idParam = z.coerce
-  .number({ error: "must be a number" })
-  .int("must be a whole number")
-  .positive("must be a positive id")
-  .max(Number.MAX_SAFE_INTEGER, "is too large");
-export const hashParam = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex hash")
-  .transform((s) => s.toLowerCase());
