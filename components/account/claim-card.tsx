@@ -13,6 +13,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { queryKeys } from "@/lib/live/query-keys";
+import { wireHex } from "@/lib/api/client";
 import { useClaimStatus } from "./api";
 import type { InFlightClaim } from "./claim-history";
 import { isUserRejection } from "@/components/wallet/errors";
@@ -53,7 +54,7 @@ export function ClaimCard({ address, onClaimSent }: { address: string; onClaimSe
         address: chain.contracts.inferenceMarket,
         abi: inferenceMarketAbi,
         functionName: "claim",
-        args: [s.account as Address, BigInt(s.cumulativeAmount), s.proof],
+        args: [s.account as Address, BigInt(s.cumulativeAmount), s.proof.map(wireHex)],
         chainId: chain.chainId,
       });
       setState({ step: "pending", amount, hash });

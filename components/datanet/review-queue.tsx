@@ -18,33 +18,22 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { datanetRegistryAbi } from "@/contracts-abi";
 import { versionRoot } from "@/lib/chain/merkle";
 import { formatOf, parseRecords } from "@/lib/content/records";
+import { apiGet, wireHex, type SpecAt, type Wire, type WireItem } from "@/lib/api/client";
 import { queryKeys } from "@/lib/live/query-keys";
 import { errorMessage, FailureBox, registryAbiWithErrors, revertName } from "./contribute";
 
-interface ContributionItem {
-  id: number;
-  contributor: string;
-  contentHash: Hex;
-  records: number;
-  bytes: number;
-  status: "pending" | "accepted" | "rejected";
-  acceptedSeq: number | null;
-}
+type ContributionItem = WireItem<SpecAt<"/api/datanets/{id}/contributions">>;
 
-interface Page {
-  items: ContributionItem[];
-  nextCursor: string | null;
-}
-
+/** Every contribution of the Datanet with the status, following the cursor to the end. */
 async function fetchContributions(datanetId: number, status: "pending" | "accepted"): Promise<ContributionItem[]> {
   const out: ContributionItem[] = [];
   let cursor: string | null = null;
   do {
-    const qs = new URLSearchParams({ status, limit: "100" });
-    if (cursor) qs.set("cursor", cursor);
-    const res = await fetch(`/api/datanets/${datanetId}/contributions?${qs}`, { cache: "no-store" });
-    if (!res.ok) throw new Error(`Loading ${status} contributions failed (HTTP ${res.status}).`);
-    const page = (await res.json()) as Page;
+    const page: Wire<SpecAt<"/api/datanets/{id}/contributions">> = await apiGet("/api/datanets/{id}/contributions", {
+      params: { id: datanetId },
+      query: { status, limit: 100, cursor },
+      what: `Loading ${status} contributions`,
+    });
     out.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
@@ -173,7 +162,7 @@ export function ReviewQueue({ datanetId, owner, curated }: { datanetId: number; 
       async () => {
         const leaves = await acceptedLeaves();
         if (leaves.length === 0) throw new Error("Accept at least one contribution before publishing a version.");
-        const root = versionRoot(leaves.map((c) => ({ id: BigInt(c.id), contentHash: c.contentHash })));
+        const root = versionRoot(leaves.map((c) => ({ id: BigInt(c.id), contentHash: wireHex(c.contentHash) })));
         const { request } = await publicClient.simulateContract({
           address: registry,
           abi: registryAbiWithErrors,
@@ -293,7 +282,7 @@ export function ReviewQueue({ datanetId, owner, curated }: { datanetId: number; 
 
 const PREVIEW = 3;
 
-function ContentPreview({ hash, records }: { hash: Hex; records: number }) {
+function ContentPreview({ hash, records }: { hash: string; records: number }) {
   const content = useQuery({
     queryKey: ["content", hash],
     staleTime: Infinity,

@@ -11,6 +11,7 @@ import { formatBps, formatOpen, shortHash } from "@/components/format";
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { cn } from "@/lib/utils";
+import { wireHex } from "@/lib/api/client";
 import type { ModelBuild } from "./api";
 import { Field, inputClass } from "./fields";
 import { isUserRejection } from "@/components/wallet/errors";
@@ -88,7 +89,7 @@ export function PublishStep({ build, onConfirmed }: { build: ModelBuild; onConfi
       address: chain.contracts.modelRegistry,
       abi: modelRegistryAbi,
       functionName: "registerModel",
-      args: [r.metadataURI, r.metadataHash, r.artifactHash, r.datanetIds.map(BigInt), r.versions, parsedPrice.wei, parsedShare.bps, r.kind],
+      args: [r.metadataURI, wireHex(r.metadataHash), wireHex(r.artifactHash), r.datanetIds.map(BigInt), r.versions, parsedPrice.wei, parsedShare.bps, r.kind],
       chainId: chain.chainId,
     } as const;
     setTx({ step: "signing" });
