@@ -14,7 +14,7 @@ import {
 import { useConfig } from "wagmi";
 import { getPublicClient } from "wagmi/actions";
 import { shortHash } from "@/components/format";
-import { ledgerlineErrorsAbi } from "@/contracts-abi";
+import { ledgerlineErrorsAbi } from "@/contracts-abi/errors";
 import { useChainInfo } from "./chain-context";
 import { isUserRejection } from "./errors";
 
