@@ -3,7 +3,7 @@
 import { useConnectModal } from "@rainbow-me/rainbowkit";
 import { useEffect, useRef, useSyncExternalStore } from "react";
 import { createPortal } from "react-dom";
-import { WalletProviders } from "@/app/wallet-providers";
+import { WalletProviders } from "@/components/wallet/wallet-providers";
 import { NetworkGuard } from "@/components/wallet/network-guard";
 import { WalletButton } from "@/components/wallet/wallet-button";
 

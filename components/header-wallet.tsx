@@ -1,7 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useState, type ComponentType } from "react";
-import { useChainInfo, useWalletPageMounted } from "@/app/providers";
+import { useChainInfo, useWalletPageMounted } from "@/components/wallet/chain-context";
 import { buttonVariants } from "@/components/ui/button";
 import { WalletUnavailable } from "@/components/wallet/wallet-unavailable";
 

@@ -1,6 +1,6 @@
 "use client";
 
-import { WalletProviders } from "@/app/wallet-providers";
+import { WalletProviders } from "@/components/wallet/wallet-providers";
 import { ClaimCard } from "./claim-card";
 import type { InFlightClaim } from "./claim-history";
 

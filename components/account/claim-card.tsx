@@ -1,11 +1,9 @@
 "use client";
 
-import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { BaseError, type Address, type Hash } from "viem";
-import { useAccount, useConfig, useWriteContract } from "wagmi";
-import { waitForTransactionReceipt } from "wagmi/actions";
-import { useChainInfo } from "@/app/providers";
+import type { Address, Hash } from "viem";
+import { useAccount, useWriteContract } from "wagmi";
+import { useChainInfo } from "@/components/wallet/chain-context";
 import { inferenceMarketAbi } from "@/contracts-abi/InferenceMarket";
 import { HashText, OpenAmount } from "@/components/domain";
 import { formatDateTime, formatOpen } from "@/components/format";
@@ -13,10 +11,12 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { queryKeys } from "@/lib/live/query-keys";
+import { wireHex } from "@/lib/api/client";
 import { useClaimStatus } from "./api";
 import type { InFlightClaim } from "./claim-history";
-import { isUserRejection } from "@/components/wallet/errors";
+import { useTransaction, type TransactionError, type TransactionState } from "@/components/wallet/use-transaction";
 
+/** What the card shows of the claim transaction. */
 type ClaimState =
   | { step: "idle" }
   | { step: "signing"; amount: bigint }
@@ -25,55 +25,57 @@ type ClaimState =
   | { step: "cancelled" }
   | { step: "failed"; message: string; hash?: Hash };
 
-function errorMessage(err: unknown): string {
-  if (err instanceof BaseError) return err.shortMessage;
-  return err instanceof Error ? err.message : String(err);
+function claimState(tx: TransactionState, amount: bigint): ClaimState {
+  switch (tx.status) {
+    case "idle":
+      return { step: "idle" };
+    case "signing":
+      return { step: "signing", amount };
+    case "pending":
+      return { step: "pending", amount, hash: tx.hash };
+    case "confirmed":
+      return { step: "confirmed", amount, hash: tx.hash };
+    case "failed":
+      if (tx.error.kind === "rejected") return { step: "cancelled" };
+      // A mined claim that reverted paid nothing.
+      return { step: "failed", message: tx.error.onChain ? "The transaction reverted; nothing was paid." : tx.error.message, hash: tx.hash };
+  }
 }
 
 /** Claimable balance against the latest epoch and, for the connected owner, the Claim transaction. */
 export function ClaimCard({ address, onClaimSent }: { address: string; onClaimSent?: (claim: InFlightClaim | null) => void }) {
   const chain = useChainInfo();
-  const queryClient = useQueryClient();
   const status = useClaimStatus(address);
   const { address: connected } = useAccount();
-  const config = useConfig();
   const { writeContractAsync } = useWriteContract();
-  const [state, setState] = useState<ClaimState>({ step: "idle" });
+  const tx = useTransaction();
+  // The amount being claimed: the status refetches to 0 once the claim is indexed, the messages keep it.
+  const [claiming, setClaiming] = useState(0n);
+  const state = claimState(tx.state, claiming);
 
   const isOwner = !!connected && connected.toLowerCase() === address.toLowerCase();
-  const busy = state.step === "signing" || state.step === "pending";
+  const busy = tx.busy;
 
   async function claim() {
     const s = status.data;
     if (!s || !chain.contracts) return;
+    const market = chain.contracts.inferenceMarket;
     const amount = BigInt(s.claimable);
-    setState({ step: "signing", amount });
+    setClaiming(amount);
     try {
-      const hash = await writeContractAsync({
-        address: chain.contracts.inferenceMarket,
-        abi: inferenceMarketAbi,
-        functionName: "claim",
-        args: [s.account as Address, BigInt(s.cumulativeAmount), s.proof],
-        chainId: chain.chainId,
-      });
-      setState({ step: "pending", amount, hash });
-      onClaimSent?.({ hash, amount });
-      // Success only from the mined receipt, never from the signature.
-      try {
-        const receipt = await waitForTransactionReceipt(config, { hash, chainId: chain.chainId });
-        if (receipt.status !== "success") onClaimSent?.(null);
-        setState(
-          receipt.status === "success"
-            ? { step: "confirmed", amount, hash }
-            : { step: "failed", message: "The transaction reverted; nothing was paid.", hash },
-        );
-      } catch (err) {
-        onClaimSent?.(null);
-        setState({ step: "failed", message: errorMessage(err), hash });
-      }
-      void queryClient.invalidateQueries({ queryKey: [...queryKeys.account(address)] });
+      await tx.send(
+        () =>
+          writeContractAsync({
+            address: market,
+            abi: inferenceMarketAbi,
+            functionName: "claim",
+            args: [s.account as Address, BigInt(s.cumulativeAmount), s.proof.map(wireHex)],
+            chainId: chain.chainId,
+          }),
+        { onSent: (hash) => onClaimSent?.({ hash, amount }), invalidate: [queryKeys.account(address)] },
+      );
     } catch (err) {
-      setState(isUserRejection(err) ? { step: "cancelled" } : { step: "failed", message: errorMessage(err) });
+      if ((err as TransactionError).hash) onClaimSent?.(null);
     }
   }
 

@@ -4,7 +4,7 @@ import { useConnectModal } from "@rainbow-me/rainbowkit";
 import Link from "next/link";
 import { useSyncExternalStore } from "react";
 import { useAccount } from "wagmi";
-import { useChainInfo } from "@/app/providers";
+import { useChainInfo } from "@/components/wallet/chain-context";
 import { AddressText } from "@/components/domain";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";

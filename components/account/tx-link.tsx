@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { useChainInfo } from "@/app/providers";
+import { useChainInfo } from "@/components/wallet/chain-context";
 import { HashText } from "@/components/domain";
 
 // Public explorers of the chains a deployment may target; the local anvil chain has none.

@@ -10,7 +10,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import type { LiveEvent } from "@/lib/live/events";
 import { queryKeys } from "@/lib/live/query-keys";
 import { cn } from "@/lib/utils";
-import { USAGE_SPAN, usageUrl, zeroFilled, type DatanetUsageWire, type ModelUsageWire, type UsageBucket } from "./usage";
+import { fetchDatanetUsage, fetchModelUsage, USAGE_SPAN, zeroFilled, type DatanetUsageWire, type ModelUsageWire, type UsageBucket } from "./usage";
 
 const LIVE_TYPES: LiveEvent["type"][] = ["inference.settled", "indexer.rollback"];
 
@@ -22,13 +22,6 @@ const fmtOf = (bucket: UsageBucket) => (bucket === "hour" ? hourFmt : dayFmt);
 const open = (wei: string) => Number(formatUnits(BigInt(wei), 18));
 const openText = (v: number) => `${v.toLocaleString("en-US", { maximumFractionDigits: 6 })} OPEN`;
 const countText = (v: number) => v.toLocaleString("en-US");
-
-async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url, { cache: "no-store" });
-  const body = (await res.json().catch(() => ({}))) as T & { error?: string };
-  if (!res.ok) throw new Error(body.error ?? `${res.status} ${res.statusText}`);
-  return body;
-}
 
 function BucketPicker({ bucket, onChange, label }: { bucket: UsageBucket; onChange: (b: UsageBucket) => void; label: string }) {
   return (
@@ -56,11 +49,11 @@ function BucketPicker({ bucket, onChange, label }: { bucket: UsageBucket; onChan
  * One usage route as a TanStack query: the server's first answer is initialData for its bucket, the
  * key starts with the Datanet's or model's query key so the SSE stream's invalidations refetch it.
  */
-function useUsage<W extends { bucket: UsageBucket }>(kind: "datanets" | "models", id: number, initial: W) {
+function useUsage<W extends { bucket: UsageBucket }>(kind: "datanets" | "models", id: number, initial: W, load: (id: number, bucket: UsageBucket) => Promise<W>) {
   const [bucket, setBucket] = useState<UsageBucket>(initial.bucket);
   const query = useQuery({
     queryKey: kind === "datanets" ? queryKeys.datanetUsage(id, bucket) : queryKeys.modelUsage(id, bucket),
-    queryFn: () => getJson<W>(usageUrl(kind, id, bucket)),
+    queryFn: () => load(id, bucket),
     initialData: bucket === initial.bucket ? initial : undefined,
     // The server answer counts as fresh for a moment; after that a focus or a live event refetches.
     staleTime: 5_000,
@@ -133,7 +126,7 @@ const datanetConfig = {
 
 /** Inferences that used a Datanet and what its contributors earned (bars on two axes), per hour or day. */
 export function DatanetUsageChart({ datanetId, initial, subscribe = true }: { datanetId: number; initial: DatanetUsageWire; subscribe?: boolean }) {
-  const { bucket, setBucket, query } = useUsage("datanets", datanetId, initial);
+  const { bucket, setBucket, query } = useUsage("datanets", datanetId, initial, fetchDatanetUsage);
   const data = query.data;
   const rows = data
     ? zeroFilled(data, { inferences: 0, contributorEarnings: "0" }).map((p) => ({ t: p.t, inferences: p.inferences, earnings: open(p.contributorEarnings) }))
@@ -179,7 +172,7 @@ const revenueConfig = { revenue: { label: "Revenue", color: "var(--color-info)",
 
 /** A model's settled inferences and revenue per hour or day: two charts over one query. */
 export function ModelUsageCharts({ modelId, initial, subscribe = true }: { modelId: number; initial: ModelUsageWire; subscribe?: boolean }) {
-  const { bucket, setBucket, query } = useUsage("models", modelId, initial);
+  const { bucket, setBucket, query } = useUsage("models", modelId, initial, fetchModelUsage);
   const data = query.data;
   const rows = data ? zeroFilled(data, { inferences: 0, revenue: "0" }).map((p) => ({ t: p.t, inferences: p.inferences, revenue: open(p.revenue) })) : [];
   const fmt = fmtOf(bucket);

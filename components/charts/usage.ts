@@ -1,29 +1,16 @@
 /**
- * Wire shapes of the usage routes (lib/api/endpoints.ts: DatanetUsage, ModelUsage) and the range every
+ * Wire shapes of the usage routes (derived from their specs: DatanetUsage, ModelUsage) and the range every
  * usage chart shows, shared by the server (first render) and the client (refetches) so both ask the
  * same question.
  */
+import { apiGet, type SpecAt, type Wire } from "@/lib/api/client";
+
 export type UsageBucket = "hour" | "day";
 
-export interface DatanetUsageWire {
-  datanetId: number;
-  bucket: UsageBucket;
-  from: string;
-  to: string;
-  inferences: number;
-  contributorEarnings: string;
-  points: { t: string; inferences: number; contributorEarnings: string }[];
-}
-
-export interface ModelUsageWire {
-  modelId: number;
-  bucket: UsageBucket;
-  from: string;
-  to: string;
-  inferences: number;
-  revenue: string;
-  points: { t: string; inferences: number; revenue: string }[];
-}
+/** The routes also answer weekly buckets; the charts only ask for their own. */
+type InChartBuckets<W> = Omit<W, "bucket"> & { bucket: UsageBucket };
+export type DatanetUsageWire = InChartBuckets<Wire<SpecAt<"/api/datanets/{id}/usage">>>;
+export type ModelUsageWire = InChartBuckets<Wire<SpecAt<"/api/models/{id}/usage">>>;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -40,9 +27,18 @@ export function usageRange(bucket: UsageBucket, now: number = Date.now()): { fro
   return { from: new Date(to - USAGE_SPAN[bucket].ms), to: new Date(to) };
 }
 
-export function usageUrl(kind: "datanets" | "models", id: number, bucket: UsageBucket, now: number = Date.now()): string {
+/** The range a chart of `bucket` shows, as the usage routes' query. */
+function usageQuery(bucket: UsageBucket, now: number) {
   const { from, to } = usageRange(bucket, now);
-  return `/api/${kind}/${id}/usage?bucket=${bucket}&from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`;
+  return { bucket, from: from.toISOString(), to: to.toISOString() };
+}
+
+export async function fetchDatanetUsage(id: number, bucket: UsageBucket, now: number = Date.now()): Promise<DatanetUsageWire> {
+  return (await apiGet("/api/datanets/{id}/usage", { params: { id }, query: usageQuery(bucket, now) })) as DatanetUsageWire;
+}
+
+export async function fetchModelUsage(id: number, bucket: UsageBucket, now: number = Date.now()): Promise<ModelUsageWire> {
+  return (await apiGet("/api/models/{id}/usage", { params: { id }, query: usageQuery(bucket, now) })) as ModelUsageWire;
 }
 
 /** One row per bucket in [from, to), zero where the API omitted the bucket. */

@@ -3,17 +3,17 @@
 import { useConnectModal } from "@rainbow-me/rainbowkit";
 import { useRouter } from "next/navigation";
 import { useId, useRef, useState, useSyncExternalStore, type ChangeEvent } from "react";
-import { BaseError, ContractFunctionRevertedError, parseEventLogs, parseUnits, type Abi, type Hex } from "viem";
+import { BaseError, parseEventLogs, parseUnits, type Hex } from "viem";
 import { useAccount, usePublicClient, useReadContract, useWriteContract } from "wagmi";
-import { useChainInfo } from "@/app/providers";
+import { useChainInfo } from "@/components/wallet/chain-context";
 import { formatBytes, formatNumber, formatOpen, plural, shortHash } from "@/components/format";
-import { isUserRejection } from "@/components/wallet/errors";
 import { useNetworkMismatch, WrongNetworkHint } from "@/components/wallet/network-guard";
 import { SignInButton, useSession, useSignIn } from "@/components/wallet/siwe";
+import { classifyTransactionError, useTransaction } from "@/components/wallet/use-transaction";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
-import { datanetRegistryAbi, ledgerlineErrorsAbi, openTokenAbi } from "@/contracts-abi";
+import { datanetRegistryAbi, openTokenAbi } from "@/contracts-abi";
 import { formatOf, MAX_CONTENT_BYTES, parseRecords } from "@/lib/content/records";
 import { cn } from "@/lib/utils";
 
@@ -67,21 +67,9 @@ export function uploadContent(file: File, onProgress: (fraction: number) => void
   });
 }
 
-/** The custom error name of a contract revert (simulate/write), if any. */
-export function revertName(err: unknown): string | undefined {
-  if (err instanceof BaseError) {
-    const revert = err.walk((e) => e instanceof ContractFunctionRevertedError);
-    if (revert instanceof ContractFunctionRevertedError) return revert.data?.errorName;
-  }
-  return undefined;
-}
-
 export function errorMessage(err: unknown): string {
   return err instanceof BaseError ? err.shortMessage : String((err as Error)?.message ?? err);
 }
-
-/** The registry's ABI plus every custom error (the token's reverts bubble up through safeTransferFrom). */
-export const registryAbiWithErrors = [...datanetRegistryAbi, ...ledgerlineErrorsAbi] as unknown as typeof datanetRegistryAbi;
 
 /** sign-in: the file is read and previewed, waiting for the contributor to sign in before it is uploaded. */
 type Phase = "idle" | "sign-in" | "uploading" | "ready" | "approving" | "contributing" | "done" | "error";
@@ -115,7 +103,7 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
   const [content, setContent] = useState<UploadedContent | null>(null);
   const [preview, setPreview] = useState<LocalPreview | null>(null);
   const [phase, setPhase] = useState<Phase>("idle");
-  const [txState, setTxState] = useState<"signing" | "pending" | null>(null);
+  const tx = useTransaction();
   const [failure, setFailure] = useState<Failure | null>(null);
   const [done, setDone] = useState<Done | null>(null);
 
@@ -159,7 +147,7 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
     setPreview(null);
     setProgress(0);
     setFailure(null);
-    setTxState(null);
+    tx.reset();
     setPhase("idle");
     signIn.clearFailure();
     if (fileInput.current) fileInput.current.value = "";
@@ -235,34 +223,26 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
     }
   }
 
-  async function wait(hash: Hex) {
-    if (!publicClient) throw new Error("No connection to the chain.");
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`Transaction ${shortHash(hash)} reverted.`);
-    return receipt;
-  }
-
   function fail(err: unknown, step: "approve" | "contribute") {
-    setTxState(null);
-    if (isUserRejection(err)) {
+    const error = classifyTransactionError(err);
+    if (error.kind === "rejected") {
       setPhase("ready");
       setFailure({ soft: true, title: "Signature cancelled", message: "You rejected the transaction; nothing happened and no OPEN was moved." });
       return;
     }
-    const name = revertName(err);
-    if (name === "DuplicateContribution") {
+    if (error.errorName === "DuplicateContribution") {
       setPhase("error");
       setFailure({ title: "Already in this Datanet", message: "This file is already in the Datanet: the same content was contributed before. Choose another file." });
-    } else if (name === "ERC20InsufficientBalance") {
+    } else if (error.errorName === "ERC20InsufficientBalance") {
       setPhase("ready");
       setFailure(insufficientOpen());
-    } else if (name === "ERC20InsufficientAllowance") {
+    } else if (error.errorName === "ERC20InsufficientAllowance") {
       setPhase("ready");
       void allowance.refetch();
       setFailure({ title: "Approval needed", message: "The registry may not take your bond yet: approve it first." });
     } else {
       setPhase("ready");
-      setFailure({ title: step === "approve" ? "Approval failed" : "Contribution failed", message: errorMessage(err) });
+      setFailure({ title: step === "approve" ? "Approval failed" : "Contribution failed", message: error.message });
     }
   }
 
@@ -280,15 +260,11 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
     if (!token || !address) return;
     setFailure(null);
     try {
-      setTxState("signing");
-      const hash = await writeContractAsync({ address: token, abi: openTokenAbi, functionName: "faucet", args: [address, parseUnits("1000", 18)] });
-      setTxState("pending");
-      await wait(hash);
-      setTxState(null);
+      await tx.send(() => writeContractAsync({ address: token, abi: openTokenAbi, functionName: "faucet", args: [address, parseUnits("1000", 18)] }));
       await balance.refetch();
     } catch (err) {
-      setTxState(null);
-      setFailure(isUserRejection(err) ? { soft: true, title: "Signature cancelled", message: "Nothing happened." } : { title: "Faucet failed", message: errorMessage(err) });
+      const error = classifyTransactionError(err);
+      setFailure(error.kind === "rejected" ? { soft: true, title: "Signature cancelled", message: "Nothing happened." } : { title: "Faucet failed", message: error.message });
     }
   }
 
@@ -297,11 +273,7 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
     setFailure(null);
     setPhase("approving");
     try {
-      setTxState("signing");
-      const hash = await writeContractAsync({ address: token, abi: openTokenAbi, functionName: "approve", args: [registry, bond] });
-      setTxState("pending");
-      await wait(hash);
-      setTxState(null);
+      await tx.send(() => writeContractAsync({ address: token, abi: openTokenAbi, functionName: "approve", args: [registry, bond] }));
       await allowance.refetch();
       setPhase("ready");
     } catch (err) {
@@ -318,24 +290,22 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
     }
     setPhase("contributing");
     try {
-      // Simulate first: a revert (duplicate, no OPEN) is explained before the wallet is asked to sign.
-      const { request } = await publicClient.simulateContract({
-        address: registry,
-        abi: registryAbiWithErrors,
-        account: address,
-        functionName: "contribute",
-        args: [BigInt(datanetId), content.hash, BigInt(content.bytes), content.records],
+      const receipt = await tx.send(async () => {
+        // Simulate first: a revert (duplicate, no OPEN) is explained before the wallet is asked to sign.
+        const { request } = await publicClient.simulateContract({
+          address: registry,
+          abi: datanetRegistryAbi,
+          account: address,
+          functionName: "contribute",
+          args: [BigInt(datanetId), content.hash, BigInt(content.bytes), content.records],
+        });
+        return writeContractAsync(request);
       });
-      setTxState("signing");
-      const hash = await writeContractAsync(request);
-      setTxState("pending");
-      const receipt = await wait(hash);
-      const logs = parseEventLogs({ abi: datanetRegistryAbi as Abi, logs: receipt.logs, eventName: ["ContributionSubmitted", "ContributionReviewed"] });
+      const logs = parseEventLogs({ abi: datanetRegistryAbi, logs: receipt.logs, eventName: ["ContributionSubmitted", "ContributionReviewed"] });
       const submitted = logs.find((l) => l.eventName === "ContributionSubmitted");
       const reviewed = logs.find((l) => l.eventName === "ContributionReviewed");
-      const id = (submitted?.args as { contributionId?: bigint } | undefined)?.contributionId ?? 0n;
-      setDone({ id, accepted: !!reviewed, tx: hash });
-      setTxState(null);
+      const id = submitted?.eventName === "ContributionSubmitted" ? submitted.args.contributionId : 0n;
+      setDone({ id, accepted: !!reviewed, tx: receipt.transactionHash });
       setPhase("done");
       setContent(null);
       setPreview(null);
@@ -349,6 +319,8 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
     }
   }
 
+  // The transaction in flight (signing or waiting for its receipt), if any.
+  const txState = tx.state.status === "signing" || tx.state.status === "pending" ? tx.state.status : null;
   const txBusy = txState !== null;
   // False in the server HTML, true once React has attached the handlers (a file chosen earlier is lost).
   const hydrated = useSyncExternalStore(noSubscribe, () => true, () => false);

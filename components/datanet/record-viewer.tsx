@@ -9,6 +9,7 @@ import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { apiGet } from "@/lib/api/client";
 import { queryKeys } from "@/lib/live/query-keys";
 import { RECORD_PAGE_SIZE, type RecordPageWire } from "./record-page";
 
@@ -20,20 +21,12 @@ interface Filters {
   contribution: string;
 }
 
-function recordsUrl(datanetId: number, f: Filters, cursor: string | null): string {
-  const qs = new URLSearchParams({ limit: String(RECORD_PAGE_SIZE) });
-  if (f.q) qs.set("q", f.q);
-  if (f.version) qs.set("version", f.version);
-  if (f.contribution) qs.set("contribution", f.contribution);
-  if (cursor) qs.set("cursor", cursor);
-  return `/api/datanets/${datanetId}/records?${qs}`;
-}
-
-async function getRecords(url: string): Promise<RecordPageWire> {
-  const res = await fetch(url, { cache: "no-store" });
-  const body = (await res.json().catch(() => ({}))) as RecordPageWire & { error?: string };
-  if (!res.ok) throw new Error(body.error ?? `${res.status} ${res.statusText}`);
-  return body;
+/** One page of records under the filters (empty filters are left out of the query). */
+function fetchRecords(datanetId: number, f: Filters, cursor: string | null): Promise<RecordPageWire> {
+  return apiGet("/api/datanets/{id}/records", {
+    params: { id: datanetId },
+    query: { limit: RECORD_PAGE_SIZE, q: f.q, version: f.version, contribution: f.contribution, cursor },
+  });
 }
 
 /** The record text with every case-insensitive occurrence of the search marked. */
@@ -92,7 +85,7 @@ export function RecordViewer({
   const isInitial = !filters.q && !filters.version && !filters.contribution && cursor === null;
   const query = useQuery({
     queryKey: queryKeys.datanetRecords(datanetId, filters, cursor),
-    queryFn: () => getRecords(recordsUrl(datanetId, filters, cursor)),
+    queryFn: () => fetchRecords(datanetId, filters, cursor),
     initialData: isInitial ? initial : undefined,
     staleTime: 10_000,
   });

@@ -5,12 +5,12 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { Hex } from "viem";
 import { useAccount, usePublicClient, useReadContract, useWriteContract } from "wagmi";
-import { useChainInfo } from "@/app/providers";
+import { useChainInfo } from "@/components/wallet/chain-context";
 import { AddressText } from "@/components/domain";
-import { formatBytes, formatNumber, plural, shortHash } from "@/components/format";
-import { isUserRejection } from "@/components/wallet/errors";
+import { formatBytes, formatNumber, plural } from "@/components/format";
 import { useNetworkMismatch, WrongNetworkHint } from "@/components/wallet/network-guard";
 import { SignInButton, useSession, useSignIn } from "@/components/wallet/siwe";
+import { classifyTransactionError, useTransaction } from "@/components/wallet/use-transaction";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
@@ -18,33 +18,22 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { datanetRegistryAbi } from "@/contracts-abi";
 import { versionRoot } from "@/lib/chain/merkle";
 import { formatOf, parseRecords } from "@/lib/content/records";
+import { apiGet, wireHex, type SpecAt, type Wire, type WireItem } from "@/lib/api/client";
 import { queryKeys } from "@/lib/live/query-keys";
-import { errorMessage, FailureBox, registryAbiWithErrors, revertName } from "./contribute";
+import { FailureBox } from "./contribute";
 
-interface ContributionItem {
-  id: number;
-  contributor: string;
-  contentHash: Hex;
-  records: number;
-  bytes: number;
-  status: "pending" | "accepted" | "rejected";
-  acceptedSeq: number | null;
-}
+type ContributionItem = WireItem<SpecAt<"/api/datanets/{id}/contributions">>;
 
-interface Page {
-  items: ContributionItem[];
-  nextCursor: string | null;
-}
-
+/** Every contribution of the Datanet with the status, following the cursor to the end. */
 async function fetchContributions(datanetId: number, status: "pending" | "accepted"): Promise<ContributionItem[]> {
   const out: ContributionItem[] = [];
   let cursor: string | null = null;
   do {
-    const qs = new URLSearchParams({ status, limit: "100" });
-    if (cursor) qs.set("cursor", cursor);
-    const res = await fetch(`/api/datanets/${datanetId}/contributions?${qs}`, { cache: "no-store" });
-    if (!res.ok) throw new Error(`Loading ${status} contributions failed (HTTP ${res.status}).`);
-    const page = (await res.json()) as Page;
+    const page: Wire<SpecAt<"/api/datanets/{id}/contributions">> = await apiGet("/api/datanets/{id}/contributions", {
+      params: { id: datanetId },
+      query: { status, limit: 100, cursor },
+      what: `Loading ${status} contributions`,
+    });
     out.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
@@ -57,7 +46,6 @@ export function acceptanceOrder(items: readonly ContributionItem[]): Contributio
 }
 
 type Action = { kind: "review"; id: number; accept: boolean } | { kind: "publish" };
-type TxState = "signing" | "pending" | "indexing";
 
 interface Failure {
   title: string;
@@ -82,7 +70,9 @@ export function ReviewQueue({ datanetId, owner, curated }: { datanetId: number; 
   const canReview = isOwner && session.signedIn;
 
   const [action, setAction] = useState<Action | null>(null);
-  const [txState, setTxState] = useState<TxState | null>(null);
+  const tx = useTransaction();
+  // After the receipt: the indexed lists and the on-chain counts are catching up.
+  const [indexing, setIndexing] = useState(false);
   const [failure, setFailure] = useState<Failure | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
@@ -112,27 +102,24 @@ export function ReviewQueue({ datanetId, owner, curated }: { datanetId: number; 
     setNotice(null);
     setAction(next);
     try {
-      setTxState("signing");
-      const hash = await run();
-      setTxState("pending");
-      const receipt = await publicClient.waitForTransactionReceipt({ hash });
-      if (receipt.status !== "success") throw new Error(`Transaction ${shortHash(hash)} reverted.`);
-      setTxState("indexing");
+      await tx.send(run);
+      setIndexing(true);
       await onChain.refetch();
       await queryClient.invalidateQueries({ queryKey: queryKeys.datanet(datanetId) });
       setNotice(done);
       router.refresh();
     } catch (err) {
-      if (isUserRejection(err)) setFailure({ soft: true, title: "Signature cancelled", message: "You rejected the transaction; nothing happened." });
+      const error = classifyTransactionError(err);
+      if (error.kind === "rejected") setFailure({ soft: true, title: "Signature cancelled", message: "You rejected the transaction; nothing happened." });
       else {
-        const name = revertName(err);
         setFailure({
-          title: name === "NotPending" ? "Already reviewed" : name === "NotDatanetOwner" ? "Not the owner" : "Transaction failed",
-          message: name === "NotPending" ? "This contribution was reviewed already." : errorMessage(err),
+          title: error.errorName === "NotPending" ? "Already reviewed" : error.errorName === "NotDatanetOwner" ? "Not the owner" : "Transaction failed",
+          message: error.errorName === "NotPending" ? "This contribution was reviewed already." : error.message,
         });
       }
     } finally {
-      setTxState(null);
+      tx.reset();
+      setIndexing(false);
       setAction(null);
     }
   }
@@ -143,7 +130,7 @@ export function ReviewQueue({ datanetId, owner, curated }: { datanetId: number; 
       async () => {
         const { request } = await publicClient.simulateContract({
           address: registry,
-          abi: registryAbiWithErrors,
+          abi: datanetRegistryAbi,
           account: address,
           functionName: "review",
           args: [BigInt(id), accept],
@@ -173,10 +160,10 @@ export function ReviewQueue({ datanetId, owner, curated }: { datanetId: number; 
       async () => {
         const leaves = await acceptedLeaves();
         if (leaves.length === 0) throw new Error("Accept at least one contribution before publishing a version.");
-        const root = versionRoot(leaves.map((c) => ({ id: BigInt(c.id), contentHash: c.contentHash })));
+        const root = versionRoot(leaves.map((c) => ({ id: BigInt(c.id), contentHash: wireHex(c.contentHash) })));
         const { request } = await publicClient.simulateContract({
           address: registry,
-          abi: registryAbiWithErrors,
+          abi: datanetRegistryAbi,
           account: address,
           functionName: "publishVersion",
           args: [BigInt(datanetId), root, leaves.length],
@@ -189,7 +176,7 @@ export function ReviewQueue({ datanetId, owner, curated }: { datanetId: number; 
   }
 
   const busy = action !== null || wrongNetwork;
-  const stateLabel = txState === "signing" ? "Waiting for signature…" : txState === "pending" ? "Confirming…" : txState === "indexing" ? "Updating…" : null;
+  const stateLabel = indexing ? "Updating…" : tx.state.status === "signing" ? "Waiting for signature…" : tx.state.status === "pending" ? "Confirming…" : null;
   const acceptedCount = accepted.data?.length ?? 0;
   const unpublished = versionCount !== undefined && acceptedOnChain !== undefined;
 
@@ -293,7 +280,7 @@ export function ReviewQueue({ datanetId, owner, curated }: { datanetId: number; 
 
 const PREVIEW = 3;
 
-function ContentPreview({ hash, records }: { hash: Hex; records: number }) {
+function ContentPreview({ hash, records }: { hash: string; records: number }) {
   const content = useQuery({
     queryKey: ["content", hash],
     staleTime: Infinity,

@@ -1,69 +1,24 @@
-import type { BuildPhase } from "@/lib/factory/spec";
+import { apiGet, apiPost, type SpecAt, type Wire, type WireItem } from "@/lib/api/client";
 
-export type Kind = "infinigram" | "knn" | "external";
-
-export interface DatanetSummary {
-  id: number;
-  name: string;
-  summary: string;
-  versionCount: number;
-  contributors: number;
-  acceptedRecords: number;
-}
-
-export interface DatanetVersion {
-  version: number;
-  count: number;
-  rootVerified: boolean;
-  publishedAt: string;
-}
-
-export interface Registration {
-  metadataURI: string;
-  metadataHash: `0x${string}`;
-  artifactHash: `0x${string}`;
-  datanetIds: string[];
-  versions: number[];
-  kind: number;
-}
-
-export interface ModelBuild {
-  id: string;
-  kind: Kind;
-  name: string;
-  status: "queued" | "running" | "succeeded" | "failed";
-  phase: BuildPhase;
-  progress: number;
-  error: string | null;
-  tokens: number | null;
-  contributions: number | null;
-  evaluation: Record<string, unknown> | null;
-  registration: Registration | null;
-  modelId: number | null;
-}
-
-async function readJson<T>(res: Response, what: string): Promise<T> {
-  const body = (await res.json().catch(() => ({}))) as T & { error?: string };
-  if (!res.ok) throw new Error(body.error ?? `${what} failed (HTTP ${res.status}).`);
-  return body;
-}
+/** Wire shapes of the Factory's routes, derived from their specs (lib/api/endpoints.ts). */
+export type ModelBuild = Wire<SpecAt<"/api/factory/builds/{id}">>;
+export type Kind = ModelBuild["kind"];
+export type DatanetSummary = WireItem<SpecAt<"/api/datanets">>;
+export type DatanetVersion = Wire<SpecAt<"/api/datanets/{id}">>["versions"][number];
+export type BuildRequest = NonNullable<Parameters<typeof apiPost<"/api/factory/builds">>[1]>["body"];
 
 export async function fetchDatanets(): Promise<DatanetSummary[]> {
-  const res = await fetch("/api/datanets?limit=100&sort=newest", { cache: "no-store" });
-  return (await readJson<{ items: DatanetSummary[] }>(res, "Loading the Datanets")).items;
+  return (await apiGet("/api/datanets", { query: { limit: 100, sort: "newest" }, what: "Loading the Datanets" })).items;
 }
 
 export async function fetchVersions(id: number): Promise<DatanetVersion[]> {
-  const res = await fetch(`/api/datanets/${id}`, { cache: "no-store" });
-  return (await readJson<{ versions: DatanetVersion[] }>(res, `Loading Datanet #${id}`)).versions;
+  return (await apiGet("/api/datanets/{id}", { params: { id }, what: `Loading Datanet #${id}` })).versions;
 }
 
-export async function createBuild(body: unknown): Promise<ModelBuild> {
-  const res = await fetch("/api/factory/builds", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  return readJson<ModelBuild>(res, "Starting the build");
+export async function createBuild(body: BuildRequest): Promise<ModelBuild> {
+  return apiPost("/api/factory/builds", { body, what: "Starting the build" });
 }
 
 export async function fetchBuild(id: string): Promise<ModelBuild> {
-  const res = await fetch(`/api/factory/builds/${id}`, { cache: "no-store" });
-  return readJson<ModelBuild>(res, "Loading the build");
+  return apiGet("/api/factory/builds/{id}", { params: { id }, what: "Loading the build" });
 }

@@ -3,37 +3,23 @@
 import { useConnectModal } from "@rainbow-me/rainbowkit";
 import Link from "next/link";
 import { useEffect, useState } from "react";
-import { BaseError, ContractFunctionRevertedError, parseUnits, type Hash } from "viem";
-import { useAccount, usePublicClient, useWaitForTransactionReceipt, useWriteContract } from "wagmi";
-import { useChainInfo } from "@/app/providers";
+import { parseUnits } from "viem";
+import { useAccount, usePublicClient, useWriteContract } from "wagmi";
+import { useChainInfo } from "@/components/wallet/chain-context";
 import { modelRegistryAbi } from "@/contracts-abi";
 import { formatBps, formatOpen, shortHash } from "@/components/format";
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { cn } from "@/lib/utils";
+import { wireHex } from "@/lib/api/client";
 import type { ModelBuild } from "./api";
 import { Field, inputClass } from "./fields";
-import { isUserRejection } from "@/components/wallet/errors";
+import { useTransaction, type TransactionError } from "@/components/wallet/use-transaction";
 
-type TxState =
-  | { step: "idle" }
-  | { step: "signing" }
-  | { step: "pending"; hash: Hash }
-  | { step: "cancelled" }
-  | { step: "failed"; message: string; hash?: Hash };
-
-/** The revert reason (custom error name and args, or the require string) when there is one. */
-function revertMessage(err: unknown): string {
-  if (err instanceof BaseError) {
-    const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError);
-    if (reverted instanceof ContractFunctionRevertedError) {
-      const name = reverted.data?.errorName;
-      const args = reverted.data?.args?.length ? `(${reverted.data.args.map(String).join(", ")})` : "";
-      return `The registration reverted: ${name ? `${name}${args}` : (reverted.reason ?? reverted.shortMessage)}.`;
-    }
-    return err.shortMessage;
-  }
-  return err instanceof Error ? err.message : String(err);
+/** The failure as the step shows it: a revert names the contract's error (and its arguments). */
+function failureMessage(error: TransactionError): string {
+  if (error.kind === "reverted" && !error.onChain) return `The registration reverted: ${error.revert}.`;
+  return error.message;
 }
 
 /** Price (decimal OPEN) → wei, or an error for a person to read. */
@@ -60,12 +46,14 @@ export function PublishStep({ build, onConfirmed }: { build: ModelBuild; onConfi
   const { writeContractAsync } = useWriteContract();
   const [price, setPrice] = useState("0.01");
   const [share, setShare] = useState("10");
-  const [tx, setTx] = useState<TxState>({ step: "idle" });
+  const tx = useTransaction();
 
-  const hash = tx.step === "pending" ? tx.hash : undefined;
-  const receipt = useWaitForTransactionReceipt({ hash, chainId: chain.chainId, query: { enabled: hash !== undefined } });
-  const confirmed = hash !== undefined && receipt.data?.status === "success";
-  const revertedOnChain = hash !== undefined && receipt.data?.status === "reverted";
+  const hash = tx.state.status === "pending" || tx.state.status === "confirmed" || tx.state.status === "failed" ? tx.state.hash : undefined;
+  const confirmed = tx.state.status === "confirmed";
+  const failed = tx.state.status === "failed" ? tx.state.error : null;
+  const revertedOnChain = !!failed?.onChain;
+  // Sent, then the receipt could not be read: whether it was mined is unknown.
+  const unknownOutcome = !!failed && !!failed.hash && !failed.onChain;
 
   useEffect(() => {
     if (confirmed) onConfirmed();
@@ -74,7 +62,7 @@ export function PublishStep({ build, onConfirmed }: { build: ModelBuild; onConfi
   const parsedPrice = parsePrice(price);
   const parsedShare = parseShare(share);
   const inputError = "error" in parsedPrice ? parsedPrice.error : "error" in parsedShare ? parsedShare.error : null;
-  const busy = tx.step === "signing" || (tx.step === "pending" && !receipt.data && !receipt.isError);
+  const busy = tx.busy;
   const done = confirmed;
 
   async function publish() {
@@ -88,18 +76,16 @@ export function PublishStep({ build, onConfirmed }: { build: ModelBuild; onConfi
       address: chain.contracts.modelRegistry,
       abi: modelRegistryAbi,
       functionName: "registerModel",
-      args: [r.metadataURI, r.metadataHash, r.artifactHash, r.datanetIds.map(BigInt), r.versions, parsedPrice.wei, parsedShare.bps, r.kind],
+      args: [r.metadataURI, wireHex(r.metadataHash), wireHex(r.artifactHash), r.datanetIds.map(BigInt), r.versions, parsedPrice.wei, parsedShare.bps, r.kind],
       chainId: chain.chainId,
     } as const;
-    setTx({ step: "signing" });
-    try {
-      // Simulate first: a revert shows its reason before the wallet is asked for anything.
-      if (publicClient) await publicClient.simulateContract({ ...request, account: address });
-      const h = await writeContractAsync(request);
-      setTx({ step: "pending", hash: h });
-    } catch (err) {
-      setTx(isUserRejection(err) ? { step: "cancelled" } : { step: "failed", message: revertMessage(err) });
-    }
+    // Simulate first: a revert shows its reason before the wallet is asked for anything.
+    await tx
+      .send(async () => {
+        if (publicClient) await publicClient.simulateContract({ ...request, account: address });
+        return writeContractAsync(request);
+      })
+      .catch(() => undefined); // the state shows the failure
   }
 
   return (
@@ -117,7 +103,7 @@ export function PublishStep({ build, onConfirmed }: { build: ModelBuild; onConfi
       <div className="flex flex-wrap items-center gap-3">
         {status === "connected" ? (
           <Button onClick={publish} disabled={busy || done || !!inputError || !chain.configured} aria-busy={busy}>
-            {tx.step === "signing" ? "Waiting for signature…" : busy ? "Confirming…" : done ? "Published" : "Publish"}
+            {tx.state.status === "signing" ? "Waiting for signature…" : busy ? "Confirming…" : done ? "Published" : "Publish"}
           </Button>
         ) : (
           <Button onClick={publish} disabled={!chain.configured}>
@@ -126,8 +112,8 @@ export function PublishStep({ build, onConfirmed }: { build: ModelBuild; onConfi
         )}
         {hash ? (
           <span className="flex items-center gap-2 text-sm" data-testid="publish-tx">
-            <Badge variant={confirmed ? "success" : revertedOnChain || receipt.isError ? "destructive" : "info"}>
-              {confirmed ? "Confirmed" : revertedOnChain ? "Reverted" : receipt.isError ? "Unknown" : "Pending"}
+            <Badge variant={confirmed ? "success" : revertedOnChain || unknownOutcome ? "destructive" : "info"}>
+              {confirmed ? "Confirmed" : revertedOnChain ? "Reverted" : unknownOutcome ? "Unknown" : "Pending"}
             </Badge>
             <span className="font-mono text-xs text-muted-foreground" title={hash}>
               {shortHash(hash)}
@@ -137,17 +123,17 @@ export function PublishStep({ build, onConfirmed }: { build: ModelBuild; onConfi
       </div>
       {!chain.configured ? <p className="text-sm text-muted-foreground">Publishing is unavailable: {chain.problem}</p> : null}
 
-      {tx.step === "cancelled" ? (
+      {failed?.kind === "rejected" ? (
         <div role="alert" className="rounded-md border border-border bg-muted/40 px-4 py-3 text-sm">
           <p className="font-medium">Signature rejected</p>
           <p className="mt-1 text-muted-foreground">You rejected the transaction: nothing was sent and nothing happened. Publish again when ready.</p>
         </div>
       ) : null}
-      {tx.step === "failed" || revertedOnChain || receipt.isError ? (
+      {failed && failed.kind !== "rejected" ? (
         <div role="alert" className="rounded-md border border-destructive/40 bg-destructive/5 px-4 py-3 text-sm">
           <p className="font-medium">Publishing failed</p>
           <p className="mt-1 break-words text-muted-foreground">
-            {tx.step === "failed" ? tx.message : revertedOnChain ? "The transaction reverted on-chain; the model was not registered." : revertMessage(receipt.error)}
+            {revertedOnChain ? "The transaction reverted on-chain; the model was not registered." : failureMessage(failed)}
           </p>
         </div>
       ) : null}

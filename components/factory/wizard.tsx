@@ -82,16 +82,17 @@ export function FactoryWizard() {
     if (picked.length === 0) return setStartError("Choose at least one Datanet version.");
     if (picked.some((p) => p.version < 1)) return setStartError("Wait for the Datanet versions to load.");
     if (kind === "external" && (!/^https?:\/\//.test(baseUrl) || !modelName.trim())) return setStartError("An external model needs an http(s) base URL and a model name.");
-    const parameters = kind === "infinigram" ? ig : kind === "knn" ? knn : { ...ext, baseUrl, model: modelName.trim() };
+    // One object per kind, so the request type checks each kind's parameters.
+    const kindAndParameters =
+      kind === "infinigram" ? { kind, parameters: ig } : kind === "knn" ? { kind, parameters: knn } : { kind, parameters: { ...ext, baseUrl, model: modelName.trim() } };
     setStarting(true);
     try {
       const b = await createBuild({
-        kind,
+        ...kindAndParameters,
         name: name.trim(),
         description,
         ...(address ? { builder: address } : {}),
         datanets: picked.map((p) => ({ id: p.id, version: p.version })),
-        parameters,
       });
       setRegistered(false);
       setBuildId(b.id);

@@ -3,7 +3,7 @@
 import { useContext, useState } from "react";
 import { BaseError } from "viem";
 import { useAccount, useSwitchChain, WagmiContext } from "wagmi";
-import { useChainInfo } from "@/app/providers";
+import { useChainInfo } from "@/components/wallet/chain-context";
 import { Button } from "@/components/ui/button";
 import { isUserRejection } from "@/components/wallet/errors";
 

@@ -2,9 +2,10 @@
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, useSyncExternalStore } from "react";
-import { BaseError, type Address } from "viem";
+import { BaseError } from "viem";
 import { useAccount, useSignMessage } from "wagmi";
-import { useChainInfo } from "@/app/providers";
+import { useChainInfo } from "@/components/wallet/chain-context";
+import type { SpecAt, Wire } from "@/lib/api/client";
 import { shortAddress } from "@/components/format";
 import { Button, type ButtonProps } from "@/components/ui/button";
 import { isUserRejection } from "@/components/wallet/errors";
@@ -19,11 +20,8 @@ import { signInMessage } from "@/lib/auth/client";
 
 export const SESSION_QUERY_KEY = ["auth", "session"] as const;
 
-export interface SessionView {
-  address: Address | null;
-  chainId: number | null;
-  expiresAt: string | null;
-}
+/** GET /api/auth/session's answer, derived from its spec. */
+export type SessionView = Wire<SpecAt<"/api/auth/session">>;
 
 async function fetchSession(): Promise<SessionView> {
   const res = await fetch("/api/auth/session", { cache: "no-store" });

@@ -3,7 +3,7 @@
 import { ConnectButton } from "@rainbow-me/rainbowkit";
 import { useSyncExternalStore } from "react";
 import { useAccount } from "wagmi";
-import { useChainInfo } from "@/app/providers";
+import { useChainInfo } from "@/components/wallet/chain-context";
 import { shortAddress } from "@/components/format";
 import { DEV_WALLET_ID, type DevWalletProperties } from "@/components/wallet/dev-wallet";
 import { SessionStatus } from "@/components/wallet/siwe";

@@ -10,6 +10,7 @@
  * a standalone index of that subset would have. Stored tokens use the single value SEPARATOR, which
  * is still larger than every token, so binary searches with separator-free patterns stay consistent.
  */
+import type { CorpusIndex } from "./corpus-index";
 import { AttributionError } from "./errors";
 import { suffixArray } from "./sais";
 import { encode, SEPARATOR, TOKENIZER, toTokenArray, VOCAB_SIZE } from "./tokenizer";
@@ -27,21 +28,7 @@ export interface CorpusTokens {
   tokens: ArrayLike<number>;
 }
 
-export interface CorpusIndex {
-  /** Contributions in ascending id order, each followed by SEPARATOR. */
-  tokens: Uint16Array;
-  /** Suffix array over tokens (with the ordering rule above). */
-  sa: Uint32Array;
-  /** Ascending. */
-  contributionIds: Uint32Array;
-  /** Parallel to contributionIds. */
-  datanetIds: Uint32Array;
-  /** Start of each contribution in tokens (ascending). */
-  starts: Uint32Array;
-  /** Count of each token id over the corpus (length VOCAB_SIZE). */
-  unigram: Uint32Array;
-  params: { tokenizer: string; separator: number };
-}
+export type { CorpusIndex };
 
 export interface BuildOptions {
   onProgress?: (phase: "tokenizing" | "indexing", done: number, total: number) => void;

@@ -9,7 +9,7 @@
  * rank of the contribution it starts in; that array (4 bytes per token) is built once per index, on
  * its first partial view, and shared by all its views.
  */
-import type { CorpusIndex } from "./corpus";
+import type { CorpusIndex } from "./corpus-index";
 import { AttributionError } from "./errors";
 
 export interface ModelView {

@@ -5,28 +5,20 @@
  * Reorgs: the checkpoint's block hash is compared with the chain before each step; on a mismatch the
  * indexer walks back to the common ancestor and rolls back everything above it.
  */
-import { EventEmitter } from "node:events";
 import { asc, desc, eq, getTableName, gt, lte, sql } from "drizzle-orm";
 import type { Block, Hex, Log, PublicClient } from "viem";
 import type { Db } from "@/db/client";
 import * as t from "@/db/schema";
 import type { Deployment } from "@/lib/chain/deploy";
 import { decodeLog, indexedContracts, jsonArgs, type ContractName, type DecodedEvent } from "./decode";
+import type { IndexedEvent } from "./indexed-event";
 import { applyEvent, collectPreload } from "./handlers";
 import { emptyPreload, RangeStore } from "./store";
 import { bulkInsert } from "@/db/bulk";
 import { publishLive } from "@/lib/live/bus";
 import { toLiveEvent, type LiveEvent } from "@/lib/live/events";
-import { singleton } from "@/lib/singleton";
 
-export interface IndexedEvent {
-  name: DecodedEvent["eventName"];
-  contract: ContractName;
-  block: number;
-  tx: Hex;
-  logIndex: number;
-  args: Record<string, unknown>;
-}
+export type { IndexedEvent };
 
 interface FetchedRange {
   from: number;
@@ -71,9 +63,6 @@ const derivedTables = [
   t.epochs,
   t.claims,
 ] as const;
-
-/** In-process notifications after each commit (the SSE route and tests subscribe). */
-export const indexerBus: EventEmitter = singleton("indexerBus", () => new EventEmitter().setMaxListeners(0));
 
 export class Indexer {
   readonly chainId: number;
@@ -259,12 +248,10 @@ export class Indexer {
     for (const w of warnings) this.opts.log?.(w);
     // notify: only after the commit, so a listener that reads the database sees the new rows.
     if (appliedEvents.length) {
-      indexerBus.emit("events", appliedEvents);
       await publishLive(appliedEvents.map(toLiveEvent).filter((e): e is LiveEvent => e !== null)).catch((err) =>
         this.opts.log?.(`indexer: live notify failed: ${(err as Error).message}`),
       );
     }
-    indexerBus.emit("checkpoint", { chainId: this.chainId, block: to });
     return applied;
   }
 
@@ -318,7 +305,6 @@ export class Indexer {
         await tx.delete(t.indexerCheckpoints).where(eq(t.indexerCheckpoints.chainId, this.chainId));
       }
     });
-    indexerBus.emit("rollback", { chainId: this.chainId, block: ancestor });
     await publishLive([{ type: "indexer.rollback", block: ancestor }]).catch(() => {});
     return ancestor;
   }

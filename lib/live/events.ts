@@ -1,4 +1,4 @@
-import type { IndexedEvent } from "@/lib/indexer/indexer";
+import type { IndexedEvent } from "@/lib/indexer/indexed-event";
 
 /** Small typed events the browser subscribes to; each names what it changed, never the whole row. */
 export type LiveEvent =

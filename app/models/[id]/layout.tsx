@@ -1,6 +1,6 @@
 import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
-import { WalletProviders } from "@/app/wallet-providers";
+import { WalletProviders } from "@/components/wallet/wallet-providers";
 import { modelExists } from "@/lib/queries";
 import { parseIdParam } from "@/lib/search-params";
 

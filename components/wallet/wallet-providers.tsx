@@ -21,9 +21,9 @@ import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { defineChain, type Chain } from "viem";
 import { createConfig, Hydrate, http, WagmiContext, type Config } from "wagmi";
 import { useTheme } from "@/components/theme/theme-provider";
-import type { PublicChainInfo } from "@/components/wallet/chain-info";
-import { devWallet, DEV_WALLET_DEFAULT_ACCOUNTS } from "@/components/wallet/dev-wallet";
-import { announceWalletPage, useWalletSettings, type WalletSettings } from "./providers";
+import { announceWalletPage, useWalletSettings, type WalletSettings } from "./chain-context";
+import type { PublicChainInfo } from "./chain-info";
+import { devWallet, DEV_WALLET_DEFAULT_ACCOUNTS } from "./dev-wallet";
 
 /**
  * The wallet stack: wagmi + RainbowKit. Imported statically by the layouts of pages with wallet actions (so they
