@@ -6,7 +6,6 @@ import { ThemeProvider } from "@/components/theme/theme-provider";
 import { ChainContextProvider, type WalletSettings } from "@/components/wallet/chain-context";
 
 // The Playground still reads the chain from here; new code imports components/wallet/chain-context.
-export { useChainInfo } from "@/components/wallet/chain-context";
 
 /**
  * The providers every page needs, and nothing heavy: chain info, wallet settings, theme and TanStack Query.

@@ -506,7 +506,7 @@ export async function benchInference(log = console.log) {
         const auth = await verifyAuthorization({ payload: decodePaymentHeader(header), requirements, publicClient: serverRpc, chainId: d.chainId });
         mark("verify");
         const requestHash = requestHashOf({ modelId: MODEL, prompt: `replay ${i}`, params: { maxTokens: MAX_TOKENS }, nonce: auth.nonce });
-        // submitAuthorization (lib/payments/x402.ts): simulate, estimate, send with fixed gas, receipt.
+        // submitAuthorization (lib/payments/exact/settle.ts): simulate, estimate, send with fixed gas, receipt.
         const call = { ...market, functionName: "payWithAuthorization", args: [BigInt(MODEL), requestHash, auth.value, auth.from, auth.value, auth.validAfter, auth.validBefore, auth.nonce, auth.signature] } as const;
         await serverRpc.simulateContract({ ...call, account: operator.account });
         const gas = await serverRpc.estimateContractGas({ ...call, account: operator.account });
@@ -518,7 +518,7 @@ export async function benchInference(log = console.log) {
         const [paidEv] = parseEventLogs({ abi: inferenceMarketAbi, eventName: "InferencePaid", logs: payReceipt.logs });
         await serverRpc.readContract({ ...market, functionName: "getRequest", args: [paidEv.args.requestId] });
         mark("readRequest");
-        // settle through operatorTx (lib/inference/serve.ts): estimate, send, receipt.
+        // settle through operatorTx (lib/inference/onchain.ts): estimate, send, receipt.
         const settleCall = { ...market, functionName: "settle", args: [paidEv.args.requestId, toHex(randomBytes(32)), toHex(randomBytes(32))] } as const;
         const sGas = await serverRpc.estimateContractGas({ ...settleCall, account: operator.account });
         mark("estimateSettle");
@@ -652,7 +652,7 @@ export async function benchInference(log = console.log) {
     rows.push([
       "… receipt polling (c=1)",
       `${band(0, 80)} paid requests < 80 ms, ${band(80, 250)} at 80–250 ms, ${band(250, 1e9)} ≥ 250 ms`,
-      "when viem's first receipt checks run before anvil has mined the tx, the next check is one polling interval later: +250 ms after payWithAuthorization (submitAuthorization's default pollingIntervalMs, lib/payments/x402.ts), +50 ms after settle (serveContext's pollingInterval)",
+      "when viem's first receipt checks run before anvil has mined the tx, the next check is one polling interval later: +250 ms after payWithAuthorization (submitAuthorization's default pollingIntervalMs, lib/payments/exact/settle.ts), +50 ms after settle (serveContext's pollingInterval)",
     ]);
     rows.push([
       "anvil: tx mined after",

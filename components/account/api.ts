@@ -4,7 +4,7 @@ import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { apiGet, type SpecAt, type Wire } from "@/lib/api/client";
 import { queryKeys } from "@/lib/live/query-keys";
 
-/** Wire shapes of the account routes, derived from their specs (lib/api/endpoints.ts): amounts are decimal wei strings, times ISO. */
+/** Wire shapes of the account routes, derived from their specs (lib/api/endpoints/): amounts are decimal wei strings, times ISO. */
 export type EarningsWire = Wire<SpecAt<"/api/accounts/{address}/earnings">>;
 export type Bucket = EarningsWire["bucket"];
 export type EarningsGroupBy = EarningsWire["groupBy"];

@@ -1,6 +1,6 @@
 import { apiGet, apiPost, type SpecAt, type Wire, type WireItem } from "@/lib/api/client";
 
-/** Wire shapes of the Factory's routes, derived from their specs (lib/api/endpoints.ts). */
+/** Wire shapes of the Factory's routes, derived from their specs (lib/api/endpoints/). */
 export type ModelBuild = Wire<SpecAt<"/api/factory/builds/{id}">>;
 export type Kind = ModelBuild["kind"];
 export type DatanetSummary = WireItem<SpecAt<"/api/datanets">>;

@@ -1,5 +1,5 @@
 /**
- * Typed fetch for the browser over the endpoint specs of lib/api/endpoints.ts: the path picks the spec, the spec
+ * Typed fetch for the browser over the endpoint specs of lib/api/endpoints/: the path picks the spec, the spec
  * types the path parameters, the query and the answer. The answer is the WIRE form, the input side of the
  * response codec (`z.input`): wei as decimal strings, times as ISO strings, exactly what the server encoded.
  *

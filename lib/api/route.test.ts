@@ -5,7 +5,7 @@ import { ContentError } from "@/lib/content/records";
 import { AppError } from "@/lib/errors";
 import { FactoryError } from "@/lib/factory/spec";
 import { CursorError } from "@/lib/queries/pagination";
-import { ApiError, route } from "./route";
+import { route } from "./route";
 
 const ctx = { params: Promise.resolve({}) };
 
@@ -49,15 +49,6 @@ describe("route() errors", () => {
       expect(res.status).toBe(status);
       expect(res.body).toEqual({ error: (err as Error).message, reason });
     }
-  });
-
-  it("maps a deprecated ApiError by its status, taking details.reason as the code when it fits that status", async () => {
-    expect((await answer(throwing(new ApiError(400, "Bad.")))).body).toEqual({ error: "Bad.", reason: "bad_request" });
-    const inactive = await answer(throwing(new ApiError(422, "Paused.", { reason: "model_inactive" })));
-    expect(inactive).toMatchObject({ status: 422, body: { error: "Paused.", reason: "model_inactive", details: { reason: "model_inactive" } } });
-    // A reason whose code has another status keeps the given status, with the status's generic code.
-    const mismatch = await answer(throwing(new ApiError(422, "Empty prompt.", { reason: "bad_request" })));
-    expect(mismatch).toMatchObject({ status: 422, body: { reason: "unprocessable", details: { reason: "bad_request" } } });
   });
 
   it("answers anything else with a logged 500 that gives nothing away", async () => {

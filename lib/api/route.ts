@@ -1,39 +1,8 @@
 import { NextResponse } from "next/server";
 import type { z, ZodError, ZodType } from "zod";
-import { AppError, ERROR_STATUS, isErrorCode, type ErrorCode } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
 import { readJson } from "./body";
 import { isZodSchema, type RawContent } from "./spec";
-
-/** @deprecated Import `notFound` from `@/lib/errors`. */
-export { notFound } from "@/lib/errors";
-
-/** The code an HTTP status means when nothing more specific is known (what a bare `ApiError(status)` becomes). */
-const GENERIC_CODE: Partial<Record<number, ErrorCode>> = {
-  400: "bad_request",
-  401: "unauthorized",
-  402: "payment_required",
-  403: "forbidden",
-  404: "not_found",
-  409: "conflict",
-  413: "payload_too_large",
-  422: "unprocessable",
-  429: "rate_limited",
-  500: "internal",
-  503: "service_unavailable",
-};
-
-/**
- * @deprecated Throw `AppError(code, message, details?)` from `@/lib/errors`. Kept only for code that still
- * speaks in statuses: `details.reason` becomes the code when it is a known code with this status, else the
- * status's generic code, so the response keeps its status.
- */
-export class ApiError extends AppError {
-  constructor(status: number, message: string, details?: Record<string, unknown>) {
-    const reason = details?.reason;
-    const code = isErrorCode(reason) && ERROR_STATUS[reason] === status ? reason : (GENERIC_CODE[status] ?? "internal");
-    super(code, message, details);
-  }
-}
 
 /**
  * What route() reads from a spec: schemas for params, query and body, and optionally a response schema

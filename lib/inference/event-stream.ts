@@ -14,7 +14,7 @@
  * plain HTTP error response, exactly as without streaming: the 200 stream starts only at the claim.
  */
 import { sseChannel } from "@/lib/api/sse";
-import { AppError, isErrorCode, type ErrorCode } from "@/lib/errors";
+import { AppError, type ErrorCode } from "@/lib/errors";
 import { X402_CORS_HEADERS } from "@/lib/payments";
 import { paidInference, servedJson, type PaidInferenceInput, type PaidOutcome } from "./paid";
 import { serveContext } from "./runtime";
@@ -42,11 +42,6 @@ async function answerSpans(modelId: number, stored: StoredAnswer): Promise<Descr
 /** What the stream says about a failure after the claim; null when it is ours (a bug: logged, told generically). */
 function failureOf(err: unknown): { code: ErrorCode; message: string; refundTx: string | null } | null {
   if (err instanceof AppError) return { code: err.code, message: err.message, refundTx: (err.details?.refundTx as string | undefined) ?? null };
-  // An error still wrapped the older way (`details.reason`), until the paid path throws AppErrors as they are.
-  const wrapped = err instanceof Error ? (err as Error & { status?: unknown; details?: { reason?: unknown; refundTx?: string } }) : null;
-  if (wrapped && typeof wrapped.status === "number" && isErrorCode(wrapped.details?.reason)) {
-    return { code: wrapped.details.reason, message: wrapped.message, refundTx: wrapped.details.refundTx ?? null };
-  }
   return null;
 }
 

@@ -3,7 +3,7 @@
  * `ledgerline` field with the request id, cost and attribution.
  */
 import type { Hex } from "viem";
-import { ApiError } from "@/lib/api/route";
+import { AppError } from "@/lib/errors";
 import type { InferenceParams } from "@/lib/payments";
 import { servedJson } from "./paid";
 import type { ServedInference } from "./types";
@@ -22,14 +22,14 @@ export interface ChatBody {
 /** `model-12`, `12` → 12. */
 export function modelIdOf(model: string): number {
   const m = /^(?:model-)?([1-9][0-9]{0,15})$/.exec(model.trim());
-  if (!m) throw new ApiError(404, `The model "${model}" does not exist: use an id from GET /v1/models, such as "model-1".`);
+  if (!m) throw new AppError("not_found", `The model "${model}" does not exist: use an id from GET /v1/models, such as "model-1".`);
   return Number(m[1]);
 }
 
 /** The model continues (∞-gram) or classifies (kNN) the last user message. */
 export function promptOf(body: ChatBody): string {
   const last = [...body.messages].reverse().find((m) => m.role === "user" && m.content && m.content.trim());
-  if (!last?.content) throw new ApiError(400, "messages need a user message with text: the model answers the last one.");
+  if (!last?.content) throw new AppError("bad_request", "messages need a user message with text: the model answers the last one.");
   return last.content;
 }
 

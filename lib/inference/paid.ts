@@ -5,7 +5,6 @@
  */
 import { formatUnits, type Hex } from "viem";
 import { modelRegistryAbi } from "@/contracts-abi";
-import { ApiError } from "@/lib/api/route";
 import { limit, limitRequest } from "@/lib/api/rate-limit";
 import {
   paymentErrorResponse,
@@ -51,9 +50,9 @@ export type PaidOutcome =
 async function quote(modelId: number) {
   const ctx = await serveContext();
   const count = await ctx.publicClient.readContract({ address: ctx.deployment.modelRegistry, abi: modelRegistryAbi, functionName: "modelCount" });
-  if (modelId > Number(count)) throw new ApiError(404, `Model ${modelId} was not found.`);
+  if (modelId > Number(count)) throw new AppError("not_found", `Model ${modelId} was not found.`);
   const [, price, , active] = await ctx.publicClient.readContract({ address: ctx.deployment.modelRegistry, abi: modelRegistryAbi, functionName: "pricing", args: [BigInt(modelId)] });
-  if (!active) throw new ApiError(422, `Model ${modelId} is not active: its builder has paused it. Nothing was charged.`, { reason: "model_inactive" });
+  if (!active) throw new AppError("model_inactive", `Model ${modelId} is not active: its builder has paused it. Nothing was charged.`);
   const minimum = await minimumPrice(ctx.publicClient, serverConfig().minPrice);
   if (price < minimum) {
     throw new AppError(

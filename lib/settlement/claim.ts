@@ -72,7 +72,7 @@ export interface ClaimResult {
   proofLength?: number;
 }
 
-/** The claim route's JSON (lib/api/endpoints.ts ClaimStatus; amounts as decimal strings). */
+/** The claim route's JSON (lib/api/endpoints/ ClaimStatus; amounts as decimal strings). */
 interface ClaimStatusJson {
   epoch: number | null;
   root: string | null;

@@ -1,7 +1,8 @@
 import { formatUnits } from "viem";
 import { modelRegistryAbi } from "@/contracts-abi";
 import { modelInference, modelInferenceQuote } from "@/lib/api/endpoints";
-import { ApiError, json, route } from "@/lib/api/route";
+import { json, route } from "@/lib/api/route";
+import { AppError } from "@/lib/errors";
 import { streamInference, wantsEventStream } from "@/lib/inference/event-stream";
 import { paidInference, requirementsFor, servedJson } from "@/lib/inference/paid";
 import { serveContext } from "@/lib/inference/runtime";
@@ -11,7 +12,7 @@ import { X402_CORS_HEADERS } from "@/lib/payments";
 export const GET = route(modelInferenceQuote, async ({ params, request }) => {
   const ctx = await serveContext();
   const count = await ctx.publicClient.readContract({ address: ctx.deployment.modelRegistry, abi: modelRegistryAbi, functionName: "modelCount" });
-  if (params.id > Number(count)) throw new ApiError(404, `Model ${params.id} was not found.`);
+  if (params.id > Number(count)) throw new AppError("not_found", `Model ${params.id} was not found.`);
   const model = await ctx.publicClient.readContract({ address: ctx.deployment.modelRegistry, abi: modelRegistryAbi, functionName: "getModel", args: [BigInt(params.id)] });
   const x402 = await requirementsFor(params.id, model.price, new URL(request.url).toString());
   return {
