@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
+import { endpointUrl } from "@/lib/net/guarded-fetch";
 import { MODEL_KINDS, type ModelKind } from "@/lib/metadata";
 
 export { MODEL_KINDS, type ModelKind };
@@ -49,7 +50,17 @@ const knnParams = z
   .default({ k: 5, dims: 2 ** 18 });
 
 const externalParams = z.object({
-  baseUrl: z.url({ error: "must be the http(s) base URL of an OpenAI-compatible API" }).refine((u) => /^https?:\/\//.test(u), "must be http(s)"),
+  // Normalised here (no query, fragment or credentials that could swallow the path we append); the address
+  // itself is checked when the endpoint is called (lib/net/guarded-fetch.ts), on the address connected to.
+  baseUrl: z
+    .url({ error: "must be the http(s) base URL of an OpenAI-compatible API" })
+    .superRefine((u, ctx) => {
+      try {
+        endpointUrl(u, "chat/completions");
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+      }
+    }),
   model: z.string().trim().min(1, "name the model to call at the endpoint").max(200),
   minSpanTokens: z.number().int().min(1).max(64).default(4),
   maxSupport: z.number().int().min(1).max(100_000).default(1_000),

@@ -8,6 +8,7 @@ import type { GeneratedToken } from "@/lib/attribution/infinigram";
 import { runAttribution } from "@/lib/attribution/run";
 import { decode, encode } from "@/lib/attribution/tokenizer";
 import { AppError } from "@/lib/errors";
+import { endpointUrl, guardedFetch, OutboundError, type GuardedResponse } from "@/lib/net/guarded-fetch";
 import { ModelUnavailable, type ServableModel } from "./models";
 import { InvalidParams, resolveParams, type ExternalParams } from "./params";
 import { observe, type JobRow, type Produced, type ServeContext, type ServeHooks } from "./types";
@@ -21,15 +22,21 @@ export class ExternalModelError extends AppError {
   }
 }
 
+/** The most an endpoint's answer may weigh: far above any max_tokens answer, far below memory trouble. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/**
+ * One chat completion from the builder's endpoint, through the SSRF guard (lib/net/guarded-fetch.ts): public
+ * addresses only (checked on the address connected to), no redirects, capped in bytes and time. Errors say
+ * what failed, never what an internal host answered.
+ */
 async function callExternal(ctx: ServeContext, model: ServableModel, prompt: string, params: ExternalParams): Promise<string> {
   const baseUrl = model.parameters.baseUrl;
   const name = model.parameters.model;
-  if (typeof baseUrl !== "string" || !/^https?:\/\//.test(baseUrl) || typeof name !== "string") {
+  if (typeof baseUrl !== "string" || typeof name !== "string") {
     throw new ExternalModelError(`Model ${model.modelId}'s card names no usable endpoint (baseUrl and model).`);
   }
   const timeoutMs = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const signal = AbortSignal.timeout(timeoutMs);
-  const url = `${baseUrl.replace(/\/+$/, "")}/chat/completions`;
   const body = {
     model: name,
     messages: [{ role: "user", content: prompt }],
@@ -37,23 +44,35 @@ async function callExternal(ctx: ServeContext, model: ServableModel, prompt: str
     ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
     stream: false,
   };
-  const timedOut = () => new ExternalModelError(`The model's endpoint did not answer within ${Math.round(timeoutMs / 100) / 10} s.`);
-  let res: Response;
+  let res: GuardedResponse;
   try {
-    res = await (ctx.fetch ?? fetch)(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
+    const url = endpointUrl(baseUrl, "chat/completions");
+    res = await guardedFetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      timeoutMs,
+      maxBytes: MAX_ANSWER_BYTES,
+      allowHosts: ctx.allowHosts,
+    });
   } catch (err) {
-    if (signal.aborted) throw timedOut();
-    throw new ExternalModelError(`The model's endpoint could not be reached (${(err as Error).message}).`);
+    if (!(err instanceof OutboundError)) throw err;
+    switch (err.kind) {
+      case "timeout":
+        throw new ExternalModelError(`The model's endpoint did not answer within ${Math.round(timeoutMs / 100) / 10} s.`);
+      case "refused":
+        throw new ExternalModelError(`The model's endpoint is not allowed: ${err.message}`);
+      case "too_large":
+        throw new ExternalModelError(`The model's endpoint answered with more than ${MAX_ANSWER_BYTES} bytes.`);
+      default:
+        throw new ExternalModelError("The model's endpoint could not be reached.");
+    }
   }
-  if (!res.ok) {
-    await res.body?.cancel().catch(() => {});
-    throw new ExternalModelError(`The model's endpoint answered HTTP ${res.status}.`);
-  }
+  if (res.status < 200 || res.status >= 300) throw new ExternalModelError(`The model's endpoint answered HTTP ${res.status}.`);
   let json: unknown;
   try {
-    json = await res.json();
+    json = JSON.parse(res.body.toString("utf8"));
   } catch {
-    if (signal.aborted) throw timedOut();
     throw new ExternalModelError("The model's endpoint answered with something that is not JSON.");
   }
   const content = (json as { choices?: { message?: { content?: unknown } }[] })?.choices?.[0]?.message?.content;

@@ -6,6 +6,7 @@ import { createPublicClient, http, type PublicClient } from "viem";
 import { getDb } from "@/db/client";
 import { getChainConfig, chainFor } from "@/lib/chain/config";
 import { operatorWallet } from "@/lib/chain/operator";
+import { serverConfig } from "@/lib/config";
 import { singletonPromise } from "@/lib/singleton";
 import { ModelCatalog } from "./models";
 import type { ServeContext } from "./types";
@@ -26,6 +27,7 @@ export function serveContext(): Promise<ServeContext> {
       operator: operatorWallet(config),
       deployment: config.deployment,
       models: new ModelCatalog({ db, log: (m) => console.log(m) }),
+      allowHosts: serverConfig().externalModelAllowHosts,
       log: (m: string) => console.log(m),
     };
   });

@@ -34,8 +34,11 @@ export interface ServeContext {
   models: ModelCatalog;
   /** For external models: how long the endpoint may take (default 60 s). */
   timeoutMs?: number;
-  /** For external models (tests pass a fake). */
-  fetch?: typeof fetch;
+  /**
+   * For external models: non-public host:port pairs their endpoints may reach (EXTERNAL_MODEL_ALLOW_HOSTS;
+   * tests name their local endpoint). Every other endpoint must resolve to public addresses only.
+   */
+  allowHosts?: readonly string[];
   log?: (msg: string) => void;
 }
 

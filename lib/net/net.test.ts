@@ -95,3 +95,21 @@ describe("guardedFetch", () => {
     expect(hits.filter((h) => h === "/internal")).toEqual([]);
   });
 });
+
+describe("external model builds", () => {
+  it("refuse endpoint URLs that could swallow the appended path or carry credentials", async () => {
+    const { buildRequestSchema } = await import("@/lib/factory/spec");
+    const build = (baseUrl: string) =>
+      buildRequestSchema.safeParse({ kind: "external", name: "Hosted", datanets: [{ id: 1, version: 1 }], parameters: { baseUrl, model: "m" } });
+    for (const [url, why] of [
+      ["http://169.254.169.254/latest/meta-data#", /fragment/],
+      ["http://169.254.169.254/latest/meta-data?", /query/],
+      ["http://admin:pw@api.example.com/v1", /credentials/],
+    ] as const) {
+      const r = build(url);
+      expect(r.success).toBe(false);
+      expect(r.error?.issues.map((i) => i.message).join(" ")).toMatch(why);
+    }
+    expect(build("https://api.example.com/v1").success).toBe(true);
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * The scale-out path, proven: the indexer alone and two web instances on one Postgres and one chain.
+ * Both serve pages and paid inferences; one payment sent to both at once is served once; a subscriber on
+ * one instance sees a settlement served by the other.
+ */
+import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
+import { registerExactEvmScheme } from "@x402/evm/exact/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inferenceMarketAbi, openTokenAbi } from "../contracts-abi";
+import { ANVIL_CHAIN_ID, devAccount } from "../lib/chain/anvil";
+import { publicClientFor } from "../lib/chain/clients";
+import { readFrames } from "../lib/inference/stream-events";
+import { startCluster, type Cluster } from "./testing/cluster";
+
+const available = Boolean(process.env.TEST_DATABASE_URL);
+
+describe.skipIf(!available)("two web instances over one Postgres", () => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await startCluster({ instances: 2, seed: true, log: (m) => console.log(`[cluster] ${m}`) });
+  }, 900_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 60_000);
+
+  const client = () => publicClientFor({ chainId: ANVIL_CHAIN_ID, rpcUrl: cluster.rpcUrl });
+  const infinigram = () => cluster.models.find((m) => m.kind === "infinigram")!;
+
+  /** The official x402 client paying as dev account `index`; `send` decides where the paid retry goes. */
+  function payingFetch(index: number, send: typeof fetch = fetch): typeof fetch {
+    const x402 = new x402Client();
+    const network = `eip155:${cluster.deployment.chainId}` as const;
+    registerExactEvmScheme(x402, { signer: devAccount(index), networks: [network] });
+    x402.setSpendControls({ allowedAssets: [{ network, asset: cluster.deployment.token }] });
+    return wrapFetchWithPayment(send, x402);
+  }
+  const post = (prompt: string) => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt, params: { maxTokens: 8 } }) });
+
+  it("both serve pages and paid inferences", async () => {
+    for (const url of cluster.web) {
+      const page = await fetch(`${url}/datanets`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("Datanets");
+    }
+    const model = infinigram();
+    for (const [i, url] of cluster.web.entries()) {
+      const res = await payingFetch(7 + i)(`${url}/api/models/${model.id}/inference`, post("The tiger is"));
+      const body = (await res.json()) as { output?: string; settleTx?: string; error?: string };
+      expect(res.status, body.error).toBe(200);
+      expect(body.output?.length).toBeGreaterThan(0);
+      expect(body.settleTx).toMatch(/^0x[0-9a-f]{64}$/);
+    }
+  }, 180_000);
+
+  it("a payment sent to both instances at once is served once and charged once", async () => {
+    const model = infinigram();
+    const payer = devAccount(9).address;
+    const pub = client();
+    const balance = () => pub.readContract({ address: cluster.deployment.token, abi: openTokenAbi, functionName: "balanceOf", args: [payer] });
+    const requests = () => pub.readContract({ address: cluster.deployment.inferenceMarket, abi: inferenceMarketAbi, functionName: "requestCount" });
+    const [before, countBefore] = await Promise.all([balance(), requests()]);
+    const quote = (await (await fetch(`${cluster.web[0]}/api/models/${model.id}/inference`)).json()) as { price: string };
+
+    // The paid retry (same body, same PAYMENT-SIGNATURE) goes to both instances at the same moment.
+    const responses: Response[] = [];
+    const toBoth: typeof fetch = async (input, init) => {
+      const request = new Request(input, init);
+      if (!request.headers.get("payment-signature")) return fetch(request);
+      const body = await request.text();
+      const path = new URL(request.url).pathname;
+      const both = await Promise.all(cluster.web.map((url) => fetch(`${url}${path}`, { method: "POST", headers: request.headers, body })));
+      responses.push(...both);
+      return both[0].clone();
+    };
+    await payingFetch(9, toBoth)(`${cluster.web[0]}/api/models/${model.id}/inference`, post("A fox is"));
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    const refused = responses.find((r) => r.status !== 200)!;
+    expect([402, 409]).toContain(refused.status);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/already|being submitted|used/i);
+    expect(await requests()).toBe(countBefore + 1n);
+    expect(before - (await balance())).toBe(BigInt(quote.price));
+  }, 180_000);
+
+  it("a subscriber on instance A sees a settlement served by instance B", async () => {
+    const abort = new AbortController();
+    const stream = await fetch(`${cluster.web[0]}/api/stream?types=inference.settled`, { signal: abort.signal });
+    expect(stream.status).toBe(200);
+    const settled: string[] = [];
+    const reading = (async () => {
+      for await (const frame of readFrames(stream.body!)) {
+        if (frame.event === "inference.settled") settled.push(String((JSON.parse(frame.data) as { requestId: number }).requestId));
+      }
+    })().catch(() => {});
+    try {
+      const res = await payingFetch(8)(`${cluster.web[1]}/api/models/${infinigram().id}/inference`, post("The whale is"));
+      const body = (await res.json()) as { requestId: string; error?: string };
+      expect(res.status, body.error).toBe(200);
+      await expect.poll(() => settled, { timeout: 60_000 }).toContain(body.requestId);
+    } finally {
+      abort.abort();
+      await reading;
+    }
+  }, 180_000);
+});
