@@ -213,4 +213,30 @@ describe("streaming a paid inference to the Playground", () => {
     expect(body.output.length).toBeGreaterThan(0);
     expect(body.settleTx).toMatch(/^0x[0-9a-f]{64}$/);
   }, 60_000);
+
+  it("refuses a model priced below the operator's minimum and a prompt over the token limit before anything is signed", async () => {
+    const header = await paymentHeader(user2, m.models.gramB);
+    const before = await balanceOf(user2);
+    const post = (prompt: string) =>
+      call(modelInference, "POST", url(m.models.gramB), m.models.gramB, {
+        headers: { "content-type": "application/json", "PAYMENT-SIGNATURE": header },
+        body: JSON.stringify({ prompt }),
+      });
+    process.env.MIN_PRICE = String(10n ** 18n);
+    try {
+      const cheap = await post("a large");
+      expect(cheap.status).toBe(422);
+      expect((await cheap.json()) as Json).toMatchObject({ reason: "price_below_minimum", error: expect.stringMatching(/below this server's minimum of 1 OPEN.*Nothing was charged/) });
+    } finally {
+      process.env.MIN_PRICE = "0";
+    }
+    // 2,000 CJK characters pass a character limit but are thousands of tokens.
+    const long = await post("漢字".repeat(1_000));
+    expect(long.status).toBe(422);
+    expect((await long.json()) as Json).toMatchObject({ reason: "prompt_too_long", error: expect.stringMatching(/tokens; this server takes at most 2,048\. Nothing was charged/) });
+    expect(await balanceOf(user2)).toBe(before);
+    // The same authorization still pays for an honest request: nothing was used up.
+    const ok = await post("a large");
+    expect(ok.status).toBe(200);
+  }, 60_000);
 });

@@ -124,6 +124,9 @@ async function startEndpoint(answer: (prompt: string) => string): Promise<{ url:
 }
 
 export async function setupMarket(kind: "pglite" | "postgres", opts: { timeoutMs?: number } = {}): Promise<Market> {
+  // Prices here are chosen to exercise wei rounding, not the operator's economics: no minimum price unless a
+  // test sets one (the minimum itself is tested in stream.test.ts).
+  process.env.MIN_PRICE ??= "0";
   const anvil = await startAnvil();
   const database = await openTestDatabase(kind);
   const artifactDir = fs.mkdtempSync(path.join(os.tmpdir(), "ledgerline-serve-"));
