@@ -10,14 +10,24 @@ import { inferenceMarketAbi, openTokenAbi } from "../contracts-abi";
 import { ANVIL_CHAIN_ID, devAccount } from "../lib/chain/anvil";
 import { publicClientFor } from "../lib/chain/clients";
 import { readFrames } from "../lib/inference/stream-events";
+import fc from "fast-check";
+import postgres from "postgres";
 import { startCluster, type Cluster } from "./testing/cluster";
+import { operationsOf, requestArbitrary, runAll } from "./testing/fuzz";
 
 const available = Boolean(process.env.TEST_DATABASE_URL);
 
 describe.skipIf(!available)("two web instances over one Postgres", () => {
   let cluster: Cluster;
   beforeAll(async () => {
-    cluster = await startCluster({ instances: 2, seed: true, log: (m) => console.log(`[cluster] ${m}`) });
+    cluster = await startCluster({
+      instances: 2,
+      seed: true,
+      // Paid routes lifted for the fuzz (it would otherwise mostly meet 429s); sign-in nonces keep their limit of 20
+      // a minute, which the rate-limit test below relies on. The epoch trigger needs its token.
+      env: { RATE_LIMIT_IP_PER_MINUTE: "1000000", RATE_LIMIT_PAYER_PER_MINUTE: "1000000", RATE_LIMIT_VERIFY_PER_MINUTE: "1000000", EPOCH_TRIGGER_TOKEN: "fuzz-cannot-guess-this-token-0123456789" },
+      log: (m) => console.log(`[cluster] ${m}`),
+    });
   }, 900_000);
   afterAll(async () => {
     await cluster?.stop();
@@ -102,4 +112,51 @@ describe.skipIf(!available)("two web instances over one Postgres", () => {
       await reading;
     }
   }, 180_000);
+
+  it("rate limits are shared by both instances, and a forged X-Forwarded-For does not buy a fresh budget", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const res = await fetch(`${cluster.web[i % 2]}/api/auth/nonce`, { headers: { "x-forwarded-for": `198.51.100.${i}` } });
+      statuses.push(res.status);
+      if (res.status === 429) {
+        expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+        expect(((await res.json()) as { error: string }).error).toMatch(/at most 20 per minute/);
+      } else await res.arrayBuffer();
+    }
+    // One budget of 20 a minute for 127.0.0.1 across both instances (the seed already spent some of it).
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(21);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(39);
+    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+  }, 120_000);
+
+  it("10,000 hostile requests over every route: no 5xx, every 4xx explains itself, no table gains a row but nonces and limits", async () => {
+    const sql = postgres(cluster.databaseUrl, { max: 1, onnotice: () => {} });
+    const counts = async () => {
+      const tables = await sql<{ table_name: string }[]>`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`;
+      const out: Record<string, number> = {};
+      for (const { table_name } of tables) {
+        if (["auth_nonces", "rate_limits", "__drizzle_migrations"].includes(table_name)) continue;
+        out[table_name] = Number((await sql.unsafe(`select count(*)::int as n from "${table_name}"`))[0].n);
+      }
+      return out;
+    };
+    try {
+      const doc = (await (await fetch(`${cluster.web[0]}/api/openapi.json`)).json()) as Parameters<typeof operationsOf>[0];
+      const ops = operationsOf(doc);
+      expect(ops.length).toBeGreaterThan(30);
+      const requests = fc.sample(requestArbitrary(ops, cluster.web), { seed: 20261203, numRuns: 10_000 });
+      const before = await counts();
+      const started = Date.now();
+      const results = await runAll(requests, 16, (done) => {
+        if (done % 2_000 === 0) console.log(`[fuzz] ${done} / ${requests.length} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      });
+      const problems = results.filter((r) => r.problem);
+      expect(problems.slice(0, 5).map((p) => `${p.request.method} ${p.request.url.slice(0, 200)} → ${p.status}: ${p.problem}`)).toEqual([]);
+      // Every operation was exercised.
+      expect(new Set(results.map((r) => `${r.request.method} ${r.request.op.path}`)).size).toBe(ops.length);
+      expect(await counts()).toEqual(before);
+    } finally {
+      await sql.end();
+    }
+  }, 900_000);
 });
