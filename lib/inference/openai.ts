@@ -57,13 +57,19 @@ export function ledgerlineField(s: ServedInference, extra: { payer: Hex; payment
   };
 }
 
+/** OpenAI's finish_reason: "length" when the answer was cut at max_tokens, "stop" when the model ended it. */
+export function finishReason(s: ServedInference): "length" | "stop" {
+  const max = (s.params as { maxTokens?: unknown }).maxTokens;
+  return typeof max === "number" && s.usage.completionTokens >= max ? "length" : "stop";
+}
+
 export function completionJson(body: ChatBody, s: ServedInference, extra: { payer: Hex; paymentTx: Hex; via: string }) {
   return {
     id: `chatcmpl-${s.requestId}`,
     object: "chat.completion",
     created: Math.floor(Date.now() / 1000),
     model: `model-${s.modelId}`,
-    choices: [{ index: 0, message: { role: "assistant", content: s.output, refusal: null }, logprobs: null, finish_reason: "stop" }],
+    choices: [{ index: 0, message: { role: "assistant", content: s.output, refusal: null }, logprobs: null, finish_reason: finishReason(s) }],
     usage: { prompt_tokens: s.usage.promptTokens, completion_tokens: s.usage.completionTokens, total_tokens: s.usage.promptTokens + s.usage.completionTokens },
     ledgerline: ledgerlineField(s, extra),
   };
