@@ -56,7 +56,7 @@ for (const p of taken) {
 }
 
 try {
-  stack = await startStack({ port, anvilPort, dataDir, signal: aborter.signal });
+  stack = await startStack({ port, anvilPort, dataDir, seed: process.env.LEDGERLINE_SEED !== "off", signal: aborter.signal });
 } catch (err) {
   if (aborter.signal.aborted) {
     console.log("Ledgerline stopped.");
