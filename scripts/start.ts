@@ -38,7 +38,7 @@ process.on("SIGHUP", () => void shutdown("SIGHUP"));
 // If whatever ran us (npm, a shell wrapper) dies without a signal to us, we stop too.
 const parentPid = process.ppid;
 setInterval(() => {
-  if (process.ppid !== parentPid) void shutdown("parent process gone");
+  if (process.ppid !== parentPid && !stoppingSince) void shutdown("parent process gone");
 }, 1_000).unref();
 
 // Refuse before starting anything: a server already on these ports would answer in our place.
