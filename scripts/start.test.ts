@@ -97,11 +97,13 @@ function npmStart(dataDir: string, port: number, anvilPort: number, env: Record<
   return { npm, output: () => output, seen, exited, ports: [port, anvilPort] };
 }
 
-async function reach(run: Run, moment: RegExp, timeoutMs = 240_000): Promise<void> {
+/** Waits for a log line, and if given for a process of the stack whose command line contains `process`. */
+async function reach(run: Run, moment: RegExp, process?: string, timeoutMs = 240_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!moment.test(run.output())) {
-    if (run.npm.exitCode !== null) throw new Error(`npm start exited (${run.npm.exitCode}) before ${moment}:\n${run.output()}`);
-    if (Date.now() > deadline) throw new Error(`npm start did not reach ${moment} within ${timeoutMs / 1000} s:\n${run.output()}`);
+  const running = () => !process || [...tree(run.npm.pid!).keys()].some((pid) => describeProcess(pid).includes(process));
+  while (!moment.test(run.output()) || !running()) {
+    if (run.npm.exitCode !== null) throw new Error(`npm start exited (${run.npm.exitCode}) before ${moment} ${process ?? ""}:\n${run.output()}`);
+    if (Date.now() > deadline) throw new Error(`npm start did not reach ${moment} ${process ?? ""} within ${timeoutMs / 1000} s:\n${run.output()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   for (const [pid, start] of tree(run.npm.pid!)) run.seen.set(pid, start);
@@ -148,12 +150,19 @@ async function ctrlC(run: Run): Promise<void> {
  * A first start on empty data is stopped at `moment` by `stop`; the next start on the same data reaches
  * `again` (the same phase: a second start may skip what the first finished) and stops on Ctrl-C.
  */
-async function phase(opts: { moment: RegExp; again?: RegExp; stop: "SIGKILL group" | "SIGKILL start process" | "Ctrl-C"; env?: Record<string, string> }) {
+async function phase(opts: {
+  moment: RegExp;
+  /** A process that must be running too at that moment (its command line contains this). */
+  process?: string;
+  again?: RegExp;
+  stop: "SIGKILL group" | "SIGKILL start process" | "Ctrl-C";
+  env?: Record<string, string>;
+}) {
   const dataDir = fs.mkdtempSync(path.join(tmp, "data-"));
   const [port, anvilPort] = [await freePort(), await freePort()];
 
   const first = npmStart(dataDir, port, anvilPort, opts.env);
-  await reach(first, opts.moment);
+  await reach(first, opts.moment, opts.process);
   if (opts.stop === "Ctrl-C") {
     await ctrlC(first);
   } else {
@@ -203,5 +212,8 @@ describe.runIf(process.platform === "linux")("npm start: crash and process hygie
   it("seeding: SIGKILL of the process group", () => phase({ moment: seeding, stop: "SIGKILL group" }), 300_000);
   // The issue's case: Ctrl-C on empty data as the second Datanet appears.
   it("seeding: Ctrl-C as the second Datanet is published", () => phase({ moment: secondDatanet, again: seeding, stop: "Ctrl-C" }), 400_000);
+  // next-server dies of its lifeline; the build it runs notices its parent is gone.
+  it("a Model Factory build running: SIGKILL of the start process alone", () =>
+    phase({ moment: /seed: building model/, process: "lib/factory/worker.ts", again: seeding, stop: "SIGKILL start process" }), 400_000);
   it("serving: SIGKILL of the process group", () => phase({ moment: serving, stop: "SIGKILL group", env: { LEDGERLINE_SEED: "off" } }), 300_000);
 });
