@@ -11,7 +11,7 @@ const fd = Number(process.env.LEDGERLINE_LIFELINE_FD);
 delete process.env.LEDGERLINE_LIFELINE_FD;
 
 if (Number.isInteger(fd) && fd > 2) {
-  const graceMs = Number(process.env.LEDGERLINE_LIFELINE_GRACE_MS ?? 10_000);
+  const graceMs = 10_000;
   const lifeline = new net.Socket({ fd, readable: true, writable: false });
   let cut = false;
   const onParentGone = () => {

@@ -15,7 +15,7 @@ if (!command) {
   console.error("usage: node tether.mjs <command> [args…]");
   process.exit(2);
 }
-const graceMs = Number(process.env.LEDGERLINE_TETHER_GRACE_MS ?? 5_000);
+const graceMs = 5_000;
 const child = spawn(command, args, { stdio: "inherit" });
 
 let stopping = false;
