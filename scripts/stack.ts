@@ -2,7 +2,7 @@
  * The whole system as one function: chain (anvil, or RPC_URL), contracts, database, web app with its
  * in-process indexer, and demo data. `npm start` and the Playwright tests both use it.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -11,6 +11,7 @@ import { ANVIL_CHAIN_ID, devAccount, startAnvil, type Anvil } from "../lib/chain
 import { publicClientFor } from "../lib/chain/clients";
 import { chainFor, readDeployment, writeDeployment } from "../lib/chain/config";
 import { deployLedgerline, type Deployment } from "../lib/chain/deploy";
+import { isRunning, spawnNodeTied, stopChild } from "../lib/process/children";
 import { DEMO_HISTORY_HOURS, seedInferences } from "../lib/seed/inferences";
 import { seedModels } from "../lib/seed/models";
 import { seedDemo } from "../lib/seed/seed";
@@ -23,6 +24,11 @@ export interface StackOptions {
   anvilPort?: number;
   seed?: boolean;
   log?: (msg: string) => void;
+  /**
+   * Aborting stops a start half-way: what is already running is stopped in order (web app and indexer,
+   * then the chain) and startStack rejects.
+   */
+  signal?: AbortSignal;
 }
 
 export interface Stack {
@@ -53,27 +59,58 @@ function sourceHash(): string {
   return h.digest("hex");
 }
 
-export function ensureBuild(log: (m: string) => void): void {
-  const marker = path.join(root, ".next", "ledgerline-source-hash");
+const buildMarker = path.join(root, ".next", "ledgerline-source-hash");
+const nextBin = path.join(root, "node_modules/next/dist/bin/next");
+const buildEnv = () => ({ ...process.env, LEDGERLINE_INDEXER: "off", NEXT_TELEMETRY_DISABLED: "1" });
+
+/** The source hash when the production build is stale, else null. */
+function staleBuild(): string | null {
   const hash = sourceHash();
-  if (fs.existsSync(path.join(root, ".next", "BUILD_ID")) && fs.readFileSync(marker, { encoding: "utf8", flag: "a+" }) === hash) {
+  const upToDate = fs.existsSync(path.join(root, ".next", "BUILD_ID")) && fs.readFileSync(buildMarker, { encoding: "utf8", flag: "a+" }) === hash;
+  return upToDate ? null : hash;
+}
+
+/** Blocking variant for scripts that need nothing else to run meanwhile (bench/routes.ts). */
+export function ensureBuild(log: (m: string) => void): void {
+  const hash = staleBuild();
+  if (!hash) {
     log("web app: production build is up to date");
     return;
   }
   log("web app: building for production (next build; about a minute on 2 cores)…");
-  const res = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
-    cwd: root,
-    stdio: "inherit",
-    env: { ...process.env, LEDGERLINE_INDEXER: "off", NEXT_TELEMETRY_DISABLED: "1" },
-  });
+  const res = spawnSync(process.execPath, [nextBin, "build"], { cwd: root, stdio: "inherit", env: buildEnv() });
   if (res.status !== 0) throw new Error("next build failed: see the output above");
-  fs.writeFileSync(marker, hash);
+  fs.writeFileSync(buildMarker, hash);
 }
 
-async function waitFor(url: string, timeoutMs: number, isReady: (res: Response) => Promise<boolean> = async (r) => r.ok) {
+/** npm start's build: a tied child (it dies with us), and signals are handled while it runs. */
+async function ensureBuildTied(log: (m: string) => void, track: (child: ChildProcess) => void): Promise<void> {
+  const hash = staleBuild();
+  if (!hash) {
+    log("web app: production build is up to date");
+    return;
+  }
+  log("web app: building for production (next build; about a minute on 2 cores)…");
+  const build = spawnNodeTied(nextBin, ["build"], { cwd: root, env: buildEnv() });
+  track(build);
+  const [code, signal] = (await new Promise((resolve) => build.once("exit", (...r) => resolve(r)))) as [number | null, string | null];
+  if (code !== 0) throw new Error(`next build failed (${signal ?? `exit ${code}`}): see the output above`);
+  fs.writeFileSync(buildMarker, hash);
+}
+
+interface WaitOptions {
+  isReady?: (res: Response) => Promise<boolean>;
+  /** The server: if it exits (e.g. EADDRINUSE), waiting is over. */
+  server?: ChildProcess;
+  signal?: AbortSignal;
+}
+
+async function waitFor(url: string, timeoutMs: number, { isReady = async (r) => r.ok, server, signal }: WaitOptions = {}) {
   const deadline = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < deadline) {
+    signal?.throwIfAborted();
+    if (server && !isRunning(server)) throw new Error(`the web app exited (${server.signalCode ?? `code ${server.exitCode}`}) before it answered on ${url}: see its output above`);
     try {
       const res = await fetch(url);
       if (await isReady(res)) return;
@@ -86,120 +123,137 @@ async function waitFor(url: string, timeoutMs: number, isReady: (res: Response) 
   throw new Error(`${url} was not ready within ${timeoutMs / 1000} s (${last})`);
 }
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    /* already gone */
-  }
-}
-
 export async function startStack(opts: StackOptions): Promise<Stack> {
-  const log = opts.log ?? ((m: string) => console.log(m));
+  const { signal } = opts;
+  const print = opts.log ?? ((m: string) => console.log(m));
+  // Once stopping, a step still in flight has nothing to report.
+  const log = (m: string) => void (signal?.aborted || print(m));
   const dataDir = path.resolve(opts.dataDir);
   fs.mkdirSync(path.join(dataDir, "chain"), { recursive: true });
+  // Stopped last-started first: web app and indexer, then the chain. Calls queue up, so a stop while
+  // starting, and the stop after the start failed, each stop whatever was running at the time.
   const cleanups: (() => Promise<void>)[] = [];
-  const stop = async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => {});
-    cleanups.length = 0;
-  };
-
+  let stopping = Promise.resolve();
+  const stop = () =>
+    (stopping = stopping.then(async () => {
+      for (let c = cleanups.pop(); c; c = cleanups.pop()) await c().catch(() => {});
+    }));
+  const step = () => signal?.throwIfAborted();
+  // An abort stops what runs now and rejects at once: a step in flight (a seed transaction against the
+  // stopped chain) then fails in the background, and the catch below stops whatever it started meanwhile.
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => void stop().then(() => reject(signal!.reason));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => {});
+  const booting = boot();
+  booting.catch(() => {});
   try {
-    // 1. Chain: a real one from RPC_URL + DEPLOYMENT_FILE, or a local anvil whose state survives restarts.
-    let rpcUrl = process.env.RPC_URL;
-    let anvil: Anvil | undefined;
-    // A fresh local chain starts in the past, so the demo's inferences can be spread over the last day.
-    let backdated = false;
-    if (!rpcUrl) {
-      const statePath = path.join(dataDir, "chain", "anvil-state.json");
-      backdated = opts.seed !== false && !fs.existsSync(statePath);
-      const genesis = Math.floor(Date.now() / 1000) - DEMO_HISTORY_HOURS * 3600;
-      anvil = await startAnvil({ port: opts.anvilPort ?? 8545, statePath, extraArgs: backdated ? ["--timestamp", String(genesis)] : undefined });
-      cleanups.push(() => anvil!.stop());
-      rpcUrl = anvil.rpcUrl;
-      log(`chain: anvil on ${rpcUrl}`);
-    }
-    const chainId = anvil ? ANVIL_CHAIN_ID : Number(process.env.CHAIN_ID ?? 0);
-    const deploymentFile =
-      process.env.DEPLOYMENT_FILE ?? path.join(dataDir, "deployments", `${anvil ? ANVIL_CHAIN_ID : chainId}.json`);
+    return await Promise.race([booting, aborted]);
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
 
-    // 2. Contracts: reuse the deployment if its code is on the chain, else deploy (local chain only).
-    let deployment: Deployment | undefined;
-    if (fs.existsSync(deploymentFile)) {
-      const existing = readDeployment(deploymentFile);
-      const code = await publicClientFor({ chainId: existing.chainId, rpcUrl }).getCode({ address: existing.inferenceMarket });
-      if (code && code !== "0x") deployment = existing;
-    }
-    if (!deployment) {
-      if (!anvil) throw new Error(`No usable deployment at ${deploymentFile} for RPC_URL=${rpcUrl}: deploy the contracts there first.`);
-      const operator = devAccount(0);
-      const chain = chainFor({ chainId: ANVIL_CHAIN_ID, publicRpcUrl: rpcUrl });
-      deployment = await deployLedgerline({
-        publicClient: publicClientFor({ chainId: ANVIL_CHAIN_ID, rpcUrl }),
-        walletClient: createWalletClient({ account: operator, chain, transport: http(rpcUrl) }),
-        admin: operator.address,
-        operator: operator.address,
-        protocolTreasury: operator.address,
+  async function boot(): Promise<Stack> {
+    try {
+      step();
+      // 1. Chain: a real one from RPC_URL + DEPLOYMENT_FILE, or a local anvil whose state survives restarts.
+      let rpcUrl = process.env.RPC_URL;
+      let anvil: Anvil | undefined;
+      // A fresh local chain starts in the past, so the demo's inferences can be spread over the last day.
+      let backdated = false;
+      if (!rpcUrl) {
+        const statePath = path.join(dataDir, "chain", "anvil-state.json");
+        backdated = opts.seed !== false && !fs.existsSync(statePath);
+        const genesis = Math.floor(Date.now() / 1000) - DEMO_HISTORY_HOURS * 3600;
+        anvil = await startAnvil({ port: opts.anvilPort ?? 8545, statePath, extraArgs: backdated ? ["--timestamp", String(genesis)] : undefined });
+        cleanups.push(() => anvil!.stop());
+        step();
+        rpcUrl = anvil.rpcUrl;
+        log(`chain: anvil on ${rpcUrl}`);
+      }
+      const chainId = anvil ? ANVIL_CHAIN_ID : Number(process.env.CHAIN_ID ?? 0);
+      const deploymentFile =
+        process.env.DEPLOYMENT_FILE ?? path.join(dataDir, "deployments", `${anvil ? ANVIL_CHAIN_ID : chainId}.json`);
+
+      // 2. Contracts: reuse the deployment if its code is on the chain, else deploy (local chain only).
+      let deployment: Deployment | undefined;
+      if (fs.existsSync(deploymentFile)) {
+        const existing = readDeployment(deploymentFile);
+        const code = await publicClientFor({ chainId: existing.chainId, rpcUrl }).getCode({ address: existing.inferenceMarket });
+        if (code && code !== "0x") deployment = existing;
+      }
+      if (!deployment) {
+        if (!anvil) throw new Error(`No usable deployment at ${deploymentFile} for RPC_URL=${rpcUrl}: deploy the contracts there first.`);
+        log("contracts: deploying…");
+        const operator = devAccount(0);
+        const chain = chainFor({ chainId: ANVIL_CHAIN_ID, publicRpcUrl: rpcUrl });
+        deployment = await deployLedgerline({
+          publicClient: publicClientFor({ chainId: ANVIL_CHAIN_ID, rpcUrl }),
+          walletClient: createWalletClient({ account: operator, chain, transport: http(rpcUrl) }),
+          admin: operator.address,
+          operator: operator.address,
+          protocolTreasury: operator.address,
+        });
+        writeDeployment(deployment, deploymentFile);
+        log(`contracts: deployed (market ${deployment.inferenceMarket})`);
+      } else {
+        log(`contracts: using ${deploymentFile}`);
+      }
+
+      step();
+
+      // 3. Web app (production build) with the indexer running in-process.
+      await ensureBuildTied(log, (build) => cleanups.push(() => stopChild(build, 10_000, { group: true })));
+      step();
+      // Tied: next-server stops (indexer first, see lib/indexer/runtime.ts) when this process dies, even by SIGKILL.
+      const web = spawnNodeTied(nextBin, ["start", "-p", String(opts.port), "-H", "127.0.0.1"], {
+        cwd: root,
+        env: {
+          ...process.env,
+          RPC_URL: rpcUrl,
+          DEPLOYMENT_FILE: deploymentFile,
+          PGLITE_DIR: process.env.DATABASE_URL ? undefined : path.join(dataDir, "pglite"),
+          ARTIFACT_DIR: process.env.ARTIFACT_DIR ?? path.join(dataDir, "artifacts"),
+          NEXT_TELEMETRY_DISABLED: "1",
+          // The in-process indexer closes the database on SIGTERM, then exits (lib/indexer/runtime.ts).
+          NEXT_MANUAL_SIG_HANDLE: "true",
+        },
       });
-      writeDeployment(deployment, deploymentFile);
-      log(`contracts: deployed (market ${deployment.inferenceMarket})`);
-    } else {
-      log(`contracts: using ${deploymentFile}`);
-    }
+      // SIGTERM to its group: the server and a Model Factory build it may be running.
+      cleanups.push(() => stopChild(web, 10_000, { group: true }));
+      const url = `http://127.0.0.1:${opts.port}`;
+      await waitFor(`${url}/api/health`, 120_000, { server: web, signal });
+      log(`web: ${url}`);
 
-    // 3. Web app (production build) with the indexer running in-process.
-    ensureBuild(log);
-    const web = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(opts.port), "-H", "127.0.0.1"], {
-      cwd: root,
-      detached: true, // own process group, so stop() leaves nothing behind
-      stdio: ["ignore", "inherit", "inherit"],
-      env: {
-        ...process.env,
-        RPC_URL: rpcUrl,
-        DEPLOYMENT_FILE: deploymentFile,
-        PGLITE_DIR: process.env.DATABASE_URL ? undefined : path.join(dataDir, "pglite"),
-        ARTIFACT_DIR: process.env.ARTIFACT_DIR ?? path.join(dataDir, "artifacts"),
-        NEXT_TELEMETRY_DISABLED: "1",
-        // The in-process indexer closes the database on SIGTERM, then exits (lib/indexer/runtime.ts).
-        NEXT_MANUAL_SIG_HANDLE: "true",
-      },
-    });
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          if (web.exitCode !== null || web.signalCode !== null) return resolve();
-          const timer = setTimeout(() => killGroup(web, "SIGKILL"), 10_000);
-          web.once("exit", () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          killGroup(web, "SIGTERM");
-        }),
-    );
-    const url = `http://127.0.0.1:${opts.port}`;
-    await waitFor(`${url}/api/health`, 120_000);
-    log(`web: ${url}`);
-
-    // 4. Demo data through the real paths, then wait until the indexer has caught up with it.
-    const caughtUp = () => waitFor(`${url}/api/health`, 120_000, async (r) => r.ok && ((await r.json()) as { lag: number | null }).lag === 0);
-    if (opts.seed !== false && anvil) {
-      const started = Date.now();
-      const publicClient = publicClientFor({ chainId, rpcUrl });
-      const result = await seedDemo({ baseUrl: url, rpcUrl, deployment, publicClient, log });
-      log(`seed: ${result.transactions} transactions in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      // The Model Factory builds from indexed Datanet versions.
+      // 4. Demo data through the real paths, then wait until the indexer has caught up with it.
+      const caughtUp = () =>
+        waitFor(`${url}/api/health`, 120_000, { server: web, signal, isReady: async (r) => r.ok && ((await r.json()) as { lag: number | null }).lag === 0 });
+      if (opts.seed !== false && anvil) {
+        log("seed: demo data…");
+        const started = Date.now();
+        const publicClient = publicClientFor({ chainId, rpcUrl });
+        const result = await seedDemo({ baseUrl: url, rpcUrl, deployment, publicClient, log });
+        step();
+        log(`seed: ${result.transactions} transactions in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        // The Model Factory builds from indexed Datanet versions.
+        await caughtUp();
+        const models = await seedModels({ baseUrl: url, rpcUrl, deployment, publicClient, datanetIds: result.datanetIds, log });
+        step();
+        log(`seed: ${models.built} models built, ${models.registered} registered`);
+        await caughtUp();
+        await seedInferences({ baseUrl: url, rpcUrl, deployment, publicClient, models: models.models, spreadHours: backdated ? DEMO_HISTORY_HOURS - 2 : 0, log });
+      }
+      step();
       await caughtUp();
-      const models = await seedModels({ baseUrl: url, rpcUrl, deployment, publicClient, datanetIds: result.datanetIds, log });
-      log(`seed: ${models.built} models built, ${models.registered} registered`);
-      await caughtUp();
-      await seedInferences({ baseUrl: url, rpcUrl, deployment, publicClient, models: models.models, spreadHours: backdated ? DEMO_HISTORY_HOURS - 2 : 0, log });
+      log("indexer: caught up with the chain");
+      step();
+      return { url, rpcUrl, deployment, stop };
+    } catch (err) {
+      await stop();
+      throw signal?.aborted ? signal.reason : err;
     }
-    await caughtUp();
-    log("indexer: caught up with the chain");
-    return { url, rpcUrl, deployment, stop };
-  } catch (err) {
-    await stop();
-    throw err;
   }
 }

@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 import { mnemonicToAccount } from "viem/accounts";
+import { killChildGroup, spawnTethered, stopChild } from "../process/children";
 
 const require = createRequire(import.meta.url);
 
@@ -49,6 +50,7 @@ export interface AnvilOptions {
 export interface Anvil {
   rpcUrl: string;
   port: number;
+  /** The tether (lib/process/tether.mjs) that runs anvil and stops it when this process dies. */
   process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -79,7 +81,8 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<Anvil> {
   if (opts.statePath) args.push("--state", opts.statePath, "--state-interval", "5");
   if (opts.blockTime) args.push("--block-time", String(opts.blockTime));
   if (opts.extraArgs) args.push(...opts.extraArgs);
-  const child = spawn(anvilBinary(), args, {
+  // Tethered: anvil stops (saving its --state) when this process dies, even by SIGKILL.
+  const child = spawnTethered(anvilBinary(), args, {
     stdio: opts.silent === false ? ["ignore", "inherit", "inherit"] : ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
@@ -89,7 +92,7 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<Anvil> {
   while (!(await rpcReady(rpcUrl))) {
     if (child.exitCode !== null) throw new Error(`anvil exited with code ${child.exitCode}: ${stderr}`);
     if (Date.now() > deadline) {
-      child.kill("SIGKILL");
+      killChildGroup(child, "SIGKILL");
       throw new Error(`anvil did not answer on ${rpcUrl} within 30 s: ${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -98,16 +101,7 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<Anvil> {
     rpcUrl,
     port,
     process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-        child.once("exit", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        // SIGTERM lets anvil dump --state before it exits.
-        child.kill("SIGTERM");
-      }),
+    // SIGTERM (passed on by the tether) lets anvil dump --state before it exits.
+    stop: () => stopChild(child, 6_000),
   };
 }

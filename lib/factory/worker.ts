@@ -8,6 +8,14 @@ import { runBuild } from "./build";
 import type { BuildSources } from "./sources";
 import type { BuildRequest } from "./spec";
 
+// The web server that spawned this build: if it dies (even by SIGKILL) the build is abandoned with it. A
+// build is one long synchronous run, so it is checked at every progress report as well as on a timer.
+const parentPid = process.ppid;
+function exitIfOrphaned() {
+  if (process.ppid !== parentPid) process.exit(1);
+}
+setInterval(exitIfOrphaned, 1_000).unref();
+
 function emit(line: Record<string, unknown>) {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
@@ -18,6 +26,7 @@ async function main() {
   const input = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { request: BuildRequest; sources: BuildSources; artifactDir: string };
   let last = 0;
   const out = runBuild(input.request, input.sources, (phase, progress) => {
+    exitIfOrphaned();
     const now = Date.now();
     if (now - last < 100 && progress < 1) return;
     last = now;
