@@ -53,7 +53,7 @@ function sourceHash(): string {
       h.update(fs.readFileSync(p));
     }
   };
-  for (const p of ["app", "components", "lib", "db", "contracts-abi", "public", "instrumentation.ts", "next.config.ts", "package-lock.json", "postcss.config.mjs"]) {
+  for (const p of ["app", "components", "lib", "db", "contracts-abi", "public", "instrumentation.ts", "proxy.ts", "next.config.ts", "package-lock.json", "postcss.config.mjs"]) {
     walk(path.join(root, p));
   }
   return h.digest("hex");
@@ -208,8 +208,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       // 3. Web app (production build) with the indexer running in-process.
       await ensureBuildTied(log, (build) => cleanups.push(() => stopChild(build, 10_000, { group: true })));
       step();
-      // Tied: next-server stops (indexer first, see lib/indexer/runtime.ts) when this process dies, even by SIGKILL.
-      const web = spawnNodeTied(nextBin, ["start", "-p", String(opts.port), "-H", "127.0.0.1"], {
+      // Ledgerline's web server (Next's handler; it stamps each request with the socket's address for rate limits).
+      // Tied: it stops (indexer first, see lib/indexer/runtime.ts) when this process dies, even by SIGKILL.
+      const web = spawnNodeTied(path.join(root, "scripts/web-server.mjs"), ["--port", String(opts.port), "--hostname", "127.0.0.1"], {
         cwd: root,
         env: {
           ...process.env,
@@ -218,8 +219,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           PGLITE_DIR: process.env.DATABASE_URL ? undefined : path.join(dataDir, "pglite"),
           ARTIFACT_DIR: process.env.ARTIFACT_DIR ?? path.join(dataDir, "artifacts"),
           NEXT_TELEMETRY_DISABLED: "1",
-          // The in-process indexer closes the database on SIGTERM, then exits (lib/indexer/runtime.ts).
-          NEXT_MANUAL_SIG_HANDLE: "true",
         },
       });
       // SIGTERM to its group: the server and a Model Factory build it may be running.

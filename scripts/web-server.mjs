@@ -34,12 +34,14 @@ server.on("error", (err) => {
 });
 server.listen(port, hostname, () => console.log(`web server listening on http://${hostname}:${port}`));
 
-// A stop closes the listener and open streams. The in-process indexer (instrumentation) closes the database on
-// the same signal and exits; without it, exit once the listener is closed (at most 5 s later).
+// A stop closes the listener and open streams (SSE). The in-process indexer (instrumentation) closes the database
+// on the same signal and exits; without it, this exits once the listener is closed.
 for (const signal of ["SIGTERM", "SIGINT"]) {
   process.once(signal, () => {
-    server.close(() => setTimeout(() => process.exit(0), 1_000).unref());
+    server.close(() => {
+      if (process.env.LEDGERLINE_INDEXER === "off") process.exit(0);
+    });
     server.closeAllConnections();
-    setTimeout(() => process.exit(0), 5_000).unref();
+    setTimeout(() => process.exit(0), 15_000).unref();
   });
 }
