@@ -55,6 +55,8 @@ export const ERROR_STATUS = {
   transaction_not_found: 409,
   // 413
   payload_too_large: 413,
+  // 431: answered by the web server itself (scripts/web-server.mjs) before Next sees the request.
+  headers_too_large: 431,
   // 422: well-formed, but names something unusable.
   unprocessable: 422,
   prompt_too_long: 422,
@@ -79,7 +81,7 @@ export const ERROR_STATUS = {
   model_unavailable: 503,
   settlement_pending: 503,
   service_unavailable: 503,
-} as const satisfies Record<string, 400 | 401 | 402 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 502 | 503>;
+} as const satisfies Record<string, 400 | 401 | 402 | 403 | 404 | 409 | 413 | 422 | 429 | 431 | 500 | 502 | 503>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];

@@ -28,6 +28,18 @@ const server = http.createServer((req, res) => {
   void handle(req, res);
 });
 server.keepAliveTimeout = 65_000;
+// Requests Node cannot parse (headers over its 16 KiB limit, malformed HTTP) never reach Next: answer them in the
+// API's error shape (OpenAI's under /v1/) instead of Node's empty 431/400.
+server.on("clientError", (err, socket) => {
+  if (!socket.writable || err.code === "ECONNRESET") return socket.destroy();
+  const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
+  const status = tooLarge ? 431 : 400;
+  const code = tooLarge ? "headers_too_large" : "bad_request";
+  const message = tooLarge ? "The request's headers are larger than the server accepts (16 KiB in all)." : "The request could not be read as HTTP.";
+  const path = /^[A-Z]+ (\S+)/.exec(err.rawPacket?.toString("latin1") ?? "")?.[1] ?? "";
+  const body = JSON.stringify(path.startsWith("/v1/") ? { error: { message, type: "invalid_request_error", code, param: null } } : { error: message, reason: code });
+  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+});
 server.on("error", (err) => {
   console.error(err.code === "EADDRINUSE" ? `Port ${port} is already in use: stop what listens there or choose another PORT.` : `web server: ${err.message}`);
   process.exit(1);
