@@ -1,7 +1,8 @@
 /**
  * The Model Factory wizard against the real stack: without a wallet a visitor picks the ∞-gram kind and
- * Datanet 3 v1, builds and sees the build's progress and evaluation, then connects the Dev wallet
- * (account 1, the demo builder), publishes the model on-chain and follows the link to its page.
+ * Datanet 3 v1; building asks for the Dev wallet (account 1, the demo builder) and one sign-in signature,
+ * then shows the build's progress and evaluation; the builder publishes the model on-chain and follows the
+ * link to its page.
  */
 import { expect, test } from "@playwright/test";
 import { connectDevWallet } from "./wallet";
@@ -33,9 +34,11 @@ test("a builder builds an ∞-gram model from Datanet 3 v1, publishes it and fin
   await params.getByLabel("Name").fill(name);
   await params.getByLabel("Description").fill("Built by the factory wizard e2e test.");
 
-  // 4. Build: progress to done, then the evaluation.
+  // 4. Build under a signed-in account: connect the Dev wallet, sign in (which starts the build), progress to
+  // done, then the evaluation.
   const buildStep = page.getByTestId("step-build");
-  await buildStep.getByRole("button", { name: "Build" }).click();
+  await connectDevWallet(page, buildStep.getByRole("button", { name: "Connect wallet to build" }), 1);
+  await buildStep.getByRole("button", { name: "Sign in to build" }).click();
   await expect(buildStep.getByTestId("build-progress")).toBeVisible();
   await expect(buildStep.getByTestId("build-status")).toHaveText("succeeded", { timeout: 60_000 });
   await expect(buildStep.getByTestId("build-phase")).toHaveText("Done");
@@ -48,7 +51,6 @@ test("a builder builds an ∞-gram model from Datanet 3 v1, publishes it and fin
   await publish.getByLabel("Price per inference (OPEN)").fill("0.01");
   await publish.getByLabel("Builder share (%)").fill("10");
   await expect(publish.getByText("0.01 OPEN")).toBeVisible();
-  await connectDevWallet(page, publish.getByRole("button", { name: "Connect wallet to publish" }), 1);
   await publish.getByRole("button", { name: "Publish" }).click();
   await expect(publish.getByTestId("publish-tx")).toContainText("Confirmed", { timeout: 30_000 });
   const view = publish.getByRole("link", { name: "View your model" });

@@ -5,6 +5,7 @@ import { registerModel } from "../lib/factory/register";
 import { DEMO_BUILDER, DEMO_MODELS } from "../lib/seed/models";
 import { demoAccount } from "../lib/seed/seed";
 import { stackInfo } from "./stack-info";
+import { signInRequest } from "./wallet";
 
 test("the demo models built by the Model Factory are listed with their evaluation and lineage", async ({ page }) => {
   await page.goto("/models");
@@ -22,6 +23,13 @@ test("the demo models built by the Model Factory are listed with their evaluatio
 
 test("a builder builds a model through the API, watches its progress, registers it and sees it listed", async ({ page, request }) => {
   const { rpcUrl, deployment } = stackInfo();
+  // Builds are queued under a signed-in account; without a session the API refuses and queues nothing.
+  const anonymous = await request.post("/api/factory/builds", { data: { kind: "infinigram", name: "Anonymous", datanets: [{ id: 3, version: 1 }] } });
+  expect(anonymous.status()).toBe(401);
+  await signInRequest(request, demoAccount(DEMO_BUILDER));
+  // Nor under someone else's name.
+  const impostor = await request.post("/api/factory/builds", { data: { kind: "infinigram", name: "Impostor", builder: demoAccount(2).address, datanets: [{ id: 3, version: 1 }] } });
+  expect(impostor.status()).toBe(403);
   const created = await request.post("/api/factory/builds", {
     data: { kind: "infinigram", name: `E2E ∞-gram ${Date.now()}`, datanets: [{ id: 3, version: 1 }], parameters: { maxTokens: 16 } },
   });

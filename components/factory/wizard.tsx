@@ -1,11 +1,13 @@
 "use client";
 
+import { useConnectModal } from "@rainbow-me/rainbowkit";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { BaseError } from "viem";
 import { useAccount } from "wagmi";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import { SignInButton, useSession, useSignIn } from "@/components/wallet/siwe";
 import { cn } from "@/lib/utils";
 import { createBuild, fetchBuild, type Kind, type ModelBuild } from "./api";
 import { DatanetPicker, type Picked } from "./datanet-picker";
@@ -48,7 +50,11 @@ function NumberField({ id, label, value, onChange, min, max, step = 1, disabled,
 const TERMINAL = new Set(["succeeded", "failed"]);
 
 export function FactoryWizard() {
-  const { address } = useAccount();
+  const { status } = useAccount();
+  const { openConnectModal } = useConnectModal();
+  // Builds run on the server under a signed-in account (one signature, no gas).
+  const session = useSession();
+  const signIn = useSignIn();
   const [kind, setKind] = useState<Kind>("infinigram");
   const [baseUrl, setBaseUrl] = useState("");
   const [modelName, setModelName] = useState("");
@@ -91,7 +97,6 @@ export function FactoryWizard() {
         ...kindAndParameters,
         name: name.trim(),
         description,
-        ...(address ? { builder: address } : {}),
         datanets: picked.map((p) => ({ id: p.id, version: p.version })),
       });
       setRegistered(false);
@@ -179,11 +184,34 @@ export function FactoryWizard() {
       <Step n={4} title="Build" description="The build runs on the server: tokenizing, indexing, evaluating on held-out records, storing the artifact." testId="step-build">
         <div className="space-y-4">
           <div className="flex flex-wrap items-center gap-3">
-            <Button onClick={startBuild} disabled={starting || locked} aria-busy={starting}>
-              {starting ? "Starting…" : b?.status === "failed" ? "Build again" : "Build"}
-            </Button>
+            {status !== "connected" ? (
+              <Button onClick={() => openConnectModal?.()} disabled={locked}>
+                Connect wallet to build
+              </Button>
+            ) : !session.signedIn ? (
+              <SignInButton
+                signIn={signIn}
+                label="Sign in to build"
+                onSignIn={async () => {
+                  if (await signIn.signIn()) await startBuild();
+                }}
+                disabled={starting || locked}
+              />
+            ) : (
+              <Button onClick={startBuild} disabled={starting || locked} aria-busy={starting}>
+                {starting ? "Starting…" : b?.status === "failed" ? "Build again" : "Build"}
+              </Button>
+            )}
             {b ? <BuildStatusBadge build={b} /> : null}
           </div>
+          {status !== "connected" || !session.signedIn ? (
+            <p className="text-sm text-muted-foreground">Builds run on the server under your account: connect your wallet and sign in (one signature, no gas).</p>
+          ) : null}
+          {signIn.failure ? (
+            <p role="alert" className="text-sm text-destructive">
+              {signIn.failure.title}: {signIn.failure.message}
+            </p>
+          ) : null}
           {startError ? (
             <p role="alert" className="text-sm text-destructive">
               {startError}

@@ -10,6 +10,7 @@ import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { modelBuilds, models } from "@/db/schema";
 import { storeContent } from "@/lib/content/store";
+import { AppError } from "@/lib/errors";
 import { canonicalJson, contentUri, type ModelMetadata } from "@/lib/metadata";
 import { singleton } from "@/lib/singleton";
 import { artifactDir } from "./artifacts";
@@ -20,9 +21,21 @@ export type BuildRow = typeof modelBuilds.$inferSelect;
 
 const MAX_ATTEMPTS = 3;
 
+/** How many builds one account may have queued or running at once (fresh keys are free: the IP limit backs it). */
+export const MAX_OPEN_BUILDS_PER_ACCOUNT = 3;
+
 /** Validates the request against the database (404/422 before anything is written), then queues it. */
 export async function createBuild(db: Db, request: BuildRequest, runner?: BuildRunner): Promise<BuildRow> {
   await loadBuildSources(db, request.datanets);
+  if (request.builder) {
+    const [open] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(modelBuilds)
+      .where(and(eq(modelBuilds.builder, request.builder), inArray(modelBuilds.status, ["queued", "running"])));
+    if (open.n >= MAX_OPEN_BUILDS_PER_ACCOUNT) {
+      throw new AppError("rate_limited", `You already have ${open.n} builds queued or running; start another when one has finished.`, { retryAfter: 60 });
+    }
+  }
   const [row] = await db
     .insert(modelBuilds)
     .values({ id: randomUUID(), kind: request.kind, builder: request.builder ?? null, request, status: "queued", phase: "queued" })
@@ -137,11 +150,15 @@ export class BuildRunner {
   private async drain(): Promise<void> {
     const { db } = this.opts;
     while (!this.stopped) {
+      // Accounts take turns: the next build is from the builder whose last build started longest ago.
       const [next] = await db
         .select({ id: modelBuilds.id })
         .from(modelBuilds)
         .where(eq(modelBuilds.status, "queued"))
-        .orderBy(modelBuilds.createdAt)
+        .orderBy(
+          sql`(select max(s.started_at) from model_builds s where s.builder is not distinct from ${modelBuilds.builder}) asc nulls first`,
+          modelBuilds.createdAt,
+        )
         .limit(1);
       if (!next) return;
       // Claim it: several web instances may share one Postgres.

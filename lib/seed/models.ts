@@ -7,6 +7,7 @@ import { modelRegistryAbi } from "@/contracts-abi";
 import { devAccount } from "@/lib/chain/anvil";
 import { chainFor } from "@/lib/chain/config";
 import type { Deployment } from "@/lib/chain/deploy";
+import { signInAs } from "@/lib/auth/client";
 import { registerModel, type Registration } from "@/lib/factory/register";
 import type { BuildRequestInput } from "@/lib/factory/spec";
 import type { Lexfile } from "./wordnet";
@@ -105,6 +106,7 @@ export async function seedModels(opts: {
 
   let built = 0;
   let registeredNow = 0;
+  let session: string | undefined;
   const models: { id: number; kind: string }[] = [];
   const idByMetadata = new Map<string, number>();
   for (let id = 1n; id <= count; id++) {
@@ -119,7 +121,9 @@ export async function seedModels(opts: {
       continue;
     }
     if (!build) {
-      build = await api<BuildView>(`${opts.baseUrl}/api/factory/builds`, { method: "POST", body: JSON.stringify({ ...request, builder: builder.address }) });
+      // Builds are queued under a signed-in account, as in the wizard.
+      session ??= await signInAs(opts.baseUrl, builder, d.chainId);
+      build = await api<BuildView>(`${opts.baseUrl}/api/factory/builds`, { method: "POST", headers: { cookie: session }, body: JSON.stringify(request) });
       log(`seed: building model "${request.name}" (${request.kind})`);
       while (build.status === "queued" || build.status === "running") {
         await new Promise((r) => setTimeout(r, 200));
