@@ -1,6 +1,7 @@
 /**
- * Next.js calls register() once per server process: npm start runs the indexer in-process here, and the
- * Model Factory's runner (which re-queues builds a previous process left unfinished). NEXT_RUNTIME and
+ * Next.js calls register() once per server process: the indexer runs in-process here (unless
+ * LEDGERLINE_INDEXER=off, when `npm run indexer` runs it alone), and the jobs every instance runs under a
+ * shared lock (lib/jobs/exclusive.ts): Model Factory builds, epochs, inference recovery. NEXT_RUNTIME and
  * NEXT_PHASE are Next's own variables (NEXT_RUNTIME is inlined per bundle); the app's are in lib/config.ts.
  */
 export async function register() {
@@ -11,14 +12,16 @@ export async function register() {
   const config = serverConfig();
   const [{ getDb }, { processBuildRunner }] = await Promise.all([import("./db/client"), import("./lib/factory/jobs")]);
   processBuildRunner(await getDb());
-  if (!config.indexerInProcess) return;
-  const { startIndexer } = await import("./lib/indexer/runtime");
-  try {
-    await startIndexer();
-  } catch (err) {
-    console.error(`indexer not started: ${(err as Error).message}`);
-    return;
+  if (config.indexerInProcess) {
+    const { startIndexer } = await import("./lib/indexer/runtime");
+    try {
+      await startIndexer();
+    } catch (err) {
+      console.error(`indexer not started: ${(err as Error).message}`);
+      return;
+    }
   }
+  // Every web instance runs the jobs; each run takes a shared lock, so on one database they run once.
   const [{ startSettlementJob }, { recoverAtStartup }] = await Promise.all([import("./lib/settlement/runtime"), import("./lib/inference/startup")]);
   try {
     await startSettlementJob();

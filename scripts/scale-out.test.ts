@@ -6,7 +6,9 @@
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
 import { registerExactEvmScheme } from "@x402/evm/exact/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseEventLogs, toFunctionSelector } from "viem";
 import { inferenceMarketAbi, openTokenAbi } from "../contracts-abi";
+import { signInAs } from "../lib/auth/client";
 import { ANVIL_CHAIN_ID, devAccount } from "../lib/chain/anvil";
 import { publicClientFor } from "../lib/chain/clients";
 import { readFrames } from "../lib/inference/stream-events";
@@ -25,7 +27,8 @@ describe.skipIf(!available)("two web instances over one Postgres", () => {
       seed: true,
       // Paid routes lifted for the fuzz (it would otherwise mostly meet 429s); sign-in nonces keep their limit of 20
       // a minute, which the rate-limit test below relies on. The epoch trigger needs its token.
-      env: { RATE_LIMIT_IP_PER_MINUTE: "1000000", RATE_LIMIT_PAYER_PER_MINUTE: "1000000", RATE_LIMIT_VERIFY_PER_MINUTE: "1000000", EPOCH_TRIGGER_TOKEN: "fuzz-cannot-guess-this-token-0123456789" },
+      // Both instances run the epoch job every 3 s: the shared lock must make each epoch post once.
+      env: { EPOCH_INTERVAL_MINUTES: "0.05", RATE_LIMIT_IP_PER_MINUTE: "1000000", RATE_LIMIT_PAYER_PER_MINUTE: "1000000", RATE_LIMIT_VERIFY_PER_MINUTE: "1000000", EPOCH_TRIGGER_TOKEN: "fuzz-cannot-guess-this-token-0123456789" },
       log: (m) => console.log(`[cluster] ${m}`),
     });
   }, 900_000);
@@ -113,6 +116,54 @@ describe.skipIf(!available)("two web instances over one Postgres", () => {
     }
   }, 180_000);
 
+  it("jobs run once: two builds sent to both instances build one at a time, each once; every epoch is posted once", async () => {
+    const session = await signInAs(cluster.web[0], devAccount(1), ANVIL_CHAIN_ID);
+    const request = (name: string) => ({ kind: "infinigram", name, datanets: [{ id: 3, version: 1 }], parameters: { maxTokens: 8 } });
+    const posted = await Promise.all(
+      cluster.web.map(async (url, i) => {
+        const res = await fetch(`${url}/api/factory/builds`, { method: "POST", headers: { "content-type": "application/json", cookie: session }, body: JSON.stringify(request(`Twice ${i} ${Date.now()}`)) });
+        const body = (await res.json()) as { id: string; error?: string };
+        expect(res.status, body.error).toBe(202);
+        return body.id;
+      }),
+    );
+    const sql = postgres(cluster.databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      type Row = { id: string; status: string; attempts: number; started_at: Date; finished_at: Date | null };
+      let rows: Row[] = [];
+      for (const deadline = Date.now() + 180_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
+        rows = await sql<Row[]>`select id, status, attempts, started_at, finished_at from model_builds where id in ${sql(posted)} order by started_at`;
+        if (rows.every((r) => r.status === "succeeded" || r.status === "failed")) break;
+      }
+      expect(rows.map((r) => [r.status, r.attempts])).toEqual([["succeeded", 1], ["succeeded", 1]]);
+      // One runner at a time across the instances: the second started after the first finished.
+      expect(rows[1].started_at.getTime()).toBeGreaterThanOrEqual(rows[0].finished_at!.getTime());
+    } finally {
+      await sql.end();
+    }
+
+    // Epochs: both instances run the job every 3 s; each postEpoch mined succeeded and raised the total.
+    const pub = client();
+    await new Promise((r) => setTimeout(r, 8_000));
+    const selector = toFunctionSelector("postEpoch(bytes32,uint256)");
+    const latest = await pub.getBlockNumber();
+    let sent = 0;
+    const totals: bigint[] = [];
+    for (let n = 0n; n <= latest; n++) {
+      const block = await pub.getBlock({ blockNumber: n, includeTransactions: true });
+      for (const tx of block.transactions) {
+        if (tx.to?.toLowerCase() !== cluster.deployment.inferenceMarket.toLowerCase() || !tx.input.startsWith(selector)) continue;
+        sent++;
+        const receipt = await pub.getTransactionReceipt({ hash: tx.hash });
+        expect(receipt.status).toBe("success");
+        for (const e of parseEventLogs({ abi: inferenceMarketAbi, logs: receipt.logs, eventName: "EpochPosted" })) totals.push(e.args.cumulativeTotal);
+      }
+    }
+    expect(sent).toBeGreaterThan(0);
+    expect(totals).toHaveLength(sent);
+    for (let i = 1; i < totals.length; i++) expect(totals[i]).toBeGreaterThan(totals[i - 1]);
+  }, 300_000);
+
   it("rate limits are shared by both instances, and a forged X-Forwarded-For does not buy a fresh budget", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 60; i++) {
@@ -145,6 +196,16 @@ describe.skipIf(!available)("two web instances over one Postgres", () => {
       const ops = operationsOf(doc);
       expect(ops.length).toBeGreaterThan(30);
       const requests = fc.sample(requestArbitrary(ops, cluster.web), { seed: 20261203, numRuns: 10_000 });
+      // Quiet first: the indexer caught up and no epoch left to post (the job runs every 3 s).
+      const caughtUp = async () => {
+        for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+          if (((await (await fetch(`${cluster.web[0]}/api/health`)).json()) as { lag: number | null }).lag === 0) return;
+        }
+        throw new Error("the indexer did not catch up");
+      };
+      await caughtUp();
+      await new Promise((r) => setTimeout(r, 4_000));
+      await caughtUp();
       const before = await counts();
       const started = Date.now();
       const results = await runAll(requests, 16, (done) => {

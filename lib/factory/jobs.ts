@@ -11,6 +11,8 @@ import type { Db } from "@/db/client";
 import { modelBuilds, models } from "@/db/schema";
 import { storeContent } from "@/lib/content/store";
 import { AppError } from "@/lib/errors";
+import { serverConfig } from "@/lib/config";
+import { tryLock, type Release } from "@/lib/jobs/exclusive";
 import { canonicalJson, contentUri, type ModelMetadata } from "@/lib/metadata";
 import { singleton } from "@/lib/singleton";
 import { artifactDir } from "./artifacts";
@@ -106,6 +108,11 @@ interface WorkerResult {
 
 export interface BuildRunnerOptions {
   db: Db;
+  /**
+   * Taken around each drain so that one runner among the web instances on a database builds at a time
+   * (lib/jobs/exclusive.ts); null = another holds it, retry shortly. Unset: this runner is the only one.
+   */
+  lock?: () => Promise<Release | null>;
   artifactDir?: string;
   log?: (msg: string) => void;
 }
@@ -118,13 +125,17 @@ export class BuildRunner {
 
   constructor(private readonly opts: BuildRunnerOptions) {}
 
-  /** Queues again what a previous process left running, then starts working. */
+  private retry: NodeJS.Timeout | null = null;
+
+  /** Starts working; what a runner that died left running is queued again by the next one to hold the lock. */
   async start(): Promise<void> {
-    await this.opts.db
-      .update(modelBuilds)
-      .set({ status: "queued", phase: "queued", progress: 0 })
-      .where(eq(modelBuilds.status, "running"));
+    if (!this.opts.lock) await this.requeueOrphans();
     this.kick();
+  }
+
+  /** Builds marked running while no runner holds the lock were left by one that died: queue them again. */
+  private async requeueOrphans(): Promise<void> {
+    await this.opts.db.update(modelBuilds).set({ status: "queued", phase: "queued", progress: 0 }).where(eq(modelBuilds.status, "running"));
   }
 
   kick(): void {
@@ -143,11 +154,31 @@ export class BuildRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
     this.child?.kill("SIGKILL");
     await this.running?.catch(() => {});
   }
 
   private async drain(): Promise<void> {
+    if (!this.opts.lock) return this.drainQueue();
+    const release = await this.opts.lock();
+    if (!release) {
+      // Another instance is building; it drains the queue, but try again in case it just finished.
+      this.retry ??= setTimeout(() => {
+        this.retry = null;
+        this.kick();
+      }, 2_000).unref();
+      return;
+    }
+    try {
+      await this.requeueOrphans();
+      await this.drainQueue();
+    } finally {
+      await release();
+    }
+  }
+
+  private async drainQueue(): Promise<void> {
     const { db } = this.opts;
     while (!this.stopped) {
       // Accounts take turns: the next build is from the builder whose last build started longest ago.
@@ -266,7 +297,9 @@ export async function buildsByArtifact(db: Db, hashes: string[]): Promise<Map<st
 /** The process-wide runner of the web app (started by instrumentation.ts or on first use). */
 export function processBuildRunner(db: Db): BuildRunner {
   return singleton("buildRunner", () => {
-    const runner = new BuildRunner({ db, log: (m) => console.log(m) });
+    // On Postgres (several web instances), one runner at a time builds: a shared lock per drain.
+    const url = serverConfig().databaseUrl;
+    const runner = new BuildRunner({ db, lock: () => tryLock("builds", url), log: (m) => console.log(m) });
     void runner.start();
     return runner;
   });

@@ -1,39 +1,17 @@
 /**
- * The server's epoch job: one per process, started from instrumentation.ts next to the indexer.
- * Chain and contracts from getChainConfig(), the process database, the operator's wallet (the same
- * nonce manager as settlements). On Postgres, several web instances may run it: a Postgres advisory lock
- * (on its own connection, held only during a run) makes one of them post at a time.
+ * The server's epoch job: one per process, started from instrumentation.ts. Chain and contracts from
+ * getChainConfig(), the process database, the operator's wallet (the same nonce manager as settlements).
+ * Every web instance runs it; the shared "epochs" lock (lib/jobs/exclusive.ts, held only during a run)
+ * makes one of them post at a time.
  */
-import postgres from "postgres";
 import { getDatabase } from "@/db/client";
 import { publicClientFor } from "@/lib/chain/clients";
 import { getChainConfig } from "@/lib/chain/config";
 import { operatorWallet } from "@/lib/chain/operator";
 import { serverConfig } from "@/lib/config";
 import { processSlot, singletonPromise } from "@/lib/singleton";
-import { epochIntervalMs, startEpochJob, type EpochJob, type Release } from "./job";
-
-/** Advisory lock key of the epoch job ("LLEPOCH\0"); the indexer's is "LEDGERLN". */
-export const EPOCH_LOCK_KEY = 0x4c4c45504f434800n;
-
-/** Takes the epoch lock if free (no waiting): a release function, or null when another process has it. */
-export async function tryEpochLock(url: string): Promise<Release | null> {
-  const sql = postgres(url, { max: 1, idle_timeout: 0, onnotice: () => {} });
-  try {
-    const [row] = await sql`select pg_try_advisory_lock(${EPOCH_LOCK_KEY.toString()}::bigint) as ok`;
-    if (!row.ok) {
-      await sql.end({ timeout: 2 });
-      return null;
-    }
-  } catch (err) {
-    await sql.end({ timeout: 2 }).catch(() => {});
-    throw err;
-  }
-  return async () => {
-    await sql`select pg_advisory_unlock(${EPOCH_LOCK_KEY.toString()}::bigint)`.catch(() => {});
-    await sql.end({ timeout: 2 });
-  };
-}
+import { tryLock } from "@/lib/jobs/exclusive";
+import { epochIntervalMs, startEpochJob, type EpochJob } from "./job";
 
 const EPOCH_JOB = "epochJob";
 
@@ -59,7 +37,7 @@ export function startSettlementJob(opts: SettlementJobOptions = {}): Promise<Epo
       deployment: cfg.deployment,
       intervalMs: opts.intervalMs ?? epochIntervalMs(),
       initialDelayMs: opts.initialDelayMs,
-      lock: database.kind === "postgres" && url ? () => tryEpochLock(url) : undefined,
+      lock: () => tryLock("epochs", database.kind === "postgres" ? url : undefined),
       log,
     });
     log(
