@@ -45,14 +45,23 @@ console.log(postgresNote);
 step("lint", npx(["eslint", "."]));
 step("typecheck", npx(["tsc", "--noEmit"]));
 
-const vitestJson = path.join(out, "vitest.json");
-step("vitest", npx(["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`]));
-if (fs.existsSync(vitestJson)) {
-  const r = JSON.parse(fs.readFileSync(vitestJson, "utf8"));
-  counts.passed += r.numPassedTests;
-  counts.failed += r.numFailedTests;
-  counts.skipped += r.numPendingTests + r.numTodoTests;
+// Tests that run the whole stack (npm start's process hygiene, two web instances over one Postgres) build the
+// web app and start many processes: they run first and one at a time, so they neither share the build nor
+// load the machine under the other tests.
+const STACK_TESTS = ["scripts/start.test.ts", "scripts/scale-out.test.ts"];
+function vitest(name: string, args: string[]) {
+  const json = path.join(out, `${name}.json`);
+  fs.rmSync(json, { force: true });
+  step(name, npx(["vitest", "run", ...args, "--reporter=default", "--reporter=json", `--outputFile.json=${json}`]));
+  if (fs.existsSync(json)) {
+    const r = JSON.parse(fs.readFileSync(json, "utf8"));
+    counts.passed += r.numPassedTests;
+    counts.failed += r.numFailedTests;
+    counts.skipped += r.numPendingTests + r.numTodoTests;
+  }
 }
+vitest("vitest-stack", [...STACK_TESTS, "--maxWorkers=1"]);
+vitest("vitest", STACK_TESTS.flatMap((f) => ["--exclude", f]));
 
 const chromium = spawnSync("npx", ["tsx", "scripts/ensure-chromium.ts"], { stdio: "inherit" }).status === 0;
 if (step("chromium", chromium)) {

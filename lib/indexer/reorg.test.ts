@@ -46,7 +46,7 @@ for (const { kind, available } of testDatabaseKinds) {
           await fresh.close();
         }
       }
-    });
+    }, 240_000); // bounded work (25 actions, 4 reorg rounds, 4 fresh databases): time for a loaded 2-core machine
 
     it("conserves every wei: ledger credits per account and role equal the contract's credits, rollups equal their rows", async () => {
       await s.randomActions(40, prng(kind === "pglite" ? 5 : 6));
