@@ -46,7 +46,8 @@ test("a contributor's new contribution appears on an open Datanet page without a
   // The indexer picks it up, the SSE stream tells the page, the page re-renders on the server. Generous
   // bounds: CI shares two cores with the chain, the database and the build (the lag itself is measured
   // in bench/live-lag.ts, not here).
-  const row = page.getByRole("row").filter({ hasText: new RegExp(`#${id}(?!\\d)`) });
+  // The row whose first cell is exactly "#<id>" (a row's text runs its cells together: "#28" + "0x…").
+  const row = page.getByRole("row").filter({ has: page.getByRole("cell", { name: `#${id}`, exact: true }) });
   await expect(row).toBeVisible({ timeout: 30_000 });
   await expect(row).toContainText(shortAddress(account.address.toLowerCase()));
 });
