@@ -209,3 +209,21 @@ for (const { kind, available } of testDatabaseKinds) {
     });
   });
 }
+
+describe("sign-in domain", () => {
+  it("believes the Host header only on the local chain; elsewhere SIWE_DOMAIN is required", async () => {
+    const { expectedDomains } = await import("./siwe");
+    const request = new Request("http://evil.example/api/auth/session", { headers: { host: "evil.example" } });
+    const saved = process.env.SIWE_DOMAIN;
+    delete process.env.SIWE_DOMAIN;
+    try {
+      expect(expectedDomains(request, true)).toEqual(["evil.example"]);
+      expect(() => expectedDomains(request, false)).toThrow(/must set SIWE_DOMAIN/);
+      process.env.SIWE_DOMAIN = "ledgerline.example, www.ledgerline.example";
+      expect(expectedDomains(request, false)).toEqual(["ledgerline.example", "www.ledgerline.example"]);
+    } finally {
+      if (saved === undefined) delete process.env.SIWE_DOMAIN;
+      else process.env.SIWE_DOMAIN = saved;
+    }
+  });
+});

@@ -9,6 +9,7 @@ import { generateSiweNonce, parseSiweMessage, verifySiweMessage } from "viem/siw
 import type { Hex } from "viem";
 import type { Db } from "@/db/client";
 import { authNonces } from "@/db/schema";
+import { getChainConfig } from "@/lib/chain/config";
 import { serverConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { SESSION_TTL_SECONDS, type Session } from "./session";
@@ -97,9 +98,22 @@ export async function signIn(
   };
 }
 
-/** The authorities a sign-in may name: SIWE_DOMAIN (comma-separated) when set, else the request's host. */
-export function expectedDomains(request: Request): string[] {
+/**
+ * The authorities a sign-in may name: SIWE_DOMAIN (comma-separated) when set. Without it the request's Host
+ * is believed only on the local chain (development); elsewhere a forged Host would let another site's
+ * signatures in, so sign-in is refused until the operator sets SIWE_DOMAIN.
+ */
+export function expectedDomains(request: Request, isLocal = isLocalChain()): string[] {
   const configured = serverConfig().siweDomains;
   if (configured?.length) return [...configured];
+  if (!isLocal) throw new AppError("service_unavailable", "Sign-in is not configured on this server: its operator must set SIWE_DOMAIN to the site's host.");
   return [request.headers.get("host") ?? new URL(request.url).host];
+}
+
+function isLocalChain(): boolean {
+  try {
+    return getChainConfig().isLocal;
+  } catch {
+    return false;
+  }
 }
