@@ -1,5 +1,4 @@
-import { ANVIL_CHAIN_ID } from "@/lib/chain/anvil";
-import { chainFor, getChainConfig } from "@/lib/chain/config";
+import { chainFor, getChainConfig, isLocalChain } from "@/lib/chain/config";
 import { serverConfig } from "@/lib/config";
 import type { PublicChainInfo } from "@/components/wallet/chain-info";
 
@@ -22,7 +21,7 @@ export function loadPublicChainInfo(): PublicChainInfo {
       contracts: { token, datanetRegistry, modelRegistry, inferenceMarket },
     };
   } catch (err) {
-    const { chainId, publicRpcUrl } = serverConfig();
+    const { chainId, publicRpcUrl, rpcUrl } = serverConfig();
     const chain = chainFor({ chainId, publicRpcUrl });
     return {
       configured: false,
@@ -31,7 +30,7 @@ export function loadPublicChainInfo(): PublicChainInfo {
       name: chain.name,
       nativeCurrency: { ...chain.nativeCurrency },
       publicRpcUrl,
-      isLocal: chainId === ANVIL_CHAIN_ID,
+      isLocal: isLocalChain(chainId, rpcUrl),
       contracts: null,
     };
   }

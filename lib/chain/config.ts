@@ -51,9 +51,24 @@ export function getChainConfig(): ChainConfig {
     chainId: deployment.chainId,
     rpcUrl,
     publicRpcUrl,
-    isLocal: deployment.chainId === ANVIL_CHAIN_ID,
+    isLocal: isLocalChain(deployment.chainId, rpcUrl),
     deployment,
   };
+}
+
+/**
+ * The local development chain: anvil's chain id served on this machine (a loopback RPC). A chain id alone is
+ * not enough: any remote node can claim 31337, and "local" hands the browser the dev mnemonic, opens the
+ * epoch trigger and lets sign-in trust the Host header.
+ */
+export function isLocalChain(chainId: number, rpcUrl: string): boolean {
+  if (chainId !== ANVIL_CHAIN_ID) return false;
+  try {
+    const host = new URL(rpcUrl).hostname.replace(/^\[|\]$/g, "");
+    return host === "127.0.0.1" || host === "localhost" || host === "::1";
+  } catch {
+    return false;
+  }
 }
 
 /** A viem chain object for a config (anvil's own when local). */
