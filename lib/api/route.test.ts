@@ -121,3 +121,19 @@ describe("route() bodies", () => {
     expect(handled).toBe(0);
   });
 });
+
+describe("addresses no route serves", () => {
+  it("answer the API's JSON 404 (OpenAI's shape under /v1), never the site's HTML page", async () => {
+    const api = await import("@/app/api/[...path]/route");
+    const v1 = await import("@/app/v1/[...path]/route");
+    const params = { params: Promise.resolve({ path: ["earnings.csv"] }) };
+    const res = await api.GET(new Request("http://x/api/earnings.csv"), params);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ reason: "not_found", error: expect.stringMatching(/no API route at \/api\/earnings\.csv/) });
+    const posted = await api.POST(new Request("http://x/api/nope", { method: "POST", body: "{}" }), params);
+    expect(posted.status).toBe(404);
+    const openai = await v1.GET(new Request("http://x/v1/engines"), params);
+    expect(openai.status).toBe(404);
+    expect(((await openai.json()) as { error: { message: string } }).error.message).toMatch(/no OpenAI-compatible route/);
+  });
+});

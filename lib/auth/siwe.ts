@@ -39,8 +39,11 @@ export async function issueNonce(db: Db, now = new Date()): Promise<{ nonce: str
 }
 
 export interface SignInExpectation {
-  /** The authorities (host[:port]) this site answers on; the message's domain must be one of them. */
-  domains: readonly string[];
+  /**
+   * The authorities (host[:port]) this site answers on; the message's domain must be one of them. A function is
+   * asked only for a well-formed message (it may refuse: sign-in not configured).
+   */
+  domains: readonly string[] | (() => readonly string[]);
   /**
    * The configured chain (a message for another chain is refused) and a client on it that verifies the
    * signature (EOAs locally; smart accounts through ERC-1271/6492 calls). Read only for a well-formed message.
@@ -59,8 +62,9 @@ export async function signIn(
   if (!parsed.address || !parsed.nonce || !parsed.domain || parsed.chainId === undefined || !parsed.uri) {
     throw new SignInError("malformed", "The message is not a Sign-In with Ethereum message (EIP-4361).");
   }
-  if (!expect.domains.includes(parsed.domain)) {
-    throw new SignInError("domain", `The message is for ${parsed.domain}, not this site (${expect.domains.join(", ")}). Sign in from this site.`);
+  const domains = typeof expect.domains === "function" ? expect.domains() : expect.domains;
+  if (!domains.includes(parsed.domain)) {
+    throw new SignInError("domain", `The message is for ${parsed.domain}, not this site (${domains.join(", ")}). Sign in from this site.`);
   }
   const { chainId, client } = expect.chain();
   if (parsed.chainId !== chainId) {

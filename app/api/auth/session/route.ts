@@ -22,7 +22,7 @@ export const GET = route(authSessionGet, async ({ request }) => {
 export const POST = route(authSessionCreate, async ({ request, body }) => {
   const db = await getDb();
   // A refused sign-in is a SignInError (401 sign_in_<reason>), answered by route().
-  const session = await signIn(db, body, { domains: expectedDomains(request), chain: signInChain });
+  const session = await signIn(db, body, { domains: () => expectedDomains(request), chain: signInChain });
   const cookie = encodeSession(session, await sessionSecret(db));
   return json(authSessionCreate.response.encode({ address: session.address, chainId: session.chainId, expiresAt: session.expiresAt }), {
     status: authSessionCreate.status,
