@@ -479,3 +479,13 @@ export const rateLimits = pgTable(
   },
   (t) => [index("rate_limits_updated_idx").on(t.updatedAt)],
 );
+
+/**
+ * A builder's API key for its external model's endpoint, encrypted at rest (AES-256-GCM under
+ * ENDPOINT_KEY_SECRET, bound to its build): never in the build request, the model card or any answer.
+ */
+export const endpointKeys = pgTable("endpoint_keys", {
+  buildId: text("build_id").primaryKey(),
+  ciphertext: text("ciphertext").notNull(),
+  createdAt: ts("created_at").notNull().defaultNow(),
+});

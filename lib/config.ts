@@ -76,6 +76,7 @@ const variables = {
     return list.every((h) => /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/.test(h)) ? list.map((h) => h.replace(/^\[|\](?=:)/g, "")) : undefined;
   }, "comma-separated host:port pairs (e.g. 127.0.0.1:11434)"),
   SESSION_SECRET: parsed((raw) => (raw.length >= 32 ? raw : undefined), "at least 32 characters", false),
+  ENDPOINT_KEY_SECRET: parsed((raw) => (raw.length >= 32 ? raw : undefined), "at least 32 characters", false),
   SIWE_DOMAIN: z.string(),
   ARTIFACT_DIR: z.string(),
   WALLETCONNECT_PROJECT_ID: z.string(),
@@ -149,6 +150,8 @@ const configSchema = envSchema.transform((env, ctx) => {
     externalModelAllowHosts: Object.freeze(env.EXTERNAL_MODEL_ALLOW_HOSTS ?? []),
     /** Unset: a secret generated once and kept in the database (lib/auth/session.ts). */
     sessionSecret: env.SESSION_SECRET,
+    /** Unset: builds that give an endpoint API key are refused (keys are only ever stored encrypted). */
+    endpointKeySecret: env.ENDPOINT_KEY_SECRET,
     /** The authorities a sign-in may name; unset: the request's host. */
     siweDomains: siweDomains?.length ? Object.freeze(siweDomains) : undefined,
     artifactDir: env.ARTIFACT_DIR ?? path.join(process.cwd(), ".data", "artifacts"),

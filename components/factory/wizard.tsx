@@ -58,6 +58,7 @@ export function FactoryWizard() {
   const [kind, setKind] = useState<Kind>("infinigram");
   const [baseUrl, setBaseUrl] = useState("");
   const [modelName, setModelName] = useState("");
+  const [apiKey, setApiKey] = useState("");
   const [picked, setPicked] = useState<Picked[]>([]);
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
@@ -90,7 +91,7 @@ export function FactoryWizard() {
     if (kind === "external" && (!/^https?:\/\//.test(baseUrl) || !modelName.trim())) return setStartError("An external model needs an http(s) base URL and a model name.");
     // One object per kind, so the request type checks each kind's parameters.
     const kindAndParameters =
-      kind === "infinigram" ? { kind, parameters: ig } : kind === "knn" ? { kind, parameters: knn } : { kind, parameters: { ...ext, baseUrl, model: modelName.trim() } };
+      kind === "infinigram" ? { kind, parameters: ig } : kind === "knn" ? { kind, parameters: knn } : { kind, parameters: { ...ext, baseUrl, model: modelName.trim(), ...(apiKey ? { apiKey } : {}) } };
     setStarting(true);
     try {
       const b = await createBuild({
@@ -138,6 +139,9 @@ export function FactoryWizard() {
             </Field>
             <Field label="Model name" htmlFor="f-ext-model" hint="The model to call at that endpoint.">
               <input id="f-ext-model" value={modelName} disabled={locked} onChange={(e) => setModelName(e.target.value)} className={inputClass} />
+            </Field>
+            <Field label="API key (optional)" htmlFor="f-ext-key" hint="Sent as a Bearer token to your endpoint only; stored encrypted, never shown again or put in the model card.">
+              <input id="f-ext-key" type="password" autoComplete="off" value={apiKey} disabled={locked} onChange={(e) => setApiKey(e.target.value)} className={inputClass} />
             </Field>
           </div>
         ) : null}

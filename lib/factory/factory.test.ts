@@ -26,6 +26,7 @@ import { canonicalJson, contentUri, modelMetadataSchema } from "@/lib/metadata";
 import { glossJsonl, glossMarkdown, nounGlosses } from "@/lib/seed/wordnet";
 import { getArtifact, sha256Of } from "./artifacts";
 import { BuildRunner, createBuild, describeBuilds, getBuild, registrationOf } from "./jobs";
+import { decryptEndpointKey, endpointKeyFor } from "./endpoint-keys";
 import { registerModel } from "./register";
 import { buildRequestSchema, FactoryError, type BuildRequestInput } from "./spec";
 
@@ -201,6 +202,48 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(done.status).toBe("succeeded");
       expect(done.attempts).toBe(2);
       await restarted.stop();
+    });
+
+    it("keeps an external endpoint's API key only encrypted, out of the request and the card, for the model its builder registers", async () => {
+      const input = {
+        kind: "external" as const,
+        name: "Keyed hosted model",
+        builder: owner.address.toLowerCase(),
+        datanets: [{ id: Number(datanet.text), version: 1 }],
+        parameters: { baseUrl: "https://api.example.com/v1", model: "m-1", apiKey: "sk-live-do-not-leak-0123456789" },
+      };
+      const saved = process.env.ENDPOINT_KEY_SECRET;
+      delete process.env.ENDPOINT_KEY_SECRET;
+      const before = (await database.db.select({ n: count() }).from(t.modelBuilds))[0].n;
+      // Without a secret to encrypt it with, the key is refused and nothing is written.
+      await expect(createBuild(database.db, buildRequestSchema.parse(input), runner)).rejects.toThrow(/ENDPOINT_KEY_SECRET/);
+      expect((await database.db.select({ n: count() }).from(t.modelBuilds))[0].n).toBe(before);
+      process.env.ENDPOINT_KEY_SECRET = "a-test-secret-of-at-least-32-characters!";
+      try {
+        const done = await build(input);
+        expect(done.status).toBe("succeeded");
+        const everything = JSON.stringify([done, await describeBuilds(database.db, [done])]);
+        expect(everything).not.toContain("sk-live");
+        const card = await database.db.select().from(t.contents).where(eq(t.contents.hash, done.metadataHash!));
+        expect(Buffer.from(card[0].body).toString()).not.toContain("sk-live");
+        const [stored] = await database.db.select().from(t.endpointKeys).where(eq(t.endpointKeys.buildId, done.id));
+        expect(stored.ciphertext).not.toContain("sk-live");
+
+        const registration = (await describeBuilds(database.db, [done]))[0].registration!;
+        const register = async (from: ReturnType<typeof devAccount>) =>
+          Number((await registerModel({ wallet: wallet(from), publicClient: client, deployment: d, registration, price: parseUnits("0.1", 18), builderBps: 1000 })).modelId);
+        const mine = await register(owner);
+        // The registration arguments are public: anyone may register them, but not use the builder's key.
+        const copied = await register(alice);
+        await index();
+        expect(await endpointKeyFor(database.db, mine)).toBe("sk-live-do-not-leak-0123456789");
+        expect(await endpointKeyFor(database.db, copied)).toBeNull();
+        // A ciphertext moved to another build does not decrypt.
+        expect(() => decryptEndpointKey(process.env.ENDPOINT_KEY_SECRET!, "another-build", stored.ciphertext)).toThrow();
+      } finally {
+        if (saved === undefined) delete process.env.ENDPOINT_KEY_SECRET;
+        else process.env.ENDPOINT_KEY_SECRET = saved;
+      }
     });
 
     it("registers a build on-chain, links it to the indexed model, and verifies a settled inference", async () => {

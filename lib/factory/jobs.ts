@@ -13,6 +13,7 @@ import { storeContent } from "@/lib/content/store";
 import { AppError } from "@/lib/errors";
 import { serverConfig } from "@/lib/config";
 import { tryLock, type Release } from "@/lib/jobs/exclusive";
+import { endpointKeySecret, storeEndpointKey } from "./endpoint-keys";
 import { canonicalJson, contentUri, type ModelMetadata } from "@/lib/metadata";
 import { singleton } from "@/lib/singleton";
 import { artifactDir } from "./artifacts";
@@ -22,6 +23,11 @@ import { buildRequestSchema, kindByte, type BuildPhase, type BuildRequest } from
 export type BuildRow = typeof modelBuilds.$inferSelect;
 
 const MAX_ATTEMPTS = 3;
+
+function withoutKey<P extends { apiKey?: string }>(parameters: P): Omit<P, "apiKey"> {
+  const { apiKey: _key, ...rest } = parameters;
+  return rest;
+}
 
 /** How many builds one account may have queued or running at once (fresh keys are free: the IP limit backs it). */
 export const MAX_OPEN_BUILDS_PER_ACCOUNT = 3;
@@ -38,10 +44,17 @@ export async function createBuild(db: Db, request: BuildRequest, runner?: BuildR
       throw new AppError("rate_limited", `You already have ${open.n} builds queued or running; start another when one has finished.`, { retryAfter: 60 });
     }
   }
-  const [row] = await db
-    .insert(modelBuilds)
-    .values({ id: randomUUID(), kind: request.kind, builder: request.builder ?? null, request, status: "queued", phase: "queued" })
-    .returning();
+  // An endpoint's API key never enters the stored request (which GET /api/factory/builds shows, and the
+  // model card is made from): it is kept encrypted on its own, in the same transaction as the build.
+  const apiKey = request.kind === "external" ? request.parameters.apiKey : undefined;
+  const stored: BuildRequest = request.kind === "external" && apiKey !== undefined ? { ...request, parameters: withoutKey(request.parameters) } : request;
+  const secret = apiKey !== undefined ? endpointKeySecret() : undefined;
+  const id = randomUUID();
+  const row = await db.transaction(async (tx) => {
+    const [inserted] = await tx.insert(modelBuilds).values({ id, kind: stored.kind, builder: stored.builder ?? null, request: stored, status: "queued", phase: "queued" }).returning();
+    if (apiKey !== undefined) await storeEndpointKey(tx, id, apiKey, secret);
+    return inserted;
+  });
   runner?.kick();
   return row;
 }

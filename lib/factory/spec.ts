@@ -62,6 +62,8 @@ const externalParams = z.object({
       }
     }),
   model: z.string().trim().min(1, "name the model to call at the endpoint").max(200),
+  /** Sent as `Authorization: Bearer …`; stored encrypted apart from the request, never shown. */
+  apiKey: z.string().min(1).max(1_000).optional(),
   minSpanTokens: z.number().int().min(1).max(64).default(4),
   maxSupport: z.number().int().min(1).max(100_000).default(1_000),
   maxTokens: z.number().int().min(1).max(4_096).default(256),

@@ -8,6 +8,7 @@ import type { GeneratedToken } from "@/lib/attribution/infinigram";
 import { runAttribution } from "@/lib/attribution/run";
 import { decode, encode } from "@/lib/attribution/tokenizer";
 import { AppError } from "@/lib/errors";
+import { endpointKeyFor } from "@/lib/factory/endpoint-keys";
 import { endpointUrl, guardedFetch, OutboundError, type GuardedResponse } from "@/lib/net/guarded-fetch";
 import { ModelUnavailable, type ServableModel } from "./models";
 import { InvalidParams, resolveParams, type ExternalParams } from "./params";
@@ -44,12 +45,14 @@ async function callExternal(ctx: ServeContext, model: ServableModel, prompt: str
     ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
     stream: false,
   };
+  // The builder's key, if it stored one with the build (decrypted only here, sent only to its endpoint).
+  const apiKey = await endpointKeyFor(ctx.db, model.modelId);
   let res: GuardedResponse;
   try {
     const url = endpointUrl(baseUrl, "chat/completions");
     res = await guardedFetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
       body: JSON.stringify(body),
       timeoutMs,
       maxBytes: MAX_ANSWER_BYTES,

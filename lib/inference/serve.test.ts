@@ -13,6 +13,7 @@ import { testDatabaseKinds } from "@/db/testing";
 import { attributionHash, decodeRecord } from "@/lib/attribution/record";
 import { outputHash } from "@/lib/attribution/run";
 import { storeContent } from "@/lib/content/store";
+import { storeEndpointKey } from "@/lib/factory/endpoint-keys";
 import { subscribeLive } from "@/lib/live/bus";
 import type { LiveEvent } from "@/lib/live/events";
 import { canonicalJson, contentUri } from "@/lib/metadata";
@@ -140,6 +141,25 @@ for (const { kind, available } of testDatabaseKinds) {
       await m.index();
       const report = (await verify(paid.requestId))!;
       expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    });
+
+    it("sends the builder's stored API key to its endpoint, and only for the model its builder registered", async () => {
+      const [model] = await m.database.db.select().from(t.models).where(eq(t.models.id, m.models.externalOk));
+      process.env.ENDPOINT_KEY_SECRET = "a-test-secret-of-at-least-32-characters!";
+      try {
+        // The build the model was registered from, started by the account that registered it, kept a key.
+        const buildId = `build-${m.models.externalOk}`;
+        await m.database.db.insert(t.modelBuilds).values({ id: buildId, kind: "external", builder: model.builder, request: {}, status: "succeeded", phase: "done", metadataHash: model.metadataHash });
+        await storeEndpointKey(m.database.db, buildId, "sk-test-key");
+        await serveInference(m.ctx, await m.pay(user2, m.models.externalOk, "Tell me about a dog"));
+        expect(m.endpoint.authorization).toBe("Bearer sk-test-key");
+        // Another account's build of the same card does not lend its key.
+        await m.database.db.update(t.modelBuilds).set({ builder: "0x000000000000000000000000000000000000dead" }).where(eq(t.modelBuilds.id, buildId));
+        await serveInference(m.ctx, await m.pay(user2, m.models.externalOk, "Tell me about a bird"));
+        expect(m.endpoint.authorization).toBeUndefined();
+      } finally {
+        delete process.env.ENDPOINT_KEY_SECRET;
+      }
     });
 
     it("serves a payment once: concurrent duplicates get AlreadyServed, a replay gets the stored result, a mismatch is refused", async () => {

@@ -72,7 +72,7 @@ export interface Market {
   glosses: Gloss[];
   /** Model ids by name. */
   models: { gramA: number; gramB: number; knn: number; externalOk: number; externalFail: number; externalSlow: number; externalDown: number };
-  endpoint: { url: string; calls: number };
+  endpoint: { url: string; calls: number; authorization: string | undefined };
   index(): Promise<void>;
   pay(userIndex: number, modelId: number, prompt: string, params?: Record<string, unknown>): Promise<PaidRequest>;
   balance(i: number): Promise<bigint>;
@@ -80,14 +80,15 @@ export interface Market {
 }
 
 /** An OpenAI-compatible endpoint: /ok answers with corpus text, /fail with HTTP 500, /slow never. */
-async function startEndpoint(answer: (prompt: string) => string): Promise<{ url: string; calls: number; close(): Promise<void> }> {
-  const state = { calls: 0 };
+async function startEndpoint(answer: (prompt: string) => string): Promise<{ url: string; calls: number; authorization: string | undefined; close(): Promise<void> }> {
+  const state: { calls: number; authorization: string | undefined } = { calls: 0, authorization: undefined };
   const hanging = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
     let body = "";
     req.on("data", (c) => (body += c));
     req.on("end", () => {
       state.calls++;
+      state.authorization = req.headers.authorization;
       if (!req.url?.endsWith("/chat/completions") || req.method !== "POST") {
         res.writeHead(404).end();
         return;
@@ -113,6 +114,10 @@ async function startEndpoint(answer: (prompt: string) => string): Promise<{ url:
     url: `http://127.0.0.1:${port}`,
     get calls() {
       return state.calls;
+    },
+    /** The Authorization header of the last call. */
+    get authorization() {
+      return state.authorization;
     },
     close: () =>
       new Promise<void>((resolve) => {
