@@ -137,3 +137,22 @@ describe("addresses no route serves", () => {
     expect(((await openai.json()) as { error: { message: string } }).error.message).toMatch(/no OpenAI-compatible route/);
   });
 });
+
+describe("NUL characters", () => {
+  it("are refused with 400 in the path, the query and JSON bodies, before any handler runs (Postgres text cannot hold them)", async () => {
+    let handled = 0;
+    const handler = async () => {
+      handled++;
+      return { ok: true };
+    };
+    const schemas = { body: z.object({ prompt: z.string() }) };
+    const inQuery = await route({}, handler)(new Request("http://x/api/datanets?tag=%00"), ctx);
+    expect(inQuery.status).toBe(400);
+    expect(((await inQuery.json()) as { error: string }).error).toMatch(/query contains a NUL character/);
+    const inPath = await route({}, handler)(new Request("http://x/api/datanets/a"), { params: Promise.resolve({ id: "1\u0000" }) });
+    expect(inPath.status).toBe(400);
+    const inBody = await route(schemas, handler)(new Request("http://x/", { method: "POST", body: JSON.stringify({ prompt: "a\u0000b" }) }), ctx);
+    expect(inBody.status).toBe(400);
+    expect(handled).toBe(0);
+  });
+});

@@ -90,6 +90,21 @@ function queryObject(url: URL): Record<string, string> {
  * result with the response schema, and maps errors to responses, so no handler repeats that code
  * (dub's pattern). Pass an endpoint from lib/api/endpoints/: the same object documents it in OpenAPI.
  */
+/**
+ * Text with a NUL character (U+0000) is refused at the edge: Postgres cannot store it in a text column, so it
+ * would otherwise fail deep inside a handler (possibly after a payment) as a 500.
+ */
+function refuseNul(value: unknown, where: string, depth = 0): void {
+  if (typeof value === "string") {
+    if (value.includes("\u0000")) throw new AppError("bad_request", `The ${where} contains a NUL character (\\u0000), which text here may not hold.`);
+  } else if (value && typeof value === "object" && depth < 64) {
+    for (const [k, v] of Object.entries(value)) {
+      refuseNul(k, where, depth + 1);
+      refuseNul(v, where, depth + 1);
+    }
+  }
+}
+
 export function route<const S extends RouteSchemas>(
   schemas: S,
   handler: (input: RouteInput<S>) => Promise<RouteResult<S>>,
@@ -97,11 +112,13 @@ export function route<const S extends RouteSchemas>(
   return async (request: Request, ctx: { params: Promise<Record<string, string | string[]>> }): Promise<Response> => {
     try {
       const rawParams = (await ctx?.params) ?? {};
+      refuseNul(rawParams, "path");
       const params = schemas.params ? schemas.params.safeParse(rawParams) : { success: true as const, data: rawParams };
       if (!params.success) throw new AppError(schemas.invalidParams === 400 ? "bad_request" : "not_found", describeZodError(params.error, "path"));
 
       const url = new URL(request.url);
       const rawQuery = queryObject(url);
+      refuseNul(rawQuery, "query");
       const query = schemas.query ? schemas.query.safeParse(rawQuery) : { success: true as const, data: rawQuery };
       if (!query.success) throw new AppError("bad_request", describeZodError(query.error, "query"));
 
@@ -109,6 +126,7 @@ export function route<const S extends RouteSchemas>(
       if (isZodSchema(schemas.body)) {
         // Read under a byte cap before parsing: a huge or endless body is a 413, not memory.
         const raw = await readJson(request);
+        refuseNul(raw, "body");
         const parsed = schemas.body.safeParse(raw);
         if (!parsed.success) throw new AppError("bad_request", describeZodError(parsed.error, "body"));
         body = parsed.data;

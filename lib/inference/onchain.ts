@@ -6,7 +6,7 @@ import { eq } from "drizzle-orm";
 import { parseEventLogs, type PublicClient } from "viem";
 import { inferenceMarketAbi } from "@/contracts-abi";
 import { inferences } from "@/db/schema";
-import { sendInOrder, sendQueueKey } from "@/lib/chain/send-queue";
+import { sendAsOperator } from "@/lib/chain/operator-send";
 import { PaymentMismatch } from "./failures";
 import type { Hex, PaidRequest, ServeContext, Split } from "./types";
 
@@ -52,8 +52,8 @@ async function operatorTx(ctx: ServeContext, call: { functionName: "settle"; arg
   const { publicClient, operator, deployment } = ctx;
   const base = { address: deployment.inferenceMarket, abi: inferenceMarketAbi, account: operator.account } as const;
   const gas = await publicClient.estimateContractGas({ ...base, ...call } as Parameters<PublicClient["estimateContractGas"]>[0]);
-  const hash = await sendInOrder(sendQueueKey(operator), () =>
-    operator.writeContract({ ...base, ...call, gas: (gas * 6n) / 5n + 10_000n, chain: operator.chain } as Parameters<typeof operator.writeContract>[0]),
+  const hash = await sendAsOperator(operator, publicClient, (nonce) =>
+    operator.writeContract({ ...base, ...call, gas: (gas * 6n) / 5n + 10_000n, chain: operator.chain, ...(nonce === undefined ? {} : { nonce }) } as Parameters<typeof operator.writeContract>[0]),
   );
   const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: RECEIPT_TIMEOUT_MS });
   if (receipt.status !== "success") throw new Error(`${call.functionName} transaction ${hash} reverted`);

@@ -16,7 +16,8 @@
  * cumulative amount went down, an operator without OPERATOR_ROLE.
  */
 import { eq } from "drizzle-orm";
-import { parseEventLogs, type Account, type Address, type Chain, type Hex, type PublicClient, type WalletClient } from "viem";
+import { parseEventLogs, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
+import { sendAsOperator } from "@/lib/chain/operator-send";
 import { inferenceMarketAbi } from "@/contracts-abi";
 import { bulkInsert } from "@/db/bulk";
 import type { Db } from "@/db/client";
@@ -217,7 +218,9 @@ export async function postEpoch(opts: PostEpochOptions): Promise<PostEpochResult
     account,
     chain: operator.chain ?? publicClient.chain,
   });
-  const tx = await (operator as WalletClient<never, Chain | undefined, Account>).writeContract(request as never);
+  const tx = await sendAsOperator(operator as WalletClient<Transport, Chain, Account>, publicClient, (nonce) =>
+    (operator as WalletClient<never, Chain | undefined, Account>).writeContract({ ...request, ...(nonce === undefined ? {} : { nonce }) } as never),
+  );
   const receipt = await publicClient.waitForTransactionReceipt({ hash: tx });
   if (receipt.status !== "success") throw new Error(`postEpoch transaction ${tx} reverted`);
   const [posted] = parseEventLogs({ abi: inferenceMarketAbi, eventName: "EpochPosted", logs: receipt.logs });

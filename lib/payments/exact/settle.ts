@@ -4,7 +4,7 @@
  */
 import { isAddressEqual, parseEventLogs, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
 import { inferenceMarketAbi } from "@/contracts-abi";
-import { sendInOrder, sendQueueKey } from "@/lib/chain/send-queue";
+import { sendAsOperator } from "@/lib/chain/operator-send";
 import { PaymentError } from "../errors";
 import { decodeRevert, paymentErrorFromRevert } from "../revert";
 import type { VerifiedAuthorization } from "./verify";
@@ -86,7 +86,9 @@ async function submitOnce(opts: SubmitAuthorizationOptions, account: Account): P
     // The operator's sends go out in nonce order (settlements share the queue), with gas fixed up front so
     // a failing estimate never burns a nonce.
     const wallet = operator as WalletClient<Transport, Chain, Account>;
-    txHash = await sendInOrder(sendQueueKey(wallet), () => operator.writeContract({ ...call, account, chain: operator.chain ?? null, gas: (gas * 6n) / 5n + 10_000n }));
+    txHash = await sendAsOperator(wallet, publicClient, (nonce) =>
+      operator.writeContract({ ...call, account, chain: operator.chain ?? null, gas: (gas * 6n) / 5n + 10_000n, ...(nonce === undefined ? {} : { nonce }) }),
+    );
   } catch (e) {
     throw mapped(e);
   }
