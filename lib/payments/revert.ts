@@ -3,7 +3,7 @@
  * from a nested call (e.g. OpenToken's EIP-3009 errors inside InferenceMarket.payWithAuthorization,
  * which the market's own ABI cannot decode), and says what a payment's revert means to the payer.
  */
-import { BaseError, ContractFunctionRevertedError, decodeErrorResult, formatUnits, type Hex } from "viem";
+import { decodeErrorResult, formatUnits, type BaseError, type Hex } from "viem";
 import { ledgerlineErrorsAbi } from "@/contracts-abi";
 import { PaymentError } from "./errors";
 
@@ -22,23 +22,23 @@ function decodeRaw(data: unknown): DecodedRevert | null {
   }
 }
 
+/**
+ * The custom error in a viem error's chain. Duck-typed, not `instanceof`: a bundled server can hold more than
+ * one copy of viem's error classes (a dependency's own), and an unrecognised revert would answer 500.
+ */
 export function decodeRevert(e: unknown): DecodedRevert | null {
-  if (!(e instanceof BaseError)) return null;
-  const reverted = e.walk((x) => x instanceof ContractFunctionRevertedError);
-  if (reverted instanceof ContractFunctionRevertedError) {
-    if (reverted.data?.errorName) {
-      return { name: reverted.data.errorName, args: (reverted.data.args ?? []) as readonly unknown[] };
-    }
-    const decoded = decodeRaw(reverted.raw);
-    if (decoded) return decoded;
-  }
-  // Some paths (gas estimation, raw RPC errors) carry the revert data on an inner error's `data`.
+  if (!e || typeof (e as Partial<BaseError>).walk !== "function") return null;
   let found: DecodedRevert | null = null;
-  e.walk((x) => {
-    const data = (x as { data?: unknown } | null)?.data;
-    const d = decodeRaw(typeof data === "object" && data !== null ? (data as { data?: unknown }).data : data);
-    if (d) found = d;
-    return d !== null;
+  (e as BaseError).walk((x) => {
+    const err = x as { data?: unknown; raw?: unknown } | null;
+    const data = err?.data as { errorName?: unknown; args?: unknown; data?: unknown } | string | undefined;
+    if (data && typeof data === "object" && typeof data.errorName === "string") {
+      found = { name: data.errorName, args: (Array.isArray(data.args) ? data.args : []) as readonly unknown[] };
+    } else {
+      // Gas estimation and raw RPC errors carry the revert bytes (`raw`, or `data` / `data.data`).
+      found = decodeRaw(err?.raw) ?? decodeRaw(data && typeof data === "object" ? data.data : data);
+    }
+    return found !== null;
   });
   return found;
 }
