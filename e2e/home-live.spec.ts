@@ -17,6 +17,9 @@ test("a new paid inference appears in the home feed and bumps the 24 h count wit
   await expect(rows.first().getByRole("link").first()).toHaveAttribute("href", /^\/inferences\/\d+$/);
   await expect(rows.first().getByTestId("settlement-contributors")).toHaveText(/^\d+ contributors? paid$/);
   await expect(page.locator('[data-testid="settlement-row"][data-new="true"]')).toHaveCount(0);
+  // The page's event stream is open (the server subscribed before answering): from here on it cannot miss the
+  // settlement (paying before that raced the subscription).
+  await expect(page.locator('[data-testid="live-indicator"][data-connected="true"]').first()).toBeVisible({ timeout: 30_000 });
   // A marker that only survives if the page is never reloaded.
   await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
 
