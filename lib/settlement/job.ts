@@ -21,8 +21,9 @@ export interface EpochRun extends PostEpochResult {
   durationMs: number;
 }
 
-/** Releases a lock taken for one run. */
-export type Release = () => Promise<void>;
+/** Releases a lock taken for one run (lib/jobs/exclusive.ts). */
+export type { Release } from "@/lib/jobs/exclusive";
+import type { Release } from "@/lib/jobs/exclusive";
 
 export interface EpochJobOptions extends PostEpochOptions {
   /** Between the end of one scheduled run and the start of the next; 0 = on demand only. */
