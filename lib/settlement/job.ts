@@ -5,6 +5,7 @@
  * job cannot crash the server it runs in. The timer is unref'd: it never keeps a process alive.
  */
 import { parseConfig, serverConfig, type Env } from "@/lib/config";
+import type { Release } from "@/lib/jobs/exclusive";
 import { postEpoch, type PostEpochOptions, type PostEpochResult } from "./epochs";
 
 export { DEFAULT_EPOCH_INTERVAL_MINUTES } from "@/lib/config";
@@ -22,8 +23,7 @@ export interface EpochRun extends PostEpochResult {
 }
 
 /** Releases a lock taken for one run (lib/jobs/exclusive.ts). */
-export type { Release } from "@/lib/jobs/exclusive";
-import type { Release } from "@/lib/jobs/exclusive";
+export type { Release };
 
 export interface EpochJobOptions extends PostEpochOptions {
   /** Between the end of one scheduled run and the start of the next; 0 = on demand only. */
