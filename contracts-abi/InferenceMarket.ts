@@ -15,28 +15,65 @@ export const inferenceMarketAbi = [
       },
       {
         "internalType": "address",
-        "name": "admin",
+        "name": "governance",
         "type": "address"
       },
       {
-        "internalType": "address",
-        "name": "protocolTreasury_",
-        "type": "address"
-      },
-      {
-        "internalType": "uint16",
-        "name": "protocolBps_",
-        "type": "uint16"
-      },
-      {
-        "internalType": "uint16",
-        "name": "operatorBps_",
-        "type": "uint16"
-      },
-      {
-        "internalType": "uint64",
-        "name": "refundTimeout_",
-        "type": "uint64"
+        "components": [
+          {
+            "internalType": "address",
+            "name": "protocolTreasury",
+            "type": "address"
+          },
+          {
+            "internalType": "uint16",
+            "name": "protocolBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "operatorBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint64",
+            "name": "refundTimeout",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "challengeWindow",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "unbondingDelay",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint256",
+            "name": "minStake",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "disputeBond",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint16",
+            "name": "challengerRewardBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "address",
+            "name": "rootPoster",
+            "type": "address"
+          }
+        ],
+        "internalType": "struct MarketParams.Params",
+        "name": "p",
+        "type": "tuple"
       }
     ],
     "stateMutability": "nonpayable",
@@ -66,6 +103,70 @@ export const inferenceMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "from",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "nonce",
+        "type": "bytes32"
+      }
+    ],
+    "name": "AuthorizationAlreadyAdopted",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "from",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "nonce",
+        "type": "bytes32"
+      }
+    ],
+    "name": "AuthorizationNotToMarket",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "epoch",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "closedAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "ChallengeWindowClosed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "epoch",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "finalizesAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "ChallengeWindowOpen",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "claimedTotal",
         "type": "uint256"
@@ -82,6 +183,22 @@ export const inferenceMarketAbi = [
       }
     ],
     "name": "ClaimExceedsEpochTotal",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "increase",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "settledSincePrevious",
+        "type": "uint256"
+      }
+    ],
+    "name": "EpochIncreaseTooLarge",
     "type": "error"
   },
   {
@@ -133,6 +250,27 @@ export const inferenceMarketAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "active",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "InsufficientStake",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidAuthorization",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "InvalidProof",
     "type": "error"
@@ -162,6 +300,39 @@ export const inferenceMarketAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "epoch",
+        "type": "uint256"
+      }
+    ],
+    "name": "NotDisputed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "NotOperator",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "epoch",
+        "type": "uint256"
+      }
+    ],
+    "name": "NotPending",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "requestId",
         "type": "uint256"
       },
@@ -172,6 +343,33 @@ export const inferenceMarketAbi = [
       }
     ],
     "name": "NotRefundableYet",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "requestId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      }
+    ],
+    "name": "NotRequestOperator",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "NotRootPoster",
     "type": "error"
   },
   {
@@ -188,6 +386,33 @@ export const inferenceMarketAbi = [
   {
     "inputs": [],
     "name": "NothingToWithdraw",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      }
+    ],
+    "name": "NothingUnbonding",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "epoch",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "prev",
+        "type": "uint256"
+      }
+    ],
+    "name": "PredecessorNotFinal",
     "type": "error"
   },
   {
@@ -230,6 +455,22 @@ export const inferenceMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "requestId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "requestHash",
+        "type": "bytes32"
+      }
+    ],
+    "name": "RequestHashMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "requestHash",
         "type": "bytes32"
@@ -252,12 +493,82 @@ export const inferenceMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint16",
+        "name": "challengerRewardBps",
+        "type": "uint16"
+      }
+    ],
+    "name": "RewardTooHigh",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "token",
         "type": "address"
       }
     ],
     "name": "SafeERC20FailedOperation",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "until",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint32",
+        "name": "openDisputes",
+        "type": "uint32"
+      }
+    ],
+    "name": "StakeLocked",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "previous",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "next",
+        "type": "uint64"
+      }
+    ],
+    "name": "ThroughBlockDecreased",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "throughBlock",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint256",
+        "name": "blockNumber",
+        "type": "uint256"
+      }
+    ],
+    "name": "ThroughBlockNotPast",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "epoch",
+        "type": "uint256"
+      }
+    ],
+    "name": "UnknownEpoch",
     "type": "error"
   },
   {
@@ -278,6 +589,11 @@ export const inferenceMarketAbi = [
   },
   {
     "inputs": [],
+    "name": "ZeroAmount",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "ZeroRequestHash",
     "type": "error"
   },
@@ -285,6 +601,31 @@ export const inferenceMarketAbi = [
     "inputs": [],
     "name": "ZeroRoot",
     "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "requestId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "payer",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "nonce",
+        "type": "bytes32"
+      }
+    ],
+    "name": "AuthorizationAdopted",
+    "type": "event"
   },
   {
     "anonymous": false,
@@ -328,6 +669,62 @@ export const inferenceMarketAbi = [
       },
       {
         "indexed": false,
+        "internalType": "bool",
+        "name": "upheld",
+        "type": "bool"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "challenger",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "bond",
+        "type": "uint256"
+      }
+    ],
+    "name": "DisputeResolved",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "epoch",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "challenger",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "bond",
+        "type": "uint256"
+      }
+    ],
+    "name": "EpochDisputed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "epoch",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
         "internalType": "bytes32",
         "name": "root",
         "type": "bytes32"
@@ -339,7 +736,81 @@ export const inferenceMarketAbi = [
         "type": "uint256"
       }
     ],
+    "name": "EpochFinalized",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "epoch",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "prev",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "root",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "cumulativeTotal",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "throughBlock",
+        "type": "uint64"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "poster",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "finalizesAt",
+        "type": "uint64"
+      }
+    ],
     "name": "EpochPosted",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "version",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "protocolBps",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "operatorBps",
+        "type": "uint16"
+      }
+    ],
+    "name": "FeesChanged",
     "type": "event"
   },
   {
@@ -518,21 +989,45 @@ export const inferenceMarketAbi = [
       },
       {
         "indexed": false,
-        "internalType": "uint16",
-        "name": "protocolBps",
-        "type": "uint16"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint16",
-        "name": "operatorBps",
-        "type": "uint16"
+        "internalType": "uint64",
+        "name": "refundTimeout",
+        "type": "uint64"
       },
       {
         "indexed": false,
         "internalType": "uint64",
-        "name": "refundTimeout",
+        "name": "challengeWindow",
         "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "unbondingDelay",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "minStake",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "disputeBond",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "challengerRewardBps",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "rootPoster",
+        "type": "address"
       }
     ],
     "name": "ParamsChanged",
@@ -619,6 +1114,87 @@ export const inferenceMarketAbi = [
       {
         "indexed": true,
         "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "challenger",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "toChallenger",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "toTreasury",
+        "type": "uint256"
+      }
+    ],
+    "name": "Slashed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "StakeWithdrawn",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "active",
+        "type": "uint256"
+      }
+    ],
+    "name": "Staked",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
         "name": "to",
         "type": "address"
       },
@@ -630,6 +1206,37 @@ export const inferenceMarketAbi = [
       }
     ],
     "name": "SurplusSwept",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "active",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "releaseAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "UnstakeRequested",
     "type": "event"
   },
   {
@@ -692,12 +1299,57 @@ export const inferenceMarketAbi = [
   },
   {
     "inputs": [],
-    "name": "OPERATOR_ROLE",
+    "name": "TRANSFER_WITH_AUTHORIZATION_TYPEHASH",
     "outputs": [
       {
         "internalType": "bytes32",
         "name": "",
         "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "key",
+        "type": "bytes32"
+      }
+    ],
+    "name": "adoptedAuthorizations",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "challengeWindow",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "challengerRewardBps",
+    "outputs": [
+      {
+        "internalType": "uint16",
+        "name": "",
+        "type": "uint16"
       }
     ],
     "stateMutability": "view",
@@ -778,13 +1430,39 @@ export const inferenceMarketAbi = [
     "type": "function"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "e",
+        "type": "uint32"
+      }
+    ],
+    "name": "dispute",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
     "inputs": [],
-    "name": "epoch",
+    "name": "disputeBond",
     "outputs": [
       {
         "internalType": "uint256",
         "name": "",
         "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "epochCount",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
       }
     ],
     "stateMutability": "view",
@@ -804,25 +1482,6 @@ export const inferenceMarketAbi = [
     "type": "function"
   },
   {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "epoch",
-        "type": "uint256"
-      }
-    ],
-    "name": "epochRoots",
-    "outputs": [
-      {
-        "internalType": "bytes32",
-        "name": "root",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
     "inputs": [],
     "name": "epochTotal",
     "outputs": [
@@ -830,6 +1489,147 @@ export const inferenceMarketAbi = [
         "internalType": "uint256",
         "name": "",
         "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "version",
+        "type": "uint32"
+      }
+    ],
+    "name": "feeSchedule",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint16",
+            "name": "protocolBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "operatorBps",
+            "type": "uint16"
+          }
+        ],
+        "internalType": "struct MarketParams.FeeSchedule",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "feeVersion",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "finalEpoch",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "e",
+        "type": "uint32"
+      }
+    ],
+    "name": "finalizeEpoch",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "e",
+        "type": "uint256"
+      }
+    ],
+    "name": "getEpoch",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "root",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint128",
+            "name": "cumulativeTotal",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "poolAtPost",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint64",
+            "name": "postedAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "throughBlock",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint32",
+            "name": "prev",
+            "type": "uint32"
+          },
+          {
+            "internalType": "enum EpochRoots.EpochStatus",
+            "name": "status",
+            "type": "uint8"
+          },
+          {
+            "internalType": "address",
+            "name": "poster",
+            "type": "address"
+          },
+          {
+            "internalType": "address",
+            "name": "challenger",
+            "type": "address"
+          },
+          {
+            "internalType": "uint128",
+            "name": "bond",
+            "type": "uint128"
+          }
+        ],
+        "internalType": "struct EpochRoots.Epoch",
+        "name": "",
+        "type": "tuple"
       }
     ],
     "stateMutability": "view",
@@ -853,26 +1653,6 @@ export const inferenceMarketAbi = [
             "type": "address"
           },
           {
-            "internalType": "uint256",
-            "name": "modelId",
-            "type": "uint256"
-          },
-          {
-            "internalType": "uint256",
-            "name": "price",
-            "type": "uint256"
-          },
-          {
-            "internalType": "address",
-            "name": "builder",
-            "type": "address"
-          },
-          {
-            "internalType": "uint16",
-            "name": "builderBps",
-            "type": "uint16"
-          },
-          {
             "internalType": "uint64",
             "name": "paidAt",
             "type": "uint64"
@@ -883,19 +1663,39 @@ export const inferenceMarketAbi = [
             "type": "uint8"
           },
           {
+            "internalType": "uint16",
+            "name": "builderBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "address",
+            "name": "builder",
+            "type": "address"
+          },
+          {
+            "internalType": "uint32",
+            "name": "feeVersion",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "modelId",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint256",
+            "name": "price",
+            "type": "uint256"
+          },
+          {
             "internalType": "bytes32",
             "name": "requestHash",
             "type": "bytes32"
           },
           {
-            "internalType": "bytes32",
-            "name": "outputHash",
-            "type": "bytes32"
-          },
-          {
-            "internalType": "bytes32",
-            "name": "attributionHash",
-            "type": "bytes32"
+            "internalType": "address",
+            "name": "operator",
+            "type": "address"
           }
         ],
         "internalType": "struct InferenceMarket.Request",
@@ -920,6 +1720,52 @@ export const inferenceMarketAbi = [
         "internalType": "bytes32",
         "name": "",
         "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      }
+    ],
+    "name": "getStake",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint128",
+            "name": "active",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "unbonding",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint64",
+            "name": "releaseAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "lockedUntil",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint32",
+            "name": "openDisputes",
+            "type": "uint32"
+          }
+        ],
+        "internalType": "struct OperatorStakes.Stake",
+        "name": "",
+        "type": "tuple"
       }
     ],
     "stateMutability": "view",
@@ -968,6 +1814,38 @@ export const inferenceMarketAbi = [
     "type": "function"
   },
   {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "isOperator",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "minStake",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [],
     "name": "models",
     "outputs": [
@@ -988,6 +1866,71 @@ export const inferenceMarketAbi = [
         "internalType": "uint16",
         "name": "",
         "type": "uint16"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "params",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "protocolTreasury",
+            "type": "address"
+          },
+          {
+            "internalType": "uint16",
+            "name": "protocolBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "operatorBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint64",
+            "name": "refundTimeout",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "challengeWindow",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "unbondingDelay",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint256",
+            "name": "minStake",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "disputeBond",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint16",
+            "name": "challengerRewardBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "address",
+            "name": "rootPoster",
+            "type": "address"
+          }
+        ],
+        "internalType": "struct MarketParams.Params",
+        "name": "p",
+        "type": "tuple"
       }
     ],
     "stateMutability": "view",
@@ -1092,10 +2035,21 @@ export const inferenceMarketAbi = [
         "internalType": "uint256",
         "name": "cumulativeTotal",
         "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "throughBlock",
+        "type": "uint64"
       }
     ],
     "name": "postEpoch",
-    "outputs": [],
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "e",
+        "type": "uint32"
+      }
+    ],
     "stateMutability": "nonpayable",
     "type": "function"
   },
@@ -1131,6 +2085,11 @@ export const inferenceMarketAbi = [
         "internalType": "uint256",
         "name": "requestId",
         "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "requestHash",
+        "type": "bytes32"
       }
     ],
     "name": "refund",
@@ -1185,20 +2144,56 @@ export const inferenceMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "payer",
+        "type": "address"
+      },
+      {
         "internalType": "bytes32",
         "name": "requestHash",
         "type": "bytes32"
       }
     ],
-    "name": "requestIdByHash",
+    "name": "requestIdOf",
     "outputs": [
       {
         "internalType": "uint256",
-        "name": "requestId",
+        "name": "",
         "type": "uint256"
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "requestUnstake",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "e",
+        "type": "uint32"
+      },
+      {
+        "internalType": "bool",
+        "name": "upheld",
+        "type": "bool"
+      }
+    ],
+    "name": "resolveDispute",
+    "outputs": [],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -1215,6 +2210,47 @@ export const inferenceMarketAbi = [
       }
     ],
     "name": "revokeRole",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "rootPoster",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "challengeWindow_",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint256",
+        "name": "disputeBond_",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint16",
+        "name": "challengerRewardBps_",
+        "type": "uint16"
+      },
+      {
+        "internalType": "address",
+        "name": "rootPoster_",
+        "type": "address"
+      }
+    ],
+    "name": "setEpochParams",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -1267,8 +2303,31 @@ export const inferenceMarketAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "minStake_",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "unbondingDelay_",
+        "type": "uint64"
+      }
+    ],
+    "name": "setStakeParams",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "requestId",
         "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "requestHash",
+        "type": "bytes32"
       },
       {
         "internalType": "bytes32",
@@ -1338,6 +2397,19 @@ export const inferenceMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "stake",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes4",
         "name": "interfaceId",
         "type": "bytes4"
@@ -1382,31 +2454,25 @@ export const inferenceMarketAbi = [
   },
   {
     "inputs": [],
-    "name": "token",
+    "name": "tipEpoch",
     "outputs": [
       {
-        "internalType": "contract IERC20",
+        "internalType": "uint32",
         "name": "",
-        "type": "address"
+        "type": "uint32"
       }
     ],
     "stateMutability": "view",
     "type": "function"
   },
   {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "account",
-        "type": "address"
-      }
-    ],
-    "name": "totalClaimed",
+    "inputs": [],
+    "name": "token",
     "outputs": [
       {
-        "internalType": "uint256",
+        "internalType": "contract IERC20",
         "name": "",
-        "type": "uint256"
+        "type": "address"
       }
     ],
     "stateMutability": "view",
@@ -1440,6 +2506,19 @@ export const inferenceMarketAbi = [
   },
   {
     "inputs": [],
+    "name": "totalDisputeBonds",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "totalEscrow",
     "outputs": [
       {
@@ -1453,10 +2532,54 @@ export const inferenceMarketAbi = [
   },
   {
     "inputs": [],
+    "name": "totalStaked",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "unbondingDelay",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "withdraw",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "withdrawStake",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "deadline",
+        "type": "uint256"
+      }
+    ],
+    "name": "AttestationExpired",
+    "type": "error"
   },
   {
     "inputs": [
@@ -1504,6 +2627,22 @@ export const inferenceMarketAbi = [
       }
     ],
     "name": "AuthorizationUsedAlready",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "bond",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxBond",
+        "type": "uint256"
+      }
+    ],
+    "name": "BondAboveMax",
     "type": "error"
   },
   {
@@ -1727,6 +2866,11 @@ export const inferenceMarketAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "InvalidAttestation",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint8",
@@ -1893,4 +3037,4 @@ export const inferenceMarketAbi = [
   }
 ] as const;
 
-export const inferenceMarketBytecode = "0x60c03461027857601f61219038819003918201601f19168301916001600160401b0383118484101761027c5780849260e0946040528339810103126102785780516001600160a01b03811691908281036102785760208201516001600160a01b038116918282036102785761007660408501610290565b61008260608601610290565b9261008f608087016102a4565b9460c061009e60a089016102a4565b970151976001600160401b03891689036102785760017f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00551590811561026f575b50801561025e575b61024f576100fa9260805260a0526102b3565b506001600160a01b0316801561024f576001549061ffff831661ffff85169081810180821161023b57611388106102265760b086811b61ffff60b01b1660a087811b61ffff60a01b166001600160c01b038716179190911760c08a811b6001600160c01b031916919091176001819055604080516001600160a01b03891681529382901c61ffff90811660208601529482901c909416938301939093529190911c60608201527f859ce3de81f8d976790dbe6a487dd823682364496844e4243b8a9389413a1ae790608090a1604051611e33908161033d823960805181818161024801528181610a0501528181610b7a01528181610fe80152818161120f015281816112f8015281816114da0152611794015260a05181818161079701528181611bb40152611cc60152f35b6356965e9f60e01b5f5260045260245260445ffd5b634e487b7160e01b5f52601160045260245ffd5b63d92e233d60e01b5f5260045ffd5b506001600160a01b038216156100e7565b9050155f6100df565b5f80fd5b634e487b7160e01b5f52604160045260245ffd5b51906001600160a01b038216820361027857565b519061ffff8216820361027857565b6001600160a01b0381165f9081525f5160206121705f395f51905f52602052604090205460ff16610337576001600160a01b03165f8181525f5160206121705f395f51905f5260205260408120805460ff191660011790553391907f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d8180a4600190565b505f9056fe6080806040526004361015610012575f80fd5b5f905f3560e01c90816301ffc9a71461164057508063060756f2146116235780630c5a61f8146115d857806313888565146115be578063151a49ef146115a1578063248a9ca31461156f578063249d39e914611553578063278ecde1146113d85780632f2ff15d1461139b57806336568abe146113555780633b2ea5111461132b5780633ccfd60b1461127d5780633d13f874146110865780633fcf3bfe14610e8a57806355deccc114610e605780635badbe4c14610e435780636d00287314610de657806375883d7814610c14578063801167f514610bf7578063803db96d14610bcf578063840c86e814610b015780638ed79d6214610852578063900cf0cf1461083457806391d14854146107eb57806394967005146107c65780639986df2c146107815780639ef833d4146106e5578063a217fddf146106c9578063a3d89844146106ab578063b5bd3eb91461068d578063b713be06146105bd578063c410925314610598578063c58343ef146103ee578063c6fc65c3146103d0578063c884ef83146102b2578063d547741f14610389578063d55be8c61461036c578063dba267831461034b578063dbc6ad71146102eb578063ef5d9ae8146102b2578063f5b541a614610277578063fc0c546a146102325763fe5ff468146101f7575f80fd5b3461022f57602036600319011261022f576020906040906001600160a01b0361021e611693565b168152600583522054604051908152f35b80fd5b503461022f578060031936011261022f576040517f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03168152602090f35b503461022f578060031936011261022f5760206040517f97667070c54ef182b0f5858b034beac1b6f3089aa2d3188bb1e8929f4fa9b9298152f35b503461022f57602036600319011261022f576020906040906001600160a01b036102da611693565b168152600a83522054604051908152f35b503461022f57602036600319011261022f5760043567ffffffffffffffff811681036103475761031961186d565b600180546001600160c01b031660c09290921b6001600160c01b031916919091179055610344611963565b80f35b5080fd5b503461022f578060031936011261022f57602060015460c01c604051908152f35b503461022f578060031936011261022f5760206040516113888152f35b503461022f57604036600319011261022f576103cc6004356103a96116a9565b906103c76103c2825f525f602052600160405f20015490565b61192b565b611aef565b5080f35b503461022f578060031936011261022f576020600954604051908152f35b503461022f57602036600319011261022f5780610120604051610410816116fe565b8281528260208201528260408201528260608201528260808201528260a08201528260c08201528260e0820152826101008201520152600435815260036020526040812060405190610461826116fe565b60018060a01b038154168252600181015490602083019182526002810154604084019081526003820154606085019060018060a01b03811682526080860161ffff8260a01c16815260ff60a088019267ffffffffffffffff8160b01c16845260f01c169260c08801936004811015610584579161ffff9167ffffffffffffffff9493865260048801549660e08b01978852600660058a0154996101008d019a8b520154996101208c019a8b526040519b60018060a01b039051168c525160208c01525160408b015260018060a01b0390511660608a015251166080880152511660a086015251600481101561057057610140955060c08501525160e08401525161010083015251610120820152f35b634e487b7160e01b86526021600452602486fd5b634e487b7160e01b8a52602160045260248afd5b503461022f578060031936011261022f57602061ffff60015460b01c16604051908152f35b503461022f57604036600319011261022f576024356004356105dd6118bc565b801561067e576008548083116106675750600d54808310610650575060407f7e28d31df3abc946ae00f43a7ed2d2f94a4652393fbda151c6b7e1a13fb1b42e91610628600b5461185f565b9384600b5581600c5580600d55848652600e602052818387205582519182526020820152a280f35b630d32bb2b60e31b84526004526024829052604483fd5b63102c1a8960e11b84526004839052602452604483fd5b63b263ae7360e01b8352600483fd5b503461022f578060031936011261022f576020600754604051908152f35b503461022f578060031936011261022f576020600654604051908152f35b503461022f578060031936011261022f57602090604051908152f35b503461022f57604036600319011261022f5760043561ffff811680820361077d5761070e6116bf565b9061071761186d565b61ffff82169061138861072a83836116d0565b116107685750506001805463ffffffff60a01b191660a09390931b61ffff60a01b169290921760b09190911b61ffff60b01b16179055610344611963565b6356965e9f60e01b8552600452602452604483fd5b8280fd5b503461022f578060031936011261022f576040517f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03168152602090f35b503461022f578060031936011261022f57602061ffff60015460a01c16604051908152f35b503461022f57604036600319011261022f5760406108076116a9565b91600435815280602052209060018060a01b03165f52602052602060ff60405f2054166040519015158152f35b503461022f578060031936011261022f576020600b54604051908152f35b34610ae657610120366003190112610ae6576064356001600160a01b038116906024359060043590839003610ae6576101043560843567ffffffffffffffff8211610ae65736602383011215610ae65781600401359267ffffffffffffffff8411610ae6573660248585010111610ae6576108cb6118bc565b6108d36119bd565b6108e06044358683611b6f565b81859892939803610aea5760a08994939261ffff7f0fe663fae488e5e80cf6828a1b088bea0a498ef09c51cfad04f78446d35deadc9361092160025461185f565b9b8c9687600255845f5260046020528760405f2055875f52600360205284600460405f208c6001600160601b038a1b8254161781558b6001820155836002820155600381016001808b1b0386166001600160601b038b1b8254161781556109a087829081549061ffff60a01b9060a01b169061ffff60a01b1916179055565b805468ffffffffffffffffff60b01b19164260b01b67ffffffffffffffff60b01b1617600160f01b17905501556006546109db9082906116d0565b6006556040519485526020850152600180861b0316604084015216606082015260016080820152a47f00000000000000000000000000000000000000000000000000000000000000006001600160a01b031690813b15610ae6575f6101046024978683976040519a8b988997889563cf09299560e01b875260048701523083870152604486015260a435606486015260c435608486015260e43560a486015260e060c48601528260e486015201848401378181018301849052601f01601f191681010301925af1918215610adb57602092610acb575b5060015f516020611dde5f395f51905f5255604051908152f35b5f610ad59161172f565b5f610ab1565b6040513d5f823e3d90fd5b5f80fd5b8483631d6bbb8d60e11b5f5260045260245260445ffd5b34610ae6576020366003190112610ae657610b1a611693565b610b2261186d565b610b2a6119bd565b6001600160a01b038116908115610bc057610b43611751565b908115610bb157610b9e927f167beb24b4e0b809e5ad14deac40057e2206ebff29b4f1240a7d26bf69aaebe36020604051858152a27f00000000000000000000000000000000000000000000000000000000000000006119f5565b60015f516020611dde5f395f51905f5255005b63c0ef17d360e01b5f5260045ffd5b63d92e233d60e01b5f5260045ffd5b34610ae6575f366003190112610ae6576001546040516001600160a01b039091168152602090f35b34610ae6575f366003190112610ae6576020600d54604051908152f35b34610ae6576060366003190112610ae657604435602435600435610c366118bc565b610c3e6119bd565b805f52600360205260405f20926003840160ff815460f01c166004811015610dd257600103610dbf57600160f11b60ff60f01b1982541617815583600586015581600686015560016002860154948154925495610cb261ffff8860a01c1661ffff8660b01c1661ffff8760a01c168461181b565b97929491959096818060a01b031699818060a01b03169a8a5f52600560205260405f20610ce08782546116d0565b9055335f52600560205260405f20610cf98882546116d0565b90558b5f52600560205260405f20610d128982546116d0565b9055610d32610d2a89610d258a8a6116d0565b6116d0565b6007546116d0565b600755610d41856006546116f1565b600655610d50896008546116d0565b6008550154986040519a8b5260208b015260408a01526060890152608088015260a087015260c086015260e08501526101008401527fd421ee84d01bb53113734b6d3d77d1f461b471d8ce9e00a20a485edf76e0fb116101203394a460015f516020611dde5f395f51905f5255005b82630c49cefd60e41b5f5260045260245ffd5b634e487b7160e01b5f52602160045260245ffd5b34610ae6576080366003190112610ae657610dff6116bf565b6044359061ffff82168203610ae65760643561ffff81168103610ae657608092610e2b9260043561181b565b91604051938452602084015260408301526060820152f35b34610ae6575f366003190112610ae6576020600254604051908152f35b34610ae6576020366003190112610ae6576004355f52600e602052602060405f2054604051908152f35b34610ae6576060366003190112610ae65760043561ffff602435610eac6119bd565b610eb96044358285611b6f565b6002549195929491610eca9061185f565b60028181555f86815260046020818152604080842086905585845260039182905290922080546001600160a01b03191633178155600181018890559283018a905590820180546001600160b01b0319166001600160a01b038a161760a086901b61ffff60a01b16178155929792879290805468ffffffffffffffffff60b01b19164260b01b67ffffffffffffffff60b01b1617600160f01b1790550155600654610f759088906116d0565b60065560405194855286602086015260018060a01b031660408501521660608301525f6080830152827f0fe663fae488e5e80cf6828a1b088bea0a498ef09c51cfad04f78446d35deadc60a03394a481610fe6575b60209060015f516020611dde5f395f51905f5255604051908152f35b7f000000000000000000000000000000000000000000000000000000000000000091604051906323b872dd60e01b5f52336004523060245260445260205f60648180875af19060015f5114821615611065575b6040525f606052610fca5750635274afe760e01b5f9081526001600160a01b0391909116600452602490fd5b90600181151661107d57833b15153d15161690611039565b503d5f823e3d90fd5b34610ae6576060366003190112610ae65761109f611693565b6024356044359167ffffffffffffffff8311610ae65736602384011215610ae65782600401359167ffffffffffffffff8311610ae6573660248460051b86010111610ae6576110ec6119bd565b600b5491821561126e57604080516001600160a01b0383166020820181815282840186905292825292919061112260608261172f565b519020604051602081019182526020815261113e60408261172f565b51902093600c545f955b878710156111895760248760051b8a010135908181105f14611178575f52602052600160405f205b960195611148565b905f52602052600160405f20611170565b0361125f57825f52600a60205260405f20548085111561124c576111ad90856116f1565b926009546111bb85826116d0565b90600d54908183116112335750506040610b9e967f9cdcf2f7714cca3508c7f0110b04a90a80a3a8dd0e35de99689db74d28c5383e92845f52600a60205281835f20556009558151908782526020820152a37f00000000000000000000000000000000000000000000000000000000000000006119f5565b86906280e6d360e61b5f5260045260245260445260645ffd5b836332559a3360e11b5f5260045260245ffd5b6309bde33960e01b5f5260045ffd5b630d416ad560e31b5f5260045ffd5b34610ae6575f366003190112610ae6576112956119bd565b335f52600560205260405f2054801561131c57610b9e90335f5260056020525f60408120556112c6816007546116f1565b6007556040518181527f7084f5476618d8e60b11ef0d7d3f06914655adb8793e28ff7f018d4c76d505d560203392a2337f00000000000000000000000000000000000000000000000000000000000000006119f5565b630686827b60e51b5f5260045ffd5b34610ae6576020366003190112610ae6576004355f526004602052602060405f2054604051908152f35b34610ae6576040366003190112610ae65761136e6116a9565b336001600160a01b0382160361138c5761138a90600435611aef565b005b63334bd91960e11b5f5260045ffd5b34610ae6576040366003190112610ae65761138a6004356113ba6116a9565b906113d36103c2825f525f602052600160405f20015490565b611a6d565b34610ae6576020366003190112610ae6576004356113f46119bd565b805f52600360205260405f2060038101805460ff8160f01c166004811015610dd25760010361154057335f9081527fee57cd81e84075558e8fcc182a1f4393f91fc97f963a136e66b7f949a62f319f602052604090205460ff1615611505575b50805460ff60f01b1916600360f01b179055600281015490546006546001600160a01b039190911692839161148a9084906116f1565b6006557f51649fab801bd022769c291305a7b76125fd0863c789567b074af55d7f1f8ed760408051858152336020820152a3806114d45760015f516020611dde5f395f51905f5255005b6114fe917f00000000000000000000000000000000000000000000000000000000000000006119f5565b8080610b9e565b6115229067ffffffffffffffff60015460c01c9160b01c166116d0565b804210156114545783630bec9a0960e01b5f5260045260245260445ffd5b83630c49cefd60e41b5f5260045260245ffd5b34610ae6575f366003190112610ae65760206040516127108152f35b34610ae6576020366003190112610ae65760206115996004355f525f602052600160405f20015490565b604051908152f35b34610ae6575f366003190112610ae6576020600c54604051908152f35b34610ae6575f366003190112610ae6576020611599611751565b34610ae6576020366003190112610ae6576115f1611693565b6115f961186d565b6001600160a01b03168015610bc0576001600160601b0360a01b600154161760015561138a611963565b34610ae6575f366003190112610ae6576020600854604051908152f35b34610ae6576020366003190112610ae6576004359063ffffffff60e01b8216809203610ae657602091637965db0b60e01b8114908115611682575b5015158152f35b6301ffc9a760e01b1490508361167b565b600435906001600160a01b0382168203610ae657565b602435906001600160a01b0382168203610ae657565b6024359061ffff82168203610ae657565b919082018092116116dd57565b634e487b7160e01b5f52601160045260245ffd5b919082039182116116dd57565b610140810190811067ffffffffffffffff82111761171b57604052565b634e487b7160e01b5f52604160045260245ffd5b90601f8019910116810190811067ffffffffffffffff82111761171b57604052565b611778611763600654600754906116d0565b611772600854600954906116f1565b906116d0565b6040516370a0823160e01b8152306004820152906020826024817f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03165afa918215610adb575f926117e7575b50808211156117e1576117de916116f1565b90565b50505f90565b9091506020813d602011611813575b816118036020938361172f565b81010312610ae65751905f6117cc565b3d91506117f6565b6117de9061185a61ffff96939561185a61185261184861183e8b809b1687611d59565b9a8b991686611d59565b9889931685611d59565b9687946116f1565b6116f1565b5f1981146116dd5760010190565b335f9081527fad3228b676f7d3cd4284a5443f17f1962b36e491b30a40b2405849e597ba5fb5602052604090205460ff16156118a557565b63e2517d3f60e01b5f52336004525f60245260445ffd5b335f9081527fee57cd81e84075558e8fcc182a1f4393f91fc97f963a136e66b7f949a62f319f602052604090205460ff16156118f457565b63e2517d3f60e01b5f52336004527f97667070c54ef182b0f5858b034beac1b6f3089aa2d3188bb1e8929f4fa9b92960245260445ffd5b5f8181526020818152604080832033845290915290205460ff161561194d5750565b63e2517d3f60e01b5f523360045260245260445ffd5b7f859ce3de81f8d976790dbe6a487dd823682364496844e4243b8a9389413a1ae760806001546040519060018060a01b038116825261ffff8160a01c16602083015261ffff8160b01c16604083015260c01c6060820152a1565b60025f516020611dde5f395f51905f5254146119e65760025f516020611dde5f395f51905f5255565b633ee5aeb560e01b5f5260045ffd5b916040519163a9059cbb60e01b5f5260018060a01b031660045260245260205f60448180865af19060015f5114821615611a55575b60405215611a355750565b635274afe760e01b5f9081526001600160a01b0391909116600452602490fd5b90600181151661107d57823b15153d15161690611a2a565b5f818152602081815260408083206001600160a01b038616845290915290205460ff166117e1575f818152602081815260408083206001600160a01b0395909516808452949091528120805460ff19166001179055339291907f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d9080a4600190565b5f818152602081815260408083206001600160a01b038616845290915290205460ff16156117e1575f818152602081815260408083206001600160a01b0395909516808452949091528120805460ff19169055339291907ff6391f5c32d9c69d2a47ea670b442974b53935d1edc7fd64eb21e047a839171b9080a4600190565b909291928015611d4a57805f52600460205260405f2054611d38575080158015611cb0575b611c9e57604051620d28bb60eb1b815260048101829052916080836024817f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03165afa938415610adb575f935f905f905f97611c2f575b509381959615611c1d5750818111611c08575050565b638b8675a560e01b5f5260045260245260445ffd5b631748853160e11b5f5260045260245ffd5b9550505093506080833d608011611c96575b81611c4e6080938361172f565b81010312610ae6578251936001600160a01b0385168503610ae65760208401519360408101519061ffff82168203610ae65760600151958615158703610ae65794905f611bf2565b3d9150611c41565b632380022d60e01b5f5260045260245ffd5b5060405163635322ff60e11b81526020816004817f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03165afa908115610adb575f91611d06575b508111611b94565b90506020813d602011611d30575b81611d216020938361172f565b81010312610ae657515f611cfe565b3d9150611d14565b633defbef560e01b5f5260045260245ffd5b636f5990e360e01b5f5260045ffd5b9091905f905f198482099084810292838084109303928084039314611dd057826127101115611dbe57507fbc01a36e2eb1c432ca57a786c226809d495182a9930be0ded288ce703afb7e919394612710910990828211900360fc1b910360041c170290565b634e487b71905260116020526024601cfd5b505050612710919250049056fe9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00a2646970667358221220071a9494f062334956b576221f7b8c815fb256d38b4a7e79a66047f3fbe57ad664736f6c63430008250033ad3228b676f7d3cd4284a5443f17f1962b36e491b30a40b2405849e597ba5fb5" as const;
+export const inferenceMarketBytecode = "0x60c0604052346104f05760405161421b38819003601f8101601f191683016001600160401b038111848210176104b557839282916040528339810103906101a082126104f0578051916001600160a01b0383168084036104f0576020830151936001600160a01b038516938486036104f057610140610080604083016104f4565b94605f1901126104f0576040519161014083016001600160401b038111848210176104b5576040526100b4606083016104f4565b83526100c260808301610508565b90602084019182526100d660a08401610508565b95604085019687526100ea60c08501610517565b94606081019586526100fe60e08601610517565b97608082019889526101136101008701610517565b9360a083019485526101208701519360c084019485526101408801519660e0850197885261015961018061014a6101608c01610508565b9a61010088019b8c52016104f4565b9a61012086019b8c5260017f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00551580156104df575b61045a576101a461ffff9392849360805261052b565b50511691511680820180831161048d57611388106104c957604080519081016001600160401b038111828210176104b55760405282815260208101828152600154680100000000000000008110156104b55760018101806001558110156104a15761ffff9060015f5260205f200192511661ffff198354161782555163ffff000082549160101b169063ffff000019161790556001545f19810190811161048d5763ffffffff6040917fe7771c0dce570c1aaea9f1e16184e8bdd7e9ea0a8b5d2a48626b584995494d2993835195865260208601521692a280516001600160a01b031615801561047b575b61045a5761ffff85511661271081116104695750516002805496516001600160e01b03199097166001600160a01b0392831690811760a089811b600160a01b600160e01b03169190911790925598516003805495516001600160801b03199096166001600160401b03928316908117604088811b6fffffffffffffffff0000000000000000169190911790925594516004819055965160058190559751600680549b516001600160b01b0319909c1661ffff9290921691821760108d901b62010000600160b01b031617905581519b8c5298821660208c01528a0193909352929091166060880152608087019290925285019190915260c08401919091521660e08201527f85cdad417edd6e6950c7d9d0b83556ad438b516bcfbef62dd88d897a25d04a1c9061010090a11561045a5760a052604051613c4690816105b582396080518181816103430152818161080701528181610af101528181610ea80152818161129e01528181611552015281816118340152818161186601528181612050015281816122340152818161231d01528181612b0801528181612c9e01528181612d6801528181612f8f0152613026015260a051818181610cda015281816135c701526136d90152f35b63d92e233d60e01b5f5260045ffd5b63fc23655760e01b5f5260045260245ffd5b5086516001600160a01b03161561028f565b634e487b7160e01b5f52601160045260245ffd5b634e487b7160e01b5f52603260045260245ffd5b634e487b7160e01b5f52604160045260245ffd5b906356965e9f60e01b5f5260045260245260445ffd5b506001600160a01b0382161561018e565b5f80fd5b51906001600160a01b03821682036104f057565b519061ffff821682036104f057565b51906001600160401b03821682036104f057565b6001600160a01b0381165f9081525f5160206141fb5f395f51905f52602052604090205460ff166105af576001600160a01b03165f8181525f5160206141fb5f395f51905f5260205260408120805460ff191660011790553391907f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d8180a4600190565b505f9056fe6080806040526004361015610012575f80fd5b5f3560e01c90816301ffc9a7146128be57508063048208d514612883578063060756f2146128665780630c5a61f81461282857806312151950146126e157806313888565146126c7578063151a49ef1461269557806317baaf20146126785780631cf541d114612657578063230957211461252557806323c6a7e914612500578063248a9ca3146124ce578063249d39e9146124b25780632f2ff15d1461247557806330a2bbd71461240357806336568abe146123bf578063375b3c0a146123a25780633a7ad71e146123765780633a98d88e146123505780633ccfd60b146122a25780633d13f8741461207a5780633fcf3bfe14611eb25780635badbe4c14611e955780635bc3c81614611e49578063675f3f8714611e1a5780636bfa372a1461197d5780636d002873146119265780636d70f7ae146118f95780636e8125bd146115c657806371eedb881461149d57806376db9006146114625780637a76646014611386578063801167f514611348578063803db96d14611320578063817b1cd214611303578063829965cc146112e0578063840c86e814611225578063850af1141461102a578063861a1412146110045780638ed79d6214610f4357806391d1485414610efb57806393820fe214610d405780639496700514610d095780639986df2c14610cc55780639ef833d414610b95578063a0cc6a6814610b5b578063a217fddf14610b41578063a3d8984414610b24578063a694fc3a14610a57578063b5bd3eb914610a3a578063bc0bc6ba14610883578063bed9d86114610753578063c410925314610705578063c58343ef146105b8578063c6fc65c31461059b578063c884ef8314610563578063cff0ab96146104a9578063d547741f14610467578063d55be8c61461044b578063db7dd35a14610422578063dba26783146103f9578063dbc6ad71146103b7578063dc4638db1461038f578063ed5aa55514610372578063fc0c546a1461032e5763fe5ff468146102f2575f80fd5b3461032a57602036600319011261032a576001600160a01b03610313612924565b165f526007602052602060405f2054604051908152f35b5f80fd5b3461032a575f36600319011261032a576040517f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03168152602090f35b3461032a575f36600319011261032a576020600e54604051908152f35b3461032a575f36600319011261032a5760206103a96131ad565b63ffffffff60405191168152f35b3461032a57602036600319011261032a576103f76103d3612966565b6103db6131c4565b6001600160401b036103eb6130fb565b9116606082015261324b565b005b3461032a575f36600319011261032a5760206001600160401b0360025460a01c16604051908152f35b3461032a575f36600319011261032a5760206001600160401b0360035460401c16604051908152f35b3461032a575f36600319011261032a5760206040516113888152f35b3461032a57604036600319011261032a576103f760043561048661293a565b906104a461049f825f525f602052600160405f20015490565b613213565b61343e565b3461032a575f36600319011261032a576101406104c46130fb565b6040519060018060a01b03815116825261ffff602082015116602083015261ffff60408201511660408301526001600160401b0360608201511660608301526001600160401b0360808201511660808301526001600160401b0360a08201511660a083015260c081015160c083015260e081015160e083015261ffff6101008201511661010083015261012060018060a01b0391015116610120820152f35b3461032a57602036600319011261032a576001600160a01b03610584612924565b165f52600d602052602060405f2054604051908152f35b3461032a575f36600319011261032a576020600c54604051908152f35b3461032a57602036600319011261032a576105d16130b1565b506004355f5260126020526101406001600160401b0360405f2060405180809381936105fc836129a8565b63ffffffff81549160018060a01b038316855260208501848460a01c16815261ffff60ff8560e01c169460408801956106348161299e565b865260e81c81166060880190815260018401546001600160a01b0380821660808b0190815260a083811c8916908c0190815260c093841c938c01938452600288015460e0909c019b8c5260038801546101009d909d019c8d5260049097015482166101209d909d019c8d526040519d519091168d529351881660208d015295516106bd8161299e565b60408c0152511660608a015260018060a01b039051166080890152511660a0870152511660c08501525160e08401525161010083015260018060a01b03905116610120820152f35b3461032a575f36600319011261032a576001545f19810190811161073f5761ffff610731602092612a1b565b505460101c16604051908152f35b634e487b7160e01b5f52601160045260245ffd5b3461032a575f36600319011261032a5761076b6134be565b335f52600960205260405f20805460801c8015610870576001820154916001600160401b0383166001600160401b038460401c1690818082119118021892834210801561085e575b61083e5761082b83836001600160801b0381541690556107d581600a54612aa0565b600a556040518181527f8108595eb6bad3acefa9da467d90cc2217686d5c5ac85460f8b7849c840645fc60203392a2337f00000000000000000000000000000000000000000000000000000000000000006134f6565b60015f516020613bf15f395f51905f5255005b63ffffffff90846376da1ff360e11b5f5260045260801c1660245260445ffd5b5063ffffffff8160801c1615156107b3565b632fdeeafd60e21b5f523360045260245ffd5b3461032a57602036600319011261032a5760043561089f6130b1565b5063ffffffff601054168111610a28575f52600f60205260405f206040516108c6816129a8565b81548152600182015491602082016001600160801b0384168152604083019360801c8452600282015460608401906001600160401b0381168252608085016001600160401b038260401c16815260ff60a087019263ffffffff8160801c16845260a01c169260c08701936005811015610a14578452600160a01b600190036003870154169760e08801988952600160a01b60019003600488015416966101008901978852600501546001600160801b031695610120890196875260405198518952516001600160801b03166020890152516001600160801b03166040880152516001600160401b03166060870152516001600160401b031660808601525163ffffffff1660a085015251916005831015610a145760c084019290925292516001600160a01b0390811660e084015290511661010082015290516001600160801b031661012082015261014090f35b634e487b7160e01b5f52602160045260245ffd5b6380cfe51760e01b5f5260045260245ffd5b3461032a575f36600319011261032a576020600854604051908152f35b3461032a57602036600319011261032a57600435610a736134be565b8015610b155761082b90335f5260096020526001600160801b0360405f2081610aa181851682845416612b97565b168219825416178155610ab683600a54612a93565b600a5554166040519082825260208201527f1449c6dd7851abc30abf37f57715f492010519147cc2652fbc38202c18a6ee9060403392a230337f00000000000000000000000000000000000000000000000000000000000000006138f8565b631f2a200560e01b5f5260045ffd5b3461032a575f36600319011261032a576020601554604051908152f35b3461032a575f36600319011261032a5760206040515f8152f35b3461032a575f36600319011261032a5760206040517f7c7c6cdb67a18743f49ec6fa9b35f50d52ed05cbed4cc592e13b44501c1a22678152f35b3461032a57604036600319011261032a5760043561ffff811680910361032a5761ffff610bc061298d565b610bc86131c4565b16611388610bd68284612a93565b11610caf57604051610be7816129df565b8281526020810182815260015468010000000000000000811015610c9b57806001610c159201600155612a1b565b929092610c8857518254915163ffffffff1990921661ffff919091161760109190911b63ffff0000161790556001545f19810190811161073f5763ffffffff6040917fe7771c0dce570c1aaea9f1e16184e8bdd7e9ea0a8b5d2a48626b584995494d2993835195865260208601521692a2005b634e487b7160e01b5f525f60045260245ffd5b634e487b7160e01b5f52604160045260245ffd5b906356965e9f60e01b5f5260045260245260445ffd5b3461032a575f36600319011261032a576040517f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03168152602090f35b3461032a575f36600319011261032a576001545f19810190811161073f5761ffff610d35602092612a1b565b505416604051908152f35b3461032a57602036600319011261032a5763ffffffff610d5e612911565b610d666134be565b16805f52600f60205260405f20906002820191825460ff8160a01c166005811015610a1457600103610ee857610daa906001600160401b0380600354169116612a93565b80421015610ed2575060058054845460ff60a01b1916600160a11b179094556004820180546001600160a01b03191633179055810180546001600160801b0319166001600160801b038516179055600e54610e06908490612a93565b600e55600360018060a01b03910154165f526009602052600160405f2001600163ffffffff825460801c160163ffffffff811161073f57815463ffffffff60801b191660809190911b63ffffffff60801b16179055604051908282527fb86270fd51169199f0d06834ca680e50d2b03367b685a99c0d78efdd4ae7d0c260203393a380610ea05760015f516020613bf15f395f51905f5255005b610ecc9030337f00000000000000000000000000000000000000000000000000000000000000006138f8565b8061082b565b826348c3f48160e11b5f5260045260245260445ffd5b826312be5ae960e21b5f5260045260245ffd5b3461032a57604036600319011261032a57610f1461293a565b6004355f525f60205260405f209060018060a01b03165f52602052602060ff60405f2054166040519015158152f35b3461032a5761012036600319011261032a57610f5d612950565b610104356001600160401b03811161032a573660238201121561032a5780600401356001600160401b03811161032a57366024828401011161032a57610fa233612c1b565b15610ff1576020926024610fd893610fb86134be565b019060e4359060c4359060a4359060843590604435602435600435612c52565b60015f516020613bf15f395f51905f5255604051908152f35b633b63649d60e11b5f523360045260245ffd5b3461032a575f36600319011261032a5760206001600160401b0360035416604051908152f35b3461032a57608036600319011261032a5760043561104733612c1b565b15610ff1576110546134be565b61106060243582613a17565b6004810180546001600160a01b03168015908115908161121a575b5061120357825460ff60e01b1916600160e11b1783556111ed575b5060028101549160018201926110d68454936110ba63ffffffff8660a01c16612a6a565b9061ffff8060208185511694015116915460e81c169184612bd7565b9360018060a09593951b03600254169660018060a01b031697875f52600760205260405f20611106848254612a93565b9055335f52600760205260405f2061111f858254612a93565b9055885f52600760205260405f20611138868254612a93565b90556111586111508661114b8787612a93565b612a93565b600854612a93565b60085561116782601554612aa0565b60155561117686600b54612a93565b600b555460c01c96604051988952602089015260443560408901526064356060890152608088015260a087015260c086015260e08501526101008401527fd421ee84d01bb53113734b6d3d77d1f461b471d8ce9e00a20a485edf76e0fb116101203394a460015f516020613bf15f395f51905f5255005b80546001600160a01b0319163317905582611096565b836316c9f59960e11b5f526004523360245260445ffd5b90503314158561107b565b3461032a57602036600319011261032a5761123e612924565b6112466131c4565b61124e6134be565b6001600160a01b0381169081156112d157611267612aad565b9081156112c25761082b927f167beb24b4e0b809e5ad14deac40057e2206ebff29b4f1240a7d26bf69aaebe36020604051858152a27f00000000000000000000000000000000000000000000000000000000000000006134f6565b63c0ef17d360e01b5f5260045ffd5b63d92e233d60e01b5f5260045ffd5b3461032a575f36600319011261032a57602063ffffffff60105416604051908152f35b3461032a575f36600319011261032a576020600a54604051908152f35b3461032a575f36600319011261032a576002546040516001600160a01b039091168152602090f35b3461032a575f36600319011261032a5763ffffffff60105460401c165f52600f60205260206001600160801b03600160405f20015416604051908152f35b3461032a57602036600319011261032a5761139f612924565b5f60806040516113ae816129c4565b828152826020820152826040820152826060820152015260018060a01b03165f52600960205260a060405f2063ffffffff6040516113eb816129c4565b6001600160401b038354918160016001600160801b03851696878452602084019560801c86520154936001600160801b03604084019183871683528760806060870196868a60401c168852019760801c16875260405198895251166020880152511660408601525116606084015251166080820152f35b3461032a57604036600319011261032a5761148761147e612924565b60243590613a74565b5f526013602052602060405f2054604051908152f35b3461032a57604036600319011261032a576004356114b96134be565b6114c560243582613a17565b6114ce33612c1b565b1561157d575b6002815491600360e01b60ff60e01b19841617815501549060018060a01b0316809261150283601554612aa0565b6015557f51649fab801bd022769c291305a7b76125fd0863c789567b074af55d7f1f8ed760408051858152336020820152a38061154c5760015f516020613bf15f395f51905f5255005b611576917f00000000000000000000000000000000000000000000000000000000000000006134f6565b808061082b565b6115a36001600160401b03825460a01c166001600160401b0360025460a01c1690612a93565b8042106115b057506114d4565b82630bec9a0960e01b5f5260045260245260445ffd5b3461032a57604036600319011261032a576115df612911565b6024358015159182820361032a5763ffffffff906115fb6131c4565b6116036134be565b1691825f52600f60205260405f20906002820160ff815460a01c166005811015610a14576002036118e65760018060a01b036004840154169360036001600160801b036005860154169461165986600e54612aa0565b600e55019260018060a01b038454165f526009602052600160405f2001905f1963ffffffff835460801c16019163ffffffff831161073f57805463ffffffff60801b191660809390931b63ffffffff60801b1692909217909155859087907fd4fa2999479f884fbfc3ac21599f636fc4c812960aae4c0fae7216b3d0fc8c04906040908151908152886020820152a3156118b657805460ff60a01b1916600160a21b17815560105490602082901c63ffffffff165b63ffffffff8116908782111561173c57505f52600f60205263ffffffff600260405f20015460801c1661170e565b63ffffffff9150969192939495961614611890575b505060018060a01b03905416805f52600960205260405f209061178282546001600160801b038160801c9116612a93565b5f909255600a54611794908390612aa0565b600a5561ffff600654169081830291838304148315171561073f577f83b5f75e441a9db2d1054d5ef2c5e3c4aac434fbb76c29fc9b11bac21d6400356060612710879404946117e38682612aa0565b6002546117fa9082906001600160a01b03166139e5565b6040519182528660208301526040820152a38061185f575b508061182e575b505060015f516020613bf15f395f51905f5255005b611858917f00000000000000000000000000000000000000000000000000000000000000006134f6565b8080611819565b61188a90837f00000000000000000000000000000000000000000000000000000000000000006134f6565b82611812565b67ffffffff00000000905460601c169067ffffffff000000001916176010558380611751565b805460ff60a01b1916600160a01b179055506002546118e193509091506001600160a01b03166139e5565b61082b565b8463bcdd74eb60e01b5f5260045260245ffd5b3461032a57602036600319011261032a57602061191c611917612924565b612c1b565b6040519015158152f35b3461032a57608036600319011261032a5761193f61298d565b61194761297c565b9060643561ffff8116810361032a5760809261196592600435612bd7565b91604051938452602084015260408301526060820152f35b3461032a57606036600319011261032a576044356001600160401b038116810361032a576119aa33612c1b565b15610ff15760065460101c6001600160a01b03163303611e075760043515611df857436001600160401b0382161015611dd8576010549063ffffffff8260201c165f52600f60205260405f206001600160401b03600282015460401c16806001600160401b03841610611db9575060010154916001600160801b038316928360243510611da057600b54938460243511611d8757611a4a90602435612aa0565b9060801c611a588186612aa0565b8211611d6757505063ffffffff81169163ffffffff831461073f576001830163ffffffff1663ffffffff19831617601055426001600160401b0316936003546001600160401b0316611aaa9086612bb7565b9160405191611ab8836129a8565b600435835260208301966024356001600160801b0316885260408401916001600160801b031682526060840190815260808401906001600160401b038416825260a085018760201c63ffffffff16815260c08601906001825260e087019333855261010088015f905261012088019b5f8d5260018c0163ffffffff165f52600f60205260405f2096895188556001880191516001600160801b03166001600160801b03166001600160801b0319835416178255516001600160801b0316611b9391906001600160801b0382549181199060801b169116179055565b9251600286018054945167ffffffffffffffff60401b60409190911b166001600160401b039092166001600160801b03199095169490941717835551825463ffffffff60801b191660809190911b63ffffffff60801b16178255516005811015610a1457815460ff60a01b191660a09190911b60ff60a01b16179055516003820180546001600160a01b03199081166001600160a01b039384161790915561010090940151600483018054909516911617909255945160059190910180546001600160801b0319166001600160801b03929092169190911790556010805467ffffffff0000000019166001858101602090811b67ffffffff000000001692909217909255335f90815260098252604090819020909201805491966001600160401b03858116959094919390911c84168511611d35575b505063ffffffff60405194871c168452600435868501526024356040850152166060830152608082015233907f06ae7130386718574804cc5a0fa769e5c0a154ac4c5b26cecd8538a603429b2260a063ffffffff600186011692a363ffffffff60016040519201168152f35b81546fffffffffffffffff0000000000000000191660409190911b67ffffffffffffffff60401b161790558680611cc9565b611d719085612aa0565b9063138c9b0d60e21b5f5260045260245260445ffd5b8463102c1a8960e11b5f5260243560045260245260445ffd5b83630d32bb2b60e31b5f5260045260243560245260445ffd5b826001600160401b039162e2085360e51b5f526004521660245260445ffd5b6001600160401b039063a8267b9160e01b5f52166004524360245260445ffd5b63b263ae7360e01b5f5260045ffd5b6324cafddd60e01b5f523360045260245ffd5b3461032a57602036600319011261032a576004355f526014602052602060ff60405f2054166040519015158152f35b3461032a57604036600319011261032a576024356001600160401b03811680910361032a576103f790611e7a6131c4565b611e826130fb565b9060043560c083015260a082015261324b565b3461032a575f36600319011261032a576020601154604051908152f35b3461032a57606036600319011261032a57602435600435611ed16134be565b611edf604435838333613577565b939091926011545f19811461073f57602095600161ffff92019586601155611f078533613a74565b5f90815260138952604080822089905588825260128a529020805467ffffffffffffffff60a01b1933166001600160e01b0319909116174260a01b67ffffffffffffffff60a01b161781558590600390805462ffffff60e01b191685871660e81b17600160e01b1781556001810180546001600160a01b0319166001600160a01b038616178155611f966131ad565b81546001600160a01b031660a09190911b63ffffffff60a01b161760c089901b6001600160c01b031916179055600281018990550155601554611fda908790612a93565b601555604051948552858886015260018060a01b031660408501521660608301525f6080830152837f0fe663fae488e5e80cf6828a1b088bea0a498ef09c51cfad04f78446d35deadc60a03394a480612048575b5060015f516020613bf15f395f51905f5255604051908152f35b6120749030337f00000000000000000000000000000000000000000000000000000000000000006138f8565b8261202e565b3461032a57606036600319011261032a57612093612924565b602435604435916001600160401b03831161032a573660238401121561032a578260040135916001600160401b03831161032a573660248460051b8601011161032a576120de6134be565b63ffffffff60105460401c16918215612293575f838152600f602090815260409182902082516001600160a01b038516928101928352928301859052929161213381606081015b03601f1981018352826129fa565b519020604051602081019182526020815261214f6040826129fa565b5190209382545f955b878710156121995760248760051b8a010135908181105f14612188575f52602052600160405f205b960195612158565b905f52602052600160405f20612180565b03612284576001600160a01b0382165f818152600d602052604090205480861115612271576121c89086612aa0565b93600c546001600160801b0360016121e08884612a93565b9301541690818311612258575050604061082b967f9cdcf2f7714cca3508c7f0110b04a90a80a3a8dd0e35de99689db74d28c5383e92845f52600d60205281835f2055600c558151908782526020820152a37f00000000000000000000000000000000000000000000000000000000000000006134f6565b86906280e6d360e61b5f5260045260245260445260645ffd5b506332559a3360e11b5f5260045260245ffd5b6309bde33960e01b5f5260045ffd5b630d416ad560e31b5f5260045ffd5b3461032a575f36600319011261032a576122ba6134be565b335f52600760205260405f205480156123415761082b90335f5260076020525f60408120556122eb81600854612aa0565b6008556040518181527f7084f5476618d8e60b11ef0d7d3f06914655adb8793e28ff7f018d4c76d505d560203392a2337f00000000000000000000000000000000000000000000000000000000000000006134f6565b630686827b60e51b5f5260045ffd5b3461032a575f36600319011261032a57602063ffffffff60105460401c16604051908152f35b3461032a575f36600319011261032a5760065460405160109190911c6001600160a01b03168152602090f35b3461032a575f36600319011261032a576020600454604051908152f35b3461032a57604036600319011261032a576123d861293a565b336001600160a01b038216036123f4576103f79060043561343e565b63334bd91960e11b5f5260045ffd5b3461032a57608036600319011261032a576103f761241f612966565b61242761297c565b61ffff612432612950565b9161243b6131c4565b6001600160401b0361244b6130fb565b9416608085015260243560e0850152166101008301526001600160a01b031661012082015261324b565b3461032a57604036600319011261032a576103f760043561249461293a565b906124ad61049f825f525f602052600160405f20015490565b6133bc565b3461032a575f36600319011261032a5760206040516127108152f35b3461032a57602036600319011261032a5760206124f86004355f525f602052600160405f20015490565b604051908152f35b3461032a575f36600319011261032a57602063ffffffff601054821c16604051908152f35b3461032a57602036600319011261032a576004358015610b1557335f52600960205260405f206001600160801b03815416828110612640576001600160801b0383168091036001600160801b03811161073f576125c2916001600160801b036125a292166001600160801b0319855416178455835460801c612b97565b82546001600160801b031660809190911b6001600160801b031916178255565b6001600160401b036001600160801b036125f2600354836125e7818316824216612bb7565b9160401c1690612bb7565b92826001820194168319855416178455541691541690604051928352602083015260408201527fad45e73f3869206cbe603af99c45463bc0a13c481e99d8a2efd93c7d64f2814b60603392a2005b90506322df051360e11b5f5260045260245260445ffd5b3461032a575f36600319011261032a57602061ffff60065416604051908152f35b3461032a575f36600319011261032a576020600554604051908152f35b3461032a575f36600319011261032a5763ffffffff60105460401c165f52600f602052602060405f2054604051908152f35b3461032a575f36600319011261032a5760206124f8612aad565b3461032a57602036600319011261032a576126fa612911565b63ffffffff811690815f52600f60205260405f209060028201805460ff8160a01c166005811015610a14576001036128155761274a6001600160401b03600354166001600160401b038316612a93565b8042106127ff575063ffffffff9060801c1663ffffffff60105460401c1681036127e95750805460ff60a01b1916600360a01b179055601080546bffffffff00000000000000001916604092831b6bffffffff000000000000000016179055815460019092015481519283526001600160801b031660208301527ff909e39b2115dc779ed6294b0ed21433dc4aafba6e247f652ec203f261dd523791a2005b84633329e20560e21b5f5260045260245260445ffd5b8563076f615b60e41b5f5260045260245260445ffd5b846312be5ae960e21b5f5260045260245ffd5b3461032a57602036600319011261032a576103f7612844612924565b61284c6131c4565b6128546130fb565b6001600160a01b03909116815261324b565b3461032a575f36600319011261032a576020600b54604051908152f35b3461032a57602036600319011261032a5760406128a66128a1612911565b612a6a565b61ffff60208351928281511684520151166020820152f35b3461032a57602036600319011261032a576004359063ffffffff60e01b821680920361032a57602091637965db0b60e01b8114908115612900575b5015158152f35b6301ffc9a760e01b149050836128f9565b6004359063ffffffff8216820361032a57565b600435906001600160a01b038216820361032a57565b602435906001600160a01b038216820361032a57565b606435906001600160a01b038216820361032a57565b600435906001600160401b038216820361032a57565b6044359061ffff8216820361032a57565b6024359061ffff8216820361032a57565b60041115610a1457565b61014081019081106001600160401b03821117610c9b57604052565b60a081019081106001600160401b03821117610c9b57604052565b604081019081106001600160401b03821117610c9b57604052565b90601f801991011681019081106001600160401b03821117610c9b57604052565b600154811015612a335760015f5260205f2001905f90565b634e487b7160e01b5f52603260045260245ffd5b90604051612a54816129df565b602061ffff829454818116845260101c16910152565b612a8a612a90915f6020604051612a80816129df565b8281520152612a1b565b50612a47565b90565b9190820180921161073f57565b9190820391821161073f57565b612aec612ae3612ada612ac560155460085490612a93565b612ad4600b54600c5490612aa0565b90612a93565b600a5490612a93565b600e5490612a93565b6040516370a0823160e01b8152306004820152906020826024817f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03165afa918215612b8c575f92612b58575b5080821115612b5257612a9091612aa0565b50505f90565b9091506020813d602011612b84575b81612b74602093836129fa565b8101031261032a5751905f612b40565b3d9150612b67565b6040513d5f823e3d90fd5b906001600160801b03809116911601906001600160801b03821161073f57565b906001600160401b03809116911601906001600160401b03821161073f57565b612a9090612c1661ffff969395612c16612c0e612c04612bfa8b809b1687613961565b9a8b991686613961565b9889931685613961565b968794612aa0565b612aa0565b6001600160a01b03165f908152600960205260409020546001600160801b03168015159081612c48575090565b9050600454111590565b9091612c69909a999593969a989498838389613577565b9691959094858b0361309a57604051636606401360e11b81526001600160a01b038a81166004830152602482018c9052909d907f0000000000000000000000000000000000000000000000000000000000000000168e6044815a93602094fa8015612b8c575f9e5f91613068575b508015612f74576040805130602082019081529181018f9052612cfd8160608101612125565b51902003612f5357908d93929160ff60408c6121258f612d3c90845192839160208301958660209093929193604081019460018060a01b031681520152565b519020968781526014602052205416612f3357604051633644e51560e01b81528f9291906020816004817f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03165afa938415612f275793612ef3575b5060405191602083017f7c7c6cdb67a18743f49ec6fa9b35f50d52ed05cbed4cc592e13b44501c1a22679052600160a01b600190038d169e8f6040850152306060850152608084015260a083015260c08201528b60e082015260e08152612e08610100826129fa565b805190602001206040519161190160f01b835260028301526022820152604290206001600160401b038311612edf578d60405192612e506020601f19601f88011601856129fa565b8484523685820111612edb5784612e7295602092838701378401015289613aa4565b15612ecc5791612ec095939160408c7f0f14d6fc2f86a1c33c3d35f13b35eeb0046235c42d64fe798addb8e91e62658b99979560209e5260148e5220600160ff19825416179055339561376c565b948592604051908152a3565b632ce87eeb60e01b8b5260048bfd5b5080fd5b634e487b7160e01b8e52604160045260248efd5b9092506020813d602011612f1f575b81612f0f602093836129fa565b8101031261032a5751915f612d9f565b3d9150612f02565b604051903d90823e3d90fd5b620fc82f60e71b8f526001600160a01b038b1660045260248c905260448ffd5b63c313c3d960e01b8e526001600160a01b038a1660045260248b905260448efd5b509b9c509997959098969194612f8c9433948861376c565b967f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03163b1561032a575f95610104948392604051998a98899763cf09299560e01b895260018060a01b0316600489015230602489015260448801526064870152608486015260a485015260e060c48501528160e4850152848401378181018301859052601f01601f19168101030181837f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03165af18015612b8c5761305e575090565b5f612a90916129fa565b90506020813d602011613092575b81613083602093836129fa565b8101031261032a57515f612cd7565b3d9150613076565b8a86631d6bbb8d60e11b5f5260045260245260445ffd5b604051906130be826129a8565b5f610120838281528260208201528260408201528260608201528260808201528260a08201528260c08201528260e0820152826101008201520152565b6131036130b1565b506001545f19810190811161073f57612a8a61311e91612a1b565b60025461ffff60208184511693015116906003546001600160401b0360045491816005549460065496604051986131548a6129a8565b60018060a01b0383168a5260208a0152604089015260a01c166060870152818116608087015260401c1660a085015260c084015260e083015261ffff811661010083015260018060a01b039060101c1661012082015290565b6001545f19810190811161073f5763ffffffff1690565b335f9081527fad3228b676f7d3cd4284a5443f17f1962b36e491b30a40b2405849e597ba5fb5602052604090205460ff16156131fc57565b63e2517d3f60e01b5f52336004525f60245260445ffd5b5f8181526020818152604080832033845290915290205460ff16156132355750565b63e2517d3f60e01b5f523360045260245260445ffd5b80516001600160a01b03161580156133a6575b6112d15761010081019061ffff825116612710811161339457507f85cdad417edd6e6950c7d9d0b83556ad438b516bcfbef62dd88d897a25d04a1c916101009160018060a01b038151169160025490606083015191846001600160401b0360a01b8460a01b169163ffffffff60e01b1617176002556001600160401b036080840151166001600160401b0360035460a0860151908367ffffffffffffffff60401b8360401b16916001600160801b031916171760035560c086015192836004558261ffff60e08901519687600555511696610120600654990151988862010000600160b01b038b60101b169169ffffffffffffffffffff60b01b161717600655604051998a521660208901526040880152166060860152608085015260a084015260c083015260018060a01b031660e0820152a1565b63fc23655760e01b5f5260045260245ffd5b506101208101516001600160a01b03161561325e565b5f818152602081815260408083206001600160a01b038616845290915290205460ff16612b52575f818152602081815260408083206001600160a01b0395909516808452949091528120805460ff19166001179055339291907f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d9080a4600190565b5f818152602081815260408083206001600160a01b038616845290915290205460ff1615612b52575f818152602081815260408083206001600160a01b0395909516808452949091528120805460ff19169055339291907ff6391f5c32d9c69d2a47ea670b442974b53935d1edc7fd64eb21e047a839171b9080a4600190565b60025f516020613bf15f395f51905f5254146134e75760025f516020613bf15f395f51905f5255565b633ee5aeb560e01b5f5260045ffd5b916040519163a9059cbb60e01b5f5260018060a01b031660045260245260205f60448180865af19060015f5114821615613556575b604052156135365750565b635274afe760e01b5f9081526001600160a01b0391909116600452602490fd5b90600181151661356e57823b15153d1516169061352b565b503d5f823e3d90fd5b939293919091811561375d578161358d91613a74565b5f52601360205260405f205461374b5750801580156136c3575b6136b157604051620d28bb60eb1b815260048101829052916080836024817f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03165afa938415612b8c575f935f905f905f97613642575b509381959615613630575081811161361b575050565b638b8675a560e01b5f5260045260245260445ffd5b631748853160e11b5f5260045260245ffd5b9550505093506080833d6080116136a9575b81613661608093836129fa565b8101031261032a578251936001600160a01b038516850361032a5760208401519360408101519061ffff8216820361032a576060015195861515870361032a5794905f613605565b3d9150613654565b632380022d60e01b5f5260045260245ffd5b5060405163635322ff60e11b81526020816004817f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03165afa908115612b8c575f91613719575b5081116135a7565b90506020813d602011613743575b81613734602093836129fa565b8101031261032a57515f613711565b3d9150613727565b633defbef560e01b5f5260045260245ffd5b636f5990e360e01b5f5260045ffd5b6011549397969295919493925f19841461073f5761ffff60a09360017f0fe663fae488e5e80cf6828a1b088bea0a498ef09c51cfad04f78446d35deadc96019687601155879b6137bc8b87613a74565b5f9081526013602090815260408083208c90558b8352601290915290208054600160e01b86861660e81b6affffffffffffffffffffff60a01b196001808d1b5f19018c81166bffffffffffffffffffffffff8f1b968716179290921667ffffffffffffffff60a01b4260a01b161792909217929092178455830180549186169190921617815590959061384d6131ad565b81545f1960018c1b0190811663ffffffff9092168b1b9190911760c08e901b6001600160c01b0319161790915560028701839055600387018d90558116151595866138d1575b50506138a181601554612a93565b6015556040519a8b5260208b0152600180871b031660408a01521660608801526080870152600180831b031694a4565b600401906001808a1b03166bffffffffffffffffffffffff891b8254161790555f80613893565b6040516323b872dd60e01b5f9081526001600160a01b039384166004529290931660245260449390935260209060648180865af19060015f5114821615613949575b6040525f606052156135365750565b90600181151661356e57823b15153d1516169061393a565b9091905f905f1984820990848102928380841093039280840393146139d8578261271011156139c657507fbc01a36e2eb1c432ca57a786c226809d495182a9930be0ded288ce703afb7e919394612710910990828211900360fc1b910360041c170290565b634e487b71905260116020526024601cfd5b5050506127109192500490565b90613a129160018060a01b03165f52600760205260405f20613a08828254612a93565b9055600854612a93565b600855565b9190825f52601260205260405f2092600160ff855460e01c16613a398161299e565b03613a625781600385015403613a4d575050565b637ce9df4f60e01b5f5260045260245260445ffd5b630c49cefd60e41b5f5260045260245ffd5b604080516001600160a01b039092166020830190815290820192909252613a9e8160608101612125565b51902090565b9190823b613adf5790613ab691613b34565b50613ac08161299e565b159182613acc57505090565b6001600160a01b03918216911614919050565b916020926064835f94519060405193630b135d3f60e11b855260048501526040602485015286820190604485015e8281018201859052601f01601f191601915afa630b135d3f60e11b5f5114601f3d11161690565b8151919060418303613b6457613b5d9250602082015190606060408401519301515f1a90613b6e565b9192909190565b50505f9160029190565b91907f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a08411613be5579160209360809260ff5f9560405194855216868401526040830152606082015282805260015afa15612b8c575f516001600160a01b03811615613bdb57905f905f90565b505f906001905f90565b5050505f916003919056fe9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00a2646970667358221220d0fb691026c1038f7c805fbbe0144cd368b0297889a5fce85684f33a760a6e2864736f6c63430008250033ad3228b676f7d3cd4284a5443f17f1962b36e491b30a40b2405849e597ba5fb5" as const;

@@ -4,4 +4,7 @@ export { openTokenAbi, openTokenBytecode } from "./OpenToken";
 export { datanetRegistryAbi, datanetRegistryBytecode } from "./DatanetRegistry";
 export { modelRegistryAbi, modelRegistryBytecode } from "./ModelRegistry";
 export { inferenceMarketAbi, inferenceMarketBytecode } from "./InferenceMarket";
+export { openVotesAbi, openVotesBytecode } from "./OpenVotes";
+export { ledgerlineTimelockAbi, ledgerlineTimelockBytecode } from "./LedgerlineTimelock";
+export { ledgerlineGovernorAbi, ledgerlineGovernorBytecode } from "./LedgerlineGovernor";
 export { ledgerlineErrorsAbi } from "./errors";

@@ -4,6 +4,9 @@ pragma solidity ^0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 /// @title DatanetRegistry
 /// @notice Community datasets ("Datanets"): contributions are registered by content hash with a bond;
@@ -11,7 +14,12 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 ///         and publishes versions (a Merkle root over accepted contributions). In an open (non-curated)
 ///         Datanet contributions are accepted at once and the bond is returned in the same transaction.
 ///         Ids start at 1 (0 = none); versions are numbered 1..n per Datanet.
-contract DatanetRegistry is ReentrancyGuard {
+///
+///         Content is bound to its uploader: when an attester is set (governance), a contribution needs the
+///         attester's EIP-712 signature over (datanetId, contentHash, uploader, deadline), which the content
+///         server gives only to the account that uploaded those bytes first. Copying the hash from someone's
+///         pending transaction or from the content store therefore cannot register it first.
+contract DatanetRegistry is ReentrancyGuard, AccessControl, EIP712 {
     using SafeERC20 for IERC20;
 
     enum ContributionStatus {
@@ -51,7 +59,12 @@ contract DatanetRegistry is ReentrancyGuard {
         uint64 publishedAt;
     }
 
+    bytes32 public constant CONTENT_ATTESTATION_TYPEHASH =
+        keccak256("ContentAttestation(uint256 datanetId,bytes32 contentHash,address uploader,uint256 deadline)");
+
     IERC20 public immutable bondToken;
+    /// @notice Signs (datanet, content, uploader) bindings; zero = no attestation needed (governed).
+    address public attester;
 
     uint256 private _datanetCount;
     uint256 private _contributionCount;
@@ -70,6 +83,8 @@ contract DatanetRegistry is ReentrancyGuard {
         bool curated
     );
     event DatanetBondChanged(uint256 indexed datanetId, uint256 bond);
+    event DatanetMetadataChanged(uint256 indexed datanetId, bytes32 metadataHash, string metadataURI);
+    event AttesterChanged(address attester);
     event ContributionSubmitted(
         uint256 indexed contributionId,
         uint256 indexed datanetId,
@@ -98,9 +113,20 @@ contract DatanetRegistry is ReentrancyGuard {
     error DuplicateContribution(uint256 datanetId, bytes32 contentHash);
     error InvalidVersionCount(uint32 count, uint32 accepted);
     error ZeroRoot();
+    error BondAboveMax(uint256 bond, uint256 maxBond);
+    error AttestationExpired(uint256 deadline);
+    error InvalidAttestation();
 
-    constructor(IERC20 bondToken_) {
+    constructor(IERC20 bondToken_, address governance, address attester_) EIP712("DatanetRegistry", "1") {
         bondToken = bondToken_;
+        _grantRole(DEFAULT_ADMIN_ROLE, governance);
+        attester = attester_;
+        emit AttesterChanged(attester_);
+    }
+
+    function setAttester(address attester_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        attester = attester_;
+        emit AttesterChanged(attester_);
     }
 
     modifier onlyDatanetOwner(uint256 datanetId) {
@@ -134,7 +160,19 @@ contract DatanetRegistry is ReentrancyGuard {
         emit DatanetCreated(datanetId, msg.sender, treasury, metadataHash, metadataURI, bond, curated);
     }
 
-    /// @notice Changes the bond future contributions must post. Pending contributions keep their bond.
+    /// @notice The owner replaces the Datanet's metadata (summary, description, tags live behind the URI).
+    function setMetadata(uint256 datanetId, bytes32 metadataHash, string calldata metadataURI)
+        external
+        onlyDatanetOwner(datanetId)
+    {
+        Datanet storage d = _datanets[datanetId];
+        d.metadataHash = metadataHash;
+        d.metadataURI = metadataURI;
+        emit DatanetMetadataChanged(datanetId, metadataHash, metadataURI);
+    }
+
+    /// @notice Changes the bond future contributions must post. Pending contributions keep their bond, and a
+    ///         contributor's `maxBond` caps what a change racing their transaction can take.
     function setBond(uint256 datanetId, uint256 bond) external onlyDatanetOwner(datanetId) {
         _datanets[datanetId].bond = bond;
         emit DatanetBondChanged(datanetId, bond);
@@ -145,18 +183,26 @@ contract DatanetRegistry is ReentrancyGuard {
     // ---------------------------------------------------------------------------------------------
 
     /// @notice Registers a contribution (content-addressed) and takes the Datanet's bond from the caller
-    ///         (needs an allowance). Open Datanets accept at once and return the bond in the same tx.
-    function contribute(uint256 datanetId, bytes32 contentHash, uint64 bytes_, uint32 records)
-        external
-        nonReentrant
-        returns (uint256 contributionId)
-    {
+    ///         (needs an allowance), reverting if the bond is above `maxBond`. Open Datanets accept at once and
+    ///         return the bond in the same tx. `deadline`/`attestation`: the attester's binding of the content to
+    ///         the caller (ignored while no attester is set).
+    function contribute(
+        uint256 datanetId,
+        bytes32 contentHash,
+        uint64 bytes_,
+        uint32 records,
+        uint256 maxBond,
+        uint256 deadline,
+        bytes calldata attestation
+    ) external nonReentrant returns (uint256 contributionId) {
         Datanet storage d = _requireDatanet(datanetId);
         if (contentHash == bytes32(0)) revert ZeroContentHash();
         if (bytes_ == 0 || records == 0) revert EmptyContribution();
         if (_byHash[datanetId][contentHash] != 0) revert DuplicateContribution(datanetId, contentHash);
-
         uint256 bond = d.bond;
+        if (bond > maxBond) revert BondAboveMax(bond, maxBond);
+        _checkAttestation(datanetId, contentHash, deadline, attestation);
+
         contributionId = ++_contributionCount;
         _byHash[datanetId][contentHash] = contributionId;
         d.contributionCount += 1;
@@ -204,6 +250,19 @@ contract DatanetRegistry is ReentrancyGuard {
         c.reviewedAt = uint64(block.timestamp);
         emit ContributionReviewed(contributionId, datanetId, c.contributor, accept, bond);
         if (bond > 0) bondToken.safeTransfer(to, bond);
+    }
+
+    function _checkAttestation(uint256 datanetId, bytes32 contentHash, uint256 deadline, bytes calldata attestation)
+        private
+        view
+    {
+        address a = attester;
+        if (a == address(0)) return;
+        if (block.timestamp > deadline) revert AttestationExpired(deadline);
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(abi.encode(CONTENT_ATTESTATION_TYPEHASH, datanetId, contentHash, msg.sender, deadline))
+        );
+        if (!SignatureChecker.isValidSignatureNow(a, digest, attestation)) revert InvalidAttestation();
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -26,7 +26,10 @@ contract OpenToken is ERC20, ERC20Permit, IEIP3009 {
     /// @notice Largest amount one {faucet} call may mint.
     uint256 public constant FAUCET_MAX = 100_000 ether;
 
-    mapping(address authorizer => mapping(bytes32 nonce => bool used)) private _authorizationStates;
+    /// @notice What each used nonce did: keccak256(abi.encode(to, value)) of its transfer, or CANCELED. Recording
+    ///         the transfer (not just "used") lets a payee prove that a front-run authorization paid it.
+    mapping(address authorizer => mapping(bytes32 nonce => bytes32 use)) private _authorizationUses;
+    bytes32 public constant CANCELED = keccak256("CANCELED");
 
     event AuthorizationUsed(address indexed authorizer, bytes32 indexed nonce);
     event AuthorizationCanceled(address indexed authorizer, bytes32 indexed nonce);
@@ -60,7 +63,12 @@ contract OpenToken is ERC20, ERC20Permit, IEIP3009 {
 
     /// @notice Whether `nonce` of `authorizer` has been used or canceled.
     function authorizationState(address authorizer, bytes32 nonce) external view returns (bool) {
-        return _authorizationStates[authorizer][nonce];
+        return _authorizationUses[authorizer][nonce] != bytes32(0);
+    }
+
+    /// @notice keccak256(abi.encode(to, value)) of the transfer that used `nonce`, CANCELED, or zero if unused.
+    function authorizationUse(address authorizer, bytes32 nonce) external view returns (bytes32) {
+        return _authorizationUses[authorizer][nonce];
     }
 
     function transferWithAuthorization(
@@ -151,7 +159,7 @@ contract OpenToken is ERC20, ERC20Permit, IEIP3009 {
         bytes32 digest =
             _hashTypedDataV4(keccak256(abi.encode(typehash, from, to, value, validAfter, validBefore, nonce)));
         if (!SignatureChecker.isValidSignatureNow(from, digest, signature)) revert InvalidSignature();
-        _authorizationStates[from][nonce] = true;
+        _authorizationUses[from][nonce] = keccak256(abi.encode(to, value));
         emit AuthorizationUsed(from, nonce);
         _transfer(from, to, value);
     }
@@ -160,11 +168,11 @@ contract OpenToken is ERC20, ERC20Permit, IEIP3009 {
         _requireUnusedAuthorization(authorizer, nonce);
         bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(CANCEL_AUTHORIZATION_TYPEHASH, authorizer, nonce)));
         if (!SignatureChecker.isValidSignatureNow(authorizer, digest, signature)) revert InvalidSignature();
-        _authorizationStates[authorizer][nonce] = true;
+        _authorizationUses[authorizer][nonce] = CANCELED;
         emit AuthorizationCanceled(authorizer, nonce);
     }
 
     function _requireUnusedAuthorization(address authorizer, bytes32 nonce) private view {
-        if (_authorizationStates[authorizer][nonce]) revert AuthorizationUsedAlready(authorizer, nonce);
+        if (_authorizationUses[authorizer][nonce] != bytes32(0)) revert AuthorizationUsedAlready(authorizer, nonce);
     }
 }

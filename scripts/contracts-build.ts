@@ -19,7 +19,15 @@ export const CONTRACTS_DIR = path.join(ROOT, "contracts");
 export const ABI_DIR = path.join(ROOT, "contracts-abi");
 
 /** The deployable contracts that get a module in contracts-abi/. */
-export const DEPLOYABLE = ["OpenToken", "DatanetRegistry", "ModelRegistry", "InferenceMarket"] as const;
+export const DEPLOYABLE = [
+  "OpenToken",
+  "DatanetRegistry",
+  "ModelRegistry",
+  "InferenceMarket",
+  "OpenVotes",
+  "LedgerlineTimelock",
+  "LedgerlineGovernor",
+] as const;
 type Deployable = (typeof DEPLOYABLE)[number];
 
 /**
@@ -32,6 +40,9 @@ export const CALLS: Record<Deployable, readonly Deployable[]> = {
   DatanetRegistry: ["OpenToken"],
   ModelRegistry: ["DatanetRegistry"],
   InferenceMarket: ["OpenToken", "ModelRegistry"],
+  OpenVotes: ["OpenToken"],
+  LedgerlineTimelock: ["InferenceMarket", "DatanetRegistry"],
+  LedgerlineGovernor: ["LedgerlineTimelock"],
 };
 
 export const SOLC_SETTINGS = {

@@ -1,13 +1,15 @@
 /**
- * Deploys the four Ledgerline contracts (OpenToken, DatanetRegistry, ModelRegistry, InferenceMarket),
- * grants the operator role and hands the market's admin role to `admin`.
+ * Deploys Ledgerline: OpenToken, DatanetRegistry, ModelRegistry, InferenceMarket and the governance that owns
+ * them (OpenVotes, LedgerlineTimelock, LedgerlineGovernor). The operator is staked from the deployer's OPEN
+ * and named root poster; every admin role ends with the timelock (or, in tests, with `admin`).
  */
 import { z } from "zod";
 import {
+  concat,
   getAddress,
   isAddress,
   keccak256,
-  toBytes,
+  zeroAddress,
   zeroHash,
   type Abi,
   type Address,
@@ -21,22 +23,39 @@ import {
   datanetRegistryBytecode,
   inferenceMarketAbi,
   inferenceMarketBytecode,
+  ledgerlineGovernorAbi,
+  ledgerlineGovernorBytecode,
+  ledgerlineTimelockAbi,
+  ledgerlineTimelockBytecode,
   modelRegistryAbi,
   modelRegistryBytecode,
   openTokenAbi,
   openTokenBytecode,
+  openVotesAbi,
+  openVotesBytecode,
 } from "../../contracts-abi";
+import { governanceDefaults, type GovernanceParams, type MarketDefaults, marketDefaults } from "../governance/params";
 
 export const DEFAULT_PROTOCOL_BPS = 500;
 export const DEFAULT_OPERATOR_BPS = 1000;
-export const DEFAULT_REFUND_TIMEOUT_SECONDS = 600;
-/** Minted to `admin` at token deployment unless `initialSupply` is given: 1,000,000,000 OPEN. */
+/** Minted to the deployer (or `admin`) at token deployment unless `initialSupply` is given: 1,000,000,000 OPEN. */
 export const DEFAULT_INITIAL_SUPPLY = 1_000_000_000n * 10n ** 18n;
 /** Cap on protocolBps + operatorBps (InferenceMarket.MAX_FEE_BPS). */
 export const MAX_FEE_BPS = 5000;
-
-export const OPERATOR_ROLE: Hex = keccak256(toBytes("OPERATOR_ROLE"));
 export const DEFAULT_ADMIN_ROLE: Hex = zeroHash;
+
+/** One hash of every deployable's bytecode: a deployment made from other contracts is stale. */
+export const CONTRACTS_VERSION: Hex = keccak256(
+  concat([
+    openTokenBytecode,
+    datanetRegistryBytecode,
+    modelRegistryBytecode,
+    inferenceMarketBytecode,
+    openVotesBytecode,
+    ledgerlineTimelockBytecode,
+    ledgerlineGovernorBytecode,
+  ]),
+);
 
 const addressSchema = z
   .string()
@@ -45,10 +64,15 @@ const addressSchema = z
 
 export const deploymentSchema = z.object({
   chainId: z.number().int().positive(),
+  /** {@link CONTRACTS_VERSION} of the code deployed. */
+  contractsVersion: z.string().regex(/^0x[0-9a-f]{64}$/),
   token: addressSchema,
   datanetRegistry: addressSchema,
   modelRegistry: addressSchema,
   inferenceMarket: addressSchema,
+  openVotes: addressSchema,
+  timelock: addressSchema,
+  governor: addressSchema,
   /** Block of the first deployment transaction: where an indexer starts. */
   startBlock: z.number().int().nonnegative(),
   deployer: addressSchema,
@@ -60,17 +84,27 @@ export interface DeployOptions {
   publicClient: PublicClient;
   /** Must carry an account (local or JSON-RPC); it pays for and sends every transaction. */
   walletClient: WalletClient;
-  /** Receives InferenceMarket's DEFAULT_ADMIN_ROLE (the deployer's is renounced when they differ). */
-  admin: Address;
-  /** Receives InferenceMarket's OPERATOR_ROLE. */
+  /** Staked (from the deployer's OPEN) and named root poster. */
   operator: Address;
   protocolTreasury: Address;
+  /**
+   * Holds every admin role instead of the timelock: tests that set parameters directly. Everything else
+   * (`npm start`, deployments) leaves it unset, so only the Governor can change anything.
+   */
+  admin?: Address;
+  /** Signs content attestations for DatanetRegistry (unset: contributions need no attestation). */
+  attester?: Address;
   protocolBps?: number;
   operatorBps?: number;
-  refundTimeoutSeconds?: number;
+  /** Market parameters (refund timeout, challenge window, stake, dispute bond); defaults per chain. */
+  market?: Partial<MarketDefaults>;
+  /** Governor and timelock settings; defaults per chain. */
+  governance?: Partial<GovernanceParams>;
+  /** OPEN staked for the operator (default: the minimum stake). */
+  operatorStake?: bigint;
   /** Use an existing OPEN token instead of deploying one. */
   token?: Address;
-  /** OPEN minted to `admin` by the token constructor (ignored with `token`). Default {@link DEFAULT_INITIAL_SUPPLY}. */
+  /** OPEN minted by the token constructor (ignored with `token`). Default {@link DEFAULT_INITIAL_SUPPLY}. */
   initialSupply?: bigint;
 }
 
@@ -83,22 +117,19 @@ export async function deployLedgerline(opts: DeployOptions): Promise<Deployment>
   const account = walletClient.account;
   if (!account) throw new Error("deployLedgerline: walletClient has no account");
   const chain = walletClient.chain ?? null;
+  const chainId = await publicClient.getChainId();
   const protocolBps = opts.protocolBps ?? DEFAULT_PROTOCOL_BPS;
   const operatorBps = opts.operatorBps ?? DEFAULT_OPERATOR_BPS;
-  const refundTimeout = opts.refundTimeoutSeconds ?? DEFAULT_REFUND_TIMEOUT_SECONDS;
   checkBps("protocolBps", protocolBps);
   checkBps("operatorBps", operatorBps);
   if (protocolBps + operatorBps > MAX_FEE_BPS) {
     throw new RangeError(`protocolBps + operatorBps must be <= ${MAX_FEE_BPS}, got ${protocolBps + operatorBps}`);
   }
-  if (!Number.isInteger(refundTimeout) || refundTimeout < 0) {
-    throw new RangeError(`refundTimeoutSeconds must be a non-negative integer, got ${refundTimeout}`);
-  }
-  for (const [k, v] of Object.entries({ admin: opts.admin, operator: opts.operator, protocolTreasury: opts.protocolTreasury })) {
+  const market = { ...marketDefaults(chainId), ...opts.market };
+  const gov = { ...governanceDefaults(chainId), ...opts.governance };
+  for (const [k, v] of Object.entries({ operator: opts.operator, protocolTreasury: opts.protocolTreasury })) {
     if (!isAddress(v, { strict: false })) throw new Error(`deployLedgerline: ${k} is not an address: ${v}`);
   }
-
-  const chainId = await publicClient.getChainId();
   const deployer = account.address;
 
   const confirm = async (hash: Hex, what: string): Promise<TransactionReceipt> => {
@@ -112,57 +143,93 @@ export async function deployLedgerline(opts: DeployOptions): Promise<Deployment>
     if (!receipt.contractAddress) throw new Error(`deployLedgerline: no contract address for ${what} (tx ${hash})`);
     return { address: getAddress(receipt.contractAddress), blockNumber: Number(receipt.blockNumber) };
   };
+  const write = async (address: Address, abi: Abi, functionName: string, args: readonly unknown[], what: string) => {
+    const hash = await walletClient.writeContract({ address, abi, functionName, args, account, chain } as never);
+    await confirm(hash, what);
+  };
 
   let startBlock: number | undefined;
   let token: Address;
   if (opts.token) {
     token = getAddress(opts.token);
   } else {
-    const t = await deploy("OpenToken", openTokenAbi, openTokenBytecode, [
-      opts.admin,
-      opts.initialSupply ?? DEFAULT_INITIAL_SUPPLY,
-    ]);
+    const t = await deploy("OpenToken", openTokenAbi, openTokenBytecode, [deployer, opts.initialSupply ?? DEFAULT_INITIAL_SUPPLY]);
     token = t.address;
     startBlock = t.blockNumber;
   }
-  const datanets = await deploy("DatanetRegistry", datanetRegistryAbi, datanetRegistryBytecode, [token]);
-  startBlock ??= datanets.blockNumber;
+
+  // Governance first: the timelock is every contract's admin from its constructor on. The deployer is the
+  // timelock's admin only until the Governor is wired in, then renounces.
+  const votes = await deploy("OpenVotes", openVotesAbi, openVotesBytecode, [token]);
+  startBlock ??= votes.blockNumber;
+  const timelock = await deploy("LedgerlineTimelock", ledgerlineTimelockAbi, ledgerlineTimelockBytecode, [
+    BigInt(gov.timelockDelaySeconds),
+    [],
+    [zeroAddress],
+    deployer,
+  ]);
+  const governor = await deploy("LedgerlineGovernor", ledgerlineGovernorAbi, ledgerlineGovernorBytecode, [
+    votes.address,
+    timelock.address,
+    gov.votingDelaySeconds,
+    gov.votingPeriodSeconds,
+    gov.proposalThreshold,
+    BigInt(gov.quorumPercent),
+  ]);
+  const roles = await timelockRoles(publicClient, timelock.address);
+  await write(timelock.address, ledgerlineTimelockAbi, "grantRole", [roles.proposer, governor.address], "letting the Governor propose");
+  await write(timelock.address, ledgerlineTimelockAbi, "grantRole", [roles.canceller, governor.address], "letting the Governor cancel");
+  await write(timelock.address, ledgerlineTimelockAbi, "renounceRole", [DEFAULT_ADMIN_ROLE, deployer], "renouncing the timelock admin");
+  const admin = opts.admin ? getAddress(opts.admin) : timelock.address;
+
+  const datanets = await deploy("DatanetRegistry", datanetRegistryAbi, datanetRegistryBytecode, [
+    token,
+    admin,
+    opts.attester ?? zeroAddress,
+  ]);
   const models = await deploy("ModelRegistry", modelRegistryAbi, modelRegistryBytecode, [datanets.address]);
-  // The deployer administers the market until roles are set up, then hands admin over to `admin`.
-  const market = await deploy("InferenceMarket", inferenceMarketAbi, inferenceMarketBytecode, [
+  const marketContract = await deploy("InferenceMarket", inferenceMarketAbi, inferenceMarketBytecode, [
     token,
     models.address,
-    deployer,
-    opts.protocolTreasury,
-    protocolBps,
-    operatorBps,
-    BigInt(refundTimeout),
+    admin,
+    {
+      protocolTreasury: getAddress(opts.protocolTreasury),
+      protocolBps,
+      operatorBps,
+      refundTimeout: BigInt(market.refundTimeoutSeconds),
+      challengeWindow: BigInt(market.challengeWindowSeconds),
+      unbondingDelay: BigInt(market.unbondingDelaySeconds),
+      minStake: market.minStake,
+      disputeBond: market.disputeBond,
+      challengerRewardBps: market.challengerRewardBps,
+      rootPoster: getAddress(opts.operator),
+    },
   ]);
 
-  const write = async (functionName: "grantRole" | "renounceRole", args: readonly [Hex, Address], what: string) => {
-    const hash = await walletClient.writeContract({
-      address: market.address,
-      abi: inferenceMarketAbi,
-      functionName,
-      args,
-      account,
-      chain,
-    });
-    await confirm(hash, what);
-  };
-  await write("grantRole", [OPERATOR_ROLE, opts.operator], "granting OPERATOR_ROLE");
-  if (getAddress(opts.admin) !== getAddress(deployer)) {
-    await write("grantRole", [DEFAULT_ADMIN_ROLE, opts.admin], "granting DEFAULT_ADMIN_ROLE");
-    await write("renounceRole", [DEFAULT_ADMIN_ROLE, deployer], "renouncing the deployer's DEFAULT_ADMIN_ROLE");
+  const stake = opts.operatorStake ?? market.minStake;
+  if (stake > 0n) {
+    await write(token, openTokenAbi, "approve", [marketContract.address, stake], "approving the operator's stake");
+    await write(marketContract.address, inferenceMarketAbi, "stake", [getAddress(opts.operator), stake], "staking for the operator");
   }
 
   return deploymentSchema.parse({
     chainId,
+    contractsVersion: CONTRACTS_VERSION,
     token,
     datanetRegistry: datanets.address,
     modelRegistry: models.address,
-    inferenceMarket: market.address,
+    inferenceMarket: marketContract.address,
+    openVotes: votes.address,
+    timelock: timelock.address,
+    governor: governor.address,
     startBlock,
     deployer,
   });
+}
+
+async function timelockRoles(client: PublicClient, timelock: Address) {
+  const read = (functionName: "PROPOSER_ROLE" | "CANCELLER_ROLE") =>
+    client.readContract({ address: timelock, abi: ledgerlineTimelockAbi, functionName }) as Promise<Hex>;
+  const [proposer, canceller] = await Promise.all([read("PROPOSER_ROLE"), read("CANCELLER_ROLE")]);
+  return { proposer, canceller };
 }

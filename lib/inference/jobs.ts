@@ -157,7 +157,7 @@ export async function failAndRefund(ctx: ServeContext, job: Pick<JobRow, "reques
   const requestId = BigInt(job.requestId);
   let refundTx: Hex | undefined;
   try {
-    refundTx = await refundOnChain(ctx, requestId);
+    refundTx = await refundOnChain(ctx, requestId, job.requestHash as Hex);
   } catch (err) {
     const outcome = await chainOutcome(ctx, requestId).catch(() => null);
     if (outcome?.kind === "refunded") refundTx = outcome.tx;
@@ -221,7 +221,7 @@ export async function runJob(ctx: ServeContext, job: JobRow, lease: string, hook
 /** Settles a served job (its stored answer and record) and marks it settled. */
 async function settleJob(ctx: ServeContext, job: JobRow, lease: string, produced: Produced): Promise<ServedInference> {
   const requestId = BigInt(job.requestId);
-  const outcome = await settleOnChain(ctx, requestId, outputHash(produced.output), attributionHash(produced.record));
+  const outcome = await settleOnChain(ctx, requestId, job.requestHash as Hex, outputHash(produced.output), attributionHash(produced.record));
   switch (outcome.kind) {
     case "settled":
       await transition(ctx.db, job, lease, { status: "settled", settleTx: outcome.tx, price: outcome.price, split: splitToJson(outcome.split), finishedAt: new Date() });

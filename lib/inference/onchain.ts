@@ -18,13 +18,15 @@ const RECEIPT_TIMEOUT_MS = 120_000;
 
 export interface OnchainRequest {
   payer: Hex;
+  paidAt: bigint;
+  status: number;
+  builderBps: number;
+  builder: Hex;
+  feeVersion: number;
   modelId: bigint;
   price: bigint;
-  builderBps: number;
-  status: number;
   requestHash: Hex;
-  outputHash: Hex;
-  attributionHash: Hex;
+  operator: Hex;
 }
 
 export async function readRequest(ctx: Pick<ServeContext, "publicClient" | "deployment">, requestId: bigint): Promise<OnchainRequest> {
@@ -48,7 +50,7 @@ export async function checkPayment(ctx: ServeContext, paid: PaidRequest, request
  * here, before the nonce manager hands out a nonce) and passed explicitly, so no nonce is ever skipped;
  * the send itself goes through the account's queue so transactions arrive in nonce order (lib/chain/send-queue.ts).
  */
-async function operatorTx(ctx: ServeContext, call: { functionName: "settle"; args: readonly [bigint, Hex, Hex] } | { functionName: "refund"; args: readonly [bigint] }) {
+async function operatorTx(ctx: ServeContext, call: { functionName: "settle"; args: readonly [bigint, Hex, Hex, Hex] } | { functionName: "refund"; args: readonly [bigint, Hex] }) {
   const { publicClient, operator, deployment } = ctx;
   const base = { address: deployment.inferenceMarket, abi: inferenceMarketAbi, account: operator.account } as const;
   const gas = await publicClient.estimateContractGas({ ...base, ...call } as Parameters<PublicClient["estimateContractGas"]>[0]);
@@ -60,14 +62,18 @@ async function operatorTx(ctx: ServeContext, call: { functionName: "settle"; arg
   return receipt;
 }
 
-/** refund(requestId) as the operator; its transaction once mined. Throws when it was not. */
-export async function refundOnChain(ctx: ServeContext, requestId: bigint): Promise<Hex> {
-  return (await operatorTx(ctx, { functionName: "refund", args: [requestId] })).transactionHash;
+/**
+ * refund(requestId, requestHash) as the operator; its transaction once mined. Throws when it was not. Naming
+ * the hash makes the call revert rather than refund another payer's request if a reorg renumbered requests.
+ */
+export async function refundOnChain(ctx: ServeContext, requestId: bigint, requestHash: Hex): Promise<Hex> {
+  return (await operatorTx(ctx, { functionName: "refund", args: [requestId, requestHash] })).transactionHash;
 }
 
 /**
  * The settlement of a request found already settled: its event (one indexed-topic query), else the indexed
- * row, else the split recomputed with the market's current fees (its transaction then unknown: zero hash).
+ * row, else the split recomputed with the fee schedule the request was paid under (its transaction then unknown:
+ * zero hash).
  */
 async function settledOnChain(ctx: ServeContext, requestId: bigint, r: OnchainRequest): Promise<{ tx: Hex; price: bigint; split: Split }> {
   const market = { address: ctx.deployment.inferenceMarket, abi: inferenceMarketAbi } as const;
@@ -85,10 +91,7 @@ async function settledOnChain(ctx: ServeContext, requestId: bigint, r: OnchainRe
   if (row?.status === "settled" && row.settledTx && row.contributorPool !== null) {
     return { tx: row.settledTx as Hex, price: row.price, split: { protocol: row.protocolFee!, operator: row.operatorFee!, builder: row.builderFee!, contributorPool: row.contributorPool } };
   }
-  const [protocolBps, operatorBps] = await Promise.all([
-    ctx.publicClient.readContract({ ...market, functionName: "protocolBps" }),
-    ctx.publicClient.readContract({ ...market, functionName: "operatorBps" }),
-  ]);
+  const { protocolBps, operatorBps } = await ctx.publicClient.readContract({ ...market, functionName: "feeSchedule", args: [r.feeVersion] });
   const [protocol, operator, builder, contributorPool] = await ctx.publicClient.readContract({
     ...market,
     functionName: "splitFees",
@@ -107,12 +110,12 @@ async function refundedOnChain(ctx: ServeContext, requestId: bigint): Promise<He
 
 export type SettleOutcome = { kind: "settled"; tx: Hex; price: bigint; split: Split } | { kind: "refunded"; tx?: Hex } | { kind: "pending"; error: string };
 
-/** settle(requestId, outputHash, attributionHash), or what the chain says happened instead. */
-export async function settleOnChain(ctx: ServeContext, requestId: bigint, out: Hex, attr: Hex): Promise<SettleOutcome> {
+/** settle(requestId, requestHash, outputHash, attributionHash), or what the chain says happened instead. */
+export async function settleOnChain(ctx: ServeContext, requestId: bigint, requestHash: Hex, out: Hex, attr: Hex): Promise<SettleOutcome> {
   let lastError = "";
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const receipt = await operatorTx(ctx, { functionName: "settle", args: [requestId, out, attr] });
+      const receipt = await operatorTx(ctx, { functionName: "settle", args: [requestId, requestHash, out, attr] });
       const [ev] = parseEventLogs({ abi: inferenceMarketAbi, logs: receipt.logs, eventName: "InferenceSettled" });
       const a = ev.args;
       return { kind: "settled", tx: receipt.transactionHash, price: a.price, split: { protocol: a.protocolFee, operator: a.operatorFee, builder: a.builderFee, contributorPool: a.contributorPool } };
