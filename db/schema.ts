@@ -38,6 +38,8 @@ export const contents = pgTable("contents", {
   filename: text("filename"),
   records: integer("records").notNull(),
   body: bytea("body").notNull(),
+  /** The account that uploaded these bytes first: the only one the content attester binds them to. */
+  uploader: text("uploader"),
   createdAt: ts("created_at").notNull().defaultNow(),
 });
 
@@ -286,14 +288,36 @@ export const datanetUsageHourly = pgTable(
   (t) => [primaryKey({ columns: [t.datanetId, t.hour] })],
 );
 
+/**
+ * Posted epoch roots and where each stands: pending for the challenge window, disputed, final (claimable) or
+ * discarded (an upheld dispute). `prev` is the root it built on; `throughBlock` the settlements it covers.
+ */
 export const epochs = pgTable("epochs", {
   epoch: id("epoch").primaryKey(),
+  prev: id("prev").notNull(),
   root: text("root").notNull(),
   cumulativeTotal: wei("cumulative_total").notNull(),
+  throughBlock: blockNumber("through_block").notNull(),
+  poster: text("poster").notNull(),
+  status: text("status").$type<EpochStatus>().notNull(),
+  finalizesAt: ts("finalizes_at").notNull(),
   block: blockNumber("block").notNull(),
   tx: text("tx").notNull(),
   postedAt: ts("posted_at").notNull(),
+  challenger: text("challenger"),
+  disputeBond: wei("dispute_bond"),
+  disputedAt: ts("disputed_at"),
+  disputeTx: text("dispute_tx"),
+  /** The governance verdict: true = upheld (root discarded, poster slashed). */
+  upheld: boolean("upheld"),
+  resolvedAt: ts("resolved_at"),
+  resolveTx: text("resolve_tx"),
+  finalizedAt: ts("finalized_at"),
+  finalizeTx: text("finalize_tx"),
 });
+
+export const EPOCH_STATUSES = ["pending", "disputed", "final", "discarded"] as const;
+export type EpochStatus = (typeof EPOCH_STATUSES)[number];
 
 /** Each account's cumulative amount in an epoch's Merkle tree (what a proof is built from). */
 export const epochBalances = pgTable(

@@ -32,6 +32,9 @@ export function collectPreload(events: DecodedEvent[], into: Preload): Preload {
     if (ev.eventName === "DatanetCreated" || ev.eventName === "ModelRegistered") into.metadataHashes.add(lower(a.metadataHash as string));
     if (ev.eventName === "InferencePaid") into.paidHashes.set(Number(a.requestId), lower(a.requestHash as string));
     if (ev.eventName === "InferenceSettled") into.settledRequestIds.add(Number(a.requestId));
+    if (ev.eventName === "EpochDisputed" || ev.eventName === "DisputeResolved" || ev.eventName === "EpochFinalized") {
+      into.epochIds.add(Number(a.epoch));
+    }
   }
   return into;
 }
@@ -384,16 +387,48 @@ export async function applyEvent(store: RangeStore, ev: DecodedEvent, ctx: Event
       });
       return;
     }
-    case "EpochPosted":
-      store.epochs.push({
-        epoch: Number(ev.args.epoch),
-        root: lower(ev.args.root),
-        cumulativeTotal: ev.args.cumulativeTotal,
+    case "EpochPosted": {
+      const a = ev.args;
+      store.putEpoch({
+        epoch: Number(a.epoch),
+        prev: Number(a.prev),
+        root: lower(a.root),
+        cumulativeTotal: a.cumulativeTotal,
+        throughBlock: Number(a.throughBlock),
+        poster: lower(a.poster),
+        status: "pending",
+        finalizesAt: new Date(Number(a.finalizesAt) * 1000),
         block: ctx.block,
         tx: ctx.tx,
         postedAt: ctx.at,
+        challenger: null,
+        disputeBond: null,
+        disputedAt: null,
+        disputeTx: null,
+        upheld: null,
+        resolvedAt: null,
+        resolveTx: null,
+        finalizedAt: null,
+        finalizeTx: null,
       });
       return;
+    }
+    case "EpochDisputed": {
+      const e = store.epochs.get(Number(ev.args.epoch)) ?? missing("epoch", Number(ev.args.epoch));
+      store.putEpoch({ ...e, status: "disputed", challenger: lower(ev.args.challenger), disputeBond: ev.args.bond, disputedAt: ctx.at, disputeTx: ctx.tx });
+      return;
+    }
+    case "DisputeResolved": {
+      const e = store.epochs.get(Number(ev.args.epoch)) ?? missing("epoch", Number(ev.args.epoch));
+      const upheld = ev.args.upheld;
+      store.putEpoch({ ...e, status: upheld ? "discarded" : "pending", upheld, resolvedAt: ctx.at, resolveTx: ctx.tx });
+      return;
+    }
+    case "EpochFinalized": {
+      const e = store.epochs.get(Number(ev.args.epoch)) ?? missing("epoch", Number(ev.args.epoch));
+      store.putEpoch({ ...e, status: "final", finalizedAt: ctx.at, finalizeTx: ctx.tx });
+      return;
+    }
     case "Claimed": {
       const a = ev.args;
       store.claims.push({

@@ -15,6 +15,7 @@ type DatanetRow = typeof t.datanets.$inferSelect;
 type ContributionRow = typeof t.contributions.$inferSelect;
 type ModelRow = typeof t.models.$inferSelect;
 type InferenceRow = typeof t.inferences.$inferSelect;
+type EpochRow = typeof t.epochs.$inferSelect;
 
 export interface Preload {
   datanetIds: Set<number>;
@@ -26,6 +27,8 @@ export interface Preload {
   settledRequestIds: Set<number>;
   /** Request hashes of payments made in the range (their inference rows are not in the database yet). */
   paidHashes: Map<number, string>;
+  /** Epochs disputed, resolved or finalized in the range. */
+  epochIds: Set<number>;
 }
 
 export const emptyPreload = (): Preload => ({
@@ -36,6 +39,7 @@ export const emptyPreload = (): Preload => ({
   metadataHashes: new Set(),
   settledRequestIds: new Set(),
   paidHashes: new Map(),
+  epochIds: new Set(),
 });
 
 /** An inference's stored attribution record (inference_results), decoded; `record` null when unreadable. */
@@ -54,15 +58,21 @@ export class RangeStore {
   readonly contributions = new Map<number, ContributionRow>();
   readonly models = new Map<number, ModelRow>();
   readonly inferences = new Map<number, InferenceRow>();
+  readonly epochs = new Map<number, EpochRow>();
   readonly metadata = new Map<string, unknown>();
   /** Stored attribution records of the range's settlements, by request hash (lower-case). */
   readonly records = new Map<string, StoredRecord>();
-  private readonly dirty = { datanets: new Set<number>(), contributions: new Set<number>(), models: new Set<number>(), inferences: new Set<number>() };
+  private readonly dirty = {
+    datanets: new Set<number>(),
+    contributions: new Set<number>(),
+    models: new Set<number>(),
+    inferences: new Set<number>(),
+    epochs: new Set<number>(),
+  };
 
   readonly versions: (typeof t.datanetVersions.$inferInsert)[] = [];
   readonly modelDatanets: (typeof t.modelDatanets.$inferInsert)[] = [];
   readonly ledger: (typeof t.ledgerEntries.$inferInsert)[] = [];
-  readonly epochs: (typeof t.epochs.$inferInsert)[] = [];
   readonly claims: (typeof t.claims.$inferInsert)[] = [];
   readonly attribution: (typeof t.attributionEntries.$inferInsert)[] = [];
   /** Things worth a log line (e.g. a settlement whose record is missing); the indexer logs them after commit. */
@@ -78,7 +88,7 @@ export class RangeStore {
   async preload(p: Preload): Promise<void> {
     const tx = this.tx;
     const ids = (s: Set<number>) => [...s];
-    const [ds, cs, ms, is, blobs, lineage] = await Promise.all([
+    const [ds, cs, ms, is, blobs, lineage, es] = await Promise.all([
       p.datanetIds.size ? tx.select().from(t.datanets).where(inArray(t.datanets.id, ids(p.datanetIds))) : [],
       p.contributionIds.size ? tx.select().from(t.contributions).where(inArray(t.contributions.id, ids(p.contributionIds))) : [],
       p.modelIds.size ? tx.select().from(t.models).where(inArray(t.models.id, ids(p.modelIds))) : [],
@@ -89,7 +99,9 @@ export class RangeStore {
       p.modelIds.size
         ? tx.select().from(t.modelDatanets).where(inArray(t.modelDatanets.modelId, ids(p.modelIds)))
         : [],
+      p.epochIds.size ? tx.select().from(t.epochs).where(inArray(t.epochs.epoch, ids(p.epochIds))) : [],
     ]);
+    for (const r of es) this.epochs.set(r.epoch, r);
     for (const l of lineage) this.lineage.set(l.modelId, [...(this.lineage.get(l.modelId) ?? []), l.datanetId]);
     for (const r of ds) this.datanets.set(r.id, r);
     for (const r of cs) this.contributions.set(r.id, r);
@@ -162,6 +174,10 @@ export class RangeStore {
     this.inferences.set(row.requestId, row);
     this.dirty.inferences.add(row.requestId);
   }
+  putEpoch(row: EpochRow) {
+    this.epochs.set(row.epoch, row);
+    this.dirty.epochs.add(row.epoch);
+  }
 
   /** A Datanet's accepted contributions in acceptance order: the database's, overlaid with this range's. */
   async acceptedContributions(datanetId: number): Promise<ContributionRow[]> {
@@ -211,7 +227,7 @@ export class RangeStore {
     await bulkInsert(tx, t.datanetVersions, this.versions);
     await bulkInsert(tx, t.modelDatanets, this.modelDatanets);
     await bulkInsert(tx, t.ledgerEntries, this.ledger);
-    await bulkInsert(tx, t.epochs, this.epochs);
+    await bulkInsert(tx, t.epochs, pick(this.epochs, this.dirty.epochs), { conflict: [t.epochs.epoch], onConflict: "overwrite" });
     await bulkInsert(tx, t.claims, this.claims);
     await bulkInsert(tx, t.attributionEntries, this.attribution);
     const e = t.earningsHourly;
