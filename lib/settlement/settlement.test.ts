@@ -75,7 +75,7 @@ function economy(sc: Scenario, db: Db, tag: string) {
       const paid = await receipt(await wallet(USER).writeContract({ ...market, functionName: "pay", args: [modelId, keccak256(toHex(`${tag} ${n++}`)), maxUint256] }));
       const [p] = parseEventLogs({ abi: inferenceMarketAbi, eventName: "InferencePaid", logs: paid.logs });
       const settled = await receipt(
-        await wallet(acct(0)).writeContract({ ...market, functionName: "settle", args: [p.args.requestId, keccak256(toHex("out")), keccak256(toHex("attr"))] }),
+        await wallet(acct(0)).writeContract({ ...market, functionName: "settle", args: [p.args.requestId, p.args.requestHash, keccak256(toHex("out")), keccak256(toHex("attr"))] }),
       );
       const [s] = parseEventLogs({ abi: inferenceMarketAbi, eventName: "InferenceSettled", logs: settled.logs });
       out.push({ requestId: Number(s.args.requestId), modelId: Number(modelId), pool: s.args.contributorPool, block: Number(settled.blockNumber), tx: settled.transactionHash });
