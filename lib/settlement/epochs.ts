@@ -109,7 +109,8 @@ export async function buildEpochTree(db: Db, throughBlock?: number): Promise<Cla
 
 /**
  * The newest block a root may cover: indexed (so the ledger holds all its settlements), final (FINALITY_DEPTH
- * below the head, so no reorg can change them) and already mined (the contract wants it below its own block).
+ * below the head, so no reorg can change them) and below the head (the contract wants it below the block it
+ * runs in, and a simulation runs in the head block itself).
  */
 export async function coverableBlock(db: Db, publicClient: PublicClient, finalityDepth: number): Promise<number | null> {
   const chainId = await publicClient.getChainId();
@@ -118,7 +119,7 @@ export async function coverableBlock(db: Db, publicClient: PublicClient, finalit
     publicClient.getBlockNumber(),
   ]);
   if (!checkpoint) return null;
-  const block = Math.min(checkpoint.block, Number(head) - finalityDepth);
+  const block = Math.min(checkpoint.block, Number(head) - Math.max(finalityDepth, 1));
   return block >= 0 ? block : null;
 }
 
