@@ -52,7 +52,7 @@ export async function setupWorkload(rpcUrl: string): Promise<Workload> {
 
   // An open Datanet with no bond, a model on its first version, and the helper contract as operator.
   await send(await wallet.writeContract({ address: d.datanetRegistry, abi: datanetRegistryAbi, functionName: "createDatanet", args: [keccak256(toHex("workload")), "workload", 0n, false, zeroAddress] }));
-  await send(await wallet.writeContract({ address: d.datanetRegistry, abi: datanetRegistryAbi, functionName: "contribute", args: [1n, keccak256(toHex("seed")), 10n, 1] }));
+  await send(await wallet.writeContract({ address: d.datanetRegistry, abi: datanetRegistryAbi, functionName: "contribute", args: [1n, keccak256(toHex("seed")), 10n, 1, 0n, 0n, "0x"] }));
   await send(await wallet.writeContract({ address: d.datanetRegistry, abi: datanetRegistryAbi, functionName: "publishVersion", args: [1n, keccak256(toHex("root")), 1] }));
   await send(await wallet.writeContract({ address: d.modelRegistry, abi: modelRegistryAbi, functionName: "registerModel", args: ["workload", keccak256(toHex("m")), keccak256(toHex("a")), [1n], [1], 1_000_000_007n, 2000, 0] }));
   await send(await wallet.writeContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "grantRole", args: [OPERATOR_ROLE, bench] }));
