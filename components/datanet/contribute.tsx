@@ -260,7 +260,10 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
 
   /** The attestation for `uploaded` (fetched and checked), or null after showing why there is none. */
   async function attest(uploaded: UploadedContent): Promise<Attestation | null> {
-    if (!registry || !address) return null;
+    if (!registry || !address) {
+      setPhase("ready");
+      return null;
+    }
     setPhase("attesting");
     try {
       const trusted = await trustedAttester();
@@ -301,7 +304,11 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
         setFailure({
           title: "Could not get the attestation",
           message: errorMessage(err),
-          hint: "The registry needs the server's attestation that you uploaded this file first. Nothing was signed; Sign and contribute tries again.",
+          // A mismatch will not fix itself by retrying; a failed request might.
+          hint:
+            err instanceof AttestationMismatch
+              ? "Nothing was signed and no OPEN was moved."
+              : "The registry needs the server's attestation that you uploaded this file first. Nothing was signed; Sign and contribute tries again.",
         });
       }
       return null;
