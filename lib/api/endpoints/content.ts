@@ -46,6 +46,7 @@ export const contentAttestation = endpoint({
     "Only the account that uploaded the content first gets one (409 content_claimed for anyone else), so nobody can register another person's upload. The EIP-712 ContentAttestation(datanetId, contentHash, uploader, deadline) is signed under the domain DatanetRegistry, version 1, on the configured chain and registry; pass `deadline` and `signature` to contribute before the deadline.",
   session: true,
   notFound: true,
+  conflict: true,
   params: contentHashPath,
   body: z.strictObject({ datanetId: idInput.meta({ description: "The Datanet to contribute the content to." }) }),
   response: named(
