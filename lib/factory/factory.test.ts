@@ -288,7 +288,7 @@ for (const { kind, available } of testDatabaseKinds) {
           address: d.inferenceMarket,
           abi: inferenceMarketAbi,
           functionName: "settle",
-          args: [requestId, outputHash(served.output), attributionHash(served.record)],
+          args: [requestId, requestHash, outputHash(served.output), attributionHash(served.record)],
         }),
       );
       await index();

@@ -24,6 +24,7 @@ import { encode } from "@/lib/attribution/tokenizer";
 import { serverConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { minimumPrice } from "@/lib/payments/minimum-price";
+import { awaitFinality } from "@/lib/chain/finality";
 import { serveContext } from "./runtime";
 import { resolveParams, serveInference, type ServeContext, type ServedInference, type ServeHooks } from "./serve";
 
@@ -110,6 +111,13 @@ export async function paidInference(request: Request, input: PaidInferenceInput,
     }
     await limit("paid-payer", verified.payer);
     const paid = await scheme.settle(verified, attempt);
+    if (ctx.finalityDepth) {
+      // Serve only money a reorganization cannot take back: the payment must be final first.
+      const finality = await awaitFinality(ctx.publicClient, paid.txHash, ctx.finalityDepth);
+      if (!finality.final) {
+        throw new PaymentError("payment_failed", `Your payment did not become final: ${finality.reason}. Nothing was served; pay again. If it reappears on-chain, it is refundable after the refund timeout.`);
+      }
+    }
     try {
       opts.onPaid?.({ requestId: paid.requestId, payer: paid.payer, txHash: paid.txHash, via: paid.via });
     } catch {

@@ -89,8 +89,9 @@ for (const { kind, available } of testDatabaseKinds) {
         // On-chain: settled with the hashes of what was served.
         const r = await readRequest(m.ctx, paid.requestId);
         expect(r.status).toBe(2);
-        expect(r.outputHash).toBe(s.outputHash);
-        expect(r.attributionHash).toBe(s.attributionHash);
+        const [settled] = await m.client.getContractEvents({ address: m.d.inferenceMarket, abi: inferenceMarketAbi, eventName: "InferenceSettled", args: { requestId: paid.requestId }, fromBlock: 0n });
+        expect(settled.args.outputHash).toBe(s.outputHash);
+        expect(settled.args.attributionHash).toBe(s.attributionHash);
         expect(s.split.protocol + s.split.operator + s.split.builder + s.split.contributorPool).toBe(s.price);
         expect(s.price).toBe(r.price);
         expect(s.entries.reduce((a, e) => a + e.amount, 0n)).toBe(s.split.contributorPool);
@@ -305,7 +306,7 @@ for (const { kind, available } of testDatabaseKinds) {
         address: m.d.inferenceMarket,
         abi: inferenceMarketAbi,
         functionName: "settle",
-        args: [lost.requestId, outputHash(lostJob.output!), attributionHash(decodeRecord(lostJob.record!))],
+        args: [lost.requestId, lost.requestHash, outputHash(lostJob.output!), attributionHash(decodeRecord(lostJob.record!))],
       });
       await m.client.waitForTransactionReceipt({ hash: tx });
       // g) paid on-chain, the prompt never arrived.

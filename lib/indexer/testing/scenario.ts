@@ -94,8 +94,8 @@ export async function setupScenario(rpcUrl: string): Promise<Scenario> {
         await send(
           await wallet(operator).writeContract(
             refund
-              ? { ...market, functionName: "refund", args: [id] }
-              : { ...market, functionName: "settle", args: [id, keccak256(toHex(`o${id}`)), keccak256(toHex(`a${id}`))] },
+              ? { ...market, functionName: "refund", args: [id, r.requestHash] }
+              : { ...market, functionName: "settle", args: [id, r.requestHash, keccak256(toHex(`o${id}`)), keccak256(toHex(`a${id}`))] },
           ),
         );
       }
