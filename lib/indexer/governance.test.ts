@@ -31,6 +31,7 @@ import {
   propose,
   proposalStateOnChain,
   queue,
+  runProposal,
   wrapAndDelegate,
   type GovernanceClient,
   type ProposedCall,
@@ -38,6 +39,8 @@ import {
 import { knownContractsOf } from "@/lib/governance/describe";
 import { resolveDisputeAction, setFeesAction } from "@/lib/governance/proposals";
 import { chainNow, getGovernorSettings, getMarketOverview, getOperator, getProposal, getVotingPower, listOperators, listProposals } from "@/lib/queries";
+import { subscribeLive } from "@/lib/live/bus";
+import type { LiveEvent } from "@/lib/live/events";
 import { Indexer } from "./indexer";
 import { dumpReadModel } from "./testing/dump";
 
@@ -324,6 +327,24 @@ for (const { kind, available } of testDatabaseKinds) {
       }
     }, 180_000);
 
+    it("runProposal takes a fee change from proposal to execution, and the indexer tells the live stream each step", async () => {
+      const seen: LiveEvent[] = [];
+      const unsubscribe = subscribeLive((events) => seen.push(...events));
+      try {
+        const run = await runProposal(gov(alice), { actions: [setFeesAction(d.inferenceMarket, 350, 900)], description: "Fees 3.5 % / 9 %" }, { voters: [wallet(bob)], anvil: true });
+        expect(await proposalStateOnChain(gov(alice), run.proposalId)).toBe("executed");
+        await sync();
+        const id = run.proposalId.toString();
+        expect((await getProposal(id, { contracts: contracts() }))!).toMatchObject({ state: "executed", executedTx: run.executeTx, queuedTx: run.queueTx, voters: 2 });
+        expect((await getMarketOverview()).feeSchedules[0]).toMatchObject({ protocolBps: 350, operatorBps: 900 });
+        const mine = seen.filter((e) => "proposalId" in e && e.proposalId === id).map((e) => e.type);
+        expect(mine).toEqual(["proposal.created", "proposal.voted", "proposal.voted", "proposal.updated", "proposal.updated"]);
+        expect(seen.some((e) => e.type === "params.changed")).toBe(true);
+      } finally {
+        unsubscribe();
+      }
+    }, 120_000);
+
     it("serves the API, and answers bad ids and forged query parameters with a 4xx and a message", async () => {
       const list = await call(operatorsRoute.GET, "/api/operators?limit=1");
       expect(list.status).toBe(200);
@@ -335,10 +356,10 @@ for (const { kind, available } of testDatabaseKinds) {
       const params = await call(paramsRoute.GET, "/api/governance/params");
       expect(params.status).toBe(200);
       expect(params.body.governor).toMatchObject({ quorumNumerator: 25, totalSupply: OPEN(1_050).toString() });
-      expect(params.body.feeSchedules[0]).toMatchObject({ version: 1, protocolBps: 400 });
+      expect(params.body.feeSchedules[1]).toMatchObject({ version: 1, protocolBps: 400 });
       const proposals = await call(proposalsRoute.GET, "/api/governance/proposals?limit=10");
       expect(proposals.status).toBe(200);
-      expect(proposals.body.items.length).toBe(4);
+      expect(proposals.body.items.length).toBe(5);
       const id = feesAndVerdict.proposalId.toString();
       const detail = await call(proposalRoute.GET, `/api/governance/proposals/${id}`, { id });
       expect(detail.status).toBe(200);

@@ -13,6 +13,7 @@ import { getChainConfig } from "@/lib/chain/config";
 import { describeCall, knownContractsOf, type DescribedCall, type KnownContracts } from "@/lib/governance/describe";
 import { supportName, type VoteChoice } from "@/lib/governance/proposals";
 import { nextTransition, proposalState, quorumOf, quorumReached, type ProposalState } from "@/lib/governance/state";
+import { getMarketOverview, type MarketOverview } from "./operators";
 import { keysetAfter, keysetOrder, pageSize, toPage, type Keyset, type Page } from "./pagination";
 import { countRows, toBigInt } from "./sql";
 
@@ -280,4 +281,20 @@ export async function getVotingPower(address: string): Promise<VotingPower> {
     delegators: delegators?.n ?? 0,
     votesCast: cast?.n ?? 0,
   };
+}
+
+export interface GovernanceParamsView {
+  market: MarketOverview["params"];
+  feeSchedules: MarketOverview["feeSchedules"];
+  totalStaked: bigint;
+  activeOperators: number;
+  governor: GovernorSettingsView | null;
+  asOf: Date;
+}
+
+/** Everything governance decides, as in force now (GET /api/governance/params). */
+export async function getGovernanceParams(): Promise<GovernanceParamsView> {
+  const db = await getDb();
+  const [overview, governor, asOf] = await Promise.all([getMarketOverview(), getGovernorSettings(db), chainNow(db)]);
+  return { market: overview.params, feeSchedules: overview.feeSchedules, totalStaked: overview.totalStaked, activeOperators: overview.activeOperators, governor, asOf };
 }
