@@ -8,6 +8,7 @@ export * from "./stats";
 export * from "./inferences";
 export * from "./accounts";
 export * from "./records";
+export * from "./settlements";
 export { CursorError, type Page } from "./pagination";
 export { BUCKETS, type Bucket } from "./series";
 export { likePattern } from "./sql";

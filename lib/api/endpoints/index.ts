@@ -11,14 +11,14 @@ import type { EndpointSpec } from "../spec";
 import "./schemas";
 import { modelInference, modelInferenceQuote } from "./inference";
 import { openaiChatCompletions, openaiModels } from "./openai";
-import { settlementEpoch } from "./settlement";
+import { epochBalances, settledInferences, settlementEpoch } from "./settlement";
 import { factoryBuildCreate, factoryBuildGet, factoryBuildsList } from "./factory";
 import { datanetContributions, datanetGet, datanetLeaderboard, datanetRecords, datanetsList, datanetUsage } from "./datanets";
-import { modelGet, modelsList, modelUsage } from "./models";
+import { modelArtifact, modelGet, modelsList, modelUsage } from "./models";
 import { inferenceGet, inferencesList, inferenceVerify } from "./inferences";
 import { accountAttribution, accountClaim, accountClaims, accountContributions, accountEarnings, accountEarningsCsv } from "./accounts";
 import { settlementsFeed, stats } from "./stats";
-import { health, openapi, stream } from "./system";
+import { deployment, health, openapi, stream } from "./system";
 import { contentGet, contentUpload } from "./content";
 import { authNonce, authSessionCreate, authSessionDelete, authSessionGet } from "./auth";
 
@@ -41,6 +41,8 @@ export {
   datanetRecords,
   datanetsList,
   datanetUsage,
+  deployment,
+  epochBalances,
   factoryBuildCreate,
   factoryBuildGet,
   factoryBuildsList,
@@ -48,6 +50,7 @@ export {
   inferenceGet,
   inferencesList,
   inferenceVerify,
+  modelArtifact,
   modelGet,
   modelInference,
   modelInferenceQuote,
@@ -56,6 +59,7 @@ export {
   openaiChatCompletions,
   openaiModels,
   openapi,
+  settledInferences,
   settlementEpoch,
   settlementsFeed,
   stats,
@@ -73,6 +77,7 @@ export const endpoints: readonly EndpointSpec[] = [
   modelsList,
   modelGet,
   modelUsage,
+  modelArtifact,
   modelInferenceQuote,
   modelInference,
   inferencesList,
@@ -87,6 +92,7 @@ export const endpoints: readonly EndpointSpec[] = [
   stats,
   settlementsFeed,
   health,
+  deployment,
   contentUpload,
   contentGet,
   authNonce,
@@ -101,4 +107,6 @@ export const endpoints: readonly EndpointSpec[] = [
   openaiModels,
   openaiChatCompletions,
   settlementEpoch,
+  settledInferences,
+  epochBalances,
 ];
