@@ -44,7 +44,7 @@ export function getArtifact(hash: string, dir = artifactDir()): Uint8Array | nul
   return bytes;
 }
 
-// Files whose sha-256 was checked, by path → "size:mtime": a file changed on disk is checked again.
+// Files whose sha-256 was checked, by path → "inode:size:mtime": a file replaced or changed on disk is checked again.
 const checked = new Map<string, string>();
 
 /**
@@ -60,7 +60,7 @@ export async function openArtifact(hash: string, dir = artifactDir()): Promise<{
   } catch {
     return null;
   }
-  const stamp = `${stat.size}:${stat.mtimeMs}`;
+  const stamp = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
   if (checked.get(file) !== stamp) {
     const h = createHash("sha256");
     for await (const chunk of fs.createReadStream(/*turbopackIgnore: true*/ file)) h.update(chunk as Buffer);
