@@ -25,6 +25,7 @@ import { decodeRecord, encodeRecord } from "@/lib/attribution/record";
 import { writeDeployment } from "@/lib/chain/config";
 import { buildClaimsTree } from "@/lib/chain/merkle";
 import { serveInference } from "@/lib/inference/serve";
+import { checkShareRoots, type ClaimWire } from "@/components/account/share-roots";
 import { ROLES, setupMarket, type Market } from "@/lib/inference/testing/market";
 import { clearQueryCaches } from "@/lib/queries";
 import { buildEpochTree, postEpoch, writeEpochBalances } from "@/lib/settlement/epochs";
@@ -142,6 +143,18 @@ describe("npm run watch against a real node", () => {
     // The node's leaves rebuild the root and agree with the recomputation account by account.
     expect(report.accounts).toEqual([]);
     expect(report.findings).toEqual([]);
+
+    // Each contributor alone, as the dashboard does it: the claim route's leaf and proof, folded with viem against
+    // the pending root read from the chain (getEpoch).
+    const leaves = (await new NodeApi(node.url).epochBalances(1))!;
+    expect(leaves.size).toBeGreaterThan(1);
+    for (const [account, amount] of leaves) {
+      const status = (await (await fetch(`${node.url}/api/accounts/${account}/claim`)).json()) as ClaimWire;
+      const [check] = await checkShareRoots(m.client, m.d.inferenceMarket, account as Address, status);
+      expect(check).toMatchObject({ epoch: 1, status: "pending", amount, chainRoot: e1.root, source: "getEpoch(1)", verified: true });
+      const inflated = { ...status, pending: { ...status.pending!, cumulativeAmount: String(amount + 1n) } };
+      expect((await checkShareRoots(m.client, m.d.inferenceMarket, account as Address, inflated))[0].verified).toBe(false);
+    }
   });
 
   it("detects a record tampered in the node's database: its pool counts as unattributed, and its contributors' leaves no longer add up", async () => {
