@@ -18,13 +18,16 @@ import { createWalletClient, formatUnits, http, parseUnits, type Address, type H
 import { foundry } from "viem/chains";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as inferenceRoute from "@/app/api/models/[id]/inference/route";
 import { inferenceMarketAbi, openTokenAbi } from "@/contracts-abi";
 import { setDatabaseForTests } from "@/db/client";
 import * as t from "@/db/schema";
 import { decodeRecord, encodeRecord } from "@/lib/attribution/record";
 import { writeDeployment } from "@/lib/chain/config";
 import { buildClaimsTree } from "@/lib/chain/merkle";
+import { paymentDescription } from "@/lib/inference/paid";
 import { serveInference } from "@/lib/inference/serve";
+import { PAYMENT_REQUIRED_HEADER } from "@/lib/payments/x402";
 import { checkShareRoots, type ClaimWire } from "@/components/account/share-roots";
 import { ROLES, setupMarket, type Market } from "@/lib/inference/testing/market";
 import { clearQueryCaches } from "@/lib/queries";
@@ -143,6 +146,16 @@ describe("npm run watch against a real node", () => {
     // The node's leaves rebuild the root and agree with the recomputation account by account.
     expect(report.accounts).toEqual([]);
     expect(report.findings).toEqual([]);
+
+    // What the watcher read was public from the start: the 402 answer told the payer so before anything was signed.
+    const unpaid = await inferenceRoute.POST(
+      new Request(`${node.url}/api/models/${m.models.gramA}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "The cat is" }) }),
+      { params: Promise.resolve({ id: String(m.models.gramA) }) },
+    );
+    expect(unpaid.status).toBe(402);
+    const offer = JSON.parse(Buffer.from(unpaid.headers.get(PAYMENT_REQUIRED_HEADER)!, "base64").toString("utf8")) as { resource: { description: string } };
+    expect(offer.resource.description).toBe(paymentDescription(m.models.gramA));
+    expect(offer.resource.description).toContain("Public: your prompt, parameters and the answer are published");
 
     // Each contributor alone, as the dashboard does it: the claim route's leaf and proof, folded with viem against
     // the pending root read from the chain (getEpoch).
