@@ -1735,7 +1735,7 @@ export const ledgerlineGovernorAbi = [
         "type": "bytes32"
       }
     ],
-    "name": "AuthorizationAlreadyAdopted",
+    "name": "AuthorizationAlreadyOpened",
     "type": "error"
   },
   {

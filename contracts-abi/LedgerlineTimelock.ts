@@ -1021,7 +1021,7 @@ export const ledgerlineTimelockAbi = [
         "type": "bytes32"
       }
     ],
-    "name": "AuthorizationAlreadyAdopted",
+    "name": "AuthorizationAlreadyOpened",
     "type": "error"
   },
   {

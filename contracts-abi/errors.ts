@@ -47,7 +47,7 @@ export const ledgerlineErrorsAbi = [
         "type": "bytes32"
       }
     ],
-    "name": "AuthorizationAlreadyAdopted",
+    "name": "AuthorizationAlreadyOpened",
     "type": "error"
   },
   {

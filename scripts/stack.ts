@@ -11,6 +11,7 @@ import { ANVIL_CHAIN_ID, devAccount, startAnvil, type Anvil } from "../lib/chain
 import { publicClientFor } from "../lib/chain/clients";
 import { chainFor, readDeployment, writeDeployment } from "../lib/chain/config";
 import { CONTRACTS_VERSION, deployLedgerline, type Deployment } from "../lib/chain/deploy";
+import { attesterAccount } from "../lib/content/attestation";
 import { isRunning, spawnNodeTied, stopChild } from "../lib/process/children";
 import { DEMO_HISTORY_HOURS, seedInferences } from "../lib/seed/inferences";
 import { seedModels } from "../lib/seed/models";
@@ -219,8 +220,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           walletClient: createWalletClient({ account: operator, chain, transport: http(rpcUrl) }),
           operator: operator.address,
           protocolTreasury: operator.address,
-          // The content server signs uploads with the operator's key on the local chain (lib/content/attestation.ts).
-          attester: operator.address,
+          // The key the content server signs attestations with (ATTESTER_KEY; the operator's on the local chain).
+          attester: attesterAccount(ANVIL_CHAIN_ID).address,
         });
         writeDeployment(deployment, deploymentFile);
         log(`contracts: deployed (market ${deployment.inferenceMarket})`);

@@ -17,6 +17,7 @@ import * as accountEarningsCsv from "@/app/api/accounts/[address]/earnings.csv/r
 import * as accountEarnings from "@/app/api/accounts/[address]/earnings/route";
 import * as authNonce from "@/app/api/auth/nonce/route";
 import * as authSession from "@/app/api/auth/session/route";
+import * as contentAttestation from "@/app/api/content/[hash]/attestation/route";
 import * as contentGet from "@/app/api/content/[hash]/route";
 import * as contentUpload from "@/app/api/content/route";
 import * as datanetContributions from "@/app/api/datanets/[id]/contributions/route";
@@ -85,6 +86,7 @@ const routes: [string, Record<string, unknown>][] = [
   ["/api/stats/settlements", settlements],
   ["/api/content", contentUpload],
   ["/api/content/{hash}", contentGet],
+  ["/api/content/{hash}/attestation", contentAttestation],
   ["/api/auth/nonce", authNonce],
   ["/api/auth/session", authSession],
   ["/api/stream", stream],
@@ -712,6 +714,12 @@ for (const { kind, available } of testDatabaseKinds) {
         ["POST", "/api/content?filename=empty.txt", [422]],
         ["POST", "/api/content?filename=bad.json", [422]],
         ["POST", `/api/content?filename=${"x".repeat(300)}.txt`, [400]],
+        ["POST", `/api/content/0x${"a".repeat(64)}/attestation?case=anonymous`, [401]],
+        ["POST", "/api/content/0x12/attestation", [404]],
+        ["POST", `/api/content/0x${"a".repeat(64)}/attestation?case=unknown`, [404]],
+        ["POST", `/api/content/0x${"a".repeat(64)}/attestation?case=unknown-datanet`, [404]],
+        ["POST", `/api/content/0x${"a".repeat(64)}/attestation?case=bad-datanet`, [400]],
+        ["POST", `/api/content/0x${"a".repeat(64)}/attestation?case=forged-uploader`, [400]],
         ["GET", "/api/inferences/abc/verify", [404]],
         ["GET", "/api/settlements?throughBlock=-1", [400]],
         ["GET", "/api/settlements?fromBlock=ten", [400]],
@@ -755,6 +763,12 @@ for (const { kind, available } of testDatabaseKinds) {
       const bodies: Record<string, BodyInit> = {
         "/api/content?filename=anonymous.txt": "uploaded without signing in",
         "/api/content?filename=bad.json": "{not json",
+        [`/api/content/0x${"a".repeat(64)}/attestation?case=anonymous`]: JSON.stringify({ datanetId: 1 }),
+        "/api/content/0x12/attestation": JSON.stringify({ datanetId: 1 }),
+        [`/api/content/0x${"a".repeat(64)}/attestation?case=unknown`]: JSON.stringify({ datanetId: 1 }),
+        [`/api/content/0x${"a".repeat(64)}/attestation?case=unknown-datanet`]: JSON.stringify({ datanetId: 9999 }),
+        [`/api/content/0x${"a".repeat(64)}/attestation?case=bad-datanet`]: JSON.stringify({ datanetId: -1 }),
+        [`/api/content/0x${"a".repeat(64)}/attestation?case=forged-uploader`]: JSON.stringify({ datanetId: 1, uploader: focus }),
         "/api/auth/session?case=not-json": "{message:",
         "/api/auth/session?case=no-signature": JSON.stringify({ message: "localhost wants you to sign in" }),
         "/api/auth/session?case=not-siwe": JSON.stringify({ message: "hello", signature: "0x1234" }),
@@ -775,7 +789,7 @@ for (const { kind, available } of testDatabaseKinds) {
       process.env.EPOCH_TRIGGER_TOKEN = "api-test-token";
       // Uploads need a signed-in session (lib/auth): the malformed ones are sent signed in, except `anonymous`.
       const session = encodeSession({ address: focus as Address, chainId: 31337, issuedAt: new Date(), expiresAt: new Date(Date.now() + HOUR) }, await sessionSecret(database.db));
-      const headersFor = (url: string) => (url.startsWith("/api/content?") && !url.includes("anonymous") ? { cookie: `${SESSION_COOKIE}=${session}` } : undefined);
+      const headersFor = (url: string) => (url.startsWith("/api/content") && !url.includes("anonymous") ? { cookie: `${SESSION_COOKIE}=${session}` } : undefined);
       const failures: string[] = [];
       for (const [method, url, statuses] of cases) {
         const res = await call(method as "GET" | "POST", url, method === "POST" ? { body: bodies[url] ?? "", headers: headersFor(url) } : undefined);

@@ -49,7 +49,8 @@ for (const { kind, available } of testDatabaseKinds) {
           address: d.datanetRegistry,
           abi: datanetRegistryAbi,
           functionName: "contribute",
-          args: [datanetId, c.hash, BigInt(c.bytes), c.records],
+          // The Datanet's bond (2 OPEN) as the most it may take; no attester on this deployment.
+          args: [datanetId, c.hash, BigInt(c.bytes), c.records, parseUnits("2", 18), 0n, "0x"],
         }),
       );
       const id = await client.readContract({ address: d.datanetRegistry, abi: datanetRegistryAbi, functionName: "contributionCount" });

@@ -19,7 +19,7 @@ import { inferenceGet, inferencesList, inferenceVerify } from "./inferences";
 import { accountAttribution, accountClaim, accountClaims, accountContributions, accountEarnings, accountEarningsCsv } from "./accounts";
 import { settlementsFeed, stats } from "./stats";
 import { deployment, health, openapi, stream } from "./system";
-import { contentGet, contentUpload } from "./content";
+import { contentAttestation, contentGet, contentUpload } from "./content";
 import { authNonce, authSessionCreate, authSessionDelete, authSessionGet } from "./auth";
 
 export {
@@ -33,6 +33,7 @@ export {
   authSessionCreate,
   authSessionDelete,
   authSessionGet,
+  contentAttestation,
   contentGet,
   contentUpload,
   datanetContributions,
@@ -95,6 +96,7 @@ export const endpoints: readonly EndpointSpec[] = [
   deployment,
   contentUpload,
   contentGet,
+  contentAttestation,
   authNonce,
   authSessionGet,
   authSessionCreate,
