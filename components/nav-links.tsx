@@ -9,6 +9,8 @@ const LINKS = [
   { href: "/datanets", label: "Datanets" },
   { href: "/models", label: "Models" },
   { href: "/factory", label: "Model Factory" },
+  { href: "/operators", label: "Operators" },
+  { href: "/governance", label: "Governance" },
   { href: "/dashboard", label: "Dashboard" },
 ] as const;
 

@@ -345,6 +345,184 @@ export const claims = pgTable(
   (t) => [primaryKey({ columns: [t.tx, t.logIndex] }), index("claims_account_idx").on(t.account)],
 );
 
+// ── Staked operators and governance (InferenceMarket's stakes and params, the Governor, vOPEN) ──────────────
+
+/** Everyone who ever had stake in the market, with what is staked now and what they did as an operator. */
+export const operators = pgTable("operators", {
+  address: text("address").primaryKey(),
+  /** Active stake (counts towards minStake). */
+  active: wei("active").notNull(),
+  /** Requested for unstaking, withdrawable at releaseAt (and never while a posted root is disputable). */
+  unbonding: wei("unbonding").notNull(),
+  releaseAt: ts("release_at"),
+  /** Σ ever staked, withdrawn and slashed: active + unbonding = staked - withdrawn - slashed. */
+  staked: wei("staked").notNull(),
+  withdrawn: wei("withdrawn").notNull(),
+  slashed: wei("slashed").notNull(),
+  slashCount: integer("slash_count").notNull(),
+  /** Settlements this operator made (InferenceSettled.operator) and the operator fees they credited. */
+  requestsServed: integer("requests_served").notNull(),
+  feesEarned: wei("fees_earned").notNull(),
+  firstStakedAt: ts("first_staked_at"),
+  updatedBlock: blockNumber("updated_block").notNull(),
+  updatedAt: ts("updated_at").notNull(),
+});
+
+export const OPERATOR_EVENT_KINDS = ["staked", "unstake_requested", "stake_withdrawn", "slashed"] as const;
+export type OperatorEventKind = (typeof OPERATOR_EVENT_KINDS)[number];
+
+/** An operator's stake history: stakes, unstake requests, withdrawals and slashes (with who got what). */
+export const operatorEvents = pgTable(
+  "operator_events",
+  {
+    block: blockNumber("block").notNull(),
+    logIndex: integer("log_index").notNull(),
+    tx: text("tx").notNull(),
+    operator: text("operator").notNull(),
+    kind: text("kind").$type<OperatorEventKind>().notNull(),
+    amount: wei("amount").notNull(),
+    /** Active stake after the event (stake and unstake requests). */
+    active: wei("active"),
+    releaseAt: ts("release_at"),
+    /** Slashes: the upheld dispute's challenger and the split of the slashed stake. */
+    challenger: text("challenger"),
+    toChallenger: wei("to_challenger"),
+    toTreasury: wei("to_treasury"),
+    at: ts("at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.block, t.logIndex] }), index("operator_events_operator_idx").on(t.operator, t.block)],
+);
+
+/** The market's numbered fee schedules: a request settles with the schedule in force when it was paid. */
+export const feeSchedules = pgTable("fee_schedules", {
+  version: integer("version").primaryKey(),
+  protocolBps: integer("protocol_bps").notNull(),
+  operatorBps: integer("operator_bps").notNull(),
+  block: blockNumber("block").notNull(),
+  tx: text("tx").notNull(),
+  at: ts("at").notNull(),
+});
+
+/** Every ParamsChanged of the market (all values each time): the newest row is in force. */
+export const marketParams = pgTable(
+  "market_params",
+  {
+    block: blockNumber("block").notNull(),
+    logIndex: integer("log_index").notNull(),
+    tx: text("tx").notNull(),
+    protocolTreasury: text("protocol_treasury").notNull(),
+    refundTimeout: bigint("refund_timeout", { mode: "number" }).notNull(),
+    challengeWindow: bigint("challenge_window", { mode: "number" }).notNull(),
+    unbondingDelay: bigint("unbonding_delay", { mode: "number" }).notNull(),
+    minStake: wei("min_stake").notNull(),
+    disputeBond: wei("dispute_bond").notNull(),
+    challengerRewardBps: integer("challenger_reward_bps").notNull(),
+    rootPoster: text("root_poster").notNull(),
+    at: ts("at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.block, t.logIndex] })],
+);
+
+export const GOVERNOR_SETTINGS = ["votingDelay", "votingPeriod", "proposalThreshold", "quorumNumerator", "timelock"] as const;
+export type GovernorSetting = (typeof GOVERNOR_SETTINGS)[number];
+
+/** The Governor's settings as they changed (seconds, wei, percent, or the timelock's address): the history gives the quorum numerator at any snapshot. */
+export const governorSettings = pgTable(
+  "governor_settings",
+  {
+    block: blockNumber("block").notNull(),
+    logIndex: integer("log_index").notNull(),
+    tx: text("tx").notNull(),
+    name: text("name").$type<GovernorSetting>().notNull(),
+    value: text("value").notNull(),
+    at: ts("at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.block, t.logIndex] }), index("governor_settings_name_idx").on(t.name, t.at)],
+);
+
+/** vOPEN total supply after each wrap or unwrap (mint/burn): what a proposal's quorum is a share of. */
+export const voteSupply = pgTable(
+  "vote_supply",
+  {
+    block: blockNumber("block").notNull(),
+    logIndex: integer("log_index").notNull(),
+    totalSupply: wei("total_supply").notNull(),
+    at: ts("at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.block, t.logIndex] }), index("vote_supply_at_idx").on(t.at)],
+);
+
+/** vOPEN holders and delegates: wrapped balance, whom they delegate to, and the votes delegated to them. */
+export const voteAccounts = pgTable(
+  "vote_accounts",
+  {
+    account: text("account").primaryKey(),
+    balance: wei("balance").notNull(),
+    delegate: text("delegate"),
+    /** Current voting power (DelegateVotesChanged.newVotes). */
+    votes: wei("votes").notNull(),
+    updatedBlock: blockNumber("updated_block").notNull(),
+    updatedAt: ts("updated_at").notNull(),
+  },
+  (t) => [index("vote_accounts_delegate_idx").on(t.delegate)],
+);
+
+/**
+ * Governor proposals with their calls, tallies and lifecycle. The state (pending … executed) depends on the
+ * clock, so it is computed when read (lib/governance/state.ts), not stored. Ids are uint256: decimal text.
+ */
+export const proposals = pgTable(
+  "proposals",
+  {
+    id: text("id").primaryKey(),
+    proposer: text("proposer").notNull(),
+    targets: jsonb("targets").$type<string[]>().notNull(),
+    /** Native value per call, wei as decimal strings. */
+    values: jsonb("values").$type<string[]>().notNull(),
+    calldatas: jsonb("calldatas").$type<string[]>().notNull(),
+    description: text("description").notNull(),
+    /** keccak256 of the description's bytes (queue/execute take it); null if the text did not hash back to the id. */
+    descriptionHash: text("description_hash"),
+    voteStart: ts("vote_start").notNull(),
+    voteEnd: ts("vote_end").notNull(),
+    forVotes: wei("for_votes").notNull(),
+    againstVotes: wei("against_votes").notNull(),
+    abstainVotes: wei("abstain_votes").notNull(),
+    voters: integer("voters").notNull(),
+    eta: ts("eta"),
+    queuedAt: ts("queued_at"),
+    queuedTx: text("queued_tx"),
+    executedAt: ts("executed_at"),
+    executedTx: text("executed_tx"),
+    canceledAt: ts("canceled_at"),
+    canceledTx: text("canceled_tx"),
+    createdBlock: blockNumber("created_block").notNull(),
+    createdLogIndex: integer("created_log_index").notNull(),
+    createdTx: text("created_tx").notNull(),
+    createdAt: ts("created_at").notNull(),
+  },
+  (t) => [index("proposals_created_idx").on(t.createdBlock, t.createdLogIndex)],
+);
+
+/** One vote per (proposal, voter): GovernorCountingSimple refuses a second. support: 0 against, 1 for, 2 abstain. */
+export const proposalVotes = pgTable(
+  "proposal_votes",
+  {
+    proposalId: text("proposal_id").notNull(),
+    voter: text("voter").notNull(),
+    support: integer("support").notNull(),
+    weight: wei("weight").notNull(),
+    reason: text("reason").notNull(),
+    /** VoteCastWithParams' params (hex), else null. */
+    params: text("params"),
+    block: blockNumber("block").notNull(),
+    logIndex: integer("log_index").notNull(),
+    tx: text("tx").notNull(),
+    at: ts("at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.proposalId, t.voter] }), index("proposal_votes_voter_idx").on(t.voter, t.block)],
+);
+
 /** Every decoded log the indexer applied; its key makes re-applying an event a no-op. */
 export const chainEvents = pgTable(
   "chain_events",
@@ -371,6 +549,8 @@ export const indexerCheckpoints = pgTable("indexer_checkpoints", {
   deploymentKey: text("deployment_key").notNull(),
   block: blockNumber("block").notNull(),
   blockHash: text("block_hash").notNull(),
+  /** The checkpoint block's timestamp: with updatedAt, the chain's clock as of now (governance states depend on it). */
+  blockTime: ts("block_time"),
   updatedAt: ts("updated_at").notNull().defaultNow(),
 });
 

@@ -10,7 +10,7 @@ export function loadPublicChainInfo(): PublicChainInfo {
   try {
     const cfg = getChainConfig();
     const chain = chainFor(cfg);
-    const { token, datanetRegistry, modelRegistry, inferenceMarket } = cfg.deployment;
+    const { token, datanetRegistry, modelRegistry, inferenceMarket, openVotes, governor, timelock } = cfg.deployment;
     return {
       configured: true,
       chainId: cfg.chainId,
@@ -18,7 +18,7 @@ export function loadPublicChainInfo(): PublicChainInfo {
       nativeCurrency: { ...chain.nativeCurrency },
       publicRpcUrl: cfg.publicRpcUrl,
       isLocal: cfg.isLocal,
-      contracts: { token, datanetRegistry, modelRegistry, inferenceMarket },
+      contracts: { token, datanetRegistry, modelRegistry, inferenceMarket, openVotes, governor, timelock },
     };
   } catch (err) {
     const { chainId, publicRpcUrl, rpcUrl } = serverConfig();

@@ -15,6 +15,7 @@ import { attesterAccount } from "../lib/content/attestation";
 import { isRunning, spawnNodeTied, stopChild } from "../lib/process/children";
 import { DEMO_HISTORY_HOURS, seedInferences } from "../lib/seed/inferences";
 import { seedModels } from "../lib/seed/models";
+import { seedGovernance } from "../lib/seed/governance";
 import { seedDemo } from "../lib/seed/seed";
 
 export interface StackOptions {
@@ -268,6 +269,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         const models = await seedModels({ baseUrl: url, rpcUrl, deployment, publicClient, datanetIds: result.datanetIds, log });
         step();
         log(`seed: ${models.built} models built, ${models.registered} registered`);
+        // One proposal through the Governor (moves the local chain's clock: before the inferences bring it back to now).
+        if (anvil) await seedGovernance({ rpcUrl, deployment, publicClient, log });
+        step();
         await caughtUp();
         await seedInferences({ baseUrl: url, rpcUrl, deployment, publicClient, models: models.models, spreadHours: backdated ? DEMO_HISTORY_HOURS - 2 : 0, log });
       }

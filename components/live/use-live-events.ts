@@ -17,6 +17,12 @@ export const LIVE_EVENT_TYPES: LiveEvent["type"][] = [
   "inference.refunded",
   "epoch.posted",
   "claim.paid",
+  "operator.changed",
+  "params.changed",
+  "proposal.created",
+  "proposal.voted",
+  "proposal.updated",
+  "votes.changed",
   "indexer.rollback",
 ];
 

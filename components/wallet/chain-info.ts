@@ -22,5 +22,9 @@ export interface PublicChainInfo {
     datanetRegistry: Address;
     modelRegistry: Address;
     inferenceMarket: Address;
+    /** Governance: vOPEN (wrapped OPEN with votes), the Governor, and the timelock that owns every parameter. */
+    openVotes: Address;
+    governor: Address;
+    timelock: Address;
   } | null;
 }

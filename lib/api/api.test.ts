@@ -27,6 +27,10 @@ import * as datanetUsage from "@/app/api/datanets/[id]/usage/route";
 import * as datanetGet from "@/app/api/datanets/[id]/route";
 import * as datanetsList from "@/app/api/datanets/route";
 import * as factoryBuildGet from "@/app/api/factory/builds/[id]/route";
+import * as governanceAccount from "@/app/api/governance/accounts/[address]/route";
+import * as governanceParams from "@/app/api/governance/params/route";
+import * as proposalGet from "@/app/api/governance/proposals/[id]/route";
+import * as proposalsList from "@/app/api/governance/proposals/route";
 import * as factoryBuilds from "@/app/api/factory/builds/route";
 import * as inferenceGet from "@/app/api/inferences/[id]/route";
 import * as inferenceVerify from "@/app/api/inferences/[id]/verify/route";
@@ -39,6 +43,8 @@ import * as settledInferences from "@/app/api/settlements/route";
 import * as settlementEpoch from "@/app/api/settlement/epoch/route";
 import * as modelUsage from "@/app/api/models/[id]/usage/route";
 import * as modelsList from "@/app/api/models/route";
+import * as operatorGet from "@/app/api/operators/[address]/route";
+import * as operatorsList from "@/app/api/operators/route";
 import * as openapi from "@/app/api/openapi.json/route";
 import * as stats from "@/app/api/stats/route";
 import * as settlements from "@/app/api/stats/settlements/route";
@@ -82,6 +88,12 @@ const routes: [string, Record<string, unknown>][] = [
   ["/api/accounts/{address}/claims", accountClaims],
   ["/api/accounts/{address}/contributions", accountContributions],
   ["/api/accounts/{address}/earnings.csv", accountEarningsCsv],
+  ["/api/operators", operatorsList],
+  ["/api/operators/{address}", operatorGet],
+  ["/api/governance/params", governanceParams],
+  ["/api/governance/proposals", proposalsList],
+  ["/api/governance/proposals/{id}", proposalGet],
+  ["/api/governance/accounts/{address}", governanceAccount],
   ["/api/stats", stats],
   ["/api/stats/settlements", settlements],
   ["/api/content", contentUpload],
@@ -196,6 +208,8 @@ describe("OpenAPI document", () => {
       "/api/stats/settlements": ["limit", "cursor"],
       "/api/settlements": ["fromBlock", "throughBlock", "limit", "cursor"],
       "/api/epochs/{epoch}/balances": ["limit", "cursor"],
+      "/api/operators": ["limit", "cursor"],
+      "/api/governance/proposals": ["limit", "cursor"],
       "/api/content": ["filename"],
       "/api/stream": ["types"],
       "GET /api/factory/builds": ["builder", "limit"],
@@ -710,6 +724,16 @@ for (const { kind, available } of testDatabaseKinds) {
         ["GET", "/api/content/1;drop%20table%20contents", [404]],
         ["GET", `/api/content/0x${"0".repeat(64)}`, [404]],
         ["GET", "/api/stream?types=DROP%20TABLE", [400]],
+        ["GET", "/api/operators?limit=0", [400]],
+        ["GET", `/api/operators?cursor=${foreign}`, [400]],
+        ["GET", "/api/operators/0x1234", [400]],
+        ["GET", `/api/operators/${A}`, [404]],
+        ["GET", `/api/governance/proposals?cursor=${tampered}`, [400]],
+        ["GET", "/api/governance/proposals?limit=101", [400]],
+        ["GET", "/api/governance/proposals/abc", [404]],
+        ["GET", `/api/governance/proposals/${"9".repeat(80)}`, [404]],
+        ["GET", "/api/governance/proposals/12345", [404]],
+        ["GET", "/api/governance/accounts/0x12", [400]],
         ["POST", "/api/content?filename=anonymous.txt", [401]],
         ["POST", "/api/content?filename=empty.txt", [422]],
         ["POST", "/api/content?filename=bad.json", [422]],
@@ -800,7 +824,7 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(failures).toEqual([]);
       // Each route is covered (stats, openapi.json take no input; health needs a chain).
       const covered = new Set(cases.map(([, url]) => routes.find(([p]) => new RegExp(`^${p.replace(/\{\w+\}/g, "[^/]+")}$`).test(url.split("?")[0]))?.[0]));
-      expect([...routes.map(([p]) => p)].filter((p) => !covered.has(p))).toEqual(["/api/stats", "/api/auth/nonce", "/api/openapi.json"]); // (the nonce takes no input either)
+      expect([...routes.map(([p]) => p)].filter((p) => !covered.has(p))).toEqual(["/api/governance/params", "/api/stats", "/api/auth/nonce", "/api/openapi.json"]); // (the nonce and the governance parameters take no input either)
       // Routes without parameters ignore unknown ones rather than fail.
       expect((await get("/api/stats?x=1;drop%20table%20datanets")).status).toBe(200);
       // The SQL-ish inputs changed nothing.

@@ -1,11 +1,11 @@
 import { decodeEventLog, toEventSelector, type AbiEvent, type Address, type DecodeEventLogReturnType, type Hex, type Log } from "viem";
-import { datanetRegistryAbi, inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
+import { datanetRegistryAbi, inferenceMarketAbi, ledgerlineGovernorAbi, modelRegistryAbi, openVotesAbi } from "@/contracts-abi";
 import type { Deployment } from "@/lib/chain/deploy";
 
-export const indexedAbi = [...datanetRegistryAbi, ...modelRegistryAbi, ...inferenceMarketAbi] as const;
+export const indexedAbi = [...datanetRegistryAbi, ...modelRegistryAbi, ...inferenceMarketAbi, ...ledgerlineGovernorAbi, ...openVotesAbi] as const;
 export type DecodedEvent = DecodeEventLogReturnType<typeof indexedAbi>;
 
-export type ContractName = "DatanetRegistry" | "ModelRegistry" | "InferenceMarket";
+export type ContractName = "DatanetRegistry" | "ModelRegistry" | "InferenceMarket" | "LedgerlineGovernor" | "OpenVotes";
 
 interface Source {
   name: ContractName;
@@ -24,6 +24,8 @@ export function indexedContracts(d: Deployment): Record<Address, Source> {
     [d.datanetRegistry.toLowerCase()]: { name: "DatanetRegistry", bySelector: selectorIndex(datanetRegistryAbi) },
     [d.modelRegistry.toLowerCase()]: { name: "ModelRegistry", bySelector: selectorIndex(modelRegistryAbi) },
     [d.inferenceMarket.toLowerCase()]: { name: "InferenceMarket", bySelector: selectorIndex(inferenceMarketAbi) },
+    [d.governor.toLowerCase()]: { name: "LedgerlineGovernor", bySelector: selectorIndex(ledgerlineGovernorAbi) },
+    [d.openVotes.toLowerCase()]: { name: "OpenVotes", bySelector: selectorIndex(openVotesAbi) },
   } as Record<Address, Source>;
 }
 

@@ -4,6 +4,8 @@ import { attributionHash, splitPool } from "@/lib/attribution/record";
 import { versionRoot } from "@/lib/chain/merkle";
 import { datanetMetadataSchema, MODEL_KINDS, modelMetadataSchema } from "@/lib/metadata";
 import type { DecodedEvent } from "./decode";
+import * as governance from "./handlers-governance";
+import * as operators from "./handlers-operators";
 import type { Preload, RangeStore } from "./store";
 
 export interface EventContext {
@@ -35,6 +37,8 @@ export function collectPreload(events: DecodedEvent[], into: Preload): Preload {
     if (ev.eventName === "EpochDisputed" || ev.eventName === "DisputeResolved" || ev.eventName === "EpochFinalized") {
       into.epochIds.add(Number(a.epoch));
     }
+    operators.collectOperatorPreload(ev, into.governance);
+    governance.collectGovernancePreload(ev, into.governance);
   }
   return into;
 }
@@ -365,6 +369,7 @@ export async function applyEvent(store: RangeStore, ev: DecodedEvent, ctx: Event
       // Usage of each Datanet the model was built from (and any other its record credited), with its earnings.
       const datanetIds = new Set([...(store.lineage.get(modelId) ?? []), ...perDatanet.keys()]);
       for (const datanetId of datanetIds) store.addDatanetUsage(datanetId, hourOf(ctx.at), perDatanet.get(datanetId) ?? 0n);
+      operators.onOperatorSettled(store, ev, ctx);
       return;
     }
     case "InferenceRefunded": {
@@ -471,8 +476,45 @@ export async function applyEvent(store: RangeStore, ev: DecodedEvent, ctx: Event
         at: ctx.at,
       });
       return;
+    // Staked operators and the market's governed parameters (handlers-operators.ts).
+    case "Staked":
+      return operators.onStaked(store, ev, ctx);
+    case "UnstakeRequested":
+      return operators.onUnstakeRequested(store, ev, ctx);
+    case "StakeWithdrawn":
+      return operators.onStakeWithdrawn(store, ev, ctx);
+    case "Slashed":
+      return operators.onSlashed(store, ev, ctx);
+    case "FeesChanged":
+      return operators.onFeesChanged(store, ev, ctx);
+    case "ParamsChanged":
+      return operators.onParamsChanged(store, ev, ctx);
+    // The Governor and vOPEN (handlers-governance.ts).
+    case "ProposalCreated":
+      return governance.onProposalCreated(store, ev, ctx);
+    case "VoteCast":
+    case "VoteCastWithParams":
+      return governance.onVoteCast(store, ev, ctx);
+    case "ProposalQueued":
+      return governance.onProposalQueued(store, ev, ctx);
+    case "ProposalExecuted":
+      return governance.onProposalExecuted(store, ev, ctx);
+    case "ProposalCanceled":
+      return governance.onProposalCanceled(store, ev, ctx);
+    case "VotingDelaySet":
+    case "VotingPeriodSet":
+    case "ProposalThresholdSet":
+    case "QuorumNumeratorUpdated":
+    case "TimelockChange":
+      return governance.onGovernorSetting(store, ev, ctx);
+    case "Transfer":
+      return governance.onVoteTransfer(store, ev, ctx);
+    case "DelegateChanged":
+      return governance.onDelegateChanged(store, ev, ctx);
+    case "DelegateVotesChanged":
+      return governance.onDelegateVotesChanged(store, ev, ctx);
     default:
-      // Events the read model does not need (roles, params) are still kept in chain_events.
+      // Events the read model does not need (roles, approvals) are still kept in chain_events.
       return;
   }
 }

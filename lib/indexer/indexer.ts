@@ -69,6 +69,15 @@ const derivedTables = [
   t.datanetUsageHourly,
   t.epochs,
   t.claims,
+  t.operators,
+  t.operatorEvents,
+  t.feeSchedules,
+  t.marketParams,
+  t.governorSettings,
+  t.voteSupply,
+  t.voteAccounts,
+  t.proposals,
+  t.proposalVotes,
 ] as const;
 
 export class Indexer {
@@ -255,12 +264,13 @@ export class Indexer {
           .onConflictDoUpdate({ target: [t.indexerBlocks.chainId, t.indexerBlocks.number], set: { hash: b.hash!, parentHash: b.parentHash } });
       }
       await tx.delete(t.indexerBlocks).where(lte(t.indexerBlocks.number, finalBelow - 1));
+      const blockTime = new Date(Number(end.timestamp) * 1000);
       await tx
         .insert(t.indexerCheckpoints)
-        .values({ chainId: this.chainId, deploymentKey: key, block: to, blockHash: end.hash!, updatedAt: new Date() })
+        .values({ chainId: this.chainId, deploymentKey: key, block: to, blockHash: end.hash!, blockTime, updatedAt: new Date() })
         .onConflictDoUpdate({
           target: t.indexerCheckpoints.chainId,
-          set: { deploymentKey: key, block: to, blockHash: end.hash!, updatedAt: new Date() },
+          set: { deploymentKey: key, block: to, blockHash: end.hash!, blockTime, updatedAt: new Date() },
         });
     });
     for (const w of warnings) this.opts.log?.(w);
@@ -286,11 +296,13 @@ export class Indexer {
       .orderBy(desc(t.indexerBlocks.number));
     let ancestor = this.opts.deployment.startBlock - 1;
     let ancestorHash: string | null = null;
+    let ancestorTime: Date | null = null;
     for (const b of remembered) {
       const onChain = await client.getBlock({ blockNumber: BigInt(b.number) }).catch(() => null);
       if (onChain && onChain.hash === b.hash) {
         ancestor = b.number;
         ancestorHash = b.hash;
+        ancestorTime = b.timestamp;
         break;
       }
     }
@@ -317,7 +329,7 @@ export class Indexer {
       if (ancestorHash) {
         await tx
           .update(t.indexerCheckpoints)
-          .set({ block: ancestor, blockHash: ancestorHash, updatedAt: new Date() })
+          .set({ block: ancestor, blockHash: ancestorHash, blockTime: ancestorTime, updatedAt: new Date() })
           .where(eq(t.indexerCheckpoints.chainId, this.chainId));
       } else {
         await tx.delete(t.indexerCheckpoints).where(eq(t.indexerCheckpoints.chainId, this.chainId));

@@ -8,6 +8,7 @@ import { bulkInsert } from "@/db/bulk";
 import type { Db } from "@/db/client";
 import * as t from "@/db/schema";
 import { decodeRecord, type AttributionRecord } from "@/lib/attribution/record";
+import { emptyGovernancePreload, GovernanceStore, type GovernancePreload } from "./store-governance";
 
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
@@ -29,6 +30,8 @@ export interface Preload {
   paidHashes: Map<number, string>;
   /** Epochs disputed, resolved or finalized in the range. */
   epochIds: Set<number>;
+  /** Operators, proposals and vOPEN accounts the range touches (store-governance.ts). */
+  governance: GovernancePreload;
 }
 
 export const emptyPreload = (): Preload => ({
@@ -40,6 +43,7 @@ export const emptyPreload = (): Preload => ({
   settledRequestIds: new Set(),
   paidHashes: new Map(),
   epochIds: new Set(),
+  governance: emptyGovernancePreload(),
 });
 
 /** An inference's stored attribution record (inference_results), decoded; `record` null when unreadable. */
@@ -82,8 +86,12 @@ export class RangeStore {
   private readonly datanetUsage = new Map<string, RollupDelta & { datanetId: number; hour: Date }>();
   /** Each model's Datanets (lineage), for per-Datanet usage. */
   readonly lineage = new Map<number, number[]>();
+  /** Staked operators and governance. */
+  readonly gov: GovernanceStore;
 
-  constructor(readonly tx: Tx) {}
+  constructor(readonly tx: Tx) {
+    this.gov = new GovernanceStore(tx);
+  }
 
   async preload(p: Preload): Promise<void> {
     const tx = this.tx;
@@ -100,6 +108,7 @@ export class RangeStore {
         ? tx.select().from(t.modelDatanets).where(inArray(t.modelDatanets.modelId, ids(p.modelIds)))
         : [],
       p.epochIds.size ? tx.select().from(t.epochs).where(inArray(t.epochs.epoch, ids(p.epochIds))) : [],
+      this.gov.preload(p.governance),
     ]);
     for (const r of es) this.epochs.set(r.epoch, r);
     for (const l of lineage) this.lineage.set(l.modelId, [...(this.lineage.get(l.modelId) ?? []), l.datanetId]);
@@ -230,6 +239,7 @@ export class RangeStore {
     await bulkInsert(tx, t.epochs, pick(this.epochs, this.dirty.epochs), { conflict: [t.epochs.epoch], onConflict: "overwrite" });
     await bulkInsert(tx, t.claims, this.claims);
     await bulkInsert(tx, t.attributionEntries, this.attribution);
+    await this.gov.flush();
     const e = t.earningsHourly;
     await bulkInsert(tx, e, [...this.earnings.values()], {
       conflict: [e.account, e.hour, e.role, e.datanetId, e.modelId],

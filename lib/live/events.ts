@@ -13,10 +13,17 @@ export type LiveEvent =
   | { type: "inference.refunded"; requestId: number; payer: string; block: number }
   | { type: "epoch.posted"; epoch: number; block: number }
   | { type: "claim.paid"; account: string; amount: string; block: number }
+  | { type: "operator.changed"; operator: string; block: number }
+  | { type: "params.changed"; block: number }
+  | { type: "proposal.created"; proposalId: string; block: number }
+  | { type: "proposal.voted"; proposalId: string; voter: string; block: number }
+  | { type: "proposal.updated"; proposalId: string; block: number }
+  | { type: "votes.changed"; accounts: string[]; block: number }
   | { type: "indexer.rollback"; block: number };
 
 const num = (v: unknown) => Number(v as string);
 const addr = (v: unknown) => String(v).toLowerCase();
+const ZERO = "0x0000000000000000000000000000000000000000";
 
 /** Maps what the indexer applied to what the browser needs to know; null for internal events. */
 export function toLiveEvent(e: IndexedEvent): LiveEvent | null {
@@ -53,6 +60,30 @@ export function toLiveEvent(e: IndexedEvent): LiveEvent | null {
       return { type: "epoch.posted", epoch: num(a.epoch), block };
     case "Claimed":
       return { type: "claim.paid", account: addr(a.account), amount: String(a.amount), block };
+    case "Staked":
+    case "UnstakeRequested":
+    case "StakeWithdrawn":
+    case "Slashed":
+      return { type: "operator.changed", operator: addr(a.operator), block };
+    case "FeesChanged":
+    case "ParamsChanged":
+      return { type: "params.changed", block };
+    case "ProposalCreated":
+      return { type: "proposal.created", proposalId: String(a.proposalId), block };
+    case "VoteCast":
+    case "VoteCastWithParams":
+      return { type: "proposal.voted", proposalId: String(a.proposalId), voter: addr(a.voter), block };
+    case "ProposalQueued":
+    case "ProposalExecuted":
+    case "ProposalCanceled":
+      return { type: "proposal.updated", proposalId: String(a.proposalId), block };
+    case "Transfer":
+      // vOPEN (the only indexed token): wrapping, unwrapping and transfers move balances and the quorum's base.
+      return { type: "votes.changed", accounts: [a.from, a.to].map(addr).filter((x) => x !== ZERO), block };
+    case "DelegateChanged":
+      return { type: "votes.changed", accounts: [addr(a.delegator)], block };
+    case "DelegateVotesChanged":
+      return { type: "votes.changed", accounts: [addr(a.delegate)], block };
     default:
       return null;
   }

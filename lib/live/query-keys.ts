@@ -18,6 +18,13 @@ export const queryKeys = {
   /** The home page's settlement feed: under inferences(), so every settlement refreshes it. */
   settlements: () => ["inferences", "settlements"] as const,
   account: (address: string) => ["accounts", address.toLowerCase()] as const,
+  operators: () => ["operators"] as const,
+  /** Everything on /governance: proposals, parameters, voting power. */
+  governance: () => ["governance"] as const,
+  proposals: () => ["governance", "proposals"] as const,
+  proposal: (id: string) => ["governance", "proposals", id] as const,
+  governanceParams: () => ["governance", "params"] as const,
+  votingPower: (address: string) => ["governance", "accounts", address.toLowerCase()] as const,
 };
 
 export function staleKeys(e: LiveEvent): readonly (readonly unknown[])[] {
@@ -37,13 +44,27 @@ export function staleKeys(e: LiveEvent): readonly (readonly unknown[])[] {
       return [queryKeys.model(e.modelId), queryKeys.inferences(), queryKeys.account(e.payer)];
     case "inference.settled":
       // Settlement credits contributors we cannot name from the event: every account view is stale.
-      return [queryKeys.model(e.modelId), queryKeys.models(), queryKeys.inferences(), queryKeys.stats(), ["accounts"], queryKeys.datanets()];
+      return [queryKeys.model(e.modelId), queryKeys.models(), queryKeys.inferences(), queryKeys.stats(), ["accounts"], queryKeys.datanets(), queryKeys.operators()];
     case "inference.refunded":
       return [queryKeys.inferences(), queryKeys.account(e.payer)];
     case "epoch.posted":
-      return [["accounts"]];
+      return [["accounts"], queryKeys.operators()];
     case "claim.paid":
       return [queryKeys.account(e.account)];
+    case "operator.changed":
+      return [queryKeys.operators()];
+    case "params.changed":
+      return [queryKeys.operators(), queryKeys.governanceParams()];
+    case "proposal.created":
+      return [queryKeys.proposals()];
+    case "proposal.voted":
+      // Under proposals(): the list's tallies and the proposal's own page.
+      return [queryKeys.proposals(), queryKeys.votingPower(e.voter)];
+    case "proposal.updated":
+      return [queryKeys.proposals()];
+    case "votes.changed":
+      // Voting power of the accounts, and the vOPEN supply every quorum is a share of.
+      return [queryKeys.proposals(), queryKeys.governanceParams(), ...e.accounts.map(queryKeys.votingPower)];
     case "indexer.rollback":
       return [[]]; // everything
   }

@@ -9,6 +9,8 @@ export * from "./inferences";
 export * from "./accounts";
 export * from "./records";
 export * from "./settlements";
+export * from "./operators";
+export * from "./governance";
 export { CursorError, type Page } from "./pagination";
 export { BUCKETS, type Bucket } from "./series";
 export { likePattern } from "./sql";

@@ -21,6 +21,8 @@ import { settlementsFeed, stats } from "./stats";
 import { deployment, health, openapi, stream } from "./system";
 import { contentAttestation, contentGet, contentUpload } from "./content";
 import { authNonce, authSessionCreate, authSessionDelete, authSessionGet } from "./auth";
+import { operatorGet, operatorsList } from "./operators";
+import { governanceParams, proposalGet, proposalsList, votingPowerGet } from "./governance";
 
 export {
   accountAttribution,
@@ -57,6 +59,12 @@ export {
   modelInferenceQuote,
   modelsList,
   modelUsage,
+  operatorGet,
+  operatorsList,
+  governanceParams,
+  proposalGet,
+  proposalsList,
+  votingPowerGet,
   openaiChatCompletions,
   openaiModels,
   openapi,
@@ -90,6 +98,12 @@ export const endpoints: readonly EndpointSpec[] = [
   accountClaims,
   accountContributions,
   accountEarningsCsv,
+  operatorsList,
+  operatorGet,
+  governanceParams,
+  proposalsList,
+  proposalGet,
+  votingPowerGet,
   stats,
   settlementsFeed,
   health,

@@ -17,6 +17,15 @@ export async function dumpReadModel(db: Db): Promise<Record<string, string[]>> {
     datanetUsageHourly: t.datanetUsageHourly,
     epochs: t.epochs,
     claims: t.claims,
+    operators: t.operators,
+    operatorEvents: t.operatorEvents,
+    feeSchedules: t.feeSchedules,
+    marketParams: t.marketParams,
+    governorSettings: t.governorSettings,
+    voteSupply: t.voteSupply,
+    voteAccounts: t.voteAccounts,
+    proposals: t.proposals,
+    proposalVotes: t.proposalVotes,
   };
   const out: Record<string, string[]> = {};
   for (const [name, table] of Object.entries(tables)) {
