@@ -71,8 +71,16 @@ function paymentChain(ctx: ServeContext): PaymentChain {
   return { publicClient: ctx.publicClient, operator: ctx.operator, chainId: d.chainId, token: d.token, market: d.inferenceMarket };
 }
 
+/** What the payer buys, and that it becomes public: anyone must be able to recompute the attribution it pays for. */
+export function paymentDescription(modelId: number): string {
+  return (
+    `One inference of Ledgerline model ${modelId}, with its attribution settled on-chain. ` +
+    "Public: your prompt, parameters and the answer are published with the attribution record, so anyone can recompute who gets paid."
+  );
+}
+
 function paymentQuote(modelId: number, price: bigint, resource: string): PaymentQuote {
-  return { modelId, price, resource, description: `One inference of Ledgerline model ${modelId}, with its attribution settled on-chain.` };
+  return { modelId, price, resource, description: paymentDescription(modelId) };
 }
 
 /** The x402 offer (PAYMENT-REQUIRED) for one inference of a model at a price. */

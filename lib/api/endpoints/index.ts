@@ -11,14 +11,14 @@ import type { EndpointSpec } from "../spec";
 import "./schemas";
 import { modelInference, modelInferenceQuote } from "./inference";
 import { openaiChatCompletions, openaiModels } from "./openai";
-import { settlementEpoch } from "./settlement";
+import { epochBalances, settledInferences, settlementEpoch } from "./settlement";
 import { factoryBuildCreate, factoryBuildGet, factoryBuildsList } from "./factory";
 import { datanetContributions, datanetGet, datanetLeaderboard, datanetRecords, datanetsList, datanetUsage } from "./datanets";
-import { modelGet, modelsList, modelUsage } from "./models";
+import { modelArtifact, modelGet, modelsList, modelUsage } from "./models";
 import { inferenceGet, inferencesList, inferenceVerify } from "./inferences";
 import { accountAttribution, accountClaim, accountClaims, accountContributions, accountEarnings, accountEarningsCsv } from "./accounts";
 import { settlementsFeed, stats } from "./stats";
-import { health, openapi, stream } from "./system";
+import { deployment, health, openapi, stream } from "./system";
 import { contentAttestation, contentGet, contentUpload } from "./content";
 import { authNonce, authSessionCreate, authSessionDelete, authSessionGet } from "./auth";
 import { operatorGet, operatorsList } from "./operators";
@@ -44,6 +44,8 @@ export {
   datanetRecords,
   datanetsList,
   datanetUsage,
+  deployment,
+  epochBalances,
   factoryBuildCreate,
   factoryBuildGet,
   factoryBuildsList,
@@ -51,6 +53,7 @@ export {
   inferenceGet,
   inferencesList,
   inferenceVerify,
+  modelArtifact,
   modelGet,
   modelInference,
   modelInferenceQuote,
@@ -65,6 +68,7 @@ export {
   openaiChatCompletions,
   openaiModels,
   openapi,
+  settledInferences,
   settlementEpoch,
   settlementsFeed,
   stats,
@@ -82,6 +86,7 @@ export const endpoints: readonly EndpointSpec[] = [
   modelsList,
   modelGet,
   modelUsage,
+  modelArtifact,
   modelInferenceQuote,
   modelInference,
   inferencesList,
@@ -102,6 +107,7 @@ export const endpoints: readonly EndpointSpec[] = [
   stats,
   settlementsFeed,
   health,
+  deployment,
   contentUpload,
   contentGet,
   contentAttestation,
@@ -117,4 +123,6 @@ export const endpoints: readonly EndpointSpec[] = [
   openaiModels,
   openaiChatCompletions,
   settlementEpoch,
+  settledInferences,
+  epochBalances,
 ];
