@@ -2383,6 +2383,38 @@ export const ledgerlineGovernorAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "poolThrough",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "settledPool",
+        "type": "uint256"
+      }
+    ],
+    "name": "PoolThroughAboveSettled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "previous",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "next",
+        "type": "uint256"
+      }
+    ],
+    "name": "PoolThroughDecreased",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "epoch",
         "type": "uint256"
       },

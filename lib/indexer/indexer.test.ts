@@ -142,7 +142,7 @@ for (const { kind, available } of testDatabaseKinds) {
       const pool = await client.readContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "totalContributorPool" });
       const tree = buildClaimsTree([{ account: alice.address, cumulativeAmount: pool }]);
       const head = await client.getBlockNumber();
-      await send(await wallet(operator).writeContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "postEpoch", args: [tree.root, pool, head] }));
+      await send(await wallet(operator).writeContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "postEpoch", args: [tree.root, pool, head, pool] }));
       // Pending for the challenge window; then anyone finalizes it and claims open.
       const window = await client.readContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "challengeWindow" });
       await client.request({ method: "evm_increaseTime", params: [Number(window)] } as never);

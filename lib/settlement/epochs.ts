@@ -20,13 +20,13 @@
  * settled since the tip (EpochIncreaseTooLarge), an account whose cumulative amount went down, a poster that
  * is not the staked root poster, a tip under dispute.
  */
-import { and, eq, lte } from "drizzle-orm";
+import { and, eq, isNotNull, lte } from "drizzle-orm";
 import { parseEventLogs, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
 import { sendAsOperator } from "@/lib/chain/operator-send";
 import { inferenceMarketAbi } from "@/contracts-abi";
 import { bulkInsert } from "@/db/bulk";
 import type { Db } from "@/db/client";
-import { epochBalances, indexerCheckpoints, ledgerEntries } from "@/db/schema";
+import { epochBalances, indexerCheckpoints, inferences, ledgerEntries } from "@/db/schema";
 import type { Deployment } from "@/lib/chain/deploy";
 import { buildClaimsTree, type ClaimsTree } from "@/lib/chain/merkle";
 import { sumWei } from "@/lib/queries/sql";
@@ -65,7 +65,7 @@ export async function cumulativeContributorEarnings(db: Db, throughBlock?: numbe
 export interface OnChainEpochState {
   /** Roots posted so far (the next one gets epochCount + 1). */
   epochCount: number;
-  tip: { epoch: number; root: Hex; total: bigint; poolAtPost: bigint; throughBlock: number; status: number };
+  tip: { epoch: number; root: Hex; total: bigint; poolThrough: bigint; throughBlock: number; status: number };
   finalEpoch: number;
   /** totalContributorPool: Σ contributor pools of all settled requests (the solvency bound). */
   settledPool: bigint;
@@ -91,13 +91,25 @@ export async function readEpochState(publicClient: PublicClient, deployment: Dep
   const t = await publicClient.readContract({ ...market, functionName: "getEpoch", args: [BigInt(tipEpoch)] });
   return {
     epochCount,
-    tip: { epoch: tipEpoch, root: t.root, total: t.cumulativeTotal, poolAtPost: t.poolAtPost, throughBlock: Number(t.throughBlock), status: t.status },
+    tip: { epoch: tipEpoch, root: t.root, total: t.cumulativeTotal, poolThrough: t.poolThrough, throughBlock: Number(t.throughBlock), status: t.status },
     finalEpoch,
     settledPool,
     claimedTotal,
     rootPoster,
     challengeWindow: Number(challengeWindow),
   };
+}
+
+/**
+ * Σ contributor pools of the settlements in blocks ≤ `throughBlock`, from the indexed inferences: the
+ * `poolThrough` a root declares (anyone recomputes it from the InferenceSettled logs).
+ */
+export async function settledPoolThrough(db: Db, throughBlock: number): Promise<bigint> {
+  const [row] = await db
+    .select({ pool: sumWei(inferences.contributorPool) })
+    .from(inferences)
+    .where(and(isNotNull(inferences.settledBlock), lte(inferences.settledBlock, throughBlock)));
+  return row?.pool ?? 0n;
 }
 
 /** The epoch claims tree of the ledger through `throughBlock` (null when no contributor has earned by then). */
@@ -160,6 +172,8 @@ export interface PostEpochResult {
   cumulativeTotal?: bigint;
   /** The last block whose settlements the root covers. */
   throughBlock?: number;
+  /** Σ contributor pools of those settlements (declared with the root). */
+  poolThrough?: bigint;
   /** Leaves in the tree (contributors with earnings). */
   accounts?: number;
   tx?: `0x${string}`;
@@ -250,9 +264,9 @@ export async function postEpoch(opts: PostEpochOptions): Promise<PostEpochResult
   if (throughBlock === null) return none("the indexer has not indexed a final block yet");
   if (throughBlock < chain.tip.throughBlock) return none(`the indexer (block ${throughBlock}) is behind epoch ${tipEpoch} (block ${chain.tip.throughBlock})`);
 
-  const tree = await buildEpochTree(db, throughBlock);
+  const [tree, poolThrough] = await Promise.all([buildEpochTree(db, throughBlock), settledPoolThrough(db, throughBlock)]);
   if (!tree) return none("no contributor earnings in the ledger yet");
-  const base = { root: tree.root, cumulativeTotal: tree.total, accounts: tree.entries.length, throughBlock };
+  const base = { root: tree.root, cumulativeTotal: tree.total, accounts: tree.entries.length, throughBlock, poolThrough };
 
   if (tipEpoch > 0 && tree.root.toLowerCase() === chain.tip.root.toLowerCase()) {
     // Nothing new. Make sure the tip's proofs can be served (e.g. after a database restore).
@@ -271,16 +285,23 @@ export async function postEpoch(opts: PostEpochOptions): Promise<PostEpochResult
       base,
     );
   }
-  if (tree.total > chain.settledPool) {
+  if (poolThrough > chain.settledPool || poolThrough < chain.tip.poolThrough) {
     return none(
-      `insolvent: the ledger credits contributors ${tree.total} but the settled contributor pools hold only ` +
-        `${chain.settledPool} (totalContributorPool); the contract would revert with EpochInsolvent`,
+      `the indexed contributor pools through block ${throughBlock} (${poolThrough}) disagree with the chain ` +
+        `(settled ${chain.settledPool}, epoch ${tipEpoch} covered ${chain.tip.poolThrough}): the index is behind or wrong`,
       base,
     );
   }
-  if (tree.total - chain.tip.total > chain.settledPool - chain.tip.poolAtPost) {
+  if (tree.total > poolThrough) {
     return none(
-      `the total rises by ${tree.total - chain.tip.total} but only ${chain.settledPool - chain.tip.poolAtPost} was settled ` +
+      `insolvent: the ledger credits contributors ${tree.total} but the settled contributor pools hold only ` +
+        `${poolThrough} through block ${throughBlock}; the contract would revert with EpochInsolvent`,
+      base,
+    );
+  }
+  if (tree.total - chain.tip.total > poolThrough - chain.tip.poolThrough) {
+    return none(
+      `the total rises by ${tree.total - chain.tip.total} but only ${poolThrough - chain.tip.poolThrough} was settled ` +
         `since epoch ${tipEpoch} (EpochIncreaseTooLarge)`,
       base,
     );
@@ -310,7 +331,7 @@ export async function postEpoch(opts: PostEpochOptions): Promise<PostEpochResult
   // Balances first, then the root: a proof exists as soon as the chain has the root.
   const next = chain.epochCount + 1;
   await writeEpochBalances(db, next, tree);
-  const receipt = await sendMarketTx(opts, "postEpoch", [tree.root, tree.total, BigInt(throughBlock)]);
+  const receipt = await sendMarketTx(opts, "postEpoch", [tree.root, tree.total, BigInt(throughBlock), poolThrough]);
   const tx = receipt.transactionHash;
   const [posted] = parseEventLogs({ abi: inferenceMarketAbi, eventName: "EpochPosted", logs: receipt.logs });
   const epoch = posted ? Number(posted.args.epoch) : next;

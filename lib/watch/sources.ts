@@ -163,6 +163,8 @@ export interface ChainEpoch {
   root: Hex;
   cumulativeTotal: bigint;
   throughBlock: number;
+  /** The cumulative contributor pool the poster declared for the settlements through throughBlock. */
+  poolThrough: bigint;
   postedAt: number;
   prev: number;
   status: "none" | "pending" | "disputed" | "final" | "discarded";
@@ -179,6 +181,7 @@ export async function readEpoch(client: PublicClient, c: Contracts, epoch: numbe
     root: e.root,
     cumulativeTotal: e.cumulativeTotal,
     throughBlock: Number(e.throughBlock),
+    poolThrough: e.poolThrough,
     postedAt: Number(e.postedAt),
     prev: e.prev,
     status: EPOCH_STATUS[e.status] ?? "none",

@@ -31,7 +31,7 @@ import { PAYMENT_REQUIRED_HEADER } from "@/lib/payments/x402";
 import { checkShareRoots, type ClaimWire } from "@/components/account/share-roots";
 import { ROLES, setupMarket, type Market } from "@/lib/inference/testing/market";
 import { clearQueryCaches } from "@/lib/queries";
-import { buildEpochTree, postEpoch, writeEpochBalances } from "@/lib/settlement/epochs";
+import { buildEpochTree, postEpoch, settledPoolThrough, writeEpochBalances } from "@/lib/settlement/epochs";
 import { NodeApi, resolveContracts } from "./sources";
 import { startNodeServer, type NodeServer } from "./testing/node-server";
 import { disputeEpoch, Watcher } from "./watch";
@@ -231,7 +231,7 @@ describe("npm run watch against a real node", () => {
     const honest = (await buildEpochTree(db(), throughBlock))!;
     const operator = m.operator.account.address;
     const robbed = buildClaimsTree([{ account: operator, cumulativeAmount: honest.total }]);
-    const tx = await m.operator.writeContract({ ...market(), functionName: "postEpoch", args: [robbed.root, robbed.total, BigInt(throughBlock)] });
+    const tx = await m.operator.writeContract({ ...market(), functionName: "postEpoch", args: [robbed.root, robbed.total, BigInt(throughBlock), await settledPoolThrough(db(), throughBlock)] });
     expect((await m.client.waitForTransactionReceipt({ hash: tx })).status).toBe("success");
     // Its node serves the leaves it posted (as the epoch job would), so the damage shows per account.
     await writeEpochBalances(db(), 2, robbed);

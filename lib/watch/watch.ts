@@ -3,7 +3,8 @@
  * it when it is wrong. Used by `npm run watch`; anyone can run it, it needs no database and trusts the node for
  * nothing it cannot check. For an epoch e posted on-chain with (root, cumulativeTotal, throughBlock):
  *
- *   a. settlements  every InferenceSettled with block ≤ throughBlock, from the chain (getLogs);
+ *   a. settlements  every InferenceSettled with block ≤ throughBlock, from the chain (getLogs); their pools must
+ *                   sum to the poolThrough the poster declared (the contract bounds the root by it);
  *   b. records      for each, what the node served: the record counts if it hashes to the on-chain attributionHash
  *                   (else its pool is unattributed, as the indexer does); re-running the artifact must reproduce it;
  *                   an inference or artifact the node does not serve makes the root "inputs unavailable";
@@ -142,6 +143,9 @@ export class Watcher {
       settlementsThrough(client, contracts, startBlock, epoch.throughBlock),
       contributionsThrough(client, contracts, startBlock, epoch.throughBlock),
     ]);
+    const pools = settlements.reduce((sum, s) => sum + s.contributorPool, 0n);
+    const poolMismatch =
+      pools === epoch.poolThrough ? null : `the root declares ${epoch.poolThrough} wei of contributor pools through block ${epoch.throughBlock}; the chain's settlements hold ${pools}`;
     const todo = settlements.filter((s) => !this.outcomes.has(s.requestId));
     const served = todo.length ? await node.settledInferences(Math.min(...todo.map((s) => s.block)), epoch.throughBlock) : new Map();
 
@@ -166,6 +170,7 @@ export class Watcher {
       if (done === settlements.length || done % Math.max(1, Math.ceil(settlements.length / 10)) === 0) this.ctx.onProgress?.(e, done, settlements.length);
     }
 
+    if (poolMismatch) findings.push({ requestId: 0, kind: "not reproducible", detail: poolMismatch });
     const report: EpochReport = { epoch, verdict: "match", inferences: settlements.length, expectedRoot: null, expectedTotal: null, findings, accounts: null, leavesNote: null };
     if (findings.some((f) => f.kind === "unavailable")) {
       report.verdict = "inputs unavailable";
