@@ -66,7 +66,10 @@ contract InferenceMarket is EpochRoots {
     uint256 public requestCount;
     mapping(uint256 requestId => Request) private _requests;
     mapping(bytes32 key => uint256 requestId) private _requestIdByKey;
-    /// @notice Front-run authorizations already opened as requests (keccak256(from, nonce)).
+    /// @notice Authorizations already opened as requests (keccak256(from, nonce)): submitted through the market
+    ///         or adopted after a front-run. Both must be marked: the token records the same use either way, so
+    ///         an unmarked authorization the market submitted itself could be "adopted" again for a request
+    ///         nobody paid for.
     mapping(bytes32 key => bool) public adoptedAuthorizations;
 
     /// @notice Sum of prices of requests that are Paid (neither settled nor refunded).
@@ -157,7 +160,9 @@ contract InferenceMarket is EpochRoots {
         (address builder, uint256 price, uint16 builderBps) = _checkPayable(from, modelId, requestHash, maxPrice);
         if (value != price) revert PriceMismatch(price, value);
         bytes32 use = IAuthorizationUse(address(token)).authorizationUse(from, nonce);
+        bytes32 key = keccak256(abi.encode(from, nonce));
         if (use == bytes32(0)) {
+            adoptedAuthorizations[key] = true;
             requestId = _open(from, modelId, requestHash, price, builder, builderBps, msg.sender);
             IEIP3009(address(token)).transferWithAuthorization(
                 from, address(this), value, validAfter, validBefore, nonce, signature
@@ -167,7 +172,6 @@ contract InferenceMarket is EpochRoots {
         // Used already: adopt it only if that use was a transfer of `value` to this market, signed by `from`
         // for these exact terms, and not adopted before.
         if (use != keccak256(abi.encode(address(this), value))) revert AuthorizationNotToMarket(from, nonce);
-        bytes32 key = keccak256(abi.encode(from, nonce));
         if (adoptedAuthorizations[key]) revert AuthorizationAlreadyAdopted(from, nonce);
         bytes32 digest = MessageHashUtils.toTypedDataHash(
             IERC20Permit(address(token)).DOMAIN_SEPARATOR(),
