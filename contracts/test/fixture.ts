@@ -1,6 +1,11 @@
 /**
- * Shared test fixture: a fresh anvil per test file, the four contracts deployed with lib/chain/deploy.ts,
- * named dev accounts funded through the faucet, and helpers for transactions, events and revert names.
+ * Shared test fixture: a fresh anvil per test file, Ledgerline deployed with lib/chain/deploy.ts (token,
+ * registries, market, vOPEN, Governor, Timelock), named dev accounts funded through the faucet, and helpers
+ * for transactions, events, revert names, the clock and signatures.
+ *
+ * Two modes: "admin" (the `admin` dev account holds every admin role, for tests that set parameters
+ * directly) and "governor" (no admin: the timelock holds the roles, as in every real deployment, and only a
+ * Governor proposal changes anything; see ./proposals.ts).
  */
 import {
   BaseError,
@@ -27,12 +32,16 @@ import { mnemonicToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { startAnvil, ANVIL_MNEMONIC, type Anvil } from "../../lib/chain/anvil";
 import { deployLedgerline, type Deployment } from "../../lib/chain/deploy";
+import type { GovernanceParams, MarketDefaults } from "../../lib/governance/params";
 import {
   datanetRegistryAbi,
   inferenceMarketAbi,
   ledgerlineErrorsAbi,
+  ledgerlineGovernorAbi,
+  ledgerlineTimelockAbi,
   modelRegistryAbi,
   openTokenAbi,
+  openVotesAbi,
 } from "../../contracts-abi";
 import { AUTHORIZATION_TYPES, type Eip3009Authorization } from "../../lib/chain/eip3009";
 
@@ -41,8 +50,8 @@ export const FAUCET_MAX = 100_000n * OPEN;
 
 /** Dev accounts by role (anvil's default mnemonic, indexes 0..9). */
 export const ROLES = [
-  "admin", // deployer + market admin
-  "operator",
+  "admin", // deployer; holds the admin roles in "admin" mode, nothing in "governor" mode
+  "operator", // staked by the deployment, root poster
   "treasury", // protocol treasury
   "builder",
   "owner", // Datanet owner
@@ -77,12 +86,18 @@ function contractsFor(deployment: Deployment, rpcUrl: string, account: Account) 
     datanets: getContract({ address: deployment.datanetRegistry, abi: datanetRegistryAbi, client }),
     models: getContract({ address: deployment.modelRegistry, abi: modelRegistryAbi, client }),
     market: getContract({ address: deployment.inferenceMarket, abi: inferenceMarketAbi, client }),
+    votes: getContract({ address: deployment.openVotes, abi: openVotesAbi, client }),
+    governor: getContract({ address: deployment.governor, abi: ledgerlineGovernorAbi, client }),
+    timelock: getContract({ address: deployment.timelock, abi: ledgerlineTimelockAbi, client }),
   };
 }
 export type Contracts = ReturnType<typeof contractsFor>;
 
+export type SetupMode = "admin" | "governor";
+
 export interface Ledgerline {
   anvil: Anvil;
+  mode: SetupMode;
   publicClient: ReturnType<typeof makeClients>["publicClient"];
   testClient: ReturnType<typeof makeClients>["testClient"];
   deployment: Deployment;
@@ -99,20 +114,34 @@ export interface Ledgerline {
   /** Mints OPEN with the faucet (in chunks of at most FAUCET_MAX). */
   fund(to: Address, amount: bigint): Promise<void>;
   now(): Promise<bigint>;
+  /** Moves the chain's clock forward and mines a block at the new time. */
   increaseTime(seconds: number): Promise<void>;
+  blockNumber(): Promise<bigint>;
+  /** evm_snapshot / evm_revert: cheap resets between property runs. */
+  snapshot(): Promise<Hex>;
+  revert(id: Hex): Promise<void>;
   balanceOf(account: Address): Promise<bigint>;
   stop(): Promise<void>;
 }
 
 export interface SetupOptions {
+  /** Default "admin". */
+  mode?: SetupMode;
   protocolBps?: number;
   operatorBps?: number;
-  refundTimeoutSeconds?: number;
+  /** Refund timeout, challenge window, unbonding delay, stakes, dispute bond (local-chain defaults otherwise). */
+  market?: Partial<MarketDefaults>;
+  governance?: Partial<GovernanceParams>;
+  /** DatanetRegistry's content attester at deployment (default none). */
+  attester?: Address;
+  /** OPEN staked for the operator at deployment (default: the minimum stake). */
+  operatorStake?: bigint;
   /** OPEN each of the non-admin roles gets from the faucet (default 100,000). */
   fundEach?: bigint;
 }
 
 export async function setupLedgerline(opts: SetupOptions = {}): Promise<Ledgerline> {
+  const mode = opts.mode ?? "admin";
   const anvil = await startAnvil();
   try {
     const { publicClient, testClient } = makeClients(anvil.rpcUrl);
@@ -124,12 +153,15 @@ export async function setupLedgerline(opts: SetupOptions = {}): Promise<Ledgerli
     const deployment = await deployLedgerline({
       publicClient,
       walletClient: walletFor(anvil.rpcUrl, accounts.admin),
-      admin: addr.admin,
+      admin: mode === "admin" ? addr.admin : undefined,
       operator: addr.operator,
       protocolTreasury: addr.treasury,
       protocolBps: opts.protocolBps,
       operatorBps: opts.operatorBps,
-      refundTimeoutSeconds: opts.refundTimeoutSeconds,
+      market: opts.market,
+      governance: opts.governance,
+      attester: opts.attester,
+      operatorStake: opts.operatorStake,
     });
 
     const as = Object.fromEntries(
@@ -154,6 +186,7 @@ export async function setupLedgerline(opts: SetupOptions = {}): Promise<Ledgerli
 
     return {
       anvil,
+      mode,
       publicClient,
       testClient,
       deployment,
@@ -168,6 +201,11 @@ export async function setupLedgerline(opts: SetupOptions = {}): Promise<Ledgerli
       increaseTime: async (seconds) => {
         await testClient.increaseTime({ seconds });
         await testClient.mine({ blocks: 1 });
+      },
+      blockNumber: () => publicClient.getBlockNumber({ cacheTime: 0 }),
+      snapshot: () => testClient.snapshot(),
+      revert: async (id) => {
+        await testClient.revert({ id });
       },
       balanceOf: (account) => as.eve.token.read.balanceOf([account]),
       stop: () => anvil.stop(),
@@ -259,3 +297,55 @@ export async function freshAuthorization(
   const now = await ctx.now();
   return { from, to, value, validAfter: now - 1n, validBefore: now + 3600n, nonce: randomHash(), ...over };
 }
+
+/** EIP-712 type of DatanetRegistry's content attestations (domain "DatanetRegistry", "1"). */
+export const CONTENT_ATTESTATION_TYPES = {
+  ContentAttestation: [
+    { name: "datanetId", type: "uint256" },
+    { name: "contentHash", type: "bytes32" },
+    { name: "uploader", type: "address" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+export interface ContentAttestation {
+  datanetId: bigint;
+  contentHash: Hex;
+  uploader: Address;
+  deadline: bigint;
+}
+
+/** The attester's binding of `contentHash` to its uploader, as the content server would sign it. */
+export function signAttestation(attester: LocalAccount, registry: Address, a: ContentAttestation): Promise<Hex> {
+  return attester.signTypedData({
+    domain: { name: "DatanetRegistry", version: "1", chainId: foundry.id, verifyingContract: registry },
+    types: CONTENT_ATTESTATION_TYPES,
+    primaryType: "ContentAttestation",
+    message: a,
+  });
+}
+
+/** Posts `root` with `total` as the operator (or `by`), covering blocks up to the current head; returns its epoch. */
+export async function postRoot(
+  ctx: Ledgerline,
+  root: Hex,
+  total: bigint,
+  by: Role = "operator",
+): Promise<{ epoch: number; receipt: TransactionReceipt }> {
+  const throughBlock = await ctx.blockNumber();
+  const receipt = await ctx.send(ctx.as[by].market.write.postEpoch([root, total, throughBlock]));
+  const [ev] = eventsOf(inferenceMarketAbi, receipt, "EpochPosted");
+  return { epoch: Number(ev.args.epoch), receipt };
+}
+
+/** Waits out epoch `e`'s challenge window on the chain's clock and finalizes it. */
+export async function finalizeAfterWindow(ctx: Ledgerline, e: number): Promise<TransactionReceipt> {
+  const window = await ctx.read.market.read.challengeWindow();
+  const x = await ctx.read.market.read.getEpoch([BigInt(e)]);
+  const wait = Number(x.postedAt + window - (await ctx.now()));
+  if (wait > 0) await ctx.increaseTime(wait);
+  return ctx.send(ctx.as.eve.market.write.finalizeEpoch([e]));
+}
+
+/** EpochRoots.EpochStatus. */
+export const EpochStatus = { None: 0, Pending: 1, Disputed: 2, Final: 3, Discarded: 4 } as const;
