@@ -17,6 +17,7 @@ import {
   getContract,
   http,
   keccak256,
+  maxUint256,
   parseEventLogs,
   toHex,
   type Abi,
@@ -44,6 +45,7 @@ import {
   openVotesAbi,
 } from "../../contracts-abi";
 import { AUTHORIZATION_TYPES, type Eip3009Authorization } from "../../lib/chain/eip3009";
+import { versionRoot } from "../../lib/chain/merkle";
 
 export const OPEN = 10n ** 18n;
 export const FAUCET_MAX = 100_000n * OPEN;
@@ -349,3 +351,75 @@ export async function finalizeAfterWindow(ctx: Ledgerline, e: number): Promise<T
 
 /** EpochRoots.EpochStatus. */
 export const EpochStatus = { None: 0, Pending: 1, Disputed: 2, Final: 3, Discarded: 4 } as const;
+
+/** What the market owes, by kind, and what it holds. */
+export async function marketBooks(ctx: Ledgerline) {
+  const m = ctx.read.market.read;
+  const [balance, escrow, credits, pool, claimed, epochTotal, staked, bonds] = await Promise.all([
+    ctx.balanceOf(ctx.deployment.inferenceMarket),
+    m.totalEscrow(),
+    m.totalCredits(),
+    m.totalContributorPool(),
+    m.claimedTotal(),
+    m.epochTotal(),
+    m.totalStaked(),
+    m.totalDisputeBonds(),
+  ]);
+  return { balance, escrow, credits, pool, claimed, epochTotal, staked, bonds, owed: escrow + credits + (pool - claimed) + staked + bonds };
+}
+
+/**
+ * The market's books balance to the wei: its OPEN == escrow + unwithdrawn credits + unclaimed contributor pool
+ * + stakes + dispute bonds (no surplus unless `surplus` is given), and claims stay within the final root,
+ * whose total stays within the settled pool.
+ */
+export async function expectBooksBalanced(ctx: Ledgerline, surplus = 0n): Promise<void> {
+  const b = await marketBooks(ctx);
+  if (b.balance !== b.owed + surplus) {
+    throw new Error(`market books off: balance ${b.balance}, owed ${b.owed} + expected surplus ${surplus} (${JSON.stringify(b, (_, v) => (typeof v === "bigint" ? v.toString() : v))})`);
+  }
+  if (!(b.claimed <= b.epochTotal && b.epochTotal <= b.pool)) {
+    throw new Error(`claims outside the bounds: claimed ${b.claimed}, final root total ${b.epochTotal}, pool ${b.pool}`);
+  }
+}
+
+/**
+ * A model to pay for: an open Datanet (owned by `owner`) with one contribution by `alice`, its version 1, and a
+ * model registered on it by `builder` at `price` with `builderBps`.
+ */
+export async function seedModel(ctx: Ledgerline, price: bigint, builderBps: number): Promise<bigint> {
+  const created = await ctx.send(ctx.as.owner.datanets.write.createDatanet([randomHash(), "ipfs://d", 0n, false, ctx.addr.owner]));
+  const datanetId = eventsOf(datanetRegistryAbi, created, "DatanetCreated")[0].args.datanetId;
+  const contentHash = randomHash();
+  const c = await ctx.send(ctx.as.alice.datanets.write.contribute([datanetId, contentHash, 10n, 1, 0n, 0n, "0x"]));
+  const id = eventsOf(datanetRegistryAbi, c, "ContributionSubmitted")[0].args.contributionId;
+  await ctx.send(ctx.as.owner.datanets.write.publishVersion([datanetId, versionRoot([{ id, contentHash }]), 1]));
+  const r = await ctx.send(
+    ctx.as.builder.models.write.registerModel(["ipfs://m", randomHash(), randomHash(), [datanetId], [1], price, builderBps, 0]),
+  );
+  return eventsOf(modelRegistryAbi, r, "ModelRegistered")[0].args.modelId;
+}
+
+/** `payer` pays for `modelId` (allowance needed) with a fresh request hash. */
+export async function payFor(ctx: Ledgerline, payer: Role, modelId: bigint) {
+  const requestHash = randomHash();
+  const receipt = await ctx.send(ctx.as[payer].market.write.pay([modelId, requestHash, maxUint256]));
+  const [ev] = eventsOf(inferenceMarketAbi, receipt, "InferencePaid");
+  return { requestId: ev.args.requestId, requestHash, price: ev.args.price, receipt };
+}
+
+/** The operator (or `by`) settles a request; returns the InferenceSettled args. */
+export async function settleRequest(ctx: Ledgerline, requestId: bigint, requestHash: Hex, by: Role = "operator") {
+  const receipt = await ctx.send(ctx.as[by].market.write.settle([requestId, requestHash, randomHash(), randomHash()]));
+  return eventsOf(inferenceMarketAbi, receipt, "InferenceSettled")[0].args;
+}
+
+/** `n` payments by `payer`, each settled by the operator: grows the contributor pool; returns how much. */
+export async function settleSome(ctx: Ledgerline, modelId: bigint, n: number, payer: Role = "carol"): Promise<bigint> {
+  let pool = 0n;
+  for (let i = 0; i < n; i++) {
+    const { requestId, requestHash } = await payFor(ctx, payer, modelId);
+    pool += (await settleRequest(ctx, requestId, requestHash)).contributorPool;
+  }
+  return pool;
+}

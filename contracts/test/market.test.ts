@@ -11,6 +11,7 @@ import {
   ROLES,
   eventsOf,
   EpochStatus,
+  expectBooksBalanced,
   expectRevert,
   finalizeAfterWindow,
   freshAuthorization,
@@ -72,26 +73,10 @@ async function settle(requestId: bigint, requestHash: Hex) {
   return eventsOf(inferenceMarketAbi, receipt, "InferenceSettled")[0].args;
 }
 
-/**
- * The market's books: token balance == escrow + unwithdrawn credits + unclaimed contributor pool + stakes +
- * dispute bonds (nothing unaccounted: no surplus).
- */
+/** The market's books balance to the wei (fixture's expectBooksBalanced), and nothing is surplus. */
 async function checkBooks() {
-  const m = ctx.read.market.read;
-  const [balance, escrow, credits, pool, claimed, epochTotal, staked, bonds] = await Promise.all([
-    ctx.balanceOf(market),
-    m.totalEscrow(),
-    m.totalCredits(),
-    m.totalContributorPool(),
-    m.claimedTotal(),
-    m.epochTotal(),
-    m.totalStaked(),
-    m.totalDisputeBonds(),
-  ]);
-  expect(balance).toBe(escrow + credits + (pool - claimed) + staked + bonds);
-  expect(await m.surplus()).toBe(0n);
-  expect(claimed <= epochTotal).toBe(true);
-  expect(epochTotal <= pool).toBe(true);
+  await expectBooksBalanced(ctx);
+  expect(await ctx.read.market.read.surplus()).toBe(0n);
 }
 
 beforeAll(async () => {
