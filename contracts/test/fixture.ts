@@ -116,7 +116,7 @@ export interface Ledgerline {
   /** Mints OPEN with the faucet (in chunks of at most FAUCET_MAX). */
   fund(to: Address, amount: bigint): Promise<void>;
   now(): Promise<bigint>;
-  /** Moves the chain's clock forward and mines a block at the new time. */
+  /** Moves the chain's clock forward by `seconds` (at least 1) and mines a block at the new time. */
   increaseTime(seconds: number): Promise<void>;
   blockNumber(): Promise<bigint>;
   /** evm_snapshot / evm_revert: cheap resets between property runs. */
@@ -147,6 +147,11 @@ export async function setupLedgerline(opts: SetupOptions = {}): Promise<Ledgerli
   const anvil = await startAnvil();
   try {
     const { publicClient, testClient } = makeClients(anvil.rpcUrl);
+    // Deterministic chain time: each block is one second after the previous one, never the wall clock, and
+    // time moves further only by increaseTime. Without this, consecutive blocks can share a timestamp and a
+    // gas estimate made at one timestamp can fall short at the next (e.g. postEpoch extends the poster's
+    // stake lock only when its window ends later than the lock), so a transaction would run out of gas.
+    await testClient.request({ method: "anvil_setBlockTimestampInterval", params: [1] } as never);
     const accounts = Object.fromEntries(
       ROLES.map((r, i) => [r, mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i })]),
     ) as unknown as Record<Role, LocalAccount>;
@@ -201,7 +206,9 @@ export async function setupLedgerline(opts: SetupOptions = {}): Promise<Ledgerli
       fund,
       now: async () => (await publicClient.getBlock({ blockTag: "latest" })).timestamp,
       increaseTime: async (seconds) => {
-        await testClient.increaseTime({ seconds });
+        // With the fixed block interval evm_increaseTime has no effect: set the next block's time instead.
+        const latest = await publicClient.getBlock({ blockTag: "latest" });
+        await testClient.setNextBlockTimestamp({ timestamp: latest.timestamp + BigInt(Math.max(1, seconds)) });
         await testClient.mine({ blocks: 1 });
       },
       blockNumber: () => publicClient.getBlockNumber({ cacheTime: 0 }),
