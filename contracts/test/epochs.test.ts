@@ -151,30 +151,34 @@ describe("the bounds on a root", () => {
     const head = await ctx.blockNumber();
     const op = ctx.as.operator.market.write;
 
-    const [total, settled] = (await expectRevert(op.postEpoch([randomHash(), pool + 1n, head]), "EpochInsolvent"))!;
+    const [total, settled] = (await expectRevert(op.postEpoch([randomHash(), pool + 1n, head, pool]), "EpochInsolvent"))!;
     expect([total, settled]).toEqual([pool + 1n, pool]);
-    const [p, n] = (await expectRevert(op.postEpoch([randomHash(), tip.cumulativeTotal - 1n, head]), "EpochTotalDecreased"))!;
+    const [p, n] = (await expectRevert(op.postEpoch([randomHash(), tip.cumulativeTotal - 1n, head, pool]), "EpochTotalDecreased"))!;
     expect([p, n]).toEqual([tip.cumulativeTotal, tip.cumulativeTotal - 1n]);
-    // Each root may add at most what was settled since the previous one was posted.
-    const sinceTip = pool - tip.poolAtPost;
+    // The pool a root declares for its blocks: never above what was settled, never below the previous root's.
+    const [declared, settledPool] = (await expectRevert(op.postEpoch([randomHash(), tip.cumulativeTotal, head, pool + 1n]), "PoolThroughAboveSettled"))!;
+    expect([declared, settledPool]).toEqual([pool + 1n, pool]);
+    if (tip.poolThrough > 0n) await expectRevert(op.postEpoch([randomHash(), tip.cumulativeTotal, head, tip.poolThrough - 1n]), "PoolThroughDecreased");
+    // Each root may add at most what was settled between the previous root's blocks and its own.
+    const sinceTip = pool - tip.poolThrough;
     const [inc, since] = (await expectRevert(
-      op.postEpoch([randomHash(), tip.cumulativeTotal + sinceTip + 1n, head]),
+      op.postEpoch([randomHash(), tip.cumulativeTotal + sinceTip + 1n, head, pool]),
       "EpochIncreaseTooLarge",
     ))!;
     expect([inc, since]).toEqual([sinceTip + 1n, sinceTip]);
     expect(sinceTip > 0n).toBe(true);
     // throughBlock names settled blocks: not the block the root lands in, never before the previous root's.
-    const [tb, bn] = (await expectRevert(op.postEpoch([randomHash(), tip.cumulativeTotal, head + 1n]), "ThroughBlockNotPast"))!;
-    expect([tb, bn]).toEqual([head + 1n, head + 1n]);
+    const [tb, bn] = (await expectRevert(op.postEpoch([randomHash(), tip.cumulativeTotal, head + 1n, pool]), "ThroughBlockNotPast"))!;
+    expect([tb, bn]).toEqual([head + 1n, head + 1n, pool]);
     const [prevTb, nextTb] = (await expectRevert(
-      op.postEpoch([randomHash(), tip.cumulativeTotal, tip.throughBlock - 1n]),
+      op.postEpoch([randomHash(), tip.cumulativeTotal, tip.throughBlock - 1n, pool]),
       "ThroughBlockDecreased",
     ))!;
-    expect([prevTb, nextTb]).toEqual([tip.throughBlock, tip.throughBlock - 1n]);
-    await expectRevert(op.postEpoch(["0x0000000000000000000000000000000000000000000000000000000000000000", tip.cumulativeTotal, head]), "ZeroRoot");
+    expect([prevTb, nextTb]).toEqual([tip.throughBlock, tip.throughBlock - 1n, pool]);
+    await expectRevert(op.postEpoch(["0x0000000000000000000000000000000000000000000000000000000000000000", tip.cumulativeTotal, head, pool]), "ZeroRoot");
     // A staked operator that is not the root poster.
     await ctx.send(ctx.as.bob.market.write.stake([ctx.addr.bob, defaults.minStake]));
-    const [who] = (await expectRevert(ctx.as.bob.market.write.postEpoch([randomHash(), tip.cumulativeTotal, head]), "NotRootPoster"))!;
+    const [who] = (await expectRevert(ctx.as.bob.market.write.postEpoch([randomHash(), tip.cumulativeTotal, head, pool]), "NotRootPoster"))!;
     expect(who).toBe(ctx.addr.bob);
     await ctx.send(ctx.as.bob.market.write.requestUnstake([defaults.minStake]));
 

@@ -334,7 +334,10 @@ export function signAttestation(attester: LocalAccount, registry: Address, a: Co
   });
 }
 
-/** Posts `root` with `total` as the operator (or `by`), covering blocks up to the current head; returns its epoch. */
+/**
+ * Posts `root` with `total` as the operator (or `by`), covering blocks up to the current head (so the pool it
+ * declares is the whole settled pool); returns its epoch.
+ */
 export async function postRoot(
   ctx: Ledgerline,
   root: Hex,
@@ -342,7 +345,8 @@ export async function postRoot(
   by: Role = "operator",
 ): Promise<{ epoch: number; receipt: TransactionReceipt }> {
   const throughBlock = await ctx.blockNumber();
-  const receipt = await ctx.send(ctx.as[by].market.write.postEpoch([root, total, throughBlock]));
+  const poolThrough = await ctx.read.market.read.totalContributorPool();
+  const receipt = await ctx.send(ctx.as[by].market.write.postEpoch([root, total, throughBlock, poolThrough]));
   const [ev] = eventsOf(inferenceMarketAbi, receipt, "EpochPosted");
   return { epoch: Number(ev.args.epoch), receipt };
 }

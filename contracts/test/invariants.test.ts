@@ -318,7 +318,8 @@ async function step(a: Action): Promise<void> {
       }
       if (a.variant === "excessive") total = honest.total + 1n + (await ctx.read.market.read.totalContributorPool());
       const throughBlock = await ctx.blockNumber();
-      const r = await attempt(() => m("operator").postEpoch([tree.root, total, throughBlock]));
+      const poolThrough = await ctx.read.market.read.totalContributorPool();
+      const r = await attempt(() => m("operator").postEpoch([tree.root, total, throughBlock, poolThrough]));
       if (r.ok) {
         expect(a.variant, "a total above the settled pool was accepted").not.toBe("excessive");
         const e = Number(eventsOf(inferenceMarketAbi, r.receipt, "EpochPosted")[0].args.epoch);

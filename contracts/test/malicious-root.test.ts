@@ -162,7 +162,7 @@ describe("a malicious root", () => {
 
     // The honest root, posted by the standby operator on epoch 1, finalizes.
     const throughBlock = await ctx.blockNumber();
-    const posted = await ctx.send(standbyC.market.write.postEpoch([honest.root, honest.total, throughBlock]));
+    const posted = await ctx.send(standbyC.market.write.postEpoch([honest.root, honest.total, throughBlock, await m.totalContributorPool()]));
     const good = Number(eventsOf(inferenceMarketAbi, posted, "EpochPosted")[0].args.epoch);
     expect((await m.getEpoch([BigInt(good)])).prev).toBe(e1);
     await finalizeAfterWindow(ctx, good);

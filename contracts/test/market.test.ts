@@ -516,10 +516,10 @@ describe("contributor epochs and claims", () => {
     const head = await ctx.blockNumber();
     const tree = buildClaimsTree([{ account: ctx.addr.alice, cumulativeAmount: 1n }]);
     await expectRevert(ctx.as.eve.market.write.claim([ctx.addr.alice, 1n, tree.proofFor(ctx.addr.alice)]), "NoEpoch");
-    await expectRevert(ctx.as.eve.market.write.postEpoch([tree.root, 1n, head]), "NotOperator");
-    await expectRevert(ctx.as.operator.market.write.postEpoch([zeroHash, 1n, head]), "ZeroRoot");
+    await expectRevert(ctx.as.eve.market.write.postEpoch([tree.root, 1n, head, pool]), "NotOperator");
+    await expectRevert(ctx.as.operator.market.write.postEpoch([zeroHash, 1n, head, pool]), "ZeroRoot");
     const [total, settled] = (await expectRevert(
-      ctx.as.operator.market.write.postEpoch([tree.root, pool + 1n, head]),
+      ctx.as.operator.market.write.postEpoch([tree.root, pool + 1n, head, pool]),
       "EpochInsolvent",
     ))!;
     expect([total, settled]).toEqual([pool + 1n, pool]);
@@ -534,7 +534,7 @@ describe("contributor epochs and claims", () => {
     ]);
     expect(tree.total).toBe(a1 + b1);
     const throughBlock = await ctx.blockNumber();
-    const r = await ctx.send(ctx.as.operator.market.write.postEpoch([tree.root, tree.total, throughBlock]));
+    const r = await ctx.send(ctx.as.operator.market.write.postEpoch([tree.root, tree.total, throughBlock, await ctx.read.market.read.totalContributorPool()]));
     const postedAt = (await ctx.publicClient.getBlock({ blockNumber: r.blockNumber })).timestamp;
     const window = await ctx.read.market.read.challengeWindow();
     expect(eventsOf(inferenceMarketAbi, r, "EpochPosted")[0].args).toEqual({
@@ -600,7 +600,7 @@ describe("contributor epochs and claims", () => {
     ]);
     const head = await ctx.blockNumber();
     const [prev, next] = (await expectRevert(
-      ctx.as.operator.market.write.postEpoch([tree2.root, tree.total - 1n, head]),
+      ctx.as.operator.market.write.postEpoch([tree2.root, tree.total - 1n, head, await ctx.read.market.read.totalContributorPool()]),
       "EpochTotalDecreased",
     ))!;
     expect([prev, next]).toEqual([tree.total, tree.total - 1n]);
@@ -736,7 +736,7 @@ describe("access control", () => {
     await expectRevert(eve.models.write.setActive([modelId, false]), "NotBuilder");
     await expectRevert(eve.market.write.settle([requestId, requestHash, randomHash(), randomHash()]), "NotOperator");
     await expectRevert(eve.market.write.refund([requestId, requestHash]), "NotRefundableYet");
-    await expectRevert(eve.market.write.postEpoch([randomHash(), 0n, head]), "NotOperator");
+    await expectRevert(eve.market.write.postEpoch([randomHash(), 0n, head, 0n]), "NotOperator");
     await expectRevert(eve.market.write.resolveDispute([1, true]), "AccessControlUnauthorizedAccount");
     await expectRevert(eve.market.write.setFees([0, 0]), "AccessControlUnauthorizedAccount");
     await expectRevert(eve.market.write.setProtocolTreasury([ctx.addr.eve]), "AccessControlUnauthorizedAccount");

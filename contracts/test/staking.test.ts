@@ -75,14 +75,14 @@ describe("operators are staked", () => {
     await expectRevert(eve.settle([requestId, requestHash, randomHash(), randomHash()]), "NotOperator");
     // A refund before the timeout is an operator's (a failed inference); anyone else waits.
     await expectRevert(eve.refund([requestId, requestHash]), "NotRefundableYet");
-    await expectRevert(eve.postEpoch([randomHash(), 0n, await ctx.blockNumber()]), "NotOperator");
+    await expectRevert(eve.postEpoch([randomHash(), 0n, await ctx.blockNumber(), 0n]), "NotOperator");
     // Even as the named root poster, an unstaked address posts nothing.
     await makeRootPoster("eve");
-    await expectRevert(eve.postEpoch([randomHash(), 0n, await ctx.blockNumber()]), "NotOperator");
+    await expectRevert(eve.postEpoch([randomHash(), 0n, await ctx.blockNumber(), 0n]), "NotOperator");
     await makeRootPoster("operator");
     // A staked operator that is not the root poster cannot post either.
     await ctx.send(ctx.as.dave.market.write.stake([ctx.addr.dave, MIN]));
-    await expectRevert(ctx.as.dave.market.write.postEpoch([randomHash(), 0n, await ctx.blockNumber()]), "NotRootPoster");
+    await expectRevert(ctx.as.dave.market.write.postEpoch([randomHash(), 0n, await ctx.blockNumber(), 0n]), "NotRootPoster");
     await ctx.send(ctx.as.dave.market.write.requestUnstake([MIN]));
     // Nothing moved: the payer still has its OPEN, the request is still paid.
     expect(await ctx.balanceOf(payer.address)).toBe(PRICE);
@@ -240,7 +240,7 @@ describe("slashing", () => {
     expect(await stakeOf(ctx.addr.carol)).toMatchObject({ active: 0n, unbonding: 0n, openDisputes: 0 });
     expect(await ctx.read.market.read.isOperator([ctx.addr.carol])).toBe(false);
     await expectRevert(ctx.as.carol.market.write.withdrawStake(), "NothingUnbonding");
-    await expectRevert(ctx.as.carol.market.write.postEpoch([randomHash(), 0n, await ctx.blockNumber()]), "NotOperator");
+    await expectRevert(ctx.as.carol.market.write.postEpoch([randomHash(), 0n, await ctx.blockNumber(), 0n]), "NotOperator");
     // The challenger got the reward and the bond back; the treasury is credited the rest.
     expect(await ctx.balanceOf(ctx.addr.dave)).toBe(dave0 + toChallenger);
     expect(await ctx.read.market.read.credits([ctx.addr.treasury])).toBe(treasuryCredit0 + toTreasury);
