@@ -7,7 +7,7 @@ import fs from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 import { createPublicClient, http, type PublicClient } from "viem";
 import { foundry } from "viem/chains";
-import { openTokenAbi } from "../contracts-abi";
+import { inferenceMarketAbi, openTokenAbi } from "../contracts-abi";
 import { demoAccount } from "../lib/seed/seed";
 import { stackInfo } from "./stack-info";
 import { payingFetch } from "./x402";
@@ -88,7 +88,8 @@ test("a new settlement appears in the open attribution feed without a reload", a
   for (const p of pages.values()) await p.close();
 });
 
-test("after an epoch the connected contributor claims on /dashboard and receives exactly the claimable amount", async ({ page, request }) => {
+test("an epoch moves pending → final on /dashboard; only then the contributor claims, and receives exactly the claimable amount", async ({ page, request }) => {
+  test.setTimeout(180_000);
   const { rpcUrl, deployment } = stackInfo();
   const client = createPublicClient({ chain: foundry, transport: http(rpcUrl), pollingInterval: 50 }) as PublicClient;
   const epoch = await request.post("/api/settlement/epoch");
@@ -99,8 +100,19 @@ test("after an epoch the connected contributor claims on /dashboard and receives
   await expect(page.getByTestId("account-view")).toHaveAttribute("data-address", contributor.toLowerCase());
 
   const amount = page.getByTestId("claimable-amount");
-  await expect.poll(async () => BigInt((await amount.getAttribute("data-wei")) ?? "0"), { timeout: 15_000 }).toBeGreaterThan(0n);
-  const claimable = BigInt((await amount.getAttribute("data-wei"))!);
+  const wei = async () => BigInt((await amount.getAttribute("data-wei")) ?? "0");
+  // Pending first: the new root's earnings show, but are not claimable during its challenge window.
+  const pending = page.getByTestId("pending-epoch");
+  await expect(pending).toHaveAttribute("data-status", "pending", { timeout: 15_000 });
+  const pendingWei = BigInt((await pending.getAttribute("data-wei"))!);
+  expect(pendingWei).toBeGreaterThan(0n);
+  expect(await wei()).toBeLessThan(pendingWei);
+  // After the window (30 s on the local chain) the epoch job finalizes it and the card updates live.
+  await expect(pending).toHaveCount(0, { timeout: 90_000 });
+  await expect.poll(wei, { timeout: 15_000 }).toBeGreaterThan(0n);
+  const claimable = await wei();
+  const claimedSoFar = BigInt((await client.readContract({ address: deployment.inferenceMarket, abi: inferenceMarketAbi, functionName: "claimed", args: [contributor] })));
+  expect(claimable).toBe(pendingWei - claimedSoFar);
   const before = await client.readContract({ address: deployment.token, abi: openTokenAbi, functionName: "balanceOf", args: [contributor] });
 
   await page.getByTestId("claim-card").getByRole("button", { name: "Claim" }).click();

@@ -160,12 +160,13 @@ test("upload → accept → publish → build → pay → live earning → claim
   const earnedNow = await earnedSoFar();
   expect(earnedNow).toBeGreaterThan(earnedBefore);
 
-  // 7. An epoch posts the balances; the contributor claims and receives exactly the claimable amount.
+  // 7. An epoch posts the balances; once final (its challenge window: 30 s on the local chain) the contributor
+  // claims and receives exactly the claimable amount.
   const epoch = await request.post("/api/settlement/epoch");
   expect(epoch.status(), await epoch.text()).toBe(200);
   const amount = page.getByTestId("claimable-amount");
   // Everything earned and not yet claimed is claimable, including this inference's credit.
-  await expect.poll(async () => BigInt((await amount.getAttribute("data-wei")) ?? "0"), { timeout: 20_000 }).toBeGreaterThanOrEqual(earnedNow - earnedBefore);
+  await expect.poll(async () => BigInt((await amount.getAttribute("data-wei")) ?? "0"), { timeout: 90_000 }).toBeGreaterThanOrEqual(earnedNow - earnedBefore);
   const claimable = BigInt((await amount.getAttribute("data-wei"))!);
   const before = await chain.readContract({ address: deployment.token, abi: openTokenAbi, functionName: "balanceOf", args: [contributor] });
   await page.getByTestId("claim-card").getByRole("button", { name: "Claim" }).click();

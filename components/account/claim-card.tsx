@@ -17,6 +17,8 @@ import type { InFlightClaim } from "./claim-history";
 import { useTransaction, type TransactionError, type TransactionState } from "@/components/wallet/use-transaction";
 
 /** What the card shows of the claim transaction. */
+type ClaimStatusData = NonNullable<ReturnType<typeof useClaimStatus>["data"]>;
+
 type ClaimState =
   | { step: "idle" }
   | { step: "signing"; amount: bigint }
@@ -100,10 +102,11 @@ export function ClaimCard({ address, onClaimSent }: { address: string; onClaimSe
               </p>
               <p className="mt-1 text-xs text-muted-foreground">
                 {status.data.epoch === null
-                  ? "No epoch has been posted yet: earnings become claimable once the operator posts one."
-                  : `Against epoch #${status.data.epoch}${status.data.postedAt ? `, posted ${formatDateTime(status.data.postedAt)}` : ""}.`}
+                  ? "No epoch is final yet: earnings become claimable once a posted root has passed its challenge window."
+                  : `Against final epoch #${status.data.epoch}${status.data.postedAt ? `, posted ${formatDateTime(status.data.postedAt)}` : ""}.`}
               </p>
             </div>
+            {status.data.pending ? <PendingEpoch pending={status.data.pending} /> : null}
             <dl className="grid grid-cols-2 gap-2 text-sm">
               <dt className="text-muted-foreground">Earned in epochs</dt>
               <dd className="text-right"><OpenAmount wei={BigInt(status.data.cumulativeAmount)} maxDecimals={6} /></dd>
@@ -128,6 +131,29 @@ export function ClaimCard({ address, onClaimSent }: { address: string; onClaimSe
         <ClaimMessage state={state} />
       </CardContent>
     </Card>
+  );
+}
+
+/** The newest root not final yet: what it will add, and when it can be claimed (a disputed one waits for governance). */
+function PendingEpoch({ pending }: { pending: NonNullable<ClaimStatusData["pending"]> }) {
+  return (
+    <div
+      className="rounded-md border border-dashed p-3 text-sm"
+      data-testid="pending-epoch"
+      data-epoch={pending.epoch}
+      data-status={pending.status}
+      data-wei={pending.cumulativeAmount}
+    >
+      <p className="font-medium">
+        Epoch #{pending.epoch} is {pending.status === "disputed" ? "under dispute" : "pending"}
+      </p>
+      <p className="text-muted-foreground">
+        Your cumulative amount in it: <OpenAmount wei={BigInt(pending.cumulativeAmount)} maxDecimals={6} />.{" "}
+        {pending.status === "disputed"
+          ? "Someone disputed this root; it becomes claimable only if governance rejects the dispute."
+          : `Anyone can check and dispute it until ${formatDateTime(pending.finalizesAt)}; then it is final and claimable.`}
+      </p>
+    </div>
   );
 }
 

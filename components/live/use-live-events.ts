@@ -16,6 +16,7 @@ export const LIVE_EVENT_TYPES: LiveEvent["type"][] = [
   "inference.settled",
   "inference.refunded",
   "epoch.posted",
+  "epoch.changed",
   "claim.paid",
   "operator.changed",
   "params.changed",

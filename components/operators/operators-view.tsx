@@ -38,7 +38,7 @@ export function OperatorsView({ initialOperators, initialParams }: { initialOper
           <h2 id="market-heading" className="text-lg font-semibold tracking-tight">
             Staking rules
           </h2>
-          <LiveQueries types={["operator.changed", "params.changed", "inference.settled", "epoch.posted", "indexer.rollback"]} />
+          <LiveQueries types={["operator.changed", "params.changed", "inference.settled", "epoch.posted", "epoch.changed", "indexer.rollback"]} />
         </div>
         <StatGrid>
           <Stat label="Active operators" value={formatNumber(params.data?.activeOperators ?? 0)} hint="stake at or above the minimum" />

@@ -534,7 +534,8 @@ describe("contributor epochs and claims", () => {
     ]);
     expect(tree.total).toBe(a1 + b1);
     const throughBlock = await ctx.blockNumber();
-    const r = await ctx.send(ctx.as.operator.market.write.postEpoch([tree.root, tree.total, throughBlock, await ctx.read.market.read.totalContributorPool()]));
+    const poolThrough = await ctx.read.market.read.totalContributorPool();
+    const r = await ctx.send(ctx.as.operator.market.write.postEpoch([tree.root, tree.total, throughBlock, poolThrough]));
     const postedAt = (await ctx.publicClient.getBlock({ blockNumber: r.blockNumber })).timestamp;
     const window = await ctx.read.market.read.challengeWindow();
     expect(eventsOf(inferenceMarketAbi, r, "EpochPosted")[0].args).toEqual({
@@ -543,6 +544,7 @@ describe("contributor epochs and claims", () => {
       root: tree.root,
       cumulativeTotal: tree.total,
       throughBlock,
+      poolThrough,
       poster: ctx.addr.operator,
       finalizesAt: postedAt + window,
     });

@@ -12,6 +12,7 @@ export type LiveEvent =
   | { type: "inference.settled"; requestId: number; modelId: number; price: string; block: number }
   | { type: "inference.refunded"; requestId: number; payer: string; block: number }
   | { type: "epoch.posted"; epoch: number; block: number }
+  | { type: "epoch.changed"; epoch: number; status: "disputed" | "resolved" | "final"; block: number }
   | { type: "claim.paid"; account: string; amount: string; block: number }
   | { type: "operator.changed"; operator: string; block: number }
   | { type: "params.changed"; block: number }
@@ -58,6 +59,12 @@ export function toLiveEvent(e: IndexedEvent): LiveEvent | null {
       return { type: "inference.refunded", requestId: num(a.requestId), payer: addr(a.payer), block };
     case "EpochPosted":
       return { type: "epoch.posted", epoch: num(a.epoch), block };
+    case "EpochDisputed":
+      return { type: "epoch.changed", epoch: num(a.epoch), status: "disputed", block };
+    case "DisputeResolved":
+      return { type: "epoch.changed", epoch: num(a.epoch), status: "resolved", block };
+    case "EpochFinalized":
+      return { type: "epoch.changed", epoch: num(a.epoch), status: "final", block };
     case "Claimed":
       return { type: "claim.paid", account: addr(a.account), amount: String(a.amount), block };
     case "Staked":

@@ -48,6 +48,7 @@ export function staleKeys(e: LiveEvent): readonly (readonly unknown[])[] {
     case "inference.refunded":
       return [queryKeys.inferences(), queryKeys.account(e.payer)];
     case "epoch.posted":
+    case "epoch.changed":
       return [["accounts"], queryKeys.operators()];
     case "claim.paid":
       return [queryKeys.account(e.account)];

@@ -121,8 +121,8 @@ export async function buildEpochTree(db: Db, throughBlock?: number): Promise<Cla
 
 /**
  * The newest block a root may cover: indexed (so the ledger holds all its settlements), final (FINALITY_DEPTH
- * below the head, so no reorg can change them) and below the head (the contract wants it below the block it
- * runs in, and a simulation runs in the head block itself).
+ * below the head, so no reorg can change them). The contract wants it below the block the root lands in: the
+ * transaction is simulated and estimated against the pending block (head + 1).
  */
 export async function coverableBlock(db: Db, publicClient: PublicClient, finalityDepth: number): Promise<number | null> {
   const chainId = await publicClient.getChainId();
@@ -131,7 +131,7 @@ export async function coverableBlock(db: Db, publicClient: PublicClient, finalit
     publicClient.getBlockNumber(),
   ]);
   if (!checkpoint) return null;
-  const block = Math.min(checkpoint.block, Number(head) - Math.max(finalityDepth, 1));
+  const block = Math.min(checkpoint.block, Number(head) - finalityDepth);
   return block >= 0 ? block : null;
 }
 
@@ -194,16 +194,16 @@ type OperatorWallet = WalletClient<Transport, Chain, Account>;
 
 async function sendMarketTx(opts: PostEpochOptions, functionName: "postEpoch" | "finalizeEpoch", args: readonly unknown[]) {
   const { publicClient, operator, deployment } = opts;
-  const { request } = await publicClient.simulateContract({
-    address: deployment.inferenceMarket,
-    abi: inferenceMarketAbi,
-    functionName,
-    args,
-    account: operator.account!,
-    chain: operator.chain ?? publicClient.chain,
-  } as never);
+  // Against the pending block: a root may cover the head block itself (it lands in a later one).
+  const call = { address: deployment.inferenceMarket, abi: inferenceMarketAbi, functionName, args, account: operator.account!, blockTag: "pending" } as const;
+  const { request } = await publicClient.simulateContract({ ...call, chain: operator.chain ?? publicClient.chain } as never);
+  const gas = await publicClient.estimateContractGas(call as never);
   const tx = await sendAsOperator(operator as OperatorWallet, publicClient, (nonce) =>
-    (operator as WalletClient<never, Chain | undefined, Account>).writeContract({ ...(request as object), ...(nonce === undefined ? {} : { nonce }) } as never),
+    (operator as WalletClient<never, Chain | undefined, Account>).writeContract({
+      ...(request as object),
+      gas: (gas * 6n) / 5n + 10_000n,
+      ...(nonce === undefined ? {} : { nonce }),
+    } as never),
   );
   const receipt = await publicClient.waitForTransactionReceipt({ hash: tx });
   if (receipt.status !== "success") throw new Error(`${functionName} transaction ${tx} reverted`);
