@@ -3,12 +3,12 @@ pragma solidity ^0.8.28;
 
 // Benchmark-only: emits many real Ledgerline events per transaction so a backfill has something to chew.
 interface IDatanets {
-    function contribute(uint256 datanetId, bytes32 contentHash, uint64 bytes_, uint32 records) external returns (uint256);
+    function contribute(uint256 datanetId, bytes32 contentHash, uint64 bytes_, uint32 records, uint256 maxBond, uint256 deadline, bytes calldata attestation) external returns (uint256);
 }
 
 interface IMarket {
     function pay(uint256 modelId, bytes32 requestHash, uint256 maxPrice) external returns (uint256);
-    function settle(uint256 requestId, bytes32 outputHash, bytes32 attributionHash) external;
+    function settle(uint256 requestId, bytes32 requestHash, bytes32 outputHash, bytes32 attributionHash) external;
 }
 
 interface IToken {
@@ -18,7 +18,7 @@ interface IToken {
 contract BenchWorkload {
     function contributeMany(IDatanets datanets, uint256 datanetId, uint256 salt, uint256 n) external {
         for (uint256 i = 0; i < n; i++) {
-            datanets.contribute(datanetId, keccak256(abi.encode(salt, i)), 100, 1);
+            datanets.contribute(datanetId, keccak256(abi.encode(salt, i)), 100, 1, 0, 0, "");
         }
     }
 
@@ -31,7 +31,7 @@ contract BenchWorkload {
         for (uint256 i = 0; i < n; i++) {
             bytes32 h = keccak256(abi.encode(salt, i));
             uint256 id = market.pay(modelId, h, price);
-            market.settle(id, h, h);
+            market.settle(id, h, h, h);
         }
     }
 }

@@ -519,7 +519,7 @@ export async function benchInference(log = console.log) {
         await serverRpc.readContract({ ...market, functionName: "getRequest", args: [paidEv.args.requestId] });
         mark("readRequest");
         // settle through operatorTx (lib/inference/onchain.ts): estimate, send, receipt.
-        const settleCall = { ...market, functionName: "settle", args: [paidEv.args.requestId, toHex(randomBytes(32)), toHex(randomBytes(32))] } as const;
+        const settleCall = { ...market, functionName: "settle", args: [paidEv.args.requestId, paidEv.args.requestHash, toHex(randomBytes(32)), toHex(randomBytes(32))] } as const;
         const sGas = await serverRpc.estimateContractGas({ ...settleCall, account: operator.account });
         mark("estimateSettle");
         const settleTx = await operator.writeContract({ ...settleCall, gas: (sGas * 6n) / 5n + 10_000n });

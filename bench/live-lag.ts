@@ -55,10 +55,11 @@ export async function benchLiveLag(log = console.log) {
 
     const lags: number[] = [];
     for (let i = 0; i < SAMPLES; i++) {
-      await send(await w(user).writeContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "pay", args: [modelId, keccak256(toHex(`lag ${i} ${Date.now()}`)), 10n ** 15n] }));
+      const requestHash = keccak256(toHex(`lag ${i} ${Date.now()}`));
+      await send(await w(user).writeContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "pay", args: [modelId, requestHash, 10n ** 15n] }));
       const requestId = Number(await client.readContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "requestCount" }));
       // anvil mines on submission: the settlement is in a block when the hash comes back.
-      const hash = await w(operator).writeContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "settle", args: [BigInt(requestId), keccak256(toHex("out")), keccak256(toHex("attr"))] });
+      const hash = await w(operator).writeContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "settle", args: [BigInt(requestId), requestHash, keccak256(toHex("out")), keccak256(toHex("attr"))] });
       const mined = performance.now();
       await send(hash);
       const deadline = Date.now() + 10_000;

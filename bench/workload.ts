@@ -10,7 +10,7 @@ import { createPublicClient, createWalletClient, http, keccak256, parseUnits, to
 import { foundry } from "viem/chains";
 import { datanetRegistryAbi, inferenceMarketAbi, modelRegistryAbi, openTokenAbi } from "../contracts-abi";
 import { devAccount } from "../lib/chain/anvil";
-import { deployLedgerline, OPERATOR_ROLE, type Deployment } from "../lib/chain/deploy";
+import { deployLedgerline, type Deployment } from "../lib/chain/deploy";
 
 let compiled: { abi: Abi; bytecode: Hex } | undefined;
 
@@ -52,10 +52,13 @@ export async function setupWorkload(rpcUrl: string): Promise<Workload> {
 
   // An open Datanet with no bond, a model on its first version, and the helper contract as operator.
   await send(await wallet.writeContract({ address: d.datanetRegistry, abi: datanetRegistryAbi, functionName: "createDatanet", args: [keccak256(toHex("workload")), "workload", 0n, false, zeroAddress] }));
-  await send(await wallet.writeContract({ address: d.datanetRegistry, abi: datanetRegistryAbi, functionName: "contribute", args: [1n, keccak256(toHex("seed")), 10n, 1] }));
+  await send(await wallet.writeContract({ address: d.datanetRegistry, abi: datanetRegistryAbi, functionName: "contribute", args: [1n, keccak256(toHex("seed")), 10n, 1, 0n, 0n, "0x"] }));
   await send(await wallet.writeContract({ address: d.datanetRegistry, abi: datanetRegistryAbi, functionName: "publishVersion", args: [1n, keccak256(toHex("root")), 1] }));
   await send(await wallet.writeContract({ address: d.modelRegistry, abi: modelRegistryAbi, functionName: "registerModel", args: ["workload", keccak256(toHex("m")), keccak256(toHex("a")), [1n], [1], 1_000_000_007n, 2000, 0] }));
-  await send(await wallet.writeContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "grantRole", args: [OPERATOR_ROLE, bench] }));
+  // The helper contract settles as an operator: stake the minimum for it.
+  const minStake = await client.readContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "minStake" });
+  await send(await wallet.writeContract({ address: d.token, abi: openTokenAbi, functionName: "approve", args: [d.inferenceMarket, minStake] }));
+  await send(await wallet.writeContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "stake", args: [bench, minStake] }));
   await send(await wallet.writeContract({ address: d.token, abi: openTokenAbi, functionName: "faucet", args: [bench, parseUnits("100000", 18)] }));
   await send(await wallet.writeContract({ address: bench, abi: w.abi, functionName: "approve", args: [d.token, d.inferenceMarket] }));
 

@@ -1735,7 +1735,7 @@ export const ledgerlineGovernorAbi = [
         "type": "bytes32"
       }
     ],
-    "name": "AuthorizationAlreadyAdopted",
+    "name": "AuthorizationAlreadyOpened",
     "type": "error"
   },
   {
@@ -2377,6 +2377,38 @@ export const ledgerlineGovernorAbi = [
       }
     ],
     "name": "NothingUnbonding",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "poolThrough",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "settledPool",
+        "type": "uint256"
+      }
+    ],
+    "name": "PoolThroughAboveSettled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "previous",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "next",
+        "type": "uint256"
+      }
+    ],
+    "name": "PoolThroughDecreased",
     "type": "error"
   },
   {

@@ -1021,7 +1021,7 @@ export const ledgerlineTimelockAbi = [
         "type": "bytes32"
       }
     ],
-    "name": "AuthorizationAlreadyAdopted",
+    "name": "AuthorizationAlreadyOpened",
     "type": "error"
   },
   {
@@ -1684,6 +1684,38 @@ export const ledgerlineTimelockAbi = [
       }
     ],
     "name": "NothingUnbonding",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "poolThrough",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "settledPool",
+        "type": "uint256"
+      }
+    ],
+    "name": "PoolThroughAboveSettled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "previous",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "next",
+        "type": "uint256"
+      }
+    ],
+    "name": "PoolThroughDecreased",
     "type": "error"
   },
   {

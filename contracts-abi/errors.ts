@@ -47,7 +47,7 @@ export const ledgerlineErrorsAbi = [
         "type": "bytes32"
       }
     ],
-    "name": "AuthorizationAlreadyAdopted",
+    "name": "AuthorizationAlreadyOpened",
     "type": "error"
   },
   {
@@ -977,6 +977,38 @@ export const ledgerlineErrorsAbi = [
       }
     ],
     "name": "NothingUnbonding",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "poolThrough",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "settledPool",
+        "type": "uint256"
+      }
+    ],
+    "name": "PoolThroughAboveSettled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "previous",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "next",
+        "type": "uint256"
+      }
+    ],
+    "name": "PoolThroughDecreased",
     "type": "error"
   },
   {

@@ -8,7 +8,9 @@ import {OperatorStakes} from "./OperatorStakes.sol";
 
 /// @title EpochRoots
 /// @notice Optimistic contributor epochs. The root poster (a staked operator named by governance) posts a
-///         Merkle root of cumulative per-account earnings over every settlement up to `throughBlock`. The root
+///         Merkle root of cumulative per-account earnings over every settlement up to `throughBlock`, with
+///         `poolThrough`, the cumulative contributor pool of those settlements (anyone checks it against the
+///         InferenceSettled logs). The root
 ///         is pending for `challengeWindow`; anyone may dispute it by posting `disputeBond`. Governance resolves a
 ///         dispute: upheld → the root is discarded, the poster slashed, the bond returned; rejected → the bond
 ///         goes to the treasury and the root may finalize. Roots form a chain: each builds on the tip, finalizes
@@ -28,8 +30,8 @@ abstract contract EpochRoots is OperatorStakes {
     struct Epoch {
         bytes32 root;
         uint128 cumulativeTotal;
-        /// @notice totalContributorPool when the root was posted: bounds the next root's increase.
-        uint128 poolAtPost;
+        /// @notice Cumulative contributor pool of the settlements up to throughBlock (declared, publicly checkable).
+        uint128 poolThrough;
         uint64 postedAt;
         uint64 throughBlock;
         uint32 prev;
@@ -62,6 +64,7 @@ abstract contract EpochRoots is OperatorStakes {
         bytes32 root,
         uint256 cumulativeTotal,
         uint64 throughBlock,
+        uint256 poolThrough,
         address indexed poster,
         uint64 finalizesAt
     );
@@ -77,6 +80,8 @@ abstract contract EpochRoots is OperatorStakes {
     error EpochInsolvent(uint256 cumulativeTotal, uint256 settledPool);
     error EpochTotalDecreased(uint256 previous, uint256 next);
     error EpochIncreaseTooLarge(uint256 increase, uint256 settledSincePrevious);
+    error PoolThroughAboveSettled(uint256 poolThrough, uint256 settledPool);
+    error PoolThroughDecreased(uint256 previous, uint256 next);
     error UnknownEpoch(uint256 epoch);
     error NotPending(uint256 epoch);
     error NotDisputed(uint256 epoch);
@@ -89,8 +94,10 @@ abstract contract EpochRoots is OperatorStakes {
     error ClaimExceedsEpochTotal(uint256 claimedTotal, uint256 amount, uint256 epochTotal);
 
     /// @notice Posts the next root on the tip. `cumulativeTotal` is the sum of the leaves (OZ StandardMerkleTree
-    ///         of (address account, uint256 cumulativeAmount)); `throughBlock` names the settlements it covers.
-    function postEpoch(bytes32 root, uint256 cumulativeTotal, uint64 throughBlock)
+    ///         of (address account, uint256 cumulativeAmount)); `throughBlock` names the settlements it covers and
+    ///         `poolThrough` is their cumulative contributor pool. The root may not exceed that pool, and may rise
+    ///         over the previous root by at most the pools settled between their two blocks.
+    function postEpoch(bytes32 root, uint256 cumulativeTotal, uint64 throughBlock, uint256 poolThrough)
         external
         onlyOperator
         returns (uint32 e)
@@ -102,17 +109,19 @@ abstract contract EpochRoots is OperatorStakes {
         Epoch storage p = _epochs[prev];
         if (throughBlock < p.throughBlock) revert ThroughBlockDecreased(p.throughBlock, throughBlock);
         if (cumulativeTotal < p.cumulativeTotal) revert EpochTotalDecreased(p.cumulativeTotal, cumulativeTotal);
-        uint256 pool = totalContributorPool;
-        if (cumulativeTotal > pool) revert EpochInsolvent(cumulativeTotal, pool);
+        if (poolThrough > totalContributorPool) revert PoolThroughAboveSettled(poolThrough, totalContributorPool);
+        if (poolThrough < p.poolThrough) revert PoolThroughDecreased(p.poolThrough, poolThrough);
+        if (cumulativeTotal > poolThrough) revert EpochInsolvent(cumulativeTotal, poolThrough);
         uint256 increase = cumulativeTotal - p.cumulativeTotal;
-        if (increase > pool - p.poolAtPost) revert EpochIncreaseTooLarge(increase, pool - p.poolAtPost);
+        uint256 settledSince = poolThrough - p.poolThrough;
+        if (increase > settledSince) revert EpochIncreaseTooLarge(increase, settledSince);
 
         e = ++epochCount;
         uint64 finalizesAt = uint64(block.timestamp) + challengeWindow;
         _epochs[e] = Epoch({
             root: root,
             cumulativeTotal: uint128(cumulativeTotal),
-            poolAtPost: uint128(pool),
+            poolThrough: uint128(poolThrough),
             postedAt: uint64(block.timestamp),
             throughBlock: throughBlock,
             prev: prev,
@@ -123,7 +132,7 @@ abstract contract EpochRoots is OperatorStakes {
         });
         tipEpoch = e;
         _lockStake(msg.sender, finalizesAt);
-        emit EpochPosted(e, prev, root, cumulativeTotal, throughBlock, msg.sender, finalizesAt);
+        emit EpochPosted(e, prev, root, cumulativeTotal, throughBlock, poolThrough, msg.sender, finalizesAt);
     }
 
     /// @notice Finalizes a pending root whose window has passed and whose predecessor is final. Anyone may call.

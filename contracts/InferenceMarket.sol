@@ -66,8 +66,9 @@ contract InferenceMarket is EpochRoots {
     uint256 public requestCount;
     mapping(uint256 requestId => Request) private _requests;
     mapping(bytes32 key => uint256 requestId) private _requestIdByKey;
-    /// @notice Front-run authorizations already opened as requests (keccak256(from, nonce)).
-    mapping(bytes32 key => bool) public adoptedAuthorizations;
+    /// @notice Authorizations this market opened a request from, submitted or adopted (keccak256(from, nonce)):
+    ///         the token only says a nonce paid the market, not whether a request was opened from it already.
+    mapping(bytes32 key => bool) public openedAuthorizations;
 
     /// @notice Sum of prices of requests that are Paid (neither settled nor refunded).
     uint256 public totalEscrow;
@@ -112,7 +113,7 @@ contract InferenceMarket is EpochRoots {
     error NotRequestOperator(uint256 requestId, address operator);
     error NotRefundableYet(uint256 requestId, uint256 refundableAt);
     error AuthorizationNotToMarket(address from, bytes32 nonce);
-    error AuthorizationAlreadyAdopted(address from, bytes32 nonce);
+    error AuthorizationAlreadyOpened(address from, bytes32 nonce);
     error InvalidAuthorization();
     error NoSurplus();
 
@@ -156,6 +157,9 @@ contract InferenceMarket is EpochRoots {
     ) external onlyOperator nonReentrant returns (uint256 requestId) {
         (address builder, uint256 price, uint16 builderBps) = _checkPayable(from, modelId, requestHash, maxPrice);
         if (value != price) revert PriceMismatch(price, value);
+        bytes32 key = keccak256(abi.encode(from, nonce));
+        if (openedAuthorizations[key]) revert AuthorizationAlreadyOpened(from, nonce);
+        openedAuthorizations[key] = true;
         bytes32 use = IAuthorizationUse(address(token)).authorizationUse(from, nonce);
         if (use == bytes32(0)) {
             requestId = _open(from, modelId, requestHash, price, builder, builderBps, msg.sender);
@@ -164,11 +168,9 @@ contract InferenceMarket is EpochRoots {
             );
             return requestId;
         }
-        // Used already: adopt it only if that use was a transfer of `value` to this market, signed by `from`
-        // for these exact terms, and not adopted before.
+        // Used already, by someone else (no request was opened from it): adopt it only if that use was a transfer
+        // of `value` to this market, signed by `from` for these exact terms.
         if (use != keccak256(abi.encode(address(this), value))) revert AuthorizationNotToMarket(from, nonce);
-        bytes32 key = keccak256(abi.encode(from, nonce));
-        if (adoptedAuthorizations[key]) revert AuthorizationAlreadyAdopted(from, nonce);
         bytes32 digest = MessageHashUtils.toTypedDataHash(
             IERC20Permit(address(token)).DOMAIN_SEPARATOR(),
             keccak256(
@@ -178,7 +180,6 @@ contract InferenceMarket is EpochRoots {
             )
         );
         if (!SignatureChecker.isValidSignatureNow(from, digest, signature)) revert InvalidAuthorization();
-        adoptedAuthorizations[key] = true;
         requestId = _open(from, modelId, requestHash, price, builder, builderBps, msg.sender);
         emit AuthorizationAdopted(requestId, from, nonce);
     }

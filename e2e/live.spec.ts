@@ -32,12 +32,17 @@ test("a contributor's new contribution appears on an open Datanet page without a
   const upload = await request.post(`/api/content?filename=e2e.md`, { data: text });
   expect(upload.ok()).toBe(true);
   const content = (await upload.json()) as { hash: `0x${string}`; bytes: number; records: number };
+  // The server's attestation that this account uploaded the bytes first, and the bond as it is now (maxBond).
+  const attested = await request.post(`/api/content/${content.hash}/attestation`, { data: { datanetId: open } });
+  expect(attested.ok()).toBe(true);
+  const attestation = (await attested.json()) as { deadline: number; signature: `0x${string}` };
+  const { bond } = await client.readContract({ address: deployment.datanetRegistry, abi: datanetRegistryAbi, functionName: "getDatanet", args: [BigInt(open)] });
   const receipt = await client.waitForTransactionReceipt({
     hash: await wallet.writeContract({
       address: deployment.datanetRegistry,
       abi: datanetRegistryAbi,
       functionName: "contribute",
-      args: [BigInt(open), content.hash, BigInt(content.bytes), content.records],
+      args: [BigInt(open), content.hash, BigInt(content.bytes), content.records, bond, BigInt(attestation.deadline), attestation.signature],
     }),
   });
   const [submitted] = parseEventLogs({ abi: datanetRegistryAbi, logs: receipt.logs, eventName: "ContributionSubmitted" });

@@ -19,7 +19,9 @@ describe("server config", () => {
       chainId: 31337,
       indexerInProcess: true,
       epochIntervalMs: 600_000,
-      rateLimits: { ipPerMinute: 120, payerPerMinute: 60 },
+      rateLimits: { ipPerMinute: 120, payerPerMinute: 60, attestationsPerMinute: 30 },
+      attesterKey: undefined,
+      attestationTtlSeconds: 3_600,
       sessionSecret: undefined,
       siweDomains: undefined,
     });
@@ -34,6 +36,8 @@ describe("server config", () => {
     expect(parse).toThrow(/^Invalid server configuration: .*CHAIN_ID must be .*OPERATOR_PRIVATE_KEY must be .*RATE_LIMIT_IP_PER_MINUTE must be/);
     expect(parse).not.toThrow(/0xsecret/);
     expect(() => parseConfig({ SESSION_SECRET: "short" })).toThrow(/SESSION_SECRET must be at least 32 characters/);
+    expect(() => parseConfig({ ATTESTER_KEY: "0xsecret" })).toThrow(/ATTESTER_KEY must be a 0x-prefixed 32-byte hex key\.$/);
+    expect(() => parseConfig({ ATTESTATION_TTL_SECONDS: "10" })).toThrow(/ATTESTATION_TTL_SECONDS must be a whole number of seconds from 60/);
   });
 
   it("is frozen, parsed once, and parsed again when a variable it reads changes", () => {

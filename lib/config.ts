@@ -55,6 +55,10 @@ const variables = {
   INDEXER_POLL_MS: numberWhere((n) => n >= 0, "a number of milliseconds ≥ 0"),
   LEDGERLINE_INDEXER: z.string(),
   OPERATOR_PRIVATE_KEY: parsed((raw) => (/^0x[0-9a-fA-F]{64}$/.test(raw) ? (raw as `0x${string}`) : undefined), "a 0x-prefixed 32-byte hex key", false),
+  /** Signs content attestations (DatanetRegistry's `attester`); unset: the operator's key on the local chain. */
+  ATTESTER_KEY: parsed((raw) => (/^0x[0-9a-fA-F]{64}$/.test(raw) ? (raw as `0x${string}`) : undefined), "a 0x-prefixed 32-byte hex key", false),
+  ATTESTATION_TTL_SECONDS: numberWhere((n) => Number.isInteger(n) && n >= 60 && n <= 7 * 86_400, "a whole number of seconds from 60 to 604800 (7 days)"),
+  RATE_LIMIT_ATTESTATIONS_PER_MINUTE: numberWhere((n) => n > 0, "a number of requests > 0"),
   EPOCH_INTERVAL_MINUTES: z.string(),
   EPOCH_TRIGGER_TOKEN: z.string(),
   RATE_LIMIT_IP_PER_MINUTE: numberWhere((n) => n > 0, "a number of requests > 0"),
@@ -130,6 +134,10 @@ const configSchema = envSchema.transform((env, ctx) => {
     indexerInProcess: env.LEDGERLINE_INDEXER !== "off",
     /** Unset: anvil's account 0 on the local chain, required elsewhere (lib/chain/operator.ts). */
     operatorPrivateKey: env.OPERATOR_PRIVATE_KEY,
+    /** Unset: the operator's key on the local chain, required elsewhere (lib/content/attestation.ts). */
+    attesterKey: env.ATTESTER_KEY,
+    /** How long a content attestation stays usable on-chain: the contributor signs within this. */
+    attestationTtlSeconds: env.ATTESTATION_TTL_SECONDS ?? 3_600,
     /** 0 = epochs on demand only. */
     epochIntervalMs: epochIntervalMs(env.EPOCH_INTERVAL_MINUTES, ctx),
     /** Unset: POST /api/settlement/epoch is open on the local chain only. */
@@ -140,6 +148,7 @@ const configSchema = envSchema.transform((env, ctx) => {
       noncePerMinute: env.RATE_LIMIT_NONCE_PER_MINUTE ?? 20,
       verifyPerMinute: env.RATE_LIMIT_VERIFY_PER_MINUTE ?? 10,
       buildsPerHour: env.RATE_LIMIT_BUILDS_PER_HOUR ?? 20,
+      attestationsPerMinute: env.RATE_LIMIT_ATTESTATIONS_PER_MINUTE ?? 30,
     }),
     minPrice: env.MIN_PRICE,
     /** The longest prompt a paid route takes, in tokens (checked before anything is signed). */

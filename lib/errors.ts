@@ -53,6 +53,8 @@ export const ERROR_STATUS = {
   not_paid: 409,
   transaction_pending: 409,
   transaction_not_found: 409,
+  // Content squatting: the bytes belong to the account that uploaded them first.
+  content_claimed: 409,
   // 413
   payload_too_large: 413,
   // 431: answered by the web server itself (scripts/web-server.mjs) before Next sees the request.

@@ -10,10 +10,12 @@ import { createWalletClient, http } from "viem";
 import { ANVIL_CHAIN_ID, devAccount, startAnvil, type Anvil } from "../lib/chain/anvil";
 import { publicClientFor } from "../lib/chain/clients";
 import { chainFor, readDeployment, writeDeployment } from "../lib/chain/config";
-import { deployLedgerline, type Deployment } from "../lib/chain/deploy";
+import { CONTRACTS_VERSION, deployLedgerline, type Deployment } from "../lib/chain/deploy";
+import { attesterAccount } from "../lib/content/attestation";
 import { isRunning, spawnNodeTied, stopChild } from "../lib/process/children";
 import { DEMO_HISTORY_HOURS, seedInferences } from "../lib/seed/inferences";
 import { seedModels } from "../lib/seed/models";
+import { seedGovernance } from "../lib/seed/governance";
 import { seedDemo } from "../lib/seed/seed";
 
 export interface StackOptions {
@@ -123,6 +125,29 @@ async function waitFor(url: string, timeoutMs: number, { isReady = async (r) => 
   throw new Error(`${url} was not ready within ${timeoutMs / 1000} s (${last})`);
 }
 
+/**
+ * A local `.data` whose deployment was made from other contracts (or an older deployment format) cannot be
+ * used with this code: its chain, deployment file and embedded database are removed, with a message saying
+ * so, and everything starts fresh. Content artifacts are content-addressed and kept.
+ */
+function resetIfStale(dataDir: string, log: (m: string) => void): void {
+  const file = path.join(dataDir, "deployments", `${ANVIL_CHAIN_ID}.json`);
+  if (!fs.existsSync(file)) return;
+  let version: string | undefined;
+  try {
+    version = (JSON.parse(fs.readFileSync(file, "utf8")) as { contractsVersion?: string }).contractsVersion;
+  } catch {
+    version = undefined;
+  }
+  if (version === CONTRACTS_VERSION) return;
+  log(
+    `contracts: ${file} was deployed from other contracts (${version ? `version ${version.slice(0, 10)}…` : "an earlier format"}; ` +
+      `now ${CONTRACTS_VERSION.slice(0, 10)}…): resetting the local chain and the embedded database in ${dataDir}`,
+  );
+  for (const dir of ["chain", "deployments", "pglite"]) fs.rmSync(path.join(dataDir, dir), { recursive: true, force: true });
+  fs.mkdirSync(path.join(dataDir, "chain"), { recursive: true });
+}
+
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const { signal } = opts;
   const print = opts.log ?? ((m: string) => console.log(m));
@@ -165,6 +190,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       // A fresh local chain starts in the past, so the demo's inferences can be spread over the last day.
       let backdated = false;
       if (!rpcUrl) {
+        resetIfStale(dataDir, log);
         const statePath = path.join(dataDir, "chain", "anvil-state.json");
         backdated = opts.seed !== false && !fs.existsSync(statePath);
         const genesis = Math.floor(Date.now() / 1000) - DEMO_HISTORY_HOURS * 3600;
@@ -193,9 +219,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         deployment = await deployLedgerline({
           publicClient: publicClientFor({ chainId: ANVIL_CHAIN_ID, rpcUrl }),
           walletClient: createWalletClient({ account: operator, chain, transport: http(rpcUrl) }),
-          admin: operator.address,
           operator: operator.address,
           protocolTreasury: operator.address,
+          // The key the content server signs attestations with (ATTESTER_KEY; the operator's on the local chain).
+          attester: attesterAccount(ANVIL_CHAIN_ID).address,
         });
         writeDeployment(deployment, deploymentFile);
         log(`contracts: deployed (market ${deployment.inferenceMarket})`);
@@ -242,6 +269,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         const models = await seedModels({ baseUrl: url, rpcUrl, deployment, publicClient, datanetIds: result.datanetIds, log });
         step();
         log(`seed: ${models.built} models built, ${models.registered} registered`);
+        // One proposal through the Governor (moves the local chain's clock: before the inferences bring it back to now).
+        if (anvil) await seedGovernance({ rpcUrl, deployment, publicClient, log });
+        step();
         await caughtUp();
         await seedInferences({ baseUrl: url, rpcUrl, deployment, publicClient, models: models.models, spreadHours: backdated ? DEMO_HISTORY_HOURS - 2 : 0, log });
       }

@@ -13,7 +13,10 @@ function formatShare(ppm: number): string {
   return `${(ppm / 10_000).toFixed(2).replace(/\.?0+$/, "")}%`;
 }
 
-/** The account's newest attribution credits; refreshed by the SSE invalidation of the account's keys. */
+/**
+ * The account's receipts, newest first: per settled inference, the contribution credited, its weight (ppm of the
+ * contributor pool) and the amount; refreshed by the SSE invalidation of the account's keys.
+ */
 export function AttributionFeed({ address }: { address: string }) {
   const feed = useAttributionFeed(address);
   if (feed.isPending) {
@@ -51,6 +54,7 @@ export function AttributionFeed({ address }: { address: string }) {
             <TableHead>Inference</TableHead>
             <TableHead>Model</TableHead>
             <TableHead>Datanet</TableHead>
+            <TableHead>Contribution</TableHead>
             <TableHead className="text-right">Share</TableHead>
             <TableHead className="text-right">Amount</TableHead>
             <TableHead className="text-right">Settled</TableHead>
@@ -76,7 +80,10 @@ export function AttributionFeed({ address }: { address: string }) {
                   {it.datanetName ?? `Datanet #${it.datanetId}`}
                 </Link>
               </TableCell>
-              <TableCell className="text-right tabular-nums">{formatShare(it.weightPpm)}</TableCell>
+              <TableCell className="font-mono text-muted-foreground">#{it.contributionId}</TableCell>
+              <TableCell className="text-right tabular-nums" title={`${it.weightPpm.toLocaleString("en-US")} ppm of the inference's contributor pool`}>
+                {formatShare(it.weightPpm)}
+              </TableCell>
               <TableCell className="text-right">
                 <OpenAmount wei={BigInt(it.amount)} maxDecimals={6} />
               </TableCell>

@@ -3,7 +3,7 @@
 import { useConnectModal } from "@rainbow-me/rainbowkit";
 import { useRouter } from "next/navigation";
 import { useId, useRef, useState, useSyncExternalStore, type ChangeEvent } from "react";
-import { BaseError, parseEventLogs, parseUnits, type Hex } from "viem";
+import { BaseError, parseEventLogs, parseUnits, zeroAddress, type Address, type Hex } from "viem";
 import { useAccount, usePublicClient, useReadContract, useWriteContract } from "wagmi";
 import { useChainInfo } from "@/components/wallet/chain-context";
 import { formatBytes, formatNumber, formatOpen, plural, shortHash } from "@/components/format";
@@ -14,6 +14,8 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
 import { datanetRegistryAbi, openTokenAbi } from "@/contracts-abi";
+import { ApiError, apiPost } from "@/lib/api/client";
+import { attestationSigner } from "@/lib/content/attestation-typed-data";
 import { formatOf, MAX_CONTENT_BYTES, parseRecords } from "@/lib/content/records";
 import { cn } from "@/lib/utils";
 
@@ -67,12 +69,32 @@ export function uploadContent(file: File, onProgress: (fraction: number) => void
   });
 }
 
+/** The server's attestation does not fit this contribution (another account, file or signer). */
+class AttestationMismatch extends Error {}
+
 export function errorMessage(err: unknown): string {
   return err instanceof BaseError ? err.shortMessage : String((err as Error)?.message ?? err);
 }
 
-/** sign-in: the file is read and previewed, waiting for the contributor to sign in before it is uploaded. */
-type Phase = "idle" | "sign-in" | "uploading" | "ready" | "approving" | "contributing" | "done" | "error";
+/**
+ * The attester's binding of the upload to this account (DatanetRegistry checks it when it has an attester;
+ * `required: false` when it has none: deadline 0 and an empty signature).
+ */
+interface Attestation {
+  contentHash: Hex;
+  required: boolean;
+  deadline: bigint;
+  signature: Hex;
+}
+
+/** Fetched again when less than this is left before its deadline: the transaction must be mined in time. */
+const ATTESTATION_MARGIN_SECONDS = 120n;
+
+/**
+ * sign-in: the file is read and previewed, waiting for the contributor to sign in before it is uploaded.
+ * attesting: uploaded; the server is asked to attest that this account uploaded it first.
+ */
+type Phase = "idle" | "sign-in" | "uploading" | "attesting" | "ready" | "approving" | "contributing" | "done" | "error";
 
 interface Failure {
   title: string;
@@ -106,6 +128,7 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
   const tx = useTransaction();
   const [failure, setFailure] = useState<Failure | null>(null);
   const [done, setDone] = useState<Done | null>(null);
+  const [attestation, setAttestation] = useState<Attestation | null>(null);
 
   const registry = chain.contracts?.datanetRegistry;
   const token = chain.contracts?.token;
@@ -121,7 +144,9 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
     args: [BigInt(datanetId)],
     query: { enabled: !!registry },
   });
+  // The bond shown is the most the contribution may take (maxBond): a raise racing it reverts, costing nothing.
   const bond = onChainDatanet.data?.bond ?? BigInt(indexedBond);
+  const registryAttester = useReadContract({ address: registry, abi: datanetRegistryAbi, functionName: "attester", query: { enabled: !!registry } });
   const balance = useReadContract({
     address: token,
     abi: openTokenAbi,
@@ -139,7 +164,7 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
   const needsApproval = allowance.data !== undefined && allowance.data < bond;
   const shortOfOpen = balance.data !== undefined && balance.data < bond;
 
-  const busy = phase === "uploading" || phase === "approving" || phase === "contributing" || signIn.busy;
+  const busy = phase === "uploading" || phase === "attesting" || phase === "approving" || phase === "contributing" || signIn.busy;
 
   function reset() {
     setFile(null);
@@ -147,6 +172,7 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
     setPreview(null);
     setProgress(0);
     setFailure(null);
+    setAttestation(null);
     tx.reset();
     setPhase("idle");
     signIn.clearFailure();
@@ -158,6 +184,7 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
     setDone(null);
     setFailure(null);
     setContent(null);
+    setAttestation(null);
     setPreview(null);
     setProgress(0);
     setFile(f ?? null);
@@ -203,10 +230,11 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
     try {
       const uploaded = await uploadContent(f, setProgress);
       setContent(uploaded);
-      setPhase("ready");
       void allowance.refetch();
       void balance.refetch();
       void onChainDatanet.refetch();
+      // Before any approval: someone else's bytes are refused here, before the contributor spends gas.
+      await attest(uploaded);
     } catch (err) {
       setProgress(0);
       const message = errorMessage(err);
@@ -223,6 +251,70 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
     }
   }
 
+  /** The registry's attester (zero: none), read now if the page has not read it yet. */
+  async function trustedAttester(): Promise<Address> {
+    const trusted = registryAttester.data ?? (await registryAttester.refetch()).data;
+    if (trusted === undefined) throw new Error("Could not read the registry's attester from the chain; check your connection and try again.");
+    return trusted;
+  }
+
+  /** The attestation for `uploaded` (fetched and checked), or null after showing why there is none. */
+  async function attest(uploaded: UploadedContent): Promise<Attestation | null> {
+    if (!registry || !address) {
+      setPhase("ready");
+      return null;
+    }
+    setPhase("attesting");
+    try {
+      const trusted = await trustedAttester();
+      let next: Attestation;
+      if (trusted === zeroAddress) next = { contentHash: uploaded.hash, required: false, deadline: 0n, signature: "0x" };
+      else {
+        const a = await apiPost("/api/content/{hash}/attestation", { params: { hash: uploaded.hash }, body: { datanetId }, what: "The attestation" });
+        const message = { datanetId: BigInt(a.datanetId), contentHash: a.contentHash as Hex, uploader: a.uploader as Address, deadline: BigInt(a.deadline) };
+        if (message.uploader.toLowerCase() !== address.toLowerCase() || message.contentHash !== uploaded.hash.toLowerCase() || a.datanetId !== datanetId) {
+          throw new AttestationMismatch("The server attested another account, file or Datanet than this one: sign in again with this wallet and upload the file again.");
+        }
+        // Checked here so a misconfigured server is explained before the wallet is asked for anything.
+        const signer = await attestationSigner({ chainId: chain.chainId, registry }, message, a.signature as Hex);
+        if (signer.toLowerCase() !== trusted.toLowerCase()) {
+          throw new AttestationMismatch(`The server signs with ${signer}, but the registry trusts ${trusted}: contributions cannot be attested by this server. Tell its operator.`);
+        }
+        next = { contentHash: uploaded.hash, required: true, deadline: message.deadline, signature: a.signature as Hex };
+      }
+      setAttestation(next);
+      setPhase("ready");
+      return next;
+    } catch (err) {
+      setAttestation(null);
+      if (err instanceof ApiError && err.reason === "content_claimed") {
+        setPhase("error");
+        setFailure({
+          title: "Uploaded first by another account",
+          message: err.message,
+          hint: "Nothing was signed and no OPEN was moved. If the file is yours, contribute it from the account that uploaded it first; otherwise choose a file of your own.",
+        });
+      } else if (err instanceof ApiError && err.status === 401) {
+        void session.refetch();
+        setPhase("sign-in");
+        setContent(null);
+        setFailure({ soft: true, title: "Sign in again", message: err.message });
+      } else {
+        setPhase("ready");
+        setFailure({
+          title: "Could not get the attestation",
+          message: errorMessage(err),
+          // A mismatch will not fix itself by retrying; a failed request might.
+          hint:
+            err instanceof AttestationMismatch
+              ? "Nothing was signed and no OPEN was moved."
+              : "The registry needs the server's attestation that you uploaded this file first. Nothing was signed; Sign and contribute tries again.",
+        });
+      }
+      return null;
+    }
+  }
+
   function fail(err: unknown, step: "approve" | "contribute") {
     const error = classifyTransactionError(err);
     if (error.kind === "rejected") {
@@ -233,6 +325,32 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
     if (error.errorName === "DuplicateContribution") {
       setPhase("error");
       setFailure({ title: "Already in this Datanet", message: "This file is already in the Datanet: the same content was contributed before. Choose another file." });
+    } else if (error.errorName === "BondAboveMax") {
+      setPhase("ready");
+      const [raised] = (error.errorArgs ?? []) as readonly bigint[];
+      void onChainDatanet.refetch();
+      void allowance.refetch();
+      setFailure({
+        title: "The bond changed",
+        message: `The Datanet's bond changed to ${raised === undefined ? "a higher amount" : formatOpen(raised)} while you were contributing; nothing was taken. Review the new bond and try again.`,
+      });
+    } else if (error.errorName === "AttestationExpired") {
+      setPhase("ready");
+      setAttestation(null);
+      setFailure({
+        title: "The attestation expired",
+        message: "The server's attestation that you uploaded this file first expired before the contribution was sent; nothing was taken.",
+        hint: "Sign and contribute again: a fresh attestation is fetched first.",
+      });
+    } else if (error.errorName === "InvalidAttestation") {
+      setPhase("ready");
+      setAttestation(null);
+      setFailure({
+        title: "The registry refused the attestation",
+        message:
+          "The attestation must name this wallet's account as the one that uploaded the file first, signed by the attester the registry trusts; this one does not. Nothing was taken.",
+        hint: "Sign in with this wallet, upload the file again and retry. If it keeps failing, tell the server's operator: its attester key may not be the registry's.",
+      });
     } else if (error.errorName === "ERC20InsufficientBalance") {
       setPhase("ready");
       setFailure(insufficientOpen());
@@ -288,6 +406,14 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
       setFailure(insufficientOpen());
       return;
     }
+    const maxBond = bond;
+    let bound = attestation;
+    const now = BigInt(Math.floor(Date.now() / 1000));
+    if (!bound || bound.contentHash !== content.hash || (bound.required && bound.deadline < now + ATTESTATION_MARGIN_SECONDS)) {
+      bound = await attest(content);
+      if (!bound) return;
+    }
+    const { deadline, signature } = bound;
     setPhase("contributing");
     try {
       const receipt = await tx.send(async () => {
@@ -297,7 +423,7 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
           abi: datanetRegistryAbi,
           account: address,
           functionName: "contribute",
-          args: [BigInt(datanetId), content.hash, BigInt(content.bytes), content.records],
+          args: [BigInt(datanetId), content.hash, BigInt(content.bytes), content.records, maxBond, deadline, signature],
         });
         return writeContractAsync(request);
       });
@@ -308,6 +434,7 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
       setDone({ id, accepted: !!reviewed, tx: receipt.transactionHash });
       setPhase("done");
       setContent(null);
+      setAttestation(null);
       setPreview(null);
       setFile(null);
       if (fileInput.current) fileInput.current.value = "";
@@ -418,6 +545,11 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
                 {session.signedIn
                   ? "You are signed in: upload the file, then sign the contribution."
                   : "Sign in to upload: one signature (no transaction, no gas) ties the upload to your address. Then you sign the contribution."}
+              </p>
+            ) : null}
+            {phase === "attesting" ? (
+              <p className="text-sm text-muted-foreground" data-testid="contribute-attesting" aria-live="polite">
+                Checking with the server that you uploaded this file first: its attestation lets only you register it (nothing to sign).
               </p>
             ) : null}
             <div className="flex flex-wrap items-center gap-2">

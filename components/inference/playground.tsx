@@ -219,6 +219,10 @@ export function Playground({ modelId, kind, active }: { modelId: number; kind: s
                 {status === "connected" ? buttonLabel : "Connect wallet to pay"}
               </Button>
             </div>
+            <p className="text-xs text-muted-foreground" data-testid="public-notice">
+              Public by design: your prompt, its parameters and the answer are published with the attribution record, so anyone can
+              recompute who gets paid. Do not send anything private.
+            </p>
             {!active ? <p className="text-sm text-muted-foreground">This model is inactive: its builder has paused inferences.</p> : null}
             {!chain.configured ? <p className="text-sm text-muted-foreground">Payments are unavailable: {chain.problem}</p> : null}
           </form>

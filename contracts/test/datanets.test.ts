@@ -26,8 +26,18 @@ async function createDatanet(curated: boolean, bond = BOND, treasury: Address = 
   return eventsOf(datanetRegistryAbi, receipt, "DatanetCreated")[0].args.datanetId;
 }
 
-async function contribute(who: "alice" | "bob" | "carol", datanetId: bigint, contentHash: Hex = randomHash()) {
-  const receipt = await ctx.send(ctx.as[who].datanets.write.contribute([datanetId, contentHash, 1234n, 10]));
+/** No attester is set in this file: contributions need no attestation (deadline and signature ignored). */
+const NO_ATTESTATION = [0n, "0x"] as const;
+
+async function contribute(
+  who: "alice" | "bob" | "carol",
+  datanetId: bigint,
+  contentHash: Hex = randomHash(),
+  maxBond: bigint = maxUint256,
+) {
+  const receipt = await ctx.send(
+    ctx.as[who].datanets.write.contribute([datanetId, contentHash, 1234n, 10, maxBond, ...NO_ATTESTATION]),
+  );
   const id = eventsOf(datanetRegistryAbi, receipt, "ContributionSubmitted")[0].args.contributionId;
   return { id, contentHash, receipt };
 }
@@ -59,14 +69,15 @@ describe("DatanetRegistry", () => {
 
   it("rejects contributions to unknown Datanets, zero hashes, empty and duplicate content", async () => {
     const id = await createDatanet(true);
-    await expectRevert(ctx.as.alice.datanets.write.contribute([999n, randomHash(), 1n, 1]), "UnknownDatanet");
-    await expectRevert(ctx.as.alice.datanets.write.contribute([0n, randomHash(), 1n, 1]), "UnknownDatanet");
-    await expectRevert(ctx.as.alice.datanets.write.contribute([id, zeroHash, 1n, 1]), "ZeroContentHash");
-    await expectRevert(ctx.as.alice.datanets.write.contribute([id, randomHash(), 0n, 1]), "EmptyContribution");
-    await expectRevert(ctx.as.alice.datanets.write.contribute([id, randomHash(), 1n, 0]), "EmptyContribution");
+    const c = ctx.as.alice.datanets.write;
+    await expectRevert(c.contribute([999n, randomHash(), 1n, 1, BOND, ...NO_ATTESTATION]), "UnknownDatanet");
+    await expectRevert(c.contribute([0n, randomHash(), 1n, 1, BOND, ...NO_ATTESTATION]), "UnknownDatanet");
+    await expectRevert(c.contribute([id, zeroHash, 1n, 1, BOND, ...NO_ATTESTATION]), "ZeroContentHash");
+    await expectRevert(c.contribute([id, randomHash(), 0n, 1, BOND, ...NO_ATTESTATION]), "EmptyContribution");
+    await expectRevert(c.contribute([id, randomHash(), 1n, 0, BOND, ...NO_ATTESTATION]), "EmptyContribution");
     const { contentHash } = await contribute("alice", id);
     const [dn, h] = (await expectRevert(
-      ctx.as.bob.datanets.write.contribute([id, contentHash, 5n, 1]),
+      ctx.as.bob.datanets.write.contribute([id, contentHash, 5n, 1, BOND, ...NO_ATTESTATION]),
       "DuplicateContribution",
     ))!;
     expect([dn, h]).toEqual([id, contentHash]);
@@ -117,15 +128,20 @@ describe("DatanetRegistry", () => {
     await expectRevert(ctx.as.owner.datanets.write.review([c2.id, true]), "NotPending");
   });
 
-  it("a bond change applies to new contributions only", async () => {
+  it("a bond change applies to new contributions only, and never above the contributor's maxBond", async () => {
     const id = await createDatanet(true);
-    const c1 = await contribute("bob", id);
+    const c1 = await contribute("bob", id, randomHash(), BOND);
     await expectRevert(ctx.as.eve.datanets.write.setBond([id, 1n]), "NotDatanetOwner");
-    const receipt = await ctx.send(ctx.as.owner.datanets.write.setBond([id, 3n * OPEN]));
-    expect(eventsOf(datanetRegistryAbi, receipt, "DatanetBondChanged")[0].args).toEqual({ datanetId: id, bond: 3n * OPEN });
-    const c2 = await contribute("bob", id);
+    const receipt = await ctx.send(ctx.as.owner.datanets.write.setBond([id, 3n * BOND]));
+    expect(eventsOf(datanetRegistryAbi, receipt, "DatanetBondChanged")[0].args).toEqual({ datanetId: id, bond: 3n * BOND });
+    const [bond, max] = (await expectRevert(
+      ctx.as.bob.datanets.write.contribute([id, randomHash(), 1n, 1, BOND, ...NO_ATTESTATION]),
+      "BondAboveMax",
+    ))!;
+    expect([bond, max]).toEqual([3n * BOND, BOND]);
+    const c2 = await contribute("bob", id, randomHash(), 3n * BOND);
     expect((await ctx.read.datanets.read.getContribution([c1.id])).bond).toBe(BOND);
-    expect((await ctx.read.datanets.read.getContribution([c2.id])).bond).toBe(3n * OPEN);
+    expect((await ctx.read.datanets.read.getContribution([c2.id])).bond).toBe(3n * BOND);
     const bob0 = await ctx.balanceOf(ctx.addr.bob);
     await ctx.send(ctx.as.owner.datanets.write.review([c1.id, true]));
     expect(await ctx.balanceOf(ctx.addr.bob)).toBe(bob0 + BOND);
@@ -181,6 +197,35 @@ describe("DatanetRegistry", () => {
     const curated = await createDatanet(true);
     await contribute("alice", curated);
     await expectRevert(ctx.as.owner.datanets.write.publishVersion([curated, root, 1]), "InvalidVersionCount");
+  });
+
+  it("setMetadata: owner only, with an event", async () => {
+    const id = await createDatanet(false);
+    await expectRevert(ctx.as.eve.datanets.write.setMetadata([id, randomHash(), "ipfs://evil"]), "NotDatanetOwner");
+    await expectRevert(ctx.as.owner.datanets.write.setMetadata([999n, randomHash(), "ipfs://x"]), "UnknownDatanet");
+    const meta = randomHash();
+    const r = await ctx.send(ctx.as.owner.datanets.write.setMetadata([id, meta, "ipfs://two"]));
+    expect(eventsOf(datanetRegistryAbi, r, "DatanetMetadataChanged")[0].args).toEqual({
+      datanetId: id,
+      metadataHash: meta,
+      metadataURI: "ipfs://two",
+    });
+    expect(await ctx.read.datanets.read.getDatanet([id])).toMatchObject({ metadataHash: meta, metadataURI: "ipfs://two" });
+  });
+
+  it("the attester is governed: only the admin sets it (attestations themselves: attacks.test.ts)", async () => {
+    expect(await ctx.read.datanets.read.attester()).toBe(zeroAddress);
+    await expectRevert(ctx.as.owner.datanets.write.setAttester([ctx.addr.owner]), "AccessControlUnauthorizedAccount");
+    const r = await ctx.send(ctx.as.admin.datanets.write.setAttester([ctx.addr.dave]));
+    expect(eventsOf(datanetRegistryAbi, r, "AttesterChanged")[0].args).toEqual({ attester: ctx.addr.dave });
+    // With an attester, an unattested contribution is refused; unset again, it is accepted.
+    const id = await createDatanet(false);
+    await expectRevert(
+      ctx.as.alice.datanets.write.contribute([id, randomHash(), 1n, 1, BOND, (await ctx.now()) + 600n, "0x"]),
+      "InvalidAttestation",
+    );
+    await ctx.send(ctx.as.admin.datanets.write.setAttester([zeroAddress]));
+    await contribute("alice", id);
   });
 
   it("versionRoot rejects empty and malformed input; proofs verify the leaf order-independently", () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import solc from "solc";
 import {
+  encodeAbiParameters,
   getAddress,
   hashTypedData,
   keccak256,
@@ -246,6 +247,37 @@ describe("EIP-3009 transferWithAuthorization", () => {
       ]),
       "AuthorizationUsedAlready",
     );
+  });
+});
+
+describe("authorizationUse (what a used nonce did)", () => {
+  it("records keccak256(abi.encode(to, value)) of the transfer, CANCELED for a cancel, zero while unused", async () => {
+    const payer = await gaslessPayer();
+    const auth = await freshAuthorization(ctx, payer.address, ctx.addr.carol, 6n * OPEN);
+    expect(await ctx.read.token.read.authorizationUse([payer.address, auth.nonce])).toBe(
+      "0x0000000000000000000000000000000000000000000000000000000000000000",
+    );
+    const sig = await signAuthorization(payer, token, auth);
+    await ctx.send(
+      ctx.as.eve.token.write.transferWithAuthorization([
+        auth.from, auth.to, auth.value, auth.validAfter, auth.validBefore, auth.nonce, sig,
+      ]),
+    );
+    expect(await ctx.read.token.read.authorizationUse([payer.address, auth.nonce])).toBe(
+      keccak256(encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [ctx.addr.carol, 6n * OPEN])),
+    );
+
+    const nonce = randomHash();
+    const cancelSig = await payer.signTypedData({
+      domain: { name: "Open", version: "1", chainId: foundry.id, verifyingContract: token },
+      types: AUTHORIZATION_TYPES,
+      primaryType: "CancelAuthorization",
+      message: { authorizer: payer.address, nonce },
+    });
+    await ctx.send(ctx.as.eve.token.write.cancelAuthorization([payer.address, nonce, cancelSig]));
+    const canceled = await ctx.read.token.read.CANCELED();
+    expect(canceled).toBe(keccak256(toBytes("CANCELED")));
+    expect(await ctx.read.token.read.authorizationUse([payer.address, nonce])).toBe(canceled);
   });
 });
 

@@ -4,8 +4,9 @@
  * Postgres when TEST_DATABASE_URL is set.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { count } from "drizzle-orm";
+import { count, eq } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as accountAttribution from "@/app/api/accounts/[address]/attribution/route";
@@ -16,6 +17,7 @@ import * as accountEarningsCsv from "@/app/api/accounts/[address]/earnings.csv/r
 import * as accountEarnings from "@/app/api/accounts/[address]/earnings/route";
 import * as authNonce from "@/app/api/auth/nonce/route";
 import * as authSession from "@/app/api/auth/session/route";
+import * as contentAttestation from "@/app/api/content/[hash]/attestation/route";
 import * as contentGet from "@/app/api/content/[hash]/route";
 import * as contentUpload from "@/app/api/content/route";
 import * as datanetContributions from "@/app/api/datanets/[id]/contributions/route";
@@ -34,7 +36,10 @@ import * as inferenceGet from "@/app/api/inferences/[id]/route";
 import * as inferenceVerify from "@/app/api/inferences/[id]/verify/route";
 import * as inferencesList from "@/app/api/inferences/route";
 import * as modelInference from "@/app/api/models/[id]/inference/route";
+import * as modelArtifact from "@/app/api/models/[id]/artifact/route";
 import * as modelGet from "@/app/api/models/[id]/route";
+import * as epochBalances from "@/app/api/epochs/[epoch]/balances/route";
+import * as settledInferences from "@/app/api/settlements/route";
 import * as settlementEpoch from "@/app/api/settlement/epoch/route";
 import * as modelUsage from "@/app/api/models/[id]/usage/route";
 import * as modelsList from "@/app/api/models/route";
@@ -48,7 +53,8 @@ import { setDatabaseForTests, type Database } from "@/db/client";
 import * as t from "@/db/schema";
 import { openTestDatabase, testDatabaseKinds } from "@/db/testing";
 import { encodeSession, SESSION_COOKIE, sessionSecret } from "@/lib/auth/session";
-import { verifyClaim } from "@/lib/chain/merkle";
+import { buildClaimsTree, verifyClaim } from "@/lib/chain/merkle";
+import { putArtifact } from "@/lib/factory/artifacts";
 import { clearQueryCaches } from "@/lib/queries";
 import { BIG, buildFixture, contributors, DAY, focus, HOUR, insertEpochs, insertFixture, payers, T0, type Fixture } from "./test-fixture";
 
@@ -67,6 +73,9 @@ const routes: [string, Record<string, unknown>][] = [
   ["/api/models/{id}", modelGet],
   ["/api/models/{id}/usage", modelUsage],
   ["/api/models/{id}/inference", modelInference],
+  ["/api/models/{id}/artifact", modelArtifact],
+  ["/api/settlements", settledInferences],
+  ["/api/epochs/{epoch}/balances", epochBalances],
   ["/api/settlement/epoch", settlementEpoch],
   ["/api/inferences", inferencesList],
   ["/api/inferences/{id}", inferenceGet],
@@ -89,6 +98,7 @@ const routes: [string, Record<string, unknown>][] = [
   ["/api/stats/settlements", settlements],
   ["/api/content", contentUpload],
   ["/api/content/{hash}", contentGet],
+  ["/api/content/{hash}/attestation", contentAttestation],
   ["/api/auth/nonce", authNonce],
   ["/api/auth/session", authSession],
   ["/api/stream", stream],
@@ -172,7 +182,7 @@ describe("OpenAPI document", () => {
       }
     };
     visit(apiDir);
-    expect(files.length).toBe(routes.length + 1); // + /api/health (needs a chain; not called here)
+    expect(files.length).toBe(routes.length + 2); // + /api/health and /api/deployment (need a chain and its deployment file; not called here)
     for (const file of files) {
       const rel = path.relative(apiDir, path.dirname(file)).split(path.sep).filter(Boolean);
       const p = `/api${rel.length ? "/" + rel.map((s) => s.replace(/^\[(.+)\]$/, "{$1}")).join("/") : ""}`;
@@ -196,6 +206,8 @@ describe("OpenAPI document", () => {
       "/api/accounts/{address}/claims": ["limit", "cursor"],
       "/api/accounts/{address}/contributions": ["status", "limit", "cursor"],
       "/api/stats/settlements": ["limit", "cursor"],
+      "/api/settlements": ["fromBlock", "throughBlock", "limit", "cursor"],
+      "/api/epochs/{epoch}/balances": ["limit", "cursor"],
       "/api/operators": ["limit", "cursor"],
       "/api/governance/proposals": ["limit", "cursor"],
       "/api/content": ["filename"],
@@ -510,6 +522,7 @@ for (const { kind, available } of testDatabaseKinds) {
         claimable: "0",
         proof: [],
         treeMatchesRoot: null,
+        pending: null,
       });
 
       await insertEpochs(database.db, f);
@@ -526,6 +539,79 @@ for (const { kind, available } of testDatabaseKinds) {
       expect((await ok(`/api/accounts/${contributors[1]}/claim`)).claimable).toBe("0"); // claimed everything
       const stranger = await ok(`/api/accounts/${payers[0]}/claim`);
       expect(stranger).toMatchObject({ epoch: 2, cumulativeAmount: "0", claimable: "0", proof: [] });
+    });
+
+    it("serves the public inputs of a root: settled inferences in chain order with what was served, a root's leaves, the model artifacts", async () => {
+      // Settled inferences, oldest settlement first, each with its served prompt, parameters, output and record.
+      const settled = f.inferences.filter((i) => i.status === "settled").sort((a, b) => a.settledBlock! - b.settledBlock! || a.requestId! - b.requestId!);
+      const through = settled[Math.floor(settled.length / 2)].settledBlock!;
+      const walked = await walk("/api/settlements", 7);
+      expect(walked.map((x) => x.requestId)).toEqual(settled.map((i) => i.requestId));
+      const [first] = walked;
+      const inf = settled[0];
+      const served = f.results.find((r) => r.requestHash === inf.requestHash)!;
+      expect(first).toEqual({
+        requestId: inf.requestId,
+        modelId: inf.modelId,
+        artifactHash: f.models.find((m) => m.id === inf.modelId)!.artifactHash,
+        requestHash: inf.requestHash,
+        payer: inf.payer,
+        operator: inf.operator,
+        price: inf.price.toString(),
+        contributorPool: inf.contributorPool!.toString(),
+        outputHash: inf.outputHash,
+        attributionHash: inf.attributionHash,
+        settledBlock: inf.settledBlock,
+        settledTx: inf.settledTx,
+        served: { prompt: served.prompt, params: served.params, output: served.output, attributionMethod: served.attributionMethod, attributionRecord: served.attributionRecord },
+      });
+      // An epoch's set: every settlement up to its throughBlock, and from a block on.
+      expect((await walk(`/api/settlements?throughBlock=${through}`, 5)).map((x) => x.requestId)).toEqual(settled.filter((i) => i.settledBlock! <= through).map((i) => i.requestId));
+      expect((await walk(`/api/settlements?fromBlock=${through + 1}`, 100)).map((x) => x.requestId)).toEqual(settled.filter((i) => i.settledBlock! > through).map((i) => i.requestId));
+      // An inference the node holds no answer for is listed with served: null (its pool is unattributed).
+      await database.db.delete(t.inferenceResults).where(eq(t.inferenceResults.requestHash, inf.requestHash));
+      try {
+        expect((await ok(`/api/settlements?throughBlock=${inf.settledBlock}`)).items[0]).toMatchObject({ requestId: inf.requestId, served: null });
+      } finally {
+        await database.db.insert(t.inferenceResults).values(served);
+      }
+
+      // A root's leaves, by account, every one once; they rebuild the root.
+      if ((await database.db.select({ n: count() }).from(t.epochs))[0].n === 0) await insertEpochs(database.db, f);
+      for (const e of f.epochs) {
+        const leaves = await walk(`/api/epochs/${e.epoch}/balances`, 5);
+        const expected = f.balances.filter((b) => b.epoch === e.epoch).sort((a, b) => (a.account < b.account ? -1 : 1));
+        expect(leaves).toEqual(expected.map((b) => ({ account: b.account, cumulativeAmount: b.cumulativeAmount.toString() })));
+        expect(buildClaimsTree(leaves.map((l) => ({ account: l.account, cumulativeAmount: BigInt(l.cumulativeAmount) }))).root).toBe(e.root);
+      }
+
+      // A model's artifact, streamed byte for byte, checked and cached by its hash.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ledgerline-api-artifacts-"));
+      const bytes = new Uint8Array(300_000).map((_, i) => (i * 31) % 251);
+      const { hash: artifactHash, path: file } = putArtifact(bytes, dir);
+      const [model] = await database.db.select().from(t.models).where(eq(t.models.id, 1));
+      process.env.ARTIFACT_DIR = dir;
+      await database.db.update(t.models).set({ artifactHash }).where(eq(t.models.id, 1));
+      try {
+        const res = await modelArtifact.GET(new Request("http://test/api/models/1/artifact"), { params: Promise.resolve({ id: "1" }) });
+        expect(res.status).toBe(200);
+        expect(res.headers.get("content-length")).toBe(String(bytes.length));
+        expect(res.headers.get("etag")).toBe(`"${artifactHash}"`);
+        expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+        expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
+        const cached = await modelArtifact.GET(new Request("http://test/api/models/1/artifact", { headers: { "if-none-match": `"${artifactHash}"` } }), { params: Promise.resolve({ id: "1" }) });
+        expect(cached.status).toBe(304);
+        // A file that no longer hashes to its name is never served.
+        fs.writeFileSync(`${file}.tmp`, bytes.map((b, i) => (i === 1000 ? b ^ 1 : b)));
+        fs.renameSync(`${file}.tmp`, file);
+        const damaged = await get("/api/models/1/artifact");
+        expect(damaged.status).toBe(500);
+        expect(damaged.body.error).toMatch(/damaged; it is not served/);
+      } finally {
+        await database.db.update(t.models).set({ artifactHash: model.artifactHash }).where(eq(t.models.id, 1));
+        delete process.env.ARTIFACT_DIR;
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it("summarizes the last 24 hours from the rollups", async () => {
@@ -652,7 +738,27 @@ for (const { kind, available } of testDatabaseKinds) {
         ["POST", "/api/content?filename=empty.txt", [422]],
         ["POST", "/api/content?filename=bad.json", [422]],
         ["POST", `/api/content?filename=${"x".repeat(300)}.txt`, [400]],
+        ["POST", `/api/content/0x${"a".repeat(64)}/attestation?case=anonymous`, [401]],
+        ["POST", "/api/content/0x12/attestation", [404]],
+        ["POST", `/api/content/0x${"a".repeat(64)}/attestation?case=unknown`, [404]],
+        ["POST", `/api/content/0x${"a".repeat(64)}/attestation?case=unknown-datanet`, [404]],
+        ["POST", `/api/content/0x${"a".repeat(64)}/attestation?case=bad-datanet`, [400]],
+        ["POST", `/api/content/0x${"a".repeat(64)}/attestation?case=forged-uploader`, [400]],
         ["GET", "/api/inferences/abc/verify", [404]],
+        ["GET", "/api/settlements?throughBlock=-1", [400]],
+        ["GET", "/api/settlements?fromBlock=ten", [400]],
+        ["GET", "/api/settlements?fromBlock=1.5", [400]],
+        ["GET", "/api/settlements?throughBlock=1e400", [400]],
+        ["GET", "/api/settlements?limit=101", [400]],
+        ["GET", `/api/settlements?cursor=${foreign}`, [400]],
+        ["GET", "/api/epochs/0/balances", [404]],
+        ["GET", "/api/epochs/abc/balances", [404]],
+        ["GET", "/api/epochs/99999/balances", [404]],
+        ["GET", "/api/epochs/1/balances?limit=1001", [400]],
+        ["GET", `/api/epochs/1/balances?cursor=${tampered}`, [400]],
+        ["GET", "/api/models/abc/artifact", [404]],
+        ["GET", "/api/models/99999/artifact", [404]],
+        ["GET", "/api/models/1/artifact", [404]], // registered, but its artifact is not on this server
         ["GET", "/api/inferences/99999/verify", [404]],
         ["GET", "/api/factory/builds?limit=0", [400]],
         ["GET", "/api/factory/builds?builder=0x12", [400]],
@@ -681,6 +787,12 @@ for (const { kind, available } of testDatabaseKinds) {
       const bodies: Record<string, BodyInit> = {
         "/api/content?filename=anonymous.txt": "uploaded without signing in",
         "/api/content?filename=bad.json": "{not json",
+        [`/api/content/0x${"a".repeat(64)}/attestation?case=anonymous`]: JSON.stringify({ datanetId: 1 }),
+        "/api/content/0x12/attestation": JSON.stringify({ datanetId: 1 }),
+        [`/api/content/0x${"a".repeat(64)}/attestation?case=unknown`]: JSON.stringify({ datanetId: 1 }),
+        [`/api/content/0x${"a".repeat(64)}/attestation?case=unknown-datanet`]: JSON.stringify({ datanetId: 9999 }),
+        [`/api/content/0x${"a".repeat(64)}/attestation?case=bad-datanet`]: JSON.stringify({ datanetId: -1 }),
+        [`/api/content/0x${"a".repeat(64)}/attestation?case=forged-uploader`]: JSON.stringify({ datanetId: 1, uploader: focus }),
         "/api/auth/session?case=not-json": "{message:",
         "/api/auth/session?case=no-signature": JSON.stringify({ message: "localhost wants you to sign in" }),
         "/api/auth/session?case=not-siwe": JSON.stringify({ message: "hello", signature: "0x1234" }),
@@ -701,7 +813,7 @@ for (const { kind, available } of testDatabaseKinds) {
       process.env.EPOCH_TRIGGER_TOKEN = "api-test-token";
       // Uploads need a signed-in session (lib/auth): the malformed ones are sent signed in, except `anonymous`.
       const session = encodeSession({ address: focus as Address, chainId: 31337, issuedAt: new Date(), expiresAt: new Date(Date.now() + HOUR) }, await sessionSecret(database.db));
-      const headersFor = (url: string) => (url.startsWith("/api/content?") && !url.includes("anonymous") ? { cookie: `${SESSION_COOKIE}=${session}` } : undefined);
+      const headersFor = (url: string) => (url.startsWith("/api/content") && !url.includes("anonymous") ? { cookie: `${SESSION_COOKIE}=${session}` } : undefined);
       const failures: string[] = [];
       for (const [method, url, statuses] of cases) {
         const res = await call(method as "GET" | "POST", url, method === "POST" ? { body: bodies[url] ?? "", headers: headersFor(url) } : undefined);

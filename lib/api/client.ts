@@ -10,6 +10,7 @@ import { isHex, type Hex } from "viem";
 import type { z } from "zod";
 import type * as api from "@/lib/api/endpoints";
 import type { EndpointSpec } from "@/lib/api/spec";
+import { errorCodeOf, type ErrorCode } from "@/lib/errors";
 
 type Spec = Extract<(typeof api)[keyof typeof api], EndpointSpec>;
 type JsonSpec = Extract<Spec, { response: z.ZodType }>;
@@ -47,10 +48,24 @@ export function apiUrl(path: string, params: Record<string, string | number> = {
   return s ? `${filled}?${s}` : filled;
 }
 
-/** The answer's JSON, or an Error with the API's own message (`{ error }`), else the status. */
+/** A refusal by the API: its message, HTTP status and machine code (`reason`), for callers that switch on it. */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly reason?: ErrorCode,
+  ) {
+    super(message);
+  }
+}
+
+/** The answer's JSON, or an ApiError with the API's own message (`{ error }`), else the status. */
 async function readAnswer<T>(res: Response, what?: string): Promise<T> {
   const body = (await res.json().catch(() => null)) as (T & { error?: string }) | null;
-  if (!res.ok) throw new Error(body?.error ?? (what ? `${what} failed (HTTP ${res.status}).` : `${res.status} ${res.statusText}`));
+  if (!res.ok) {
+    throw new ApiError(body?.error ?? (what ? `${what} failed (HTTP ${res.status}).` : `${res.status} ${res.statusText}`), res.status, errorCodeOf(body));
+  }
   return body as T;
 }
 

@@ -49,6 +49,7 @@ function operation(e: EndpointSpec): JsonSchema {
   if (e.query || e.body || e.invalidParams === 400) responses["400"] = { $ref: "#/components/responses/BadRequest" };
   if (e.session) responses["401"] = { $ref: "#/components/responses/Unauthorized" };
   if (e.notFound || (e.params && e.invalidParams !== 400)) responses["404"] = { $ref: "#/components/responses/NotFound" };
+  if (e.conflict) responses["409"] = { $ref: "#/components/responses/Conflict" };
   if (e.body && (!isZodSchema(e.body) || e.unprocessable)) responses["422"] = { $ref: "#/components/responses/Unprocessable" };
   responses["500"] = { $ref: "#/components/responses/ServerError" };
   return {
@@ -105,6 +106,7 @@ export function buildOpenApiDocument(list: readonly EndpointSpec[] = endpoints):
         BadRequest: errorResponse("Malformed input: the message says which parameter and why."),
         Unauthorized: errorResponse("Not signed in: sign in with your wallet (GET /api/auth/nonce, then POST /api/auth/session)."),
         NotFound: errorResponse("No such resource (or a path id that cannot exist)."),
+        Conflict: errorResponse("Conflicts with what is stored: `reason` says which conflict (e.g. content_claimed)."),
         Unprocessable: errorResponse("The content cannot be stored as sent."),
         ServerError: errorResponse("A fault on the server side."),
       },

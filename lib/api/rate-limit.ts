@@ -8,7 +8,7 @@ import { serverConfig } from "@/lib/config";
 import { clientAddress } from "./client-address";
 import { takeToken, type LimitRule } from "./limiter";
 
-export type LimitName = "paid-ip" | "paid-payer" | "auth-nonce" | "verify" | "build-ip" | "build-account";
+export type LimitName = "paid-ip" | "paid-payer" | "auth-nonce" | "verify" | "build-ip" | "build-account" | "attestation";
 
 function rule(name: LimitName): LimitRule {
   const l = serverConfig().rateLimits;
@@ -25,6 +25,8 @@ function rule(name: LimitName): LimitRule {
       return { name, count: l.buildsPerHour, per: "hour", burst: Math.min(5, l.buildsPerHour), what: "address" };
     case "build-account":
       return { name, count: l.buildsPerHour, per: "hour", burst: Math.min(5, l.buildsPerHour), what: "account" };
+    case "attestation":
+      return { name, count: l.attestationsPerMinute, per: "minute", what: "account" };
   }
 }
 

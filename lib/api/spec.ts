@@ -47,6 +47,8 @@ export interface EndpointSpec {
   notFound?: boolean;
   /** Success status when not 200 (e.g. 202 for a queued job). */
   status?: 201 | 202;
+  /** Can answer 409: the request conflicts with what is stored (e.g. content another account uploaded first). */
+  conflict?: boolean;
   /** Well-formed input can still be refused with 422 (it names something unusable). */
   unprocessable?: boolean;
   /** Answers 402 Payment Required (x402) until paid. */

@@ -281,7 +281,20 @@ export function buildFixture(now: number): Fixture {
   for (const epoch of [1, 2]) {
     const entries = contributors.map((account, i) => ({ account: account as Address, cumulativeAmount: BIG * BigInt(epoch) + BigInt(i * 7919) }));
     const tree = buildClaimsTree(entries);
-    epochs.push({ epoch, root: tree.root, cumulativeTotal: tree.total, block: 5000 + epoch, tx: hash(0x70000 + epoch), postedAt: new Date(T0 + (38 + epoch) * DAY) });
+    const postedAt = new Date(T0 + (38 + epoch) * DAY);
+    epochs.push({
+      epoch,
+      prev: epoch - 1,
+      root: tree.root,
+      cumulativeTotal: tree.total,
+      throughBlock: 4990 + epoch,
+      poster: contributors[0],
+      status: "final",
+      finalizesAt: new Date(postedAt.getTime() + DAY),
+      block: 5000 + epoch,
+      tx: hash(0x70000 + epoch),
+      postedAt,
+    });
     for (const e of entries) balances.push({ epoch, account: e.account, cumulativeAmount: e.cumulativeAmount });
   }
   const claims: Fixture["claims"] = [

@@ -18,6 +18,7 @@ import { signInMessage } from "@/lib/auth/client";
 import { decodeSession, encodeSession, SESSION_COOKIE, sessionSecret } from "@/lib/auth/session";
 import { issueNonce } from "@/lib/auth/siwe";
 import { ANVIL_CHAIN_ID, devAccount, startAnvil, type Anvil } from "@/lib/chain/anvil";
+import { CONTRACTS_VERSION } from "@/lib/chain/deploy";
 
 const ORIGIN = "http://ledgerline.test:3000";
 const ctx = { params: Promise.resolve({}) };
@@ -54,7 +55,15 @@ beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ledgerline-auth-"));
   const a = devAccount(0).address;
   const file = path.join(tmp, "31337.json");
-  fs.writeFileSync(file, JSON.stringify({ chainId: ANVIL_CHAIN_ID, token: a, datanetRegistry: a, modelRegistry: a, inferenceMarket: a, startBlock: 0, deployer: a }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      chainId: ANVIL_CHAIN_ID,
+      contractsVersion: CONTRACTS_VERSION,
+      ...Object.fromEntries(["token", "datanetRegistry", "modelRegistry", "inferenceMarket", "openVotes", "timelock", "governor", "deployer"].map((k) => [k, a])),
+      startBlock: 0,
+    }),
+  );
   process.env.DEPLOYMENT_FILE = file;
   process.env.RPC_URL = anvil.rpcUrl;
   delete process.env.SESSION_SECRET;

@@ -61,6 +61,11 @@ export function getChainConfig(): ChainConfig {
  * not enough: any remote node can claim 31337, and "local" hands the browser the dev mnemonic, opens the
  * epoch trigger and lets sign-in trust the Host header.
  */
+/** Blocks below the head before a block counts as final: FINALITY_DEPTH, else 0 on the local chain and 64 elsewhere. */
+export function finalityDepth(cfg: Pick<ChainConfig, "isLocal">): number {
+  return serverConfig().finalityDepth ?? (cfg.isLocal ? 0 : 64);
+}
+
 export function isLocalChain(chainId: number, rpcUrl: string): boolean {
   if (chainId !== ANVIL_CHAIN_ID) return false;
   try {

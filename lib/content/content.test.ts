@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { openTestDatabase } from "@/db/testing";
 import { ContentError, formatOf, parseCsv, parseRecords } from "./records";
-import { loadContent, sha256Hex, storeContent } from "./store";
+import { firstUploader, loadContent, sha256Hex, storeContent } from "./store";
 
 describe("records", () => {
   it("splits text and markdown into paragraphs, deterministically", () => {
@@ -40,6 +40,22 @@ describe("content store (PGlite)", () => {
     expect(a).toMatchObject({ hash: sha256Hex(body), records: 2, bytes: body.byteLength, format: "markdown" });
     const row = await loadContent(database.db, a.hash.toUpperCase().replace("0X", "0x"));
     expect(new Uint8Array(row!.body)).toEqual(body);
+  });
+
+  it("remembers the first uploader: the same bytes from another account keep it, bytes without one take the first", async () => {
+    const body = new TextEncoder().encode("**owl**: a nocturnal bird of prey\n");
+    const alice = "0x00000000000000000000000000000000000A11cE";
+    const mallory = "0x000000000000000000000000000000000000BAD0";
+    expect((await storeContent(database.db, { body, filename: "o.md", uploader: alice })).uploader).toBe(alice.toLowerCase());
+    expect((await storeContent(database.db, { body, filename: "o.md", uploader: mallory })).uploader).toBe(alice.toLowerCase());
+    expect(await firstUploader(database.db, sha256Hex(body), mallory)).toBe(alice.toLowerCase());
+
+    const serverStored = new TextEncoder().encode('{"name":"stored by the server"}');
+    expect((await storeContent(database.db, { body: serverStored, filename: "m.json" })).uploader).toBeNull();
+    expect(await firstUploader(database.db, sha256Hex(serverStored), mallory)).toBe(mallory.toLowerCase());
+    expect(await firstUploader(database.db, sha256Hex(serverStored), alice)).toBe(mallory.toLowerCase());
+    expect(await firstUploader(database.db, sha256Hex(new TextEncoder().encode("never stored")), alice)).toBeNull();
+    expect(await loadContent(database.db, sha256Hex(new TextEncoder().encode("never stored")))).toBeNull();
   });
 
   it("rejects non-UTF-8 bytes and empty uploads without writing anything", async () => {

@@ -43,3 +43,29 @@ export function getArtifact(hash: string, dir = artifactDir()): Uint8Array | nul
   if (sha256Of(bytes) !== hash.toLowerCase()) throw new Error(`artifact ${hash} on disk is corrupt (its sha-256 differs)`);
   return bytes;
 }
+
+// Files whose sha-256 was checked, by path → "inode:size:mtime": a file replaced or changed on disk is checked again.
+const checked = new Map<string, string>();
+
+/**
+ * An artifact to stream to someone else (GET /api/models/{id}/artifact): its size and a fresh read stream, once its
+ * sha-256 has been checked against its name in one streaming pass (never the whole file in memory). Null if absent;
+ * throws if the file no longer hashes to its name.
+ */
+export async function openArtifact(hash: string, dir = artifactDir()): Promise<{ size: number; stream(): fs.ReadStream } | null> {
+  const file = fileOf(hash.toLowerCase(), dir);
+  let stat: fs.Stats;
+  try {
+    stat = await fs.promises.stat(/*turbopackIgnore: true*/ file);
+  } catch {
+    return null;
+  }
+  const stamp = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+  if (checked.get(file) !== stamp) {
+    const h = createHash("sha256");
+    for await (const chunk of fs.createReadStream(/*turbopackIgnore: true*/ file)) h.update(chunk as Buffer);
+    if (`0x${h.digest("hex")}` !== hash.toLowerCase()) throw new Error(`artifact ${hash} on disk is corrupt (its sha-256 differs)`);
+    checked.set(file, stamp);
+  }
+  return { size: stat.size, stream: () => fs.createReadStream(/*turbopackIgnore: true*/ file) };
+}

@@ -172,7 +172,7 @@ for (const { kind, available } of testDatabaseKinds) {
       const pool = await client.readContract({ ...market(), functionName: "totalContributorPool" });
       const tree = buildClaimsTree([{ account: operator.address, cumulativeAmount: pool }]);
       const head = await client.getBlockNumber();
-      await send(await wallet(operator).writeContract({ ...market(), functionName: "postEpoch", args: [tree.root as Hex, pool, head] }));
+      await send(await wallet(operator).writeContract({ ...market(), functionName: "postEpoch", args: [tree.root as Hex, pool, head, pool] }));
       await send(await wallet(carol).writeContract({ ...market(), functionName: "dispute", args: [1] }));
       await advanceChainTime(client, 1); // votes are counted from the second after delegation
 

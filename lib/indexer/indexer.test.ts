@@ -49,7 +49,8 @@ for (const { kind, available } of testDatabaseKinds) {
           address: d.datanetRegistry,
           abi: datanetRegistryAbi,
           functionName: "contribute",
-          args: [datanetId, c.hash, BigInt(c.bytes), c.records],
+          // The Datanet's bond (2 OPEN) as the most it may take; no attester on this deployment.
+          args: [datanetId, c.hash, BigInt(c.bytes), c.records, parseUnits("2", 18), 0n, "0x"],
         }),
       );
       const id = await client.readContract({ address: d.datanetRegistry, abi: datanetRegistryAbi, functionName: "contributionCount" });
@@ -133,14 +134,19 @@ for (const { kind, available } of testDatabaseKinds) {
             address: d.inferenceMarket,
             abi: inferenceMarketAbi,
             functionName: "settle",
-            args: [r, keccak256(toHex("out")), keccak256(toHex("attr"))],
+            args: [r, keccak256(toHex(`request ${r - 1n}`)), keccak256(toHex("out")), keccak256(toHex("attr"))],
           }),
         );
       }
-      await send(await wallet(operator).writeContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "refund", args: [3n] }));
+      await send(await wallet(operator).writeContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "refund", args: [3n, keccak256(toHex("request 2"))] }));
       const pool = await client.readContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "totalContributorPool" });
       const tree = buildClaimsTree([{ account: alice.address, cumulativeAmount: pool }]);
-      await send(await wallet(operator).writeContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "postEpoch", args: [tree.root, pool] }));
+      const head = await client.getBlockNumber();
+      await send(await wallet(operator).writeContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "postEpoch", args: [tree.root, pool, head, pool] }));
+      // Pending for the challenge window; then anyone finalizes it and claims open.
+      const window = await client.readContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "challengeWindow" });
+      await client.request({ method: "evm_increaseTime", params: [Number(window)] } as never);
+      await send(await wallet(bob).writeContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "finalizeEpoch", args: [1] }));
       await send(
         await wallet(bob).writeContract({
           address: d.inferenceMarket,

@@ -47,6 +47,13 @@ export interface IndexerOptions {
 
 const LIVE_WINDOW_BLOCKS = 128;
 
+/** A log's block hash differs from the block read for its number: the chain reorganized mid-fetch. */
+export class ReorgDuringFetch extends Error {
+  constructor(block: number, logHash: string, blockHash: string | null) {
+    super(`block ${block} changed while it was read (log in ${logHash.slice(0, 10)}…, block now ${blockHash?.slice(0, 10) ?? "missing"}…)`);
+  }
+}
+
 /** Tables the chain alone determines: wiped on a redeployment and replayed on a rollback. */
 const derivedTables = [
   t.datanets,
@@ -150,6 +157,11 @@ export class Indexer {
         fetched = await (ahead ?? this.fetchRange(from, Math.min(head, from + this.range - 1)));
       } catch (err) {
         ahead = null;
+        if (err instanceof ReorgDuringFetch) {
+          // Read again from the top: the checkpoint check sees the reorg if it reaches below `from`.
+          this.opts.log?.(`indexer: ${err.message}; reading again`);
+          return { head, block: Math.max(head, cp?.block ?? 0), events: applied };
+        }
         if (this.range === 1) throw err;
         // Providers cap ranges and result sizes differently: halve and retry.
         this.range = Math.max(1, Math.floor(this.range / 2));
@@ -174,6 +186,12 @@ export class Indexer {
       toBlock: BigInt(to),
     });
     const blocks = await this.blocks([...logs.map((l) => Number(l.blockNumber)), to]);
+    // Logs and blocks are two reads: a reorg between them would pair logs of a dropped fork with the new
+    // fork's blocks (and checkpoint). Every log must be in the very block recorded for its number.
+    for (const log of logs) {
+      const block = blocks.get(Number(log.blockNumber));
+      if (block?.hash !== log.blockHash) throw new ReorgDuringFetch(Number(log.blockNumber), log.blockHash!, block?.hash ?? null);
+    }
     // Decoding here, in the fetch step, overlaps it with the previous range's database writes.
     const sorted = logs.sort((a, b) => Number(a.blockNumber! - b.blockNumber!) || a.logIndex! - b.logIndex!);
     const decoded = sorted.flatMap((log) => {

@@ -48,6 +48,39 @@ for (const { kind, available } of testDatabaseKinds) {
       }
     }, 240_000); // bounded work (25 actions, 4 reorg rounds, 4 fresh databases): time for a loaded 2-core machine
 
+    it("a reorg between reading the logs and reading their blocks is caught: no log of the dropped branch is written", async () => {
+      const rand = prng(kind === "pglite" ? 41 : 43);
+      await sync();
+      const snapshot = (await s.client.request({ method: "evm_snapshot" as never })) as Hex;
+      await s.randomActions(4, rand); // the branch whose logs the indexer reads, then loses
+      let reorged = false;
+      // The real chain reorganizes right after getLogs, before the indexer reads the blocks of those logs.
+      const client = {
+        ...s.client,
+        getBlock: async (args: Parameters<typeof s.client.getBlock>[0]) => {
+          if (!reorged) {
+            reorged = true;
+            await s.client.request({ method: "evm_revert" as never, params: [snapshot] as never });
+            await s.randomActions(6, rand);
+          }
+          return s.client.getBlock(args);
+        },
+      } as typeof s.client;
+      const logs: string[] = [];
+      const watched = new Indexer({ db: database.db, client, deployment: s.deployment, maxRange: 1_000, log: (m) => logs.push(m) });
+      await watched.syncOnce();
+      expect(reorged).toBe(true);
+      expect(logs.some((m) => /changed while it was read/.test(m))).toBe(true);
+      await sync();
+      const fresh = await openTestDatabase(kind);
+      try {
+        await new Indexer({ db: fresh.db, client: s.client, deployment: s.deployment }).syncOnce();
+        expect(await dumpReadModel(database.db)).toEqual(await dumpReadModel(fresh.db));
+      } finally {
+        await fresh.close();
+      }
+    }, 120_000);
+
     it("conserves every wei: ledger credits per account and role equal the contract's credits, rollups equal their rows", async () => {
       await s.randomActions(40, prng(kind === "pglite" ? 5 : 6));
       await sync();

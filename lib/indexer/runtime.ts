@@ -1,6 +1,6 @@
 import { getDatabase } from "@/db/client";
 import { publicClientFor } from "@/lib/chain/clients";
-import { getChainConfig } from "@/lib/chain/config";
+import { finalityDepth, getChainConfig } from "@/lib/chain/config";
 import { serverConfig } from "@/lib/config";
 import { singletonPromise } from "@/lib/singleton";
 import { Indexer } from "./indexer";
@@ -25,7 +25,7 @@ export function startIndexer(): Promise<Indexer> {
       client: publicClientFor(cfg),
       deployment: cfg.deployment,
       asyncCommit: database.kind === "postgres",
-      finalityDepth: serverConfig().finalityDepth ?? (cfg.isLocal ? 0 : 64),
+      finalityDepth: finalityDepth(cfg),
       pollIntervalMs: serverConfig().indexerPollMs ?? (cfg.isLocal ? 250 : 2_000),
       log: (m) => console.log(m),
     });

@@ -24,6 +24,7 @@ import { encode } from "@/lib/attribution/tokenizer";
 import { serverConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { minimumPrice } from "@/lib/payments/minimum-price";
+import { awaitFinality } from "@/lib/chain/finality";
 import { serveContext } from "./runtime";
 import { resolveParams, serveInference, type ServeContext, type ServedInference, type ServeHooks } from "./serve";
 
@@ -70,8 +71,16 @@ function paymentChain(ctx: ServeContext): PaymentChain {
   return { publicClient: ctx.publicClient, operator: ctx.operator, chainId: d.chainId, token: d.token, market: d.inferenceMarket };
 }
 
+/** What the payer buys, and that it becomes public: anyone must be able to recompute the attribution it pays for. */
+export function paymentDescription(modelId: number): string {
+  return (
+    `One inference of Ledgerline model ${modelId}, with its attribution settled on-chain. ` +
+    "Public: your prompt, parameters and the answer are published with the attribution record, so anyone can recompute who gets paid."
+  );
+}
+
 function paymentQuote(modelId: number, price: bigint, resource: string): PaymentQuote {
-  return { modelId, price, resource, description: `One inference of Ledgerline model ${modelId}, with its attribution settled on-chain.` };
+  return { modelId, price, resource, description: paymentDescription(modelId) };
 }
 
 /** The x402 offer (PAYMENT-REQUIRED) for one inference of a model at a price. */
@@ -110,6 +119,13 @@ export async function paidInference(request: Request, input: PaidInferenceInput,
     }
     await limit("paid-payer", verified.payer);
     const paid = await scheme.settle(verified, attempt);
+    if (ctx.finalityDepth) {
+      // Serve only money a reorganization cannot take back: the payment must be final first.
+      const finality = await awaitFinality(ctx.publicClient, paid.txHash, ctx.finalityDepth);
+      if (!finality.final) {
+        throw new PaymentError("payment_failed", `Your payment did not become final: ${finality.reason}. Nothing was served; pay again. If it reappears on-chain, it is refundable after the refund timeout.`);
+      }
+    }
     try {
       opts.onPaid?.({ requestId: paid.requestId, payer: paid.payer, txHash: paid.txHash, via: paid.via });
     } catch {

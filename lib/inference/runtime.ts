@@ -4,7 +4,7 @@
  */
 import { createPublicClient, http, type PublicClient } from "viem";
 import { getDb } from "@/db/client";
-import { getChainConfig, chainFor } from "@/lib/chain/config";
+import { chainFor, finalityDepth, getChainConfig } from "@/lib/chain/config";
 import { operatorWallet } from "@/lib/chain/operator";
 import { serverConfig } from "@/lib/config";
 import { singletonPromise } from "@/lib/singleton";
@@ -26,6 +26,7 @@ export function serveContext(): Promise<ServeContext> {
       publicClient,
       operator: operatorWallet(config),
       deployment: config.deployment,
+      finalityDepth: finalityDepth(config),
       models: new ModelCatalog({ db, log: (m) => console.log(m) }),
       allowHosts: serverConfig().externalModelAllowHosts,
       log: (m: string) => console.log(m),

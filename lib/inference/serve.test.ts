@@ -5,7 +5,7 @@
  * refunds when the model fails; recovery after a crash in every state.
  */
 import { and, eq, sql } from "drizzle-orm";
-import { keccak256, parseUnits, toHex } from "viem";
+import { keccak256, maxUint256, parseUnits, toHex, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
 import * as t from "@/db/schema";
@@ -19,7 +19,7 @@ import type { LiveEvent } from "@/lib/live/events";
 import { canonicalJson, contentUri } from "@/lib/metadata";
 import { ModelCatalog } from "./models";
 import { recoverPendingInferences, startRecovery } from "./recovery";
-import { readRequest } from "./onchain";
+import { readRequest, settleOnChain } from "./onchain";
 import { seedFromRequestHash } from "./params";
 import { AlreadyServed, InferenceFailed, PaymentMismatch, serveInference, SettlementPending, type PaidRequest, type ServeContext } from "./serve";
 import { ROLES, setupMarket, type Market, type Wallet } from "./testing/market";
@@ -89,8 +89,9 @@ for (const { kind, available } of testDatabaseKinds) {
         // On-chain: settled with the hashes of what was served.
         const r = await readRequest(m.ctx, paid.requestId);
         expect(r.status).toBe(2);
-        expect(r.outputHash).toBe(s.outputHash);
-        expect(r.attributionHash).toBe(s.attributionHash);
+        const [settled] = await m.client.getContractEvents({ address: m.d.inferenceMarket, abi: inferenceMarketAbi, eventName: "InferenceSettled", args: { requestId: paid.requestId }, fromBlock: 0n });
+        expect(settled.args.outputHash).toBe(s.outputHash);
+        expect(settled.args.attributionHash).toBe(s.attributionHash);
         expect(s.split.protocol + s.split.operator + s.split.builder + s.split.contributorPool).toBe(s.price);
         expect(s.price).toBe(r.price);
         expect(s.entries.reduce((a, e) => a + e.amount, 0n)).toBe(s.split.contributorPool);
@@ -250,6 +251,54 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(refunds.length).toBeGreaterThanOrEqual(cases.length);
     });
 
+    it("griefing with a copied request hash: the attacker's payment with the victim's hash does not block the victim, who is served; the attacker only pays for its own escrow", async () => {
+      const [victim, attacker] = [user1, user2];
+      const attackerBefore = await m.balance(attacker);
+      // The attacker sees the victim's hash (e.g. in a pending pay transaction) and pays with it first.
+      const victimHash = keccak256(toHex(`victim ${kind} ${Math.random()}`));
+      const aw = m.wallets.get(attacker)!;
+      await m.client.waitForTransactionReceipt({
+        hash: await aw.writeContract({ address: m.d.inferenceMarket, abi: inferenceMarketAbi, functionName: "pay", args: [BigInt(m.models.gramA), victimHash, maxUint256], gas: 400_000n }),
+      });
+      const attackerId = await m.client.readContract({ address: m.d.inferenceMarket, abi: inferenceMarketAbi, functionName: "requestIdOf", args: [aw.account.address, victimHash] });
+      expect(attackerId).toBeGreaterThan(0n);
+      // The victim's own payment with the same hash goes through: requests are keyed by (payer, hash).
+      const vw = m.wallets.get(victim)!;
+      const receipt = await m.client.waitForTransactionReceipt({
+        hash: await vw.writeContract({ address: m.d.inferenceMarket, abi: inferenceMarketAbi, functionName: "pay", args: [BigInt(m.models.gramA), victimHash, maxUint256], gas: 400_000n }),
+      });
+      expect(receipt.status).toBe("success");
+      const victimId = await m.client.readContract({ address: m.d.inferenceMarket, abi: inferenceMarketAbi, functionName: "requestIdOf", args: [vw.account.address, victimHash] });
+      const served = await serveInference(m.ctx, { requestId: victimId, requestHash: victimHash, modelId: m.models.gramA, payer: vw.account.address, prompt: "The domestic cat is", params: {}, via: "transaction", paidTx: receipt.transactionHash });
+      expect(served.settleTx).toMatch(/^0x/);
+      // The attacker's escrow is its own: refunded to it (here by the operator), so it lost nothing either.
+      const r = await m.client.readContract({ address: m.d.inferenceMarket, abi: inferenceMarketAbi, functionName: "getRequest", args: [attackerId] });
+      await m.client.waitForTransactionReceipt({
+        hash: await m.operator.writeContract({ address: m.d.inferenceMarket, abi: inferenceMarketAbi, functionName: "refund", args: [attackerId, r.requestHash] }),
+      });
+      expect(await m.balance(attacker)).toBe(attackerBefore);
+    });
+
+    it("reorg-unsafe ids: after a reorg renumbers requests, the operator's settle names the hash and cannot settle another payer's request", async () => {
+      const snapshot = (await m.client.request({ method: "evm_snapshot", params: [] } as never)) as Hex;
+      const a = await m.pay(user1, m.models.gramA, "The bear");
+      // The chain reorganizes: A's payment is gone and B's takes the same request id.
+      await m.client.request({ method: "evm_revert", params: [snapshot] } as never);
+      // A's wallet counted the dropped transaction's nonce: start again from the chain's.
+      const aAccount = m.wallets.get(user1)!.account;
+      aAccount.nonceManager?.reset({ address: aAccount.address, chainId: m.client.chain!.id });
+      const b = await m.pay(user2, m.models.gramA, "The horse");
+      expect(b.requestId).toBe(a.requestId);
+      // Serving A's request finds the id paid for another hash: nothing is served or settled.
+      await expect(serveInference(m.ctx, a)).rejects.toBeInstanceOf(PaymentMismatch);
+      // And a settle sent for A (e.g. by a process that served it before the reorg) reverts on the hash.
+      const outcome = await settleOnChain(m.ctx, a.requestId, a.requestHash, keccak256(toHex("out")), keccak256(toHex("attr")));
+      expect(outcome.kind).toBe("pending");
+      expect((await readRequest(m.ctx, b.requestId)).status).toBe(1); // B's request is still in escrow, B's to be served
+      const servedB = await serveInference(m.ctx, b);
+      expect(servedB.settleTx).toMatch(/^0x/);
+    });
+
     it("after a crash, recovery finishes every pending job (serving again, settling the stored answer, or refunding) and refunds abandoned payments", async () => {
       const insertJob = async (p: PaidRequest, status: "queued" | "serving", lease: string) =>
         db().insert(t.inferenceJobs).values({
@@ -305,7 +354,7 @@ for (const { kind, available } of testDatabaseKinds) {
         address: m.d.inferenceMarket,
         abi: inferenceMarketAbi,
         functionName: "settle",
-        args: [lost.requestId, outputHash(lostJob.output!), attributionHash(decodeRecord(lostJob.record!))],
+        args: [lost.requestId, lost.requestHash, outputHash(lostJob.output!), attributionHash(decodeRecord(lostJob.record!))],
       });
       await m.client.waitForTransactionReceipt({ hash: tx });
       // g) paid on-chain, the prompt never arrived.

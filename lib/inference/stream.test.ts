@@ -3,6 +3,7 @@
  * called through the route handler against a real anvil, real database and models built by the Model
  * Factory (lib/inference/testing/market.ts), paid with hand-signed x402 (EIP-3009) authorizations.
  */
+import { inferenceMarketAbi } from "@/contracts-abi";
 import { eq } from "drizzle-orm";
 import { keccak256, toHex, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -124,7 +125,8 @@ describe("streaming a paid inference to the Playground", () => {
     expect(stored.settleTx).toBe(confirmed.tx);
     const onchain = await readRequest(m.ctx, BigInt(payment.requestId));
     expect(onchain.status).toBe(REQUEST_STATUS.Settled);
-    expect(onchain.outputHash).toBe(confirmed.result.outputHash);
+    const [settled] = await m.client.getContractEvents({ address: m.d.inferenceMarket, abi: inferenceMarketAbi, eventName: "InferenceSettled", args: { requestId: BigInt(payment.requestId) }, fromBlock: 0n });
+    expect(settled.args.outputHash).toBe(confirmed.result.outputHash);
     expect(confirmed.result.output).toBe(text);
     const receipt = await m.client.getTransactionReceipt({ hash: confirmed.tx });
     expect(receipt.status).toBe("success");

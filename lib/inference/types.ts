@@ -27,6 +27,8 @@ export interface PaidRequest {
 
 export interface ServeContext {
   db: Db;
+  /** Blocks a payment must be under before it is served (FINALITY_DEPTH; 0/absent: at once, the local chain). */
+  finalityDepth?: number;
   publicClient: PublicClient;
   /** The operator (OPERATOR_ROLE): settles and refunds. Give its account a nonce manager (operatorWallet does). */
   operator: WalletClient<Transport, Chain, Account>;

@@ -54,9 +54,17 @@ export async function verifyInference(
 
   // The chain is the authority: read the settled hashes from it when a client is at hand.
   if (opts.publicClient && opts.market) {
-    const r = await opts.publicClient.readContract({ address: opts.market, abi: inferenceMarketAbi, functionName: "getRequest", args: [BigInt(requestId)] });
-    report.onchainHash = r.attributionHash;
-    report.onchainOutputHash = r.outputHash;
+    // The market keeps the hashes in its InferenceSettled event only (no storage per request).
+    const [settled] = await opts.publicClient.getContractEvents({
+      address: opts.market,
+      abi: inferenceMarketAbi,
+      eventName: "InferenceSettled",
+      args: { requestId: BigInt(requestId) },
+      // The indexed settlement block narrows the query to one block; without it, from genesis.
+      ...(inference.settledBlock !== null ? { fromBlock: BigInt(inference.settledBlock), toBlock: BigInt(inference.settledBlock) } : { fromBlock: 0n }),
+    });
+    report.onchainHash = settled?.args.attributionHash ?? null;
+    report.onchainOutputHash = settled?.args.outputHash ?? null;
   }
   if (!result) {
     checks.push({ name: "served", ok: false, detail: "The operator stored no answer for this request." });

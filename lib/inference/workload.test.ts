@@ -84,7 +84,7 @@ for (const { kind, available } of testDatabaseKinds) {
                 address: m.d.inferenceMarket,
                 abi: inferenceMarketAbi,
                 functionName: "settle",
-                args: [req.requestId, keccak256(toHex("x")), attribution],
+                args: [req.requestId, req.requestHash, keccak256(toHex("x")), attribution],
                 gas: 300_000n,
               }),
             );

@@ -76,7 +76,13 @@ export function paymentErrorFromRevert(revert: DecodedRevert | null): PaymentErr
     case "AuthorizationNotYetValid":
       return new PaymentError("authorization_not_yet_valid", "The payment authorization is not valid yet.");
     case "AuthorizationUsedAlready":
+    case "AuthorizationAlreadyOpened":
+    case "AuthorizationNotToMarket":
       return new PaymentError("authorization_used", "This payment authorization was already used or canceled. Sign a new one.");
+    case "InvalidAuthorization":
+      return new PaymentError("invalid_signature", "The payment signature is invalid.");
+    case "NotOperator":
+      return new PaymentError("payment_failed", "This node's operator is not staked, so it cannot take payments right now. Nothing was charged; try another node or later.");
     case "InvalidSignature":
     case "ECDSAInvalidSignature":
     case "ECDSAInvalidSignatureLength":

@@ -57,7 +57,7 @@ export async function setupPayments(): Promise<PaymentsFixture> {
   const reg = { address: deployment.datanetRegistry, abi: datanetRegistryAbi } as const;
   await send(await builder.writeContract({ ...reg, functionName: "createDatanet", args: [keccak256(toHex("payments")), "payments", 0n, false, zeroAddress] }));
   const contentHash = keccak256(toHex("a contribution"));
-  await send(await builder.writeContract({ ...reg, functionName: "contribute", args: [1n, contentHash, 100n, 1] }));
+  await send(await builder.writeContract({ ...reg, functionName: "contribute", args: [1n, contentHash, 100n, 1, 0n, 0n, "0x"] }));
   await send(await builder.writeContract({ ...reg, functionName: "publishVersion", args: [1n, versionRoot([{ id: 1n, contentHash }]), 1] }));
   await send(
     await builder.writeContract({

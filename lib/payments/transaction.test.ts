@@ -77,7 +77,7 @@ describe("verifyPaymentTransaction", () => {
         address: f.deployment.inferenceMarket,
         abi: inferenceMarketAbi,
         functionName: "settle",
-        args: [ok.requestId, keccak256(toHex("out")), keccak256(toHex("attr"))],
+        args: [ok.requestId, recomputed, keccak256(toHex("out")), keccak256(toHex("attr"))],
       }),
     );
     expect(await refusal(verify(paid.txHash, recomputed))).toMatchObject({ status: 409, reason: "request_already_served" });
@@ -87,7 +87,7 @@ describe("verifyPaymentTransaction", () => {
     const paid = await payFromWallet("to refund");
     const { requestId } = await verify(paid.txHash, paid.requestHash);
     const op = operatorWallet({ chainId: f.chainId, rpcUrl: f.anvil.rpcUrl });
-    await f.send(await op.writeContract({ address: f.deployment.inferenceMarket, abi: inferenceMarketAbi, functionName: "refund", args: [requestId] }));
+    await f.send(await op.writeContract({ address: f.deployment.inferenceMarket, abi: inferenceMarketAbi, functionName: "refund", args: [requestId, paid.requestHash] }));
     expect(await refusal(verify(paid.txHash, paid.requestHash))).toMatchObject({ status: 409, reason: "request_refunded" });
   });
 

@@ -12,7 +12,7 @@ import { decodePaymentRequiredHeader, decodePaymentSignatureHeader } from "@x402
 import type { PaymentRequired as CorePaymentRequired, PaymentPayload as CorePaymentPayload } from "@x402/core/types";
 import { ExactEvmScheme, registerExactEvmScheme } from "@x402/evm/exact/client";
 import OpenAI from "openai";
-import { inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
+import { inferenceMarketAbi, modelRegistryAbi, openTokenAbi } from "@/contracts-abi";
 import { devAccount } from "@/lib/chain/anvil";
 import type { Eip3009Authorization } from "@/lib/chain/eip3009";
 import { operatorWallet } from "@/lib/chain/operator";
@@ -334,6 +334,41 @@ describe("paying with the official x402 client", () => {
       expect((await reasonOf(res)).reason).toBe("authorization_used");
     }
     expect(await snapshot(payer.address)).toEqual(before);
+  });
+
+  it("front-running: someone submits the payer's authorization to the token first; the market adopts it, the payer is served once and charged once", async () => {
+    const before = await snapshot(payer.address);
+    const { header, auth } = await signedHeader(payer);
+    // The attacker copies the authorization (as from the operator's pending transaction) and sends it to OPEN.
+    const attacker = devAccount(9);
+    const attackerBefore = await f.balanceOf(attacker.address);
+    const signature = decodePaymentSignatureHeader(header).payload.signature as Hex;
+    await f.send(
+      await f.wallet(9).writeContract({
+        address: f.deployment.token,
+        abi: openTokenAbi,
+        functionName: "transferWithAuthorization",
+        args: [auth.from, auth.to, auth.value, auth.validAfter, auth.validBefore, auth.nonce, signature],
+      }),
+    );
+    // The payer's OPEN sits in the market unaccounted for, until the request is opened from it.
+    expect(await f.client.readContract({ address: f.deployment.inferenceMarket, abi: inferenceMarketAbi, functionName: "surplus" })).toBe(auth.value);
+
+    const res = await post({ prompt: "front-run me", params: { maxTokens: 8 } }, { [PAYMENT_SIGNATURE_HEADER]: header });
+    expect(res.status).toBe(200);
+    const after = await snapshot(payer.address);
+    expect(after.requests).toBe(before.requests + 1n);
+    expect(after.payer).toBe(before.payer - auth.value);
+    expect(after.market).toBe(before.market + auth.value);
+    expect(await f.balanceOf(attacker.address)).toBe(attackerBefore);
+    expect(await f.client.readContract({ address: f.deployment.inferenceMarket, abi: inferenceMarketAbi, functionName: "surplus" })).toBe(0n);
+    const r = await f.client.readContract({ address: f.deployment.inferenceMarket, abi: inferenceMarketAbi, functionName: "getRequest", args: [after.requests] });
+    expect(r).toMatchObject({ payer: payer.address, price: auth.value, status: 1 });
+
+    // The same authorization cannot open a second (unfunded) request.
+    const again = await post({ prompt: "and again", params: { maxTokens: 8 } }, { [PAYMENT_SIGNATURE_HEADER]: header });
+    expect(await reasonOf(again)).toMatchObject({ status: 402, reason: "authorization_used" });
+    expect(await snapshot(payer.address)).toEqual(after);
   });
 
   it("refuses a request hash that was already paid: 409 request_replayed", async () => {

@@ -134,7 +134,7 @@ export async function pageAttributionFeed(
 
 export interface ClaimStatus {
   account: string;
-  /** The latest posted epoch, or null before the first one. */
+  /** The latest final epoch (claims are checked against it), or null before the first one. */
   epoch: number | null;
   root: string | null;
   postedAt: Date | null;
@@ -148,6 +148,16 @@ export interface ClaimStatus {
   proof: Hex[];
   /** Whether the tree rebuilt from epoch_balances has the posted root (if not, the proof will not verify). */
   treeMatchesRoot: boolean | null;
+  /** The newest root not final yet (in its challenge window or disputed), with the account's amount in it. */
+  pending: {
+    epoch: number;
+    root: string;
+    status: "pending" | "disputed";
+    postedAt: Date;
+    finalizesAt: Date;
+    cumulativeAmount: bigint;
+    proof: Hex[];
+  } | null;
 }
 
 // Built trees per (epoch, root): building one hashes every leaf, so it is done once per epoch and process.
@@ -184,17 +194,32 @@ export function clearClaimTreeCache(): void {
   treeCache.clear();
 }
 
-/** What `account` can claim now against the latest epoch, with the proof claim() needs. */
+/** What `account` can claim now against the latest final epoch, with the proof claim() needs, and what waits. */
 export async function getClaimStatus(account: string): Promise<ClaimStatus> {
   const db = await getDb();
   const lower = account.toLowerCase();
-  const [[latest], [claimedRow]] = await Promise.all([
-    db.select().from(epochs).orderBy(desc(epochs.epoch)).limit(1),
+  const [[latest], [waiting], [claimedRow]] = await Promise.all([
+    db.select().from(epochs).where(eq(epochs.status, "final")).orderBy(desc(epochs.epoch)).limit(1),
+    db.select().from(epochs).where(inArray(epochs.status, ["pending", "disputed"])).orderBy(desc(epochs.epoch)).limit(1),
     db.select({ amount: sumWei(claims.amount) }).from(claims).where(eq(claims.account, lower)),
   ]);
   const claimed = claimedRow?.amount ?? 0n;
+  let pending: ClaimStatus["pending"] = null;
+  if (waiting && (!latest || waiting.epoch > latest.epoch)) {
+    const tree = await epochTree(waiting.epoch, waiting.root);
+    const amount = tree?.amountOf(lower as Address) ?? 0n;
+    pending = {
+      epoch: waiting.epoch,
+      root: waiting.root,
+      status: waiting.status as "pending" | "disputed",
+      postedAt: waiting.postedAt,
+      finalizesAt: waiting.finalizesAt,
+      cumulativeAmount: amount,
+      proof: tree && amount > 0n ? tree.proofFor(lower as Address) : [],
+    };
+  }
   if (!latest) {
-    return { account: lower, epoch: null, root: null, postedAt: null, cumulativeAmount: 0n, claimed, claimable: 0n, proof: [], treeMatchesRoot: null };
+    return { account: lower, epoch: null, root: null, postedAt: null, cumulativeAmount: 0n, claimed, claimable: 0n, proof: [], treeMatchesRoot: null, pending };
   }
   const tree = await epochTree(latest.epoch, latest.root);
   const cumulativeAmount = tree?.amountOf(lower as Address) ?? 0n;
@@ -210,6 +235,7 @@ export async function getClaimStatus(account: string): Promise<ClaimStatus> {
     claimable,
     proof,
     treeMatchesRoot: tree ? tree.root.toLowerCase() === latest.root.toLowerCase() : false,
+    pending,
   };
 }
 

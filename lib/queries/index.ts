@@ -8,6 +8,7 @@ export * from "./stats";
 export * from "./inferences";
 export * from "./accounts";
 export * from "./records";
+export * from "./settlements";
 export * from "./operators";
 export * from "./governance";
 export { CursorError, type Page } from "./pagination";

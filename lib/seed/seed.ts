@@ -1,6 +1,7 @@
 /**
- * Demo data through the real paths: content goes through the web app's upload route, everything else
- * is a transaction from an anvil dev account. Idempotent: what already exists on-chain is skipped.
+ * Demo data through the real paths: content goes through the web app's upload route (and its attestation
+ * route when the registry has an attester), everything else is a transaction from an anvil dev account.
+ * Idempotent: what already exists on-chain is skipped.
  */
 import {
   BaseError,
@@ -11,6 +12,7 @@ import {
   parseUnits,
   type Address,
   type Hex,
+  zeroAddress,
   type PublicClient,
 } from "viem";
 import { datanetRegistryAbi, openTokenAbi } from "@/contracts-abi";
@@ -19,6 +21,7 @@ import { devAccount } from "@/lib/chain/anvil";
 import { chainFor } from "@/lib/chain/config";
 import type { Deployment } from "@/lib/chain/deploy";
 import { versionRoot } from "@/lib/chain/merkle";
+import { fetchAttestation } from "@/lib/content/client";
 import { canonicalJson, contentUri, type DatanetMetadata } from "@/lib/metadata";
 import { glossJsonl, glossMarkdown, nounGlosses, type Gloss, type Lexfile } from "./wordnet";
 
@@ -123,6 +126,17 @@ async function upload(baseUrl: string, cookie: string, body: string, filename: s
   return json;
 }
 
+/** Attestations name a Datanet the web app has indexed: wait for a new one to appear there. */
+async function waitForIndexedDatanet(baseUrl: string, datanetId: bigint): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const res = await fetch(`${baseUrl}/api/datanets/${datanetId}`, { cache: "no-store" });
+    if (res.ok) return;
+    if (res.status !== 404 || Date.now() > deadline) throw new Error(`Datanet #${datanetId} is not indexed by ${baseUrl} (HTTP ${res.status})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Round-robin over the lexfiles, past the glosses the single-topic Datanets use, so no text repeats. */
 function labelledPool(glosses: Gloss[], labels: Lexfile[]): Gloss[] {
   const OFFSET = 400;
@@ -177,6 +191,8 @@ export async function seedDemo(opts: SeedOptions): Promise<SeedResult> {
   const sessionOf = (i: number) => sessions.get(i) ?? (sessions.set(i, signInAs(opts.baseUrl, account(i), d.chainId)), sessions.get(i)!);
   let contributionsMade = 0;
   const datanetIds: SeedResult["datanetIds"] = {};
+  // With an attester, each contribution needs the server's attestation that its contributor uploaded it first.
+  const attested = (await publicClient.readContract({ ...registry, functionName: "attester" })) !== zeroAddress;
 
   for (const [n, spec] of DEMO_DATANETS.entries()) {
     const meta = await upload(opts.baseUrl, await sessionOf(DEMO_ACCOUNTS.curator), canonicalJson(spec.meta), "datanet.json");
@@ -199,6 +215,7 @@ export async function seedDemo(opts: SeedOptions): Promise<SeedResult> {
       log(`seed: created Datanet #${datanetId} "${spec.meta.name}"`);
     }
     datanetIds[spec.lexfile] = datanetId;
+    if (attested) await waitForIndexedDatanet(opts.baseUrl, datanetId);
 
     // Contributions: consecutive slices of this lexfile's glosses, from rotating contributors.
     const pool = spec.labels ? labelledPool(glosses, spec.labels) : glosses.filter((g) => g.lexfile === spec.lexfile);
@@ -215,11 +232,15 @@ export async function seedDemo(opts: SeedOptions): Promise<SeedResult> {
       let contributionId = await publicClient.readContract({ ...registry, functionName: "contributionIdByHash", args: [datanetId, content.hash] });
       if (contributionId === 0n) {
         try {
+          let attestation = { deadline: 0n, signature: "0x" as Hex };
+          if (attested) attestation = await fetchAttestation(opts.baseUrl, await sessionOf(contributor), content.hash, datanetId);
+          // The bond as it is now is the most the contribution may take (a raise in between reverts it).
+          const { bond } = await publicClient.readContract({ ...registry, functionName: "getDatanet", args: [datanetId] });
           const { result, request } = await publicClient.simulateContract({
             ...registry,
             account: account(contributor),
             functionName: "contribute",
-            args: [datanetId, content.hash, BigInt(content.bytes), content.records],
+            args: [datanetId, content.hash, BigInt(content.bytes), content.records, bond, attestation.deadline, attestation.signature],
           });
           await send(await wallet(contributor).writeContract(request));
           contributionId = result;

@@ -1,5 +1,5 @@
 /**
- * Claiming a contributor's payout: read the proof of (account, cumulativeAmount) for the latest epoch —
+ * Claiming a contributor's payout: read the proof of (account, cumulativeAmount) for the latest FINAL epoch —
  * from the web app's `GET /api/accounts/{address}/claim`, from a database directly, or from this
  * process's database through lib/queries/accounts — check it against the chain, then send
  * InferenceMarket.claim(account, cumulativeAmount, proof), which pays cumulativeAmount − claimed.
@@ -99,11 +99,11 @@ export async function fetchClaimProof(
   };
 }
 
-/** The proof against the chain's current epoch, built from `db`'s epoch_balances (no indexer needed). */
+/** The proof against the chain's latest final epoch, built from `db`'s epoch_balances (no indexer needed). */
 export async function claimProofFromDb(db: Db, publicClient: PublicClient, deployment: Deployment, account: Address): Promise<ClaimProof> {
   const market = { address: deployment.inferenceMarket, abi: inferenceMarketAbi } as const;
   const [epoch, root] = await Promise.all([
-    publicClient.readContract({ ...market, functionName: "epoch" }),
+    publicClient.readContract({ ...market, functionName: "finalEpoch" }),
     publicClient.readContract({ ...market, functionName: "epochRoot" }),
   ]);
   const e = Number(epoch);
@@ -138,8 +138,8 @@ function senderWallet(account: LocalAccount | WalletClient, publicClient: Public
 }
 
 /**
- * Claims what `beneficiary` (default: the sender) can claim against the latest epoch. Nothing to claim
- * (no epoch, no earnings, already claimed, proof behind the chain) → `{ claimed: 0n, reason }`, no
+ * Claims what `beneficiary` (default: the sender) can claim against the latest final epoch. Nothing to claim
+ * (no final epoch, no earnings, already claimed, proof behind the chain) → `{ claimed: 0n, reason }`, no
  * transaction.
  */
 export async function claimFor(opts: ClaimForOptions): Promise<ClaimResult> {
@@ -154,9 +154,9 @@ export async function claimFor(opts: ClaimForOptions): Promise<ClaimResult> {
       : opts.db
         ? claimProofFromDb(opts.db, publicClient, deployment, beneficiary)
         : claimProofFromQueries(beneficiary),
-    publicClient.readContract({ ...market, functionName: "epoch" }),
+    publicClient.readContract({ ...market, functionName: "finalEpoch" }),
     publicClient.readContract({ ...market, functionName: "epochRoot" }),
-    publicClient.readContract({ ...market, functionName: "totalClaimed", args: [beneficiary] }),
+    publicClient.readContract({ ...market, functionName: "claimed", args: [beneficiary] }),
   ]);
   const epoch = Number(chainEpoch);
   const none = (reason: string): ClaimResult => ({
@@ -168,7 +168,7 @@ export async function claimFor(opts: ClaimForOptions): Promise<ClaimResult> {
     totalClaimed: already,
   });
 
-  if (epoch === 0) return none("no epoch has been posted yet");
+  if (epoch === 0) return none("no epoch is final yet (roots are claimable once their challenge window has passed)");
   if (proof.epoch === null || !proof.root) return none(`${proof.source} knows no epoch yet (the indexer may be behind the chain's epoch ${epoch})`);
   if (proof.root.toLowerCase() !== chainRoot.toLowerCase()) {
     return none(

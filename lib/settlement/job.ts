@@ -55,6 +55,7 @@ export function startEpochJob(opts: EpochJobOptions): EpochJob {
   let running: Promise<EpochRun> | null = null;
   let queued: Promise<EpochRun> | null = null;
   let timer: NodeJS.Timeout | undefined;
+  const followUps = new Set<NodeJS.Timeout>();
   let stopped = false;
   let last: EpochRun | null = null;
 
@@ -67,8 +68,9 @@ export function startEpochJob(opts: EpochJobOptions): EpochJob {
         release = await opts.lock();
         if (!release) return done({ posted: false, reason: "another process holds the epoch lock" });
       }
-      const result = await run({ db: opts.db, publicClient: opts.publicClient, operator: opts.operator, deployment: opts.deployment, log });
+      const result = await run({ db: opts.db, publicClient: opts.publicClient, operator: opts.operator, deployment: opts.deployment, finalityDepth: opts.finalityDepth, log });
       if (!result.posted) log(`epoch: not posted: ${result.reason}`);
+      else if (result.finalizesInSeconds !== undefined) finalizeLater(result.finalizesInSeconds);
       return done(result);
     } catch (err) {
       const message = (err as Error)?.message ?? String(err);
@@ -84,6 +86,14 @@ export function startEpochJob(opts: EpochJobOptions): EpochJob {
       running = null;
     });
     return running;
+  };
+
+  // A posted root can finalize once its challenge window has passed: run again then, not a whole interval later.
+  const finalizeLater = (seconds: number) => {
+    if (stopped || seconds > 24 * 3600) return;
+    const t = setTimeout(() => void runNow(), (seconds + 1) * 1000);
+    t.unref?.();
+    followUps.add(t);
   };
 
   const stoppedRun = (): EpochRun => ({ posted: false, reason: "the epoch job is stopped", startedAt: new Date(), durationMs: 0 });
@@ -112,6 +122,7 @@ export function startEpochJob(opts: EpochJobOptions): EpochJob {
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      for (const t of followUps) clearTimeout(t);
       await queued;
       await running;
     },

@@ -6,7 +6,7 @@
  */
 import { getDatabase } from "@/db/client";
 import { publicClientFor } from "@/lib/chain/clients";
-import { getChainConfig } from "@/lib/chain/config";
+import { finalityDepth, getChainConfig } from "@/lib/chain/config";
 import { operatorWallet } from "@/lib/chain/operator";
 import { serverConfig } from "@/lib/config";
 import { processSlot, singletonPromise } from "@/lib/singleton";
@@ -35,6 +35,7 @@ export function startSettlementJob(opts: SettlementJobOptions = {}): Promise<Epo
       publicClient: publicClientFor(cfg),
       operator: operatorWallet(cfg),
       deployment: cfg.deployment,
+      finalityDepth: finalityDepth(cfg),
       intervalMs: opts.intervalMs ?? epochIntervalMs(),
       initialDelayMs: opts.initialDelayMs,
       lock: () => tryLock("epochs", database.kind === "postgres" ? url : undefined),

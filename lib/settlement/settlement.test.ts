@@ -2,7 +2,8 @@
  * Contributor payouts end to end on a real anvil and a real database (PGlite, and Postgres with
  * TEST_DATABASE_URL): real paid and settled inferences fill the contributor pools on-chain, contributor
  * credits in the ledger, postEpoch, the indexer, GET /api/accounts/{address}/claim (its route handler),
- * claimFor, and the gas of posting and claiming.
+ * claimFor, and the gas of posting and claiming. Roots are pending for the challenge window (the test moves
+ * anvil's clock) and claimable only once final.
  *
  * Contributor credits: until the indexer writes them on InferenceSettled, this test writes them itself,
  * splitting each settled request's real pool; a request the indexer already credited is left alone.
@@ -36,7 +37,7 @@ import { Indexer } from "@/lib/indexer/indexer";
 import { setupScenario, type Scenario } from "@/lib/indexer/testing/scenario";
 import { clearClaimTreeCache } from "@/lib/queries/accounts";
 import { claimFor } from "./claim";
-import { cumulativeContributorEarnings, postEpoch, readEpochBalances } from "./epochs";
+import { cumulativeContributorEarnings, finalizeEpochs, postEpoch, readEpochBalances } from "./epochs";
 import { startEpochJob } from "./job";
 
 const acct = devAccount;
@@ -75,7 +76,7 @@ function economy(sc: Scenario, db: Db, tag: string) {
       const paid = await receipt(await wallet(USER).writeContract({ ...market, functionName: "pay", args: [modelId, keccak256(toHex(`${tag} ${n++}`)), maxUint256] }));
       const [p] = parseEventLogs({ abi: inferenceMarketAbi, eventName: "InferencePaid", logs: paid.logs });
       const settled = await receipt(
-        await wallet(acct(0)).writeContract({ ...market, functionName: "settle", args: [p.args.requestId, keccak256(toHex("out")), keccak256(toHex("attr"))] }),
+        await wallet(acct(0)).writeContract({ ...market, functionName: "settle", args: [p.args.requestId, p.args.requestHash, keccak256(toHex("out")), keccak256(toHex("attr"))] }),
       );
       const [s] = parseEventLogs({ abi: inferenceMarketAbi, eventName: "InferenceSettled", logs: settled.logs });
       out.push({ requestId: Number(s.args.requestId), modelId: Number(modelId), pool: s.args.contributorPool, block: Number(settled.blockNumber), tx: settled.transactionHash });
@@ -120,9 +121,15 @@ function economy(sc: Scenario, db: Db, tag: string) {
     await bulkInsert(db, t.ledgerEntries, rows);
   }
   const openBalance = (a: Address) => client.readContract({ address: d.token, abi: openTokenAbi, functionName: "balanceOf", args: [a] });
-  const read = <F extends "epoch" | "epochRoot" | "epochTotal" | "totalContributorPool" | "claimedTotal">(functionName: F) =>
-    client.readContract({ ...market, functionName } as never) as Promise<F extends "epochRoot" ? Hex : bigint>;
-  return { client, d, settle, credit, openBalance, read };
+  const read = <F extends "epochCount" | "finalEpoch" | "epochRoot" | "epochTotal" | "totalContributorPool" | "claimedTotal">(functionName: F) =>
+    client.readContract({ ...market, functionName } as never).then((v) => (typeof v === "number" ? BigInt(v) : v)) as Promise<F extends "epochRoot" ? Hex : bigint>;
+  /** Moves the chain's clock past the challenge window (the next post() then finalizes what is due). */
+  const passWindow = async () => {
+    const window = await client.readContract({ ...market, functionName: "challengeWindow" });
+    await client.request({ method: "evm_increaseTime", params: [Number(window)] } as never);
+    await client.request({ method: "evm_mine", params: [] } as never);
+  };
+  return { client, d, settle, credit, openBalance, read, passWindow };
 }
 
 const ledgerTotal = (m: Map<string, bigint>) => [...m.values()].reduce((s, v) => s + v, 0n);
@@ -137,7 +144,14 @@ for (const { kind, available } of testDatabaseKinds) {
     let indexer: Indexer;
     const operator = () => wallet(acct(0));
     const post = () => postEpoch({ db: database.db, publicClient: client, operator: operator(), deployment: d });
+    /** Past the challenge window, then a run that finalizes what is due. */
+    const finalize = async () => {
+      await eco.passWindow();
+      return (await finalizeEpochs({ db: database.db, publicClient: client, operator: operator(), deployment: d })).at(-1);
+    };
     const sync = async () => {
+      // A root covers blocks below the head only: mine one so the latest settlements are coverable.
+      await client.request({ method: "evm_mine", params: [] } as never);
       for (;;) {
         const r = await indexer.syncOnce();
         if (r.block >= Number(await client.getBlockNumber({ cacheTime: 0 }))) return;
@@ -152,7 +166,16 @@ for (const { kind, available } of testDatabaseKinds) {
     const api = async (a: Address) => {
       const res = await apiFetch(`http://test/api/accounts/${a}/claim`);
       expect(res.status).toBe(200);
-      return (await res.json()) as { epoch: number | null; root: Hex | null; cumulativeAmount: string; claimed: string; claimable: string; proof: Hex[]; treeMatchesRoot: boolean | null };
+      return (await res.json()) as {
+        epoch: number | null;
+        root: Hex | null;
+        cumulativeAmount: string;
+        claimed: string;
+        claimable: string;
+        proof: Hex[];
+        treeMatchesRoot: boolean | null;
+        pending: { epoch: number; status: string; cumulativeAmount: string; proof: Hex[] } | null;
+      };
     };
     const viaApi = { baseUrl: "http://test", fetch: apiFetch };
     // Each contributor's OPEN balance before its first claim, to check Σ received == Σ ledger.
@@ -191,7 +214,9 @@ for (const { kind, available } of testDatabaseKinds) {
       await database?.close();
     });
 
-    it("posts an epoch of every contributor's cumulative earnings, backed by the settled pools", async () => {
+    it("posts an epoch of every contributor's cumulative earnings, backed by the settled pools; it is claimable once final", async () => {
+      expect(await post()).toMatchObject({ posted: false, epoch: 0, reason: "the indexer has not indexed a final block yet" });
+      await sync();
       expect(await post()).toMatchObject({ posted: false, epoch: 0, reason: "no contributor earnings in the ledger yet" });
       const settled = [...(await eco.settle(3)), ...(await eco.settle(1, TINY_MODEL))];
       await sync();
@@ -207,13 +232,26 @@ for (const { kind, available } of testDatabaseKinds) {
       const r = await post();
       expect(r).toMatchObject({ posted: true, epoch: 1, cumulativeTotal: pools, accounts: earnings.size });
       expect(r.gasUsed).toBeGreaterThan(0n);
+      expect(Object.fromEntries(await readEpochBalances(database.db, 1))).toEqual(Object.fromEntries(earnings));
+      // Pending: nothing is claimable until its challenge window has passed.
+      expect(await eco.read("finalEpoch")).toBe(0n);
+      expect(await eco.read("epochTotal")).toBe(0n);
+      await sync();
+      const [top] = [...earnings].sort((x, y) => (y[1] > x[1] ? 1 : -1))[0];
+      const waiting = await api(top);
+      expect(waiting).toMatchObject({ epoch: null, claimable: "0", pending: { epoch: 1, status: "pending", cumulativeAmount: earnings.get(top)!.toString() } });
+      expect(verifyClaim(r.root!, getAddress(top), earnings.get(top)!, waiting.pending!.proof)).toBe(true);
+      const early = await claimFor({ ...viaApi, account: sender(top), beneficiary: top, publicClient: client, deployment: d });
+      expect(early).toMatchObject({ claimed: 0n });
+      expect(early.reason).toMatch(/^no epoch is final yet/);
+      expect((await database.db.select().from(t.epochs))[0]).toMatchObject({ epoch: 1, status: "pending" });
+
+      expect(await finalize()).toBe(1);
       expect(await eco.read("epochRoot")).toBe(r.root);
       expect(await eco.read("epochTotal")).toBe(pools);
-      expect(Object.fromEntries(await readEpochBalances(database.db, 1))).toEqual(Object.fromEntries(earnings));
-
       await sync();
       const rows = await database.db.select().from(t.epochs);
-      expect(rows).toEqual([expect.objectContaining({ epoch: 1, root: r.root!.toLowerCase(), cumulativeTotal: pools, tx: r.tx })]);
+      expect(rows).toEqual([expect.objectContaining({ epoch: 1, prev: 0, root: r.root!.toLowerCase(), cumulativeTotal: pools, tx: r.tx, status: "final", throughBlock: r.throughBlock })]);
     });
 
     it("posts nothing when nothing is new (no transaction)", async () => {
@@ -223,7 +261,7 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(r.reason).toMatch(/^nothing new since epoch 1/);
       expect(r.tx).toBeUndefined();
       expect(await client.getBlockNumber({ cacheTime: 0 })).toBe(block);
-      expect(await eco.read("epoch")).toBe(1n);
+      expect(await eco.read("epochCount")).toBe(1n);
     });
 
     it("serves the proof through GET /api/accounts/{address}/claim; claimFor pays it once", async () => {
@@ -272,8 +310,11 @@ for (const { kind, available } of testDatabaseKinds) {
       // Still nothing new a second time.
       expect((await post()).reason).toMatch(/^nothing new since epoch 2/);
 
-      // The API answers from the indexed epoch: until the indexer has epoch 2, claimFor says to retry.
-      const [first] = [...after.keys()];
+      // Pending: claims still go against epoch 1, which everyone has claimed.
+      const [first] = [...before.keys()];
+      expect((await claimFor({ ...viaApi, account: sender(first), beneficiary: first, publicClient: client, deployment: d })).reason).toMatch(/already claimed/);
+      // Final on-chain; the API answers from the indexed epoch: until the indexer has it, claimFor says to retry.
+      expect(await finalize()).toBe(2);
       const stale = await claimFor({ ...viaApi, account: sender(first), beneficiary: first, publicClient: client, deployment: d });
       expect(stale).toMatchObject({ claimed: 0n });
       expect(stale.tx).toBeUndefined();
@@ -301,9 +342,13 @@ for (const { kind, available } of testDatabaseKinds) {
       expect((await job.runNow()).reason).toMatch(/^nothing new since epoch 2/);
       await eco.credit(await eco.settle(1), [[A3.address, 1n]]);
       await snapshot();
+      await sync();
       const [first, second] = await Promise.all([job.runNow(), job.runNow()]);
       expect(first).toMatchObject({ posted: true, epoch: 3 });
       expect(second.reason).toMatch(/^nothing new since epoch 3/);
+      // The next run after the challenge window finalizes it.
+      await eco.passWindow();
+      expect(await job.runNow()).toMatchObject({ posted: false, finalized: [3] });
       await job.stop();
       // No indexer needed: epoch_balances of the chain's current epoch.
       await claimAll({ db: database.db });
@@ -314,7 +359,7 @@ for (const { kind, available } of testDatabaseKinds) {
 
     it("refuses, before sending anything, an insolvent epoch and a decreasing one", async () => {
       const db = database.db;
-      const epochBefore = await eco.read("epoch");
+      const epochBefore = await eco.read("epochCount");
       const block = await client.getBlockNumber({ cacheTime: 0 });
       const pool = await eco.read("totalContributorPool");
       const total = ledgerTotal(await cumulativeContributorEarnings(db));
@@ -346,7 +391,7 @@ for (const { kind, available } of testDatabaseKinds) {
       await db.delete(t.ledgerEntries).where(eq(t.ledgerEntries.id, "test:moved"));
       await bulkInsert(db, t.ledgerEntries, saved);
 
-      expect(await eco.read("epoch")).toBe(epochBefore);
+      expect(await eco.read("epochCount")).toBe(epochBefore);
       expect(await client.getBlockNumber({ cacheTime: 0 })).toBe(block);
       expect((await post()).reason).toMatch(/^nothing new/);
     });
@@ -357,6 +402,7 @@ for (const { kind, available } of testDatabaseKinds) {
       try {
         const sc2 = await setupScenario(anvil.rpcUrl);
         const e2 = economy(sc2, gasDb.db, `${kind} gas`);
+        const ix2 = new Indexer({ db: gasDb.db, client: sc2.client, deployment: sc2.deployment });
         const [settled] = await e2.settle(1);
         const fresh = (count: number) => Array.from({ length: count }, () => privateKeyToAccount(generatePrivateKey()).address);
         let seq = 0;
@@ -367,8 +413,15 @@ for (const { kind, available } of testDatabaseKinds) {
             accounts.map((a) => ({ id: `test:gas:${seq++}`, account: a.toLowerCase(), role: "contributor", amount, requestId: settled.requestId, modelId: 2, datanetId: 1, contributionId: null, block: settled.block, tx: settled.tx, at: new Date() })),
           );
         const postIt = async () => {
-          const r = await postEpoch({ db: gasDb.db, publicClient: sc2.client, operator: operator(), deployment: sc2.deployment });
+          // A root may only rise by what was settled since the last one: settle a request first.
+          await e2.settle(1);
+          await sc2.client.request({ method: "evm_mine", params: [] } as never);
+          await ix2.syncOnce();
+          const opts = { db: gasDb.db, publicClient: sc2.client, operator: operator(), deployment: sc2.deployment };
+          const r = await postEpoch(opts);
           expect(r.posted, r.reason).toBe(true);
+          await e2.passWindow();
+          expect(await finalizeEpochs(opts)).toEqual([r.epoch]);
           return r;
         };
         // The operator submits every claim (anyone may); each beneficiary is a fresh account claiming for the first time.

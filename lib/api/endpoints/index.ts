@@ -11,15 +11,15 @@ import type { EndpointSpec } from "../spec";
 import "./schemas";
 import { modelInference, modelInferenceQuote } from "./inference";
 import { openaiChatCompletions, openaiModels } from "./openai";
-import { settlementEpoch } from "./settlement";
+import { epochBalances, settledInferences, settlementEpoch } from "./settlement";
 import { factoryBuildCreate, factoryBuildGet, factoryBuildsList } from "./factory";
 import { datanetContributions, datanetGet, datanetLeaderboard, datanetRecords, datanetsList, datanetUsage } from "./datanets";
-import { modelGet, modelsList, modelUsage } from "./models";
+import { modelArtifact, modelGet, modelsList, modelUsage } from "./models";
 import { inferenceGet, inferencesList, inferenceVerify } from "./inferences";
 import { accountAttribution, accountClaim, accountClaims, accountContributions, accountEarnings, accountEarningsCsv } from "./accounts";
 import { settlementsFeed, stats } from "./stats";
-import { health, openapi, stream } from "./system";
-import { contentGet, contentUpload } from "./content";
+import { deployment, health, openapi, stream } from "./system";
+import { contentAttestation, contentGet, contentUpload } from "./content";
 import { authNonce, authSessionCreate, authSessionDelete, authSessionGet } from "./auth";
 import { operatorGet, operatorsList } from "./operators";
 import { governanceParams, proposalGet, proposalsList, votingPowerGet } from "./governance";
@@ -35,6 +35,7 @@ export {
   authSessionCreate,
   authSessionDelete,
   authSessionGet,
+  contentAttestation,
   contentGet,
   contentUpload,
   datanetContributions,
@@ -43,6 +44,8 @@ export {
   datanetRecords,
   datanetsList,
   datanetUsage,
+  deployment,
+  epochBalances,
   factoryBuildCreate,
   factoryBuildGet,
   factoryBuildsList,
@@ -50,6 +53,7 @@ export {
   inferenceGet,
   inferencesList,
   inferenceVerify,
+  modelArtifact,
   modelGet,
   modelInference,
   modelInferenceQuote,
@@ -64,6 +68,7 @@ export {
   openaiChatCompletions,
   openaiModels,
   openapi,
+  settledInferences,
   settlementEpoch,
   settlementsFeed,
   stats,
@@ -81,6 +86,7 @@ export const endpoints: readonly EndpointSpec[] = [
   modelsList,
   modelGet,
   modelUsage,
+  modelArtifact,
   modelInferenceQuote,
   modelInference,
   inferencesList,
@@ -101,8 +107,10 @@ export const endpoints: readonly EndpointSpec[] = [
   stats,
   settlementsFeed,
   health,
+  deployment,
   contentUpload,
   contentGet,
+  contentAttestation,
   authNonce,
   authSessionGet,
   authSessionCreate,
@@ -115,4 +123,6 @@ export const endpoints: readonly EndpointSpec[] = [
   openaiModels,
   openaiChatCompletions,
   settlementEpoch,
+  settledInferences,
+  epochBalances,
 ];

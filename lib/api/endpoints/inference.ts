@@ -48,7 +48,8 @@ export const modelInference = endpoint({
   tag: "Inference",
   summary: "Pay for and run one inference: with an x402 payment header (gasless, EIP-3009), or with the hash of your own `pay` transaction and the nonce its request hash used. Without either: 402 with the payment requirements.",
   description:
-    "With `Accept: text/event-stream` the answer streams as server-sent events once the payment is in escrow: `payment` (accepted, requestId, txHash), `token` ({text}, in order), `answer` (output, method, traced spans), `settlement` ({status: pending}, then {status: confirmed, tx, result} with result = the JSON below, or {status: pending, reason: settlement_pending} when recovery will settle), or `error` ({error, reason, refunded, refundTx}). Refusals before the payment is taken (402, 409 replay, 422) stay plain HTTP errors.",
+    "With `Accept: text/event-stream` the answer streams as server-sent events once the payment is in escrow: `payment` (accepted, requestId, txHash), `token` ({text}, in order), `answer` (output, method, traced spans), `settlement` ({status: pending}, then {status: confirmed, tx, result} with result = the JSON below, or {status: pending, reason: settlement_pending} when recovery will settle), or `error` ({error, reason, refunded, refundTx}). Refusals before the payment is taken (402, 409 replay, 422) stay plain HTTP errors. " +
+    "What is served becomes public: the prompt, parameters, answer and attribution record of every settled inference are published (GET /api/settlements) so anyone can recompute the attribution and the epoch roots.",
   params: idPath,
   notFound: true,
   unprocessable: true,

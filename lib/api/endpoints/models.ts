@@ -45,3 +45,18 @@ export const modelUsage = endpoint({
   query: z.object(rangeShape).transform(resolveRange),
   response: ModelUsage,
 });
+
+export const modelArtifact = endpoint({
+  method: "GET",
+  path: "/api/models/{id}/artifact",
+  operationId: "getModelArtifact",
+  tag: "Models",
+  summary: "The model artifact, byte for byte (streamed): its sha-256 is the artifactHash registered on-chain, which anyone checks before recomputing an attribution.",
+  description:
+    "Content-addressed, so cached for good (`Cache-Control: public, max-age=31536000, immutable`, `ETag` = the hash; `If-None-Match` answers 304). " +
+    "The server checks the file's sha-256 before serving it. 404 when the model is unknown or this server does not hold its artifact. " +
+    "The artifact can also be rebuilt from the model's build request (GET /api/models/{id}: parameters and lineage) and the contributions' contents (GET /api/content/{hash}); `npm run watch` uses the artifact.",
+  params: idPath,
+  notFound: true,
+  response: { contentType: "application/octet-stream", description: "The artifact's bytes (Content-Length set)." },
+});

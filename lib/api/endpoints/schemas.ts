@@ -332,7 +332,7 @@ export const Claim = named(
   "ClaimStatus",
   z.object({
     account: addressOut,
-    epoch: idOut.nullable().meta({ description: "The latest posted epoch; null before the first one." }),
+    epoch: idOut.nullable().meta({ description: "The latest FINAL epoch (what claims are checked against); null before the first one." }),
     root: hashOut.nullable(),
     postedAt: timestamp.nullable(),
     cumulativeAmount: wei.meta({ description: "The account's cumulative amount in the epoch's Merkle tree (0 when absent)." }),
@@ -340,6 +340,18 @@ export const Claim = named(
     claimable: wei.meta({ description: "cumulativeAmount − claimed: what claim(account, cumulativeAmount, proof) pays now." }),
     proof: z.array(hashOut).meta({ description: "Merkle proof of (account, cumulativeAmount) against root; empty when nothing to prove." }),
     treeMatchesRoot: z.boolean().nullable().meta({ description: "The tree rebuilt from epoch_balances has the posted root." }),
+    pending: z
+      .object({
+        epoch: idOut,
+        root: hashOut,
+        status: z.enum(["pending", "disputed"]),
+        postedAt: timestamp,
+        finalizesAt: timestamp.meta({ description: "When its challenge window ends (a disputed root waits for governance)." }),
+        cumulativeAmount: wei.meta({ description: "The account's cumulative amount in this root (claimable once it is final)." }),
+        proof: z.array(hashOut),
+      })
+      .nullable()
+      .meta({ description: "The newest root still in its challenge window or under dispute: not claimable yet." }),
   }),
 );
 

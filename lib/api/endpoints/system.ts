@@ -1,6 +1,6 @@
-/** The system: health, the live event stream and this API's OpenAPI document. */
+/** The system: health, the deployment, the live event stream and this API's OpenAPI document. */
 import { z } from "zod";
-import { endpoint, named } from "../spec";
+import { addressOut, countOut, endpoint, hashOut, named } from "../spec";
 
 export const health = endpoint({
   method: "GET",
@@ -11,6 +11,30 @@ export const health = endpoint({
   response: named(
     "Health",
     z.object({ ok: z.boolean(), chainId: z.number().int(), head: z.number().int(), indexed: z.number().int().nullable(), lag: z.number().int().nullable() }),
+  ),
+});
+
+export const deployment = endpoint({
+  method: "GET",
+  path: "/api/deployment",
+  operationId: "getDeployment",
+  tag: "System",
+  summary: "The chain and contract addresses this node serves (its deployment file): where a watcher reads the chain. Check them against the chain; the market links to the others (token(), models(), models().datanets()).",
+  response: named(
+    "Deployment",
+    z.object({
+      chainId: z.number().int().positive(),
+      contractsVersion: hashOut.meta({ description: "keccak-256 of the deployed contracts' bytecode (a deployment from other contracts differs)." }),
+      token: addressOut,
+      datanetRegistry: addressOut,
+      modelRegistry: addressOut,
+      inferenceMarket: addressOut,
+      openVotes: addressOut,
+      timelock: addressOut,
+      governor: addressOut,
+      startBlock: countOut.meta({ description: "Block of the first deployment transaction: where to start reading logs." }),
+      publicRpcUrl: z.string().meta({ description: "The JSON-RPC this node hands to browsers (PUBLIC_RPC_URL). A watcher should prefer its own." }),
+    }),
   ),
 });
 

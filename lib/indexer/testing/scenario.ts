@@ -54,7 +54,7 @@ export async function setupScenario(rpcUrl: string): Promise<Scenario> {
   const reg = { address: d.datanetRegistry, abi: datanetRegistryAbi } as const;
   const market = { address: d.inferenceMarket, abi: inferenceMarketAbi } as const;
   await send(await wallet(owner).writeContract({ ...reg, functionName: "createDatanet", args: [keccak256(toHex("scenario")), "scenario", parseUnits("1", 18), true, zeroAddress] }));
-  await send(await wallet(contributors[0]).writeContract({ ...reg, functionName: "contribute", args: [1n, keccak256(toHex("first")), 100n, 3] }));
+  await send(await wallet(contributors[0]).writeContract({ ...reg, functionName: "contribute", args: [1n, keccak256(toHex("first")), 100n, 3, parseUnits("1", 18), 0n, "0x"] }));
   await send(await wallet(owner).writeContract({ ...reg, functionName: "review", args: [1n, true] }));
   await send(await wallet(owner).writeContract({ ...reg, functionName: "publishVersion", args: [1n, versionRoot([{ id: 1n, contentHash: keccak256(toHex("first")) }]), 1] }));
   for (const [i, price, bps] of [[0, parseUnits("0.000000000000001234", 18), 1500], [1, parseUnits("2.5", 18) + 7n, 3333]] as const) {
@@ -74,7 +74,7 @@ export async function setupScenario(rpcUrl: string): Promise<Scenario> {
     for (let k = 0; k < n; k++) {
       const roll = rand.next();
       if (roll < 0.3) {
-        await send(await wallet(rand.pick(contributors)).writeContract({ ...reg, functionName: "contribute", args: [1n, keccak256(toHex(`c ${Date.now()} ${nonce++}`)), BigInt(1 + rand.int(5000)), 1 + rand.int(40)] }));
+        await send(await wallet(rand.pick(contributors)).writeContract({ ...reg, functionName: "contribute", args: [1n, keccak256(toHex(`c ${Date.now()} ${nonce++}`)), BigInt(1 + rand.int(5000)), 1 + rand.int(40), parseUnits("1", 18), 0n, "0x"] }));
       } else if (roll < 0.45) {
         const count = await client.readContract({ ...reg, functionName: "contributionCount" });
         const id = BigInt(1 + rand.int(Number(count)));
@@ -94,8 +94,8 @@ export async function setupScenario(rpcUrl: string): Promise<Scenario> {
         await send(
           await wallet(operator).writeContract(
             refund
-              ? { ...market, functionName: "refund", args: [id] }
-              : { ...market, functionName: "settle", args: [id, keccak256(toHex(`o${id}`)), keccak256(toHex(`a${id}`))] },
+              ? { ...market, functionName: "refund", args: [id, r.requestHash] }
+              : { ...market, functionName: "settle", args: [id, r.requestHash, keccak256(toHex(`o${id}`)), keccak256(toHex(`a${id}`))] },
           ),
         );
       }

@@ -190,7 +190,7 @@ export async function setupMarket(kind: "pglite" | "postgres", opts: { timeoutMs
     const accepted: { id: bigint; contentHash: Hex }[] = [];
     for (const f of files) {
       const c = await storeContent(database.db, { body: new TextEncoder().encode(f.body), filename: f.filename });
-      await send(await wallet(f.from).writeContract({ ...reg, functionName: "contribute", args: [datanetId, c.hash, BigInt(c.bytes), c.records] }));
+      await send(await wallet(f.from).writeContract({ ...reg, functionName: "contribute", args: [datanetId, c.hash, BigInt(c.bytes), c.records, parseUnits("1", 18), 0n, "0x"] }));
       const id = await client.readContract({ ...reg, functionName: "contributionCount" });
       await send(await owner.writeContract({ ...reg, functionName: "review", args: [id, true] }));
       accepted.push({ id, contentHash: c.hash });

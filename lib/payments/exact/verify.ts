@@ -2,8 +2,8 @@
  * Checking an "exact" payment against the offer and the chain before anything is sent: scheme,
  * network, asset, recipient, price, validity window, signature (EOA or EIP-1271), nonce unused, funds.
  */
-import { getAddress, isAddress, isAddressEqual, recoverTypedDataAddress, serializeSignature, type Address, type Hex, type PublicClient } from "viem";
-import { openTokenAbi } from "@/contracts-abi";
+import { encodeAbiParameters, getAddress, isAddress, isAddressEqual, keccak256, recoverTypedDataAddress, serializeSignature, zeroHash, type Address, type Hex, type PublicClient } from "viem";
+import { inferenceMarketAbi, openTokenAbi } from "@/contracts-abi";
 import { TRANSFER_WITH_AUTHORIZATION_TYPES, type Eip3009Authorization } from "@/lib/chain/eip3009";
 import { PaymentError, type PaymentErrorCode } from "../errors";
 import { formatOpen } from "../revert";
@@ -86,14 +86,24 @@ export async function verifyAuthorization(opts: VerifyAuthorizationOptions): Pro
   const nonce = auth.nonce.toLowerCase() as Hex;
   const signature = signatureBytes(payload.payload.signature);
 
-  const [now, used, balance, code] = await Promise.all([
+  const [now, use, opened, balance, code] = await Promise.all([
     opts.now ?? publicClient.getBlock({ blockTag: "latest" }).then((b) => b.timestamp),
-    publicClient.readContract({ address: req.asset, abi: openTokenAbi, functionName: "authorizationState", args: [from, nonce] }),
+    publicClient.readContract({ address: req.asset, abi: openTokenAbi, functionName: "authorizationUse", args: [from, nonce] }),
+    publicClient.readContract({
+      address: to,
+      abi: inferenceMarketAbi,
+      functionName: "openedAuthorizations",
+      args: [keccak256(encodeAbiParameters([{ type: "address" }, { type: "bytes32" }], [from, nonce]))],
+    }),
     publicClient.readContract({ address: req.asset, abi: openTokenAbi, functionName: "balanceOf", args: [from] }),
     publicClient.getCode({ address: from }),
   ]);
+  // Someone submitted this authorization to the token directly (front-running the operator): the payer's
+  // money is already in the market, and the market opens the request from it (InferenceMarket adopts it).
+  const frontRun = use === keccak256(encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [to, value])) && !opened;
+  const used = use !== zeroHash && !frontRun;
 
-  if (validBefore <= now + VALIDITY_MARGIN_SECONDS) {
+  if (!frontRun && validBefore <= now + VALIDITY_MARGIN_SECONDS) {
     throw refuse(
       "authorization_expired",
       `The payment authorization expired (valid before ${isoTime(validBefore)}, chain time ${isoTime(now)}). Sign a new one.`,
@@ -132,7 +142,7 @@ export async function verifyAuthorization(opts: VerifyAuthorizationOptions): Pro
   if (used) {
     throw refuse("authorization_used", `This payment authorization (nonce ${nonce}) was already used or canceled. Sign a new one.`);
   }
-  if (balance < value) {
+  if (!frontRun && balance < value) {
     const hint =
       chainId === 31337
         ? "On the local chain, mint test OPEN with the token's faucet(address, amount)."
