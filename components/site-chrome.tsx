@@ -26,7 +26,8 @@ export function SiteHeader({ chain }: { chain: PublicChainInfo }) {
         </Link>
         <NavLinks />
         <div className="ml-auto flex min-w-0 items-center gap-1.5 sm:gap-2">
-          <ChainPill chain={chain} className="mr-1 hidden xl:inline-flex" />
+          {/* From 1536 px: at 1280 the six main links and a connected wallet take the row (the footer names the chain). */}
+          <ChainPill chain={chain} className="mr-1 hidden 2xl:inline-flex" />
           <ThemeToggle />
           <HeaderWallet />
           <MobileNav />

@@ -2,7 +2,7 @@
 
 import type { QueryKey } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
-import type { Abi, Address } from "viem";
+import { BaseError, ContractFunctionRevertedError, type Abi, type Address, type PublicClient } from "viem";
 import { useAccount, usePublicClient, useWriteContract } from "wagmi";
 import { HashText } from "@/components/domain";
 import { formatOpen } from "@/components/format";
@@ -12,6 +12,20 @@ import { cn } from "@/lib/utils";
 
 /** OZ Governor's ProposalState enum, for GovernorUnexpectedProposalState(id, current, expected). */
 const GOVERNOR_STATES = ["pending", "active", "canceled", "defeated", "succeeded", "queued", "expired", "executed"];
+
+/**
+ * Simulates against the pending block: it carries the chain's current time, while the latest block of a chain that
+ * mines only on transactions (anvil) can be minutes old, and a vote or an execution that became possible since
+ * would be refused there. A node that does not serve the pending tag gets the latest block.
+ */
+async function simulate(publicClient: PublicClient, call: ContractCall, account: Address): Promise<void> {
+  try {
+    await publicClient.simulateContract({ ...call, account, blockTag: "pending" } as never);
+  } catch (err) {
+    if (err instanceof BaseError && err.walk((e) => e instanceof ContractFunctionRevertedError)) throw err;
+    await publicClient.simulateContract({ ...call, account } as never);
+  }
+}
 
 export interface ContractCall {
   address: Address;
@@ -40,7 +54,7 @@ export function useContractTx() {
       try {
         await send(
           async () => {
-            if (publicClient && address) await publicClient.simulateContract({ ...call, account: address } as never);
+            if (publicClient && address) await simulate(publicClient as PublicClient, call, address);
             return writeContractAsync({ ...call, chainId: chain.chainId } as never);
           },
           { invalidate },

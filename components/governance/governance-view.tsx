@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useEffect, useState, useSyncExternalStore } from "react";
 import { AddressText, OpenAmount } from "@/components/domain";
 import { formatBps, formatNumber } from "@/components/format";
 import { LiveQueries } from "@/components/live/live-queries";
@@ -15,19 +15,24 @@ import { ProposalCard } from "./proposal-card";
 import { ProposeForm } from "./propose-form";
 import { VotingPowerCard } from "./voting-power";
 
+const noSubscribe = () => () => {};
+
 /**
- * The chain's clock in the browser: the server's `asOf` (the chain's clock as the index knows it) carried forward
- * by the browser's, ticking each second while something on the page counts down.
+ * The chain's clock in the browser: the server's `asOf` (the chain's clock as the index knows it), carried forward
+ * by the browser's clock once hydrated (the server render and hydration use `asOf` itself, so they agree), ticking
+ * each second while something on the page counts down.
  */
 function useChainNow(asOf: string | undefined, fetchedAt: number, ticking: boolean): number {
+  const hydrated = useSyncExternalStore(noSubscribe, () => true, () => false);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     if (!ticking) return;
     const timer = setInterval(() => setNow(Date.now()), 1_000);
     return () => clearInterval(timer);
   }, [ticking]);
-  const skew = asOf ? Date.parse(asOf) - fetchedAt : 0;
-  return Math.max(now, fetchedAt) + skew;
+  const base = asOf ? Date.parse(asOf) : fetchedAt;
+  if (!hydrated) return base;
+  return base + Math.max(0, now - fetchedAt);
 }
 
 export function GovernanceView({ initialProposals, initialParams }: { initialProposals: ProposalPageWire; initialParams: GovernanceParamsWire }) {

@@ -38,6 +38,14 @@ function percent(a: bigint, b: bigint): number {
   return Math.min(100, p);
 }
 
+/** "in 12 s" for the local chain's short periods (formatRelativeTime says "just now" under 10 s), else relative. */
+function when(t: number, now: number): string {
+  const s = Math.round((t - now) / 1000);
+  if (s > 0 && s < 90) return `in ${s} s`;
+  if (s <= 0 && s > -90) return s === 0 ? "now" : `${-s} s ago`;
+  return formatRelativeTime(t, new Date(now));
+}
+
 export function ProposalStateBadge({ state }: { state: ProposalState }) {
   const s = STATE_BADGE[state];
   return (
@@ -171,10 +179,10 @@ export function ProposalCard({ p, chainNow }: { p: ProposalWire; chainNow: numbe
         </div>
 
         <p className="text-xs text-muted-foreground" data-testid="proposal-timeline">
-          {p.state === "pending" ? `Voting opens ${formatRelativeTime(Date.parse(p.voteStart) + 1000, new Date(chainNow))} (${formatDateTime(p.voteStart)}). ` : null}
-          {p.state === "active" ? `Voting closes ${formatRelativeTime(p.voteEnd, new Date(chainNow))} (${formatDateTime(p.voteEnd)}). ` : null}
+          {p.state === "pending" ? `Voting opens ${when(Date.parse(p.voteStart) + 1000, chainNow)} (${formatDateTime(p.voteStart)}). ` : null}
+          {p.state === "active" ? `Voting closes ${when(Date.parse(p.voteEnd) + 1000, chainNow)} (${formatDateTime(p.voteEnd)}). ` : null}
           {p.state !== "pending" && p.state !== "active" ? `Voting closed ${formatDateTime(p.voteEnd)}; ${plural(p.voters, "voter")}. ` : null}
-          {p.state === "queued" && eta !== null ? (executable ? "The timelock delay has passed: anyone may execute it. " : `Executable ${formatRelativeTime(eta, new Date(chainNow))}. `) : null}
+          {p.state === "queued" && eta !== null ? (executable ? "The timelock delay has passed: anyone may execute it. " : `Executable ${when(eta, chainNow)}. `) : null}
           {p.executedAt ? `Executed ${formatDateTime(p.executedAt)}. ` : null}
           {p.canceledAt ? `Canceled ${formatDateTime(p.canceledAt)}. ` : null}
         </p>

@@ -65,7 +65,7 @@ export function OperatorsView({ initialOperators, initialParams }: { initialOper
           />
         </StatGrid>
         <p className="text-xs text-muted-foreground">
-          Governance sets these rules; see <Link href="/governance" className="text-primary hover:underline">Governance</Link>.
+          Governance sets these rules; see <Link href="/governance" className="text-primary underline underline-offset-2">Governance</Link>.
         </p>
       </section>
 
@@ -88,14 +88,15 @@ export function OperatorsView({ initialOperators, initialParams }: { initialOper
             description="An address becomes an operator by staking at least the minimum stake in the market; it then shows here with what it stakes and serves."
           />
         ) : (
-          <OperatorsTable items={operators.data.items} rootPoster={market?.rootPoster ?? null} />
+          <OperatorsTable items={operators.data.items} rootPoster={market?.rootPoster ?? null} now={new Date(params.data?.asOf ?? initialParams.asOf)} />
         )}
       </section>
     </div>
   );
 }
 
-function OperatorsTable({ items, rootPoster }: { items: OperatorWire[]; rootPoster: string | null }) {
+/** `now`: the chain's clock from the server's answer, so relative times render the same on the server and in the browser. */
+function OperatorsTable({ items, rootPoster, now }: { items: OperatorWire[]; rootPoster: string | null; now: Date }) {
   const [open, setOpen] = useState<string | null>(null);
   return (
     <Card className="overflow-hidden p-0">
@@ -133,7 +134,7 @@ function OperatorsTable({ items, rootPoster }: { items: OperatorWire[]; rootPost
                     ) : null}
                   </TableCell>
                   <TableCell>
-                    <Badge variant={status.variant} data-testid="operator-status">
+                    <Badge variant={status.variant} className={status.variant === "destructive" ? "bg-card" : undefined} data-testid="operator-status">
                       {status.label}
                     </Badge>
                   </TableCell>
@@ -144,7 +145,7 @@ function OperatorsTable({ items, rootPoster }: { items: OperatorWire[]; rootPost
                     {wei(o.unbonding) > 0n ? (
                       <span title={o.releaseAt ? `Withdrawable from ${formatDateTime(o.releaseAt)}` : undefined}>
                         <OpenAmount wei={wei(o.unbonding)} maxDecimals={2} />
-                        {o.releaseAt ? <span className="block text-xs text-muted-foreground">free {formatRelativeTime(o.releaseAt)}</span> : null}
+                        {o.releaseAt ? <span className="block text-xs text-muted-foreground">{Date.parse(o.releaseAt) > now.getTime() ? `free ${formatRelativeTime(o.releaseAt, now)}` : "withdrawable now"}</span> : null}
                       </span>
                     ) : (
                       <span className="text-muted-foreground">—</span>
@@ -225,7 +226,7 @@ function OperatorHistory({ address }: { address: string }) {
           <ul className="space-y-1.5 text-sm">
             {d.events.map((e) => (
               <li key={`${e.block}:${e.tx}:${e.kind}`} className="flex flex-wrap items-baseline gap-x-2" data-testid="operator-event" data-kind={e.kind}>
-                <Badge variant={e.kind === "slashed" ? "destructive" : e.kind === "staked" ? "success" : "secondary"}>{EVENT_LABEL[e.kind] ?? e.kind}</Badge>
+                <Badge variant={e.kind === "slashed" ? "destructive" : e.kind === "staked" ? "success" : "secondary"} className={e.kind === "slashed" ? "bg-card" : undefined}>{EVENT_LABEL[e.kind] ?? e.kind}</Badge>
                 <OpenAmount wei={wei(e.amount)} maxDecimals={2} />
                 {e.kind === "slashed" ? (
                   <span className="text-muted-foreground">
@@ -251,7 +252,7 @@ function OperatorHistory({ address }: { address: string }) {
             {d.disputeList.map((x) => (
               <li key={x.epoch} className="flex flex-wrap items-baseline gap-x-2" data-testid="operator-dispute" data-epoch={x.epoch} data-upheld={String(x.upheld)}>
                 <span className="font-medium">Epoch #{x.epoch}</span>
-                <Badge variant={x.upheld === true ? "destructive" : x.upheld === false ? "success" : "warning"}>
+                <Badge variant={x.upheld === true ? "destructive" : x.upheld === false ? "success" : "warning"} className={x.upheld === true ? "bg-card" : undefined}>
                   {x.upheld === true ? "Upheld: root discarded" : x.upheld === false ? "Rejected: root stands" : "Awaiting governance"}
                 </Badge>
                 <span className="text-muted-foreground">
