@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {OperatorStakes} from "./OperatorStakes.sol";
 
 /// @title EpochRoots
@@ -33,6 +34,8 @@ abstract contract EpochRoots is OperatorStakes {
         /// @notice Cumulative contributor pool of the settlements up to throughBlock (declared, publicly checkable).
         uint128 poolThrough;
         uint64 postedAt;
+        /// @notice End of its challenge window, fixed at posting (a later change of the window does not move it).
+        uint64 finalizesAt;
         uint64 throughBlock;
         uint32 prev;
         EpochStatus status;
@@ -120,9 +123,10 @@ abstract contract EpochRoots is OperatorStakes {
         uint64 finalizesAt = uint64(block.timestamp) + challengeWindow;
         _epochs[e] = Epoch({
             root: root,
-            cumulativeTotal: uint128(cumulativeTotal),
-            poolThrough: uint128(poolThrough),
+            cumulativeTotal: SafeCast.toUint128(cumulativeTotal),
+            poolThrough: SafeCast.toUint128(poolThrough),
             postedAt: uint64(block.timestamp),
+            finalizesAt: finalizesAt,
             throughBlock: throughBlock,
             prev: prev,
             status: EpochStatus.Pending,
@@ -139,8 +143,7 @@ abstract contract EpochRoots is OperatorStakes {
     function finalizeEpoch(uint32 e) external {
         Epoch storage x = _epochs[e];
         if (x.status != EpochStatus.Pending) revert NotPending(e);
-        uint256 finalizesAt = uint256(x.postedAt) + challengeWindow;
-        if (block.timestamp < finalizesAt) revert ChallengeWindowOpen(e, finalizesAt);
+        if (block.timestamp < x.finalizesAt) revert ChallengeWindowOpen(e, x.finalizesAt);
         if (x.prev != finalEpoch) revert PredecessorNotFinal(e, x.prev);
         x.status = EpochStatus.Final;
         finalEpoch = e;
@@ -151,12 +154,11 @@ abstract contract EpochRoots is OperatorStakes {
     function dispute(uint32 e) external nonReentrant {
         Epoch storage x = _epochs[e];
         if (x.status != EpochStatus.Pending) revert NotPending(e);
-        uint256 closesAt = uint256(x.postedAt) + challengeWindow;
-        if (block.timestamp >= closesAt) revert ChallengeWindowClosed(e, closesAt);
+        if (block.timestamp >= x.finalizesAt) revert ChallengeWindowClosed(e, x.finalizesAt);
         uint256 bond = disputeBond;
         x.status = EpochStatus.Disputed;
         x.challenger = msg.sender;
-        x.bond = uint128(bond);
+        x.bond = SafeCast.toUint128(bond);
         totalDisputeBonds += bond;
         _disputeOpened(x.poster);
         emit EpochDisputed(e, msg.sender, bond);

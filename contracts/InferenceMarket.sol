@@ -180,6 +180,8 @@ contract InferenceMarket is EpochRoots {
             )
         );
         if (!SignatureChecker.isValidSignatureNow(from, digest, signature)) revert InvalidAuthorization();
+        // The front-run transfer must still be unaccounted for (not swept by governance meanwhile).
+        if (surplus() < value) revert NoSurplus();
         requestId = _open(from, modelId, requestHash, price, builder, builderBps, msg.sender);
         emit AuthorizationAdopted(requestId, from, nonce);
     }
@@ -293,11 +295,14 @@ contract InferenceMarket is EpochRoots {
         );
     }
 
-    /// @notice Returns an unsettled payment to its payer: at once when called by an operator (failed
-    ///         inference), by anyone once `paidAt + refundTimeout` has passed.
+    /// @notice Returns an unsettled payment to its payer: at once when called by the request's operator (or any
+    ///         operator when none submitted it) after a failed inference, by anyone once `paidAt + refundTimeout`
+    ///         has passed. Another operator cannot cancel a request someone else is serving.
     function refund(uint256 requestId, bytes32 requestHash) external nonReentrant {
         Request storage r = _paidRequest(requestId, requestHash);
-        if (!isOperator(msg.sender)) {
+        address assigned = r.operator;
+        bool early = isOperator(msg.sender) && (assigned == address(0) || assigned == msg.sender);
+        if (!early) {
             uint256 refundableAt = uint256(r.paidAt) + refundTimeout;
             if (block.timestamp < refundableAt) revert NotRefundableYet(requestId, refundableAt);
         }

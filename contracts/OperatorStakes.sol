@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {MarketParams} from "./MarketParams.sol";
 
 /// @title OperatorStakes
@@ -53,7 +54,7 @@ abstract contract OperatorStakes is MarketParams {
         if (amount == 0) revert ZeroAmount();
         if (operator == address(0)) revert ZeroAddress();
         Stake storage s = _stakes[operator];
-        s.active += uint128(amount);
+        s.active += SafeCast.toUint128(amount);
         totalStaked += amount;
         emit Staked(operator, amount, s.active);
         token.safeTransferFrom(msg.sender, address(this), amount);
@@ -65,8 +66,8 @@ abstract contract OperatorStakes is MarketParams {
         if (amount == 0) revert ZeroAmount();
         Stake storage s = _stakes[msg.sender];
         if (s.active < amount) revert InsufficientStake(s.active, amount);
-        s.active -= uint128(amount);
-        s.unbonding += uint128(amount);
+        s.active -= SafeCast.toUint128(amount);
+        s.unbonding += SafeCast.toUint128(amount);
         s.releaseAt = uint64(block.timestamp) + challengeWindow + unbondingDelay;
         emit UnstakeRequested(msg.sender, amount, s.active, s.releaseAt);
     }

@@ -225,11 +225,10 @@ export async function finalizeEpochs(opts: PostEpochOptions): Promise<number[]> 
   ]);
   let head = final;
   const now = (await publicClient.getBlock()).timestamp;
-  const window = await publicClient.readContract({ ...market, functionName: "challengeWindow" });
   for (let e = final + 1; e <= count; e++) {
     const x = await publicClient.readContract({ ...market, functionName: "getEpoch", args: [BigInt(e)] });
     if (x.prev !== head) continue; // orphaned by a discarded predecessor
-    if (x.status !== EPOCH_STATUS.Pending || now < x.postedAt + window) break;
+    if (x.status !== EPOCH_STATUS.Pending || now < x.finalizesAt) break;
     const receipt = await sendMarketTx(opts, "finalizeEpoch", [e]);
     opts.log?.(`epoch ${e}: final (tx ${short(receipt.transactionHash)})`);
     done.push(e);

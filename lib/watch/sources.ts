@@ -166,6 +166,8 @@ export interface ChainEpoch {
   /** The cumulative contributor pool the poster declared for the settlements through throughBlock. */
   poolThrough: bigint;
   postedAt: number;
+  /** End of its challenge window (fixed at posting). */
+  finalizesAt: number;
   prev: number;
   status: "none" | "pending" | "disputed" | "final" | "discarded";
   poster: Address;
@@ -183,6 +185,7 @@ export async function readEpoch(client: PublicClient, c: Contracts, epoch: numbe
     throughBlock: Number(e.throughBlock),
     poolThrough: e.poolThrough,
     postedAt: Number(e.postedAt),
+    finalizesAt: Number(e.finalizesAt),
     prev: e.prev,
     status: EPOCH_STATUS[e.status] ?? "none",
     poster: e.poster,

@@ -222,15 +222,14 @@ export type DisputeResult =
 /** Step e: dispute epoch `e` if it is still pending inside its window (approving the bond first if needed). */
 export async function disputeEpoch(client: PublicClient, wallet: WalletClient<Transport, Chain | undefined, Account>, c: Contracts, e: number): Promise<DisputeResult> {
   const market = { address: c.market, abi: inferenceMarketAbi } as const;
-  const [epoch, window, bond, block] = await Promise.all([
+  const [epoch, bond, block] = await Promise.all([
     readEpoch(client, c, e),
-    client.readContract({ ...market, functionName: "challengeWindow" }),
     client.readContract({ ...market, functionName: "disputeBond" }),
     client.getBlock(),
   ]);
   if (epoch.status === "disputed") return { filed: false, reason: `epoch ${e} is already disputed (by ${epoch.challenger})` };
   if (epoch.status !== "pending") return { filed: false, reason: `epoch ${e} is ${epoch.status}: only a pending root can be disputed` };
-  const closesAt = BigInt(epoch.postedAt) + BigInt(window);
+  const closesAt = BigInt(epoch.finalizesAt);
   if (block.timestamp >= closesAt) return { filed: false, reason: `epoch ${e}'s challenge window closed at ${new Date(Number(closesAt) * 1000).toISOString()}` };
   const me = wallet.account.address;
   const token = { address: c.token, abi: openTokenAbi } as const;
