@@ -8,6 +8,7 @@ import { HashText } from "@/components/domain";
 import { formatOpen } from "@/components/format";
 import { useChainInfo } from "@/components/wallet/chain-context";
 import { useTransaction, type TransactionError, type TransactionState } from "@/components/wallet/use-transaction";
+import { withGasHeadroom } from "@/lib/governance/gas";
 import { cn } from "@/lib/utils";
 
 /** OZ Governor's ProposalState enum, for GovernorUnexpectedProposalState(id, current, expected). */
@@ -18,13 +19,19 @@ const GOVERNOR_STATES = ["pending", "active", "canceled", "defeated", "succeeded
  * mines only on transactions (anvil) can be minutes old, and a vote or an execution that became possible since
  * would be refused there. A node that does not serve the pending tag gets the latest block.
  */
-async function simulate(publicClient: PublicClient, call: ContractCall, account: Address): Promise<void> {
+async function simulate(publicClient: PublicClient, call: ContractCall, account: Address): Promise<bigint | undefined> {
   try {
     await publicClient.simulateContract({ ...call, account, blockTag: "pending" } as never);
   } catch (err) {
     if (err instanceof BaseError && err.walk((e) => e instanceof ContractFunctionRevertedError)) throw err;
     await publicClient.simulateContract({ ...call, account } as never);
   }
+  // Headroom (withGasHeadroom): a vote checkpoint written a second later than estimated costs a new slot. A node
+  // that cannot estimate leaves it to the wallet.
+  return publicClient
+    .estimateContractGas({ ...call, account } as never)
+    .then(withGasHeadroom)
+    .catch(() => undefined);
 }
 
 export interface ContractCall {
@@ -54,8 +61,8 @@ export function useContractTx() {
       try {
         await send(
           async () => {
-            if (publicClient && address) await simulate(publicClient as PublicClient, call, address);
-            return writeContractAsync({ ...call, chainId: chain.chainId } as never);
+            const gas = publicClient && address ? await simulate(publicClient as PublicClient, call, address) : undefined;
+            return writeContractAsync({ ...call, chainId: chain.chainId, ...(gas ? { gas } : {}) } as never);
           },
           { invalidate },
         );

@@ -18,6 +18,7 @@ import { ledgerlineGovernorAbi } from "@/contracts-abi/LedgerlineGovernor";
 import { openTokenAbi } from "@/contracts-abi/OpenToken";
 import { openVotesAbi } from "@/contracts-abi/OpenVotes";
 import type { Deployment } from "@/lib/chain/deploy";
+import { withGasHeadroom } from "./gas";
 import { proposalCall, VOTE_SUPPORT, type ProposalCall, type ProposalDraft, type VoteChoice } from "./proposals";
 import { PROPOSAL_STATES, type ProposalState } from "./state";
 
@@ -46,9 +47,12 @@ async function confirm(c: GovernanceClient, hash: Hex, what: string): Promise<Tr
 }
 
 async function write(c: GovernanceClient, address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[], what: string) {
-  // Simulate first: a revert then names its custom error (e.g. GovernorUnexpectedProposalState) instead of a bare status.
-  const { request } = await c.publicClient.simulateContract({ address, abi, functionName, args, ...sender(c) } as never);
-  const hash = await c.walletClient.writeContract(request as never);
+  // Simulate first: a revert then names its custom error (e.g. GovernorUnexpectedProposalState) instead of a bare
+  // status. Then send with gas headroom (lib/governance/gas.ts).
+  const call = { address, abi, functionName, args, ...sender(c) } as never;
+  const { request } = await c.publicClient.simulateContract(call);
+  const gas = withGasHeadroom(await c.publicClient.estimateContractGas(call));
+  const hash = await c.walletClient.writeContract({ ...(request as object), gas } as never);
   return { hash, receipt: await confirm(c, hash, what) };
 }
 

@@ -282,6 +282,32 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(settings.totalSupply).toBe(await client.readContract({ address: d.openVotes, abi: openVotesAbi, functionName: "totalSupply" }));
     }, 180_000);
 
+    it("sends delegations with gas headroom: a bare estimate made in the second of the last checkpoint runs out of gas a second later", async () => {
+      const outer = (await client.request({ method: "evm_snapshot" as never })) as Hex;
+      try {
+        await wrapAndDelegate(gov(erin), { amount: OPEN(10) });
+        // erin's own checkpoint at second t; dave moves his votes to erin, estimated while the chain still says t.
+        await send(await wallet(erin).writeContract({ address: d.token, abi: openTokenAbi, functionName: "approve", args: [d.openVotes, OPEN(1)] }));
+        const t = Number((await client.getBlock({ blockTag: "latest" })).timestamp) + 10;
+        await client.request({ method: "evm_setNextBlockTimestamp" as never, params: [t] as never });
+        // One transaction, so its block is exactly second t.
+        await send(await wallet(erin).writeContract({ address: d.openVotes, abi: openVotesAbi, functionName: "depositFor", args: [erin.address, OPEN(1)] }));
+        expect((await client.getBlock({ blockTag: "latest" })).timestamp).toBe(BigInt(t));
+        const call = { address: d.openVotes, abi: openVotesAbi, functionName: "delegate", args: [erin.address], account: dave } as const;
+        const estimate = await client.estimateContractGas(call);
+        const inner = (await client.request({ method: "evm_snapshot" as never })) as Hex;
+        await client.request({ method: "evm_setNextBlockTimestamp" as never, params: [t + 1] as never });
+        const bare = await client.waitForTransactionReceipt({ hash: await wallet(dave).writeContract({ ...call, gas: estimate }) });
+        expect(bare.status).toBe("reverted");
+        await client.request({ method: "evm_revert" as never, params: [inner] as never });
+        await client.request({ method: "evm_setNextBlockTimestamp" as never, params: [t + 1] as never });
+        await wrapAndDelegate(gov(dave), { amount: 0n, delegatee: erin.address });
+        expect(await client.readContract({ address: d.openVotes, abi: openVotesAbi, functionName: "delegates", args: [dave.address] })).toBe(erin.address);
+      } finally {
+        await client.request({ method: "evm_revert" as never, params: [outer] as never });
+      }
+    }, 60_000);
+
     it("reads the chain's clock from the index, also when the chain runs ahead of the wall clock", async () => {
       await advanceChainTime(client, 100_000);
       await sync();
