@@ -52,18 +52,22 @@ for (const { kind, available } of testDatabaseKinds) {
       const rand = prng(kind === "pglite" ? 41 : 43);
       await sync();
       const snapshot = (await s.client.request({ method: "evm_snapshot" as never })) as Hex;
-      await s.randomActions(4, rand); // the branch whose logs the indexer reads, then loses
+      await s.randomActions(3, rand); // the branch whose logs the indexer reads, then loses
       let reorged = false;
-      // The real chain reorganizes right after getLogs, before the indexer reads the blocks of those logs.
+      // The real chain reorganizes right after getLogs answers, before the indexer reads those logs' blocks; the
+      // new branch is longer, so every block number the stale logs name exists, with another hash.
       const client = {
         ...s.client,
-        getBlock: async (args: Parameters<typeof s.client.getBlock>[0]) => {
-          if (!reorged) {
+        getLogs: async (args: Parameters<typeof s.client.getLogs>[0]) => {
+          const logs = await s.client.getLogs(args);
+          if (!reorged && logs.length > 0) {
             reorged = true;
             await s.client.request({ method: "evm_revert" as never, params: [snapshot] as never });
             await s.randomActions(6, rand);
+            // At least as long as the dropped branch (an action may send nothing), whatever the actions were.
+            for (let i = 0; i < 4; i++) await s.client.request({ method: "evm_mine" as never, params: [] as never });
           }
-          return s.client.getBlock(args);
+          return logs;
         },
       } as typeof s.client;
       const logs: string[] = [];
