@@ -148,7 +148,7 @@ describe.skipIf(!available)("two web instances over one Postgres", () => {
     // Epochs: both instances run the job every 3 s; each postEpoch mined succeeded and raised the total.
     const pub = client();
     await new Promise((r) => setTimeout(r, 8_000));
-    const selector = toFunctionSelector("postEpoch(bytes32,uint256)");
+    const selector = toFunctionSelector("postEpoch(bytes32,uint256,uint64,uint256)");
     const latest = await pub.getBlockNumber();
     let sent = 0;
     const totals: bigint[] = [];
