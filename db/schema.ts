@@ -157,7 +157,8 @@ export const inferences = pgTable(
     requestId: id("request_id").primaryKey(),
     modelId: id("model_id").notNull(),
     payer: text("payer").notNull(),
-    requestHash: text("request_hash").notNull().unique(),
+    // Not unique: requests are keyed by (payer, hash) on-chain, so two payers may use one hash.
+    requestHash: text("request_hash").notNull(),
     price: wei("price").notNull(),
     builder: text("builder").notNull(),
     builderBps: integer("builder_bps").notNull(),
@@ -183,6 +184,7 @@ export const inferences = pgTable(
   },
   (t) => [
     index("inferences_model_idx").on(t.modelId, t.paidAt),
+    index("inferences_request_hash_idx").on(t.requestHash),
     index("inferences_payer_idx").on(t.payer, t.paidAt, t.requestId),
     index("inferences_status_idx").on(t.status),
     // The inference feed newest first (keyset on paid_at, request_id).
