@@ -94,6 +94,10 @@ test("an epoch moves pending → final on /dashboard; only then the contributor 
   const client = createPublicClient({ chain: foundry, transport: http(rpcUrl), pollingInterval: 50 }) as PublicClient;
   const epoch = await request.post("/api/settlement/epoch");
   expect(epoch.status(), await epoch.text()).toBe(200);
+  // The index has the pending root before the page loads (its live stream carries only later events).
+  await expect
+    .poll(async () => ((await (await request.get(`/api/accounts/${contributor.toLowerCase()}/claim`)).json()) as { pending: unknown }).pending, { timeout: 15_000 })
+    .not.toBeNull();
 
   await page.goto("/dashboard");
   await connectDevWallet(page, page.getByTestId("dashboard-connect"), 2);

@@ -112,6 +112,11 @@ test("a self-crediting root is disputed, the dispute upheld by governance, and /
   expect((await client.readContract({ ...market, functionName: "getEpoch", args: [BigInt(e)] })).status).toBe(4); // Discarded
   expect(await client.readContract({ ...market, functionName: "isOperator", args: [poster.address] })).toBe(false);
 
+  // The page renders what the index holds: wait for the index to have the slash (the page's live stream only
+  // carries events that arrive after it connected).
+  await expect
+    .poll(async () => ((await (await page.request.get(`/api/operators/${poster.address.toLowerCase()}`)).json()) as { slashCount?: number }).slashCount, { timeout: 30_000 })
+    .toBe(1);
   await page.goto("/operators");
   const row = page.locator(`[data-testid="operator-row"][data-address="${poster.address.toLowerCase()}"]`);
   await expect(row.getByTestId("slash-count")).toHaveAttribute("data-value", "1", { timeout: 20_000 });

@@ -224,7 +224,8 @@ export async function finalizeEpochs(opts: PostEpochOptions): Promise<number[]> 
     publicClient.readContract({ ...market, functionName: "finalEpoch" }),
   ]);
   let head = final;
-  const now = (await publicClient.getBlock()).timestamp;
+  // The block a finalization would land in: an idle local chain's latest block can be far behind the clock.
+  const now = (await publicClient.getBlock({ blockTag: "pending" })).timestamp;
   for (let e = final + 1; e <= count; e++) {
     const x = await publicClient.readContract({ ...market, functionName: "getEpoch", args: [BigInt(e)] });
     if (x.prev !== head) continue; // orphaned by a discarded predecessor
