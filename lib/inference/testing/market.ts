@@ -135,12 +135,15 @@ export async function setupMarket(kind: "pglite" | "postgres", opts: { timeoutMs
   const anvil = await startAnvil();
   const database = await openTestDatabase(kind);
   const artifactDir = fs.mkdtempSync(path.join(os.tmpdir(), "ledgerline-serve-"));
-  const client = createPublicClient({ chain: foundry, transport: viemHttp(anvil.rpcUrl), pollingInterval: 10 }) as PublicClient;
+  // Generous RPC timeouts: under a loaded machine a send that times out client-side after its nonce was taken
+  // leaves a gap every later transaction of that account waits behind.
+  const rpc = () => viemHttp(anvil.rpcUrl, { timeout: 120_000 });
+  const client = createPublicClient({ chain: foundry, transport: rpc(), pollingInterval: 10 }) as PublicClient;
   const wallets = new Map<number, Wallet>();
   const wallet = (i: number) => {
     let w = wallets.get(i);
     if (!w) {
-      w = createWalletClient({ account: account(i), chain: foundry, transport: viemHttp(anvil.rpcUrl) });
+      w = createWalletClient({ account: account(i), chain: foundry, transport: rpc() });
       wallets.set(i, w);
     }
     return w;
