@@ -106,6 +106,7 @@ test("the openai client gets a completion and a stream, paid with x402; bad inpu
 });
 
 test("after an epoch a contributor claims, and their OPEN balance rises by exactly the claimable amount", async ({ baseURL }) => {
+  test.setTimeout(150_000);
   const { rpcUrl, deployment } = stackInfo();
   const client = createPublicClient({ chain: foundry, transport: http(rpcUrl), pollingInterval: 50 }) as PublicClient;
   // Earnings need settled inferences: pay for one more so this test stands alone.
@@ -118,9 +119,9 @@ test("after an epoch a contributor claims, and their OPEN balance rises by exact
   expect(epoch.status).toBe(200);
   const { epoch: posted } = (await epoch.json()) as Json;
   const contributor = demoAccount(2);
-  // Claim against the epoch just posted once it is indexed (an earlier epoch's proof no longer matches the root).
+  // Claim against the epoch just posted once it is final (its 30 s challenge window on the local chain) and indexed.
   const claimStatus = async () => (await (await fetch(`${baseURL}/api/accounts/${contributor.address}/claim`)).json()) as Json;
-  await expect.poll(async () => (await claimStatus()).epoch, { timeout: 15_000 }).toBe(posted);
+  await expect.poll(async () => (await claimStatus()).epoch, { timeout: 90_000 }).toBe(posted);
   const status = await claimStatus();
   expect(BigInt(status.claimable)).toBeGreaterThan(0n);
   const before = await client.readContract({ address: deployment.token, abi: openTokenAbi, functionName: "balanceOf", args: [contributor.address] });
