@@ -228,6 +228,8 @@ export async function finalizeEpochs(opts: PostEpochOptions): Promise<number[]> 
   const now = (await publicClient.getBlock({ blockTag: "pending" })).timestamp;
   for (let e = final + 1; e <= count; e++) {
     const x = await publicClient.readContract({ ...market, functionName: "getEpoch", args: [BigInt(e)] });
+    // A discarded root never finalizes, and the roots after it build on its predecessor: step over it.
+    if (x.status === EPOCH_STATUS.Discarded) continue;
     if (x.prev !== head) continue; // orphaned by a discarded predecessor
     if (x.status !== EPOCH_STATUS.Pending || now < x.finalizesAt) break;
     const receipt = await sendMarketTx(opts, "finalizeEpoch", [e]);

@@ -32,7 +32,7 @@ import * as t from "@/db/schema";
 import { openTestDatabase, testDatabaseKinds } from "@/db/testing";
 import { devAccount, startAnvil, type Anvil } from "@/lib/chain/anvil";
 import type { Deployment } from "@/lib/chain/deploy";
-import { verifyClaim } from "@/lib/chain/merkle";
+import { buildClaimsTree, verifyClaim } from "@/lib/chain/merkle";
 import { Indexer } from "@/lib/indexer/indexer";
 import { setupScenario, type Scenario } from "@/lib/indexer/testing/scenario";
 import { clearClaimTreeCache } from "@/lib/queries/accounts";
@@ -394,6 +394,40 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(await eco.read("epochCount")).toBe(epochBefore);
       expect(await client.getBlockNumber({ cacheTime: 0 })).toBe(block);
       expect((await post()).reason).toMatch(/^nothing new/);
+    });
+
+    it("after a discarded root, the next honest root finalizes and pays (finalization steps over the discarded root)", async () => {
+      const market = { address: d.inferenceMarket, abi: inferenceMarketAbi } as const;
+      const send = async (hash: Hex) => expect((await client.waitForTransactionReceipt({ hash })).status).toBe("success");
+      const final = Number(await eco.read("finalEpoch"));
+      const tip = await client.readContract({ ...market, functionName: "getEpoch", args: [await eco.read("epochCount")] });
+      // The poster credits itself the tip's total; a stranger disputes; the admin (governance in production) upholds.
+      const bad = buildClaimsTree([{ account: acct(0).address, cumulativeAmount: tip.cumulativeTotal }]);
+      await send(await operator().writeContract({ ...market, functionName: "postEpoch", args: [bad.root as Hex, tip.cumulativeTotal, await client.getBlockNumber({ cacheTime: 0 }), tip.poolThrough] }));
+      const badEpoch = Number(await eco.read("epochCount"));
+      const challenger = acct(7);
+      const bond = await client.readContract({ ...market, functionName: "disputeBond" });
+      await send(await wallet(challenger).writeContract({ address: d.token, abi: openTokenAbi, functionName: "faucet", args: [challenger.address, bond] }));
+      await send(await wallet(challenger).writeContract({ address: d.token, abi: openTokenAbi, functionName: "approve", args: [d.inferenceMarket, bond] }));
+      await send(await wallet(challenger).writeContract({ ...market, functionName: "dispute", args: [badEpoch] }));
+      await send(await operator().writeContract({ ...market, functionName: "resolveDispute", args: [badEpoch, true] }));
+      // The slash took the poster's whole stake: it stakes again before serving and posting.
+      const minStake = await client.readContract({ ...market, functionName: "minStake" });
+      await send(await operator().writeContract({ address: d.token, abi: openTokenAbi, functionName: "approve", args: [d.inferenceMarket, minStake] }));
+      await send(await operator().writeContract({ ...market, functionName: "stake", args: [acct(0).address, minStake] }));
+
+      await eco.credit(await eco.settle(1), [[A2.address, 1n], [A4.address, 1n]]);
+      await snapshot();
+      await sync();
+      const honest = await post();
+      expect(honest).toMatchObject({ posted: true, epoch: badEpoch + 1 });
+      expect((await client.readContract({ ...market, functionName: "getEpoch", args: [BigInt(badEpoch + 1)] })).prev).toBe(final);
+      expect(await finalize()).toBe(badEpoch + 1);
+      expect(Number(await eco.read("finalEpoch"))).toBe(badEpoch + 1);
+      await claimAll({ db: database.db });
+      const earnings = await cumulativeContributorEarnings(database.db);
+      for (const [a, amount] of earnings) expect(await received(a)).toBe(amount);
+      expect(await eco.read("claimedTotal")).toBe(ledgerTotal(earnings));
     });
 
     it("gas: postEpoch is the same for 2, 200 and 2,000 contributors; claim grows with the proof depth only", async () => {
