@@ -10,7 +10,7 @@ import { ledgerlineGovernorAbi, openTokenAbi } from "@/contracts-abi";
 import { devAccount } from "@/lib/chain/anvil";
 import { chainFor } from "@/lib/chain/config";
 import type { Deployment } from "@/lib/chain/deploy";
-import { castVote, governanceClient, proposalStateOnChain, propose, queue, waitForEta, waitForProposal, wrapAndDelegate, execute } from "@/lib/governance/actions";
+import { advanceChainTime, castVote, governanceClient, proposalStateOnChain, propose, queue, waitForEta, waitForProposal, wrapAndDelegate, execute } from "@/lib/governance/actions";
 import { hashProposal, descriptionHash, proposalCall, setFeesAction, type ProposalDraft } from "@/lib/governance/proposals";
 import { DEMO_ACCOUNTS } from "./seed";
 
@@ -49,6 +49,9 @@ export async function seedGovernance(opts: { rpcUrl: string; deployment: Deploym
   await wrapAndDelegate(g(delegator), { amount: OPEN("20000"), delegatee: devAccount(curator).address });
   await faucet(dissenter, OPEN("20000"));
   await wrapAndDelegate(g(dissenter), { amount: OPEN("10000") });
+  // The Governor counts the proposer's votes at the second before the proposal: on a fast machine all of the
+  // above lands within one second, so move the clock past the delegations first.
+  await advanceChainTime(publicClient, 1);
 
   const p = await propose(g(DEMO_ACCOUNTS.operator), draft);
   await waitForProposal(g(DEMO_ACCOUNTS.operator), p.proposalId, "active", { anvil: true });
