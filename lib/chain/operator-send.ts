@@ -6,7 +6,7 @@
  * turns and never collide.
  */
 import postgres from "postgres";
-import type { Account, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
+import type { Abi, Account, Chain, Hex, PublicClient, TransactionReceipt, Transport, WalletClient } from "viem";
 import { serverConfig } from "@/lib/config";
 import { singleton } from "@/lib/singleton";
 import { sendInOrder, sendQueueKey } from "./send-queue";
@@ -32,4 +32,48 @@ export function sendAsOperator(operator: Operator, publicClient: Pick<PublicClie
       return send(nonce);
     }) as Promise<Hex>;
   });
+}
+
+/** A contract call the operator makes (the market's settle, refund, payWithAuthorization, postEpoch, finalizeEpoch). */
+export interface OperatorCall {
+  address: Hex;
+  abi: Abi | readonly unknown[];
+  functionName: string;
+  args: readonly unknown[];
+}
+
+/** Estimated gas plus 20 % and 10k: a state read by the call can change between estimate and mining. */
+export const withOperatorGasHeadroom = (gas: bigint): bigint => (gas * 6n) / 5n + 10_000n;
+
+/**
+ * Estimates the call (one that would revert throws here, naming its custom error, before a nonce is taken, so
+ * no nonce is ever skipped), then sends it in nonce order with the gas fixed. `blockTag: "pending"` estimates
+ * against the block the transaction lands in (e.g. a root covering the head block).
+ */
+export async function sendOperatorCall(
+  operator: WalletClient,
+  publicClient: PublicClient,
+  call: OperatorCall,
+  opts: { blockTag?: "latest" | "pending" } = {},
+): Promise<Hex> {
+  const account = operator.account;
+  if (!account) throw new Error(`${call.functionName}: the operator wallet has no account`);
+  const gas = await publicClient.estimateContractGas({ ...call, account, ...(opts.blockTag ? { blockTag: opts.blockTag } : {}) } as never);
+  const wallet = operator as Operator;
+  return sendAsOperator(wallet, publicClient, (nonce) =>
+    wallet.writeContract({ ...call, account, chain: wallet.chain ?? null, gas: withOperatorGasHeadroom(gas), ...(nonce === undefined ? {} : { nonce }) } as never),
+  );
+}
+
+/** sendOperatorCall, then its receipt; throws when the transaction reverted. */
+export async function operatorCall(
+  operator: WalletClient,
+  publicClient: PublicClient,
+  call: OperatorCall,
+  opts: { blockTag?: "latest" | "pending"; timeoutMs?: number } = {},
+): Promise<TransactionReceipt> {
+  const hash = await sendOperatorCall(operator, publicClient, call, opts);
+  const receipt = await publicClient.waitForTransactionReceipt({ hash, ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}) });
+  if (receipt.status !== "success") throw new Error(`${call.functionName} transaction ${hash} reverted`);
+  return receipt;
 }

@@ -3,15 +3,15 @@
  * operator's settle and refund transactions, with what the chain says happened when one of them fails.
  */
 import { eq } from "drizzle-orm";
-import { parseEventLogs, type PublicClient } from "viem";
+import { parseEventLogs } from "viem";
 import { inferenceMarketAbi } from "@/contracts-abi";
 import { inferences } from "@/db/schema";
-import { sendAsOperator } from "@/lib/chain/operator-send";
+import { REQUEST_STATUS } from "@/lib/chain/market-status";
+import { operatorCall } from "@/lib/chain/operator-send";
 import { PaymentMismatch } from "./failures";
 import type { Hex, PaidRequest, ServeContext, Split } from "./types";
 
-/** On-chain request status (InferenceMarket.RequestStatus). */
-export const REQUEST_STATUS = { None: 0, Paid: 1, Settled: 2, Refunded: 3 } as const;
+export { REQUEST_STATUS };
 
 /** How long to wait for a settle or refund to be mined before asking the chain what happened. */
 const RECEIPT_TIMEOUT_MS = 120_000;
@@ -45,21 +45,9 @@ export async function checkPayment(ctx: ServeContext, paid: PaidRequest, request
   }
 }
 
-/**
- * Sends an operator transaction to the market. Gas is estimated first (a call that would revert fails
- * here, before the nonce manager hands out a nonce) and passed explicitly, so no nonce is ever skipped;
- * the send itself goes through the account's queue so transactions arrive in nonce order (lib/chain/send-queue.ts).
- */
-async function operatorTx(ctx: ServeContext, call: { functionName: "settle"; args: readonly [bigint, Hex, Hex, Hex] } | { functionName: "refund"; args: readonly [bigint, Hex] }) {
-  const { publicClient, operator, deployment } = ctx;
-  const base = { address: deployment.inferenceMarket, abi: inferenceMarketAbi, account: operator.account } as const;
-  const gas = await publicClient.estimateContractGas({ ...base, ...call } as Parameters<PublicClient["estimateContractGas"]>[0]);
-  const hash = await sendAsOperator(operator, publicClient, (nonce) =>
-    operator.writeContract({ ...base, ...call, gas: (gas * 6n) / 5n + 10_000n, chain: operator.chain, ...(nonce === undefined ? {} : { nonce }) } as Parameters<typeof operator.writeContract>[0]),
-  );
-  const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: RECEIPT_TIMEOUT_MS });
-  if (receipt.status !== "success") throw new Error(`${call.functionName} transaction ${hash} reverted`);
-  return receipt;
+/** A settle or refund as the operator (estimated, then sent in nonce order: lib/chain/operator-send.ts); its receipt. */
+function operatorTx(ctx: ServeContext, call: { functionName: "settle"; args: readonly [bigint, Hex, Hex, Hex] } | { functionName: "refund"; args: readonly [bigint, Hex] }) {
+  return operatorCall(ctx.operator, ctx.publicClient, { address: ctx.deployment.inferenceMarket, abi: inferenceMarketAbi, ...call }, { timeoutMs: RECEIPT_TIMEOUT_MS });
 }
 
 /**

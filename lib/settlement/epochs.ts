@@ -21,8 +21,9 @@
  * is not the staked root poster, a tip under dispute.
  */
 import { and, eq, isNotNull, lte } from "drizzle-orm";
-import { parseEventLogs, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
-import { sendAsOperator } from "@/lib/chain/operator-send";
+import { parseEventLogs, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
+import { EPOCH_STATUS } from "@/lib/chain/market-status";
+import { operatorCall } from "@/lib/chain/operator-send";
 import { inferenceMarketAbi } from "@/contracts-abi";
 import { bulkInsert } from "@/db/bulk";
 import type { Db } from "@/db/client";
@@ -74,8 +75,6 @@ export interface OnChainEpochState {
   challengeWindow: number;
 }
 
-/** InferenceMarket's EpochStatus. */
-export const EPOCH_STATUS = { None: 0, Pending: 1, Disputed: 2, Final: 3, Discarded: 4 } as const;
 
 export async function readEpochState(publicClient: PublicClient, deployment: Deployment): Promise<OnChainEpochState> {
   const market = { address: deployment.inferenceMarket, abi: inferenceMarketAbi } as const;
@@ -190,24 +189,13 @@ export interface PostEpochResult {
 
 const short = (h: string) => `${h.slice(0, 10)}…`;
 
-type OperatorWallet = WalletClient<Transport, Chain, Account>;
-
 async function sendMarketTx(opts: PostEpochOptions, functionName: "postEpoch" | "finalizeEpoch", args: readonly unknown[]) {
   const { publicClient, operator, deployment } = opts;
-  // Against the pending block: a root may cover the head block itself (it lands in a later one).
-  const call = { address: deployment.inferenceMarket, abi: inferenceMarketAbi, functionName, args, account: operator.account!, blockTag: "pending" } as const;
-  const { request } = await publicClient.simulateContract({ ...call, chain: operator.chain ?? publicClient.chain } as never);
-  const gas = await publicClient.estimateContractGas(call as never);
-  const tx = await sendAsOperator(operator as OperatorWallet, publicClient, (nonce) =>
-    (operator as WalletClient<never, Chain | undefined, Account>).writeContract({
-      ...(request as object),
-      gas: (gas * 6n) / 5n + 10_000n,
-      ...(nonce === undefined ? {} : { nonce }),
-    } as never),
-  );
-  const receipt = await publicClient.waitForTransactionReceipt({ hash: tx });
-  if (receipt.status !== "success") throw new Error(`${functionName} transaction ${tx} reverted`);
-  return receipt;
+  const call = { address: deployment.inferenceMarket, abi: inferenceMarketAbi, functionName, args };
+  // Simulated first so a refusal names its custom error; both against the pending block: a root may cover the
+  // head block itself (it lands in a later one).
+  await publicClient.simulateContract({ ...call, account: operator.account!, blockTag: "pending" } as never);
+  return operatorCall(operator, publicClient, call, { blockTag: "pending" });
 }
 
 /**

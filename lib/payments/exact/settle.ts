@@ -2,9 +2,9 @@
  * Settling an "exact" payment: Ledgerline submits the verified authorization as the operator through
  * `InferenceMarket.payWithAuthorization`, which moves the price into escrow and opens the request.
  */
-import { isAddressEqual, parseEventLogs, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
+import { isAddressEqual, parseEventLogs, type Account, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
 import { inferenceMarketAbi } from "@/contracts-abi";
-import { sendAsOperator } from "@/lib/chain/operator-send";
+import { sendOperatorCall } from "@/lib/chain/operator-send";
 import { PaymentError } from "../errors";
 import { decodeRevert, paymentErrorFromRevert } from "../revert";
 import type { VerifiedAuthorization } from "./verify";
@@ -74,21 +74,12 @@ async function submitOnce(opts: SubmitAuthorizationOptions, account: Account): P
   const call = { address: market, abi: inferenceMarketAbi, functionName: "payWithAuthorization", args } as const;
   const mapped = (e: unknown): unknown => paymentErrorFromRevert(decodeRevert(e)) ?? e;
 
-  let gas: bigint;
-  try {
-    await publicClient.simulateContract({ ...call, account });
-    gas = await publicClient.estimateContractGas({ ...call, account });
-  } catch (e) {
-    throw mapped(e);
-  }
   let txHash: Hex;
   try {
-    // The operator's sends go out in nonce order (settlements share the queue), with gas fixed up front so
-    // a failing estimate never burns a nonce.
-    const wallet = operator as WalletClient<Transport, Chain, Account>;
-    txHash = await sendAsOperator(wallet, publicClient, (nonce) =>
-      operator.writeContract({ ...call, account, chain: operator.chain ?? null, gas: (gas * 6n) / 5n + 10_000n, ...(nonce === undefined ? {} : { nonce }) }),
-    );
+    // Simulated first: a refusal becomes its PaymentError. The send estimates, then goes out in nonce order
+    // (settlements share the queue) with the gas fixed up front, so a failing estimate never burns a nonce.
+    await publicClient.simulateContract({ ...call, account });
+    txHash = await sendOperatorCall(operator, publicClient, call);
   } catch (e) {
     throw mapped(e);
   }
