@@ -10,6 +10,7 @@ import type { z } from "zod";
 import { datanetRegistryAbi, inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
 import { epochBalances, settledInferences } from "@/lib/api/endpoints/settlement";
 import { deployment as deploymentSpec } from "@/lib/api/endpoints/system";
+import { epochStatusName, type EpochStatusName } from "@/lib/chain/market-status";
 import { MODEL_KINDS, type ModelKind } from "@/lib/metadata";
 
 /** The node did not serve something a root's check needs (absent, refused, wrong bytes): the root is disputable. */
@@ -169,12 +170,10 @@ export interface ChainEpoch {
   /** End of its challenge window (fixed at posting). */
   finalizesAt: number;
   prev: number;
-  status: "none" | "pending" | "disputed" | "final" | "discarded";
+  status: EpochStatusName;
   poster: Address;
   challenger: Address;
 }
-
-const EPOCH_STATUS = ["none", "pending", "disputed", "final", "discarded"] as const;
 
 export async function readEpoch(client: PublicClient, c: Contracts, epoch: number): Promise<ChainEpoch> {
   const e = await client.readContract({ address: c.market, abi: inferenceMarketAbi, functionName: "getEpoch", args: [BigInt(epoch)] });
@@ -187,7 +186,7 @@ export async function readEpoch(client: PublicClient, c: Contracts, epoch: numbe
     postedAt: Number(e.postedAt),
     finalizesAt: Number(e.finalizesAt),
     prev: e.prev,
-    status: EPOCH_STATUS[e.status] ?? "none",
+    status: epochStatusName(e.status),
     poster: e.poster,
     challenger: e.challenger,
   };

@@ -20,10 +20,9 @@ import {
   type TransactionReceipt,
 } from "viem";
 import { inferenceMarketAbi } from "@/contracts-abi";
+import { REQUEST_STATUS } from "@/lib/chain/market-status";
 import { PaymentError } from "../errors";
 
-/** InferenceMarket.RequestStatus */
-export const REQUEST_STATUS = { None: 0, Paid: 1, Settled: 2, Refunded: 3 } as const;
 
 export interface VerifyPaymentTransactionOptions {
   publicClient: PublicClient;
