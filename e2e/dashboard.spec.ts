@@ -5,11 +5,9 @@
  */
 import fs from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { createPublicClient, http, type PublicClient } from "viem";
-import { foundry } from "viem/chains";
 import { inferenceMarketAbi, openTokenAbi } from "../contracts-abi";
 import { demoAccount } from "../lib/seed/seed";
-import { stackInfo } from "./stack-info";
+import { stackChain } from "./chain";
 import { payingFetch } from "./x402";
 import { connectDevWallet } from "./wallet";
 
@@ -90,8 +88,7 @@ test("a new settlement appears in the open attribution feed without a reload", a
 
 test("an epoch moves pending → final on /dashboard; only then the contributor claims, and receives exactly the claimable amount", async ({ page, request }) => {
   test.setTimeout(180_000);
-  const { rpcUrl, deployment } = stackInfo();
-  const client = createPublicClient({ chain: foundry, transport: http(rpcUrl), pollingInterval: 50 }) as PublicClient;
+  const { client, deployment } = stackChain();
   const epoch = await request.post("/api/settlement/epoch");
   expect(epoch.status(), await epoch.text()).toBe(200);
   // The index has the pending root before the page loads (its live stream carries only later events).

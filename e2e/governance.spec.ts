@@ -7,31 +7,17 @@
  *   dispute (and names the demo operator root poster again), and /operators shows the slash.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { createPublicClient, createWalletClient, http, type PublicClient } from "viem";
-import { foundry } from "viem/chains";
 import { inferenceMarketAbi, openTokenAbi } from "../contracts-abi";
 import { devAccount } from "../lib/chain/anvil";
 import { buildClaimsTree } from "../lib/chain/merkle";
 import { governanceClient, runProposal } from "../lib/governance/actions";
 import { resolveDisputeAction, setEpochParamsAction } from "../lib/governance/proposals";
-import { stackInfo } from "./stack-info";
+import { stackChain } from "./chain";
 import { connectDevWallet } from "./wallet";
 
 const OPERATOR = 0;
 
-function chain() {
-  const { rpcUrl, deployment } = stackInfo();
-  const client = createPublicClient({ chain: foundry, transport: http(rpcUrl), pollingInterval: 50 }) as PublicClient;
-  const wallet = (i: number) => createWalletClient({ account: devAccount(i), chain: foundry, transport: http(rpcUrl) });
-  const send = async (hash: `0x${string}`) => {
-    const r = await client.waitForTransactionReceipt({ hash });
-    expect(r.status).toBe("success");
-    return r;
-  };
-  // The chain mines on transactions only: an empty block lets time-based states (active, succeeded, ready) show.
-  const mine = () => client.request({ method: "evm_mine" as never, params: [] as never });
-  return { client, wallet, send, mine, deployment };
-}
+const chain = stackChain;
 
 /** Mines a block a second until the proposal card reaches `state`. */
 async function untilState(page: Page, proposal: ReturnType<Page["locator"]>, state: string, mine: () => Promise<unknown>, timeoutMs: number) {

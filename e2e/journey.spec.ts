@@ -8,11 +8,9 @@
  * exactly the claimable amount.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { createPublicClient, http } from "viem";
-import { foundry } from "viem/chains";
 import { openTokenAbi } from "../contracts-abi";
 import { demoAccount, DEMO_DATANETS } from "../lib/seed/seed";
-import { stackInfo } from "./stack-info";
+import { stackChain } from "./chain";
 import { connectDevWallet } from "./wallet";
 
 const CONTRIBUTOR = 7;
@@ -93,8 +91,7 @@ async function buildAndList(page: Page, version: number, name: string): Promise<
 
 test("upload → accept → publish → build → pay → live earning → claim, each by its own account", async ({ page, browser, request }) => {
   test.setTimeout(300_000);
-  const { rpcUrl, deployment } = stackInfo();
-  const chain = createPublicClient({ chain: foundry, transport: http(rpcUrl), pollingInterval: 50 });
+  const { client: chain, deployment } = stackChain();
   const contributor = demoAccount(CONTRIBUTOR).address;
   const stamp = Date.now();
   // Words found nowhere else in the index, so the model's continuation can only come from this file.

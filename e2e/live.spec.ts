@@ -1,23 +1,20 @@
 import { expect, test } from "@playwright/test";
-import { createPublicClient, createWalletClient, http, maxUint256, parseEther, parseEventLogs, toHex } from "viem";
+import { maxUint256, parseEther, parseEventLogs, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { foundry } from "viem/chains";
 import { datanetRegistryAbi, openTokenAbi } from "../contracts-abi";
 import { shortAddress } from "../components/format";
 import { demoAccount, DEMO_DATANETS } from "../lib/seed/seed";
-import { stackInfo } from "./stack-info";
+import { stackChain } from "./chain";
 import { signInRequest } from "./wallet";
 
 test("a contributor's new contribution appears on an open Datanet page without a reload", async ({ page, request }) => {
-  const { rpcUrl, deployment } = stackInfo();
+  const { client, wallet: walletOf, send, deployment } = stackChain();
   const open = DEMO_DATANETS.findIndex((d) => !d.curated) + 1;
-  const client = createPublicClient({ chain: foundry, transport: http(rpcUrl), pollingInterval: 50 });
 
   // A newcomer: a fresh key, so the page cannot already list them (funded with gas and the bond here).
   const account = privateKeyToAccount(generatePrivateKey());
-  const wallet = createWalletClient({ account, chain: foundry, transport: http(rpcUrl) });
+  const wallet = walletOf(account);
   await client.request({ method: "anvil_setBalance" as never, params: [account.address, toHex(parseEther("10"))] as never });
-  const send = async (hash: Promise<`0x${string}`>) => expect((await client.waitForTransactionReceipt({ hash: await hash })).status).toBe("success");
   await send(wallet.writeContract({ address: deployment.token, abi: openTokenAbi, functionName: "faucet", args: [account.address, parseEther("1000")] }));
   await send(wallet.writeContract({ address: deployment.token, abi: openTokenAbi, functionName: "approve", args: [deployment.datanetRegistry, maxUint256] }));
 

@@ -1,10 +1,9 @@
 import { expect, test } from "@playwright/test";
-import { createPublicClient, createWalletClient, http, parseUnits } from "viem";
-import { foundry } from "viem/chains";
+import { parseUnits } from "viem";
 import { registerModel } from "../lib/factory/register";
 import { DEMO_BUILDER, DEMO_MODELS } from "../lib/seed/models";
 import { demoAccount } from "../lib/seed/seed";
-import { stackInfo } from "./stack-info";
+import { stackChain } from "./chain";
 import { signInRequest } from "./wallet";
 
 test("the demo models built by the Model Factory are listed with their evaluation and lineage", async ({ page }) => {
@@ -22,7 +21,7 @@ test("the demo models built by the Model Factory are listed with their evaluatio
 });
 
 test("a builder builds a model through the API, watches its progress, registers it and sees it listed", async ({ page, request }) => {
-  const { rpcUrl, deployment } = stackInfo();
+  const { client, wallet: walletOf, deployment } = stackChain();
   // Builds are queued under a signed-in account; without a session the API refuses and queues nothing.
   const anonymous = await request.post("/api/factory/builds", { data: { kind: "infinigram", name: "Anonymous", datanets: [{ id: 3, version: 1 }] } });
   expect(anonymous.status()).toBe(401);
@@ -47,8 +46,7 @@ test("a builder builds a model through the API, watches its progress, registers 
   expect(phases.has("done")).toBe(true);
   expect(build.evaluation.nextTokenAccuracy).toBeGreaterThan(0);
 
-  const client = createPublicClient({ chain: foundry, transport: http(rpcUrl), pollingInterval: 50 });
-  const wallet = createWalletClient({ account: demoAccount(DEMO_BUILDER), chain: foundry, transport: http(rpcUrl) });
+  const wallet = walletOf(demoAccount(DEMO_BUILDER));
   const { modelId } = await registerModel({ wallet, publicClient: client as never, deployment, registration: build.registration, price: parseUnits("0.03", 18), builderBps: 1000 });
   await expect
     .poll(async () => (await (await request.get(`/api/factory/builds/${build.id}`)).json()).modelId, { timeout: 15_000 })

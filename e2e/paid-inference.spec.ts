@@ -5,20 +5,18 @@
  */
 import { expect, test } from "@playwright/test";
 import OpenAI from "openai";
-import { createPublicClient, createWalletClient, http, maxUint256, type PublicClient } from "viem";
-import { foundry } from "viem/chains";
+import { maxUint256 } from "viem";
 import { inferenceMarketAbi, openTokenAbi } from "../contracts-abi";
 import { randomRequestNonce, requestHashOf } from "../lib/payments/request";
 import { claimFor } from "../lib/settlement/claim";
 import { demoAccount } from "../lib/seed/seed";
-import { stackInfo } from "./stack-info";
+import { stackChain } from "./chain";
 import { payingFetch } from "./x402";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 test("the official x402 client pays for an inference; the answer carries its split and attribution and verifies", async ({ baseURL }) => {
-  const { rpcUrl, deployment } = stackInfo();
-  const client = createPublicClient({ chain: foundry, transport: http(rpcUrl) }) as PublicClient;
+  const { client, deployment } = stackChain();
   const payer = demoAccount(8).address;
   const quote = (await (await fetch(`${baseURL}/api/models/1/inference`)).json()) as Json;
   expect(BigInt(quote.price)).toBeGreaterThan(0n);
@@ -50,10 +48,9 @@ test("the official x402 client pays for an inference; the answer carries its spl
 });
 
 test("a wallet pays with its own pay transaction, then posts the request with the transaction hash; the same payment serves once", async ({ baseURL }) => {
-  const { rpcUrl, deployment } = stackInfo();
+  const { client, wallet: walletOf, deployment } = stackChain();
   const account = demoAccount(9);
-  const client = createPublicClient({ chain: foundry, transport: http(rpcUrl), pollingInterval: 50 }) as PublicClient;
-  const wallet = createWalletClient({ account, chain: foundry, transport: http(rpcUrl) });
+  const wallet = walletOf(account);
   const request = { prompt: "The horse is", params: { maxTokens: 12 } };
   const nonce = randomRequestNonce();
   const requestHash = requestHashOf({ modelId: 2, ...request, nonce });
@@ -107,8 +104,7 @@ test("the openai client gets a completion and a stream, paid with x402; bad inpu
 
 test("after an epoch a contributor claims, and their OPEN balance rises by exactly the claimable amount", async ({ baseURL }) => {
   test.setTimeout(150_000);
-  const { rpcUrl, deployment } = stackInfo();
-  const client = createPublicClient({ chain: foundry, transport: http(rpcUrl), pollingInterval: 50 }) as PublicClient;
+  const { client, deployment } = stackChain();
   // Earnings need settled inferences: pay for one more so this test stands alone.
   const paid = await payingFetch(7)(`${baseURL}/api/models/2/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "The dog" }) });
   expect(paid.status).toBe(200);

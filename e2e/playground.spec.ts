@@ -4,12 +4,10 @@
  * answer streams in, then its traced spans, the settlement transaction, the split and the attribution.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { createPublicClient, createWalletClient, http } from "viem";
-import { foundry } from "viem/chains";
 import { openTokenAbi } from "../contracts-abi";
 import { formatOpen } from "../components/format";
 import { demoAccount } from "../lib/seed/seed";
-import { stackInfo } from "./stack-info";
+import { stackChain } from "./chain";
 import { connectDevWallet } from "./wallet";
 
 /** Open the connect modal from the Playground, pick the Dev wallet, then the given dev account. */
@@ -107,12 +105,11 @@ test("a visitor sees the price, connects the Dev wallet, pays, watches the answe
 });
 
 test("a payer without OPEN is told how to get some, and nothing stays pending", async ({ page }) => {
-  const { rpcUrl, deployment } = stackInfo();
-  const client = createPublicClient({ chain: foundry, transport: http(rpcUrl), pollingInterval: 50 });
+  const { client, wallet: walletOf, deployment } = stackChain();
   const token = { address: deployment.token, abi: openTokenAbi } as const;
   const [poor, holder] = [demoAccount(3), demoAccount(9)];
   const move = async (from: typeof poor, to: typeof poor, amount: bigint) => {
-    const wallet = createWalletClient({ account: from, chain: foundry, transport: http(rpcUrl) });
+    const wallet = walletOf(from);
     await client.waitForTransactionReceipt({ hash: await wallet.writeContract({ ...token, functionName: "transfer", args: [to.address, amount] }) });
   };
   // Empty dev account 3 for the test, and give its OPEN back afterwards (other specs share the stack).

@@ -6,12 +6,11 @@
  */
 import { createHash } from "node:crypto";
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { createPublicClient, http, type Address } from "viem";
-import { foundry } from "viem/chains";
+import type { Address } from "viem";
 import { openTokenAbi } from "../contracts-abi";
 import { DEMO_DATANETS, demoAccount } from "../lib/seed/seed";
 import { changeWalletChain, connectInjectedWallet, installInjectedWallet, setWalletRejections, walletState } from "./injected-wallet";
-import { stackInfo } from "./stack-info";
+import { stackChain } from "./chain";
 
 /** Every inference this payer has, from the API (newest first, all pages). */
 async function inferencesOf(request: APIRequestContext, payer: Address): Promise<number[]> {
@@ -29,8 +28,7 @@ async function inferencesOf(request: APIRequestContext, payer: Address): Promise
 
 test("rejecting the payment signature in the Playground charges nothing, leaves nothing pending, and paying again works", async ({ page, request }) => {
   test.setTimeout(90_000);
-  const { rpcUrl, deployment } = stackInfo();
-  const client = createPublicClient({ chain: foundry, transport: http(rpcUrl), pollingInterval: 50 });
+  const { client, rpcUrl, deployment } = stackChain();
   const balanceOf = (a: Address) => client.readContract({ address: deployment.token, abi: openTokenAbi, functionName: "balanceOf", args: [a] });
   // Dev account 8 is a seeded paying user with OPEN.
   const payer = demoAccount(8).address;
@@ -67,7 +65,7 @@ test("rejecting the payment signature in the Playground charges nothing, leaves 
 });
 
 test("a wallet on the wrong network is told what happened; Switch fixes it and the banner goes", async ({ page }) => {
-  const { rpcUrl, deployment } = stackInfo();
+  const { rpcUrl, deployment } = stackChain();
   // The wallet starts on Ethereum mainnet.
   await installInjectedWallet(page, { account: demoAccount(5).address, rpcUrl, chainId: deployment.chainId, startChainId: 1 });
   await page.goto(`/datanets/1`);
@@ -101,7 +99,7 @@ test("a wallet on the wrong network is told what happened; Switch fixes it and t
 });
 
 test("rejecting the sign-in signature uploads nothing; signing in then uploads the file", async ({ page }) => {
-  const { rpcUrl, deployment } = stackInfo();
+  const { rpcUrl, deployment } = stackChain();
   const contributor = demoAccount(5).address;
   await installInjectedWallet(page, { account: contributor, rpcUrl, chainId: deployment.chainId, reject: { personalSign: true } });
   const curated = DEMO_DATANETS.findIndex((d) => d.curated) + 1;
