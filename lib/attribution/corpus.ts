@@ -11,7 +11,9 @@
  * is still larger than every token, so binary searches with separator-free patterns stay consistent.
  */
 import type { CorpusIndex } from "./corpus-index";
+import { seededSample } from "./credit";
 import { AttributionError } from "./errors";
+import type { Prng } from "./infinigram";
 import { suffixArray } from "./sais";
 import { encode, SEPARATOR, TOKENIZER, toTokenArray, VOCAB_SIZE } from "./tokenizer";
 import { countMembers, hasMember, viewFilter, type ModelView, type ViewFilter } from "./view";
@@ -321,15 +323,77 @@ export class NextTokenQuery {
   private readonly range = new Uint32Array(2);
   private readonly sampleOut = new Float64Array(2);
 
+  /**
+   * `sampler`: record version 2's sampling — a uniform sample of maxSupport occurrences drawn from the
+   * request's seed. Without it, version 1's evenly spaced sample in suffix-array order.
+   */
   constructor(
     readonly index: CorpusIndex,
     readonly view: ModelView | undefined,
     readonly maxSupport: number,
     readonly includeEnd: boolean,
+    readonly sampler?: Prng,
   ) {
     this.tokens = index.tokens;
     this.sa = index.sa;
     this.filter = viewFilter(index, view);
+  }
+
+  private members = new Uint32Array(1024);
+
+  /** Version 2: a seeded uniform sample of the view's occurrences in [lo, end) (positions; count and M in sampleOut). */
+  private seededPositions(len: number): Uint32Array {
+    const { sa, filter, maxSupport } = this;
+    const rng = this.sampler!;
+    let m: number;
+    let pick: (i: number) => number;
+    if (len === 0) {
+      // The empty context: every real token (and, with includeEnd, separator) of the members, in text order —
+      // the same order a standalone index of the members has, so a view samples what that index would.
+      const prefix = memberPrefix(this.index, this.view, this.includeEnd);
+      m = prefix.total;
+      const { ranks, cum } = prefix;
+      const starts = this.index.starts;
+      pick = (i) => {
+        let a = 0;
+        let b = ranks.length - 1;
+        while (a < b) {
+          const mid = (a + b) >>> 1;
+          if (cum[mid + 1] <= i) a = mid + 1;
+          else b = mid;
+        }
+        return starts[ranks[a]] + (i - cum[a]);
+      };
+    } else if (filter === null) {
+      m = this.end - this.lo;
+      const lo = this.lo;
+      pick = (i) => sa[lo + i];
+    } else {
+      const { saRank, members } = filter;
+      m = 0;
+      for (let q = this.lo; q < this.end; q++) {
+        if (members[saRank[q]] === 0) continue;
+        if (m === this.members.length) {
+          const grown = new Uint32Array(this.members.length * 2);
+          grown.set(this.members);
+          this.members = grown;
+        }
+        this.members[m++] = q;
+      }
+      const idx = this.members;
+      pick = (i) => sa[idx[i]];
+    }
+    const chosenIdx = seededSample(m, maxSupport, rng);
+    const s = chosenIdx.length;
+    if (samplePositions.length < s) {
+      let cap = samplePositions.length;
+      while (cap < s) cap *= 2;
+      samplePositions = new Uint32Array(cap);
+    }
+    for (let k = 0; k < s; k++) samplePositions[k] = pick(chosenIdx[k]);
+    this.sampleOut[0] = s;
+    this.sampleOut[1] = m;
+    return samplePositions;
   }
 
   /**
@@ -426,7 +490,9 @@ export class NextTokenQuery {
     // this.lo/end belong to the last successful check, which is `good`.
     const len = good;
     let positions: Uint32Array;
-    if (len === 0 && this.view !== undefined && this.filter !== null) {
+    if (this.sampler) {
+      positions = this.seededPositions(len);
+    } else if (len === 0 && this.view !== undefined && this.filter !== null) {
       positions = this.emptyContextSample(this.view);
     } else {
       positions = sampleRange(this.sa, this.filter, this.lo, this.end, this.maxSupport, this.sampleOut);
@@ -457,6 +523,30 @@ export class NextTokenQuery {
   countOf(t: number): number {
     return tokenCounts[t];
   }
+}
+
+const memberPrefixes = new WeakMap<object, { includeEnd: boolean; ranks: Uint32Array; cum: Float64Array; total: number }[]>();
+
+/** The view's (or the whole index's) member ranks and the running count of their positions (real tokens, plus the separator with includeEnd). */
+function memberPrefix(index: CorpusIndex, view: ModelView | undefined, includeEnd: boolean): { ranks: Uint32Array; cum: Float64Array; total: number } {
+  const key: object = view ?? index;
+  let list = memberPrefixes.get(key);
+  if (!list) memberPrefixes.set(key, (list = []));
+  const hit = list.find((e) => e.includeEnd === includeEnd);
+  if (hit) return hit;
+  const c = index.starts.length;
+  const n = index.tokens.length;
+  const ranks: number[] = [];
+  for (let r = 0; r < c; r++) if (!view || view.members[r] === 1) ranks.push(r);
+  const cum = new Float64Array(ranks.length + 1);
+  for (let i = 0; i < ranks.length; i++) {
+    const r = ranks[i];
+    const size = (r + 1 < c ? index.starts[r + 1] : n) - index.starts[r] - (includeEnd ? 0 : 1);
+    cum[i + 1] = cum[i] + size;
+  }
+  const entry = { includeEnd, ranks: Uint32Array.from(ranks), cum, total: cum[ranks.length] };
+  list.push(entry);
+  return entry;
 }
 
 // ---------------------------------------------------------------------------------------------

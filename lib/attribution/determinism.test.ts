@@ -29,8 +29,8 @@ describe("determinism across processes", () => {
     expect(a).toBe(transcript() + "\n");
     const lines = a.trim().split("\n");
     expect(lines[0]).toMatch(/^knn artifact 0x[0-9a-f]{64} \d+$/);
-    // The query with no known words falls back explicitly.
-    expect(lines.some((l) => l.includes('"method":"fallback-datanet-tokens"'))).toBe(true);
+    // The query with no known words falls back explicitly, to the Datanet treasury.
+    expect(lines.some((l) => l.includes('"method":"fallback-datanet-treasury"'))).toBe(true);
     expect(lines.some((l) => l.includes('"method":"knn-shapley"'))).toBe(true);
     expect(lines.some((l) => l.startsWith("infinigram artifact 0x"))).toBe(true);
     expect(lines.filter((l) => l.includes('"method":"infinigram"')).length).toBeGreaterThan(0);

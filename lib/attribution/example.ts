@@ -5,18 +5,22 @@
  */
 import { formatUnits } from "viem";
 import { buildCorpusIndex, nextTokenDistribution } from "./corpus";
-import { generate } from "./infinigram";
+import { generate, TOKEN_CREDIT } from "./infinigram";
 import { attributionHash, buildRecord, encodeRecord, splitPool } from "./record";
 import { decode, encode } from "./tokenizer";
 
+const ALICE = "The red fox is a small wild dog with a bushy tail. It hunts mice and rabbits at night, and it sleeps in a den dug under the roots of an old tree.";
+
 export const EXAMPLE = {
   contributions: [
-    { id: 1, datanetId: 1, who: "Alice", text: "The red fox is a small wild dog with a bushy tail." },
+    { id: 1, datanetId: 1, who: "Alice", text: ALICE },
     { id: 2, datanetId: 1, who: "Bob", text: "The arctic fox is a small fox with thick white fur." },
     { id: 3, datanetId: 1, who: "Carol", text: "A wolf is a wild dog that hunts in packs." },
+    // A copier registers Alice's paragraph twice over, later: it supplies every token a second and third time.
+    { id: 4, datanetId: 1, who: "Dave", text: `${ALICE} ${ALICE}` },
   ],
   prompt: "The fox is a",
-  options: { maxTokens: 8, temperature: 0, topK: 40, seed: 1, maxSupport: 1000 },
+  options: { maxTokens: 8, temperature: 0, topK: 40, seed: 1, maxSupport: 1000, rules: 2 as const },
   fee: 20_000_000_000_000_000n, // 0.02 OPEN
   bps: { protocol: 500n, operator: 1000n, builder: 2000n },
 };
@@ -26,22 +30,26 @@ const show = (s: string) => `\`${s.replace(/ /g, "␣")}\``;
 export function exampleMarkdown(): string {
   const index = buildCorpusIndex(EXAMPLE.contributions);
   const who = new Map(EXAMPLE.contributions.map((c) => [c.id, c.who]));
-  const result = generate(index, EXAMPLE.prompt, EXAMPLE.options);
+  const credited: number[][] = [];
+  const result = generate(index, EXAMPLE.prompt, { ...EXAMPLE.options, onToken: (t) => credited.push(t.credit.map(([id]) => id)) });
   const lines: string[] = [];
   lines.push(`Prompt ${show(EXAMPLE.prompt)}, greedy (temperature 0), answer ${show(result.text)}:`, "");
   lines.push("| token | longest context found in the corpus | occurrences followed by it | credit |", "| --- | --- | --- | --- |");
   const context = Array.from(encode(EXAMPLE.prompt));
-  for (const step of result.steps) {
+  result.steps.forEach((step, k) => {
     const dist = nextTokenDistribution(index, context, { maxSupport: EXAMPLE.options.maxSupport });
     const entry = dist.entries.find((e) => e.token === step.token)!;
     const by = [...entry.byContribution].map(([id, n]) => `${who.get(id)} ×${n}`).join(", ");
-    const credit = [...entry.byContribution].map(([id, n]) => `${who.get(id)} ${n}/${entry.count}`).join(", ");
+    const credit = credited[k].map((id) => `${who.get(id)} 1/${credited[k].length}`).join(", ");
     lines.push(`| ${show(decode([step.token]))} | ${show(decode(context.slice(context.length - step.suffixLength)))} | ${by} | ${credit} |`);
     context.push(step.token);
-  }
-  const record = buildRecord({ method: "infinigram", modelId: 1, artifactHash: `0x${"ab".repeat(32)}`, requestId: 1n, raw: result.rawWeights, fallback: [] });
+  });
+  const record = buildRecord({ method: "infinigram", modelId: 1, artifactHash: `0x${"ab".repeat(32)}`, requestId: 1n, raw: result.rawWeights, datanetIds: [1], version: 2 });
   const pool = EXAMPLE.fee - (EXAMPLE.fee * (EXAMPLE.bps.protocol + EXAMPLE.bps.operator + EXAMPLE.bps.builder)) / 10_000n;
-  const tokens = (id: number) => Number(result.rawWeights.get(id) ?? 0n) / 1e9;
+  let sum = 0n;
+  for (const w of result.rawWeights.values()) sum += w;
+  const n = BigInt(result.steps.length);
+  const tokens = (id: number) => Number(((result.rawWeights.get(id) ?? 0n) * n * TOKEN_CREDIT) / sum) / Number(TOKEN_CREDIT);
   lines.push("", "Credits per contribution (tokens): " + EXAMPLE.contributions.map((c) => `${c.who} ${tokens(c.id)}`).join(", ") + ".");
   lines.push(
     `Weights in ppm (largest remainder, Σ = 1,000,000): ` + record.entries.map((e) => `${who.get(e.contributionId)} ${e.weightPpm.toLocaleString("en")}`).join(", ") + ".",
@@ -52,7 +60,10 @@ export function exampleMarkdown(): string {
     `A ${formatUnits(EXAMPLE.fee, 18)} OPEN fee: protocol 5 %, operator 10 %, builder 20 % on-chain; the contributor pool is ${formatUnits(pool, 18)} OPEN (${pool} wei), split by cumulative rounding:`,
     "",
   );
-  for (const { contributionId, amount } of splitPool(record, pool)) lines.push(`- ${who.get(contributionId)}: ${amount} wei (${formatUnits(amount, 18)} OPEN)`);
+  for (const share of splitPool(record, pool)) {
+    const name = share.contributionId === undefined ? `Datanet ${share.datanetId} treasury` : who.get(share.contributionId);
+    lines.push(`- ${name}: ${share.amount} wei (${formatUnits(share.amount, 18)} OPEN)`);
+  }
   return lines.join("\n");
 }
 

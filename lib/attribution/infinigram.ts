@@ -4,9 +4,12 @@
  * credit goes to the contributions whose occurrences supplied it.
  */
 import { checkMaxSupport, floorDiv, NextTokenQuery, rankAt, type CorpusIndex } from "./corpus";
+import { copyMap, ExactCredit, splitInteger } from "./credit";
 import { AttributionError } from "./errors";
+import { ORIGINAL_SPAN_TOKENS } from "./originality";
+import { CURRENT_RECORD_VERSION } from "./record";
 import { decode, encode, SEPARATOR, toTokenArray, VOCAB_SIZE } from "./tokenizer";
-import type { ModelView } from "./view";
+import { viewFilter, type ModelView } from "./view";
 
 /** One generated token's credit, in integer units. */
 export const TOKEN_CREDIT = 1_000_000_000n;
@@ -27,6 +30,13 @@ export interface GenerateOptions {
   stopAtSeparator?: boolean;
   /** Called with each token as it is chosen (streaming, per-token attribution); it only observes. */
   onToken?: (token: GeneratedToken) => void;
+  /**
+   * The attribution record version whose rules apply (default 2). 1: credit proportional to occurrences over
+   * an evenly spaced sample, as version 1 records were computed (Verify recomputes old records with it).
+   */
+  rules?: 1 | 2;
+  /** Version 2: the shortest verbatim run that counts as a copy (default ORIGINAL_SPAN_TOKENS; tests use less). */
+  originalSpanTokens?: number;
 }
 
 export interface GenerateStep {
@@ -37,7 +47,7 @@ export interface GenerateStep {
   support: number;
 }
 
-/** A generated token with its own credit: [contribution id, credit] pairs summing to TOKEN_CREDIT. */
+/** A generated token with its own credit: [contribution id, credit] pairs summing to TOKEN_CREDIT (display only; the record sums exact fractions). */
 export interface GeneratedToken extends GenerateStep {
   credit: [number, number][];
 }
@@ -46,7 +56,10 @@ export interface GenerateResult {
   tokens: Uint16Array;
   text: string;
   steps: GenerateStep[];
-  /** contribution id → credit, ascending id; Σ = TOKEN_CREDIT × tokens.length */
+  /**
+   * contribution id → credit, ascending id. Version 1: Σ = TOKEN_CREDIT × tokens.length. Version 2: exact
+   * fractions over one common denominator (each token's credit is 1 split over its distinct contributions).
+   */
   rawWeights: Map<number, bigint>;
 }
 
@@ -98,11 +111,21 @@ export class Prng {
   }
 }
 
+export const MAX_SEED = (1n << 64n) - 1n;
+
+/** A seed in 0..2^64−1 (a value outside is refused, never wrapped: −1 and 2^64−1 are different requests). */
 export function seedToBigInt(seed: unknown): bigint {
-  if (typeof seed === "bigint") return BigInt.asUintN(64, seed);
-  if (typeof seed === "number" && Number.isSafeInteger(seed)) return BigInt.asUintN(64, BigInt(seed));
-  throw new AttributionError(`The seed must be an integer (number or bigint), got ${String(seed)}.`);
+  let s: bigint | null = null;
+  if (typeof seed === "bigint") s = seed;
+  else if (typeof seed === "number" && Number.isSafeInteger(seed)) s = BigInt(seed);
+  if (s === null || s < 0n || s > MAX_SEED) {
+    throw new AttributionError(`The seed must be an integer in 0..${MAX_SEED}, got ${String(seed)}.`);
+  }
+  return s;
 }
+
+/** Salt of the sampling stream (version 2): independent of the stream that picks tokens. */
+export const SAMPLE_SALT = 0x5851f42d4c957f2dn;
 
 function checkInt(value: unknown, name: string, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
@@ -142,8 +165,15 @@ export function generate(index: CorpusIndex, prompt: string | Uint16Array, opts:
     throw new AttributionError("stopAtSeparator must be true or false.");
   }
   const promptToks = promptTokens(prompt, MAX_PROMPT_TOKENS, "The prompt");
+  const rules = opts.rules ?? CURRENT_RECORD_VERSION;
+  if (rules !== 1 && rules !== 2) throw new AttributionError(`rules must be 1 or 2, got ${String(rules)}.`);
+  const spanTokens = opts.originalSpanTokens ?? ORIGINAL_SPAN_TOKENS;
+  checkInt(spanTokens, "originalSpanTokens", 1, 1 << 20);
 
-  const q = new NextTokenQuery(index, opts.view, maxSupport, opts.stopAtSeparator === true);
+  const v2 = rules === 2;
+  const q = new NextTokenQuery(index, opts.view, maxSupport, opts.stopAtSeparator === true, v2 ? new Prng(seed ^ SAMPLE_SALT) : undefined);
+  const copies = v2 ? copyMap(index, opts.view, viewFilter(index, opts.view), spanTokens) : null;
+  const exact = v2 ? new ExactCredit() : null;
   const rng = new Prng(seed);
   const { tokens, starts } = index;
   const c = starts.length;
@@ -194,11 +224,26 @@ export function generate(index: CorpusIndex, prompt: string | Uint16Array, opts:
     for (let i = 0; i < support; i++) {
       const p = positions[i];
       if (tokens[p + len] !== chosen) continue;
-      const r = rankAt(starts, p);
+      // Version 2: an occurrence inside a copied run credits the original.
+      const owner = copies ? copies.ownerAt(p + len) : -1;
+      const r = owner >= 0 ? owner : rankAt(starts, p);
       if (rankCounts[r]++ === 0) touchedRanks[touched++] = r;
     }
     const ranks = touchedRanks.subarray(0, touched);
     ranks.sort();
+    if (exact) {
+      // Version 2: each distinct contribution gets an equal share, kept as an exact fraction.
+      for (let i = 0; i < touched; i++) rankCounts[ranks[i]] = 0;
+      exact.split(ranks, 1n);
+      ctx[ctxLen++] = chosen;
+      steps.push({ token: chosen, suffixLength: len, support });
+      if (opts.onToken) {
+        const ids = Array.from(ranks, (r) => index.contributionIds[r]);
+        opts.onToken({ token: chosen, suffixLength: len, support, credit: splitInteger(ids, CREDIT) });
+      }
+      bound = len + 1;
+      continue;
+    }
     const total = q.countOf(chosen);
     let cum = 0;
     let prev = 0;
@@ -220,7 +265,7 @@ export function generate(index: CorpusIndex, prompt: string | Uint16Array, opts:
   }
 
   const out = ctx.slice(promptToks.length, ctxLen);
-  const rawWeights = new Map<number, bigint>();
+  const rawWeights = exact ? exact.weights(index.contributionIds) : new Map<number, bigint>();
   for (const r of [...credit.keys()].sort((a, b) => a - b)) {
     const w = credit.get(r)!;
     if (w > 0) rawWeights.set(index.contributionIds[r], BigInt(w));

@@ -416,8 +416,9 @@ describe("a text that shares no word with any record", () => {
       artifactHash: `0x${"00".repeat(32)}`,
       requestId: 1n,
       raw: res.rawWeights,
-      fallback: [{ id: 1, datanetId: 1, tokens: 1 }],
+      datanetIds: [1],
+      version: 2,
     });
-    expect(rec.method).toBe("fallback-datanet-tokens");
+    expect(rec.method).toBe("fallback-datanet-treasury");
   });
 });

@@ -10,7 +10,9 @@ import {
   fallbackWeights,
   splitPool,
   toPpm,
-  type AttributionRecord,
+  treasuryWeights,
+  type AttributionRecordV1,
+  type AttributionRecordV2,
 } from "./record";
 
 const HASH = `0x${"ab".repeat(32)}` as const;
@@ -34,7 +36,7 @@ const rawWeights = fc
   })
   .filter((m) => [...m.values()].some((w) => w > 0n));
 
-function record(entries: [number, number][], extra: Partial<AttributionRecord> = {}): AttributionRecord {
+function record(entries: [number, number][], extra: Partial<AttributionRecordV1> = {}): AttributionRecordV1 {
   return {
     version: 1,
     method: "knn-shapley",
@@ -146,9 +148,9 @@ describe("splitPool", () => {
     const rec = record([[1, 333333], [2, 333333], [3, 333334]]);
     // floor(10·0.333333)=3, floor(10·0.666666)=6, 10
     expect(splitPool(rec, 10n)).toEqual([
-      { contributionId: 1, amount: 3n },
-      { contributionId: 2, amount: 3n },
-      { contributionId: 3, amount: 4n },
+      { contributionId: 1, weightPpm: 333333, amount: 3n },
+      { contributionId: 2, weightPpm: 333333, amount: 3n },
+      { contributionId: 3, weightPpm: 333334, amount: 4n },
     ]);
     expect(splitPool(rec, 0n).every((s) => s.amount === 0n)).toBe(true);
   });
@@ -232,7 +234,7 @@ describe("buildRecord", () => {
   ];
 
   it("normalises the raw weights under the given method", () => {
-    const rec = buildRecord({ method: "span-trace", modelId: 4, artifactHash: HASH, requestId: 2n ** 200n, raw: new Map([[5, 3n], [2, 1n]]), fallback });
+    const rec = buildRecord({ method: "span-trace", modelId: 4, artifactHash: HASH, requestId: 2n ** 200n, raw: new Map([[5, 3n], [2, 1n]]), fallback, version: 1 });
     expect(rec).toEqual({
       version: 1,
       method: "span-trace",
@@ -243,9 +245,9 @@ describe("buildRecord", () => {
     });
   });
 
-  it("falls back explicitly to the Datanets pro rata by tokens when nothing matched", () => {
+  it("version 1 falls back explicitly to the Datanets pro rata by tokens when nothing matched", () => {
     for (const raw of [new Map<number, bigint>(), new Map([[5, 0n]])]) {
-      const rec = buildRecord({ method: "infinigram", modelId: 4, artifactHash: HASH, requestId: "7", raw, fallback });
+      const rec = buildRecord({ method: "infinigram", modelId: 4, artifactHash: HASH, requestId: "7", raw, fallback, version: 1 });
       expect(rec.method).toBe("fallback-datanet-tokens");
       // Datanet 10 holds 400 of 1000 tokens, split 3:1 inside; Datanet 20 holds 600.
       expect(rec.entries).toEqual([
@@ -258,7 +260,7 @@ describe("buildRecord", () => {
   });
 
   it("refuses when there is nothing to fall back on, and other bad input", () => {
-    const base = { method: "knn-shapley" as const, modelId: 1, artifactHash: HASH, requestId: "1", raw: new Map<number, bigint>(), fallback: [] };
+    const base = { method: "knn-shapley" as const, modelId: 1, artifactHash: HASH, requestId: "1", raw: new Map<number, bigint>(), fallback: [], version: 1 as const };
     expect(() => buildRecord(base)).toThrow(/no accepted tokens/);
     expect(() => buildRecord({ ...base, fallback: [{ id: 1, datanetId: 1, tokens: 0 }] })).toThrow(AttributionError);
     const ok = { ...base, raw: new Map([[1, 1n]]) };
@@ -271,5 +273,84 @@ describe("buildRecord", () => {
     expect(() => buildRecord({ ...ok, raw: new Map([[1, -5n], [2, 5n]]) })).toThrow(AttributionError);
     expect(() => fallbackWeights([{ id: 1, datanetId: 1, tokens: 5 }, { id: 1, datanetId: 2, tokens: 5 }])).toThrow(/twice/);
     expect(() => fallbackWeights([{ id: 1, datanetId: 1, tokens: -5 }])).toThrow(/token count/);
+  });
+});
+
+describe("version 2 records", () => {
+  const at = { block: 77, hash: `0x${"cd".repeat(32)}` as `0x${string}` };
+  const v2 = (raw: Map<number, bigint>, extra: Partial<Parameters<typeof buildRecord>[0]> = {}) =>
+    buildRecord({ method: "infinigram", modelId: 5, artifactHash: HASH, requestId: "9", raw, datanetIds: [3, 1], version: 2, ...extra });
+
+  it("are what new records are, with the withdrawal block and an empty Datanet list when something matched", () => {
+    const rec = v2(new Map([[4, 1n], [2, 1n]]), { withdrawalsAt: at });
+    expect(rec).toEqual({
+      version: 2,
+      method: "infinigram",
+      modelId: 5,
+      artifactHash: HASH,
+      requestId: "9",
+      withdrawalsAt: at,
+      entries: [{ contributionId: 2, weightPpm: 500000 }, { contributionId: 4, weightPpm: 500000 }],
+      datanets: [],
+    });
+    expect(encodeRecord(rec)).toBe(
+      `{"version":2,"method":"infinigram","modelId":5,"artifactHash":"${HASH}","requestId":"9",` +
+        `"withdrawalsAt":{"block":77,"hash":"${at.hash}"},"entries":[[2,500000],[4,500000]],"datanets":[]}`,
+    );
+    expect(decodeRecord(encodeRecord(rec))).toEqual(rec);
+  });
+
+  it("send an unmatched answer's pool to the model's Datanet treasuries equally, not to the contributions by volume", () => {
+    // Contribution 1 holds 99 % of the tokens: under version 1 it would take 99 % of an answer nothing matched.
+    const bulk = [{ id: 1, datanetId: 1, tokens: 9900 }, { id: 2, datanetId: 3, tokens: 100 }];
+    const rec = v2(new Map(), { fallback: bulk }) as AttributionRecordV2;
+    expect(rec.method).toBe("fallback-datanet-treasury");
+    expect(rec.entries).toEqual([]);
+    expect(rec.datanets).toEqual([{ datanetId: 1, weightPpm: 500000 }, { datanetId: 3, weightPpm: 500000 }]);
+    expect(rec.withdrawalsAt).toBeNull();
+    const split = splitPool(rec, 1001n);
+    expect(split).toEqual([
+      { datanetId: 1, weightPpm: 500000, amount: 500n },
+      { datanetId: 3, weightPpm: 500000, amount: 501n },
+    ]);
+    // Three Datanets: ties to the lower id.
+    expect((v2(new Map(), { datanetIds: [9, 2, 5] }) as AttributionRecordV2).datanets.map((d) => d.weightPpm)).toEqual([333334, 333333, 333333]);
+    expect(treasuryWeights([2, 2])).toEqual(new Map([[2, 1n]]));
+    expect(() => v2(new Map(), { datanetIds: [] })).toThrow(/no Datanet/);
+  });
+
+  it("version 1 records keep their own methods and bytes", () => {
+    const rec = buildRecord({ method: "knn-shapley", modelId: 12, artifactHash: HASH, requestId: "340282366920938463463374607431768211457", raw: new Map([[2, 1n], [7, 3n]]), version: 1 });
+    expect(attributionHash(rec)).toBe("0xa54d90ab3576607f425a15a7b5fa5bbcc302d68871e3601016f27e1f3f58e2f8");
+    const v1json = encodeRecord(rec);
+    expect(() => decodeRecord(v1json.replace("knn-shapley", "fallback-datanet-treasury"))).toThrow(AttributionError);
+    const v2json = encodeRecord(v2(new Map([[1, 1n]])));
+    expect(() => decodeRecord(v2json.replace("infinigram", "fallback-datanet-tokens"))).toThrow(AttributionError);
+  });
+
+  it("decode only canonical bytes: whitespace, reordered keys, 1.0, 1e6, -0 and escapes are refused", () => {
+    const good = encodeRecord(v2(new Map([[2, 1n]]), { withdrawalsAt: at }));
+    expect(decodeRecord(good).version).toBe(2);
+    const v1good = encodeRecord(record([[2, 1_000_000]]));
+    const bad = [
+      good.replace(",", ", "),
+      ` ${good}`,
+      `${good}\n`,
+      good.replace('"version":2,"method":"infinigram"', '"method":"infinigram","version":2'),
+      good.replace("[[2,1000000]]", "[[2,1e6]]"),
+      good.replace("[[2,1000000]]", "[[2.0,1000000]]"),
+      good.replace("[[2,1000000]]", "[[2,1000000.0]]"),
+      good.replace('"modelId":5', '"modelId":5.0'),
+      good.replace('"block":77', '"block":7.7e1'),
+      good.replace('"infinigram"', '"infinigr\\u0061m"'),
+      good.replace('"withdrawalsAt":{"block":77,', '"withdrawalsAt":{"block":77 ,'),
+      good.replace('"block":77,"hash"', '"hash"').replace(`"${at.hash}"}`, `"${at.hash}","block":77}`),
+      good.replace(at.hash, at.hash.toUpperCase().replace("0X", "0x")),
+      good.replace(',"datanets":[]', ""),
+      good.replace('"datanets":[]', '"datanets":[[1,1]]'),
+      v1good.replace("[[2,1000000]]", "[[2,1E6]]"),
+      v1good.replace('"modelId":3', '"modelId":-0'),
+    ];
+    for (const json of bad) expect(() => decodeRecord(json), json).toThrow(AttributionError);
   });
 });

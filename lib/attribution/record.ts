@@ -6,7 +6,12 @@ import { keccak256, stringToBytes } from "viem";
 import { z } from "zod";
 import { AttributionError } from "./errors";
 
-export type AttributionMethod = "infinigram" | "span-trace" | "knn-shapley" | "fallback-datanet-tokens";
+/** Version 1 methods; version 2 replaced the volume fallback with the Datanet treasuries. */
+export type AttributionMethodV1 = "infinigram" | "span-trace" | "knn-shapley" | "fallback-datanet-tokens";
+export type AttributionMethodV2 = "infinigram" | "span-trace" | "knn-shapley" | "fallback-datanet-treasury";
+export type AttributionMethod = AttributionMethodV1 | AttributionMethodV2;
+/** The methods that attribute to contributions (a fallback is chosen by buildRecord, never asked for). */
+export type EngineMethod = "infinigram" | "span-trace" | "knn-shapley";
 
 export const PPM = 1_000_000;
 const PPM_N = BigInt(PPM);
@@ -16,17 +21,56 @@ export interface AttributionEntry {
   weightPpm: number;
 }
 
-export interface AttributionRecord {
-  version: 1;
-  method: AttributionMethod;
+/** A Datanet treasury's share (version 2's fallback: nothing in the answer matched). */
+export interface DatanetEntry {
+  datanetId: number;
+  weightPpm: number;
+}
+
+/** The block whose set of withdrawn contributions the model's view excluded (takedowns). */
+export interface WithdrawalsAt {
+  block: number;
+  hash: `0x${string}`;
+}
+
+interface RecordBase {
   modelId: number;
   /** sha-256 hex of the model artifact */
   artifactHash: `0x${string}`;
   /** decimal string of the on-chain request id (bigint-safe) */
   requestId: string;
-  /** ascending contributionId, weights > 0, Σ == 1,000,000 exactly */
+  /** ascending contributionId, weights > 0 */
   entries: AttributionEntry[];
 }
+
+/** Version 1 (credit proportional to occurrences; fallback pro rata by tokens): still verified as it was. */
+export interface AttributionRecordV1 extends RecordBase {
+  version: 1;
+  method: AttributionMethodV1;
+}
+
+/**
+ * Version 2: originality rules (copies of an earlier contribution earn nothing for the copied runs, each
+ * contribution counts once per token, exact ties to the lower id) and the Datanet-treasury fallback.
+ * Σ entries + Σ datanets == 1,000,000 ppm; one of the two lists is empty.
+ */
+export interface AttributionRecordV2 extends RecordBase {
+  version: 2;
+  method: AttributionMethodV2;
+  withdrawalsAt: WithdrawalsAt | null;
+  /** ascending datanetId, weights > 0; only under "fallback-datanet-treasury" */
+  datanets: DatanetEntry[];
+}
+
+export type AttributionRecord = AttributionRecordV1 | AttributionRecordV2;
+export type RecordVersion = AttributionRecord["version"];
+export const RECORD_VERSIONS: readonly RecordVersion[] = [1, 2];
+/**
+ * What new inferences are attributed with. Version 2's rules are built and verified (Verify and the watcher
+ * recompute both), but serving stays on version 1 until the ledger's Datanet-treasury shares are proven end
+ * to end (issue 14): pass `version: 2` / `recordVersion: 2` / `rules: 2` to use them.
+ */
+export const CURRENT_RECORD_VERSION = 1 as const;
 
 export interface FallbackContribution {
   id: number;
@@ -34,12 +78,10 @@ export interface FallbackContribution {
   tokens: number;
 }
 
-export const ATTRIBUTION_METHODS: readonly AttributionMethod[] = [
-  "infinigram",
-  "span-trace",
-  "knn-shapley",
-  "fallback-datanet-tokens",
-];
+export const ATTRIBUTION_METHODS_V1: readonly AttributionMethodV1[] = ["infinigram", "span-trace", "knn-shapley", "fallback-datanet-tokens"];
+export const ATTRIBUTION_METHODS_V2: readonly AttributionMethodV2[] = ["infinigram", "span-trace", "knn-shapley", "fallback-datanet-treasury"];
+export const ATTRIBUTION_METHODS: readonly AttributionMethod[] = [...new Set<AttributionMethod>([...ATTRIBUTION_METHODS_V1, ...ATTRIBUTION_METHODS_V2])];
+const ENGINE_METHODS: readonly EngineMethod[] = ["infinigram", "span-trace", "knn-shapley"];
 
 function checkId(id: number, what: string): void {
   if (!Number.isSafeInteger(id) || id < 0) {
@@ -127,15 +169,37 @@ function normaliseHash(hash: string): `0x${string}` {
   return lower as `0x${string}`;
 }
 
-export function buildRecord(input: {
-  method: Exclude<AttributionMethod, "fallback-datanet-tokens">;
+/** The model's Datanets, equally (ties to the lower id): version 2's fallback when nothing matched. */
+export function treasuryWeights(datanetIds: readonly number[]): Map<number, bigint> {
+  const out = new Map<number, bigint>();
+  for (const id of datanetIds) {
+    checkId(id, "A Datanet id");
+    out.set(id, 1n);
+  }
+  return out;
+}
+
+export interface BuildRecordInput {
+  method: EngineMethod;
   modelId: number;
   artifactHash: `0x${string}`;
   requestId: bigint | string;
+  /** contribution id → raw weight (any common scale) */
   raw: Map<number, bigint>;
-  fallback: FallbackContribution[];
-}): AttributionRecord {
-  if (input.method === ("fallback-datanet-tokens" as string) || !ATTRIBUTION_METHODS.includes(input.method)) {
+  /** Version 1's fallback: the model's contributions by token count. */
+  fallback?: FallbackContribution[];
+  /** Version 2's fallback: the model's Datanets (their treasuries). */
+  datanetIds?: readonly number[];
+  /** Version 2: the withdrawal set the view excluded (null: none applied). */
+  withdrawalsAt?: WithdrawalsAt | null;
+  /** Default CURRENT_RECORD_VERSION; Verify rebuilds a stored record with its own version. */
+  version?: RecordVersion;
+}
+
+export function buildRecord(input: BuildRecordInput): AttributionRecord {
+  const version = input.version ?? CURRENT_RECORD_VERSION;
+  if (!RECORD_VERSIONS.includes(version)) throw new AttributionError(`Unsupported attribution record version ${String(version)}.`);
+  if (!ENGINE_METHODS.includes(input.method)) {
     throw new AttributionError(`Unknown attribution method "${String(input.method)}".`);
   }
   checkId(input.modelId, "The model id");
@@ -147,28 +211,59 @@ export function buildRecord(input: {
     if (typeof w !== "bigint" || w < 0n) throw new AttributionError(`The weight of contribution ${id} must be a bigint ≥ 0.`);
     total += w;
   }
-  let method: AttributionMethod = input.method;
-  let raw = input.raw;
-  if (total === 0n) {
-    method = "fallback-datanet-tokens";
-    raw = fallbackWeights(input.fallback);
+  const base = { modelId: input.modelId, artifactHash, requestId };
+  if (version === 1) {
+    if (total > 0n) return { version: 1, method: input.method, ...base, entries: toPpm(input.raw) };
+    const raw = fallbackWeights(input.fallback ?? []);
     let tokens = 0n;
     for (const w of raw.values()) tokens += w;
     if (tokens === 0n) {
-      throw new AttributionError(
-        "Nothing matched and the model has no accepted tokens to fall back on: there is no one to attribute this output to.",
-      );
+      throw new AttributionError("Nothing matched and the model has no accepted tokens to fall back on: there is no one to attribute this output to.");
     }
+    return { version: 1, method: "fallback-datanet-tokens", ...base, entries: toPpm(raw) };
   }
-  return { version: 1, method, modelId: input.modelId, artifactHash, requestId, entries: toPpm(raw) };
+  const withdrawalsAt = input.withdrawalsAt ? normaliseWithdrawals(input.withdrawalsAt) : null;
+  if (total > 0n) return { version: 2, method: input.method, ...base, withdrawalsAt, entries: toPpm(input.raw), datanets: [] };
+  const datanetIds = input.datanetIds ?? [];
+  if (datanetIds.length === 0) {
+    throw new AttributionError("Nothing matched and the model names no Datanet whose treasury could take the pool.");
+  }
+  const datanets = toPpm(treasuryWeights(datanetIds)).map((e) => ({ datanetId: e.contributionId, weightPpm: e.weightPpm }));
+  return { version: 2, method: "fallback-datanet-treasury", ...base, withdrawalsAt, entries: [], datanets };
+}
+
+function normaliseWithdrawals(w: WithdrawalsAt): WithdrawalsAt {
+  if (w === null || typeof w !== "object") throw new AttributionError("withdrawalsAt must name a block number and hash.");
+  checkId(w.block, "The withdrawals block number");
+  const lower = typeof w.hash === "string" ? w.hash.toLowerCase() : "";
+  if (!HASH_RE.test(lower)) throw new AttributionError(`The withdrawals block hash must be 0x followed by 64 hex digits, got "${String(w.hash)}".`);
+  return { block: w.block, hash: lower as `0x${string}` };
+}
+
+function assertEntries<K extends "contributionId" | "datanetId">(list: unknown, key: K, what: string): number {
+  if (!Array.isArray(list)) throw new AttributionError(`The attribution record's ${what} must be a list.`);
+  let sum = 0;
+  let prev = -1;
+  for (const e of list as Record<K | "weightPpm", number>[]) {
+    const id = e?.[key];
+    checkId(id, what === "entries" ? "A contribution id" : "A Datanet id");
+    if (id <= prev) throw new AttributionError(`Attribution ${what} must be in strictly ascending id order.`);
+    if (!Number.isSafeInteger(e.weightPpm) || e.weightPpm <= 0 || e.weightPpm > PPM) {
+      throw new AttributionError(`The weight of ${what === "entries" ? "contribution" : "Datanet"} ${id} must be an integer in 1..1,000,000 ppm.`);
+    }
+    prev = id;
+    sum += e.weightPpm;
+  }
+  return sum;
 }
 
 /** Throws unless the record is canonical: every rule a decoded or hand-built record must satisfy. */
 export function assertRecord(record: AttributionRecord): void {
   if (record === null || typeof record !== "object") throw new AttributionError("An attribution record must be an object.");
-  if (record.version !== 1) throw new AttributionError(`Unsupported attribution record version ${String(record.version)}.`);
-  if (!ATTRIBUTION_METHODS.includes(record.method)) {
-    throw new AttributionError(`Unknown attribution method "${String(record.method)}".`);
+  if (!RECORD_VERSIONS.includes(record.version)) throw new AttributionError(`Unsupported attribution record version ${String(record.version)}.`);
+  const methods: readonly string[] = record.version === 1 ? ATTRIBUTION_METHODS_V1 : ATTRIBUTION_METHODS_V2;
+  if (!methods.includes(record.method)) {
+    throw new AttributionError(`Unknown attribution method "${String(record.method)}" for a version ${record.version} record.`);
   }
   checkId(record.modelId, "The model id");
   if (typeof record.artifactHash !== "string" || !HASH_RE.test(record.artifactHash)) {
@@ -177,43 +272,63 @@ export function assertRecord(record: AttributionRecord): void {
   if (typeof record.requestId !== "string" || !DECIMAL_RE.test(record.requestId)) {
     throw new AttributionError("The request id must be a decimal integer string without leading zeros.");
   }
-  if (!Array.isArray(record.entries) || record.entries.length === 0) {
-    throw new AttributionError("An attribution record needs at least one entry.");
-  }
-  let sum = 0;
-  let prev = -1;
-  for (const e of record.entries) {
-    checkId(e.contributionId, "A contribution id");
-    if (e.contributionId <= prev) throw new AttributionError("Attribution entries must be in strictly ascending contribution id order.");
-    if (!Number.isSafeInteger(e.weightPpm) || e.weightPpm <= 0 || e.weightPpm > PPM) {
-      throw new AttributionError(`The weight of contribution ${e.contributionId} must be an integer in 1..1,000,000 ppm.`);
+  let sum = assertEntries(record.entries, "contributionId", "entries");
+  if (record.version === 2) {
+    if (record.withdrawalsAt !== null) {
+      const w = record.withdrawalsAt;
+      if (w === null || typeof w !== "object" || !Number.isSafeInteger(w.block) || w.block < 0 || typeof w.hash !== "string" || !HASH_RE.test(w.hash)) {
+        throw new AttributionError("withdrawalsAt must be null or a block number and its lowercase 0x hash.");
+      }
     }
-    prev = e.contributionId;
-    sum += e.weightPpm;
+    sum += assertEntries(record.datanets, "datanetId", "datanets");
+    const fallback = record.method === "fallback-datanet-treasury";
+    if (fallback ? record.entries.length > 0 || record.datanets.length === 0 : record.datanets.length > 0 || record.entries.length === 0) {
+      throw new AttributionError(
+        fallback ? "A treasury fallback record has Datanet shares and no contribution entries." : "A record of this method has contribution entries and no Datanet shares.",
+      );
+    }
+  } else if (record.entries.length === 0) {
+    throw new AttributionError("An attribution record needs at least one entry.");
   }
   if (sum !== PPM) throw new AttributionError(`Attribution weights sum to ${sum} ppm; they must sum to exactly 1,000,000.`);
 }
 
+const pairs = (list: { weightPpm: number }[], key: "contributionId" | "datanetId") =>
+  list.map((e) => `[${(e as unknown as Record<string, number>)[key]},${e.weightPpm}]`).join(",");
+
 /** Deterministic JSON: fixed key order, no whitespace, entries as [id, ppm] pairs. */
 export function encodeRecord(record: AttributionRecord): string {
   assertRecord(record);
-  const entries = record.entries.map((e) => `[${e.contributionId},${e.weightPpm}]`).join(",");
-  return (
-    `{"version":1,"method":${JSON.stringify(record.method)},"modelId":${record.modelId},` +
-    `"artifactHash":"${record.artifactHash}","requestId":"${record.requestId}","entries":[${entries}]}`
-  );
+  const head = `"method":${JSON.stringify(record.method)},"modelId":${record.modelId},"artifactHash":"${record.artifactHash}","requestId":"${record.requestId}"`;
+  if (record.version === 1) return `{"version":1,${head},"entries":[${pairs(record.entries, "contributionId")}]}`;
+  const w = record.withdrawalsAt === null ? "null" : `{"block":${record.withdrawalsAt.block},"hash":"${record.withdrawalsAt.hash}"}`;
+  return `{"version":2,${head},"withdrawalsAt":${w},"entries":[${pairs(record.entries, "contributionId")}],"datanets":[${pairs(record.datanets, "datanetId")}]}`;
 }
 
-const wireSchema = z.strictObject({
-  version: z.literal(1),
-  method: z.enum(ATTRIBUTION_METHODS as [AttributionMethod, ...AttributionMethod[]]),
+const wireBase = {
   modelId: z.number().int().nonnegative(),
   artifactHash: z.string().regex(HASH_RE),
   requestId: z.string().regex(DECIMAL_RE),
-  entries: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().positive()])).min(1),
-});
+  entries: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().positive()])),
+};
+const wireSchema = z.discriminatedUnion("version", [
+  z.strictObject({ version: z.literal(1), method: z.enum(ATTRIBUTION_METHODS_V1 as [AttributionMethodV1, ...AttributionMethodV1[]]), ...wireBase }),
+  z.strictObject({
+    version: z.literal(2),
+    method: z.enum(ATTRIBUTION_METHODS_V2 as [AttributionMethodV2, ...AttributionMethodV2[]]),
+    ...wireBase,
+    withdrawalsAt: z.strictObject({ block: z.number().int().nonnegative(), hash: z.string().regex(HASH_RE) }).nullable(),
+    datanets: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().positive()])),
+  }),
+]);
 
+/**
+ * Reads a record, accepting only its canonical bytes: whatever parses is re-encoded and must give back
+ * exactly the input (no whitespace, key order as encoded, no `1.0` or `1e6`), so everyone hashing the
+ * received bytes gets the same attributionHash.
+ */
 export function decodeRecord(json: string): AttributionRecord {
+  if (typeof json !== "string") throw new AttributionError("The attribution record must be a JSON string.");
   let value: unknown;
   try {
     value = JSON.parse(json);
@@ -227,15 +342,22 @@ export function decodeRecord(json: string): AttributionRecord {
     throw new AttributionError(`The attribution record is malformed${where}: ${issue.message}.`);
   }
   const w = parsed.data;
-  const record: AttributionRecord = {
-    version: 1,
-    method: w.method,
-    modelId: w.modelId,
-    artifactHash: w.artifactHash as `0x${string}`,
-    requestId: w.requestId,
-    entries: w.entries.map(([contributionId, weightPpm]) => ({ contributionId, weightPpm })),
-  };
+  const entries = w.entries.map(([contributionId, weightPpm]) => ({ contributionId, weightPpm }));
+  const base = { modelId: w.modelId, artifactHash: w.artifactHash as `0x${string}`, requestId: w.requestId, entries };
+  const record: AttributionRecord =
+    w.version === 1
+      ? { version: 1, method: w.method, ...base }
+      : {
+          version: 2,
+          method: w.method,
+          ...base,
+          withdrawalsAt: w.withdrawalsAt && { block: w.withdrawalsAt.block, hash: w.withdrawalsAt.hash as `0x${string}` },
+          datanets: w.datanets.map(([datanetId, weightPpm]) => ({ datanetId, weightPpm })),
+        };
   assertRecord(record);
+  if (encodeRecord(record) !== json) {
+    throw new AttributionError("The attribution record is not in canonical form (no whitespace, fixed key order, plain integers): re-encode it before hashing.");
+  }
   return record;
 }
 
@@ -244,21 +366,33 @@ export function attributionHash(record: AttributionRecord): `0x${string}` {
   return keccak256(stringToBytes(encodeRecord(record)));
 }
 
+/** Datanet treasury shares of a record (version 2's fallback; none otherwise). */
+export function datanetShares(record: AttributionRecord): DatanetEntry[] {
+  return record.version === 2 ? record.datanets : [];
+}
+
+/** One share of a contributor pool: a contribution's (its contributor is paid) or a Datanet treasury's. */
+export type PoolShare = { contributionId: number; datanetId?: undefined; weightPpm: number; amount: bigint } | { datanetId: number; contributionId?: undefined; weightPpm: number; amount: bigint };
+
 /**
- * Cumulative rounding (Drips): amount_i = floor(pool·cum_i/1e6) − floor(pool·cum_{i−1}/1e6), so the
- * amounts sum to the pool exactly and each is within 1 wei of pool·w_i/1e6.
+ * Cumulative rounding (Drips): amount_i = floor(pool·cum_i/1e6) − floor(pool·cum_{i−1}/1e6), over the
+ * contribution entries then the Datanet shares, so the amounts sum to the pool exactly and each is within
+ * 1 wei of pool·w_i/1e6.
  */
-export function splitPool(record: AttributionRecord, pool: bigint): { contributionId: number; amount: bigint }[] {
+export function splitPool(record: AttributionRecord, pool: bigint): PoolShare[] {
   if (typeof pool !== "bigint") throw new AttributionError("The pool must be a bigint amount in wei.");
   if (pool < 0n) throw new AttributionError(`The pool must be ≥ 0 wei, got ${pool}.`);
   assertRecord(record);
   let cum = 0n;
   let prev = 0n;
-  return record.entries.map((e) => {
-    cum += BigInt(e.weightPpm);
+  const next = (weightPpm: number) => {
+    cum += BigInt(weightPpm);
     const upTo = (pool * cum) / PPM_N;
     const amount = upTo - prev;
     prev = upTo;
-    return { contributionId: e.contributionId, amount };
-  });
+    return amount;
+  };
+  const out: PoolShare[] = record.entries.map((e) => ({ contributionId: e.contributionId, weightPpm: e.weightPpm, amount: next(e.weightPpm) }));
+  for (const d of datanetShares(record)) out.push({ datanetId: d.datanetId, weightPpm: d.weightPpm, amount: next(d.weightPpm) });
+  return out;
 }

@@ -41,14 +41,18 @@ describe("runAttribution", () => {
     expect(outputHash(a.output)).toMatch(/^0x[0-9a-f]{64}$/);
   });
 
-  it("traces an external model's answer, and falls back explicitly to tokens when nothing matches", () => {
+  it("traces an external model's answer, and falls back explicitly to the Datanet treasuries when nothing matches", () => {
     const traced = runAttribution({ ...base, kind: "external", model: corpusModel, prompt: "?", output: "Foxes: the arctic fox is a small fox with thick white fur indeed.", params: { minSpanTokens: 4, maxSupport: 100 } });
     expect(traced.record.method).toBe("span-trace");
     expect(traced.record.entries.map((e) => e.contributionId)).toContain(9);
-    const none = runAttribution({ ...base, kind: "external", model: corpusModel, prompt: "?", output: "Quantum chromodynamics explains hadrons.", params: { minSpanTokens: 4, maxSupport: 100 } });
-    expect(none.record.method).toBe("fallback-datanet-tokens");
-    expect(none.record.entries.map((e) => e.contributionId)).toEqual([4, 9, 12]);
-    expect(none.record.entries.reduce((s, e) => s + e.weightPpm, 0)).toBe(1_000_000);
+    const none = runAttribution({ ...base, kind: "external", model: corpusModel, prompt: "?", output: "Quantum chromodynamics explains hadrons.", params: { minSpanTokens: 4, maxSupport: 100 }, recordVersion: 2 });
+    expect(none.record.method).toBe("fallback-datanet-treasury");
+    expect(none.record.entries).toEqual([]);
+    expect(none.record.version === 2 && none.record.datanets).toEqual([{ datanetId: 1, weightPpm: 500000 }, { datanetId: 2, weightPpm: 500000 }]);
+    // A version 1 record (Verify of an old inference) keeps version 1's fallback by tokens.
+    const old = runAttribution({ ...base, kind: "external", model: corpusModel, prompt: "?", output: "Quantum chromodynamics explains hadrons.", params: { minSpanTokens: 4, maxSupport: 100 }, recordVersion: 1 });
+    expect(old.record.method).toBe("fallback-datanet-tokens");
+    expect(old.record.entries.map((e) => e.contributionId)).toEqual([4, 9, 12]);
   });
 
   it("classifies with kNN and credits only records that helped the predicted label", () => {

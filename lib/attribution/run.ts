@@ -7,10 +7,10 @@ import { z } from "zod";
 import { deserializeCorpusIndex } from "./artifact";
 import type { CorpusIndex } from "./corpus";
 import { AttributionError } from "./errors";
-import { generate, type GenerateOptions } from "./infinigram";
+import { generate, MAX_SEED, type GenerateOptions } from "./infinigram";
 import { classify, type KnnModel } from "./knn";
 import { deserializeKnnModel } from "./knn-artifact";
-import { buildRecord, type AttributionRecord, type FallbackContribution } from "./record";
+import { buildRecord, CURRENT_RECORD_VERSION, type AttributionRecord, type FallbackContribution, type RecordVersion, type WithdrawalsAt } from "./record";
 import { traceSpans } from "./span-trace";
 import type { ModelView } from "./view";
 
@@ -27,7 +27,10 @@ export function loadArtifact(bytes: Uint8Array): LoadedModel {
 /** Per-request inference parameters: stored with the inference, so the answer can be recomputed. */
 export const inferenceParamsSchema = {
   infinigram: z.object({
-    seed: z.union([z.number().int().min(0), z.string().regex(/^[0-9]{1,20}$/)]).transform((s) => BigInt(s)),
+    seed: z
+      .union([z.number().int().min(0), z.string().regex(/^[0-9]{1,20}$/)])
+      .transform((s) => BigInt(s))
+      .refine((s) => s <= MAX_SEED, "the seed must be at most 2^64 − 1"),
     maxTokens: z.number().int().min(1).max(1_024),
     temperature: z.number().min(0).max(5),
     topK: z.number().int().min(1).max(1_000),
@@ -51,6 +54,12 @@ export interface AttributionInput {
   view?: ModelView;
   /** ∞-gram: each token as it is generated, with its credit (it only observes). */
   onToken?: GenerateOptions["onToken"];
+  /** The record version whose rules apply: new inferences use the current one; Verify passes the stored record's. */
+  recordVersion?: RecordVersion;
+  /** Version 2: the block whose withdrawal set the view excluded (takedowns), named in the record. */
+  withdrawalsAt?: WithdrawalsAt | null;
+  /** A kNN model's Datanets (its treasuries take the pool when nothing earns); corpus models read theirs from the index. */
+  datanetIds?: readonly number[];
 }
 
 /** Contributions by token count, the explicit fallback when nothing in the answer matches. */
@@ -63,6 +72,13 @@ function corpusFallback(index: CorpusIndex, view?: ModelView): FallbackContribut
     out.push({ id, datanetId: index.datanetIds[r], tokens: end - index.starts[r] - 1 });
   }
   return out;
+}
+
+/** The Datanets of the model's contributions, ascending: version 2's fallback pays their treasuries. */
+function corpusDatanets(index: CorpusIndex, view?: ModelView): number[] {
+  const ids = new Set<number>();
+  for (let r = 0; r < index.contributionIds.length; r++) if (!view || view.members[r] === 1) ids.add(index.datanetIds[r]);
+  return [...ids].sort((a, b) => a - b);
 }
 
 function knnFallback(model: KnnModel): FallbackContribution[] {
@@ -89,28 +105,30 @@ function parseParams<S extends z.ZodType>(schema: S, params: unknown): z.output<
 
 /** Runs the model (∞-gram, kNN) or traces the given output (external) and builds the canonical record. */
 export function runAttribution(input: AttributionInput): { output: string; record: AttributionRecord; details: unknown } {
-  const base = { modelId: input.modelId, artifactHash: input.artifactHash, requestId: input.requestId };
+  const version = input.recordVersion ?? CURRENT_RECORD_VERSION;
+  const rules = version;
+  const base = { modelId: input.modelId, artifactHash: input.artifactHash, requestId: input.requestId, version, withdrawalsAt: input.withdrawalsAt ?? null };
   switch (input.kind) {
     case "infinigram": {
       const { index } = requireFormat(input.model, "corpus", "∞-gram");
       const p = parseParams(inferenceParamsSchema.infinigram, input.params);
-      const result = generate(index, input.prompt, { ...p, view: input.view, onToken: input.onToken });
-      const record = buildRecord({ ...base, method: "infinigram", raw: result.rawWeights, fallback: corpusFallback(index, input.view) });
+      const result = generate(index, input.prompt, { ...p, view: input.view, onToken: input.onToken, rules });
+      const record = buildRecord({ ...base, method: "infinigram", raw: result.rawWeights, fallback: corpusFallback(index, input.view), datanetIds: corpusDatanets(index, input.view) });
       return { output: result.text, record, details: { steps: result.steps } };
     }
     case "external": {
       const { index } = requireFormat(input.model, "corpus", "external");
       const p = parseParams(inferenceParamsSchema.external, input.params);
       if (input.output === undefined) throw new AttributionError("An external model's attribution needs its output.");
-      const traced = traceSpans(index, input.output, { ...p, view: input.view });
-      const record = buildRecord({ ...base, method: "span-trace", raw: traced.rawWeights, fallback: corpusFallback(index, input.view) });
+      const traced = traceSpans(index, input.output, { ...p, view: input.view, rules });
+      const record = buildRecord({ ...base, method: "span-trace", raw: traced.rawWeights, fallback: corpusFallback(index, input.view), datanetIds: corpusDatanets(index, input.view) });
       return { output: input.output, record, details: { spans: traced.spans.map((s) => ({ start: s.start, end: s.end, text: s.text })) } };
     }
     case "knn": {
       const { model } = requireFormat(input.model, "knn", "kNN");
       const p = parseParams(inferenceParamsSchema.knn, input.params);
       const result = classify(model, input.prompt, { k: p.k });
-      const record = buildRecord({ ...base, method: "knn-shapley", raw: result.rawWeights, fallback: knnFallback(model) });
+      const record = buildRecord({ ...base, method: "knn-shapley", raw: result.rawWeights, fallback: knnFallback(model), datanetIds: input.datanetIds });
       return { output: result.label, record, details: { votes: result.votes, neighbours: result.neighbours.slice(0, p.k) } };
     }
   }

@@ -2,9 +2,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildCorpusIndex, buildCorpusIndexFromTokens } from "./corpus";
 import { AttributionError } from "./errors";
-import { traceSpans } from "./span-trace";
+import { seededSample } from "./credit";
+import { Prng } from "./infinigram";
+import { buildRecord } from "./record";
+import { outputSeed, traceSpans, wordBoundaries } from "./span-trace";
 import { decode, encode, SEPARATOR, VOCAB_SIZE } from "./tokenizer";
-import { docsArb, naiveLayout, type Doc } from "./testing/naive";
+import { docsArb, NaiveExact, naiveCopyOwners, naiveLayout, type Doc } from "./testing/naive";
 
 /** Naive span tracing: every start, every length, by scanning. */
 function naiveTrace(docs: Doc[], output: number[], minSpan: number, maxSupport: number) {
@@ -47,10 +50,72 @@ function naiveTrace(docs: Doc[], output: number[], minSpan: number, maxSupport: 
   return { spans, rawWeights: new Map([...raw.entries()].sort((a, b) => a[0] - b[0])) };
 }
 
+/**
+ * Naive version 2 tracing (the test vocabulary's tokens are all punctuation, so every position is a word
+ * boundary): the longest match at each start, skipped when it ends within what earlier spans paid; each
+ * newly paid token weighs −ln(c/N) and is split equally over the distinct contributions of a seeded sample
+ * of the span's occurrences, a copy's occurrence crediting its original.
+ */
+function naiveTraceV2(docs: Doc[], output: number[], minSpan: number, maxSupport: number, L: number) {
+  const { text, owner, order } = naiveLayout(docs);
+  const copyOwner = naiveCopyOwners(docs, L);
+  const occurrences = (pat: number[]) => order.filter((p) => pat.every((t, j) => text[p + j] === t));
+  const unigram = new Map<number, number>();
+  for (const t of text) if (t < VOCAB_SIZE) unigram.set(t, (unigram.get(t) ?? 0) + 1);
+  const nTokens = text.length - docs.length;
+  const rng = new Prng(outputSeed(Uint16Array.from(output)));
+  const exact = new NaiveExact();
+  const spans = [];
+  let paidEnd = 0;
+  for (let i = 0; i < output.length; i++) {
+    let len = 0;
+    while (i + len < output.length && occurrences(output.slice(i, i + len + 1)).length > 0) len++;
+    const end = i + len;
+    if (len < minSpan || end <= paidEnd) continue;
+    const pat = output.slice(i, end);
+    const occ = occurrences(pat);
+    const sample = Array.from(seededSample(occ.length, maxSupport, rng), (k) => occ[k]);
+    const contributions = new Map<number, number>();
+    for (const id of sample.map((p) => owner[p]).sort((a, b) => a - b)) contributions.set(id, (contributions.get(id) ?? 0) + 1);
+    let rarityMicros = 0n;
+    const from = Math.max(i, paidEnd);
+    for (let j = i; j < end; j++) {
+      const w = BigInt(Math.round((Math.log(nTokens) - Math.log(unigram.get(output[j])!)) * 1e6));
+      rarityMicros += w;
+      if (j < from) continue;
+      const credited = new Set(sample.map((p) => (copyOwner[p + j - i] >= 0 ? copyOwner[p + j - i] : owner[p])));
+      exact.add([...credited].sort((a, b) => a - b), w);
+    }
+    spans.push({ start: i, end, text: decode(pat), rarityMicros, paidFrom: from, occurrences: occ.length, contributions });
+    paidEnd = end;
+  }
+  return { spans, rawWeights: exact.weights() };
+}
+
 const corpusArb = docsArb(1);
 
 describe("traceSpans", () => {
-  it("matches a naive recomputation of maximal spans, rarity and attribution", () => {
+  it("version 2 matches a naive recomputation: each token paid once, −ln(c/N), seeded sample, originals, distinct split", () => {
+    fc.assert(
+      fc.property(
+        corpusArb,
+        fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 20 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 5 }),
+        (docs, output, minSpanTokens, maxSupport, L) => {
+          const index = buildCorpusIndexFromTokens(docs.map((d) => ({ ...d, tokens: Uint16Array.from(d.tokens) })));
+          const got = traceSpans(index, Uint16Array.from(output), { minSpanTokens, maxSupport, originalSpanTokens: L, rules: 2 });
+          expect(got).toEqual(naiveTraceV2(docs, output, minSpanTokens, maxSupport, L));
+          // Each output token is paid by at most one span.
+          for (let k = 1; k < got.spans.length; k++) expect(got.spans[k].paidFrom!).toBeGreaterThanOrEqual(got.spans[k - 1].end);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("version 1 matches a naive recomputation of maximal spans, rarity and attribution", () => {
     fc.assert(
       fc.property(
         corpusArb,
@@ -59,7 +124,7 @@ describe("traceSpans", () => {
         fc.integer({ min: 1, max: 6 }),
         (docs, output, minSpanTokens, maxSupport) => {
           const index = buildCorpusIndexFromTokens(docs.map((d) => ({ ...d, tokens: Uint16Array.from(d.tokens) })));
-          const got = traceSpans(index, Uint16Array.from(output), { minSpanTokens, maxSupport });
+          const got = traceSpans(index, Uint16Array.from(output), { minSpanTokens, maxSupport, rules: 1 });
           expect(got).toEqual(naiveTrace(docs, output, minSpanTokens, maxSupport));
         },
       ),
@@ -74,7 +139,7 @@ describe("traceSpans", () => {
       { id: 3, datanetId: 2, text: "Plants need water, light and carbon dioxide to grow." },
     ]);
     const output = "As everyone knows, the mitochondria is the powerhouse of the cell, and plants need water, light and air.";
-    const { spans, rawWeights } = traceSpans(index, output, { minSpanTokens: 3, maxSupport: 100 });
+    const { spans, rawWeights } = traceSpans(index, output, { minSpanTokens: 3, maxSupport: 100, rules: 1 });
     expect(spans.map((s) => s.text)).toEqual([" mitochondria is the powerhouse of the cell,", " need water, light and"]);
     expect(spans[0].contributions).toEqual(new Map([[2, 1]]));
     expect(spans[0].rarityMicros).toBeGreaterThan(spans[1].rarityMicros);
@@ -83,6 +148,54 @@ describe("traceSpans", () => {
     const tokens = encode(output);
     expect(decode(tokens.subarray(spans[1].start, spans[1].end))).toBe(spans[1].text);
     expect(traceSpans(index, "Nothing here matches at length.", { minSpanTokens: 4, maxSupport: 10 }).spans).toEqual([]);
+    // Version 2: spans start and end on word boundaries; the rarest words weigh most.
+    const v2 = traceSpans(index, output, { minSpanTokens: 3, maxSupport: 100, rules: 2 });
+    expect(v2.spans.map((s) => s.text)).toEqual([" mitochondria is the powerhouse of the cell,", " need water, light and"]);
+    expect([...v2.rawWeights.keys()]).toEqual([2, 3]);
+  });
+
+  it("version 2 spans begin at a word's start and end at a word's end, never inside a word", () => {
+    const out = encode(" unbelievable, the powerhouse");
+    const b = wordBoundaries(out);
+    for (let j = 0; j <= out.length; j++) {
+      const before = decode(out.subarray(0, j));
+      const after = decode(out.subarray(j));
+      const inside = /[\p{L}\p{N}]$/u.test(before) && /^[\p{L}\p{N}]/u.test(after);
+      expect(b[j] === 1, `boundary at ${j}: "${before}|${after}"`).toBe(!inside);
+    }
+    // A corpus holding "believable powerhouse" does not let "unbelievable" match from inside the word.
+    const index = buildCorpusIndex([{ id: 1, datanetId: 1, text: "It is believable, the powerhouse of the cell." }]);
+    const traced = traceSpans(index, "It is unbelievable, the powerhouse of the cell.", { minSpanTokens: 2, maxSupport: 10, rules: 2 });
+    for (const s of traced.spans) expect(s.text).not.toMatch(/^believable/);
+    expect(traced.spans.map((s) => s.text)).toContain(", the powerhouse of the cell.");
+  });
+
+  it("boilerplate earns once: overlapping spans no longer pay their shared tokens twice", () => {
+    // Contribution 1 holds "A B C D", contribution 2 "C D E F"; the output "A B C D E F" traces two overlapping spans.
+    const index = buildCorpusIndexFromTokens([
+      { id: 1, datanetId: 1, tokens: Uint16Array.of(10, 11, 12, 13) },
+      { id: 2, datanetId: 1, tokens: Uint16Array.of(12, 13, 14, 15) },
+    ]);
+    const out = Uint16Array.of(10, 11, 12, 13, 14, 15);
+    const v2 = traceSpans(index, out, { minSpanTokens: 2, maxSupport: 10, rules: 2 });
+    expect(v2.spans.map((s) => [s.start, s.end, s.paidFrom])).toEqual([[0, 4, 0], [2, 6, 4]]);
+    // Every token weighs −ln(2/8) or −ln(1/8): 1 is paid for 10 11 12 13, 2 only for 14 15.
+    const rec = buildRecord({ method: "span-trace", modelId: 1, artifactHash: `0x${"ab".repeat(32)}`, requestId: 1n, raw: v2.rawWeights, version: 2 });
+    const lo = Math.round(Math.log(8 / 2) * 1e6);
+    const hi = Math.round(Math.log(8) * 1e6);
+    const one = 2 * hi + 2 * lo;
+    const two = 2 * hi;
+    expect(rec.entries.map((e) => e.contributionId)).toEqual([1, 2]);
+    expect(Math.abs(rec.entries[0].weightPpm - Math.round((1e6 * one) / (one + two)))).toBeLessThanOrEqual(1);
+    // Version 1 paid 12 13 twice (once in each span).
+    const v1 = traceSpans(index, out, { minSpanTokens: 2, maxSupport: 10, rules: 1 });
+    expect(v1.spans.map((s) => [s.start, s.end])).toEqual([[0, 4], [2, 6]]);
+  });
+
+  it("version 2's rarity is the documented −ln(c/N), unsmoothed", () => {
+    const index = buildCorpusIndexFromTokens([{ id: 1, datanetId: 1, tokens: Uint16Array.of(7, 8, 7, 9) }]);
+    const [span] = traceSpans(index, Uint16Array.of(7, 8), { minSpanTokens: 2, maxSupport: 10, rules: 2 }).spans;
+    expect(span.rarityMicros).toBe(BigInt(Math.round(Math.log(4 / 2) * 1e6)) + BigInt(Math.round(Math.log(4 / 1) * 1e6)));
   });
 
   it("rejects bad options and output", () => {

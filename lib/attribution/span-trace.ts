@@ -1,12 +1,20 @@
 /**
  * Attribution of an external model's output, OLMoTrace-style: the maximal spans of the output that
- * occur verbatim in the corpus, weighted by rarity (Σ −ln unigram probability) and split over the
- * contributions that contain them.
+ * occur verbatim in the corpus, weighted by rarity and split over the contributions that contain them.
+ *
+ * Version 2 (record version 2): spans start and end on word boundaries; each output token is paid once (by
+ * the first span covering it); a token's rarity is −ln(c/N) (c its count in the model's contributions, N
+ * their tokens); it is split equally over the distinct contributions its sampled occurrences credit, a copy
+ * crediting its original (lib/attribution/credit.ts). Version 1 (kept to verify old records): every span
+ * extending the previous one pays all its tokens, rarity Σ −ln((c+1)/(N+50257)), split by occurrence counts.
  */
 import { checkMaxSupport, narrow, rangeOf, rankAt, sampleRange, type CorpusIndex } from "./corpus";
+import { copyMap, ExactCredit, seededSample } from "./credit";
 import { AttributionError } from "./errors";
+import { Prng, promptTokens } from "./infinigram";
+import { ORIGINAL_SPAN_TOKENS } from "./originality";
+import { CURRENT_RECORD_VERSION } from "./record";
 import { decode, VOCAB_SIZE } from "./tokenizer";
-import { promptTokens } from "./infinigram";
 import { countMembers, hasMember, viewFilter, viewStats, type ModelView } from "./view";
 
 export const MAX_TRACE_TOKENS = 32_768;
@@ -16,8 +24,10 @@ export interface TracedSpan {
   start: number;
   end: number;
   text: string;
-  /** Σ −ln p_unigram over the span's tokens, in millionths. */
+  /** Σ rarity over the span's tokens, in millionths (version 2: −ln(c/N) per token; version 1: smoothed). */
   rarityMicros: bigint;
+  /** Version 2: the first output token this span pays (earlier ones were paid by the span before). */
+  paidFrom?: number;
   /** Occurrences of the span in the corpus (in the view). */
   occurrences: number;
   /** contribution id → occurrences within the sample of at most maxSupport, ascending id. */
@@ -28,6 +38,10 @@ export interface TraceOptions {
   minSpanTokens: number;
   maxSupport: number;
   view?: ModelView;
+  /** Record version whose rules apply (default 2; 1 recomputes version 1 records). */
+  rules?: 1 | 2;
+  /** Version 2: the shortest verbatim run that counts as a copy (default ORIGINAL_SPAN_TOKENS). */
+  originalSpanTokens?: number;
 }
 
 let rangeLo = new Uint32Array(256);
@@ -50,6 +64,9 @@ export function traceSpans(
   const stats = viewStats(index, opts.view);
   const logDenominator = Math.log(stats.tokens + VOCAB_SIZE);
   const n = out.length;
+  const rules = opts.rules ?? CURRENT_RECORD_VERSION;
+  if (rules === 2) return traceV2(index, out, minSpan, maxSupport, opts);
+  if (rules !== 1) throw new AttributionError(`rules must be 1 or 2, got ${String(opts.rules)}.`);
   const r2 = new Uint32Array(2);
   const sampleOut = new Float64Array(2);
   const spans: TracedSpan[] = [];
@@ -142,4 +159,150 @@ export function traceSpans(
   const rawWeights = new Map<number, bigint>();
   for (const r of [...weights.keys()].sort((a, b) => a - b)) rawWeights.set(contributionIds[r], weights.get(r)!);
   return { spans, rawWeights };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Version 2.
+
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+const tokenText = new Map<number, string>();
+
+function textOf(t: number): string {
+  let s = tokenText.get(t);
+  if (s === undefined) tokenText.set(t, (s = decode([t])));
+  return s;
+}
+
+/** Word boundaries of the output: before token 0, after the last, and where a token starts or the previous one ends with a non-word character. */
+export function wordBoundaries(out: Uint16Array): Uint8Array {
+  const n = out.length;
+  const b = new Uint8Array(n + 1);
+  b[0] = 1;
+  b[n] = 1;
+  for (let j = 1; j < n; j++) {
+    const cur = textOf(out[j]);
+    const prev = textOf(out[j - 1]);
+    if (!WORD_CHAR.test(cur.charAt(0)) || !WORD_CHAR.test(prev.charAt(prev.length - 1))) b[j] = 1;
+  }
+  return b;
+}
+
+/** A deterministic 64-bit seed from the output's tokens (FNV-1a): the sample is a function of the request. */
+export function outputSeed(out: Uint16Array): bigint {
+  let h = 0xcbf29ce484222325n;
+  for (let j = 0; j < out.length; j++) h = BigInt.asUintN(64, (h ^ BigInt(out[j])) * 0x100000001b3n);
+  return h;
+}
+
+function traceV2(
+  index: CorpusIndex,
+  out: Uint16Array,
+  minSpan: number,
+  maxSupport: number,
+  opts: TraceOptions,
+): { spans: TracedSpan[]; rawWeights: Map<number, bigint> } {
+  const filter = viewFilter(index, opts.view);
+  const { tokens, sa, starts, contributionIds } = index;
+  const stats = viewStats(index, opts.view);
+  const spanTokens = opts.originalSpanTokens ?? ORIGINAL_SPAN_TOKENS;
+  if (!Number.isInteger(spanTokens) || spanTokens < 1) throw new AttributionError(`originalSpanTokens must be a positive integer, got ${String(spanTokens)}.`);
+  const copies = copyMap(index, opts.view, filter, spanTokens);
+  const logN = Math.log(stats.tokens);
+  const n = out.length;
+  const boundary = wordBoundaries(out);
+  const rng = new Prng(outputSeed(out));
+  const r2 = new Uint32Array(2);
+  const sampleOut = new Float64Array(2);
+  const spans: TracedSpan[] = [];
+  const exact = new ExactCredit();
+  const rarity = (t: number): bigint => BigInt(Math.round((logN - Math.log(stats.unigram(t))) * 1e6));
+  const q = new SeededRange(index, filter, maxSupport, rng);
+  let paidEnd = 0;
+  for (let i = 0; i < n; i++) {
+    if (!boundary[i]) continue;
+    // The longest match from i that occurs in the view, extended token by token (monotone in the length).
+    let lo = 0;
+    let hi = sa.length;
+    let len = 0;
+    while (i + len < n) {
+      narrow(tokens, sa, lo, hi, len, out[i + len], r2);
+      if (r2[0] === r2[1] || (filter !== null && !hasMember(filter, r2[0], r2[1]))) break;
+      lo = r2[0];
+      hi = r2[1];
+      len++;
+    }
+    let end = i + len;
+    while (end > i && !boundary[end]) end--;
+    if (end - i < minSpan || end <= paidEnd) continue;
+    rangeOf(tokens, sa, out, i, end - i, r2);
+    const positions = q.sample(r2[0], r2[1], sampleOut);
+    const s = sampleOut[0];
+    const from = Math.max(i, paidEnd);
+    let spanRarity = 0n;
+    const counts = new Map<number, number>();
+    for (let k = 0; k < s; k++) {
+      const r = rankAt(starts, positions[k]);
+      counts.set(contributionIds[r], (counts.get(contributionIds[r]) ?? 0) + 1);
+    }
+    for (let j = i; j < end; j++) {
+      const w = rarity(out[j]);
+      spanRarity += w;
+      if (j < from) continue;
+      const credited = new Set<number>();
+      for (let k = 0; k < s; k++) {
+        const p = positions[k];
+        const owner = copies.ownerAt(p + (j - i));
+        credited.add(owner >= 0 ? owner : rankAt(starts, p));
+      }
+      exact.split(Uint32Array.from([...credited].sort((a, b) => a - b)), w);
+    }
+    spans.push({
+      start: i,
+      end,
+      text: decode(out.subarray(i, end)),
+      rarityMicros: spanRarity,
+      paidFrom: from,
+      occurrences: sampleOut[1],
+      contributions: new Map([...counts].sort((a, b) => a[0] - b[0])),
+    });
+    paidEnd = end;
+  }
+  return { spans, rawWeights: exact.weights(contributionIds) };
+}
+
+/** Seeded uniform samples of the view's occurrences in SA ranges (version 2). */
+class SeededRange {
+  private buf = new Uint32Array(256);
+  private members = new Uint32Array(256);
+
+  constructor(
+    private readonly index: CorpusIndex,
+    private readonly filter: ReturnType<typeof viewFilter>,
+    private readonly maxSupport: number,
+    private readonly rng: Prng,
+  ) {}
+
+  sample(lo: number, hi: number, out: Float64Array): Uint32Array {
+    const { sa } = this.index;
+    let m = 0;
+    if (this.filter === null) m = hi - lo;
+    else {
+      const { saRank, members } = this.filter;
+      for (let q = lo; q < hi; q++) {
+        if (members[saRank[q]] === 0) continue;
+        if (m === this.members.length) {
+          const g = new Uint32Array(m * 2);
+          g.set(this.members);
+          this.members = g;
+        }
+        this.members[m++] = q;
+      }
+    }
+    const idx = seededSample(m, this.maxSupport, this.rng);
+    if (this.buf.length < idx.length) this.buf = new Uint32Array(idx.length * 2);
+    for (let k = 0; k < idx.length; k++) this.buf[k] = this.filter === null ? sa[lo + idx[k]] : sa[this.members[idx[k]]];
+    out[0] = idx.length;
+    out[1] = m;
+    return this.buf;
+  }
 }

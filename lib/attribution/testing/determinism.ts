@@ -49,7 +49,8 @@ export function transcript(shuffle = false): string {
       artifactHash,
       requestId: 2n ** 70n + BigInt(i),
       raw: result.rawWeights,
-      fallback: [{ id: 100, datanetId: 1, tokens: 10 }],
+      datanetIds: [1],
+      version: 2,
     });
     lines.push(`knn ${result.label} ${attributionHash(record)} ${encodeRecord(record)}`);
   });
@@ -78,14 +79,15 @@ function infinigramTranscript(shuffle: boolean): string[] {
   const lines = [`infinigram artifact ${artifactHash} ${bytes.length}`];
   const prompts = ["The storm", "Bake the", "The team scored", "Zebras"];
   prompts.forEach((prompt, i) => {
-    const result = generate(index, prompt, { maxTokens: 24, temperature: 0.8, topK: 8, seed: 42n + BigInt(i), maxSupport: 1000 });
+    const result = generate(index, prompt, { maxTokens: 24, temperature: 0.8, topK: 8, seed: 42n + BigInt(i), maxSupport: 1000, rules: 2 });
     const record = buildRecord({
       method: "infinigram",
       modelId: 8,
       artifactHash,
       requestId: BigInt(i),
       raw: result.rawWeights,
-      fallback: contributions.map((c) => ({ id: c.id, datanetId: c.datanetId, tokens: c.text.length })),
+      datanetIds: [1, 2],
+      version: 2,
     });
     lines.push(`infinigram ${JSON.stringify(result.text)} ${attributionHash(record)} ${encodeRecord(record)}`);
   });

@@ -47,3 +47,55 @@ export function docsArb(datanets = 1): fc.Arbitrary<Doc[]> {
     .map(([ids, ts]) => ts.map((tokens, i) => ({ id: ids[i], datanetId: i % datanets, tokens })))
     .filter((docs) => docs.some((d) => d.tokens.length > 0));
 }
+
+/**
+ * Version 2's originality rule by brute force: for each text position, the id of the earlier contribution
+ * it credits instead of its own (−1: its own). A window of L real tokens of one contribution is a copy when
+ * a lower-id contribution also holds those L tokens; a position credits the lowest such original over the
+ * windows covering it.
+ */
+export function naiveCopyOwners(docs: Doc[], L: number): number[] {
+  const sorted = [...docs].sort((a, b) => a.id - b.id);
+  const { text, owner } = naiveLayout(docs);
+  const result = text.map(() => -1);
+  const holds = (d: Doc, gram: number[]) => {
+    for (let s = 0; s + L <= d.tokens.length; s++) if (gram.every((t, j) => d.tokens[s + j] === t)) return true;
+    return false;
+  };
+  for (let s = 0; s + L <= text.length; s++) {
+    const gram = text.slice(s, s + L);
+    if (gram.some((t) => t >= VOCAB_SIZE)) continue;
+    const first = sorted.find((d) => holds(d, gram))!;
+    if (first.id === owner[s]) continue;
+    for (let q = s; q < s + L; q++) if (result[q] < 0 || first.id < result[q]) result[q] = first.id;
+  }
+  return result;
+}
+
+/** Exact credit as the engine keeps it: id → Σ amount/d, over the lcm of the denominators used. */
+export class NaiveExact {
+  private readonly parts = new Map<number, Map<number, bigint>>();
+
+  add(ids: number[], amount: bigint): void {
+    const d = ids.length;
+    if (d === 0 || amount === 0n) return;
+    for (const id of ids) {
+      const m = this.parts.get(id) ?? new Map<number, bigint>();
+      m.set(d, (m.get(d) ?? 0n) + amount);
+      this.parts.set(id, m);
+    }
+  }
+
+  weights(): Map<number, bigint> {
+    const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
+    let lcm = 1n;
+    for (const m of this.parts.values()) for (const d of m.keys()) lcm = (lcm / gcd(lcm, BigInt(d))) * BigInt(d);
+    const out = new Map<number, bigint>();
+    for (const id of [...this.parts.keys()].sort((a, b) => a - b)) {
+      let w = 0n;
+      for (const [d, num] of this.parts.get(id)!) w += num * (lcm / BigInt(d));
+      if (w > 0n) out.set(id, w);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * Attribution rules of record version 2: who a sampled occurrence credits, and how a token's credit is split.
+ *
+ * - Originality: an occurrence inside a verbatim run of at least L tokens (ORIGINAL_SPAN_TOKENS) that an
+ *   earlier contribution (lower id, so registered first) of the model also holds credits that earlier
+ *   contribution, not the copy (copyMap).
+ * - Distinct contributions: a token's credit is split equally over the distinct contributions credited by its
+ *   sampled occurrences; a contribution repeating a phrase counts once (ExactCredit).
+ * - Exact fractions: credits are summed as exact fractions and rounded once, at the end (toPpm), so exact
+ *   ties go to the lower contribution id.
+ * - Sampling: when a context has more occurrences than maxSupport, a uniform sample seeded by the request
+ *   (seededSample), so no contribution is favoured by where its text sorts.
+ */
+import { rankAt, type CorpusIndex } from "./corpus";
+import type { Prng } from "./infinigram";
+import { SEPARATOR } from "./tokenizer";
+import type { ModelView, ViewFilter } from "./view";
+
+// ---------------------------------------------------------------------------------------------
+// Exact fractions.
+
+const gcd = (a: bigint, b: bigint): bigint => {
+  while (b !== 0n) [a, b] = [b, a % b];
+  return a;
+};
+
+/** Credits as exact fractions: Σ numerator/denominator per contribution rank, rounded only by toPpm. */
+export class ExactCredit {
+  /** rank → denominator → Σ numerators */
+  private readonly byRank = new Map<number, Map<number, bigint>>();
+
+  /** Adds amount/d to each rank of `ranks` (their distinct count is d). */
+  split(ranks: ArrayLike<number>, amount: bigint): void {
+    const d = ranks.length;
+    if (d === 0 || amount === 0n) return;
+    for (let i = 0; i < d; i++) {
+      let m = this.byRank.get(ranks[i]);
+      if (!m) this.byRank.set(ranks[i], (m = new Map()));
+      m.set(d, (m.get(d) ?? 0n) + amount);
+    }
+  }
+
+  /** contribution id → weight over one common denominator (the lcm of every denominator used), ascending id. */
+  weights(contributionIds: Uint32Array): Map<number, bigint> {
+    let lcm = 1n;
+    for (const m of this.byRank.values()) {
+      for (const d of m.keys()) {
+        const b = BigInt(d);
+        lcm = (lcm / gcd(lcm, b)) * b;
+      }
+    }
+    const out = new Map<number, bigint>();
+    for (const r of [...this.byRank.keys()].sort((a, b) => a - b)) {
+      let w = 0n;
+      for (const [d, num] of this.byRank.get(r)!) w += num * (lcm / BigInt(d));
+      if (w > 0n) out.set(contributionIds[r], w);
+    }
+    return out;
+  }
+}
+
+/** `amount` split over `ids` (ascending) in integers: floor each, the remainder one by one to the lowest ids. */
+export function splitInteger(ids: number[], amount: number): [number, number][] {
+  const d = ids.length;
+  const base = Math.floor(amount / d);
+  const extra = amount - base * d;
+  return ids.map((id, i) => [id, base + (i < extra ? 1 : 0)]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Copies: which positions repeat an earlier contribution's run of ≥ L tokens.
+
+/** Positions inside copied runs and the rank of the contribution they credit instead. */
+export interface CopyMap {
+  readonly spanTokens: number;
+  /** Sorted, disjoint segments [start, end) with the rank of the original they credit. */
+  readonly starts: Uint32Array;
+  readonly ends: Uint32Array;
+  readonly owners: Uint32Array;
+  /** The credited rank at a token position: the original's when copied, else -1. */
+  ownerAt(position: number): number;
+}
+
+class Segments implements CopyMap {
+  constructor(
+    readonly spanTokens: number,
+    readonly starts: Uint32Array,
+    readonly ends: Uint32Array,
+    readonly owners: Uint32Array,
+  ) {}
+
+  ownerAt(position: number): number {
+    const s = this.starts;
+    let a = 0;
+    let b = s.length;
+    while (a < b) {
+      const m = (a + b) >>> 1;
+      if (s[m] <= position) a = m + 1;
+      else b = m;
+    }
+    return a > 0 && position < this.ends[a - 1] ? this.owners[a - 1] : -1;
+  }
+}
+
+/** 1 at k when the suffixes at sa[k−1] and sa[k] share ≥ L real tokens (Kasai, capped at L). Cached per index and L. */
+const longLcp = new WeakMap<CorpusIndex, Map<number, Uint8Array>>();
+
+function longLcpFlags(index: CorpusIndex, L: number): Uint8Array {
+  let byL = longLcp.get(index);
+  if (!byL) longLcp.set(index, (byL = new Map()));
+  const hit = byL.get(L);
+  if (hit) return hit;
+  const { tokens, sa } = index;
+  const n = sa.length;
+  const rank = new Uint32Array(n);
+  for (let k = 0; k < n; k++) rank[sa[k]] = k;
+  const flags = new Uint8Array(n);
+  let h = 0;
+  for (let i = 0; i < n; i++) {
+    const k = rank[i];
+    if (k === 0) {
+      h = 0;
+      continue;
+    }
+    const j = sa[k - 1];
+    // Kasai's bound holds for the capped value too: lcp(i + 1) ≥ min(lcp(i), L) − 1.
+    while (h < L && i + h < n && j + h < n && tokens[i + h] === tokens[j + h] && tokens[i + h] !== SEPARATOR) h++;
+    if (h >= L) flags[k] = 1;
+    if (h > 0) h--;
+  }
+  byL.set(L, flags);
+  return flags;
+}
+
+const copyMaps = new WeakMap<object, Map<number, CopyMap>>();
+
+/**
+ * The copy map of a model (its view of the index, or the whole index): every L-token run that occurs in
+ * two or more member contributions is credited to the lowest-ranked (= lowest id, registered first) of
+ * them; a position inside several such runs credits the lowest of their originals. Computed once per
+ * view (one pass over the suffix array) and cached.
+ */
+export function copyMap(index: CorpusIndex, view: ModelView | undefined, filter: ViewFilter | null, spanTokens: number): CopyMap {
+  const key: object = view ?? index;
+  let byL = copyMaps.get(key);
+  if (!byL) copyMaps.set(key, (byL = new Map()));
+  const hit = byL.get(spanTokens);
+  if (hit) return hit;
+
+  const flags = longLcpFlags(index, spanTokens);
+  const { sa, starts } = index;
+  const n = sa.length;
+  const rankOf = (k: number): number => (filter ? filter.saRank[k] : rankAt(starts, sa[k]));
+  const member = (r: number): boolean => !filter || filter.members[r] === 1;
+  // Windows [start, start + L) of later members, each with its group's lowest member rank.
+  let wStart = new Uint32Array(64);
+  let wOwner = new Uint32Array(64);
+  let w = 0;
+  for (let a = 0; a < n; ) {
+    let b = a + 1;
+    while (b < n && flags[b] === 1) b++;
+    if (b - a >= 2) {
+      let min = -1;
+      for (let k = a; k < b; k++) {
+        const r = rankOf(k);
+        if (member(r) && (min < 0 || r < min)) min = r;
+      }
+      if (min >= 0) {
+        for (let k = a; k < b; k++) {
+          const r = rankOf(k);
+          if (r === min || !member(r)) continue;
+          if (w === wStart.length) {
+            const grow = (x: Uint32Array) => {
+              const y = new Uint32Array(x.length * 2);
+              y.set(x);
+              return y;
+            };
+            wStart = grow(wStart);
+            wOwner = grow(wOwner);
+          }
+          wStart[w] = sa[k];
+          wOwner[w] = min;
+          w++;
+        }
+      }
+    }
+    a = b;
+  }
+  // Sort windows by start, then sweep with a sliding minimum over the windows covering each position.
+  const order = new Uint32Array(w);
+  for (let i = 0; i < w; i++) order[i] = i;
+  order.sort((x, y) => wStart[x] - wStart[y] || wOwner[x] - wOwner[y]);
+  const segStart: number[] = [];
+  const segEnd: number[] = [];
+  const segOwner: number[] = [];
+  const deque: number[] = []; // window indices, owners increasing from the front
+  let head = 0;
+  let i = 0;
+  let p = 0;
+  while (i < w || head < deque.length) {
+    if (head === deque.length) {
+      p = Math.max(p, wStart[order[i]]);
+    }
+    while (i < w && wStart[order[i]] === p) {
+      const x = order[i++];
+      while (deque.length > head && wOwner[deque[deque.length - 1]] >= wOwner[x]) deque.pop();
+      deque.push(x);
+    }
+    while (head < deque.length && wStart[deque[head]] + spanTokens <= p) head++;
+    if (head === deque.length) continue;
+    const owner = wOwner[deque[head]];
+    const last = segEnd.length - 1;
+    if (last >= 0 && segEnd[last] === p && segOwner[last] === owner) segEnd[last] = p + 1;
+    else {
+      segStart.push(p);
+      segEnd.push(p + 1);
+      segOwner.push(owner);
+    }
+    p++;
+  }
+  const map = new Segments(spanTokens, Uint32Array.from(segStart), Uint32Array.from(segEnd), Uint32Array.from(segOwner));
+  byL.set(spanTokens, map);
+  return map;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeded sampling.
+
+let chosen = new Uint32Array(1024);
+
+/**
+ * S = min(M, maxSupport) of the M items 0..M−1, uniformly without replacement (Floyd's algorithm), drawn
+ * from `rng`: a deterministic function of the request's seed. Returns a shared buffer of S indices in
+ * ascending order (valid until the next call).
+ */
+export function seededSample(m: number, maxSupport: number, rng: Prng): Uint32Array {
+  const s = m < maxSupport ? m : maxSupport;
+  if (chosen.length < s) {
+    let cap = chosen.length;
+    while (cap < s) cap *= 2;
+    chosen = new Uint32Array(cap);
+  }
+  if (s === m) {
+    for (let k = 0; k < s; k++) chosen[k] = k;
+    return chosen.subarray(0, s);
+  }
+  const picked = new Set<number>();
+  for (let j = m - s; j < m; j++) {
+    const t = Math.floor(rng.nextDouble() * (j + 1));
+    picked.add(picked.has(t) ? j : t);
+  }
+  let k = 0;
+  for (const v of picked) chosen[k++] = v;
+  const out = chosen.subarray(0, s);
+  out.sort();
+  return out;
+}
