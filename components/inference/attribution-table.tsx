@@ -9,7 +9,8 @@ import { Table, TableBody, TableCaption, TableCell, TableHead, TableHeader, Tabl
 
 /** One credited contribution. Amount in wei (bigint, or a decimal string as it arrives from the JSON API). */
 export interface AttributionRow {
-  contributionId: number;
+  /** null: the Datanet treasury's share (nothing in the answer matched). */
+  contributionId: number | null;
   datanetId: number;
   datanetName: string | null;
   contributor: string;
@@ -59,13 +60,13 @@ export function AttributionTable({
         <TableBody>
           {entries.map((e) => (
             <TableRow
-              key={e.contributionId}
+              key={e.contributionId ?? `datanet-${e.datanetId}`}
               data-testid="attribution-row"
-              data-contribution={e.contributionId}
-              data-highlighted={highlighted?.has(e.contributionId) ? "true" : undefined}
-              className={cn("transition-colors", highlighted?.has(e.contributionId) && "bg-primary/10 shadow-[inset_3px_0_0_var(--color-primary)]")}
+              data-contribution={e.contributionId ?? undefined}
+              data-highlighted={e.contributionId !== null && highlighted?.has(e.contributionId) ? "true" : undefined}
+              className={cn("transition-colors", e.contributionId !== null && highlighted?.has(e.contributionId) && "bg-primary/10 shadow-[inset_3px_0_0_var(--color-primary)]")}
             >
-              <TableCell className="font-mono text-xs text-muted-foreground">#{e.contributionId}</TableCell>
+              <TableCell className="font-mono text-xs text-muted-foreground">{e.contributionId === null ? "Datanet treasury" : `#${e.contributionId}`}</TableCell>
               <TableCell className="max-w-[16rem] truncate">
                 <Link href={`/datanets/${e.datanetId}`} className="font-medium hover:text-primary">
                   {e.datanetName ?? `Datanet #${e.datanetId}`}

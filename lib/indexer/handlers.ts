@@ -3,6 +3,7 @@ import type { Address, Hex } from "viem";
 import { attributionHash, splitPool } from "@/lib/attribution/record";
 import { versionRoot } from "@/lib/chain/merkle";
 import { datanetMetadataSchema, MODEL_KINDS, modelMetadataSchema } from "@/lib/metadata";
+import { DATANET_TREASURY_ROLE } from "@/lib/settlement/roles";
 import type { DecodedEvent } from "./decode";
 import * as governance from "./handlers-governance";
 import * as operators from "./handlers-operators";
@@ -95,8 +96,22 @@ function creditContributors(
     const hour = hourOf(ctx.at);
     const byAccount = new Map<string, { account: string; datanetId: number; amount: bigint }>();
     const unknown: number[] = [];
-    const weights = new Map(record.entries.map((e) => [e.contributionId, e.weightPpm]));
-    for (const { contributionId, amount } of splitPool(record, s.pool)) {
+    const unknownDatanets: number[] = [];
+    for (const share of splitPool(record, s.pool)) {
+      const { amount, weightPpm } = share;
+      if (share.datanetId !== undefined) {
+        // Nothing in the answer matched: the model's Datanets' treasuries take the pool (record version 2).
+        const d = store.datanets.get(share.datanetId);
+        if (!d) {
+          unknownDatanets.push(share.datanetId);
+          continue;
+        }
+        unattributed -= amount;
+        perDatanet.set(d.id, (perDatanet.get(d.id) ?? 0n) + amount);
+        credit(store, ctx, { account: d.treasury, role: DATANET_TREASURY_ROLE, amount, requestId: s.requestId, modelId: s.modelId, datanetId: d.id, key: `settle:${s.requestId}:datanet:${d.id}` });
+        continue;
+      }
+      const contributionId = share.contributionId;
       const c = store.contributions.get(contributionId);
       if (!c) {
         unknown.push(contributionId);
@@ -109,7 +124,7 @@ function creditContributors(
         contributionId,
         datanetId: c.datanetId,
         contributor: account,
-        weightPpm: weights.get(contributionId)!,
+        weightPpm,
         amount,
         settledAt: ctx.at,
       });
@@ -138,6 +153,7 @@ function creditContributors(
       store.addEarnings({ account: e.account, hour, role: "contributor", datanetId: e.datanetId, modelId: s.modelId, amount: e.amount });
     }
     if (unknown.length) problem = `its record names contributions the index does not have (${unknown.join(", ")})`;
+    else if (unknownDatanets.length) problem = `its record names Datanets the index does not have (${unknownDatanets.join(", ")})`;
   }
   if (problem) {
     store.warnings.push(`indexer: request ${s.requestId}: ${problem}; ${unattributed} wei of its contributor pool are held as unattributed`);

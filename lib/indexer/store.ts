@@ -7,7 +7,7 @@ import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { bulkInsert } from "@/db/bulk";
 import type { Db } from "@/db/client";
 import * as t from "@/db/schema";
-import { decodeRecord, type AttributionRecord } from "@/lib/attribution/record";
+import { datanetShares, decodeRecord, type AttributionRecord } from "@/lib/attribution/record";
 import { emptyGovernancePreload, GovernanceStore, type GovernancePreload } from "./store-governance";
 
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -150,20 +150,25 @@ export class RangeStore {
       );
     }
     const need = new Set<number>();
+    const needDatanets = new Set<number>();
     for (const r of rows) {
       try {
         const record = decodeRecord(r.record);
         this.records.set(r.requestHash.toLowerCase(), { record });
         for (const e of record.entries) if (!this.contributions.has(e.contributionId)) need.add(e.contributionId);
+        // A treasury fallback pays the Datanets' treasuries.
+        for (const d of datanetShares(record)) if (!this.datanets.has(d.datanetId)) needDatanets.add(d.datanetId);
       } catch (err) {
         this.records.set(r.requestHash.toLowerCase(), { record: null, error: (err as Error).message });
       }
     }
-    if (need.size === 0) return;
     const ids = [...need];
     for (let i = 0; i < ids.length; i += 10_000) {
       const cs = await tx.select().from(t.contributions).where(inArray(t.contributions.id, ids.slice(i, i + 10_000)));
       for (const r of cs) if (!this.contributions.has(r.id)) this.contributions.set(r.id, r);
+    }
+    if (needDatanets.size > 0) {
+      for (const r of await tx.select().from(t.datanets).where(inArray(t.datanets.id, [...needDatanets]))) if (!this.datanets.has(r.id)) this.datanets.set(r.id, r);
     }
   }
 

@@ -8,8 +8,8 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
-import { contributions, inferenceJobs, inferenceResults } from "@/db/schema";
-import { attributionHash, decodeRecord, encodeRecord, splitPool, type AttributionRecord } from "@/lib/attribution/record";
+import { contributions, datanets, inferenceJobs, inferenceResults } from "@/db/schema";
+import { attributionHash, datanetShares, decodeRecord, encodeRecord, splitPool, type AttributionRecord } from "@/lib/attribution/record";
 import { outputHash } from "@/lib/attribution/run";
 import { encode } from "@/lib/attribution/tokenizer";
 import { AlreadyServed, InferenceFailed, SettlementPending } from "./failures";
@@ -61,21 +61,29 @@ function usageOf(prompt: string, output: string) {
   return { promptTokens: encode(prompt).length, completionTokens: encode(output).length };
 }
 
-/** Per-contribution amounts of the pool (cumulative rounding, as the indexer credits them) with contributor and Datanet. */
+/** The pool's shares (cumulative rounding, as the indexer credits them) with who is paid and the Datanet. */
 async function entriesOf(db: Db, record: AttributionRecord, pool: bigint): Promise<ServedEntry[]> {
   const ids = record.entries.map((e) => e.contributionId);
-  const rows = ids.length
-    ? await db.select({ id: contributions.id, contributor: contributions.contributor, datanetId: contributions.datanetId }).from(contributions).where(inArray(contributions.id, ids))
-    : [];
+  const treasuryIds = datanetShares(record).map((d) => d.datanetId);
+  const [rows, treasuries] = await Promise.all([
+    ids.length
+      ? db.select({ id: contributions.id, contributor: contributions.contributor, datanetId: contributions.datanetId }).from(contributions).where(inArray(contributions.id, ids))
+      : [],
+    treasuryIds.length ? db.select({ id: datanets.id, treasury: datanets.treasury }).from(datanets).where(inArray(datanets.id, treasuryIds)) : [],
+  ]);
   const byId = new Map(rows.map((r) => [r.id, r]));
-  const weights = new Map(record.entries.map((e) => [e.contributionId, e.weightPpm]));
-  return splitPool(record, pool).map(({ contributionId, amount }) => ({
-    contributionId,
-    weightPpm: weights.get(contributionId)!,
-    amount,
-    contributor: byId.get(contributionId)?.contributor ?? "",
-    datanetId: byId.get(contributionId)?.datanetId ?? 0,
-  }));
+  const treasuryOf = new Map(treasuries.map((r) => [r.id, r.treasury]));
+  return splitPool(record, pool).map((share) =>
+    share.datanetId !== undefined
+      ? { contributionId: null, weightPpm: share.weightPpm, amount: share.amount, contributor: treasuryOf.get(share.datanetId) ?? "", datanetId: share.datanetId }
+      : {
+          contributionId: share.contributionId,
+          weightPpm: share.weightPpm,
+          amount: share.amount,
+          contributor: byId.get(share.contributionId)?.contributor ?? "",
+          datanetId: byId.get(share.contributionId)?.datanetId ?? 0,
+        },
+  );
 }
 
 async function servedResult(

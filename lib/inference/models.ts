@@ -6,7 +6,7 @@
  */
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { models } from "@/db/schema";
+import { modelDatanets, models } from "@/db/schema";
 import { AttributionError } from "@/lib/attribution/errors";
 import { AppError } from "@/lib/errors";
 import { SharedIndexPool } from "@/lib/attribution/pool";
@@ -32,6 +32,8 @@ export interface ServableModel {
   model: LoadedModel;
   /** …with this model's view of it (absent when the model is served from its own index). */
   view?: ModelView;
+  /** The model's Datanets (lineage): their treasuries take a pool nothing in the answer earned. */
+  datanetIds: number[];
 }
 
 /**
@@ -88,7 +90,9 @@ export class ModelCatalog {
       this.loaded.delete(modelId);
       throw new ModelUnavailable(`Model ${modelId}'s artifact changed while loaded; try again.`, modelId);
     }
+    const lineage = await this.opts.db.select({ id: modelDatanets.datanetId }).from(modelDatanets).where(eq(modelDatanets.modelId, modelId));
     const base = {
+      datanetIds: lineage.map((r) => r.id).sort((a, b) => a - b),
       modelId,
       kind: row.kind,
       name: row.name,

@@ -136,6 +136,7 @@ export async function runModel(ctx: ServeContext, job: Pick<JobRow, "requestId" 
     kind: model.kind,
     model: model.model,
     view: model.view,
+    datanetIds: model.datanetIds,
     modelId: model.modelId,
     artifactHash: model.artifactHash,
     requestId: BigInt(job.requestId),

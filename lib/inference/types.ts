@@ -53,10 +53,11 @@ export interface Split {
 }
 
 export interface ServedEntry {
-  contributionId: number;
+  /** null: the Datanet's treasury's share (nothing in the answer matched; record version 2). */
+  contributionId: number | null;
   weightPpm: number;
   amount: bigint;
-  /** Lower-case address; "" when the contribution is not indexed yet. */
+  /** Lower-case address paid (the contributor, or the Datanet's treasury); "" when not indexed yet. */
   contributor: string;
   datanetId: number;
 }

@@ -6,7 +6,7 @@ import { eq } from "drizzle-orm";
 import type { PublicClient } from "viem";
 import { inferenceMarketAbi } from "@/contracts-abi";
 import type { Db } from "@/db/client";
-import { inferenceResults, inferences, models } from "@/db/schema";
+import { inferenceResults, inferences, modelDatanets, models } from "@/db/schema";
 import { attributionHash, decodeRecord, encodeRecord } from "@/lib/attribution/record";
 import { loadArtifact, outputHash, runAttribution } from "@/lib/attribution/run";
 import { getArtifact } from "@/lib/factory/artifacts";
@@ -88,6 +88,10 @@ export async function verifyInference(
     prompt: result.prompt,
     params: result.params,
     output: model.kind === "external" ? result.output : undefined,
+    // The stored record's own rules: version 1 records are checked as they were computed.
+    recordVersion: stored.version,
+    withdrawalsAt: stored.version === 2 ? stored.withdrawalsAt : null,
+    datanetIds: (await db.select({ id: modelDatanets.datanetId }).from(modelDatanets).where(eq(modelDatanets.modelId, model.id))).map((r) => r.id),
   });
   report.recomputedHash = attributionHash(recomputed.record);
 

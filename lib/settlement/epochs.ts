@@ -20,7 +20,7 @@
  * settled since the tip (EpochIncreaseTooLarge), an account whose cumulative amount went down, a poster that
  * is not the staked root poster, a tip under dispute.
  */
-import { and, eq, isNotNull, lte } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, lte } from "drizzle-orm";
 import { parseEventLogs, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
 import { EPOCH_STATUS } from "@/lib/chain/market-status";
 import { operatorCall } from "@/lib/chain/operator-send";
@@ -31,19 +31,20 @@ import { epochBalances, indexerCheckpoints, inferences, ledgerEntries } from "@/
 import type { Deployment } from "@/lib/chain/deploy";
 import { buildClaimsTree, type ClaimsTree } from "@/lib/chain/merkle";
 import { sumWei } from "@/lib/queries/sql";
+import { CONTRIBUTOR_ROLE, DATANET_TREASURY_ROLE, POOL_ROLES } from "./roles";
 
-export const CONTRIBUTOR_ROLE = "contributor";
+export { CONTRIBUTOR_ROLE, DATANET_TREASURY_ROLE, POOL_ROLES };
 
 /** Rows per INSERT when writing epoch_balances (one JSON parameter each; see db/bulk.ts). */
 const BALANCE_CHUNK = 20_000;
 
 /**
- * Σ of every ledger row with role "contributor", per account, of settlements in blocks ≤ `throughBlock` (all
+ * Σ of every ledger row paid from the contributor pools (POOL_ROLES), per account, of settlements in blocks ≤ `throughBlock` (all
  * when omitted): exact bigint sums (numeric in the database). Accounts are lower-case hex; accounts whose sum
  * is 0 are left out.
  */
 export async function cumulativeContributorEarnings(db: Db, throughBlock?: number): Promise<Map<`0x${string}`, bigint>> {
-  const role = eq(ledgerEntries.role, CONTRIBUTOR_ROLE);
+  const role = inArray(ledgerEntries.role, [...POOL_ROLES]);
   const rows = await db
     .select({ account: ledgerEntries.account, amount: sumWei(ledgerEntries.amount) })
     .from(ledgerEntries)

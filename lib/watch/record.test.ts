@@ -25,13 +25,36 @@ const params = { seed: "3", maxTokens: 8, temperature: 0.7, topK: 5, maxSupport:
 const honest = runAttribution({ kind: "infinigram", model, modelId: 7, artifactHash, requestId: 42n, prompt: "The fox is a", params });
 const served: Served = { prompt: "The fox is a", params, output: honest.output, attributionRecord: encodeRecord(honest.record) };
 const committed: Committed = { requestId: 42, modelId: 7, attributionHash: attributionHash(honest.record), outputHash: outputHash(honest.output) };
-const input = { kind: "infinigram" as const, model, artifactHash, committed, served };
+const input = { kind: "infinigram" as const, model, artifactHash, committed, served, datanetIds: [1, 2] };
 
 describe("the watcher's check of one settled inference", () => {
   it("accepts the settled record and reproduces it byte for byte from the artifact", () => {
     const check = committedRecord(committed, served);
-    expect(check).toEqual({ ok: true, version: 1, record: honest.record });
+    expect(check).toEqual({ ok: true, version: honest.record.version, record: honest.record });
     expect(reproduce(check as Extract<typeof check, { ok: true }>, input)).toBeNull();
+  });
+
+  it("reproduces a version 2 record with version 2's rules", () => {
+    const old = runAttribution({ kind: "infinigram", model, modelId: 7, artifactHash, requestId: 42n, prompt: "The fox is a", params, recordVersion: 2 });
+    expect(old.record.version).toBe(2);
+    const c = { ...committed, attributionHash: attributionHash(old.record), outputHash: outputHash(old.output) };
+    const check = committedRecord(c, { ...served, output: old.output, attributionRecord: encodeRecord(old.record) });
+    expect(check).toMatchObject({ ok: true, version: 2 });
+    expect(reproduce(check as Extract<typeof check, { ok: true }>, { ...input, committed: c, served: { ...served, output: old.output, attributionRecord: encodeRecord(old.record) } })).toBeNull();
+  });
+
+  it("takes the treasury fallback's Datanets from the chain, not from the record: a fallback sent to another Datanet is caught", () => {
+    const none = runAttribution({ kind: "external", model, modelId: 7, artifactHash, requestId: 42n, prompt: "?", output: "Quantum chromodynamics explains hadrons.", params: { minSpanTokens: 4, maxSupport: 100 }, recordVersion: 2 });
+    expect(none.record.method).toBe("fallback-datanet-treasury");
+    const forged = { ...none.record, datanets: [{ datanetId: 99, weightPpm: 1_000_000 }] };
+    const srv = { ...served, output: none.output, params: { minSpanTokens: 4, maxSupport: 100 }, attributionRecord: encodeRecord(forged) };
+    const c = { ...committed, attributionHash: attributionHash(forged), outputHash: outputHash(none.output) };
+    const check = committedRecord(c, srv);
+    expect(check.ok).toBe(true);
+    const ext = { ...input, kind: "external" as const, committed: c, served: srv };
+    expect(reproduce(check as Extract<typeof check, { ok: true }>, ext)).toMatch(/another attribution record/);
+    const honestCheck = committedRecord({ ...c, attributionHash: attributionHash(none.record) }, { ...srv, attributionRecord: encodeRecord(none.record) });
+    expect(reproduce(honestCheck as Extract<typeof honestCheck, { ok: true }>, { ...ext, committed: { ...c, attributionHash: attributionHash(none.record) } })).toBeNull();
   });
 
   it("counts the pool as unattributed when the record is missing, not the settled one, or names another request — as the indexer does", () => {
@@ -68,11 +91,11 @@ describe("the watcher's check of one settled inference", () => {
   });
 
   it("refuses a settled record of a version it does not know, and ignores one that is not the settled record", () => {
-    const v2 = JSON.stringify({ version: 2, method: "infinigram", modelId: 7, requestId: "42", entries: [[4, 1_000_000]] });
+    const v2 = JSON.stringify({ version: 3, method: "infinigram", modelId: 7, requestId: "42", entries: [[4, 1_000_000]] });
     const c = { ...committed, attributionHash: keccak256(stringToBytes(v2)) };
     expect(() => committedRecord(c, { ...served, attributionRecord: v2 })).toThrow(UnsupportedRecordVersion);
     expect(() => committedRecord(c, { ...served, attributionRecord: v2 })).toThrow(
-      "inference 42: its settled attribution record has version 2, which this watcher does not verify (it knows version 1); update Ledgerline to check it",
+      "inference 42: its settled attribution record has version 3, which this watcher does not verify (it knows version 1, 2); update Ledgerline to check it",
     );
     // Not on-chain: not the record, whatever its version says (a node cannot stop a watcher by serving junk).
     expect(committedRecord(committed, { ...served, attributionRecord: v2 })).toEqual({ ok: false, why: "its attribution record does not hash to the on-chain attributionHash" });

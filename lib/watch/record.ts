@@ -15,8 +15,8 @@ import { attributionHash, decodeRecord, encodeRecord, type AttributionRecord } f
 import { outputHash, runAttribution, type LoadedModel } from "@/lib/attribution/run";
 import type { ModelKind } from "@/lib/metadata";
 
-/** Versions of the attribution record this watcher verifies. */
-export const RECORD_VERSIONS = [1] as const;
+/** Versions of the attribution record this watcher verifies (each recomputed with its own rules). */
+export const RECORD_VERSIONS = [1, 2] as const;
 
 export class UnsupportedRecordVersion extends Error {
   constructor(requestId: number, version: unknown) {
@@ -43,7 +43,7 @@ export interface Served {
   attributionRecord: string;
 }
 
-export type RecordCheck = { ok: true; version: 1; record: AttributionRecord } | { ok: false; why: string };
+export type RecordCheck = { ok: true; version: 1 | 2; record: AttributionRecord } | { ok: false; why: string };
 
 function versionOf(bytes: string): unknown {
   try {
@@ -61,7 +61,8 @@ export function committedRecord(c: Committed, served: Served | null): RecordChec
   const version = versionOf(bytes);
   const hashesOnChain = keccak256(stringToBytes(bytes)) === c.attributionHash;
   switch (version) {
-    case 1: {
+    case 1:
+    case 2: {
       let record: AttributionRecord;
       try {
         record = decodeRecord(bytes);
@@ -70,7 +71,7 @@ export function committedRecord(c: Committed, served: Served | null): RecordChec
       }
       if (attributionHash(record) !== c.attributionHash) return { ok: false, why: "its attribution record does not hash to the on-chain attributionHash" };
       if (record.requestId !== String(c.requestId) || record.modelId !== c.modelId) return { ok: false, why: "its attribution record names another request or model" };
-      return { ok: true, version: 1, record };
+      return { ok: true, version: record.version, record };
     }
     default:
       // Only the committed record matters: one that is not on-chain is simply not the record.
@@ -82,12 +83,13 @@ export function committedRecord(c: Committed, served: Served | null): RecordChec
 /** Step 2: re-run the inference from the artifact; null when the record and output are reproduced exactly, else why not. */
 export function reproduce(
   check: Extract<RecordCheck, { ok: true }>,
-  input: { kind: ModelKind; model: LoadedModel; artifactHash: Hex; committed: Committed; served: Served },
+  input: { kind: ModelKind; model: LoadedModel; artifactHash: Hex; committed: Committed; served: Served; /** the model's Datanets, from ModelRegistry (never from the record it checks) */ datanetIds: readonly number[] },
 ): string | null {
   const { committed, served } = input;
   if (outputHash(served.output) !== committed.outputHash) return "the served output does not hash to the on-chain outputHash";
   switch (check.version) {
-    case 1: {
+    case 1:
+    case 2: {
       let recomputed: ReturnType<typeof runAttribution>;
       try {
         recomputed = runAttribution({
@@ -100,6 +102,9 @@ export function reproduce(
           params: served.params,
           // An external model's answer came from its endpoint: only its span tracing is recomputed.
           output: input.kind === "external" ? served.output : undefined,
+          recordVersion: check.record.version,
+          withdrawalsAt: check.record.version === 2 ? check.record.withdrawalsAt : null,
+          datanetIds: input.datanetIds,
         });
       } catch (err) {
         return `re-running the model fails: ${(err as Error).message}`;

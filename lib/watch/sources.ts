@@ -251,10 +251,25 @@ export async function contributionsThrough(client: PublicClient, c: Contracts, f
   );
 }
 
-/** A model's kind and artifact hash, from ModelRegistry. */
-export async function readModel(client: PublicClient, c: Contracts, modelId: number): Promise<{ kind: ModelKind; artifactHash: Hex }> {
+const treasuries = new WeakMap<Contracts, Map<number, Promise<Address>>>();
+
+/** A Datanet's treasury (set at creation, never changed), read once per watcher. */
+export function readDatanetTreasury(client: PublicClient, c: Contracts, datanetId: number): Promise<Address> {
+  let m = treasuries.get(c);
+  if (!m) treasuries.set(c, (m = new Map()));
+  let p = m.get(datanetId);
+  if (!p) {
+    p = client.readContract({ address: c.datanetRegistry, abi: datanetRegistryAbi, functionName: "getDatanet", args: [BigInt(datanetId)] }).then((d) => d.treasury);
+    m.set(datanetId, p);
+  }
+  return p;
+}
+
+/** A model's kind, artifact hash and Datanets (whose treasuries take an unmatched answer's pool), from ModelRegistry. */
+export async function readModel(client: PublicClient, c: Contracts, modelId: number): Promise<{ kind: ModelKind; artifactHash: Hex; datanetIds: number[] }> {
   const m = await client.readContract({ address: c.modelRegistry, abi: modelRegistryAbi, functionName: "getModel", args: [BigInt(modelId)] });
   const kind = MODEL_KINDS[m.kind];
   if (!kind) throw new Error(`model ${modelId} has kind ${m.kind}, which this watcher does not know`);
-  return { kind, artifactHash: m.artifactHash.toLowerCase() as Hex };
+  const datanetIds = [...new Set(m.datanetIds.map(Number))].sort((a, b) => a - b);
+  return { kind, artifactHash: m.artifactHash.toLowerCase() as Hex, datanetIds };
 }

@@ -16,12 +16,13 @@
  */
 import { getAddress, parseEventLogs, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
 import { inferenceMarketAbi, openTokenAbi } from "@/contracts-abi";
-import { splitPool } from "@/lib/attribution/record";
+import { splitPool, type PoolShare } from "@/lib/attribution/record";
 import { loadArtifact, type LoadedModel } from "@/lib/attribution/run";
 import { buildClaimsTree } from "@/lib/chain/merkle";
 import type { ModelKind } from "@/lib/metadata";
 import { committedRecord, reproduce } from "./record";
 import {
+  readDatanetTreasury,
   contributionsThrough,
   InputsUnavailable,
   readEpoch,
@@ -78,7 +79,7 @@ export interface WatchContext {
 }
 
 /** What one settlement adds to the earnings: credits per contribution, or nothing (unattributed, unavailable). */
-type Outcome = { credits: { contributionId: number; amount: bigint }[]; finding: Finding | null; cacheable: boolean };
+type Outcome = { credits: PoolShare[]; finding: Finding | null; cacheable: boolean };
 
 /**
  * Checks epochs; keeps what it verified (per-inference outcomes, loaded artifacts) so the next epoch, which covers
@@ -86,7 +87,7 @@ type Outcome = { credits: { contributionId: number; amount: bigint }[]; finding:
  */
 export class Watcher {
   private readonly outcomes = new Map<number, Outcome>();
-  private readonly models = new Map<number, Promise<{ kind: ModelKind; artifactHash: Hex; model: LoadedModel }>>();
+  private readonly models = new Map<number, Promise<{ kind: ModelKind; artifactHash: Hex; datanetIds: number[]; model: LoadedModel }>>();
 
   constructor(readonly ctx: WatchContext) {}
 
@@ -94,10 +95,10 @@ export class Watcher {
     let m = this.models.get(modelId);
     if (!m) {
       m = (async () => {
-        const { kind, artifactHash } = await readModel(this.ctx.client, this.ctx.contracts, modelId);
+        const { kind, artifactHash, datanetIds } = await readModel(this.ctx.client, this.ctx.contracts, modelId);
         const bytes = await this.ctx.node.artifact(modelId, artifactHash);
         // The bytes are the ones committed on-chain: a failure to read them is this watcher's limit, not the node's.
-        return { kind, artifactHash, model: loadArtifact(bytes) };
+        return { kind, artifactHash, datanetIds, model: loadArtifact(bytes) };
       })();
       this.models.set(modelId, m);
       m.catch(() => this.models.delete(modelId));
@@ -125,7 +126,7 @@ export class Watcher {
         if (err instanceof InputsUnavailable) return { credits: [], finding: finding("unavailable", err.message), cacheable: false };
         throw err;
       }
-      const wrong = reproduce(check, { kind: m.kind, model: m.model, artifactHash: m.artifactHash, committed, served: item.served! });
+      const wrong = reproduce(check, { kind: m.kind, model: m.model, artifactHash: m.artifactHash, datanetIds: m.datanetIds, committed, served: item.served! });
       out = { credits: splitPool(check.record, s.contributorPool), finding: wrong ? finding("not reproducible", wrong) : null, cacheable: true };
     }
     this.outcomes.set(s.requestId, out);
@@ -156,7 +157,15 @@ export class Watcher {
     for (const s of settlements) {
       const o = await this.outcome(s, served);
       if (o.finding) findings.push(o.finding);
-      for (const { contributionId, amount } of o.credits) {
+      for (const share of o.credits) {
+        const { amount } = share;
+        if (share.datanetId !== undefined) {
+          // A treasury fallback (record version 2): the Datanet's treasury, fixed at its creation.
+          const account = (await readDatanetTreasury(client, contracts, share.datanetId)).toLowerCase();
+          earnings.set(account, (earnings.get(account) ?? 0n) + amount);
+          continue;
+        }
+        const contributionId = share.contributionId;
         const c: ChainContribution | undefined = contributions.get(contributionId);
         // The indexer credits a contribution it has seen: registered before this settlement (else unattributed).
         if (!c || c.block > s.block || (c.block === s.block && c.logIndex > s.logIndex)) {

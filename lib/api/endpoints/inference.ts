@@ -14,7 +14,7 @@ const SplitOut = z.object({ protocol: z.string(), operator: z.string(), builder:
 const AttributionOut = z.object({
   method: z.string(),
   attributionHash: z.string(),
-  entries: z.array(z.object({ contributionId: z.number(), weightPpm: z.number(), amount: z.string(), contributor: z.string(), datanetId: z.number() })),
+  entries: z.array(z.object({ contributionId: z.number().nullable(), weightPpm: z.number(), amount: z.string(), contributor: z.string(), datanetId: z.number() })),
 });
 
 export const modelInferenceQuote = endpoint({
