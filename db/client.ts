@@ -73,6 +73,9 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
         "select quote_ident(schemaname) || '.' || quote_ident(tablename) as name from pg_tables where schemaname in ('public', 'drizzle')",
       );
       for (const { name } of tables.rows) await client.query(`select count(*) from ${name}`);
+      // A killed writer can leave an index file empty while its table reads fine (a primary-key lookup then
+      // fails on block 0): rebuild every index from the tables just read.
+      for (const { name } of tables.rows) await client.query(`reindex table ${name}`);
     }
   };
   try {
