@@ -1,9 +1,10 @@
 /**
  * Every transaction the operator's key sends goes through here. In one process the sends are queued so they
- * reach the node in nonce order (lib/chain/send-queue.ts). When several web instances share one Postgres they
- * also share the key, and each process's nonce manager would hand out the same nonces: then each send takes a
- * transaction-scoped advisory lock for the key and reads the next nonce from the node, so the instances take
- * turns and never collide.
+ * reach the node in nonce order (lib/chain/send-queue.ts), and each takes the node's pending nonce inside the
+ * queue: viem's nonce manager counts a nonce as used once handed out, so a send that failed after taking one
+ * left a gap every later operator transaction waited behind (the workload test hung on a receipt in CI). When
+ * several web instances share one Postgres they also share the key: then each send also holds a
+ * transaction-scoped advisory lock for the key while it reads the nonce and sends, so the instances take turns.
  */
 import postgres from "postgres";
 import type { Abi, Account, Chain, Hex, PublicClient, TransactionReceipt, Transport, WalletClient } from "viem";
@@ -19,13 +20,12 @@ const lockKey = (chainId: number, address: string) => (BigInt.asIntN(64, BigInt(
 const lockPool = (url: string) => singleton(`operatorLockPool:${url}`, () => postgres(url, { max: 2, onnotice: () => {} }));
 
 /**
- * Sends one operator transaction: `send(nonce)` signs and submits it, with `nonce` set when instances share the
- * key (undefined: the account's own nonce manager chooses).
+ * Sends one operator transaction: `send(nonce)` signs and submits it with the node's pending nonce.
  */
-export function sendAsOperator(operator: Operator, publicClient: Pick<PublicClient, "getTransactionCount">, send: (nonce: number | undefined) => Promise<Hex>): Promise<Hex> {
+export function sendAsOperator(operator: Operator, publicClient: Pick<PublicClient, "getTransactionCount">, send: (nonce: number) => Promise<Hex>): Promise<Hex> {
   const url = serverConfig().databaseUrl;
   return sendInOrder(sendQueueKey(operator), async () => {
-    if (!url) return send(undefined);
+    if (!url) return send(await publicClient.getTransactionCount({ address: operator.account.address, blockTag: "pending" }));
     return lockPool(url).begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(${lockKey(operator.chain.id, operator.account.address)}::bigint)`;
       const nonce = await publicClient.getTransactionCount({ address: operator.account.address, blockTag: "pending" });
@@ -61,7 +61,7 @@ export async function sendOperatorCall(
   const gas = await publicClient.estimateContractGas({ ...call, account, ...(opts.blockTag ? { blockTag: opts.blockTag } : {}) } as never);
   const wallet = operator as Operator;
   return sendAsOperator(wallet, publicClient, (nonce) =>
-    wallet.writeContract({ ...call, account, chain: wallet.chain ?? null, gas: withOperatorGasHeadroom(gas), ...(nonce === undefined ? {} : { nonce }) } as never),
+    wallet.writeContract({ ...call, account, chain: wallet.chain ?? null, gas: withOperatorGasHeadroom(gas), nonce } as never),
   );
 }
 

@@ -15,7 +15,7 @@ import { encodeRecord } from "@/lib/attribution/record";
 import { Indexer } from "@/lib/indexer/indexer";
 import { dumpReadModel } from "@/lib/indexer/testing/dump";
 import { prng } from "@/lib/indexer/testing/scenario";
-import { sendInOrder, sendQueueKey } from "@/lib/chain/send-queue";
+import { sendAsOperator } from "@/lib/chain/operator-send";
 import { InferenceFailed, serveInference, type PaidRequest, type ServedInference } from "./serve";
 import { ROLES, setupMarket, type Market } from "./testing/market";
 import { verifyInference } from "./verify";
@@ -79,13 +79,15 @@ for (const { kind, available } of testDatabaseKinds) {
               await m.database.db.insert(t.inferenceResults).values({ requestHash: req.requestHash.toLowerCase(), prompt: p.prompt, output: "x", params: {}, attributionMethod: record.method, attributionRecord: encodeRecord(record) });
               attribution = keccak256(toHex("a different record"));
             }
-            const tx = await sendInOrder(sendQueueKey(m.operator), () =>
+            // Through the server's own send path for the operator key, so both take nonces the same way.
+            const tx = await sendAsOperator(m.operator, m.client, (nonce) =>
               m.operator.writeContract({
                 address: m.d.inferenceMarket,
                 abi: inferenceMarketAbi,
                 functionName: "settle",
                 args: [req.requestId, req.requestHash, keccak256(toHex("x")), attribution],
                 gas: 300_000n,
+                nonce,
               }),
             );
             const r = await m.client.waitForTransactionReceipt({ hash: tx });
