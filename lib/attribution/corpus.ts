@@ -339,51 +339,24 @@ export class NextTokenQuery {
     this.filter = viewFilter(index, view);
   }
 
-  private members = new Uint32Array(1024);
-
   /** Version 2: a seeded uniform sample of the view's occurrences in [lo, end) (positions; count and M in sampleOut). */
   private seededPositions(len: number): Uint32Array {
-    const { sa, filter, maxSupport } = this;
-    const rng = this.sampler!;
-    let m: number;
-    let pick: (i: number) => number;
-    if (len === 0) {
-      // The empty context: every real token (and, with includeEnd, separator) of the members, in text order —
-      // the same order a standalone index of the members has, so a view samples what that index would.
-      const prefix = memberPrefix(this.index, this.view, this.includeEnd);
-      m = prefix.total;
-      const { ranks, cum } = prefix;
-      const starts = this.index.starts;
-      pick = (i) => {
-        let a = 0;
-        let b = ranks.length - 1;
-        while (a < b) {
-          const mid = (a + b) >>> 1;
-          if (cum[mid + 1] <= i) a = mid + 1;
-          else b = mid;
-        }
-        return starts[ranks[a]] + (i - cum[a]);
-      };
-    } else if (filter === null) {
-      m = this.end - this.lo;
-      const lo = this.lo;
-      pick = (i) => sa[lo + i];
-    } else {
-      const { saRank, members } = filter;
-      m = 0;
-      for (let q = this.lo; q < this.end; q++) {
-        if (members[saRank[q]] === 0) continue;
-        if (m === this.members.length) {
-          const grown = new Uint32Array(this.members.length * 2);
-          grown.set(this.members);
-          this.members = grown;
-        }
-        this.members[m++] = q;
+    if (len > 0) return seededRangeSample(this.sa, this.filter, this.lo, this.end, this.maxSupport, this.sampler!, this.sampleOut);
+    // The empty context: every real token (and, with includeEnd, separator) of the members, in text order —
+    // the same order a standalone index of the members has, so a view samples what that index would.
+    const { ranks, cum, total: m } = memberPrefix(this.index, this.view, this.includeEnd);
+    const starts = this.index.starts;
+    const pick = (i: number) => {
+      let a = 0;
+      let b = ranks.length - 1;
+      while (a < b) {
+        const mid = (a + b) >>> 1;
+        if (cum[mid + 1] <= i) a = mid + 1;
+        else b = mid;
       }
-      const idx = this.members;
-      pick = (i) => sa[idx[i]];
-    }
-    const chosenIdx = seededSample(m, maxSupport, rng);
+      return starts[ranks[a]] + (i - cum[a]);
+    };
+    const chosenIdx = seededSample(m, this.maxSupport, this.sampler!);
     const s = chosenIdx.length;
     if (samplePositions.length < s) {
       let cap = samplePositions.length;
@@ -523,6 +496,40 @@ export class NextTokenQuery {
   countOf(t: number): number {
     return tokenCounts[t];
   }
+}
+
+let memberRows = new Uint32Array(1024);
+
+/**
+ * Version 2's sample of an SA range [lo, hi): S = min(M, maxSupport) of the view's M occurrences, uniformly
+ * from `rng` (seededSample). Returns their text positions in a shared buffer; S and M go to out[0], out[1].
+ */
+export function seededRangeSample(sa: Uint32Array, filter: ViewFilter | null, lo: number, hi: number, maxSupport: number, rng: Prng, out: Float64Array): Uint32Array {
+  let m = 0;
+  if (filter === null) m = hi - lo;
+  else {
+    const { saRank, members } = filter;
+    for (let q = lo; q < hi; q++) {
+      if (members[saRank[q]] === 0) continue;
+      if (m === memberRows.length) {
+        const grown = new Uint32Array(m * 2);
+        grown.set(memberRows);
+        memberRows = grown;
+      }
+      memberRows[m++] = q;
+    }
+  }
+  const idx = seededSample(m, maxSupport, rng);
+  const s = idx.length;
+  if (samplePositions.length < s) {
+    let cap = samplePositions.length;
+    while (cap < s) cap *= 2;
+    samplePositions = new Uint32Array(cap);
+  }
+  for (let k = 0; k < s; k++) samplePositions[k] = filter === null ? sa[lo + idx[k]] : sa[memberRows[idx[k]]];
+  out[0] = s;
+  out[1] = m;
+  return samplePositions;
 }
 
 const memberPrefixes = new WeakMap<object, { includeEnd: boolean; ranks: Uint32Array; cum: Float64Array; total: number }[]>();

@@ -10,7 +10,7 @@ import { AttributionError } from "./errors";
 import { generate, MAX_SEED, type GenerateOptions } from "./infinigram";
 import { classify, type KnnModel } from "./knn";
 import { deserializeKnnModel } from "./knn-artifact";
-import { buildRecord, CURRENT_RECORD_VERSION, type AttributionRecord, type FallbackContribution, type RecordVersion, type WithdrawalsAt } from "./record";
+import { buildRecord, CURRENT_RECORD_VERSION, type AttributionRecord, type BuildRecordInput, type FallbackContribution, type RecordVersion, type WithdrawalsAt } from "./record";
 import { traceSpans } from "./span-trace";
 import type { ModelView } from "./view";
 
@@ -74,6 +74,11 @@ function corpusFallback(index: CorpusIndex, view?: ModelView): FallbackContribut
   return out;
 }
 
+/** The fallback the record version uses, computed only for it (it walks every contribution of the model). */
+function corpusFallbacks(version: RecordVersion, index: CorpusIndex, view?: ModelView): Pick<BuildRecordInput, "fallback" | "datanetIds"> {
+  return version === 1 ? { fallback: corpusFallback(index, view) } : { datanetIds: corpusDatanets(index, view) };
+}
+
 /** The Datanets of the model's contributions, ascending: version 2's fallback pays their treasuries. */
 function corpusDatanets(index: CorpusIndex, view?: ModelView): number[] {
   const ids = new Set<number>();
@@ -113,7 +118,7 @@ export function runAttribution(input: AttributionInput): { output: string; recor
       const { index } = requireFormat(input.model, "corpus", "∞-gram");
       const p = parseParams(inferenceParamsSchema.infinigram, input.params);
       const result = generate(index, input.prompt, { ...p, view: input.view, onToken: input.onToken, rules });
-      const record = buildRecord({ ...base, method: "infinigram", raw: result.rawWeights, fallback: corpusFallback(index, input.view), datanetIds: corpusDatanets(index, input.view) });
+      const record = buildRecord({ ...base, method: "infinigram", raw: result.rawWeights, ...corpusFallbacks(version, index, input.view) });
       return { output: result.text, record, details: { steps: result.steps } };
     }
     case "external": {
@@ -121,14 +126,14 @@ export function runAttribution(input: AttributionInput): { output: string; recor
       const p = parseParams(inferenceParamsSchema.external, input.params);
       if (input.output === undefined) throw new AttributionError("An external model's attribution needs its output.");
       const traced = traceSpans(index, input.output, { ...p, view: input.view, rules });
-      const record = buildRecord({ ...base, method: "span-trace", raw: traced.rawWeights, fallback: corpusFallback(index, input.view), datanetIds: corpusDatanets(index, input.view) });
+      const record = buildRecord({ ...base, method: "span-trace", raw: traced.rawWeights, ...corpusFallbacks(version, index, input.view) });
       return { output: input.output, record, details: { spans: traced.spans.map((s) => ({ start: s.start, end: s.end, text: s.text })) } };
     }
     case "knn": {
       const { model } = requireFormat(input.model, "knn", "kNN");
       const p = parseParams(inferenceParamsSchema.knn, input.params);
       const result = classify(model, input.prompt, { k: p.k });
-      const record = buildRecord({ ...base, method: "knn-shapley", raw: result.rawWeights, fallback: knnFallback(model), datanetIds: input.datanetIds });
+      const record = buildRecord({ ...base, method: "knn-shapley", raw: result.rawWeights, ...(version === 1 ? { fallback: knnFallback(model) } : { datanetIds: input.datanetIds }) });
       return { output: result.label, record, details: { votes: result.votes, neighbours: result.neighbours.slice(0, p.k) } };
     }
   }

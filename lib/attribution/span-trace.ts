@@ -8,14 +8,14 @@
  * crediting its original (lib/attribution/credit.ts). Version 1 (kept to verify old records): every span
  * extending the previous one pays all its tokens, rarity Σ −ln((c+1)/(N+50257)), split by occurrence counts.
  */
-import { checkMaxSupport, narrow, rangeOf, rankAt, sampleRange, type CorpusIndex } from "./corpus";
-import { copyMap, ExactCredit, seededSample } from "./credit";
+import { checkMaxSupport, narrow, rangeOf, rankAt, sampleRange, seededRangeSample, type CorpusIndex } from "./corpus";
+import { copyMap, ExactCredit } from "./credit";
 import { AttributionError } from "./errors";
 import { Prng, promptTokens } from "./infinigram";
 import { ORIGINAL_SPAN_TOKENS } from "./originality";
 import { CURRENT_RECORD_VERSION } from "./record";
 import { decode, VOCAB_SIZE } from "./tokenizer";
-import { countMembers, hasMember, viewFilter, viewStats, type ModelView } from "./view";
+import { countMembers, hasMember, viewFilter, viewStats, type ModelView, type ViewFilter } from "./view";
 
 export const MAX_TRACE_TOKENS = 32_768;
 
@@ -60,13 +60,13 @@ export function traceSpans(
   const maxSupport = checkMaxSupport(opts.maxSupport);
   const filter = viewFilter(index, opts.view);
   const out = promptTokens(output, MAX_TRACE_TOKENS, "The output to trace");
+  const rules = opts.rules ?? CURRENT_RECORD_VERSION;
+  if (rules === 2) return traceV2(index, filter, out, minSpan, maxSupport, opts);
+  if (rules !== 1) throw new AttributionError(`rules must be 1 or 2, got ${String(opts.rules)}.`);
   const { tokens, sa, starts, contributionIds } = index;
   const stats = viewStats(index, opts.view);
   const logDenominator = Math.log(stats.tokens + VOCAB_SIZE);
   const n = out.length;
-  const rules = opts.rules ?? CURRENT_RECORD_VERSION;
-  if (rules === 2) return traceV2(index, out, minSpan, maxSupport, opts);
-  if (rules !== 1) throw new AttributionError(`rules must be 1 or 2, got ${String(opts.rules)}.`);
   const r2 = new Uint32Array(2);
   const sampleOut = new Float64Array(2);
   const spans: TracedSpan[] = [];
@@ -196,12 +196,12 @@ export function outputSeed(out: Uint16Array): bigint {
 
 function traceV2(
   index: CorpusIndex,
+  filter: ViewFilter | null,
   out: Uint16Array,
   minSpan: number,
   maxSupport: number,
   opts: TraceOptions,
 ): { spans: TracedSpan[]; rawWeights: Map<number, bigint> } {
-  const filter = viewFilter(index, opts.view);
   const { tokens, sa, starts, contributionIds } = index;
   const stats = viewStats(index, opts.view);
   const spanTokens = opts.originalSpanTokens ?? ORIGINAL_SPAN_TOKENS;
@@ -216,7 +216,6 @@ function traceV2(
   const spans: TracedSpan[] = [];
   const exact = new ExactCredit();
   const rarity = (t: number): bigint => BigInt(Math.round((logN - Math.log(stats.unigram(t))) * 1e6));
-  const q = new SeededRange(index, filter, maxSupport, rng);
   let paidEnd = 0;
   for (let i = 0; i < n; i++) {
     if (!boundary[i]) continue;
@@ -235,7 +234,7 @@ function traceV2(
     while (end > i && !boundary[end]) end--;
     if (end - i < minSpan || end <= paidEnd) continue;
     rangeOf(tokens, sa, out, i, end - i, r2);
-    const positions = q.sample(r2[0], r2[1], sampleOut);
+    const positions = seededRangeSample(sa, filter, r2[0], r2[1], maxSupport, rng, sampleOut);
     const s = sampleOut[0];
     const from = Math.max(i, paidEnd);
     let spanRarity = 0n;
@@ -268,41 +267,4 @@ function traceV2(
     paidEnd = end;
   }
   return { spans, rawWeights: exact.weights(contributionIds) };
-}
-
-/** Seeded uniform samples of the view's occurrences in SA ranges (version 2). */
-class SeededRange {
-  private buf = new Uint32Array(256);
-  private members = new Uint32Array(256);
-
-  constructor(
-    private readonly index: CorpusIndex,
-    private readonly filter: ReturnType<typeof viewFilter>,
-    private readonly maxSupport: number,
-    private readonly rng: Prng,
-  ) {}
-
-  sample(lo: number, hi: number, out: Float64Array): Uint32Array {
-    const { sa } = this.index;
-    let m = 0;
-    if (this.filter === null) m = hi - lo;
-    else {
-      const { saRank, members } = this.filter;
-      for (let q = lo; q < hi; q++) {
-        if (members[saRank[q]] === 0) continue;
-        if (m === this.members.length) {
-          const g = new Uint32Array(m * 2);
-          g.set(this.members);
-          this.members = g;
-        }
-        this.members[m++] = q;
-      }
-    }
-    const idx = seededSample(m, this.maxSupport, this.rng);
-    if (this.buf.length < idx.length) this.buf = new Uint32Array(idx.length * 2);
-    for (let k = 0; k < idx.length; k++) this.buf[k] = this.filter === null ? sa[lo + idx[k]] : sa[this.members[idx[k]]];
-    out[0] = idx.length;
-    out[1] = m;
-    return this.buf;
-  }
 }
