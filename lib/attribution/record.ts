@@ -66,11 +66,10 @@ export type AttributionRecord = AttributionRecordV1 | AttributionRecordV2;
 export type RecordVersion = AttributionRecord["version"];
 export const RECORD_VERSIONS: readonly RecordVersion[] = [1, 2];
 /**
- * What new inferences are attributed with. Version 2's rules are built and verified (Verify and the watcher
- * recompute both), but serving stays on version 1 until the ledger's Datanet-treasury shares are proven end
- * to end (issue 14): pass `version: 2` / `recordVersion: 2` / `rules: 2` to use them.
+ * What new inferences are attributed with. Verify and the watcher recompute a stored record with its own
+ * version, so version 1 records keep verifying as they were.
  */
-export const CURRENT_RECORD_VERSION = 1 as const;
+export const CURRENT_RECORD_VERSION = 2 as const;
 
 export interface FallbackContribution {
   id: number;

@@ -32,6 +32,11 @@ export interface TracedSpan {
   occurrences: number;
   /** contribution id → occurrences within the sample of at most maxSupport, ascending id. */
   contributions: Map<number, number>;
+  /**
+   * Version 2: contribution id → its share of the rarity this span paid (copies credited to the original),
+   * ascending id; for display only — the record's weights are the exact ones.
+   */
+  credit?: Map<number, number>;
 }
 
 export interface TraceOptions {
@@ -239,6 +244,7 @@ function traceV2(
     const from = Math.max(i, paidEnd);
     let spanRarity = 0n;
     const counts = new Map<number, number>();
+    const credit = new Map<number, number>();
     for (let k = 0; k < s; k++) {
       const r = rankAt(starts, positions[k]);
       counts.set(contributionIds[r], (counts.get(contributionIds[r]) ?? 0) + 1);
@@ -253,7 +259,10 @@ function traceV2(
         const owner = copies.ownerAt(p + (j - i));
         credited.add(owner >= 0 ? owner : rankAt(starts, p));
       }
-      exact.split(Uint32Array.from([...credited].sort((a, b) => a - b)), w);
+      const ranks = Uint32Array.from([...credited].sort((a, b) => a - b));
+      exact.split(ranks, w);
+      const share = Number(w) / ranks.length;
+      for (const r of ranks) credit.set(contributionIds[r], (credit.get(contributionIds[r]) ?? 0) + share);
     }
     spans.push({
       start: i,
@@ -263,6 +272,7 @@ function traceV2(
       paidFrom: from,
       occurrences: sampleOut[1],
       contributions: new Map([...counts].sort((a, b) => a[0] - b[0])),
+      credit: new Map([...credit].sort((a, b) => a[0] - b[0])),
     });
     paidEnd = end;
   }
