@@ -53,11 +53,23 @@ contract DatanetRegistry is ReentrancyGuard, AccessControl, EIP712 {
         uint64 reviewedAt;
     }
 
+    /// @notice A contributor's terms for model outputs, fixed at registration. Kind 0: open; 1: attribution
+    ///         required (answers that use it carry the credit); 2: as 1, and no answer may copy more than
+    ///         `maxVerbatimTokens` consecutive tokens from it (models back off; traced answers are flagged).
+    struct Terms {
+        uint8 kind;
+        uint16 maxVerbatimTokens;
+    }
+
     struct Version {
         bytes32 root;
         uint32 count;
         uint64 publishedAt;
     }
+
+    uint8 public constant TERMS_NO_VERBATIM = 2;
+    uint16 public constant MIN_VERBATIM_TOKENS = 8;
+    uint16 public constant MAX_VERBATIM_TOKENS = 4096;
 
     bytes32 public constant CONTENT_ATTESTATION_TYPEHASH =
         keccak256("ContentAttestation(uint256 datanetId,bytes32 contentHash,address uploader,uint256 deadline)");
@@ -72,6 +84,7 @@ contract DatanetRegistry is ReentrancyGuard, AccessControl, EIP712 {
     mapping(uint256 contributionId => Contribution) private _contributions;
     mapping(uint256 datanetId => mapping(uint32 version => Version)) private _versions;
     mapping(uint256 datanetId => mapping(bytes32 contentHash => uint256 contributionId)) private _byHash;
+    mapping(uint256 contributionId => Terms) private _terms;
 
     event DatanetCreated(
         uint256 indexed datanetId,
@@ -102,6 +115,7 @@ contract DatanetRegistry is ReentrancyGuard, AccessControl, EIP712 {
         uint256 bond
     );
     event VersionPublished(uint256 indexed datanetId, uint32 indexed version, bytes32 root, uint32 count);
+    event ContributionTerms(uint256 indexed contributionId, uint8 kind, uint16 maxVerbatimTokens);
 
     error UnknownDatanet(uint256 datanetId);
     error UnknownContribution(uint256 contributionId);
@@ -116,6 +130,7 @@ contract DatanetRegistry is ReentrancyGuard, AccessControl, EIP712 {
     error BondAboveMax(uint256 bond, uint256 maxBond);
     error AttestationExpired(uint256 deadline);
     error InvalidAttestation();
+    error InvalidTerms(uint8 kind, uint16 maxVerbatimTokens);
 
     constructor(IERC20 bondToken_, address governance, address attester_) EIP712("DatanetRegistry", "1") {
         bondToken = bondToken_;
@@ -195,6 +210,42 @@ contract DatanetRegistry is ReentrancyGuard, AccessControl, EIP712 {
         uint256 deadline,
         bytes calldata attestation
     ) external nonReentrant returns (uint256 contributionId) {
+        return _contribute(datanetId, contentHash, bytes_, records, maxBond, deadline, attestation);
+    }
+
+    /// @notice `contribute` with the contributor's terms for model outputs (see `Terms`); they never change.
+    function contributeWithTerms(
+        uint256 datanetId,
+        bytes32 contentHash,
+        uint64 bytes_,
+        uint32 records,
+        uint256 maxBond,
+        uint256 deadline,
+        bytes calldata attestation,
+        Terms calldata terms
+    ) external nonReentrant returns (uint256 contributionId) {
+        bool limited = terms.kind == TERMS_NO_VERBATIM;
+        if (
+            terms.kind > TERMS_NO_VERBATIM
+                || (limited && (terms.maxVerbatimTokens < MIN_VERBATIM_TOKENS || terms.maxVerbatimTokens > MAX_VERBATIM_TOKENS))
+                || (!limited && terms.maxVerbatimTokens != 0)
+        ) revert InvalidTerms(terms.kind, terms.maxVerbatimTokens);
+        contributionId = _contribute(datanetId, contentHash, bytes_, records, maxBond, deadline, attestation);
+        if (terms.kind != 0) {
+            _terms[contributionId] = terms;
+            emit ContributionTerms(contributionId, terms.kind, terms.maxVerbatimTokens);
+        }
+    }
+
+    function _contribute(
+        uint256 datanetId,
+        bytes32 contentHash,
+        uint64 bytes_,
+        uint32 records,
+        uint256 maxBond,
+        uint256 deadline,
+        bytes calldata attestation
+    ) private returns (uint256 contributionId) {
         Datanet storage d = _requireDatanet(datanetId);
         if (contentHash == bytes32(0)) revert ZeroContentHash();
         if (bytes_ == 0 || records == 0) revert EmptyContribution();
@@ -305,6 +356,12 @@ contract DatanetRegistry is ReentrancyGuard, AccessControl, EIP712 {
         Contribution storage c = _contributions[contributionId];
         if (c.contributor == address(0)) revert UnknownContribution(contributionId);
         return c;
+    }
+
+    /// @notice A contribution's terms for model outputs (kind 0, open, when none were set).
+    function termsOf(uint256 contributionId) external view returns (Terms memory) {
+        if (_contributions[contributionId].contributor == address(0)) revert UnknownContribution(contributionId);
+        return _terms[contributionId];
     }
 
     /// @notice The contribution id registered for `contentHash` in a Datanet (0 = none).
