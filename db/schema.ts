@@ -9,6 +9,7 @@ import {
   jsonb,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
 } from "drizzle-orm/pg-core";
@@ -88,6 +89,10 @@ export const contributions = pgTable(
     reviewedBlock: blockNumber("reviewed_block"),
     reviewedTx: text("reviewed_tx"),
     reviewedAt: ts("reviewed_at"),
+    /** The contributor's terms for model outputs (fixed at registration): 0 open, 1 attribution required, 2 no verbatim over N. */
+    termsKind: smallint("terms_kind").$type<0 | 1 | 2>().notNull().default(0),
+    /** N for terms kind 2: the longest run of its tokens an answer may copy. */
+    maxVerbatimTokens: integer("max_verbatim_tokens"),
   },
   (t) => [
     index("contributions_datanet_idx").on(t.datanetId, t.status),

@@ -234,8 +234,18 @@ export async function applyEvent(store: RangeStore, ev: DecodedEvent, ctx: Event
         reviewedBlock: null,
         reviewedTx: null,
         reviewedAt: null,
+        termsKind: 0,
+        maxVerbatimTokens: null,
       });
       store.putDatanet({ ...d, contributionCount: d.contributionCount + 1 });
+      return;
+    }
+    case "ContributionTerms": {
+      // Emitted right after ContributionSubmitted in the same transaction; the terms never change.
+      const id = Number(ev.args.contributionId);
+      const c = store.contributions.get(id) ?? missing("contribution", id);
+      const kind = ev.args.kind as 0 | 1 | 2;
+      store.putContribution({ ...c, termsKind: kind, maxVerbatimTokens: kind === 2 ? ev.args.maxVerbatimTokens : null });
       return;
     }
     case "ContributionReviewed": {
