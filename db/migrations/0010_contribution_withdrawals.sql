@@ -1,0 +1,6 @@
+ALTER TABLE "contributions" ADD COLUMN "withdrawn_by" text;--> statement-breakpoint
+ALTER TABLE "contributions" ADD COLUMN "withdrawn_reason" text;--> statement-breakpoint
+ALTER TABLE "contributions" ADD COLUMN "withdrawn_block" bigint;--> statement-breakpoint
+ALTER TABLE "contributions" ADD COLUMN "withdrawn_block_hash" text;--> statement-breakpoint
+ALTER TABLE "contributions" ADD COLUMN "withdrawn_tx" text;--> statement-breakpoint
+ALTER TABLE "contributions" ADD COLUMN "withdrawn_at" timestamp with time zone;
