@@ -1,0 +1,171 @@
+/**
+ * Takedown, served end to end on a real anvil and a real database: after a contributor withdraws a contribution
+ * (or a Datanet owner removes one), the next inference runs without it — the same artifact, a view without it —
+ * pays it nothing, keeps what it had earned, and its version-2 record names the block whose withdrawal set
+ * applied; Verify and the watcher's recomputation rebuild that set from the chain and still verify after later
+ * withdrawals.
+ */
+import { and, eq, sql } from "drizzle-orm";
+import fs from "node:fs";
+import type { Hex } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { datanetRegistryAbi } from "@/contracts-abi";
+import * as t from "@/db/schema";
+import { testDatabaseKinds } from "@/db/testing";
+import { encodeRecord, type AttributionRecordV2 } from "@/lib/attribution/record";
+import { withdrawnAsOf, WithdrawalsBlockMismatch } from "@/lib/chain/withdrawals";
+import { committedRecord, reproduce } from "@/lib/watch/record";
+import { serveInference, type ServeContext } from "./serve";
+import { account, ROLES, setupMarket, type Market } from "./testing/market";
+import { verifyInference } from "./verify";
+
+const [user1, user2] = ROLES.users;
+const PROMPT = "The domestic cat is";
+
+// PGlite only: the Postgres variant of the same paths runs in serve.test.ts; this file adds the takedown.
+const pglite = testDatabaseKinds.find((k) => k.kind === "pglite")!;
+
+describe.skipIf(!pglite.available)("takedown: withdrawn contributions leave served models without a rebuild", () => {
+  let m: Market;
+  let ctx: ServeContext;
+  const db = () => m.database.db;
+  const reg = () => ({ address: m.d.datanetRegistry, abi: datanetRegistryAbi }) as const;
+  const verify = (requestId: bigint) => verifyInference(db(), Number(requestId), { publicClient: m.client, market: m.d.inferenceMarket, artifactDir: m.artifactDir });
+  const earned = async (contributionId: number) => {
+    const [r] = await db()
+      .select({ total: sql<string>`coalesce(sum(${t.ledgerEntries.amount}), 0)::text`, n: sql<number>`count(*)`.mapWith(Number) })
+      .from(t.ledgerEntries)
+      .where(and(eq(t.ledgerEntries.contributionId, contributionId), eq(t.ledgerEntries.role, "contributor")));
+    return { total: BigInt(r.total), n: r.n };
+  };
+  /** The dev-account index of a contribution's contributor. */
+  const contributorIndex = async (contributionId: number) => {
+    const [c] = await db().select().from(t.contributions).where(eq(t.contributions.id, contributionId));
+    const i = [...Array(10).keys()].find((k) => account(k).address.toLowerCase() === c.contributor);
+    if (i === undefined) throw new Error(`contribution ${contributionId}'s contributor is not a dev account`);
+    return i;
+  };
+  const send = async (hash: Hex) => {
+    const r = await m.client.waitForTransactionReceipt({ hash });
+    expect(r.status).toBe("success");
+    return r;
+  };
+
+  beforeAll(async () => {
+    m = await setupMarket("pglite");
+    // Takedowns apply from record version 2 (a version 1 record cannot name its withdrawal set).
+    ctx = { ...m.ctx, recordVersion: 2 };
+  }, 180_000);
+  afterAll(async () => {
+    await m?.close();
+  });
+
+  it("∞-gram: the next inference skips the withdrawn contribution, pays it nothing, keeps its earnings, and verifies", async () => {
+    const before = await serveInference(ctx, await m.pay(user1, m.models.gramA, PROMPT));
+    expect(before.record.version).toBe(2);
+    expect((before.record as AttributionRecordV2).withdrawalsAt).toBeNull();
+    await m.index();
+    // The contribution the first answer credited most.
+    const [top] = [...before.record.entries].sort((a, b) => b.weightPpm - a.weightPpm || a.contributionId - b.contributionId);
+    expect(top).toBeDefined();
+    const x = top.contributionId;
+    const earnedBefore = await earned(x);
+    expect(earnedBefore.total).toBeGreaterThan(0n);
+
+    const artifactFiles = fs.readdirSync(m.artifactDir).sort();
+    const served0 = await m.catalog.get(m.models.gramA);
+    expect(served0.withdrawals).toBeNull();
+
+    // Its contributor withdraws it from their wallet.
+    const who = await contributorIndex(x);
+    const receipt = await send(await m.wallets.get(who)!.writeContract({ ...reg(), functionName: "withdraw", args: [BigInt(x)] }));
+    const block = await m.client.getBlock({ blockNumber: receipt.blockNumber });
+    await m.index();
+
+    // The served model is a view without it over the same index: no artifact was rebuilt.
+    const served1 = await m.catalog.get(m.models.gramA);
+    expect(served1.artifactHash).toBe(served0.artifactHash);
+    expect(served1.withdrawals).not.toBeNull();
+    expect(served1.withdrawals!.at).toEqual({ block: Number(receipt.blockNumber), hash: block.hash });
+    expect(served1.withdrawals!.ids).toEqual([x]);
+    expect(served1.withdrawals!.model).toBe(served1.model); // same loaded artifact
+    expect(served1.withdrawals!.view!.has(x)).toBe(false);
+    expect([...served1.withdrawals!.view!.contributionIds]).toEqual([...(served1.view?.contributionIds ?? [])].filter((id) => id !== x));
+    expect(fs.readdirSync(m.artifactDir).sort()).toEqual(artifactFiles);
+
+    // The next inferences (the same prompt, and others) give it nothing.
+    const after = [];
+    for (const [user, prompt] of [[user1, PROMPT], [user2, PROMPT], [user1, "A large"], [user2, "a small"]] as const) {
+      const s = await serveInference(ctx, await m.pay(user, m.models.gramA, prompt));
+      expect(s.record.entries.map((e) => e.contributionId)).not.toContain(x);
+      expect((s.record as AttributionRecordV2).withdrawalsAt).toEqual({ block: Number(receipt.blockNumber), hash: block.hash });
+      after.push(s);
+    }
+    await m.index();
+    // Earnings already credited stay; no new credit.
+    expect(await earned(x)).toEqual(earnedBefore);
+    for (const s of after) {
+      const rows = await db().select().from(t.ledgerEntries).where(and(eq(t.ledgerEntries.requestId, Number(s.requestId)), eq(t.ledgerEntries.contributionId, x)));
+      expect(rows).toEqual([]);
+    }
+
+    // Verify recomputes each record from the chain's withdrawal set as of the named block.
+    for (const s of [before, ...after]) {
+      const report = (await verify(s.requestId))!;
+      expect(report.checks.filter((c) => !c.ok), `request ${s.requestId}`).toEqual([]);
+      expect(report.ok).toBe(true);
+    }
+    const withdrawals = (await verify(after[0].requestId))!.checks.find((c) => c.name === "withdrawals")!;
+    expect(withdrawals.detail).toContain(`block ${receipt.blockNumber}`);
+
+    // A later takedown (the owner removes another contribution) changes the next records, not the earlier ones.
+    const y = [...served1.withdrawals!.view!.contributionIds].find((id) => id !== x)!;
+    const removal = await send(await m.wallets.get(ROLES.owner)!.writeContract({ ...reg(), functionName: "remove", args: [BigInt(y), "Takedown request from the rights holder"] }));
+    await m.index();
+    const [row] = await db().select().from(t.contributions).where(eq(t.contributions.id, y));
+    expect(row).toMatchObject({ withdrawnBy: account(ROLES.owner).address.toLowerCase(), withdrawnReason: "Takedown request from the rights holder", withdrawnBlock: Number(removal.blockNumber) });
+    const later = await serveInference(ctx, await m.pay(user1, m.models.gramA, PROMPT));
+    expect((later.record as AttributionRecordV2).withdrawalsAt!.block).toBe(Number(removal.blockNumber));
+    expect(later.record.entries.map((e) => e.contributionId)).not.toContain(y);
+    await m.index();
+    for (const s of [before, after[0], later]) expect((await verify(s.requestId))!.ok, `request ${s.requestId}`).toBe(true);
+
+    // The watcher's recomputation (public data only): the set as of the record's block, its hash checked.
+    const s = after[0];
+    const committed = { requestId: Number(s.requestId), modelId: s.modelId, attributionHash: s.attributionHash, outputHash: s.outputHash };
+    const [result] = await db().select().from(t.inferenceResults).where(eq(t.inferenceResults.requestHash, (await db().select().from(t.inferences).where(eq(t.inferences.requestId, Number(s.requestId))))[0].requestHash));
+    const servedInput = { prompt: result.prompt, params: result.params, output: result.output, attributionRecord: encodeRecord(s.record) };
+    const check = committedRecord(committed, servedInput);
+    expect(check.ok).toBe(true);
+    const at = (s.record as AttributionRecordV2).withdrawalsAt!;
+    const withdrawn = await withdrawnAsOf(m.client, m.d.datanetRegistry, at);
+    expect([...withdrawn]).toEqual([x]); // y came later: not in the set this record names
+    const { loadArtifact } = await import("@/lib/attribution/run");
+    const { getArtifact } = await import("@/lib/factory/artifacts");
+    const model = loadArtifact(getArtifact(served1.artifactHash, m.artifactDir)!);
+    const input = { kind: "infinigram" as const, model, artifactHash: served1.artifactHash, datanetIds: served1.datanetIds, committed, served: servedInput };
+    expect(reproduce(check as Extract<typeof check, { ok: true }>, { ...input, withdrawn })).toBeNull();
+    expect(reproduce(check as Extract<typeof check, { ok: true }>, input)).toMatch(/withdrawals as of block/);
+    // A record naming a block the chain does not have (a dropped fork) is refused.
+    await expect(withdrawnAsOf(m.client, m.d.datanetRegistry, { block: at.block, hash: `0x${"ab".repeat(32)}` })).rejects.toBeInstanceOf(WithdrawalsBlockMismatch);
+  }, 240_000);
+
+  it("kNN: a withdrawn contribution's records stop voting and earning; the record verifies", async () => {
+    const prompt = "a sweet yellow fruit eaten raw or cooked";
+    const base = await m.catalog.get(m.models.knn);
+    const ids = base.model.format === "knn" ? [...base.model.model.contributionIds] : [];
+    expect(ids.length).toBe(2);
+    const x = ids[1];
+    const who = await contributorIndex(x);
+    await send(await m.wallets.get(who)!.writeContract({ ...reg(), functionName: "withdraw", args: [BigInt(x)] }));
+    await m.index();
+    const s = await serveInference(ctx, await m.pay(user2, m.models.knn, prompt));
+    expect(s.record.entries.map((e) => e.contributionId)).not.toContain(x);
+    expect((s.record as AttributionRecordV2).withdrawalsAt).not.toBeNull();
+    // A version 1 record cannot name a withdrawal set: it is computed on the whole model, as before, and verifies.
+    const v1 = await serveInference({ ...ctx, recordVersion: 1 }, await m.pay(user1, m.models.knn, prompt));
+    expect(v1.record.version).toBe(1);
+    await m.index();
+    for (const r of [s, v1]) expect((await verify(r.requestId))!.ok, `request ${r.requestId}`).toBe(true);
+  }, 120_000);
+});
