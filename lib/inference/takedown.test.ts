@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { datanetRegistryAbi } from "@/contracts-abi";
 import * as t from "@/db/schema";
 import { testDatabaseKinds } from "@/db/testing";
+import { setDatabaseForTests } from "@/db/client";
 import { encodeRecord, type AttributionRecordV2 } from "@/lib/attribution/record";
+import { pageAccountContributions, pageRecords } from "@/lib/queries";
 import { withdrawnAsOf, WithdrawalsBlockMismatch } from "@/lib/chain/withdrawals";
 import { committedRecord, reproduce } from "@/lib/watch/record";
 import { serveInference, type ServeContext } from "./serve";
@@ -55,8 +57,10 @@ describe.skipIf(!pglite.available)("takedown: withdrawn contributions leave serv
     m = await setupMarket("pglite");
     // Takedowns apply from record version 2 (a version 1 record cannot name its withdrawal set).
     ctx = { ...m.ctx, recordVersion: 2 };
+    setDatabaseForTests(m.database); // lib/queries (the record viewer, the dashboard's list) read getDb()
   }, 180_000);
   afterAll(async () => {
+    setDatabaseForTests(undefined);
     await m?.close();
   });
 
@@ -92,6 +96,15 @@ describe.skipIf(!pglite.available)("takedown: withdrawn contributions leave serv
     expect(served1.withdrawals!.view!.has(x)).toBe(false);
     expect([...served1.withdrawals!.view!.contributionIds]).toEqual([...(served1.view?.contributionIds ?? [])].filter((id) => id !== x));
     expect(fs.readdirSync(m.artifactDir).sort()).toEqual(artifactFiles);
+
+    // Its records leave the record viewer; the contributor's list shows it withdrawn, by whom and when.
+    const [xRow] = await db().select().from(t.contributions).where(eq(t.contributions.id, x));
+    expect((await pageRecords(xRow.datanetId, { contributionId: x })).items).toEqual([]);
+    const listed = await pageRecords(xRow.datanetId, { limit: 100 });
+    expect(listed.items.length).toBeGreaterThan(0);
+    expect(listed.items.map((r) => r.contributionId)).not.toContain(x);
+    const mine = (await pageAccountContributions(xRow.contributor)).items.find((c) => c.id === x)!;
+    expect(mine).toMatchObject({ withdrawnBy: xRow.contributor, withdrawnReason: "", withdrawnTx: receipt.transactionHash });
 
     // The next inferences (the same prompt, and others) give it nothing.
     const after = [];
