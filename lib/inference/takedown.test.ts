@@ -130,6 +130,11 @@ describe.skipIf(!pglite.available)("takedown: withdrawn contributions leave serv
     }
     const withdrawals = (await verify(after[0].requestId))!.checks.find((c) => c.name === "withdrawals")!;
     expect(withdrawals.detail).toContain(`block ${receipt.blockNumber}`);
+    expect(withdrawals.detail).toContain("the chain's ContributionWithdrawn logs");
+    // Without a chain client (npm run verify offline), the indexed withdrawals give the same set.
+    const offline = (await verifyInference(db(), Number(after[0].requestId), { artifactDir: m.artifactDir }))!;
+    expect(offline.checks.find((c) => c.name === "withdrawals")!.detail).toContain("indexed withdrawals");
+    expect(offline.checks.find((c) => c.name === "record")!.ok).toBe(true);
 
     // A later takedown (the owner removes another contribution) changes the next records, not the earlier ones.
     const y = [...served1.withdrawals!.view!.contributionIds].find((id) => id !== x)!;

@@ -42,8 +42,10 @@ async function withdrawalSet(db: Db, at: WithdrawalsAt, opts: { publicClient?: P
     .select({ id: contributions.id, block: contributions.withdrawnBlock, hash: contributions.withdrawnBlockHash })
     .from(contributions)
     .where(and(isNotNull(contributions.withdrawnBlock), lte(contributions.withdrawnBlock, at.block)));
+  // The record names the block of its newest withdrawal: the index must hold one there, in a block with that hash.
   const atBlock = rows.filter((r) => r.block === at.block);
-  if (atBlock.length > 0 && atBlock.some((r) => r.hash?.toLowerCase() !== at.hash.toLowerCase())) {
+  if (atBlock.length === 0) throw new Error(`the index holds no withdrawal in block ${at.block}, which the record names`);
+  if (atBlock.some((r) => r.hash?.toLowerCase() !== at.hash.toLowerCase())) {
     throw new Error(`the indexed block ${at.block} has another hash than the ${at.hash} the record names for its withdrawals`);
   }
   return { ids: new Set(rows.map((r) => r.id)), source: "the indexed withdrawals (no chain client to read them from)" };
