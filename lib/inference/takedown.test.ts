@@ -7,6 +7,8 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import type { Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { datanetRegistryAbi } from "@/contracts-abi";
@@ -14,7 +16,12 @@ import * as t from "@/db/schema";
 import { testDatabaseKinds } from "@/db/testing";
 import { setDatabaseForTests } from "@/db/client";
 import { encodeRecord, type AttributionRecordV2 } from "@/lib/attribution/record";
-import { pageAccountContributions, pageRecords } from "@/lib/queries";
+import { writeDeployment } from "@/lib/chain/config";
+import { clearQueryCaches, pageAccountContributions, pageRecords } from "@/lib/queries";
+import { postEpoch } from "@/lib/settlement/epochs";
+import { NodeApi, resolveContracts } from "@/lib/watch/sources";
+import { startNodeServer, type NodeServer } from "@/lib/watch/testing/node-server";
+import { Watcher } from "@/lib/watch/watch";
 import { withdrawnAsOf, WithdrawalsBlockMismatch } from "@/lib/chain/withdrawals";
 import { committedRecord, reproduce } from "@/lib/watch/record";
 import { serveInference, type ServeContext } from "./serve";
@@ -185,5 +192,37 @@ describe.skipIf(!pglite.available)("takedown: withdrawn contributions leave serv
     expect(v1.record.version).toBe(1);
     await m.index();
     for (const r of [s, v1]) expect((await verify(r.requestId))!.ok, `request ${r.requestId}`).toBe(true);
+  }, 120_000);
+
+  it("the watcher recomputes an epoch root over records served before and after takedowns, from the node's public API and the chain: MATCH", async () => {
+    await m.client.request({ method: "evm_mine" } as never); // the epoch covers blocks below the head
+    await m.index();
+    const posted = await postEpoch({ db: db(), publicClient: m.client, operator: m.operator, deployment: m.d });
+    expect(posted.posted, posted.reason).toBe(true);
+    await m.index();
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ledgerline-takedown-"));
+    const saved = { DEPLOYMENT_FILE: process.env.DEPLOYMENT_FILE, RPC_URL: process.env.RPC_URL, PUBLIC_RPC_URL: process.env.PUBLIC_RPC_URL, ARTIFACT_DIR: process.env.ARTIFACT_DIR };
+    let node: NodeServer | undefined;
+    try {
+      const deploymentFile = path.join(tmp, "deployment.json");
+      writeDeployment(m.d, deploymentFile);
+      Object.assign(process.env, { DEPLOYMENT_FILE: deploymentFile, RPC_URL: m.anvil.rpcUrl, PUBLIC_RPC_URL: m.anvil.rpcUrl, ARTIFACT_DIR: m.artifactDir });
+      clearQueryCaches();
+      node = await startNodeServer();
+      const api = new NodeApi(node.url, { attempts: 1 });
+      const d = await api.deployment();
+      const { contracts } = await resolveContracts(m.client, d);
+      const report = await new Watcher({ client: m.client, node: api, contracts, startBlock: d.startBlock }).checkEpoch(posted.epoch!);
+      expect(report.findings).toEqual([]);
+      expect(report.verdict).toBe("match");
+      expect(report.inferences).toBe(8); // 6 ∞-gram (1 before, 5 after takedowns), 2 kNN (version 2 and version 1)
+    } finally {
+      await node?.close();
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   }, 120_000);
 });
