@@ -1001,6 +1001,17 @@ export const ledgerlineTimelockAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "contributionId",
+        "type": "uint256"
+      }
+    ],
+    "name": "AlreadyWithdrawn",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "deadline",
         "type": "uint256"
       }
@@ -1346,6 +1357,11 @@ export const ledgerlineTimelockAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "EmptyReason",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -1576,6 +1592,22 @@ export const ledgerlineTimelockAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "contributionId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "NotContributor",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "datanetId",
         "type": "uint256"
       },
@@ -1780,6 +1812,22 @@ export const ledgerlineTimelockAbi = [
       }
     ],
     "name": "PriceMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxLength",
+        "type": "uint256"
+      }
+    ],
+    "name": "ReasonTooLong",
     "type": "error"
   },
   {

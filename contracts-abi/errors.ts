@@ -27,6 +27,17 @@ export const ledgerlineErrorsAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "contributionId",
+        "type": "uint256"
+      }
+    ],
+    "name": "AlreadyWithdrawn",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "deadline",
         "type": "uint256"
       }
@@ -422,6 +433,11 @@ export const ledgerlineErrorsAbi = [
   {
     "inputs": [],
     "name": "EmptyContribution",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "EmptyReason",
     "type": "error"
   },
   {
@@ -869,6 +885,22 @@ export const ledgerlineErrorsAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "contributionId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "NotContributor",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "datanetId",
         "type": "uint256"
       },
@@ -1073,6 +1105,22 @@ export const ledgerlineErrorsAbi = [
       }
     ],
     "name": "PriceMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxLength",
+        "type": "uint256"
+      }
+    ],
+    "name": "ReasonTooLong",
     "type": "error"
   },
   {
