@@ -111,6 +111,8 @@ export const contributions = pgTable(
     index("contributions_content_idx").on(t.contentHash),
     // A Datanet's contributions newest first (the API's keyset pages).
     index("contributions_datanet_submitted_idx").on(t.datanetId, t.submittedAt, t.id),
+    // Serving reads every verbatim limit per request: only the few limited rows are in this index.
+    index("contributions_verbatim_idx").on(t.id).where(sql`${t.maxVerbatimTokens} is not null`),
   ],
 );
 

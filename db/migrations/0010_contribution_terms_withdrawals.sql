@@ -5,4 +5,5 @@ ALTER TABLE "contributions" ADD COLUMN "withdrawn_reason" text;--> statement-bre
 ALTER TABLE "contributions" ADD COLUMN "withdrawn_block" bigint;--> statement-breakpoint
 ALTER TABLE "contributions" ADD COLUMN "withdrawn_block_hash" text;--> statement-breakpoint
 ALTER TABLE "contributions" ADD COLUMN "withdrawn_tx" text;--> statement-breakpoint
-ALTER TABLE "contributions" ADD COLUMN "withdrawn_at" timestamp with time zone;
+ALTER TABLE "contributions" ADD COLUMN "withdrawn_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "contributions_verbatim_idx" ON "contributions" USING btree ("id") WHERE "contributions"."max_verbatim_tokens" is not null;

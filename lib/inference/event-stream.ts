@@ -30,7 +30,19 @@ async function answerSpans(modelId: number, stored: StoredAnswer): Promise<Descr
     if (stored.tokens) spans = spansFromTokens(stored.tokens, stored.output);
     else {
       const model = await ctx.models.get(modelId);
-      spans = computeSpans({ ...model, requestId: stored.requestId, prompt: "", params: stored.params, output: stored.output, recordVersion: stored.record.version });
+      // As it answered: version 2 runs without withdrawn contributions and under the contributors' terms.
+      const v2 = stored.record.version === 2;
+      const served = v2 && model.withdrawals ? { model: model.withdrawals.model, view: model.withdrawals.view } : { model: model.model, view: model.view };
+      spans = computeSpans({
+        ...model,
+        ...served,
+        requestId: stored.requestId,
+        prompt: "",
+        params: stored.params,
+        output: stored.output,
+        recordVersion: stored.record.version,
+        verbatimLimits: v2 ? model.verbatimLimits : undefined,
+      });
     }
     return await describeSpans(ctx.db, spans);
   } catch (err) {

@@ -13,6 +13,8 @@ import { SharedIndexPool } from "@/lib/attribution/pool";
 import { loadArtifact, type LoadedModel } from "@/lib/attribution/run";
 import type { ModelView } from "@/lib/attribution/view";
 import type { WithdrawalsAt } from "@/lib/attribution/record";
+import type { VerbatimLimits } from "@/lib/attribution/terms";
+import { indexedVerbatimLimits } from "./terms";
 import { withdrawnMembers, withoutWithdrawn } from "@/lib/attribution/withdrawn";
 import type { CorpusIndex } from "@/lib/attribution/corpus";
 import type { KnnModel } from "@/lib/attribution/knn";
@@ -42,6 +44,8 @@ export interface ServableModel {
    * `withdrawalsAt`). Null when none of the model's contributions is withdrawn. The artifact is never rebuilt.
    */
   withdrawals: { at: WithdrawalsAt; ids: number[]; model: LoadedModel; view?: ModelView } | null;
+  /** Contributors' "no verbatim over N tokens" terms as indexed (the engine applies those of the model's contributions). */
+  verbatimLimits: VerbatimLimits;
 }
 
 /**
@@ -131,7 +135,12 @@ export class ModelCatalog {
         break;
       }
     }
-    return { ...base, ...served, withdrawals: this.withdrawalsOf(modelId, served.model, served.view, await this.withdrawn()) };
+    return {
+      ...base,
+      ...served,
+      withdrawals: this.withdrawalsOf(modelId, served.model, served.view, await this.withdrawn()),
+      verbatimLimits: await indexedVerbatimLimits(this.opts.db),
+    };
   }
 
   /** Every indexed withdrawal at a final block (at most the indexed head − finalityDepth). */

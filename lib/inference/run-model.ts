@@ -144,6 +144,7 @@ export async function runModel(ctx: ServeContext, job: Pick<JobRow, "requestId" 
     view: withdrawals ? withdrawals.view : model.view,
     recordVersion,
     withdrawalsAt: withdrawals?.at ?? null,
+    verbatimLimits: recordVersion === 2 ? model.verbatimLimits : undefined,
     datanetIds: model.datanetIds,
     modelId: model.modelId,
     artifactHash: model.artifactHash,

@@ -13,6 +13,10 @@ import type { GeneratedToken } from "@/lib/attribution/infinigram";
 import { decodeRecord, type RecordVersion } from "@/lib/attribution/record";
 import { loadArtifact, runAttribution, type LoadedModel } from "@/lib/attribution/run";
 import { traceSpans } from "@/lib/attribution/span-trace";
+import type { VerbatimLimits } from "@/lib/attribution/terms";
+import { withdrawnMembers, withoutWithdrawn } from "@/lib/attribution/withdrawn";
+import { indexedVerbatimLimits } from "./terms";
+import { withdrawalSet } from "./verify";
 import { decode, encode } from "@/lib/attribution/tokenizer";
 import type { ModelView } from "@/lib/attribution/view";
 
@@ -147,6 +151,8 @@ export interface SpanInput {
   output: string;
   /** The stored record's version: its rules produced the answer and its credit (default: the current one). */
   recordVersion?: RecordVersion;
+  /** Version 2: the contributors' verbatim limits the answer was generated under. */
+  verbatimLimits?: VerbatimLimits;
 }
 
 /** Recomputes an answer's spans from the model (a kNN label has none). */
@@ -211,19 +217,27 @@ export async function inferenceSpans(db: Db, requestId: number, opts: { artifact
   if (!row) return null;
   const [result] = await db.select().from(inferenceResults).where(eq(inferenceResults.requestHash, row.requestHash)).limit(1);
   if (!result) return null;
-  const model = loadCached(row.model.artifactHash, opts.artifactDir);
-  if (!model) return null;
+  const loadedModel = loadCached(row.model.artifactHash, opts.artifactDir);
+  if (!loadedModel) return null;
   try {
+    const record = decodeRecord(result.attributionRecord);
+    // The model as it answered: without the contributions withdrawn as of the record's block, under the terms then.
+    let served: { model: LoadedModel; view?: ModelView } = { model: loadedModel };
+    if (record.version === 2 && record.withdrawalsAt !== null) {
+      const { ids } = await withdrawalSet(db, record.withdrawalsAt, {});
+      served = withoutWithdrawn(loadedModel, undefined, new Set(withdrawnMembers(loadedModel, undefined, ids)));
+    }
     const spans = computeSpans({
       kind: row.model.kind,
-      model,
+      ...served,
       modelId: row.model.id,
       artifactHash: row.model.artifactHash as `0x${string}`,
       requestId: BigInt(requestId),
       prompt: result.prompt,
       params: result.params,
       output: result.output,
-      recordVersion: decodeRecord(result.attributionRecord).version,
+      recordVersion: record.version,
+      verbatimLimits: record.version === 2 ? await indexedVerbatimLimits(db) : undefined,
     });
     return await describeSpans(db, spans);
   } catch {

@@ -12,6 +12,9 @@ import { loadArtifact, outputHash, runAttribution, type LoadedModel } from "@/li
 import { withdrawnMembers, withoutWithdrawn } from "@/lib/attribution/withdrawn";
 import type { ModelView } from "@/lib/attribution/view";
 import { withdrawnAsOf } from "@/lib/chain/withdrawals";
+import { verbatimLimitsOnChain } from "@/lib/chain/terms";
+import type { VerbatimLimits } from "@/lib/attribution/terms";
+import { indexedVerbatimLimits } from "./terms";
 import { getArtifact } from "@/lib/factory/artifacts";
 
 export interface VerifyReport {
@@ -32,10 +35,22 @@ export interface VerifyReport {
  * hash checked, then every ContributionWithdrawn up to it), else from the index (whose rows carry the hash of the
  * block each withdrawal is in).
  */
-async function withdrawalSet(db: Db, at: WithdrawalsAt, opts: { publicClient?: PublicClient; market?: `0x${string}` }): Promise<{ ids: Set<number>; source: string }> {
+async function datanetRegistryOf(client: PublicClient, market: `0x${string}`): Promise<`0x${string}`> {
+  const registry = await client.readContract({ address: market, abi: inferenceMarketAbi, functionName: "models" });
+  return client.readContract({ address: registry, abi: modelRegistryAbi, functionName: "datanets" });
+}
+
+/** Contributors' verbatim limits: from the chain's ContributionTerms logs when a client is at hand, else as indexed. */
+async function verbatimLimits(db: Db, opts: { publicClient?: PublicClient; market?: `0x${string}` }): Promise<{ limits: VerbatimLimits; source: string }> {
   if (opts.publicClient && opts.market) {
-    const registry = await opts.publicClient.readContract({ address: opts.market, abi: inferenceMarketAbi, functionName: "models" });
-    const datanetRegistry = await opts.publicClient.readContract({ address: registry, abi: modelRegistryAbi, functionName: "datanets" });
+    return { limits: await verbatimLimitsOnChain(opts.publicClient, await datanetRegistryOf(opts.publicClient, opts.market)), source: "the chain's ContributionTerms logs" };
+  }
+  return { limits: await indexedVerbatimLimits(db), source: "the indexed terms (no chain client to read them from)" };
+}
+
+export async function withdrawalSet(db: Db, at: WithdrawalsAt, opts: { publicClient?: PublicClient; market?: `0x${string}` }): Promise<{ ids: Set<number>; source: string }> {
+  if (opts.publicClient && opts.market) {
+    const datanetRegistry = await datanetRegistryOf(opts.publicClient, opts.market);
     return { ids: await withdrawnAsOf(opts.publicClient, datanetRegistry, at), source: "the chain's ContributionWithdrawn logs" };
   }
   const rows = await db
@@ -125,6 +140,18 @@ export async function verifyInference(
       return report;
     }
   }
+  // Contributors' "no verbatim over N tokens" terms (version 2): the model ran under them, so does its recomputation.
+  let limits: VerbatimLimits | undefined;
+  if (stored.version === 2) {
+    const read = await verbatimLimits(db, opts);
+    limits = read.limits;
+    const named = stored.terms.map((t) => `#${t.contributionId} (${t.maxVerbatimTokens} tokens)`).join(", ");
+    checks.push({
+      name: "terms",
+      ok: stored.terms.every((t) => read.limits.get(t.contributionId) === t.maxVerbatimTokens),
+      detail: `${read.limits.size} contributions carry a verbatim limit, read from ${read.source}; the record names ${named || "none"} as ${model.kind === "external" ? "exceeded by this answer" : "enforced on this answer"}.`,
+    });
+  }
   const recomputed = runAttribution({
     kind: model.kind,
     model: served.model,
@@ -138,6 +165,7 @@ export async function verifyInference(
     // The stored record's own rules: version 1 records are checked as they were computed.
     recordVersion: stored.version,
     withdrawalsAt: stored.version === 2 ? stored.withdrawalsAt : null,
+    verbatimLimits: limits,
     datanetIds: (await db.select({ id: modelDatanets.datanetId }).from(modelDatanets).where(eq(modelDatanets.modelId, model.id))).map((r) => r.id),
   });
   report.recomputedHash = attributionHash(recomputed.record);

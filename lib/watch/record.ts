@@ -14,6 +14,7 @@ import { keccak256, stringToBytes, type Hex } from "viem";
 import { attributionHash, decodeRecord, encodeRecord, type AttributionRecord } from "@/lib/attribution/record";
 import { outputHash, runAttribution, type LoadedModel } from "@/lib/attribution/run";
 import { withdrawnMembers, withoutWithdrawn } from "@/lib/attribution/withdrawn";
+import type { VerbatimLimits } from "@/lib/attribution/terms";
 import type { ModelKind } from "@/lib/metadata";
 
 /** Versions of the attribution record this watcher verifies (each recomputed with its own rules). */
@@ -94,6 +95,8 @@ export function reproduce(
     datanetIds: readonly number[];
     /** version 2: the contributions withdrawn as of the record's `withdrawalsAt` block, from the chain (lib/chain/withdrawals.ts) */
     withdrawn?: ReadonlySet<number>;
+    /** version 2: contributors' verbatim limits, from the chain (lib/chain/terms.ts) */
+    verbatimLimits?: VerbatimLimits;
   },
 ): string | null {
   const { committed, served } = input;
@@ -128,6 +131,7 @@ export function reproduce(
           recordVersion: check.record.version,
           withdrawalsAt: check.record.version === 2 ? check.record.withdrawalsAt : null,
           datanetIds: input.datanetIds,
+          verbatimLimits: check.record.version === 2 ? input.verbatimLimits : undefined,
         });
       } catch (err) {
         return `re-running the model fails: ${(err as Error).message}`;

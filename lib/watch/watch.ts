@@ -20,6 +20,8 @@ import { splitPool, type PoolShare, type WithdrawalsAt } from "@/lib/attribution
 import { loadArtifact, type LoadedModel } from "@/lib/attribution/run";
 import { buildClaimsTree } from "@/lib/chain/merkle";
 import { withdrawnAsOf, WithdrawalsBlockMismatch } from "@/lib/chain/withdrawals";
+import { verbatimLimitsOnChain } from "@/lib/chain/terms";
+import type { VerbatimLimits } from "@/lib/attribution/terms";
 import type { ModelKind } from "@/lib/metadata";
 import { committedRecord, reproduce } from "./record";
 import {
@@ -93,7 +95,19 @@ export class Watcher {
   /** Withdrawal sets by the block a record names ("block:hash"), read from the chain once each. */
   private readonly withdrawals = new Map<string, Promise<Set<number>>>();
 
+  /** Contributors' verbatim limits from the chain's ContributionTerms logs, read once per epoch check (they only grow). */
+  private limits: Promise<VerbatimLimits> | null = null;
+
   constructor(readonly ctx: WatchContext) {}
+
+  private verbatimLimits(): Promise<VerbatimLimits> {
+    if (!this.limits) {
+      const p = verbatimLimitsOnChain(this.ctx.client, this.ctx.contracts.datanetRegistry, this.ctx.startBlock);
+      this.limits = p;
+      p.catch(() => (this.limits = null));
+    }
+    return this.limits;
+  }
 
   /** The contributions withdrawn as of a record's `withdrawalsAt` block (its hash checked against the chain). */
   private withdrawn(at: WithdrawalsAt): Promise<Set<number>> {
@@ -152,7 +166,8 @@ export class Watcher {
           wrong = err.message;
         }
       }
-      wrong ??= reproduce(check, { kind: m.kind, model: m.model, artifactHash: m.artifactHash, datanetIds: m.datanetIds, committed, served: item.served!, withdrawn });
+      const verbatimLimits = check.record.version === 2 ? await this.verbatimLimits() : undefined;
+      wrong ??= reproduce(check, { kind: m.kind, model: m.model, artifactHash: m.artifactHash, datanetIds: m.datanetIds, committed, served: item.served!, withdrawn, verbatimLimits });
       out = { credits: splitPool(check.record, s.contributorPool), finding: wrong ? finding("not reproducible", wrong) : null, cacheable: true };
     }
     this.outcomes.set(s.requestId, out);
@@ -163,6 +178,7 @@ export class Watcher {
   async checkEpoch(e: number): Promise<EpochReport> {
     const { client, node, contracts, startBlock } = this.ctx;
     const epoch = await readEpoch(client, contracts, e);
+    this.limits = null;
     if (epoch.status === "none") throw new Error(`epoch ${e} does not exist on-chain`);
 
     // a. What the root must cover, from the chain.

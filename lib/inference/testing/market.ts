@@ -128,7 +128,14 @@ async function startEndpoint(answer: (prompt: string) => string): Promise<{ url:
   };
 }
 
-export async function setupMarket(kind: "pglite" | "postgres", opts: { timeoutMs?: number } = {}): Promise<Market> {
+export async function setupMarket(
+  kind: "pglite" | "postgres",
+  opts: {
+    timeoutMs?: number;
+    /** Contributors' terms for the three Animals contributions (alice, bob, carol), registered with contributeWithTerms. */
+    animalTerms?: ({ kind: 1 | 2; maxVerbatimTokens: number } | undefined)[];
+  } = {},
+): Promise<Market> {
   // Prices here are chosen to exercise wei rounding, not the operator's economics: no minimum price unless a
   // test sets one (the minimum itself is tested in stream.test.ts).
   process.env.MIN_PRICE ??= "0";
@@ -189,11 +196,16 @@ export async function setupMarket(kind: "pglite" | "postgres", opts: { timeoutMs
     await send(await owner.writeContract({ ...reg, functionName: "createDatanet", args: [meta.hash, contentUri(meta.hash), parseUnits("1", 18), true, zeroAddress] }));
     return client.readContract({ ...reg, functionName: "datanetCount" });
   }
-  async function fill(datanetId: bigint, files: { from: number; body: string; filename: string }[]) {
+  async function fill(datanetId: bigint, files: { from: number; body: string; filename: string; terms?: { kind: 1 | 2; maxVerbatimTokens: number } }[]) {
     const accepted: { id: bigint; contentHash: Hex }[] = [];
     for (const f of files) {
       const c = await storeContent(database.db, { body: new TextEncoder().encode(f.body), filename: f.filename });
-      await send(await wallet(f.from).writeContract({ ...reg, functionName: "contribute", args: [datanetId, c.hash, BigInt(c.bytes), c.records, parseUnits("1", 18), 0n, "0x"] }));
+      const args = [datanetId, c.hash, BigInt(c.bytes), c.records, parseUnits("1", 18), 0n, "0x"] as const;
+      await send(
+        await (f.terms
+          ? wallet(f.from).writeContract({ ...reg, functionName: "contributeWithTerms", args: [...args, f.terms] })
+          : wallet(f.from).writeContract({ ...reg, functionName: "contribute", args })),
+      );
       const id = await client.readContract({ ...reg, functionName: "contributionCount" });
       await send(await owner.writeContract({ ...reg, functionName: "review", args: [id, true] }));
       accepted.push({ id, contentHash: c.hash });
@@ -207,7 +219,7 @@ export async function setupMarket(kind: "pglite" | "postgres", opts: { timeoutMs
   const animalsId = await createDatanet("Animals");
   await fill(
     animalsId,
-    [ROLES.alice, ROLES.bob, ROLES.carol].map((from, i) => ({ from, body: glossMarkdown(animals.slice(i * 50, (i + 1) * 50)), filename: `a${i}.md` })),
+    [ROLES.alice, ROLES.bob, ROLES.carol].map((from, i) => ({ from, body: glossMarkdown(animals.slice(i * 50, (i + 1) * 50)), filename: `a${i}.md`, terms: opts.animalTerms?.[i] })),
   );
   const foodId = await createDatanet("Food");
   await fill(
