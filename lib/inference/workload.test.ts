@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inferenceMarketAbi } from "@/contracts-abi";
 import * as t from "@/db/schema";
 import { openTestDatabase, testDatabaseKinds } from "@/db/testing";
+import { setDatabaseForTests } from "@/db/client";
+import { getInference } from "@/lib/queries";
 import { encodeRecord } from "@/lib/attribution/record";
 import { Indexer } from "@/lib/indexer/indexer";
 import { dumpReadModel } from "@/lib/indexer/testing/dump";
@@ -198,6 +200,18 @@ for (const { kind, available } of testDatabaseKinds) {
         for (const r of rows) {
           expect(await m.client.readContract({ address: m.d.inferenceMarket, abi: inferenceMarketAbi, functionName: "credits", args: [r.account as Hex] })).toBe(BigInt(r.total));
         }
+      }
+
+      // An answer that fell back shows its treasuries' shares (the inference page and API read getInference).
+      setDatabaseForTests(m.database);
+      try {
+        const detail = (await getInference(Number(fellBack[0].requestId)))!;
+        expect(detail.attribution.length).toBeGreaterThan(0);
+        expect(detail.attribution.every((a) => a.contributionId === null)).toBe(true);
+        expect(detail.attribution.reduce((a, e) => a + e.amount, 0n)).toBe(fellBack[0].split.contributorPool);
+        expect(detail.attribution.reduce((a, e) => a + e.weightPpm, 0)).toBe(1_000_000);
+      } finally {
+        setDatabaseForTests(undefined);
       }
 
       // A sample of answers recomputes from the artifacts, byte for byte.

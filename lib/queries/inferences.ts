@@ -1,6 +1,8 @@
-import { and, asc, desc, eq } from "drizzle-orm";
+import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import { getDb } from "@/db/client";
-import { attributionEntries, contributions, datanets, inferenceResults, inferences, models } from "@/db/schema";
+import { attributionEntries, contributions, datanets, inferenceResults, inferences, ledgerEntries, models } from "@/db/schema";
+import { datanetShares, decodeRecord, type AttributionRecord } from "@/lib/attribution/record";
+import { DATANET_TREASURY_ROLE } from "@/lib/settlement/roles";
 import type { InferenceStatus } from "./models";
 import { keysetAfter, keysetOrder, pageSize, toPage, type Keyset, type Page } from "./pagination";
 import { countRows } from "./sql";
@@ -69,7 +71,8 @@ export async function pageInferences(
 }
 
 export interface InferenceAttributionItem {
-  contributionId: number;
+  /** null: a Datanet treasury's share (version 2's fallback; `contributor` is the treasury). */
+  contributionId: number | null;
   datanetId: number;
   datanetName: string | null;
   contributor: string;
@@ -95,6 +98,18 @@ export interface InferenceDetail {
   attribution: InferenceAttributionItem[];
   /** How many contributions the attribution credits in all. */
   attributionCount: number;
+  /** Contributors' verbatim terms the record names: enforced on an ∞-gram answer, exceeded by a traced external one. */
+  terms: { contributionId: number; contributor: string | null; maxVerbatimTokens: number; effect: "enforced" | "exceeded" }[];
+}
+
+/** A stored record, or null when it is unreadable (the page still shows the rest). */
+function readRecord(json: string | undefined): AttributionRecord | null {
+  if (json === undefined) return null;
+  try {
+    return decodeRecord(json);
+  } catch {
+    return null;
+  }
 }
 
 /** One inference with its served result and attribution entries joined to contributions and Datanets; null if unknown. */
@@ -140,5 +155,39 @@ export async function getInference(requestId: number, opts: { attributionLimit?:
       .limit(opts.attributionLimit ?? 500),
     db.select({ n: countRows() }).from(a).where(eq(a.requestId, requestId)),
   ]);
-  return { inference: row.inference, modelName: row.modelName, result: result ?? null, attribution, attributionCount: count?.n ?? 0 };
+  const record = readRecord(result?.attributionRecord);
+  let items: InferenceAttributionItem[] = attribution;
+  let itemCount = count?.n ?? 0;
+  const shares = record ? datanetShares(record) : [];
+  if (shares.length > 0) {
+    // Nothing matched: the pool went to the model's Datanets' treasuries (ledger rows, no attribution entries).
+    const ids = shares.map((d) => d.datanetId);
+    const [owners, credited] = await Promise.all([
+      db.select({ id: datanets.id, name: datanets.name, treasury: datanets.treasury }).from(datanets).where(inArray(datanets.id, ids)),
+      db
+        .select({ datanetId: ledgerEntries.datanetId, amount: ledgerEntries.amount })
+        .from(ledgerEntries)
+        .where(and(eq(ledgerEntries.requestId, requestId), eq(ledgerEntries.role, DATANET_TREASURY_ROLE))),
+    ]);
+    const byId = new Map(owners.map((o) => [o.id, o]));
+    const paid = new Map(credited.map((c) => [c.datanetId, c.amount]));
+    items = shares.map((d) => ({
+      contributionId: null,
+      datanetId: d.datanetId,
+      datanetName: byId.get(d.datanetId)?.name ?? null,
+      contributor: byId.get(d.datanetId)?.treasury ?? "",
+      contentHash: null,
+      records: null,
+      weightPpm: d.weightPpm,
+      amount: paid.get(d.datanetId) ?? 0n,
+    }));
+    itemCount = items.length;
+  }
+  const named = record?.version === 2 ? record.terms : [];
+  const who = named.length
+    ? new Map((await db.select({ id: contributions.id, contributor: contributions.contributor }).from(contributions).where(inArray(contributions.id, named.map((t) => t.contributionId)))).map((r) => [r.id, r.contributor]))
+    : new Map<number, string>();
+  const effect = record?.method === "span-trace" ? "exceeded" : "enforced";
+  const terms = named.map((t) => ({ ...t, contributor: who.get(t.contributionId) ?? null, effect }) as const);
+  return { inference: row.inference, modelName: row.modelName, result: result ?? null, attribution: items, attributionCount: itemCount, terms };
 }

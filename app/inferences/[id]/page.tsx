@@ -14,6 +14,7 @@ import {
 import { formatBps, formatDateTime, formatNumber, formatOpen, formatRelativeTime } from "@/components/format";
 import { TracedAnswer, TracedAttributionTable, TracedSpansProvider } from "@/components/inference/traced-answer";
 import { CopyableHash, VerifyButton } from "@/components/inference/verify-button";
+import { RecordTerms } from "@/components/inference/record-terms";
 import { LiveRefresh } from "@/components/live/live-refresh";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
@@ -72,7 +73,7 @@ function TextBlock({ label, children, testId }: { label: string; children: React
 export default async function InferencePage({ params }: { params: Params }) {
   const detail = await load((await params).id);
   if (!detail) notFound();
-  const { inference: i, modelName, result, attribution, attributionCount } = detail;
+  const { inference: i, modelName, result, attribution, attributionCount, terms } = detail;
   // Recomputed from the model artifact (not stored); null leaves the answer plain.
   const spans = result ? await inferenceSpans(await getDb(), i.requestId) : null;
   const modelLabel = modelName ?? `Model #${i.modelId}`;
@@ -204,9 +205,16 @@ export default async function InferencePage({ params }: { params: Params }) {
                 <SectionHeading
                   id="attribution-heading"
                   title="Attribution"
-                  description={`${formatNumber(attributionCount)} credited ${attributionCount === 1 ? "contribution" : "contributions"}, sharing the contributor pool by weight.`}
+                  description={
+                    attribution[0]?.contributionId === null
+                      ? "Nothing in the answer matched the model's contributions: the contributor pool went to its Datanets' treasuries, in equal shares."
+                      : `${formatNumber(attributionCount)} credited ${attributionCount === 1 ? "contribution" : "contributions"}, sharing the contributor pool by weight.`
+                  }
                 />
-                <TracedAttributionTable entries={attribution} totalCount={attributionCount} />
+                <div className="space-y-4">
+                  <TracedAttributionTable entries={attribution} totalCount={attributionCount} />
+                  <RecordTerms terms={terms} />
+                </div>
               </section>
 
               <section aria-labelledby="verify-heading">

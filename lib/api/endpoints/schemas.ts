@@ -211,7 +211,7 @@ export const InferenceItem = named(
 const AttributionItem = named(
   "InferenceAttribution",
   z.object({
-    contributionId: idOut,
+    contributionId: idOut.nullable().meta({ description: "null: a Datanet treasury's share (nothing in the answer matched; `contributor` is the treasury)." }),
     datanetId: idOut,
     datanetName: z.string().nullable(),
     contributor: addressOut,
@@ -282,6 +282,16 @@ export const InferenceDetail = named(
       .meta({ description: "What the operator served (null until served)." }),
     attribution: z.array(AttributionItem).meta({ description: "Credited contributions, largest amount first (at most 500)." }),
     attributionCount: countOut.meta({ description: "How many contributions the attribution credits in all." }),
+    terms: z
+      .array(
+        z.object({
+          contributionId: idOut,
+          contributor: addressOut.nullable(),
+          maxVerbatimTokens: countOut,
+          effect: z.enum(["enforced", "exceeded"]).meta({ description: "enforced: the model held back a continuation that would have copied more; exceeded: the traced external answer copies more than allowed." }),
+        }),
+      )
+      .meta({ description: "Contributors' 'no verbatim over N tokens' terms the record names (version 2)." }),
     spans: z
       .array(TracedSpan)
       .nullable()

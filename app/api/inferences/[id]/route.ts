@@ -9,5 +9,5 @@ export const GET = route(inferenceGet, async ({ params }) => {
   const d = await getInference(params.id);
   if (!d) throw notFound(`Inference ${params.id}`);
   const spans = d.result ? await inferenceSpans(await getDb(), params.id) : null;
-  return { ...d.inference, modelName: d.modelName, result: d.result, attribution: d.attribution, attributionCount: d.attributionCount, spans };
+  return { ...d.inference, modelName: d.modelName, result: d.result, attribution: d.attribution, attributionCount: d.attributionCount, terms: d.terms, spans };
 });
