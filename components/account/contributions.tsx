@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { WithdrawalNote, WithdrawButton } from "@/components/datanet/takedown";
+import { TermsNote } from "@/components/datanet/contribution-terms";
 import { ContributionStatusBadge } from "@/components/domain";
 import { formatBytes, formatDateTime, formatNumber, formatRelativeTime } from "@/components/format";
 import { buttonVariants, Button } from "@/components/ui/button";
@@ -80,6 +81,7 @@ export function AccountContributions({ address }: { address: string }) {
               <TableCell>
                 <ContributionStatusBadge status={c.status} />
                 <WithdrawalNote c={{ ...c, contributor: address }} className="mt-1" />
+                <TermsNote c={c} className="mt-1" />
               </TableCell>
               <TableCell className="text-muted-foreground" title={formatDateTime(c.submittedAt)}>
                 {formatRelativeTime(c.submittedAt)}

@@ -241,6 +241,9 @@ export interface ContributionListItem {
   withdrawnReason: string | null;
   withdrawnAt: Date | null;
   withdrawnTx: string | null;
+  /** The contributor's terms for model outputs: 0 open, 1 attribution required, 2 no verbatim over maxVerbatimTokens. */
+  termsKind: 0 | 1 | 2;
+  maxVerbatimTokens: number | null;
 }
 
 export interface LeaderboardEntry {
@@ -305,6 +308,8 @@ export const contributionItemFields = {
   withdrawnReason: contributions.withdrawnReason,
   withdrawnAt: contributions.withdrawnAt,
   withdrawnTx: contributions.withdrawnTx,
+  termsKind: contributions.termsKind,
+  maxVerbatimTokens: contributions.maxVerbatimTokens,
 };
 
 function versionsOf(db: Db, id: number): Promise<DatanetVersionItem[]> {

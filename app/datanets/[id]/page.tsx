@@ -5,6 +5,7 @@ import { RECORD_PAGE_SIZE } from "@/components/datanet/record-page";
 import { RecordViewer } from "@/components/datanet/record-viewer";
 import { ReviewQueue } from "@/components/datanet/review-queue";
 import { RemoveContribution, WithdrawalNote } from "@/components/datanet/takedown";
+import { TermsNote } from "@/components/datanet/contribution-terms";
 import { LiveRefresh } from "@/components/live/live-refresh";
 import type { Metadata } from "next";
 import Link from "next/link";
@@ -262,6 +263,7 @@ export default async function DatanetPage({ params }: { params: Params }) {
                           <TableCell>
                             <ContributionStatusBadge status={c.status} />
                             <WithdrawalNote c={c} className="mt-1" />
+                            <TermsNote c={c} className="mt-1" />
                           </TableCell>
                           <TableCell title={formatDateTime(c.submittedAt)}>{formatRelativeTime(c.submittedAt)}</TableCell>
                           <TableCell>

@@ -102,6 +102,8 @@ export const Contribution = named(
     withdrawnReason: z.string().nullable().meta({ description: "The owner's stated reason for a removal; empty for the contributor's own withdrawal." }),
     withdrawnAt: timestamp.nullable(),
     withdrawnTx: hashOut.nullable(),
+    termsKind: z.union([z.literal(0), z.literal(1), z.literal(2)]).meta({ description: "The contributor's terms for model outputs (fixed at registration): 0 open, 1 attribution required, 2 no verbatim over maxVerbatimTokens." }),
+    maxVerbatimTokens: countOut.nullable().meta({ description: "For terms 2: the longest run of its tokens an answer may copy." }),
   }),
 );
 
