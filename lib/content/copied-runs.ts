@@ -94,11 +94,13 @@ export function copiedRuns(docs: readonly RunDocument[], targets: readonly numbe
     earliest.set(docOf);
   }
 
+  // Per-target counts by source rank, reset through the list of ranks touched (O(length) per target, not O(k)).
+  const perRank = new Int32Array(k);
+  const touched: number[] = [];
   return targets.map((t) => {
     if (!Number.isInteger(t) || t < 0 || t >= k) throw new Error(`Target ${t} is not a document index.`);
     const s = starts[t];
     const len = docs[t].tokens.length;
-    const bySource = new Map<number, number>();
     let copied = 0;
     // Window j (start position, j + L ≤ len) is copied when its earliest holder is an earlier document; token p
     // takes the smallest such holder over the windows j ∈ [p − L + 1, p]: a sliding minimum (monotonic deque).
@@ -110,7 +112,6 @@ export function copiedRuns(docs: readonly RunDocument[], targets: readonly numbe
     const deque = new Int32Array(Math.max(1, windows));
     let head = 0;
     let tail = 0;
-    const perRank = new Int32Array(k);
     for (let p = 0; p < len; p++) {
       if (p < windows) {
         const v = value(p);
@@ -121,12 +122,17 @@ export function copiedRuns(docs: readonly RunDocument[], targets: readonly numbe
       if (tail > head) {
         const v = value(deque[head]);
         if (v < k) {
-          perRank[v]++;
+          if (perRank[v]++ === 0) touched.push(v);
           copied++;
         }
       }
     }
-    for (let r = 0; r < t; r++) if (perRank[r] > 0) bySource.set(docs[r].id, perRank[r]);
+    const bySource = new Map<number, number>();
+    for (const r of touched.sort((a, b) => a - b)) {
+      bySource.set(docs[r].id, perRank[r]);
+      perRank[r] = 0;
+    }
+    touched.length = 0;
     return { tokens: len, copied, bySource };
   });
 }

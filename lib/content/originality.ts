@@ -243,11 +243,13 @@ async function analyse(db: Db, members: readonly Member[], what: { all: true } |
   const targets = "all" in what ? docs.map((_, i) => i) : [docs.length - 1];
   const runs = docs.length ? copiedRuns(docs, targets, ORIGINAL_SPAN_TOKENS) : [];
   const byId = new Map(members.map((m) => [m.id, m]));
+  // tokensBefore[i]: tokens of docs[0..i).
+  const tokensBefore = [0];
+  for (const d of docs) tokensBefore.push(tokensBefore[tokensBefore.length - 1] + d.tokens.length);
   const results: Analysis["results"] = new Map();
   targets.forEach((di, w) => {
     const r = runs[w];
     const doc = docs[di];
-    const before = docs.slice(0, di);
     const sources: OriginalitySource[] = [...r.bySource]
       .map(([id, n]) => {
         const m = byId.get(id)!;
@@ -261,7 +263,7 @@ async function analyse(db: Db, members: readonly Member[], what: { all: true } |
       copiedPpm: ppm(r.copied, r.tokens),
       sources,
       // Complete when every earlier member was searched (none missing from this server, none over the bound).
-      compared: { contributions: before.length, tokens: before.reduce((n, d) => n + d.tokens.length, 0), complete: before.length === doc.member },
+      compared: { contributions: di, tokens: tokensBefore[di], complete: di === doc.member },
     });
   });
   return { results };
