@@ -234,6 +234,28 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(await database.db.select({ hash: t.contents.hash }).from(t.contents)).toHaveLength(before.length);
     });
 
+    it("shares one analysis between concurrent requests, and rate-limits the ones that miss the cache per caller", async () => {
+      clearOriginalityCache();
+      process.env.RATE_LIMIT_ORIGINALITY_PER_MINUTE = "1";
+      try {
+        // The review queue asks for every pending contribution at once: one analysis of the Datanet answers all.
+        const ids = [accepted.id, source.id, other.id];
+        const answers = await Promise.all(
+          ids.map((id) => get(contributionRoute.GET, `/api/datanets/${OPEN}/contributions/${id}/originality?c=${id}`, { id: String(OPEN), contributionId: String(id) })),
+        );
+        expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+        // Cached: asked again, no budget needed.
+        expect((await get(contributionRoute.GET, `/api/datanets/${OPEN}/contributions/${source.id}/originality`, { id: String(OPEN), contributionId: String(source.id) })).status).toBe(200);
+        // A new file to measure is a new analysis: over the budget, 429 with a message.
+        const fresh = await upload(prose(14, 40));
+        const refused = await get(uploadRoute.GET, `/api/datanets/${OPEN}/originality?hash=${fresh}`, { id: String(OPEN) });
+        expect(refused.status).toBe(429);
+        expect(refused.body.reason).toBe("rate_limited");
+      } finally {
+        delete process.env.RATE_LIMIT_ORIGINALITY_PER_MINUTE;
+      }
+    });
+
     it("stores the normalised hash with every upload, and fills it in for content stored before the column existed", async () => {
       const text = prose(12, 40);
       const hash = await upload(text);

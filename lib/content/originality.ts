@@ -289,6 +289,29 @@ function remember(key: string, analysis: Promise<Analysis>): void {
   }
 }
 
+/** Analyses run one at a time in this process: at most one suffix array's memory at once. */
+let queue: Promise<unknown> = Promise.resolve();
+function exclusive<T>(run: () => Promise<T>): Promise<T> {
+  const next = queue.then(run, run);
+  queue = next.catch(() => {});
+  return next;
+}
+
+/** Options of the measuring functions. */
+export interface MeasureOptions {
+  /** Called before an analysis that is not cached (e.g. to take a rate-limit token); may throw to refuse it. */
+  beforeCompute?: () => Promise<void>;
+}
+
+/**
+ * An analysis not in the cache: the caller's check first, then its turn. Callers put the promise in the cache
+ * synchronously (no await between looking and storing), so concurrent requests share one analysis.
+ */
+async function computed(opts: MeasureOptions, run: () => Promise<Analysis>): Promise<Analysis> {
+  await opts.beforeCompute?.();
+  return exclusive(run);
+}
+
 function cached<T>(promise: Promise<T>, forget: () => void): Promise<T> {
   promise.catch(forget);
   return promise;
@@ -318,7 +341,7 @@ function withExact(
  * every accepted or pending contribution (one with the same bytes makes it an exact duplicate of that one).
  * 404 for an unknown Datanet or content.
  */
-export async function measureOriginality(db: Db, datanetId: number, contentHash: string): Promise<Originality> {
+export async function measureOriginality(db: Db, datanetId: number, contentHash: string, opts: MeasureOptions = {}): Promise<Originality> {
   const hash = contentHash.toLowerCase();
   await datanetOf(db, datanetId);
   const [row] = await db.select({ hash: contents.hash, normalizedHash: contents.normalizedHash, body: contents.body }).from(contents).where(eq(contents.hash, hash)).limit(1);
@@ -329,7 +352,7 @@ export async function measureOriginality(db: Db, datanetId: number, contentHash:
   const key = `${datanetId}:${stateKey(members)}:${hash}`;
   let analysis = previewCache.get(key);
   if (!analysis) {
-    analysis = cached(analyse(db, members, { upload: hash }), () => previewCache.delete(key));
+    analysis = cached(computed(opts, () => analyse(db, members, { upload: hash })), () => previewCache.delete(key));
     remember(key, analysis);
   }
   const measured = (await analysis).results.get(members.length)!;
@@ -342,7 +365,7 @@ export async function measureOriginality(db: Db, datanetId: number, contentHash:
  * contribution of another Datanet; 422 for a rejected one (no longer part of the Datanet); 404 when this
  * server does not hold its content.
  */
-export async function measureContributionOriginality(db: Db, datanetId: number, contributionId: number): Promise<Originality> {
+export async function measureContributionOriginality(db: Db, datanetId: number, contributionId: number, opts: MeasureOptions = {}): Promise<Originality> {
   await datanetOf(db, datanetId);
   const [c] = await db
     .select({ id: contributions.id, datanetId: contributions.datanetId, status: contributions.status, contentHash: contributions.contentHash })
@@ -359,7 +382,10 @@ export async function measureContributionOriginality(db: Db, datanetId: number, 
   let entry = datanetCache.get(datanetId);
   if (!entry || entry.key !== key) {
     // Every member that fits the bound at once: one suffix array answers them all.
-    entry = { key, analysis: cached(analyse(db, members, { all: true }), () => datanetCache.delete(datanetId)) };
+    const fresh = { key, analysis: computed(opts, () => analyse(db, members, { all: true })) };
+    // A failed analysis (e.g. refused by the rate limit) is not kept; a newer one stays.
+    fresh.analysis.catch(() => datanetCache.get(datanetId) === fresh && datanetCache.delete(datanetId));
+    entry = fresh;
     datanetCache.set(datanetId, entry);
   }
   let measured = (await entry.analysis).results.get(index);
@@ -368,7 +394,7 @@ export async function measureContributionOriginality(db: Db, datanetId: number, 
     const own = `${datanetId}:${key}:#${contributionId}`;
     let analysis = previewCache.get(own);
     if (!analysis) {
-      analysis = cached(analyse(db, members, { member: index }), () => previewCache.delete(own));
+      analysis = cached(computed(opts, () => analyse(db, members, { member: index })), () => previewCache.delete(own));
       remember(own, analysis);
     }
     measured = (await analysis).results.get(index)!;
