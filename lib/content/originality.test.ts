@@ -12,7 +12,13 @@ import * as t from "@/db/schema";
 import { openTestDatabase, testDatabaseKinds } from "@/db/testing";
 import { ORIGINAL_SPAN_TOKENS } from "@/lib/attribution/originality";
 import { encode } from "@/lib/attribution/tokenizer";
-import { clearOriginalityCache, measureContributionOriginality, measureOriginality, normalizeText } from "./originality";
+import {
+  clearOriginalityCache,
+  measureContributionOriginality,
+  measureOriginality,
+  normalizeText,
+  setOriginalityCorpusBoundForTests,
+} from "./originality";
 import { sha256Hex, storeContent } from "./store";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -232,6 +238,26 @@ for (const { kind, available } of testDatabaseKinds) {
       }
       expect(failures).toEqual([]);
       expect(await database.db.select({ hash: t.contents.hash }).from(t.contents)).toHaveLength(before.length);
+    });
+
+    it("searches near-duplicates in the earliest contributions within the token bound, says so, and still finds exact duplicates", async () => {
+      const first = tokensOf(original);
+      setOriginalityCorpusBoundForTests(first + 1);
+      try {
+        const text = `${prose(15, 40)}\n\n${copied}`;
+        const m = await measureOriginality(database.db, OPEN, await upload(text));
+        // Only the first contribution fits: the copy of the second one is not searched, and the answer says so.
+        expect(m.compared).toEqual({ contributions: 1, tokens: first, complete: false });
+        expect(m.copiedTokens).toBe(0);
+        // Exact duplicates are found by hash in every contribution.
+        const dup = await measureOriginality(database.db, OPEN, await upload(`${copied}\n`));
+        expect(dup.exactDuplicate).toMatchObject({ contributionId: source.id, match: "normalized" });
+        // A registered contribution past the bound is measured against the earliest ones that fit.
+        const late = await measureContributionOriginality(database.db, OPEN, other.id);
+        expect(late.compared).toEqual({ contributions: 1, tokens: first, complete: false });
+      } finally {
+        setOriginalityCorpusBoundForTests();
+      }
     });
 
     it("shares one analysis between concurrent requests, and rate-limits the ones that miss the cache per caller", async () => {

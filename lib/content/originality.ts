@@ -42,6 +42,7 @@ export { normalizedHashOf, normalizeText } from "./normalize";
 
 /** Near-duplicates are searched in at most this many tokens of earlier contributions (lowest ids first). */
 export const ORIGINALITY_MAX_CORPUS_TOKENS = 2_000_000;
+let maxCorpusTokens = ORIGINALITY_MAX_CORPUS_TOKENS;
 /** Token arrays kept between requests, in tokens (2 bytes each). */
 const TOKEN_CACHE_TOKENS = 8_000_000;
 const PPM = 1_000_000;
@@ -123,11 +124,11 @@ async function tokensOf(db: Db, hashes: string[]): Promise<Map<string, Uint16Arr
       out.set(h, cached);
     } else missing.push(h);
   }
-  for (let i = 0; i < missing.length; i += 100) {
+  for (let i = 0; i < missing.length; i += 8) {
     const rows = await db
       .select({ hash: contents.hash, body: contents.body, mediaType: contents.mediaType })
       .from(contents)
-      .where(inArray(contents.hash, missing.slice(i, i + 100)));
+      .where(inArray(contents.hash, missing.slice(i, i + 8)));
     for (const row of rows) {
       const tokens = encode(engineText(row.body, row.mediaType));
       out.set(row.hash, tokens);
@@ -146,11 +147,11 @@ async function tokensOf(db: Db, hashes: string[]): Promise<Map<string, Uint16Arr
 /** Fills normalized_hash for contents stored before the column existed (once per content). */
 async function fillNormalizedHashes(db: Db, hashes: string[]): Promise<Map<string, string | null>> {
   const out = new Map<string, string | null>();
-  for (let i = 0; i < hashes.length; i += 100) {
+  for (let i = 0; i < hashes.length; i += 8) {
     const rows = await db
       .select({ hash: contents.hash, body: contents.body })
       .from(contents)
-      .where(and(inArray(contents.hash, hashes.slice(i, i + 100)), isNull(contents.normalizedHash)));
+      .where(and(inArray(contents.hash, hashes.slice(i, i + 8)), isNull(contents.normalizedHash)));
     for (const row of rows) {
       const normalized = normalizedHashOf(row.body);
       out.set(row.hash, normalized);
@@ -223,21 +224,34 @@ interface Analysis {
  */
 async function analyse(db: Db, members: readonly Member[], what: { all: true } | { member: number } | { upload: string }): Promise<Analysis> {
   const last = "member" in what ? what.member : members.length - 1;
-  const hashes = members.slice(0, last + 1).filter((m) => m.stored).map((m) => m.contentHash);
-  if ("upload" in what) hashes.push(what.upload);
-  const tokens = await tokensOf(db, [...new Set(hashes)]);
   const docs: (RunDocument & { member: number })[] = [];
-  let budget = ORIGINALITY_MAX_CORPUS_TOKENS;
+  let budget = maxCorpusTokens;
+  // Contents are read and tokenized a few at a time, in id order, and only until the bound is reached: a
+  // Datanet's whole content is never in memory at once.
+  const BATCH = 8;
+  let tokens = new Map<string, Uint16Array>();
   for (let i = 0; i <= last; i++) {
-    const t = members[i].stored ? tokens.get(members[i].contentHash) : undefined;
-    if (!t) continue;
     const measured = "member" in what && what.member === i;
-    if (!measured && t.length > budget) continue;
+    if (!members[i].stored || (budget <= 0 && !measured)) continue;
+    if (!tokens.has(members[i].contentHash)) {
+      const next = members.slice(i, last + 1).filter((m) => m.stored).slice(0, BATCH).map((m) => m.contentHash);
+      tokens = await tokensOf(db, [...new Set(measured ? [members[i].contentHash] : next)]);
+    }
+    const t = tokens.get(members[i].contentHash);
+    if (!t) continue;
+    if (!measured && t.length > budget) {
+      // The earliest contributions that fit, without gaps: past the bound, nothing later is searched.
+      budget = 0;
+      continue;
+    }
     docs.push({ id: members[i].id, tokens: t, member: i });
     budget -= t.length;
   }
+  if ("member" in what && docs.at(-1)?.member !== what.member) {
+    throw new AppError("not_found", `The content of contribution #${members[what.member].id} is not held by this server, so it cannot be measured.`);
+  }
   if ("upload" in what) {
-    const t = tokens.get(what.upload);
+    const t = (await tokensOf(db, [what.upload])).get(what.upload);
     if (!t) throw new AppError("not_found", `Content ${what.upload} was not found: upload it first (POST /api/content).`);
     docs.push({ id: Number.MAX_SAFE_INTEGER, tokens: t, member: members.length });
   }
@@ -422,6 +436,12 @@ export async function assertNotDuplicate(db: Db, datanetId: number, contentHash:
     `This file already appears as contribution #${exact.contributionId} by ${exact.contributor}${exact.match === "normalized" ? " (the same text, up to whitespace and Unicode normalisation)" : ""}. This open Datanet accepts each text once, so nothing was signed; contribute text of your own.`,
     { contributionId: exact.contributionId, contributor: exact.contributor, match: exact.match },
   );
+}
+
+/** Tests: a smaller bound (undefined: the default); forgets what was cached under the old one. */
+export function setOriginalityCorpusBoundForTests(tokens?: number): void {
+  maxCorpusTokens = tokens ?? ORIGINALITY_MAX_CORPUS_TOKENS;
+  clearOriginalityCache();
 }
 
 /** Forgets cached analyses and tokens (tests). */
