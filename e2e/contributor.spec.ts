@@ -129,3 +129,42 @@ test("an open Datanet accepts a contribution at once, refuses the same text agai
   await sign.click();
   await expect(done).toContainText(/Your contribution #\d+ was accepted at once/, { timeout: 30_000 });
 });
+
+test("the owner's review queue shows how much of a pending contribution copies an earlier one, and from whom", async ({ page }) => {
+  test.setTimeout(120_000);
+  // Records of an accepted contribution of the curated Datanet 1, in order: its text as the engine reads it.
+  const records = (await (await page.request.get("/api/datanets/1/records?status=accepted&limit=5")).json()) as {
+    items: { contributionId: number; index: number; text: string }[];
+  };
+  const source = records.items[0].contributionId;
+  const copied = records.items.filter((r) => r.contributionId === source).map((r) => r.text);
+  expect(copied.length).toBeGreaterThanOrEqual(3);
+  const stamp = Date.now();
+  const text = `**e2e mimic ${stamp}**: an animal that exists only in this test, and copies its neighbours.\n\n${copied.join("\n\n")}\n`;
+
+  await page.goto("/datanets/1");
+  const contribute = page.getByTestId("contribute");
+  await expect(contribute).toHaveAttribute("data-hydrated", "true");
+  await contribute.getByLabel("File to contribute").setInputFiles({ name: "mimic.md", mimeType: "text/markdown", buffer: Buffer.from(text) });
+  await connectDevWallet(page, contribute.getByRole("button", { name: "Connect wallet to contribute" }), 4);
+  await contribute.getByRole("button", { name: "Sign in to upload" }).click();
+  // Curated: marked in the preview, never refused.
+  const preview = contribute.getByTestId("originality");
+  await expect(preview).toContainText(`of this file already appears in contribution #${source}`, { timeout: 20_000 });
+  await contribute.getByRole("button", { name: "Sign and contribute" }).click();
+  const done = contribute.getByTestId("contribute-done");
+  await expect(done).toContainText(/Your contribution #\d+ is pending review/, { timeout: 30_000 });
+  const id = Number(((await done.innerText()).match(/#(\d+)/) ?? [])[1]);
+
+  // The owner sees it in the review queue, with the numbers.
+  await page.getByLabel("Dev account").selectOption("1");
+  const review = page.getByTestId("review");
+  await review.getByRole("button", { name: "Sign in to review" }).click();
+  const item = review.getByTestId(`pending-${id}`);
+  await expect(item).toBeVisible({ timeout: 20_000 });
+  const originality = item.getByTestId("originality");
+  await expect(originality).toContainText("Partly copied", { timeout: 20_000 });
+  await expect(originality).toContainText(new RegExp(`\\d+(\\.\\d)?% of this contribution already appears in contribution #${source} by 0x`));
+  await expect(item.getByTestId(`originality-source-${source}`)).toContainText(/tokens\)/);
+  await expect(originality).toContainText("earn the original contribution");
+});
