@@ -1715,6 +1715,17 @@ export const ledgerlineGovernorAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "contributionId",
+        "type": "uint256"
+      }
+    ],
+    "name": "AlreadyWithdrawn",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "deadline",
         "type": "uint256"
       }
@@ -2060,6 +2071,11 @@ export const ledgerlineGovernorAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "EmptyReason",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -2189,6 +2205,22 @@ export const ledgerlineGovernorAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint8",
+        "name": "kind",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint16",
+        "name": "maxVerbatimTokens",
+        "type": "uint16"
+      }
+    ],
+    "name": "InvalidTerms",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint32",
         "name": "count",
         "type": "uint32"
@@ -2247,6 +2279,22 @@ export const ledgerlineGovernorAbi = [
       }
     ],
     "name": "NotBuilder",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "contributionId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "NotContributor",
     "type": "error"
   },
   {
@@ -2457,6 +2505,22 @@ export const ledgerlineGovernorAbi = [
       }
     ],
     "name": "PriceMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxLength",
+        "type": "uint256"
+      }
+    ],
+    "name": "ReasonTooLong",
     "type": "error"
   },
   {

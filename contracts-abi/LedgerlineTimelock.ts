@@ -1001,6 +1001,17 @@ export const ledgerlineTimelockAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "contributionId",
+        "type": "uint256"
+      }
+    ],
+    "name": "AlreadyWithdrawn",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "deadline",
         "type": "uint256"
       }
@@ -1346,6 +1357,11 @@ export const ledgerlineTimelockAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "EmptyReason",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -1496,6 +1512,22 @@ export const ledgerlineTimelockAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint8",
+        "name": "kind",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint16",
+        "name": "maxVerbatimTokens",
+        "type": "uint16"
+      }
+    ],
+    "name": "InvalidTerms",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint32",
         "name": "count",
         "type": "uint32"
@@ -1554,6 +1586,22 @@ export const ledgerlineTimelockAbi = [
       }
     ],
     "name": "NotBuilder",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "contributionId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "NotContributor",
     "type": "error"
   },
   {
@@ -1764,6 +1812,22 @@ export const ledgerlineTimelockAbi = [
       }
     ],
     "name": "PriceMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxLength",
+        "type": "uint256"
+      }
+    ],
+    "name": "ReasonTooLong",
     "type": "error"
   },
   {

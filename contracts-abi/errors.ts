@@ -27,6 +27,17 @@ export const ledgerlineErrorsAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "contributionId",
+        "type": "uint256"
+      }
+    ],
+    "name": "AlreadyWithdrawn",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "deadline",
         "type": "uint256"
       }
@@ -425,6 +436,11 @@ export const ledgerlineErrorsAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "EmptyReason",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -789,6 +805,22 @@ export const ledgerlineErrorsAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint8",
+        "name": "kind",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint16",
+        "name": "maxVerbatimTokens",
+        "type": "uint16"
+      }
+    ],
+    "name": "InvalidTerms",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint32",
         "name": "count",
         "type": "uint32"
@@ -847,6 +879,22 @@ export const ledgerlineErrorsAbi = [
       }
     ],
     "name": "NotBuilder",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "contributionId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "NotContributor",
     "type": "error"
   },
   {
@@ -1057,6 +1105,22 @@ export const ledgerlineErrorsAbi = [
       }
     ],
     "name": "PriceMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxLength",
+        "type": "uint256"
+      }
+    ],
+    "name": "ReasonTooLong",
     "type": "error"
   },
   {

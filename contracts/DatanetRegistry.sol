@@ -19,6 +19,13 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 ///         attester's EIP-712 signature over (datanetId, contentHash, uploader, deadline), which the content
 ///         server gives only to the account that uploaded those bytes first. Copying the hash from someone's
 ///         pending transaction or from the content store therefore cannot register it first.
+///
+///         Takedown: a contributor withdraws their own contribution (`withdraw`), and a Datanet owner removes one
+///         on a third party's takedown request with a stated reason (`remove`). Either marks it withdrawn once and
+///         for all (`withdrawnAt`, `withdrawnBy`) and emits `ContributionWithdrawn`; served models skip it from
+///         then on. Nothing moves: no token, no status, no bond. A pending contribution keeps its bond under the
+///         review rule (accept → back to the contributor, reject → the treasury), exactly as without the
+///         withdrawal, so `remove` gives an owner no power over value it did not already have.
 contract DatanetRegistry is ReentrancyGuard, AccessControl, EIP712 {
     using SafeERC20 for IERC20;
 
@@ -53,11 +60,23 @@ contract DatanetRegistry is ReentrancyGuard, AccessControl, EIP712 {
         uint64 reviewedAt;
     }
 
+    /// @notice A contributor's terms for model outputs, fixed at registration. Kind 0: open; 1: attribution
+    ///         required (answers that use it carry the credit); 2: as 1, and no answer may copy more than
+    ///         `maxVerbatimTokens` consecutive tokens from it (models back off; traced answers are flagged).
+    struct Terms {
+        uint8 kind;
+        uint16 maxVerbatimTokens;
+    }
+
     struct Version {
         bytes32 root;
         uint32 count;
         uint64 publishedAt;
     }
+
+    uint8 public constant TERMS_NO_VERBATIM = 2;
+    uint16 public constant MIN_VERBATIM_TOKENS = 8;
+    uint16 public constant MAX_VERBATIM_TOKENS = 4096;
 
     bytes32 public constant CONTENT_ATTESTATION_TYPEHASH =
         keccak256("ContentAttestation(uint256 datanetId,bytes32 contentHash,address uploader,uint256 deadline)");
@@ -72,6 +91,17 @@ contract DatanetRegistry is ReentrancyGuard, AccessControl, EIP712 {
     mapping(uint256 contributionId => Contribution) private _contributions;
     mapping(uint256 datanetId => mapping(uint32 version => Version)) private _versions;
     mapping(uint256 datanetId => mapping(bytes32 contentHash => uint256 contributionId)) private _byHash;
+    mapping(uint256 contributionId => Terms) private _terms;
+    /// @dev Who withdrew a contribution and when (one slot); zero = not withdrawn.
+    struct Withdrawal {
+        address by;
+        uint64 time;
+    }
+
+    mapping(uint256 contributionId => Withdrawal) private _withdrawals;
+
+    /// @notice The longest takedown reason `remove` takes, in bytes (it is stored in the event log only).
+    uint256 public constant MAX_REASON_BYTES = 280;
 
     event DatanetCreated(
         uint256 indexed datanetId,
@@ -101,7 +131,13 @@ contract DatanetRegistry is ReentrancyGuard, AccessControl, EIP712 {
         bool accepted,
         uint256 bond
     );
+    /// @notice A contribution was withdrawn: by its contributor (`reason` empty) or removed by the Datanet's
+    ///         owner on a takedown request (`by` = the owner, `reason` stated).
+    event ContributionWithdrawn(
+        uint256 indexed contributionId, uint256 indexed datanetId, address indexed by, string reason
+    );
     event VersionPublished(uint256 indexed datanetId, uint32 indexed version, bytes32 root, uint32 count);
+    event ContributionTerms(uint256 indexed contributionId, uint8 kind, uint16 maxVerbatimTokens);
 
     error UnknownDatanet(uint256 datanetId);
     error UnknownContribution(uint256 contributionId);
@@ -116,6 +152,11 @@ contract DatanetRegistry is ReentrancyGuard, AccessControl, EIP712 {
     error BondAboveMax(uint256 bond, uint256 maxBond);
     error AttestationExpired(uint256 deadline);
     error InvalidAttestation();
+    error InvalidTerms(uint8 kind, uint16 maxVerbatimTokens);
+    error NotContributor(uint256 contributionId, address caller);
+    error AlreadyWithdrawn(uint256 contributionId);
+    error EmptyReason();
+    error ReasonTooLong(uint256 length, uint256 maxLength);
 
     constructor(IERC20 bondToken_, address governance, address attester_) EIP712("DatanetRegistry", "1") {
         bondToken = bondToken_;
@@ -195,6 +236,42 @@ contract DatanetRegistry is ReentrancyGuard, AccessControl, EIP712 {
         uint256 deadline,
         bytes calldata attestation
     ) external nonReentrant returns (uint256 contributionId) {
+        return _contribute(datanetId, contentHash, bytes_, records, maxBond, deadline, attestation);
+    }
+
+    /// @notice `contribute` with the contributor's terms for model outputs (see `Terms`); they never change.
+    function contributeWithTerms(
+        uint256 datanetId,
+        bytes32 contentHash,
+        uint64 bytes_,
+        uint32 records,
+        uint256 maxBond,
+        uint256 deadline,
+        bytes calldata attestation,
+        Terms calldata terms
+    ) external nonReentrant returns (uint256 contributionId) {
+        bool limited = terms.kind == TERMS_NO_VERBATIM;
+        if (
+            terms.kind > TERMS_NO_VERBATIM
+                || (limited && (terms.maxVerbatimTokens < MIN_VERBATIM_TOKENS || terms.maxVerbatimTokens > MAX_VERBATIM_TOKENS))
+                || (!limited && terms.maxVerbatimTokens != 0)
+        ) revert InvalidTerms(terms.kind, terms.maxVerbatimTokens);
+        contributionId = _contribute(datanetId, contentHash, bytes_, records, maxBond, deadline, attestation);
+        if (terms.kind != 0) {
+            _terms[contributionId] = terms;
+            emit ContributionTerms(contributionId, terms.kind, terms.maxVerbatimTokens);
+        }
+    }
+
+    function _contribute(
+        uint256 datanetId,
+        bytes32 contentHash,
+        uint64 bytes_,
+        uint32 records,
+        uint256 maxBond,
+        uint256 deadline,
+        bytes calldata attestation
+    ) private returns (uint256 contributionId) {
         Datanet storage d = _requireDatanet(datanetId);
         if (contentHash == bytes32(0)) revert ZeroContentHash();
         if (bytes_ == 0 || records == 0) revert EmptyContribution();
@@ -252,6 +329,36 @@ contract DatanetRegistry is ReentrancyGuard, AccessControl, EIP712 {
         if (bond > 0) bondToken.safeTransfer(to, bond);
     }
 
+    /// @notice The contributor withdraws their contribution: models stop using it from the next inference on.
+    ///         Earnings already credited stay; nothing is transferred.
+    function withdraw(uint256 contributionId) external {
+        Contribution storage c = _contributions[contributionId];
+        if (c.contributor == address(0)) revert UnknownContribution(contributionId);
+        if (msg.sender != c.contributor) revert NotContributor(contributionId, msg.sender);
+        _withdraw(contributionId, c.datanetId, "");
+    }
+
+    /// @notice The Datanet owner removes a contribution on a third party's takedown request, stating why
+    ///         (1..MAX_REASON_BYTES bytes, public in the event). Nothing is transferred.
+    function remove(uint256 contributionId, string calldata reason) external {
+        Contribution storage c = _contributions[contributionId];
+        if (c.contributor == address(0)) revert UnknownContribution(contributionId);
+        uint256 datanetId = c.datanetId;
+        if (msg.sender != _datanets[datanetId].owner) revert NotDatanetOwner(datanetId, msg.sender);
+        uint256 length = bytes(reason).length;
+        if (length == 0) revert EmptyReason();
+        if (length > MAX_REASON_BYTES) revert ReasonTooLong(length, MAX_REASON_BYTES);
+        _withdraw(contributionId, datanetId, reason);
+    }
+
+    function _withdraw(uint256 contributionId, uint256 datanetId, string memory reason) private {
+        Withdrawal storage w = _withdrawals[contributionId];
+        if (w.time != 0) revert AlreadyWithdrawn(contributionId);
+        w.by = msg.sender;
+        w.time = uint64(block.timestamp);
+        emit ContributionWithdrawn(contributionId, datanetId, msg.sender, reason);
+    }
+
     function _checkAttestation(uint256 datanetId, bytes32 contentHash, uint256 deadline, bytes calldata attestation)
         private
         view
@@ -305,6 +412,22 @@ contract DatanetRegistry is ReentrancyGuard, AccessControl, EIP712 {
         Contribution storage c = _contributions[contributionId];
         if (c.contributor == address(0)) revert UnknownContribution(contributionId);
         return c;
+    }
+
+    /// @notice A contribution's terms for model outputs (kind 0, open, when none were set).
+    function termsOf(uint256 contributionId) external view returns (Terms memory) {
+        if (_contributions[contributionId].contributor == address(0)) revert UnknownContribution(contributionId);
+        return _terms[contributionId];
+    }
+
+    /// @notice When a contribution was withdrawn or removed (block timestamp; 0 = it was not).
+    function withdrawnAt(uint256 contributionId) external view returns (uint64) {
+        return _withdrawals[contributionId].time;
+    }
+
+    /// @notice Who withdrew (the contributor) or removed (the Datanet owner) a contribution (0 = nobody).
+    function withdrawnBy(uint256 contributionId) external view returns (address) {
+        return _withdrawals[contributionId].by;
     }
 
     /// @notice The contribution id registered for `contentHash` in a Datanet (0 = none).

@@ -9,6 +9,7 @@ import {
   jsonb,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
 } from "drizzle-orm/pg-core";
@@ -94,6 +95,21 @@ export const contributions = pgTable(
     reviewedBlock: blockNumber("reviewed_block"),
     reviewedTx: text("reviewed_tx"),
     reviewedAt: ts("reviewed_at"),
+    /** The contributor's terms for model outputs (fixed at registration): 0 open, 1 attribution required, 2 no verbatim over N. */
+    termsKind: smallint("terms_kind").$type<0 | 1 | 2>().notNull().default(0),
+    /** N for terms kind 2: the longest run of its tokens an answer may copy. */
+    maxVerbatimTokens: integer("max_verbatim_tokens"),
+    /**
+     * Takedown (ContributionWithdrawn): who withdrew it (the contributor) or removed it (the Datanet owner), why
+     * (empty for the contributor's own withdrawal), and where in the chain. Null while it is not withdrawn.
+     * Served models skip a withdrawn contribution from the next inference on; its status stays what it was.
+     */
+    withdrawnBy: text("withdrawn_by"),
+    withdrawnReason: text("withdrawn_reason"),
+    withdrawnBlock: blockNumber("withdrawn_block"),
+    withdrawnBlockHash: text("withdrawn_block_hash"),
+    withdrawnTx: text("withdrawn_tx"),
+    withdrawnAt: ts("withdrawn_at"),
   },
   (t) => [
     index("contributions_datanet_idx").on(t.datanetId, t.status),

@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { WithdrawalNote, WithdrawButton } from "@/components/datanet/takedown";
 import { ContributionStatusBadge } from "@/components/domain";
 import { formatBytes, formatDateTime, formatNumber, formatRelativeTime } from "@/components/format";
 import { buttonVariants, Button } from "@/components/ui/button";
@@ -9,7 +10,10 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useAccountContributions } from "./api";
 
-/** The account's contributions to every Datanet and where each stands in review (live over SSE). */
+/**
+ * The account's contributions to every Datanet and where each stands in review (live over SSE); a withdrawn or
+ * removed one says by whom, when and why, and the account itself (connected) can withdraw the others.
+ */
 export function AccountContributions({ address }: { address: string }) {
   const list = useAccountContributions(address);
   if (list.isPending) {
@@ -57,11 +61,14 @@ export function AccountContributions({ address }: { address: string }) {
             <TableHead className="text-right">Size</TableHead>
             <TableHead>Status</TableHead>
             <TableHead>Submitted</TableHead>
+            <TableHead>
+              <span className="sr-only">Takedown</span>
+            </TableHead>
           </TableRow>
         </TableHeader>
         <TableBody>
           {items.map((c) => (
-            <TableRow key={c.id} data-testid="account-contribution-row" data-id={c.id} data-status={c.status}>
+            <TableRow key={c.id} data-testid="account-contribution-row" data-id={c.id} data-status={c.status} data-withdrawn={c.withdrawnBy ? "true" : "false"}>
               <TableCell className="font-mono text-xs text-muted-foreground">#{c.id}</TableCell>
               <TableCell>
                 <Link href={`/datanets/${c.datanetId}`} className="font-medium hover:text-primary">
@@ -72,9 +79,13 @@ export function AccountContributions({ address }: { address: string }) {
               <TableCell className="text-right tabular-nums">{formatBytes(c.bytes)}</TableCell>
               <TableCell>
                 <ContributionStatusBadge status={c.status} />
+                <WithdrawalNote c={{ ...c, contributor: address }} className="mt-1" />
               </TableCell>
               <TableCell className="text-muted-foreground" title={formatDateTime(c.submittedAt)}>
                 {formatRelativeTime(c.submittedAt)}
+              </TableCell>
+              <TableCell>
+                {!c.withdrawnBy && c.status !== "rejected" ? <WithdrawButton contributionId={c.id} contributor={address} datanetId={c.datanetId} /> : null}
               </TableCell>
             </TableRow>
           ))}

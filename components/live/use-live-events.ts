@@ -9,6 +9,7 @@ export const LIVE_EVENT_TYPES: LiveEvent["type"][] = [
   "datanet.created",
   "contribution.submitted",
   "contribution.reviewed",
+  "contribution.withdrawn",
   "version.published",
   "model.registered",
   "model.updated",

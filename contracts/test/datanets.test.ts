@@ -147,6 +147,30 @@ describe("DatanetRegistry", () => {
     expect(await ctx.balanceOf(ctx.addr.bob)).toBe(bob0 + BOND);
   });
 
+  it("terms: fixed at registration with an event, checked, open by default; nobody can change them", async () => {
+    const id = await createDatanet(false);
+    const limited = { kind: 2, maxVerbatimTokens: 16 } as const;
+    const receipt = await ctx.send(ctx.as.alice.datanets.write.contributeWithTerms([id, randomHash(), 10n, 1, maxUint256, ...NO_ATTESTATION, limited]));
+    const cid = eventsOf(datanetRegistryAbi, receipt, "ContributionSubmitted")[0].args.contributionId;
+    expect(eventsOf(datanetRegistryAbi, receipt, "ContributionTerms")[0].args).toEqual({ contributionId: cid, ...limited });
+    expect(await ctx.read.datanets.read.termsOf([cid])).toEqual(limited);
+    // Attribution required (kind 1) takes no limit; plain contribute is open (kind 0) and emits no terms event.
+    const credited = await ctx.send(ctx.as.bob.datanets.write.contributeWithTerms([id, randomHash(), 10n, 1, maxUint256, ...NO_ATTESTATION, { kind: 1, maxVerbatimTokens: 0 }]));
+    expect(eventsOf(datanetRegistryAbi, credited, "ContributionTerms")[0].args.kind).toBe(1);
+    const { id: open, receipt: openReceipt } = await contribute("carol", id);
+    expect(eventsOf(datanetRegistryAbi, openReceipt, "ContributionTerms")).toEqual([]);
+    expect(await ctx.read.datanets.read.termsOf([open])).toEqual({ kind: 0, maxVerbatimTokens: 0 });
+    await expectRevert(ctx.read.datanets.read.termsOf([9_999n]), "UnknownContribution");
+    // Out of range: unknown kinds, limits below 8 or above 4096 tokens, a limit on a kind without one.
+    for (const bad of [{ kind: 3, maxVerbatimTokens: 0 }, { kind: 2, maxVerbatimTokens: 7 }, { kind: 2, maxVerbatimTokens: 4097 }, { kind: 2, maxVerbatimTokens: 0 }, { kind: 1, maxVerbatimTokens: 8 }, { kind: 0, maxVerbatimTokens: 8 }]) {
+      await expectRevert(ctx.as.alice.datanets.write.contributeWithTerms([id, randomHash(), 10n, 1, maxUint256, ...NO_ATTESTATION, bad]), "InvalidTerms");
+    }
+    // A failed registration leaves nothing behind.
+    expect(await ctx.read.datanets.read.contributionCount()).toBe(open);
+    // The ABI has no way to set terms after registration.
+    expect(datanetRegistryAbi.filter((f) => f.type === "function" && /terms/i.test(f.name)).map((f) => (f as { name: string }).name).sort()).toEqual(["TERMS_NO_VERBATIM", "contributeWithTerms", "termsOf"]);
+  });
+
   it("open flow: accepted at once, bond returned in the same tx", async () => {
     const id = await createDatanet(false);
     const before = await ctx.balanceOf(ctx.addr.carol);

@@ -8,6 +8,7 @@ import { copyMap, ExactCredit, splitInteger } from "./credit";
 import { AttributionError } from "./errors";
 import { ORIGINAL_SPAN_TOKENS } from "./originality";
 import { CURRENT_RECORD_VERSION } from "./record";
+import { VerbatimGuard, type VerbatimLimits } from "./terms";
 import { decode, encode, SEPARATOR, toTokenArray, VOCAB_SIZE } from "./tokenizer";
 import { viewFilter, type ModelView } from "./view";
 
@@ -37,6 +38,12 @@ export interface GenerateOptions {
   rules?: 1 | 2;
   /** Version 2: the shortest verbatim run that counts as a copy (default ORIGINAL_SPAN_TOKENS; tests use less). */
   originalSpanTokens?: number;
+  /**
+   * Version 2: contributors' "no verbatim over N tokens" terms. The answer never contains a run of more than N
+   * tokens found in such a contribution: a continuation that would complete one is not a candidate, and when
+   * none is left the context backs off to a shorter suffix.
+   */
+  verbatimLimits?: VerbatimLimits;
 }
 
 export interface GenerateStep {
@@ -61,6 +68,8 @@ export interface GenerateResult {
    * fractions over one common denominator (each token's credit is 1 split over its distinct contributions).
    */
   rawWeights: Map<number, bigint>;
+  /** Contribution ids (ascending) whose verbatim limit removed a continuation the model would have considered. */
+  limited: number[];
 }
 
 /** Seeded 32-bit PRNG (xoshiro128**), its state expanded from a 64-bit seed by splitmix64. */
@@ -171,6 +180,9 @@ export function generate(index: CorpusIndex, prompt: string | Uint16Array, opts:
   checkInt(spanTokens, "originalSpanTokens", 1, 1 << 20);
 
   const v2 = rules === 2;
+  if (!v2 && opts.verbatimLimits?.size) throw new AttributionError("Verbatim limits are terms of version 2 records; version 1 has none.");
+  const guard = v2 && opts.verbatimLimits?.size ? new VerbatimGuard(index, opts.view, opts.verbatimLimits) : null;
+  const limited = new Set<number>();
   const q = new NextTokenQuery(index, opts.view, maxSupport, opts.stopAtSeparator === true, v2 ? new Prng(seed ^ SAMPLE_SALT) : undefined);
   const copies = v2 ? copyMap(index, opts.view, viewFilter(index, opts.view), spanTokens) : null;
   const exact = v2 ? new ExactCredit() : null;
@@ -190,14 +202,23 @@ export function generate(index: CorpusIndex, prompt: string | Uint16Array, opts:
 
   for (let step = 0; step < maxTokens; step++) {
     if (!q.query(ctx, ctxLen, bound)) break;
+    const banned = guard?.active ? guard.banned(ctx, ctxLen, step) : null;
+    let allowed = 0;
+    for (;;) {
+      allowed = 0;
+      for (let i = 0; i < q.distinctCount; i++) {
+        const t = q.distinct[i];
+        const by = banned?.get(t);
+        if (by === undefined) candidateKeys[allowed++] = (q.support - q.countOf(t)) * 65536 + t;
+        else for (const r of by) limited.add(r);
+      }
+      // Every continuation here would copy too much: back off to a shorter context.
+      if (allowed > 0 || q.suffixLength === 0 || !q.query(ctx, ctxLen, q.suffixLength - 1)) break;
+    }
+    if (allowed === 0) break;
     const len = q.suffixLength;
     const support = q.support;
-    const dc = q.distinctCount;
-    const distinct = q.distinct;
-    for (let i = 0; i < dc; i++) {
-      const t = distinct[i];
-      candidateKeys[i] = (support - q.countOf(t)) * 65536 + t;
-    }
+    const dc = allowed;
     const keys = candidateKeys.subarray(0, dc);
     keys.sort();
     const k = dc < topK ? dc : topK;
@@ -270,5 +291,6 @@ export function generate(index: CorpusIndex, prompt: string | Uint16Array, opts:
     const w = credit.get(r)!;
     if (w > 0) rawWeights.set(index.contributionIds[r], BigInt(w));
   }
-  return { tokens: out, text: decode(out), steps, rawWeights };
+  const limitedIds = [...limited].map((r) => index.contributionIds[r]).sort((a, b) => a - b);
+  return { tokens: out, text: decode(out), steps, rawWeights, limited: limitedIds };
 }

@@ -292,12 +292,25 @@ describe("version 2 records", () => {
       withdrawalsAt: at,
       entries: [{ contributionId: 2, weightPpm: 500000 }, { contributionId: 4, weightPpm: 500000 }],
       datanets: [],
+      terms: [],
     });
     expect(encodeRecord(rec)).toBe(
       `{"version":2,"method":"infinigram","modelId":5,"artifactHash":"${HASH}","requestId":"9",` +
-        `"withdrawalsAt":{"block":77,"hash":"${at.hash}"},"entries":[[2,500000],[4,500000]],"datanets":[]}`,
+        `"withdrawalsAt":{"block":77,"hash":"${at.hash}"},"entries":[[2,500000],[4,500000]],"datanets":[],"terms":[]}`,
     );
     expect(decodeRecord(encodeRecord(rec))).toEqual(rec);
+  });
+
+  it("name the contributors' verbatim terms that concerned the answer, in ascending id order, canonical only", () => {
+    const rec = v2(new Map([[4, 1n]]), { terms: [{ contributionId: 9, maxVerbatimTokens: 16 }, { contributionId: 3, maxVerbatimTokens: 8 }] });
+    expect(rec.version === 2 && rec.terms).toEqual([{ contributionId: 3, maxVerbatimTokens: 8 }, { contributionId: 9, maxVerbatimTokens: 16 }]);
+    const json = encodeRecord(rec);
+    expect(json.endsWith(`"terms":[[3,8],[9,16]]}`)).toBe(true);
+    expect(decodeRecord(json)).toEqual(rec);
+    expect(() => decodeRecord(json.replace("[[3,8],[9,16]]", "[[9,16],[3,8]]"))).toThrow(AttributionError);
+    expect(() => decodeRecord(json.replace("[[3,8],[9,16]]", "[[3,0]]"))).toThrow(AttributionError);
+    expect(() => decodeRecord(json.replace(`,"terms":[[3,8],[9,16]]`, ""))).toThrow(AttributionError);
+    expect(() => v2(new Map([[4, 1n]]), { terms: [{ contributionId: 3, maxVerbatimTokens: 8 }, { contributionId: 3, maxVerbatimTokens: 9 }] })).toThrow(AttributionError);
   });
 
   it("send an unmatched answer's pool to the model's Datanet treasuries equally, not to the contributions by volume", () => {

@@ -27,6 +27,15 @@ export interface DatanetEntry {
   weightPpm: number;
 }
 
+/**
+ * A contributor's "no verbatim over N tokens" term that concerned this answer: for an ∞-gram answer, the limit
+ * held back a continuation (enforced); for a traced external answer, the answer exceeded it (a violation).
+ */
+export interface TermsEntry {
+  contributionId: number;
+  maxVerbatimTokens: number;
+}
+
 /** The block whose set of withdrawn contributions the model's view excluded (takedowns). */
 export interface WithdrawalsAt {
   block: number;
@@ -60,17 +69,18 @@ export interface AttributionRecordV2 extends RecordBase {
   withdrawalsAt: WithdrawalsAt | null;
   /** ascending datanetId, weights > 0; only under "fallback-datanet-treasury" */
   datanets: DatanetEntry[];
+  /** ascending contributionId: verbatim limits enforced on (∞-gram) or exceeded by (span tracing) this answer */
+  terms: TermsEntry[];
 }
 
 export type AttributionRecord = AttributionRecordV1 | AttributionRecordV2;
 export type RecordVersion = AttributionRecord["version"];
 export const RECORD_VERSIONS: readonly RecordVersion[] = [1, 2];
 /**
- * What new inferences are attributed with. Version 2's rules are built and verified (Verify and the watcher
- * recompute both), but serving stays on version 1 until the ledger's Datanet-treasury shares are proven end
- * to end (issue 14): pass `version: 2` / `recordVersion: 2` / `rules: 2` to use them.
+ * What new inferences are attributed with. Verify and the watcher recompute a stored record with its own
+ * version, so version 1 records keep verifying as they were.
  */
-export const CURRENT_RECORD_VERSION = 1 as const;
+export const CURRENT_RECORD_VERSION = 2 as const;
 
 export interface FallbackContribution {
   id: number;
@@ -192,6 +202,8 @@ export interface BuildRecordInput {
   datanetIds?: readonly number[];
   /** Version 2: the withdrawal set the view excluded (null: none applied). */
   withdrawalsAt?: WithdrawalsAt | null;
+  /** Version 2: verbatim limits enforced on or exceeded by the answer. */
+  terms?: TermsEntry[];
   /** Default CURRENT_RECORD_VERSION; Verify rebuilds a stored record with its own version. */
   version?: RecordVersion;
 }
@@ -223,13 +235,28 @@ export function buildRecord(input: BuildRecordInput): AttributionRecord {
     return { version: 1, method: "fallback-datanet-tokens", ...base, entries: toPpm(raw) };
   }
   const withdrawalsAt = input.withdrawalsAt ? normaliseWithdrawals(input.withdrawalsAt) : null;
-  if (total > 0n) return { version: 2, method: input.method, ...base, withdrawalsAt, entries: toPpm(input.raw), datanets: [] };
+  const terms = [...(input.terms ?? [])].sort((a, b) => a.contributionId - b.contributionId);
+  assertTerms(terms);
+  if (total > 0n) return { version: 2, method: input.method, ...base, withdrawalsAt, entries: toPpm(input.raw), datanets: [], terms };
   const datanetIds = input.datanetIds ?? [];
   if (datanetIds.length === 0) {
     throw new AttributionError("Nothing matched and the model names no Datanet whose treasury could take the pool.");
   }
   const datanets = toPpm(treasuryWeights(datanetIds)).map((e) => ({ datanetId: e.contributionId, weightPpm: e.weightPpm }));
-  return { version: 2, method: "fallback-datanet-treasury", ...base, withdrawalsAt, entries: [], datanets };
+  return { version: 2, method: "fallback-datanet-treasury", ...base, withdrawalsAt, entries: [], datanets, terms };
+}
+
+function assertTerms(terms: unknown): void {
+  if (!Array.isArray(terms)) throw new AttributionError("The attribution record's terms must be a list.");
+  let prev = -1;
+  for (const t of terms as TermsEntry[]) {
+    checkId(t?.contributionId, "A contribution id");
+    if (t.contributionId <= prev) throw new AttributionError("Terms must be in strictly ascending contribution id order.");
+    if (!Number.isSafeInteger(t.maxVerbatimTokens) || t.maxVerbatimTokens < 1) {
+      throw new AttributionError(`The verbatim limit of contribution ${t.contributionId} must be a positive integer.`);
+    }
+    prev = t.contributionId;
+  }
 }
 
 function normaliseWithdrawals(w: WithdrawalsAt): WithdrawalsAt {
@@ -281,6 +308,7 @@ export function assertRecord(record: AttributionRecord): void {
       }
     }
     sum += assertEntries(record.datanets, "datanetId", "datanets");
+    assertTerms(record.terms);
     const fallback = record.method === "fallback-datanet-treasury";
     if (fallback ? record.entries.length > 0 || record.datanets.length === 0 : record.datanets.length > 0 || record.entries.length === 0) {
       throw new AttributionError(
@@ -302,7 +330,7 @@ export function encodeRecord(record: AttributionRecord): string {
   const head = `"method":${JSON.stringify(record.method)},"modelId":${record.modelId},"artifactHash":"${record.artifactHash}","requestId":"${record.requestId}"`;
   if (record.version === 1) return `{"version":1,${head},"entries":[${pairs(record.entries, "contributionId")}]}`;
   const w = record.withdrawalsAt === null ? "null" : `{"block":${record.withdrawalsAt.block},"hash":"${record.withdrawalsAt.hash}"}`;
-  return `{"version":2,${head},"withdrawalsAt":${w},"entries":[${pairs(record.entries, "contributionId")}],"datanets":[${pairs(record.datanets, "datanetId")}]}`;
+  return `{"version":2,${head},"withdrawalsAt":${w},"entries":[${pairs(record.entries, "contributionId")}],"datanets":[${pairs(record.datanets, "datanetId")}],"terms":[${record.terms.map((t) => `[${t.contributionId},${t.maxVerbatimTokens}]`).join(",")}]}`;
 }
 
 const wireBase = {
@@ -319,6 +347,7 @@ const wireSchema = z.discriminatedUnion("version", [
     ...wireBase,
     withdrawalsAt: z.strictObject({ block: z.number().int().nonnegative(), hash: z.string().regex(HASH_RE) }).nullable(),
     datanets: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().positive()])),
+    terms: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().positive()])),
   }),
 ]);
 
@@ -353,6 +382,7 @@ export function decodeRecord(json: string): AttributionRecord {
           ...base,
           withdrawalsAt: w.withdrawalsAt && { block: w.withdrawalsAt.block, hash: w.withdrawalsAt.hash as `0x${string}` },
           datanets: w.datanets.map(([datanetId, weightPpm]) => ({ datanetId, weightPpm })),
+          terms: w.terms.map(([contributionId, maxVerbatimTokens]) => ({ contributionId, maxVerbatimTokens })),
         };
   assertRecord(record);
   if (encodeRecord(record) !== json) {

@@ -10,7 +10,8 @@ import { AttributionError } from "./errors";
 import { generate, MAX_SEED, type GenerateOptions } from "./infinigram";
 import { classify, type KnnModel } from "./knn";
 import { deserializeKnnModel } from "./knn-artifact";
-import { buildRecord, CURRENT_RECORD_VERSION, type AttributionRecord, type BuildRecordInput, type FallbackContribution, type RecordVersion, type WithdrawalsAt } from "./record";
+import { buildRecord, CURRENT_RECORD_VERSION, type AttributionRecord, type BuildRecordInput, type FallbackContribution, type RecordVersion, type TermsEntry, type WithdrawalsAt } from "./record";
+import type { VerbatimLimits } from "./terms";
 import { traceSpans } from "./span-trace";
 import type { ModelView } from "./view";
 
@@ -60,6 +61,13 @@ export interface AttributionInput {
   withdrawalsAt?: WithdrawalsAt | null;
   /** A kNN model's Datanets (its treasuries take the pool when nothing earns); corpus models read theirs from the index. */
   datanetIds?: readonly number[];
+  /** Version 2: contributors' "no verbatim over N tokens" terms (contribution id → N), from the chain. */
+  verbatimLimits?: VerbatimLimits;
+}
+
+/** The record's terms: the named contributions with their limits. */
+function termsOf(ids: number[], limits: VerbatimLimits | undefined): TermsEntry[] {
+  return ids.map((contributionId) => ({ contributionId, maxVerbatimTokens: limits!.get(contributionId)! }));
 }
 
 /** Contributions by token count, the explicit fallback when nothing in the answer matches. */
@@ -113,20 +121,23 @@ export function runAttribution(input: AttributionInput): { output: string; recor
   const version = input.recordVersion ?? CURRENT_RECORD_VERSION;
   const rules = version;
   const base = { modelId: input.modelId, artifactHash: input.artifactHash, requestId: input.requestId, version, withdrawalsAt: input.withdrawalsAt ?? null };
+  const verbatimLimits = version === 2 ? input.verbatimLimits : undefined;
   switch (input.kind) {
     case "infinigram": {
       const { index } = requireFormat(input.model, "corpus", "∞-gram");
       const p = parseParams(inferenceParamsSchema.infinigram, input.params);
-      const result = generate(index, input.prompt, { ...p, view: input.view, onToken: input.onToken, rules });
-      const record = buildRecord({ ...base, method: "infinigram", raw: result.rawWeights, ...corpusFallbacks(version, index, input.view) });
+      const result = generate(index, input.prompt, { ...p, view: input.view, onToken: input.onToken, rules, verbatimLimits });
+      const terms = termsOf(result.limited, verbatimLimits);
+      const record = buildRecord({ ...base, method: "infinigram", raw: result.rawWeights, terms, ...corpusFallbacks(version, index, input.view) });
       return { output: result.text, record, details: { steps: result.steps } };
     }
     case "external": {
       const { index } = requireFormat(input.model, "corpus", "external");
       const p = parseParams(inferenceParamsSchema.external, input.params);
       if (input.output === undefined) throw new AttributionError("An external model's attribution needs its output.");
-      const traced = traceSpans(index, input.output, { ...p, view: input.view, rules });
-      const record = buildRecord({ ...base, method: "span-trace", raw: traced.rawWeights, ...corpusFallbacks(version, index, input.view) });
+      const traced = traceSpans(index, input.output, { ...p, view: input.view, rules, verbatimLimits });
+      const terms = termsOf(traced.violations, verbatimLimits);
+      const record = buildRecord({ ...base, method: "span-trace", raw: traced.rawWeights, terms, ...corpusFallbacks(version, index, input.view) });
       return { output: input.output, record, details: { spans: traced.spans.map((s) => ({ start: s.start, end: s.end, text: s.text })) } };
     }
     case "knn": {

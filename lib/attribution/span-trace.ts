@@ -14,6 +14,7 @@ import { AttributionError } from "./errors";
 import { Prng, promptTokens } from "./infinigram";
 import { ORIGINAL_SPAN_TOKENS } from "./originality";
 import { CURRENT_RECORD_VERSION } from "./record";
+import { VerbatimGuard, type VerbatimLimits } from "./terms";
 import { decode, VOCAB_SIZE } from "./tokenizer";
 import { countMembers, hasMember, viewFilter, viewStats, type ModelView, type ViewFilter } from "./view";
 
@@ -32,6 +33,11 @@ export interface TracedSpan {
   occurrences: number;
   /** contribution id → occurrences within the sample of at most maxSupport, ascending id. */
   contributions: Map<number, number>;
+  /**
+   * Version 2: contribution id → its share of the rarity this span paid (copies credited to the original),
+   * ascending id; for display only — the record's weights are the exact ones.
+   */
+  credit?: Map<number, number>;
 }
 
 export interface TraceOptions {
@@ -42,6 +48,15 @@ export interface TraceOptions {
   rules?: 1 | 2;
   /** Version 2: the shortest verbatim run that counts as a copy (default ORIGINAL_SPAN_TOKENS). */
   originalSpanTokens?: number;
+  /** Version 2: contributors' "no verbatim over N tokens" terms; the result names the contributions whose limit the answer exceeded. */
+  verbatimLimits?: VerbatimLimits;
+}
+
+export interface TraceResult {
+  spans: TracedSpan[];
+  rawWeights: Map<number, bigint>;
+  /** Version 2: contribution ids (ascending) containing a run of the answer longer than their verbatim limit. */
+  violations: number[];
 }
 
 let rangeLo = new Uint32Array(256);
@@ -51,7 +66,7 @@ export function traceSpans(
   index: CorpusIndex,
   output: string | Uint16Array,
   opts: TraceOptions,
-): { spans: TracedSpan[]; rawWeights: Map<number, bigint> } {
+): TraceResult {
   if (opts === null || typeof opts !== "object") throw new AttributionError("Span tracing needs options.");
   const minSpan = opts.minSpanTokens;
   if (typeof minSpan !== "number" || !Number.isInteger(minSpan) || minSpan < 1 || minSpan > MAX_TRACE_TOKENS) {
@@ -63,6 +78,7 @@ export function traceSpans(
   const rules = opts.rules ?? CURRENT_RECORD_VERSION;
   if (rules === 2) return traceV2(index, filter, out, minSpan, maxSupport, opts);
   if (rules !== 1) throw new AttributionError(`rules must be 1 or 2, got ${String(opts.rules)}.`);
+  if (opts.verbatimLimits?.size) throw new AttributionError("Verbatim limits are terms of version 2 records; version 1 has none.");
   const { tokens, sa, starts, contributionIds } = index;
   const stats = viewStats(index, opts.view);
   const logDenominator = Math.log(stats.tokens + VOCAB_SIZE);
@@ -158,7 +174,7 @@ export function traceSpans(
 
   const rawWeights = new Map<number, bigint>();
   for (const r of [...weights.keys()].sort((a, b) => a - b)) rawWeights.set(contributionIds[r], weights.get(r)!);
-  return { spans, rawWeights };
+  return { spans, rawWeights, violations: [] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -201,7 +217,7 @@ function traceV2(
   minSpan: number,
   maxSupport: number,
   opts: TraceOptions,
-): { spans: TracedSpan[]; rawWeights: Map<number, bigint> } {
+): TraceResult {
   const { tokens, sa, starts, contributionIds } = index;
   const stats = viewStats(index, opts.view);
   const spanTokens = opts.originalSpanTokens ?? ORIGINAL_SPAN_TOKENS;
@@ -239,6 +255,7 @@ function traceV2(
     const from = Math.max(i, paidEnd);
     let spanRarity = 0n;
     const counts = new Map<number, number>();
+    const credit = new Map<number, number>();
     for (let k = 0; k < s; k++) {
       const r = rankAt(starts, positions[k]);
       counts.set(contributionIds[r], (counts.get(contributionIds[r]) ?? 0) + 1);
@@ -253,7 +270,10 @@ function traceV2(
         const owner = copies.ownerAt(p + (j - i));
         credited.add(owner >= 0 ? owner : rankAt(starts, p));
       }
-      exact.split(Uint32Array.from([...credited].sort((a, b) => a - b)), w);
+      const ranks = Uint32Array.from([...credited].sort((a, b) => a - b));
+      exact.split(ranks, w);
+      const share = Number(w) / ranks.length;
+      for (const r of ranks) credit.set(contributionIds[r], (credit.get(contributionIds[r]) ?? 0) + share);
     }
     spans.push({
       start: i,
@@ -263,8 +283,11 @@ function traceV2(
       paidFrom: from,
       occurrences: sampleOut[1],
       contributions: new Map([...counts].sort((a, b) => a[0] - b[0])),
+      credit: new Map([...credit].sort((a, b) => a[0] - b[0])),
     });
     paidEnd = end;
   }
-  return { spans, rawWeights: exact.weights(contributionIds) };
+  const guard = opts.verbatimLimits?.size ? new VerbatimGuard(index, opts.view, opts.verbatimLimits) : null;
+  const violations = guard ? guard.violations(out).map((r) => contributionIds[r]) : [];
+  return { spans, rawWeights: exact.weights(contributionIds), violations };
 }

@@ -294,7 +294,9 @@ for (const { kind, available } of testDatabaseKinds) {
         await send(await wallet(erin).writeContract({ address: d.openVotes, abi: openVotesAbi, functionName: "depositFor", args: [erin.address, OPEN(1)] }));
         expect((await client.getBlock({ blockTag: "latest" })).timestamp).toBe(BigInt(t));
         const call = { address: d.openVotes, abi: openVotesAbi, functionName: "delegate", args: [erin.address], account: dave } as const;
-        const estimate = await client.estimateContractGas(call);
+        // The pending block stays at second t however long the machine takes (anvil's clock would move on).
+        await client.request({ method: "anvil_setBlockTimestampInterval" as never, params: [0] as never });
+        const estimate = await client.estimateContractGas(call).finally(() => client.request({ method: "anvil_removeBlockTimestampInterval" as never }));
         const inner = (await client.request({ method: "evm_snapshot" as never })) as Hex;
         await client.request({ method: "evm_setNextBlockTimestamp" as never, params: [t + 1] as never });
         const bare = await client.waitForTransactionReceipt({ hash: await wallet(dave).writeContract({ ...call, gas: estimate }) });

@@ -14,6 +14,8 @@ export interface EventContext {
   tx: Hex;
   logIndex: number;
   at: Date;
+  /** The block's hash (a withdrawal names it: records cite the block whose withdrawal set applied). */
+  blockHash?: string;
   /** The emitting contract (the market, for unattributed pools). */
   address?: string;
 }
@@ -234,8 +236,24 @@ export async function applyEvent(store: RangeStore, ev: DecodedEvent, ctx: Event
         reviewedBlock: null,
         reviewedTx: null,
         reviewedAt: null,
+        termsKind: 0,
+        maxVerbatimTokens: null,
+        withdrawnBy: null,
+        withdrawnReason: null,
+        withdrawnBlock: null,
+        withdrawnBlockHash: null,
+        withdrawnTx: null,
+        withdrawnAt: null,
       });
       store.putDatanet({ ...d, contributionCount: d.contributionCount + 1 });
+      return;
+    }
+    case "ContributionTerms": {
+      // Emitted right after ContributionSubmitted in the same transaction; the terms never change.
+      const id = Number(ev.args.contributionId);
+      const c = store.contributions.get(id) ?? missing("contribution", id);
+      const kind = ev.args.kind as 0 | 1 | 2;
+      store.putContribution({ ...c, termsKind: kind, maxVerbatimTokens: kind === 2 ? ev.args.maxVerbatimTokens : null });
       return;
     }
     case "ContributionReviewed": {
@@ -256,6 +274,23 @@ export async function applyEvent(store: RangeStore, ev: DecodedEvent, ctx: Event
         reviewedBlock: ctx.block,
         reviewedTx: ctx.tx,
         reviewedAt: ctx.at,
+      });
+      return;
+    }
+    case "ContributionWithdrawn": {
+      // A takedown changes one row; a reorg that drops it replays the remaining events, restoring the row.
+      const a = ev.args;
+      const id = Number(a.contributionId);
+      const c = store.contributions.get(id) ?? missing("contribution", id);
+      if (!ctx.blockHash) throw new Error(`indexer: the withdrawal of contribution ${id} came without its block hash`);
+      store.putContribution({
+        ...c,
+        withdrawnBy: lower(a.by),
+        withdrawnReason: a.reason,
+        withdrawnBlock: ctx.block,
+        withdrawnBlockHash: lower(ctx.blockHash),
+        withdrawnTx: ctx.tx,
+        withdrawnAt: ctx.at,
       });
       return;
     }

@@ -248,7 +248,7 @@ export class Indexer {
       // Live notifications are for what happens now: a backfill far behind the head sends none.
       const live = head - to <= LIVE_WINDOW_BLOCKS;
       for (const { log, contract, event, at } of todo) {
-        const ctx = { block: Number(log.blockNumber), tx: log.transactionHash!, logIndex: log.logIndex!, at, address: log.address };
+        const ctx = { block: Number(log.blockNumber), blockHash: log.blockHash!, tx: log.transactionHash!, logIndex: log.logIndex!, at, address: log.address };
         await applyEvent(store, event, ctx);
         if (live) appliedEvents.push({ name: event.eventName!, contract, block: ctx.block, tx: ctx.tx, logIndex: ctx.logIndex, args: jsonArgs(event.args) });
         applied++;
@@ -323,7 +323,7 @@ export class Indexer {
       const store = new RangeStore(tx);
       await store.preload(collectPreload(replay.map((r) => r.event), emptyPreload()));
       for (const { row, event } of replay) {
-        await applyEvent(store, event, { block: row.block, tx: row.txHash as Hex, logIndex: row.logIndex, at: row.at, address: row.address });
+        await applyEvent(store, event, { block: row.block, blockHash: row.blockHash, tx: row.txHash as Hex, logIndex: row.logIndex, at: row.at, address: row.address });
       }
       await store.flush();
       if (ancestorHash) {

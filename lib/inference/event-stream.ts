@@ -30,7 +30,7 @@ async function answerSpans(modelId: number, stored: StoredAnswer): Promise<Descr
     if (stored.tokens) spans = spansFromTokens(stored.tokens, stored.output);
     else {
       const model = await ctx.models.get(modelId);
-      spans = computeSpans({ ...model, requestId: stored.requestId, prompt: "", params: stored.params, output: stored.output });
+      spans = computeSpans({ ...model, requestId: stored.requestId, prompt: "", params: stored.params, output: stored.output, recordVersion: stored.record.version });
     }
     return await describeSpans(ctx.db, spans);
   } catch (err) {

@@ -4,14 +4,16 @@
  * join one {@link SharedIndexPool}, so models over overlapping Datanets share one suffix array and each
  * is a view over it (a view answers exactly what the model's own artifact would, byte for byte).
  */
-import { eq } from "drizzle-orm";
+import { and, eq, isNotNull, lte } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { modelDatanets, models } from "@/db/schema";
+import { contributions, indexerCheckpoints, modelDatanets, models } from "@/db/schema";
 import { AttributionError } from "@/lib/attribution/errors";
 import { AppError } from "@/lib/errors";
 import { SharedIndexPool } from "@/lib/attribution/pool";
 import { loadArtifact, type LoadedModel } from "@/lib/attribution/run";
 import type { ModelView } from "@/lib/attribution/view";
+import type { WithdrawalsAt } from "@/lib/attribution/record";
+import { withdrawnMembers, withoutWithdrawn } from "@/lib/attribution/withdrawn";
 import type { CorpusIndex } from "@/lib/attribution/corpus";
 import type { KnnModel } from "@/lib/attribution/knn";
 import { artifactDir as defaultArtifactDir, getArtifact } from "@/lib/factory/artifacts";
@@ -34,6 +36,12 @@ export interface ServableModel {
   view?: ModelView;
   /** The model's Datanets (lineage): their treasuries take a pool nothing in the answer earned. */
   datanetIds: number[];
+  /**
+   * Takedowns as of the indexed (final) head: the model and view without the model's withdrawn contributions, and
+   * the block whose withdrawal set that is (the newest withdrawal among them: a version-2 record names it as
+   * `withdrawalsAt`). Null when none of the model's contributions is withdrawn. The artifact is never rebuilt.
+   */
+  withdrawals: { at: WithdrawalsAt; ids: number[]; model: LoadedModel; view?: ModelView } | null;
 }
 
 /**
@@ -60,12 +68,18 @@ export interface ModelCatalogOptions {
   /** Artifact store directory; default ARTIFACT_DIR (see lib/factory/artifacts). */
   artifactDir?: string;
   log?: (msg: string) => void;
+  /** Withdrawals count once this many blocks below the indexed head (FINALITY_DEPTH; default 0): a record must not name a block a reorg can drop. */
+  finalityDepth?: number;
 }
+
+type Withdrawn = { id: number; block: number; hash: string };
 
 /** Loads models on first use and keeps them (by model id); one per process. */
 export class ModelCatalog {
   private readonly pool = new SharedIndexPool();
   private readonly loaded = new Map<number, Promise<Loaded>>();
+  /** The model without its withdrawn contributions, per model (rebuilt only when its set or its index changes). */
+  private readonly withdrawnViews = new Map<number, { key: string; base: LoadedModel; baseView?: ModelView; value: NonNullable<ServableModel["withdrawals"]> }>();
 
   constructor(private readonly opts: ModelCatalogOptions) {}
 
@@ -102,17 +116,63 @@ export class ModelCatalog {
       builderBps: row.builderBps,
       active: row.active,
     };
+    let served: { model: LoadedModel; view?: ModelView };
     switch (loaded.format) {
       case "knn":
-        return { ...base, model: { format: "knn", model: loaded.model } };
+        served = { model: { format: "knn", model: loaded.model } };
+        break;
       case "own":
-        return { ...base, model: { format: "corpus", index: loaded.index } };
+        served = { model: { format: "corpus", index: loaded.index } };
+        break;
       case "pooled": {
         // Asked each time: the shared index is rebuilt when a later model brings new contributions.
         const { index, view } = this.pool.get(modelId);
-        return { ...base, model: { format: "corpus", index }, view };
+        served = { model: { format: "corpus", index }, view };
+        break;
       }
     }
+    return { ...base, ...served, withdrawals: this.withdrawalsOf(modelId, served.model, served.view, await this.withdrawn()) };
+  }
+
+  /** Every indexed withdrawal at a final block (at most the indexed head − finalityDepth). */
+  private async withdrawn(): Promise<Withdrawn[]> {
+    const db = this.opts.db;
+    const [head] = await db.select({ block: indexerCheckpoints.block }).from(indexerCheckpoints).limit(1);
+    if (!head) return [];
+    const rows = await db
+      .select({ id: contributions.id, block: contributions.withdrawnBlock, hash: contributions.withdrawnBlockHash })
+      .from(contributions)
+      .where(and(isNotNull(contributions.withdrawnBlock), lte(contributions.withdrawnBlock, head.block - (this.opts.finalityDepth ?? 0))));
+    return rows.filter((r): r is Withdrawn => r.block !== null && r.hash !== null);
+  }
+
+  /** The model's withdrawn contributions taken out of its view (cached while its set and index stay the same). */
+  private withdrawalsOf(modelId: number, model: LoadedModel, view: ModelView | undefined, all: Withdrawn[]): ServableModel["withdrawals"] {
+    const byId = new Map(all.map((w) => [w.id, w]));
+    const ids = withdrawnMembers(model, view, new Set(byId.keys()));
+    if (ids.length === 0) {
+      this.withdrawnViews.delete(modelId);
+      return null;
+    }
+    let at = byId.get(ids[0])!;
+    for (const id of ids) {
+      const w = byId.get(id)!;
+      if (w.block > at.block) at = w;
+    }
+    const key = `${at.block}:${at.hash}:${ids.join(",")}`;
+    const cached = this.withdrawnViews.get(modelId);
+    const sameBase = cached && (model.format === "knn" ? cached.base.format === "knn" && cached.base.model === model.model : cached.base.format === "corpus" && model.format === "corpus" && cached.base.index === model.index && cached.baseView === view);
+    if (cached && cached.key === key && sameBase) return cached.value;
+    let filtered: { model: LoadedModel; view?: ModelView };
+    try {
+      filtered = withoutWithdrawn(model, view, new Set(ids));
+    } catch (err) {
+      if (err instanceof AttributionError) throw new ModelUnavailable(`Model ${modelId} cannot answer: ${err.message}`, modelId);
+      throw err;
+    }
+    const value = { at: { block: at.block, hash: at.hash.toLowerCase() as `0x${string}` }, ids, ...filtered };
+    this.withdrawnViews.set(modelId, { key, base: model, baseView: view, value });
+    return value;
   }
 
   private async load(modelId: number, kind: ModelKind, artifactHash: `0x${string}`): Promise<Loaded> {

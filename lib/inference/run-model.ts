@@ -5,6 +5,7 @@
 import { decodeGenerator } from "gpt-tokenizer/encoding/r50k_base";
 import { AttributionError } from "@/lib/attribution/errors";
 import type { GeneratedToken } from "@/lib/attribution/infinigram";
+import { CURRENT_RECORD_VERSION, type RecordVersion } from "@/lib/attribution/record";
 import { runAttribution } from "@/lib/attribution/run";
 import { decode, encode } from "@/lib/attribution/tokenizer";
 import { AppError } from "@/lib/errors";
@@ -132,10 +133,17 @@ export async function runModel(ctx: ServeContext, job: Pick<JobRow, "requestId" 
   const output = model.kind === "external" ? await callExternal(ctx, model, job.prompt, params as ExternalParams) : undefined;
   const tokens: GeneratedToken[] = [];
   const emit = tokenText(hooks.onText);
+  // Takedowns: from record version 2 on, the model runs without its withdrawn contributions (its view as of the
+  // indexed final head; no rebuild) and the record names the block whose withdrawal set applied. Version 1 records
+  // cannot name it, so they are computed on the whole model as before.
+  const recordVersion: RecordVersion = ctx.recordVersion ?? CURRENT_RECORD_VERSION;
+  const withdrawals = recordVersion === 2 ? model.withdrawals : null;
   const run = runAttribution({
     kind: model.kind,
-    model: model.model,
-    view: model.view,
+    model: withdrawals ? withdrawals.model : model.model,
+    view: withdrawals ? withdrawals.view : model.view,
+    recordVersion,
+    withdrawalsAt: withdrawals?.at ?? null,
     datanetIds: model.datanetIds,
     modelId: model.modelId,
     artifactHash: model.artifactHash,

@@ -10,6 +10,7 @@ import { contributions, datanets, inferenceResults, inferences, models } from "@
 import { getArtifact } from "@/lib/factory/artifacts";
 import type { CorpusIndex } from "@/lib/attribution/corpus";
 import type { GeneratedToken } from "@/lib/attribution/infinigram";
+import { decodeRecord, type RecordVersion } from "@/lib/attribution/record";
 import { loadArtifact, runAttribution, type LoadedModel } from "@/lib/attribution/run";
 import { traceSpans } from "@/lib/attribution/span-trace";
 import { decode, encode } from "@/lib/attribution/tokenizer";
@@ -110,11 +111,14 @@ export function spansFromTokens(tokens: GeneratedToken[], output: string): Answe
   return spans;
 }
 
-/** Span tracing (external models): the maximal verbatim spans, strength by rarity relative to the rarest. */
-export function spansFromTrace(index: CorpusIndex, output: string, params: Record<string, unknown>, view?: ModelView): AnswerSpan[] {
+/**
+ * Span tracing (external models): the traced spans, strength by rarity relative to the rarest, sources by
+ * the credit the record's rules gave (version 2: copies credit their original; version 1: occurrences).
+ */
+export function spansFromTrace(index: CorpusIndex, output: string, params: Record<string, unknown>, view?: ModelView, rules?: RecordVersion): AnswerSpan[] {
   const minSpanTokens = typeof params.minSpanTokens === "number" ? params.minSpanTokens : 4;
   const maxSupport = typeof params.maxSupport === "number" ? params.maxSupport : 1_000;
-  const { spans } = traceSpans(index, output, { minSpanTokens, maxSupport, view });
+  const { spans } = traceSpans(index, output, { minSpanTokens, maxSupport, view, rules });
   if (!spans.length) return [];
   const ends = tokenEnds(encode(output), output);
   const maxRarity = spans.reduce((m, s) => (s.rarityMicros > m ? s.rarityMicros : m), 1n);
@@ -125,7 +129,7 @@ export function spansFromTrace(index: CorpusIndex, output: string, params: Recor
     const start = Math.max(prevEnd, s.start === 0 ? 0 : ends[s.start - 1]);
     const end = ends[s.end - 1];
     if (end <= start) continue;
-    out.push({ start, end, strength: Number((s.rarityMicros * 1000n) / maxRarity) / 1000, sources: topSources(s.contributions) });
+    out.push({ start, end, strength: Number((s.rarityMicros * 1000n) / maxRarity) / 1000, sources: topSources(s.credit ?? s.contributions) });
     prevEnd = end;
   }
   return out;
@@ -141,6 +145,8 @@ export interface SpanInput {
   prompt: string;
   params: Record<string, unknown>;
   output: string;
+  /** The stored record's version: its rules produced the answer and its credit (default: the current one). */
+  recordVersion?: RecordVersion;
 }
 
 /** Recomputes an answer's spans from the model (a kNN label has none). */
@@ -148,7 +154,7 @@ export function computeSpans(input: SpanInput): AnswerSpan[] {
   if (input.kind === "knn") return [];
   if (input.kind === "external") {
     if (input.model.format !== "corpus") return [];
-    return spansFromTrace(input.model.index, input.output, input.params, input.view);
+    return spansFromTrace(input.model.index, input.output, input.params, input.view, input.recordVersion);
   }
   const tokens: GeneratedToken[] = [];
   const run = runAttribution({ ...input, output: undefined, onToken: (t) => tokens.push(t) });
@@ -217,6 +223,7 @@ export async function inferenceSpans(db: Db, requestId: number, opts: { artifact
       prompt: result.prompt,
       params: result.params,
       output: result.output,
+      recordVersion: decodeRecord(result.attributionRecord).version,
     });
     return await describeSpans(db, spans);
   } catch {

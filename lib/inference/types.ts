@@ -6,7 +6,7 @@ import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem
 import type { Db } from "@/db/client";
 import type { inferenceJobs } from "@/db/schema";
 import type { GeneratedToken } from "@/lib/attribution/infinigram";
-import type { AttributionRecord } from "@/lib/attribution/record";
+import type { AttributionRecord, RecordVersion } from "@/lib/attribution/record";
 import type { Deployment } from "@/lib/chain/deploy";
 import type { ModelCatalog } from "./models";
 import type { InferenceParams } from "./params";
@@ -41,6 +41,8 @@ export interface ServeContext {
    * tests name their local endpoint). Every other endpoint must resolve to public addresses only.
    */
   allowHosts?: readonly string[];
+  /** The attribution record version new inferences get (default CURRENT_RECORD_VERSION); takedowns apply from version 2. */
+  recordVersion?: RecordVersion;
   log?: (msg: string) => void;
 }
 

@@ -2,13 +2,16 @@
  * Proof of Attribution, checked: recompute an inference's answer and attribution record from the model
  * artifact, prompt, parameters (seed) and output, and compare with what was stored and settled on-chain.
  */
-import { eq } from "drizzle-orm";
+import { and, eq, isNotNull, lte } from "drizzle-orm";
 import type { PublicClient } from "viem";
-import { inferenceMarketAbi } from "@/contracts-abi";
+import { inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
 import type { Db } from "@/db/client";
-import { inferenceResults, inferences, modelDatanets, models } from "@/db/schema";
-import { attributionHash, decodeRecord, encodeRecord } from "@/lib/attribution/record";
-import { loadArtifact, outputHash, runAttribution } from "@/lib/attribution/run";
+import { contributions, inferenceResults, inferences, modelDatanets, models } from "@/db/schema";
+import { attributionHash, decodeRecord, encodeRecord, type WithdrawalsAt } from "@/lib/attribution/record";
+import { loadArtifact, outputHash, runAttribution, type LoadedModel } from "@/lib/attribution/run";
+import { withdrawnMembers, withoutWithdrawn } from "@/lib/attribution/withdrawn";
+import type { ModelView } from "@/lib/attribution/view";
+import { withdrawnAsOf } from "@/lib/chain/withdrawals";
 import { getArtifact } from "@/lib/factory/artifacts";
 
 export interface VerifyReport {
@@ -22,6 +25,30 @@ export interface VerifyReport {
   onchainOutputHash: string | null;
   checks: { name: string; ok: boolean; detail: string }[];
   ok: boolean;
+}
+
+/**
+ * The withdrawal set as of the record's `withdrawalsAt` block: from the chain when a client is at hand (the block's
+ * hash checked, then every ContributionWithdrawn up to it), else from the index (whose rows carry the hash of the
+ * block each withdrawal is in).
+ */
+async function withdrawalSet(db: Db, at: WithdrawalsAt, opts: { publicClient?: PublicClient; market?: `0x${string}` }): Promise<{ ids: Set<number>; source: string }> {
+  if (opts.publicClient && opts.market) {
+    const registry = await opts.publicClient.readContract({ address: opts.market, abi: inferenceMarketAbi, functionName: "models" });
+    const datanetRegistry = await opts.publicClient.readContract({ address: registry, abi: modelRegistryAbi, functionName: "datanets" });
+    return { ids: await withdrawnAsOf(opts.publicClient, datanetRegistry, at), source: "the chain's ContributionWithdrawn logs" };
+  }
+  const rows = await db
+    .select({ id: contributions.id, block: contributions.withdrawnBlock, hash: contributions.withdrawnBlockHash })
+    .from(contributions)
+    .where(and(isNotNull(contributions.withdrawnBlock), lte(contributions.withdrawnBlock, at.block)));
+  // The record names the block of its newest withdrawal: the index must hold one there, in a block with that hash.
+  const atBlock = rows.filter((r) => r.block === at.block);
+  if (atBlock.length === 0) throw new Error(`the index holds no withdrawal in block ${at.block}, which the record names`);
+  if (atBlock.some((r) => r.hash?.toLowerCase() !== at.hash.toLowerCase())) {
+    throw new Error(`the indexed block ${at.block} has another hash than the ${at.hash} the record names for its withdrawals`);
+  }
+  return { ids: new Set(rows.map((r) => r.id)), source: "the indexed withdrawals (no chain client to read them from)" };
 }
 
 export async function verifyInference(
@@ -79,9 +106,29 @@ export async function verifyInference(
     return report;
   }
   checks.push({ name: "artifact", ok: true, detail: `sha-256 ${model.artifactHash} matches the on-chain artifact hash.` });
+  // Takedowns: a version 2 record names the block whose withdrawal set its model ran without; rebuild that view
+  // from public data (later withdrawals do not change it).
+  let served: { model: LoadedModel; view?: ModelView } = { model: loadArtifact(bytes) };
+  if (stored.version === 2 && stored.withdrawalsAt !== null) {
+    const at = stored.withdrawalsAt;
+    try {
+      const { ids, source } = await withdrawalSet(db, at, opts);
+      const members = withdrawnMembers(served.model, undefined, ids);
+      served = withoutWithdrawn(served.model, undefined, new Set(members));
+      checks.push({
+        name: "withdrawals",
+        ok: true,
+        detail: `As of block ${at.block} (${at.hash}), ${members.length} of the model's contributions were withdrawn${members.length ? ` (${members.join(", ")})` : ""}, read from ${source}; recomputed without them.`,
+      });
+    } catch (err) {
+      checks.push({ name: "withdrawals", ok: false, detail: `The withdrawal set the record names cannot be rebuilt: ${(err as Error).message}.` });
+      return report;
+    }
+  }
   const recomputed = runAttribution({
     kind: model.kind,
-    model: loadArtifact(bytes),
+    model: served.model,
+    view: served.view,
     modelId: model.id,
     artifactHash: model.artifactHash as `0x${string}`,
     requestId: BigInt(requestId),

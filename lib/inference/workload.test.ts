@@ -16,6 +16,7 @@ import { Indexer } from "@/lib/indexer/indexer";
 import { dumpReadModel } from "@/lib/indexer/testing/dump";
 import { prng } from "@/lib/indexer/testing/scenario";
 import { sendAsOperator } from "@/lib/chain/operator-send";
+import { DATANET_TREASURY_ROLE } from "@/lib/settlement/roles";
 import { InferenceFailed, serveInference, type PaidRequest, type ServedInference } from "./serve";
 import { ROLES, setupMarket, type Market } from "./testing/market";
 import { verifyInference } from "./verify";
@@ -33,7 +34,7 @@ for (const { kind, available } of testDatabaseKinds) {
       await m?.close();
     });
 
-    it("conserves every wei: Σ paid == fees + contributor credits + unattributed + refunds; contributors' ledgers equal their attribution", async () => {
+    it("conserves every wei: Σ paid == fees + contributor credits + Datanet-treasury credits + unattributed + refunds; contributors' ledgers equal their attribution", async () => {
       const rand = prng(kind === "pglite" ? 101 : 202);
       const words = m.glosses.filter((g) => g.lexfile === "animal" || g.lexfile === "food").map((g) => g.gloss.split(" ").slice(0, 2 + rand.int(4)).join(" "));
       type Plan = { modelId: number; prompt: string; params: Record<string, unknown>; mode: "serve" | "bypass-missing" | "bypass-mismatch" };
@@ -117,12 +118,17 @@ for (const { kind, available } of testDatabaseKinds) {
         ).map((r) => [r.role, BigInt(r.total)]),
       ) as Record<string, bigint>;
       const { protocol, operator, builder, contributor, unattributed, refund } = byRole;
-      expect(protocol + operator + builder + contributor + unattributed + refund).toBe(paidTotal);
+      // Pools of answers that matched nothing go to the model's Datanets' treasuries (record version 2).
+      const treasury = byRole[DATANET_TREASURY_ROLE] ?? 0n;
+      expect(protocol + operator + builder + contributor + treasury + unattributed + refund).toBe(paidTotal);
       // The unattributed pools are exactly those of the bypassed settlements.
       const bypassedPools = infs.filter((i) => i.status === "settled" && !served.some((s) => s.requestId === BigInt(i.requestId))).reduce((a, i) => a + i.contributorPool!, 0n);
       expect(unattributed).toBe(bypassedPools);
-      expect(contributor + unattributed).toBe(await m.client.readContract({ address: m.d.inferenceMarket, abi: inferenceMarketAbi, functionName: "totalContributorPool" }));
-      expect(contributor).toBe(served.reduce((a, s) => a + s.split.contributorPool, 0n));
+      expect(contributor + treasury + unattributed).toBe(await m.client.readContract({ address: m.d.inferenceMarket, abi: inferenceMarketAbi, functionName: "totalContributorPool" }));
+      expect(contributor + treasury).toBe(served.reduce((a, s) => a + s.split.contributorPool, 0n));
+      const fellBack = served.filter((s) => s.record.version === 2 && s.record.method === "fallback-datanet-treasury");
+      expect(fellBack.length).toBeGreaterThan(0);
+      expect(treasury).toBe(fellBack.reduce((a, s) => a + s.split.contributorPool, 0n));
 
       // Each contributor's ledger equals the sum of their attribution amounts (and their hourly rollup).
       const perAccount = (rows: { account: string; total: string }[]) => Object.fromEntries(rows.map((r) => [r.account, r.total]));
@@ -151,18 +157,37 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(ledgerByAccount).toEqual(attributionByAccount);
       expect(rollupByAccount).toEqual(ledgerByAccount);
       const expectedByAccount: Record<string, bigint> = {};
-      for (const s of served) for (const e of s.entries) expectedByAccount[e.contributor] = (expectedByAccount[e.contributor] ?? 0n) + e.amount;
+      const expectedTreasury: Record<string, bigint> = {};
+      for (const s of served) {
+        for (const e of s.entries) {
+          const into = e.contributionId === null ? expectedTreasury : expectedByAccount;
+          into[e.contributor] = (into[e.contributor] ?? 0n) + e.amount;
+        }
+      }
+      const treasuryByAccount = perAccount(
+        await db
+          .select({ account: t.ledgerEntries.account, total: sql<string>`sum(${t.ledgerEntries.amount})::text` })
+          .from(t.ledgerEntries)
+          .where(eq(t.ledgerEntries.role, DATANET_TREASURY_ROLE))
+          .groupBy(t.ledgerEntries.account),
+      );
+      expect(treasuryByAccount).toEqual(Object.fromEntries(Object.entries(expectedTreasury).filter(([, v]) => v > 0n).map(([k, v]) => [k, v.toString()])));
       expect(ledgerByAccount).toEqual(Object.fromEntries(Object.entries(expectedByAccount).filter(([, v]) => v > 0n).map(([k, v]) => [k, v.toString()])));
       const [usage] = await db.select({ total: sql<string>`sum(${t.datanetUsageHourly.contributorEarnings})::text` }).from(t.datanetUsageHourly);
-      expect(BigInt(usage.total)).toBe(contributor);
-      // Per request: the entries sum to its pool.
+      expect(BigInt(usage.total)).toBe(contributor + treasury);
+      // Per request: its contributions' entries, or its treasuries' credits, sum to its pool.
       const perRequest = await db
         .select({ requestId: t.attributionEntries.requestId, total: sql<string>`sum(${t.attributionEntries.amount})::text` })
         .from(t.attributionEntries)
         .groupBy(t.attributionEntries.requestId);
-      expect(perRequest).toHaveLength(served.length);
+      const treasuryPerRequest = await db
+        .select({ requestId: t.ledgerEntries.requestId, total: sql<string>`sum(${t.ledgerEntries.amount})::text` })
+        .from(t.ledgerEntries)
+        .where(eq(t.ledgerEntries.role, DATANET_TREASURY_ROLE))
+        .groupBy(t.ledgerEntries.requestId);
+      expect(perRequest.length + treasuryPerRequest.length).toBe(served.length);
       const pools = new Map(infs.map((i) => [i.requestId, i.contributorPool]));
-      for (const r of perRequest) expect(BigInt(r.total)).toBe(pools.get(r.requestId));
+      for (const r of [...perRequest, ...treasuryPerRequest]) expect(BigInt(r.total)).toBe(pools.get(r.requestId!));
       // On-chain credits per account equal the ledger (no withdrawals happened).
       for (const role of ["protocol", "operator", "builder"] as const) {
         const rows = await db
@@ -192,7 +217,7 @@ for (const { kind, available } of testDatabaseKinds) {
       } finally {
         await fresh.close();
       }
-      console.log(`${kind}: ${INFERENCES} paid inferences served and settled in ${serveMs} ms (${served.length} settled, ${refunded} refunded, ${bypassed} unattributed)`);
+      console.log(`${kind}: ${INFERENCES} paid inferences served and settled in ${serveMs} ms (${served.length} settled, ${fellBack.length} of them to Datanet treasuries, ${refunded} refunded, ${bypassed} unattributed)`);
     }, 240_000); // 520 paid inferences on a shared 2-core machine: ~30 s idle, more under load
   });
 }

@@ -5,6 +5,7 @@ export type LiveEvent =
   | { type: "datanet.created"; datanetId: number; block: number }
   | { type: "contribution.submitted"; contributionId: number; datanetId: number; contributor: string; block: number }
   | { type: "contribution.reviewed"; contributionId: number; datanetId: number; contributor: string; accepted: boolean; block: number }
+  | { type: "contribution.withdrawn"; contributionId: number; datanetId: number; by: string; block: number }
   | { type: "version.published"; datanetId: number; version: number; block: number }
   | { type: "model.registered"; modelId: number; block: number }
   | { type: "model.updated"; modelId: number; block: number }
@@ -44,6 +45,8 @@ export function toLiveEvent(e: IndexedEvent): LiveEvent | null {
         accepted: Boolean(a.accepted),
         block,
       };
+    case "ContributionWithdrawn":
+      return { type: "contribution.withdrawn", contributionId: num(a.contributionId), datanetId: num(a.datanetId), by: addr(a.by), block };
     case "VersionPublished":
       return { type: "version.published", datanetId: num(a.datanetId), version: num(a.version), block };
     case "ModelRegistered":

@@ -34,6 +34,9 @@ export function staleKeys(e: LiveEvent): readonly (readonly unknown[])[] {
     case "contribution.submitted":
     case "contribution.reviewed":
       return [queryKeys.datanet(e.datanetId), queryKeys.datanets(), queryKeys.account(e.contributor), queryKeys.stats()];
+    case "contribution.withdrawn":
+      // The contributor is not in the event when the owner removed it: every account view may show it.
+      return [queryKeys.datanet(e.datanetId), queryKeys.datanets(), ["accounts"], queryKeys.stats()];
     case "version.published":
       return [queryKeys.datanet(e.datanetId)];
     case "model.registered":

@@ -236,6 +236,11 @@ export interface ContributionListItem {
   submittedAt: Date;
   submittedTx: string;
   reviewedAt: Date | null;
+  /** Takedown: who withdrew it (the contributor) or removed it (the Datanet owner), why, when; null while it is not withdrawn. */
+  withdrawnBy: string | null;
+  withdrawnReason: string | null;
+  withdrawnAt: Date | null;
+  withdrawnTx: string | null;
 }
 
 export interface LeaderboardEntry {
@@ -296,6 +301,10 @@ export const contributionItemFields = {
   submittedAt: contributions.submittedAt,
   submittedTx: contributions.submittedTx,
   reviewedAt: contributions.reviewedAt,
+  withdrawnBy: contributions.withdrawnBy,
+  withdrawnReason: contributions.withdrawnReason,
+  withdrawnAt: contributions.withdrawnAt,
+  withdrawnTx: contributions.withdrawnTx,
 };
 
 function versionsOf(db: Db, id: number): Promise<DatanetVersionItem[]> {

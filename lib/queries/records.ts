@@ -5,9 +5,10 @@
  * split into records by lib/content/records.ts — the same split the attribution engine and the Model
  * Factory use. Content is immutable under its sha-256, so parsed records are cached in memory by hash
  * (LRU, bounded by characters) and a page is cut from the cached records. Search is a case-insensitive
- * substring match done here, so it behaves the same on PGlite and Postgres.
+ * substring match done here, so it behaves the same on PGlite and Postgres. Withdrawn contributions (takedowns)
+ * are not listed.
  */
-import { and, asc, eq, inArray, lte, ne, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lte, ne, sql, type SQL } from "drizzle-orm";
 import { getDb, type Db } from "@/db/client";
 import { contents, contributions, datanetVersions } from "@/db/schema";
 import { parseRecords } from "@/lib/content/records";
@@ -149,6 +150,8 @@ export async function pageRecords(datanetId: number, params: RecordsQuery = {}):
     where.push(eq(c.id, params.contributionId));
   }
   where.push(params.status ? eq(c.status, params.status) : ne(c.status, "rejected"));
+  // Takedown: a withdrawn or removed contribution's records leave the viewer (whatever the filter).
+  where.push(isNull(c.withdrawnBlock));
 
   const rows = await db
     .select({ id: c.id, contributor: c.contributor, status: c.status, acceptedSeq: c.acceptedSeq, contentHash: c.contentHash, records: c.records })

@@ -13,6 +13,7 @@
 import { keccak256, stringToBytes, type Hex } from "viem";
 import { attributionHash, decodeRecord, encodeRecord, type AttributionRecord } from "@/lib/attribution/record";
 import { outputHash, runAttribution, type LoadedModel } from "@/lib/attribution/run";
+import { withdrawnMembers, withoutWithdrawn } from "@/lib/attribution/withdrawn";
 import type { ModelKind } from "@/lib/metadata";
 
 /** Versions of the attribution record this watcher verifies (each recomputed with its own rules). */
@@ -83,9 +84,30 @@ export function committedRecord(c: Committed, served: Served | null): RecordChec
 /** Step 2: re-run the inference from the artifact; null when the record and output are reproduced exactly, else why not. */
 export function reproduce(
   check: Extract<RecordCheck, { ok: true }>,
-  input: { kind: ModelKind; model: LoadedModel; artifactHash: Hex; committed: Committed; served: Served; /** the model's Datanets, from ModelRegistry (never from the record it checks) */ datanetIds: readonly number[] },
+  input: {
+    kind: ModelKind;
+    model: LoadedModel;
+    artifactHash: Hex;
+    committed: Committed;
+    served: Served;
+    /** the model's Datanets, from ModelRegistry (never from the record it checks) */
+    datanetIds: readonly number[];
+    /** version 2: the contributions withdrawn as of the record's `withdrawalsAt` block, from the chain (lib/chain/withdrawals.ts) */
+    withdrawn?: ReadonlySet<number>;
+  },
 ): string | null {
   const { committed, served } = input;
+  let model = input.model;
+  let view: ReturnType<typeof withoutWithdrawn>["view"];
+  if (check.record.version === 2 && check.record.withdrawalsAt !== null) {
+    // The model ran without the contributions withdrawn as of that block: so does its recomputation.
+    if (!input.withdrawn) return `its record names the withdrawals as of block ${check.record.withdrawalsAt.block}, which were not read`;
+    try {
+      ({ model, view } = withoutWithdrawn(model, undefined, new Set(withdrawnMembers(model, undefined, input.withdrawn))));
+    } catch (err) {
+      return `re-running the model without its withdrawn contributions fails: ${(err as Error).message}`;
+    }
+  }
   if (outputHash(served.output) !== committed.outputHash) return "the served output does not hash to the on-chain outputHash";
   switch (check.version) {
     case 1:
@@ -94,7 +116,8 @@ export function reproduce(
       try {
         recomputed = runAttribution({
           kind: input.kind,
-          model: input.model,
+          model,
+          view,
           modelId: committed.modelId,
           artifactHash: input.artifactHash,
           requestId: BigInt(committed.requestId),

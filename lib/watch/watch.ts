@@ -16,9 +16,10 @@
  */
 import { getAddress, parseEventLogs, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
 import { inferenceMarketAbi, openTokenAbi } from "@/contracts-abi";
-import { splitPool, type PoolShare } from "@/lib/attribution/record";
+import { splitPool, type PoolShare, type WithdrawalsAt } from "@/lib/attribution/record";
 import { loadArtifact, type LoadedModel } from "@/lib/attribution/run";
 import { buildClaimsTree } from "@/lib/chain/merkle";
+import { withdrawnAsOf, WithdrawalsBlockMismatch } from "@/lib/chain/withdrawals";
 import type { ModelKind } from "@/lib/metadata";
 import { committedRecord, reproduce } from "./record";
 import {
@@ -89,7 +90,22 @@ export class Watcher {
   private readonly outcomes = new Map<number, Outcome>();
   private readonly models = new Map<number, Promise<{ kind: ModelKind; artifactHash: Hex; datanetIds: number[]; model: LoadedModel }>>();
 
+  /** Withdrawal sets by the block a record names ("block:hash"), read from the chain once each. */
+  private readonly withdrawals = new Map<string, Promise<Set<number>>>();
+
   constructor(readonly ctx: WatchContext) {}
+
+  /** The contributions withdrawn as of a record's `withdrawalsAt` block (its hash checked against the chain). */
+  private withdrawn(at: WithdrawalsAt): Promise<Set<number>> {
+    const key = `${at.block}:${at.hash}`;
+    let p = this.withdrawals.get(key);
+    if (!p) {
+      p = withdrawnAsOf(this.ctx.client, this.ctx.contracts.datanetRegistry, at, this.ctx.startBlock);
+      this.withdrawals.set(key, p);
+      p.catch(() => this.withdrawals.delete(key));
+    }
+    return p;
+  }
 
   private model(modelId: number) {
     let m = this.models.get(modelId);
@@ -126,7 +142,17 @@ export class Watcher {
         if (err instanceof InputsUnavailable) return { credits: [], finding: finding("unavailable", err.message), cacheable: false };
         throw err;
       }
-      const wrong = reproduce(check, { kind: m.kind, model: m.model, artifactHash: m.artifactHash, datanetIds: m.datanetIds, committed, served: item.served! });
+      let withdrawn: ReadonlySet<number> | undefined;
+      let wrong: string | null = null;
+      if (check.record.version === 2 && check.record.withdrawalsAt !== null) {
+        try {
+          withdrawn = await this.withdrawn(check.record.withdrawalsAt);
+        } catch (err) {
+          if (!(err instanceof WithdrawalsBlockMismatch)) throw err;
+          wrong = err.message;
+        }
+      }
+      wrong ??= reproduce(check, { kind: m.kind, model: m.model, artifactHash: m.artifactHash, datanetIds: m.datanetIds, committed, served: item.served!, withdrawn });
       out = { credits: splitPool(check.record, s.contributorPool), finding: wrong ? finding("not reproducible", wrong) : null, cacheable: true };
     }
     this.outcomes.set(s.requestId, out);

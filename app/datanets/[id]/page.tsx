@@ -4,6 +4,7 @@ import { Contribute } from "@/components/datanet/contribute";
 import { RECORD_PAGE_SIZE } from "@/components/datanet/record-page";
 import { RecordViewer } from "@/components/datanet/record-viewer";
 import { ReviewQueue } from "@/components/datanet/review-queue";
+import { RemoveContribution, WithdrawalNote } from "@/components/datanet/takedown";
 import { LiveRefresh } from "@/components/live/live-refresh";
 import type { Metadata } from "next";
 import Link from "next/link";
@@ -147,7 +148,7 @@ export default async function DatanetPage({ params }: { params: Params }) {
                 datanetId={d.id}
                 initial={firstRecords}
                 versions={versions.map((v) => v.version)}
-                contributionIds={contributions.filter((c) => c.status !== "rejected").map((c) => c.id).sort((a, b) => a - b)}
+                contributionIds={contributions.filter((c) => c.status !== "rejected" && !c.withdrawnBy).map((c) => c.id).sort((a, b) => a - b)}
               />
             </section>
 
@@ -231,7 +232,7 @@ export default async function DatanetPage({ params }: { params: Params }) {
               <SectionHeading
                 id="contributions-heading"
                 title="Contributions"
-                description="Uploads registered on-chain with their content hash and bond."
+                description="Uploads registered on-chain with their content hash and bond. A withdrawn or removed contribution says by whom, when and why; models skip it."
               />
               {contributions.length ? (
                 <Card>
@@ -244,11 +245,14 @@ export default async function DatanetPage({ params }: { params: Params }) {
                         <TableHead className="text-right">Size</TableHead>
                         <TableHead>Status</TableHead>
                         <TableHead>Submitted</TableHead>
+                        <TableHead>
+                          <span className="sr-only">Takedown</span>
+                        </TableHead>
                       </TableRow>
                     </TableHeader>
                     <TableBody>
                       {contributions.map((c) => (
-                        <TableRow key={c.id}>
+                        <TableRow key={c.id} data-testid="datanet-contribution-row" data-id={c.id} data-withdrawn={c.withdrawnBy ? "true" : "false"}>
                           <TableCell className="font-mono text-xs text-muted-foreground">#{c.id}</TableCell>
                           <TableCell>
                             <AddressText address={c.contributor} />
@@ -257,8 +261,14 @@ export default async function DatanetPage({ params }: { params: Params }) {
                           <TableCell className="text-right tabular-nums">{formatBytes(c.bytes)}</TableCell>
                           <TableCell>
                             <ContributionStatusBadge status={c.status} />
+                            <WithdrawalNote c={c} className="mt-1" />
                           </TableCell>
                           <TableCell title={formatDateTime(c.submittedAt)}>{formatRelativeTime(c.submittedAt)}</TableCell>
+                          <TableCell>
+                            {!c.withdrawnBy && c.status !== "rejected" ? (
+                              <RemoveContribution contributionId={c.id} datanetId={d.id} owner={d.owner} contributor={c.contributor} />
+                            ) : null}
+                          </TableCell>
                         </TableRow>
                       ))}
                     </TableBody>

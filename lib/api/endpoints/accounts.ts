@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { EARNING_ROLES, EARNINGS_GROUPS } from "@/lib/queries";
 import {
+  addressOut,
   countOut,
   cursorInput,
   endpoint,
@@ -105,6 +106,10 @@ const AccountContribution = named(
     submittedAt: timestamp,
     submittedTx: hashOut,
     reviewedAt: timestamp.nullable(),
+    withdrawnBy: addressOut.nullable().meta({ description: "Takedown: the contributor (withdrew it) or the Datanet owner (removed it); null while it is not withdrawn. Models skip a withdrawn contribution from the next inference on." }),
+    withdrawnReason: z.string().nullable().meta({ description: "The owner's stated reason for a removal; empty for the contributor's own withdrawal." }),
+    withdrawnAt: timestamp.nullable(),
+    withdrawnTx: hashOut.nullable(),
   }),
 );
 

@@ -95,7 +95,7 @@ export const datanetRecords = endpoint({
   operationId: "listDatanetRecords",
   tag: "Datanets",
   summary: "Browse and search a Datanet's records (contributions' content split into records), in contribution order; cursor-paginated.",
-  description: "Without `status`, accepted and pending contributions are listed (rejected content is not part of the Datanet). An unknown version or a contribution of another Datanet is a 404.",
+  description: "Without `status`, accepted and pending contributions are listed (rejected content is not part of the Datanet). Withdrawn or removed contributions (takedowns) are never listed. An unknown version or a contribution of another Datanet is a 404.",
   params: idPath,
   notFound: true,
   query: z.object({

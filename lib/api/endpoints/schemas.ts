@@ -98,6 +98,10 @@ export const Contribution = named(
     submittedAt: timestamp,
     submittedTx: hashOut,
     reviewedAt: timestamp.nullable(),
+    withdrawnBy: addressOut.nullable().meta({ description: "Takedown: the contributor (withdrew it) or the Datanet owner (removed it); null while it is not withdrawn. Models skip a withdrawn contribution from the next inference on." }),
+    withdrawnReason: z.string().nullable().meta({ description: "The owner's stated reason for a removal; empty for the contributor's own withdrawal." }),
+    withdrawnAt: timestamp.nullable(),
+    withdrawnTx: hashOut.nullable(),
   }),
 );
 
