@@ -41,8 +41,14 @@ export const contents = pgTable("contents", {
   body: bytea("body").notNull(),
   /** The account that uploaded these bytes first: the only one the content attester binds them to. */
   uploader: text("uploader"),
+  /**
+   * sha-256 of the text after the originality shield's normalisation (lib/content/originality.ts: Unicode NFC,
+   * every run of whitespace → one space, trimmed): equal here means an exact duplicate of the text. Null for
+   * bytes that are not UTF-8, or stored before the column existed (filled in when first needed).
+   */
+  normalizedHash: text("normalized_hash"),
   createdAt: ts("created_at").notNull().defaultNow(),
-});
+}, (t) => [index("contents_normalized_hash_idx").on(t.normalizedHash)]);
 
 export const datanets = pgTable(
   "datanets",

@@ -83,9 +83,13 @@ test("a contributor uploads and registers a file; the owner accepts it and publi
   await expect(row).toContainText("Accepted", { ignoreCase: true, timeout: 20_000 });
 });
 
-test("an open Datanet accepts a contribution at once, and the same file again is refused as a duplicate", async ({ page }) => {
+test("an open Datanet accepts a contribution at once, refuses the same text again, and marks a file that copies a paragraph of it", async ({ page }) => {
+  test.setTimeout(120_000);
   const open = DEMO_DATANETS.findIndex((d) => !d.curated) + 1;
-  const file = { name: "fern.txt", mimeType: "text/plain", buffer: Buffer.from(`e2e fern ${Date.now()}: a plant that exists only in this test.\n`) };
+  const stamp = Date.now();
+  // A paragraph well over 32 tokens (the originality shield's span length), unique to this run.
+  const paragraph = `e2e fern ${stamp}: a plant that exists only in this test, unrolling its fronds at dawn beside a quiet stream, where moss covers the stones and the light falls green through the leaves of the old alder trees.`;
+  const file = { name: "fern.txt", mimeType: "text/plain", buffer: Buffer.from(`${paragraph}\n`) };
   await page.goto(`/datanets/${open}`);
   const contribute = page.getByTestId("contribute");
   const input = contribute.getByLabel("File to contribute");
@@ -95,12 +99,72 @@ test("an open Datanet accepts a contribution at once, and the same file again is
   await expect(contribute.getByTestId("contribute-preview")).toContainText("1 record", { timeout: 20_000 });
   await connectDevWallet(page, contribute.getByRole("button", { name: "Connect wallet to contribute" }), 3);
   await contribute.getByRole("button", { name: "Sign in to upload" }).click();
+  // A new text: the shield finds nothing earlier.
+  await expect(contribute.getByTestId("originality")).toContainText("Original", { timeout: 20_000 });
   await contribute.getByRole("button", { name: "Sign and contribute" }).click();
-  await expect(contribute.getByTestId("contribute-done")).toContainText(/Your contribution #\d+ was accepted at once/, { timeout: 30_000 });
+  const done = contribute.getByTestId("contribute-done");
+  await expect(done).toContainText(/Your contribution #\d+ was accepted at once/, { timeout: 30_000 });
+  const id = Number(((await done.innerText()).match(/#(\d+)/) ?? [])[1]);
+  expect(id).toBeGreaterThan(0);
 
-  // Signed in already: the same file uploads at once, and the registry refuses it as a duplicate.
-  await input.setInputFiles(file);
+  // The same text re-saved with other whitespace (new bytes, so new hash): an exact duplicate, refused before any signature.
+  await input.setInputFiles({ ...file, name: "fern-copy.txt", buffer: Buffer.from(`  ${paragraph.replace(/ /g, "  ")}\r\n\r\n`) });
+  const originality = contribute.getByTestId("originality");
+  await expect(originality).toContainText("Exact duplicate", { timeout: 20_000 });
+  await expect(originality).toContainText(`This file already appears as contribution #${id}`);
+  await expect(contribute.getByRole("alert")).toContainText(`This file already appears as contribution #${id} by 0x`, { timeout: 20_000 });
+  await expect(contribute.getByRole("button", { name: "Sign and contribute" })).toBeDisabled();
+
+  // A file that copies the paragraph into text of its own: marked with the share and the source, not refused.
+  const own = `e2e moss ${stamp}: a second note written for this test alone, about the soft green carpet that grows over everything left still for long enough in the damp shade of the forest floor.`;
+  await input.setInputFiles({ name: "moss.txt", mimeType: "text/plain", buffer: Buffer.from(`${own}\n\n${paragraph}\n`) });
+  await expect(originality).toContainText("Partly copied", { timeout: 20_000 });
+  await expect(originality).toContainText(new RegExp(`\\d+(\\.\\d)?% of this file already appears in contribution #${id} by`));
+  await expect(originality).toContainText("earn the original author");
+  const ppm = Number(await originality.getAttribute("data-copied-ppm"));
+  expect(ppm).toBeGreaterThan(300_000);
+  expect(ppm).toBeLessThan(700_000);
+  const sign = contribute.getByRole("button", { name: "Sign and contribute" });
+  await expect(sign).toBeEnabled({ timeout: 20_000 });
+  await sign.click();
+  await expect(done).toContainText(/Your contribution #\d+ was accepted at once/, { timeout: 30_000 });
+});
+
+test("the owner's review queue shows how much of a pending contribution copies an earlier one, and from whom", async ({ page }) => {
+  test.setTimeout(120_000);
+  // Records of an accepted contribution of the curated Datanet 1, in order: its text as the engine reads it.
+  const records = (await (await page.request.get("/api/datanets/1/records?status=accepted&limit=5")).json()) as {
+    items: { contributionId: number; index: number; text: string }[];
+  };
+  const source = records.items[0].contributionId;
+  const copied = records.items.filter((r) => r.contributionId === source).map((r) => r.text);
+  expect(copied.length).toBeGreaterThanOrEqual(3);
+  const stamp = Date.now();
+  const text = `**e2e mimic ${stamp}**: an animal that exists only in this test, and copies its neighbours.\n\n${copied.join("\n\n")}\n`;
+
+  await page.goto("/datanets/1");
+  const contribute = page.getByTestId("contribute");
+  await expect(contribute).toHaveAttribute("data-hydrated", "true");
+  await contribute.getByLabel("File to contribute").setInputFiles({ name: "mimic.md", mimeType: "text/markdown", buffer: Buffer.from(text) });
+  await connectDevWallet(page, contribute.getByRole("button", { name: "Connect wallet to contribute" }), 4);
+  await contribute.getByRole("button", { name: "Sign in to upload" }).click();
+  // Curated: marked in the preview, never refused.
+  const preview = contribute.getByTestId("originality");
+  await expect(preview).toContainText(`of this file already appears in contribution #${source}`, { timeout: 20_000 });
   await contribute.getByRole("button", { name: "Sign and contribute" }).click();
-  await expect(contribute.getByRole("alert")).toContainText("already in the Datanet", { timeout: 20_000 });
-  await expect(contribute.getByTestId("contribute-done")).toHaveCount(0);
+  const done = contribute.getByTestId("contribute-done");
+  await expect(done).toContainText(/Your contribution #\d+ is pending review/, { timeout: 30_000 });
+  const id = Number(((await done.innerText()).match(/#(\d+)/) ?? [])[1]);
+
+  // The owner sees it in the review queue, with the numbers.
+  await page.getByLabel("Dev account").selectOption("1");
+  const review = page.getByTestId("review");
+  await review.getByRole("button", { name: "Sign in to review" }).click();
+  const item = review.getByTestId(`pending-${id}`);
+  await expect(item).toBeVisible({ timeout: 20_000 });
+  const originality = item.getByTestId("originality");
+  await expect(originality).toContainText("Partly copied", { timeout: 20_000 });
+  await expect(originality).toContainText(new RegExp(`\\d+(\\.\\d)?% of this contribution already appears in contribution #${source} by 0x`));
+  await expect(item.getByTestId(`originality-source-${source}`)).toContainText(/tokens\)/);
+  await expect(originality).toContainText("earn the original contribution");
 });

@@ -55,6 +55,8 @@ export const ERROR_STATUS = {
   transaction_not_found: 409,
   // Content squatting: the bytes belong to the account that uploaded them first.
   content_claimed: 409,
+  // Originality shield: an open Datanet accepts each text once (same bytes, or the same normalised text).
+  duplicate_content: 409,
   // 413
   payload_too_large: 413,
   // 431: answered by the web server itself (scripts/web-server.mjs) before Next sees the request.

@@ -18,6 +18,7 @@ import { ApiError, apiPost } from "@/lib/api/client";
 import { attestationSigner } from "@/lib/content/attestation-typed-data";
 import { formatOf, MAX_CONTENT_BYTES, parseRecords } from "@/lib/content/records";
 import { cn } from "@/lib/utils";
+import { OriginalityState, useUploadOriginality } from "./originality";
 
 export const ACCEPTED_EXTENSIONS = [".txt", ".md", ".jsonl", ".csv"];
 const PREVIEW_RECORDS = 3;
@@ -136,6 +137,10 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
   const session = useSession();
   const signIn = useSignIn();
   const { wrong: wrongNetwork } = useNetworkMismatch();
+  // The originality shield: how much of the uploaded file already exists in this Datanet.
+  const originality = useUploadOriginality(datanetId, content?.hash);
+  // Open Datanets accept each text once: the server will not attest an exact duplicate.
+  const duplicateBlocked = !curated && !!originality.data?.exactDuplicate;
 
   const onChainDatanet = useReadContract({
     address: registry,
@@ -287,7 +292,14 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
       return next;
     } catch (err) {
       setAttestation(null);
-      if (err instanceof ApiError && err.reason === "content_claimed") {
+      if (err instanceof ApiError && err.reason === "duplicate_content") {
+        setPhase("error");
+        setFailure({
+          title: "Already in this Datanet",
+          message: err.message,
+          hint: "Copied text earns its original author, never the copy. Nothing was signed and no OPEN was moved.",
+        });
+      } else if (err instanceof ApiError && err.reason === "content_claimed") {
         setPhase("error");
         setFailure({
           title: "Uploaded first by another account",
@@ -522,6 +534,7 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
                 ) : null}
               </ol>
             ) : null}
+            {content ? <OriginalityState query={originality} subject="file" curated={curated} /> : null}
             <div className="rounded-md border border-border px-3 py-2 text-sm" data-testid="contribute-bond">
               <p>
                 <span className="text-muted-foreground">Bond </span>
@@ -566,11 +579,11 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
                   <SignInButton signIn={signIn} label="Sign in to upload" onSignIn={signInAndUpload} disabled={busy || !file} />
                 )
               ) : needsApproval ? (
-                <Button onClick={approve} disabled={busy || txBusy || shortOfOpen || wrongNetwork} aria-busy={phase === "approving"}>
+                <Button onClick={approve} disabled={busy || txBusy || shortOfOpen || wrongNetwork || duplicateBlocked} aria-busy={phase === "approving"}>
                   {phase === "approving" ? (txState === "pending" ? "Approving…" : "Waiting for signature…") : `Approve ${formatOpen(bond)}`}
                 </Button>
               ) : (
-                <Button onClick={contribute} disabled={busy || txBusy || allowance.data === undefined || wrongNetwork} aria-busy={phase === "contributing"}>
+                <Button onClick={contribute} disabled={busy || txBusy || allowance.data === undefined || wrongNetwork || duplicateBlocked} aria-busy={phase === "contributing"}>
                   {phase === "contributing" ? (txState === "pending" ? "Confirming…" : "Waiting for signature…") : "Sign and contribute"}
                 </Button>
               )}

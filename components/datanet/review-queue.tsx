@@ -21,6 +21,7 @@ import { formatOf, parseRecords } from "@/lib/content/records";
 import { apiGet, wireHex, type SpecAt, type Wire, type WireItem } from "@/lib/api/client";
 import { queryKeys } from "@/lib/live/query-keys";
 import { FailureBox } from "./contribute";
+import { OriginalityState, useContributionOriginality } from "./originality";
 
 type ContributionItem = WireItem<SpecAt<"/api/datanets/{id}/contributions">>;
 
@@ -259,6 +260,7 @@ export function ReviewQueue({ datanetId, owner, curated }: { datanetId: number; 
                         </Button>
                       </div>
                     </div>
+                    <ContributionOriginality datanetId={datanetId} contributionId={c.id} curated={curated} />
                     <ContentPreview hash={c.contentHash} records={c.records} />
                   </li>
                 ))}
@@ -276,6 +278,12 @@ export function ReviewQueue({ datanetId, owner, curated }: { datanetId: number; 
       </CardContent>
     </Card>
   );
+}
+
+/** The originality shield for the reviewer: how much of the contribution repeats contributions registered before it. */
+function ContributionOriginality({ datanetId, contributionId, curated }: { datanetId: number; contributionId: number; curated: boolean }) {
+  const originality = useContributionOriginality(datanetId, contributionId);
+  return <OriginalityState query={originality} subject="contribution" curated={curated} className="mt-2" />;
 }
 
 const PREVIEW = 3;

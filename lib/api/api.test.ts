@@ -20,8 +20,10 @@ import * as authSession from "@/app/api/auth/session/route";
 import * as contentAttestation from "@/app/api/content/[hash]/attestation/route";
 import * as contentGet from "@/app/api/content/[hash]/route";
 import * as contentUpload from "@/app/api/content/route";
+import * as contributionOriginality from "@/app/api/datanets/[id]/contributions/[contributionId]/originality/route";
 import * as datanetContributions from "@/app/api/datanets/[id]/contributions/route";
 import * as datanetLeaderboard from "@/app/api/datanets/[id]/leaderboard/route";
+import * as datanetOriginality from "@/app/api/datanets/[id]/originality/route";
 import * as datanetRecords from "@/app/api/datanets/[id]/records/route";
 import * as datanetUsage from "@/app/api/datanets/[id]/usage/route";
 import * as datanetGet from "@/app/api/datanets/[id]/route";
@@ -69,6 +71,8 @@ const routes: [string, Record<string, unknown>][] = [
   ["/api/datanets/{id}/leaderboard", datanetLeaderboard],
   ["/api/datanets/{id}/records", datanetRecords],
   ["/api/datanets/{id}/usage", datanetUsage],
+  ["/api/datanets/{id}/originality", datanetOriginality],
+  ["/api/datanets/{id}/contributions/{contributionId}/originality", contributionOriginality],
   ["/api/models", modelsList],
   ["/api/models/{id}", modelGet],
   ["/api/models/{id}/usage", modelUsage],
@@ -198,6 +202,7 @@ describe("OpenAPI document", () => {
       "/api/datanets/{id}/leaderboard": ["limit", "cursor"],
       "/api/datanets/{id}/records": ["q", "version", "contribution", "status", "limit", "cursor"],
       "/api/datanets/{id}/usage": ["bucket", "from", "to"],
+      "/api/datanets/{id}/originality": ["hash"],
       "/api/models": ["q", "kind", "datanet", "sort", "limit", "cursor"],
       "/api/models/{id}/usage": ["bucket", "from", "to"],
       "/api/inferences": ["modelId", "payer", "status", "limit", "cursor"],
@@ -669,6 +674,17 @@ for (const { kind, available } of testDatabaseKinds) {
         ["GET", "/api/datanets/9999/records", [404]],
         ["GET", "/api/datanets/1/usage?bucket=minute", [400]],
         ["GET", "/api/datanets/9999/usage", [404]],
+        ["GET", "/api/datanets/1/originality", [400]],
+        ["GET", "/api/datanets/1/originality?hash=0x12", [400]],
+        ["GET", `/api/datanets/1/originality?hash=0x${"a".repeat(6400)}`, [400]],
+        ["GET", `/api/datanets/1/originality?hash=${encodeURIComponent("' or 1=1 --")}`, [400]],
+        ["GET", `/api/datanets/1/originality?hash=0x${"0".repeat(64)}`, [404]],
+        ["GET", `/api/datanets/9999/originality?hash=0x${"0".repeat(64)}`, [404]],
+        ["GET", `/api/datanets/abc/originality?hash=0x${"0".repeat(64)}`, [404]],
+        ["GET", "/api/datanets/1/contributions/abc/originality", [404]],
+        ["GET", "/api/datanets/1/contributions/0/originality", [404]],
+        ["GET", "/api/datanets/1/contributions/999999/originality", [404]],
+        ["GET", "/api/datanets/9999/contributions/1/originality", [404]],
         ["GET", "/api/models?datanet=0", [400]],
         ["GET", "/api/models?kind=gpt", [400]],
         ["GET", "/api/models?sort=cheapest", [400]],

@@ -8,7 +8,7 @@ import { serverConfig } from "@/lib/config";
 import { clientAddress } from "./client-address";
 import { takeToken, type LimitRule } from "./limiter";
 
-export type LimitName = "paid-ip" | "paid-payer" | "auth-nonce" | "verify" | "build-ip" | "build-account" | "attestation";
+export type LimitName = "paid-ip" | "paid-payer" | "auth-nonce" | "verify" | "build-ip" | "build-account" | "attestation" | "originality";
 
 function rule(name: LimitName): LimitRule {
   const l = serverConfig().rateLimits;
@@ -27,6 +27,8 @@ function rule(name: LimitName): LimitRule {
       return { name, count: l.buildsPerHour, per: "hour", burst: Math.min(5, l.buildsPerHour), what: "account" };
     case "attestation":
       return { name, count: l.attestationsPerMinute, per: "minute", what: "account" };
+    case "originality":
+      return { name, count: l.originalityPerMinute, per: "minute", what: "address" };
   }
 }
 

@@ -251,6 +251,50 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(await balance(alice.address)).toBe(aliceBefore - OPEN(10));
     });
 
+    it("originality shield: an open Datanet refuses to attest an exact duplicate (409, nothing written); a curated one attests it", async () => {
+      const indexer = new Indexer({ db: database.db, client, deployment: d });
+      const sync = async () => {
+        for (;;) {
+          const r = await indexer.syncOnce();
+          if (r.block >= r.head) break;
+        }
+      };
+      const original = `**Original (${kind})**: a paragraph its author wrote first,\nwith a second line.\n`;
+      for (const datanetId of [open, curated]) {
+        const { content, attestation } = await uploadAndAttest(original.replace("Original", `Original ${datanetId}`), alice, datanetId);
+        await send(await contribute(alice, datanetId, content, datanetId === curated ? OPEN(10) : 0n, attestation.deadline, attestation.signature));
+      }
+      await sync();
+      const id = await contributionOf(open, (await upload(original.replace("Original", `Original ${open}`), alice)).body.hash);
+
+      // Mallory re-saves Alice's file with other whitespace: new bytes, the same text.
+      const copy = await upload(`  ${original.replace("Original", `Original ${open}`).replace(/\n/g, "\r\n\r\n").replace(/ /g, "\t")}`, mallory);
+      expect(copy.status).toBe(201);
+      const refused = await attest(copy.body.hash, { datanetId: Number(open) }, mallory);
+      expect(refused.status).toBe(409);
+      expect(refused.body).toMatchObject({ reason: "duplicate_content", details: { contributionId: Number(id), contributor: alice.address.toLowerCase(), match: "normalized" } });
+      expect(refused.body.error).toMatch(new RegExp(`^This file already appears as contribution #${id} by ${alice.address.toLowerCase()}`));
+      expect(refused.body.signature).toBeUndefined();
+      // Nothing was written: the rate limit aside, the content's row is as the upload left it, and nothing is registered.
+      const [row] = await database.db.select().from(t.contents).where(eq(t.contents.hash, copy.body.hash));
+      expect(row.uploader).toBe(mallory.address.toLowerCase());
+      // Content the server stored itself (no uploader yet) is not claimed by a refused attestation either.
+      const unclaimed = await storeContent(database.db, { body: new TextEncoder().encode(original.replace("Original", `Original ${open}`) + "\n\n"), filename: "x.md" });
+      expect((await attest(unclaimed.hash, { datanetId: Number(open) }, mallory)).status).toBe(409);
+      const [still] = await database.db.select({ uploader: t.contents.uploader }).from(t.contents).where(eq(t.contents.hash, unclaimed.hash));
+      expect(still.uploader).toBeNull();
+      // Without an attestation the registry refuses the copy.
+      expect((await revertOf(contribute(mallory, open, copy.body, 0n, 0n, "0x"))).name).toBe("AttestationExpired");
+      expect(await contributionOf(open, copy.body.hash as Hex)).toBe(0n);
+
+      // In the curated Datanet the same copy is attested: the owner decides, with the originality in the review queue.
+      const curatedCopy = await upload(`${original.replace("Original", `Original ${curated}`)}\n\n\n`, mallory);
+      const attested = await attest(curatedCopy.body.hash, { datanetId: Number(curated) }, mallory);
+      expect(attested.status, JSON.stringify(attested.body)).toBe(200);
+      await send(await contribute(mallory, curated, curatedCopy.body, OPEN(10), BigInt(attested.body.deadline), attested.body.signature));
+      expect(await contributionOf(curated, curatedCopy.body.hash as Hex)).toBeGreaterThan(0n);
+    });
+
     it("binds content stored without an uploader to the first account that claims it", async () => {
       // Bytes the server stored itself (model metadata) or stored before uploaders were recorded.
       const stored = await storeContent(database.db, { body: new TextEncoder().encode(text("server-stored")), filename: "s.md" });

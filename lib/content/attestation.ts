@@ -15,6 +15,7 @@ import { getChainConfig, type ChainConfig } from "@/lib/chain/config";
 import { serverConfig } from "@/lib/config";
 import { AppError, notFound } from "@/lib/errors";
 import { contentAttestationTypedData } from "./attestation-typed-data";
+import { assertNotDuplicate } from "./originality";
 import { firstUploader } from "./store";
 
 export { attestationSigner, contentAttestationTypedData, type ContentAttestationMessage } from "./attestation-typed-data";
@@ -77,11 +78,14 @@ async function deadlineOn(cfg: ChainConfig): Promise<bigint> {
 
 /**
  * The attestation for `account` to register `contentHash` in Datanet `datanetId`: only for the account that
- * uploaded the content first (409 content_claimed otherwise), for a Datanet the index knows (404).
+ * uploaded the content first (409 content_claimed otherwise), for a Datanet the index knows (404), and never
+ * for an exact duplicate of a contribution of an open Datanet (409 duplicate_content, checked before anything
+ * is written: an open Datanet accepts at once, so this is the last point where a copy can be stopped).
  */
 export async function attestContent(db: Db, input: { contentHash: Hex; datanetId: number; account: Address }): Promise<ContentAttestation> {
   const [datanet] = await db.select({ id: datanets.id }).from(datanets).where(eq(datanets.id, input.datanetId)).limit(1);
   if (!datanet) throw notFound(`Datanet #${input.datanetId}`);
+  await assertNotDuplicate(db, input.datanetId, input.contentHash);
   const uploader = await firstUploader(db, input.contentHash, input.account);
   if (uploader === null) throw new AppError("not_found", `Content ${input.contentHash} was not found: upload it first (POST /api/content).`);
   if (uploader !== input.account.toLowerCase()) {

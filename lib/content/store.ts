@@ -3,6 +3,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Hex } from "viem";
 import type { Db } from "@/db/client";
 import { contents } from "@/db/schema";
+import { normalizedHashOf } from "./normalize";
 import { ContentError, formatOf, MAX_CONTENT_BYTES, parseRecords, type ContentFormat } from "./records";
 
 export function sha256Hex(bytes: Uint8Array): Hex {
@@ -55,8 +56,20 @@ export async function storeContent(
   // One statement, so two accounts uploading the same bytes at once cannot both be first.
   const [row] = await db
     .insert(contents)
-    .values({ hash, bytes: input.body.byteLength, mediaType, filename: input.filename ?? null, records: records.length, body: input.body, uploader })
-    .onConflictDoUpdate({ target: contents.hash, set: { uploader: sql`coalesce(${contents.uploader}, excluded.uploader)` } })
+    .values({
+      hash,
+      bytes: input.body.byteLength,
+      mediaType,
+      filename: input.filename ?? null,
+      records: records.length,
+      body: input.body,
+      uploader,
+      normalizedHash: normalizedHashOf(input.body),
+    })
+    .onConflictDoUpdate({
+      target: contents.hash,
+      set: { uploader: sql`coalesce(${contents.uploader}, excluded.uploader)`, normalizedHash: sql`coalesce(${contents.normalizedHash}, excluded.normalized_hash)` },
+    })
     .returning({ uploader: contents.uploader });
   return { hash, bytes: input.body.byteLength, records: records.length, format, mediaType, uploader: row.uploader };
 }

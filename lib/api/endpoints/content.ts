@@ -43,7 +43,7 @@ export const contentAttestation = endpoint({
   tag: "Content",
   summary: "The attester's signature that lets the signed-in account register this content in a Datanet (DatanetRegistry.contribute).",
   description:
-    "Only the account that uploaded the content first gets one (409 content_claimed for anyone else), so nobody can register another person's upload. The EIP-712 ContentAttestation(datanetId, contentHash, uploader, deadline) is signed under the domain DatanetRegistry, version 1, on the configured chain and registry; pass `deadline` and `signature` to contribute before the deadline.",
+    "Only the account that uploaded the content first gets one (409 content_claimed for anyone else), so nobody can register another person's upload. An open Datanet (one that accepts contributions at once) gets none for an exact duplicate of one of its accepted or pending contributions — the same bytes, or the same text after Unicode NFC and whitespace collapsing (409 duplicate_content, naming the earlier contribution); curated Datanets are never refused, their owner sees the originality in the review queue. The EIP-712 ContentAttestation(datanetId, contentHash, uploader, deadline) is signed under the domain DatanetRegistry, version 1, on the configured chain and registry; pass `deadline` and `signature` to contribute before the deadline.",
   session: true,
   notFound: true,
   conflict: true,

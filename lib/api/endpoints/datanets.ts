@@ -6,6 +6,7 @@ import {
   countOut,
   cursorInput,
   endpoint,
+  hashOut,
   idInput,
   idOut,
   limitInput,
@@ -18,6 +19,7 @@ import {
   wei,
 } from "../spec";
 import { CONTRIBUTION_STATUSES, contributionStatus, enumOf, idPath, rangeOut } from "./shared";
+import { ORIGINAL_SPAN_TOKENS } from "@/lib/attribution/originality";
 import { Contribution, DatanetDetail, DatanetSummary, LeaderboardEntry } from "./schemas";
 
 export const datanetsList = endpoint({
@@ -141,4 +143,80 @@ export const datanetUsage = endpoint({
         .meta({ description: "Buckets with usage, oldest first; empty buckets are omitted." }),
     }),
   ),
+});
+
+const ppmOut = z.number().int().min(0).max(1_000_000);
+const reviewStatus = z.enum(["pending", "accepted"]);
+
+const Originality = named(
+  "Originality",
+  z.object({
+    datanetId: idOut,
+    contentHash: hashOut,
+    contributionId: idOut.nullable().meta({ description: "The measured contribution; null for a file not registered in this Datanet (an upload preview)." }),
+    spanTokens: countOut.meta({ description: `L: the shortest verbatim run (in GPT-2 tokens) that counts as copied (${ORIGINAL_SPAN_TOKENS}).` }),
+    tokens: countOut.meta({ description: "Tokens of the measured text: its records as the attribution engine reads them (r50k_base)." }),
+    exactDuplicate: z
+      .object({
+        contributionId: idOut,
+        contributor: addressOut,
+        status: reviewStatus,
+        match: z.enum(["bytes", "normalized"]).meta({ description: "bytes: the same sha-256; normalized: the same text after Unicode NFC, whitespace runs → one space, trimmed." }),
+      })
+      .nullable()
+      .meta({ description: "The earliest accepted or pending contribution with the same bytes or normalised text. Open Datanets refuse to attest an exact duplicate (409 duplicate_content)." }),
+    copiedTokens: countOut.meta({ description: "Tokens inside verbatim runs of at least spanTokens tokens that an earlier contribution holds (all tokens for an exact duplicate)." }),
+    copiedPpm: ppmOut.meta({ description: "copiedTokens / tokens in parts per million, rounded down." }),
+    sources: z
+      .array(
+        z.object({
+          contributionId: idOut,
+          contributor: addressOut,
+          status: reviewStatus,
+          tokens: countOut.meta({ description: "Copied tokens whose source is this contribution (each counted once, for the lowest-id contribution holding it)." }),
+          sharePpm: ppmOut.meta({ description: "tokens / the measured text's tokens in ppm, rounded down." }),
+        }),
+      )
+      .meta({ description: "Earlier contributions the copied tokens come from: most tokens first, ties to the lower id." }),
+    compared: z.object({
+      contributions: countOut.meta({ description: "Earlier contributions searched for copied runs." }),
+      tokens: countOut,
+      complete: z.boolean().meta({ description: "False when some earlier contributions were not searched (content not held by this server, or past the 2,000,000-token bound); exact duplicates are still found in all of them." }),
+    }),
+  }),
+);
+
+const hashQuery = z
+  .string()
+  .max(66, "must be a 0x-prefixed 32-byte hex hash")
+  .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex hash")
+  .transform((s) => s.toLowerCase());
+
+export const datanetOriginality = endpoint({
+  method: "GET",
+  path: "/api/datanets/{id}/originality",
+  operationId: "getUploadOriginality",
+  tag: "Datanets",
+  summary: "How much of an uploaded file already exists in a Datanet (the upload preview's originality shield).",
+  description: `Measured as a new contribution against every accepted or pending one: an exact duplicate (same bytes, or the same text after Unicode NFC and whitespace collapsing), and the share of its tokens inside verbatim runs of at least ${ORIGINAL_SPAN_TOKENS} tokens that an earlier contribution holds, with the contributions they come from. Copied runs earn their original author in attribution, never the copy. 404 for an unknown Datanet or content (upload it first with POST /api/content).`,
+  params: idPath,
+  notFound: true,
+  query: z.object({ hash: hashQuery.meta({ description: "The sha-256 of the uploaded content (POST /api/content's hash)." }) }),
+  response: Originality,
+});
+
+export const contributionOriginality = endpoint({
+  method: "GET",
+  path: "/api/datanets/{id}/contributions/{contributionId}/originality",
+  operationId: "getContributionOriginality",
+  tag: "Datanets",
+  summary: "How much of a contribution repeats contributions registered before it (the owner's review queue).",
+  description: `Against the Datanet's accepted or pending contributions with a lower id (registration order decides who was first). 404 for an unknown Datanet, a contribution of another Datanet or content this server does not hold; 422 for a rejected contribution.`,
+  params: z.object({
+    id: idInput.meta({ description: "The Datanet's id." }),
+    contributionId: idInput.meta({ description: "The contribution's id." }),
+  }),
+  notFound: true,
+  unprocessable: true,
+  response: Originality,
 });

@@ -13,7 +13,16 @@ import { modelInference, modelInferenceQuote } from "./inference";
 import { openaiChatCompletions, openaiModels } from "./openai";
 import { epochBalances, settledInferences, settlementEpoch } from "./settlement";
 import { factoryBuildCreate, factoryBuildGet, factoryBuildsList } from "./factory";
-import { datanetContributions, datanetGet, datanetLeaderboard, datanetRecords, datanetsList, datanetUsage } from "./datanets";
+import {
+  contributionOriginality,
+  datanetContributions,
+  datanetGet,
+  datanetLeaderboard,
+  datanetOriginality,
+  datanetRecords,
+  datanetsList,
+  datanetUsage,
+} from "./datanets";
 import { modelArtifact, modelGet, modelsList, modelUsage } from "./models";
 import { inferenceGet, inferencesList, inferenceVerify } from "./inferences";
 import { accountAttribution, accountClaim, accountClaims, accountContributions, accountEarnings, accountEarningsCsv } from "./accounts";
@@ -38,9 +47,11 @@ export {
   contentAttestation,
   contentGet,
   contentUpload,
+  contributionOriginality,
   datanetContributions,
   datanetGet,
   datanetLeaderboard,
+  datanetOriginality,
   datanetRecords,
   datanetsList,
   datanetUsage,
@@ -83,6 +94,8 @@ export const endpoints: readonly EndpointSpec[] = [
   datanetLeaderboard,
   datanetRecords,
   datanetUsage,
+  datanetOriginality,
+  contributionOriginality,
   modelsList,
   modelGet,
   modelUsage,
