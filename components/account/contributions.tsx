@@ -3,13 +3,15 @@
 import Link from "next/link";
 import { WithdrawalNote, WithdrawButton } from "@/components/datanet/takedown";
 import { TermsNote } from "@/components/datanet/contribution-terms";
-import { ContributionStatusBadge } from "@/components/domain";
+import { ContributionStatusBadge, OpenAmount } from "@/components/domain";
 import { formatBytes, formatDateTime, formatNumber, formatRelativeTime } from "@/components/format";
 import { buttonVariants, Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useAccountContributions } from "./api";
+
+const toWei = (v: bigint | string) => (typeof v === "bigint" ? v : BigInt(v));
 
 /**
  * The account's contributions to every Datanet and where each stands in review (live over SSE); a withdrawn or
@@ -61,6 +63,9 @@ export function AccountContributions({ address }: { address: string }) {
             <TableHead className="text-right">Records</TableHead>
             <TableHead className="text-right">Size</TableHead>
             <TableHead>Status</TableHead>
+            <TableHead className="text-right" title="What it earned per 1,000 paid inferences of models built on its Datanet, over the last 7 days">
+              Per 1,000 calls (7 d)
+            </TableHead>
             <TableHead>Submitted</TableHead>
             <TableHead>
               <span className="sr-only">Takedown</span>
@@ -82,6 +87,9 @@ export function AccountContributions({ address }: { address: string }) {
                 <ContributionStatusBadge status={c.status} />
                 <WithdrawalNote c={{ ...c, contributor: address }} className="mt-1" />
                 <TermsNote c={c} className="mt-1" />
+              </TableCell>
+              <TableCell className="text-right" data-testid="per-1000" title={`${formatNumber(c.trailing.inferences)} inferences in 7 days`}>
+                {c.trailing.per1000 === null ? <span className="text-muted-foreground">—</span> : <OpenAmount wei={toWei(c.trailing.per1000)} maxDecimals={6} />}
               </TableCell>
               <TableCell className="text-muted-foreground" title={formatDateTime(c.submittedAt)}>
                 {formatRelativeTime(c.submittedAt)}

@@ -4,7 +4,9 @@
  * copying at 8 tokens, its version-2 record names the term, Verify recomputes it from the chain's ContributionTerms
  * logs (and offline from the index), and an operator that served without the terms cannot pass the recomputation.
  */
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
+import { setDatabaseForTests } from "@/db/client";
+import { pageAccountContributions } from "@/lib/queries";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as t from "@/db/schema";
 import { testDatabaseKinds } from "@/db/testing";
@@ -95,6 +97,21 @@ describe.skipIf(!pglite.available)("contributor terms: no verbatim over N tokens
     const input = { kind: "infinigram" as const, model: own, artifactHash: served.artifactHash, datanetIds: served.datanetIds, committed, served: servedInput };
     expect(reproduce(check, { ...input, verbatimLimits: limits })).toBeNull();
     expect(reproduce(check, input)).toMatch(/another answer|another attribution record/);
+
+    // The dashboard's trailing earnings per 1,000 inferences: what bob's contribution earned over the settled
+    // inferences of models built on its Datanet.
+    setDatabaseForTests(m.database);
+    try {
+      const page = await pageAccountContributions(bob.contributor);
+      const item = page.items.find((i) => i.id === bob.id)!;
+      const [earned] = await db().select({ total: sql<string>`coalesce(sum(${t.attributionEntries.amount}), 0)::text` }).from(t.attributionEntries).where(eq(t.attributionEntries.contributionId, bob.id));
+      expect(item.trailing.earned).toBe(BigInt(earned.total));
+      expect(item.trailing.earned).toBeGreaterThan(0n);
+      expect(item.trailing.inferences).toBe(1);
+      expect(item.trailing.per1000).toBe(item.trailing.earned * 1000n);
+    } finally {
+      setDatabaseForTests(undefined);
+    }
   }, 240_000);
 
   it("an operator that serves without the terms settles a record that does not recompute", async () => {

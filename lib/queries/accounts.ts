@@ -5,7 +5,9 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { getDb } from "@/db/client";
-import { attributionEntries, claims, contributions, datanets, earningsHourly, epochBalances, epochs, inferences, ledgerEntries, models } from "@/db/schema";
+import { attributionEntries, claims, contributions, datanets, earningsHourly, epochBalances, epochs, inferences, ledgerEntries, modelDatanets, models } from "@/db/schema";
+import type { Db } from "@/db/client";
+import { chainNow } from "./governance";
 import { buildClaimsTree, type ClaimsTree } from "@/lib/chain/merkle";
 import { contributionItemFields, type ContributionListItem, type ContributionStatus } from "./datanets";
 import { keysetAfter, keysetOrder, pageSize, toPage, type Keyset, type Page } from "./pagination";
@@ -337,7 +339,11 @@ export async function* earningsLedger(account: string, batchSize = 1000): AsyncG
 export interface AccountContributionItem extends ContributionListItem {
   datanetId: number;
   datanetName: string | null;
+  /** Over the trailing TRAILING_DAYS (chain time): what it earned, and the settled inferences of models built on its Datanet. */
+  trailing: { earned: bigint; inferences: number; per1000: bigint | null };
 }
+
+export const TRAILING_DAYS = 7;
 
 /** An account's contributions to every Datanet, newest first; keyset-paginated on (submitted_at, id). */
 export async function pageAccountContributions(
@@ -363,5 +369,38 @@ export async function pageAccountContributions(
     .where(and(eq(c.contributor, account.toLowerCase()), params.status ? eq(c.status, params.status) : undefined, keysetAfter(keyset, params.cursor)))
     .orderBy(...keysetOrder(keyset))
     .limit(limit + 1);
-  return toPage(keyset, rows, limit, (r) => [r.submittedAt, r.id]);
+  const page = toPage(keyset, rows, limit, (r) => [r.submittedAt, r.id]);
+  return { ...page, items: await withTrailingEarnings(db, page.items) };
+}
+
+/**
+ * Each contribution's earnings over the trailing week per 1,000 settled inferences of the models built on its
+ * Datanet: what the next thousand calls are likely to pay it, in wei. Two grouped queries per page.
+ */
+async function withTrailingEarnings<T extends { id: number; datanetId: number }>(db: Db, items: T[]): Promise<(T & { trailing: AccountContributionItem["trailing"] })[]> {
+  if (items.length === 0) return [];
+  const since = new Date((await chainNow(db)).getTime() - TRAILING_DAYS * 86_400_000);
+  const ids = items.map((i) => i.id);
+  const datanetIds = [...new Set(items.map((i) => i.datanetId))];
+  const a = attributionEntries;
+  const [earned, inferred] = await Promise.all([
+    db
+      .select({ id: a.contributionId, total: sql<string>`sum(${a.amount})::text` })
+      .from(a)
+      .where(and(inArray(a.contributionId, ids), gte(a.settledAt, since)))
+      .groupBy(a.contributionId),
+    db
+      .select({ datanetId: modelDatanets.datanetId, n: sql<number>`count(distinct ${inferences.requestId})`.mapWith(Number) })
+      .from(inferences)
+      .innerJoin(modelDatanets, eq(modelDatanets.modelId, inferences.modelId))
+      .where(and(inArray(modelDatanets.datanetId, datanetIds), eq(inferences.status, "settled"), gte(inferences.settledAt, since)))
+      .groupBy(modelDatanets.datanetId),
+  ]);
+  const earnedBy = new Map(earned.map((e) => [e.id, BigInt(e.total)]));
+  const countBy = new Map(inferred.map((r) => [r.datanetId, r.n]));
+  return items.map((item) => {
+    const total = earnedBy.get(item.id) ?? 0n;
+    const n = countBy.get(item.datanetId) ?? 0;
+    return { ...item, trailing: { earned: total, inferences: n, per1000: n > 0 ? (total * 1000n) / BigInt(n) : null } };
+  });
 }

@@ -112,6 +112,13 @@ const AccountContribution = named(
     withdrawnTx: hashOut.nullable(),
     termsKind: z.union([z.literal(0), z.literal(1), z.literal(2)]).meta({ description: "The contributor's terms for model outputs (fixed at registration): 0 open, 1 attribution required, 2 no verbatim over maxVerbatimTokens." }),
     maxVerbatimTokens: countOut.nullable().meta({ description: "For terms 2: the longest run of its tokens an answer may copy." }),
+    trailing: z
+      .object({
+        earned: wei.meta({ description: "Credited to this contribution over the trailing 7 days (chain time)." }),
+        inferences: countOut.meta({ description: "Settled inferences of models built on its Datanet over the same days." }),
+        per1000: wei.nullable().meta({ description: "earned × 1000 / inferences: what 1,000 such inferences paid it (null without inferences)." }),
+      })
+      .meta({ description: "Trailing earnings per 1,000 inferences." }),
   }),
 );
 
