@@ -101,11 +101,27 @@ test("an open Datanet accepts a contribution at once, refuses the same text agai
   await contribute.getByRole("button", { name: "Sign in to upload" }).click();
   // A new text: the shield finds nothing earlier.
   await expect(contribute.getByTestId("originality")).toContainText("Original", { timeout: 20_000 });
+  // Terms: no answer may copy more than N tokens of it. Out of range is refused before signing.
+  const terms = contribute.getByTestId("contribute-terms");
+  await terms.getByLabel(/No verbatim over N tokens/).check();
+  await terms.getByTestId("contribute-terms-n").fill("7");
+  await expect(terms).toContainText("Choose a whole number from 8 to 4096.");
+  await expect(contribute.getByRole("button", { name: "Sign and contribute" })).toBeDisabled();
+  await terms.getByTestId("contribute-terms-n").fill("16");
   await contribute.getByRole("button", { name: "Sign and contribute" }).click();
   const done = contribute.getByTestId("contribute-done");
   await expect(done).toContainText(/Your contribution #\d+ was accepted at once/, { timeout: 30_000 });
   const id = Number(((await done.innerText()).match(/#(\d+)/) ?? [])[1]);
   expect(id).toBeGreaterThan(0);
+  // Registered on-chain with the contribution (ContributionTerms) and shown on the Datanet page once indexed.
+  const viewer = await page.context().newPage();
+  await expect
+    .poll(async () => {
+      await viewer.goto(`/datanets/${open}`);
+      return viewer.locator(`[data-testid="datanet-contribution-row"][data-id="${id}"]`).getByTestId("contribution-terms").textContent({ timeout: 2_000 }).catch(() => null);
+    }, { timeout: 30_000 })
+    .toBe("No verbatim over 16 tokens");
+  await viewer.close();
 
   // The same text re-saved with other whitespace (new bytes, so new hash): an exact duplicate, refused before any signature.
   await input.setInputFiles({ ...file, name: "fern-copy.txt", buffer: Buffer.from(`  ${paragraph.replace(/ /g, "  ")}\r\n\r\n`) });

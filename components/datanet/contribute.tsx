@@ -3,6 +3,7 @@
 import { useConnectModal } from "@rainbow-me/rainbowkit";
 import { useRouter } from "next/navigation";
 import { useId, useRef, useState, useSyncExternalStore, type ChangeEvent } from "react";
+import { OPEN_TERMS, TermsPicker, termsValid, type ContributionTerms } from "./terms-picker";
 import { BaseError, parseEventLogs, parseUnits, zeroAddress, type Address, type Hex } from "viem";
 import { useAccount, usePublicClient, useReadContract, useWriteContract } from "wagmi";
 import { useChainInfo } from "@/components/wallet/chain-context";
@@ -130,6 +131,7 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
   const [failure, setFailure] = useState<Failure | null>(null);
   const [done, setDone] = useState<Done | null>(null);
   const [attestation, setAttestation] = useState<Attestation | null>(null);
+  const [terms, setTerms] = useState<ContributionTerms>(OPEN_TERMS);
 
   const registry = chain.contracts?.datanetRegistry;
   const token = chain.contracts?.token;
@@ -430,13 +432,12 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
     try {
       const receipt = await tx.send(async () => {
         // Simulate first: a revert (duplicate, no OPEN) is explained before the wallet is asked to sign.
-        const { request } = await publicClient.simulateContract({
-          address: registry,
-          abi: datanetRegistryAbi,
-          account: address,
-          functionName: "contribute",
-          args: [BigInt(datanetId), content.hash, BigInt(content.bytes), content.records, maxBond, deadline, signature],
-        });
+        const args = [BigInt(datanetId), content.hash, BigInt(content.bytes), content.records, maxBond, deadline, signature] as const;
+        if (terms.kind === 0) {
+          const { request } = await publicClient.simulateContract({ address: registry, abi: datanetRegistryAbi, account: address, functionName: "contribute", args });
+          return writeContractAsync(request);
+        }
+        const { request } = await publicClient.simulateContract({ address: registry, abi: datanetRegistryAbi, account: address, functionName: "contributeWithTerms", args: [...args, terms] });
         return writeContractAsync(request);
       });
       const logs = parseEventLogs({ abi: datanetRegistryAbi, logs: receipt.logs, eventName: ["ContributionSubmitted", "ContributionReviewed"] });
@@ -449,6 +450,7 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
       setAttestation(null);
       setPreview(null);
       setFile(null);
+      setTerms(OPEN_TERMS);
       if (fileInput.current) fileInput.current.value = "";
       void allowance.refetch();
       void balance.refetch();
@@ -535,6 +537,7 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
               </ol>
             ) : null}
             {content ? <OriginalityState query={originality} subject="file" curated={curated} /> : null}
+            <TermsPicker value={terms} onChange={setTerms} disabled={busy || txBusy} />
             <div className="rounded-md border border-border px-3 py-2 text-sm" data-testid="contribute-bond">
               <p>
                 <span className="text-muted-foreground">Bond </span>
@@ -583,7 +586,7 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
                   {phase === "approving" ? (txState === "pending" ? "Approving…" : "Waiting for signature…") : `Approve ${formatOpen(bond)}`}
                 </Button>
               ) : (
-                <Button onClick={contribute} disabled={busy || txBusy || allowance.data === undefined || wrongNetwork || duplicateBlocked} aria-busy={phase === "contributing"}>
+                <Button onClick={contribute} disabled={busy || txBusy || allowance.data === undefined || wrongNetwork || duplicateBlocked || !termsValid(terms)} aria-busy={phase === "contributing"}>
                   {phase === "contributing" ? (txState === "pending" ? "Confirming…" : "Waiting for signature…") : "Sign and contribute"}
                 </Button>
               )}
