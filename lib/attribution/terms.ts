@@ -27,8 +27,8 @@ export function checkVerbatimLimit(n: unknown, what = "maxVerbatimTokens"): numb
 const range = new Uint32Array(2);
 
 export class VerbatimGuard {
-  /** Limit of each member contribution by rank (0: none). */
-  private readonly limitByRank: Uint32Array;
+  /** Limit of each limited member contribution by rank (few: a map, so a request costs nothing per unlimited contribution). */
+  private readonly limitByRank = new Map<number, number>();
   /** Distinct limits in use, ascending. */
   private readonly limits: number[];
 
@@ -38,15 +38,19 @@ export class VerbatimGuard {
     limits: VerbatimLimits,
   ) {
     const { contributionIds } = index;
-    this.limitByRank = new Uint32Array(contributionIds.length);
     const used = new Set<number>();
-    const rankOf = new Map<number, number>();
-    for (let r = 0; r < contributionIds.length; r++) rankOf.set(contributionIds[r], r);
     for (const [id, n] of limits) {
       checkVerbatimLimit(n);
-      const r = rankOf.get(id);
-      if (r === undefined || (view !== undefined && !view.has(id))) continue;
-      this.limitByRank[r] = n;
+      // contributionIds ascend (contributions are concatenated in id order): binary search.
+      let lo = 0;
+      let hi = contributionIds.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (contributionIds[mid] < id) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo === contributionIds.length || contributionIds[lo] !== id || (view !== undefined && !view.has(id))) continue;
+      this.limitByRank.set(lo, n);
       used.add(n);
     }
     this.limits = [...used].sort((a, b) => a - b);
@@ -70,7 +74,7 @@ export class VerbatimGuard {
       for (let k = range[0]; k < range[1]; k++) {
         const p = sa[k];
         const r = rankAt(starts, p);
-        if (this.limitByRank[r] !== n) continue;
+        if (this.limitByRank.get(r) !== n) continue;
         const next = tokens[p + n];
         if (next === SEPARATOR) continue;
         const by = out.get(next);
@@ -90,7 +94,7 @@ export class VerbatimGuard {
         rangeOf(tokens, sa, out, i, n + 1, range);
         for (let k = range[0]; k < range[1]; k++) {
           const r = rankAt(starts, sa[k]);
-          if (this.limitByRank[r] === n) found.add(r);
+          if (this.limitByRank.get(r) === n) found.add(r);
         }
       }
     }
