@@ -2,8 +2,8 @@
 
 import type { QueryKey } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useId, useState } from "react";
-import { useAccount, useWriteContract } from "wagmi";
+import { useContext, useId, useState } from "react";
+import { useAccount, useWriteContract, WagmiContext } from "wagmi";
 import { datanetRegistryAbi } from "@/contracts-abi";
 import { AddressText, HashText } from "@/components/domain";
 import { formatDateTime, formatRelativeTime } from "@/components/format";
@@ -146,8 +146,20 @@ function useTakedown(datanetId: number | undefined) {
   return { ...tx, run, ready: !!chain.contracts };
 }
 
+/**
+ * Takedown actions need a wallet: where the page has no wallet boundary (the public account view loads wagmi only
+ * for its claim card), they are not offered rather than failing the page.
+ */
+function useHasWallet(): boolean {
+  return useContext(WagmiContext) !== undefined;
+}
+
 /** The contributor's "Withdraw" on their own contribution (dashboard). */
-export function WithdrawButton({ contributionId, contributor, datanetId }: { contributionId: number; contributor: string; datanetId: number }) {
+export function WithdrawButton(props: { contributionId: number; contributor: string; datanetId: number }) {
+  return useHasWallet() ? <WithdrawButtonInWallet {...props} /> : null;
+}
+
+function WithdrawButtonInWallet({ contributionId, contributor, datanetId }: { contributionId: number; contributor: string; datanetId: number }) {
   const { address } = useAccount();
   const t = useTakedown(datanetId);
   const [confirming, setConfirming] = useState(false);
@@ -183,7 +195,11 @@ export function WithdrawButton({ contributionId, contributor, datanetId }: { con
 }
 
 /** The Datanet owner's "Remove…" with a required reason (a third party's takedown request). */
-export function RemoveContribution({ contributionId, datanetId, owner, contributor }: { contributionId: number; datanetId: number; owner: string; contributor: string }) {
+export function RemoveContribution(props: { contributionId: number; datanetId: number; owner: string; contributor: string }) {
+  return useHasWallet() ? <RemoveContributionInWallet {...props} /> : null;
+}
+
+function RemoveContributionInWallet({ contributionId, datanetId, owner, contributor }: { contributionId: number; datanetId: number; owner: string; contributor: string }) {
   const { address } = useAccount();
   const t = useTakedown(datanetId);
   const [open, setOpen] = useState(false);
