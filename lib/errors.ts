@@ -43,6 +43,8 @@ export const ERROR_STATUS = {
   payment_failed: 402,
   // 404
   not_found: 404,
+  // 405: the address exists, the method does not (Next's own 405 has an empty body).
+  method_not_allowed: 405,
   // 409: a conflict worth explaining or retrying.
   conflict: 409,
   payment_in_progress: 409,
@@ -85,7 +87,7 @@ export const ERROR_STATUS = {
   model_unavailable: 503,
   settlement_pending: 503,
   service_unavailable: 503,
-} as const satisfies Record<string, 400 | 401 | 402 | 403 | 404 | 409 | 413 | 422 | 429 | 431 | 500 | 502 | 503>;
+} as const satisfies Record<string, 400 | 401 | 402 | 403 | 404 | 405 | 409 | 413 | 422 | 429 | 431 | 500 | 502 | 503>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];

@@ -138,6 +138,21 @@ describe("addresses no route serves", () => {
   });
 });
 
+describe("a method a route does not serve", () => {
+  it("answers a JSON 405 where URL normalisation lands a POST on a GET-only parent (POST /api/content/./attestation)", async () => {
+    const content = await import("@/app/api/content/[hash]/route");
+    const model = await import("@/app/api/models/[id]/route");
+    for (const [handler, url, id] of [
+      [content.POST, "http://x/api/content/attestation", { hash: "attestation" }],
+      [model.POST, "http://x/api/models/inference", { id: "inference" }],
+    ] as const) {
+      const res = await handler(new Request(url, { method: "POST", body: "{}" }), { params: Promise.resolve(id) } as never);
+      expect(res.status).toBe(405);
+      expect(await res.json()).toMatchObject({ reason: "method_not_allowed", error: expect.stringMatching(/POST is not served at .*: it answers GET only\./) });
+    }
+  });
+});
+
 describe("NUL characters", () => {
   it("are refused with 400 in the path, the query and JSON bodies, before any handler runs (Postgres text cannot hold them)", async () => {
     let handled = 0;

@@ -141,3 +141,14 @@ export function route<const S extends RouteSchemas>(
     }
   };
 }
+
+/**
+ * The JSON answer for a method a route does not serve. Needed where a client's URL normalisation can land a
+ * request on a parent route (`POST /api/content/./attestation` arrives as `POST /api/content/attestation`, the
+ * GET-only content route), which Next would answer with an empty 405.
+ */
+export function methodNotAllowed(...allowed: string[]) {
+  return route({}, async ({ request }) => {
+    throw new AppError("method_not_allowed", `${request.method} is not served at ${new URL(request.url).pathname}: it answers ${allowed.join(", ")} only.`);
+  });
+}

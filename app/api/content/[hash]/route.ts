@@ -1,6 +1,6 @@
 import { getDb } from "@/db/client";
 import { contentGet } from "@/lib/api/endpoints";
-import { route } from "@/lib/api/route";
+import { methodNotAllowed, route } from "@/lib/api/route";
 import { notFound } from "@/lib/errors";
 import { loadContent } from "@/lib/content/store";
 
@@ -16,3 +16,5 @@ export const GET = route(contentGet, async ({ params }) => {
     },
   });
 });
+
+export const POST = methodNotAllowed("GET");

@@ -1,5 +1,5 @@
 import { modelGet } from "@/lib/api/endpoints";
-import { route } from "@/lib/api/route";
+import { methodNotAllowed, route } from "@/lib/api/route";
 import { notFound } from "@/lib/errors";
 import { getModelOverview } from "@/lib/queries";
 
@@ -8,3 +8,6 @@ export const GET = route(modelGet, async ({ params }) => {
   if (!m) throw notFound(`Model ${params.id}`);
   return { ...m.model, lineage: m.lineage };
 });
+
+// POST /api/models/./inference arrives here after URL normalisation.
+export const POST = methodNotAllowed("GET");
