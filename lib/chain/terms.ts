@@ -5,24 +5,16 @@
 import type { Address, PublicClient } from "viem";
 import { datanetRegistryAbi } from "@/contracts-abi";
 import type { VerbatimLimits } from "@/lib/attribution/terms";
+import { inSpans } from "./log-spans";
 
-/** getLogs spans: public RPCs limit a query's block range. */
-const SPAN = 50_000;
 const NO_VERBATIM = 2;
 
 export async function verbatimLimitsOnChain(client: PublicClient, datanetRegistry: Address, fromBlock = 0): Promise<VerbatimLimits> {
   const head = Number(await client.getBlockNumber());
+  const logs = await inSpans(fromBlock, head, (from, to) =>
+    client.getContractEvents({ address: datanetRegistry, abi: datanetRegistryAbi, eventName: "ContributionTerms", fromBlock: from, toBlock: to, strict: true }),
+  );
   const limits = new Map<number, number>();
-  for (let a = fromBlock; a <= head; a += SPAN) {
-    const logs = await client.getContractEvents({
-      address: datanetRegistry,
-      abi: datanetRegistryAbi,
-      eventName: "ContributionTerms",
-      fromBlock: BigInt(a),
-      toBlock: BigInt(Math.min(head, a + SPAN - 1)),
-      strict: true,
-    });
-    for (const l of logs) if (l.args.kind === NO_VERBATIM) limits.set(Number(l.args.contributionId), l.args.maxVerbatimTokens);
-  }
+  for (const l of logs) if (l.args.kind === NO_VERBATIM) limits.set(Number(l.args.contributionId), l.args.maxVerbatimTokens);
   return limits;
 }

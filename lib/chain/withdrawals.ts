@@ -6,12 +6,10 @@
 import type { Address, PublicClient } from "viem";
 import { datanetRegistryAbi } from "@/contracts-abi";
 import type { WithdrawalsAt } from "@/lib/attribution/record";
+import { inSpans } from "./log-spans";
 
 /** The record's block is not the chain's block at that number (a dropped fork, or a made-up block). */
 export class WithdrawalsBlockMismatch extends Error {}
-
-/** getLogs spans: public RPCs limit a query's block range. */
-const SPAN = 50_000;
 
 export async function withdrawnAsOf(
   client: PublicClient,
@@ -27,18 +25,10 @@ export async function withdrawnAsOf(
     }
   };
   await checkBlock();
-  const ids = new Set<number>();
-  for (let a = fromBlock; a <= at.block; a += SPAN) {
-    const logs = await client.getContractEvents({
-      address: datanetRegistry,
-      abi: datanetRegistryAbi,
-      eventName: "ContributionWithdrawn",
-      fromBlock: BigInt(a),
-      toBlock: BigInt(Math.min(at.block, a + SPAN - 1)),
-      strict: true,
-    });
-    for (const l of logs) ids.add(Number(l.args.contributionId));
-  }
+  const logs = await inSpans(fromBlock, at.block, (from, to) =>
+    client.getContractEvents({ address: datanetRegistry, abi: datanetRegistryAbi, eventName: "ContributionWithdrawn", fromBlock: from, toBlock: to, strict: true }),
+  );
+  const ids = new Set(logs.map((l) => Number(l.args.contributionId)));
   // Again after reading: a reorg between the two reads would mix forks.
   await checkBlock();
   return ids;

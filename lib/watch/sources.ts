@@ -10,6 +10,7 @@ import type { z } from "zod";
 import { datanetRegistryAbi, inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
 import { epochBalances, settledInferences } from "@/lib/api/endpoints/settlement";
 import { deployment as deploymentSpec } from "@/lib/api/endpoints/system";
+import { inSpans } from "@/lib/chain/log-spans";
 import { epochStatusName, type EpochStatusName } from "@/lib/chain/market-status";
 import { MODEL_KINDS, type ModelKind } from "@/lib/metadata";
 
@@ -212,17 +213,8 @@ export interface ChainContribution {
   logIndex: number;
 }
 
-/** getLogs in spans: public RPCs limit a query's block range. */
-async function inSpans<T>(from: number, to: number, span: number, fetch: (from: bigint, to: bigint) => Promise<T[]>): Promise<T[]> {
-  const out: T[] = [];
-  for (let a = from; a <= to; a += span) out.push(...(await fetch(BigInt(a), BigInt(Math.min(to, a + span - 1)))));
-  return out;
-}
-
-export const LOG_SPAN = 50_000;
-
 export async function settlementsThrough(client: PublicClient, c: Contracts, fromBlock: number, throughBlock: number): Promise<ChainSettlement[]> {
-  const logs = await inSpans(fromBlock, throughBlock, LOG_SPAN, (from, to) =>
+  const logs = await inSpans(fromBlock, throughBlock, (from, to) =>
     client.getContractEvents({ address: c.market, abi: inferenceMarketAbi, eventName: "InferenceSettled", fromBlock: from, toBlock: to, strict: true }),
   );
   return logs
@@ -240,7 +232,7 @@ export async function settlementsThrough(client: PublicClient, c: Contracts, fro
 }
 
 export async function contributionsThrough(client: PublicClient, c: Contracts, fromBlock: number, throughBlock: number): Promise<Map<number, ChainContribution>> {
-  const logs = await inSpans(fromBlock, throughBlock, LOG_SPAN, (from, to) =>
+  const logs = await inSpans(fromBlock, throughBlock, (from, to) =>
     client.getContractEvents({ address: c.datanetRegistry, abi: datanetRegistryAbi, eventName: "ContributionSubmitted", fromBlock: from, toBlock: to, strict: true }),
   );
   return new Map(
