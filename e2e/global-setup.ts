@@ -14,7 +14,7 @@ export default async function globalSetup() {
   delete process.env.DATABASE_URL;
   // Every browser test calls from 127.0.0.1, so all of them share one caller's budget: lift the per-caller
   // limits here (their enforcement is tested in vitest and in scripts/scale-out.test.ts).
-  for (const name of ["RATE_LIMIT_IP_PER_MINUTE", "RATE_LIMIT_PAYER_PER_MINUTE", "RATE_LIMIT_NONCE_PER_MINUTE", "RATE_LIMIT_VERIFY_PER_MINUTE", "RATE_LIMIT_BUILDS_PER_HOUR", "RATE_LIMIT_ORIGINALITY_PER_MINUTE"]) {
+  for (const name of ["RATE_LIMIT_IP_PER_MINUTE", "RATE_LIMIT_PAYER_PER_MINUTE", "RATE_LIMIT_NONCE_PER_MINUTE", "RATE_LIMIT_VERIFY_PER_MINUTE", "RATE_LIMIT_BUILDS_PER_HOUR", "RATE_LIMIT_ORIGINALITY_PER_MINUTE", "RATE_LIMIT_FORECAST_PER_MINUTE"]) {
     process.env[name] ??= "100000";
   }
   const stack = await startStack({ port, dataDir, anvilPort: await freePort(), log: (m) => console.log(`[stack] ${m}`) });

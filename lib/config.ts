@@ -70,6 +70,7 @@ const variables = {
   RATE_LIMIT_VERIFY_PER_MINUTE: numberWhere((n) => n > 0, "a number of requests > 0"),
   RATE_LIMIT_BUILDS_PER_HOUR: numberWhere((n) => n > 0, "a number of requests > 0"),
   RATE_LIMIT_ORIGINALITY_PER_MINUTE: numberWhere((n) => n > 0, "a number of requests > 0"),
+  RATE_LIMIT_FORECAST_PER_MINUTE: numberWhere((n) => n > 0, "a number of requests > 0"),
   /** Proxies whose X-Forwarded-For is believed: comma-separated addresses or CIDRs. */
   TRUST_PROXY: parsed((raw) => {
     const list = raw.split(",").map((s) => s.trim()).filter(Boolean);
@@ -152,6 +153,7 @@ const configSchema = envSchema.transform((env, ctx) => {
       attestationsPerMinute: env.RATE_LIMIT_ATTESTATIONS_PER_MINUTE ?? 30,
       /** Originality measurements that miss the cache (each builds a suffix array over a Datanet). */
       originalityPerMinute: env.RATE_LIMIT_ORIGINALITY_PER_MINUTE ?? 30,
+      forecastPerMinute: env.RATE_LIMIT_FORECAST_PER_MINUTE ?? 6,
     }),
     minPrice: env.MIN_PRICE,
     /** The longest prompt a paid route takes, in tokens (checked before anything is signed). */

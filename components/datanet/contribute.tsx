@@ -19,6 +19,7 @@ import { ApiError, apiPost } from "@/lib/api/client";
 import { attestationSigner } from "@/lib/content/attestation-typed-data";
 import { formatOf, MAX_CONTENT_BYTES, parseRecords } from "@/lib/content/records";
 import { cn } from "@/lib/utils";
+import { ForecastState, useUploadForecast } from "./forecast";
 import { OriginalityState, useUploadOriginality } from "./originality";
 
 export const ACCEPTED_EXTENSIONS = [".txt", ".md", ".jsonl", ".csv"];
@@ -143,6 +144,8 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
   const originality = useUploadOriginality(datanetId, content?.hash);
   // Open Datanets accept each text once: the server will not attest an exact duplicate.
   const duplicateBlocked = !curated && !!originality.data?.exactDuplicate;
+  // What the file would have earned on the Datanet's recent paid requests (a replay in the worker process).
+  const forecast = useUploadForecast(datanetId, duplicateBlocked ? null : content?.hash);
 
   const onChainDatanet = useReadContract({
     address: registry,
@@ -537,6 +540,7 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
               </ol>
             ) : null}
             {content ? <OriginalityState query={originality} subject="file" curated={curated} /> : null}
+            {content && !duplicateBlocked ? <ForecastState query={forecast} /> : null}
             <TermsPicker value={terms} onChange={setTerms} disabled={busy || txBusy} />
             <div className="rounded-md border border-border px-3 py-2 text-sm" data-testid="contribute-bond">
               <p>

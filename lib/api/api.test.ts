@@ -24,6 +24,7 @@ import * as contributionOriginality from "@/app/api/datanets/[id]/contributions/
 import * as datanetContributions from "@/app/api/datanets/[id]/contributions/route";
 import * as datanetLeaderboard from "@/app/api/datanets/[id]/leaderboard/route";
 import * as datanetOriginality from "@/app/api/datanets/[id]/originality/route";
+import * as datanetForecast from "@/app/api/datanets/[id]/forecast/route";
 import * as datanetRecords from "@/app/api/datanets/[id]/records/route";
 import * as datanetUsage from "@/app/api/datanets/[id]/usage/route";
 import * as datanetGet from "@/app/api/datanets/[id]/route";
@@ -72,6 +73,7 @@ const routes: [string, Record<string, unknown>][] = [
   ["/api/datanets/{id}/records", datanetRecords],
   ["/api/datanets/{id}/usage", datanetUsage],
   ["/api/datanets/{id}/originality", datanetOriginality],
+  ["/api/datanets/{id}/forecast", datanetForecast],
   ["/api/datanets/{id}/contributions/{contributionId}/originality", contributionOriginality],
   ["/api/models", modelsList],
   ["/api/models/{id}", modelGet],
@@ -203,6 +205,7 @@ describe("OpenAPI document", () => {
       "/api/datanets/{id}/records": ["q", "version", "contribution", "status", "limit", "cursor"],
       "/api/datanets/{id}/usage": ["bucket", "from", "to"],
       "/api/datanets/{id}/originality": ["hash"],
+      "/api/datanets/{id}/forecast": ["hash"],
       "/api/models": ["q", "kind", "datanet", "sort", "limit", "cursor"],
       "/api/models/{id}/usage": ["bucket", "from", "to"],
       "/api/inferences": ["modelId", "payer", "status", "limit", "cursor"],
@@ -681,6 +684,13 @@ for (const { kind, available } of testDatabaseKinds) {
         ["GET", `/api/datanets/1/originality?hash=0x${"0".repeat(64)}`, [404]],
         ["GET", `/api/datanets/9999/originality?hash=0x${"0".repeat(64)}`, [404]],
         ["GET", `/api/datanets/abc/originality?hash=0x${"0".repeat(64)}`, [404]],
+        ["GET", "/api/datanets/1/forecast", [400]],
+        ["GET", "/api/datanets/1/forecast?hash=0x12", [400]],
+        ["GET", `/api/datanets/1/forecast?hash=0x${"a".repeat(6400)}`, [400]],
+        ["GET", `/api/datanets/1/forecast?hash=${encodeURIComponent("' or 1=1 --")}`, [400]],
+        ["GET", `/api/datanets/1/forecast?hash=0x${"0".repeat(64)}`, [404]],
+        ["GET", `/api/datanets/9999/forecast?hash=0x${"0".repeat(64)}`, [404]],
+        ["GET", `/api/datanets/abc/forecast?hash=0x${"0".repeat(64)}`, [404]],
         ["GET", "/api/datanets/1/contributions/abc/originality", [404]],
         ["GET", "/api/datanets/1/contributions/0/originality", [404]],
         ["GET", "/api/datanets/1/contributions/999999/originality", [404]],

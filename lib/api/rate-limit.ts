@@ -8,7 +8,7 @@ import { serverConfig } from "@/lib/config";
 import { clientAddress } from "./client-address";
 import { takeToken, type LimitRule } from "./limiter";
 
-export type LimitName = "paid-ip" | "paid-payer" | "auth-nonce" | "verify" | "build-ip" | "build-account" | "attestation" | "originality";
+export type LimitName = "paid-ip" | "paid-payer" | "auth-nonce" | "verify" | "build-ip" | "build-account" | "attestation" | "originality" | "forecast";
 
 function rule(name: LimitName): LimitRule {
   const l = serverConfig().rateLimits;
@@ -29,6 +29,8 @@ function rule(name: LimitName): LimitRule {
       return { name, count: l.attestationsPerMinute, per: "minute", what: "account" };
     case "originality":
       return { name, count: l.originalityPerMinute, per: "minute", what: "address" };
+    case "forecast":
+      return { name, count: l.forecastPerMinute, per: "minute", what: "address" };
   }
 }
 

@@ -6,9 +6,10 @@ import { createHash } from "node:crypto";
 import { buildCorpusIndex, type CorpusContribution } from "@/lib/attribution/corpus";
 import { serializeCorpusIndex } from "@/lib/attribution/artifact";
 import { evaluateInfinigram } from "@/lib/attribution/evaluate-infinigram";
-import { buildKnnModel, labelledRecordsOf, type LabelledRecord } from "@/lib/attribution/knn";
+import { buildKnnModel, labelledRecordsOf, type KnnOptions, type LabelledRecord } from "@/lib/attribution/knn";
 import { serializeKnnModel } from "@/lib/attribution/knn-artifact";
 import { evaluateKnn } from "@/lib/attribution/evaluate-knn";
+import type { LoadedModel } from "@/lib/attribution/run";
 import { TOKENIZER } from "@/lib/attribution/tokenizer";
 import { sha256Of, type ArtifactHash } from "./artifacts";
 import type { BuildSources, SourceContribution } from "./sources";
@@ -56,6 +57,19 @@ const within = (report: BuildProgress, phase: BuildPhase, from: number, to: numb
 
 const EVAL_TEXTS = 200;
 const EVAL_TOKENS_PER_TEXT = 128;
+
+/**
+ * The model a build would serve, without evaluating or serialising it: what the earnings forecast replays
+ * (lib/forecast). The same corpus and kNN construction as runBuild, so it answers as the built artifact would.
+ */
+export function modelOfSources(kind: BuildRequest["kind"], knn: KnnOptions | null, sources: SourceContribution[]): LoadedModel {
+  if (kind === "knn") {
+    if (!knn) throw new Error("A kNN model needs its k and dims.");
+    const labelled = sources.flatMap((c) => labelledRecordsOf(c.id, c.records));
+    return { format: "knn", model: buildKnnModel(labelled, knn) };
+  }
+  return { format: "corpus", index: buildCorpusIndex(corpusOf(sources, () => true)) };
+}
 
 export function runBuild(request: BuildRequest, sources: BuildSources, report: BuildProgress = () => {}): BuildOutput {
   const records = sources.contributions.reduce((n, c) => n + c.records.length, 0);

@@ -3,9 +3,8 @@
  * time, runs the build in a child process (worker.ts) and writes its progress, evaluation and metadata
  * back. A build interrupted by a restart is queued again when the runner starts.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import path from "node:path";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { modelBuilds, models } from "@/db/schema";
@@ -17,6 +16,7 @@ import { endpointKeySecret, storeEndpointKey } from "./endpoint-keys";
 import { canonicalJson, contentUri, type ModelMetadata } from "@/lib/metadata";
 import { singleton } from "@/lib/singleton";
 import { artifactDir } from "./artifacts";
+import { runWorker } from "./worker-process";
 import { loadBuildSources, type BuildSources } from "./sources";
 import { buildRequestSchema, kindByte, type BuildPhase, type BuildRequest } from "./spec";
 
@@ -262,41 +262,14 @@ export class BuildRunner {
     }
   }
 
-  private spawnWorker(input: unknown, onProgress: (phase: BuildPhase, progress: number) => void): Promise<WorkerResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ["--import", "tsx", path.join(/*turbopackIgnore: true*/ process.cwd(), "lib", "factory", "worker.ts")], {
-        cwd: process.cwd(),
-        stdio: ["pipe", "pipe", "pipe"],
-      });
-      this.child = child;
-      let result: WorkerResult | null = null;
-      let error: string | null = null;
-      let buffer = "";
-      let stderr = "";
-      child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-        buffer += chunk;
-        let nl: number;
-        while ((nl = buffer.indexOf("\n")) >= 0) {
-          const line = buffer.slice(0, nl);
-          buffer = buffer.slice(nl + 1);
-          if (!line.startsWith("{")) continue;
-          const msg = JSON.parse(line) as { type: string } & Record<string, unknown>;
-          if (msg.type === "progress") onProgress(msg.phase as BuildPhase, msg.progress as number);
-          else if (msg.type === "result") result = msg as unknown as WorkerResult;
-          else if (msg.type === "error") error = msg.message as string;
-        }
-      });
-      child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
-        stderr = (stderr + chunk).slice(-4_000);
-      });
-      child.on("error", reject);
-      child.on("exit", (code, signal) => {
-        this.child = null;
-        if (result) resolve(result);
-        else reject(new Error(error ?? `The build process stopped (${signal ?? `exit ${code}`}). ${stderr.trim().split("\n").pop() ?? ""}`.trim()));
-      });
-      child.stdin!.end(JSON.stringify(input));
-    });
+  private async spawnWorker(input: unknown, onProgress: (phase: BuildPhase, progress: number) => void): Promise<WorkerResult> {
+    const run = runWorker<WorkerResult>({ task: "build", ...(input as object) }, { onProgress: (msg) => onProgress(msg.phase as BuildPhase, msg.progress as number) });
+    this.child = run.child;
+    try {
+      return await run.result;
+    } finally {
+      this.child = null;
+    }
   }
 }
 

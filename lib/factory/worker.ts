@@ -1,8 +1,10 @@
 /**
- * A build in its own process, so tokenizing and indexing millions of tokens never blocks the web server.
- * stdin: one JSON {request, sources, artifactDir}. stdout: JSON lines {type: "progress" | "result" | "error"}.
- * Run as `node --import tsx lib/factory/worker.ts` (see jobs.ts).
+ * CPU-heavy work in its own process, so tokenizing and indexing millions of tokens never blocks the web server:
+ * a build ({task: "build", request, sources, artifactDir}) or an earnings forecast's replay ({task: "forecast",
+ * …ReplayInput}). stdin: one JSON input. stdout: JSON lines {type: "progress" | "result" | "error"}.
+ * Run as `node --import tsx lib/factory/worker.ts` (see worker-process.ts).
  */
+import { replayForecast, type ReplayInput } from "@/lib/forecast/replay";
 import { putArtifact } from "./artifacts";
 import { runBuild } from "./build";
 import type { BuildSources } from "./sources";
@@ -20,10 +22,31 @@ function emit(line: Record<string, unknown>) {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
+type WorkerInput = ({ task: "build" } & BuildInput) | ({ task: "forecast" } & ReplayInput);
+type BuildInput = { request: BuildRequest; sources: BuildSources; artifactDir: string };
+
 async function main() {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const input = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { request: BuildRequest; sources: BuildSources; artifactDir: string };
+  const input = JSON.parse(Buffer.concat(chunks).toString("utf8")) as WorkerInput;
+  if (input.task === "forecast") forecast(input);
+  else build(input);
+}
+
+function forecast(input: ReplayInput) {
+  let last = 0;
+  const out = replayForecast(input, undefined, (done, total) => {
+    exitIfOrphaned();
+    const now = Date.now();
+    if (now - last < 250) return;
+    last = now;
+    emit({ type: "progress", done, total });
+  });
+  // bigint wei as decimal strings on the wire.
+  emit({ type: "result", complete: out.complete, models: out.models.map((m) => ({ ...m, earned: String(m.earned), fromContributors: String(m.fromContributors), fromTreasuries: String(m.fromTreasuries) })) });
+}
+
+function build(input: BuildInput) {
   let last = 0;
   const out = runBuild(input.request, input.sources, (phase, progress) => {
     exitIfOrphaned();

@@ -18,7 +18,8 @@ import {
   timestamp,
   wei,
 } from "../spec";
-import { CONTRIBUTION_STATUSES, contributionStatus, enumOf, idPath, rangeOut } from "./shared";
+import { CONTRIBUTION_STATUSES, contributionStatus, enumOf, idPath, modelKind, rangeOut } from "./shared";
+import { FORECAST_BUDGET_MS, FORECAST_DAYS, FORECAST_MAX_PROMPTS } from "@/lib/forecast/limits";
 import { ORIGINAL_SPAN_TOKENS } from "@/lib/attribution/originality";
 import { Contribution, DatanetDetail, DatanetSummary, LeaderboardEntry } from "./schemas";
 
@@ -203,6 +204,62 @@ export const datanetOriginality = endpoint({
   notFound: true,
   query: z.object({ hash: hashQuery.meta({ description: "The sha-256 of the uploaded content (POST /api/content's hash)." }) }),
   response: Originality,
+});
+
+/** A wei difference: negative when the file would have moved money the other way. */
+const signedWei = z.codec(
+  z.string().regex(/^-?[0-9]{1,78}$/).meta({ description: "Amount in wei as a decimal string, possibly negative." }),
+  z.bigint(),
+  { decode: (s) => BigInt(s), encode: (b) => b.toString() },
+);
+
+const ModelForecast = named(
+  "ModelForecast",
+  z.object({
+    modelId: idOut,
+    name: z.string(),
+    kind: modelKind,
+    prompts: countOut.meta({ description: "Paid requests of the model in the window (within the cap)." }),
+    replayed: countOut.meta({ description: "Requests run again with and without the file within the time budget." }),
+    earning: countOut.meta({ description: "Replayed requests that would have paid the file something." }),
+    earned: wei.meta({ description: "What the file would have earned on the replayed requests: its share of each request's contributor pool." }),
+    fromContributors: signedWei.meta({ description: "How much of that other contributions would not have received." }),
+    fromTreasuries: signedWei.meta({ description: "How much of that the Datanets' treasuries (the pool nothing in an answer earned) would not have received." }),
+    changedAnswers: countOut.meta({ description: "∞-gram requests whose answer would have read differently with the file." }),
+    unavailable: z.string().nullable().meta({ description: "Why the model was not replayed; null when it was." }),
+  }),
+);
+
+export const datanetForecast = endpoint({
+  method: "GET",
+  path: "/api/datanets/{id}/forecast",
+  operationId: "getUploadForecast",
+  tag: "Datanets",
+  summary: "What an uploaded file would have earned: the Datanet's models replayed on their recent paid requests with and without it.",
+  description: `Every active model built on the Datanet is rebuilt in memory with the file as the next contribution and run again on its settled requests of the last ${FORECAST_DAYS} days of chain time (newest first, at most ${FORECAST_MAX_PROMPTS} in all) with the parameters they were served with; the file's share of each request's contributor pool is summed. Exact for deterministic models (∞-gram, kNN, span tracing of a stored answer). Runs in a worker process, one forecast at a time, for at most ${FORECAST_BUDGET_MS / 1000} s of replay (\`complete\` is false when it stopped early). 404 for an unknown Datanet or content (upload it first with POST /api/content); 429 when the caller's forecasts or the worker are busy.`,
+  params: idPath,
+  notFound: true,
+  query: z.object({ hash: hashQuery.meta({ description: "The sha-256 of the uploaded content (POST /api/content's hash)." }) }),
+  response: named(
+    "Forecast",
+    z.object({
+      datanetId: idOut,
+      contentHash: hashOut,
+      contributionId: idOut.meta({ description: "The id the file would get if registered next: registration order decides who was first." }),
+      window: z.object({
+        days: countOut,
+        since: timestamp,
+        maxPrompts: countOut,
+        budgetMs: countOut,
+      }),
+      models: z.array(ModelForecast),
+      prompts: countOut,
+      replayed: countOut,
+      earning: countOut,
+      earned: wei,
+      complete: z.boolean().meta({ description: "False when the time budget ran out, or a model could not be replayed." }),
+    }),
+  ),
 });
 
 export const contributionOriginality = endpoint({

@@ -16,6 +16,7 @@ import { factoryBuildCreate, factoryBuildGet, factoryBuildsList } from "./factor
 import {
   contributionOriginality,
   datanetContributions,
+  datanetForecast,
   datanetGet,
   datanetLeaderboard,
   datanetOriginality,
@@ -49,6 +50,7 @@ export {
   contentUpload,
   contributionOriginality,
   datanetContributions,
+  datanetForecast,
   datanetGet,
   datanetLeaderboard,
   datanetOriginality,
@@ -96,6 +98,7 @@ export const endpoints: readonly EndpointSpec[] = [
   datanetUsage,
   datanetOriginality,
   contributionOriginality,
+  datanetForecast,
   modelsList,
   modelGet,
   modelUsage,

@@ -74,6 +74,8 @@ export interface Market {
   models: { gramA: number; gramB: number; knn: number; externalOk: number; externalFail: number; externalSlow: number; externalDown: number };
   endpoint: { url: string; calls: number; authorization: string | undefined };
   index(): Promise<void>;
+  /** Builds a model in-process (the factory's own build function), registers it on-chain and returns its id (index afterwards). */
+  build(input: BuildRequestInput, price: bigint, builderBps: number): Promise<number>;
   pay(userIndex: number, modelId: number, prompt: string, params?: Record<string, unknown>): Promise<PaidRequest>;
   balance(i: number): Promise<bigint>;
   close(): Promise<void>;
@@ -337,6 +339,7 @@ export async function setupMarket(
     models,
     endpoint,
     index,
+    build,
     pay,
     balance,
     close: async () => {
