@@ -2,7 +2,8 @@
  * The Datanet page's contribute and review flows against the real stack: a contributor picks a file,
  * sees its records and the bond before signing anything, signs in (Sign-In with Ethereum) so the upload
  * goes through, registers it on a curated Datanet; then the owner (switching the Dev wallet's account)
- * signs in, accepts it and publishes a new version.
+ * signs in, accepts it and publishes a new version. Before signing, the preview shows the originality shield and
+ * the earnings forecast.
  */
 import { expect, test } from "@playwright/test";
 import { formatOpen } from "../components/format";
@@ -41,6 +42,12 @@ test("a contributor uploads and registers a file; the owner accepts it and publi
   await expect(contribute.getByRole("progressbar", { name: "Upload progress" })).toHaveAttribute("aria-valuenow", "100", { timeout: 20_000 });
   await expect(preview).toContainText(/hash 0x[0-9a-f]{8}/);
   await expect(page.getByTestId("session-status")).toContainText("Signed in as");
+  // The earnings forecast, before signing: the Datanet's models replayed on their recent paid requests with the file.
+  const forecast = contribute.getByTestId("forecast");
+  await expect(forecast).toContainText("What this file would have earned", { timeout: 30_000 });
+  await expect(forecast).toContainText(/OPEN on \d+ paid requests? of the \d+ replayed, as contribution #\d+/);
+  await expect(forecast).toContainText("separate worker process");
+  expect(Number(await forecast.getAttribute("data-replayed"))).toBeGreaterThan(0);
   const sign = contribute.getByRole("button", { name: "Sign and contribute" });
   await expect(sign).toBeEnabled();
   await sign.click();

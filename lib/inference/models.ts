@@ -77,12 +77,14 @@ export interface ModelCatalogOptions {
 }
 
 type Withdrawn = { id: number; block: number; hash: string };
+type IndexedState = { withdrawn: Withdrawn[]; limits: VerbatimLimits };
 
 /** Loads models on first use and keeps them (by model id); one per process. */
 export class ModelCatalog {
   private readonly pool = new SharedIndexPool();
   private readonly loaded = new Map<number, Promise<Loaded>>();
   /** The model without its withdrawn contributions, per model (rebuilt only when its set or its index changes). */
+  private state: { key: string; value: Promise<IndexedState> } | null = null;
   private readonly withdrawnViews = new Map<number, { key: string; base: LoadedModel; baseView?: ModelView; value: NonNullable<ServableModel["withdrawals"]> }>();
 
   constructor(private readonly opts: ModelCatalogOptions) {}
@@ -135,24 +137,41 @@ export class ModelCatalog {
         break;
       }
     }
+    const state = await this.indexedState();
     return {
       ...base,
       ...served,
-      withdrawals: this.withdrawalsOf(modelId, served.model, served.view, await this.withdrawn()),
-      verbatimLimits: await indexedVerbatimLimits(this.opts.db),
+      withdrawals: this.withdrawalsOf(modelId, served.model, served.view, state.withdrawn),
+      verbatimLimits: state.limits,
     };
   }
 
-  /** Every indexed withdrawal at a final block (at most the indexed head − finalityDepth). */
-  private async withdrawn(): Promise<Withdrawn[]> {
+  /**
+   * What the index says about takedowns and terms, read again only when the indexer has moved: the checkpoint is
+   * written in the same transaction as the events, so one small query per request stands in for three.
+   */
+  private async indexedState(): Promise<IndexedState> {
     const db = this.opts.db;
-    const [head] = await db.select({ block: indexerCheckpoints.block }).from(indexerCheckpoints).limit(1);
-    if (!head) return [];
+    const [head] = await db.select({ block: indexerCheckpoints.block, hash: indexerCheckpoints.blockHash }).from(indexerCheckpoints).limit(1);
+    const key = head ? `${head.block}:${head.hash}` : "";
+    if (this.state?.key !== key) {
+      const value = this.readIndexedState(head?.block ?? null);
+      this.state = { key, value };
+      value.catch(() => this.state?.value === value && (this.state = null));
+    }
+    return this.state.value;
+  }
+
+  /** Every indexed withdrawal at a final block (at most the indexed head − finalityDepth), and every terms limit. */
+  private async readIndexedState(head: number | null): Promise<IndexedState> {
+    const db = this.opts.db;
+    const limits = await indexedVerbatimLimits(db);
+    if (head === null) return { withdrawn: [], limits };
     const rows = await db
       .select({ id: contributions.id, block: contributions.withdrawnBlock, hash: contributions.withdrawnBlockHash })
       .from(contributions)
-      .where(and(isNotNull(contributions.withdrawnBlock), lte(contributions.withdrawnBlock, head.block - (this.opts.finalityDepth ?? 0))));
-    return rows.filter((r): r is Withdrawn => r.block !== null && r.hash !== null);
+      .where(and(isNotNull(contributions.withdrawnBlock), lte(contributions.withdrawnBlock, head - (this.opts.finalityDepth ?? 0))));
+    return { withdrawn: rows.filter((r): r is Withdrawn => r.block !== null && r.hash !== null), limits };
   }
 
   /** The model's withdrawn contributions taken out of its view (cached while its set and index stay the same). */
