@@ -134,3 +134,9 @@ export function formatDateTime(date: Date | string | number | null | undefined):
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatNumber(n)} ${n === 1 ? one : many}`;
 }
+
+/** Parts per million as a percentage rounded down to 0.1 % ("74%", "12.5%", "under 0.1%"). */
+export function formatPpmPercent(ppm: number): string {
+  if (ppm > 0 && ppm < 1_000) return "under 0.1%";
+  return `${Math.floor(ppm / 1_000) / 10}%`;
+}

@@ -151,6 +151,16 @@ test("an open Datanet accepts a contribution at once, refuses the same text agai
   await expect(sign).toBeEnabled({ timeout: 20_000 });
   await sign.click();
   await expect(done).toContainText(/Your contribution #\d+ was accepted at once/, { timeout: 30_000 });
+  const copyId = Number(((await done.innerText()).match(/#(\d+)/) ?? [])[1]);
+  // Marked in the Datanet's contributions table once indexed: how much it copies, and from which contribution.
+  const table = await page.context().newPage();
+  await expect
+    .poll(async () => {
+      await table.goto(`/datanets/${open}`);
+      return table.locator(`[data-testid="datanet-contribution-row"][data-id="${copyId}"]`).getByTestId("contribution-copied").textContent({ timeout: 5_000 }).catch(() => null);
+    }, { timeout: 30_000 })
+    .toMatch(new RegExp(`Partly copied\\d+(\\.\\d)?% from #${id}$`));
+  await table.close();
 });
 
 test("the owner's review queue shows how much of a pending contribution copies an earlier one, and from whom", async ({ page }) => {

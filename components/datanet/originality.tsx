@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { AddressText } from "@/components/domain";
-import { formatNumber, plural } from "@/components/format";
+import { formatNumber, formatPpmPercent, plural } from "@/components/format";
 import { Badge } from "@/components/ui/badge";
 import { Skeleton } from "@/components/ui/skeleton";
 import { apiGet, type SpecAt, type Wire } from "@/lib/api/client";
@@ -11,11 +11,7 @@ import { cn } from "@/lib/utils";
 
 export type OriginalityWire = Wire<SpecAt<"/api/datanets/{id}/originality">>;
 
-/** Parts per million as a percentage rounded down to 0.1 % ("74%", "12.5%", "under 0.1%"). */
-export function formatPpmPercent(ppm: number): string {
-  if (ppm > 0 && ppm < 1_000) return "under 0.1%";
-  return `${Math.floor(ppm / 1_000) / 10}%`;
-}
+export { formatPpmPercent } from "@/components/format";
 
 /** How much of an uploaded (not yet registered) file already exists in the Datanet. */
 export function useUploadOriginality(datanetId: number, hash: string | null | undefined) {

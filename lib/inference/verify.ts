@@ -35,9 +35,25 @@ export interface VerifyReport {
  * hash checked, then every ContributionWithdrawn up to it), else from the index (whose rows carry the hash of the
  * block each withdrawal is in).
  */
-async function datanetRegistryOf(client: PublicClient, market: `0x${string}`): Promise<`0x${string}`> {
+async function readDatanetRegistry(client: PublicClient, market: `0x${string}`): Promise<`0x${string}`> {
   const registry = await client.readContract({ address: market, abi: inferenceMarketAbi, functionName: "models" });
   return client.readContract({ address: registry, abi: modelRegistryAbi, functionName: "datanets" });
+}
+
+/** The market's DatanetRegistry, read at most once per client and market while a Verify runs (two calls each time otherwise). */
+const registries = new WeakMap<PublicClient, Map<string, Promise<`0x${string}`>>>();
+function datanetRegistryOf(client: PublicClient, market: `0x${string}`): Promise<`0x${string}`> {
+  let byMarket = registries.get(client);
+  if (!byMarket) registries.set(client, (byMarket = new Map()));
+  let pending = byMarket.get(market.toLowerCase());
+  if (!pending) {
+    pending = readDatanetRegistry(client, market);
+    byMarket.set(market.toLowerCase(), pending);
+    // Forgotten once settled: a later Verify reads the links again (governance may change them).
+    const forget = () => byMarket.delete(market.toLowerCase());
+    pending.then(() => setTimeout(forget, 5_000).unref(), forget);
+  }
+  return pending;
 }
 
 /** Contributors' verbatim limits: from the chain's ContributionTerms logs when a client is at hand, else as indexed. */

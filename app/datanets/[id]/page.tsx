@@ -1,6 +1,7 @@
 import { DeferredDatanetUsageChart as DatanetUsageChart } from "@/components/charts/deferred-usage-charts";
 import { loadDatanetUsage } from "@/components/charts/usage-data";
 import { Contribute } from "@/components/datanet/contribute";
+import { CopiedNote } from "@/components/datanet/copied-note";
 import { RECORD_PAGE_SIZE } from "@/components/datanet/record-page";
 import { RecordViewer } from "@/components/datanet/record-viewer";
 import { ReviewQueue } from "@/components/datanet/review-queue";
@@ -10,7 +11,7 @@ import { LiveRefresh } from "@/components/live/live-refresh";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { cache } from "react";
+import { cache, Suspense } from "react";
 import {
   AddressText,
   Breadcrumbs,
@@ -233,7 +234,7 @@ export default async function DatanetPage({ params }: { params: Params }) {
               <SectionHeading
                 id="contributions-heading"
                 title="Contributions"
-                description="Uploads registered on-chain with their content hash and bond. A withdrawn or removed contribution says by whom, when and why; models skip it."
+                description="Uploads registered on-chain with their content hash and bond. A contribution that repeats earlier ones is marked with how much and from which (copied runs earn their original). A withdrawn or removed contribution says by whom, when and why; models skip it."
               />
               {contributions.length ? (
                 <Card>
@@ -264,6 +265,11 @@ export default async function DatanetPage({ params }: { params: Params }) {
                             <ContributionStatusBadge status={c.status} />
                             <WithdrawalNote c={c} className="mt-1" />
                             <TermsNote c={c} className="mt-1" />
+                            {c.status !== "rejected" ? (
+                              <Suspense fallback={null}>
+                                <CopiedNote datanetId={d.id} contributionId={c.id} className="mt-1" />
+                              </Suspense>
+                            ) : null}
                           </TableCell>
                           <TableCell title={formatDateTime(c.submittedAt)}>{formatRelativeTime(c.submittedAt)}</TableCell>
                           <TableCell>
