@@ -1,5 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { keccak256, stringToBytes } from "viem";
+import { keccakText } from "./keccak";
 import { AttributionError } from "./errors";
 import {
   PPM,
@@ -365,5 +367,16 @@ describe("version 2 records", () => {
       v1good.replace('"modelId":3', '"modelId":-0'),
     ];
     for (const json of bad) expect(() => decodeRecord(json), json).toThrow(AttributionError);
+  });
+});
+
+describe("keccakText", () => {
+  it("hashes exactly as viem's keccak256(stringToBytes(s)), which contracts and clients use", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 300 }), (s) => {
+        expect(keccakText(s)).toBe(keccak256(stringToBytes(s)));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -2,7 +2,7 @@
  * The canonical attribution record: what `settle` commits to on-chain through `attributionHash`.
  * Everything here is integer math on bigints so anyone can recompute the record byte for byte.
  */
-import { keccak256, stringToBytes } from "viem";
+import { keccakText } from "./keccak";
 import { z } from "zod";
 import { AttributionError } from "./errors";
 
@@ -393,7 +393,7 @@ export function decodeRecord(json: string): AttributionRecord {
 
 /** keccak-256 of the canonical encoding: the value `settle` stores on-chain. */
 export function attributionHash(record: AttributionRecord): `0x${string}` {
-  return keccak256(stringToBytes(encodeRecord(record)));
+  return keccakText(encodeRecord(record));
 }
 
 /** Datanet treasury shares of a record (version 2's fallback; none otherwise). */

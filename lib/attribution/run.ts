@@ -2,7 +2,7 @@
  * One inference and its attribution, as a pure function of the model artifact and the request: the
  * operator serves with it and anyone verifies with it (same inputs → same record, byte for byte).
  */
-import { keccak256, stringToBytes } from "viem";
+import { keccakText } from "./keccak";
 import { z } from "zod";
 import { deserializeCorpusIndex } from "./artifact";
 import type { CorpusIndex } from "./corpus";
@@ -152,5 +152,5 @@ export function runAttribution(input: AttributionInput): { output: string; recor
 
 /** The on-chain commitment to an answer: keccak-256 of its UTF-8 bytes. */
 export function outputHash(output: string): `0x${string}` {
-  return keccak256(stringToBytes(output));
+  return keccakText(output);
 }
