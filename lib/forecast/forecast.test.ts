@@ -177,5 +177,14 @@ describe.skipIf(!pglite.available)("earnings forecast: what a file would have ea
     expect(ok.complete).toBe(true);
     await forecastUpload(db(), animalsId, fileHash, { beforeCompute: refuse }); // cached: not charged, not refused
     expect(calls).toBe(2);
+
+    // Callers on many addresses (a rate-limit evasion) still share one worker: a few wait, the rest are told to retry.
+    clearForecastCache();
+    const burst = await Promise.allSettled([1, 2, 3, 4, 5, 6, 7].map((i) => forecastUpload(db(), animalsId, fileHash, { budgetMs: 5_000 + i })));
+    const refused = burst.filter((r) => r.status === "rejected");
+    // Four fit (one running, three waiting); the rest arrive while they are still queued.
+    expect(burst.filter((r) => r.status === "fulfilled").length).toBeGreaterThanOrEqual(4);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: "rate_limited", message: expect.stringMatching(/busy/) });
   }, 120_000);
 });
