@@ -33,7 +33,7 @@ test("a builder creates a Datanet, uploads with a permit, accepts, publishes, ed
     // 1. Describe, with a markdown preview that renders (never raw HTML).
     await wizard.getByLabel("Name").fill(name);
     await wizard.getByLabel("Summary").fill("Shells found on beaches, described by the people who found them.");
-    await wizard.getByLabel("Description").fill("## What belongs here\n\n- one shell per paragraph\n- **where** it was found\n\n<script>alert(1)</script>");
+    await wizard.getByRole("textbox", { name: "Description" }).fill("## What belongs here\n\n- one shell per paragraph\n- **where** it was found\n\n<script>alert(1)</script>");
     await wizard.getByRole("tab", { name: "Preview" }).click();
     const preview = wizard.getByTestId("markdown-preview");
     await expect(preview.getByRole("heading", { name: "What belongs here" })).toBeVisible();
