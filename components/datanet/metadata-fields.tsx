@@ -1,11 +1,11 @@
 "use client";
 
 import { useId, useState } from "react";
-import { formatUnits, parseUnits, type Hex } from "viem";
+import { formatUnits, type Hex } from "viem";
 import { Field, inputClass } from "@/components/factory/fields";
 import { MarkdownText } from "@/components/markdown-text";
 import { ApiError, apiGet, type SpecAt, type Wire } from "@/lib/api/client";
-import { canonicalJson, datanetMetadataSchema, type DatanetMetadata } from "@/lib/metadata";
+export { checkMetadata, parseBond, parseTags } from "@/lib/metadata/form";
 import { cn } from "@/lib/utils";
 import { uploadContent } from "./contribute";
 
@@ -15,35 +15,6 @@ import { uploadContent } from "./contribute";
  */
 
 export const LICENSES = ["CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0", "ODC-BY-1.0", "MIT", "Apache-2.0", "WordNet-3.0"] as const;
-
-/** Tags as typed ("birds, Audio ,  songs") → the metadata's list (lower-case, trimmed, unique). */
-export function parseTags(text: string): string[] {
-  return [...new Set(text.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean))];
-}
-
-/** The metadata as it will be stored, or the first problem in words (the indexer applies the same schema). */
-export function checkMetadata(input: { name: string; summary: string; description: string; tags: string; license: string }):
-  | { ok: true; metadata: DatanetMetadata; bytes: Uint8Array }
-  | { ok: false; field: string; message: string } {
-  const parsed = datanetMetadataSchema.safeParse({ ...input, tags: parseTags(input.tags) });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = String(issue.path[0] ?? "metadata");
-    const message =
-      field === "tags" ? "Use at most 12 tags of at most 32 characters each." : field === "description" ? "The description is at most 20,000 characters." : issue.message;
-    return { ok: false, field, message };
-  }
-  return { ok: true, metadata: parsed.data, bytes: new TextEncoder().encode(canonicalJson(parsed.data)) };
-}
-
-/** A bond typed in OPEN → wei, or why not. */
-export function parseBond(text: string): { ok: true; wei: bigint } | { ok: false; message: string } {
-  const s = text.trim();
-  if (!/^\d+(\.\d{1,18})?$/.test(s)) return { ok: false, message: "Enter the bond in OPEN, e.g. 1 or 0.5 (0 for none; at most 18 decimals)." };
-  const wei = parseUnits(s, 18);
-  if (wei > parseUnits("1000000", 18)) return { ok: false, message: "The bond is at most 1,000,000 OPEN." };
-  return { ok: true, wei };
-}
 
 export const bondText = (wei: bigint) => formatUnits(wei, 18);
 
