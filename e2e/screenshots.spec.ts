@@ -48,6 +48,7 @@ test("New Datanet wizard with the description previewed", async ({ page }) => {
   await wizard.getByLabel("Tags").fill("birds, audio, europe");
   await wizard.getByRole("tab", { name: "Preview" }).click();
   await expect(wizard.getByTestId("markdown-preview").getByRole("heading", { name: "What belongs here" })).toBeVisible();
+  await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, "datanet-new");
 });
 

@@ -203,7 +203,7 @@ export function CreateDatanet() {
           <CardContent className="space-y-4">
             <TextField id={`${ids}-name`} label="Name" value={name} onChange={setName} maxLength={80} placeholder="e.g. Bird calls of Europe" hint="3 to 80 characters." />
             <TextField id={`${ids}-summary`} label="Summary" value={summary} onChange={setSummary} maxLength={200} hint="One line shown in the Datanet list (at most 200 characters)." />
-            <MarkdownField id={`${ids}-description`} label="Description" value={description} onChange={setDescription} hint="Markdown: headings, lists, **bold**, `code`, links. What belongs here, and what does not." />
+            <MarkdownField id={`${ids}-description`} label="Description" value={description} onChange={setDescription} hint="Markdown: # headings, - lists, ``` code blocks and paragraphs (shown as text, never HTML). Say what belongs here, and what does not." />
             <TextField id={`${ids}-tags`} label="Tags" value={tags} onChange={setTags} placeholder="birds, audio" hint="Comma-separated, at most 12." />
             <TextField id={`${ids}-license`} label="Licence" value={license} onChange={setLicense} maxLength={64} list={`${ids}-licenses`} hint="The licence contributions are offered under (SPDX id)." />
             <datalist id={`${ids}-licenses`}>
