@@ -113,6 +113,15 @@ export function MobileNav() {
               </li>
             );
           })}
+          <li className="sm:hidden">
+            <Link
+              href="/datanets/new"
+              onClick={() => setOpen(false)}
+              className={cn("block rounded-md px-3 py-2.5 text-base font-medium text-primary transition-colors hover:bg-muted/60", focusRing)}
+            >
+              + New Datanet
+            </Link>
+          </li>
         </ul>
       </nav>
     </div>

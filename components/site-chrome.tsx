@@ -1,5 +1,6 @@
 import Link from "next/link";
-import { AlertIcon, LogoMark } from "@/components/icons";
+import { AlertIcon, LogoMark, PlusIcon } from "@/components/icons";
+import { buttonVariants } from "@/components/ui/button";
 import { HeaderWallet } from "@/components/header-wallet";
 import { MobileNav, NavLinks } from "@/components/nav-links";
 import { ThemeToggle } from "@/components/theme/theme-toggle";
@@ -28,6 +29,12 @@ export function SiteHeader({ chain }: { chain: PublicChainInfo }) {
         <div className="ml-auto flex min-w-0 items-center gap-1.5 sm:gap-2">
           {/* From 1536 px: at 1280 the six main links and a connected wallet take the row (the footer names the chain). */}
           <ChainPill chain={chain} className="mr-1 hidden 2xl:inline-flex" />
+          {/* Icon only up to 1280 px (the phone menu has it below 640); between 1280 and 1536 the six main links and a
+              connected wallet fill the row, so there it is on the Datanet list only; from 1536 with its label. */}
+          <Link href="/datanets/new" aria-label="New Datanet" title="New Datanet" className={buttonVariants({ variant: "outline", size: "sm", className: "hidden px-2 sm:inline-flex xl:hidden 2xl:inline-flex 2xl:px-3" })} data-testid="header-new-datanet">
+            <PlusIcon />
+            <span className="hidden 2xl:inline">New Datanet</span>
+          </Link>
           <ThemeToggle />
           <HeaderWallet />
           <MobileNav />

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
@@ -66,6 +67,15 @@ contract DatanetRegistry is ReentrancyGuard, AccessControl, EIP712 {
     struct Terms {
         uint8 kind;
         uint16 maxVerbatimTokens;
+    }
+
+    /// @notice An ERC-2612 permit of the bond token, signed by the contributor for this registry.
+    struct Permit {
+        uint256 value;
+        uint256 deadline;
+        uint8 v;
+        bytes32 r;
+        bytes32 s;
     }
 
     struct Version {
@@ -157,6 +167,7 @@ contract DatanetRegistry is ReentrancyGuard, AccessControl, EIP712 {
     error AlreadyWithdrawn(uint256 contributionId);
     error EmptyReason();
     error ReasonTooLong(uint256 length, uint256 maxLength);
+    error PermitFailed(address contributor, uint256 allowance, uint256 bond);
 
     constructor(IERC20 bondToken_, address governance, address attester_) EIP712("DatanetRegistry", "1") {
         bondToken = bondToken_;
@@ -250,6 +261,43 @@ contract DatanetRegistry is ReentrancyGuard, AccessControl, EIP712 {
         bytes calldata attestation,
         Terms calldata terms
     ) external nonReentrant returns (uint256 contributionId) {
+        return _contributeWithTerms(datanetId, contentHash, bytes_, records, maxBond, deadline, attestation, terms);
+    }
+
+    /// @notice `contributeWithTerms` with an ERC-2612 permit for the bond instead of a prior `approve`: one signature
+    ///         and one transaction. A permit someone already submitted (front-running it from the mempool uses its
+    ///         nonce) is not an obstacle: when `permit` reverts, the allowance it granted is used, and only if that is
+    ///         below the bond does the call revert, with `PermitFailed`. Terms kind 0 = open (as `contribute`).
+    function contributeWithPermit(
+        uint256 datanetId,
+        bytes32 contentHash,
+        uint64 bytes_,
+        uint32 records,
+        uint256 maxBond,
+        uint256 deadline,
+        bytes calldata attestation,
+        Terms calldata terms,
+        Permit calldata permit
+    ) external nonReentrant returns (uint256 contributionId) {
+        try IERC20Permit(address(bondToken)).permit(
+            msg.sender, address(this), permit.value, permit.deadline, permit.v, permit.r, permit.s
+        ) {} catch {}
+        uint256 bond = _requireDatanet(datanetId).bond;
+        uint256 allowance = bondToken.allowance(msg.sender, address(this));
+        if (allowance < bond) revert PermitFailed(msg.sender, allowance, bond);
+        return _contributeWithTerms(datanetId, contentHash, bytes_, records, maxBond, deadline, attestation, terms);
+    }
+
+    function _contributeWithTerms(
+        uint256 datanetId,
+        bytes32 contentHash,
+        uint64 bytes_,
+        uint32 records,
+        uint256 maxBond,
+        uint256 deadline,
+        bytes calldata attestation,
+        Terms calldata terms
+    ) private returns (uint256 contributionId) {
         bool limited = terms.kind == TERMS_NO_VERBATIM;
         if (
             terms.kind > TERMS_NO_VERBATIM

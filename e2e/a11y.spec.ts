@@ -5,9 +5,9 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 
-const PAGES = ["/", "/datanets", "/datanets/1", "/models", "/models/1", "/inferences/1", "/dashboard", "/factory"];
+const PAGES = ["/", "/datanets", "/datanets/1", "/models", "/models/1", "/inferences/1", "/dashboard", "/factory", "/datanets/new"];
 /** Pages that load the wallet stack themselves; their header swaps in RainbowKit's button right after hydration. */
-const WALLET_PAGES = new Set(["/datanets/1", "/models/1", "/dashboard", "/factory"]);
+const WALLET_PAGES = new Set(["/datanets/1", "/models/1", "/dashboard", "/factory", "/datanets/new"]);
 const THEME_KEY = "ledgerline-theme";
 
 /** Opens a page with a stored theme choice and waits until it is hydrated with that choice. */

@@ -37,6 +37,21 @@ test("Datanet page", async ({ page }) => {
   await shot(page, "datanet");
 });
 
+test("New Datanet wizard with the description previewed", async ({ page }) => {
+  await page.goto("/datanets/new");
+  const wizard = page.getByTestId("create-datanet");
+  await wizard.getByLabel("Name").fill("Bird calls of Europe");
+  await wizard.getByLabel("Summary").fill("Field recordings of European birds, one call per record, with where and when.");
+  await wizard
+    .getByRole("textbox", { name: "Description" })
+    .fill("## What belongs here\n\n- one call per record: **species**, place, month\n- your own recordings only\n\nTranscribe calls as syllables, e.g. `tsee-tsee-tsee`.");
+  await wizard.getByLabel("Tags").fill("birds, audio, europe");
+  await wizard.getByRole("tab", { name: "Preview" }).click();
+  await expect(wizard.getByTestId("markdown-preview").getByRole("heading", { name: "What belongs here" })).toBeVisible();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot(page, "datanet-new");
+});
+
 test("model page with an answered Playground", async ({ page }) => {
   test.setTimeout(120_000);
   await page.goto("/models/1");

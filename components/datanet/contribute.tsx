@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useId, useRef, useState, useSyncExternalStore, type ChangeEvent } from "react";
 import { OPEN_TERMS, TermsPicker, termsValid, type ContributionTerms } from "./terms-picker";
 import { BaseError, parseEventLogs, parseUnits, zeroAddress, type Address, type Hex } from "viem";
-import { useAccount, usePublicClient, useReadContract, useWriteContract } from "wagmi";
+import { useAccount, usePublicClient, useReadContract, useSignTypedData, useWriteContract } from "wagmi";
 import { useChainInfo } from "@/components/wallet/chain-context";
 import { formatBytes, formatNumber, formatOpen, plural, shortHash } from "@/components/format";
 import { useNetworkMismatch, WrongNetworkHint } from "@/components/wallet/network-guard";
@@ -16,6 +16,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
 import { datanetRegistryAbi, openTokenAbi } from "@/contracts-abi";
 import { ApiError, apiPost } from "@/lib/api/client";
+import { permitArgs, permitTypedData } from "@/lib/chain/permit";
 import { attestationSigner } from "@/lib/content/attestation-typed-data";
 import { formatOf, MAX_CONTENT_BYTES, parseRecords } from "@/lib/content/records";
 import { cn } from "@/lib/utils";
@@ -90,6 +91,9 @@ interface Attestation {
   signature: Hex;
 }
 
+/** How long a bond permit stays valid (chain time): long enough for a slow wallet and a busy chain. */
+const PERMIT_VALIDITY_SECONDS = 3600n;
+
 /** Fetched again when less than this is left before its deadline: the transaction must be mined in time. */
 const ATTESTATION_MARGIN_SECONDS = 120n;
 
@@ -121,6 +125,7 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
   const { openConnectModal } = useConnectModal();
   const publicClient = usePublicClient();
   const { writeContractAsync } = useWriteContract();
+  const { signTypedDataAsync } = useSignTypedData();
   const fileInput = useRef<HTMLInputElement>(null);
 
   const [file, setFile] = useState<File | null>(null);
@@ -171,7 +176,13 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
     args: address && registry ? [address, registry] : undefined,
     query: { enabled: !!token && !!address && !!registry },
   });
-  const needsApproval = allowance.data !== undefined && allowance.data < bond;
+  // ERC-2612: a token with an EIP-712 domain and permit lets the bond be taken with one signature, no approve
+  // transaction (contributeWithPermit). A token without one (or a refused permit) falls back to approve.
+  const tokenDomain = useReadContract({ address: token, abi: openTokenAbi, functionName: "eip712Domain", query: { enabled: !!token } });
+  const [permitRefused, setPermitRefused] = useState(false);
+  const needsAllowance = allowance.data !== undefined && allowance.data < bond;
+  const permitBond = needsAllowance && !!tokenDomain.data && !permitRefused;
+  const needsApproval = needsAllowance && !permitBond;
   const shortOfOpen = balance.data !== undefined && balance.data < bond;
 
   const busy = phase === "uploading" || phase === "attesting" || phase === "approving" || phase === "contributing" || signIn.busy;
@@ -371,6 +382,15 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
     } else if (error.errorName === "ERC20InsufficientBalance") {
       setPhase("ready");
       setFailure(insufficientOpen());
+    } else if (error.errorName === "PermitFailed") {
+      setPhase("ready");
+      setPermitRefused(true);
+      void allowance.refetch();
+      setFailure({
+        title: "The token did not accept the permit",
+        message: "The signed permit for the bond was refused (expired, or signed for another amount or account) and there is no allowance to fall back on. Nothing was taken.",
+        hint: "Approve the bond with a transaction instead (the button below), then contribute.",
+      });
     } else if (error.errorName === "ERC20InsufficientAllowance") {
       setPhase("ready");
       void allowance.refetch();
@@ -436,6 +456,25 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
       const receipt = await tx.send(async () => {
         // Simulate first: a revert (duplicate, no OPEN) is explained before the wallet is asked to sign.
         const args = [BigInt(datanetId), content.hash, BigInt(content.bytes), content.records, maxBond, deadline, signature] as const;
+        if (permitBond && token && tokenDomain.data) {
+          // One signature (no gas) lets the registry take exactly the bond; then one transaction.
+          const [, name, version, , verifyingContract] = tokenDomain.data;
+          const [nonce, block] = await Promise.all([
+            publicClient.readContract({ address: token, abi: openTokenAbi, functionName: "nonces", args: [address] }),
+            publicClient.getBlock(),
+          ]);
+          const permitDeadline = block.timestamp + PERMIT_VALIDITY_SECONDS;
+          const typed = permitTypedData({ domain: { name, version, chainId: chain.chainId, verifyingContract }, owner: address, spender: registry, value: maxBond, nonce, deadline: permitDeadline });
+          const permit = permitArgs(maxBond, permitDeadline, await signTypedDataAsync(typed));
+          const { request } = await publicClient.simulateContract({
+            address: registry,
+            abi: datanetRegistryAbi,
+            account: address,
+            functionName: "contributeWithPermit",
+            args: [...args, terms, permit],
+          });
+          return writeContractAsync(request);
+        }
         if (terms.kind === 0) {
           const { request } = await publicClient.simulateContract({ address: registry, abi: datanetRegistryAbi, account: address, functionName: "contribute", args });
           return writeContractAsync(request);
@@ -556,7 +595,8 @@ export function Contribute({ datanetId, bond: indexedBond, curated }: { datanetI
               </p>
               <p className="mt-1 text-xs text-muted-foreground">
                 Registering is an on-chain transaction: you also pay gas in {chain.nativeCurrency.symbol}
-                {needsApproval ? ", for the approval and for the contribution" : ""}.
+                {needsApproval ? ", for the approval and for the contribution" : ""}
+                {permitBond ? " for one transaction: you sign a permit for the bond (no gas) and the contribution together" : ""}.
                 {connected && balance.data !== undefined ? ` Your balance: ${formatOpen(balance.data)}.` : ""}
               </p>
             </div>

@@ -34,7 +34,9 @@ export function collectPreload(events: DecodedEvent[], into: Preload): Preload {
     if ("contributionId" in a) into.contributionIds.add(Number(a.contributionId));
     if ("modelId" in a) into.modelIds.add(Number(a.modelId));
     if ("requestId" in a) into.requestIds.add(Number(a.requestId));
-    if (ev.eventName === "DatanetCreated" || ev.eventName === "ModelRegistered") into.metadataHashes.add(lower(a.metadataHash as string));
+    if (ev.eventName === "DatanetCreated" || ev.eventName === "DatanetMetadataChanged" || ev.eventName === "ModelRegistered") {
+      into.metadataHashes.add(lower(a.metadataHash as string));
+    }
     if (ev.eventName === "InferencePaid") into.paidHashes.set(Number(a.requestId), lower(a.requestHash as string));
     if (ev.eventName === "InferenceSettled") into.settledRequestIds.add(Number(a.requestId));
     if (ev.eventName === "EpochDisputed" || ev.eventName === "DisputeResolved" || ev.eventName === "EpochFinalized") {
@@ -208,6 +210,24 @@ export async function applyEvent(store: RangeStore, ev: DecodedEvent, ctx: Event
         createdBlock: ctx.block,
         createdTx: ctx.tx,
         createdAt: ctx.at,
+      });
+      return;
+    }
+    case "DatanetMetadataChanged": {
+      // The owner replaced the metadata (setMetadata). The chain's hash and URI are recorded whatever they point
+      // at; the shown fields change only when the new JSON is stored here and valid, so metadata that is missing,
+      // not JSON, oversized or of the wrong shape keeps the last good name, summary, description and tags.
+      const a = ev.args;
+      const id = Number(a.datanetId);
+      const d = store.datanets.get(id) ?? missing("Datanet", id);
+      const meta = datanetMetadataSchema.safeParse(store.metadata.get(lower(a.metadataHash)));
+      store.putDatanet({
+        ...d,
+        metadataHash: lower(a.metadataHash),
+        metadataUri: a.metadataURI,
+        ...(meta.success
+          ? { name: meta.data.name, summary: meta.data.summary, description: meta.data.description, tags: meta.data.tags, license: meta.data.license }
+          : {}),
       });
       return;
     }

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { DatanetCard } from "@/components/cards";
 import { PageHeader } from "@/components/domain";
 import { formatNumber, plural } from "@/components/format";
-import { DatabaseIcon, SearchIcon, TagIcon } from "@/components/icons";
+import { DatabaseIcon, PlusIcon, SearchIcon, TagIcon } from "@/components/icons";
 import { buttonVariants } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { countDatanets, DATANET_SORTS, listDatanets, listDatanetTags, type DatanetSort } from "@/lib/queries";
@@ -43,6 +43,11 @@ export default async function DatanetsPage({ searchParams }: { searchParams: Pro
   return (
     <>
       <PageHeader
+        actions={
+          <Link href="/datanets/new" className={buttonVariants()} data-testid="list-new-datanet">
+            <PlusIcon /> New Datanet
+          </Link>
+        }
         title="Datanets"
         description="Community datasets with on-chain provenance. Contributors bond each upload, owners curate, and every version is a Merkle root models can cite."
       >

@@ -2,6 +2,7 @@ import { DeferredDatanetUsageChart as DatanetUsageChart } from "@/components/cha
 import { loadDatanetUsage } from "@/components/charts/usage-data";
 import { Contribute } from "@/components/datanet/contribute";
 import { CopiedNote } from "@/components/datanet/copied-note";
+import { EditDatanet } from "@/components/datanet/edit-datanet";
 import { RECORD_PAGE_SIZE } from "@/components/datanet/record-page";
 import { RecordViewer } from "@/components/datanet/record-viewer";
 import { ReviewQueue } from "@/components/datanet/review-queue";
@@ -98,6 +99,21 @@ export default async function DatanetPage({ params }: { params: Params }) {
             ))}
           </div>
         ) : null}
+        <div className="mt-4 empty:hidden">
+          <EditDatanet
+            datanet={{
+              id: d.id,
+              owner: d.owner,
+              name: d.name,
+              license: d.license,
+              summary: d.summary,
+              description: d.description,
+              tags: d.tags,
+              metadataHash: d.metadataHash,
+              bond: d.bond.toString(),
+            }}
+          />
+        </div>
       </PageHeader>
 
       <div className="container-page space-y-10 py-8">
