@@ -24,7 +24,7 @@ export const RAG_MAX_K = 20;
 const K1 = 1.2;
 const B = 0.75;
 /** A passage whose title is exactly the question's search words ("What is a tiger?" → "tiger") scores this many times its BM25. */
-const TITLE_BOOST = 2;
+const TITLE_BOOST = 4;
 /** The longest title a passage of the form "title: text" may have. */
 const MAX_TITLE_CHARS = 80;
 

@@ -23,7 +23,7 @@ import type { Deployment } from "@/lib/chain/deploy";
 import { versionRoot } from "@/lib/chain/merkle";
 import { fetchAttestation } from "@/lib/content/client";
 import { canonicalJson, contentUri, type DatanetMetadata } from "@/lib/metadata";
-import { glossJsonl, glossMarkdown, nounGlosses, type Gloss, type Lexfile } from "./wordnet";
+import { familiarFirst, glossJsonl, glossMarkdown, nounGlosses, type Gloss, type Lexfile } from "./wordnet";
 
 export interface SeedOptions {
   baseUrl: string;
@@ -104,26 +104,6 @@ export const DEMO_DATANETS: DemoDatanet[] = [
     },
   },
 ];
-
-/**
- * Words a visitor asks about first ("What is a tiger?"): their synsets lead their lexfile's pool, so the glossary
- * Datanets (and the demo RAG model over them) hold them; the rest follow in file order.
- */
-export const FAMILIAR_WORDS = [
-  "tiger", "lion", "leopard", "cheetah", "elephant", "giraffe", "zebra", "wolf", "red fox", "brown bear", "polar bear", "horse",
-  "domestic cat", "dog", "cow", "sheep", "goat", "pig", "rabbit", "kangaroo", "koala", "dolphin", "whale", "shark", "eagle",
-  "owl", "penguin", "crocodile", "snake", "frog", "bee", "butterfly",
-  "apple", "banana", "orange", "bread", "cheese", "butter", "rice", "pasta", "chocolate", "honey", "soup", "salad", "pizza",
-  "oak", "maple", "pine", "rose", "tulip", "sunflower", "fern", "moss", "cactus", "bamboo",
-];
-
-/** A lexfile's glosses with the familiar words' synsets first (in FAMILIAR_WORDS order), then the rest in file order. */
-export function familiarFirst(glosses: Gloss[]): Gloss[] {
-  const rank = new Map(FAMILIAR_WORDS.map((w, i) => [w, i]));
-  const familiar = glosses.filter((g) => rank.has(g.words[0])).sort((a, b) => rank.get(a.words[0])! - rank.get(b.words[0])!);
-  const set = new Set(familiar);
-  return [...familiar, ...glosses.filter((g) => !set.has(g))];
-}
 
 const RECORDS_PER_CONTRIBUTION = 40;
 const CONTRIBUTIONS_PER_DATANET = 6;
