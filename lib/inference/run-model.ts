@@ -13,7 +13,7 @@ import { endpointKeyFor } from "@/lib/factory/endpoint-keys";
 import { endpointUrl, guardedFetch, OutboundError, type GuardedResponse } from "@/lib/net/guarded-fetch";
 import { ModelUnavailable, type ServableModel } from "./models";
 import { InvalidParams, resolveParams, type ExternalParams, type RagParams } from "./params";
-import { questionTerms, ragPrompt, retrieve } from "@/lib/attribution/rag";
+import { ragPrompt, retrieve } from "@/lib/attribution/rag";
 import { observe, type JobRow, type Produced, type ServeContext, type ServeHooks } from "./types";
 
 const DEFAULT_TIMEOUT_MS = 60_000;
