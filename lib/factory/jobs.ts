@@ -104,6 +104,7 @@ export function metadataOf(request: BuildRequest, sources: BuildSources, result:
     parameters: {
       kind: request.kind,
       ...request.parameters,
+      ...(request.examples?.length ? { examples: request.examples } : {}),
       datanets: sources.versions.map((v) => ({ id: v.datanetId, version: v.version, root: v.root })),
       artifactHash: result.artifactHash,
       artifactBytes: result.artifactBytes,

@@ -24,6 +24,8 @@ const common = {
     .min(1, "Choose at least one Datanet version")
     .max(16, "A model can be built from at most 16 Datanets")
     .refine((d) => new Set(d.map((x) => x.id)).size === d.length, "Each Datanet can appear once"),
+  /** Prompts the model page offers (ones that show what the model is good at); kept in the model card. */
+  examples: z.array(z.string().trim().min(1).max(200, "An example prompt has at most 200 characters")).max(5, "At most 5 example prompts").optional(),
 };
 
 /** Serving defaults of an ∞-gram model; part of its card and of every inference's recomputation. */

@@ -58,9 +58,9 @@ export async function seedInferences(opts: {
     }
     const { id: modelId, kind } = opts.models[n % opts.models.length];
     const g = glosses[(n * 37) % glosses.length];
-    // ∞-gram models continue a phrase; the classifier gets a definition to label.
+    // ∞-gram models continue an entry of the glossary ("zebra:"), RAG models get a question, the classifier a definition to label.
     const knn = kind === "knn";
-    const prompt = knn ? g.gloss.split(";")[0] : `The ${g.words[0]} is`;
+    const prompt = knn ? g.gloss.split(";")[0] : kind === "rag" ? `What is ${/^[aeiou]/i.test(g.words[0]) ? "an" : "a"} ${g.words[0]}?` : `${g.words[0]}:`;
     const res = await fetchers[n % fetchers.length](`${opts.baseUrl}/api/models/${modelId}/inference`, {
       method: "POST",
       headers: { "content-type": "application/json" },
