@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
 import { parseUnits } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
+import { datanetRegistryAbi, inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
 import * as t from "@/db/schema";
 import { readableQuote } from "@/lib/attribution/rag";
 import { corpusText } from "@/lib/factory/build";
@@ -143,5 +143,22 @@ describe("RAG models on anvil and PGlite", () => {
     expect((err as InferenceFailed).refunded).toBe(true);
     expect((err as InferenceFailed).problem).toMatch(/at most 2000 characters/);
     expect(await m.balance(user1)).toBe(before);
+  });
+
+  it("after its contributor withdraws the contribution holding the gloss, the next answer neither quotes nor pays it, names the withdrawal set, and verifies", async () => {
+    const g = target();
+    const receipt = await m.client.waitForTransactionReceipt({
+      hash: await m.wallets.get(ROLES.bob)!.writeContract({ address: m.d.datanetRegistry, abi: datanetRegistryAbi, functionName: "withdraw", args: [2n] }),
+    });
+    expect(receipt.status).toBe("success");
+    await m.index();
+    const paid = await m.pay(user2, extractive, `What is a ${g.words[0]}?`);
+    const s = await serveInference(m.ctx, paid);
+    expect(s.output).not.toContain(g.gloss.slice(0, 30));
+    expect(s.record.entries.map((e) => e.contributionId)).not.toContain(2);
+    expect(s.record.version === 2 && s.record.withdrawalsAt?.block).toBe(Number(receipt.blockNumber));
+    await m.index();
+    const report = (await verify(paid.requestId))!;
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
   });
 });
