@@ -78,6 +78,7 @@ describe("RAG retrieval", () => {
   it("refuses hostile questions with clear errors and bounds the work of a huge one", () => {
     expect(() => ask("")).toThrow(/prompt is empty/);
     expect(() => ask("   \n ")).toThrow(AttributionError);
+    expect(() => ask("What is it?")).toThrow(/nothing to search for/);
     expect(() => ask("tiger ".repeat(400))).toThrow(/at most 2000 characters/);
     const many = Array.from({ length: RAG_MAX_QUERY_TERMS + 1 }, (_, i) => `w${i}x`).join(" ");
     expect(() => ask(many)).toThrow(/at most 32 distinct search words/);

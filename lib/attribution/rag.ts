@@ -155,6 +155,9 @@ export function questionTerms(question: string): string[] {
     throw new AttributionError(`A question to a RAG model has at most ${RAG_MAX_QUESTION_CHARS} characters (this one has ${question.length}).`);
   }
   const terms = [...new Set(searchTerms(question))];
+  if (terms.length === 0) {
+    throw new AttributionError('This question has nothing to search for (only common words such as "what", "is", "a"): name what you are asking about.');
+  }
   if (terms.length > RAG_MAX_QUERY_TERMS) {
     throw new AttributionError(`A question to a RAG model has at most ${RAG_MAX_QUERY_TERMS} distinct search words (this one has ${terms.length}); ask something shorter.`);
   }
@@ -170,7 +173,6 @@ export function questionTerms(question: string): string[] {
 export function retrieve(index: CorpusIndex, view: ModelView | undefined, question: string, k: number): Retrieved[] {
   if (!Number.isSafeInteger(k) || k < 1 || k > RAG_MAX_K) throw new AttributionError(`k must be a whole number in 1..${RAG_MAX_K}.`);
   const terms = questionTerms(question).sort();
-  if (terms.length === 0) return [];
   const pi = passageIndex(index);
   const member = (rank: number) => view === undefined || view.members[rank] === 1;
   let n = 0;

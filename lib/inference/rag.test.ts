@@ -9,6 +9,8 @@ import { eq } from "drizzle-orm";
 import { parseUnits } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { datanetRegistryAbi, inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
+import * as modelInference from "@/app/api/models/[id]/inference/route";
+import { setDatabaseForTests } from "@/db/client";
 import * as t from "@/db/schema";
 import { readableQuote } from "@/lib/attribution/rag";
 import { corpusText } from "@/lib/factory/build";
@@ -62,8 +64,13 @@ describe("RAG models on anvil and PGlite", () => {
       1000,
     );
     await m.index();
+    // The HTTP route reads the serving context and database from here, as in stream.test.ts.
+    (globalThis as Record<symbol, unknown>)[Symbol.for("ledgerline.serveContext")] = Promise.resolve(m.ctx);
+    setDatabaseForTests(m.database);
   }, 180_000);
   afterAll(async () => {
+    delete (globalThis as Record<symbol, unknown>)[Symbol.for("ledgerline.serveContext")];
+    setDatabaseForTests(undefined);
     await endpoint?.close();
     await m?.close();
   });
@@ -133,6 +140,27 @@ describe("RAG models on anvil and PGlite", () => {
     const report = (await verify(paid.requestId))!;
     expect(report.ok).toBe(false);
     expect(report.checks.find((c) => c.name === "output")?.ok).toBe(false);
+  });
+
+  it("refuses a question it cannot take before any payment, with a clear 4xx (a good one is offered a payment)", async () => {
+    const post = (prompt: string) =>
+      (modelInference.POST as unknown as (r: Request, c: { params: Promise<{ id: string }> }) => Promise<Response>)(
+        new Request(`http://test/api/models/${extractive}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt }) }),
+        { params: Promise.resolve({ id: String(extractive) }) },
+      );
+    const before = await m.balance(user1);
+    const wordy = Array.from({ length: 40 }, (_, i) => `word${i}`).join(" ");
+    const res = await post(wordy);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(res.status).not.toBe(402);
+    const body = (await res.json()) as { error: string };
+    expect(body.error).toMatch(/at most 32 distinct search words.*Nothing was charged/);
+    const empty = await post("What is it?");
+    expect(empty.status).toBe(400);
+    expect(((await empty.json()) as { error: string }).error).toMatch(/nothing to search for/);
+    expect((await post("What is a tiger?")).status).toBe(402);
+    expect(await m.balance(user1)).toBe(before);
   });
 
   it("refunds a paid question the model cannot take (too long), with a clear reason", async () => {

@@ -25,7 +25,7 @@ export function glossaryContributions(perContribution = 40, contributions = 5): 
   return out;
 }
 
-export const RAG_QUESTIONS = ["What is a tiger?", "a large cat with stripes", "Tell me about honey", "What is a rose?", "zzqx", "the the the of"];
+export const RAG_QUESTIONS = ["What is a tiger?", "a large cat with stripes", "Tell me about honey", "What is a rose?", "zzqx", "Qu'est-ce qu'un tigre ?"];
 export const RAG_PARAMS = { k: 4, quotes: 2, alphaPpm: 1_000_000, minSpanTokens: 4, maxSupport: 1_000, llm: false };
 
 export function ragTranscript(): string {
