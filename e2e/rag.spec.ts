@@ -47,4 +47,14 @@ test("the Glossary RAG model answers “What is a tiger?” with the tiger's glo
   expect(shares.reduce((a, b) => a + b.ppm, 0)).toBe(1_000_000);
   const best = shares.reduce((a, b) => (b.ppm > a.ppm ? b : a));
   expect(best.id).toBe(String(holder));
+
+  // Its inference page names the method and α, and anyone can verify it without a wallet.
+  const link = result.getByRole("link", { name: /Inference #\d+/ });
+  const requestId = ((await link.innerText()).match(/#(\d+)/) ?? [])[1];
+  await page.goto(`/inferences/${requestId}`);
+  await expect(page.getByText("α (retrieval share)")).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText("100 %", { exact: true })).toBeVisible();
+  await expect(page.getByTestId("output")).toContainText(GLOSS);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByTestId("verify-result")).toHaveText("Verified: the attribution is exactly what was settled.", { timeout: 30_000 });
 });
