@@ -56,6 +56,7 @@ export const MODEL_KIND_LABEL: Record<string, string> = {
   infinigram: "∞-gram",
   knn: "kNN classifier",
   external: "External",
+  rag: "RAG",
 };
 
 export function ModelKindBadge({ kind }: { kind: string }) {

@@ -8,11 +8,12 @@ import {DatanetRegistry} from "./DatanetRegistry.sol";
 ///         share (`builderBps`, at most {MAX_BUILDER_BPS}); the share is fixed at registration.
 ///         Ids start at 1 (0 = none).
 contract ModelRegistry {
-    /// @notice 0 = infinigram, 1 = knn, 2 = external.
+    /// @notice 0 = infinigram, 1 = knn, 2 = external, 3 = rag (retrieval over the Datanets' records).
     uint8 public constant KIND_INFINIGRAM = 0;
     uint8 public constant KIND_KNN = 1;
     uint8 public constant KIND_EXTERNAL = 2;
-    uint8 public constant MAX_KIND = 2;
+    uint8 public constant KIND_RAG = 3;
+    uint8 public constant MAX_KIND = 3;
     uint16 public constant MAX_BUILDER_BPS = 5000;
 
     struct Model {

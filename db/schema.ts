@@ -148,8 +148,8 @@ export const models = pgTable(
     metadataUri: text("metadata_uri").notNull(),
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
-    /** infinigram | knn | external */
-    kind: text("kind").$type<"infinigram" | "knn" | "external">().notNull(),
+    /** infinigram | knn | external | rag */
+    kind: text("kind").$type<"infinigram" | "knn" | "external" | "rag">().notNull(),
     parameters: jsonb("parameters").$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     evaluation: jsonb("evaluation").$type<Record<string, unknown>>(),
     price: wei("price").notNull(),
@@ -602,7 +602,7 @@ export const modelBuilds = pgTable(
   "model_builds",
   {
     id: text("id").primaryKey(),
-    kind: text("kind").$type<"infinigram" | "knn" | "external">().notNull(),
+    kind: text("kind").$type<"infinigram" | "knn" | "external" | "rag">().notNull(),
     builder: text("builder"),
     /** The validated build request: name, description, datanets [{id, version}], parameters. */
     request: jsonb("request").$type<Record<string, unknown>>().notNull(),

@@ -1,11 +1,11 @@
 import { expect, test, type Locator } from "@playwright/test";
 import { DEMO_DATANETS } from "../lib/seed/seed";
-import { glossMarkdown, nounGlosses } from "../lib/seed/wordnet";
+import { familiarFirst, glossMarkdown, nounGlosses } from "../lib/seed/wordnet";
 import { payingFetch } from "./x402";
 
 /** The seed's accepted records of the first demo Datanet that contain `word` (5 on-topic contributions of 40). */
 function seededMatches(word: string): number {
-  const pool = nounGlosses().filter((g) => g.lexfile === DEMO_DATANETS[0].lexfile).slice(0, 5 * 40);
+  const pool = familiarFirst(nounGlosses().filter((g) => g.lexfile === DEMO_DATANETS[0].lexfile)).slice(0, 5 * 40);
   return pool.filter((g) => glossMarkdown([g]).toLowerCase().includes(word)).length;
 }
 

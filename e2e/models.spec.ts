@@ -8,8 +8,8 @@ import { signInRequest } from "./wallet";
 
 test("the demo models built by the Model Factory are listed with their evaluation and lineage", async ({ page }) => {
   await page.goto("/models");
-  for (const name of ["Glossary ∞-gram", "Animal Facts ∞-gram", "What-Is-It Classifier"]) await expect(page.getByText(name).first()).toBeVisible();
-  expect(DEMO_MODELS).toHaveLength(3);
+  for (const name of ["Glossary ∞-gram", "Animal Facts ∞-gram", "What-Is-It Classifier", "Glossary RAG"]) await expect(page.getByText(name).first()).toBeVisible();
+  expect(DEMO_MODELS).toHaveLength(4);
   await page.getByText("What-Is-It Classifier").first().click();
   await expect(page).toHaveURL(/\/models\/\d+$/);
   await expect(page.getByText(/accuracy/i).first()).toBeVisible();

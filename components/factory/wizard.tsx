@@ -19,6 +19,7 @@ const KINDS: { kind: Kind; label: string; blurb: string }[] = [
   { kind: "infinigram", label: "∞-gram", blurb: "A suffix-array language model over the corpus; every token traces back to the records it came from." },
   { kind: "knn", label: "kNN", blurb: "A nearest-neighbour classifier over labelled records; answers cite their neighbours." },
   { kind: "external", label: "External", blurb: "An OpenAI-compatible endpoint answers; span tracing attributes its output to the Datanets." },
+  { kind: "rag", label: "RAG", blurb: "Questions retrieve the best records (BM25); the answer quotes them, or an endpoint writes it from them. Retrieval and copied spans are paid." },
 ];
 
 /** Schema defaults (lib/factory/spec.ts). */
@@ -26,6 +27,7 @@ const DEFAULTS = {
   infinigram: { maxSupport: 1_000, maxTokens: 64, temperature: 0.8, topK: 40 },
   knn: { k: 5, dims: 2 ** 18 },
   external: { minSpanTokens: 4, maxSupport: 1_000, maxTokens: 256 },
+  rag: { k: 4, quotes: 2, alphaPpm: 500_000 },
 };
 
 const PHASE_LABEL: Record<string, string> = {
@@ -65,6 +67,7 @@ export function FactoryWizard() {
   const [ig, setIg] = useState(DEFAULTS.infinigram);
   const [knn, setKnn] = useState(DEFAULTS.knn);
   const [ext, setExt] = useState(DEFAULTS.external);
+  const [rag, setRag] = useState(DEFAULTS.rag);
   const [buildId, setBuildId] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
   const [startError, setStartError] = useState<string | null>(null);
@@ -90,8 +93,18 @@ export function FactoryWizard() {
     if (picked.some((p) => p.version < 1)) return setStartError("Wait for the Datanet versions to load.");
     if (kind === "external" && (!/^https?:\/\//.test(baseUrl) || !modelName.trim())) return setStartError("An external model needs an http(s) base URL and a model name.");
     // One object per kind, so the request type checks each kind's parameters.
+    if (kind === "rag" && (baseUrl.trim() !== "" || modelName.trim() !== "") && (!/^https?:\/\//.test(baseUrl) || !modelName.trim())) {
+      return setStartError("An endpoint needs an http(s) base URL and a model name (or leave both empty for quoted answers).");
+    }
+    const endpoint = baseUrl.trim() ? { baseUrl: baseUrl.trim(), model: modelName.trim(), ...(apiKey ? { apiKey } : {}) } : {};
     const kindAndParameters =
-      kind === "infinigram" ? { kind, parameters: ig } : kind === "knn" ? { kind, parameters: knn } : { kind, parameters: { ...ext, baseUrl, model: modelName.trim(), ...(apiKey ? { apiKey } : {}) } };
+      kind === "infinigram"
+        ? { kind, parameters: ig }
+        : kind === "knn"
+          ? { kind, parameters: knn }
+          : kind === "rag"
+            ? { kind, parameters: { ...rag, ...endpoint } }
+            : { kind, parameters: { ...ext, baseUrl, model: modelName.trim(), ...(apiKey ? { apiKey } : {}) } };
     setStarting(true);
     try {
       const b = await createBuild({
@@ -132,9 +145,9 @@ export function FactoryWizard() {
             </button>
           ))}
         </div>
-        {kind === "external" ? (
+        {kind === "external" || kind === "rag" ? (
           <div className="mt-4 grid gap-4 sm:grid-cols-2">
-            <Field label="Base URL" htmlFor="f-base-url" hint="The OpenAI-compatible API, e.g. https://api.example.com/v1">
+            <Field label={kind === "rag" ? "Base URL (optional)" : "Base URL"} htmlFor="f-base-url" hint={kind === "rag" ? "An OpenAI-compatible API that writes answers from the retrieved records; empty: answers quote them." : "The OpenAI-compatible API, e.g. https://api.example.com/v1"}>
               <input id="f-base-url" type="url" value={baseUrl} disabled={locked} onChange={(e) => setBaseUrl(e.target.value)} placeholder="https://…/v1" className={inputClass} />
             </Field>
             <Field label="Model name" htmlFor="f-ext-model" hint="The model to call at that endpoint.">
@@ -173,6 +186,12 @@ export function FactoryWizard() {
               <>
                 <NumberField id="p-k" label="k (neighbours)" value={knn.k} min={1} max={100} disabled={locked} onChange={(v) => setKnn({ ...knn, k: v })} />
                 <NumberField id="p-dims" label="Hash dimensions" value={knn.dims} min={256} max={2 ** 22} hint="A power of two, 256–4,194,304." disabled={locked} onChange={(v) => setKnn({ ...knn, dims: v })} />
+              </>
+            ) : kind === "rag" ? (
+              <>
+                <NumberField id="p-rag-k" label="k (records retrieved)" value={rag.k} min={1} max={20} disabled={locked} onChange={(v) => setRag({ ...rag, k: v })} />
+                <NumberField id="p-rag-quotes" label="Quotes" value={rag.quotes} min={1} max={20} disabled={locked} onChange={(v) => setRag({ ...rag, quotes: v })} />
+                <NumberField id="p-rag-alpha" label="α (ppm)" value={rag.alphaPpm} min={0} max={1_000_000} hint="Share paid by retrieval for endpoint answers, 0–1,000,000." disabled={locked} onChange={(v) => setRag({ ...rag, alphaPpm: v })} />
               </>
             ) : (
               <>

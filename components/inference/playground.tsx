@@ -104,7 +104,14 @@ function noticeOf(state: PaidInferenceState, localChain: boolean): Notice | null
   }
 }
 
-export function Playground({ modelId, kind, active }: { modelId: number; kind: string; active: boolean }) {
+/** Prompts to try when the model card names none: what each kind answers well on the demo's glossary Datanets. */
+const DEFAULT_EXAMPLES: Record<string, string[]> = {
+  infinigram: ["zebra:", "tiger, Panthera tigris:"],
+  rag: ["What is a tiger?", "What is honey?"],
+  knn: ["large feline of forests in most of Asia having a tawny coat with black stripes"],
+};
+
+export function Playground({ modelId, kind, active, examples }: { modelId: number; kind: string; active: boolean; examples?: string[] }) {
   const chain = useChainInfo();
   const { status } = useAccount();
   const { openConnectModal } = useConnectModal();
@@ -117,6 +124,7 @@ export function Playground({ modelId, kind, active }: { modelId: number; kind: s
   const [temperature, setTemperature] = useState(0.8);
 
   const isInfinigram = kind === "infinigram";
+  const tryThese = examples?.length ? examples : (DEFAULT_EXAMPLES[kind] ?? []);
   const busy = isInFlight(state);
   const step = stepOf(state);
   const failed = state.phase === "refused" || state.phase === "failed";
@@ -152,10 +160,26 @@ export function Playground({ modelId, kind, active }: { modelId: number; kind: s
                 onChange={(e) => setPrompt(e.target.value)}
                 rows={4}
                 maxLength={4000}
-                placeholder={isInfinigram ? "The tiger is" : "Describe the thing to classify"}
+                placeholder={isInfinigram ? "zebra:" : kind === "rag" ? "What is a tiger?" : kind === "knn" ? "Describe the thing to classify" : "Ask anything"}
                 className="w-full resize-y rounded-md border border-border bg-card px-3 py-2 text-sm shadow-xs focus:outline-none focus:ring-2 focus:ring-ring"
                 disabled={busy}
               />
+              {tryThese.length ? (
+                <div className="flex flex-wrap items-center gap-1.5 text-xs" data-testid="playground-examples">
+                  <span className="text-muted-foreground">Try</span>
+                  {tryThese.map((ex) => (
+                    <button
+                      key={ex}
+                      type="button"
+                      onClick={() => setPrompt(ex)}
+                      disabled={busy}
+                      className="rounded-full border border-border px-2 py-0.5 font-mono hover:bg-muted focus:outline-none focus:ring-2 focus:ring-ring"
+                    >
+                      {ex}
+                    </button>
+                  ))}
+                </div>
+              ) : null}
             </div>
 
             {isInfinigram ? (

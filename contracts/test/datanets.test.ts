@@ -303,7 +303,7 @@ describe("ModelRegistry", () => {
     const [bps] = (await expectRevert(register({ bps: 5001 }), "BuilderShareTooHigh"))!;
     expect(bps).toBe(5001);
     await expectRevert(register({ artifact: zeroHash }), "ZeroArtifactHash");
-    await expectRevert(register({ kind: 3 }), "InvalidKind");
+    await expectRevert(register({ kind: 4 }), "InvalidKind");
     expect(await ctx.read.models.read.MAX_BUILDER_BPS()).toBe(5000);
   });
 

@@ -8,10 +8,10 @@ import { AttributionError } from "./errors";
 
 /** Version 1 methods; version 2 replaced the volume fallback with the Datanet treasuries. */
 export type AttributionMethodV1 = "infinigram" | "span-trace" | "knn-shapley" | "fallback-datanet-tokens";
-export type AttributionMethodV2 = "infinigram" | "span-trace" | "knn-shapley" | "fallback-datanet-treasury";
+export type AttributionMethodV2 = "infinigram" | "span-trace" | "knn-shapley" | "rag" | "fallback-datanet-treasury";
 export type AttributionMethod = AttributionMethodV1 | AttributionMethodV2;
 /** The methods that attribute to contributions (a fallback is chosen by buildRecord, never asked for). */
-export type EngineMethod = "infinigram" | "span-trace" | "knn-shapley";
+export type EngineMethod = "infinigram" | "span-trace" | "knn-shapley" | "rag";
 
 export const PPM = 1_000_000;
 const PPM_N = BigInt(PPM);
@@ -71,6 +71,12 @@ export interface AttributionRecordV2 extends RecordBase {
   datanets: DatanetEntry[];
   /** ascending contributionId: verbatim limits enforced on (∞-gram) or exceeded by (span tracing) this answer */
   terms: TermsEntry[];
+  /**
+   * Only under method "rag" (and then always): the share of the pool, in ppm, that followed the retrieval scores;
+   * the rest followed the answer's verbatim spans (1,000,000 for extractive answers). Encoded last, so records of
+   * every other method keep their bytes.
+   */
+  alphaPpm?: number;
 }
 
 export type AttributionRecord = AttributionRecordV1 | AttributionRecordV2;
@@ -89,9 +95,9 @@ export interface FallbackContribution {
 }
 
 export const ATTRIBUTION_METHODS_V1: readonly AttributionMethodV1[] = ["infinigram", "span-trace", "knn-shapley", "fallback-datanet-tokens"];
-export const ATTRIBUTION_METHODS_V2: readonly AttributionMethodV2[] = ["infinigram", "span-trace", "knn-shapley", "fallback-datanet-treasury"];
+export const ATTRIBUTION_METHODS_V2: readonly AttributionMethodV2[] = ["infinigram", "span-trace", "knn-shapley", "rag", "fallback-datanet-treasury"];
 export const ATTRIBUTION_METHODS: readonly AttributionMethod[] = [...new Set<AttributionMethod>([...ATTRIBUTION_METHODS_V1, ...ATTRIBUTION_METHODS_V2])];
-const ENGINE_METHODS: readonly EngineMethod[] = ["infinigram", "span-trace", "knn-shapley"];
+const ENGINE_METHODS: readonly EngineMethod[] = ["infinigram", "span-trace", "knn-shapley", "rag"];
 
 function checkId(id: number, what: string): void {
   if (!Number.isSafeInteger(id) || id < 0) {
@@ -206,6 +212,8 @@ export interface BuildRecordInput {
   terms?: TermsEntry[];
   /** Default CURRENT_RECORD_VERSION; Verify rebuilds a stored record with its own version. */
   version?: RecordVersion;
+  /** Method "rag" (version 2 only): the share in ppm that followed retrieval. */
+  alphaPpm?: number;
 }
 
 export function buildRecord(input: BuildRecordInput): AttributionRecord {
@@ -224,8 +232,13 @@ export function buildRecord(input: BuildRecordInput): AttributionRecord {
     total += w;
   }
   const base = { modelId: input.modelId, artifactHash, requestId };
+  if (input.method === "rag" && version !== 2) throw new AttributionError("RAG attribution records are version 2 records.");
+  if ((input.method === "rag") !== (input.alphaPpm !== undefined)) throw new AttributionError("α (alphaPpm) is given with method rag, and only with it.");
+  if (input.alphaPpm !== undefined && (!Number.isSafeInteger(input.alphaPpm) || input.alphaPpm < 0 || input.alphaPpm > PPM)) {
+    throw new AttributionError("α (alphaPpm) must be a whole number in 0..1,000,000.");
+  }
   if (version === 1) {
-    if (total > 0n) return { version: 1, method: input.method, ...base, entries: toPpm(input.raw) };
+    if (total > 0n) return { version: 1, method: input.method as AttributionMethodV1, ...base, entries: toPpm(input.raw) };
     const raw = fallbackWeights(input.fallback ?? []);
     let tokens = 0n;
     for (const w of raw.values()) tokens += w;
@@ -237,7 +250,11 @@ export function buildRecord(input: BuildRecordInput): AttributionRecord {
   const withdrawalsAt = input.withdrawalsAt ? normaliseWithdrawals(input.withdrawalsAt) : null;
   const terms = [...(input.terms ?? [])].sort((a, b) => a.contributionId - b.contributionId);
   assertTerms(terms);
-  if (total > 0n) return { version: 2, method: input.method, ...base, withdrawalsAt, entries: toPpm(input.raw), datanets: [], terms };
+  if (total > 0n) {
+    const record: AttributionRecordV2 = { version: 2, method: input.method, ...base, withdrawalsAt, entries: toPpm(input.raw), datanets: [], terms };
+    if (input.method === "rag") record.alphaPpm = input.alphaPpm;
+    return record;
+  }
   const datanetIds = input.datanetIds ?? [];
   if (datanetIds.length === 0) {
     throw new AttributionError("Nothing matched and the model names no Datanet whose treasury could take the pool.");
@@ -309,6 +326,12 @@ export function assertRecord(record: AttributionRecord): void {
     }
     sum += assertEntries(record.datanets, "datanetId", "datanets");
     assertTerms(record.terms);
+    if ((record.method === "rag") !== (record.alphaPpm !== undefined)) {
+      throw new AttributionError("A rag record names its α (alphaPpm), and only a rag record does.");
+    }
+    if (record.alphaPpm !== undefined && (!Number.isSafeInteger(record.alphaPpm) || record.alphaPpm < 0 || record.alphaPpm > PPM)) {
+      throw new AttributionError("α (alphaPpm) must be a whole number in 0..1,000,000.");
+    }
     const fallback = record.method === "fallback-datanet-treasury";
     if (fallback ? record.entries.length > 0 || record.datanets.length === 0 : record.datanets.length > 0 || record.entries.length === 0) {
       throw new AttributionError(
@@ -330,7 +353,7 @@ export function encodeRecord(record: AttributionRecord): string {
   const head = `"method":${JSON.stringify(record.method)},"modelId":${record.modelId},"artifactHash":"${record.artifactHash}","requestId":"${record.requestId}"`;
   if (record.version === 1) return `{"version":1,${head},"entries":[${pairs(record.entries, "contributionId")}]}`;
   const w = record.withdrawalsAt === null ? "null" : `{"block":${record.withdrawalsAt.block},"hash":"${record.withdrawalsAt.hash}"}`;
-  return `{"version":2,${head},"withdrawalsAt":${w},"entries":[${pairs(record.entries, "contributionId")}],"datanets":[${pairs(record.datanets, "datanetId")}],"terms":[${record.terms.map((t) => `[${t.contributionId},${t.maxVerbatimTokens}]`).join(",")}]}`;
+  return `{"version":2,${head},"withdrawalsAt":${w},"entries":[${pairs(record.entries, "contributionId")}],"datanets":[${pairs(record.datanets, "datanetId")}],"terms":[${record.terms.map((t) => `[${t.contributionId},${t.maxVerbatimTokens}]`).join(",")}]${record.alphaPpm !== undefined ? `,"alphaPpm":${record.alphaPpm}` : ""}}`;
 }
 
 const wireBase = {
@@ -348,6 +371,7 @@ const wireSchema = z.discriminatedUnion("version", [
     withdrawalsAt: z.strictObject({ block: z.number().int().nonnegative(), hash: z.string().regex(HASH_RE) }).nullable(),
     datanets: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().positive()])),
     terms: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().positive()])),
+    alphaPpm: z.number().int().min(0).max(PPM).optional(),
   }),
 ]);
 
@@ -383,6 +407,7 @@ export function decodeRecord(json: string): AttributionRecord {
           withdrawalsAt: w.withdrawalsAt && { block: w.withdrawalsAt.block, hash: w.withdrawalsAt.hash as `0x${string}` },
           datanets: w.datanets.map(([datanetId, weightPpm]) => ({ datanetId, weightPpm })),
           terms: w.terms.map(([contributionId, maxVerbatimTokens]) => ({ contributionId, maxVerbatimTokens })),
+          ...(w.alphaPpm !== undefined ? { alphaPpm: w.alphaPpm } : {}),
         };
   assertRecord(record);
   if (encodeRecord(record) !== json) {

@@ -13,6 +13,7 @@ import { deserializeKnnModel } from "./knn-artifact";
 import { buildRecord, CURRENT_RECORD_VERSION, type AttributionRecord, type BuildRecordInput, type FallbackContribution, type RecordVersion, type TermsEntry, type WithdrawalsAt } from "./record";
 import type { VerbatimLimits } from "./terms";
 import { traceSpans } from "./span-trace";
+import { extractiveAnswer, RAG_MAX_K, ragWeights, retrieve } from "./rag";
 import type { ModelView } from "./view";
 
 export type LoadedModel = { format: "corpus"; index: CorpusIndex } | { format: "knn"; model: KnnModel };
@@ -39,17 +40,26 @@ export const inferenceParamsSchema = {
   }),
   knn: z.object({ k: z.number().int().min(1).max(100) }),
   external: z.object({ minSpanTokens: z.number().int().min(1).max(64), maxSupport: z.number().int().min(1).max(100_000) }),
+  /** `llm`: an external endpoint answered with the retrieved records as context (the answer is given); else extractive. */
+  rag: z.object({
+    k: z.number().int().min(1).max(RAG_MAX_K),
+    quotes: z.number().int().min(1).max(RAG_MAX_K),
+    alphaPpm: z.number().int().min(0).max(1_000_000),
+    minSpanTokens: z.number().int().min(1).max(64),
+    maxSupport: z.number().int().min(1).max(100_000),
+    llm: z.boolean(),
+  }),
 };
 
 export interface AttributionInput {
-  kind: "infinigram" | "knn" | "external";
+  kind: "infinigram" | "knn" | "external" | "rag";
   model: LoadedModel;
   modelId: number;
   artifactHash: `0x${string}`;
   requestId: bigint | string;
   prompt: string;
   params: Record<string, unknown>;
-  /** For external models: the endpoint's answer, which span tracing attributes. */
+  /** For external models (and RAG models with an endpoint): the endpoint's answer, which span tracing attributes. */
   output?: string;
   /** A shared index's view of this model's contributions (serving); absent when the artifact is the model's own. */
   view?: ModelView;
@@ -139,6 +149,40 @@ export function runAttribution(input: AttributionInput): { output: string; recor
       const terms = termsOf(traced.violations, verbatimLimits);
       const record = buildRecord({ ...base, method: "span-trace", raw: traced.rawWeights, terms, ...corpusFallbacks(version, index, input.view) });
       return { output: input.output, record, details: { spans: traced.spans.map((s) => ({ start: s.start, end: s.end, text: s.text })) } };
+    }
+    case "rag": {
+      if (version !== 2) throw new AttributionError("RAG models are attributed with version 2 records.");
+      const { index } = requireFormat(input.model, "corpus", "RAG");
+      const p = parseParams(inferenceParamsSchema.rag, input.params);
+      const retrieved = retrieve(index, input.view, input.prompt, p.k);
+      let output: string;
+      let spans: Map<number, bigint> | null = null;
+      let limited: number[];
+      let traced: ReturnType<typeof traceSpans> | null = null;
+      if (p.llm) {
+        if (input.output === undefined) throw new AttributionError("A RAG model with an endpoint needs the endpoint's answer to attribute.");
+        output = input.output;
+        traced = traceSpans(index, output, { minSpanTokens: p.minSpanTokens, maxSupport: p.maxSupport, view: input.view, rules, verbatimLimits });
+        spans = traced.rawWeights;
+        limited = traced.violations;
+      } else {
+        // Extractive: the answer is recomputed from the retrieval (a given output is not trusted).
+        const answer = extractiveAnswer(index, input.view, retrieved, { quotes: p.quotes, verbatimLimits });
+        output = answer.text;
+        limited = answer.limited;
+      }
+      const { raw, alphaPpm } = ragWeights(retrieved, spans, p.llm ? p.alphaPpm : 1_000_000);
+      const terms = termsOf(limited, verbatimLimits);
+      const datanetIds = corpusDatanets(index, input.view);
+      const record = raw.size > 0 ? buildRecord({ ...base, method: "rag", raw, alphaPpm, terms, datanetIds }) : buildRecord({ ...base, method: "span-trace", raw, terms, datanetIds });
+      return {
+        output,
+        record,
+        details: {
+          retrieved: retrieved.map((r) => ({ contributionId: r.passage.contributionId, passage: r.passage.ordinal, score: r.scoreMicros, text: r.passage.text })),
+          spans: traced?.spans.map((s) => ({ start: s.start, end: s.end, text: s.text })) ?? [],
+        },
+      };
     }
     case "knn": {
       const { model } = requireFormat(input.model, "knn", "kNN");

@@ -10,6 +10,7 @@ import { buildKnnModel, labelledRecordsOf, type KnnOptions, type LabelledRecord 
 import { serializeKnnModel } from "@/lib/attribution/knn-artifact";
 import { evaluateKnn } from "@/lib/attribution/evaluate-knn";
 import type { LoadedModel } from "@/lib/attribution/run";
+import { stripMarkdown } from "@/lib/attribution/rag";
 import { TOKENIZER } from "@/lib/attribution/tokenizer";
 import { sha256Of, type ArtifactHash } from "./artifacts";
 import type { BuildSources, SourceContribution } from "./sources";
@@ -45,9 +46,15 @@ export function textOfRecord(record: string): string {
   return record;
 }
 
-function corpusOf(sources: SourceContribution[], keep: (record: string) => boolean): CorpusContribution[] {
+/** The corpus text of a record: its text, with markdown markup removed for plain-text builds (RAG, ∞-gram with plainText). */
+export function corpusText(record: string, plainText: boolean): string {
+  const text = textOfRecord(record);
+  return plainText ? stripMarkdown(text) : text;
+}
+
+function corpusOf(sources: SourceContribution[], keep: (record: string) => boolean, plainText = false): CorpusContribution[] {
   return sources
-    .map((c) => ({ id: c.id, datanetId: c.datanetId, text: c.records.filter(keep).map(textOfRecord).join("\n\n") }))
+    .map((c) => ({ id: c.id, datanetId: c.datanetId, text: c.records.filter(keep).map((r) => corpusText(r, plainText)).join("\n\n") }))
     .filter((c) => c.text.length > 0);
 }
 
@@ -62,20 +69,22 @@ const EVAL_TOKENS_PER_TEXT = 128;
  * The model a build would serve, without evaluating or serialising it: what the earnings forecast replays
  * (lib/forecast). The same corpus and kNN construction as runBuild, so it answers as the built artifact would.
  */
-export function modelOfSources(kind: BuildRequest["kind"], knn: KnnOptions | null, sources: SourceContribution[]): LoadedModel {
+export function modelOfSources(kind: BuildRequest["kind"], knn: KnnOptions | null, sources: SourceContribution[], plainText = kind === "rag"): LoadedModel {
   if (kind === "knn") {
     if (!knn) throw new Error("A kNN model needs its k and dims.");
     const labelled = sources.flatMap((c) => labelledRecordsOf(c.id, c.records));
     return { format: "knn", model: buildKnnModel(labelled, knn) };
   }
-  return { format: "corpus", index: buildCorpusIndex(corpusOf(sources, () => true)) };
+  return { format: "corpus", index: buildCorpusIndex(corpusOf(sources, () => true, plainText)) };
 }
 
 export function runBuild(request: BuildRequest, sources: BuildSources, report: BuildProgress = () => {}): BuildOutput {
   const records = sources.contributions.reduce((n, c) => n + c.records.length, 0);
   if (request.kind === "knn") return buildKnn(request, sources, records, report);
 
-  const all = corpusOf(sources.contributions, () => true);
+  // RAG corpora are always plain text (a new kind: no earlier artifact to keep); ∞-gram only when asked (plainText).
+  const plainText = request.kind === "rag" || (request.kind === "infinigram" && request.parameters.plainText === true);
+  const all = corpusOf(sources.contributions, () => true, plainText);
   const index = buildCorpusIndex(all, {
     onProgress: (phase, done, total) =>
       phase === "tokenizing" ? within(report, "tokenizing", 0.05, 0.35)(done, total) : within(report, "indexing", 0.35, 0.55)(done, total),
@@ -83,8 +92,8 @@ export function runBuild(request: BuildRequest, sources: BuildSources, report: B
   let evaluation: Record<string, unknown>;
   if (request.kind === "infinigram") {
     // Evaluate on an index without the held-out records: the final index contains them verbatim.
-    const heldOut = sources.contributions.flatMap((c) => c.records.filter(isHeldOut).map(textOfRecord)).slice(0, EVAL_TEXTS);
-    const train = corpusOf(sources.contributions, (r) => !isHeldOut(r));
+    const heldOut = sources.contributions.flatMap((c) => c.records.filter(isHeldOut).map((r) => corpusText(r, plainText))).slice(0, EVAL_TEXTS);
+    const train = corpusOf(sources.contributions, (r) => !isHeldOut(r), plainText);
     report("evaluating", 0.55);
     if (heldOut.length === 0 || train.length === 0) {
       evaluation = { heldOutRecords: heldOut.length, note: "Too few records for a held-out split (about 1 in 10 records is held out)." };
@@ -98,6 +107,8 @@ export function runBuild(request: BuildRequest, sources: BuildSources, report: B
       });
       evaluation = { heldOutRecords: heldOut.length, heldOutTokens: result.tokens, nextTokenAccuracy: result.nextTokenAccuracy, perplexity: result.perplexity };
     }
+  } else if (request.kind === "rag") {
+    evaluation = { note: "Answers quote (or, with an endpoint, are written from) the records BM25 retrieves; retrieval scores and span tracing attribute them. No held-out evaluation." };
   } else {
     evaluation = { note: "Answers come from the external endpoint; span tracing attributes them to this index. No held-out evaluation." };
   }

@@ -46,8 +46,13 @@ export async function createBuild(db: Db, request: BuildRequest, runner?: BuildR
   }
   // An endpoint's API key never enters the stored request (which GET /api/factory/builds shows, and the
   // model card is made from): it is kept encrypted on its own, in the same transaction as the build.
-  const apiKey = request.kind === "external" ? request.parameters.apiKey : undefined;
-  const stored: BuildRequest = request.kind === "external" && apiKey !== undefined ? { ...request, parameters: withoutKey(request.parameters) } : request;
+  const apiKey = request.kind === "external" || request.kind === "rag" ? request.parameters.apiKey : undefined;
+  const stored: BuildRequest =
+    request.kind === "external" && apiKey !== undefined
+      ? { ...request, parameters: withoutKey(request.parameters) }
+      : request.kind === "rag" && apiKey !== undefined
+        ? { ...request, parameters: withoutKey(request.parameters) }
+        : request;
   const secret = apiKey !== undefined ? endpointKeySecret() : undefined;
   const id = randomUUID();
   const row = await db.transaction(async (tx) => {
@@ -99,6 +104,7 @@ export function metadataOf(request: BuildRequest, sources: BuildSources, result:
     parameters: {
       kind: request.kind,
       ...request.parameters,
+      ...(request.examples?.length ? { examples: request.examples } : {}),
       datanets: sources.versions.map((v) => ({ id: v.datanetId, version: v.version, root: v.root })),
       artifactHash: result.artifactHash,
       artifactBytes: result.artifactBytes,

@@ -24,6 +24,8 @@ const common = {
     .min(1, "Choose at least one Datanet version")
     .max(16, "A model can be built from at most 16 Datanets")
     .refine((d) => new Set(d.map((x) => x.id)).size === d.length, "Each Datanet can appear once"),
+  /** Prompts the model page offers (ones that show what the model is good at); kept in the model card. */
+  examples: z.array(z.string().trim().min(1).max(200, "An example prompt has at most 200 characters")).max(5, "At most 5 example prompts").optional(),
 };
 
 /** Serving defaults of an ∞-gram model; part of its card and of every inference's recomputation. */
@@ -33,6 +35,11 @@ const infinigramParams = z
     maxTokens: z.number().int().min(1).max(1_024).default(64),
     temperature: z.number().min(0).max(5).default(0.8),
     topK: z.number().int().min(1).max(1_000).default(40),
+    /**
+     * Build the corpus from the records' plain text (markdown markup removed: "**tiger**" → "tiger"), so answers
+     * read as text. Off unless asked for: a build request made before this parameter existed builds the same bytes.
+     */
+    plainText: z.boolean().optional(),
   })
   .default({ maxSupport: 1_000, maxTokens: 64, temperature: 0.8, topK: 40 });
 
@@ -49,18 +56,20 @@ const knnParams = z
   })
   .default({ k: 5, dims: 2 ** 18 });
 
+// Normalised here (no query, fragment or credentials that could swallow the path we append); the address
+// itself is checked when the endpoint is called (lib/net/guarded-fetch.ts), on the address connected to.
+const baseUrlParam = z
+  .url({ error: "must be the http(s) base URL of an OpenAI-compatible API" })
+  .superRefine((u, ctx) => {
+    try {
+      endpointUrl(u, "chat/completions");
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+    }
+  });
+
 const externalParams = z.object({
-  // Normalised here (no query, fragment or credentials that could swallow the path we append); the address
-  // itself is checked when the endpoint is called (lib/net/guarded-fetch.ts), on the address connected to.
-  baseUrl: z
-    .url({ error: "must be the http(s) base URL of an OpenAI-compatible API" })
-    .superRefine((u, ctx) => {
-      try {
-        endpointUrl(u, "chat/completions");
-      } catch (err) {
-        ctx.addIssue({ code: "custom", message: (err as Error).message });
-      }
-    }),
+  baseUrl: baseUrlParam,
   model: z.string().trim().min(1, "name the model to call at the endpoint").max(200),
   /** Sent as `Authorization: Bearer …`; stored encrypted apart from the request, never shown. */
   apiKey: z.string().min(1).max(1_000).optional(),
@@ -69,12 +78,34 @@ const externalParams = z.object({
   maxTokens: z.number().int().min(1).max(4_096).default(256),
 });
 
+/**
+ * A RAG model: BM25 retrieval of the top k records, answered extractively (offline default) or, with baseUrl and
+ * model, by that OpenAI-compatible endpoint given the records as context. α (alphaPpm, parts per million) is the
+ * share of the pool that follows retrieval scores for endpoint answers; the rest follows their verbatim spans.
+ */
+const ragParams = z
+  .object({
+    k: z.number().int().min(1).max(20).default(4),
+    quotes: z.number().int().min(1).max(20).default(2),
+    alphaPpm: z.number().int().min(0).max(1_000_000).default(500_000),
+    baseUrl: baseUrlParam.optional(),
+    model: z.string().trim().min(1, "name the model to call at the endpoint").max(200).optional(),
+    apiKey: z.string().min(1).max(1_000).optional(),
+    minSpanTokens: z.number().int().min(1).max(64).default(4),
+    maxSupport: z.number().int().min(1).max(100_000).default(1_000),
+    maxTokens: z.number().int().min(1).max(4_096).default(256),
+  })
+  .refine((p) => (p.baseUrl === undefined) === (p.model === undefined), "an endpoint needs both baseUrl and model (or neither, for extractive answers)")
+  .refine((p) => p.apiKey === undefined || p.baseUrl !== undefined, "an API key needs an endpoint (baseUrl)")
+  .default({ k: 4, quotes: 2, alphaPpm: 500_000, minSpanTokens: 4, maxSupport: 1_000, maxTokens: 256 });
+
 export const buildRequestSchema = z.discriminatedUnion(
   "kind",
   [
     z.object({ kind: z.literal("infinigram"), ...common, parameters: infinigramParams }),
     z.object({ kind: z.literal("knn"), ...common, parameters: knnParams }),
     z.object({ kind: z.literal("external"), ...common, parameters: externalParams }),
+    z.object({ kind: z.literal("rag"), ...common, parameters: ragParams }),
   ],
   { error: `kind must be one of ${MODEL_KINDS.join(", ")}` },
 );

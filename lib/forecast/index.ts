@@ -211,6 +211,7 @@ async function compute(
       modelId: m.id,
       kind: m.kind,
       knn,
+      plainText: m.kind === "rag" || m.parameters.plainText === true,
       datanetIds: lineage.map((l) => l.id).sort((a, b) => a - b),
       sources,
       inferences: mine.map((r) => ({ requestId: String(r.requestId), prompt: r.prompt, output: r.output, params: r.params, pool: String(r.pool ?? 0n) })),

@@ -29,6 +29,8 @@ export interface ReplayModel {
   kind: ModelKind;
   /** A kNN model's k and dims (from its card); null for corpus kinds. */
   knn: KnnOptions | null;
+  /** Its corpus is plain text (RAG, or an ∞-gram built with plainText). */
+  plainText?: boolean;
   /** The model's Datanets, ascending (their treasuries take a pool nothing earned). */
   datanetIds: number[];
   /** What the model serves today: its Datanet versions' contributions, withdrawn ones left out. */
@@ -97,8 +99,9 @@ export function replayForecast(input: ReplayInput, clock: () => number = () => p
       complete = false;
       continue;
     }
-    const without = modelOfSources(m.kind, m.knn, m.sources);
-    const withFile = modelOfSources(m.kind, m.knn, [...m.sources, input.file].sort((a, b) => a.id - b.id));
+    const plain = m.plainText ?? m.kind === "rag";
+    const without = modelOfSources(m.kind, m.knn, m.sources, plain);
+    const withFile = modelOfSources(m.kind, m.knn, [...m.sources, input.file].sort((a, b) => a.id - b.id), plain);
     const run = (model: LoadedModel, inf: ReplayInference) =>
       runAttribution({
         kind: m.kind,
@@ -108,7 +111,7 @@ export function replayForecast(input: ReplayInput, clock: () => number = () => p
         requestId: inf.requestId,
         prompt: inf.prompt,
         params: inf.params,
-        output: m.kind === "external" ? inf.output : undefined,
+        output: m.kind === "external" || m.kind === "rag" ? inf.output : undefined,
         recordVersion: CURRENT_RECORD_VERSION,
         datanetIds: m.datanetIds,
         verbatimLimits: limits,

@@ -3,6 +3,7 @@
  * quote the on-chain price, take the payment (an x402 authorization, or the wallet's own `pay`
  * transaction), serve exactly once, settle. Anything refused before payment moves no funds.
  */
+import { questionTerms } from "@/lib/attribution/rag";
 import { formatUnits, type Hex } from "viem";
 import { modelRegistryAbi } from "@/contracts-abi";
 import { limit, limitRequest } from "@/lib/api/rate-limit";
@@ -26,6 +27,7 @@ import { AppError } from "@/lib/errors";
 import { minimumPrice } from "@/lib/payments/minimum-price";
 import { awaitFinality } from "@/lib/chain/finality";
 import { serveContext } from "./runtime";
+import { InvalidParams } from "./params";
 import { resolveParams, serveInference, type ServeContext, type ServedInference, type ServeHooks } from "./serve";
 
 export interface PaidInferenceInput {
@@ -106,6 +108,14 @@ export async function paidInference(request: Request, input: PaidInferenceInput,
     const { ctx, price, model } = await quote(input.modelId);
     // Parameters are checked against the model before anyone signs anything.
     resolveParams(model, `0x${"0".repeat(64)}`, input.params);
+    // A RAG model's question is checked too (empty, too long, too many search words): a clear 4xx, nothing charged.
+    if (model.kind === "rag") {
+      try {
+        questionTerms(input.prompt);
+      } catch (err) {
+        throw new InvalidParams(`${(err as Error).message} Nothing was charged.`);
+      }
+    }
     const chain = paymentChain(ctx);
     const order = { ...paymentQuote(input.modelId, price, input.resource), prompt: input.prompt, params: input.params, transaction: input.payment };
     const scheme = paymentSchemeFor(request, order);

@@ -20,10 +20,13 @@ type Only<T, Others> = T & { [K in Exclude<keyof Others, keyof T>]?: never };
 export type InfinigramParams = { seed: string; maxTokens: number; temperature: number; topK: number; maxSupport: number };
 export type KnnParams = { k: number };
 export type ExternalParams = { maxTokens: number; minSpanTokens: number; maxSupport: number; temperature?: number };
+/** A RAG model's: retrieval (k), extractive quotes, α, span tracing, and whether its endpoint answers (`llm`). */
+export type RagParams = { k: number; quotes: number; alphaPpm: number; minSpanTokens: number; maxSupport: number; llm: boolean; maxTokens?: number; temperature?: number };
 export type ParamsOfKind = {
   infinigram: Only<InfinigramParams, KnnParams & ExternalParams>;
   knn: Only<KnnParams, InfinigramParams & ExternalParams>;
   external: Only<ExternalParams, InfinigramParams & KnnParams>;
+  rag: Only<RagParams, InfinigramParams & KnnParams & ExternalParams>;
 };
 export type InferenceParams = ParamsOfKind[ModelKind];
 
@@ -37,6 +40,7 @@ const KEYS_BY_KIND = {
   infinigram: { use: ["seed", "maxTokens", "temperature", "topK", "maxSupport"], ignore: ["k"] },
   knn: { use: ["k"], ignore: ["seed", "maxTokens", "temperature", "topK"] },
   external: { use: ["maxTokens", "temperature"], ignore: ["seed", "topK", "k"] },
+  rag: { use: ["k", "maxTokens", "temperature"], ignore: ["seed", "topK"] },
 } as const satisfies Record<ModelKind, { use: readonly string[]; ignore: readonly string[] }>;
 
 /** A number parameter: absent or null → the fallback; anything else must be a (whole) number in range. */
@@ -92,6 +96,27 @@ export const paramsSchemas = {
         maxSupport: cardNumber(card, "maxSupport", 1_000),
         ...(temperature !== undefined ? { temperature } : {}),
       })),
+  rag: (card: Record<string, unknown>) => {
+    const llm = typeof card.baseUrl === "string" && typeof card.model === "string";
+    const cardK = Math.max(1, Math.min(20, cardNumber(card, "k", 4)));
+    return z
+      .object({
+        // More records cost more work and dilute the credit: at most what the builder set.
+        k: numberParam("k", { min: 1, max: cardK, int: true, fallback: cardK }),
+        maxTokens: numberParam("maxTokens", { min: 1, max: 4_096, int: true, fallback: cardNumber(card, "maxTokens", 256) }),
+        temperature: numberParam("temperature", { min: 0, max: 2, fallback: 1 }).optional(),
+      })
+      .transform(({ k, maxTokens, temperature }): RagParams => ({
+        k,
+        // Attribution parameters are the model's, not the caller's.
+        quotes: cardNumber(card, "quotes", 2),
+        alphaPpm: llm ? cardNumber(card, "alphaPpm", 500_000) : 1_000_000,
+        minSpanTokens: cardNumber(card, "minSpanTokens", 4),
+        maxSupport: cardNumber(card, "maxSupport", 1_000),
+        llm,
+        ...(llm ? { maxTokens, ...(temperature !== undefined ? { temperature } : {}) } : {}),
+      }));
+  },
 } satisfies Record<ModelKind, (card: Record<string, unknown>) => z.ZodType>;
 
 /** An object whose keys (set to anything but undefined) all belong to this kind or are ignored by it. */

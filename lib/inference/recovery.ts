@@ -181,7 +181,9 @@ async function finish(ctx: ServeContext, job: JobRow, lease: string, report: Rec
   }
   let external = false;
   try {
-    external = (await ctx.models.get(job.modelId)).kind === "external";
+    const served = await ctx.models.get(job.modelId);
+    // An endpoint may have answered already (and would answer differently): refund rather than call it twice.
+    external = served.kind === "external" || (served.kind === "rag" && typeof served.parameters.baseUrl === "string");
   } catch {
     // Unavailable model: runJob below fails and refunds with the reason.
   }

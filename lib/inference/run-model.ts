@@ -12,7 +12,8 @@ import { AppError } from "@/lib/errors";
 import { endpointKeyFor } from "@/lib/factory/endpoint-keys";
 import { endpointUrl, guardedFetch, OutboundError, type GuardedResponse } from "@/lib/net/guarded-fetch";
 import { ModelUnavailable, type ServableModel } from "./models";
-import { InvalidParams, resolveParams, type ExternalParams } from "./params";
+import { InvalidParams, resolveParams, type ExternalParams, type RagParams } from "./params";
+import { ragPrompt, retrieve } from "@/lib/attribution/rag";
 import { observe, type JobRow, type Produced, type ServeContext, type ServeHooks } from "./types";
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -32,7 +33,7 @@ const MAX_ANSWER_BYTES = 1024 * 1024;
  * addresses only (checked on the address connected to), no redirects, capped in bytes and time. Errors say
  * what failed, never what an internal host answered.
  */
-async function callExternal(ctx: ServeContext, model: ServableModel, prompt: string, params: ExternalParams): Promise<string> {
+async function callExternal(ctx: ServeContext, model: ServableModel, prompt: string, params: Pick<ExternalParams, "maxTokens" | "temperature">): Promise<string> {
   const baseUrl = model.parameters.baseUrl;
   const name = model.parameters.model;
   if (typeof baseUrl !== "string" || typeof name !== "string") {
@@ -130,7 +131,12 @@ function streamAnswer(output: string, onText: ((chunk: string) => void) | undefi
 export async function runModel(ctx: ServeContext, job: Pick<JobRow, "requestId" | "requestHash" | "modelId" | "prompt" | "params">, hooks: ServeHooks = {}): Promise<Produced> {
   const model = await ctx.models.get(job.modelId);
   const params = resolveParams(model, job.requestHash, job.params);
-  const output = model.kind === "external" ? await callExternal(ctx, model, job.prompt, params as ExternalParams) : undefined;
+  const output =
+    model.kind === "external"
+      ? await callExternal(ctx, model, job.prompt, params as ExternalParams)
+      : model.kind === "rag" && (params as RagParams).llm
+        ? await callExternal(ctx, model, ragContextPrompt(model, job.prompt, params as RagParams), { maxTokens: (params as RagParams).maxTokens ?? 256, temperature: (params as RagParams).temperature })
+        : undefined;
   const tokens: GeneratedToken[] = [];
   const emit = tokenText(hooks.onText);
   // Takedowns: from record version 2 on, the model runs without its withdrawn contributions (its view as of the
@@ -166,6 +172,16 @@ export async function runModel(ctx: ServeContext, job: Pick<JobRow, "requestId" 
   }
   streamAnswer(run.output, hooks.onText);
   return { output: run.output, record: run.record, params };
+}
+
+/**
+ * What a RAG model's endpoint is asked: the records retrieval finds for the question (the same retrieval the record
+ * is computed from, on the same view), then the question.
+ */
+function ragContextPrompt(model: ServableModel, question: string, params: RagParams): string {
+  const served = model.withdrawals ?? model;
+  if (served.model.format !== "corpus") throw new AttributionError("A RAG model needs a corpus index artifact.");
+  return ragPrompt(question, retrieve(served.model.index, served.view, question, params.k));
 }
 
 /** What went wrong when running a model, as logged and kept in the job row. */

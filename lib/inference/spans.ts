@@ -140,7 +140,7 @@ export function spansFromTrace(index: CorpusIndex, output: string, params: Recor
 }
 
 export interface SpanInput {
-  kind: "infinigram" | "knn" | "external";
+  kind: "infinigram" | "knn" | "external" | "rag";
   model: LoadedModel;
   view?: ModelView;
   modelId: number;
@@ -158,7 +158,7 @@ export interface SpanInput {
 /** Recomputes an answer's spans from the model (a kNN label has none). */
 export function computeSpans(input: SpanInput): AnswerSpan[] {
   if (input.kind === "knn") return [];
-  if (input.kind === "external") {
+  if (input.kind === "external" || input.kind === "rag") {
     if (input.model.format !== "corpus") return [];
     return spansFromTrace(input.model.index, input.output, input.params, input.view, input.recordVersion);
   }

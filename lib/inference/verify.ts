@@ -165,7 +165,7 @@ export async function verifyInference(
     checks.push({
       name: "terms",
       ok: stored.terms.every((t) => read.limits.get(t.contributionId) === t.maxVerbatimTokens),
-      detail: `${read.limits.size} contributions carry a verbatim limit, read from ${read.source}; the record names ${named || "none"} as ${model.kind === "external" ? "exceeded by this answer" : "enforced on this answer"}.`,
+      detail: `${read.limits.size} contributions carry a verbatim limit, read from ${read.source}; the record names ${named || "none"} as ${model.kind === "external" || (model.kind === "rag" && result.params.llm === true) ? "exceeded by this answer" : "enforced on this answer"}.`,
     });
   }
   const recomputed = runAttribution({
@@ -177,7 +177,7 @@ export async function verifyInference(
     requestId: BigInt(requestId),
     prompt: result.prompt,
     params: result.params,
-    output: model.kind === "external" ? result.output : undefined,
+    output: model.kind === "external" || model.kind === "rag" ? result.output : undefined,
     // The stored record's own rules: version 1 records are checked as they were computed.
     recordVersion: stored.version,
     withdrawalsAt: stored.version === 2 ? stored.withdrawalsAt : null,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** Model kinds; the index is the on-chain `kind` byte of ModelRegistry. */
-export const MODEL_KINDS = ["infinigram", "knn", "external"] as const;
+export const MODEL_KINDS = ["infinigram", "knn", "external", "rag"] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /**

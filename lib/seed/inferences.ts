@@ -4,6 +4,7 @@
  * contributors, so earnings, leaderboards and the attribution feed have something to show on first start.
  * Idempotent: once the market holds DEMO_INFERENCES requests, nothing more is paid.
  */
+import { searchTerms } from "@/lib/attribution/rag";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
 import { registerExactEvmScheme } from "@x402/evm/exact/client";
 import type { PublicClient } from "viem";
@@ -58,9 +59,11 @@ export async function seedInferences(opts: {
     }
     const { id: modelId, kind } = opts.models[n % opts.models.length];
     const g = glosses[(n * 37) % glosses.length];
-    // ∞-gram models continue a phrase; the classifier gets a definition to label.
+    // ∞-gram models continue an entry of the glossary ("zebra:"), RAG models get a question, the classifier a definition to label.
     const knn = kind === "knn";
-    const prompt = knn ? g.gloss.split(";")[0] : `The ${g.words[0]} is`;
+    // (A head made only of words a RAG model does not search for, such as "type", would be refused: ask about a tiger instead.)
+    const asked = searchTerms(g.words[0]).length > 0 ? g.words[0] : "tiger";
+    const prompt = knn ? g.gloss.split(";")[0] : kind === "rag" ? `What is ${/^[aeiou]/i.test(asked) ? "an" : "a"} ${asked}?` : `${g.words[0]}:`;
     const res = await fetchers[n % fetchers.length](`${opts.baseUrl}/api/models/${modelId}/inference`, {
       method: "POST",
       headers: { "content-type": "application/json" },

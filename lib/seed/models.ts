@@ -31,9 +31,10 @@ export const DEMO_MODELS: DemoModel[] = [
       kind: "infinigram",
       name: "Glossary ∞-gram",
       description:
-        "An ∞-gram language model over three glossary Datanets (animals, food, plants): every next token comes from the longest matching context in the corpus, so each answer is attributed exactly to the contributions it was copied from.",
+        "An ∞-gram language model over three glossary Datanets (animals, food, plants): every next token comes from the longest matching context in the corpus, so each answer is attributed exactly to the contributions it was copied from.\n\nIt continues text in the corpus's own form, `word: definition`: start with a word and a colon (\"zebra:\", \"honey:\") and it recites the definition, then wanders on to neighbouring entries. A sentence it has never seen (\"The tiger is\") only matches on its last word or two, so the continuation drifts. For questions, use the Glossary RAG model.",
       datanets: [...v1(ids.animal), ...v1(ids.food), ...v1(ids.plant)],
-      parameters: { maxSupport: 1000, maxTokens: 48, temperature: 0.7, topK: 20 },
+      examples: ["zebra:", "honey:", "tiger, Panthera tigris:"],
+      parameters: { maxSupport: 1000, maxTokens: 48, temperature: 0.7, topK: 20, plainText: true },
     }),
   },
   {
@@ -44,7 +45,8 @@ export const DEMO_MODELS: DemoModel[] = [
       name: "Animal Facts ∞-gram",
       description: "A small ∞-gram model over the Animal Kingdom Glossary alone. It shares its index with the Glossary ∞-gram when served.",
       datanets: v1(ids.animal),
-      parameters: { maxSupport: 500, maxTokens: 32, temperature: 0.5, topK: 10 },
+      examples: ["zebra:", "tiger, Panthera tigris:", "wolf:"],
+      parameters: { maxSupport: 500, maxTokens: 32, temperature: 0.5, topK: 10, plainText: true },
     }),
   },
   {
@@ -56,11 +58,25 @@ export const DEMO_MODELS: DemoModel[] = [
             kind: "knn",
             name: "What-Is-It Classifier",
             description:
-              "A kNN classifier over labelled definitions: give it a description and it answers animal, food, plant, feeling or artifact. Each answer is attributed to training records by exact kNN-Shapley values.",
+              "A kNN classifier over labelled definitions: give it a description and it answers animal, food, plant, feeling or artifact. Each answer is attributed to training records by exact kNN-Shapley values.\n\n**What it is good for:** dictionary-style definitions (\"a tall tree with needles\", \"large feline of forests … with black stripes\"), which is what it is trained and evaluated on (held-out WordNet glosses). **What it is not good for:** bare names and short questions (\"a tiger\", \"What is a tiger?\"). It knows only the words of its 240 training definitions, and \"tiger\" is not one of them, so such a prompt is matched on \"a\", \"what\" and \"is\" alone and the label is close to arbitrary. The held-out accuracy does not apply to those prompts. To ask about a named thing, use the Glossary RAG model.",
+            examples: ["a tall tree with needles", "large feline of forests in most of Asia having a tawny coat with black stripes", "a sweet dessert made with sugar and cream"],
             datanets: v1(ids.feeling),
             parameters: { k: 5, dims: 2 ** 18 },
           }
         : null,
+  },
+  {
+    price: "0.01",
+    builderBps: 2000,
+    request: (ids) => ({
+      kind: "rag",
+      name: "Glossary RAG",
+      description:
+        "Ask a question (\"What is a tiger?\"): BM25 finds the best records of three glossary Datanets (animals, food, plants), and the answer quotes them as plain text. Each answer pays the contributions whose records were retrieved, in proportion to their retrieval scores (α = 1 for quoted answers), and anyone can recompute the record.",
+      datanets: [...v1(ids.animal), ...v1(ids.food), ...v1(ids.plant)],
+      examples: ["What is a tiger?", "What is honey?", "Tell me about the oak"],
+      parameters: { k: 4, quotes: 2 },
+    }),
   },
 ];
 

@@ -23,7 +23,7 @@ import type { Deployment } from "@/lib/chain/deploy";
 import { versionRoot } from "@/lib/chain/merkle";
 import { fetchAttestation } from "@/lib/content/client";
 import { canonicalJson, contentUri, type DatanetMetadata } from "@/lib/metadata";
-import { glossJsonl, glossMarkdown, nounGlosses, type Gloss, type Lexfile } from "./wordnet";
+import { familiarFirst, glossJsonl, glossMarkdown, nounGlosses, type Gloss, type Lexfile } from "./wordnet";
 
 export interface SeedOptions {
   baseUrl: string;
@@ -218,7 +218,7 @@ export async function seedDemo(opts: SeedOptions): Promise<SeedResult> {
     if (attested) await waitForIndexedDatanet(opts.baseUrl, datanetId);
 
     // Contributions: consecutive slices of this lexfile's glosses, from rotating contributors.
-    const pool = spec.labels ? labelledPool(glosses, spec.labels) : glosses.filter((g) => g.lexfile === spec.lexfile);
+    const pool = spec.labels ? labelledPool(glosses, spec.labels) : familiarFirst(glosses.filter((g) => g.lexfile === spec.lexfile));
     const accepted: { id: bigint; contentHash: Hex }[] = [];
     for (let c = 0; c < CONTRIBUTIONS_PER_DATANET; c++) {
       const contributor = DEMO_ACCOUNTS.contributors[(c + n) % DEMO_ACCOUNTS.contributors.length];

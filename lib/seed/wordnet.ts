@@ -53,3 +53,23 @@ export function glossMarkdown(glosses: Gloss[]): string {
 export function glossJsonl(glosses: Gloss[]): string {
   return glosses.map((g) => JSON.stringify({ text: `${g.words[0]}: ${g.gloss}`, label: g.lexfile })).join("\n") + "\n";
 }
+
+/**
+ * Words a visitor asks about first ("What is a tiger?"): their synsets lead their lexfile's pool, so the glossary
+ * Datanets (and the demo RAG model over them) hold them; the rest follow in file order.
+ */
+export const FAMILIAR_WORDS = [
+  "tiger", "lion", "leopard", "cheetah", "elephant", "giraffe", "zebra", "wolf", "red fox", "brown bear", "polar bear", "horse",
+  "domestic cat", "dog", "cow", "sheep", "goat", "pig", "rabbit", "kangaroo", "koala", "dolphin", "whale", "shark", "eagle",
+  "owl", "penguin", "crocodile", "snake", "frog", "bee", "butterfly",
+  "apple", "banana", "orange", "bread", "cheese", "butter", "rice", "pasta", "chocolate", "honey", "soup", "salad", "pizza",
+  "oak", "maple", "pine", "rose", "tulip", "sunflower", "fern", "moss", "cactus", "bamboo",
+];
+
+/** A lexfile's glosses with the familiar words' synsets first (in FAMILIAR_WORDS order), then the rest in file order. */
+export function familiarFirst(glosses: Gloss[]): Gloss[] {
+  const rank = new Map(FAMILIAR_WORDS.map((w, i) => [w, i]));
+  const familiar = glosses.filter((g) => rank.has(g.words[0])).sort((a, b) => rank.get(a.words[0])! - rank.get(b.words[0])!);
+  const set = new Set(familiar);
+  return [...familiar, ...glosses.filter((g) => !set.has(g))];
+}

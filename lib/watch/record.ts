@@ -127,7 +127,7 @@ export function reproduce(
           prompt: served.prompt,
           params: served.params,
           // An external model's answer came from its endpoint: only its span tracing is recomputed.
-          output: input.kind === "external" ? served.output : undefined,
+          output: input.kind === "external" || input.kind === "rag" ? served.output : undefined,
           recordVersion: check.record.version,
           withdrawalsAt: check.record.version === 2 ? check.record.withdrawalsAt : null,
           datanetIds: input.datanetIds,

@@ -88,6 +88,9 @@ export default async function InferencePage({ params }: { params: Params }) {
         ]
       : null;
   const params_ = Object.entries(result?.params ?? {});
+  // A rag record names α, the share of the pool that followed retrieval (the record is canonical JSON: read the field).
+  const alphaMatch = result?.attributionMethod === "rag" ? /"alphaPpm":(\d+)\}$/.exec(result.attributionRecord ?? "") : null;
+  const alphaPpm = alphaMatch ? Number(alphaMatch[1]) : null;
 
   return (
     <>
@@ -248,6 +251,12 @@ export default async function InferencePage({ params }: { params: Params }) {
                   <DetailRow label="Price" value={<OpenAmount wei={i.price} maxDecimals={18} />} />
                   <DetailRow label="Payer" value={<AddressText address={i.payer} chars={6} />} />
                   <DetailRow label="Method" value={result?.attributionMethod ?? "—"} />
+                  {alphaPpm !== null ? (
+                    <DetailRow
+                      label="α (retrieval share)"
+                      value={<span title={`${alphaPpm} ppm of the pool follows the retrieval scores; the rest follows the answer's verbatim spans`}>{`${alphaPpm / 10_000} %`}</span>}
+                    />
+                  ) : null}
                   <DetailRow label="Paid" value={formatDateTime(i.paidAt)} />
                   {i.settledAt ? <DetailRow label="Settled" value={formatDateTime(i.settledAt)} /> : null}
                   {i.refundedAt ? <DetailRow label="Refunded" value={formatDateTime(i.refundedAt)} /> : null}

@@ -58,7 +58,8 @@ export default async function ModelPage({ params }: { params: Params }) {
   if (!detail) notFound();
   const { model: m, lineage, recentInferences, statusCounts } = detail;
   const usage = await loadModelUsage(m.id);
-  const parameters = Object.entries(m.parameters ?? {});
+  const parameters = Object.entries(m.parameters ?? {}).filter(([k]) => k !== "examples");
+  const examples = Array.isArray(m.parameters?.examples) ? (m.parameters.examples as unknown[]).filter((x): x is string => typeof x === "string").slice(0, 5) : undefined;
   const evaluation = Object.entries(m.evaluation ?? {});
 
   return (
@@ -136,7 +137,7 @@ export default async function ModelPage({ params }: { params: Params }) {
                 title="Playground"
                 description="Pay for one inference with a signed OPEN authorization and see how its price is split and attributed."
               />
-              <Playground modelId={m.id} kind={m.kind} active={m.active} />
+              <Playground modelId={m.id} kind={m.kind} active={m.active} examples={examples} />
             </section>
 
             <section aria-labelledby="api-heading">

@@ -22,5 +22,5 @@ export const GET = route(inferenceVerify, async ({ params, request }) => {
   await limitRequest("verify", request);
   const report = await verifyInference(await getDb(), params.id, chain());
   if (!report) throw notFound(`Inference ${params.id}`);
-  return { ...report, kind: report.kind as "infinigram" | "knn" | "external" };
+  return { ...report, kind: report.kind as "infinigram" | "knn" | "external" | "rag" };
 });

@@ -20,7 +20,7 @@ export const GET = route(modelInferenceQuote, async ({ params, request }) => {
     price: model.price.toString(),
     priceOpen: formatUnits(model.price, 18),
     active: model.active,
-    kind: (["infinigram", "knn", "external"] as const)[model.kind] ?? "external",
+    kind: (["infinigram", "knn", "external", "rag"] as const)[model.kind] ?? "external",
     token: ctx.deployment.token,
     market: ctx.deployment.inferenceMarket,
     chainId: ctx.deployment.chainId,
