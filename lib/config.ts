@@ -190,8 +190,8 @@ const configSchema = envSchema.transform((env, ctx) => {
     publicUrl: env.PUBLIC_URL,
     /** Unset: GET /metrics is open on the local chain and refused elsewhere. */
     metricsToken: env.METRICS_TOKEN,
-    /** Unset: "warn" under vitest (readable test output), "info" otherwise. */
-    logLevel: env.LOG_LEVEL ?? (process.env.VITEST ? "warn" : "info"),
+    /** Unset: "error" under vitest (readable test output), "info" otherwise. */
+    logLevel: env.LOG_LEVEL ?? (process.env.VITEST ? "error" : "info"),
     operatorLowBalance: env.OPERATOR_LOW_BALANCE ?? DEFAULT_OPERATOR_LOW_BALANCE,
     /** Unset: 64 blocks (a minute or more of chain time almost everywhere). */
     healthMaxIndexerLag: env.HEALTH_MAX_INDEXER_LAG ?? 64,
