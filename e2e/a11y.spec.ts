@@ -5,7 +5,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 
-const PAGES = ["/", "/datanets", "/datanets/1", "/models", "/models/1", "/inferences/1", "/dashboard", "/factory"];
+const PAGES = ["/", "/datanets", "/datanets/1", "/models", "/models/1", "/inferences/1", "/dashboard", "/factory", "/operator"];
 /** Pages that load the wallet stack themselves; their header's button is wired to RainbowKit right after hydration (same look). */
 const WALLET_PAGES = new Set(["/datanets/1", "/models/1", "/dashboard", "/factory"]);
 const THEME_KEY = "ledgerline-theme";
