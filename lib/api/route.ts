@@ -123,9 +123,12 @@ export function route<const S extends RouteSchemas>(
       }
       const ms = Math.round(performance.now() - started);
       const line = { method, path, status: res.status, ms };
-      // 5xx answers are warnings here (the unexpected error itself is logged at error where it is caught).
-      if (res.status >= 500) log("http").warn(line, `${method} ${path} → ${res.status}`);
-      else log("http").info(line, `${method} ${path} → ${res.status}`);
+      // 5xx answers are warnings here (the unexpected error itself is logged at error where it is caught); reads that
+      // succeed are debug (pages poll and stream: at info they would drown the lines that matter), the rest info.
+      const msg = `${method} ${path} → ${res.status}`;
+      if (res.status >= 500) log("http").warn(line, msg);
+      else if ((method === "GET" || method === "HEAD") && res.status < 400) log("http").debug(line, msg);
+      else log("http").info(line, msg);
       return res;
     });
 
