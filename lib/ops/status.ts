@@ -108,9 +108,19 @@ async function probe(): Promise<Probe> {
 /** Liveness of the chain, the database and the indexer (GET /api/health). */
 export async function health(): Promise<HealthReport> {
   const { report } = await probe();
-  if (!report.ok) log("health").warn({ down: report.down, checks: report.checks }, `health: down: ${report.down.join(", ")}`);
+  // Logged when what is down changes, or at most once a minute while it stays down (npm start polls 4 times a second).
+  const key = report.down.join(",");
+  if (!report.ok && (key !== lastDown.key || Date.now() - lastDown.at > 60_000)) {
+    lastDown.at = Date.now();
+    log("health").warn({ down: report.down, checks: report.checks }, `health: down: ${report.down.join(", ")}`);
+  } else if (report.ok && lastDown.key) {
+    log("health").info("health: everything is up again");
+  }
+  lastDown.key = key;
   return report;
 }
+
+const lastDown = { key: "", at: 0 };
 
 export interface OperatorBalance {
   address: Address;
