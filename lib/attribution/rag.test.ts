@@ -98,6 +98,17 @@ describe("RAG retrieval", () => {
     expect(stripMarkdown("# Title\n- item one\n> quoted __bold__")).toBe("Title\nitem one\nquoted bold");
     expect(stripMarkdown("snake_case and 2*3*4 stay")).toBe("snake_case and 2*3*4 stay");
   });
+
+  it("strips a hostile passage in time linear in its length (openers without closers)", () => {
+    // Unbounded patterns backtracked over the rest of the text for every opener: 80 kB of "[a " took 1.1 s, 1 MB minutes.
+    for (const unit of ["[a ", "[", "![a ", "**a ", "_a ", "`a **"]) {
+      const hostile = `tiger: ${unit.repeat(Math.ceil(1_000_000 / unit.length))}`;
+      const started = performance.now();
+      const out = stripMarkdown(hostile);
+      expect(performance.now() - started, unit).toBeLessThan(3_000);
+      expect(out.startsWith("tiger: ")).toBe(true);
+    }
+  });
 });
 
 describe("RAG attribution", () => {
