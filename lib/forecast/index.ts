@@ -28,6 +28,8 @@ import type { ReplayInput, ReplayModel } from "./replay";
 import { FORECAST_BUDGET_MS, FORECAST_DAYS, FORECAST_MAX_PROMPTS } from "./limits";
 
 export { FORECAST_BUDGET_MS, FORECAST_DAYS, FORECAST_MAX_PROMPTS };
+/** How long building the models may take in the worker beyond the replay's budget before it is stopped. */
+const FORECAST_BUILD_MARGIN_MS = 60_000;
 /** Callers that may wait for the worker before the next is told to come back later. */
 const MAX_WAITING = 4;
 
@@ -102,7 +104,8 @@ export async function forecastUpload(db: Db, datanetId: number, contentHash: str
   const maxPrompts = opts.maxPrompts ?? FORECAST_MAX_PROMPTS;
   const [datanet] = await db.select({ id: datanets.id }).from(datanets).where(eq(datanets.id, datanetId)).limit(1);
   if (!datanet) throw notFound(`Datanet #${datanetId}`);
-  const [content] = await db.select().from(contents).where(eq(contents.hash, hash)).limit(1);
+  // Ids and counts only before the cache and the rate limit: bodies, prompts and answers are read by the queued compute.
+  const [content] = await db.select({ hash: contents.hash }).from(contents).where(eq(contents.hash, hash)).limit(1);
   if (!content) throw new AppError("not_found", `Content ${hash} was not found: upload it first (POST /api/content).`);
 
   const modelRows = await db
@@ -114,14 +117,7 @@ export async function forecastUpload(db: Db, datanetId: number, contentHash: str
   const since = new Date((await chainNow(db)).getTime() - FORECAST_DAYS * 86_400_000);
   const recent = modelRows.length
     ? await db
-        .select({
-          requestId: inferences.requestId,
-          modelId: inferences.modelId,
-          pool: inferences.contributorPool,
-          prompt: inferenceResults.prompt,
-          output: inferenceResults.output,
-          params: inferenceResults.params,
-        })
+        .select({ requestId: inferences.requestId, modelId: inferences.modelId })
         .from(inferences)
         .innerJoin(inferenceResults, eq(inferenceResults.requestHash, inferences.requestHash))
         .where(and(inArray(inferences.modelId, modelRows.map((m) => m.id)), eq(inferences.status, "settled"), gte(inferences.settledAt, since)))
@@ -167,7 +163,7 @@ export async function forecastUpload(db: Db, datanetId: number, contentHash: str
   let pending = cache.get(key);
   if (!pending) {
     await opts.beforeCompute?.();
-    pending = compute(db, base, content, recent, modelRows, limits);
+    pending = oneAtATime(() => compute(db, base, hash, recent, modelRows, limits));
     cache.set(key, pending);
     pending.catch(() => cache.delete(key));
     if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
@@ -175,14 +171,31 @@ export async function forecastUpload(db: Db, datanetId: number, contentHash: str
   return pending;
 }
 
+/** Runs queued (one at a time per server): everything heavy — the file, the requests, the sources, the replay. */
 async function compute(
   db: Db,
   base: Forecast,
-  content: typeof contents.$inferSelect,
-  recent: { requestId: number; modelId: number; pool: bigint | null; prompt: string; output: string; params: Record<string, unknown> }[],
+  hash: Hex,
+  recentIds: { requestId: number; modelId: number }[],
   modelRows: { id: number; kind: ModelKind; parameters: Record<string, unknown> }[],
   limits: ReadonlyMap<number, number>,
 ): Promise<Forecast> {
+  const [content] = await db.select().from(contents).where(eq(contents.hash, hash)).limit(1);
+  if (!content) throw new AppError("not_found", `Content ${hash} was not found: upload it first (POST /api/content).`);
+  const rows = await db
+    .select({
+      requestId: inferences.requestId,
+      modelId: inferences.modelId,
+      pool: inferences.contributorPool,
+      prompt: inferenceResults.prompt,
+      output: inferenceResults.output,
+      params: inferenceResults.params,
+    })
+    .from(inferences)
+    .innerJoin(inferenceResults, eq(inferenceResults.requestHash, inferences.requestHash))
+    .where(inArray(inferences.requestId, recentIds.map((r) => r.requestId)));
+  const byRequest = new Map(rows.map((r) => [r.requestId, r]));
+  const recent = recentIds.flatMap((r) => byRequest.get(r.requestId) ?? []);
   const { records } = parseRecords(contentText(content), formatOfMediaType(content.mediaType));
   const file: SourceContribution = { id: base.contributionId, datanetId: base.datanetId, contributor: "", records };
   const withdrawnIds = new Set(
@@ -218,8 +231,11 @@ async function compute(
     });
   }
   const input: ReplayInput & { task: "forecast" } = { task: "forecast", file, models: replayModels, verbatimLimits: [...limits], budgetMs: base.window.budgetMs };
+  // The budget bounds the replay; building the models comes first and is not interruptible: a generous margin, then killed.
   const out = replayModels.length
-    ? await oneAtATime(() => runWorker<{ complete: boolean; models: WorkerModel[] }>(input, { timeoutMs: base.window.budgetMs + 120_000 }).result)
+    ? await runWorker<{ complete: boolean; models: WorkerModel[] }>(input, { timeoutMs: base.window.budgetMs + FORECAST_BUILD_MARGIN_MS }).result.catch((err: unknown) => {
+        throw new AppError("service_unavailable", `The forecast could not finish within its bounds (${(err as Error).message}); try again later.`);
+      })
     : { complete: true, models: [] };
   const byId = new Map(out.models.map((m) => [m.modelId, m]));
   const forecastModels = base.models.map((m): ModelForecast => {
