@@ -10,7 +10,6 @@ export async function register() {
   // Invalid configuration stops the server here, with one error naming each variable.
   const { serverConfig } = await import("./lib/config");
   const config = serverConfig();
-  const { log } = await import("./lib/ops/log");
   const [{ getDb }, { processBuildRunner }] = await Promise.all([import("./db/client"), import("./lib/factory/jobs")]);
   processBuildRunner(await getDb());
   if (config.indexerInProcess) {
@@ -18,7 +17,7 @@ export async function register() {
     try {
       await startIndexer();
     } catch (err) {
-      log("indexer").error({ err }, `indexer not started: ${(err as Error).message}`);
+      console.error(`indexer not started: ${(err as Error).message}`);
       return;
     }
   }
@@ -27,7 +26,7 @@ export async function register() {
   try {
     await startSettlementJob();
   } catch (err) {
-    log("epochs").error({ err }, `epoch job not started: ${(err as Error).message}`);
+    console.error(`epoch job not started: ${(err as Error).message}`);
   }
   // Payments taken before a crash are served or refunded, never forgotten.
   void recoverAtStartup();

@@ -35,9 +35,7 @@ export function LiveRefresh({
     [datanetId, modelId, router],
   );
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
-  // When the stream (re)opens, re-render once: an event may have landed between the server render and the open.
-  const onOpen = useCallback(() => router.refresh(), [router]);
-  const connected = useLiveEvents(onEvent, types, onOpen);
+  const connected = useLiveEvents(onEvent, types);
   return (
     <span className="inline-flex items-center gap-1.5 text-xs text-muted-foreground" aria-live="polite" data-testid="live-indicator" data-connected={connected}>
       <span className="relative flex size-2">

@@ -1,5 +1,4 @@
 /** At server start: payments a crashed process took are served and settled, or refunded. */
-import { log } from "@/lib/ops/log";
 import { serverConfig } from "@/lib/config";
 import { tryLock, type Release } from "@/lib/jobs/exclusive";
 import { recoverPendingInferences } from "./recovery";
@@ -21,9 +20,9 @@ async function recoverOnce(): Promise<void> {
     if (!release) return;
     const ctx = await serveContext();
     const report = await recoverPendingInferences(ctx);
-    log("recovery").info({ report: JSON.parse(JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? v.toString() : v))) }, "inference recovery");
+    console.log(`inference recovery: ${JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`);
   } catch (err) {
-    log("recovery").error({ err }, `inference recovery failed: ${(err as Error).message}`);
+    console.error(`inference recovery failed: ${(err as Error).message}`);
   } finally {
     await release?.().catch(() => {});
   }

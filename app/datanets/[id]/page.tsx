@@ -318,7 +318,7 @@ export default async function DatanetPage({ params }: { params: Params }) {
               <SectionHeading
                 id="leaderboard-heading"
                 title="Contributor leaderboard"
-                description="Ranked by what their data earned through this Datanet (attribution credits from paid inferences), then by accepted records."
+                description="Ranked by accepted records; earnings are the attribution credits their data received."
               />
               {leaderboard.length ? (
                 <Card>
