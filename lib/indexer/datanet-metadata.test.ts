@@ -15,7 +15,7 @@ import { openTestDatabase, testDatabaseKinds } from "@/db/testing";
 import { devAccount, startAnvil, type Anvil } from "@/lib/chain/anvil";
 import { deployLedgerline, type Deployment } from "@/lib/chain/deploy";
 import { storeContent } from "@/lib/content/store";
-import { canonicalJson, contentUri } from "@/lib/metadata";
+import { canonicalJson, contentUri, METADATA_MAX_BYTES } from "@/lib/metadata";
 import { Indexer } from "./indexer";
 
 const [operator, owner, eve] = [0, 1, 2].map(devAccount);
@@ -113,14 +113,16 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(onChain.bond).toBe(before.bond);
     });
 
-    it("keeps the last good fields when new metadata is not JSON, oversized, of the wrong shape or not stored", async () => {
+    it("keeps the last good fields when new metadata is not JSON, oversized, of the wrong shape, too big to read or not stored", async () => {
       const good = await row();
       const notJson = await store("this is not JSON {", "notes.md");
       const oversized = await store(canonicalJson({ name: "Bird calls", summary: "x", description: "a".repeat(25_000), tags: [], license: "MIT" }));
       const wrongShape = await store(canonicalJson({ name: 42, tags: "birds" }));
       const tooManyTags = await store(canonicalJson({ name: "Bird calls", tags: Array.from({ length: 50 }, (_, i) => `t${i}`) }));
+      // Valid fields, but a blob past METADATA_MAX_BYTES: the indexer never reads it (a hash can name any stored upload).
+      const huge = await store(canonicalJson({ name: "Bird calls", summary: "Huge", description: "", tags: [], license: "MIT", padding: "x".repeat(METADATA_MAX_BYTES) }));
       const unknown = `0x${"ab".repeat(32)}` as Hex;
-      for (const hash of [notJson.hash, oversized.hash, wrongShape.hash, tooManyTags.hash, unknown]) {
+      for (const hash of [notJson.hash, oversized.hash, wrongShape.hash, tooManyTags.hash, huge.hash, unknown]) {
         await setMetadata(hash);
         await sync();
         const r = await row();

@@ -3,11 +3,12 @@
  * touches are loaded in bulk, handlers change them in memory, and flush() writes every table with a
  * few multi-row upserts. Same result as row-by-row writes, a fraction of the round trips.
  */
-import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import { bulkInsert } from "@/db/bulk";
 import type { Db } from "@/db/client";
 import * as t from "@/db/schema";
 import { datanetShares, decodeRecord, type AttributionRecord } from "@/lib/attribution/record";
+import { METADATA_MAX_BYTES } from "@/lib/metadata";
 import { emptyGovernancePreload, GovernanceStore, type GovernancePreload } from "./store-governance";
 
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -101,9 +102,7 @@ export class RangeStore {
       p.contributionIds.size ? tx.select().from(t.contributions).where(inArray(t.contributions.id, ids(p.contributionIds))) : [],
       p.modelIds.size ? tx.select().from(t.models).where(inArray(t.models.id, ids(p.modelIds))) : [],
       p.requestIds.size ? tx.select().from(t.inferences).where(inArray(t.inferences.requestId, ids(p.requestIds))) : [],
-      p.metadataHashes.size
-        ? tx.select({ hash: t.contents.hash, body: t.contents.body }).from(t.contents).where(inArray(t.contents.hash, [...p.metadataHashes]))
-        : [],
+      this.metadataBlobs([...p.metadataHashes]),
       p.modelIds.size
         ? tx.select().from(t.modelDatanets).where(inArray(t.modelDatanets.modelId, ids(p.modelIds)))
         : [],
@@ -124,6 +123,20 @@ export class RangeStore {
       }
     }
     await this.preloadRecords(p);
+  }
+
+  /** Metadata blobs up to METADATA_MAX_BYTES, in chunks; the size is checked in the database so a huge blob is never read. */
+  private async metadataBlobs(hashes: string[]): Promise<{ hash: string; body: Uint8Array }[]> {
+    const rows: { hash: string; body: Uint8Array }[] = [];
+    for (let i = 0; i < hashes.length; i += 10_000) {
+      rows.push(
+        ...(await this.tx
+          .select({ hash: t.contents.hash, body: t.contents.body })
+          .from(t.contents)
+          .where(and(inArray(t.contents.hash, hashes.slice(i, i + 10_000)), lte(t.contents.bytes, METADATA_MAX_BYTES)))),
+      );
+    }
+    return rows;
   }
 
   /**

@@ -8,6 +8,13 @@ export type ModelKind = (typeof MODEL_KINDS)[number];
  * Datanet and model metadata live off-chain as JSON stored content-addressed (see db `contents`);
  * the chain holds its sha-256 (metadataHash) and a URI. The indexer resolves it by hash.
  */
+/**
+ * The most metadata bytes the indexer reads for one Datanet or model: the largest valid Datanet metadata (20,000
+ * characters of description, 4 bytes each at worst, plus the short fields) fits with room to spare; a metadataHash
+ * naming a bigger blob (anyone can point it at any stored content, e.g. a large upload) is treated as missing.
+ */
+export const METADATA_MAX_BYTES = 256 * 1024;
+
 export const datanetMetadataSchema = z.object({
   name: z.string().trim().min(3, "A Datanet name needs at least 3 characters").max(80),
   summary: z.string().trim().max(200).default(""),
