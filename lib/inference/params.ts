@@ -63,56 +63,68 @@ const seedParam = z
     return z.NEVER;
   });
 
-/** A model-card default, or the factory's when the card has none or an unusable one. */
-function cardNumber(card: Record<string, unknown>, key: string, fallback: number): number {
+type Range = { min: number; max: number; int?: boolean };
+
+/**
+ * A model-card default, or the factory's when the card has none or an unusable one. Anyone can register a model
+ * with any metadata on-chain (not only through the Factory, which checks the same ranges), so a card value outside
+ * the Factory's range (e.g. maxTokens 10^9, alphaPpm 2,000,000) is unusable, not trusted.
+ */
+function cardNumber(card: Record<string, unknown>, key: string, fallback: number, range: Range): number {
   const v = card[key];
-  return typeof v === "number" && Number.isFinite(v) ? v : fallback;
+  const usable = typeof v === "number" && Number.isFinite(v) && v >= range.min && v <= range.max && (!range.int || Number.isInteger(v));
+  return usable ? v : fallback;
 }
+/** A caller's parameter in range, defaulting to the card's value for the same key when that is in range too. */
+const cardParam = (card: Record<string, unknown>, name: string, range: Range, fallback: number) => numberParam(name, { ...range, fallback: cardNumber(card, name, fallback, range) });
+const TOKENS = { min: 1, max: 4_096, int: true };
+const SPAN_TOKENS = { min: 1, max: 64, int: true };
+const SUPPORT = { min: 1, max: 100_000, int: true };
 
 /** The request's parameters for a model of this kind: its values where given, the card's defaults otherwise. */
 export const paramsSchemas = {
   infinigram: (card: Record<string, unknown>) => {
-    const cardSupport = cardNumber(card, "maxSupport", 1_000);
+    const cardSupport = cardNumber(card, "maxSupport", 1_000, SUPPORT);
     return z.object({
       seed: seedParam,
-      maxTokens: numberParam("maxTokens", { min: 1, max: 1_024, int: true, fallback: cardNumber(card, "maxTokens", 64) }),
-      temperature: numberParam("temperature", { min: 0, max: 5, fallback: cardNumber(card, "temperature", 0.8) }),
-      topK: numberParam("topK", { min: 1, max: 1_000, int: true, fallback: cardNumber(card, "topK", 40) }),
+      maxTokens: cardParam(card, "maxTokens", { min: 1, max: 1_024, int: true }, 64),
+      temperature: cardParam(card, "temperature", { min: 0, max: 5 }, 0.8),
+      topK: cardParam(card, "topK", { min: 1, max: 1_000, int: true }, 40),
       // More support costs more work per token: at most what the builder set.
-      maxSupport: numberParam("maxSupport", { min: 1, max: Math.max(1, Math.min(100_000, cardSupport)), int: true, fallback: cardSupport }),
+      maxSupport: numberParam("maxSupport", { min: 1, max: cardSupport, int: true, fallback: cardSupport }),
     });
   },
-  knn: (card: Record<string, unknown>) => z.object({ k: numberParam("k", { min: 1, max: 100, int: true, fallback: cardNumber(card, "k", 5) }) }),
+  knn: (card: Record<string, unknown>) => z.object({ k: cardParam(card, "k", { min: 1, max: 100, int: true }, 5) }),
   external: (card: Record<string, unknown>) =>
     z
       .object({
-        maxTokens: numberParam("maxTokens", { min: 1, max: 4_096, int: true, fallback: cardNumber(card, "maxTokens", 256) }),
+        maxTokens: cardParam(card, "maxTokens", TOKENS, 256),
         temperature: numberParam("temperature", { min: 0, max: 2, fallback: 1 }).optional(),
       })
       .transform(({ maxTokens, temperature }) => ({
         maxTokens,
         // Attribution parameters are the model's, not the caller's.
-        minSpanTokens: cardNumber(card, "minSpanTokens", 4),
-        maxSupport: cardNumber(card, "maxSupport", 1_000),
+        minSpanTokens: cardNumber(card, "minSpanTokens", 4, SPAN_TOKENS),
+        maxSupport: cardNumber(card, "maxSupport", 1_000, SUPPORT),
         ...(temperature !== undefined ? { temperature } : {}),
       })),
   rag: (card: Record<string, unknown>) => {
     const llm = typeof card.baseUrl === "string" && typeof card.model === "string";
-    const cardK = Math.max(1, Math.min(20, cardNumber(card, "k", 4)));
+    const cardK = cardNumber(card, "k", 4, { min: 1, max: 20, int: true });
     return z
       .object({
         // More records cost more work and dilute the credit: at most what the builder set.
         k: numberParam("k", { min: 1, max: cardK, int: true, fallback: cardK }),
-        maxTokens: numberParam("maxTokens", { min: 1, max: 4_096, int: true, fallback: cardNumber(card, "maxTokens", 256) }),
+        maxTokens: cardParam(card, "maxTokens", TOKENS, 256),
         temperature: numberParam("temperature", { min: 0, max: 2, fallback: 1 }).optional(),
       })
       .transform(({ k, maxTokens, temperature }): RagParams => ({
         k,
         // Attribution parameters are the model's, not the caller's.
-        quotes: cardNumber(card, "quotes", 2),
-        alphaPpm: llm ? cardNumber(card, "alphaPpm", 500_000) : 1_000_000,
-        minSpanTokens: cardNumber(card, "minSpanTokens", 4),
-        maxSupport: cardNumber(card, "maxSupport", 1_000),
+        quotes: cardNumber(card, "quotes", 2, { min: 1, max: 20, int: true }),
+        alphaPpm: llm ? cardNumber(card, "alphaPpm", 500_000, { min: 0, max: 1_000_000, int: true }) : 1_000_000,
+        minSpanTokens: cardNumber(card, "minSpanTokens", 4, SPAN_TOKENS),
+        maxSupport: cardNumber(card, "maxSupport", 1_000, SUPPORT),
         llm,
         ...(llm ? { maxTokens, ...(temperature !== undefined ? { temperature } : {}) } : {}),
       }));
