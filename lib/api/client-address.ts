@@ -1,13 +1,13 @@
 /**
  * Who is calling, for rate limits: the address of the socket, unless it is a proxy the operator trusts
  * (`TRUST_PROXY`: addresses or CIDRs), in which case the right-most address in `X-Forwarded-For` that is
- * not itself a trusted proxy. A client cannot pick its own key by sending `X-Forwarded-For`: without a
- * trusted proxy in front the header is ignored.
+ * not itself a trusted proxy; keyed by `limitKey` (lib/net/address.ts: an IPv6 caller by its /64). A client
+ * cannot pick its own key by sending `X-Forwarded-For`: without a trusted proxy in front the header is ignored.
  *
  * The socket address reaches route handlers in `PEER_HEADER`, which Ledgerline's web server sets on every
  * request (overwriting anything a client sent). Without it (e.g. `next dev`), every caller shares one key.
  */
-import { inRanges } from "@/lib/net/address";
+import { inRanges, limitKey } from "@/lib/net/address";
 
 export const PEER_HEADER = "x-ledgerline-peer";
 const UNKNOWN = "unknown-peer";
@@ -24,5 +24,5 @@ export function clientAddress(request: Request, trustProxy: readonly string[]): 
   return normalise(hops[0] ?? peer);
 }
 
-/** IPv4-mapped IPv6 ("::ffff:1.2.3.4") and its IPv4 form are one caller. */
-const normalise = (ip: string) => ip.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, "$1").toLowerCase();
+/** IPv4-mapped IPv6 ("::ffff:1.2.3.4") and its IPv4 form are one caller; an IPv6 caller is its /64. */
+const normalise = limitKey;

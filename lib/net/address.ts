@@ -77,6 +77,19 @@ function parse(ip: string): { bits: 32 | 128; value: bigint } | null {
 }
 
 /**
+ * The key a rate limit counts `ip` under: an IPv4 address as itself (IPv4-mapped IPv6 included), an IPv6 address as
+ * its /64, the block one subscriber is usually given, so a caller cannot rotate through its 2^64 addresses to get
+ * a fresh budget each time. Anything unparsable is its own lowercased text.
+ */
+export function limitKey(ip: string): string {
+  const a = parse(ip);
+  if (!a) return ip.trim().toLowerCase();
+  if (a.bits === 32) return [24n, 16n, 8n, 0n].map((s) => (a.value >> s) & 0xffn).join(".");
+  const groups = [48n, 32n, 16n, 0n].map((s) => ((a.value >> 64n >> s) & 0xffffn).toString(16));
+  return `${groups.join(":")}::/64`;
+}
+
+/**
  * Whether `ip` falls in one of `ranges` ("203.0.113.0/24", "10.0.0.1", "2001:db8::/32", "::1"). Invalid
  * entries match nothing.
  */
