@@ -74,6 +74,8 @@ export interface ModelCatalogOptions {
   log?: (msg: string) => void;
   /** Withdrawals count once this many blocks below the indexed head (FINALITY_DEPTH; default 0): a record must not name a block a reorg can drop. */
   finalityDepth?: number;
+  /** The chain whose indexer checkpoint says when to re-read takedowns and terms (a database may hold another chain's too). */
+  chainId?: number;
 }
 
 type Withdrawn = { id: number; block: number; hash: string };
@@ -152,7 +154,12 @@ export class ModelCatalog {
    */
   private async indexedState(): Promise<IndexedState> {
     const db = this.opts.db;
-    const [head] = await db.select({ block: indexerCheckpoints.block, hash: indexerCheckpoints.blockHash }).from(indexerCheckpoints).limit(1);
+    const chainId = this.opts.chainId;
+    const [head] = await db
+      .select({ block: indexerCheckpoints.block, hash: indexerCheckpoints.blockHash })
+      .from(indexerCheckpoints)
+      .where(chainId === undefined ? undefined : eq(indexerCheckpoints.chainId, chainId))
+      .limit(1);
     const key = head ? `${head.block}:${head.hash}` : "";
     if (this.state?.key !== key) {
       const value = this.readIndexedState(head?.block ?? null);

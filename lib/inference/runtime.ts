@@ -27,7 +27,7 @@ export function serveContext(): Promise<ServeContext> {
       operator: operatorWallet(config),
       deployment: config.deployment,
       finalityDepth: finalityDepth(config),
-      models: new ModelCatalog({ db, log: (m) => console.log(m), finalityDepth: finalityDepth(config) }),
+      models: new ModelCatalog({ db, log: (m) => console.log(m), finalityDepth: finalityDepth(config), chainId: config.deployment.chainId }),
       allowHosts: serverConfig().externalModelAllowHosts,
       log: (m: string) => console.log(m),
     };

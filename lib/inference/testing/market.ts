@@ -307,7 +307,7 @@ export async function setupMarket(
   };
   await index();
 
-  const catalog = new ModelCatalog({ db: database.db, artifactDir });
+  const catalog = new ModelCatalog({ db: database.db, artifactDir, chainId: d.chainId });
   const ctx: ServeContext = { db: database.db, publicClient: client, operator, deployment: d, models: catalog, timeoutMs: opts.timeoutMs ?? 5_000,
     // The local test endpoint (and the closed port the "down" model names) are opted in, as EXTERNAL_MODEL_ALLOW_HOSTS does.
     allowHosts: [new URL(endpoint.url).host, "127.0.0.1:9"], log: process.env.SERVE_LOG ? (msg) => console.log(msg) : undefined };
