@@ -26,6 +26,17 @@ export const ledgerlineErrorsAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "target",
+        "type": "address"
+      }
+    ],
+    "name": "AddressEmptyCode",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "contributionId",
         "type": "uint256"
@@ -155,6 +166,17 @@ export const ledgerlineErrorsAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "CallFailed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "caller",
         "type": "address"
@@ -206,6 +228,16 @@ export const ledgerlineErrorsAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "ClaimExceedsBalance",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ClaimExceedsCeiling",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -224,6 +256,16 @@ export const ledgerlineErrorsAbi = [
       }
     ],
     "name": "ClaimExceedsEpochTotal",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "DepositCollectionFailed",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "DepositOverflow",
     "type": "error"
   },
   {
@@ -428,6 +470,11 @@ export const ledgerlineErrorsAbi = [
   {
     "inputs": [],
     "name": "ERC6372InconsistentClock",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "EmptyBatch",
     "type": "error"
   },
   {
@@ -777,6 +824,16 @@ export const ledgerlineErrorsAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "InvalidChannel",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidCollector",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint8",
@@ -790,6 +847,11 @@ export const ledgerlineErrorsAbi = [
   {
     "inputs": [],
     "name": "InvalidProof",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidRefundNonce",
     "type": "error"
   },
   {
@@ -836,6 +898,11 @@ export const ledgerlineErrorsAbi = [
   },
   {
     "inputs": [],
+    "name": "InvalidX402BatchSettlementAddress",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "LengthMismatch",
     "type": "error"
   },
@@ -863,6 +930,21 @@ export const ledgerlineErrorsAbi = [
   {
     "inputs": [],
     "name": "NoSurplus",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NotAuthorizedToClaim",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NotAuthorizedToFinalizeWithdraw",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NotAuthorizedToRefund",
     "type": "error"
   },
   {
@@ -958,6 +1040,11 @@ export const ledgerlineErrorsAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "NotReceiverAuthorizer",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -1025,6 +1112,11 @@ export const ledgerlineErrorsAbi = [
       }
     ],
     "name": "NothingUnbonding",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "OnlyX402BatchSettlement",
     "type": "error"
   },
   {
@@ -1448,6 +1540,31 @@ export const ledgerlineErrorsAbi = [
   },
   {
     "inputs": [],
+    "name": "WithdrawAmountExceedsAvailable",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawDelayNotElapsed",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawDelayOutOfRange",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawalAlreadyPending",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawalNotPending",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "ZeroAddress",
     "type": "error"
   },
@@ -1464,6 +1581,16 @@ export const ledgerlineErrorsAbi = [
   {
     "inputs": [],
     "name": "ZeroContentHash",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ZeroDeposit",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ZeroRefund",
     "type": "error"
   },
   {

@@ -27,6 +27,9 @@ export const DEPLOYABLE = [
   "OpenVotes",
   "LedgerlineTimelock",
   "LedgerlineGovernor",
+  "X402BatchSettlement",
+  "ERC3009DepositCollector",
+  "Multicall3",
 ] as const;
 type Deployable = (typeof DEPLOYABLE)[number];
 
@@ -43,6 +46,9 @@ export const CALLS: Record<Deployable, readonly Deployable[]> = {
   OpenVotes: ["OpenToken"],
   LedgerlineTimelock: ["InferenceMarket", "DatanetRegistry"],
   LedgerlineGovernor: ["LedgerlineTimelock"],
+  X402BatchSettlement: ["ERC3009DepositCollector", "OpenToken"],
+  ERC3009DepositCollector: ["OpenToken"],
+  Multicall3: [],
 };
 
 export const SOLC_SETTINGS = {
