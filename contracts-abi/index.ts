@@ -8,6 +8,6 @@ export { openVotesAbi, openVotesBytecode } from "./OpenVotes";
 export { ledgerlineTimelockAbi, ledgerlineTimelockBytecode } from "./LedgerlineTimelock";
 export { ledgerlineGovernorAbi, ledgerlineGovernorBytecode } from "./LedgerlineGovernor";
 export { x402BatchSettlementAbi, x402BatchSettlementBytecode } from "./X402BatchSettlement";
-export { eRC3009DepositCollectorAbi, eRC3009DepositCollectorBytecode } from "./ERC3009DepositCollector";
+export { erc3009DepositCollectorAbi, erc3009DepositCollectorBytecode } from "./ERC3009DepositCollector";
 export { multicall3Abi, multicall3Bytecode } from "./Multicall3";
 export { ledgerlineErrorsAbi } from "./errors";

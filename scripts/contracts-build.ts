@@ -78,8 +78,12 @@ export interface CompiledContract {
   bytecode: `0x${string}`;
 }
 
+/** A contract name as a camelCase identifier: OpenToken → openToken, ERC3009DepositCollector → erc3009DepositCollector. */
 function lowerFirst(s: string): string {
-  return s.charAt(0).toLowerCase() + s.slice(1);
+  const caps = /^[A-Z]+/.exec(s)?.[0] ?? "";
+  // A leading acronym is lowered whole, except the capital that starts the next word ("ERCToken" → "ercToken").
+  const n = caps.length > 1 && caps.length < s.length && /[a-z]/.test(s.charAt(caps.length)) ? caps.length - 1 : Math.max(caps.length, 1);
+  return s.slice(0, n).toLowerCase() + s.slice(n);
 }
 
 /** Resolves `@openzeppelin/...` (and any other package import) from node_modules. */

@@ -2,6 +2,8 @@
  * Deploys Ledgerline: OpenToken, DatanetRegistry, ModelRegistry, InferenceMarket and the governance that owns
  * them (OpenVotes, LedgerlineTimelock, LedgerlineGovernor). The operator is staked from the deployer's OPEN
  * and named root poster; every admin role ends with the timelock (or, in tests, with `admin`).
+ * On the local chain it then installs the x402 batch-settlement contracts at their canonical addresses
+ * (lib/chain/batch-settlement.ts).
  */
 import { z } from "zod";
 import {
@@ -33,7 +35,11 @@ import {
   openTokenBytecode,
   openVotesAbi,
   openVotesBytecode,
+  erc3009DepositCollectorBytecode,
+  multicall3Bytecode,
+  x402BatchSettlementBytecode,
 } from "../../contracts-abi";
+import { installBatchSettlementLocally } from "./batch-settlement";
 import { governanceDefaults, type GovernanceParams, type MarketDefaults, marketDefaults } from "../governance/params";
 
 export const DEFAULT_PROTOCOL_BPS = 500;
@@ -54,6 +60,9 @@ export const CONTRACTS_VERSION: Hex = keccak256(
     openVotesBytecode,
     ledgerlineTimelockBytecode,
     ledgerlineGovernorBytecode,
+    x402BatchSettlementBytecode,
+    erc3009DepositCollectorBytecode,
+    multicall3Bytecode,
   ]),
 );
 
@@ -73,6 +82,14 @@ export const deploymentSchema = z.object({
   openVotes: addressSchema,
   timelock: addressSchema,
   governor: addressSchema,
+  /**
+   * x402 `batch-settlement` (issue 16): the settlement contract, its ERC-3009 deposit collector and Multicall3, at
+   * the canonical addresses @x402/evm hard-codes. Recorded when the deployment installed them (the local chain, see
+   * lib/chain/batch-settlement.ts); absent in deployment files of chains where the canonical deployments are used.
+   */
+  batchSettlement: addressSchema.optional(),
+  erc3009DepositCollector: addressSchema.optional(),
+  multicall3: addressSchema.optional(),
   /** Block of the first deployment transaction: where an indexer starts. */
   startBlock: z.number().int().nonnegative(),
   deployer: addressSchema,
@@ -106,6 +123,12 @@ export interface DeployOptions {
   token?: Address;
   /** OPEN minted by the token constructor (ignored with `token`). Default {@link DEFAULT_INITIAL_SUPPLY}. */
   initialSupply?: bigint;
+  /**
+   * Install the x402 batch-settlement contracts at their canonical addresses by code copy, after everything else
+   * (so no other address moves). Default: on the local chain (31337) only, where nothing else could put them
+   * there; `false` skips it. Never on another chain.
+   */
+  batchSettlement?: boolean;
 }
 
 function checkBps(name: string, v: number): void {
@@ -212,6 +235,9 @@ export async function deployLedgerline(opts: DeployOptions): Promise<Deployment>
     await write(marketContract.address, inferenceMarketAbi, "stake", [getAddress(opts.operator), stake], "staking for the operator");
   }
 
+  // Last: deployed after every other contract, so adding them moved no existing address.
+  const batch = (opts.batchSettlement ?? chainId === 31337) ? await installBatchSettlementLocally({ publicClient, walletClient }) : undefined;
+
   return deploymentSchema.parse({
     chainId,
     contractsVersion: CONTRACTS_VERSION,
@@ -224,6 +250,7 @@ export async function deployLedgerline(opts: DeployOptions): Promise<Deployment>
     governor: governor.address,
     startBlock,
     deployer,
+    ...batch,
   });
 }
 
