@@ -42,7 +42,7 @@ import {
   voucherTypes,
 } from "@x402/evm";
 import { BatchSettlementEvmScheme as BatchClient, computeChannelId } from "@x402/evm/batch-settlement/client";
-import { BatchSettlementEvmScheme as BatchServer } from "@x402/evm/batch-settlement/server";
+import { BatchSettlementEvmScheme as BatchServer, InMemoryChannelStorage } from "@x402/evm/batch-settlement/server";
 import { BatchSettlementEvmScheme as BatchFacilitator } from "@x402/evm/batch-settlement/facilitator";
 import { erc3009DepositCollectorAbi, x402BatchSettlementAbi } from "../../contracts-abi";
 import {
@@ -80,12 +80,16 @@ let payee: Address;
 let operator: LocalAccount;
 let rs: x402ResourceServer;
 let server: BatchServer;
+/** The server scheme's channel storage (in memory here; Postgres in phase 2). */
+const storage = new InMemoryChannelStorage();
 let facilitatorClient: FacilitatorClient;
 /** Charges the resource server takes, in request order (≤ CEILING each). */
 const charges: bigint[] = [];
 /** Facilitator transactions, by kind, for gas figures. */
 const txs: { kind: string; hash: Hex }[] = [];
 const gas: Record<string, bigint> = {};
+/** Why the server refused payments (verify's invalidReason), in order. */
+const refusals: string[] = [];
 
 /** The operator as the facilitator's on-chain signer (reads as `from` the operator; writes through its wallet). */
 function facilitatorSigner(rpcUrl: string, account: LocalAccount) {
@@ -139,6 +143,7 @@ const serverFetch: typeof fetch = async (input, init) => {
   if (!requirements) return paymentRequired(await rs.createPaymentRequiredResponse(accepts, resource, "no_matching_requirements"));
   const verified = await rs.verifyPayment(payload, requirements);
   if (!verified.isValid) {
+    refusals.push(verified.invalidReason ?? "unknown");
     return paymentRequired(await rs.createPaymentRequiredResponse(accepts, resource, verified.invalidReason, undefined, undefined, payload));
   }
   if (verified.skipHandler) {
@@ -231,9 +236,10 @@ beforeAll(async () => {
   facilitatorClient = {
     verify: (p, r) => facilitator.verify(p, r),
     settle: (p, r) => facilitator.settle(p, r),
-    getSupported: async () => facilitator.getSupported(),
+    // x402Facilitator types networks as strings; the client interface wants CAIP-2 templates (same values).
+    getSupported: async () => facilitator.getSupported() as Awaited<ReturnType<FacilitatorClient["getSupported"]>>,
   };
-  server = new BatchServer(payee, { receiverAuthorizerSigner: operator, withdrawDelay: WITHDRAW_DELAY });
+  server = new BatchServer(payee, { receiverAuthorizerSigner: operator, withdrawDelay: WITHDRAW_DELAY, storage });
   rs = new x402ResourceServer(facilitatorClient).register(NETWORK, server);
   await rs.initialize();
 }, 120_000);
@@ -391,9 +397,7 @@ describe("x402 batch-settlement: the official client, server scheme and facilita
     expect(txs.map((t) => t.kind)).toEqual(["deposit"]);
     expect(await ctx.balanceOf(ctx.addr.alice)).toBe(aliceStart - DEPOSIT);
     expect(await read.channel(aliceId)).toEqual({ balance: DEPOSIT, totalClaimed: 0n });
-    const stored = await alice.scheme.buildChannelConfig(requirements);
-    expect(stored).toEqual(aliceConfig);
-    const row = await (server as unknown as { storage: { get(id: string): Promise<{ chargedCumulativeAmount: string; signedMaxClaimable: string } | undefined> } }).storage.get(aliceId.toLowerCase());
+    const row = await storage.get(aliceId.toLowerCase());
     expect(BigInt(row!.chargedCumulativeAmount)).toBe(aliceCharged);
     // The last voucher signed the charge so far plus one more ceiling.
     expect(BigInt(row!.signedMaxClaimable)).toBe(aliceCharged - aliceCharges.at(-1)! + CEILING);
@@ -531,7 +535,21 @@ describe("x402 batch-settlement: the official client, server scheme and facilita
       const res = await bob.pay(`${URL_BASE}?bob=${i}`);
       expect(res.status, await res.clone().text()).toBe(200);
     }
+    // Bob's client loses its local state (a fresh process): its next voucher is built from the chain, which has
+    // seen no claim yet, so the server answers a corrective 402 carrying its last signed voucher; the client
+    // checks that voucher is its own, resyncs, and the retry pays.
+    const bobAgain = payer("bob");
+    bobCharges.push(CEILING / 8n);
+    charges.push(CEILING / 8n);
+    const before402 = txs.length;
+    refusals.length = 0;
+    const res = await bobAgain.pay(`${URL_BASE}?bob=again`);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(charges).toHaveLength(0);
+    expect(txs.length).toBe(before402); // no second deposit
+    expect(refusals).toEqual(["invalid_batch_settlement_evm_cumulative_amount_mismatch"]);
     const bobCharged = bobCharges.reduce((a, b) => a + b, 0n);
+    expect(BigInt((await storage.get(bobId.toLowerCase()))!.chargedCumulativeAmount)).toBe(bobCharged);
     const manager = server.createChannelManager(facilitatorClient, NETWORK, token);
     await manager.claimAndSettle();
     expect(await read.channel(bobId)).toEqual({ balance: DEPOSIT, totalClaimed: bobCharged });
