@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
+  check,
   customType,
   doublePrecision,
   index,
@@ -719,3 +720,49 @@ export const endpointKeys = pgTable("endpoint_keys", {
   ciphertext: text("ciphertext").notNull(),
   createdAt: ts("created_at").notNull().defaultNow(),
 });
+
+/**
+ * x402 `batch-settlement`: the server scheme's state of each payment channel (@x402/evm 2.27 `Channel`, kept by
+ * lib/payments/batch-settlement/channel-storage.ts), shared by every web instance and surviving restarts. One
+ * row per channel, every field of `Channel` in its own column and kept verbatim: amounts are the decimal
+ * strings the scheme wrote (text, never a JS number: some come from the payer's voucher or the facilitator as
+ * sent); times are JS epoch numbers (milliseconds, `withdrawRequestedAt` in seconds) as the scheme keeps them.
+ */
+export const paymentChannels = pgTable(
+  "payment_channels",
+  {
+    /** The channel id (bytes32 hex), lower-case: the key every instance locks on. */
+    channelId: text("channel_id").primaryKey(),
+    /** `Channel.channelId` when the scheme stored it in another case than the key (else null). */
+    sentChannelId: text("sent_channel_id"),
+    payer: text("payer").notNull(),
+    payerAuthorizer: text("payer_authorizer").notNull(),
+    receiver: text("receiver").notNull(),
+    receiverAuthorizer: text("receiver_authorizer").notNull(),
+    token: text("token").notNull(),
+    withdrawDelay: bigint("withdraw_delay", { mode: "number" }).notNull(),
+    salt: text("salt").notNull(),
+    chargedCumulativeAmount: text("charged_cumulative_amount").notNull(),
+    signedMaxClaimable: text("signed_max_claimable").notNull(),
+    signature: text("signature").notNull(),
+    balance: text("balance").notNull(),
+    totalClaimed: text("total_claimed").notNull(),
+    withdrawRequestedAt: bigint("withdraw_requested_at", { mode: "number" }).notNull(),
+    refundNonce: bigint("refund_nonce", { mode: "number" }).notNull(),
+    onchainSyncedAt: bigint("onchain_synced_at", { mode: "number" }),
+    lastRequestTimestamp: bigint("last_request_timestamp", { mode: "number" }).notNull(),
+    /** The request holding the channel (one at a time per channel), with its voucher cap and expiry (ms). */
+    pendingId: text("pending_id"),
+    pendingSignedMaxClaimable: text("pending_signed_max_claimable"),
+    pendingExpiresAt: bigint("pending_expires_at", { mode: "number" }),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    index("payment_channels_payer_idx").on(t.payer),
+    check("payment_channels_id_lower", sql`${t.channelId} = lower(${t.channelId}) and (${t.sentChannelId} is null or lower(${t.sentChannelId}) = ${t.channelId})`),
+    check(
+      "payment_channels_pending_whole",
+      sql`(${t.pendingId} is null) = (${t.pendingSignedMaxClaimable} is null) and (${t.pendingId} is null) = (${t.pendingExpiresAt} is null)`,
+    ),
+  ],
+);
