@@ -124,7 +124,7 @@ for (const { kind, available } of testDatabaseKinds) {
       const odd = { ...minimal(id(3)), signedMaxClaimable: "0x0100", totalClaimed: "007" };
       await storage.updateChannel(odd.channelId, () => odd);
       expect(await storage.get(odd.channelId)).toStrictEqual(odd);
-      const [row] = await database.db.execute<{ t: string }>(sql`select pg_typeof(charged_cumulative_amount)::text as t from payment_channels limit 1`).then(rowsOf);
+      const [row] = rowsOf<{ t: string }>(await database.db.execute(sql`select pg_typeof(charged_cumulative_amount)::text as t from payment_channels limit 1`));
       expect(row.t).toBe("text");
 
       // The same answers as the package's own storage for the same writes (seen through JSON, as its file and
