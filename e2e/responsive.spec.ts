@@ -6,7 +6,7 @@ import { expect, test, type Locator, type Page } from "@playwright/test";
 import { demoAccount } from "../lib/seed/seed";
 import { connectDevWallet } from "./wallet";
 
-const PAGES = ["/", "/datanets", "/datanets/1", "/models", "/models/1", "/inferences/1", `/accounts/${demoAccount(2).address}`, "/dashboard", "/factory", "/datanets/new"];
+const PAGES = ["/", "/datanets", "/datanets/1", "/models", "/models/1", "/inferences/1", `/accounts/${demoAccount(2).address}`, "/dashboard", "/factory", "/datanets/new", "/operator"];
 
 // Not isMobile: a mobile viewport would widen itself to fit overflowing content instead of scrolling.
 test.use({ viewport: { width: 375, height: 812 }, hasTouch: true });

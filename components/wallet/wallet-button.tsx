@@ -4,12 +4,13 @@ import { ConnectButton } from "@rainbow-me/rainbowkit";
 import { useSyncExternalStore } from "react";
 import { useAccount } from "wagmi";
 import { useChainInfo } from "@/components/wallet/chain-context";
+import { CONNECT_WALLET_CLASS } from "@/components/wallet/connect-look";
 import { shortAddress } from "@/components/format";
 import { DEV_WALLET_ID, type DevWalletProperties } from "@/components/wallet/dev-wallet";
 import { SessionStatus } from "@/components/wallet/siwe";
 import { WalletUnavailable } from "@/components/wallet/wallet-unavailable";
 
-/** RainbowKit's connect button, plus the dev-account picker when the dev wallet is connected. */
+/** The wallet button (one look with the header's pre-load button), plus the dev-account picker when the dev wallet is connected. */
 export function WalletButton() {
   const chain = useChainInfo();
   if (!chain.configured) return <WalletUnavailable chain={chain} />;
@@ -17,12 +18,24 @@ export function WalletButton() {
     <div className="flex items-center gap-2">
       <SessionStatus />
       <DevAccountPicker />
-      <ConnectButton
-        label="Connect wallet"
-        showBalance={{ smallScreen: false, largeScreen: true }}
-        chainStatus={{ smallScreen: "none", largeScreen: "icon" }}
-        accountStatus={{ smallScreen: "avatar", largeScreen: "address" }}
-      />
+      <ConnectButton.Custom>
+        {({ account, mounted, openConnectModal }) =>
+          // Not connected (or not mounted yet): the app's own button, the same one the header shows before the wallet
+          // stack loads, so nothing changes look after hydration. Connected: RainbowKit's account and network buttons.
+          mounted && account ? (
+            <ConnectButton
+              label="Connect wallet"
+              showBalance={{ smallScreen: false, largeScreen: true }}
+              chainStatus={{ smallScreen: "none", largeScreen: "icon" }}
+              accountStatus={{ smallScreen: "avatar", largeScreen: "address" }}
+            />
+          ) : (
+            <button type="button" className={CONNECT_WALLET_CLASS} data-testid="wallet-connect" data-wallet-ready={mounted ? "true" : undefined} onClick={openConnectModal}>
+              Connect wallet
+            </button>
+          )
+        }
+      </ConnectButton.Custom>
     </div>
   );
 }
