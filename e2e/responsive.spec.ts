@@ -122,6 +122,6 @@ test.describe("desktop", () => {
     await page.goto("/datanets");
     await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
     await expect(page.getByRole("banner").getByLabel("Dev account")).toHaveValue("4");
-    await expect(page.getByRole("banner").getByTestId("rk-account-button")).toContainText(`${address.slice(0, 4)}…${address.slice(-4)}`);
+    await expect(page.getByRole("banner").getByTestId("wallet-account")).toContainText(`${address.slice(0, 4)}…${address.slice(-4)}`);
   });
 });
