@@ -10,6 +10,7 @@ export async function register() {
   // Invalid configuration stops the server here, with one error naming each variable.
   const { serverConfig } = await import("./lib/config");
   const config = serverConfig();
+  const { log } = await import("./lib/ops/log");
   const [{ getDb }, { processBuildRunner }] = await Promise.all([import("./db/client"), import("./lib/factory/jobs")]);
   processBuildRunner(await getDb());
   if (config.indexerInProcess) {
@@ -17,7 +18,7 @@ export async function register() {
     try {
       await startIndexer();
     } catch (err) {
-      console.error(`indexer not started: ${(err as Error).message}`);
+      log("indexer").error({ err }, `indexer not started: ${(err as Error).message}`);
       return;
     }
   }
@@ -26,7 +27,7 @@ export async function register() {
   try {
     await startSettlementJob();
   } catch (err) {
-    console.error(`epoch job not started: ${(err as Error).message}`);
+    log("epochs").error({ err }, `epoch job not started: ${(err as Error).message}`);
   }
   // Payments taken before a crash are served or refunded, never forgotten.
   void recoverAtStartup();

@@ -1,18 +1,41 @@
 import type { Metadata, Viewport } from "next";
+import { headers } from "next/headers";
 import { connection } from "next/server";
 import type { ReactNode } from "react";
 import { DeploymentNotice, SiteFooter, SiteHeader } from "@/components/site-chrome";
 import { ThemeScript } from "@/components/theme/theme-script";
 import { ANVIL_MNEMONIC } from "@/lib/chain/anvil";
+import { serverConfig } from "@/lib/config";
 import { loadPublicChainInfo, walletConnectProjectId } from "@/lib/public-chain";
 import { Providers } from "./providers";
 import "./globals.css";
 
-export const metadata: Metadata = {
-  title: { default: "Ledgerline — pay the people who feed AI", template: "%s · Ledgerline" },
-  description:
-    "Community Datanets, models built from them, paid inference, and Proof of Attribution that routes every fee back to the data behind the answer.",
-};
+const DESCRIPTION =
+  "Community Datanets, models built from them, paid inference, and Proof of Attribution that routes every fee back to the data behind the answer.";
+
+/** Static assets live in public/: the icon, the social preview image (1200×630) and robots.txt. */
+export async function generateMetadata(): Promise<Metadata> {
+  // Previews need absolute URLs: PUBLIC_URL when set, else the origin this request came to.
+  const h = await headers();
+  const host = h.get("x-forwarded-host") ?? h.get("host") ?? "localhost:3000";
+  const proto = h.get("x-forwarded-proto") ?? (/^(localhost|127\.|\[::1\])/.test(host) ? "http" : "https");
+  let metadataBase: URL;
+  try {
+    metadataBase = new URL(serverConfig().publicUrl ?? `${proto}://${host}`);
+  } catch {
+    metadataBase = new URL("http://localhost:3000");
+  }
+  const image = { url: "/og.png", width: 1200, height: 630, alt: "Ledgerline — pay the people who feed AI" };
+  return {
+    metadataBase,
+    title: { default: "Ledgerline — pay the people who feed AI", template: "%s · Ledgerline" },
+    description: DESCRIPTION,
+    applicationName: "Ledgerline",
+    icons: { icon: { url: "/icon.svg", type: "image/svg+xml" }, apple: "/apple-touch-icon.png" },
+    openGraph: { type: "website", siteName: "Ledgerline", title: "Ledgerline — pay the people who feed AI", description: DESCRIPTION, images: [image] },
+    twitter: { card: "summary_large_image", title: "Ledgerline — pay the people who feed AI", description: DESCRIPTION, images: [image] },
+  };
+}
 
 export const viewport: Viewport = {
   themeColor: [

@@ -9,33 +9,52 @@ function groupThousands(intPart: string): string {
 
 export interface FormatOpenOptions {
   /**
-   * Keep at most this many decimals, truncating toward zero (never rounding up). Amounts that truncate
-   * to zero but are not zero render as "<0.0001 OPEN". Default: exact (all significant decimals).
+   * Show at most this many decimals, rounding half up (away from zero on a tie), never toward zero only:
+   * 0.0397 OPEN at 2 decimals is "0.04", not "0.03". Amounts below 1 keep at least three significant digits
+   * whatever maxDecimals says (0.0397 stays "0.0397", 0.000012345 is "0.0000123"), so a display is never
+   * more than 0.5 % off the exact value (with maxDecimals ≥ 2) and no non-zero amount shows as 0. Default: exact.
+   * Pair a rounded display with the exact value on hover (OpenAmount does; Stat takes a title).
    */
   maxDecimals?: number;
   /** Append " OPEN" (default true). */
   symbol?: boolean;
 }
 
+/** Significant digits an amount below 1 OPEN keeps when rounded (see maxDecimals). */
+export const MIN_SIGNIFICANT_DIGITS = 3;
+
+/** |wei| rounded half up to `decimals` decimals, as [integer part, fraction digits] strings (fraction untrimmed). */
+function roundedParts(abs: bigint, decimals: number): [string, string] {
+  const unit = 10n ** BigInt(OPEN_DECIMALS - decimals);
+  const scaled = (abs + unit / 2n) / unit; // half up; unit is ≥ 1 and a power of ten, so unit / 2n is exact for unit ≥ 10
+  const digits = scaled.toString().padStart(decimals + 1, "0");
+  return [digits.slice(0, digits.length - decimals), digits.slice(digits.length - decimals)];
+}
+
 /**
- * Format a wei amount of OPEN exactly with bigint/string math (never a JS number):
- * 12500000000000000000n → "12.5 OPEN", 1234000000000000000000n → "1,234 OPEN".
+ * Format a wei amount of OPEN with bigint/string math (never a JS number): exact by default,
+ * 12500000000000000000n → "12.5 OPEN", 1234000000000000000000n → "1,234 OPEN"; rounded with maxDecimals.
  */
 export function formatOpen(wei: bigint, opts: FormatOpenOptions = {}): string {
   const suffix = opts.symbol === false ? "" : " OPEN";
   const negative = wei < 0n;
   const abs = negative ? -wei : wei;
-  const [intPart, fracPart = ""] = formatUnits(abs, OPEN_DECIMALS).split(".");
-  let frac = fracPart;
-  if (opts.maxDecimals !== undefined && frac.length > opts.maxDecimals) {
-    frac = frac.slice(0, opts.maxDecimals).replace(/0+$/, "");
-    if (abs > 0n && intPart === "0" && frac === "") {
-      const tiny = opts.maxDecimals > 0 ? `0.${"0".repeat(opts.maxDecimals - 1)}1` : "1";
-      return `${negative ? ">-" : "<"}${tiny}${suffix}`;
+  let intPart: string;
+  let frac: string;
+  if (opts.maxDecimals === undefined || opts.maxDecimals >= OPEN_DECIMALS) {
+    [intPart, frac = ""] = formatUnits(abs, OPEN_DECIMALS).split(".");
+  } else {
+    let decimals = Math.max(0, Math.floor(opts.maxDecimals));
+    if (abs > 0n && abs < 10n ** BigInt(OPEN_DECIMALS)) {
+      // Below 1 OPEN: enough decimals for MIN_SIGNIFICANT_DIGITS (leading zeros of the fraction + 3).
+      const leadingZeros = OPEN_DECIMALS - abs.toString().length;
+      decimals = Math.min(OPEN_DECIMALS, Math.max(decimals, leadingZeros + MIN_SIGNIFICANT_DIGITS));
     }
+    [intPart, frac] = decimals >= OPEN_DECIMALS ? (formatUnits(abs, OPEN_DECIMALS) + ".").split(".") : roundedParts(abs, decimals);
+    frac = frac.replace(/0+$/, "");
   }
   const body = groupThousands(intPart) + (frac ? `.${frac}` : "");
-  return `${negative ? "-" : ""}${body}${suffix}`;
+  return `${negative && body !== "0" ? "-" : ""}${body}${suffix}`;
 }
 
 /** 0x1234567890abcdef… → 0x1234…cdef */

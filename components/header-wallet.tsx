@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useState, type ComponentType } from "react";
 import { useChainInfo, useWalletPageMounted } from "@/components/wallet/chain-context";
-import { buttonVariants } from "@/components/ui/button";
+import { CONNECT_WALLET_CLASS } from "@/components/wallet/connect-look";
 import { WalletUnavailable } from "@/components/wallet/wallet-unavailable";
 
 type Loaded = ComponentType<{ openOnMount: boolean }>;
@@ -50,7 +50,8 @@ export function HeaderWallet() {
   return (
     <button
       type="button"
-      className={buttonVariants({ className: "h-10 rounded-xl px-3.5 font-semibold" })}
+      className={CONNECT_WALLET_CLASS}
+      data-testid="wallet-connect"
       aria-busy={openOnMount || undefined}
       onPointerEnter={() => void loadWallet()}
       onFocus={() => void loadWallet()}

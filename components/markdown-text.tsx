@@ -1,3 +1,5 @@
+import type { ReactNode } from "react";
+import { parseInline, type InlineToken } from "@/components/markdown-inline";
 import { cn } from "@/lib/utils";
 
 type Block =
@@ -45,18 +47,76 @@ export function parseBlocks(source: string): Block[] {
   return blocks;
 }
 
-/** Strip inline markdown markers (emphasis, code ticks, link syntax) so they don't show as noise. */
-function plainInline(text: string): string {
-  return text
-    .replace(/!\[([^\]]*)\]\([^)]*\)/g, "$1")
-    .replace(/\[([^\]]+)\]\(([^)]*)\)/g, "$1 ($2)")
-    .replace(/(\*\*|__)(.+?)\1/g, "$2")
-    .replace(/`([^`]+)`/g, "$1");
+/** Text with every case-insensitive occurrence of `needle` marked. */
+function Highlighted({ text, needle }: { text: string; needle?: string }) {
+  if (!needle) return <>{text}</>;
+  const lower = text.toLowerCase();
+  const n = needle.toLowerCase();
+  const parts: ReactNode[] = [];
+  let at = 0;
+  for (let i = lower.indexOf(n); i >= 0; i = lower.indexOf(n, i + n.length)) {
+    if (i > at) parts.push(text.slice(at, i));
+    parts.push(
+      <mark key={i} className="rounded-sm bg-warning/25 px-0.5 text-foreground">
+        {text.slice(i, i + n.length)}
+      </mark>,
+    );
+    at = i + n.length;
+  }
+  parts.push(text.slice(at));
+  return <>{parts}</>;
+}
+
+function Inline({ tokens, needle }: { tokens: InlineToken[]; needle?: string }) {
+  return (
+    <>
+      {tokens.map((t, i) => {
+        switch (t.kind) {
+          case "text":
+            return <Highlighted key={i} text={t.text} needle={needle} />;
+          case "strong":
+            return (
+              <strong key={i} className="font-semibold text-foreground">
+                <Inline tokens={t.children} needle={needle} />
+              </strong>
+            );
+          case "em":
+            return (
+              <em key={i}>
+                <Inline tokens={t.children} needle={needle} />
+              </em>
+            );
+          case "code":
+            return (
+              <code key={i} className="rounded bg-muted px-1 py-0.5 font-mono text-[0.8125em]">
+                <Highlighted text={t.text} needle={needle} />
+              </code>
+            );
+          case "link":
+            return (
+              <a key={i} href={t.href} rel="nofollow ugc noopener noreferrer" target="_blank" className="text-primary underline underline-offset-2 hover:no-underline">
+                <Inline tokens={t.children} needle={needle} />
+              </a>
+            );
+        }
+      })}
+    </>
+  );
 }
 
 /**
- * Renders user-supplied markdown safely as plain text blocks: React escapes everything, nothing is
- * interpreted as HTML, and links are shown as text rather than made clickable.
+ * One piece of user text (a record) with its inline markdown rendered: bold, italics, code, safe links; a leading
+ * heading marker on a line is dropped. Never HTML: React escapes every character of the source.
+ */
+export function MarkdownInline({ source, needle }: { source: string; needle?: string }) {
+  const text = source.replace(/\r\n?/g, "\n").replace(/^[ \t]{0,3}#{1,6}[ \t]+/gm, "");
+  return <Inline tokens={parseInline(text)} needle={needle} />;
+}
+
+/**
+ * Renders user-supplied markdown safely: headings, lists, code blocks and paragraphs with bold, italics, code and
+ * http(s) links (rel="nofollow ugc"). Nothing is interpreted as HTML: React escapes the text, and a `javascript:`
+ * link stays text.
  */
 export function MarkdownText({ source, className }: { source: string; className?: string }) {
   const blocks = parseBlocks(source);
@@ -67,14 +127,14 @@ export function MarkdownText({ source, className }: { source: string; className?
           case "heading":
             return (
               <h3 key={i} className="pt-2 text-sm font-semibold text-foreground">
-                {plainInline(b.text)}
+                <Inline tokens={parseInline(b.text)} />
               </h3>
             );
           case "list":
             return (
               <ul key={i} className="list-disc space-y-1 pl-5 marker:text-muted-foreground">
                 {b.items.map((it, j) => (
-                  <li key={j}>{plainInline(it)}</li>
+                  <li key={j}><Inline tokens={parseInline(it)} /></li>
                 ))}
               </ul>
             );
@@ -87,7 +147,7 @@ export function MarkdownText({ source, className }: { source: string; className?
           default:
             return (
               <p key={i} className="whitespace-pre-line">
-                {plainInline(b.text)}
+                <Inline tokens={parseInline(b.text)} />
               </p>
             );
         }

@@ -117,6 +117,11 @@ export function SiteFooter({ chain }: { chain: PublicChainInfo }) {
           <div className="space-y-2">
             <p className="text-xs font-medium uppercase tracking-wide text-foreground">Network</p>
             <ChainPill chain={chain} className="inline-flex" />
+            <p>
+              <Link className="rounded-sm hover:text-foreground focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring" href="/operator">
+                Operator console
+              </Link>
+            </p>
           </div>
         </div>
       </div>

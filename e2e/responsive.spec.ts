@@ -6,7 +6,7 @@ import { expect, test, type Locator, type Page } from "@playwright/test";
 import { demoAccount } from "../lib/seed/seed";
 import { connectDevWallet } from "./wallet";
 
-const PAGES = ["/", "/datanets", "/datanets/1", "/models", "/models/1", "/inferences/1", `/accounts/${demoAccount(2).address}`, "/dashboard", "/factory", "/datanets/new"];
+const PAGES = ["/", "/datanets", "/datanets/1", "/models", "/models/1", "/inferences/1", `/accounts/${demoAccount(2).address}`, "/dashboard", "/factory", "/datanets/new", "/operator"];
 
 // Not isMobile: a mobile viewport would widen itself to fit overflowing content instead of scrolling.
 test.use({ viewport: { width: 375, height: 812 }, hasTouch: true });
@@ -122,6 +122,6 @@ test.describe("desktop", () => {
     await page.goto("/datanets");
     await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
     await expect(page.getByRole("banner").getByLabel("Dev account")).toHaveValue("4");
-    await expect(page.getByRole("banner").getByTestId("rk-account-button")).toContainText(`${address.slice(0, 4)}…${address.slice(-4)}`);
+    await expect(page.getByRole("banner").getByTestId("wallet-account")).toContainText(`${address.slice(0, 4)}…${address.slice(-4)}`);
   });
 });

@@ -38,6 +38,13 @@ describe("server config", () => {
     expect(() => parseConfig({ SESSION_SECRET: "short" })).toThrow(/SESSION_SECRET must be at least 32 characters/);
     expect(() => parseConfig({ ATTESTER_KEY: "0xsecret" })).toThrow(/ATTESTER_KEY must be a 0x-prefixed 32-byte hex key\.$/);
     expect(() => parseConfig({ ATTESTATION_TTL_SECONDS: "10" })).toThrow(/ATTESTATION_TTL_SECONDS must be a whole number of seconds from 60/);
+    expect(() => parseConfig({ METRICS_TOKEN: "short-secret" })).toThrow(/METRICS_TOKEN must be at least 16 characters\.$/);
+    expect(() => parseConfig({ LOG_LEVEL: "verbose" })).toThrow(/LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, got "verbose"/);
+    expect(() => parseConfig({ OPERATOR_LOW_BALANCE: "0.5" })).toThrow(/OPERATOR_LOW_BALANCE must be a whole number of wei/);
+    expect(() => parseConfig({ HEALTH_MAX_INDEXER_LAG: "-1" })).toThrow(/HEALTH_MAX_INDEXER_LAG must be a number of blocks/);
+    expect(() => parseConfig({ PUBLIC_URL: "ftp://x" })).toThrow(/PUBLIC_URL must be an http\(s\) URL/);
+    expect(parseConfig({ LOG_LEVEL: " Debug " }).logLevel).toBe("debug");
+    expect(parseConfig({ OPERATOR_LOW_BALANCE: "7" }).operatorLowBalance).toBe(7n);
   });
 
   it("is frozen, parsed once, and parsed again when a variable it reads changes", () => {

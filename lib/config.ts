@@ -14,6 +14,12 @@ import { ANVIL_CHAIN_ID } from "@/lib/chain/anvil";
 
 export type Env = Record<string, string | undefined>;
 
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** 0.05 of the gas token (ETH or OPEN): a few hundred settlements at typical L2 gas prices. */
+export const DEFAULT_OPERATOR_LOW_BALANCE = 5n * 10n ** 16n;
+
 export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
 export const DEFAULT_EPOCH_INTERVAL_MINUTES = 10;
 
@@ -87,6 +93,15 @@ const variables = {
   ARTIFACT_DIR: z.string(),
   WALLETCONNECT_PROJECT_ID: z.string(),
   NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID: z.string(),
+  /** The site's public origin, for absolute links in previews (social image, canonical). */
+  PUBLIC_URL: httpUrl,
+  /** Bearer token for GET /metrics; unset: open on the local chain only. */
+  METRICS_TOKEN: parsed((raw) => (raw.length >= 16 ? raw : undefined), "at least 16 characters", false),
+  LOG_LEVEL: parsed((raw) => (LOG_LEVELS.includes(raw.trim().toLowerCase() as LogLevel) ? (raw.trim().toLowerCase() as LogLevel) : undefined), `one of ${LOG_LEVELS.join(", ")}`),
+  /** Wei of the chain's gas token below which the operator's balance is reported low. */
+  OPERATOR_LOW_BALANCE: parsed((raw) => (/^[0-9]{1,78}$/.test(raw) ? BigInt(raw) : undefined), "a whole number of wei"),
+  /** Blocks the indexer may trail the chain head before /api/health reports it down. */
+  HEALTH_MAX_INDEXER_LAG: numberWhere((n) => Number.isInteger(n) && n >= 0, "a number of blocks ≥ 0"),
 };
 
 type Name = keyof typeof variables;
@@ -171,6 +186,15 @@ const configSchema = envSchema.transform((env, ctx) => {
     artifactDir: env.ARTIFACT_DIR ?? path.join(process.cwd(), ".data", "artifacts"),
     /** WalletConnect-based wallets are offered only when set. */
     walletConnectProjectId: env.WALLETCONNECT_PROJECT_ID ?? env.NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID,
+    /** Unset: absolute links in previews use the request's own origin. */
+    publicUrl: env.PUBLIC_URL,
+    /** Unset: GET /metrics is open on the local chain and refused elsewhere. */
+    metricsToken: env.METRICS_TOKEN,
+    /** Unset: "error" under vitest (readable test output), "info" otherwise. */
+    logLevel: env.LOG_LEVEL ?? (process.env.VITEST ? "error" : "info"),
+    operatorLowBalance: env.OPERATOR_LOW_BALANCE ?? DEFAULT_OPERATOR_LOW_BALANCE,
+    /** Unset: 64 blocks (a minute or more of chain time almost everywhere). */
+    healthMaxIndexerLag: env.HEALTH_MAX_INDEXER_LAG ?? 64,
   };
 });
 

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { DatanetCard, ModelCard } from "@/components/cards";
-import { SectionHeading } from "@/components/domain";
+import { OpenAmount, SectionHeading } from "@/components/domain";
 import { LiveRefresh } from "@/components/live/live-refresh";
 import { formatNumber, formatOpen } from "@/components/format";
 import { ArrowRightIcon, CoinsIcon, CpuIcon, DatabaseIcon, FileIcon, UsersIcon, ZapIcon } from "@/components/icons";
@@ -77,7 +77,7 @@ export default async function HomePage() {
               label="Fees paid"
               value={formatOpen(stats.feesPaid, { maxDecimals: 2 })}
               title={formatOpen(stats.feesPaid)}
-              hint={`all time; ${formatOpen(stats.contributorEarnings, { maxDecimals: 2 })} to contributors`}
+              hint={<>all time; <OpenAmount wei={stats.contributorEarnings} maxDecimals={2} /> to contributors</>}
               icon={<CoinsIcon />}
             />
           </StatGrid>

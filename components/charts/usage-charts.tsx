@@ -170,6 +170,19 @@ export function DatanetUsageChart({ datanetId, initial, subscribe = true }: { da
 const usageConfig = { inferences: { label: "Inferences", color: "var(--color-primary)", format: countText } } satisfies ChartConfig;
 const revenueConfig = { revenue: { label: "Revenue", color: "var(--color-info)", format: openText } } satisfies ChartConfig;
 
+/** The same x-axis ticks for charts side by side: about six evenly spaced buckets (Recharts' own pick depends on each plot's width). */
+function sharedTicks(rows: { t: string }[], count = 6): string[] {
+  if (rows.length <= count) return rows.map((r) => r.t);
+  const step = Math.ceil(rows.length / count);
+  return rows.filter((_, i) => (rows.length - 1 - i) % step === 0).map((r) => r.t);
+}
+
+/** Whole-number ticks for a count axis: 0…max when small (bars of 1 get an axis of 0–1, not 0–4), else Recharts' nice ones. */
+function countTicks(values: number[]): number[] | undefined {
+  const max = Math.max(1, ...values);
+  return max <= 5 ? Array.from({ length: max + 1 }, (_, i) => i) : undefined;
+}
+
 /** A model's settled inferences and revenue per hour or day: two charts over one query. */
 export function ModelUsageCharts({ modelId, initial, subscribe = true }: { modelId: number; initial: ModelUsageWire; subscribe?: boolean }) {
   const { bucket, setBucket, query } = useUsage("models", modelId, initial, fetchModelUsage);
@@ -184,7 +197,9 @@ export function ModelUsageCharts({ modelId, initial, subscribe = true }: { model
     error: query.isError && !data ? query.error.message : null,
     empty: Boolean(data && data.points.length === 0),
   };
-  const xAxis = <XAxis dataKey="t" tickFormatter={(t: string) => fmt.format(new Date(t))} tickLine={false} axisLine={false} minTickGap={28} />;
+  // Both charts: the same ticks and the same axis widths, so their x-axes line up bucket for bucket.
+  const xAxis = <XAxis dataKey="t" ticks={sharedTicks(rows)} interval={0} tickFormatter={(t: string) => fmt.format(new Date(t))} tickLine={false} axisLine={false} />;
+  const yTicks = countTicks(rows.map((r) => r.inferences));
   const tooltip = <ChartTooltip content={<ChartTooltipContent labelFormatter={(t) => fmt.format(new Date(String(t)))} />} />;
   return (
     <div className="grid gap-4 xl:grid-cols-2">
@@ -200,7 +215,7 @@ export function ModelUsageCharts({ modelId, initial, subscribe = true }: { model
             <CartesianGrid vertical={false} strokeDasharray="3 3" />
             {xAxis}
             {tooltip}
-            <YAxis allowDecimals={false} tickLine={false} axisLine={false} width={36} />
+            <YAxis allowDecimals={false} ticks={yTicks} domain={yTicks ? [0, yTicks[yTicks.length - 1]] : [0, "auto"]} tickLine={false} axisLine={false} width={56} />
             <Bar dataKey="inferences" fill="var(--color-inferences)" radius={[3, 3, 0, 0]} isAnimationActive={false} />
           </ComposedChart>
         </ChartContainer>

@@ -5,6 +5,8 @@ import { useEffect, useId, useState } from "react";
 import { AddressText, ContributionStatusBadge } from "@/components/domain";
 import { formatNumber } from "@/components/format";
 import { SearchIcon } from "@/components/icons";
+import { inlinePlainText, parseInline } from "@/components/markdown-inline";
+import { MarkdownInline } from "@/components/markdown-text";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Skeleton } from "@/components/ui/skeleton";
@@ -27,26 +29,6 @@ function fetchRecords(datanetId: number, f: Filters, cursor: string | null): Pro
     params: { id: datanetId },
     query: { limit: RECORD_PAGE_SIZE, q: f.q, version: f.version, contribution: f.contribution, cursor },
   });
-}
-
-/** The record text with every case-insensitive occurrence of the search marked. */
-function Highlighted({ text, needle }: { text: string; needle: string }) {
-  if (!needle) return <>{text}</>;
-  const lower = text.toLowerCase();
-  const n = needle.toLowerCase();
-  const parts: React.ReactNode[] = [];
-  let at = 0;
-  for (let i = lower.indexOf(n); i >= 0; i = lower.indexOf(n, i + n.length)) {
-    if (i > at) parts.push(text.slice(at, i));
-    parts.push(
-      <mark key={i} className="rounded-sm bg-warning/25 px-0.5 text-foreground">
-        {text.slice(i, i + n.length)}
-      </mark>,
-    );
-    at = i + n.length;
-  }
-  parts.push(text.slice(at));
-  return <>{parts}</>;
 }
 
 /**
@@ -214,8 +196,8 @@ export function RecordViewer({
                 <TableRow key={`${r.contributionId}:${r.index}`} data-testid="record-row">
                   <TableCell className="align-top tabular-nums text-muted-foreground">{formatNumber(first + i)}</TableCell>
                   <TableCell className="max-w-xl whitespace-normal align-top">
-                    <p className="line-clamp-3 break-words text-sm" title={r.text.length > 240 ? r.text : undefined}>
-                      <Highlighted text={r.text} needle={filters.q} />
+                    <p className="line-clamp-3 whitespace-pre-line break-words text-sm" title={r.text.length > 240 ? inlinePlainText(parseInline(r.text)) : undefined}>
+                      <MarkdownInline source={r.text} needle={filters.q} />
                     </p>
                   </TableCell>
                   <TableCell className="align-top font-mono text-xs text-muted-foreground">

@@ -7,16 +7,25 @@ import { Button } from "@/components/ui/button";
 import { Stat } from "@/components/ui/stat";
 import { useNetworkStats, type NetworkStatsWire } from "./api";
 
-/** Hourly settled inferences as a tiny inline chart (no axis: the number next to it is the point). */
+/**
+ * Hourly settled inferences as tiny bars (no axis: the number next to it is the point). Bars, not a line: counts per
+ * hour are discrete and often 0, which a line turns into zig-zags. The last bar is the current hour, still filling
+ * up: it is drawn faint, so it does not read as a cliff to zero.
+ */
 function Sparkline({ values, label }: { values: number[]; label: string }) {
   const max = Math.max(1, ...values);
   const w = 96;
   const h = 24;
-  const step = values.length > 1 ? w / (values.length - 1) : w;
-  const points = values.map((v, i) => `${(i * step).toFixed(1)},${(h - (v / max) * (h - 2) - 1).toFixed(1)}`).join(" ");
+  const slot = w / Math.max(1, values.length);
+  const bar = Math.max(1, slot - 1);
   return (
-    <svg viewBox={`0 0 ${w} ${h}`} width={w} height={h} role="img" aria-label={label} className="mt-2 text-primary">
-      <polyline points={points} fill="none" stroke="currentColor" strokeWidth="1.5" strokeLinejoin="round" />
+    <svg viewBox={`0 0 ${w} ${h}`} width={w} height={h} role="img" aria-label={label} className="mt-2 text-primary" data-testid="sparkline">
+      <line x1="0" x2={w} y1={h - 0.5} y2={h - 0.5} stroke="currentColor" strokeOpacity="0.25" strokeWidth="1" />
+      {values.map((v, i) => {
+        const height = v === 0 ? 0 : Math.max(1.5, (v / max) * (h - 2));
+        const partial = i === values.length - 1;
+        return <rect key={i} x={(i * slot).toFixed(2)} y={(h - 1 - height).toFixed(2)} width={bar.toFixed(2)} height={height.toFixed(2)} rx="0.5" fill="currentColor" fillOpacity={partial ? 0.35 : 0.9} />;
+      })}
     </svg>
   );
 }
@@ -55,7 +64,7 @@ export function NetworkStats({ initial }: { initial?: NetworkStatsWire }) {
               ) : (
                 <>
                   settled on-chain
-                  <Sparkline values={s.series.map((p) => p.inferences)} label="Settled inferences per hour, last 24 hours" />
+                  <Sparkline values={s.series.map((p) => p.inferences)} label="Settled inferences per hour, last 24 hours (the last bar is the current hour so far)" />
                 </>
               )
             }

@@ -357,7 +357,7 @@ function ResultView({ live, result, failed }: { live: LiveAnswer; result: Infere
                   {split.map(([label, wei]) => (
                     <div key={label} className="rounded-md border border-border px-3 py-2">
                       <dt className="text-xs text-muted-foreground">{label}</dt>
-                      <dd className="font-medium tabular-nums" title={`${wei} wei`}>
+                      <dd className="font-medium tabular-nums" title={formatOpen(BigInt(wei))}>
                         {formatOpen(BigInt(wei), { maxDecimals: 6 })}
                       </dd>
                     </div>

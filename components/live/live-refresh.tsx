@@ -35,7 +35,9 @@ export function LiveRefresh({
     [datanetId, modelId, router],
   );
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
-  const connected = useLiveEvents(onEvent, types);
+  // When the stream (re)opens, re-render once: an event may have landed between the server render and the open.
+  const onOpen = useCallback(() => router.refresh(), [router]);
+  const connected = useLiveEvents(onEvent, types, onOpen);
   return (
     <span className="inline-flex items-center gap-1.5 text-xs text-muted-foreground" aria-live="polite" data-testid="live-indicator" data-connected={connected}>
       <span className="relative flex size-2">

@@ -4,12 +4,13 @@ import { ConnectButton } from "@rainbow-me/rainbowkit";
 import { useSyncExternalStore } from "react";
 import { useAccount } from "wagmi";
 import { useChainInfo } from "@/components/wallet/chain-context";
+import { ACCOUNT_BUTTON_CLASS, CONNECT_WALLET_CLASS, WRONG_NETWORK_CLASS } from "@/components/wallet/connect-look";
 import { shortAddress } from "@/components/format";
 import { DEV_WALLET_ID, type DevWalletProperties } from "@/components/wallet/dev-wallet";
 import { SessionStatus } from "@/components/wallet/siwe";
 import { WalletUnavailable } from "@/components/wallet/wallet-unavailable";
 
-/** RainbowKit's connect button, plus the dev-account picker when the dev wallet is connected. */
+/** The wallet button (one look with the header's pre-load button), plus the dev-account picker when the dev wallet is connected. */
 export function WalletButton() {
   const chain = useChainInfo();
   if (!chain.configured) return <WalletUnavailable chain={chain} />;
@@ -17,12 +18,50 @@ export function WalletButton() {
     <div className="flex items-center gap-2">
       <SessionStatus />
       <DevAccountPicker />
-      <ConnectButton
-        label="Connect wallet"
-        showBalance={{ smallScreen: false, largeScreen: true }}
-        chainStatus={{ smallScreen: "none", largeScreen: "icon" }}
-        accountStatus={{ smallScreen: "avatar", largeScreen: "address" }}
-      />
+      <ConnectButton.Custom>
+        {({ account, chain, mounted, openAccountModal, openChainModal, openConnectModal }) => {
+          // Not connected (or not mounted yet): the app's own button, the same one the header shows before the wallet
+          // stack loads, so nothing changes look after hydration.
+          if (!mounted || !account) {
+            return (
+              <button type="button" className={CONNECT_WALLET_CLASS} data-testid="wallet-connect" data-wallet-ready={mounted ? "true" : undefined} onClick={openConnectModal}>
+                Connect wallet
+              </button>
+            );
+          }
+          // Connected: our own buttons from this render function's data, opening RainbowKit's modals. Not a nested
+          // <ConnectButton>: its effect hands its showBalance to RainbowKit's context on every render with a new
+          // object, and this very render function re-runs on that context, so the two re-rendered each other without
+          // end (thousands of commits a second), starving the router's transitions and the live updates.
+          return (
+            <div className="flex items-center gap-2">
+              {chain?.unsupported ? (
+                <button type="button" className={WRONG_NETWORK_CLASS} data-testid="wallet-wrong-network" onClick={openChainModal}>
+                  Wrong network
+                </button>
+              ) : null}
+              <button
+                type="button"
+                className={ACCOUNT_BUTTON_CLASS}
+                data-testid="wallet-account"
+                aria-haspopup="dialog"
+                aria-busy={account.hasPendingTransactions || undefined}
+                title={account.address}
+                onClick={openAccountModal}
+              >
+                {account.displayBalance ? <span className="hidden font-normal text-muted-foreground md:inline">{account.displayBalance}</span> : null}
+                <span className="font-mono">{account.displayName}</span>
+                {account.hasPendingTransactions ? (
+                  <>
+                    <span className="size-2 animate-pulse rounded-full bg-primary" aria-hidden="true" />
+                    <span className="sr-only">(transaction pending)</span>
+                  </>
+                ) : null}
+              </button>
+            </div>
+          );
+        }}
+      </ConnectButton.Custom>
     </div>
   );
 }

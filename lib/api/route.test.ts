@@ -5,6 +5,7 @@ import { ContentError } from "@/lib/content/records";
 import { AppError } from "@/lib/errors";
 import { FactoryError } from "@/lib/factory/spec";
 import { CursorError } from "@/lib/queries/pagination";
+import { recentProblems } from "@/lib/ops/log";
 import { route } from "./route";
 
 const ctx = { params: Promise.resolve({}) };
@@ -52,11 +53,13 @@ describe("route() errors", () => {
   });
 
   it("answers anything else with a logged 500 that gives nothing away", async () => {
-    const log = vi.spyOn(console, "error").mockImplementation(() => {});
     const res = await answer(throwing(new Error("connection refused at 10.0.0.3")));
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ error: "Something went wrong on our side. Try again; if it persists, report it.", reason: "internal" });
-    expect(log).toHaveBeenCalledOnce();
+    // Logged (with the request id the response carries), not shown.
+    const reqId = res.headers.get("x-request-id");
+    expect(reqId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(recentProblems().filter((p) => p.reqId === reqId && p.msg.includes("connection refused at 10.0.0.3"))).toHaveLength(1);
   });
 
   it("answers in OpenAI's shape for errorFormat openai", async () => {

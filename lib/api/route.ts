@@ -1,6 +1,7 @@
 import { NextResponse } from "next/server";
 import type { z, ZodError, ZodType } from "zod";
 import { AppError } from "@/lib/errors";
+import { log, withRequest } from "@/lib/ops/log";
 import { readJson } from "./body";
 import { isZodSchema, type RawContent } from "./spec";
 
@@ -65,7 +66,7 @@ function errorResponse(err: unknown, format: "ledgerline" | "openai" = "ledgerli
   let e: AppError;
   if (err instanceof AppError) e = err;
   else {
-    console.error("[api] unexpected error", err);
+    log("api").error({ err }, `unexpected error: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
     e = new AppError("internal", OUR_FAULT);
   }
   const retryAfter = (e.details as { retryAfter?: number } | undefined)?.retryAfter;
@@ -109,7 +110,29 @@ export function route<const S extends RouteSchemas>(
   schemas: S,
   handler: (input: RouteInput<S>) => Promise<RouteResult<S>>,
 ) {
-  return async (request: Request, ctx: { params: Promise<Record<string, string | string[]>> }): Promise<Response> => {
+  // Every request runs with a request id (lib/ops/log.ts): each log line it causes carries it, and the response
+  // echoes it in X-Request-Id so a user's report can be matched to the logs.
+  return (request: Request, ctx: { params: Promise<Record<string, string | string[]>> }): Promise<Response> =>
+    withRequest(request, async ({ reqId, method, path }) => {
+      const started = performance.now();
+      const res = await handle(request, ctx);
+      try {
+        res.headers.set("x-request-id", reqId);
+      } catch {
+        /* immutable headers (a proxied Response): the id is still in the logs */
+      }
+      const ms = Math.round(performance.now() - started);
+      const line = { method, path, status: res.status, ms };
+      // 5xx answers are warnings here (the unexpected error itself is logged at error where it is caught); reads that
+      // succeed are debug (pages poll and stream: at info they would drown the lines that matter), the rest info.
+      const msg = `${method} ${path} → ${res.status}`;
+      if (res.status >= 500) log("http").warn(line, msg);
+      else if ((method === "GET" || method === "HEAD") && res.status < 400) log("http").debug(line, msg);
+      else log("http").info(line, msg);
+      return res;
+    });
+
+  async function handle(request: Request, ctx: { params: Promise<Record<string, string | string[]>> }): Promise<Response> {
     try {
       const rawParams = (await ctx?.params) ?? {};
       refuseNul(rawParams, "path");
@@ -139,7 +162,7 @@ export function route<const S extends RouteSchemas>(
     } catch (err) {
       return errorResponse(err, schemas.errorFormat);
     }
-  };
+  }
 }
 
 /**

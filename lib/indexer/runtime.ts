@@ -1,3 +1,4 @@
+import { log } from "@/lib/ops/log";
 import { getDatabase } from "@/db/client";
 import { publicClientFor } from "@/lib/chain/clients";
 import { finalityDepth, getChainConfig } from "@/lib/chain/config";
@@ -17,7 +18,7 @@ export function startIndexer(): Promise<Indexer> {
     let lock: WriterLock | undefined;
     if (database.kind === "postgres") {
       lock = await acquireWriterLock(serverConfig().databaseUrl!, {
-        onWait: () => console.log("indexer: another indexer holds the lock; waiting to take over"),
+        onWait: () => log("indexer").info("indexer: another indexer holds the lock; waiting to take over"),
       });
     }
     const indexer = new Indexer({
@@ -27,7 +28,7 @@ export function startIndexer(): Promise<Indexer> {
       asyncCommit: database.kind === "postgres",
       finalityDepth: finalityDepth(cfg),
       pollIntervalMs: serverConfig().indexerPollMs ?? (cfg.isLocal ? 250 : 2_000),
-      log: (m) => console.log(m),
+      log: (m) => log("indexer").info(m),
     });
     if (database.uncleanShutdown) await indexer.reindexFromScratch("the embedded database was not closed cleanly");
     indexer.start();

@@ -8,6 +8,8 @@ import { inferenceMarketAbi } from "@/contracts-abi";
 import { inferences } from "@/db/schema";
 import { REQUEST_STATUS } from "@/lib/chain/market-status";
 import { operatorCall } from "@/lib/chain/operator-send";
+import { errorMessage, log } from "@/lib/ops/log";
+import { refunds, settlements } from "@/lib/ops/metrics";
 import { PaymentMismatch } from "./failures";
 import type { Hex, PaidRequest, ServeContext, Split } from "./types";
 
@@ -55,7 +57,16 @@ function operatorTx(ctx: ServeContext, call: { functionName: "settle"; args: rea
  * the hash makes the call revert rather than refund another payer's request if a reorg renumbered requests.
  */
 export async function refundOnChain(ctx: ServeContext, requestId: bigint, requestHash: Hex): Promise<Hex> {
-  return (await operatorTx(ctx, { functionName: "refund", args: [requestId, requestHash] })).transactionHash;
+  try {
+    const tx = (await operatorTx(ctx, { functionName: "refund", args: [requestId, requestHash] })).transactionHash;
+    refunds.inc({ result: "ok" });
+    log("settle").info({ requestId: String(requestId), tx }, `request ${requestId} refunded`);
+    return tx;
+  } catch (err) {
+    refunds.inc({ result: "error" });
+    log("settle").error({ requestId: String(requestId) }, `refund of request ${requestId} failed: ${errorMessage(err)}`);
+    throw err;
+  }
 }
 
 /**
@@ -100,6 +111,16 @@ export type SettleOutcome = { kind: "settled"; tx: Hex; price: bigint; split: Sp
 
 /** settle(requestId, requestHash, outputHash, attributionHash), or what the chain says happened instead. */
 export async function settleOnChain(ctx: ServeContext, requestId: bigint, requestHash: Hex, out: Hex, attr: Hex): Promise<SettleOutcome> {
+  const outcome = await settleOnChainOnce(ctx, requestId, requestHash, out, attr);
+  settlements.inc({ result: outcome.kind });
+  const l = log("settle");
+  if (outcome.kind === "settled") l.info({ requestId: String(requestId), tx: outcome.tx, price: String(outcome.price) }, `request ${requestId} settled`);
+  else if (outcome.kind === "refunded") l.warn({ requestId: String(requestId), tx: outcome.tx }, `request ${requestId} was refunded on-chain before it could be settled`);
+  else l.error({ requestId: String(requestId) }, `settle of request ${requestId} failed (recovery retries it): ${outcome.error}`);
+  return outcome;
+}
+
+async function settleOnChainOnce(ctx: ServeContext, requestId: bigint, requestHash: Hex, out: Hex, attr: Hex): Promise<SettleOutcome> {
   let lastError = "";
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

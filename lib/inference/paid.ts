@@ -26,6 +26,8 @@ import { serverConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { minimumPrice } from "@/lib/payments/minimum-price";
 import { awaitFinality } from "@/lib/chain/finality";
+import { errorMessage, log } from "@/lib/ops/log";
+import { paidRequests } from "@/lib/ops/metrics";
 import { serveContext } from "./runtime";
 import { InvalidParams } from "./params";
 import { resolveParams, serveInference, type ServeContext, type ServedInference, type ServeHooks } from "./serve";
@@ -95,6 +97,26 @@ export async function requirementsFor(modelId: number, price: bigint, resource: 
  * transaction in the body, else x402 (the PAYMENT-SIGNATURE header, or a 402 asking for one).
  */
 export async function paidInference(request: Request, input: PaidInferenceInput, opts: PaidHooks = {}): Promise<PaidOutcome> {
+  // Counted once per request by the scheme that took it ("none" when refused before one was chosen) and the
+  // status it answers with (ledgerline_paid_requests_total).
+  const seen: { scheme: string } = { scheme: "none" };
+  let status = 500;
+  try {
+    const outcome = await paidInferenceInner(request, input, opts, seen);
+    status = outcome.kind === "served" ? 200 : outcome.response.status;
+    return outcome;
+  } catch (err) {
+    status = err instanceof AppError ? err.status : 500;
+    throw err;
+  } finally {
+    paidRequests.inc({ scheme: seen.scheme, status: String(status) });
+    const fields = { modelId: input.modelId, scheme: seen.scheme, status };
+    if (status >= 500) log("payment").warn(fields, `paid request for model ${input.modelId}: ${status}`);
+    else log("payment").info(fields, `paid request for model ${input.modelId}: ${status}`);
+  }
+}
+
+async function paidInferenceInner(request: Request, input: PaidInferenceInput, opts: PaidHooks, seen: { scheme: string }): Promise<PaidOutcome> {
   await limitRequest("paid-ip", request);
   let attempt: PaymentAttempt | undefined;
   // Every limit that could fail after payment is checked before anything is signed: the prompt in tokens here,
@@ -119,6 +141,7 @@ export async function paidInference(request: Request, input: PaidInferenceInput,
     const chain = paymentChain(ctx);
     const order = { ...paymentQuote(input.modelId, price, input.resource), prompt: input.prompt, params: input.params, transaction: input.payment };
     const scheme = paymentSchemeFor(request, order);
+    seen.scheme = scheme.name;
     attempt = { request, order, chain };
     if (scheme.requirements) attempt.requirements = await x402Offer(order, chain);
 
@@ -129,6 +152,7 @@ export async function paidInference(request: Request, input: PaidInferenceInput,
     }
     await limit("paid-payer", verified.payer);
     const paid = await scheme.settle(verified, attempt);
+    log("payment").info({ requestId: String(paid.requestId), payer: paid.payer, txHash: paid.txHash, scheme: scheme.name }, `payment for request ${paid.requestId} in escrow`);
     if (ctx.finalityDepth) {
       // Serve only money a reorganization cannot take back: the payment must be final first.
       const finality = await awaitFinality(ctx.publicClient, paid.txHash, ctx.finalityDepth);
@@ -153,7 +177,10 @@ export async function paidInference(request: Request, input: PaidInferenceInput,
     return { kind: "served", served, payer: paid.payer, paymentTx: paid.txHash, via: paid.via, headers };
   } catch (err) {
     // Refused payments answer here (a 402 repeats the offer); serving errors (AppErrors) go to route().
-    if (err instanceof PaymentError) return { kind: "response", response: paymentErrorResponse(err, attempt?.requirements) };
+    if (err instanceof PaymentError) {
+      log("payment").info({ code: err.code }, `payment refused: ${errorMessage(err)}`);
+      return { kind: "response", response: paymentErrorResponse(err, attempt?.requirements) };
+    }
     throw err;
   }
 }

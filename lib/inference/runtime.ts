@@ -7,6 +7,7 @@ import { getDb } from "@/db/client";
 import { chainFor, finalityDepth, getChainConfig } from "@/lib/chain/config";
 import { operatorWallet } from "@/lib/chain/operator";
 import { serverConfig } from "@/lib/config";
+import { log } from "@/lib/ops/log";
 import { singletonPromise } from "@/lib/singleton";
 import { ModelCatalog } from "./models";
 import type { ServeContext } from "./types";
@@ -27,9 +28,10 @@ export function serveContext(): Promise<ServeContext> {
       operator: operatorWallet(config),
       deployment: config.deployment,
       finalityDepth: finalityDepth(config),
-      models: new ModelCatalog({ db, log: (m) => console.log(m), finalityDepth: finalityDepth(config), chainId: config.deployment.chainId }),
+      models: new ModelCatalog({ db, log: (m) => log("models").info(m), finalityDepth: finalityDepth(config), chainId: config.deployment.chainId }),
       allowHosts: serverConfig().externalModelAllowHosts,
-      log: (m: string) => console.log(m),
+      // Lines that report a failure are warnings: they reach recent problems on /operator.
+      log: (m: string) => (/fail|error|could not|refused/i.test(m) ? log("serve").warn(m) : log("serve").info(m)),
     };
   });
 }

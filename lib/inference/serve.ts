@@ -19,6 +19,8 @@ import { randomUUID } from "node:crypto";
 import { PaymentMismatch } from "./failures";
 import { alreadyServed, claimJob, findJob, LeaseLost, runJob } from "./jobs";
 import { checkPayment } from "./onchain";
+import { errorMessage, log } from "@/lib/ops/log";
+import { serveSeconds } from "@/lib/ops/metrics";
 import { observe, type Hex, type PaidRequest, type ServedInference, type ServeContext, type ServeHooks } from "./types";
 
 export type { PaidRequest, ServeContext, ServedEntry, ServedInference, ServeHooks } from "./types";
@@ -49,10 +51,21 @@ export async function serveInference(ctx: ServeContext, paid: PaidRequest, opts:
   const job = await claimJob(db, paid, requestHash, lease);
   if (!job) throw await alreadyServed(db, (await findJob(db, requestHash))!);
   observe(opts.onClaimed, undefined);
+  const l = log("serve");
+  l.info({ requestId: String(paid.requestId), modelId: paid.modelId, payer: paid.payer, via: paid.via }, `serving request ${paid.requestId} (model ${paid.modelId})`);
+  const started = performance.now();
+  let outcome = "error";
   try {
-    return await runJob(ctx, job, lease, opts);
+    const served = await runJob(ctx, job, lease, opts);
+    outcome = "settled";
+    l.info({ requestId: String(paid.requestId), settleTx: served.settleTx, ms: Math.round(performance.now() - started) }, `request ${paid.requestId} served and settled`);
+    return served;
   } catch (err) {
+    outcome = (err as { name?: string }).name === "SettlementPending" ? "pending" : (err as { refunded?: boolean }).refunded ? "refunded" : "error";
+    l.warn({ requestId: String(paid.requestId), outcome, ms: Math.round(performance.now() - started) }, `request ${paid.requestId} not settled (${outcome}): ${errorMessage(err)}`);
     if (err instanceof LeaseLost) throw await alreadyServed(db, (await findJob(db, requestHash))!);
     throw err;
+  } finally {
+    serveSeconds.observe((performance.now() - started) / 1000, { outcome });
   }
 }

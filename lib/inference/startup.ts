@@ -1,4 +1,5 @@
 /** At server start: payments a crashed process took are served and settled, or refunded. */
+import { log } from "@/lib/ops/log";
 import { serverConfig } from "@/lib/config";
 import { tryLock, type Release } from "@/lib/jobs/exclusive";
 import { recoverPendingInferences } from "./recovery";
@@ -20,9 +21,9 @@ async function recoverOnce(): Promise<void> {
     if (!release) return;
     const ctx = await serveContext();
     const report = await recoverPendingInferences(ctx);
-    console.log(`inference recovery: ${JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`);
+    log("recovery").info({ report: JSON.parse(JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? v.toString() : v))) }, "inference recovery");
   } catch (err) {
-    console.error(`inference recovery failed: ${(err as Error).message}`);
+    log("recovery").error({ err }, `inference recovery failed: ${(err as Error).message}`);
   } finally {
     await release?.().catch(() => {});
   }

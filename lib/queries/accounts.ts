@@ -404,3 +404,20 @@ async function withTrailingEarnings<T extends { id: number; datanetId: number }>
     return { ...item, trailing: { earned: total, inferences: n, per1000: n > 0 ? (total * 1000n) / BigInt(n) : null } };
   });
 }
+
+/**
+ * The contributor who earned the most (all time, earnings_hourly): the demo account /dashboard shows before a
+ * wallet is connected. Null when nobody has earned yet.
+ */
+export async function topContributor(): Promise<string | null> {
+  const db = await getDb();
+  const total = sql<string>`sum(${earningsHourly.amount})`;
+  const [row] = await db
+    .select({ account: earningsHourly.account, total })
+    .from(earningsHourly)
+    .where(eq(earningsHourly.role, "contributor"))
+    .groupBy(earningsHourly.account)
+    .orderBy(desc(total), asc(earningsHourly.account))
+    .limit(1);
+  return row ? row.account.toLowerCase() : null;
+}

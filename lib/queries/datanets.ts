@@ -408,13 +408,8 @@ export async function getDatanet(
     if (entry) entry.earned += r.earned;
     else board.set(key, { contributor: r.contributor, contributions: 0, accepted: 0, acceptedRecords: 0, earned: r.earned });
   }
-  const leaderboard = [...board.values()].sort(
-    (a, b) =>
-      b.acceptedRecords - a.acceptedRecords ||
-      (b.earned > a.earned ? 1 : b.earned < a.earned ? -1 : 0) ||
-      b.accepted - a.accepted ||
-      a.contributor.localeCompare(b.contributor),
-  );
+  // The same order as GET /api/datanets/{id}/leaderboard (and what the page says): earnings first.
+  const leaderboard = [...board.values()].sort(leaderboardOrder);
 
   return {
     datanet,
@@ -524,11 +519,16 @@ export interface DatanetLeaderboardEntry {
   acceptedRecords: number;
 }
 
-/** Ranking order: earned desc, accepted records desc, address desc (a total order: addresses are unique). */
-function boardOrder(a: LeaderboardKey, b: LeaderboardKey): number {
+/**
+ * The one leaderboard order (the Datanet page and its API): what a contributor's data earned through the Datanet,
+ * then accepted records, then address desc (lower-cased: a total order, addresses are unique).
+ */
+export function leaderboardOrder(a: LeaderboardKey, b: LeaderboardKey): number {
   if (a.earned !== b.earned) return a.earned > b.earned ? -1 : 1;
   if (a.acceptedRecords !== b.acceptedRecords) return b.acceptedRecords - a.acceptedRecords;
-  return a.contributor === b.contributor ? 0 : a.contributor > b.contributor ? -1 : 1;
+  const x = a.contributor.toLowerCase();
+  const y = b.contributor.toLowerCase();
+  return x === y ? 0 : x > y ? -1 : 1;
 }
 type LeaderboardKey = Pick<DatanetLeaderboardEntry, "earned" | "acceptedRecords" | "contributor">;
 
@@ -566,7 +566,7 @@ async function computeLeaderboard(datanetId: number): Promise<DatanetLeaderboard
     accepted: toNumber(r.accepted),
     acceptedRecords: toNumber(r.accepted_records),
   }));
-  rows.sort(boardOrder);
+  rows.sort(leaderboardOrder);
   rows.forEach((r, i) => (r.rank = i + 1));
   return rows;
 }
@@ -646,7 +646,7 @@ export async function pageDatanetLeaderboard(
     let hi = board.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (boardOrder(board[mid], key) <= 0) lo = mid + 1;
+      if (leaderboardOrder(board[mid], key) <= 0) lo = mid + 1;
       else hi = mid;
     }
     start = lo;

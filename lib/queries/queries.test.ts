@@ -121,10 +121,26 @@ describe("getDatanet", () => {
       [addr(0x101), 1, 10, big / 4n],
       [addr(0x103), 0, 0, 0n],
     ]);
+    // The page's board and the API's are one ranking.
+    const api = await q.pageDatanetLeaderboard(1, { limit: 25 });
+    expect(d.leaderboard.map((e) => e.contributor.toLowerCase())).toEqual(api.items.map((e) => e.contributor.toLowerCase()));
     expect(d.models).toEqual([expect.objectContaining({ id: 1, version: 1, kind: "infinigram" })]);
     expect(await q.getDatanet(99)).toBeNull();
     expect(await q.datanetExists(1)).toBe(true);
     expect(await q.datanetExists(99)).toBe(false);
+  });
+});
+
+describe("leaderboardOrder", () => {
+  it("ranks by earnings before accepted records (what the Datanet page says it does)", () => {
+    const rows = [
+      { contributor: addr(0x1), earned: 5n, acceptedRecords: 900 },
+      { contributor: addr(0x2), earned: 7n, acceptedRecords: 1 },
+      { contributor: addr(0x3), earned: 5n, acceptedRecords: 901 },
+      { contributor: addr(0x4).toUpperCase().replace("0X", "0x"), earned: 0n, acceptedRecords: 0 },
+      { contributor: addr(0x5), earned: 0n, acceptedRecords: 0 },
+    ];
+    expect([...rows].sort(q.leaderboardOrder).map((r) => r.contributor.toLowerCase())).toEqual([addr(0x2), addr(0x3), addr(0x1), addr(0x5), addr(0x4)].map((a) => a.toLowerCase()));
   });
 });
 

@@ -4,6 +4,7 @@
  * Every web instance runs it; the shared "epochs" lock (lib/jobs/exclusive.ts, held only during a run)
  * makes one of them post at a time.
  */
+import { log as logger } from "@/lib/ops/log";
 import { getDatabase } from "@/db/client";
 import { publicClientFor } from "@/lib/chain/clients";
 import { finalityDepth, getChainConfig } from "@/lib/chain/config";
@@ -29,7 +30,7 @@ export function startSettlementJob(opts: SettlementJobOptions = {}): Promise<Epo
     const cfg = getChainConfig();
     const database = await getDatabase();
     const url = serverConfig().databaseUrl;
-    const log = opts.log ?? ((m: string) => console.log(m));
+    const log = opts.log ?? ((m: string) => (/fail|error|could not/i.test(m) ? logger("epochs").warn(m) : logger("epochs").info(m)));
     const job = startEpochJob({
       db: database.db,
       publicClient: publicClientFor(cfg),

@@ -1,19 +1,15 @@
-import { eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
-import { indexerCheckpoints } from "@/db/schema";
-import { health } from "@/lib/api/endpoints";
-import { route } from "@/lib/api/route";
-import { publicClientFor } from "@/lib/chain/clients";
-import { getChainConfig } from "@/lib/chain/config";
+import { health as healthSpec } from "@/lib/api/endpoints";
+import { json, route } from "@/lib/api/route";
+import { health } from "@/lib/ops/status";
 
 export const dynamic = "force-dynamic";
 
-/** Liveness plus how far the indexer is behind the chain head (npm start waits on it). */
-export const GET = route(health, async () => {
-  const cfg = getChainConfig();
-  const db = await getDb();
-  const [cp] = await db.select().from(indexerCheckpoints).where(eq(indexerCheckpoints.chainId, cfg.chainId));
-  const head = Number(await publicClientFor(cfg).getBlockNumber({ cacheTime: 0 }));
-  const indexed = cp?.block ?? null;
-  return { ok: true, chainId: cfg.chainId, head, indexed, lag: indexed === null ? null : head - indexed };
+/**
+ * What is up and what is down — the chain, the database, the indexer's lag — with 503 when anything is down
+ * (npm start waits on it; load balancers and uptime checks read the status). Never throws: a dependency that
+ * fails is reported, not a 500.
+ */
+export const GET = route(healthSpec, async () => {
+  const report = await health();
+  return json(healthSpec.response.encode(report), { status: report.ok ? 200 : 503, headers: { "cache-control": "no-store" } });
 });

@@ -4,6 +4,7 @@ import { sseResponse } from "@/lib/api/sse";
 import type { LiveEvent } from "@/lib/live/events";
 import { subscribeLive } from "@/lib/live/bus";
 import { encodeFrame } from "@/lib/inference/stream-events";
+import { sseSubscribers } from "@/lib/ops/metrics";
 
 export const dynamic = "force-dynamic";
 
@@ -23,11 +24,15 @@ export const GET = route(stream, async ({ request, query }) => {
           for (const e of events) if (!wanted || wanted.has(e.type)) send(encodeFrame(e.type, e));
         });
         const heartbeat = setInterval(() => send(`: heartbeat ${Date.now()}\n\n`), HEARTBEAT_MS);
-        signal.addEventListener("abort", () => {
+        sseSubscribers.inc();
+        const end = () => {
           clearInterval(heartbeat);
           unsubscribe();
+          sseSubscribers.inc({}, -1);
           resolve();
-        });
+        };
+        if (signal.aborted) end();
+        else signal.addEventListener("abort", end, { once: true });
       }),
     { signal: request.signal, headers: { connection: "keep-alive" } },
   );

@@ -318,7 +318,7 @@ export default async function DatanetPage({ params }: { params: Params }) {
               <SectionHeading
                 id="leaderboard-heading"
                 title="Contributor leaderboard"
-                description="Ranked by accepted records; earnings are the attribution credits their data received."
+                description="Ranked by what their data earned through this Datanet (attribution credits from paid inferences), then by accepted records."
               />
               {leaderboard.length ? (
                 <Card>

@@ -14,6 +14,7 @@ import {
   RootCheck,
   SectionHeading,
 } from "@/components/domain";
+import { facts, type Fact } from "@/components/model-facts";
 import { formatBps, formatDate, formatDateTime, formatNumber, formatOpen, formatRelativeTime } from "@/components/format";
 import { ActivityIcon, CoinsIcon, DatabaseIcon, ScaleIcon, ZapIcon } from "@/components/icons";
 import { DeferredModelUsageCharts as ModelUsageCharts } from "@/components/charts/deferred-usage-charts";
@@ -44,13 +45,25 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
   return { title: detail.model.name, description: detail.model.description.slice(0, 200) || undefined };
 }
 
-/** Render a parameter value as short text (objects as compact JSON). */
-function paramText(v: unknown): string {
-  if (v === null || v === undefined) return "—";
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
-  const s = JSON.stringify(v);
-  return s.length > 120 ? `${s.slice(0, 117)}…` : s;
+/** A model's parameters or evaluation as label/value rows (components/model-facts.ts), nested rows indented. */
+function FactList({ items, nested = false }: { items: Fact[]; nested?: boolean }) {
+  return (
+    <dl className={nested ? "mt-1 space-y-1 border-l border-border pl-3 text-xs" : "space-y-2 text-sm"}>
+      {items.map((f) => (
+        <div key={f.key} className="grid grid-cols-[auto_minmax(0,1fr)] items-start gap-x-4">
+          <dt className="text-muted-foreground">{f.label}</dt>
+          <dd className={f.key === "note" ? "text-right text-xs text-muted-foreground" : "break-words text-right font-medium tabular-nums"} title={f.exact}>
+            {f.text}
+          </dd>
+          {f.rows?.length ? (
+            <dd className="col-span-2">
+              <FactList items={f.rows} nested />
+            </dd>
+          ) : null}
+        </div>
+      ))}
+    </dl>
+  );
 }
 
 export default async function ModelPage({ params }: { params: Params }) {
@@ -58,9 +71,10 @@ export default async function ModelPage({ params }: { params: Params }) {
   if (!detail) notFound();
   const { model: m, lineage, recentInferences, statusCounts } = detail;
   const usage = await loadModelUsage(m.id);
-  const parameters = Object.entries(m.parameters ?? {}).filter(([k]) => k !== "examples");
-  const examples = Array.isArray(m.parameters?.examples) ? (m.parameters.examples as unknown[]).filter((x): x is string => typeof x === "string").slice(0, 5) : undefined;
-  const evaluation = Object.entries(m.evaluation ?? {});
+  const { examples: rawExamples, ...shownParameters } = m.parameters ?? {};
+  const examples = Array.isArray(rawExamples) ? (rawExamples as unknown[]).filter((x): x is string => typeof x === "string").slice(0, 5) : undefined;
+  const parameters = facts(shownParameters);
+  const evaluation = facts(m.evaluation);
 
   return (
     <>
@@ -306,11 +320,7 @@ export default async function ModelPage({ params }: { params: Params }) {
                   <CardTitle>Parameters</CardTitle>
                 </CardHeader>
                 <CardContent>
-                  <dl className="space-y-2 text-sm">
-                    {parameters.map(([k, v]) => (
-                      <DetailRow key={k} label={k} value={<span className="font-mono text-xs">{paramText(v)}</span>} />
-                    ))}
-                  </dl>
+                  <FactList items={parameters} />
                 </CardContent>
               </Card>
             ) : null}
@@ -321,11 +331,7 @@ export default async function ModelPage({ params }: { params: Params }) {
                   <CardTitle>Evaluation</CardTitle>
                 </CardHeader>
                 <CardContent>
-                  <dl className="space-y-2 text-sm">
-                    {evaluation.map(([k, v]) => (
-                      <DetailRow key={k} label={k} value={<span className="font-mono text-xs">{paramText(v)}</span>} />
-                    ))}
-                  </dl>
+                  <FactList items={evaluation} />
                 </CardContent>
               </Card>
             ) : null}

@@ -28,7 +28,7 @@ import { modelArtifact, modelGet, modelsList, modelUsage } from "./models";
 import { inferenceGet, inferencesList, inferenceVerify } from "./inferences";
 import { accountAttribution, accountClaim, accountClaims, accountContributions, accountEarnings, accountEarningsCsv } from "./accounts";
 import { settlementsFeed, stats } from "./stats";
-import { deployment, health, openapi, stream } from "./system";
+import { deployment, health, metrics, openapi, stream } from "./system";
 import { contentAttestation, contentGet, contentUpload } from "./content";
 import { authNonce, authSessionCreate, authSessionDelete, authSessionGet } from "./auth";
 import { operatorGet, operatorsList } from "./operators";
@@ -63,6 +63,7 @@ export {
   factoryBuildGet,
   factoryBuildsList,
   health,
+  metrics,
   inferenceGet,
   inferencesList,
   inferenceVerify,
@@ -123,6 +124,7 @@ export const endpoints: readonly EndpointSpec[] = [
   stats,
   settlementsFeed,
   health,
+  metrics,
   deployment,
   contentUpload,
   contentGet,

@@ -2,16 +2,38 @@
 import { z } from "zod";
 import { addressOut, countOut, endpoint, hashOut, named } from "../spec";
 
+const Check = z.object({ ok: z.boolean(), error: z.string().optional().meta({ description: "What is wrong, in words." }) });
+
 export const health = endpoint({
   method: "GET",
   path: "/api/health",
   operationId: "getHealth",
   tag: "System",
-  summary: "Liveness and how far the indexer is behind the chain head.",
+  summary:
+    "What is up and what is down: the chain (its RPC answers), the database, and the indexer (no further behind the chain head than HEALTH_MAX_INDEXER_LAG blocks). 200 when all are up, 503 naming what is down.",
   response: named(
     "Health",
-    z.object({ ok: z.boolean(), chainId: z.number().int(), head: z.number().int(), indexed: z.number().int().nullable(), lag: z.number().int().nullable() }),
+    z.object({
+      ok: z.boolean(),
+      down: z.array(z.enum(["chain", "database", "indexer"])).meta({ description: "The checks that failed." }),
+      chainId: z.number().int().nullable(),
+      head: z.number().int().nullable().meta({ description: "The chain's latest block (null: unreachable)." }),
+      indexed: z.number().int().nullable().meta({ description: "The indexer's last committed block (null: nothing indexed yet, or the database is down)." }),
+      lag: z.number().int().nullable().meta({ description: "head − indexed, in blocks." }),
+      maxLag: z.number().int(),
+      checks: z.object({ chain: Check, database: Check, indexer: Check }),
+    }),
   ),
+});
+
+export const metrics = endpoint({
+  method: "GET",
+  path: "/metrics",
+  operationId: "getMetrics",
+  tag: "System",
+  summary:
+    "Prometheus metrics (text exposition format 0.0.4): paid requests by scheme and status, serve latency, settle and refund counts, indexer lag, SSE subscribers, job queue depth, the operator's gas balance. Needs `Authorization: Bearer <METRICS_TOKEN>`; without METRICS_TOKEN, open on the local dev chain only.",
+  response: { contentType: "text/plain; version=0.0.4", description: "Prometheus text exposition format." },
 });
 
 export const deployment = endpoint({
