@@ -3,6 +3,7 @@
  * Records live in flat typed arrays so one query over 100k records stays in the tens of milliseconds.
  */
 import { AttributionError } from "./errors";
+import { unicode15 } from "./unicode";
 
 export interface LabelledRecord {
   contributionId: number;
@@ -105,7 +106,7 @@ export function fnv1a32(s: string): number {
 
 /** Lowercase word tokens: runs of Unicode letters and digits (NFC first, so "é" matches "é"). */
 export function wordsOf(text: string): string[] {
-  return text.normalize("NFC").toLowerCase().match(WORD_RE) ?? [];
+  return unicode15(text).normalize("NFC").toLowerCase().match(WORD_RE) ?? [];
 }
 
 /** Reused buffers for feature extraction: one query or record at a time, no per-record allocation. */

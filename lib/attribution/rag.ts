@@ -8,6 +8,7 @@
  * lossless) and records are its blank-line separated paragraphs (the build joins records with "\n\n").
  */
 import type { CorpusIndex } from "./corpus";
+import { unicode15 } from "./unicode";
 import { AttributionError } from "./errors";
 import { PPM } from "./record";
 import { VerbatimGuard, type VerbatimLimits } from "./terms";
@@ -41,7 +42,7 @@ const STOPWORDS = new Set(
 /** The search words of a text: NFKC, lower case, letters and digits only, stopwords dropped (fixed: part of the rule). */
 export function searchTerms(text: string): string[] {
   const out: string[] = [];
-  for (const w of text.normalize("NFKC").toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
+  for (const w of unicode15(text).normalize("NFKC").toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
     if (w.length === 0 || STOPWORDS.has(w)) continue;
     out.push(w);
   }

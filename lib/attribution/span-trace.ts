@@ -9,6 +9,7 @@
  * extending the previous one pays all its tokens, rarity Σ −ln((c+1)/(N+50257)), split by occurrence counts.
  */
 import { checkMaxSupport, narrow, rangeOf, rankAt, sampleRange, seededRangeSample, type CorpusIndex } from "./corpus";
+import { unicode15 } from "./unicode";
 import { copyMap, ExactCredit } from "./credit";
 import { AttributionError } from "./errors";
 import { Prng, promptTokens } from "./infinigram";
@@ -185,7 +186,7 @@ const tokenText = new Map<number, string>();
 
 function textOf(t: number): string {
   let s = tokenText.get(t);
-  if (s === undefined) tokenText.set(t, (s = decode([t])));
+  if (s === undefined) tokenText.set(t, (s = unicode15(decode([t]))));
   return s;
 }
 

@@ -5,6 +5,7 @@
 import { encode as bpeEncode } from "gpt-tokenizer/encoding/r50k_base";
 import ranks from "gpt-tokenizer/esm/bpeRanks/r50k_base";
 import { AttributionError } from "./errors";
+import { runtimeUnicodeSupported, unicode15, UNICODE_VERSION } from "./unicode";
 
 export const TOKENIZER = "r50k_base";
 export const VOCAB_SIZE = 50257;
@@ -14,9 +15,15 @@ export const SEPARATOR = 50257;
 // Contributed text is plain text: "<|endoftext|>" inside it is encoded as characters, never as the special token.
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
+const UNICODE_OK = runtimeUnicodeSupported();
+
+/** Tokens of a text read as Unicode 15.0 (./unicode.ts), so the same text gives the same tokens on every runtime. */
 export function encode(text: string): Uint16Array {
   if (typeof text !== "string") throw new AttributionError("Only text (a string) can be tokenized.");
-  return Uint16Array.from(bpeEncode(text, PLAIN_TEXT));
+  if (!UNICODE_OK) {
+    throw new AttributionError(`This runtime's Unicode tables (${process.versions.unicode}) are older than ${UNICODE_VERSION}: use Node 20.9 or later.`);
+  }
+  return Uint16Array.from(bpeEncode(unicode15(text), PLAIN_TEXT));
 }
 
 const utf8 = new TextEncoder();
