@@ -13,14 +13,7 @@
  * The addresses below are Ledgerline's own copies; contracts/test/batch-settlement.test.ts pins them (and the
  * EIP-712 domain and withdraw-delay bounds) to what the installed @x402/evm uses.
  */
-import {
-  getAddress,
-  type Address,
-  type Hex,
-  type PublicClient,
-  type TransactionReceipt,
-  type WalletClient,
-} from "viem";
+import { getAddress, type Abi, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
 import {
   erc3009DepositCollectorAbi,
   erc3009DepositCollectorBytecode,
@@ -29,6 +22,7 @@ import {
   x402BatchSettlementAbi,
   x402BatchSettlementBytecode,
 } from "../../contracts-abi";
+import { deployContract } from "./deploy-contract";
 
 /** @x402/evm `BATCH_SETTLEMENT_ADDRESS`. */
 export const BATCH_SETTLEMENT_ADDRESS: Address = "0x4020074e9dF2ce1deE5A9C1b5c3f541D02a10003";
@@ -76,14 +70,11 @@ export async function installBatchSettlementLocally({ publicClient, walletClient
   if (chainId !== LOCAL_CHAIN_ID) {
     throw new Error(`installBatchSettlementLocally: chain ${chainId} is not the local chain (${LOCAL_CHAIN_ID}); use the canonical deployments there`);
   }
-  const chain = walletClient.chain ?? null;
 
   const deployAndCopy = async (what: string, abi: readonly unknown[], bytecode: Hex, args: readonly unknown[], target: Address) => {
-    const hash = await walletClient.deployContract({ abi: abi as never, bytecode, args: args as never, account, chain });
-    const receipt: TransactionReceipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success" || !receipt.contractAddress) throw new Error(`installBatchSettlementLocally: deploying ${what} failed (tx ${hash})`);
-    const code = await publicClient.getCode({ address: receipt.contractAddress });
-    if (!code || code === "0x") throw new Error(`installBatchSettlementLocally: ${what} has no code at ${receipt.contractAddress}`);
+    const { address } = await deployContract(publicClient, walletClient, what, abi as Abi, bytecode, args);
+    const code = await publicClient.getCode({ address });
+    if (!code || code === "0x") throw new Error(`installBatchSettlementLocally: ${what} has no code at ${address}`);
     // anvil_setCode is not in viem's public RPC schema: a raw request.
     await (publicClient.request as (a: { method: string; params: unknown[] }) => Promise<unknown>)({
       method: "anvil_setCode",

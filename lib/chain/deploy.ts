@@ -40,6 +40,7 @@ import {
   x402BatchSettlementBytecode,
 } from "../../contracts-abi";
 import { installBatchSettlementLocally } from "./batch-settlement";
+import { deployContract } from "./deploy-contract";
 import { governanceDefaults, type GovernanceParams, type MarketDefaults, marketDefaults } from "../governance/params";
 
 export const DEFAULT_PROTOCOL_BPS = 500;
@@ -160,12 +161,7 @@ export async function deployLedgerline(opts: DeployOptions): Promise<Deployment>
     if (receipt.status !== "success") throw new Error(`deployLedgerline: ${what} reverted (tx ${hash})`);
     return receipt;
   };
-  const deploy = async (what: string, abi: Abi, bytecode: Hex, args: readonly unknown[]) => {
-    const hash = await walletClient.deployContract({ abi, bytecode, args, account, chain });
-    const receipt = await confirm(hash, `deploying ${what}`);
-    if (!receipt.contractAddress) throw new Error(`deployLedgerline: no contract address for ${what} (tx ${hash})`);
-    return { address: getAddress(receipt.contractAddress), blockNumber: Number(receipt.blockNumber) };
-  };
+  const deploy = (what: string, abi: Abi, bytecode: Hex, args: readonly unknown[]) => deployContract(publicClient, walletClient, what, abi, bytecode, args);
   const write = async (address: Address, abi: Abi, functionName: string, args: readonly unknown[], what: string) => {
     const hash = await walletClient.writeContract({ address, abi, functionName, args, account, chain } as never);
     await confirm(hash, what);
