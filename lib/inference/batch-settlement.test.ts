@@ -9,12 +9,13 @@
 import { eq } from "drizzle-orm";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keccak256, stringToBytes, type Hex } from "viem";
+import { encodeAbiParameters, keccak256, stringToBytes, type Hex } from "viem";
 import { privateKeyToAccount, generatePrivateKey } from "viem/accounts";
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader, decodePaymentSignatureHeader } from "@x402/core/http";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
 import { toClientEvmSigner } from "@x402/evm";
 import { BatchSettlementEvmScheme as BatchClient, computeChannelId } from "@x402/evm/batch-settlement/client";
+import * as chargeRoute from "@/app/api/payments/batch-settlement/charges/[requestHash]/route";
 import * as refundRoute from "@/app/api/payments/batch-settlement/refund/route";
 import * as modelInference from "@/app/api/models/[id]/inference/route";
 import * as chatCompletions from "@/app/v1/chat/completions/route";
@@ -22,7 +23,8 @@ import { x402BatchSettlementAbi } from "@/contracts-abi";
 import { setDatabaseForTests } from "@/db/client";
 import * as t from "@/db/schema";
 import { BATCH_SETTLEMENT_ADDRESS } from "@/lib/chain/batch-settlement";
-import { markBooked, pendingCharges, PostgresChannelStorage } from "@/lib/payments/batch-settlement";
+import { markBooked, pendingCharges, PostgresChannelStorage, setChargeFaultForTests } from "@/lib/payments/batch-settlement";
+import { requestHashOf } from "@/lib/payments/request";
 import { account, ROLES, setupMarket, type Market } from "./testing/market";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -47,7 +49,9 @@ const appFetch: typeof fetch = async (input, init) => {
   if (inference) res = await (modelInference[request.method as "POST"] as Handler)(request, { params: Promise.resolve({ id: inference[1] }) });
   else if (pathname === "/v1/chat/completions") res = await (chatCompletions.POST as Handler)(request, { params: Promise.resolve({}) });
   else if (pathname === "/api/payments/batch-settlement/refund") res = await (refundRoute.GET as Handler)(request, { params: Promise.resolve({}) });
-  else res = new Response("not found", { status: 404 });
+  else if (pathname.startsWith("/api/payments/batch-settlement/charges/")) {
+    res = await (chargeRoute.GET as Handler)(request, { params: Promise.resolve({ requestHash: pathname.split("/").at(-1)! }) });
+  } else res = new Response("not found", { status: 404 });
   wire.push({ method: request.method, path: pathname, signature: request.headers.get("PAYMENT-SIGNATURE"), status: res.status });
   return res;
 };
@@ -324,4 +328,62 @@ describe("x402 batch-settlement refusals", () => {
     expect(refund.status).toBe(400);
     expect(((await refund.json()) as Json).error).toMatch(/batch-settlement\/refund/);
   });
+});
+
+describe("x402 batch-settlement crash consistency: a charge and its batch_charges row commit together", () => {
+  it("a failure after the row is written, before commit, takes neither the charge nor the row; the channel serves on", async () => {
+    const model = m.models.knn;
+    const cost = await price(model);
+    const who = payer(ROLES.users[1], { salt: salt("crash before commit") });
+    const id = await channelIdOf(who, model);
+    expect((await post(who.pay, model, "cat")).status).toBe(200);
+    setChargeFaultForTests(() => {
+      throw new Error("crash inside the charge transaction");
+    });
+    let refused: Response;
+    try {
+      refused = await post(who.pay, model, "dog");
+    } finally {
+      setChargeFaultForTests(undefined);
+    }
+    expect(refused.status).toBe(402);
+    expect(((await refused.json()) as Json).reason).toBe("payment_failed");
+    const channel = await storage().get(id);
+    expect(channel!.chargedCumulativeAmount).toBe(cost.toString());
+    expect(channel!.pendingRequest).toBeUndefined();
+    expect((await chargesOf(id)).length).toBe(1);
+    // Nothing was taken, so the payer's next voucher is the one the server expects.
+    const next = await post(who.pay, model, "bird");
+    expect(next.status, await next.clone().text()).toBe(200);
+    expect((await chargesOf(id)).map((r) => r.cumulativeAfter)).toEqual([cost, cost * 2n]);
+  }, 60_000);
+
+  it("a response lost after commit leaves the charge and its row: the payer reads the answer by its request hash and resyncs", async () => {
+    const model = m.models.knn;
+    const cost = await price(model);
+    const who = payer(ROLES.users[1], { salt: salt("crash after commit") });
+    const id = await channelIdOf(who, model);
+    expect((await post(who.pay, model, "cat")).status).toBe(200);
+    // The connection drops after the server answered: the payer sees a 502 and no PAYMENT-RESPONSE.
+    const lossy = wrapFetchWithPayment(async (input, init) => {
+      const res = await appFetch(input, init);
+      return res.status === 200 ? new Response("bad gateway", { status: 502 }) : res;
+    }, new x402Client().register(NETWORK, who.scheme).setSpendControls({ allowedAssets: [{ network: NETWORK, asset: m.d.token }] }));
+    expect((await post(lossy, model, "dog")).status).toBe(502);
+    // Charged once, recorded once; the payer can derive the request hash (channel, charged before, request) and read it.
+    const rows = await chargesOf(id);
+    expect(rows.map((r) => r.cumulativeAfter)).toEqual([cost, cost * 2n]);
+    const nonce = keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [id, cost]));
+    const requestHash = requestHashOf({ modelId: model, prompt: "dog", params: {}, nonce });
+    expect(rows[1].requestHash).toBe(requestHash);
+    const read = await appFetch(`${BASE}/api/payments/batch-settlement/charges/${requestHash}`);
+    expect(read.status).toBe(200);
+    expect((await read.json()) as Json).toMatchObject({ requestHash, settlement: "pending", charged: cost.toString(), bookedTx: null, payer: who.account.address.toLowerCase() });
+    // Its client never learnt of the charge: the next voucher is resynced by one corrective 402, not charged twice.
+    const before = wire.length;
+    expect((await post(who.pay, model, "bird")).status).toBe(200);
+    expect(wire.slice(before).map((w) => w.status)).toEqual([402, 402, 200]);
+    expect((await chargesOf(id)).map((r) => r.cumulativeAfter)).toEqual([cost, cost * 2n, cost * 3n]);
+    expect((await appFetch(`${BASE}/api/payments/batch-settlement/charges/0x${"ab".repeat(32)}`)).status).toBe(404);
+  }, 60_000);
 });

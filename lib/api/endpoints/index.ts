@@ -9,7 +9,7 @@
  */
 import type { EndpointSpec } from "../spec";
 import "./schemas";
-import { batchSettlementRefund, modelInference, modelInferenceQuote } from "./inference";
+import { batchCharge, batchSettlementRefund, modelInference, modelInferenceQuote } from "./inference";
 import { openaiChatCompletions, openaiModels } from "./openai";
 import { epochBalances, settledInferences, settlementEpoch } from "./settlement";
 import { factoryBuildCreate, factoryBuildGet, factoryBuildsList } from "./factory";
@@ -72,6 +72,7 @@ export {
   modelInference,
   modelInferenceQuote,
   batchSettlementRefund,
+  batchCharge,
   modelsList,
   modelUsage,
   operatorGet,
@@ -108,6 +109,7 @@ export const endpoints: readonly EndpointSpec[] = [
   modelInferenceQuote,
   modelInference,
   batchSettlementRefund,
+  batchCharge,
   inferencesList,
   inferenceGet,
   inferenceVerify,

@@ -94,3 +94,30 @@ export const batchSettlementRefund = endpoint({
   paid: true,
   response: { contentType: "application/json", description: "`{ message: \"Refund acknowledged\", channelId, transaction, amount }` with the PAYMENT-RESPONSE header." },
 });
+
+export const batchCharge = endpoint({
+  method: "GET",
+  path: "/api/payments/batch-settlement/charges/{requestHash}",
+  operationId: "getBatchCharge",
+  tag: "Inference",
+  summary:
+    "An inference paid with an x402 batch-settlement voucher, by its request hash (its id until booked): what was charged, whether it is still pending settlement or booked (and by which transaction), and the stored answer. A payer whose response was lost reads it here.",
+  params: z.object({ requestHash: hexInput(32, "the inference's request hash") }),
+  notFound: true,
+  response: named(
+    "BatchCharge",
+    z.object({
+      requestHash: z.string(),
+      channelId: z.string(),
+      payer: z.string(),
+      modelId: idOut,
+      charged: z.string().meta({ description: "Wei of OPEN charged." }),
+      settlement: z.enum(["pending", "booked"]),
+      bookedTx: z.string().nullable(),
+      outputHash: z.string(),
+      attributionHash: z.string(),
+      output: z.string(),
+      createdAt: z.string(),
+    }),
+  ),
+});
