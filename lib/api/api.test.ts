@@ -39,6 +39,8 @@ import * as inferenceGet from "@/app/api/inferences/[id]/route";
 import * as inferenceVerify from "@/app/api/inferences/[id]/verify/route";
 import * as inferencesList from "@/app/api/inferences/route";
 import * as modelInference from "@/app/api/models/[id]/inference/route";
+import * as batchCharge from "@/app/api/payments/batch-settlement/charges/[requestHash]/route";
+import * as batchRefund from "@/app/api/payments/batch-settlement/refund/route";
 import * as modelArtifact from "@/app/api/models/[id]/artifact/route";
 import * as modelGet from "@/app/api/models/[id]/route";
 import * as epochBalances from "@/app/api/epochs/[epoch]/balances/route";
@@ -79,6 +81,8 @@ const routes: [string, Record<string, unknown>][] = [
   ["/api/models/{id}", modelGet],
   ["/api/models/{id}/usage", modelUsage],
   ["/api/models/{id}/inference", modelInference],
+  ["/api/payments/batch-settlement/refund", batchRefund],
+  ["/api/payments/batch-settlement/charges/{requestHash}", batchCharge],
   ["/api/models/{id}/artifact", modelArtifact],
   ["/api/settlements", settledInferences],
   ["/api/epochs/{epoch}/balances", epochBalances],

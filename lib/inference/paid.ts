@@ -229,7 +229,14 @@ async function deferredInference(
     throw err;
   }
   // Today's price is the model's flat price, which is the ceiling the voucher signed; the scheme refuses more.
-  const paymentHeaders = await scheme.charge(verified, attempt, { amount: served.price, requestHash: verified.requestHash, outputHash: served.outputHash, attributionHash: served.attributionHash });
+  let paymentHeaders: Record<string, string>;
+  try {
+    paymentHeaders = await scheme.charge(verified, attempt, { amount: served.price, requestHash: verified.requestHash, outputHash: served.outputHash, attributionHash: served.attributionHash });
+  } catch (err) {
+    // Not charged (the charge and its row commit together or not at all): release the channel at once.
+    await scheme.cancel(verified, attempt, "handler_failed");
+    throw err;
+  }
   log("payment").info({ requestHash: verified.requestHash, payer: verified.payer, charged: String(served.price), scheme: scheme.name }, `batch request ${verified.requestHash} charged, pending settlement`);
   const headers: Record<string, string> = { "Access-Control-Expose-Headers": X402_CORS_HEADERS["Access-Control-Expose-Headers"], ...paymentHeaders };
   return { kind: "served", served, payer: verified.payer, paymentTx: "0x", via: "x402", headers };
