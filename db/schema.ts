@@ -1,10 +1,12 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  bigserial,
   boolean,
   check,
   customType,
   doublePrecision,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -764,5 +766,42 @@ export const paymentChannels = pgTable(
       "payment_channels_pending_whole",
       sql`(${t.pendingId} is null) = (${t.pendingSignedMaxClaimable} is null) and (${t.pendingId} is null) = (${t.pendingExpiresAt} is null)`,
     ),
+  ],
+);
+
+/**
+ * x402 batch-settlement charges served and not yet booked on-chain (issue 16): one row per inference paid with a
+ * voucher. Written in the same transaction as the channel update that raises its `chargedCumulativeAmount`
+ * (lib/payments/batch-settlement/charges.ts), so a charge taken always has its row and a row always is a charge
+ * taken. `pending` until InferenceMarket.bookBatch books it (`markBooked`), then `booked` with that transaction.
+ */
+export const batchCharges = pgTable(
+  "batch_charges",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    /** The channel id (bytes32 hex), lower-case, as payment_channels keys it. */
+    channelId: text("channel_id").notNull(),
+    /** Lower-case payer address (the channel config's payer). */
+    payer: text("payer").notNull(),
+    modelId: id("model_id").notNull(),
+    /** The inference's request hash: its stable id until booked, and the key of its answer in inference_results. */
+    requestHash: text("request_hash").notNull().unique(),
+    /** Wei charged for this inference (≤ the ceiling the voucher signed). */
+    charged: wei("charged").notNull(),
+    /** The channel's chargedCumulativeAmount after this charge (wei): bookings are contiguous ranges of it. */
+    cumulativeAfter: wei("cumulative_after").notNull(),
+    outputHash: text("output_hash").notNull(),
+    attributionHash: text("attribution_hash").notNull(),
+    status: text("status").$type<"pending" | "booked">().notNull().default("pending"),
+    bookedTx: text("booked_tx"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    bookedAt: ts("booked_at"),
+  },
+  (t) => [
+    foreignKey({ columns: [t.requestHash], foreignColumns: [inferenceResults.requestHash], name: "batch_charges_result_fk" }),
+    index("batch_charges_pending_idx").on(t.status, t.id),
+    index("batch_charges_payer_idx").on(t.payer),
+    check("batch_charges_status", sql`${t.status} in ('pending', 'booked') and (${t.status} = 'booked') = (${t.bookedTx} is not null)`),
+    check("batch_charges_lower", sql`${t.channelId} = lower(${t.channelId}) and ${t.payer} = lower(${t.payer}) and ${t.requestHash} = lower(${t.requestHash})`),
   ],
 );

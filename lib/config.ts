@@ -100,6 +100,8 @@ const variables = {
   LOG_LEVEL: parsed((raw) => (LOG_LEVELS.includes(raw.trim().toLowerCase() as LogLevel) ? (raw.trim().toLowerCase() as LogLevel) : undefined), `one of ${LOG_LEVELS.join(", ")}`),
   /** Wei of the chain's gas token below which the operator's balance is reported low. */
   OPERATOR_LOW_BALANCE: parsed((raw) => (/^[0-9]{1,78}$/.test(raw) ? BigInt(raw) : undefined), "a whole number of wei"),
+  /** x402 batch-settlement: seconds a payer's timed withdrawal waits (the scheme's 900..2,592,000). */
+  BATCH_WITHDRAW_DELAY_SECONDS: numberWhere((n) => Number.isInteger(n) && n >= 900 && n <= 2_592_000, "a whole number of seconds from 900 to 2592000"),
   /** Blocks the indexer may trail the chain head before /api/health reports it down. */
   HEALTH_MAX_INDEXER_LAG: numberWhere((n) => Number.isInteger(n) && n >= 0, "a number of blocks ≥ 0"),
 };
@@ -195,6 +197,11 @@ const configSchema = envSchema.transform((env, ctx) => {
     operatorLowBalance: env.OPERATOR_LOW_BALANCE ?? DEFAULT_OPERATOR_LOW_BALANCE,
     /** Unset: 64 blocks (a minute or more of chain time almost everywhere). */
     healthMaxIndexerLag: env.HEALTH_MAX_INDEXER_LAG ?? 64,
+    /**
+     * x402 batch-settlement channels' withdrawDelay: how long a payer's timed withdrawal waits, so the operator claims
+     * charged vouchers first. Unset: 1 day.
+     */
+    batchWithdrawDelaySeconds: env.BATCH_WITHDRAW_DELAY_SECONDS ?? 86_400,
   };
 });
 

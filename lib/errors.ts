@@ -41,6 +41,8 @@ export const ERROR_STATUS = {
   insufficient_funds: 402,
   insufficient_allowance: 402,
   payment_failed: 402,
+  // x402 batch-settlement: the voucher does not continue the channel's state; the 402 carries that state to resync.
+  voucher_out_of_sync: 402,
   // 404
   not_found: 404,
   // 405: the address exists, the method does not (Next's own 405 has an empty body).
@@ -48,6 +50,8 @@ export const ERROR_STATUS = {
   // 409: a conflict worth explaining or retrying.
   conflict: 409,
   payment_in_progress: 409,
+  // x402 batch-settlement: another request of the same channel is being served (one at a time per channel).
+  channel_busy: 409,
   request_replayed: 409,
   request_already_served: 409,
   request_refunded: 409,

@@ -317,7 +317,8 @@ function SettlementStatus({ requestId, settlement, failed }: { requestId: string
 
 function ResultView({ live, result, failed }: { live: LiveAnswer; result: InferenceResultWire | null; failed: boolean }) {
   const settlement = live.settlement;
-  const split: [string, string][] | null = result
+  // A result pending batch settlement has no split yet (the contract splits it when the batch is booked).
+  const split: [string, string][] | null = result?.split
     ? [
         ["Protocol", result.split.protocol],
         ["Operator", result.split.operator],

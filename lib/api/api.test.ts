@@ -39,6 +39,8 @@ import * as inferenceGet from "@/app/api/inferences/[id]/route";
 import * as inferenceVerify from "@/app/api/inferences/[id]/verify/route";
 import * as inferencesList from "@/app/api/inferences/route";
 import * as modelInference from "@/app/api/models/[id]/inference/route";
+import * as batchCharge from "@/app/api/payments/batch-settlement/charges/[requestHash]/route";
+import * as batchRefund from "@/app/api/payments/batch-settlement/refund/route";
 import * as modelArtifact from "@/app/api/models/[id]/artifact/route";
 import * as modelGet from "@/app/api/models/[id]/route";
 import * as epochBalances from "@/app/api/epochs/[epoch]/balances/route";
@@ -79,6 +81,8 @@ const routes: [string, Record<string, unknown>][] = [
   ["/api/models/{id}", modelGet],
   ["/api/models/{id}/usage", modelUsage],
   ["/api/models/{id}/inference", modelInference],
+  ["/api/payments/batch-settlement/refund", batchRefund],
+  ["/api/payments/batch-settlement/charges/{requestHash}", batchCharge],
   ["/api/models/{id}/artifact", modelArtifact],
   ["/api/settlements", settledInferences],
   ["/api/epochs/{epoch}/balances", epochBalances],
@@ -804,6 +808,8 @@ for (const { kind, available } of testDatabaseKinds) {
         ["POST", "/api/models/1/inference?case=max-tokens", [400]],
         ["POST", "/api/models/1/inference?case=unknown-param", [400]],
         ["POST", "/api/models/1/inference?case=bad-tx", [400]],
+        ["GET", "/api/payments/batch-settlement/charges/0x12", [404]],
+        ["GET", `/api/payments/batch-settlement/charges/0x${"a".repeat(64)}`, [404]],
         ["POST", "/api/settlement/epoch", [401]],
         ["POST", "/api/auth/session?case=not-json", [400]],
         ["POST", "/api/auth/session?case=no-signature", [400]],
@@ -850,7 +856,7 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(failures).toEqual([]);
       // Each route is covered (stats, openapi.json take no input; health needs a chain).
       const covered = new Set(cases.map(([, url]) => routes.find(([p]) => new RegExp(`^${p.replace(/\{\w+\}/g, "[^/]+")}$`).test(url.split("?")[0]))?.[0]));
-      expect([...routes.map(([p]) => p)].filter((p) => !covered.has(p))).toEqual(["/api/governance/params", "/api/stats", "/api/auth/nonce", "/api/openapi.json"]); // (the nonce and the governance parameters take no input either)
+      expect([...routes.map(([p]) => p)].filter((p) => !covered.has(p))).toEqual(["/api/payments/batch-settlement/refund", "/api/governance/params", "/api/stats", "/api/auth/nonce", "/api/openapi.json"]); // (the nonce and the governance parameters take no input either; the batch refund needs a chain: lib/inference/batch-settlement.test.ts sends it forged headers)
       // Routes without parameters ignore unknown ones rather than fail.
       expect((await get("/api/stats?x=1;drop%20table%20datanets")).status).toBe(200);
       // The SQL-ish inputs changed nothing.

@@ -5,7 +5,7 @@
 import type { Hex } from "viem";
 import { AppError } from "@/lib/errors";
 import type { InferenceParams } from "@/lib/payments";
-import { servedJson } from "./paid";
+import { publicRequestId, servedJson } from "./paid";
 import type { ServedInference } from "./types";
 
 export interface ChatBody {
@@ -51,6 +51,7 @@ export function ledgerlineField(s: ServedInference, extra: { payer: Hex; payment
     currency: "OPEN (wei)",
     split: j.split,
     attribution: j.attribution,
+    settlement: j.settlement,
     settle_tx: j.settleTx,
     payment_tx: j.paymentTx,
     output_hash: j.outputHash,
@@ -65,7 +66,7 @@ export function finishReason(s: ServedInference): "length" | "stop" {
 
 export function completionJson(body: ChatBody, s: ServedInference, extra: { payer: Hex; paymentTx: Hex; via: string }) {
   return {
-    id: `chatcmpl-${s.requestId}`,
+    id: `chatcmpl-${publicRequestId(s)}`,
     object: "chat.completion",
     created: Math.floor(Date.now() / 1000),
     model: `model-${s.modelId}`,

@@ -8,6 +8,7 @@ import { formatUnits, type Hex } from "viem";
 import { modelRegistryAbi } from "@/contracts-abi";
 import { limit, limitRequest } from "@/lib/api/rate-limit";
 import {
+  isDeferredScheme,
   paymentErrorResponse,
   paymentRequiredResponse,
   paymentSchemeFor,
@@ -15,6 +16,7 @@ import {
   x402Offer,
   X402_CORS_HEADERS,
   type InferenceParams,
+  type DeferredPaymentScheme,
   type PaymentAttempt,
   type PaymentChain,
   type PaymentQuote,
@@ -29,6 +31,7 @@ import { awaitFinality } from "@/lib/chain/finality";
 import { errorMessage, log } from "@/lib/ops/log";
 import { paidRequests } from "@/lib/ops/metrics";
 import { serveContext } from "./runtime";
+import { serveBatched } from "./batch";
 import { InvalidParams } from "./params";
 import { resolveParams, serveInference, type ServeContext, type ServedInference, type ServeHooks } from "./serve";
 
@@ -70,9 +73,17 @@ async function quote(modelId: number) {
 }
 
 /** Where this server takes payments. */
-function paymentChain(ctx: ServeContext): PaymentChain {
+export function paymentChain(ctx: ServeContext): PaymentChain {
   const d = ctx.deployment;
-  return { publicClient: ctx.publicClient, operator: ctx.operator, chainId: d.chainId, token: d.token, market: d.inferenceMarket };
+  return {
+    publicClient: ctx.publicClient,
+    operator: ctx.operator,
+    chainId: d.chainId,
+    token: d.token,
+    market: d.inferenceMarket,
+    // batch-settlement is offered where its contracts are (installed locally by deployLedgerline, canonical elsewhere).
+    ...(d.batchSettlement ? { batchSettlement: { db: ctx.db } } : {}),
+  };
 }
 
 /** What the payer buys, and that it becomes public: anyone must be able to recompute the attribution it pays for. */
@@ -145,6 +156,8 @@ async function paidInferenceInner(request: Request, input: PaidInferenceInput, o
     attempt = { request, order, chain };
     if (scheme.requirements) attempt.requirements = await x402Offer(order, chain);
 
+    if (isDeferredScheme(scheme)) return await deferredInference(ctx, scheme, attempt, input, price, opts);
+
     const verified = await scheme.verify(attempt);
     if (!verified) {
       if (!attempt.requirements) throw new Error(`the ${scheme.name} scheme found no payment and has no offer`);
@@ -185,27 +198,83 @@ async function paidInferenceInner(request: Request, input: PaidInferenceInput, o
   }
 }
 
+/**
+ * A deferred scheme (x402 batch-settlement): verify reserves the payer's channel, the inference is served and its
+ * answer stored, then the price is charged off-chain and recorded as pending settlement; a failed inference releases
+ * the reservation and is not charged.
+ */
+async function deferredInference(
+  ctx: ServeContext,
+  scheme: DeferredPaymentScheme,
+  attempt: PaymentAttempt,
+  input: PaidInferenceInput,
+  price: bigint,
+  opts: PaidHooks,
+): Promise<PaidOutcome> {
+  const verified = await scheme.verify(attempt);
+  if (!verified) {
+    if (!attempt.requirements) throw new Error(`the ${scheme.name} scheme found no payment and has no offer`);
+    return { kind: "response", response: paymentRequiredResponse(attempt.requirements) };
+  }
+  let served: ServedInference;
+  try {
+    await limit("paid-payer", verified.payer);
+    served = await serveBatched(
+      ctx,
+      { requestHash: verified.requestHash, modelId: input.modelId, payer: verified.payer, prompt: input.prompt, params: input.params, price },
+      { onClaimed: opts.onClaimed, onText: opts.onText, onStored: opts.onStored },
+    );
+  } catch (err) {
+    await scheme.cancel(verified, attempt, "handler_threw");
+    throw err;
+  }
+  // Today's price is the model's flat price, which is the ceiling the voucher signed; the scheme refuses more.
+  let paymentHeaders: Record<string, string>;
+  try {
+    paymentHeaders = await scheme.charge(verified, attempt, { amount: served.price, requestHash: verified.requestHash, outputHash: served.outputHash, attributionHash: served.attributionHash });
+  } catch (err) {
+    // Not charged (the charge and its row commit together or not at all): release the channel at once.
+    await scheme.cancel(verified, attempt, "handler_failed");
+    throw err;
+  }
+  log("payment").info({ requestHash: verified.requestHash, payer: verified.payer, charged: String(served.price), scheme: scheme.name }, `batch request ${verified.requestHash} charged, pending settlement`);
+  const headers: Record<string, string> = { "Access-Control-Expose-Headers": X402_CORS_HEADERS["Access-Control-Expose-Headers"], ...paymentHeaders };
+  return { kind: "served", served, payer: verified.payer, paymentTx: "0x", via: "x402", headers };
+}
+
+/** The id a served inference is known by: its on-chain request id, or the request hash while pending settlement. */
+export function publicRequestId(s: ServedInference): string {
+  return s.settlement === "pending" && s.requestHash ? s.requestHash : s.requestId.toString();
+}
+
 /** The JSON an inference answers with (amounts as decimal strings). */
 export function servedJson(s: ServedInference, extra: { payer: Hex; paymentTx: Hex; via: string }) {
+  const pending = s.settlement === "pending";
   return {
-    requestId: s.requestId.toString(),
+    requestId: publicRequestId(s),
+    ...(s.requestHash ? { requestHash: s.requestHash } : {}),
+    /** "settled" on-chain, or "pending" settlement (batch-settlement: charged, booked on-chain in a later batch). */
+    settlement: pending ? "pending" : "settled",
     modelId: s.modelId,
     output: s.output,
     price: s.price.toString(),
-    split: {
-      protocol: s.split.protocol.toString(),
-      operator: s.split.operator.toString(),
-      builder: s.split.builder.toString(),
-      contributorPool: s.split.contributorPool.toString(),
-    },
+    // Pending settlement: the contract splits the price when the batch is booked.
+    split: pending
+      ? null
+      : {
+          protocol: s.split.protocol.toString(),
+          operator: s.split.operator.toString(),
+          builder: s.split.builder.toString(),
+          contributorPool: s.split.contributorPool.toString(),
+        },
     attribution: {
       method: s.record.method,
       attributionHash: s.attributionHash,
       entries: s.entries.map((e) => ({ ...e, amount: e.amount.toString() })),
     },
     outputHash: s.outputHash,
-    settleTx: s.settleTx,
-    paymentTx: extra.paymentTx,
+    settleTx: pending ? null : s.settleTx,
+    paymentTx: pending ? null : extra.paymentTx,
     payer: extra.payer.toLowerCase(),
     via: extra.via,
     params: s.params,

@@ -128,7 +128,11 @@ function streamAnswer(output: string, onText: ((chunk: string) => void) | undefi
 }
 
 /** Runs the model for a job: parameters, answer, canonical record. ∞-gram tokens go to `onText` as they are generated. */
-export async function runModel(ctx: ServeContext, job: Pick<JobRow, "requestId" | "requestHash" | "modelId" | "prompt" | "params">, hooks: ServeHooks = {}): Promise<Produced> {
+export async function runModel(
+  ctx: ServeContext,
+  job: Pick<JobRow, "requestHash" | "modelId" | "prompt" | "params"> & { requestId: number | bigint },
+  hooks: ServeHooks = {},
+): Promise<Produced> {
   const model = await ctx.models.get(job.modelId);
   const params = resolveParams(model, job.requestHash, job.params);
   const output =

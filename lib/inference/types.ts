@@ -65,7 +65,15 @@ export interface ServedEntry {
 }
 
 export interface ServedInference {
+  /** The on-chain request id; 0 for a batch-settled inference (no on-chain request: see requestHash). */
   requestId: bigint;
+  /** Batch-settled inferences: the request hash, their stable id until booked on-chain. */
+  requestHash?: Hex;
+  /**
+   * "pending": charged in a batch-settlement channel, not yet booked on-chain (no settle transaction yet; the split
+   * and the contributors' amounts are set when the batch is booked).
+   */
+  settlement?: "pending";
   modelId: number;
   output: string;
   record: AttributionRecord;

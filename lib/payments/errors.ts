@@ -10,6 +10,7 @@
  * - 422: the payment is valid but does not fit this request (wrong model, request hash mismatch, model
  *        inactive or unknown, transaction reverted or not a payment).
  */
+import type { PaymentRequired } from "@x402/core/types";
 import { AppError, type ERROR_STATUS, type ErrorCode } from "@/lib/errors";
 
 /** The codes a payment is refused with (a subset of the app's vocabulary). */
@@ -33,6 +34,8 @@ export type PaymentErrorCode = Extract<
   | "insufficient_allowance"
   | "payment_failed"
   | "payment_in_progress"
+  | "voucher_out_of_sync"
+  | "channel_busy"
   | "request_replayed"
   | "request_already_served"
   | "request_refunded"
@@ -56,9 +59,16 @@ export class PaymentError extends AppError {
   /** Same as `code`: the `reason` of the `{ error, reason }` body. */
   readonly reason: PaymentErrorCode;
 
-  constructor(code: PaymentErrorCode, message: string) {
+  /**
+   * The 402's PaymentRequired when it is not the request's plain offer: x402 batch-settlement refusals carry the
+   * package's machine code in `error` and, for a voucher out of sync, the channel's state so the client resyncs.
+   */
+  readonly offer?: PaymentRequired;
+
+  constructor(code: PaymentErrorCode, message: string, opts: { offer?: PaymentRequired } = {}) {
     super(code, message);
     this.reason = code;
+    if (opts.offer) this.offer = opts.offer;
   }
 
   /** The JSON body routes send for this error: `{ error, reason }`. */

@@ -8,8 +8,14 @@
  *   → responseHeaders (what the paid response adds, e.g. PAYMENT-RESPONSE)
  *
  * Refusals are PaymentErrors. Adding a scheme is a folder with one of these, registered in ./schemes.ts.
+ *
+ * x402 batch-settlement does not fit "escrow per request": the payer's money is already in a channel, the request
+ * carries a voucher for a ceiling, and the charge is taken after serving, off-chain, for what was served. It is a
+ * {@link DeferredPaymentScheme}: verify (reserves the channel) → serve → charge (or cancel on failure); the charges
+ * are booked on-chain later, in batches.
  */
 import type { Address, Hex, PublicClient, WalletClient } from "viem";
+import type { Db } from "@/db/client";
 import type { PaymentRequired, PaymentRequirements } from "@x402/core/types";
 import type { InferenceParams } from "./request";
 
@@ -26,6 +32,8 @@ export interface PaymentChain {
   token: Address;
   /** InferenceMarket. */
   market: Address;
+  /** Set when this server takes x402 batch-settlement (its channel state and charges live in this database). */
+  batchSettlement?: { db: Db };
 }
 
 /** What is for sale, at the quoted (current on-chain) price. */
@@ -84,3 +92,44 @@ export interface PaymentScheme<P = unknown> {
   /** Headers the paid response adds for this scheme. `amount`: the price taken, in wei. */
   responseHeaders(settlement: Settlement, attempt: PaymentAttempt, amount: bigint): Record<string, string>;
 }
+
+/** What a deferred scheme charges for a served inference. */
+export interface ServedCharge {
+  /** Wei actually charged; never above the ceiling the payment signed (the scheme refuses it). */
+  amount: bigint;
+  requestHash: Hex;
+  outputHash: Hex;
+  attributionHash: Hex;
+}
+
+/** A deferred payment verified (and reserved): who pays, its request hash, the most it may be charged. */
+export interface CheckedDeferredPayment<P> extends CheckedPayment<P> {
+  /** The inference's stable id until it is booked on-chain. */
+  requestHash: Hex;
+  /** The most this request may be charged (the x402 `amount` the voucher signed on top of the channel's charges). */
+  ceiling: bigint;
+}
+
+/**
+ * A scheme that charges after serving (x402 batch-settlement): verify reserves the payment (sends nothing for a
+ * voucher), the inference is served, then `charge` takes the price actually served (recorded as pending
+ * settlement), or `cancel` releases the reservation when serving failed (nothing charged).
+ */
+export interface DeferredPaymentScheme<P = unknown> {
+  readonly name: string;
+  readonly via: "x402";
+  readonly deferred: true;
+  handles(request: Request, order: PaymentOrder): boolean;
+  /** This scheme's `accepts` entry; null when this server does not take it (e.g. no channel contracts on the chain). */
+  requirements(quote: PaymentQuote, chain: PaymentChain): Promise<PaymentRequirements | null>;
+  /** Reads, checks and reserves the payment; null when the request carries none. */
+  verify(attempt: PaymentAttempt): Promise<CheckedDeferredPayment<P> | null>;
+  /** Charges the served inference; returns the paid response's headers (PAYMENT-RESPONSE). */
+  charge(verified: CheckedDeferredPayment<P>, attempt: PaymentAttempt, served: ServedCharge): Promise<Record<string, string>>;
+  /** Serving failed: release the reservation, charge nothing. Never throws. */
+  cancel(verified: CheckedDeferredPayment<P>, attempt: PaymentAttempt, reason: string): Promise<void>;
+}
+
+export type AnyPaymentScheme = PaymentScheme | DeferredPaymentScheme;
+
+export const isDeferredScheme = (s: AnyPaymentScheme): s is DeferredPaymentScheme => (s as DeferredPaymentScheme).deferred === true;

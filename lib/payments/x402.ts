@@ -76,8 +76,10 @@ export function paymentRequired(
 export function paymentRequiredResponse(requirements: PaymentRequired, error?: string | PaymentError): Response {
   const message = error instanceof PaymentError ? error.message : (error ?? "Payment required");
   const reason = error instanceof PaymentError ? error.code : error ? undefined : "payment_required";
-  const offer: PaymentRequired = { ...requirements, error: message };
-  return new Response(JSON.stringify({ ...offer, ...(reason ? { reason } : {}) }), {
+  // An offer that already names its error (an x402 scheme's machine code, e.g. batch-settlement's corrective 402) keeps
+  // it in the header, where the client reads it; the body still says it in words.
+  const offer: PaymentRequired = { ...requirements, error: requirements.error ?? message };
+  return new Response(JSON.stringify({ ...offer, error: message, ...(reason ? { reason } : {}) }), {
     status: 402,
     headers: {
       "Content-Type": "application/json",
@@ -93,7 +95,8 @@ export function paymentRequiredResponse(requirements: PaymentRequired, error?: s
  * can pay again; other statuses answer `{ error, reason }`.
  */
 export function paymentErrorResponse(err: PaymentError, requirements?: PaymentRequired): Response {
-  if (err.status === 402 && requirements) return paymentRequiredResponse(requirements, err);
+  const offer = err.offer ?? requirements;
+  if (err.status === 402 && offer) return paymentRequiredResponse(offer, err);
   return Response.json(err.toJSON(), { status: err.status, headers: { "Cache-Control": "no-store" } });
 }
 

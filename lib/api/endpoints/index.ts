@@ -9,7 +9,7 @@
  */
 import type { EndpointSpec } from "../spec";
 import "./schemas";
-import { modelInference, modelInferenceQuote } from "./inference";
+import { batchCharge, batchSettlementRefund, modelInference, modelInferenceQuote } from "./inference";
 import { openaiChatCompletions, openaiModels } from "./openai";
 import { epochBalances, settledInferences, settlementEpoch } from "./settlement";
 import { factoryBuildCreate, factoryBuildGet, factoryBuildsList } from "./factory";
@@ -71,6 +71,8 @@ export {
   modelGet,
   modelInference,
   modelInferenceQuote,
+  batchSettlementRefund,
+  batchCharge,
   modelsList,
   modelUsage,
   operatorGet,
@@ -106,6 +108,8 @@ export const endpoints: readonly EndpointSpec[] = [
   modelArtifact,
   modelInferenceQuote,
   modelInference,
+  batchSettlementRefund,
+  batchCharge,
   inferencesList,
   inferenceGet,
   inferenceVerify,

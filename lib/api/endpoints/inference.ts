@@ -46,7 +46,7 @@ export const modelInference = endpoint({
   path: "/api/models/{id}/inference",
   operationId: "runInference",
   tag: "Inference",
-  summary: "Pay for and run one inference: with an x402 payment header (gasless, EIP-3009), or with the hash of your own `pay` transaction and the nonce its request hash used. Without either: 402 with the payment requirements.",
+  summary: "Pay for and run one inference: with an x402 payment header (gasless: `exact` EIP-3009, or a `batch-settlement` channel voucher), or with the hash of your own `pay` transaction and the nonce its request hash used. Without either: 402 with the payment requirements.",
   description:
     "With `Accept: text/event-stream` the answer streams as server-sent events once the payment is in escrow: `payment` (accepted, requestId, txHash), `token` ({text}, in order), `answer` (output, method, traced spans), `settlement` ({status: pending}, then {status: confirmed, tx, result} with result = the JSON below, or {status: pending, reason: settlement_pending} when recovery will settle), or `error` ({error, reason, refunded, refundTx}). Refusals before the payment is taken (402, 409 replay, 422) stay plain HTTP errors. " +
     "What is served becomes public: the prompt, parameters, answer and attribution record of every settled inference are published (GET /api/settlements) so anyone can recompute the attribution and the epoch roots.",
@@ -63,19 +63,61 @@ export const modelInference = endpoint({
   response: named(
     "InferenceResult",
     z.object({
-      requestId: z.string(),
+      requestId: z.string().meta({ description: "The on-chain request id; for an x402 batch-settlement payment (pending settlement), the request hash." }),
+      requestHash: z.string().optional().meta({ description: "Batch-settlement: the request hash, the inference's stable id until its batch is booked." }),
+      settlement: z
+        .enum(["settled", "pending"])
+        .meta({ description: "settled on-chain, or pending settlement: charged in a batch-settlement channel and booked on-chain by the operator in a later batch." }),
       modelId: idOut,
       output: z.string(),
-      price: z.string(),
-      split: SplitOut,
+      price: z.string().meta({ description: "Wei of OPEN charged." }),
+      split: SplitOut.nullable().meta({ description: "The on-chain fee split; null while pending settlement." }),
       attribution: AttributionOut,
       outputHash: z.string(),
-      settleTx: z.string(),
-      paymentTx: z.string(),
+      settleTx: z.string().nullable(),
+      paymentTx: z.string().nullable(),
       payer: z.string(),
       via: z.enum(["x402", "transaction"]),
       params: z.record(z.string(), z.unknown()),
       usage: z.object({ promptTokens: z.number(), completionTokens: z.number() }),
+    }),
+  ),
+});
+
+export const batchSettlementRefund = endpoint({
+  method: "GET",
+  path: "/api/payments/batch-settlement/refund",
+  operationId: "refundBatchSettlementChannel",
+  tag: "Inference",
+  summary:
+    "Cooperative refund of the unused deposit of your x402 batch-settlement channel: the URL to give the official client's `refundChannel`. Without a payment: 402 with the channel terms; with a refund payload (PAYMENT-SIGNATURE): the charged vouchers are claimed and the rest goes back to the payer in one transaction, answered with PAYMENT-RESPONSE.",
+  paid: true,
+  response: { contentType: "application/json", description: "`{ message: \"Refund acknowledged\", channelId, transaction, amount }` with the PAYMENT-RESPONSE header." },
+});
+
+export const batchCharge = endpoint({
+  method: "GET",
+  path: "/api/payments/batch-settlement/charges/{requestHash}",
+  operationId: "getBatchCharge",
+  tag: "Inference",
+  summary:
+    "An inference paid with an x402 batch-settlement voucher, by its request hash (its id until booked): what was charged, whether it is still pending settlement or booked (and by which transaction), and the stored answer. A payer whose response was lost reads it here.",
+  params: z.object({ requestHash: hexInput(32, "the inference's request hash") }),
+  notFound: true,
+  response: named(
+    "BatchCharge",
+    z.object({
+      requestHash: z.string(),
+      channelId: z.string(),
+      payer: z.string(),
+      modelId: idOut,
+      charged: z.string().meta({ description: "Wei of OPEN charged." }),
+      settlement: z.enum(["pending", "booked"]),
+      bookedTx: z.string().nullable(),
+      outputHash: z.string(),
+      attributionHash: z.string(),
+      output: z.string(),
+      createdAt: z.string(),
     }),
   ),
 });

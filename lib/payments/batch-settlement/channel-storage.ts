@@ -141,8 +141,20 @@ function toChannel(row: Row): Channel {
   };
 }
 
+/** A transaction of the channel update (the database handle `updateChannel` writes with). */
+export type ChannelTx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+/**
+ * Runs inside `updateChannel`'s transaction after the channel is written, before commit: what it writes commits or
+ * rolls back with the channel (charges.ts records each charge this way). Throwing rolls the update back.
+ */
+export type ChannelWriteHook = (tx: ChannelTx, before: Channel | undefined, after: Channel | undefined) => Promise<void>;
+
 export class PostgresChannelStorage implements ChannelStorage {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly opts: { onWrite?: ChannelWriteHook } = {},
+  ) {}
 
   async get(channelId: string): Promise<Channel | undefined> {
     const [row] = await this.db.select().from(paymentChannels).where(eq(paymentChannels.channelId, channelKey(channelId)));
@@ -167,6 +179,7 @@ export class PostgresChannelStorage implements ChannelStorage {
       if (next === undefined || next === null) {
         if (!current) return { channel: undefined, status: "unchanged" as const };
         await tx.delete(paymentChannels).where(eq(paymentChannels.channelId, key));
+        await this.opts.onWrite?.(tx, current, undefined);
         return { channel: undefined, status: "deleted" as const };
       }
       const values = toRow(key, next);
@@ -178,6 +191,7 @@ export class PostgresChannelStorage implements ChannelStorage {
       } else {
         await tx.insert(paymentChannels).values(values);
       }
+      await this.opts.onWrite?.(tx, current, next);
       return { channel: next, status: "updated" as const };
     });
   }

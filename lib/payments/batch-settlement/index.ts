@@ -1,2 +1,5 @@
-/** x402 `batch-settlement` (issue 16): the server scheme's shared channel state. */
+/** x402 `batch-settlement` (issue 16): channel state, the process's resource server, the scheme and its charges. */
 export * from "./channel-storage";
+export * from "./charges";
+export * from "./server";
+export * from "./scheme";

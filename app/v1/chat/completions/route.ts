@@ -2,7 +2,7 @@ import { openaiChatCompletions } from "@/lib/api/endpoints";
 import { json, route } from "@/lib/api/route";
 import { sseResponse } from "@/lib/api/sse";
 import { chunkFrame, chunkJson, completionJson, DONE_FRAME, finishReason, ledgerlineField, modelIdOf, paramsOf, promptOf } from "@/lib/inference/openai";
-import { paidInference, type PaidOutcome } from "@/lib/inference/paid";
+import { paidInference, publicRequestId, type PaidOutcome } from "@/lib/inference/paid";
 import { X402_CORS_HEADERS } from "@/lib/payments";
 
 export const POST = route(openaiChatCompletions, async ({ body, request }) => {
@@ -32,7 +32,7 @@ export const POST = route(openaiChatCompletions, async ({ body, request }) => {
   return sseResponse(
     async (sendFrame) => {
       const send = (data: unknown) => sendFrame(chunkFrame(data));
-      let id = first?.kind === "served" ? `chatcmpl-${first.served.requestId}` : "chatcmpl-pending";
+      let id = first?.kind === "served" ? `chatcmpl-${publicRequestId(first.served)}` : "chatcmpl-pending";
       let streamed = false;
       send(chunkJson(id, input.modelId, { role: "assistant", content: "" }, null));
       push = (chunk) => {
@@ -42,7 +42,7 @@ export const POST = route(openaiChatCompletions, async ({ body, request }) => {
       for (const chunk of pending.splice(0)) push(chunk);
       try {
         const outcome = (await run) as Extract<PaidOutcome, { kind: "served" }>;
-        id = `chatcmpl-${outcome.served.requestId}`;
+        id = `chatcmpl-${publicRequestId(outcome.served)}`;
         const s = outcome.served;
         // A model that answers at once (kNN) produces no partial text: send the answer whole.
         if (!streamed) send(chunkJson(id, input.modelId, { content: s.output }, null));

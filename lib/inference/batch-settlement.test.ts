@@ -1,0 +1,400 @@
+/**
+ * x402 batch-settlement through the real paid routes (issue 16): `POST /api/models/{id}/inference`,
+ * `POST /v1/chat/completions` and `GET /api/payments/batch-settlement/refund`, called through their route handlers
+ * against a real anvil (the batch-settlement contracts at their canonical addresses), a real PGlite and models built
+ * by the Model Factory (lib/inference/testing/market.ts), on PGlite and (with TEST_DATABASE_URL) Postgres, paid by the official @x402/fetch + @x402/evm batch-settlement
+ * client and by the `openai` client through it. No mocks: every voucher is verified, every charge lands in
+ * payment_channels and batch_charges, the deposit and the refund are real transactions.
+ */
+import { eq } from "drizzle-orm";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeAbiParameters, keccak256, stringToBytes, type Hex } from "viem";
+import { privateKeyToAccount, generatePrivateKey } from "viem/accounts";
+import { decodePaymentRequiredHeader, decodePaymentResponseHeader, decodePaymentSignatureHeader } from "@x402/core/http";
+import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
+import { toClientEvmSigner } from "@x402/evm";
+import { BatchSettlementEvmScheme as BatchClient, computeChannelId } from "@x402/evm/batch-settlement/client";
+import * as chargeRoute from "@/app/api/payments/batch-settlement/charges/[requestHash]/route";
+import * as refundRoute from "@/app/api/payments/batch-settlement/refund/route";
+import * as modelInference from "@/app/api/models/[id]/inference/route";
+import * as chatCompletions from "@/app/v1/chat/completions/route";
+import { x402BatchSettlementAbi } from "@/contracts-abi";
+import { setDatabaseForTests } from "@/db/client";
+import { testDatabaseKinds } from "@/db/testing";
+import * as t from "@/db/schema";
+import { BATCH_SETTLEMENT_ADDRESS } from "@/lib/chain/batch-settlement";
+import { batchSettlementScheme, markBooked, pendingCharges, PostgresChannelStorage, setChargeFaultForTests } from "@/lib/payments/batch-settlement";
+import { requestHashOf } from "@/lib/payments/request";
+import { account, ROLES, setupMarket, type Market } from "./testing/market";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Handler = (request: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
+
+const CONTEXT = Symbol.for("ledgerline.serveContext");
+const BASE = "http://ledgerline.test";
+const NETWORK = "eip155:31337" as const;
+const VOUCHER_TYPES = { Voucher: [{ name: "channelId", type: "bytes32" }, { name: "maxClaimableAmount", type: "uint128" }] } as const;
+const voucherDomain = { name: "x402 Batch Settlement", version: "1", chainId: 31337, verifyingContract: BATCH_SETTLEMENT_ADDRESS } as const;
+
+let m: Market;
+/** Every request the app was sent and what it answered, in order. */
+const wire: { method: string; path: string; signature: string | null; status: number }[] = [];
+
+/** The app's fetch: the request goes to the route handler its path names (as Next would route it). */
+const appFetch: typeof fetch = async (input, init) => {
+  const request = new Request(input as RequestInfo, init);
+  const { pathname } = new URL(request.url);
+  let res: Response;
+  const inference = /^\/api\/models\/(\d+)\/inference$/.exec(pathname);
+  if (inference) res = await (modelInference[request.method as "POST"] as Handler)(request, { params: Promise.resolve({ id: inference[1] }) });
+  else if (pathname === "/v1/chat/completions") res = await (chatCompletions.POST as Handler)(request, { params: Promise.resolve({}) });
+  else if (pathname === "/api/payments/batch-settlement/refund") res = await (refundRoute.GET as Handler)(request, { params: Promise.resolve({}) });
+  else if (pathname.startsWith("/api/payments/batch-settlement/charges/")) {
+    res = await (chargeRoute.GET as Handler)(request, { params: Promise.resolve({ requestHash: pathname.split("/").at(-1)! }) });
+  } else res = new Response("not found", { status: 404 });
+  wire.push({ method: request.method, path: pathname, signature: request.headers.get("PAYMENT-SIGNATURE"), status: res.status });
+  return res;
+};
+
+/** A payer with the official batch-settlement client (its own channel: `salt`). */
+function payer(user: number, opts: { salt?: Hex; depositStrategy?: (c: { requestAmount: string }) => string } = {}) {
+  const acct = account(user);
+  const scheme = new BatchClient(toClientEvmSigner(acct as never, m.client as never), { ...(opts.salt ? { salt: opts.salt } : {}), ...(opts.depositStrategy ? { depositStrategy: opts.depositStrategy } : {}) });
+  const client = new x402Client().register(NETWORK, scheme);
+  client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: m.d.token }] });
+  return { account: acct, scheme, pay: wrapFetchWithPayment(appFetch, client) };
+}
+
+const post = (pay: typeof fetch, modelId: number, prompt: string, params: Record<string, unknown> = {}) =>
+  pay(`${BASE}/api/models/${modelId}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt, params }) });
+
+const price = async (modelId: number) => {
+  const res = await (modelInference.GET as Handler)(new Request(`${BASE}/api/models/${modelId}/inference`), { params: Promise.resolve({ id: String(modelId) }) });
+  return BigInt(((await res.json()) as Json).price);
+};
+const operatorNonce = () => m.client.getTransactionCount({ address: m.operator.account.address, blockTag: "pending" });
+const blockNumber = () => m.client.getBlockNumber({ cacheTime: 0 });
+const channelOnChain = async (id: Hex) => {
+  const [balance, totalClaimed] = await m.client.readContract({ address: BATCH_SETTLEMENT_ADDRESS, abi: x402BatchSettlementAbi, functionName: "channels", args: [id] });
+  return { balance, totalClaimed };
+};
+const chargesOf = (channelId: Hex) => m.ctx.db.select().from(t.batchCharges).where(eq(t.batchCharges.channelId, channelId.toLowerCase())).orderBy(t.batchCharges.id);
+const storage = () => new PostgresChannelStorage(m.ctx.db);
+const salt = (s: string) => keccak256(stringToBytes(s));
+
+async function channelIdOf(p: ReturnType<typeof payer>, modelId: number): Promise<Hex> {
+  const res = await appFetch(`${BASE}/api/models/${modelId}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "x" }) });
+  const offer = decodePaymentRequiredHeader(res.headers.get("PAYMENT-REQUIRED")!);
+  const batch = offer.accepts.find((a) => a.scheme === "batch-settlement")!;
+  return computeChannelId(p.scheme.buildChannelConfig(batch), NETWORK) as Hex;
+}
+
+for (const { kind, available } of testDatabaseKinds) {
+  describe.skipIf(!available)(`on ${kind}`, () => {
+  beforeAll(async () => {
+    m = await setupMarket(kind);
+    (globalThis as Record<symbol, unknown>)[CONTEXT] = Promise.resolve(m.ctx);
+    setDatabaseForTests(m.database);
+    process.env.ARTIFACT_DIR = m.artifactDir;
+  }, 180_000);
+  afterAll(async () => {
+    delete (globalThis as Record<symbol, unknown>)[CONTEXT];
+    setDatabaseForTests(undefined);
+    delete process.env.ARTIFACT_DIR;
+    await m?.close();
+  });
+
+  describe("x402 batch-settlement on the paid routes", () => {
+    it("offers batch-settlement next to exact, deposits once, then serves on vouchers alone, each charge pending settlement to the wei", async () => {
+      const model = m.models.gramA;
+      const cost = await price(model);
+      // The 402 offers both schemes, exact first (clients that take accepts[0] pay as before).
+      const unpaid = await appFetch(`${BASE}/api/models/${model}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "x" }) });
+      expect(unpaid.status).toBe(402);
+      const offer = decodePaymentRequiredHeader(unpaid.headers.get("PAYMENT-REQUIRED")!);
+      expect(offer.accepts.map((a) => a.scheme)).toEqual(["exact", "batch-settlement"]);
+      const batch = offer.accepts[1];
+      expect(batch).toMatchObject({ network: NETWORK, asset: m.d.token, amount: cost.toString(), payTo: m.d.inferenceMarket });
+      expect(batch.extra).toMatchObject({ name: "Open", version: "1", receiverAuthorizer: m.operator.account.address, withdrawDelay: 86_400 });
+
+      const who = payer(ROLES.users[0]);
+      const id = await channelIdOf(who, model);
+      const startBalance = await m.balance(ROLES.users[0]);
+      const nonce0 = await operatorNonce();
+      const block0 = await blockNumber();
+
+      // First call: the deposit (one operator transaction).
+      const first = await post(who.pay, model, "The domestic cat is", { maxTokens: 8 });
+      const body = (await first.json()) as Json;
+      expect(first.status, JSON.stringify(body)).toBe(200);
+      expect(await operatorNonce()).toBe(nonce0 + 1);
+      const deposit = (await channelOnChain(id)).balance;
+      expect(deposit).toBeGreaterThanOrEqual(cost);
+      expect(body).toMatchObject({ settlement: "pending", price: cost.toString(), settleTx: null, split: null, via: "x402", payer: who.account.address.toLowerCase() });
+      expect(body.requestId).toBe(body.requestHash);
+      const response = decodePaymentResponseHeader(first.headers.get("PAYMENT-RESPONSE")!);
+      expect(response.success).toBe(true);
+      expect((response.extra as Json).chargedAmount).toBe(cost.toString());
+
+      // Then vouchers only: no transaction, no block.
+      const nonce1 = await operatorNonce();
+      const block1 = await blockNumber();
+      const hashes = [body.requestHash as string];
+      for (const prompt of ["A dog is", "The horse", "Birds can"]) {
+        const res = await post(who.pay, model, prompt, { maxTokens: 8 });
+        const j = (await res.json()) as Json;
+        expect(res.status, JSON.stringify(j)).toBe(200);
+        expect(j.settlement).toBe("pending");
+        hashes.push(j.requestHash);
+      }
+      expect(await operatorNonce()).toBe(nonce1);
+      expect(await blockNumber()).toBe(block1);
+      expect(block1).toBe(block0 + 1n);
+
+      // Exact charges, in order, each with its stored answer; the channel's state agrees.
+      let rows = await chargesOf(id);
+      expect(rows.map((r) => r.requestHash)).toEqual(hashes);
+      expect(rows.map((r) => r.charged)).toEqual(hashes.map(() => cost));
+      expect(rows.map((r) => r.cumulativeAfter)).toEqual(hashes.map((_, i) => cost * BigInt(i + 1)));
+      expect(rows.every((r) => r.status === "pending" && r.payer === who.account.address.toLowerCase() && r.modelId === model)).toBe(true);
+      for (const r of rows) {
+        const [result] = await m.ctx.db.select().from(t.inferenceResults).where(eq(t.inferenceResults.requestHash, r.requestHash));
+        expect(r.outputHash).toBe(keccak256(stringToBytes(result.output)));
+      }
+      const stored = await storage().get(id);
+      expect(stored!.chargedCumulativeAmount).toBe((cost * 4n).toString());
+      expect(stored!.pendingRequest).toBeUndefined();
+
+      // A payer that lost its state (new client, same key) is resynced by one corrective 402, without a new deposit.
+      const amnesiac = payer(ROLES.users[0]);
+      const before = wire.length;
+      const again = await post(amnesiac.pay, model, "The cow", { maxTokens: 8 });
+      expect(again.status, await again.clone().text()).toBe(200);
+      expect(wire.slice(before).map((w) => w.status)).toEqual([402, 402, 200]);
+      expect(await operatorNonce()).toBe(nonce1);
+      rows = await chargesOf(id);
+      expect(rows.length).toBe(5);
+
+      // Booking marks rows; pendingCharges lists the rest, oldest first.
+      const txHash = keccak256(stringToBytes("a booking")) as Hex;
+      expect(await markBooked(m.ctx.db, [rows[0].id, rows[1].id], txHash)).toBe(2);
+      expect(await markBooked(m.ctx.db, [rows[0].id], txHash)).toBe(0);
+      const pending = (await pendingCharges(m.ctx.db, 100)).filter((r) => r.channelId === id.toLowerCase());
+      expect(pending.map((r) => r.id)).toEqual(rows.slice(2).map((r) => r.id));
+
+      // Cooperative refund of the unused deposit: the charged vouchers are claimed, the rest goes back.
+      const refunded = await amnesiac.scheme.refund(`${BASE}/api/payments/batch-settlement/refund`, { fetch: appFetch });
+      expect(refunded.success).toBe(true);
+      const charged = cost * 5n;
+      expect(await channelOnChain(id)).toEqual({ balance: charged, totalClaimed: charged });
+      expect(await m.balance(ROLES.users[0])).toBe(startBalance - charged);
+    }, 120_000);
+
+    it("lets the openai client pay through the batch-settlement client, plain and streaming", async () => {
+      const model = m.models.gramA;
+      const cost = await price(model);
+      const who = payer(ROLES.users[1]);
+      const id = await channelIdOf(who, model);
+      const openai = new OpenAI({ baseURL: `${BASE}/v1`, apiKey: "unused", maxRetries: 0, fetch: who.pay });
+      const completion = await openai.chat.completions.create({ model: `model-${model}`, messages: [{ role: "user", content: "The domestic cat is" }], max_tokens: 8 });
+      expect(completion.choices[0].message.content).toBeTruthy();
+      const ledgerline = (completion as unknown as { ledgerline: Json }).ledgerline;
+      expect(ledgerline).toMatchObject({ settlement: "pending", cost: cost.toString(), settle_tx: null });
+      expect(completion.id).toBe(`chatcmpl-${ledgerline.request_id}`);
+
+      const stream = await openai.chat.completions.create({ model: `model-${model}`, messages: [{ role: "user", content: "A dog is" }], max_tokens: 8, stream: true });
+      let text = "";
+      let final: Json | undefined;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta?.content ?? "";
+        if ((chunk as unknown as Json).ledgerline) final = (chunk as unknown as Json).ledgerline;
+      }
+      expect(text).toBeTruthy();
+      expect(final).toMatchObject({ settlement: "pending", cost: cost.toString() });
+      // A stream's headers leave before the charge, so it carries no PAYMENT-RESPONSE: the next call resyncs once.
+      const next = await openai.chat.completions.create({ model: `model-${model}`, messages: [{ role: "user", content: "Birds can" }], max_tokens: 8 });
+      expect(next.choices[0].message.content).toBeTruthy();
+      const rows = await chargesOf(id);
+      expect(rows.map((r) => r.charged)).toEqual([cost, cost, cost]);
+      expect((await storage().get(id))!.chargedCumulativeAmount).toBe((cost * 3n).toString());
+    }, 120_000);
+  });
+
+  describe("x402 batch-settlement refusals", () => {
+    it("refuses a replayed voucher, serves and charges it once", async () => {
+      const model = m.models.knn;
+      const cost = await price(model);
+      const who = payer(ROLES.users[2], { salt: salt("replay") });
+      const id = await channelIdOf(who, model);
+      for (const prompt of ["cat", "dog"]) expect((await post(who.pay, model, prompt)).status).toBe(200);
+      const sent = wire.filter((w) => w.signature && w.status === 200).at(-1)!.signature!;
+      const results = await m.ctx.db.$count(t.inferenceResults);
+      const replay = await appFetch(`${BASE}/api/models/${model}/inference`, { method: "POST", headers: { "content-type": "application/json", "PAYMENT-SIGNATURE": sent }, body: JSON.stringify({ prompt: "dog", params: {} }) });
+      expect(replay.status).toBe(402);
+      const refused = (await replay.json()) as Json;
+      expect(refused.reason).toBe("voucher_out_of_sync");
+      // The header names the package's code and carries the channel state the official client resyncs from.
+      const corrective = decodePaymentRequiredHeader(replay.headers.get("PAYMENT-REQUIRED")!);
+      expect(corrective.error).toBe("invalid_batch_settlement_evm_cumulative_amount_mismatch");
+      expect((corrective.accepts.find((a) => a.scheme === "batch-settlement")!.extra as Json).channelState.chargedCumulativeAmount).toBe((cost * 2n).toString());
+      expect(await m.ctx.db.$count(t.inferenceResults)).toBe(results);
+      expect((await chargesOf(id)).length).toBe(2);
+      expect((await storage().get(id))!.chargedCumulativeAmount).toBe((cost * 2n).toString());
+    }, 60_000);
+
+    it("refuses a voucher above the deposit; nothing is charged", async () => {
+      const model = m.models.knn;
+      const cost = await price(model);
+      // A channel whose deposit is exactly one request's ceiling.
+      const who = payer(ROLES.users[2], { salt: salt("small deposit"), depositStrategy: (c) => c.requestAmount });
+      const id = await channelIdOf(who, model);
+      expect((await post(who.pay, model, "cat")).status).toBe(200);
+      expect(await channelOnChain(id)).toEqual({ balance: cost, totalClaimed: 0n });
+      const template = decodePaymentSignatureHeader(wire.filter((w) => w.signature && w.status === 200).at(-1)!.signature!) as Json;
+
+      const forge = async (signer: { signTypedData: (a: never) => Promise<Hex> }, max: bigint) => {
+        const voucher = { channelId: id, maxClaimableAmount: max };
+        const signature = await signer.signTypedData({ domain: voucherDomain, types: VOUCHER_TYPES, primaryType: "Voucher", message: voucher } as never);
+        const payload = { ...template, payload: { type: "voucher", channelConfig: template.payload.channelConfig, voucher: { channelId: id, maxClaimableAmount: max.toString(), signature } } };
+        return appFetch(`${BASE}/api/models/${model}/inference`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "PAYMENT-SIGNATURE": Buffer.from(JSON.stringify(payload)).toString("base64") },
+          body: JSON.stringify({ prompt: "dog", params: {} }),
+        });
+      };
+      const over = await forge(who.account as never, cost * 2n);
+      expect(over.status).toBe(402);
+      expect(((await over.json()) as Json).reason).toBe("insufficient_funds");
+      expect((await chargesOf(id)).length).toBe(1);
+      expect((await storage().get(id))!.chargedCumulativeAmount).toBe(cost.toString());
+      expect((await storage().get(id))!.pendingRequest).toBeUndefined();
+    }, 60_000);
+
+    it("refuses a voucher signed by another key on a funded channel", async () => {
+      const model = m.models.knn;
+      const cost = await price(model);
+      const who = payer(ROLES.users[2], { salt: salt("stranger") });
+      const id = await channelIdOf(who, model);
+      expect((await post(who.pay, model, "cat")).status).toBe(200);
+      const template = decodePaymentSignatureHeader(wire.filter((w) => w.signature && w.status === 200).at(-1)!.signature!) as Json;
+      const voucher = { channelId: id, maxClaimableAmount: cost * 2n };
+      const signature = await privateKeyToAccount(generatePrivateKey()).signTypedData({ domain: voucherDomain, types: VOUCHER_TYPES, primaryType: "Voucher", message: voucher });
+      const payload = { ...template, payload: { type: "voucher", channelConfig: template.payload.channelConfig, voucher: { channelId: id, maxClaimableAmount: voucher.maxClaimableAmount.toString(), signature } } };
+      const res = await appFetch(`${BASE}/api/models/${model}/inference`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "PAYMENT-SIGNATURE": Buffer.from(JSON.stringify(payload)).toString("base64") },
+        body: JSON.stringify({ prompt: "dog", params: {} }),
+      });
+      expect(res.status).toBe(402);
+      expect(((await res.json()) as Json).reason).toBe("invalid_signature");
+      expect((await chargesOf(id)).length).toBe(1);
+      expect((await storage().get(id))!.chargedCumulativeAmount).toBe(cost.toString());
+      // The channel still serves its payer.
+      expect((await post(who.pay, model, "dog")).status).toBe(200);
+    }, 60_000);
+
+    it("refuses a second request on a busy channel (409), and charges nothing for a failed inference", async () => {
+      const who = payer(ROLES.users[2], { salt: salt("busy") });
+      const id = await channelIdOf(who, m.models.knn);
+      const knnCost = await price(m.models.knn);
+      expect((await post(who.pay, m.models.knn, "cat")).status).toBe(200);
+      // The slow model holds the channel until the endpoint times out (a handler failure).
+      const slow = post(who.pay, m.models.externalSlow, "Tell me about cats");
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await storage().get(id))!.pendingRequest).toBeDefined();
+      const second = await post(who.pay, m.models.knn, "dog");
+      expect(second.status).toBe(409);
+      expect(((await second.json()) as Json).reason).toBe("channel_busy");
+      const failed = await slow;
+      expect(failed.status).toBeGreaterThanOrEqual(500);
+      // Released, not charged: one charge only, and the channel serves again.
+      const after = await storage().get(id);
+      expect(after!.pendingRequest).toBeUndefined();
+      expect(after!.chargedCumulativeAmount).toBe(knnCost.toString());
+      expect((await chargesOf(id)).length).toBe(1);
+      const third = await post(who.pay, m.models.knn, "bird");
+      expect(third.status, await third.clone().text()).toBe(200);
+      expect((await chargesOf(id)).map((r) => r.charged)).toEqual([knnCost, knnCost]);
+    }, 60_000);
+
+    it("never charges above the ceiling the payer signed", async () => {
+      const verified = { payer: account(ROLES.users[2]).address, requestHash: `0x${"11".repeat(32)}` as Hex, ceiling: 5n, payment: {} as never };
+      const served = { amount: 6n, requestHash: verified.requestHash, outputHash: verified.requestHash, attributionHash: verified.requestHash };
+      await expect(batchSettlementScheme.charge(verified, {} as never, served)).rejects.toThrow(/above the ceiling/);
+    });
+
+    it("answers a forged or oversized payment header with a clear 4xx", async () => {
+      const send = (header: string) =>
+        appFetch(`${BASE}/api/models/${m.models.knn}/inference`, { method: "POST", headers: { "content-type": "application/json", "PAYMENT-SIGNATURE": header }, body: JSON.stringify({ prompt: "cat" }) });
+      const huge = await send("A".repeat(20_000));
+      expect(huge.status).toBe(400);
+      expect(((await huge.json()) as Json).error).toMatch(/too long/);
+      const forged = await send(Buffer.from(JSON.stringify({ x402Version: 2, accepted: { scheme: "batch-settlement" }, payload: { type: "voucher", voucher: { channelId: "0x12" } } })).toString("base64"));
+      expect(forged.status).toBe(400);
+      expect(((await forged.json()) as Json).error).toMatch(/channelId/);
+      const refund = await send(Buffer.from(JSON.stringify({ x402Version: 2, accepted: { scheme: "batch-settlement" }, payload: { type: "refund" } })).toString("base64"));
+      expect(refund.status).toBe(400);
+      expect(((await refund.json()) as Json).error).toMatch(/batch-settlement\/refund/);
+    });
+  });
+
+  describe("x402 batch-settlement crash consistency: a charge and its batch_charges row commit together", () => {
+    it("a failure after the row is written, before commit, takes neither the charge nor the row; the channel serves on", async () => {
+      const model = m.models.knn;
+      const cost = await price(model);
+      const who = payer(ROLES.users[1], { salt: salt("crash before commit") });
+      const id = await channelIdOf(who, model);
+      expect((await post(who.pay, model, "cat")).status).toBe(200);
+      setChargeFaultForTests(() => {
+        throw new Error("crash inside the charge transaction");
+      });
+      let refused: Response;
+      try {
+        refused = await post(who.pay, model, "dog");
+      } finally {
+        setChargeFaultForTests(undefined);
+      }
+      expect(refused.status).toBe(402);
+      expect(((await refused.json()) as Json).reason).toBe("payment_failed");
+      const channel = await storage().get(id);
+      expect(channel!.chargedCumulativeAmount).toBe(cost.toString());
+      expect(channel!.pendingRequest).toBeUndefined();
+      expect((await chargesOf(id)).length).toBe(1);
+      // Nothing was taken, so the payer's next voucher is the one the server expects.
+      const next = await post(who.pay, model, "bird");
+      expect(next.status, await next.clone().text()).toBe(200);
+      expect((await chargesOf(id)).map((r) => r.cumulativeAfter)).toEqual([cost, cost * 2n]);
+    }, 60_000);
+
+    it("a response lost after commit leaves the charge and its row: the payer reads the answer by its request hash and resyncs", async () => {
+      const model = m.models.knn;
+      const cost = await price(model);
+      const who = payer(ROLES.users[1], { salt: salt("crash after commit") });
+      const id = await channelIdOf(who, model);
+      expect((await post(who.pay, model, "cat")).status).toBe(200);
+      // The connection drops after the server answered: the payer sees a 502 and no PAYMENT-RESPONSE.
+      const lossy = wrapFetchWithPayment(async (input, init) => {
+        const res = await appFetch(input, init);
+        return res.status === 200 ? new Response("bad gateway", { status: 502 }) : res;
+      }, new x402Client().register(NETWORK, who.scheme).setSpendControls({ allowedAssets: [{ network: NETWORK, asset: m.d.token }] }));
+      expect((await post(lossy, model, "dog")).status).toBe(502);
+      // Charged once, recorded once; the payer can derive the request hash (channel, charged before, request) and read it.
+      const rows = await chargesOf(id);
+      expect(rows.map((r) => r.cumulativeAfter)).toEqual([cost, cost * 2n]);
+      const nonce = keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [id, cost]));
+      const requestHash = requestHashOf({ modelId: model, prompt: "dog", params: {}, nonce });
+      expect(rows[1].requestHash).toBe(requestHash);
+      const read = await appFetch(`${BASE}/api/payments/batch-settlement/charges/${requestHash}`);
+      expect(read.status).toBe(200);
+      expect((await read.json()) as Json).toMatchObject({ requestHash, settlement: "pending", charged: cost.toString(), bookedTx: null, payer: who.account.address.toLowerCase() });
+      // Its client never learnt of the charge: the next voucher is resynced by one corrective 402, not charged twice.
+      const before = wire.length;
+      expect((await post(who.pay, model, "bird")).status).toBe(200);
+      expect(wire.slice(before).map((w) => w.status)).toEqual([402, 402, 200]);
+      expect((await chargesOf(id)).map((r) => r.cumulativeAfter)).toEqual([cost, cost * 2n, cost * 3n]);
+      expect((await appFetch(`${BASE}/api/payments/batch-settlement/charges/0x${"ab".repeat(32)}`)).status).toBe(404);
+    }, 60_000);
+  });
+  });
+}

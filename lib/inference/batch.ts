@@ -1,0 +1,74 @@
+/**
+ * Serving an inference paid with an x402 batch-settlement voucher (issue 16). Unlike escrow payments there is no
+ * on-chain request (no `requestId`, no `settle` per inference): the request hash is the inference's stable id, the
+ * answer and its attribution record are stored (inference_results, keyed by that hash) BEFORE the charge, and the
+ * charge is recorded as pending settlement (batch_charges) in the same transaction that takes it
+ * (lib/payments/batch-settlement/charges.ts). It is booked on-chain later, in a batch (InferenceMarket.bookBatch).
+ *
+ * The attribution record's `requestId` is the request hash read as a decimal integer (records name their request
+ * by a decimal id; the hash is unique per channel charge and known before the model runs).
+ */
+import type { Hex } from "viem";
+import { inferenceResults } from "@/db/schema";
+import { attributionHash, encodeRecord } from "@/lib/attribution/record";
+import { outputHash } from "@/lib/attribution/run";
+import { encode } from "@/lib/attribution/tokenizer";
+import { chargeOf } from "@/lib/payments/batch-settlement/charges";
+import { AlreadyServed, InferenceFailed } from "./failures";
+import { failureMessage, runModel } from "./run-model";
+import { observe, type ServeContext, type ServedInference, type ServeHooks } from "./types";
+
+export interface BatchRequest {
+  requestHash: Hex;
+  modelId: number;
+  payer: Hex;
+  prompt: string;
+  params: Record<string, unknown>;
+  /** The price to charge (the model's flat price today). */
+  price: bigint;
+}
+
+/** The record's request id for a batch-settled inference: its request hash as a decimal integer. */
+export const batchRecordRequestId = (requestHash: Hex): bigint => BigInt(requestHash);
+
+/**
+ * Runs the model and stores the answer with its record; nothing is charged here. Throws {@link AlreadyServed} when
+ * this request hash was already charged, {@link InferenceFailed} (refunded: true — nothing was taken) when the model
+ * failed.
+ */
+export async function serveBatched(ctx: ServeContext, req: BatchRequest, hooks: ServeHooks = {}): Promise<ServedInference> {
+  const requestHash = req.requestHash.toLowerCase() as Hex;
+  if (await chargeOf(ctx.db, requestHash)) throw new AlreadyServed(`Request ${requestHash} was already served and charged.`, "served");
+  observe(hooks.onClaimed, undefined);
+  let produced;
+  try {
+    produced = await runModel(ctx, { requestId: batchRecordRequestId(requestHash), requestHash, modelId: req.modelId, prompt: req.prompt, params: req.params }, hooks);
+  } catch (err) {
+    ctx.log?.(`serve: batch request ${requestHash} (model ${req.modelId}) failed: ${(err as Error).message}`);
+    throw new InferenceFailed(`${failureMessage(err)} Nothing was charged.`, true);
+  }
+  const encoded = encodeRecord(produced.record);
+  const values = { requestHash, prompt: req.prompt, output: produced.output, params: produced.params, attributionMethod: produced.record.method, attributionRecord: encoded };
+  // A request hash whose charge failed before (nothing charged) may be served again: its answer is replaced.
+  await ctx.db
+    .insert(inferenceResults)
+    .values(values)
+    .onConflictDoUpdate({ target: inferenceResults.requestHash, set: { output: values.output, params: values.params, attributionMethod: values.attributionMethod, attributionRecord: values.attributionRecord } });
+  observe(hooks.onStored, { requestId: batchRecordRequestId(requestHash), output: produced.output, record: produced.record, params: produced.params, tokens: produced.tokens ?? null });
+  return {
+    requestId: 0n,
+    requestHash,
+    settlement: "pending",
+    modelId: req.modelId,
+    output: produced.output,
+    record: produced.record,
+    attributionHash: attributionHash(produced.record),
+    outputHash: outputHash(produced.output),
+    settleTx: "0x",
+    price: req.price,
+    split: { protocol: 0n, operator: 0n, builder: 0n, contributorPool: 0n },
+    entries: [],
+    usage: { promptTokens: encode(req.prompt).length, completionTokens: encode(produced.output).length },
+    params: produced.params,
+  };
+}
