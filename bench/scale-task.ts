@@ -4,7 +4,7 @@
  * Peak figures are the process's maxRSS minus its RSS just before the measured step.
  */
 import fs from "node:fs";
-import { buildCorpusIndexFromTokens, deserializeCorpusIndex, serializeCorpusIndex, suffixArray, VOCAB_SIZE, type CorpusIndex } from "@/lib/attribution";
+import { buildCorpusIndexFromTokens, loadCorpusIndexFile, serializeCorpusIndex, suffixArray, VOCAB_SIZE, type CorpusIndex } from "@/lib/attribution";
 import { buildCorpusIndexFromTokens as legacyBuild } from "./legacy/corpus";
 import { suffixArray as legacySuffixArray } from "./legacy/sais";
 import { deserializeCorpusIndex as legacyDeserialize } from "./legacy/artifact";
@@ -23,7 +23,7 @@ const maxRss = (): number => process.resourceUsage().maxRSS * 1024;
 
 /** Loads an artifact file (the current reader). */
 export function loadIndex(file: string): { index: CorpusIndex } {
-  return { index: deserializeCorpusIndex(new Uint8Array(fs.readFileSync(file))) };
+  return { index: loadCorpusIndexFile(file) };
 }
 
 function arg(name: string): string | undefined {

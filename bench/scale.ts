@@ -191,9 +191,33 @@ export async function benchScale(argv: string[] = process.argv.slice(3)): Promis
   log(corpus.description);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ledgerline-scale-"));
   try {
-    const build = await runTask({ task: "build", tokens: target, out: path.join(dir, "index.llix") });
-    log(`build (buildCorpusIndexFromTokens): ${fmt(build.seconds, 2)} s, peak RSS ${fmt(build.peakBytes / 2 ** 20)} MiB above the loaded corpus = ${fmt(build.peakBytes / build.tokens, 1)} bytes/token`);
-    const { index } = await import("./scale-task").then((m) => m.loadIndex(path.join(dir, "index.llix")));
+    // Side by side, alternating: the suffix array alone (old and new builder, best of 2 each), the whole
+    // build (tokens → index), and loading the artifact it wrote (old: readFileSync + deserialize).
+    const sa: Record<string, number[]> = { "sa-legacy": [], sa: [] };
+    for (let r = 0; r < 2; r++) for (const t of r === 0 ? ["sa-legacy", "sa"] : ["sa", "sa-legacy"]) sa[t].push((await runTask({ task: t, tokens: target })).seconds);
+    const stored = target + corpus.contributions.length;
+    const saOld = Math.min(...sa["sa-legacy"]);
+    const saNew = Math.min(...sa.sa);
+    log(
+      `suffix array (SA-IS over ${fmt(stored)} symbols): previous ${fmt(stored / saOld / 1e6, 2)} M tokens/s, now ${fmt(stored / saNew / 1e6, 2)} M tokens/s ` +
+        `(×${fmt(saOld / saNew, 2)}; runs ${[...sa["sa-legacy"], ...sa.sa].map((x) => fmt(x, 2)).join(", ")} s) — infini-gram's Rust sort ${fmt(INFINIGRAM.saTokensPerSecond / 1e6, 1)} M tokens/s`,
+    );
+    const file = path.join(dir, "index.llix");
+    const oldBuild = await runTask({ task: "build-legacy", tokens: target });
+    const build = await runTask({ task: "build", tokens: target, out: file });
+    for (const [what, b] of [["previous", oldBuild], ["now", build]] as const) {
+      log(`build (buildCorpusIndexFromTokens), ${what}: ${fmt(b.seconds, 2)} s, peak ${fmt(b.peakBytes / 2 ** 20)} MiB above the loaded corpus = ${fmt(b.peakBytes / b.tokens, 1)} bytes/token`);
+    }
+    log(`artifact: ${fmt(build.artifactBytes! / 2 ** 20, 1)} MiB = ${fmt(build.artifactBytes! / build.tokens, 2)} bytes/token`);
+    for (let r = 0; r < 2; r++) {
+      const oldLoad = await runTask({ task: "load-legacy", file });
+      const load = await runTask({ task: "load", file });
+      log(
+        `load with verification: previous (readFileSync + deserializeCorpusIndex) ${fmt(oldLoad.seconds, 2)} s, peak +${fmt(oldLoad.peakBytes / 2 ** 20)} MiB; ` +
+          `now (loadCorpusIndexFile) ${fmt(load.seconds, 2)} s, peak +${fmt(load.peakBytes / 2 ** 20)} MiB (artifact ${fmt(build.artifactBytes! / 2 ** 20)} MiB)`,
+      );
+    }
+    const { index } = await import("./scale-task").then((m) => m.loadIndex(file));
     const q = benchQueries(index, corpus, log);
     void q;
   } finally {
