@@ -8,6 +8,7 @@ import { benchBackfill } from "./backfill";
 import { benchInference } from "./inference";
 import { benchLiveLag } from "./live-lag";
 import { benchRoutes } from "./routes";
+import { benchScale } from "./scale";
 import { benchWeb } from "./web";
 
 const only = process.argv[2];
@@ -18,3 +19,5 @@ if (!only || only === "live") await benchLiveLag();
 if (!only || only === "attribution") await benchAttribution();
 if (!only || only === "inference") await benchInference();
 if (!only || only === "web") await benchWeb();
+// Not in the default run (minutes, and gigabytes at larger --tokens): `npm run bench -- scale [--tokens N]`.
+if (only === "scale") await benchScale();

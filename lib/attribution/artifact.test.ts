@@ -1,6 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { artifactHash, bytesPerToken, deserializeCorpusIndex, serializeCorpusIndex } from "./artifact";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { artifactHash, bytesPerToken, deserializeCorpusIndex, loadCorpusIndexFile, serializeCorpusIndex } from "./artifact";
 import { buildCorpusIndex, buildCorpusIndexFromTokens, type CorpusIndex } from "./corpus";
 import { AttributionError } from "./errors";
 import { generate } from "./infinigram";
@@ -27,6 +30,31 @@ const corpusArb = fc
   .filter((docs) => docs.some((d) => d.tokens.length > 0));
 
 describe("corpus index artifact", () => {
+  it("loads from a file by positional reads exactly as from its bytes, checks its hash, and refuses altered or truncated files", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llix-"));
+    try {
+      const file = path.join(dir, "a.llix");
+      fc.assert(
+        fc.property(corpusArb, (docs) => {
+          const bytes = serializeCorpusIndex(buildCorpusIndexFromTokens(docs));
+          fs.writeFileSync(file, bytes);
+          const hash = artifactHash(bytes);
+          expect(plain(loadCorpusIndexFile(file, { expectHash: hash }))).toEqual(plain(deserializeCorpusIndex(bytes)));
+          expect(() => loadCorpusIndexFile(file, { expectHash: `0x${"0".repeat(64)}` })).toThrow(/sha-256/);
+          const altered = bytes.slice();
+          altered[altered.length - 1 - (docs.length % 7)] ^= 1;
+          fs.writeFileSync(file, altered);
+          expect(() => loadCorpusIndexFile(file)).toThrow(AttributionError);
+          fs.writeFileSync(file, bytes.subarray(0, bytes.length - 4));
+          expect(() => loadCorpusIndexFile(file)).toThrow(/should be/);
+        }),
+        { numRuns: 60 },
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("round-trips exactly, and the same index always gives the same bytes and hash", () => {
     fc.assert(
       fc.property(corpusArb, (docs) => {

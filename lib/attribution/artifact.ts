@@ -14,6 +14,7 @@
  * The unigram counts are recomputed on load.
  */
 import { createHash } from "node:crypto";
+import fs from "node:fs";
 import type { CorpusIndex } from "./corpus";
 import { AttributionError } from "./errors";
 import { SEPARATOR, TOKENIZER, VOCAB_SIZE } from "./tokenizer";
@@ -140,6 +141,21 @@ export function deserializeCorpusIndex(bytes: Uint8Array): CorpusIndex {
   }
   const sa = readU32s(dv, bytes, L.sa, n);
 
+  return checkedIndex(tokenizer, separator, contributionIds, datanetIds, starts, tokens, sa);
+}
+
+/** The structure checks every reader applies; computes the unigram counts. */
+function checkedIndex(
+  tokenizer: string,
+  separator: number,
+  contributionIds: Uint32Array,
+  datanetIds: Uint32Array,
+  starts: Uint32Array,
+  tokens: Uint16Array,
+  sa: Uint32Array,
+): CorpusIndex {
+  const c = contributionIds.length;
+  const n = tokens.length;
   // Structure: ascending ids, contributions tiling the tokens, each ending with its one separator.
   const unigram = new Uint32Array(VOCAB_SIZE);
   for (let r = 0; r < c; r++) {
@@ -188,4 +204,88 @@ export function bytesPerToken(index: CorpusIndex): number {
     index.starts.byteLength +
     index.unigram.byteLength;
   return bytes / index.tokens.length;
+}
+
+const CHUNK = 64 << 20;
+
+/**
+ * Reads an artifact file straight into the index's own typed arrays with positional reads in 64 MiB
+ * chunks (no whole-file buffer, no copy, no 2 GiB readFileSync limit): the load peaks at about the index
+ * itself plus the verification bitmap (n/8 bytes). Checks what deserializeCorpusIndex checks, on the same
+ * bytes, and with `expectHash` also their sha-256 (the artifactHash), computed while reading.
+ * Same format (version 1): the file's bytes and hash are those serializeCorpusIndex writes.
+ */
+export function loadCorpusIndexFile(file: string, opts: { expectHash?: `0x${string}` } = {}): CorpusIndex {
+  if (!LITTLE_ENDIAN_HOST) return deserializeCorpusIndex(new Uint8Array(fs.readFileSync(file)));
+  const fd = fs.openSync(file, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    const sha = opts.expectHash ? createHash("sha256") : null;
+    let pos = 0;
+    let h = 0x811c9dc5;
+    /** Reads the next `into.byteLength` bytes of the file into `into`; the checksum covers words from offset 12. */
+    const read = (into: Uint8Array): void => {
+      for (let off = 0; off < into.byteLength; ) {
+        const len = Math.min(CHUNK, into.byteLength - off);
+        const got = fs.readSync(fd, into, off, len, pos);
+        if (got <= 0) corrupt(`it ends at byte ${pos}, before its layout does`);
+        const part = into.subarray(off, off + got);
+        sha?.update(part);
+        off += got;
+        pos += got;
+      }
+      const from = pos - into.byteLength < 12 ? 12 - (pos - into.byteLength) : 0;
+      const w = new Uint32Array(into.buffer, into.byteOffset + from, (into.byteLength - from) >>> 2);
+      for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w[i], 0x01000193);
+    };
+    if (size < HEADER) corrupt(`it is ${size} bytes, shorter than the ${HEADER}-byte header`);
+    const head = new Uint8Array(HEADER);
+    read(head);
+    if (new TextDecoder().decode(head.subarray(0, 4)) !== ARTIFACT_MAGIC) {
+      throw new AttributionError(`This is not a corpus index artifact (it does not start with "${ARTIFACT_MAGIC}").`);
+    }
+    const dv = new DataView(head.buffer);
+    const version = dv.getUint32(4, true);
+    if (version !== ARTIFACT_VERSION) {
+      throw new AttributionError(`Corpus index artifact version ${version} is not supported (this build reads version ${ARTIFACT_VERSION}).`);
+    }
+    const c = dv.getUint32(20, true);
+    const n = dv.getUint32(24, true);
+    const nameLength = dv.getUint32(28, true);
+    if (nameLength > MAX_NAME) corrupt("the tokenizer name length is invalid");
+    if (c > n) corrupt("there are more contributions than tokens");
+    const L = layout(c, n, nameLength);
+    if (L.total !== size) corrupt(`it should be ${L.total} bytes but is ${size}`);
+    const name = new Uint8Array(pad4(nameLength));
+    read(name);
+    const tokenizer = new TextDecoder().decode(name.subarray(0, nameLength));
+    if (tokenizer !== TOKENIZER) throw new AttributionError(`The artifact uses tokenizer "${tokenizer}"; this build supports only ${TOKENIZER}.`);
+    if (dv.getUint32(12, true) !== VOCAB_SIZE) corrupt("the vocabulary size does not match the tokenizer");
+    const separator = dv.getUint32(16, true);
+    if (separator !== SEPARATOR) corrupt(`the separator is ${separator}, expected ${SEPARATOR}`);
+    if (c === 0 || n === c) corrupt("the corpus is empty");
+    const u32 = (count: number): Uint32Array => {
+      const a = new Uint32Array(count);
+      read(new Uint8Array(a.buffer));
+      return a;
+    };
+    const contributionIds = u32(c);
+    const datanetIds = u32(c);
+    const starts = u32(c);
+    // Tokens with their zero padding to 4 bytes, then a view of the n tokens.
+    const tokenBytes = new Uint8Array(pad4(2 * n));
+    read(tokenBytes);
+    const tokens = new Uint16Array(tokenBytes.buffer, 0, n);
+    const sa = u32(n);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    if (h >>> 0 !== dv.getUint32(8, true)) corrupt("the checksum does not match (the bytes were altered or truncated)");
+    if (sha && `0x${sha.digest("hex")}` !== opts.expectHash!.toLowerCase()) {
+      throw new AttributionError(`The artifact file does not hash to ${opts.expectHash} (its sha-256 differs).`);
+    }
+    return checkedIndex(tokenizer, separator, contributionIds, datanetIds, starts, tokens, sa);
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -299,6 +299,9 @@ export function sampleRange(
 }
 
 const tokenCounts = new Uint32Array(VOCAB_SIZE + 1);
+/** Stride path: index (in sample order) of each distinct token's first sample. */
+const tokenFirst = new Uint32Array(VOCAB_SIZE + 1);
+let tokenSamples = new Uint32Array(1024);
 const emptyContextCache = new WeakMap<ModelView, { maxSupport: number; includeEnd: boolean; positions: Uint32Array; occurrences: number }[]>();
 const distinctTokens = new Uint32Array(VOCAB_SIZE + 1);
 let distinctCount = 0;
@@ -317,7 +320,14 @@ export class NextTokenQuery {
   suffixLength = -1;
   support = 0;
   occurrences = 0;
-  positions: Uint32Array = samplePositions;
+  /**
+   * The last query's sampled positions (support of them), when it visited them: the seeded sample,
+   * a view's sample, or (searchOnly false) the stride sample. Null after a stride query counted by
+   * search (samplesOf gives the positions per token then).
+   */
+  positions: Uint32Array | null = samplePositions;
+  /** Which samples the last query counted without visiting them: the stride sample of [lo, end) with no view. */
+  private strided = false;
   private lo = 0;
   private end = 0;
   private readonly range = new Uint32Array(2);
@@ -462,6 +472,11 @@ export class NextTokenQuery {
     }
     // this.lo/end belong to the last successful check, which is `good`.
     const len = good;
+    this.strided = false;
+    if (!this.sampler && this.filter === null) {
+      this.countStrided(len);
+      return this.support > 0;
+    }
     let positions: Uint32Array;
     if (this.sampler) {
       positions = this.seededPositions(len);
@@ -481,6 +496,83 @@ export class NextTokenQuery {
     this.support = s;
     this.occurrences = this.sampleOut[1];
     return s > 0;
+  }
+
+  /**
+   * Version 1's evenly spaced sample of [lo, end) with no view (sample k is SA row lo + ⌊k·M/S⌋, or lo + k
+   * when M ≤ maxSupport), counted without visiting every sample: the rows are sorted, so the tokens at
+   * offset len are non-decreasing in k, and each distinct token's samples are one run whose end is found
+   * by galloping then binary search — O(D log(S/D)) probes for D distinct tokens instead of S visits.
+   * The counts are exactly those of visiting the sample (same samples, same runs, tokens ascending).
+   */
+  private countStrided(len: number): void {
+    const { tokens, sa, lo } = this;
+    const m = this.end - lo;
+    const s = m < this.maxSupport ? m : this.maxSupport;
+    const dense = m <= this.maxSupport;
+    // Token after the context at sample k.
+    const tokAt = (k: number): number => tokens[sa[lo + (dense ? k : floorDiv(k * m, s))] + len];
+    let k = 0;
+    while (k < s) {
+      const t = tokAt(k);
+      // Gallop: the run of t covers [k, good]; bad is past it (or s).
+      let good = k;
+      let step = 1;
+      let bad = s;
+      while (good + step < s) {
+        if (tokAt(good + step) !== t) {
+          bad = good + step;
+          break;
+        }
+        good += step;
+        step *= 2;
+      }
+      while (bad - good > 1) {
+        const mid = (good + bad) >>> 1;
+        if (tokAt(mid) === t) good = mid;
+        else bad = mid;
+      }
+      tokenCounts[t] = bad - k;
+      tokenFirst[t] = k;
+      distinctTokens[distinctCount++] = t;
+      k = bad;
+    }
+    this.strided = true;
+    this.positions = null;
+    this.suffixLength = len;
+    this.support = s;
+    this.occurrences = m;
+  }
+
+  /**
+   * Positions of the last query's sampled occurrences followed by token t, in sample order (a shared
+   * buffer, valid until the next call; its length is countOf(t)).
+   */
+  samplesOf(t: number): Uint32Array {
+    const c = tokenCounts[t];
+    if (tokenSamples.length < c) {
+      let cap = tokenSamples.length;
+      while (cap < c) cap *= 2;
+      tokenSamples = new Uint32Array(cap);
+    }
+    const out = tokenSamples;
+    if (c === 0) return out.subarray(0, 0);
+    const { sa, lo, suffixLength: len } = this;
+    if (this.strided) {
+      const m = this.occurrences;
+      const s = this.support;
+      const first = tokenFirst[t];
+      if (m <= this.maxSupport) for (let i = 0; i < c; i++) out[i] = sa[lo + first + i];
+      else for (let i = 0; i < c; i++) out[i] = sa[lo + floorDiv((first + i) * m, s)];
+    } else {
+      const positions = this.positions!;
+      const tokens = this.tokens;
+      for (let k = 0, i = 0; k < this.support && i < c; k++) {
+        const p = positions[k];
+        if (tokens[p + len] === t) out[i++] = p;
+      }
+    }
+    return out.subarray(0, c);
   }
 
   /** Distinct next tokens of the last query (shared buffer, first `distinctCount` entries). */
@@ -652,9 +744,11 @@ export function nextTokenDistribution(
   const c = index.contributionIds.length;
   // (token, rank) pairs as one sortable number: token·C + rank < 2^53.
   const keys = new Float64Array(q.support);
-  for (let k = 0; k < q.support; k++) {
-    const p = q.positions[k];
-    keys[k] = index.tokens[p + len] * c + rankAt(index.starts, p);
+  let nk = 0;
+  for (let i = 0; i < q.distinctCount; i++) {
+    const t = q.distinct[i];
+    const ps = q.samplesOf(t);
+    for (let k = 0; k < ps.length; k++) keys[nk++] = t * c + rankAt(index.starts, ps[k]);
   }
   keys.sort();
   const entries: NextTokenEntry[] = [];

@@ -187,7 +187,7 @@ export function generate(index: CorpusIndex, prompt: string | Uint16Array, opts:
   const copies = v2 ? copyMap(index, opts.view, viewFilter(index, opts.view), spanTokens) : null;
   const exact = v2 ? new ExactCredit() : null;
   const rng = new Prng(seed);
-  const { tokens, starts } = index;
+  const { starts } = index;
   const c = starts.length;
   if (rankCounts.length < c) {
     rankCounts = new Uint32Array(c);
@@ -240,11 +240,11 @@ export function generate(index: CorpusIndex, prompt: string | Uint16Array, opts:
     if (chosen === SEPARATOR) break;
 
     // Split this token's credit over the contributions of the sampled occurrences that it followed.
-    const positions = q.positions;
+    // The sampled occurrences followed by the chosen token, in sample order.
+    const positions = q.samplesOf(chosen);
     let touched = 0;
-    for (let i = 0; i < support; i++) {
+    for (let i = 0; i < positions.length; i++) {
       const p = positions[i];
-      if (tokens[p + len] !== chosen) continue;
       // Version 2: an occurrence inside a copied run credits the original.
       const owner = copies ? copies.ownerAt(p + len) : -1;
       const r = owner >= 0 ? owner : rankAt(starts, p);

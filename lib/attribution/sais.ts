@@ -50,94 +50,120 @@ function small(s: Int32Array): Int32Array {
   return Int32Array.from(naiveSuffixArray(s));
 }
 
-/** s[i] in [0, upper]. */
+/**
+ * s[i] in [0, upper]. Types (AtCoder's convention: the last suffix is L-type) are never stored: they are
+ * derived where needed from the symbols themselves and from where a suffix sits in its bucket (L-type
+ * suffixes fill a bucket's head, S-type its tail), which keeps the induced-sorting passes to the text,
+ * the suffix array and the bucket tables (no type array, no LMS map: about 4n bytes fewer random reads).
+ *  - L pass: every entry v read is an LMS seed or L-type, so suffix v−1 is L-type iff s[v−1] ≥ s[v].
+ *  - S pass: every entry v read at row i is final, and v is S-type iff i ≥ sumS[s[v]]; so suffix v−1 is
+ *    S-type iff s[v−1] < s[v], or s[v−1] = s[v] and v is S-type.
+ * LMS substrings are named with their lengths and names kept at sa[m + ⌊j/2⌋] (LMS positions are at
+ * least 2 apart and m ≤ n/2), then compacted in text order, as in Mori's sais-lite.
+ */
 function saIs(s: Int32Array, upper: number): Int32Array {
   const n = s.length;
   if (n === 0) return new Int32Array(0);
   if (n < 16) return small(s);
 
   const sa = new Int32Array(n);
-  // ls[i] = 1 when suffix i is S-type (smaller than suffix i+1).
-  const ls = new Uint8Array(n);
-  for (let i = n - 2; i >= 0; i--) {
-    ls[i] = s[i] === s[i + 1] ? ls[i + 1] : s[i] < s[i + 1] ? 1 : 0;
-  }
   const sumL = new Int32Array(upper + 2);
   const sumS = new Int32Array(upper + 2);
-  for (let i = 0; i < n; i++) {
-    if (ls[i] === 0) sumS[s[i]]++;
-    else sumL[s[i] + 1]++;
+  // Right to left: count L (into sumS) and S (into sumL[c + 1]) suffixes per symbol, and list the LMS
+  // positions at the end of sa (ascending, since they are found in descending order).
+  let top = n;
+  {
+    let nextS = false; // type of suffix i + 1 (n − 1 is L-type)
+    let next = s[n - 1];
+    sumS[next]++;
+    for (let i = n - 2; i >= 0; i--) {
+      const c = s[i];
+      const isS: boolean = c < next || (c === next && nextS);
+      if (isS) sumL[c + 1]++;
+      else {
+        sumS[c]++;
+        if (nextS) sa[--top] = i + 1;
+      }
+      nextS = isS;
+      next = c;
+    }
   }
   for (let i = 0; i <= upper; i++) {
     sumS[i] += sumL[i];
     if (i < upper) sumL[i + 1] += sumS[i];
   }
+  const m = n - top;
+  const lms = sa.slice(top, n);
   const buf = new Int32Array(upper + 2);
 
-  const induce = (lms: Int32Array, m: number): void => {
+  const induce = (seeds: Int32Array): void => {
     sa.fill(-1);
     buf.set(sumS);
     for (let k = 0; k < m; k++) {
-      const d = lms[k];
-      if (d === n) continue;
+      const d = seeds[k];
       sa[buf[s[d]]++] = d;
     }
     buf.set(sumL);
     sa[buf[s[n - 1]]++] = n - 1;
     for (let i = 0; i < n; i++) {
       const v = sa[i];
-      if (v >= 1 && ls[v - 1] === 0) sa[buf[s[v - 1]]++] = v - 1;
+      if (v >= 1) {
+        const c = s[v - 1];
+        if (c >= s[v]) sa[buf[c]++] = v - 1;
+      }
     }
     buf.set(sumL);
     for (let i = n - 1; i >= 0; i--) {
       const v = sa[i];
-      if (v >= 1 && ls[v - 1] === 1) sa[--buf[s[v - 1] + 1]] = v - 1;
+      if (v >= 1) {
+        const c = s[v - 1];
+        const d = s[v];
+        if (c < d || (c === d && i >= sumS[d])) sa[--buf[c + 1]] = v - 1;
+      }
     }
   };
 
-  const lmsMap = new Int32Array(n + 1).fill(-1);
-  let m = 0;
-  for (let i = 1; i < n; i++) {
-    if (ls[i - 1] === 0 && ls[i] === 1) lmsMap[i] = m++;
-  }
-  const lms = new Int32Array(m);
-  for (let i = 1, k = 0; i < n; i++) {
-    if (ls[i - 1] === 0 && ls[i] === 1) lms[k++] = i;
-  }
-  induce(lms, m);
+  induce(lms);
+  if (m === 0) return sa;
 
-  if (m > 0) {
-    const sortedLms = new Int32Array(m);
-    for (let i = 0, k = 0; i < n; i++) {
-      const v = sa[i];
-      if (lmsMap[v] !== -1) sortedLms[k++] = v;
-    }
-    const recS = new Int32Array(m);
-    let recUpper = 0;
-    recS[lmsMap[sortedLms[0]]] = 0;
-    for (let i = 1; i < m; i++) {
-      let l = sortedLms[i - 1];
-      let r = sortedLms[i];
-      const endL = lmsMap[l] + 1 < m ? lms[lmsMap[l] + 1] : n;
-      const endR = lmsMap[r] + 1 < m ? lms[lmsMap[r] + 1] : n;
-      let same = true;
-      if (endL - l !== endR - r) {
-        same = false;
-      } else {
-        while (l < endL) {
-          if (s[l] !== s[r]) break;
-          l++;
-          r++;
-        }
-        // r may reach n, where s[r] is undefined: that LMS substring runs to the end, so it differs.
-        if (l === n || r === n || s[l] !== s[r]) same = false;
-      }
-      if (!same) recUpper++;
-      recS[lmsMap[sortedLms[i]]] = recUpper;
-    }
-    const recSa = saIs(recS, recUpper);
-    for (let i = 0; i < m; i++) sortedLms[i] = lms[recSa[i]];
-    induce(sortedLms, m);
+  // Sorted LMS suffixes (by their LMS substrings) to sa[0..m): v is LMS iff S-type and v − 1 is L-type.
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const v = sa[i];
+    if (v > 0 && s[v - 1] > s[v] && i >= sumS[s[v]]) sa[k++] = v;
   }
+  // LMS substring lengths (to the next LMS position, or to the end) at sa[m + ⌊j/2⌋].
+  sa.fill(0, m);
+  for (let i = 0; i < m; i++) {
+    const j = lms[i];
+    sa[m + (j >>> 1)] = (i + 1 < m ? lms[i + 1] : n) - j;
+  }
+  // Names (1-based) in sorted order: equal when the substrings and the symbols at their ends are equal
+  // (a substring that runs to the end of the text is unique).
+  let name = 0;
+  let prev = -1;
+  let prevLen = 0;
+  for (let i = 0; i < m; i++) {
+    const j = sa[i];
+    const len = sa[m + (j >>> 1)];
+    let same = false;
+    if (len === prevLen && prev + len < n && j + len < n) {
+      let d = 0;
+      while (d <= len && s[prev + d] === s[j + d]) d++;
+      same = d > len;
+    }
+    if (!same) name++;
+    sa[m + (j >>> 1)] = name;
+    prev = j;
+    prevLen = len;
+  }
+  const recS = new Int32Array(m);
+  for (let i = m, r = 0; i < n; i++) {
+    const v = sa[i];
+    if (v !== 0) recS[r++] = v - 1;
+  }
+  const recSa = saIs(recS, name - 1);
+  for (let i = 0; i < m; i++) recSa[i] = lms[recSa[i]];
+  induce(recSa);
   return sa;
 }

@@ -1,0 +1,192 @@
+// The previous engine version (before issue 17), kept verbatim for `npm run bench -- scale` ratios. Not used by the app.
+/**
+ * The corpus index as a model artifact: one little-endian binary blob, ≈ 6 bytes per token (Uint16
+ * tokens + Uint32 suffix array), whose sha-256 is the artifact hash records commit to.
+ *
+ * Layout (all offsets multiples of 4):
+ *   0  "LLIX"          magic
+ *   4  u32 version     (1)
+ *   8  u32 checksum    over every 32-bit word from offset 12 to the end
+ *  12  u32 vocabSize, u32 separator, u32 contributionCount C, u32 tokenCount N, u32 nameLength
+ *  32  tokenizer name (UTF-8), zero-padded to 4 bytes
+ *      u32[C] contributionIds, u32[C] datanetIds, u32[C] starts
+ *      u16[N] tokens, zero-padded to 4 bytes
+ *      u32[N] suffix array
+ * The unigram counts are recomputed on load.
+ */
+import { createHash } from "node:crypto";
+import type { CorpusIndex } from "./corpus";
+import { AttributionError } from "@/lib/attribution/errors";
+import { SEPARATOR, TOKENIZER, VOCAB_SIZE } from "@/lib/attribution/tokenizer";
+
+export const ARTIFACT_MAGIC = "LLIX";
+export const ARTIFACT_VERSION = 1;
+const HEADER = 32;
+const MAX_NAME = 64;
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+const pad4 = (x: number): number => (x + 3) & ~3;
+
+function layout(c: number, n: number, nameLength: number) {
+  const name = HEADER;
+  const ids = name + pad4(nameLength);
+  const datanets = ids + 4 * c;
+  const starts = datanets + 4 * c;
+  const tokens = starts + 4 * c;
+  const sa = tokens + pad4(2 * n);
+  const total = sa + 4 * n;
+  return { name, ids, datanets, starts, tokens, sa, total };
+}
+
+/** 32-bit word checksum: each step is a bijection of the state, so any single changed word is caught. */
+function checksum(bytes: Uint8Array, from: number): number {
+  const words = (bytes.length - from) >>> 2;
+  let h = 0x811c9dc5;
+  if (LITTLE_ENDIAN_HOST && (bytes.byteOffset + from) % 4 === 0) {
+    const w = new Uint32Array(bytes.buffer, bytes.byteOffset + from, words);
+    for (let i = 0; i < words; i++) h = Math.imul(h ^ w[i], 0x01000193);
+  } else {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < words; i++) h = Math.imul(h ^ dv.getUint32(from + 4 * i, true), 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
+function writeU32s(dv: DataView, bytes: Uint8Array, off: number, a: Uint32Array): void {
+  if (LITTLE_ENDIAN_HOST) new Uint32Array(bytes.buffer, off, a.length).set(a);
+  else for (let i = 0; i < a.length; i++) dv.setUint32(off + 4 * i, a[i], true);
+}
+
+function readU32s(dv: DataView, bytes: Uint8Array, off: number, count: number): Uint32Array {
+  if (LITTLE_ENDIAN_HOST && (bytes.byteOffset + off) % 4 === 0) {
+    return new Uint32Array(bytes.buffer, bytes.byteOffset + off, count).slice();
+  }
+  const out = new Uint32Array(count);
+  for (let i = 0; i < count; i++) out[i] = dv.getUint32(off + 4 * i, true);
+  return out;
+}
+
+export function serializeCorpusIndex(index: CorpusIndex): Uint8Array {
+  const c = index.contributionIds.length;
+  const n = index.tokens.length;
+  const name = new TextEncoder().encode(index.params.tokenizer);
+  if (name.length > MAX_NAME) throw new AttributionError("The tokenizer name is too long for an artifact.");
+  if (index.sa.length !== n || index.datanetIds.length !== c || index.starts.length !== c) {
+    throw new AttributionError("This corpus index is inconsistent (array lengths differ) and cannot be serialized.");
+  }
+  const L = layout(c, n, name.length);
+  const bytes = new Uint8Array(L.total);
+  const dv = new DataView(bytes.buffer);
+  bytes.set(new TextEncoder().encode(ARTIFACT_MAGIC), 0);
+  dv.setUint32(4, ARTIFACT_VERSION, true);
+  dv.setUint32(12, VOCAB_SIZE, true);
+  dv.setUint32(16, index.params.separator, true);
+  dv.setUint32(20, c, true);
+  dv.setUint32(24, n, true);
+  dv.setUint32(28, name.length, true);
+  bytes.set(name, L.name);
+  writeU32s(dv, bytes, L.ids, index.contributionIds);
+  writeU32s(dv, bytes, L.datanets, index.datanetIds);
+  writeU32s(dv, bytes, L.starts, index.starts);
+  if (LITTLE_ENDIAN_HOST) new Uint16Array(bytes.buffer, L.tokens, n).set(index.tokens);
+  else for (let i = 0; i < n; i++) dv.setUint16(L.tokens + 2 * i, index.tokens[i], true);
+  writeU32s(dv, bytes, L.sa, index.sa);
+  dv.setUint32(8, checksum(bytes, 12), true);
+  return bytes;
+}
+
+function corrupt(why: string): never {
+  throw new AttributionError(`The corpus index artifact is corrupt: ${why}.`);
+}
+
+/** Reads and validates an artifact; the index owns copies of its arrays. */
+export function deserializeCorpusIndex(bytes: Uint8Array): CorpusIndex {
+  if (!(bytes instanceof Uint8Array)) throw new AttributionError("A corpus index artifact must be a byte array.");
+  if (bytes.length < HEADER) corrupt(`it is ${bytes.length} bytes, shorter than the ${HEADER}-byte header`);
+  if (new TextDecoder().decode(bytes.subarray(0, 4)) !== ARTIFACT_MAGIC) {
+    throw new AttributionError(`This is not a corpus index artifact (it does not start with "${ARTIFACT_MAGIC}").`);
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = dv.getUint32(4, true);
+  if (version !== ARTIFACT_VERSION) {
+    throw new AttributionError(`Corpus index artifact version ${version} is not supported (this build reads version ${ARTIFACT_VERSION}).`);
+  }
+  const c = dv.getUint32(20, true);
+  const n = dv.getUint32(24, true);
+  const nameLength = dv.getUint32(28, true);
+  if (nameLength > MAX_NAME) corrupt("the tokenizer name length is invalid");
+  if (c > n) corrupt("there are more contributions than tokens");
+  const L = layout(c, n, nameLength);
+  if (L.total !== bytes.length) corrupt(`it should be ${L.total} bytes but is ${bytes.length}`);
+  if (checksum(bytes, 12) !== dv.getUint32(8, true)) corrupt("the checksum does not match (the bytes were altered or truncated)");
+  const tokenizer = new TextDecoder().decode(bytes.subarray(L.name, L.name + nameLength));
+  if (tokenizer !== TOKENIZER) throw new AttributionError(`The artifact uses tokenizer "${tokenizer}"; this build supports only ${TOKENIZER}.`);
+  if (dv.getUint32(12, true) !== VOCAB_SIZE) corrupt("the vocabulary size does not match the tokenizer");
+  const separator = dv.getUint32(16, true);
+  if (separator !== SEPARATOR) corrupt(`the separator is ${separator}, expected ${SEPARATOR}`);
+  if (c === 0 || n === c) corrupt("the corpus is empty");
+
+  const contributionIds = readU32s(dv, bytes, L.ids, c);
+  const datanetIds = readU32s(dv, bytes, L.datanets, c);
+  const starts = readU32s(dv, bytes, L.starts, c);
+  let tokens: Uint16Array;
+  if (LITTLE_ENDIAN_HOST && (bytes.byteOffset + L.tokens) % 2 === 0) {
+    tokens = new Uint16Array(bytes.buffer, bytes.byteOffset + L.tokens, n).slice();
+  } else {
+    tokens = new Uint16Array(n);
+    for (let i = 0; i < n; i++) tokens[i] = dv.getUint16(L.tokens + 2 * i, true);
+  }
+  const sa = readU32s(dv, bytes, L.sa, n);
+
+  // Structure: ascending ids, contributions tiling the tokens, each ending with its one separator.
+  const unigram = new Uint32Array(VOCAB_SIZE);
+  for (let r = 0; r < c; r++) {
+    if (r > 0 && contributionIds[r] <= contributionIds[r - 1]) corrupt("contribution ids are not strictly ascending");
+    const start = starts[r];
+    const end = r + 1 < c ? starts[r + 1] : n;
+    if ((r === 0 && start !== 0) || end <= start || end > n) corrupt("contribution starts are out of order");
+    for (let p = start; p < end - 1; p++) {
+      const t = tokens[p];
+      if (t >= VOCAB_SIZE) corrupt(`token ${t} at position ${p} is not in the vocabulary`);
+      unigram[t]++;
+    }
+    if (tokens[end - 1] !== SEPARATOR) corrupt(`contribution ${contributionIds[r]} does not end with a separator`);
+  }
+  // The suffix array is a permutation whose last C entries are the separators in contribution order
+  // (separators sort after every token, by rank).
+  const seen = new Uint32Array(Math.ceil(n / 32));
+  for (let k = 0; k < n; k++) {
+    const p = sa[k];
+    if (p >= n) corrupt("a suffix array entry is out of range");
+    const bit = 1 << (p & 31);
+    if ((seen[p >>> 5] & bit) !== 0) corrupt("the suffix array repeats a position");
+    seen[p >>> 5] |= bit;
+    if (k > 0 && tokens[sa[k - 1]] > tokens[p]) corrupt("the suffix array is not sorted");
+  }
+  for (let r = 0; r < c; r++) {
+    const sepPos = (r + 1 < c ? starts[r + 1] : n) - 1;
+    if (sa[n - c + r] !== sepPos) corrupt("the suffix array does not order separators by contribution");
+  }
+  return { tokens, sa, contributionIds, datanetIds, starts, unigram, params: { tokenizer, separator } };
+}
+
+/** sha-256 of the artifact bytes, as 0x-prefixed hex. */
+export function artifactHash(bytes: Uint8Array): `0x${string}` {
+  if (!(bytes instanceof Uint8Array)) throw new AttributionError("An artifact hash needs the artifact's bytes.");
+  return `0x${createHash("sha256").update(bytes).digest("hex")}`;
+}
+
+/** In-memory bytes per stored token (separators included): tokens + suffix array + tables. */
+export function bytesPerToken(index: CorpusIndex): number {
+  const bytes =
+    index.tokens.byteLength +
+    index.sa.byteLength +
+    index.contributionIds.byteLength +
+    index.datanetIds.byteLength +
+    index.starts.byteLength +
+    index.unigram.byteLength;
+  return bytes / index.tokens.length;
+}

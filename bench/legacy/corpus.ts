@@ -1,0 +1,678 @@
+// The previous engine version (before issue 17), kept verbatim for `npm run bench -- scale` ratios. Not used by the app.
+/**
+ * The corpus index: every contribution's tokens, concatenated in ascending contribution id order with
+ * a separator after each, and a suffix array over them (Infini-gram style, ≈ 6 bytes per token).
+ *
+ * Ordering rule: the suffix array is built over a working alphabet where real tokens keep their id
+ * and the separator after the contribution of rank r is the symbol VOCAB_SIZE + r. Separators are
+ * unique, larger than every token and ordered by contribution id, so comparing two suffixes never
+ * reads past the first separator and their order depends only on their own contribution's text and
+ * id. A model view (a subset of contributions) therefore sees its occurrences in exactly the order
+ * a standalone index of that subset would have. Stored tokens use the single value SEPARATOR, which
+ * is still larger than every token, so binary searches with separator-free patterns stay consistent.
+ */
+import type { CorpusIndex } from "@/lib/attribution/corpus-index";
+import { seededSample } from "@/lib/attribution/credit";
+import { AttributionError } from "@/lib/attribution/errors";
+import type { Prng } from "@/lib/attribution/infinigram";
+import { suffixArray } from "./sais";
+import { encode, SEPARATOR, TOKENIZER, toTokenArray, VOCAB_SIZE } from "@/lib/attribution/tokenizer";
+import { countMembers, hasMember, viewFilter, type ModelView, type ViewFilter } from "@/lib/attribution/view";
+
+export interface CorpusContribution {
+  id: number;
+  datanetId: number;
+  text: string;
+}
+
+export interface CorpusTokens {
+  id: number;
+  datanetId: number;
+  tokens: ArrayLike<number>;
+}
+
+export type { CorpusIndex };
+
+export interface BuildOptions {
+  onProgress?: (phase: "tokenizing" | "indexing", done: number, total: number) => void;
+}
+
+export interface NextTokenEntry {
+  token: number;
+  count: number;
+  /** contribution id → occurrences (within the sample), ascending id order */
+  byContribution: Map<number, number>;
+}
+
+export interface NextTokenDistribution {
+  /** Length of the context suffix the distribution comes from (0 = whole-corpus unigram). */
+  suffixLength: number;
+  /** Sampled occurrences (≤ maxSupport) = Σ entry counts. */
+  total: number;
+  /** All occurrences of that suffix followed by a real token (in the view), before sampling. */
+  occurrences: number;
+  /** Sorted by token id. */
+  entries: NextTokenEntry[];
+}
+
+/** Suffix-array positions are Uint32, but SA-IS works on Int32. */
+export const MAX_CORPUS_TOKENS = 0x7ffffffe;
+const MAX_ID = 0xffffffff;
+
+function checkUint32(value: unknown, what: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_ID) {
+    throw new AttributionError(`${what} must be an integer in 0..${MAX_ID}, got ${String(value)}.`);
+  }
+  return value;
+}
+
+export function buildCorpusIndex(contributions: CorpusContribution[], opts?: BuildOptions): CorpusIndex {
+  if (!Array.isArray(contributions) || contributions.length === 0) {
+    throw new AttributionError("The corpus is empty: an index needs at least one contribution.");
+  }
+  const items: CorpusTokens[] = new Array(contributions.length);
+  for (let i = 0; i < contributions.length; i++) {
+    const c = contributions[i];
+    if (typeof c?.text !== "string") throw new AttributionError(`Contribution ${String(c?.id)} has no text.`);
+    items[i] = { id: c.id, datanetId: c.datanetId, tokens: encode(c.text) };
+    opts?.onProgress?.("tokenizing", i + 1, contributions.length);
+  }
+  return buildCorpusIndexFromTokens(items, opts);
+}
+
+/** Builds from already tokenized contributions (ids must be real tokens, < VOCAB_SIZE). */
+export function buildCorpusIndexFromTokens(items: CorpusTokens[], opts?: BuildOptions): CorpusIndex {
+  if (!Array.isArray(items) || items.length === 0) {
+    throw new AttributionError("The corpus is empty: an index needs at least one contribution.");
+  }
+  const c = items.length;
+  const order = items.map((_, i) => i);
+  let total = c;
+  for (const it of items) {
+    checkUint32(it?.id, "A contribution id");
+    checkUint32(it.datanetId, `The Datanet id of contribution ${it.id}`);
+    if (it.tokens === null || typeof it.tokens !== "object" || typeof it.tokens.length !== "number") {
+      throw new AttributionError(`Contribution ${it.id} has no token array.`);
+    }
+    total += it.tokens.length;
+  }
+  if (total > MAX_CORPUS_TOKENS) {
+    throw new AttributionError(`The corpus has ${total} tokens; one index holds at most ${MAX_CORPUS_TOKENS}.`);
+  }
+  order.sort((a, b) => items[a].id - items[b].id);
+  const contributionIds = new Uint32Array(c);
+  const datanetIds = new Uint32Array(c);
+  const starts = new Uint32Array(c);
+  const tokens = new Uint16Array(total);
+  // Working text for the suffix array: unique separator VOCAB_SIZE + rank after each contribution.
+  const work = new Int32Array(total);
+  const unigram = new Uint32Array(VOCAB_SIZE);
+  let p = 0;
+  for (let r = 0; r < c; r++) {
+    const it = items[order[r]];
+    if (r > 0 && it.id === contributionIds[r - 1]) {
+      throw new AttributionError(`Contribution id ${it.id} appears twice; ids must be unique.`);
+    }
+    contributionIds[r] = it.id;
+    datanetIds[r] = it.datanetId;
+    starts[r] = p;
+    const src = toTokenArray(it.tokens, `Contribution ${it.id}`);
+    tokens.set(src, p);
+    for (let j = 0; j < src.length; j++) {
+      const t = src[j];
+      work[p + j] = t;
+      unigram[t]++;
+    }
+    p += src.length;
+    tokens[p] = SEPARATOR;
+    work[p] = VOCAB_SIZE + r;
+    p++;
+  }
+  if (total === c) throw new AttributionError("The corpus is empty: its contributions contain no tokens.");
+  opts?.onProgress?.("indexing", 0, 1);
+  const sa = suffixArray(work, VOCAB_SIZE + c);
+  opts?.onProgress?.("indexing", 1, 1);
+  return { tokens, sa, contributionIds, datanetIds, starts, unigram, params: { tokenizer: TOKENIZER, separator: SEPARATOR } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search primitives (shared with infinigram, span-trace and evaluate-infinigram).
+
+/**
+ * SA range [out[0], out[1]) of the suffixes that start with pat[off..off+len), len ≥ 1. Binary search
+ * with the lcp-of-bounds shortcut: suffixes between two bounds share min(lcpLo, lcpHi) tokens with
+ * the pattern, so those need not be compared again.
+ */
+export function rangeOf(tokens: Uint16Array, sa: Uint32Array, pat: Uint16Array, off: number, len: number, out: Uint32Array): void {
+  const n = sa.length;
+  let lo = -1;
+  let hi = n;
+  let lcpLo = 0;
+  let lcpHi = 0;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    const p = sa[mid];
+    let j = lcpLo < lcpHi ? lcpLo : lcpHi;
+    // The last token is a separator, which never equals a pattern token, so p + j stays in bounds.
+    while (j < len && tokens[p + j] === pat[off + j]) j++;
+    if (j === len || tokens[p + j] > pat[off + j]) {
+      hi = mid;
+      lcpHi = j;
+    } else {
+      lo = mid;
+      lcpLo = j;
+    }
+  }
+  if (hi === n || lcpHi !== len) {
+    out[0] = hi;
+    out[1] = hi;
+    return;
+  }
+  const first = hi;
+  lo = first;
+  lcpLo = len;
+  hi = n;
+  lcpHi = 0;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    const p = sa[mid];
+    let j = lcpLo < lcpHi ? lcpLo : lcpHi;
+    while (j < len && tokens[p + j] === pat[off + j]) j++;
+    if (j < len && tokens[p + j] > pat[off + j]) {
+      hi = mid;
+      lcpHi = j;
+    } else {
+      lo = mid;
+      lcpLo = j;
+    }
+  }
+  out[0] = first;
+  out[1] = hi;
+}
+
+/**
+ * Within an SA range whose suffixes share `depth` tokens, the sub-range whose token at `depth` is t
+ * (the tokens there are sorted, separators last).
+ */
+export function narrow(tokens: Uint16Array, sa: Uint32Array, lo: number, hi: number, depth: number, t: number, out: Uint32Array): void {
+  let a = lo;
+  let b = hi;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (tokens[sa[m] + depth] < t) a = m + 1;
+    else b = m;
+  }
+  const first = a;
+  b = hi;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (tokens[sa[m] + depth] <= t) a = m + 1;
+    else b = m;
+  }
+  out[0] = first;
+  out[1] = a;
+}
+
+/**
+ * End of the part of an SA range (suffixes sharing `depth` tokens) followed by a real token: those
+ * followed by a separator sort last.
+ */
+export function continuationEnd(tokens: Uint16Array, sa: Uint32Array, lo: number, hi: number, depth: number): number {
+  let a = lo;
+  let b = hi;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (tokens[sa[m] + depth] === SEPARATOR) b = m;
+    else a = m + 1;
+  }
+  return a;
+}
+
+/** Rank of the contribution containing a position (its separator belongs to it). */
+export function rankAt(starts: Uint32Array, position: number): number {
+  let a = 0;
+  let b = starts.length - 1;
+  while (a < b) {
+    const m = (a + b + 1) >>> 1;
+    if (starts[m] <= position) a = m;
+    else b = m - 1;
+  }
+  return a;
+}
+
+/** Exact floor(a / b) for integers below 2^53. */
+export function floorDiv(a: number, b: number): number {
+  let q = Math.floor(a / b);
+  if (q * b > a) q--;
+  else if ((q + 1) * b <= a) q++;
+  return q;
+}
+
+let samplePositions = new Uint32Array(1024);
+
+/**
+ * Deterministic sample of the view's occurrences in SA range [lo, hi): with M members m_0..m_{M-1} in
+ * SA order and M > maxSupport, the members m_⌊k·M/S⌋ for k < S = maxSupport; otherwise all of them.
+ * A stride, not the first S: within a range the suffixes are sorted by what follows, so the first S
+ * would only ever see the lowest next-token ids. Returns the shared positions buffer (valid until
+ * the next call) and writes the count to out[0], M to out[1].
+ */
+export function sampleRange(
+  sa: Uint32Array,
+  filter: ViewFilter | null,
+  lo: number,
+  hi: number,
+  maxSupport: number,
+  out: Float64Array,
+): Uint32Array {
+  const m = countMembers(filter, lo, hi);
+  const s = m < maxSupport ? m : maxSupport;
+  if (samplePositions.length < s) {
+    let cap = samplePositions.length;
+    while (cap < s) cap *= 2;
+    samplePositions = new Uint32Array(cap);
+  }
+  const buf = samplePositions;
+  if (filter === null) {
+    if (m <= maxSupport) for (let k = 0; k < s; k++) buf[k] = sa[lo + k];
+    else for (let k = 0; k < s; k++) buf[k] = sa[lo + floorDiv(k * m, s)];
+  } else {
+    const { saRank, members } = filter;
+    if (m <= maxSupport) {
+      for (let q = lo, i = 0; q < hi; q++) if (members[saRank[q]] === 1) buf[i++] = sa[q];
+    } else {
+      let i = 0; // member index
+      let k = 0; // sample index
+      let target = 0;
+      for (let q = lo; q < hi && k < s; q++) {
+        if (members[saRank[q]] === 0) continue;
+        if (i === target) {
+          buf[k++] = sa[q];
+          target = floorDiv(k * m, s);
+        }
+        i++;
+      }
+    }
+  }
+  out[0] = s;
+  out[1] = m;
+  return buf;
+}
+
+const tokenCounts = new Uint32Array(VOCAB_SIZE + 1);
+const emptyContextCache = new WeakMap<ModelView, { maxSupport: number; includeEnd: boolean; positions: Uint32Array; occurrences: number }[]>();
+const distinctTokens = new Uint32Array(VOCAB_SIZE + 1);
+let distinctCount = 0;
+
+/**
+ * Repeated next-token queries over one index and view (generation, evaluation): finds the longest
+ * context suffix with an occurrence followed by a real token (or by a separator too, with
+ * includeEnd) in the view, samples its occurrences and counts what follows. Results live in shared
+ * buffers until the next query; the functions using it are synchronous.
+ */
+export class NextTokenQuery {
+  readonly tokens: Uint16Array;
+  readonly sa: Uint32Array;
+  readonly filter: ViewFilter | null;
+  /** Result of the last query. */
+  suffixLength = -1;
+  support = 0;
+  occurrences = 0;
+  positions: Uint32Array = samplePositions;
+  private lo = 0;
+  private end = 0;
+  private readonly range = new Uint32Array(2);
+  private readonly sampleOut = new Float64Array(2);
+
+  /**
+   * `sampler`: record version 2's sampling — a uniform sample of maxSupport occurrences drawn from the
+   * request's seed. Without it, version 1's evenly spaced sample in suffix-array order.
+   */
+  constructor(
+    readonly index: CorpusIndex,
+    readonly view: ModelView | undefined,
+    readonly maxSupport: number,
+    readonly includeEnd: boolean,
+    readonly sampler?: Prng,
+  ) {
+    this.tokens = index.tokens;
+    this.sa = index.sa;
+    this.filter = viewFilter(index, view);
+  }
+
+  /** Version 2: a seeded uniform sample of the view's occurrences in [lo, end) (positions; count and M in sampleOut). */
+  private seededPositions(len: number): Uint32Array {
+    if (len > 0) return seededRangeSample(this.sa, this.filter, this.lo, this.end, this.maxSupport, this.sampler!, this.sampleOut);
+    // The empty context: every real token (and, with includeEnd, separator) of the members, in text order —
+    // the same order a standalone index of the members has, so a view samples what that index would.
+    const { ranks, cum, total: m } = memberPrefix(this.index, this.view, this.includeEnd);
+    const starts = this.index.starts;
+    const pick = (i: number) => {
+      let a = 0;
+      let b = ranks.length - 1;
+      while (a < b) {
+        const mid = (a + b) >>> 1;
+        if (cum[mid + 1] <= i) a = mid + 1;
+        else b = mid;
+      }
+      return starts[ranks[a]] + (i - cum[a]);
+    };
+    const chosenIdx = seededSample(m, this.maxSupport, this.sampler!);
+    const s = chosenIdx.length;
+    if (samplePositions.length < s) {
+      let cap = samplePositions.length;
+      while (cap < s) cap *= 2;
+      samplePositions = new Uint32Array(cap);
+    }
+    for (let k = 0; k < s; k++) samplePositions[k] = pick(chosenIdx[k]);
+    this.sampleOut[0] = s;
+    this.sampleOut[1] = m;
+    return samplePositions;
+  }
+
+  /**
+   * The empty context's sample scans the whole suffix array under a partial view, and it is the same
+   * every time: cache it per view (last two settings only).
+   */
+  private emptyContextSample(view: ModelView): Uint32Array {
+    let cache = emptyContextCache.get(view);
+    if (cache === undefined) {
+      cache = [];
+      emptyContextCache.set(view, cache);
+    }
+    let hit = cache.find((e) => e.maxSupport === this.maxSupport && e.includeEnd === this.includeEnd);
+    if (hit === undefined) {
+      const buf = sampleRange(this.sa, this.filter, this.lo, this.end, this.maxSupport, this.sampleOut);
+      hit = { maxSupport: this.maxSupport, includeEnd: this.includeEnd, positions: buf.slice(0, this.sampleOut[0]), occurrences: this.sampleOut[1] };
+      cache.unshift(hit);
+      cache.length = Math.min(cache.length, 2);
+    }
+    this.sampleOut[0] = hit.positions.length;
+    this.sampleOut[1] = hit.occurrences;
+    return hit.positions;
+  }
+
+  /** Occurrence check for the suffix of length len; remembers its range when it holds. */
+  private check(ctx: Uint16Array, ctxLen: number, len: number): boolean {
+    const { tokens, sa, filter } = this;
+    let lo = 0;
+    let hi = sa.length;
+    if (len > 0) {
+      rangeOf(tokens, sa, ctx, ctxLen - len, len, this.range);
+      lo = this.range[0];
+      hi = this.range[1];
+      if (lo === hi) return false;
+    }
+    const end = this.includeEnd ? hi : continuationEnd(tokens, sa, lo, hi, len);
+    if (end === lo) return false;
+    if (filter !== null && !hasMember(filter, lo, end)) return false;
+    this.lo = lo;
+    this.end = end;
+    return true;
+  }
+
+  /**
+   * Queries the context ctx[0..ctxLen). `bound`, when ≥ 0, is a known upper bound on the answer (the
+   * previous answer + 1 after appending a token): the answer is then found by galloping down from
+   * it, which usually succeeds at once. Validity is monotone in the length (a shorter suffix occurs
+   * wherever a longer one does), so galloping plus binary search finds the longest.
+   * Returns false when not even the empty context has a continuation.
+   */
+  query(ctx: Uint16Array, ctxLen: number, bound: number): boolean {
+    for (let i = 0; i < distinctCount; i++) tokenCounts[distinctTokens[i]] = 0;
+    distinctCount = 0;
+    this.suffixLength = -1;
+    this.support = 0;
+    this.occurrences = 0;
+    let good: number;
+    let bad: number;
+    if (bound >= 0) {
+      const top = bound < ctxLen ? bound : ctxLen;
+      if (this.check(ctx, ctxLen, top)) {
+        good = top;
+        bad = top + 1;
+      } else {
+        bad = top;
+        good = -1;
+        for (let step = 1; ; step *= 2) {
+          const probe = top - step > 0 ? top - step : 0;
+          if (this.check(ctx, ctxLen, probe)) {
+            good = probe;
+            break;
+          }
+          bad = probe;
+          if (probe === 0) return false;
+        }
+      }
+    } else {
+      if (!this.check(ctx, ctxLen, 0)) return false;
+      good = 0;
+      bad = ctxLen + 1;
+      for (let probe = 1; probe <= ctxLen; probe *= 2) {
+        if (!this.check(ctx, ctxLen, probe)) {
+          bad = probe;
+          break;
+        }
+        good = probe;
+      }
+    }
+    while (bad - good > 1) {
+      const mid = (good + bad) >>> 1;
+      if (this.check(ctx, ctxLen, mid)) good = mid;
+      else bad = mid;
+    }
+    // this.lo/end belong to the last successful check, which is `good`.
+    const len = good;
+    let positions: Uint32Array;
+    if (this.sampler) {
+      positions = this.seededPositions(len);
+    } else if (len === 0 && this.view !== undefined && this.filter !== null) {
+      positions = this.emptyContextSample(this.view);
+    } else {
+      positions = sampleRange(this.sa, this.filter, this.lo, this.end, this.maxSupport, this.sampleOut);
+    }
+    const s = this.sampleOut[0];
+    const tokens = this.tokens;
+    for (let k = 0; k < s; k++) {
+      const t = tokens[positions[k] + len];
+      if (tokenCounts[t]++ === 0) distinctTokens[distinctCount++] = t;
+    }
+    this.positions = positions;
+    this.suffixLength = len;
+    this.support = s;
+    this.occurrences = this.sampleOut[1];
+    return s > 0;
+  }
+
+  /** Distinct next tokens of the last query (shared buffer, first `distinctCount` entries). */
+  get distinct(): Uint32Array {
+    return distinctTokens;
+  }
+
+  get distinctCount(): number {
+    return distinctCount;
+  }
+
+  /** Count of next token t in the last query's sample. */
+  countOf(t: number): number {
+    return tokenCounts[t];
+  }
+}
+
+let memberRows = new Uint32Array(1024);
+
+/**
+ * Version 2's sample of an SA range [lo, hi): S = min(M, maxSupport) of the view's M occurrences, uniformly
+ * from `rng` (seededSample). Returns their text positions in a shared buffer; S and M go to out[0], out[1].
+ */
+export function seededRangeSample(sa: Uint32Array, filter: ViewFilter | null, lo: number, hi: number, maxSupport: number, rng: Prng, out: Float64Array): Uint32Array {
+  let m = 0;
+  if (filter === null) m = hi - lo;
+  else {
+    const { saRank, members } = filter;
+    for (let q = lo; q < hi; q++) {
+      if (members[saRank[q]] === 0) continue;
+      if (m === memberRows.length) {
+        const grown = new Uint32Array(m * 2);
+        grown.set(memberRows);
+        memberRows = grown;
+      }
+      memberRows[m++] = q;
+    }
+  }
+  const idx = seededSample(m, maxSupport, rng);
+  const s = idx.length;
+  if (samplePositions.length < s) {
+    let cap = samplePositions.length;
+    while (cap < s) cap *= 2;
+    samplePositions = new Uint32Array(cap);
+  }
+  for (let k = 0; k < s; k++) samplePositions[k] = filter === null ? sa[lo + idx[k]] : sa[memberRows[idx[k]]];
+  out[0] = s;
+  out[1] = m;
+  return samplePositions;
+}
+
+const memberPrefixes = new WeakMap<object, { includeEnd: boolean; ranks: Uint32Array; cum: Float64Array; total: number }[]>();
+
+/** The view's (or the whole index's) member ranks and the running count of their positions (real tokens, plus the separator with includeEnd). */
+function memberPrefix(index: CorpusIndex, view: ModelView | undefined, includeEnd: boolean): { ranks: Uint32Array; cum: Float64Array; total: number } {
+  const key: object = view ?? index;
+  let list = memberPrefixes.get(key);
+  if (!list) memberPrefixes.set(key, (list = []));
+  const hit = list.find((e) => e.includeEnd === includeEnd);
+  if (hit) return hit;
+  const c = index.starts.length;
+  const n = index.tokens.length;
+  const ranks: number[] = [];
+  for (let r = 0; r < c; r++) if (!view || view.members[r] === 1) ranks.push(r);
+  const cum = new Float64Array(ranks.length + 1);
+  for (let i = 0; i < ranks.length; i++) {
+    const r = ranks[i];
+    const size = (r + 1 < c ? index.starts[r + 1] : n) - index.starts[r] - (includeEnd ? 0 : 1);
+    cum[i + 1] = cum[i] + size;
+  }
+  const entry = { includeEnd, ranks: Uint32Array.from(ranks), cum, total: cum[ranks.length] };
+  list.push(entry);
+  return entry;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public queries.
+
+function checkPattern(pattern: ArrayLike<number>, what: string): Uint16Array {
+  if (pattern === null || typeof pattern !== "object" || typeof pattern.length !== "number") {
+    throw new AttributionError(`${what} must be an array of token ids.`);
+  }
+  return toTokenArray(pattern, what);
+}
+
+/** SA range [lo, hi) of the suffixes starting with the pattern (whole index, no view). */
+export function find(index: CorpusIndex, pattern: ArrayLike<number>): { lo: number; hi: number } {
+  const pat = checkPattern(pattern, "The pattern");
+  if (pat.length === 0) throw new AttributionError("The pattern is empty; search for at least one token.");
+  const out = new Uint32Array(2);
+  rangeOf(index.tokens, index.sa, pat, 0, pat.length, out);
+  return { lo: out[0], hi: out[1] };
+}
+
+/** Occurrences of the pattern (inside the view's contributions, when given). */
+export function count(index: CorpusIndex, pattern: ArrayLike<number>, view?: ModelView): number {
+  const filter = viewFilter(index, view);
+  const { lo, hi } = find(index, pattern);
+  return countMembers(filter, lo, hi);
+}
+
+/** Rank (index into contributionIds) of the contribution containing a token position. */
+export function contributionIndexAt(index: CorpusIndex, position: number): number {
+  if (!Number.isInteger(position) || position < 0 || position >= index.tokens.length) {
+    throw new AttributionError(`Position ${String(position)} is outside the corpus (0..${index.tokens.length - 1}).`);
+  }
+  return rankAt(index.starts, position);
+}
+
+/**
+ * Longest suffix of the context that occurs in the corpus (in the view). lo/hi are its SA range in
+ * the index itself (with a view, it also holds non-member occurrences).
+ */
+export function longestSuffix(index: CorpusIndex, context: ArrayLike<number>, view?: ModelView): { length: number; lo: number; hi: number } {
+  const ctx = checkPattern(context, "The context");
+  const filter = viewFilter(index, view);
+  const { tokens, sa } = index;
+  const out = new Uint32Array(2);
+  // Monotone: gallop up from 1, then binary search.
+  let good = 0;
+  let goodLo = 0;
+  let goodHi = sa.length;
+  let bad = ctx.length + 1;
+  const ok = (len: number): boolean => {
+    rangeOf(tokens, sa, ctx, ctx.length - len, len, out);
+    if (out[0] === out[1]) return false;
+    if (filter !== null && !hasMember(filter, out[0], out[1])) return false;
+    goodLo = out[0];
+    goodHi = out[1];
+    return true;
+  };
+  for (let probe = 1; probe <= ctx.length; probe *= 2) {
+    if (!ok(probe)) {
+      bad = probe;
+      break;
+    }
+    good = probe;
+  }
+  while (bad - good > 1) {
+    const mid = (good + bad) >>> 1;
+    if (ok(mid)) good = mid;
+    else bad = mid;
+  }
+  return { length: good, lo: goodLo, hi: goodHi };
+}
+
+export function checkMaxSupport(maxSupport: unknown): number {
+  if (typeof maxSupport !== "number" || !Number.isInteger(maxSupport) || maxSupport < 1 || maxSupport > 1_000_000) {
+    throw new AttributionError(`maxSupport must be an integer in 1..1,000,000, got ${String(maxSupport)}.`);
+  }
+  return maxSupport;
+}
+
+/**
+ * Next-token distribution from the longest suffix of the context with an occurrence followed by a
+ * real token (backing off down to the empty context, the whole-corpus unigram), over a
+ * deterministic sample of at most maxSupport occurrences (see sampleRange).
+ */
+export function nextTokenDistribution(
+  index: CorpusIndex,
+  context: ArrayLike<number>,
+  opts: { maxSupport: number; view?: ModelView },
+): NextTokenDistribution {
+  const ctx = checkPattern(context, "The context");
+  const maxSupport = checkMaxSupport(opts?.maxSupport);
+  const q = new NextTokenQuery(index, opts.view, maxSupport, false);
+  if (!q.query(ctx, ctx.length, -1)) return { suffixLength: 0, total: 0, occurrences: 0, entries: [] };
+  const len = q.suffixLength;
+  const c = index.contributionIds.length;
+  // (token, rank) pairs as one sortable number: token·C + rank < 2^53.
+  const keys = new Float64Array(q.support);
+  for (let k = 0; k < q.support; k++) {
+    const p = q.positions[k];
+    keys[k] = index.tokens[p + len] * c + rankAt(index.starts, p);
+  }
+  keys.sort();
+  const entries: NextTokenEntry[] = [];
+  for (let k = 0; k < keys.length; ) {
+    const key = keys[k];
+    let j = k + 1;
+    while (j < keys.length && keys[j] === key) j++;
+    const token = Math.floor(key / c);
+    const rank = key - token * c;
+    let e = entries[entries.length - 1];
+    if (e === undefined || e.token !== token) {
+      e = { token, count: 0, byContribution: new Map() };
+      entries.push(e);
+    }
+    e.count += j - k;
+    e.byContribution.set(index.contributionIds[rank], j - k);
+    k = j;
+  }
+  return { suffixLength: len, total: q.support, occurrences: q.occurrences, entries };
+}
