@@ -102,14 +102,12 @@ function corrupt(why: string): never {
   throw new AttributionError(`The corpus index artifact is corrupt: ${why}.`);
 }
 
-/** Reads and validates an artifact; the index owns copies of its arrays. */
-export function deserializeCorpusIndex(bytes: Uint8Array): CorpusIndex {
-  if (!(bytes instanceof Uint8Array)) throw new AttributionError("A corpus index artifact must be a byte array.");
-  if (bytes.length < HEADER) corrupt(`it is ${bytes.length} bytes, shorter than the ${HEADER}-byte header`);
-  if (new TextDecoder().decode(bytes.subarray(0, 4)) !== ARTIFACT_MAGIC) {
+/** The header's fields, checked (magic, version, counts, name length) against an artifact of `size` bytes. */
+function readHeader(head: Uint8Array, size: number) {
+  if (new TextDecoder().decode(head.subarray(0, 4)) !== ARTIFACT_MAGIC) {
     throw new AttributionError(`This is not a corpus index artifact (it does not start with "${ARTIFACT_MAGIC}").`);
   }
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const version = dv.getUint32(4, true);
   if (version !== ARTIFACT_VERSION) {
     throw new AttributionError(`Corpus index artifact version ${version} is not supported (this build reads version ${ARTIFACT_VERSION}).`);
@@ -120,7 +118,15 @@ export function deserializeCorpusIndex(bytes: Uint8Array): CorpusIndex {
   if (nameLength > MAX_NAME) corrupt("the tokenizer name length is invalid");
   if (c > n) corrupt("there are more contributions than tokens");
   const L = layout(c, n, nameLength);
-  if (L.total !== bytes.length) corrupt(`it should be ${L.total} bytes but is ${bytes.length}`);
+  if (L.total !== size) corrupt(`it should be ${L.total} bytes but is ${size}`);
+  return { dv, c, n, nameLength, L };
+}
+
+/** Reads and validates an artifact; the index owns copies of its arrays. */
+export function deserializeCorpusIndex(bytes: Uint8Array): CorpusIndex {
+  if (!(bytes instanceof Uint8Array)) throw new AttributionError("A corpus index artifact must be a byte array.");
+  if (bytes.length < HEADER) corrupt(`it is ${bytes.length} bytes, shorter than the ${HEADER}-byte header`);
+  const { dv, c, n, nameLength, L } = readHeader(bytes, bytes.length);
   if (checksum(bytes, 12) !== dv.getUint32(8, true)) corrupt("the checksum does not match (the bytes were altered or truncated)");
   const tokenizer = new TextDecoder().decode(bytes.subarray(L.name, L.name + nameLength));
   if (tokenizer !== TOKENIZER) throw new AttributionError(`The artifact uses tokenizer "${tokenizer}"; this build supports only ${TOKENIZER}.`);
@@ -241,21 +247,7 @@ export function loadCorpusIndexFile(file: string, opts: { expectHash?: `0x${stri
     if (size < HEADER) corrupt(`it is ${size} bytes, shorter than the ${HEADER}-byte header`);
     const head = new Uint8Array(HEADER);
     read(head);
-    if (new TextDecoder().decode(head.subarray(0, 4)) !== ARTIFACT_MAGIC) {
-      throw new AttributionError(`This is not a corpus index artifact (it does not start with "${ARTIFACT_MAGIC}").`);
-    }
-    const dv = new DataView(head.buffer);
-    const version = dv.getUint32(4, true);
-    if (version !== ARTIFACT_VERSION) {
-      throw new AttributionError(`Corpus index artifact version ${version} is not supported (this build reads version ${ARTIFACT_VERSION}).`);
-    }
-    const c = dv.getUint32(20, true);
-    const n = dv.getUint32(24, true);
-    const nameLength = dv.getUint32(28, true);
-    if (nameLength > MAX_NAME) corrupt("the tokenizer name length is invalid");
-    if (c > n) corrupt("there are more contributions than tokens");
-    const L = layout(c, n, nameLength);
-    if (L.total !== size) corrupt(`it should be ${L.total} bytes but is ${size}`);
+    const { dv, c, n, nameLength } = readHeader(head, size);
     const name = new Uint8Array(pad4(nameLength));
     read(name);
     const tokenizer = new TextDecoder().decode(name.subarray(0, nameLength));
