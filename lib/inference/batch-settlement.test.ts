@@ -20,24 +20,24 @@ import * as refundRoute from "@/app/api/payments/batch-settlement/refund/route";
 import * as modelInference from "@/app/api/models/[id]/inference/route";
 import * as chatCompletions from "@/app/v1/chat/completions/route";
 import { x402BatchSettlementAbi } from "@/contracts-abi";
-import { setDatabaseForTests } from "@/db/client";
 import { testDatabaseKinds } from "@/db/testing";
 import * as t from "@/db/schema";
 import { BATCH_SETTLEMENT_ADDRESS } from "@/lib/chain/batch-settlement";
 import { batchSettlementScheme, markBooked, pendingCharges, PostgresChannelStorage, setChargeFaultForTests } from "@/lib/payments/batch-settlement";
 import { requestHashOf } from "@/lib/payments/request";
-import { account, ROLES, setupMarket, type Market } from "./testing/market";
+import { account, ROLES, serveRoutesFrom, setupMarket, type Market } from "./testing/market";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Handler = (request: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
 
-const CONTEXT = Symbol.for("ledgerline.serveContext");
 const BASE = "http://ledgerline.test";
 const NETWORK = "eip155:31337" as const;
 const VOUCHER_TYPES = { Voucher: [{ name: "channelId", type: "bytes32" }, { name: "maxClaimableAmount", type: "uint128" }] } as const;
 const voucherDomain = { name: "x402 Batch Settlement", version: "1", chainId: 31337, verifyingContract: BATCH_SETTLEMENT_ADDRESS } as const;
 
 let m: Market;
+
+let unserve: (() => void) | undefined;
 /** Every request the app was sent and what it answered, in order. */
 const wire: { method: string; path: string; signature: string | null; status: number }[] = [];
 
@@ -94,14 +94,10 @@ for (const { kind, available } of testDatabaseKinds) {
   describe.skipIf(!available)(`on ${kind}`, () => {
   beforeAll(async () => {
     m = await setupMarket(kind);
-    (globalThis as Record<symbol, unknown>)[CONTEXT] = Promise.resolve(m.ctx);
-    setDatabaseForTests(m.database);
-    process.env.ARTIFACT_DIR = m.artifactDir;
+    unserve = serveRoutesFrom(m);
   }, 180_000);
   afterAll(async () => {
-    delete (globalThis as Record<symbol, unknown>)[CONTEXT];
-    setDatabaseForTests(undefined);
-    delete process.env.ARTIFACT_DIR;
+    unserve?.();
     await m?.close();
   });
 

@@ -10,13 +10,12 @@ import { parseUnits } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { datanetRegistryAbi, inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
 import * as modelInference from "@/app/api/models/[id]/inference/route";
-import { setDatabaseForTests } from "@/db/client";
 import * as t from "@/db/schema";
 import { readableQuote } from "@/lib/attribution/rag";
 import { corpusText } from "@/lib/factory/build";
 import { InferenceFailed, serveInference } from "./serve";
 import { readRequest } from "./onchain";
-import { ROLES, setupMarket, type Market } from "./testing/market";
+import { ROLES, serveRoutesFrom, setupMarket, type Market } from "./testing/market";
 import { verifyInference } from "./verify";
 
 /** An OpenAI-compatible endpoint that answers by repeating the first record it was given as context. */
@@ -41,6 +40,7 @@ async function quotingEndpoint() {
 
 describe("RAG models on anvil and PGlite", () => {
   let m: Market;
+  let unserve: (() => void) | undefined;
   let endpoint: Awaited<ReturnType<typeof quotingEndpoint>>;
   let extractive: number;
   let llm: number;
@@ -64,13 +64,10 @@ describe("RAG models on anvil and PGlite", () => {
       1000,
     );
     await m.index();
-    // The HTTP route reads the serving context and database from here, as in stream.test.ts.
-    (globalThis as Record<symbol, unknown>)[Symbol.for("ledgerline.serveContext")] = Promise.resolve(m.ctx);
-    setDatabaseForTests(m.database);
+    unserve = serveRoutesFrom(m);
   }, 180_000);
   afterAll(async () => {
-    delete (globalThis as Record<symbol, unknown>)[Symbol.for("ledgerline.serveContext")];
-    setDatabaseForTests(undefined);
+    unserve?.();
     await endpoint?.close();
     await m?.close();
   });

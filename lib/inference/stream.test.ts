@@ -10,17 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTokenAbi } from "@/contracts-abi";
 import * as inferenceGet from "@/app/api/inferences/[id]/route";
 import * as modelInference from "@/app/api/models/[id]/inference/route";
-import { setDatabaseForTests } from "@/db/client";
 import * as t from "@/db/schema";
 import { decodeRecord } from "@/lib/attribution/record";
 import { TRANSFER_WITH_AUTHORIZATION_TYPES } from "@/lib/payments";
 import { readRequest, REQUEST_STATUS } from "./onchain";
-import { account, ROLES, setupMarket, type Market } from "./testing/market";
+import { account, ROLES, serveRoutesFrom, setupMarket, type Market } from "./testing/market";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Handler = (request: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
 
-const CONTEXT = Symbol.for("ledgerline.serveContext");
 const [user1, user2] = ROLES.users;
 
 /** Server-sent events as [event, data] pairs, in order. */
@@ -38,6 +36,7 @@ function parseEvents(text: string): [string, Json][] {
 
 describe("streaming a paid inference to the Playground", () => {
   let m: Market;
+  let unserve: (() => void) | undefined;
   const url = (modelId: number) => `http://test/api/models/${modelId}/inference`;
   const call = (mod: Record<string, unknown>, method: "GET" | "POST", href: string, id: number, init?: RequestInit) =>
     (mod[method] as Handler)(new Request(href, { method, ...init }), { params: Promise.resolve({ id: String(id) }) });
@@ -81,14 +80,10 @@ describe("streaming a paid inference to the Playground", () => {
 
   beforeAll(async () => {
     m = await setupMarket("pglite");
-    (globalThis as Record<symbol, unknown>)[CONTEXT] = Promise.resolve(m.ctx);
-    setDatabaseForTests(m.database);
-    process.env.ARTIFACT_DIR = m.artifactDir;
+    unserve = serveRoutesFrom(m);
   }, 180_000);
   afterAll(async () => {
-    delete (globalThis as Record<symbol, unknown>)[CONTEXT];
-    setDatabaseForTests(undefined);
-    delete process.env.ARTIFACT_DIR;
+    unserve?.();
     await m?.close();
   });
 

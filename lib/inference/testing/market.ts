@@ -31,7 +31,7 @@ import { mnemonicToAccount } from "viem/accounts";
 import { jsonRpc } from "viem/nonce";
 import { foundry } from "viem/chains";
 import { datanetRegistryAbi, inferenceMarketAbi, openTokenAbi } from "@/contracts-abi";
-import type { Database } from "@/db/client";
+import { setDatabaseForTests, type Database } from "@/db/client";
 import { openTestDatabase } from "@/db/testing";
 import { ANVIL_MNEMONIC, startAnvil, type Anvil } from "@/lib/chain/anvil";
 import { deployLedgerline, type Deployment } from "@/lib/chain/deploy";
@@ -348,5 +348,23 @@ export async function setupMarket(
       await anvil.stop();
       fs.rmSync(artifactDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** The serving context's singleton slot (lib/singleton.ts keys it by name). */
+const SERVE_CONTEXT = Symbol.for("ledgerline.serveContext");
+
+/**
+ * Points the HTTP routes at this market: the serving context, the database and the artifact directory they read
+ * from. Returns what undoes it (call before `close`).
+ */
+export function serveRoutesFrom(m: Market): () => void {
+  (globalThis as Record<symbol, unknown>)[SERVE_CONTEXT] = Promise.resolve(m.ctx);
+  setDatabaseForTests(m.database);
+  process.env.ARTIFACT_DIR = m.artifactDir;
+  return () => {
+    delete (globalThis as Record<symbol, unknown>)[SERVE_CONTEXT];
+    setDatabaseForTests(undefined);
+    delete process.env.ARTIFACT_DIR;
   };
 }
