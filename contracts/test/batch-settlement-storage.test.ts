@@ -11,23 +11,22 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWalletClient, http, type Address, type Hex, type LocalAccount } from "viem";
+import type { Address, Hex, LocalAccount } from "viem";
 import { foundry } from "viem/chains";
 import { x402ResourceServer, type FacilitatorClient } from "@x402/core/server";
-import { x402Facilitator } from "@x402/core/facilitator";
 import { decodePaymentSignatureHeader, encodePaymentRequiredHeader, encodePaymentResponseHeader } from "@x402/core/http";
 import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
-import { toClientEvmSigner, toFacilitatorEvmSigner } from "@x402/evm";
+import { toClientEvmSigner } from "@x402/evm";
 import { BatchSettlementEvmScheme as BatchClient, computeChannelId } from "@x402/evm/batch-settlement/client";
 import { BatchSettlementEvmScheme as BatchServer } from "@x402/evm/batch-settlement/server";
-import { BatchSettlementEvmScheme as BatchFacilitator } from "@x402/evm/batch-settlement/facilitator";
 import { openDatabase, type Database } from "../../db/client";
 import { paymentChannels } from "../../db/schema";
 import { openTestDatabase, testDatabaseKinds } from "../../db/testing";
 import { x402BatchSettlementAbi } from "../../contracts-abi";
 import { BATCH_SETTLEMENT_ADDRESS, MIN_WITHDRAW_DELAY } from "../../lib/chain/batch-settlement";
 import { PostgresChannelStorage } from "../../lib/payments/batch-settlement/channel-storage";
+import { localFacilitator } from "./batch-settlement-fixture";
 import { OPEN, setupLedgerline, type Ledgerline, type Role } from "./fixture";
 
 const NETWORK = `eip155:${foundry.id}` as const;
@@ -46,24 +45,6 @@ let server: BatchServer;
 const charges: bigint[] = [];
 const txs: { kind: string; hash: Hex }[] = [];
 const refusals: string[] = [];
-
-function facilitatorSigner(rpcUrl: string, account: LocalAccount) {
-  const wallet = createWalletClient({ account, chain: foundry, transport: http(rpcUrl), pollingInterval: 20 });
-  const pub = ctx.publicClient;
-  return toFacilitatorEvmSigner({
-    address: account.address,
-    readContract: (a) => pub.readContract({ ...a, account: account.address } as never),
-    verifyTypedData: (a) => pub.verifyTypedData(a as never),
-    writeContract: async (a) => {
-      const hash = await wallet.writeContract({ ...a, account, chain: foundry } as never);
-      txs.push({ kind: a.functionName, hash });
-      return hash;
-    },
-    sendTransaction: (a) => wallet.sendTransaction({ ...a, account, chain: foundry }),
-    waitForTransactionReceipt: (a) => pub.waitForTransactionReceipt(a),
-    getCode: (a) => pub.getCode(a),
-  });
-}
 
 /** Starts a server (scheme + resource server) over `storage`, as a web instance does at boot. */
 async function startServer(storage: PostgresChannelStorage): Promise<void> {
@@ -130,12 +111,7 @@ beforeAll(async () => {
   token = ctx.deployment.token;
   payee = ctx.addr.builder;
   operator = ctx.accounts.operator;
-  const facilitator = new x402Facilitator().register(NETWORK, new BatchFacilitator(facilitatorSigner(ctx.anvil.rpcUrl, operator), operator));
-  facilitatorClient = {
-    verify: (p, r) => facilitator.verify(p, r),
-    settle: (p, r) => facilitator.settle(p, r),
-    getSupported: async () => facilitator.getSupported() as Awaited<ReturnType<FacilitatorClient["getSupported"]>>,
-  };
+  facilitatorClient = localFacilitator(ctx.publicClient, ctx.anvil.rpcUrl, operator, NETWORK, txs);
 }, 120_000);
 
 afterAll(async () => {

@@ -14,10 +14,8 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  createWalletClient,
   decodeFunctionData,
   hashTypedData,
-  http,
   keccak256,
   toHex,
   type Address,
@@ -27,7 +25,6 @@ import {
 } from "viem";
 import { foundry } from "viem/chains";
 import { x402ResourceServer, type FacilitatorClient } from "@x402/core/server";
-import { x402Facilitator } from "@x402/core/facilitator";
 import { decodePaymentSignatureHeader, encodePaymentRequiredHeader, encodePaymentResponseHeader } from "@x402/core/http";
 import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
@@ -38,12 +35,10 @@ import {
   claimBatchTypes,
   refundTypes,
   toClientEvmSigner,
-  toFacilitatorEvmSigner,
   voucherTypes,
 } from "@x402/evm";
 import { BatchSettlementEvmScheme as BatchClient, computeChannelId } from "@x402/evm/batch-settlement/client";
 import { BatchSettlementEvmScheme as BatchServer, InMemoryChannelStorage } from "@x402/evm/batch-settlement/server";
-import { BatchSettlementEvmScheme as BatchFacilitator } from "@x402/evm/batch-settlement/facilitator";
 import { erc3009DepositCollectorAbi, x402BatchSettlementAbi } from "../../contracts-abi";
 import {
   BATCH_SETTLEMENT_ADDRESS,
@@ -53,6 +48,7 @@ import {
   MIN_WITHDRAW_DELAY,
   MULTICALL3_ADDRESS,
 } from "../../lib/chain/batch-settlement";
+import { localFacilitator } from "./batch-settlement-fixture";
 import { OPEN, eventsOf, expectRevert, setupLedgerline, type Ledgerline, type Role } from "./fixture";
 
 /** The installed @x402/evm (its package.json is not in its exports map: found from its entry point). */
@@ -90,25 +86,6 @@ const txs: { kind: string; hash: Hex }[] = [];
 const gas: Record<string, bigint> = {};
 /** Why the server refused payments (verify's invalidReason), in order. */
 const refusals: string[] = [];
-
-/** The operator as the facilitator's on-chain signer (reads as `from` the operator; writes through its wallet). */
-function facilitatorSigner(rpcUrl: string, account: LocalAccount) {
-  const wallet = createWalletClient({ account, chain: foundry, transport: http(rpcUrl), pollingInterval: 20 });
-  const pub = ctx.publicClient;
-  return toFacilitatorEvmSigner({
-    address: account.address,
-    readContract: (a) => pub.readContract({ ...a, account: account.address } as never),
-    verifyTypedData: (a) => pub.verifyTypedData(a as never),
-    writeContract: async (a) => {
-      const hash = await wallet.writeContract({ ...a, account, chain: foundry } as never);
-      txs.push({ kind: a.functionName, hash });
-      return hash;
-    },
-    sendTransaction: (a) => wallet.sendTransaction({ ...a, account, chain: foundry }),
-    waitForTransactionReceipt: (a) => pub.waitForTransactionReceipt(a),
-    getCode: (a) => pub.getCode(a),
-  });
-}
 
 /** The 402 offer for `url`: batch-settlement, OPEN, the ceiling, paid to `payee`. */
 async function offer(): Promise<PaymentRequirements[]> {
@@ -232,13 +209,7 @@ beforeAll(async () => {
   payee = ctx.addr.builder;
   operator = ctx.accounts.operator;
   // The operator runs the facilitator and is every channel's receiver authorizer (as Ledgerline will).
-  const facilitator = new x402Facilitator().register(NETWORK, new BatchFacilitator(facilitatorSigner(ctx.anvil.rpcUrl, operator), operator));
-  facilitatorClient = {
-    verify: (p, r) => facilitator.verify(p, r),
-    settle: (p, r) => facilitator.settle(p, r),
-    // x402Facilitator types networks as strings; the client interface wants CAIP-2 templates (same values).
-    getSupported: async () => facilitator.getSupported() as Awaited<ReturnType<FacilitatorClient["getSupported"]>>,
-  };
+  facilitatorClient = localFacilitator(ctx.publicClient, ctx.anvil.rpcUrl, operator, NETWORK, txs);
   server = new BatchServer(payee, { receiverAuthorizerSigner: operator, withdrawDelay: WITHDRAW_DELAY, storage });
   rs = new x402ResourceServer(facilitatorClient).register(NETWORK, server);
   await rs.initialize();
