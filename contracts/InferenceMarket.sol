@@ -26,6 +26,9 @@ interface IAuthorizationUse {
 ///         >= totalEscrow + totalCredits + (totalContributorPool - claimedTotal) + totalStaked + totalDisputeBonds):
 ///         - pay: price moves into escrow (`totalEscrow`), with the fee schedule in force.
 ///         - settle: escrow → credits (protocol, operator, builder) + the contributor pool.
+///           Per-token models (ModelRegistry rates ≠ 0) escrow the payer's ceiling (`maxPrice`, the quote at
+///           max_tokens, at least the fixed fee); the operator settles the charge actually served and
+///           `ceiling - charged` goes straight back to the payer.
 ///         - refund: escrow → back to the payer.
 ///         - epochs/claim: claims never exceed the latest final root's total, which never exceeds the pool.
 ///
@@ -97,6 +100,8 @@ contract InferenceMarket is EpochRoots {
         uint256 builderFee,
         uint256 contributorPool
     );
+    /// @notice The part of a per-token request's ceiling it was not charged, transferred back to its payer.
+    event UnusedCeilingReturned(uint256 indexed requestId, address indexed payer, uint256 amount);
     event InferenceRefunded(uint256 indexed requestId, address indexed payer, uint256 amount, address by);
     /// @notice An authorization someone submitted to the token directly was opened as the payer's request.
     event AuthorizationAdopted(uint256 indexed requestId, address indexed payer, bytes32 nonce);
@@ -116,6 +121,8 @@ contract InferenceMarket is EpochRoots {
     error AuthorizationAlreadyOpened(address from, bytes32 nonce);
     error InvalidAuthorization();
     error NoSurplus();
+    error ChargeAboveCeiling(uint256 charged, uint256 ceiling);
+    error CeilingBelowFee(uint256 ceiling, uint256 fee);
 
     constructor(IERC20 token_, ModelRegistry models_, address governance, Params memory p)
         MarketParams(token_, governance, p)
@@ -128,7 +135,8 @@ contract InferenceMarket is EpochRoots {
     // Paying
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice Pays the model's current price into escrow (needs an allowance). `requestHash` commits to the
+    /// @notice Pays the model's current price into escrow (needs an allowance); for a per-token model, the
+    ///         ceiling `maxPrice` (settle returns what is not charged). `requestHash` commits to the
     ///         request (prompt etc.) and can be used once per payer.
     function pay(uint256 modelId, bytes32 requestHash, uint256 maxPrice)
         external
@@ -140,7 +148,8 @@ contract InferenceMarket is EpochRoots {
         if (price > 0) token.safeTransferFrom(msg.sender, address(this), price);
     }
 
-    /// @notice An operator submits the payer's EIP-3009 authorization (to = this contract, value = price). If
+    /// @notice An operator submits the payer's EIP-3009 authorization (to = this contract, value = price, or for
+    ///         a per-token model value = maxPrice, the ceiling). If
     ///         someone already submitted it to the token directly (front-running), the transfer has happened:
     ///         the market checks with the token that this nonce paid exactly `value` to it and opens the request
     ///         from it, so the payer loses nothing.
@@ -195,9 +204,17 @@ contract InferenceMarket is EpochRoots {
         if (_requestIdByKey[_key(payer, requestHash)] != 0) revert RequestHashUsed(requestHash);
         if (modelId == 0 || modelId > models.modelCount()) revert UnknownModel(modelId);
         bool active;
-        (builder, price, builderBps, active) = models.pricing(modelId);
+        uint256 inputRate;
+        uint256 outputRate;
+        (builder, price, builderBps, active, inputRate, outputRate) = models.pricing(modelId);
         if (!active) revert ModelInactive(modelId);
-        if (price > maxPrice) revert PriceAboveMax(price, maxPrice);
+        if (inputRate | outputRate != 0) {
+            // Per-token: the ceiling is escrowed; it must cover at least the fixed fee.
+            if (maxPrice < price) revert CeilingBelowFee(maxPrice, price);
+            price = maxPrice;
+        } else if (price > maxPrice) {
+            revert PriceAboveMax(price, maxPrice);
+        }
     }
 
     function _open(
@@ -255,10 +272,28 @@ contract InferenceMarket is EpochRoots {
 
     /// @notice An operator settles a paid request with the fee schedule it was paid under: credits protocol,
     ///         operator (the caller) and builder, and adds the contributor pool to {totalContributorPool}.
+    ///         Charges the whole escrow.
     function settle(uint256 requestId, bytes32 requestHash, bytes32 outputHash, bytes32 attributionHash)
         external
         onlyOperator
         nonReentrant
+    {
+        _settle(requestId, requestHash, type(uint256).max, outputHash, attributionHash);
+    }
+
+    /// @notice Settles a per-token request for `charged` (the tokens served, at most the escrowed ceiling): the
+    ///         fee split applies to `charged` and `ceiling - charged` is transferred back to the payer.
+    function settle(uint256 requestId, bytes32 requestHash, uint256 charged, bytes32 outputHash, bytes32 attributionHash)
+        external
+        onlyOperator
+        nonReentrant
+    {
+        _settle(requestId, requestHash, charged, outputHash, attributionHash);
+    }
+
+    /// @dev `charged` = type(uint256).max: the whole escrow.
+    function _settle(uint256 requestId, bytes32 requestHash, uint256 charged, bytes32 outputHash, bytes32 attributionHash)
+        private
     {
         Request storage r = _paidRequest(requestId, requestHash);
         address assigned = r.operator;
@@ -266,7 +301,9 @@ contract InferenceMarket is EpochRoots {
         r.status = RequestStatus.Settled;
         if (assigned == address(0)) r.operator = msg.sender;
 
-        uint256 price = r.price;
+        uint256 ceiling = r.price;
+        uint256 price = charged == type(uint256).max ? ceiling : charged;
+        if (price > ceiling) revert ChargeAboveCeiling(price, ceiling);
         FeeSchedule memory f = feeSchedule(r.feeVersion);
         (uint256 protocolFee, uint256 operatorFee, uint256 builderFee, uint256 pool) =
             splitFees(price, f.protocolBps, f.operatorBps, r.builderBps);
@@ -276,7 +313,7 @@ contract InferenceMarket is EpochRoots {
         credits[msg.sender] += operatorFee;
         credits[builder] += builderFee;
         totalCredits += protocolFee + operatorFee + builderFee;
-        totalEscrow -= price;
+        totalEscrow -= ceiling;
         totalContributorPool += pool;
 
         emit InferenceSettled(
@@ -293,6 +330,12 @@ contract InferenceMarket is EpochRoots {
             builderFee,
             pool
         );
+        uint256 unused = ceiling - price;
+        if (unused > 0) {
+            address payer = r.payer;
+            emit UnusedCeilingReturned(requestId, payer, unused);
+            token.safeTransfer(payer, unused);
+        }
     }
 
     /// @notice Returns an unsettled payment to its payer: at once when called by the request's operator (or any

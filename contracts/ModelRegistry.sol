@@ -6,6 +6,8 @@ import {DatanetRegistry} from "./DatanetRegistry.sol";
 /// @title ModelRegistry
 /// @notice Models built from published Datanet versions. The builder sets the inference price and their
 ///         share (`builderBps`, at most {MAX_BUILDER_BPS}); the share is fixed at registration.
+///         Per-token pricing (OpenLedger's Fee = T_in·R_in + T_out·R_out + F): `price` is the fixed fee F and
+///         `inputRate` / `outputRate` the wei per prompt / answer token; both 0 = a flat-price model.
 ///         Ids start at 1 (0 = none).
 contract ModelRegistry {
     /// @notice 0 = infinigram, 1 = knn, 2 = external, 3 = rag (retrieval over the Datanets' records).
@@ -28,6 +30,10 @@ contract ModelRegistry {
         string metadataURI;
         uint256[] datanetIds;
         uint32[] versions;
+        /// @notice Wei per prompt token (R_in); 0 with outputRate 0 = flat price.
+        uint256 inputRate;
+        /// @notice Wei per answer token (R_out).
+        uint256 outputRate;
     }
 
     DatanetRegistry public immutable datanets;
@@ -49,6 +55,7 @@ contract ModelRegistry {
     );
     event ModelPriceChanged(uint256 indexed modelId, uint256 oldPrice, uint256 newPrice);
     event ModelActiveChanged(uint256 indexed modelId, bool active);
+    event ModelTokenRatesChanged(uint256 indexed modelId, uint256 inputRate, uint256 outputRate);
 
     error NoDatanets();
     error LengthMismatch();
@@ -131,6 +138,14 @@ contract ModelRegistry {
         emit ModelPriceChanged(modelId, oldPrice, price);
     }
 
+    /// @notice Per-token rates in wei per token (0, 0 = flat price). The fixed fee stays {setPrice}'s `price`.
+    function setTokenRates(uint256 modelId, uint256 inputRate, uint256 outputRate) external onlyBuilder(modelId) {
+        Model storage m = _models[modelId];
+        m.inputRate = inputRate;
+        m.outputRate = outputRate;
+        emit ModelTokenRatesChanged(modelId, inputRate, outputRate);
+    }
+
     function setActive(uint256 modelId, bool active) external onlyBuilder(modelId) {
         _models[modelId].active = active;
         emit ModelActiveChanged(modelId, active);
@@ -148,14 +163,15 @@ contract ModelRegistry {
         return _requireModel(modelId);
     }
 
-    /// @notice What InferenceMarket needs at payment time, without copying strings and arrays.
+    /// @notice What InferenceMarket needs at payment time, without copying strings and arrays. `price` is the
+    ///         fixed fee; `inputRate` / `outputRate` are wei per token (both 0: flat-price model).
     function pricing(uint256 modelId)
         external
         view
-        returns (address builder, uint256 price, uint16 builderBps, bool active)
+        returns (address builder, uint256 price, uint16 builderBps, bool active, uint256 inputRate, uint256 outputRate)
     {
         Model storage m = _requireModel(modelId);
-        return (m.builder, m.price, m.builderBps, m.active);
+        return (m.builder, m.price, m.builderBps, m.active, m.inputRate, m.outputRate);
     }
 
     function _requireModel(uint256 modelId) private view returns (Model storage) {
