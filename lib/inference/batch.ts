@@ -69,6 +69,8 @@ export async function serveBatched(ctx: ServeContext, req: BatchRequest, hooks: 
     split: { protocol: 0n, operator: 0n, builder: 0n, contributorPool: 0n },
     entries: [],
     usage: { promptTokens: encode(req.prompt).length, completionTokens: encode(produced.output).length },
+    // The charge is the flat price the voucher signed as its ceiling (per-token charges through batch-settlement: not yet).
+    cost: { ceiling: req.price, charged: req.price, returned: 0n },
     params: produced.params,
   };
 }

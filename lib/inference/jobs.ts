@@ -13,7 +13,9 @@ import { attributionHash, datanetShares, decodeRecord, encodeRecord, splitPool, 
 import { outputHash } from "@/lib/attribution/run";
 import { encode } from "@/lib/attribution/tokenizer";
 import { AlreadyServed, InferenceFailed, SettlementPending } from "./failures";
-import { chainOutcome, refundOnChain, settleOnChain } from "./onchain";
+import { modelRegistryAbi } from "@/contracts-abi";
+import { chainOutcome, readRequest, refundOnChain, settleOnChain } from "./onchain";
+import { isPerToken, ratesOf, settledCost } from "./pricing";
 import { storedParams } from "./params";
 import { failureDetail, failureMessage, runModel } from "./run-model";
 import { observe, type Hex, type JobRow, type PaidRequest, type Produced, type ServedEntry, type ServedInference, type ServeContext, type ServeHooks, type Split } from "./types";
@@ -89,7 +91,7 @@ async function entriesOf(db: Db, record: AttributionRecord, pool: bigint): Promi
 async function servedResult(
   db: Db,
   job: Pick<JobRow, "requestId" | "modelId" | "prompt">,
-  s: Omit<Produced, "tokens"> & { settleTx: Hex; price: bigint; split: Split },
+  s: Omit<Produced, "tokens"> & { settleTx: Hex; price: bigint; ceiling: bigint; split: Split },
 ): Promise<ServedInference> {
   return {
     requestId: BigInt(job.requestId),
@@ -103,12 +105,22 @@ async function servedResult(
     split: s.split,
     entries: await entriesOf(db, s.record, s.split.contributorPool),
     usage: usageOf(job.prompt, s.output),
+    cost: { ceiling: s.ceiling, charged: s.price, returned: s.ceiling - s.price },
     params: s.params,
   };
 }
 
-/** A split as the job row keeps it (decimal strings). */
-export const splitToJson = (s: Split) => ({ protocol: String(s.protocol), operator: String(s.operator), builder: String(s.builder), contributorPool: String(s.contributorPool) });
+/**
+ * A split as the job row keeps it (decimal strings), with the request's ceiling (what it escrowed; absent: the
+ * price, a flat-price request) so a replayed answer reports its cost.
+ */
+export const splitToJson = (s: Split, ceiling?: bigint): Record<string, string> => ({
+  protocol: String(s.protocol),
+  operator: String(s.operator),
+  builder: String(s.builder),
+  contributorPool: String(s.contributorPool),
+  ...(ceiling !== undefined ? { ceiling: String(ceiling) } : {}),
+});
 const splitFromJson = (j: Record<string, string>): Split => ({
   protocol: BigInt(j.protocol),
   operator: BigInt(j.operator),
@@ -131,6 +143,7 @@ export async function settledResultOf(db: Db, job: JobRow): Promise<ServedInfere
     params: await paramsOfJob(db, job),
     settleTx: job.settleTx as Hex,
     price: job.price,
+    ceiling: job.split.ceiling ? BigInt(job.split.ceiling) : job.price,
     split: splitFromJson(job.split),
   });
 }
@@ -173,7 +186,7 @@ export async function failAndRefund(ctx: ServeContext, job: Pick<JobRow, "reques
       ctx.log?.(`serve: refund of request ${requestId} failed: ${(err as Error).message.split("\n")[0]}`);
       if (outcome?.kind === "settled") {
         // Cannot happen through this module (no answer was stored); record what the chain says.
-        await transition(db, job, lease, { status: "settled", settleTx: outcome.tx, price: outcome.price, split: splitToJson(outcome.split), finishedAt: new Date() });
+        await transition(db, job, lease, { status: "settled", settleTx: outcome.tx, price: outcome.price, split: splitToJson(outcome.split, outcome.ceiling), finishedAt: new Date() });
         return new InferenceFailed(`${message} The request was settled on-chain by another process.`, false);
       }
       return new InferenceFailed(`${message} The refund could not be sent yet; it will be retried.`, false);
@@ -226,14 +239,37 @@ export async function runJob(ctx: ServeContext, job: JobRow, lease: string, hook
   return settleJob(ctx, job, lease, produced);
 }
 
+/**
+ * What a per-token request is charged (Fee = T_in·R_in + T_out·R_out + F with the model's rates now, the tokens
+ * counted with the models' tokenizer, at most the ceiling it escrowed); undefined for a flat-price model (the
+ * whole escrow is charged). Recomputed the same way by recovery, from the stored answer.
+ */
+async function perTokenCharge(ctx: ServeContext, job: Pick<JobRow, "requestId" | "modelId" | "prompt">, output: string): Promise<bigint | undefined> {
+  const registry = { address: ctx.deployment.modelRegistry, abi: modelRegistryAbi } as const;
+  const rates = ratesOf(await ctx.publicClient.readContract({ ...registry, functionName: "pricing", args: [BigInt(job.modelId)] }));
+  if (!isPerToken(rates)) return undefined;
+  const { price: ceiling } = await readRequest(ctx, BigInt(job.requestId));
+  const usage = usageOf(job.prompt, output);
+  return settledCost(rates, ceiling, usage.promptTokens, usage.completionTokens).charged;
+}
+
 /** Settles a served job (its stored answer and record) and marks it settled. */
 async function settleJob(ctx: ServeContext, job: JobRow, lease: string, produced: Produced): Promise<ServedInference> {
   const requestId = BigInt(job.requestId);
-  const outcome = await settleOnChain(ctx, requestId, job.requestHash as Hex, outputHash(produced.output), attributionHash(produced.record));
+  let charged: bigint | undefined;
+  try {
+    charged = await perTokenCharge(ctx, job, produced.output);
+  } catch (err) {
+    // The chain could not be read: like a failed settle, recovery retries with the stored answer.
+    const error = `reading the model's pricing: ${(err as Error).message.split("\n")[0]}`;
+    await transition(ctx.db, job, lease, { error: `settle: ${error}` });
+    throw new SettlementPending("The answer is stored; settling it on-chain failed for now and will be retried.", requestId, produced.output, produced.record);
+  }
+  const outcome = await settleOnChain(ctx, requestId, job.requestHash as Hex, outputHash(produced.output), attributionHash(produced.record), charged);
   switch (outcome.kind) {
     case "settled":
-      await transition(ctx.db, job, lease, { status: "settled", settleTx: outcome.tx, price: outcome.price, split: splitToJson(outcome.split), finishedAt: new Date() });
-      return servedResult(ctx.db, job, { ...produced, settleTx: outcome.tx, price: outcome.price, split: outcome.split });
+      await transition(ctx.db, job, lease, { status: "settled", settleTx: outcome.tx, price: outcome.price, split: splitToJson(outcome.split, outcome.ceiling), finishedAt: new Date() });
+      return servedResult(ctx.db, job, { ...produced, settleTx: outcome.tx, price: outcome.price, ceiling: outcome.ceiling, split: outcome.split });
     case "refunded":
       // The payer took the escrow back (after the contract's timeout) before we settled.
       await transition(ctx.db, job, lease, { status: "refunded", refundTx: outcome.tx ?? null, error: "refunded on-chain before settlement", finishedAt: new Date() });

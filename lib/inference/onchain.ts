@@ -48,7 +48,12 @@ export async function checkPayment(ctx: ServeContext, paid: PaidRequest, request
 }
 
 /** A settle or refund as the operator (estimated, then sent in nonce order: lib/chain/operator-send.ts); its receipt. */
-function operatorTx(ctx: ServeContext, call: { functionName: "settle"; args: readonly [bigint, Hex, Hex, Hex] } | { functionName: "refund"; args: readonly [bigint, Hex] }) {
+function operatorTx(
+  ctx: ServeContext,
+  call:
+    | { functionName: "settle"; args: readonly [bigint, Hex, Hex, Hex] | readonly [bigint, Hex, bigint, Hex, Hex] }
+    | { functionName: "refund"; args: readonly [bigint, Hex] },
+) {
   return operatorCall(ctx.operator, ctx.publicClient, { address: ctx.deployment.inferenceMarket, abi: inferenceMarketAbi, ...call }, { timeoutMs: RECEIPT_TIMEOUT_MS });
 }
 
@@ -72,23 +77,24 @@ export async function refundOnChain(ctx: ServeContext, requestId: bigint, reques
 /**
  * The settlement of a request found already settled: its event (one indexed-topic query), else the indexed
  * row, else the split recomputed with the fee schedule the request was paid under (its transaction then unknown:
- * zero hash).
+ * zero hash). `ceiling`: what the request escrowed (its on-chain price); `price` what it was charged.
  */
-async function settledOnChain(ctx: ServeContext, requestId: bigint, r: OnchainRequest): Promise<{ tx: Hex; price: bigint; split: Split }> {
+async function settledOnChain(ctx: ServeContext, requestId: bigint, r: OnchainRequest): Promise<{ tx: Hex; price: bigint; ceiling: bigint; split: Split }> {
+  const ceiling = r.price;
   const market = { address: ctx.deployment.inferenceMarket, abi: inferenceMarketAbi } as const;
   try {
     const logs = await ctx.publicClient.getContractEvents({ ...market, eventName: "InferenceSettled", args: { requestId }, fromBlock: BigInt(ctx.deployment.startBlock) });
     const e = logs[0];
     if (e) {
       const a = e.args;
-      return { tx: e.transactionHash, price: a.price!, split: { protocol: a.protocolFee!, operator: a.operatorFee!, builder: a.builderFee!, contributorPool: a.contributorPool! } };
+      return { tx: e.transactionHash, price: a.price!, ceiling, split: { protocol: a.protocolFee!, operator: a.operatorFee!, builder: a.builderFee!, contributorPool: a.contributorPool! } };
     }
   } catch (err) {
     ctx.log?.(`serve: reading the settlement of request ${requestId} failed (${(err as Error).message.split("\n")[0]}); using the index`);
   }
   const [row] = await ctx.db.select().from(inferences).where(eq(inferences.requestId, Number(requestId))).limit(1);
   if (row?.status === "settled" && row.settledTx && row.contributorPool !== null) {
-    return { tx: row.settledTx as Hex, price: row.price, split: { protocol: row.protocolFee!, operator: row.operatorFee!, builder: row.builderFee!, contributorPool: row.contributorPool } };
+    return { tx: row.settledTx as Hex, price: row.price, ceiling, split: { protocol: row.protocolFee!, operator: row.operatorFee!, builder: row.builderFee!, contributorPool: row.contributorPool } };
   }
   const { protocolBps, operatorBps } = await ctx.publicClient.readContract({ ...market, functionName: "feeSchedule", args: [r.feeVersion] });
   const [protocol, operator, builder, contributorPool] = await ctx.publicClient.readContract({
@@ -96,7 +102,7 @@ async function settledOnChain(ctx: ServeContext, requestId: bigint, r: OnchainRe
     functionName: "splitFees",
     args: [r.price, protocolBps, operatorBps, r.builderBps],
   });
-  return { tx: `0x${"0".repeat(64)}`, price: r.price, split: { protocol, operator, builder, contributorPool } };
+  return { tx: `0x${"0".repeat(64)}`, price: r.price, ceiling, split: { protocol, operator, builder, contributorPool } };
 }
 
 /** The refund transaction of a request found already refunded (undefined when it cannot be read). */
@@ -107,11 +113,16 @@ async function refundedOnChain(ctx: ServeContext, requestId: bigint): Promise<He
   return logs[0]?.transactionHash;
 }
 
-export type SettleOutcome = { kind: "settled"; tx: Hex; price: bigint; split: Split } | { kind: "refunded"; tx?: Hex } | { kind: "pending"; error: string };
+/** Settled: `price` charged out of the `ceiling` escrowed (the rest went back to the payer). */
+export type SettleOutcome = { kind: "settled"; tx: Hex; price: bigint; ceiling: bigint; split: Split } | { kind: "refunded"; tx?: Hex } | { kind: "pending"; error: string };
 
-/** settle(requestId, requestHash, outputHash, attributionHash), or what the chain says happened instead. */
-export async function settleOnChain(ctx: ServeContext, requestId: bigint, requestHash: Hex, out: Hex, attr: Hex): Promise<SettleOutcome> {
-  const outcome = await settleOnChainOnce(ctx, requestId, requestHash, out, attr);
+/**
+ * settle(requestId, requestHash, outputHash, attributionHash) (the whole escrow), or with `charged` the per-token
+ * settle(requestId, requestHash, charged, outputHash, attributionHash) that returns the unused ceiling to the
+ * payer; or what the chain says happened instead.
+ */
+export async function settleOnChain(ctx: ServeContext, requestId: bigint, requestHash: Hex, out: Hex, attr: Hex, charged?: bigint): Promise<SettleOutcome> {
+  const outcome = await settleOnChainOnce(ctx, requestId, requestHash, out, attr, charged);
   settlements.inc({ result: outcome.kind });
   const l = log("settle");
   if (outcome.kind === "settled") l.info({ requestId: String(requestId), tx: outcome.tx, price: String(outcome.price) }, `request ${requestId} settled`);
@@ -120,14 +131,16 @@ export async function settleOnChain(ctx: ServeContext, requestId: bigint, reques
   return outcome;
 }
 
-async function settleOnChainOnce(ctx: ServeContext, requestId: bigint, requestHash: Hex, out: Hex, attr: Hex): Promise<SettleOutcome> {
+async function settleOnChainOnce(ctx: ServeContext, requestId: bigint, requestHash: Hex, out: Hex, attr: Hex, charged?: bigint): Promise<SettleOutcome> {
   let lastError = "";
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const receipt = await operatorTx(ctx, { functionName: "settle", args: [requestId, requestHash, out, attr] });
+      const args = charged === undefined ? ([requestId, requestHash, out, attr] as const) : ([requestId, requestHash, charged, out, attr] as const);
+      const receipt = await operatorTx(ctx, { functionName: "settle", args });
       const [ev] = parseEventLogs({ abi: inferenceMarketAbi, logs: receipt.logs, eventName: "InferenceSettled" });
+      const returned = parseEventLogs({ abi: inferenceMarketAbi, logs: receipt.logs, eventName: "UnusedCeilingReturned" }).reduce((sum, e) => sum + e.args.amount, 0n);
       const a = ev.args;
-      return { kind: "settled", tx: receipt.transactionHash, price: a.price, split: { protocol: a.protocolFee, operator: a.operatorFee, builder: a.builderFee, contributorPool: a.contributorPool } };
+      return { kind: "settled", tx: receipt.transactionHash, price: a.price, ceiling: a.price + returned, split: { protocol: a.protocolFee, operator: a.operatorFee, builder: a.builderFee, contributorPool: a.contributorPool } };
     } catch (err) {
       lastError = (err as Error).message.split("\n")[0];
     }

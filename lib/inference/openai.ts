@@ -6,6 +6,7 @@ import type { Hex } from "viem";
 import { AppError } from "@/lib/errors";
 import type { InferenceParams } from "@/lib/payments";
 import { publicRequestId, servedJson } from "./paid";
+import { costJson } from "./pricing";
 import type { ServedInference } from "./types";
 
 export interface ChatBody {
@@ -64,6 +65,14 @@ export function finishReason(s: ServedInference): "length" | "stop" {
   return typeof max === "number" && s.usage.completionTokens >= max ? "length" : "stop";
 }
 
+/** OpenAI's `usage` and the wei `cost` (charged, ceiling, returned): the completion's and the last stream chunk's. */
+export function usageAndCost(s: ServedInference) {
+  return {
+    usage: { prompt_tokens: s.usage.promptTokens, completion_tokens: s.usage.completionTokens, total_tokens: s.usage.promptTokens + s.usage.completionTokens },
+    cost: costJson(s.cost),
+  };
+}
+
 export function completionJson(body: ChatBody, s: ServedInference, extra: { payer: Hex; paymentTx: Hex; via: string }) {
   return {
     id: `chatcmpl-${publicRequestId(s)}`,
@@ -71,7 +80,7 @@ export function completionJson(body: ChatBody, s: ServedInference, extra: { paye
     created: Math.floor(Date.now() / 1000),
     model: `model-${s.modelId}`,
     choices: [{ index: 0, message: { role: "assistant", content: s.output, refusal: null }, logprobs: null, finish_reason: finishReason(s) }],
-    usage: { prompt_tokens: s.usage.promptTokens, completion_tokens: s.usage.completionTokens, total_tokens: s.usage.promptTokens + s.usage.completionTokens },
+    ...usageAndCost(s),
     ledgerline: ledgerlineField(s, extra),
   };
 }

@@ -34,6 +34,7 @@ import { serveContext } from "./runtime";
 import { serveBatched } from "./batch";
 import { InvalidParams } from "./params";
 import { resolveParams, serveInference, type ServeContext, type ServedInference, type ServeHooks } from "./serve";
+import { charge, costJson, DEFAULT_MAX_TOKENS, isPerToken, quote as quoteCeiling, ratesOf, settledCost, type TokenRates } from "./pricing";
 
 export interface PaidInferenceInput {
   modelId: number;
@@ -54,22 +55,33 @@ export type PaidOutcome =
   | { kind: "response"; response: Response }
   | { kind: "served"; served: ServedInference; payer: Hex; paymentTx: Hex; via: PaymentVia; headers: Record<string, string> };
 
-/** The model's on-chain price and state, and whether this server can serve it (before any payment). */
-async function quote(modelId: number) {
+/**
+ * The model's on-chain pricing and state, and whether this server can serve it (before any payment). `price` is
+ * what the payer pays into escrow: a flat-price model's price, or a per-token model's ceiling, the quote at
+ * max_tokens (T_in·R_in + max_tokens·R_out + F; the charge for the tokens served is settled, the rest returned).
+ * The minimum price applies to the least a request can be charged (a per-token model: an empty answer).
+ */
+async function quote(modelId: number, promptTokens: number, params: InferenceParams) {
   const ctx = await serveContext();
   const count = await ctx.publicClient.readContract({ address: ctx.deployment.modelRegistry, abi: modelRegistryAbi, functionName: "modelCount" });
   if (modelId > Number(count)) throw new AppError("not_found", `Model ${modelId} was not found.`);
-  const [, price, , active] = await ctx.publicClient.readContract({ address: ctx.deployment.modelRegistry, abi: modelRegistryAbi, functionName: "pricing", args: [BigInt(modelId)] });
-  if (!active) throw new AppError("model_inactive", `Model ${modelId} is not active: its builder has paused it. Nothing was charged.`);
+  const pricing = await ctx.publicClient.readContract({ address: ctx.deployment.modelRegistry, abi: modelRegistryAbi, functionName: "pricing", args: [BigInt(modelId)] });
+  const rates: TokenRates = ratesOf(pricing);
+  if (!pricing[3]) throw new AppError("model_inactive", `Model ${modelId} is not active: its builder has paused it. Nothing was charged.`);
+  const least = charge(rates, promptTokens, 0);
   const minimum = await minimumPrice(ctx.publicClient, serverConfig().minPrice);
-  if (price < minimum) {
+  if (least < minimum) {
     throw new AppError(
       "price_below_minimum",
-      `Model ${modelId} costs ${formatUnits(price, 18)} OPEN, below this server's minimum of ${formatUnits(minimum, 18)} OPEN (the gas of taking, settling and refunding a payment). Nothing was charged.`,
+      `Model ${modelId} costs ${isPerToken(rates) ? "at least " : ""}${formatUnits(least, 18)} OPEN, below this server's minimum of ${formatUnits(minimum, 18)} OPEN (the gas of taking, settling and refunding a payment). Nothing was charged.`,
     );
   }
   const model = await ctx.models.get(modelId);
-  return { ctx, price, model };
+  // Parameters are checked against the model before anyone signs anything; their max_tokens bounds the ceiling.
+  const resolved = resolveParams(model, `0x${"0".repeat(64)}`, params) as { maxTokens?: unknown };
+  const maxTokens = typeof resolved.maxTokens === "number" ? resolved.maxTokens : DEFAULT_MAX_TOKENS;
+  const price = quoteCeiling(rates, promptTokens, maxTokens);
+  return { ctx, price, rates, model };
 }
 
 /** Where this server takes payments. */
@@ -138,9 +150,7 @@ async function paidInferenceInner(request: Request, input: PaidInferenceInput, o
     throw new AppError("prompt_too_long", `The prompt is ${promptTokens.toLocaleString("en-US")} tokens; this server takes at most ${maxPromptTokens.toLocaleString("en-US")}. Nothing was charged.`);
   }
   try {
-    const { ctx, price, model } = await quote(input.modelId);
-    // Parameters are checked against the model before anyone signs anything.
-    resolveParams(model, `0x${"0".repeat(64)}`, input.params);
+    const { ctx, price, rates, model } = await quote(input.modelId, promptTokens, input.params);
     // A RAG model's question is checked too (empty, too long, too many search words): a clear 4xx, nothing charged.
     if (model.kind === "rag") {
       try {
@@ -156,7 +166,7 @@ async function paidInferenceInner(request: Request, input: PaidInferenceInput, o
     attempt = { request, order, chain };
     if (scheme.requirements) attempt.requirements = await x402Offer(order, chain);
 
-    if (isDeferredScheme(scheme)) return await deferredInference(ctx, scheme, attempt, input, price, opts);
+    if (isDeferredScheme(scheme)) return await deferredInference(ctx, scheme, attempt, input, price, rates, opts);
 
     const verified = await scheme.verify(attempt);
     if (!verified) {
@@ -209,6 +219,7 @@ async function deferredInference(
   attempt: PaymentAttempt,
   input: PaidInferenceInput,
   price: bigint,
+  rates: TokenRates,
   opts: PaidHooks,
 ): Promise<PaidOutcome> {
   const verified = await scheme.verify(attempt);
@@ -228,7 +239,12 @@ async function deferredInference(
     await scheme.cancel(verified, attempt, "handler_threw");
     throw err;
   }
-  // Today's price is the model's flat price, which is the ceiling the voucher signed; the scheme refuses more.
+  // A flat-price model is charged its price; a per-token model the tokens served, at most the quoted ceiling
+  // (`price`, what the voucher signed for this request; the scheme refuses more).
+  if (isPerToken(rates)) {
+    const cost = settledCost(rates, price, served.usage.promptTokens, served.usage.completionTokens);
+    served = { ...served, price: cost.charged, cost };
+  }
   let paymentHeaders: Record<string, string>;
   try {
     paymentHeaders = await scheme.charge(verified, attempt, { amount: served.price, requestHash: verified.requestHash, outputHash: served.outputHash, attributionHash: served.attributionHash });
@@ -278,7 +294,10 @@ export function servedJson(s: ServedInference, extra: { payer: Hex; paymentTx: H
     payer: extra.payer.toLowerCase(),
     via: extra.via,
     params: s.params,
-    usage: s.usage,
+    /** OpenAI style, counted with the models' tokenizer (r50k_base). */
+    usage: { prompt_tokens: s.usage.promptTokens, completion_tokens: s.usage.completionTokens, total_tokens: s.usage.promptTokens + s.usage.completionTokens },
+    /** Wei: the ceiling paid, the charge (= price) and what went back to the payer. */
+    cost: costJson(s.cost),
   };
 }
 

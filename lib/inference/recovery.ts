@@ -138,7 +138,7 @@ async function finish(ctx: ServeContext, job: JobRow, lease: string, report: Rec
     // Finished on-chain by an earlier attempt (a lost receipt) or by the payer (refund after the timeout).
     const outcome = await chainOutcome(ctx, requestId);
     if (outcome?.kind === "settled") {
-      await set({ status: "settled", settleTx: outcome.tx, price: outcome.price, split: splitToJson(outcome.split), finishedAt: new Date() });
+      await set({ status: "settled", settleTx: outcome.tx, price: outcome.price, split: splitToJson(outcome.split, outcome.ceiling), finishedAt: new Date() });
     } else {
       await set({ status: "refunded", refundTx: outcome?.tx ?? null, finishedAt: new Date() });
     }

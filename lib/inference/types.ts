@@ -9,6 +9,7 @@ import type { GeneratedToken } from "@/lib/attribution/infinigram";
 import type { AttributionRecord, RecordVersion } from "@/lib/attribution/record";
 import type { Deployment } from "@/lib/chain/deploy";
 import type { ModelCatalog } from "./models";
+import type { Cost } from "./pricing";
 import type { InferenceParams } from "./params";
 
 export type Hex = `0x${string}`;
@@ -84,6 +85,11 @@ export interface ServedInference {
   split: Split;
   entries: ServedEntry[];
   usage: { promptTokens: number; completionTokens: number };
+  /**
+   * Wei: the ceiling paid (escrowed, or signed in a voucher), the charge (`price`) and what went back to the payer
+   * (per-token models: ceiling − charge; flat-price models: 0).
+   */
+  cost: Cost;
   /** The parameters actually used (with the seed), as stored for verification. */
   params: InferenceParams;
 }

@@ -79,7 +79,15 @@ export const modelInference = endpoint({
       payer: z.string(),
       via: z.enum(["x402", "transaction"]),
       params: z.record(z.string(), z.unknown()),
-      usage: z.object({ promptTokens: z.number(), completionTokens: z.number() }),
+      usage: z
+        .object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() })
+        .meta({ description: "Tokens of the prompt and the answer (OpenAI style), counted with the models' tokenizer (r50k_base)." }),
+      cost: z
+        .object({ charged: z.string(), ceiling: z.string(), returned: z.string() })
+        .meta({
+          description:
+            "Wei of OPEN: the ceiling paid (a per-token model: the quote at max_tokens, T_in·R_in + max_tokens·R_out + F), the charge for the tokens used (T_in·R_in + T_out·R_out + F, = price) and what went back to the payer (ceiling − charged; 0 for a flat price).",
+        }),
     }),
   ),
 });

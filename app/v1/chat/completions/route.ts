@@ -1,7 +1,7 @@
 import { openaiChatCompletions } from "@/lib/api/endpoints";
 import { json, route } from "@/lib/api/route";
 import { sseResponse } from "@/lib/api/sse";
-import { chunkFrame, chunkJson, completionJson, DONE_FRAME, finishReason, ledgerlineField, modelIdOf, paramsOf, promptOf } from "@/lib/inference/openai";
+import { chunkFrame, chunkJson, completionJson, DONE_FRAME, finishReason, ledgerlineField, modelIdOf, paramsOf, promptOf, usageAndCost } from "@/lib/inference/openai";
 import { paidInference, publicRequestId, type PaidOutcome } from "@/lib/inference/paid";
 import { X402_CORS_HEADERS } from "@/lib/payments";
 
@@ -48,7 +48,7 @@ export const POST = route(openaiChatCompletions, async ({ body, request }) => {
         if (!streamed) send(chunkJson(id, input.modelId, { content: s.output }, null));
         send(
           chunkJson(id, input.modelId, {}, finishReason(s), {
-            usage: { prompt_tokens: s.usage.promptTokens, completion_tokens: s.usage.completionTokens, total_tokens: s.usage.promptTokens + s.usage.completionTokens },
+            ...usageAndCost(s),
             ledgerline: ledgerlineField(s, outcome),
           }),
         );
