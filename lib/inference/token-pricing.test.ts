@@ -1,0 +1,183 @@
+/**
+ * Per-token pricing through the real paid routes (issue 16): a model with token rates asks, in its 402, for the
+ * ceiling (the quote at max_tokens); the official x402 `exact` client signs it; the server serves, counts the tokens
+ * with the models' tokenizer, settles the charge on-chain (Fee = T_in·R_in + T_out·R_out + F) and the market returns
+ * the rest to the payer. Real anvil, real PGlite (and Postgres with TEST_DATABASE_URL), models built by the Model
+ * Factory (lib/inference/testing/market.ts), `POST /api/models/{id}/inference` and `POST /v1/chat/completions`
+ * (the `openai` client, plain and streaming) called through their route handlers. No mocks.
+ */
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseEventLogs, type Hex } from "viem";
+import { decodePaymentRequiredHeader } from "@x402/core/http";
+import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
+import { registerExactEvmScheme } from "@x402/evm/exact/client";
+import * as modelInference from "@/app/api/models/[id]/inference/route";
+import * as chatCompletions from "@/app/v1/chat/completions/route";
+import { inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
+import { testDatabaseKinds } from "@/db/testing";
+import { encode } from "@/lib/attribution/tokenizer";
+import { charge, quote, type TokenRates } from "./pricing";
+import { account, ROLES, serveRoutesFrom, setupMarket, type Market } from "./testing/market";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Handler = (request: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
+
+const BASE = "http://ledgerline.test";
+const NETWORK = "eip155:31337" as const;
+const INPUT_RATE = 10n ** 12n;
+const OUTPUT_RATE = 5n * 10n ** 12n;
+
+let m: Market;
+let unserve: (() => void) | undefined;
+
+const appFetch: typeof fetch = async (input, init) => {
+  const request = new Request(input as RequestInfo, init);
+  const { pathname } = new URL(request.url);
+  const inference = /^\/api\/models\/(\d+)\/inference$/.exec(pathname);
+  if (inference) return (modelInference[request.method as "POST"] as Handler)(request, { params: Promise.resolve({ id: inference[1] }) });
+  if (pathname === "/v1/chat/completions") return (chatCompletions.POST as Handler)(request, { params: Promise.resolve({}) });
+  return new Response("not found", { status: 404 });
+};
+
+/** A payer with the official x402 `exact` client. */
+function payer(user: number): typeof fetch {
+  const client = new x402Client();
+  registerExactEvmScheme(client, { signer: account(user) as never, networks: [NETWORK] });
+  client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: m.d.token }] });
+  return wrapFetchWithPayment(appFetch, client);
+}
+
+const post = (pay: typeof fetch, modelId: number, prompt: string, params: Record<string, unknown> = {}) =>
+  pay(`${BASE}/api/models/${modelId}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt, params }) });
+
+async function ratesOf(modelId: number): Promise<TokenRates> {
+  const p = await m.client.readContract({ address: m.d.modelRegistry, abi: modelRegistryAbi, functionName: "pricing", args: [BigInt(modelId)] });
+  return { fee: p[1], inputRate: p[4], outputRate: p[5] };
+}
+
+/** The settle transaction's InferenceSettled price and UnusedCeilingReturned amounts. */
+async function settledOnChain(tx: Hex) {
+  const receipt = await m.client.getTransactionReceipt({ hash: tx });
+  const [settled] = parseEventLogs({ abi: inferenceMarketAbi, logs: receipt.logs, eventName: "InferenceSettled" });
+  const returned = parseEventLogs({ abi: inferenceMarketAbi, logs: receipt.logs, eventName: "UnusedCeilingReturned" }).map((e) => e.args);
+  return { price: settled.args.price, returned, gasUsed: receipt.gasUsed };
+}
+
+async function surplus() {
+  return m.client.readContract({ address: m.d.inferenceMarket, abi: inferenceMarketAbi, functionName: "surplus" });
+}
+
+for (const { kind, available } of testDatabaseKinds) {
+  describe.skipIf(!available)(`per-token pricing on ${kind}`, () => {
+    beforeAll(async () => {
+      m = await setupMarket(kind);
+      unserve = serveRoutesFrom(m);
+      const builder = m.wallets.get(ROLES.owner)!;
+      for (const id of [m.models.gramA, m.models.knn]) {
+        const hash = await builder.writeContract({ address: m.d.modelRegistry, abi: modelRegistryAbi, functionName: "setTokenRates", args: [BigInt(id), INPUT_RATE, OUTPUT_RATE] });
+        expect((await m.client.waitForTransactionReceipt({ hash })).status).toBe("success");
+      }
+    }, 180_000);
+    afterAll(async () => {
+      unserve?.();
+      await m?.close();
+    });
+
+    const cases = [
+      // kNN answers with a short label: its ceiling is priced at the default 256 answer tokens, most of it returns.
+      { name: "a short answer (kNN label)", model: () => m.models.knn, prompt: "a small bird that sings", params: {}, maxTokens: 256, user: ROLES.users[0] },
+      // ∞-gram generates up to max_tokens: charged close to the ceiling.
+      { name: "a long answer (∞-gram, max_tokens 24)", model: () => m.models.gramA, prompt: "The domestic cat is", params: { maxTokens: 24 }, maxTokens: 24, user: ROLES.users[1] },
+    ];
+    for (const c of cases) {
+      it(`${c.name}: the 402 asks for the ceiling, the charge is T_in·R_in + T_out·R_out + F, the payer keeps the rest to the wei`, async () => {
+        const modelId = c.model();
+        const rates = await ratesOf(modelId);
+        const promptTokens = encode(c.prompt).length;
+        const ceiling = quote(rates, promptTokens, c.maxTokens);
+
+        const unpaid = await post(appFetch, modelId, c.prompt, c.params);
+        expect(unpaid.status).toBe(402);
+        const offer = decodePaymentRequiredHeader(unpaid.headers.get("PAYMENT-REQUIRED")!);
+        expect(offer.accepts.find((a) => a.scheme === "exact")!.amount).toBe(ceiling.toString());
+
+        const before = await m.balance(c.user);
+        const surplusBefore = await surplus();
+        const res = await post(payer(c.user), modelId, c.prompt, c.params);
+        const body = (await res.json()) as Json;
+        expect(res.status, JSON.stringify(body)).toBe(200);
+
+        const completionTokens = encode(body.output as string).length;
+        expect(body.usage).toEqual({ prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens });
+        const formula = BigInt(promptTokens) * INPUT_RATE + BigInt(completionTokens) * OUTPUT_RATE + rates.fee;
+        expect(charge(rates, promptTokens, completionTokens)).toBe(formula);
+        const charged = formula < ceiling ? formula : ceiling;
+        expect(body.cost).toEqual({ charged: charged.toString(), ceiling: ceiling.toString(), returned: (ceiling - charged).toString() });
+        expect(body.price).toBe(charged.toString());
+        const split = body.split as Record<string, string>;
+        expect(Object.values(split).reduce((s, v) => s + BigInt(v), 0n)).toBe(charged);
+
+        // On-chain: the settle charged exactly this and sent the rest back; the payer is down by the charge alone.
+        const onchain = await settledOnChain(body.settleTx as Hex);
+        expect(onchain.price).toBe(charged);
+        const returned = ceiling - charged;
+        if (returned > 0n) expect(onchain.returned.map((r) => r.amount)).toEqual([returned]);
+        expect(before - (await m.balance(c.user))).toBe(charged);
+        expect(await surplus()).toBe(surplusBefore);
+        if (c.model() === m.models.knn) expect(returned).toBeGreaterThan(0n);
+      }, 120_000);
+    }
+
+    it("a replayed paid request is not served or charged again; its answer reports the same cost", async () => {
+      const pay = payer(ROLES.users[2]);
+      const first = await post(pay, m.models.knn, "a sweet yellow fruit");
+      const body = (await first.json()) as Json;
+      expect(first.status).toBe(200);
+      expect(BigInt(body.cost.returned)).toBeGreaterThan(0n);
+      const balance = await m.balance(ROLES.users[2]);
+      // The same prompt again is a new request (a fresh authorization nonce): charged again, by the same formula.
+      const again = (await (await post(pay, m.models.knn, "a sweet yellow fruit")).json()) as Json;
+      expect(again.cost).toEqual(body.cost);
+      expect(balance - (await m.balance(ROLES.users[2]))).toBe(BigInt(body.cost.charged));
+    }, 120_000);
+
+    it("a flat-price model reports cost with nothing returned", async () => {
+      const rates = await ratesOf(m.models.gramB);
+      expect([rates.inputRate, rates.outputRate]).toEqual([0n, 0n]);
+      const res = await post(payer(ROLES.users[0]), m.models.gramB, "a large", { maxTokens: 6 });
+      const body = (await res.json()) as Json;
+      expect(res.status).toBe(200);
+      expect(body.cost).toEqual({ charged: rates.fee.toString(), ceiling: rates.fee.toString(), returned: "0" });
+      expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens + body.usage.completion_tokens);
+    }, 120_000);
+
+    it("the openai client gets usage and cost, plain and in the stream's final chunk", async () => {
+      const openai = new OpenAI({ baseURL: `${BASE}/v1`, apiKey: "unused", maxRetries: 0, fetch: payer(ROLES.users[1]) });
+      const rates = await ratesOf(m.models.gramA);
+      const prompt = "A dog is";
+      const promptTokens = encode(prompt).length;
+      const ceiling = quote(rates, promptTokens, 10);
+
+      const completion = (await openai.chat.completions.create({ model: `model-${m.models.gramA}`, messages: [{ role: "user", content: prompt }], max_tokens: 10 })) as unknown as Json;
+      const completionTokens = encode(completion.choices[0].message.content).length;
+      expect(completion.usage).toEqual({ prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens });
+      const charged = [charge(rates, promptTokens, completionTokens), ceiling].reduce((a, b) => (a < b ? a : b));
+      expect(completion.cost).toEqual({ charged: charged.toString(), ceiling: ceiling.toString(), returned: (ceiling - charged).toString() });
+      expect(completion.ledgerline.cost).toBe(charged.toString());
+
+      const stream = await openai.chat.completions.create({ model: `model-${m.models.gramA}`, messages: [{ role: "user", content: prompt }], max_tokens: 10, stream: true });
+      let text = "";
+      let final: Json | undefined;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta?.content ?? "";
+        if ((chunk as unknown as Json).cost) final = chunk as unknown as Json;
+      }
+      const streamedTokens = encode(text).length;
+      expect(final?.usage).toEqual({ prompt_tokens: promptTokens, completion_tokens: streamedTokens, total_tokens: promptTokens + streamedTokens });
+      const streamedCharge = [charge(rates, promptTokens, streamedTokens), ceiling].reduce((a, b) => (a < b ? a : b));
+      expect(final?.cost).toEqual({ charged: streamedCharge.toString(), ceiling: ceiling.toString(), returned: (ceiling - streamedCharge).toString() });
+      expect((await m.client.getTransactionReceipt({ hash: final!.ledgerline.settle_tx as Hex })).status).toBe("success");
+    }, 120_000);
+  });
+}
