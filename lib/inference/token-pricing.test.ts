@@ -129,17 +129,34 @@ for (const { kind, available } of testDatabaseKinds) {
       }, 120_000);
     }
 
-    it("a replayed paid request is not served or charged again; its answer reports the same cost", async () => {
-      const pay = payer(ROLES.users[2]);
-      const first = await post(pay, m.models.knn, "a sweet yellow fruit");
+    it("a replayed payment is refused: served and charged once, the unused ceiling returned once", async () => {
+      const user = ROLES.users[2];
+      let signature: string | null = null;
+      const recording: typeof fetch = async (input, init) => {
+        const request = new Request(input as RequestInfo, init);
+        signature = request.headers.get("PAYMENT-SIGNATURE") ?? signature;
+        return appFetch(request);
+      };
+      const client = new x402Client();
+      registerExactEvmScheme(client, { signer: account(user) as never, networks: [NETWORK] });
+      client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: m.d.token }] });
+      const before = await m.balance(user);
+      const first = await post(wrapFetchWithPayment(recording, client), m.models.knn, "a sweet yellow fruit");
       const body = (await first.json()) as Json;
       expect(first.status).toBe(200);
       expect(BigInt(body.cost.returned)).toBeGreaterThan(0n);
-      const balance = await m.balance(ROLES.users[2]);
-      // The same prompt again is a new request (a fresh authorization nonce): charged again, by the same formula.
-      const again = (await (await post(pay, m.models.knn, "a sweet yellow fruit")).json()) as Json;
-      expect(again.cost).toEqual(body.cost);
-      expect(balance - (await m.balance(ROLES.users[2]))).toBe(BigInt(body.cost.charged));
+      expect(before - (await m.balance(user))).toBe(BigInt(body.cost.charged));
+      expect(signature).toBeTruthy();
+
+      const replay = await appFetch(`${BASE}/api/models/${m.models.knn}/inference`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "PAYMENT-SIGNATURE": signature! },
+        body: JSON.stringify({ prompt: "a sweet yellow fruit", params: {} }),
+      });
+      // The authorization's nonce is used on-chain: refused before anything is sent, nothing served or moved.
+      expect(replay.status).toBe(402);
+      expect(JSON.stringify(await replay.json())).toContain("authorization_used");
+      expect(before - (await m.balance(user))).toBe(BigInt(body.cost.charged));
     }, 120_000);
 
     it("a flat-price model reports cost with nothing returned", async () => {
