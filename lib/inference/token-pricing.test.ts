@@ -8,7 +8,7 @@
  */
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseEventLogs, type Hex } from "viem";
+import { keccak256, parseEventLogs, toHex, type Hex } from "viem";
 import { decodePaymentRequiredHeader } from "@x402/core/http";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
 import { registerExactEvmScheme } from "@x402/evm/exact/client";
@@ -17,8 +17,12 @@ import * as chatCompletions from "@/app/v1/chat/completions/route";
 import { inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
 import { testDatabaseKinds } from "@/db/testing";
 import { encode } from "@/lib/attribution/tokenizer";
+import { findJob } from "./jobs";
+import { ModelCatalog } from "./models";
 import { charge, quote, type TokenRates } from "./pricing";
-import { account, ROLES, serveRoutesFrom, setupMarket, type Market } from "./testing/market";
+import { recoverPendingInferences } from "./recovery";
+import { serveInference, SettlementPending, type PaidRequest, type ServeContext } from "./serve";
+import { account, ROLES, serveRoutesFrom, setupMarket, type Market, type Wallet } from "./testing/market";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Handler = (request: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
@@ -62,6 +66,17 @@ async function settledOnChain(tx: Hex) {
   const [settled] = parseEventLogs({ abi: inferenceMarketAbi, logs: receipt.logs, eventName: "InferenceSettled" });
   const returned = parseEventLogs({ abi: inferenceMarketAbi, logs: receipt.logs, eventName: "UnusedCeilingReturned" }).map((e) => e.args);
   return { price: settled.args.price, returned, gasUsed: receipt.gasUsed };
+}
+
+/** `user` pays `pay(modelId, requestHash, ceiling)` with their own transaction (a per-token model escrows the ceiling). */
+async function payCeiling(user: number, modelId: number, prompt: string, ceiling: bigint): Promise<PaidRequest> {
+  const w = m.wallets.get(user)!;
+  const requestHash = keccak256(toHex(`${modelId}|${prompt}|${Math.random()}`));
+  const hash = await w.writeContract({ address: m.d.inferenceMarket, abi: inferenceMarketAbi, functionName: "pay", args: [BigInt(modelId), requestHash, ceiling] });
+  const receipt = await m.client.waitForTransactionReceipt({ hash });
+  const [ev] = parseEventLogs({ abi: inferenceMarketAbi, logs: receipt.logs, eventName: "InferencePaid" });
+  expect(ev.args.price).toBe(ceiling);
+  return { requestId: ev.args.requestId, requestHash, modelId, payer: w.account.address, prompt, params: {}, via: "transaction", paidTx: hash };
 }
 
 async function surplus() {
@@ -157,6 +172,41 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(replay.status).toBe(402);
       expect(JSON.stringify(await replay.json())).toContain("authorization_used");
       expect(before - (await m.balance(user))).toBe(BigInt(body.cost.charged));
+    }, 120_000);
+
+    it("a crash between the stored answer and its settle: recovery settles the per-token charge and returns the rest", async () => {
+      const user = ROLES.users[0];
+      const rates = await ratesOf(m.models.knn);
+      const prompt = "a large wild cat";
+      const ceiling = quote(rates, encode(prompt).length, 256);
+      const before = await m.balance(user);
+      const paid = await payCeiling(user, m.models.knn, prompt, ceiling);
+      const base = m.operator;
+      const noSettle: ServeContext = {
+        ...m.ctx,
+        operator: {
+          ...base,
+          writeContract: async (args: Parameters<Wallet["writeContract"]>[0]) => {
+            if (args.functionName === "settle") throw new Error("process killed");
+            return base.writeContract(args);
+          },
+        } as Wallet,
+      };
+      expect(await serveInference(noSettle, paid).catch((e: unknown) => e)).toBeInstanceOf(SettlementPending);
+      expect(before - (await m.balance(user))).toBe(ceiling);
+
+      const restarted: ServeContext = { ...m.ctx, models: new ModelCatalog({ db: m.ctx.db, artifactDir: m.artifactDir }) };
+      const report = await recoverPendingInferences(restarted, { staleAfterMs: 0, abandonedAfterMs: 0 });
+      expect(report).toMatchObject({ settled: 1, pending: 0 });
+      const job = (await findJob(m.ctx.db, paid.requestHash))!;
+      expect(job.status).toBe("settled");
+      const charged = charge(rates, encode(prompt).length, encode(job.output!).length);
+      expect(job.price).toBe(charged);
+      expect(job.split?.ceiling).toBe(ceiling.toString());
+      const onchain = await settledOnChain(job.settleTx as Hex);
+      expect(onchain.price).toBe(charged);
+      expect(onchain.returned.map((r) => r.amount)).toEqual([ceiling - charged]);
+      expect(before - (await m.balance(user))).toBe(charged);
     }, 120_000);
 
     it("a flat-price model reports cost with nothing returned", async () => {
