@@ -133,7 +133,6 @@ describe("per-token settle", () => {
       expect(parts + returned).toBe(ceiling);
       expect(after.escrow).toBe(before.escrow);
       await expectBooksBalanced(ctx);
-      // eslint-disable-next-line no-console
       console.log(`per-token settle (${c.name}): ${receipt.gasUsed} gas`);
     });
   }
@@ -237,7 +236,6 @@ describe("per-token attacks", () => {
   it("InferenceMarket's runtime code stays under the 24,576-byte limit", async () => {
     const code = await ctx.publicClient.getCode({ address: ctx.deployment.inferenceMarket });
     const size = (code!.length - 2) / 2;
-    // eslint-disable-next-line no-console
     console.log(`InferenceMarket runtime size: ${size} bytes`);
     expect(size).toBeLessThan(24_576);
   });

@@ -212,6 +212,10 @@ for (const { kind, available } of testDatabaseKinds) {
     it("a flat-price model reports cost with nothing returned", async () => {
       const rates = await ratesOf(m.models.gramB);
       expect([rates.inputRate, rates.outputRate]).toEqual([0n, 0n]);
+      const quoteOf = async (id: number) =>
+        (await (await (modelInference.GET as Handler)(new Request(`${BASE}/api/models/${id}/inference`), { params: Promise.resolve({ id: String(id) }) })).json()) as Json;
+      expect(await quoteOf(m.models.gramB)).toMatchObject({ price: rates.fee.toString(), inputRate: "0", outputRate: "0" });
+      expect(await quoteOf(m.models.knn)).toMatchObject({ inputRate: INPUT_RATE.toString(), outputRate: OUTPUT_RATE.toString() });
       const res = await post(payer(ROLES.users[0]), m.models.gramB, "a large", { maxTokens: 6 });
       const body = (await res.json()) as Json;
       expect(res.status).toBe(200);

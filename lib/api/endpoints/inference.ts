@@ -29,8 +29,10 @@ export const modelInferenceQuote = endpoint({
     "InferenceQuote",
     z.object({
       modelId: idOut,
-      price: z.string().meta({ description: "Wei of OPEN, decimal string." }),
+      price: z.string().meta({ description: "Wei of OPEN, decimal string: a flat-price model's price; a per-token model's fixed fee F." }),
       priceOpen: z.string().meta({ description: "The same price in OPEN, for people." }),
+      inputRate: z.string().meta({ description: "Wei per prompt token (R_in); 0 with outputRate 0 = flat price. A per-token request costs T_in·R_in + T_out·R_out + F: its 402 asks for the ceiling at max_tokens and the rest is returned." }),
+      outputRate: z.string().meta({ description: "Wei per answer token (R_out)." }),
       active: z.boolean(),
       kind: modelKind,
       token: z.string(),

@@ -19,6 +19,8 @@ export const GET = route(modelInferenceQuote, async ({ params, request }) => {
     modelId: params.id,
     price: model.price.toString(),
     priceOpen: formatUnits(model.price, 18),
+    inputRate: model.inputRate.toString(),
+    outputRate: model.outputRate.toString(),
     active: model.active,
     kind: (["infinigram", "knn", "external", "rag"] as const)[model.kind] ?? "external",
     token: ctx.deployment.token,
