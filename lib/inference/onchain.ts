@@ -94,7 +94,9 @@ async function settledOnChain(ctx: ServeContext, requestId: bigint, r: OnchainRe
   }
   const [row] = await ctx.db.select().from(inferences).where(eq(inferences.requestId, Number(requestId))).limit(1);
   if (row?.status === "settled" && row.settledTx && row.contributorPool !== null) {
-    return { tx: row.settledTx as Hex, price: row.price, ceiling, split: { protocol: row.protocolFee!, operator: row.operatorFee!, builder: row.builderFee!, contributorPool: row.contributorPool } };
+    const split = { protocol: row.protocolFee!, operator: row.operatorFee!, builder: row.builderFee!, contributorPool: row.contributorPool };
+    // The charge is what was split (the indexed price is what was paid: a per-token request's ceiling).
+    return { tx: row.settledTx as Hex, price: split.protocol + split.operator + split.builder + split.contributorPool, ceiling, split };
   }
   const { protocolBps, operatorBps } = await ctx.publicClient.readContract({ ...market, functionName: "feeSchedule", args: [r.feeVersion] });
   const [protocol, operator, builder, contributorPool] = await ctx.publicClient.readContract({
