@@ -138,6 +138,25 @@ describe("gas", () => {
     const other = await payFor(ctx, "alice", modelId);
     gas["refund (by the operator)"] = (await ctx.send(ctx.as.operator.market.write.refund([other.requestId, other.requestHash]))).gasUsed;
 
+    // Per-token pricing: the payer's ceiling is escrowed, the operator settles the charge and the unused ceiling
+    // goes back to the payer in the same transaction.
+    await ctx.send(ctx.as.builder.models.write.setTokenRates([modelId, 10n ** 12n, 10n ** 12n]));
+    const perToken = async () => {
+      const requestHash: Hex = randomHash();
+      const r = await ctx.send(ctx.as.alice.market.write.pay([modelId, requestHash, 2n * PRICE]));
+      return { r, requestId: await ctx.read.market.read.requestCount(), requestHash };
+    };
+    const full = await perToken();
+    gas["pay (per-token: the ceiling)"] = full.r.gasUsed;
+    gas["settle (per-token, charged = ceiling)"] = (
+      await ctx.send(ctx.as.operator.market.write.settle([full.requestId, full.requestHash, 2n * PRICE, randomHash(), randomHash()]))
+    ).gasUsed;
+    const part = await perToken();
+    gas["settle (per-token, unused ceiling returned)"] = (
+      await ctx.send(ctx.as.operator.market.write.settle([part.requestId, part.requestHash, PRICE + 1n, randomHash(), randomHash()]))
+    ).gasUsed;
+    await ctx.send(ctx.as.builder.models.write.setTokenRates([modelId, 0n, 0n]));
+
     const width = Math.max(...Object.keys(gas).map((k) => k.length));
     console.log(
       "gas used (anvil; contracts-abi/ build: solc 0.8.37, optimizer 200 runs, via-IR, cancun):\n" +
