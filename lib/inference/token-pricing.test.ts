@@ -12,6 +12,10 @@ import { keccak256, parseEventLogs, toHex, type Hex } from "viem";
 import { decodePaymentRequiredHeader } from "@x402/core/http";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
 import { registerExactEvmScheme } from "@x402/evm/exact/client";
+import { toClientEvmSigner } from "@x402/evm";
+import { BatchSettlementEvmScheme as BatchClient } from "@x402/evm/batch-settlement/client";
+import { eq } from "drizzle-orm";
+import * as t from "@/db/schema";
 import * as modelInference from "@/app/api/models/[id]/inference/route";
 import * as chatCompletions from "@/app/v1/chat/completions/route";
 import { inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
@@ -207,6 +211,32 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(onchain.price).toBe(charged);
       expect(onchain.returned.map((r) => r.amount)).toEqual([ceiling - charged]);
       expect(before - (await m.balance(user))).toBe(charged);
+    }, 120_000);
+
+    it("batch-settlement: the voucher signs the ceiling, the channel is charged the tokens used", async () => {
+      const user = ROLES.users[1];
+      const scheme = new BatchClient(toClientEvmSigner(account(user) as never, m.client as never));
+      const client = new x402Client().register(NETWORK, scheme);
+      client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: m.d.token }] });
+      // The batch-settlement offer only (the exact client is not registered): its amount is the ceiling.
+      const pay = wrapFetchWithPayment(appFetch, client);
+      const rates = await ratesOf(m.models.knn);
+      const prompt = "a tall tree with needles";
+      const promptTokens = encode(prompt).length;
+      const ceiling = quote(rates, promptTokens, 256);
+      const unpaid = await post(appFetch, m.models.knn, prompt);
+      const offer = decodePaymentRequiredHeader(unpaid.headers.get("PAYMENT-REQUIRED")!);
+      expect(offer.accepts.find((a) => a.scheme === "batch-settlement")!.amount).toBe(ceiling.toString());
+
+      const res = await post(pay, m.models.knn, prompt);
+      const body = (await res.json()) as Json;
+      expect(res.status, JSON.stringify(body)).toBe(200);
+      expect(body.settlement).toBe("pending");
+      const charged = charge(rates, promptTokens, encode(body.output as string).length);
+      expect(charged).toBeLessThan(ceiling);
+      expect(body.cost).toEqual({ charged: charged.toString(), ceiling: ceiling.toString(), returned: (ceiling - charged).toString() });
+      const [row] = await m.ctx.db.select().from(t.batchCharges).where(eq(t.batchCharges.requestHash, body.requestHash as string));
+      expect(row.charged).toBe(charged);
     }, 120_000);
 
     it("a flat-price model reports cost with nothing returned", async () => {
