@@ -14,6 +14,7 @@ import { foundry } from "viem/chains";
 import { voucherTypes } from "@x402/evm";
 import { inferenceMarketAbi, x402BatchSettlementAbi } from "../../contracts-abi";
 import { BATCH_SETTLEMENT_ADDRESS, BATCH_SETTLEMENT_EIP712, ERC3009_DEPOSIT_COLLECTOR_ADDRESS, MIN_WITHDRAW_DELAY } from "../../lib/chain/batch-settlement";
+import { deployLedgerline } from "../../lib/chain/deploy";
 import { BOOKING_RECORD_SIZE, bookedRows, encodeBookings, type BookingRecord } from "../../lib/chain/bookings";
 import {
   OPEN,
@@ -254,6 +255,27 @@ describe("bookBatch", () => {
     await expectRevert(book(raw(ctx.addr.alice, 0, randomHash())), "UnknownModel");
     await expectRevert(book(raw(ctx.addr.alice, 1_000_000, randomHash())), "UnknownModel");
   });
+
+  it("a market deployed without a batch-settlement contract refuses to book and owes no channel funds", async () => {
+    const d = await deployLedgerline({
+      publicClient: ctx.publicClient,
+      walletClient: ctx.as.admin.wallet,
+      admin: ctx.addr.admin,
+      operator: ctx.addr.operator,
+      protocolTreasury: ctx.addr.treasury,
+      batchSettlement: false,
+    });
+    const read = (functionName: "batchSettlement" | "unbookedChannelFunds" | "surplus") =>
+      ctx.publicClient.readContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName });
+    expect(await read("batchSettlement")).toBe(zeroAddress);
+    expect(await read("unbookedChannelFunds")).toBe(0n);
+    expect(await read("surplus")).toBe(0n);
+    const [r] = records(1, 1n, [ctx.addr.alice], 1n);
+    await expectRevert(
+      ctx.as.operator.wallet.writeContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "bookBatch", args: [encodeBookings([r])], account: ctx.accounts.operator, chain: foundry }),
+      "BookingDisabled",
+    );
+  }, 60_000);
 
   it("gas per inference at batch sizes 1, 10, 100 and 1,000", async () => {
     const payers = Array.from({ length: 10 }, (_, i) => getAddress(`0x${keccak256(toHex(`payer${i}`)).slice(26)}`));
