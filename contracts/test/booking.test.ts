@@ -256,6 +256,41 @@ describe("bookBatch", () => {
     await expectRevert(book(raw(ctx.addr.alice, 1_000_000, randomHash())), "UnknownModel");
   });
 
+  it("random batches under changing fees: each row splits at the fees in force, credits and pool move by the rows, to the wei", async () => {
+    let seed = 20261206;
+    const rand = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    const ch = await openChannel("bob", 200n * OPEN);
+    const parties = [ctx.addr.treasury, ctx.addr.operator, ctx.addr.builder];
+    let claimedCum = 0n;
+    for (let round = 0; round < 8; round++) {
+      const protocolBps = rand(2500);
+      const operatorBps = rand(2500);
+      await ctx.send(ctx.as.admin.market.write.setFees([protocolBps, operatorBps]));
+      const rs = Array.from({ length: 1 + rand(40) }, () => ({
+        ...records(1, rand(2) === 0 ? modelA : modelB, [ctx.addr.bob])[0],
+        charged: BigInt(rand(1_000_000)) * 10n ** BigInt(rand(13)) + BigInt(rand(3)),
+      }));
+      claimedCum += sum(rs);
+      await claimVoucher("bob", ch, claimedCum);
+      const before = { credits: await creditsOf(parties), books: await marketBooks(ctx) };
+      const receipt = await ctx.send(book(encodeBookings(rs)));
+      const [batch] = eventsOf(inferenceMarketAbi, receipt, "InferencesBooked");
+      expect([batch.args.protocolBps, batch.args.operatorBps]).toEqual([protocolBps, operatorBps]);
+      const rows = bookedRows(batch.args, eventsOf(inferenceMarketAbi, receipt, "BookedModel").map((e) => e.args));
+      const total = (k: "protocolFee" | "operatorFee" | "builderFee" | "contributorPool") => rows.reduce((a, r) => a + r[k], 0n);
+      const after = { credits: await creditsOf(parties), books: await marketBooks(ctx) };
+      expect(after.credits.map((c, i) => c - before.credits[i])).toEqual([total("protocolFee"), total("operatorFee"), total("builderFee")]);
+      expect(after.books.pool - before.books.pool).toBe(total("contributorPool"));
+      expect(after.books.credits - before.books.credits + after.books.pool - before.books.pool).toBe(sum(rs));
+      for (const r of rows) expect(r.protocolFee + r.operatorFee + r.builderFee + r.contributorPool).toBe(r.charged);
+      await expectBooksBalanced(ctx, await ctx.read.market.read.surplus());
+    }
+    await ctx.send(ctx.as.admin.market.write.setFees([500, 1000]));
+  }, 60_000);
+
   it("a market deployed without a batch-settlement contract refuses to book and owes no channel funds", async () => {
     const d = await deployLedgerline({
       publicClient: ctx.publicClient,
