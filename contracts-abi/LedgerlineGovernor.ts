@@ -1714,6 +1714,43 @@ export const ledgerlineGovernorAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "target",
+        "type": "address"
+      }
+    ],
+    "name": "AddressEmptyCode",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "payer",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "requestHash",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "batchId",
+        "type": "uint256"
+      }
+    ],
+    "name": "AlreadyBooked",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "contributionId",
         "type": "uint256"
@@ -1830,6 +1867,49 @@ export const ledgerlineGovernorAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "BookingDisabled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "booked",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "settled",
+        "type": "uint256"
+      }
+    ],
+    "name": "BookingExceedsSettled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "BookingZeroPayer",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "BookingZeroRequestHash",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint16",
@@ -1889,6 +1969,16 @@ export const ledgerlineGovernorAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "ClaimExceedsBalance",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ClaimExceedsCeiling",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -1907,6 +1997,16 @@ export const ledgerlineGovernorAbi = [
       }
     ],
     "name": "ClaimExceedsEpochTotal",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "DepositCollectionFailed",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "DepositOverflow",
     "type": "error"
   },
   {
@@ -2067,6 +2167,16 @@ export const ledgerlineGovernorAbi = [
   },
   {
     "inputs": [],
+    "name": "EmptyBatch",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "EmptyBooking",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "EmptyContribution",
     "type": "error"
   },
@@ -2182,6 +2292,16 @@ export const ledgerlineGovernorAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "InvalidChannel",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidCollector",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint8",
@@ -2195,6 +2315,11 @@ export const ledgerlineGovernorAbi = [
   {
     "inputs": [],
     "name": "InvalidProof",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidRefundNonce",
     "type": "error"
   },
   {
@@ -2236,7 +2361,23 @@ export const ledgerlineGovernorAbi = [
   },
   {
     "inputs": [],
+    "name": "InvalidX402BatchSettlementAddress",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "LengthMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      }
+    ],
+    "name": "MalformedBooking",
     "type": "error"
   },
   {
@@ -2263,6 +2404,21 @@ export const ledgerlineGovernorAbi = [
   {
     "inputs": [],
     "name": "NoSurplus",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NotAuthorizedToClaim",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NotAuthorizedToFinalizeWithdraw",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NotAuthorizedToRefund",
     "type": "error"
   },
   {
@@ -2358,6 +2514,11 @@ export const ledgerlineGovernorAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "NotReceiverAuthorizer",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -2425,6 +2586,11 @@ export const ledgerlineGovernorAbi = [
       }
     ],
     "name": "NothingUnbonding",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "OnlyX402BatchSettlement",
     "type": "error"
   },
   {
@@ -2810,6 +2976,31 @@ export const ledgerlineGovernorAbi = [
   },
   {
     "inputs": [],
+    "name": "WithdrawAmountExceedsAvailable",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawDelayNotElapsed",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawDelayOutOfRange",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawalAlreadyPending",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawalNotPending",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "ZeroAddress",
     "type": "error"
   },
@@ -2826,6 +3017,16 @@ export const ledgerlineGovernorAbi = [
   {
     "inputs": [],
     "name": "ZeroContentHash",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ZeroDeposit",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ZeroRefund",
     "type": "error"
   },
   {

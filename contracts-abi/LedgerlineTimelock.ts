@@ -1000,6 +1000,43 @@ export const ledgerlineTimelockAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "target",
+        "type": "address"
+      }
+    ],
+    "name": "AddressEmptyCode",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "payer",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "requestHash",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "batchId",
+        "type": "uint256"
+      }
+    ],
+    "name": "AlreadyBooked",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "contributionId",
         "type": "uint256"
@@ -1116,6 +1153,49 @@ export const ledgerlineTimelockAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "BookingDisabled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "booked",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "settled",
+        "type": "uint256"
+      }
+    ],
+    "name": "BookingExceedsSettled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "BookingZeroPayer",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "BookingZeroRequestHash",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint16",
@@ -1175,6 +1255,16 @@ export const ledgerlineTimelockAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "ClaimExceedsBalance",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ClaimExceedsCeiling",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -1193,6 +1283,16 @@ export const ledgerlineTimelockAbi = [
       }
     ],
     "name": "ClaimExceedsEpochTotal",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "DepositCollectionFailed",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "DepositOverflow",
     "type": "error"
   },
   {
@@ -1353,6 +1453,16 @@ export const ledgerlineTimelockAbi = [
   },
   {
     "inputs": [],
+    "name": "EmptyBatch",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "EmptyBooking",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "EmptyContribution",
     "type": "error"
   },
@@ -1484,6 +1594,16 @@ export const ledgerlineTimelockAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "InvalidChannel",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidCollector",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint8",
@@ -1497,6 +1617,11 @@ export const ledgerlineTimelockAbi = [
   {
     "inputs": [],
     "name": "InvalidProof",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidRefundNonce",
     "type": "error"
   },
   {
@@ -1543,7 +1668,23 @@ export const ledgerlineTimelockAbi = [
   },
   {
     "inputs": [],
+    "name": "InvalidX402BatchSettlementAddress",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "LengthMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      }
+    ],
+    "name": "MalformedBooking",
     "type": "error"
   },
   {
@@ -1570,6 +1711,21 @@ export const ledgerlineTimelockAbi = [
   {
     "inputs": [],
     "name": "NoSurplus",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NotAuthorizedToClaim",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NotAuthorizedToFinalizeWithdraw",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NotAuthorizedToRefund",
     "type": "error"
   },
   {
@@ -1665,6 +1821,11 @@ export const ledgerlineTimelockAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "NotReceiverAuthorizer",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -1732,6 +1893,11 @@ export const ledgerlineTimelockAbi = [
       }
     ],
     "name": "NothingUnbonding",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "OnlyX402BatchSettlement",
     "type": "error"
   },
   {
@@ -2069,6 +2235,31 @@ export const ledgerlineTimelockAbi = [
   },
   {
     "inputs": [],
+    "name": "WithdrawAmountExceedsAvailable",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawDelayNotElapsed",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawDelayOutOfRange",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawalAlreadyPending",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawalNotPending",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "ZeroAddress",
     "type": "error"
   },
@@ -2085,6 +2276,16 @@ export const ledgerlineTimelockAbi = [
   {
     "inputs": [],
     "name": "ZeroContentHash",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ZeroDeposit",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ZeroRefund",
     "type": "error"
   },
   {
