@@ -1714,6 +1714,43 @@ export const ledgerlineGovernorAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "target",
+        "type": "address"
+      }
+    ],
+    "name": "AddressEmptyCode",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "payer",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "requestHash",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "batchId",
+        "type": "uint256"
+      }
+    ],
+    "name": "AlreadyBooked",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "contributionId",
         "type": "uint256"
@@ -1830,6 +1867,49 @@ export const ledgerlineGovernorAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "BookingDisabled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "booked",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "settled",
+        "type": "uint256"
+      }
+    ],
+    "name": "BookingExceedsSettled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "BookingZeroPayer",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "BookingZeroRequestHash",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint16",
@@ -1921,6 +2001,16 @@ export const ledgerlineGovernorAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "ClaimExceedsBalance",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ClaimExceedsCeiling",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -1939,6 +2029,16 @@ export const ledgerlineGovernorAbi = [
       }
     ],
     "name": "ClaimExceedsEpochTotal",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "DepositCollectionFailed",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "DepositOverflow",
     "type": "error"
   },
   {
@@ -2099,6 +2199,16 @@ export const ledgerlineGovernorAbi = [
   },
   {
     "inputs": [],
+    "name": "EmptyBatch",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "EmptyBooking",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "EmptyContribution",
     "type": "error"
   },
@@ -2214,6 +2324,16 @@ export const ledgerlineGovernorAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "InvalidChannel",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidCollector",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint8",
@@ -2227,6 +2347,11 @@ export const ledgerlineGovernorAbi = [
   {
     "inputs": [],
     "name": "InvalidProof",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidRefundNonce",
     "type": "error"
   },
   {
@@ -2268,7 +2393,23 @@ export const ledgerlineGovernorAbi = [
   },
   {
     "inputs": [],
+    "name": "InvalidX402BatchSettlementAddress",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "LengthMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      }
+    ],
+    "name": "MalformedBooking",
     "type": "error"
   },
   {
@@ -2295,6 +2436,21 @@ export const ledgerlineGovernorAbi = [
   {
     "inputs": [],
     "name": "NoSurplus",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NotAuthorizedToClaim",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NotAuthorizedToFinalizeWithdraw",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NotAuthorizedToRefund",
     "type": "error"
   },
   {
@@ -2390,6 +2546,11 @@ export const ledgerlineGovernorAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "NotReceiverAuthorizer",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -2457,6 +2618,11 @@ export const ledgerlineGovernorAbi = [
       }
     ],
     "name": "NothingUnbonding",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "OnlyX402BatchSettlement",
     "type": "error"
   },
   {
@@ -2842,6 +3008,31 @@ export const ledgerlineGovernorAbi = [
   },
   {
     "inputs": [],
+    "name": "WithdrawAmountExceedsAvailable",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawDelayNotElapsed",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawDelayOutOfRange",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawalAlreadyPending",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawalNotPending",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "ZeroAddress",
     "type": "error"
   },
@@ -2858,6 +3049,16 @@ export const ledgerlineGovernorAbi = [
   {
     "inputs": [],
     "name": "ZeroContentHash",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ZeroDeposit",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ZeroRefund",
     "type": "error"
   },
   {

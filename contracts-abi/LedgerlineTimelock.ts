@@ -1000,6 +1000,43 @@ export const ledgerlineTimelockAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "target",
+        "type": "address"
+      }
+    ],
+    "name": "AddressEmptyCode",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "payer",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "requestHash",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "batchId",
+        "type": "uint256"
+      }
+    ],
+    "name": "AlreadyBooked",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "contributionId",
         "type": "uint256"
@@ -1116,6 +1153,49 @@ export const ledgerlineTimelockAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "BookingDisabled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "booked",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "settled",
+        "type": "uint256"
+      }
+    ],
+    "name": "BookingExceedsSettled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "BookingZeroPayer",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "BookingZeroRequestHash",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint16",
@@ -1207,6 +1287,16 @@ export const ledgerlineTimelockAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "ClaimExceedsBalance",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ClaimExceedsCeiling",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -1225,6 +1315,16 @@ export const ledgerlineTimelockAbi = [
       }
     ],
     "name": "ClaimExceedsEpochTotal",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "DepositCollectionFailed",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "DepositOverflow",
     "type": "error"
   },
   {
@@ -1385,6 +1485,16 @@ export const ledgerlineTimelockAbi = [
   },
   {
     "inputs": [],
+    "name": "EmptyBatch",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "EmptyBooking",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "EmptyContribution",
     "type": "error"
   },
@@ -1516,6 +1626,16 @@ export const ledgerlineTimelockAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "InvalidChannel",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidCollector",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint8",
@@ -1529,6 +1649,11 @@ export const ledgerlineTimelockAbi = [
   {
     "inputs": [],
     "name": "InvalidProof",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidRefundNonce",
     "type": "error"
   },
   {
@@ -1575,7 +1700,23 @@ export const ledgerlineTimelockAbi = [
   },
   {
     "inputs": [],
+    "name": "InvalidX402BatchSettlementAddress",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "LengthMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      }
+    ],
+    "name": "MalformedBooking",
     "type": "error"
   },
   {
@@ -1602,6 +1743,21 @@ export const ledgerlineTimelockAbi = [
   {
     "inputs": [],
     "name": "NoSurplus",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NotAuthorizedToClaim",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NotAuthorizedToFinalizeWithdraw",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NotAuthorizedToRefund",
     "type": "error"
   },
   {
@@ -1697,6 +1853,11 @@ export const ledgerlineTimelockAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "NotReceiverAuthorizer",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -1764,6 +1925,11 @@ export const ledgerlineTimelockAbi = [
       }
     ],
     "name": "NothingUnbonding",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "OnlyX402BatchSettlement",
     "type": "error"
   },
   {
@@ -2101,6 +2267,31 @@ export const ledgerlineTimelockAbi = [
   },
   {
     "inputs": [],
+    "name": "WithdrawAmountExceedsAvailable",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawDelayNotElapsed",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawDelayOutOfRange",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawalAlreadyPending",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "WithdrawalNotPending",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "ZeroAddress",
     "type": "error"
   },
@@ -2117,6 +2308,16 @@ export const ledgerlineTimelockAbi = [
   {
     "inputs": [],
     "name": "ZeroContentHash",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ZeroDeposit",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ZeroRefund",
     "type": "error"
   },
   {

@@ -38,6 +38,32 @@ export const ledgerlineErrorsAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "payer",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "requestHash",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "batchId",
+        "type": "uint256"
+      }
+    ],
+    "name": "AlreadyBooked",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "contributionId",
         "type": "uint256"
       }
@@ -150,6 +176,49 @@ export const ledgerlineErrorsAbi = [
       }
     ],
     "name": "BondAboveMax",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "BookingDisabled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "booked",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "settled",
+        "type": "uint256"
+      }
+    ],
+    "name": "BookingExceedsSettled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "BookingZeroPayer",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "BookingZeroRequestHash",
     "type": "error"
   },
   {
@@ -507,6 +576,11 @@ export const ledgerlineErrorsAbi = [
   {
     "inputs": [],
     "name": "EmptyBatch",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "EmptyBooking",
     "type": "error"
   },
   {
@@ -936,6 +1010,17 @@ export const ledgerlineErrorsAbi = [
   {
     "inputs": [],
     "name": "LengthMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      }
+    ],
+    "name": "MalformedBooking",
     "type": "error"
   },
   {

@@ -124,11 +124,14 @@ contract InferenceMarket is EpochRoots {
     error ChargeAboveCeiling(uint256 charged, uint256 ceiling);
     error CeilingBelowFee(uint256 ceiling, uint256 fee);
 
-    constructor(IERC20 token_, ModelRegistry models_, address governance, Params memory p)
+    /// @param batchSettlement_ The x402 batch-settlement contract whose settlements to this market {bookBatch} books
+    ///        (zero: none on this chain, booking disabled).
+    constructor(IERC20 token_, ModelRegistry models_, address governance, Params memory p, address batchSettlement_)
         MarketParams(token_, governance, p)
     {
         if (address(models_) == address(0)) revert ZeroAddress();
         models = models_;
+        batchSettlement = IBatchSettlementReceiver(batchSettlement_);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -368,10 +371,11 @@ contract InferenceMarket is EpochRoots {
     // ---------------------------------------------------------------------------------------------
 
     /// @notice Tokens held beyond what the market owes, e.g. sent to it directly. (A front-run authorization is
-    ///         not surplus for long: {payWithAuthorization} adopts it.)
+    ///         not surplus for long: {payWithAuthorization} adopts it.) Channel funds the batch-settlement contract
+    ///         paid the market and {bookBatch} has not booked yet are owed, not surplus.
     function surplus() public view returns (uint256) {
         uint256 owed = totalEscrow + totalCredits + (totalContributorPool - claimedTotal) + totalStaked
-            + totalDisputeBonds;
+            + totalDisputeBonds + unbookedChannelFunds();
         uint256 balance = token.balanceOf(address(this));
         return balance > owed ? balance - owed : 0;
     }
@@ -392,4 +396,179 @@ contract InferenceMarket is EpochRoots {
     function getRequest(uint256 requestId) external view returns (Request memory) {
         return _requests[requestId];
     }
+
+    // ---------------------------------------------------------------------------------------------
+    // Batched booking (x402 batch-settlement, issue 16)
+    // ---------------------------------------------------------------------------------------------
+    //
+    // A payer's channel in the batch-settlement contract pays this market (its `receiver`) once the operator has
+    // claimed the payer's vouchers and the claimed funds are settled. {bookBatch} then books the inferences those
+    // funds paid for: one operator transaction for many inferences, each with the fee split a single settle applies.
+    //
+    // Funds bound: the market books at most what the settlement contract's own accounting says it has paid the market
+    // (`receivers(market, token).totalSettled`), never its token balance (anyone can push tokens in). Σ booked ≤ Σ
+    // settled to the market at every moment; the difference is owed (kept out of {surplus}) until booked.
+    //
+    // Record layout (RECORD_SIZE = 136 bytes, big-endian, concatenated; lib/chain/bookings.ts encodes and decodes it):
+    //   [0, 20)    payer            address
+    //   [20, 24)   modelId          uint32
+    //   [24, 56)   requestHash      bytes32 (≠ 0; once per payer across all batches)
+    //   [56, 72)   charged          uint128 (wei)
+    //   [72, 104)  outputHash       bytes32
+    //   [104, 136) attributionHash  bytes32
+    //
+    // Events, chosen for gas: one {InferencesBooked} per batch carrying the records verbatim (8 gas a byte, ~1.1k gas
+    // a record) plus one {BookedModel} per run of records on the same model (its builder and builderBps), instead of
+    // an event per record with its fees (~3.3k gas a record). The fees of each record are a pure function of its
+    // `charged` and the batch's bps (`splitFees`), so the indexer derives the same rows a single settle's
+    // {InferenceSettled} gives, to the wei (lib/chain/bookings.ts `bookedRows`).
+
+    /// @notice Bytes per packed record in {bookBatch}.
+    uint256 public constant RECORD_SIZE = 136;
+
+    /// @notice The x402 batch-settlement contract whose payments to this market are booked (zero: none).
+    IBatchSettlementReceiver public immutable batchSettlement;
+
+    /// @notice Σ charged over every booked record: never above what the settlement contract has paid the market.
+    uint128 public totalBooked;
+    /// @notice Booked batches so far (the last batch's id).
+    uint64 public bookingCount;
+    /// @dev keccak256(abi.encode(payer, requestHash)) → the batch that booked it (0: not booked). Written only by
+    ///      operators through {bookBatch}: a payer cannot block a batch by using the hash elsewhere first.
+    mapping(bytes32 key => uint256 batchId) private _bookedIn;
+
+    /// @notice A batch of inferences booked by `operator` under the fee schedule in force (`protocolBps`,
+    ///         `operatorBps`); `records` are the packed records as sent (RECORD_SIZE bytes each). Each record's split
+    ///         is `splitFees(charged, protocolBps, operatorBps, builderBps of its model)`, builders and builderBps
+    ///         given by this batch's {BookedModel} events; the sums are the batch's totals.
+    event InferencesBooked(
+        uint256 indexed batchId,
+        address indexed operator,
+        address protocolTreasury,
+        uint16 protocolBps,
+        uint16 operatorBps,
+        uint256 total,
+        uint256 protocolFee,
+        uint256 operatorFee,
+        uint256 builderFee,
+        uint256 contributorPool,
+        bytes records
+    );
+    /// @notice The builder and builder share that records of `modelId` in batch `batchId` were booked with (emitted
+    ///         once per run of consecutive records on the same model, before {InferencesBooked}).
+    event BookedModel(uint256 indexed batchId, uint256 indexed modelId, address builder, uint16 builderBps);
+
+    /// @notice No batch-settlement contract on this chain.
+    error BookingDisabled();
+    error EmptyBooking();
+    /// @notice `records` is not a whole number of RECORD_SIZE-byte records.
+    error MalformedBooking(uint256 length);
+    error BookingZeroPayer(uint256 index);
+    error BookingZeroRequestHash(uint256 index);
+    /// @notice Record `index` books a (payer, requestHash) already booked (in an earlier batch or this one).
+    error AlreadyBooked(uint256 index, address payer, bytes32 requestHash, uint256 batchId);
+    /// @notice Booking would take Σ booked to `booked`, above the `settled` the settlement contract has paid the market.
+    error BookingExceedsSettled(uint256 booked, uint256 settled);
+
+    /// @notice An operator books inferences paid through batch-settlement channels, `records` packed as described
+    ///         above. All or nothing: any bad record reverts the batch. Credits protocol (treasury), operator (the
+    ///         caller) and each model's builder, adds the contributor pools to {totalContributorPool}. If what the
+    ///         settlement contract has paid the market does not cover the batch, it first settles what the market
+    ///         has claimed there (permissionless `settle`), then checks again.
+    function bookBatch(bytes calldata records) external onlyOperator nonReentrant returns (uint256 batchId) {
+        IBatchSettlementReceiver settlement = batchSettlement;
+        if (address(settlement) == address(0)) revert BookingDisabled();
+        uint256 len = records.length;
+        if (len == 0) revert EmptyBooking();
+        if (len % RECORD_SIZE != 0) revert MalformedBooking(len);
+        batchId = ++bookingCount;
+
+        FeeSchedule memory f = feeSchedule(feeVersion());
+        // [total, protocol, operator, builder (all models), pool]
+        uint256[5] memory sum;
+        uint256 model = type(uint256).max; // no record's modelId (uint32): the first record looks its model up
+        address builder;
+        uint16 builderBps;
+        uint256 builderRun;
+        for (uint256 i = 0; i < len / RECORD_SIZE; ++i) {
+            address payer;
+            uint256 modelId;
+            bytes32 requestHash;
+            uint256 charged;
+            assembly ("memory-safe") {
+                let p := add(records.offset, mul(i, RECORD_SIZE))
+                payer := shr(96, calldataload(p))
+                modelId := shr(224, calldataload(add(p, 20)))
+                requestHash := calldataload(add(p, 24))
+                charged := shr(128, calldataload(add(p, 56)))
+            }
+            if (payer == address(0)) revert BookingZeroPayer(i);
+            if (requestHash == bytes32(0)) revert BookingZeroRequestHash(i);
+            bytes32 key = _key(payer, requestHash);
+            uint256 earlier = _bookedIn[key];
+            if (earlier != 0) revert AlreadyBooked(i, payer, requestHash, earlier);
+            _bookedIn[key] = batchId;
+
+            if (modelId != model) {
+                if (builderRun != 0) _credit(builder, builderRun);
+                builderRun = 0;
+                model = modelId;
+                (builder, builderBps) = _bookingPricing(modelId);
+                emit BookedModel(batchId, modelId, builder, builderBps);
+            }
+            (uint256 protocolFee, uint256 operatorFee, uint256 builderFee, uint256 pool) =
+                splitFees(charged, f.protocolBps, f.operatorBps, builderBps);
+            sum[0] += charged;
+            sum[1] += protocolFee;
+            sum[2] += operatorFee;
+            builderRun += builderFee;
+            sum[3] += builderFee;
+            sum[4] += pool;
+        }
+        if (builderRun != 0) _credit(builder, builderRun);
+
+        uint256 booked = totalBooked + sum[0];
+        (uint128 claimed, uint128 settled) = settlement.receivers(address(this), address(token));
+        if (booked > settled && claimed > settled) {
+            settlement.settle(address(this), address(token));
+            (, settled) = settlement.receivers(address(this), address(token));
+        }
+        if (booked > settled) revert BookingExceedsSettled(booked, settled);
+        totalBooked = uint128(booked);
+
+        address treasury = protocolTreasury;
+        credits[treasury] += sum[1];
+        credits[msg.sender] += sum[2];
+        totalCredits += sum[1] + sum[2];
+        totalContributorPool += sum[4];
+        emit InferencesBooked(
+            batchId, msg.sender, treasury, f.protocolBps, f.operatorBps, sum[0], sum[1], sum[2], sum[3], sum[4], records
+        );
+    }
+
+    /// @dev The one call into ModelRegistry.pricing of this section: the builder and builder share a record is split
+    ///      with (unknown models revert there with UnknownModel; an inactive model's already-paid inferences still
+    ///      book).
+    function _bookingPricing(uint256 modelId) private view returns (address builder, uint16 builderBps) {
+        (builder,, builderBps,,,) = models.pricing(modelId);
+    }
+
+    /// @notice The batch that booked `payer`'s `requestHash` (0: not booked).
+    function bookedIn(address payer, bytes32 requestHash) external view returns (uint256) {
+        return _bookedIn[_key(payer, requestHash)];
+    }
+
+    /// @notice What the batch-settlement contract has paid this market that is not booked yet (owed: not surplus).
+    function unbookedChannelFunds() public view returns (uint256) {
+        IBatchSettlementReceiver settlement = batchSettlement;
+        if (address(settlement).code.length == 0) return 0;
+        (, uint128 settled) = settlement.receivers(address(this), address(token));
+        return settled - totalBooked;
+    }
+}
+
+/// @notice What InferenceMarket uses of the x402 batch-settlement contract (contracts/X402BatchSettlement.sol).
+interface IBatchSettlementReceiver {
+    function receivers(address receiver, address token) external view returns (uint128 totalClaimed, uint128 totalSettled);
+    function settle(address receiver, address token) external;
 }

@@ -42,7 +42,7 @@ export const CALLS: Record<Deployable, readonly Deployable[]> = {
   OpenToken: [],
   DatanetRegistry: ["OpenToken"],
   ModelRegistry: ["DatanetRegistry"],
-  InferenceMarket: ["OpenToken", "ModelRegistry"],
+  InferenceMarket: ["OpenToken", "ModelRegistry", "X402BatchSettlement"],
   OpenVotes: ["OpenToken"],
   LedgerlineTimelock: ["InferenceMarket", "DatanetRegistry"],
   LedgerlineGovernor: ["LedgerlineTimelock"],

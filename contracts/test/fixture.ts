@@ -366,7 +366,7 @@ export const EpochStatus = { None: 0, Pending: 1, Disputed: 2, Final: 3, Discard
 /** What the market owes, by kind, and what it holds. */
 export async function marketBooks(ctx: Ledgerline) {
   const m = ctx.read.market.read;
-  const [balance, escrow, credits, pool, claimed, epochTotal, staked, bonds] = await Promise.all([
+  const [balance, escrow, credits, pool, claimed, epochTotal, staked, bonds, unbooked] = await Promise.all([
     ctx.balanceOf(ctx.deployment.inferenceMarket),
     m.totalEscrow(),
     m.totalCredits(),
@@ -375,13 +375,25 @@ export async function marketBooks(ctx: Ledgerline) {
     m.epochTotal(),
     m.totalStaked(),
     m.totalDisputeBonds(),
+    m.unbookedChannelFunds(),
   ]);
-  return { balance, escrow, credits, pool, claimed, epochTotal, staked, bonds, owed: escrow + credits + (pool - claimed) + staked + bonds };
+  return {
+    balance,
+    escrow,
+    credits,
+    pool,
+    claimed,
+    epochTotal,
+    staked,
+    bonds,
+    unbooked,
+    owed: escrow + credits + (pool - claimed) + staked + bonds + unbooked,
+  };
 }
 
 /**
  * The market's books balance to the wei: its OPEN == escrow + unwithdrawn credits + unclaimed contributor pool
- * + stakes + dispute bonds (no surplus unless `surplus` is given), and claims stay within the final root,
+ * + stakes + dispute bonds + batch-settlement payments not yet booked (no surplus unless `surplus` is given), and claims stay within the final root,
  * whose total stays within the settled pool.
  */
 export async function expectBooksBalanced(ctx: Ledgerline, surplus = 0n): Promise<void> {

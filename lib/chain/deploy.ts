@@ -39,7 +39,7 @@ import {
   multicall3Bytecode,
   x402BatchSettlementBytecode,
 } from "../../contracts-abi";
-import { installBatchSettlementLocally } from "./batch-settlement";
+import { BATCH_SETTLEMENT_ADDRESS, installBatchSettlementLocally } from "./batch-settlement";
 import { deployContract } from "./deploy-contract";
 import { governanceDefaults, type GovernanceParams, type MarketDefaults, marketDefaults } from "../governance/params";
 
@@ -50,6 +50,8 @@ export const DEFAULT_INITIAL_SUPPLY = 1_000_000_000n * 10n ** 18n;
 /** Cap on protocolBps + operatorBps (InferenceMarket.MAX_FEE_BPS). */
 export const MAX_FEE_BPS = 5000;
 export const DEFAULT_ADMIN_ROLE: Hex = zeroHash;
+/** anvil's chain id: the batch-settlement contracts are installed there by code copy. */
+const LOCAL_CHAIN_ID = 31337;
 
 /** One hash of every deployable's bytecode: a deployment made from other contracts is stale. */
 export const CONTRACTS_VERSION: Hex = keccak256(
@@ -150,6 +152,7 @@ export async function deployLedgerline(opts: DeployOptions): Promise<Deployment>
     throw new RangeError(`protocolBps + operatorBps must be <= ${MAX_FEE_BPS}, got ${protocolBps + operatorBps}`);
   }
   const market = { ...marketDefaults(chainId), ...opts.market };
+  const installBatch = opts.batchSettlement ?? chainId === LOCAL_CHAIN_ID;
   const gov = { ...governanceDefaults(chainId), ...opts.governance };
   for (const [k, v] of Object.entries({ operator: opts.operator, protocolTreasury: opts.protocolTreasury })) {
     if (!isAddress(v, { strict: false })) throw new Error(`deployLedgerline: ${k} is not an address: ${v}`);
@@ -223,6 +226,9 @@ export async function deployLedgerline(opts: DeployOptions): Promise<Deployment>
       challengerRewardBps: market.challengerRewardBps,
       rootPoster: getAddress(opts.operator),
     },
+    // Where the market books batch-settlement payments from: the canonical address (installed there below on the
+    // local chain; the canonical deployment elsewhere), none when a local deployment skips the install.
+    installBatch || chainId !== LOCAL_CHAIN_ID ? BATCH_SETTLEMENT_ADDRESS : zeroAddress,
   ]);
 
   const stake = opts.operatorStake ?? market.minStake;
@@ -232,7 +238,7 @@ export async function deployLedgerline(opts: DeployOptions): Promise<Deployment>
   }
 
   // Last: deployed after every other contract, so adding them moved no existing address.
-  const batch = (opts.batchSettlement ?? chainId === 31337) ? await installBatchSettlementLocally({ publicClient, walletClient }) : undefined;
+  const batch = installBatch ? await installBatchSettlementLocally({ publicClient, walletClient }) : undefined;
 
   return deploymentSchema.parse({
     chainId,
