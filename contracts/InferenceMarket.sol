@@ -403,7 +403,7 @@ contract InferenceMarket is EpochRoots {
     //     [80, 112)  attributionHash     bytes32
     //
     // Events, chosen for gas: one {InferencesBooked} per batch carrying `batch` verbatim (8 gas a byte) plus one
-    // {BookedModel} per run of records on the same model (its builder and builderBps). The fees of each record are a
+    // {BookedModel} per model the batch books (its builder and builderBps; again if more than MODEL_CACHE models). The fees of each record are a
     // pure function of its `charged` and the batch's bps (`splitFees`), so the indexer derives the same rows a single
     // settle's {InferenceSettled} gives, to the wei (lib/chain/bookings.ts `bookedRows`).
 
@@ -446,7 +446,7 @@ contract InferenceMarket is EpochRoots {
         bytes batch
     );
     /// @notice The builder and builder share that records of `modelId` in batch `batchId` were booked with (emitted
-    ///         once per run of consecutive records on the same model, before {InferencesBooked}).
+    ///         when the batch first books the model, before {InferencesBooked}).
     event BookedModel(uint256 indexed batchId, uint256 indexed modelId, address builder, uint16 builderBps);
 
     /// @notice No batch-settlement contract on this chain.
@@ -463,20 +463,25 @@ contract InferenceMarket is EpochRoots {
     /// @notice Booking would take Σ booked to `booked`, above the `settled` the settlement contract has paid the market.
     error BookingExceedsSettled(uint256 booked, uint256 settled);
 
-    /// @dev Running state of one {bookBatch}: the batch's sums and the current run of records on one model.
+    /// @dev Distinct models a {bookBatch} keeps looked up at once (more: the builders so far are credited and the
+    ///      cache starts over, a model then looked up and announced again).
+    uint256 private constant MODEL_CACHE = 16;
+
+    /// @dev Running state of one {bookBatch}: the batch's sums and the models looked up so far, with the builder fees
+    ///      of each not credited yet.
     struct Booking {
         uint256 total;
         uint256 protocolFee;
         uint256 operatorFee;
         uint256 builderFee;
-        uint256 pool;
         uint256 protocolBps;
         uint256 operatorBps;
-        uint256 model;
-        address builder;
-        uint256 builderBps;
-        uint256 builderRun;
         uint256 batchId;
+        uint256 models;
+        uint256[MODEL_CACHE] modelId;
+        address[MODEL_CACHE] builder;
+        uint256[MODEL_CACHE] builderBps;
+        uint256[MODEL_CACHE] builderRun;
     }
 
     /// @notice An operator books inferences paid through batch-settlement channels, `batch` packed as described
@@ -495,12 +500,11 @@ contract InferenceMarket is EpochRoots {
         Booking memory b;
         b.protocolBps = f.protocolBps;
         b.operatorBps = f.operatorBps;
-        b.model = type(uint256).max; // no record's modelId (uint32): the first record looks its model up
         b.batchId = batchId;
         for (uint256 pos = 0; pos < len;) {
             pos = _bookGroup(settlement, batch, pos, b);
         }
-        if (b.builderRun != 0) _credit(b.builder, b.builderRun);
+        _creditBuilders(b);
 
         uint256 booked = totalBooked + b.total;
         (uint128 claimed, uint128 settled) = settlement.receivers(address(this), address(token));
@@ -511,11 +515,13 @@ contract InferenceMarket is EpochRoots {
         if (booked > settled) revert BookingExceedsSettled(booked, settled);
         totalBooked = uint128(booked);
 
+        // Each record's pool is charged − its three fees, so the batch's pool is the total − the three sums.
+        uint256 pool = b.total - b.protocolFee - b.operatorFee - b.builderFee;
         address treasury = protocolTreasury;
         credits[treasury] += b.protocolFee;
         credits[msg.sender] += b.operatorFee;
         totalCredits += b.protocolFee + b.operatorFee;
-        totalContributorPool += b.pool;
+        totalContributorPool += pool;
         emit InferencesBooked(
             batchId,
             msg.sender,
@@ -526,7 +532,7 @@ contract InferenceMarket is EpochRoots {
             b.protocolFee,
             b.operatorFee,
             b.builderFee,
-            b.pool,
+            pool,
             batch
         );
     }
@@ -536,42 +542,51 @@ contract InferenceMarket is EpochRoots {
         private
         returns (uint256 end)
     {
-        uint256 len = batch.length;
-        if (pos + GROUP_HEADER_SIZE > len) revert MalformedBooking(pos);
         bytes32 channelId;
-        uint256 count;
-        bytes32 domain = _settlementDomain;
-        address market = address(this);
-        address token_ = address(token);
-        bytes32 typehash = CHANNEL_CONFIG_TYPEHASH;
-        assembly ("memory-safe") {
-            let h := add(batch.offset, pos)
-            let m := mload(0x40)
-            // abi.encode(CHANNEL_CONFIG_TYPEHASH, payer, payerAuthorizer, receiver, receiverAuthorizer, token,
-            //            withdrawDelay, salt)
-            mstore(m, typehash)
-            mstore(add(m, 0x20), shr(96, calldataload(h)))
-            mstore(add(m, 0x40), shr(96, calldataload(add(h, 20))))
-            mstore(add(m, 0x60), market)
-            mstore(add(m, 0x80), shr(96, calldataload(add(h, 40))))
-            mstore(add(m, 0xa0), token_)
-            mstore(add(m, 0xc0), shr(216, calldataload(add(h, 60))))
-            mstore(add(m, 0xe0), calldataload(add(h, 65)))
-            let structHash := keccak256(m, 0x100)
-            // EIP-712: keccak256("\x19\x01" ‖ domainSeparator ‖ structHash)
-            mstore(m, 0x1901)
-            mstore(add(m, 0x20), domain)
-            mstore(add(m, 0x40), structHash)
-            channelId := keccak256(add(m, 30), 66)
-            count := shr(240, calldataload(add(h, 97)))
+        {
+            uint256 len = batch.length;
+            if (pos + GROUP_HEADER_SIZE > len) revert MalformedBooking(pos);
+            uint256 count;
+            bytes32 domain = _settlementDomain;
+            address market = address(this);
+            address token_ = address(token);
+            bytes32 typehash = CHANNEL_CONFIG_TYPEHASH;
+            assembly ("memory-safe") {
+                let h := add(batch.offset, pos)
+                let m := mload(0x40)
+                // abi.encode(CHANNEL_CONFIG_TYPEHASH, payer, payerAuthorizer, receiver, receiverAuthorizer, token,
+                //            withdrawDelay, salt)
+                mstore(m, typehash)
+                mstore(add(m, 0x20), shr(96, calldataload(h)))
+                mstore(add(m, 0x40), shr(96, calldataload(add(h, 20))))
+                mstore(add(m, 0x60), market)
+                mstore(add(m, 0x80), shr(96, calldataload(add(h, 40))))
+                mstore(add(m, 0xa0), token_)
+                mstore(add(m, 0xc0), shr(216, calldataload(add(h, 60))))
+                mstore(add(m, 0xe0), calldataload(add(h, 65)))
+                let structHash := keccak256(m, 0x100)
+                // EIP-712: keccak256("\x19\x01" ‖ domainSeparator ‖ structHash)
+                mstore(m, 0x1901)
+                mstore(add(m, 0x20), domain)
+                mstore(add(m, 0x40), structHash)
+                channelId := keccak256(add(m, 30), 66)
+                count := shr(240, calldataload(add(h, 97)))
+            }
+            end = pos + GROUP_HEADER_SIZE + count * RECORD_SIZE;
+            if (count == 0 || end > len) revert MalformedBooking(pos);
+            pos += GROUP_HEADER_SIZE;
         }
-        pos += GROUP_HEADER_SIZE;
-        end = pos + count * RECORD_SIZE;
-        if (count == 0 || end > len) revert MalformedBooking(pos - GROUP_HEADER_SIZE);
 
         uint256 groupTotal;
+        uint256 protocolSum;
+        uint256 operatorSum;
+        uint256 run; // builder fees of the current run of one model
+        uint256 slot = type(uint256).max; // the current model's cache entry
+        uint256 builderBps;
         uint256 prevModel;
         uint256 prevHash;
+        uint256 protocolBps = b.protocolBps;
+        uint256 operatorBps = b.operatorBps;
         for (; pos < end; pos += RECORD_SIZE) {
             uint256 modelId;
             uint256 charged;
@@ -587,43 +602,69 @@ contract InferenceMarket is EpochRoots {
                 if (modelId < prevModel) revert BookingUnordered(pos);
                 prevModel = modelId;
                 prevHash = 0;
+                if (run != 0) _addBuilderRun(b, slot, run);
+                run = 0;
+                slot = _modelSlot(b, modelId);
+                builderBps = b.builderBps[slot];
             }
             if (requestHash <= prevHash) {
                 if (requestHash == 0) revert BookingZeroRequestHash(pos);
                 revert BookingUnordered(pos);
             }
             prevHash = requestHash;
-
-            if (modelId != b.model) {
-                if (b.builderRun != 0) _credit(b.builder, b.builderRun);
-                b.builderRun = 0;
-                b.model = modelId;
-                (address builder, uint16 builderBps) = _bookingPricing(modelId);
-                b.builder = builder;
-                b.builderBps = builderBps;
-                emit BookedModel(b.batchId, modelId, builder, builderBps);
-            }
             // splitFees without mulDiv: charged < 2^96 and bps ≤ 10000, so charged·bps cannot overflow and the floor
-            // is the same.
+            // is the same. protocolBps + operatorBps ≤ MAX_FEE_BPS and builderBps ≤ MAX_BUILDER_BPS keep the three fees
+            // ≤ charged, so the pool (charged − the fees) is never negative.
             unchecked {
-                uint256 protocolFee = charged * b.protocolBps / BPS;
-                uint256 operatorFee = charged * b.operatorBps / BPS;
-                uint256 builderFee = charged * b.builderBps / BPS;
                 groupTotal += charged;
-                b.protocolFee += protocolFee;
-                b.operatorFee += operatorFee;
-                b.builderFee += builderFee;
-                b.builderRun += builderFee;
-                // protocolBps + operatorBps ≤ MAX_FEE_BPS and builderBps ≤ the registry's cap keep the sum ≤ charged
-                b.pool += charged - protocolFee - operatorFee - builderFee;
+                protocolSum += charged * protocolBps / BPS;
+                operatorSum += charged * operatorBps / BPS;
+                run += charged * builderBps / BPS;
             }
         }
+        if (run != 0) _addBuilderRun(b, slot, run);
 
         uint256 booked = bookedOf[channelId] + groupTotal;
         (, uint128 channelClaimed) = settlement.channels(channelId);
         if (booked > channelClaimed) revert BookingExceedsChannel(channelId, booked, channelClaimed);
         bookedOf[channelId] = booked;
         b.total += groupTotal;
+        b.protocolFee += protocolSum;
+        b.operatorFee += operatorSum;
+    }
+
+    /// @dev The cache entry of `modelId`, looked up (and announced with {BookedModel}) on first use in the batch.
+    function _modelSlot(Booking memory b, uint256 modelId) private returns (uint256 slot) {
+        uint256 n = b.models;
+        for (uint256 i = 0; i < n; ++i) {
+            if (b.modelId[i] == modelId) return i;
+        }
+        if (n == MODEL_CACHE) {
+            _creditBuilders(b);
+            n = 0;
+        }
+        (address builder, uint16 builderBps) = _bookingPricing(modelId);
+        b.modelId[n] = modelId;
+        b.builder[n] = builder;
+        b.builderBps[n] = builderBps;
+        b.builderRun[n] = 0;
+        b.models = n + 1;
+        emit BookedModel(b.batchId, modelId, builder, builderBps);
+        return n;
+    }
+
+    function _addBuilderRun(Booking memory b, uint256 slot, uint256 run) private pure {
+        b.builderRun[slot] += run;
+        b.builderFee += run;
+    }
+
+    /// @dev Credits the builder fees gathered in the model cache and empties it.
+    function _creditBuilders(Booking memory b) private {
+        uint256 n = b.models;
+        for (uint256 i = 0; i < n; ++i) {
+            if (b.builderRun[i] != 0) _credit(b.builder[i], b.builderRun[i]);
+        }
+        b.models = 0;
     }
 
     /// @dev The one call into ModelRegistry.pricing of this section: the builder and builder share a record is split
