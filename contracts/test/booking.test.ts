@@ -21,6 +21,7 @@ import {
   BOOKING_GROUP_HEADER_SIZE,
   BOOKING_RECORD_SIZE,
   bookedRows,
+  bookingBatchOf,
   bookingChannelId,
   encodeBookings,
   type BookingChannel,
@@ -200,7 +201,11 @@ describe("bookBatch", () => {
     const models = eventsOf(inferenceMarketAbi, receipt, "BookedModel").map((e) => e.args);
     // Runs of models: A (alice), then bob's group sorted by model: A, B.
     expect(models.map((m) => [m.modelId, m.builderBps])).toEqual([[modelA, BUILDER_BPS_A], [modelB, BUILDER_BPS_B]]);
-    const rows = bookedRows(batch.args, models);
+    // The indexer's way: the records from the transaction's input, checked against the event's batch hash.
+    const { input } = await ctx.publicClient.getTransaction({ hash: receipt.transactionHash });
+    expect(bookingBatchOf(input)).toBe(data);
+    expect(batch.args.batchHash).toBe(keccak256(data));
+    const rows = bookedRows(batch.args, models, bookingBatchOf(input));
     expect(rows).toHaveLength(21);
     // Every row's payer is its channel's payer; every record is there once.
     expect(rows.filter((r) => r.payer === ctx.addr.alice).map((r) => r.requestHash).sort()).toEqual(aliceRecords.map((r) => r.requestHash).sort());
@@ -257,7 +262,6 @@ describe("bookBatch", () => {
     // A channel the market never saw has claimed nothing.
     const unknown = { ...channelOf(carol), salt: randomHash() };
     await expectRevert(book(encodeBookings([{ channel: unknown, records: records(1, modelA, 1n) }])), "BookingExceedsChannel");
-    await expectRevert(book(encodeBookings([{ channel: unknown, records: records(1, modelA, 0n) }])), "UnknownModel").catch(() => undefined);
     expect(await ctx.read.market.read.totalBooked()).toBe(booked0);
 
     // Tokens sent to the market directly are surplus, not bookable: no channel claimed them.
@@ -282,7 +286,7 @@ describe("bookBatch", () => {
     await expectBooksBalanced(ctx);
   });
 
-  it("refuses channels that pay someone else or another token, and books no more than the settlement contract paid", async () => {
+  it("refuses channels that pay someone else or another token, and never books more than the settlement contract paid the market", async () => {
     // Eve's channel pays the operator itself (receiver ≠ market); the operator claims its vouchers.
     const toOperator = await openChannel("eve", 3n * OPEN, { receiver: ctx.addr.operator });
     await claimVoucher(toOperator, 2n * OPEN);
@@ -302,6 +306,22 @@ describe("bookBatch", () => {
     await ctx.send(ctx.as.eve.wallet.writeContract({ ...settlementAs("eve"), functionName: "settle", args: [market, other] }));
     await expectRevert(book(encodeBookings([group(inOther, records(1, modelA, OPEN))])), "BookingExceedsChannel");
     await expectBooksBalanced(ctx);
+
+    // Defence in depth: a settlement contract whose receiver totals disagree with its channels (its storage rewritten
+    // so a channel's claim never reached the market's totalClaimed) cannot make the market book what it was not paid.
+    const snap = await ctx.snapshot();
+    const ch = await openChannel("dave", 2n * OPEN);
+    const { totalSettled } = await receiverState();
+    expect(await ctx.read.market.read.totalBooked()).toBe(totalSettled);
+    await claimVoucher(ch, OPEN);
+    // receivers is the settlement's sixth slot (after EIP712's two string fallbacks, channels, refundNonce and
+    // pendingWithdrawals); the word packs totalClaimed (low) and totalSettled (high).
+    const inner = keccak256(encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [market, 5n]));
+    const slot = keccak256(encodeAbiParameters([{ type: "address" }, { type: "bytes32" }], [token, inner]));
+    await ctx.testClient.setStorageAt({ address: BATCH_SETTLEMENT_ADDRESS, index: slot, value: padHex(toHex((totalSettled << 128n) | totalSettled), { size: 32 }) });
+    expect(await receiverState()).toEqual({ totalClaimed: totalSettled, totalSettled });
+    expect(await expectRevert(book(encodeBookings([group(ch, records(1, modelA, OPEN))])), "BookingExceedsSettled")).toEqual([totalSettled + OPEN, totalSettled]);
+    await ctx.revert(snap);
   });
 
   it("refuses malformed batches by name, unordered or repeated records, and unknown models", async () => {
@@ -366,7 +386,8 @@ describe("bookBatch", () => {
       const receipt = await ctx.send(book(encodeBookings(groups.map((g) => group(g.ch, g.rs)))));
       const [batch] = eventsOf(inferenceMarketAbi, receipt, "InferencesBooked");
       expect([batch.args.protocolBps, batch.args.operatorBps]).toEqual([protocolBps, operatorBps]);
-      const rows = bookedRows(batch.args, eventsOf(inferenceMarketAbi, receipt, "BookedModel").map((e) => e.args));
+      const { input } = await ctx.publicClient.getTransaction({ hash: receipt.transactionHash });
+      const rows = bookedRows(batch.args, eventsOf(inferenceMarketAbi, receipt, "BookedModel").map((e) => e.args), bookingBatchOf(input));
       const total = (k: "protocolFee" | "operatorFee" | "builderFee" | "contributorPool") => rows.reduce((a, r) => a + r[k], 0n);
       const after = { credits: await creditsOf(parties), books: await marketBooks(ctx) };
       expect(after.credits.map((c, i) => c - before.credits[i])).toEqual([total("protocolFee"), total("operatorFee"), total("builderFee")]);

@@ -22,11 +22,14 @@
  * In a group the records are strictly increasing in (modelId, requestHash): {@link encodeBookings} sorts them. The
  * contract books a group only while the channel's booked total stays within what its vouchers paid (`totalClaimed`).
  *
- * The contract books no per-record event: one `InferencesBooked` carries the batch verbatim with the batch's fee
- * bps, and one `BookedModel` per run of records on the same model carries that model's builder and builderBps.
- * {@link bookedRows} turns them into the rows a single settle's `InferenceSettled` gives (same split, to the wei).
+ * The contract books no per-record event: one `InferencesBooked` carries the batch's totals, fee bps and `batchHash`
+ * (keccak256 of the batch), and one `BookedModel` per model carries that model's builder and builderBps. The records
+ * are in the transaction's calldata: {@link bookingBatchOf} takes them from the transaction input and
+ * {@link bookedRows} checks them against `batchHash` and turns them into the rows a single settle's
+ * `InferenceSettled` gives (same split, to the wei).
  */
-import { getAddress, hashTypedData, isAddress, type Address, type Hex } from "viem";
+import { decodeFunctionData, getAddress, hashTypedData, isAddress, keccak256, type Address, type Hex } from "viem";
+import { inferenceMarketAbi } from "../../contracts-abi";
 import { BATCH_SETTLEMENT_EIP712 } from "./batch-settlement";
 
 export const BOOKING_GROUP_HEADER_SIZE = 99;
@@ -231,7 +234,8 @@ export interface InferencesBookedArgs {
   operatorFee: bigint;
   builderFee: bigint;
   contributorPool: bigint;
-  batch: Hex;
+  /** keccak256 of the batch booked (the `batch` argument of the `bookBatch` call). */
+  batchHash: Hex;
 }
 
 /** `BookedModel` arguments, as viem decodes them. */
@@ -263,15 +267,36 @@ export interface BookedRow extends BookingRecord {
 }
 
 /**
- * The ledger rows of one booked batch: its `InferencesBooked` and the `BookedModel` events of the same batch (same
- * transaction). Checks that every record's model is named and that the rows sum to the event's totals, to the wei.
+ * The batch a `bookBatch` transaction booked, from its input (`eth_getTransactionByHash(...).input`). The operator
+ * calls `bookBatch` directly; a transaction that reached it through another contract (a multisig, a multicall) has
+ * another input, and throws here: its batch must come from a call trace.
  */
-export function bookedRows(batch: InferencesBookedArgs, models: readonly BookedModelArgs[]): BookedRow[] {
+export function bookingBatchOf(input: Hex): Hex {
+  let decoded;
+  try {
+    decoded = decodeFunctionData({ abi: inferenceMarketAbi, data: input });
+  } catch {
+    throw new BookingCodecError("the transaction input is not an InferenceMarket call");
+  }
+  if (decoded.functionName !== "bookBatch") throw new BookingCodecError(`the transaction calls ${decoded.functionName}, not bookBatch`);
+  return decoded.args[0];
+}
+
+/**
+ * The ledger rows of one booked batch: its `InferencesBooked` and the `BookedModel` events of the same batch (same
+ * transaction), and `data`, the batch booked ({@link bookingBatchOf} of the transaction's input). Checks that `data`
+ * is the batch the event hashed, that every record's model is named and that the rows sum to the event's totals, to
+ * the wei.
+ */
+export function bookedRows(batch: InferencesBookedArgs, models: readonly BookedModelArgs[], data: Hex): BookedRow[] {
+  if (keccak256(data) !== batch.batchHash) {
+    throw new BookingCodecError(`batch ${batch.batchId}: the records given hash to ${keccak256(data)}, the event says ${batch.batchHash}`);
+  }
   const byModel = new Map<bigint, BookedModelArgs>();
   for (const m of models) if (m.batchId === batch.batchId) byModel.set(m.modelId, m);
   const sums = { price: 0n, protocolFee: 0n, operatorFee: 0n, builderFee: 0n, contributorPool: 0n };
   let index = 0;
-  const rows = decodeBookings(batch.batch).flatMap((g, group) =>
+  const rows = decodeBookings(data).flatMap((g, group) =>
     g.records.map((r): BookedRow => {
       const m = byModel.get(r.modelId);
       if (!m) throw new BookingCodecError(`batch ${batch.batchId}: no BookedModel for model ${r.modelId}`);
