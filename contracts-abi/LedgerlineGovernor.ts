@@ -1726,32 +1726,6 @@ export const ledgerlineGovernorAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "index",
-        "type": "uint256"
-      },
-      {
-        "internalType": "address",
-        "name": "payer",
-        "type": "address"
-      },
-      {
-        "internalType": "bytes32",
-        "name": "requestHash",
-        "type": "bytes32"
-      },
-      {
-        "internalType": "uint256",
-        "name": "batchId",
-        "type": "uint256"
-      }
-    ],
-    "name": "AlreadyBooked",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
         "name": "contributionId",
         "type": "uint256"
       }
@@ -1874,6 +1848,27 @@ export const ledgerlineGovernorAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "channelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "booked",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "claimed",
+        "type": "uint256"
+      }
+    ],
+    "name": "BookingExceedsChannel",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "booked",
         "type": "uint256"
@@ -1891,18 +1886,18 @@ export const ledgerlineGovernorAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "index",
+        "name": "pos",
         "type": "uint256"
       }
     ],
-    "name": "BookingZeroPayer",
+    "name": "BookingUnordered",
     "type": "error"
   },
   {
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "index",
+        "name": "pos",
         "type": "uint256"
       }
     ],
@@ -2405,7 +2400,7 @@ export const ledgerlineGovernorAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "length",
+        "name": "pos",
         "type": "uint256"
       }
     ],

@@ -1012,32 +1012,6 @@ export const ledgerlineTimelockAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "index",
-        "type": "uint256"
-      },
-      {
-        "internalType": "address",
-        "name": "payer",
-        "type": "address"
-      },
-      {
-        "internalType": "bytes32",
-        "name": "requestHash",
-        "type": "bytes32"
-      },
-      {
-        "internalType": "uint256",
-        "name": "batchId",
-        "type": "uint256"
-      }
-    ],
-    "name": "AlreadyBooked",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
         "name": "contributionId",
         "type": "uint256"
       }
@@ -1160,6 +1134,27 @@ export const ledgerlineTimelockAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "channelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "booked",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "claimed",
+        "type": "uint256"
+      }
+    ],
+    "name": "BookingExceedsChannel",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "booked",
         "type": "uint256"
@@ -1177,18 +1172,18 @@ export const ledgerlineTimelockAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "index",
+        "name": "pos",
         "type": "uint256"
       }
     ],
-    "name": "BookingZeroPayer",
+    "name": "BookingUnordered",
     "type": "error"
   },
   {
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "index",
+        "name": "pos",
         "type": "uint256"
       }
     ],
@@ -1712,7 +1707,7 @@ export const ledgerlineTimelockAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "length",
+        "name": "pos",
         "type": "uint256"
       }
     ],

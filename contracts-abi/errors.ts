@@ -38,32 +38,6 @@ export const ledgerlineErrorsAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "index",
-        "type": "uint256"
-      },
-      {
-        "internalType": "address",
-        "name": "payer",
-        "type": "address"
-      },
-      {
-        "internalType": "bytes32",
-        "name": "requestHash",
-        "type": "bytes32"
-      },
-      {
-        "internalType": "uint256",
-        "name": "batchId",
-        "type": "uint256"
-      }
-    ],
-    "name": "AlreadyBooked",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
         "name": "contributionId",
         "type": "uint256"
       }
@@ -186,6 +160,27 @@ export const ledgerlineErrorsAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "channelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "booked",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "claimed",
+        "type": "uint256"
+      }
+    ],
+    "name": "BookingExceedsChannel",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "booked",
         "type": "uint256"
@@ -203,18 +198,18 @@ export const ledgerlineErrorsAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "index",
+        "name": "pos",
         "type": "uint256"
       }
     ],
-    "name": "BookingZeroPayer",
+    "name": "BookingUnordered",
     "type": "error"
   },
   {
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "index",
+        "name": "pos",
         "type": "uint256"
       }
     ],
@@ -1016,7 +1011,7 @@ export const ledgerlineErrorsAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "length",
+        "name": "pos",
         "type": "uint256"
       }
     ],

@@ -132,6 +132,15 @@ contract InferenceMarket is EpochRoots {
         if (address(models_) == address(0)) revert ZeroAddress();
         models = models_;
         batchSettlement = IBatchSettlementReceiver(batchSettlement_);
+        _settlementDomain = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256("x402 Batch Settlement"),
+                keccak256("1"),
+                block.chainid,
+                batchSettlement_
+            )
+        );
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -405,42 +414,72 @@ contract InferenceMarket is EpochRoots {
     // claimed the payer's vouchers and the claimed funds are settled. {bookBatch} then books the inferences those
     // funds paid for: one operator transaction for many inferences, each with the fee split a single settle applies.
     //
-    // Funds bound: the market books at most what the settlement contract's own accounting says it has paid the market
-    // (`receivers(market, token).totalSettled`), never its token balance (anyone can push tokens in). Σ booked ≤ Σ
-    // settled to the market at every moment; the difference is owed (kept out of {surplus}) until booked.
+    // Records are grouped by channel. The market keeps one cursor per channel, {bookedOf}: the wei booked against it.
+    // A group is accepted only if bookedOf[channel] + Σ charged(group) ≤ the channel's cumulative `totalClaimed` in
+    // the settlement contract; the cursor then moves by Σ. So:
+    //   - the payer of every record is the channel's payer (named by the channel, not by the operator);
+    //   - the channel is one paying this market in the market token: the market derives the channel id itself with
+    //     `receiver = this` and `token = token`, so a channel paying anyone else or in another token is another id,
+    //     whose claims on this market are nothing (BookingExceedsChannel);
+    //   - nothing books twice: a replayed group or batch finds its channel's claims already booked;
+    //   - per channel, the operator books at most what that payer's signed vouchers paid.
+    // Funds bound, as well: Σ booked ≤ what the settlement contract's own accounting says it has paid the market
+    // (`receivers(market, token).totalSettled`, settling first if needed), never its token balance (anyone can push
+    // tokens in). The difference is owed (kept out of {surplus}) until booked.
+    // Request-hash uniqueness across batches is an off-chain property (the server's batch_charges table charges a
+    // request hash once); on-chain, a group's records are strictly increasing in (modelId, requestHash), so a request
+    // hash is booked at most once per channel and model in a batch, and never zero.
     //
-    // Record layout (RECORD_SIZE = 136 bytes, big-endian, concatenated; lib/chain/bookings.ts encodes and decodes it):
-    //   [0, 20)    payer            address
-    //   [20, 24)   modelId          uint32
-    //   [24, 56)   requestHash      bytes32 (≠ 0; once per payer across all batches)
-    //   [56, 72)   charged          uint128 (wei)
-    //   [72, 104)  outputHash       bytes32
-    //   [104, 136) attributionHash  bytes32
+    // Layout of `batch` (big-endian, packed, groups concatenated; lib/chain/bookings.ts encodes and decodes it):
+    //   group header (GROUP_HEADER_SIZE = 99 bytes): the channel's config without receiver and token
+    //     [0, 20)    payer               address
+    //     [20, 40)   payerAuthorizer     address
+    //     [40, 60)   receiverAuthorizer  address
+    //     [60, 65)   withdrawDelay       uint40
+    //     [65, 97)   salt                bytes32
+    //     [97, 99)   count               uint16 (≥ 1): records that follow
+    //   record (RECORD_SIZE = 112 bytes)
+    //     [0, 4)     modelId             uint32
+    //     [4, 16)    charged             uint96, wei (2^96 wei ≈ 7.9e10 OPEN, 79× the whole supply)
+    //     [16, 48)   requestHash         bytes32
+    //     [48, 80)   outputHash          bytes32
+    //     [80, 112)  attributionHash     bytes32
     //
-    // Events, chosen for gas: one {InferencesBooked} per batch carrying the records verbatim (8 gas a byte, ~1.1k gas
-    // a record) plus one {BookedModel} per run of records on the same model (its builder and builderBps), instead of
-    // an event per record with its fees (~3.3k gas a record). The fees of each record are a pure function of its
-    // `charged` and the batch's bps (`splitFees`), so the indexer derives the same rows a single settle's
-    // {InferenceSettled} gives, to the wei (lib/chain/bookings.ts `bookedRows`).
+    // Events, chosen for gas: one {InferencesBooked} per batch with the batch's totals, fee bps and `batchHash` =
+    // keccak256(batch), plus one {BookedModel} per model the batch books (its builder and builderBps; again if the batch
+    // books more than MODEL_CACHE models). The records themselves are public in the transaction's calldata, which the
+    // indexer reads and checks against `batchHash` (lib/chain/bookings.ts `bookingBatchOf`). Measured: re-emitting the
+    // batch in the event costs 8 gas a byte (~900 a record) and takes 100 records from 10 channels from 4,771 to
+    // 5,383 gas an inference, over the issue's 5,000. The fees of each record are a pure function of its `charged` and
+    // the batch's bps (`splitFees`), so the indexer derives the same rows a single settle's {InferenceSettled} gives,
+    // to the wei (lib/chain/bookings.ts `bookedRows`).
 
+    /// @notice Bytes per channel group header in {bookBatch}.
+    uint256 public constant GROUP_HEADER_SIZE = 99;
     /// @notice Bytes per packed record in {bookBatch}.
-    uint256 public constant RECORD_SIZE = 136;
+    uint256 public constant RECORD_SIZE = 112;
+    /// @dev X402BatchSettlement.CHANNEL_CONFIG_TYPEHASH (the market derives channel ids as the settlement does).
+    bytes32 private constant CHANNEL_CONFIG_TYPEHASH = keccak256(
+        "ChannelConfig(address payer,address payerAuthorizer,address receiver,address receiverAuthorizer,address token,uint40 withdrawDelay,bytes32 salt)"
+    );
 
     /// @notice The x402 batch-settlement contract whose payments to this market are booked (zero: none).
     IBatchSettlementReceiver public immutable batchSettlement;
+    /// @dev The settlement contract's EIP-712 domain separator ("x402 Batch Settlement", "1", chain, address).
+    bytes32 private immutable _settlementDomain;
 
     /// @notice Σ charged over every booked record: never above what the settlement contract has paid the market.
     uint128 public totalBooked;
     /// @notice Booked batches so far (the last batch's id).
     uint64 public bookingCount;
-    /// @dev keccak256(abi.encode(payer, requestHash)) → the batch that booked it (0: not booked). Written only by
-    ///      operators through {bookBatch}: a payer cannot block a batch by using the hash elsewhere first.
-    mapping(bytes32 key => uint256 batchId) private _bookedIn;
+    /// @notice Wei booked against each channel: never above the channel's `totalClaimed` in the settlement contract.
+    mapping(bytes32 channelId => uint256) public bookedOf;
 
     /// @notice A batch of inferences booked by `operator` under the fee schedule in force (`protocolBps`,
-    ///         `operatorBps`); `records` are the packed records as sent (RECORD_SIZE bytes each). Each record's split
-    ///         is `splitFees(charged, protocolBps, operatorBps, builderBps of its model)`, builders and builderBps
-    ///         given by this batch's {BookedModel} events; the sums are the batch's totals.
+    ///         `operatorBps`); `batchHash` is keccak256 of the packed channel groups as sent (the `batch` argument of the
+    ///         transaction's {bookBatch} call). Each record's split is
+    ///         `splitFees(charged, protocolBps, operatorBps, builderBps of its model)`, builders and builderBps given
+    ///         by this batch's {BookedModel} events; the sums are the batch's totals.
     event InferencesBooked(
         uint256 indexed batchId,
         address indexed operator,
@@ -452,82 +491,70 @@ contract InferenceMarket is EpochRoots {
         uint256 operatorFee,
         uint256 builderFee,
         uint256 contributorPool,
-        bytes records
+        bytes32 batchHash
     );
     /// @notice The builder and builder share that records of `modelId` in batch `batchId` were booked with (emitted
-    ///         once per run of consecutive records on the same model, before {InferencesBooked}).
+    ///         when the batch first books the model, before {InferencesBooked}).
     event BookedModel(uint256 indexed batchId, uint256 indexed modelId, address builder, uint16 builderBps);
 
     /// @notice No batch-settlement contract on this chain.
     error BookingDisabled();
     error EmptyBooking();
-    /// @notice `records` is not a whole number of RECORD_SIZE-byte records.
-    error MalformedBooking(uint256 length);
-    error BookingZeroPayer(uint256 index);
-    error BookingZeroRequestHash(uint256 index);
-    /// @notice Record `index` books a (payer, requestHash) already booked (in an earlier batch or this one).
-    error AlreadyBooked(uint256 index, address payer, bytes32 requestHash, uint256 batchId);
+    /// @notice The group at byte `pos` is cut short, or holds no record.
+    error MalformedBooking(uint256 pos);
+    /// @notice The record at byte `pos` is not after the one before it in its group in (modelId, requestHash) order.
+    error BookingUnordered(uint256 pos);
+    /// @notice The record at byte `pos` has a zero request hash.
+    error BookingZeroRequestHash(uint256 pos);
+    /// @notice Booking would take channel `channelId` to `booked`, above the `claimed` its vouchers paid this market.
+    error BookingExceedsChannel(bytes32 channelId, uint256 booked, uint256 claimed);
     /// @notice Booking would take Σ booked to `booked`, above the `settled` the settlement contract has paid the market.
     error BookingExceedsSettled(uint256 booked, uint256 settled);
 
-    /// @notice An operator books inferences paid through batch-settlement channels, `records` packed as described
-    ///         above. All or nothing: any bad record reverts the batch. Credits protocol (treasury), operator (the
-    ///         caller) and each model's builder, adds the contributor pools to {totalContributorPool}. If what the
+    /// @dev Distinct models a {bookBatch} keeps looked up at once (more: the builders so far are credited and the
+    ///      cache starts over, a model then looked up and announced again).
+    uint256 private constant MODEL_CACHE = 16;
+
+    /// @dev Running state of one {bookBatch}: the batch's sums and the models looked up so far, with the builder fees
+    ///      of each not credited yet.
+    struct Booking {
+        uint256 total;
+        uint256 protocolFee;
+        uint256 operatorFee;
+        uint256 builderFee;
+        uint256 protocolBps;
+        uint256 operatorBps;
+        uint256 batchId;
+        uint256 models;
+        uint256[MODEL_CACHE] modelId;
+        address[MODEL_CACHE] builder;
+        uint256[MODEL_CACHE] builderBps;
+        uint256[MODEL_CACHE] builderRun;
+    }
+
+    /// @notice An operator books inferences paid through batch-settlement channels, `batch` packed as described
+    ///         above. All or nothing: any bad group or record reverts the batch. Credits protocol (treasury), operator
+    ///         (the caller) and each model's builder, adds the contributor pools to {totalContributorPool}. If what the
     ///         settlement contract has paid the market does not cover the batch, it first settles what the market
     ///         has claimed there (permissionless `settle`), then checks again.
-    function bookBatch(bytes calldata records) external onlyOperator nonReentrant returns (uint256 batchId) {
+    function bookBatch(bytes calldata batch) external onlyOperator nonReentrant returns (uint256 batchId) {
         IBatchSettlementReceiver settlement = batchSettlement;
         if (address(settlement) == address(0)) revert BookingDisabled();
-        uint256 len = records.length;
+        uint256 len = batch.length;
         if (len == 0) revert EmptyBooking();
-        if (len % RECORD_SIZE != 0) revert MalformedBooking(len);
         batchId = ++bookingCount;
 
         FeeSchedule memory f = feeSchedule(feeVersion());
-        // [total, protocol, operator, builder (all models), pool]
-        uint256[5] memory sum;
-        uint256 model = type(uint256).max; // no record's modelId (uint32): the first record looks its model up
-        address builder;
-        uint16 builderBps;
-        uint256 builderRun;
-        for (uint256 i = 0; i < len / RECORD_SIZE; ++i) {
-            address payer;
-            uint256 modelId;
-            bytes32 requestHash;
-            uint256 charged;
-            assembly ("memory-safe") {
-                let p := add(records.offset, mul(i, RECORD_SIZE))
-                payer := shr(96, calldataload(p))
-                modelId := shr(224, calldataload(add(p, 20)))
-                requestHash := calldataload(add(p, 24))
-                charged := shr(128, calldataload(add(p, 56)))
-            }
-            if (payer == address(0)) revert BookingZeroPayer(i);
-            if (requestHash == bytes32(0)) revert BookingZeroRequestHash(i);
-            bytes32 key = _key(payer, requestHash);
-            uint256 earlier = _bookedIn[key];
-            if (earlier != 0) revert AlreadyBooked(i, payer, requestHash, earlier);
-            _bookedIn[key] = batchId;
-
-            if (modelId != model) {
-                if (builderRun != 0) _credit(builder, builderRun);
-                builderRun = 0;
-                model = modelId;
-                (builder, builderBps) = _bookingPricing(modelId);
-                emit BookedModel(batchId, modelId, builder, builderBps);
-            }
-            (uint256 protocolFee, uint256 operatorFee, uint256 builderFee, uint256 pool) =
-                splitFees(charged, f.protocolBps, f.operatorBps, builderBps);
-            sum[0] += charged;
-            sum[1] += protocolFee;
-            sum[2] += operatorFee;
-            builderRun += builderFee;
-            sum[3] += builderFee;
-            sum[4] += pool;
+        Booking memory b;
+        b.protocolBps = f.protocolBps;
+        b.operatorBps = f.operatorBps;
+        b.batchId = batchId;
+        for (uint256 pos = 0; pos < len;) {
+            pos = _bookGroup(settlement, batch, pos, b);
         }
-        if (builderRun != 0) _credit(builder, builderRun);
+        _creditBuilders(b);
 
-        uint256 booked = totalBooked + sum[0];
+        uint256 booked = totalBooked + b.total;
         (uint128 claimed, uint128 settled) = settlement.receivers(address(this), address(token));
         if (booked > settled && claimed > settled) {
             settlement.settle(address(this), address(token));
@@ -536,14 +563,156 @@ contract InferenceMarket is EpochRoots {
         if (booked > settled) revert BookingExceedsSettled(booked, settled);
         totalBooked = uint128(booked);
 
+        // Each record's pool is charged − its three fees, so the batch's pool is the total − the three sums.
+        uint256 pool = b.total - b.protocolFee - b.operatorFee - b.builderFee;
         address treasury = protocolTreasury;
-        credits[treasury] += sum[1];
-        credits[msg.sender] += sum[2];
-        totalCredits += sum[1] + sum[2];
-        totalContributorPool += sum[4];
+        credits[treasury] += b.protocolFee;
+        credits[msg.sender] += b.operatorFee;
+        totalCredits += b.protocolFee + b.operatorFee;
+        totalContributorPool += pool;
         emit InferencesBooked(
-            batchId, msg.sender, treasury, f.protocolBps, f.operatorBps, sum[0], sum[1], sum[2], sum[3], sum[4], records
+            batchId,
+            msg.sender,
+            treasury,
+            f.protocolBps,
+            f.operatorBps,
+            b.total,
+            b.protocolFee,
+            b.operatorFee,
+            b.builderFee,
+            pool,
+            keccak256(batch)
         );
+    }
+
+    /// @dev Books the channel group at byte `pos` of `batch`; returns where the next group starts.
+    function _bookGroup(IBatchSettlementReceiver settlement, bytes calldata batch, uint256 pos, Booking memory b)
+        private
+        returns (uint256 end)
+    {
+        bytes32 channelId;
+        {
+            uint256 len = batch.length;
+            if (pos + GROUP_HEADER_SIZE > len) revert MalformedBooking(pos);
+            uint256 count;
+            bytes32 domain = _settlementDomain;
+            address market = address(this);
+            address token_ = address(token);
+            bytes32 typehash = CHANNEL_CONFIG_TYPEHASH;
+            assembly ("memory-safe") {
+                let h := add(batch.offset, pos)
+                let m := mload(0x40)
+                // abi.encode(CHANNEL_CONFIG_TYPEHASH, payer, payerAuthorizer, receiver, receiverAuthorizer, token,
+                //            withdrawDelay, salt)
+                mstore(m, typehash)
+                mstore(add(m, 0x20), shr(96, calldataload(h)))
+                mstore(add(m, 0x40), shr(96, calldataload(add(h, 20))))
+                mstore(add(m, 0x60), market)
+                mstore(add(m, 0x80), shr(96, calldataload(add(h, 40))))
+                mstore(add(m, 0xa0), token_)
+                mstore(add(m, 0xc0), shr(216, calldataload(add(h, 60))))
+                mstore(add(m, 0xe0), calldataload(add(h, 65)))
+                let structHash := keccak256(m, 0x100)
+                // EIP-712: keccak256("\x19\x01" ‖ domainSeparator ‖ structHash)
+                mstore(m, 0x1901)
+                mstore(add(m, 0x20), domain)
+                mstore(add(m, 0x40), structHash)
+                channelId := keccak256(add(m, 30), 66)
+                count := shr(240, calldataload(add(h, 97)))
+            }
+            end = pos + GROUP_HEADER_SIZE + count * RECORD_SIZE;
+            if (count == 0 || end > len) revert MalformedBooking(pos);
+            pos += GROUP_HEADER_SIZE;
+        }
+
+        uint256 groupTotal;
+        uint256 protocolSum;
+        uint256 operatorSum;
+        uint256 run; // builder fees of the current run of one model
+        uint256 slot = type(uint256).max; // the current model's cache entry
+        uint256 builderBps;
+        uint256 prevModel; // modelId + 1 of the record before (0: none, so the first record always looks its model up)
+        uint256 prevHash;
+        uint256 protocolBps = b.protocolBps;
+        uint256 operatorBps = b.operatorBps;
+        for (; pos < end; pos += RECORD_SIZE) {
+            uint256 modelId; // + 1
+            uint256 charged;
+            uint256 requestHash;
+            assembly ("memory-safe") {
+                let r := add(batch.offset, pos)
+                let w := calldataload(r)
+                modelId := add(shr(224, w), 1)
+                charged := and(shr(128, w), 0xffffffffffffffffffffffff)
+                requestHash := calldataload(add(r, 16))
+            }
+            if (modelId != prevModel) {
+                if (modelId < prevModel) revert BookingUnordered(pos);
+                prevModel = modelId;
+                prevHash = 0;
+                if (run != 0) _addBuilderRun(b, slot, run);
+                run = 0;
+                slot = _modelSlot(b, modelId - 1);
+                builderBps = b.builderBps[slot];
+            }
+            if (requestHash <= prevHash) {
+                if (requestHash == 0) revert BookingZeroRequestHash(pos);
+                revert BookingUnordered(pos);
+            }
+            prevHash = requestHash;
+            // splitFees without mulDiv: charged < 2^96 and bps ≤ 10000, so charged·bps cannot overflow and the floor
+            // is the same. protocolBps + operatorBps ≤ MAX_FEE_BPS and builderBps ≤ MAX_BUILDER_BPS keep the three fees
+            // ≤ charged, so the pool (charged − the fees) is never negative.
+            unchecked {
+                groupTotal += charged;
+                protocolSum += charged * protocolBps / BPS;
+                operatorSum += charged * operatorBps / BPS;
+                run += charged * builderBps / BPS;
+            }
+        }
+        if (run != 0) _addBuilderRun(b, slot, run);
+
+        uint256 booked = bookedOf[channelId] + groupTotal;
+        (, uint128 channelClaimed) = settlement.channels(channelId);
+        if (booked > channelClaimed) revert BookingExceedsChannel(channelId, booked, channelClaimed);
+        bookedOf[channelId] = booked;
+        b.total += groupTotal;
+        b.protocolFee += protocolSum;
+        b.operatorFee += operatorSum;
+    }
+
+    /// @dev The cache entry of `modelId`, looked up (and announced with {BookedModel}) on first use in the batch.
+    function _modelSlot(Booking memory b, uint256 modelId) private returns (uint256 slot) {
+        uint256 n = b.models;
+        for (uint256 i = 0; i < n; ++i) {
+            if (b.modelId[i] == modelId) return i;
+        }
+        if (n == MODEL_CACHE) {
+            _creditBuilders(b);
+            n = 0;
+        }
+        (address builder, uint16 builderBps) = _bookingPricing(modelId);
+        b.modelId[n] = modelId;
+        b.builder[n] = builder;
+        b.builderBps[n] = builderBps;
+        b.builderRun[n] = 0;
+        b.models = n + 1;
+        emit BookedModel(b.batchId, modelId, builder, builderBps);
+        return n;
+    }
+
+    function _addBuilderRun(Booking memory b, uint256 slot, uint256 run) private pure {
+        b.builderRun[slot] += run;
+        b.builderFee += run;
+    }
+
+    /// @dev Credits the builder fees gathered in the model cache and empties it.
+    function _creditBuilders(Booking memory b) private {
+        uint256 n = b.models;
+        for (uint256 i = 0; i < n; ++i) {
+            if (b.builderRun[i] != 0) _credit(b.builder[i], b.builderRun[i]);
+        }
+        b.models = 0;
     }
 
     /// @dev The one call into ModelRegistry.pricing of this section: the builder and builder share a record is split
@@ -553,9 +722,22 @@ contract InferenceMarket is EpochRoots {
         (builder,, builderBps,,,) = models.pricing(modelId);
     }
 
-    /// @notice The batch that booked `payer`'s `requestHash` (0: not booked).
-    function bookedIn(address payer, bytes32 requestHash) external view returns (uint256) {
-        return _bookedIn[_key(payer, requestHash)];
+    /// @notice The id the settlement contract gives the channel paying this market in the market token with these
+    ///         other members (the channel a {bookBatch} group header names).
+    function bookingChannelId(
+        address payer,
+        address payerAuthorizer,
+        address receiverAuthorizer,
+        uint40 withdrawDelay,
+        bytes32 salt
+    ) external view returns (bytes32) {
+        bytes32 structHash = keccak256(
+            abi.encode(
+                CHANNEL_CONFIG_TYPEHASH, payer, payerAuthorizer, address(this), receiverAuthorizer, address(token),
+                withdrawDelay, salt
+            )
+        );
+        return keccak256(abi.encodePacked(hex"1901", _settlementDomain, structHash));
     }
 
     /// @notice What the batch-settlement contract has paid this market that is not booked yet (owed: not surplus).
@@ -570,5 +752,6 @@ contract InferenceMarket is EpochRoots {
 /// @notice What InferenceMarket uses of the x402 batch-settlement contract (contracts/X402BatchSettlement.sol).
 interface IBatchSettlementReceiver {
     function receivers(address receiver, address token) external view returns (uint128 totalClaimed, uint128 totalSettled);
+    function channels(bytes32 channelId) external view returns (uint128 balance, uint128 totalClaimed);
     function settle(address receiver, address token) external;
 }

@@ -1,114 +1,135 @@
 import { describe, expect, it } from "vitest";
-import { getAddress, keccak256, toHex, zeroAddress, zeroHash, type Hex } from "viem";
+import { encodeFunctionData, getAddress, keccak256, toHex, zeroAddress, zeroHash, type Hex } from "viem";
+import { inferenceMarketAbi } from "../../contracts-abi";
 import {
+  BOOKING_GROUP_HEADER_SIZE,
   BOOKING_RECORD_SIZE,
   BookingCodecError,
-  MAX_BOOKING_RECORDS,
+  MAX_BOOKING_BYTES,
   bookedRows,
+  bookingBatchOf,
   decodeBookings,
   encodeBookings,
   splitFees,
+  type BookingChannel,
+  type BookingGroup,
   type BookingRecord,
 } from "./bookings";
 
 let seq = 0;
 const hash = (): Hex => keccak256(toHex(`h${seq++}`));
-const payer = (i: number) => getAddress(`0x${(i + 1).toString(16).padStart(40, "0")}`);
+const addr = (i: number) => getAddress(`0x${(i + 1).toString(16).padStart(40, "0")}`);
+const channel = (over: Partial<BookingChannel> = {}): BookingChannel => ({ payer: addr(seq++), payerAuthorizer: zeroAddress, receiverAuthorizer: addr(7), withdrawDelay: 900, salt: hash(), ...over });
+const record = (over: Partial<BookingRecord> = {}): BookingRecord => ({ modelId: 1n, requestHash: hash(), charged: 123_456_789n, outputHash: hash(), attributionHash: hash(), ...over });
+const sorted = (g: BookingGroup): BookingGroup => ({
+  ...g,
+  records: [...g.records].sort((a, b) => (a.modelId !== b.modelId ? Number(a.modelId - b.modelId) : BigInt(a.requestHash) < BigInt(b.requestHash) ? -1 : 1)),
+});
 
-function record(over: Partial<BookingRecord> = {}): BookingRecord {
-  return { payer: payer(seq), modelId: 1n, requestHash: hash(), charged: 123_456_789n, outputHash: hash(), attributionHash: hash(), ...over };
-}
-
-describe("booking records codec", () => {
-  it("packs 136 bytes a record, in the contract's layout", () => {
-    const r = record({ payer: getAddress("0x00000000000000000000000000000000000000aa"), modelId: 0x01020304n, charged: 5n });
-    const data = encodeBookings([r]);
-    expect((data.length - 2) / 2).toBe(BOOKING_RECORD_SIZE);
-    expect(data.slice(2, 42)).toBe("00000000000000000000000000000000000000aa");
-    expect(data.slice(42, 50)).toBe("01020304");
-    expect(data.slice(50, 114)).toBe(r.requestHash.slice(2));
-    expect(data.slice(114, 146)).toBe("00000000000000000000000000000005");
-    expect(data.slice(146, 210)).toBe(r.outputHash.slice(2));
-    expect(data.slice(210)).toBe(r.attributionHash.slice(2));
+describe("booking batch codec", () => {
+  it("packs a 99-byte group header and 112-byte records, in the contract's layout", () => {
+    const c = channel({ payer: getAddress("0x00000000000000000000000000000000000000aa"), withdrawDelay: 0x0102 });
+    const r = record({ modelId: 0x01020304n, charged: 5n });
+    const data = encodeBookings([{ channel: c, records: [r] }]);
+    expect((data.length - 2) / 2).toBe(BOOKING_GROUP_HEADER_SIZE + BOOKING_RECORD_SIZE);
+    const at = (from: number, to: number) => data.slice(2 + from * 2, 2 + to * 2);
+    expect(at(0, 20)).toBe("00000000000000000000000000000000000000aa");
+    expect(at(60, 65)).toBe("0000000102");
+    expect(at(65, 97)).toBe(c.salt.slice(2));
+    expect(at(97, 99)).toBe("0001");
+    expect(at(99, 103)).toBe("01020304");
+    expect(at(103, 115)).toBe("000000000000000000000005");
+    expect(at(115, 147)).toBe(r.requestHash.slice(2));
+    expect(at(179, 211)).toBe(r.attributionHash.slice(2));
   });
 
-  it("round-trips random batches, including the extremes of each field", () => {
+  it("round-trips random batches (records sorted into (modelId, requestHash) order), including each field's extremes", () => {
     for (const n of [1, 2, 17, 250]) {
-      const records = Array.from({ length: n }, (_, i) =>
-        record({
-          payer: payer(i * 7919),
-          modelId: BigInt(1 + ((i * 2654435761) % 0xffffffff)),
-          charged: (BigInt(i) * 10n ** 30n) % 2n ** 128n,
-        }),
-      );
-      expect(decodeBookings(encodeBookings(records))).toEqual(records);
+      const groups = [0, 1, 2].map(() => ({
+        channel: channel(),
+        records: Array.from({ length: n }, (_, i) => record({ modelId: BigInt(1 + ((i * 2654435761) % 7)), charged: (BigInt(i) * 10n ** 25n) % 2n ** 96n })),
+      }));
+      expect(decodeBookings(encodeBookings(groups))).toEqual(groups.map(sorted));
     }
-    const edge = [
-      record({ modelId: 1n, charged: 0n, outputHash: zeroHash, attributionHash: zeroHash }),
-      record({ payer: getAddress("0xffffffffffffffffffffffffffffffffffffffff"), modelId: 2n ** 32n - 1n, charged: 2n ** 128n - 1n }),
-    ];
-    expect(decodeBookings(encodeBookings(edge))).toEqual(edge);
+    const edge = [record({ modelId: 1n, charged: 0n, outputHash: zeroHash, attributionHash: zeroHash }), record({ modelId: 2n ** 32n - 1n, charged: 2n ** 96n - 1n })];
+    const g = { channel: channel({ payer: getAddress("0xffffffffffffffffffffffffffffffffffffffff"), withdrawDelay: 2 ** 40 - 1 }), records: edge };
+    expect(decodeBookings(encodeBookings([g]))).toEqual([g]);
   });
 
-  it("refuses what the contract would refuse, and batches outside the size limits", () => {
+  it("refuses what the contract would refuse, and batches over the size limit", () => {
     const bad: [Partial<BookingRecord>, RegExp][] = [
-      [{ payer: zeroAddress }, /zero address/],
-      [{ payer: "0x1234" as never }, /not an address/],
       [{ modelId: 0n }, /modelId/],
       [{ modelId: 2n ** 32n }, /modelId/],
-      [{ charged: -1n }, /uint128/],
-      [{ charged: 2n ** 128n }, /uint128/],
+      [{ charged: -1n }, /uint96/],
+      [{ charged: 2n ** 96n }, /uint96/],
       [{ requestHash: zeroHash }, /requestHash is zero/],
       [{ requestHash: "0x12" }, /32 bytes/],
       [{ outputHash: "0xzz" as never }, /32 bytes/],
     ];
-    for (const [over, msg] of bad) expect(() => encodeBookings([record(over)])).toThrow(msg);
+    for (const [over, msg] of bad) expect(() => encodeBookings([{ channel: channel(), records: [record(over)] }])).toThrow(msg);
     expect(() => encodeBookings([])).toThrow(BookingCodecError);
+    expect(() => encodeBookings([{ channel: channel(), records: [] }])).toThrow(/0 records/);
+    expect(() => encodeBookings([{ channel: channel({ payer: "0x1234" as never }), records: [record()] }])).toThrow(/not an address/);
+    expect(() => encodeBookings([{ channel: channel({ withdrawDelay: 2 ** 40 }), records: [record()] }])).toThrow(/uint40/);
     const twice = record();
-    expect(() => encodeBookings([twice, { ...twice, charged: 1n }])).toThrow(/twice/);
-    // The same hash for two payers is two requests.
-    expect(() => encodeBookings([twice, { ...twice, payer: payer(999_999) }])).not.toThrow();
-    const many = Array.from({ length: MAX_BOOKING_RECORDS + 1 }, () => record());
-    expect(() => encodeBookings(many)).toThrow(/limit/);
-    expect((encodeBookings(many.slice(0, MAX_BOOKING_RECORDS)).length - 2) / 2).toBeLessThan(128 * 1024);
-    expect(() => encodeBookings(many.slice(0, 3), 2)).toThrow(/limit of 2/);
+    expect(() => encodeBookings([{ channel: channel(), records: [twice, { ...twice, charged: 1n }] }])).toThrow(/twice/);
+    // The same hash on another model, or in another group, is another record.
+    expect(() => encodeBookings([{ channel: channel(), records: [twice, { ...twice, modelId: 2n }] }, { channel: channel(), records: [twice] }])).not.toThrow();
+    const n = Math.floor((MAX_BOOKING_BYTES - BOOKING_GROUP_HEADER_SIZE) / BOOKING_RECORD_SIZE);
+    const big = { channel: channel(), records: Array.from({ length: n + 1 }, () => record()) };
+    expect(() => encodeBookings([big])).toThrow(/limit/);
+    expect((encodeBookings([{ ...big, records: big.records.slice(0, n) }]).length - 2) / 2).toBeLessThan(128 * 1024);
+    expect(() => encodeBookings([{ channel: channel(), records: [record()] }], 100)).toThrow(/limit of 100/);
   });
 
-  it("refuses to decode partial records or non-hex", () => {
-    const data = encodeBookings([record(), record()]);
-    expect(() => decodeBookings(data.slice(0, -2) as Hex)).toThrow(/whole number/);
-    expect(() => decodeBookings(`${data}00`)).toThrow(/whole number/);
+  it("refuses to decode partial groups or records, or non-hex", () => {
+    const data = encodeBookings([{ channel: channel(), records: [record(), record()] }]);
+    expect(() => decodeBookings(data.slice(0, -2) as Hex)).toThrow(/cut short/);
+    expect(() => decodeBookings(`${data}00`)).toThrow(/cut short/);
     expect(() => decodeBookings("0xzz")).toThrow(/hex/);
     expect(decodeBookings("0x")).toEqual([]);
   });
 
-  it("turns a batch's events into single-settle rows whose splits sum to the batch totals", () => {
-    const records = [record({ modelId: 1n, charged: 999n }), record({ modelId: 2n, charged: 10n ** 18n + 7n }), record({ modelId: 1n, charged: 1n })];
+  it("takes the batch from a bookBatch transaction's input, and nothing else", () => {
+    const data = encodeBookings([{ channel: channel(), records: [record()] }]);
+    expect(bookingBatchOf(encodeFunctionData({ abi: inferenceMarketAbi, functionName: "bookBatch", args: [data] }))).toBe(data);
+    expect(() => bookingBatchOf(encodeFunctionData({ abi: inferenceMarketAbi, functionName: "totalBooked" }))).toThrow(/not bookBatch/);
+    expect(() => bookingBatchOf("0xdeadbeef")).toThrow(/not an InferenceMarket call/);
+  });
+
+  it("turns a batch into single-settle rows, payer from the channel, splits summing to the batch totals", () => {
+    const a = channel();
+    const b = channel();
+    const groups = [
+      { channel: a, records: [record({ modelId: 1n, charged: 999n }), record({ modelId: 2n, charged: 10n ** 18n + 7n })] },
+      { channel: b, records: [record({ modelId: 1n, charged: 1n })] },
+    ];
+    const data = encodeBookings(groups);
     const builderBps = { 1: 1500, 2: 0 } as Record<string, number>;
     const totals = { total: 0n, protocolFee: 0n, operatorFee: 0n, builderFee: 0n, contributorPool: 0n };
-    for (const r of records) {
+    for (const r of groups.flatMap((g) => g.records)) {
       const s = splitFees(r.charged, 500, 1000, builderBps[r.modelId.toString()]);
       totals.total += r.charged;
       totals.protocolFee += s.protocolFee;
       totals.operatorFee += s.operatorFee;
       totals.builderFee += s.builderFee;
       totals.contributorPool += s.contributorPool;
-      expect(s.protocolFee + s.operatorFee + s.builderFee + s.contributorPool).toBe(r.charged);
     }
-    const batch = { batchId: 4n, operator: payer(1), protocolTreasury: payer(2), protocolBps: 500, operatorBps: 1000, ...totals, records: encodeBookings(records) };
+    const batch = { batchId: 4n, operator: addr(1), protocolTreasury: addr(2), protocolBps: 500, operatorBps: 1000, ...totals, batchHash: keccak256(data) };
     const models = [
-      { batchId: 4n, modelId: 1n, builder: payer(3), builderBps: 1500 },
-      { batchId: 4n, modelId: 2n, builder: payer(4), builderBps: 0 },
-      { batchId: 3n, modelId: 2n, builder: payer(5), builderBps: 9000 }, // another batch: ignored
+      { batchId: 4n, modelId: 1n, builder: addr(3), builderBps: 1500 },
+      { batchId: 4n, modelId: 2n, builder: addr(4), builderBps: 0 },
+      { batchId: 3n, modelId: 2n, builder: addr(5), builderBps: 9000 }, // another batch: ignored
     ];
-    const rows = bookedRows(batch, models);
-    expect(rows.map((r) => [r.index, r.builder, r.price])).toEqual([
-      [0, payer(3), 999n],
-      [1, payer(4), 10n ** 18n + 7n],
-      [2, payer(3), 1n],
+    const rows = bookedRows(batch, models, data);
+    expect(rows.map((r) => [r.index, r.group, r.payer, r.builder, r.price])).toEqual([
+      [0, 0, a.payer, addr(3), 999n],
+      [1, 0, a.payer, addr(4), 10n ** 18n + 7n],
+      [2, 1, b.payer, addr(3), 1n],
     ]);
     expect(rows[0]).toMatchObject({ protocolFee: 49n, operatorFee: 99n, builderFee: 149n, contributorPool: 702n, batchId: 4n });
-    expect(() => bookedRows({ ...batch, protocolFee: batch.protocolFee + 1n }, models)).toThrow(/protocolFee/);
-    expect(() => bookedRows(batch, models.slice(1))).toThrow(/no BookedModel for model 1/);
+    expect(() => bookedRows({ ...batch, protocolFee: batch.protocolFee + 1n }, models, data)).toThrow(/protocolFee/);
+    expect(() => bookedRows(batch, models.slice(1), data)).toThrow(/no BookedModel for model 1/);
+    expect(() => bookedRows(batch, models, encodeBookings([groups[1]]))).toThrow(/hash to/);
   });
 });

@@ -1,37 +1,65 @@
 /**
- * Packed records of `InferenceMarket.bookBatch` (issue 16: batched settlement of batch-settlement inferences).
+ * Packed batches of `InferenceMarket.bookBatch` (issue 16: batched settlement of batch-settlement inferences).
  *
- * One record is RECORD_SIZE = 136 bytes, big-endian, records concatenated with no header:
+ * A batch is channel groups concatenated, big-endian, packed. A group names one batch-settlement channel paying the
+ * market in the market token by the rest of its config (the contract fills in `receiver = market`, `token = market
+ * token` and derives the channel id itself), then its records:
  *
- *   [0, 20)    payer            address (≠ 0)
- *   [20, 24)   modelId          uint32 (≥ 1)
- *   [24, 56)   requestHash      bytes32 (≠ 0; booked once per payer)
- *   [56, 72)   charged          uint128, wei
- *   [72, 104)  outputHash       bytes32
- *   [104, 136) attributionHash  bytes32
+ *   group header, BOOKING_GROUP_HEADER_SIZE = 99 bytes
+ *     [0, 20)    payer               address (every record's payer)
+ *     [20, 40)   payerAuthorizer     address
+ *     [40, 60)   receiverAuthorizer  address
+ *     [60, 65)   withdrawDelay       uint40
+ *     [65, 97)   salt                bytes32
+ *     [97, 99)   count               uint16 (≥ 1)
+ *   record, BOOKING_RECORD_SIZE = 112 bytes
+ *     [0, 4)     modelId             uint32 (≥ 1)
+ *     [4, 16)    charged             uint96, wei
+ *     [16, 48)   requestHash         bytes32 (≠ 0)
+ *     [48, 80)   outputHash          bytes32
+ *     [80, 112)  attributionHash     bytes32
  *
- * The contract books no per-record event: one `InferencesBooked` carries the records verbatim with the batch's fee
- * bps, and one `BookedModel` per run of records on the same model carries that model's builder and builderBps.
- * {@link bookedRows} turns them into the rows a single settle's `InferenceSettled` gives (same split, to the wei).
+ * In a group the records are strictly increasing in (modelId, requestHash): {@link encodeBookings} sorts them. The
+ * contract books a group only while the channel's booked total stays within what its vouchers paid (`totalClaimed`).
+ *
+ * The contract books no per-record event: one `InferencesBooked` carries the batch's totals, fee bps and `batchHash`
+ * (keccak256 of the batch), and one `BookedModel` per model carries that model's builder and builderBps. The records
+ * are in the transaction's calldata: {@link bookingBatchOf} takes them from the transaction input and
+ * {@link bookedRows} checks them against `batchHash` and turns them into the rows a single settle's
+ * `InferenceSettled` gives (same split, to the wei).
  */
-import { getAddress, isAddress, type Address, type Hex } from "viem";
+import { decodeFunctionData, getAddress, hashTypedData, isAddress, keccak256, type Address, type Hex } from "viem";
+import { inferenceMarketAbi } from "../../contracts-abi";
+import { BATCH_SETTLEMENT_EIP712 } from "./batch-settlement";
 
-export const BOOKING_RECORD_SIZE = 136;
+export const BOOKING_GROUP_HEADER_SIZE = 99;
+export const BOOKING_RECORD_SIZE = 112;
 
 /**
- * Records per `bookBatch` transaction at most: 900 records are 122,400 bytes of calldata, under geth's 128 KiB
- * transaction-size limit (a larger transaction is dropped by the mempool), and ~25M gas at the measured ~27.5k gas a
- * record, inside a 30M-gas block.
+ * Bytes per `bookBatch` batch at most: under geth's 128 KiB transaction-size limit (a larger transaction is dropped by
+ * the mempool) with room for the ABI head and the transaction envelope. 1,000 records from 100 channels are 121,900
+ * bytes.
  */
-export const MAX_BOOKING_RECORDS = 900;
+export const MAX_BOOKING_BYTES = 126_000;
 
 const MAX_MODEL_ID = 2n ** 32n - 1n;
-const MAX_CHARGED = 2n ** 128n - 1n;
+/** charged is a uint96: 2^96 wei ≈ 7.9e10 OPEN, 79× the whole supply. */
+const MAX_CHARGED = 2n ** 96n - 1n;
+const MAX_GROUP_RECORDS = 0xffff;
+const MAX_UINT40 = 2 ** 40 - 1;
 const BPS = 10_000n;
 const ZERO_HASH = `0x${"0".repeat(64)}`;
 
-export interface BookingRecord {
+/** A batch-settlement channel paying the market in its token: its ChannelConfig without receiver and token. */
+export interface BookingChannel {
   payer: Address;
+  payerAuthorizer: Address;
+  receiverAuthorizer: Address;
+  withdrawDelay: number;
+  salt: Hex;
+}
+
+export interface BookingRecord {
   modelId: bigint;
   requestHash: Hex;
   /** Wei charged for the inference (what the payer's voucher paid for it). */
@@ -40,78 +68,150 @@ export interface BookingRecord {
   attributionHash: Hex;
 }
 
+/** One channel's records in a batch. */
+export interface BookingGroup {
+  channel: BookingChannel;
+  records: readonly BookingRecord[];
+}
+
 export class BookingCodecError extends RangeError {
   override name = "BookingCodecError";
 }
 
 const HASH_RE = /^0x[0-9a-fA-F]{64}$/;
 
-function hex(value: bigint, bytes: number): string {
+function hex(value: bigint | number, bytes: number): string {
   return value.toString(16).padStart(bytes * 2, "0");
 }
 
-function checkHash(what: string, i: number, h: string, nonZero: boolean): string {
-  if (!HASH_RE.test(h)) throw new BookingCodecError(`record ${i}: ${what} is not 32 bytes of hex: ${h}`);
-  if (nonZero && h === ZERO_HASH) throw new BookingCodecError(`record ${i}: ${what} is zero`);
+function checkHash(what: string, h: string, nonZero: boolean): string {
+  if (!HASH_RE.test(h)) throw new BookingCodecError(`${what} is not 32 bytes of hex: ${h}`);
+  if (nonZero && h === ZERO_HASH) throw new BookingCodecError(`${what} is zero`);
   return h.slice(2).toLowerCase();
 }
 
+function checkAddress(what: string, a: string): string {
+  if (!isAddress(a, { strict: false })) throw new BookingCodecError(`${what} is not an address: ${a}`);
+  return a.slice(2).toLowerCase();
+}
+
+/** The contract's order of records in a group: modelId, then requestHash (as a number). */
+function compareRecords(a: BookingRecord, b: BookingRecord): number {
+  if (a.modelId !== b.modelId) return a.modelId < b.modelId ? -1 : 1;
+  const x = BigInt(a.requestHash);
+  const y = BigInt(b.requestHash);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 /**
- * Packs `records` for `bookBatch` after checking what the contract would refuse (zero payer or request hash, a
- * model id outside uint32 or 0, a charge outside uint128, a request hash twice for one payer) and the size limits
- * (1 to {@link MAX_BOOKING_RECORDS} records; `max` lowers the cap).
+ * Packs `groups` for `bookBatch` after checking what the contract would refuse (a group with no record or more than
+ * 65,535, a model id outside 1..2^32-1, a charge outside uint96, a zero request hash, a request hash twice on one
+ * model in a group) and the size limit ({@link MAX_BOOKING_BYTES}; `maxBytes` lowers it). Sorts each group's
+ * records into the contract's (modelId, requestHash) order.
  */
-export function encodeBookings(records: readonly BookingRecord[], max = MAX_BOOKING_RECORDS): Hex {
-  if (records.length === 0) throw new BookingCodecError("no records to book");
-  if (records.length > max) throw new BookingCodecError(`${records.length} records exceed the batch limit of ${max}`);
-  const seen = new Set<string>();
+export function encodeBookings(groups: readonly BookingGroup[], maxBytes = MAX_BOOKING_BYTES): Hex {
+  if (groups.length === 0) throw new BookingCodecError("no records to book");
+  const size = groups.reduce((a, g) => a + BOOKING_GROUP_HEADER_SIZE + g.records.length * BOOKING_RECORD_SIZE, 0);
+  if (size > maxBytes) throw new BookingCodecError(`${size} bytes exceed the batch limit of ${maxBytes}`);
   const parts: string[] = ["0x"];
-  records.forEach((r, i) => {
-    if (!isAddress(r.payer, { strict: false })) throw new BookingCodecError(`record ${i}: payer is not an address: ${r.payer}`);
-    const payer = r.payer.slice(2).toLowerCase();
-    if (/^0+$/.test(payer)) throw new BookingCodecError(`record ${i}: payer is the zero address`);
-    if (typeof r.modelId !== "bigint" || r.modelId < 1n || r.modelId > MAX_MODEL_ID) {
-      throw new BookingCodecError(`record ${i}: modelId ${r.modelId} is outside 1..2^32-1`);
+  groups.forEach((g, gi) => {
+    const c = g.channel;
+    const n = g.records.length;
+    if (n === 0 || n > MAX_GROUP_RECORDS) throw new BookingCodecError(`group ${gi}: ${n} records, not 1..${MAX_GROUP_RECORDS}`);
+    if (!Number.isInteger(c.withdrawDelay) || c.withdrawDelay < 0 || c.withdrawDelay > MAX_UINT40) {
+      throw new BookingCodecError(`group ${gi}: withdrawDelay ${c.withdrawDelay} is outside uint40`);
     }
-    if (typeof r.charged !== "bigint" || r.charged < 0n || r.charged > MAX_CHARGED) {
-      throw new BookingCodecError(`record ${i}: charged ${r.charged} is outside uint128`);
-    }
-    const requestHash = checkHash("requestHash", i, r.requestHash, true);
-    const key = `${payer}:${requestHash}`;
-    if (seen.has(key)) throw new BookingCodecError(`record ${i}: payer 0x${payer} books request ${r.requestHash} twice`);
-    seen.add(key);
     parts.push(
-      payer,
-      hex(r.modelId, 4),
-      requestHash,
-      hex(r.charged, 16),
-      checkHash("outputHash", i, r.outputHash, false),
-      checkHash("attributionHash", i, r.attributionHash, false),
+      checkAddress(`group ${gi}: payer`, c.payer),
+      checkAddress(`group ${gi}: payerAuthorizer`, c.payerAuthorizer),
+      checkAddress(`group ${gi}: receiverAuthorizer`, c.receiverAuthorizer),
+      hex(c.withdrawDelay, 5),
+      checkHash(`group ${gi}: salt`, c.salt, false),
+      hex(n, 2),
     );
+    const sorted = [...g.records].sort(compareRecords);
+    sorted.forEach((r, i) => {
+      const at = `group ${gi}, model ${r.modelId}, request ${r.requestHash}`;
+      if (typeof r.modelId !== "bigint" || r.modelId < 1n || r.modelId > MAX_MODEL_ID) {
+        throw new BookingCodecError(`${at}: modelId is outside 1..2^32-1`);
+      }
+      if (typeof r.charged !== "bigint" || r.charged < 0n || r.charged > MAX_CHARGED) {
+        throw new BookingCodecError(`${at}: charged ${r.charged} is outside uint96`);
+      }
+      const requestHash = checkHash(`${at}: requestHash`, r.requestHash, true);
+      if (i > 0 && compareRecords(sorted[i - 1], r) === 0) throw new BookingCodecError(`${at}: booked twice in one group`);
+      parts.push(
+        hex(r.modelId, 4),
+        hex(r.charged, 12),
+        requestHash,
+        checkHash(`${at}: outputHash`, r.outputHash, false),
+        checkHash(`${at}: attributionHash`, r.attributionHash, false),
+      );
+    });
   });
   return parts.join("") as Hex;
 }
 
-/** Unpacks `bookBatch` records (as sent, or from `InferencesBooked.records`); throws on a partial record. */
-export function decodeBookings(data: Hex): BookingRecord[] {
-  if (!/^0x([0-9a-fA-F]{2})*$/.test(data)) throw new BookingCodecError("records are not hex bytes");
+/** Unpacks a `bookBatch` batch (as sent, or from `InferencesBooked.batch`); throws on a partial group or record. */
+export function decodeBookings(data: Hex): BookingGroup[] {
+  if (!/^0x([0-9a-fA-F]{2})*$/.test(data)) throw new BookingCodecError("batch is not hex bytes");
   const bytes = (data.length - 2) / 2;
-  if (bytes % BOOKING_RECORD_SIZE !== 0) {
-    throw new BookingCodecError(`${bytes} bytes are not a whole number of ${BOOKING_RECORD_SIZE}-byte records`);
-  }
-  const out: BookingRecord[] = [];
-  for (let at = 2; at < data.length; at += BOOKING_RECORD_SIZE * 2) {
-    const field = (from: number, to: number) => data.slice(at + from * 2, at + to * 2);
-    out.push({
-      payer: getAddress(`0x${field(0, 20)}`),
-      modelId: BigInt(`0x${field(20, 24)}`),
-      requestHash: `0x${field(24, 56).toLowerCase()}`,
-      charged: BigInt(`0x${field(56, 72)}`),
-      outputHash: `0x${field(72, 104).toLowerCase()}`,
-      attributionHash: `0x${field(104, 136).toLowerCase()}`,
-    });
+  const field = (from: number, to: number) => data.slice(2 + from * 2, 2 + to * 2);
+  const out: BookingGroup[] = [];
+  for (let at = 0; at < bytes; ) {
+    if (at + BOOKING_GROUP_HEADER_SIZE > bytes) throw new BookingCodecError(`group at byte ${at} is cut short`);
+    const count = Number.parseInt(field(at + 97, at + 99), 16);
+    const end = at + BOOKING_GROUP_HEADER_SIZE + count * BOOKING_RECORD_SIZE;
+    if (count === 0 || end > bytes) throw new BookingCodecError(`group at byte ${at} is cut short or empty`);
+    const channel: BookingChannel = {
+      payer: getAddress(`0x${field(at, at + 20)}`),
+      payerAuthorizer: getAddress(`0x${field(at + 20, at + 40)}`),
+      receiverAuthorizer: getAddress(`0x${field(at + 40, at + 60)}`),
+      withdrawDelay: Number.parseInt(field(at + 60, at + 65), 16),
+      salt: `0x${field(at + 65, at + 97).toLowerCase()}`,
+    };
+    const records: BookingRecord[] = [];
+    for (let r = at + BOOKING_GROUP_HEADER_SIZE; r < end; r += BOOKING_RECORD_SIZE) {
+      records.push({
+        modelId: BigInt(`0x${field(r, r + 4)}`),
+        charged: BigInt(`0x${field(r + 4, r + 16)}`),
+        requestHash: `0x${field(r + 16, r + 48).toLowerCase()}`,
+        outputHash: `0x${field(r + 48, r + 80).toLowerCase()}`,
+        attributionHash: `0x${field(r + 80, r + 112).toLowerCase()}`,
+      });
+    }
+    out.push({ channel, records });
+    at = end;
   }
   return out;
+}
+
+/** Where the channels of a market's batches live: the id the settlement contract gives a {@link BookingChannel}. */
+export interface BookingDomain {
+  chainId: number;
+  settlement: Address;
+  market: Address;
+  token: Address;
+}
+
+/** The settlement contract's `getChannelId` of `channel` paying `market` in `token` (InferenceMarket.bookingChannelId). */
+export function bookingChannelId(channel: BookingChannel, d: BookingDomain): Hex {
+  return hashTypedData({
+    domain: { ...BATCH_SETTLEMENT_EIP712, chainId: d.chainId, verifyingContract: d.settlement },
+    types: {
+      ChannelConfig: [
+        { name: "payer", type: "address" },
+        { name: "payerAuthorizer", type: "address" },
+        { name: "receiver", type: "address" },
+        { name: "receiverAuthorizer", type: "address" },
+        { name: "token", type: "address" },
+        { name: "withdrawDelay", type: "uint40" },
+        { name: "salt", type: "bytes32" },
+      ],
+    },
+    primaryType: "ChannelConfig",
+    message: { ...channel, receiver: d.market, token: d.token },
+  });
 }
 
 /** InferenceMarket.splitFees: floor shares of protocol, operator and builder; the contributor pool takes the rest. */
@@ -134,7 +234,8 @@ export interface InferencesBookedArgs {
   operatorFee: bigint;
   builderFee: bigint;
   contributorPool: bigint;
-  records: Hex;
+  /** keccak256 of the batch booked (the `batch` argument of the `bookBatch` call). */
+  batchHash: Hex;
 }
 
 /** `BookedModel` arguments, as viem decodes them. */
@@ -148,8 +249,13 @@ export interface BookedModelArgs {
 /** One booked inference with its split: the fields of a single settle's `InferenceSettled`, plus where it was booked. */
 export interface BookedRow extends BookingRecord {
   batchId: bigint;
-  /** Position of the record in its batch. */
+  /** Position of the record in its batch (over all groups). */
   index: number;
+  /** Position of its channel group in the batch. */
+  group: number;
+  /** The channel's payer: who paid for the inference. */
+  payer: Address;
+  channel: BookingChannel;
   operator: Address;
   builder: Address;
   protocolTreasury: Address;
@@ -161,33 +267,60 @@ export interface BookedRow extends BookingRecord {
 }
 
 /**
- * The ledger rows of one booked batch: its `InferencesBooked` and the `BookedModel` events of the same batch (same
- * transaction). Checks that every record's model is named and that the rows sum to the event's totals.
+ * The batch a `bookBatch` transaction booked, from its input (`eth_getTransactionByHash(...).input`). The operator
+ * calls `bookBatch` directly; a transaction that reached it through another contract (a multisig, a multicall) has
+ * another input, and throws here: its batch must come from a call trace.
  */
-export function bookedRows(batch: InferencesBookedArgs, models: readonly BookedModelArgs[]): BookedRow[] {
+export function bookingBatchOf(input: Hex): Hex {
+  let decoded;
+  try {
+    decoded = decodeFunctionData({ abi: inferenceMarketAbi, data: input });
+  } catch {
+    throw new BookingCodecError("the transaction input is not an InferenceMarket call");
+  }
+  if (decoded.functionName !== "bookBatch") throw new BookingCodecError(`the transaction calls ${decoded.functionName}, not bookBatch`);
+  return decoded.args[0];
+}
+
+/**
+ * The ledger rows of one booked batch: its `InferencesBooked` and the `BookedModel` events of the same batch (same
+ * transaction), and `data`, the batch booked ({@link bookingBatchOf} of the transaction's input). Checks that `data`
+ * is the batch the event hashed, that every record's model is named and that the rows sum to the event's totals, to
+ * the wei.
+ */
+export function bookedRows(batch: InferencesBookedArgs, models: readonly BookedModelArgs[], data: Hex): BookedRow[] {
+  if (keccak256(data) !== batch.batchHash) {
+    throw new BookingCodecError(`batch ${batch.batchId}: the records given hash to ${keccak256(data)}, the event says ${batch.batchHash}`);
+  }
   const byModel = new Map<bigint, BookedModelArgs>();
   for (const m of models) if (m.batchId === batch.batchId) byModel.set(m.modelId, m);
   const sums = { price: 0n, protocolFee: 0n, operatorFee: 0n, builderFee: 0n, contributorPool: 0n };
-  const rows = decodeBookings(batch.records).map((r, index): BookedRow => {
-    const m = byModel.get(r.modelId);
-    if (!m) throw new BookingCodecError(`batch ${batch.batchId}: no BookedModel for model ${r.modelId}`);
-    const split = splitFees(r.charged, batch.protocolBps, batch.operatorBps, m.builderBps);
-    sums.price += r.charged;
-    sums.protocolFee += split.protocolFee;
-    sums.operatorFee += split.operatorFee;
-    sums.builderFee += split.builderFee;
-    sums.contributorPool += split.contributorPool;
-    return {
-      ...r,
-      batchId: batch.batchId,
-      index,
-      operator: batch.operator,
-      builder: m.builder,
-      protocolTreasury: batch.protocolTreasury,
-      price: r.charged,
-      ...split,
-    };
-  });
+  let index = 0;
+  const rows = decodeBookings(data).flatMap((g, group) =>
+    g.records.map((r): BookedRow => {
+      const m = byModel.get(r.modelId);
+      if (!m) throw new BookingCodecError(`batch ${batch.batchId}: no BookedModel for model ${r.modelId}`);
+      const split = splitFees(r.charged, batch.protocolBps, batch.operatorBps, m.builderBps);
+      sums.price += r.charged;
+      sums.protocolFee += split.protocolFee;
+      sums.operatorFee += split.operatorFee;
+      sums.builderFee += split.builderFee;
+      sums.contributorPool += split.contributorPool;
+      return {
+        ...r,
+        batchId: batch.batchId,
+        index: index++,
+        group,
+        payer: g.channel.payer,
+        channel: g.channel,
+        operator: batch.operator,
+        builder: m.builder,
+        protocolTreasury: batch.protocolTreasury,
+        price: r.charged,
+        ...split,
+      };
+    }),
+  );
   const want = { price: batch.total, protocolFee: batch.protocolFee, operatorFee: batch.operatorFee, builderFee: batch.builderFee, contributorPool: batch.contributorPool };
   for (const k of Object.keys(want) as (keyof typeof want)[]) {
     if (sums[k] !== want[k]) throw new BookingCodecError(`batch ${batch.batchId}: rows sum ${k} to ${sums[k]}, the event says ${want[k]}`);
