@@ -10,7 +10,7 @@
  * a standalone index of that subset would have. Stored tokens use the single value SEPARATOR, which
  * is still larger than every token, so binary searches with separator-free patterns stay consistent.
  */
-import type { CorpusIndex } from "./corpus-index";
+import type { CorpusIndex, TokenArray, TokenWidth } from "./corpus-index";
 import { seededSample } from "./credit";
 import { AttributionError } from "./errors";
 import type { Prng } from "./infinigram";
@@ -30,10 +30,15 @@ export interface CorpusTokens {
   tokens: ArrayLike<number>;
 }
 
-export type { CorpusIndex };
+export type { CorpusIndex, TokenArray, TokenWidth };
 
 export interface BuildOptions {
   onProgress?: (phase: "tokenizing" | "indexing", done: number, total: number) => void;
+  /**
+   * Bits per stored token (default 16: the artifact is format version 1, byte for byte as before). 32 stores
+   * the same tokens as a Uint32Array and writes format version 2; queries answer identically.
+   */
+  tokenWidth?: TokenWidth;
 }
 
 export interface NextTokenEntry {
@@ -102,7 +107,9 @@ export function buildCorpusIndexFromTokens(items: CorpusTokens[], opts?: BuildOp
   const contributionIds = new Uint32Array(c);
   const datanetIds = new Uint32Array(c);
   const starts = new Uint32Array(c);
-  const tokens = new Uint16Array(total);
+  const width = opts?.tokenWidth ?? 16;
+  if (width !== 16 && width !== 32) throw new AttributionError(`tokenWidth must be 16 or 32, got ${String(width)}.`);
+  const tokens: TokenArray = width === 32 ? new Uint32Array(total) : new Uint16Array(total);
   // Working text for the suffix array: unique separator VOCAB_SIZE + rank after each contribution.
   const work = new Int32Array(total);
   const unigram = new Uint32Array(VOCAB_SIZE);
@@ -142,7 +149,7 @@ export function buildCorpusIndexFromTokens(items: CorpusTokens[], opts?: BuildOp
  * with the lcp-of-bounds shortcut: suffixes between two bounds share min(lcpLo, lcpHi) tokens with
  * the pattern, so those need not be compared again.
  */
-export function rangeOf(tokens: Uint16Array, sa: Uint32Array, pat: Uint16Array, off: number, len: number, out: Uint32Array): void {
+export function rangeOf(tokens: TokenArray, sa: Uint32Array, pat: TokenArray, off: number, len: number, out: Uint32Array): void {
   const n = sa.length;
   let lo = -1;
   let hi = n;
@@ -193,7 +200,7 @@ export function rangeOf(tokens: Uint16Array, sa: Uint32Array, pat: Uint16Array, 
  * Within an SA range whose suffixes share `depth` tokens, the sub-range whose token at `depth` is t
  * (the tokens there are sorted, separators last).
  */
-export function narrow(tokens: Uint16Array, sa: Uint32Array, lo: number, hi: number, depth: number, t: number, out: Uint32Array): void {
+export function narrow(tokens: TokenArray, sa: Uint32Array, lo: number, hi: number, depth: number, t: number, out: Uint32Array): void {
   let a = lo;
   let b = hi;
   while (a < b) {
@@ -216,7 +223,7 @@ export function narrow(tokens: Uint16Array, sa: Uint32Array, lo: number, hi: num
  * End of the part of an SA range (suffixes sharing `depth` tokens) followed by a real token: those
  * followed by a separator sort last.
  */
-export function continuationEnd(tokens: Uint16Array, sa: Uint32Array, lo: number, hi: number, depth: number): number {
+export function continuationEnd(tokens: TokenArray, sa: Uint32Array, lo: number, hi: number, depth: number): number {
   let a = lo;
   let b = hi;
   while (a < b) {
@@ -313,7 +320,7 @@ let distinctCount = 0;
  * buffers until the next query; the functions using it are synchronous.
  */
 export class NextTokenQuery {
-  readonly tokens: Uint16Array;
+  readonly tokens: TokenArray;
   readonly sa: Uint32Array;
   readonly filter: ViewFilter | null;
   /** Result of the last query. */
@@ -402,7 +409,7 @@ export class NextTokenQuery {
   }
 
   /** Occurrence check for the suffix of length len; remembers its range when it holds. */
-  private check(ctx: Uint16Array, ctxLen: number, len: number): boolean {
+  private check(ctx: TokenArray, ctxLen: number, len: number): boolean {
     const { tokens, sa, filter } = this;
     let lo = 0;
     let hi = sa.length;
@@ -427,7 +434,7 @@ export class NextTokenQuery {
    * wherever a longer one does), so galloping plus binary search finds the longest.
    * Returns false when not even the empty context has a continuation.
    */
-  query(ctx: Uint16Array, ctxLen: number, bound: number): boolean {
+  query(ctx: TokenArray, ctxLen: number, bound: number): boolean {
     for (let i = 0; i < distinctCount; i++) tokenCounts[distinctTokens[i]] = 0;
     distinctCount = 0;
     this.suffixLength = -1;

@@ -4,7 +4,8 @@
  * Datanets cost about one index of memory. Suffix order depends only on each contribution's own text and
  * id (see corpus.ts), so a view answers exactly what the model's own artifact would.
  */
-import { buildCorpusIndexFromTokens, type CorpusIndex } from "./corpus";
+import { buildCorpusIndexFromTokens, type CorpusIndex, type TokenArray } from "./corpus";
+import { tokenWidth } from "./corpus-index";
 import { AttributionError } from "./errors";
 import { createView, type ModelView } from "./view";
 
@@ -17,12 +18,12 @@ interface Member {
 }
 
 /** A contribution's tokens as stored in an index (without its trailing separator). */
-export function contributionTokens(index: CorpusIndex, rank: number): Uint16Array {
+export function contributionTokens(index: CorpusIndex, rank: number): TokenArray {
   const end = rank + 1 < index.starts.length ? index.starts[rank + 1] - 1 : index.tokens.length - 1;
   return index.tokens.subarray(index.starts[rank], end);
 }
 
-function sameTokens(a: Uint16Array, b: Uint16Array): boolean {
+function sameTokens(a: TokenArray, b: TokenArray): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -60,7 +61,12 @@ export class SharedIndexPool {
       this.index = own;
     } else if (grew) {
       const sorted = [...this.members.values()].sort((a, b) => a.id - b.id);
-      const index = buildCorpusIndexFromTokens(sorted.map((m) => ({ id: m.id, datanetId: m.datanetId, tokens: contributionTokens(m.source, m.rank) })));
+      // 32-bit tokens when any member came from a 32-bit index: the shared index holds what its members hold.
+      const width = sorted.some((m) => tokenWidth(m.source) === 32) ? 32 : 16;
+      const index = buildCorpusIndexFromTokens(
+        sorted.map((m) => ({ id: m.id, datanetId: m.datanetId, tokens: contributionTokens(m.source, m.rank) })),
+        { tokenWidth: width },
+      );
       // Point every member at the shared index, so the artifacts that brought them can be dropped.
       sorted.forEach((m, rank) => Object.assign(m, { source: index, rank }));
       this.index = index;
