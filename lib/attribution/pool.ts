@@ -4,9 +4,14 @@
  * Datanets cost about one index of memory. Suffix order depends only on each contribution's own text and
  * id (see corpus.ts), so a view answers exactly what the model's own artifact would.
  */
-import { buildCorpusIndexFromTokens, type CorpusIndex, type TokenArray } from "./corpus";
-import { tokenWidth } from "./corpus-index";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { loadCorpusIndexFile, serializeCorpusIndex } from "./artifact";
+import { buildCorpusIndexFromTokens, type CorpusIndex, type CorpusTokens, type TokenArray } from "./corpus";
+import { tokenWidth, type TokenWidth } from "./corpus-index";
 import { AttributionError } from "./errors";
+import { TOKENIZER } from "./tokenizer";
 import { createView, type ModelView } from "./view";
 
 /** Where a contribution's tokens live: the shared index once built, else the artifact that brought it. */
@@ -29,10 +34,25 @@ function sameTokens(a: TokenArray, b: TokenArray): boolean {
   return true;
 }
 
+export interface SharedIndexPoolOptions {
+  /**
+   * Where each shared index the pool builds is kept (a directory, or a function giving it, read when first
+   * needed): one artifact file per tokenizer, token width and member set, named by a sha-256 of the members'
+   * ids, Datanets and tokens. A restart that reaches the same member set loads the file instead of sorting
+   * the suffix array again. Without it, every growth rebuilds in memory.
+   */
+  persistDir?: string | (() => string);
+  log?: (msg: string) => void;
+}
+
 export class SharedIndexPool {
   private index: CorpusIndex | null = null;
+  /** How the shared index was obtained on each growth: built (suffix array sorted here) or loaded from persistDir. */
+  readonly growths = { built: 0, loaded: 0 };
   private readonly members = new Map<number, Member>();
   private readonly views = new Map<number, { contributionIds: Uint32Array; view: ModelView | null }>();
+
+  constructor(private readonly opts: SharedIndexPoolOptions = {}) {}
 
   /**
    * Adds a model by its own artifact's index. When it brings contributions the shared index lacks, the
@@ -63,15 +83,62 @@ export class SharedIndexPool {
       const sorted = [...this.members.values()].sort((a, b) => a.id - b.id);
       // 32-bit tokens when any member came from a 32-bit index: the shared index holds what its members hold.
       const width = sorted.some((m) => tokenWidth(m.source) === 32) ? 32 : 16;
-      const index = buildCorpusIndexFromTokens(
-        sorted.map((m) => ({ id: m.id, datanetId: m.datanetId, tokens: contributionTokens(m.source, m.rank) })),
-        { tokenWidth: width },
-      );
+      const items = sorted.map((m) => ({ id: m.id, datanetId: m.datanetId, tokens: contributionTokens(m.source, m.rank) }));
+      const index = this.build(items, width);
       // Point every member at the shared index, so the artifacts that brought them can be dropped.
       sorted.forEach((m, rank) => Object.assign(m, { source: index, rank }));
       this.index = index;
       for (const v of this.views.values()) v.view = null;
     }
+  }
+
+  /** The shared index over these members: loaded from persistDir when an earlier run built it, else built (and kept there). */
+  private build(items: (CorpusTokens & { tokens: TokenArray })[], width: TokenWidth): CorpusIndex {
+    const dirOpt = this.opts.persistDir;
+    const dir = typeof dirOpt === "function" ? dirOpt() : dirOpt;
+    if (!dir) {
+      this.growths.built++;
+      return buildCorpusIndexFromTokens(items, { tokenWidth: width });
+    }
+    const h = createHash("sha256").update(`ledgerline shared index\n${TOKENIZER}\n${width}\n`);
+    const head = new Uint32Array(3);
+    for (const it of items) {
+      head[0] = it.id;
+      head[1] = it.datanetId;
+      head[2] = it.tokens.length;
+      h.update(new Uint8Array(head.buffer));
+      h.update(new Uint8Array(it.tokens.buffer, it.tokens.byteOffset, it.tokens.byteLength));
+    }
+    const file = path.join(dir, `${TOKENIZER}-${width}-${h.digest("hex")}.llix`);
+    if (fs.existsSync(/*turbopackIgnore: true*/ file)) {
+      try {
+        const index = loadCorpusIndexFile(file);
+        // The file must hold exactly these members (its structure and checksum were checked while loading).
+        const same =
+          tokenWidth(index) === width &&
+          index.contributionIds.length === items.length &&
+          items.every((it, r) => index.contributionIds[r] === it.id && index.datanetIds[r] === it.datanetId && sameTokens(contributionTokens(index, r), it.tokens));
+        if (same) {
+          this.growths.loaded++;
+          return index;
+        }
+        this.opts.log?.(`pool: ${file} does not hold the members it is named for; rebuilding it`);
+      } catch (err) {
+        this.opts.log?.(`pool: ${file} cannot be loaded (${(err as Error).message}); rebuilding it`);
+      }
+    }
+    this.growths.built++;
+    const index = buildCorpusIndexFromTokens(items, { tokenWidth: width });
+    try {
+      fs.mkdirSync(/*turbopackIgnore: true*/ dir, { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(/*turbopackIgnore: true*/ tmp, serializeCorpusIndex(index));
+      fs.renameSync(/*turbopackIgnore: true*/ tmp, file);
+    } catch (err) {
+      // Serving goes on from memory; the next start sorts again.
+      this.opts.log?.(`pool: the shared index could not be kept in ${dir}: ${(err as Error).message}`);
+    }
+    return index;
   }
 
   /** The shared index and this model's view of it. */
