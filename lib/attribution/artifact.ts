@@ -27,7 +27,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { tokenWidth, type CorpusIndex, type TokenArray, type TokenWidth } from "./corpus-index";
 import { AttributionError } from "./errors";
-import { SEPARATOR, TOKENIZER, VOCAB_SIZE } from "./tokenizer";
+import { tokenizerInfo, type TokenizerInfo } from "./tokenizer";
 
 export const ARTIFACT_MAGIC = "LLIX";
 /** The newest format this build writes (for 32-bit tokens) and reads; 16-bit indexes are written as version 1. */
@@ -97,7 +97,7 @@ export function serializeCorpusIndex(index: CorpusIndex): Uint8Array {
   bytes.set(new TextEncoder().encode(ARTIFACT_MAGIC), 0);
   dv.setUint32(4, version, true);
   if (version === 2) dv.setUint32(32, bits, true);
-  dv.setUint32(12, VOCAB_SIZE, true);
+  dv.setUint32(12, tokenizerInfo(index.params.tokenizer).vocabSize, true);
   dv.setUint32(16, index.params.separator, true);
   dv.setUint32(20, c, true);
   dv.setUint32(24, n, true);
@@ -144,6 +144,16 @@ function readHeader(head: Uint8Array, size: number, bitsWord: () => number) {
   return { dv, c, n, nameLength, bits: bits as TokenWidth, L };
 }
 
+/** The recorded tokenizer, known to this build, with its vocabulary size, separator and a wide enough token width. */
+function checkTokenizer(tokenizer: string, dv: DataView, bits: TokenWidth): TokenizerInfo {
+  const info = tokenizerInfo(tokenizer);
+  if (dv.getUint32(12, true) !== info.vocabSize) corrupt("the vocabulary size does not match the tokenizer");
+  const separator = dv.getUint32(16, true);
+  if (separator !== info.vocabSize) corrupt(`the separator is ${separator}, expected ${info.vocabSize}`);
+  if (bits < info.minWidth) corrupt(`${tokenizer} needs 32-bit tokens, but they are stored in ${bits} bits`);
+  return info;
+}
+
 /** Reads and validates an artifact; the index owns copies of its arrays. */
 export function deserializeCorpusIndex(bytes: Uint8Array): CorpusIndex {
   if (!(bytes instanceof Uint8Array)) throw new AttributionError("A corpus index artifact must be a byte array.");
@@ -151,10 +161,8 @@ export function deserializeCorpusIndex(bytes: Uint8Array): CorpusIndex {
   const { dv, c, n, nameLength, bits, L } = readHeader(bytes, bytes.length, () => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(32, true));
   if (checksum(bytes, 12) !== dv.getUint32(8, true)) corrupt("the checksum does not match (the bytes were altered or truncated)");
   const tokenizer = new TextDecoder().decode(bytes.subarray(L.name, L.name + nameLength));
-  if (tokenizer !== TOKENIZER) throw new AttributionError(`The artifact uses tokenizer "${tokenizer}"; this build supports only ${TOKENIZER}.`);
-  if (dv.getUint32(12, true) !== VOCAB_SIZE) corrupt("the vocabulary size does not match the tokenizer");
-  const separator = dv.getUint32(16, true);
-  if (separator !== SEPARATOR) corrupt(`the separator is ${separator}, expected ${SEPARATOR}`);
+  const info = checkTokenizer(tokenizer, dv, bits);
+  const separator = info.vocabSize;
   if (c === 0 || n === c) corrupt("the corpus is empty");
 
   const contributionIds = readU32s(dv, bytes, L.ids, c);
@@ -187,7 +195,8 @@ function checkedIndex(
   const c = contributionIds.length;
   const n = tokens.length;
   // Structure: ascending ids, contributions tiling the tokens, each ending with its one separator.
-  const unigram = new Uint32Array(VOCAB_SIZE);
+  const V = separator; // the separator is the vocabulary size (checked against the tokenizer)
+  const unigram = new Uint32Array(V);
   for (let r = 0; r < c; r++) {
     if (r > 0 && contributionIds[r] <= contributionIds[r - 1]) corrupt("contribution ids are not strictly ascending");
     const start = starts[r];
@@ -195,10 +204,10 @@ function checkedIndex(
     if ((r === 0 && start !== 0) || end <= start || end > n) corrupt("contribution starts are out of order");
     for (let p = start; p < end - 1; p++) {
       const t = tokens[p];
-      if (t >= VOCAB_SIZE) corrupt(`token ${t} at position ${p} is not in the vocabulary`);
+      if (t >= V) corrupt(`token ${t} at position ${p} is not in the vocabulary`);
       unigram[t]++;
     }
-    if (tokens[end - 1] !== SEPARATOR) corrupt(`contribution ${contributionIds[r]} does not end with a separator`);
+    if (tokens[end - 1] !== V) corrupt(`contribution ${contributionIds[r]} does not end with a separator`);
   }
   // The suffix array is a permutation whose last C entries are the separators in contribution order
   // (separators sort after every token, by rank).
@@ -279,10 +288,8 @@ export function loadCorpusIndexFile(file: string, opts: { expectHash?: `0x${stri
     const name = new Uint8Array(pad4(nameLength));
     read(name);
     const tokenizer = new TextDecoder().decode(name.subarray(0, nameLength));
-    if (tokenizer !== TOKENIZER) throw new AttributionError(`The artifact uses tokenizer "${tokenizer}"; this build supports only ${TOKENIZER}.`);
-    if (dv.getUint32(12, true) !== VOCAB_SIZE) corrupt("the vocabulary size does not match the tokenizer");
-    const separator = dv.getUint32(16, true);
-    if (separator !== SEPARATOR) corrupt(`the separator is ${separator}, expected ${SEPARATOR}`);
+    const info = checkTokenizer(tokenizer, dv, bits);
+    const separator = info.vocabSize;
     if (c === 0 || n === c) corrupt("the corpus is empty");
     const u32 = (count: number): Uint32Array => {
       const a = new Uint32Array(count);

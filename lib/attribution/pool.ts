@@ -11,7 +11,6 @@ import { loadCorpusIndexFile, serializeCorpusIndex } from "./artifact";
 import { buildCorpusIndexFromTokens, type CorpusIndex, type CorpusTokens, type TokenArray } from "./corpus";
 import { tokenWidth, type TokenWidth } from "./corpus-index";
 import { AttributionError } from "./errors";
-import { TOKENIZER } from "./tokenizer";
 import { createView, type ModelView } from "./view";
 
 /** Where a contribution's tokens live: the shared index once built, else the artifact that brought it. */
@@ -59,6 +58,10 @@ export class SharedIndexPool {
    * shared index is rebuilt over the union (from tokens: no re-tokenizing) and every view re-created.
    */
   addModel(modelId: number, own: CorpusIndex): void {
+    // One shared index per tokenizer: a model of another tokenizer is refused (its caller serves it from its own index).
+    if (this.index && own.params.tokenizer !== this.index.params.tokenizer) {
+      throw new AttributionError(`Model ${modelId} uses tokenizer ${own.params.tokenizer}; this pool's shared index uses ${this.index.params.tokenizer}.`);
+    }
     // Check every shared contribution first: a refused model changes nothing.
     const added: Member[] = [];
     for (let r = 0; r < own.contributionIds.length; r++) {
@@ -84,7 +87,7 @@ export class SharedIndexPool {
       // 32-bit tokens when any member came from a 32-bit index: the shared index holds what its members hold.
       const width = sorted.some((m) => tokenWidth(m.source) === 32) ? 32 : 16;
       const items = sorted.map((m) => ({ id: m.id, datanetId: m.datanetId, tokens: contributionTokens(m.source, m.rank) }));
-      const index = this.build(items, width);
+      const index = this.build(items, width, this.index.params.tokenizer);
       // Point every member at the shared index, so the artifacts that brought them can be dropped.
       sorted.forEach((m, rank) => Object.assign(m, { source: index, rank }));
       this.index = index;
@@ -93,14 +96,14 @@ export class SharedIndexPool {
   }
 
   /** The shared index over these members: loaded from persistDir when an earlier run built it, else built (and kept there). */
-  private build(items: (CorpusTokens & { tokens: TokenArray })[], width: TokenWidth): CorpusIndex {
+  private build(items: (CorpusTokens & { tokens: TokenArray })[], width: TokenWidth, tokenizer: string): CorpusIndex {
     const dirOpt = this.opts.persistDir;
     const dir = typeof dirOpt === "function" ? dirOpt() : dirOpt;
     if (!dir) {
       this.growths.built++;
-      return buildCorpusIndexFromTokens(items, { tokenWidth: width });
+      return buildCorpusIndexFromTokens(items, { tokenWidth: width, tokenizer });
     }
-    const h = createHash("sha256").update(`ledgerline shared index\n${TOKENIZER}\n${width}\n`);
+    const h = createHash("sha256").update(`ledgerline shared index\n${tokenizer}\n${width}\n`);
     const head = new Uint32Array(3);
     for (const it of items) {
       head[0] = it.id;
@@ -109,13 +112,14 @@ export class SharedIndexPool {
       h.update(new Uint8Array(head.buffer));
       h.update(new Uint8Array(it.tokens.buffer, it.tokens.byteOffset, it.tokens.byteLength));
     }
-    const file = path.join(dir, `${TOKENIZER}-${width}-${h.digest("hex")}.llix`);
+    const file = path.join(dir, `${tokenizer}-${width}-${h.digest("hex")}.llix`);
     if (fs.existsSync(/*turbopackIgnore: true*/ file)) {
       try {
         const index = loadCorpusIndexFile(file);
         // The file must hold exactly these members (its structure and checksum were checked while loading).
         const same =
           tokenWidth(index) === width &&
+          index.params.tokenizer === tokenizer &&
           index.contributionIds.length === items.length &&
           items.every((it, r) => index.contributionIds[r] === it.id && index.datanetIds[r] === it.datanetId && sameTokens(contributionTokens(index, r), it.tokens));
         if (same) {
@@ -128,7 +132,7 @@ export class SharedIndexPool {
       }
     }
     this.growths.built++;
-    const index = buildCorpusIndexFromTokens(items, { tokenWidth: width });
+    const index = buildCorpusIndexFromTokens(items, { tokenWidth: width, tokenizer });
     try {
       fs.mkdirSync(/*turbopackIgnore: true*/ dir, { recursive: true });
       const tmp = `${file}.${process.pid}.tmp`;

@@ -19,6 +19,7 @@ import { SharedIndexPool } from "./pool";
 import { attributionHash, encodeRecord } from "./record";
 import { loadArtifact, runAttribution } from "./run";
 import { traceSpans } from "./span-trace";
+import { encodeWith, loadTokenizer, tokenizerInfo } from "./tokenizer";
 import { createView } from "./view";
 
 const FIXTURE = path.join(__dirname, "testing", "fixtures", "v1-example.llix");
@@ -214,6 +215,90 @@ describe("16- and 32-bit tokens answer identically on the same text", () => {
     for (const m of [1, 2]) {
       const [n, w] = pools.map((p) => p.get(m));
       expect(generate(w.index, "three four", { ...opts, view: w.view })).toEqual(generate(n.index, "three four", { ...opts, view: n.view }));
+    }
+  });
+});
+
+describe("tokenizers other than GPT-2's (cl100k_base, o200k_base)", () => {
+  const texts = [
+    { id: 1, datanetId: 1, text: "The fox is a small wild dog. 狐狸是一种小型野生犬科动物。Лиса — хищное млекопитающее." },
+    { id: 2, datanetId: 1, text: "狐狸是一种小型野生犬科动物。The arctic fox is a small fox. 狐狸是一种小型野生犬科动物。" },
+    { id: 3, datanetId: 2, text: "Лиса — хищное млекопитающее. A wolf is a wild dog that hunts in packs." },
+  ];
+
+  it("are loaded on demand, and unknown ones are refused", async () => {
+    expect(() => tokenizerInfo("p50k_base")).toThrow(/not supported/);
+    expect(() => buildCorpusIndex(texts, { tokenizer: "gpt5_base" })).toThrow(/not supported/);
+    await loadTokenizer("cl100k_base");
+    expect(encodeWith("cl100k_base", "hello world")).toBeInstanceOf(Uint32Array);
+  });
+
+  it("an o200k_base index (ids above 65,535) is 32-bit, stored as version 2 with its tokenizer, and counts and next-token distributions are exact (brute force)", async () => {
+    await loadTokenizer("o200k_base");
+    expect(() => buildCorpusIndex(texts, { tokenizer: "o200k_base", tokenWidth: 16 })).toThrow(/needs 32-bit tokens/);
+    const built = buildCorpusIndex(texts, { tokenizer: "o200k_base" });
+    expect(tokenWidth(built)).toBe(32);
+    expect(built.params).toEqual({ tokenizer: "o200k_base", separator: 200019 });
+    const V = 200019;
+    expect(Math.max(...Array.from(built.tokens).filter((t) => t !== V))).toBeGreaterThan(65535);
+    const bytes = serializeCorpusIndex(built);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset);
+    expect([dv.getUint32(4, true), dv.getUint32(12, true), dv.getUint32(16, true), dv.getUint32(32, true)]).toEqual([2, V, V, 32]);
+    const index = deserializeCorpusIndex(bytes);
+    expect(plain(index)).toEqual(plain(built));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llix-o200k-"));
+    try {
+      fs.writeFileSync(path.join(dir, "a.llix"), bytes);
+      expect(plain(loadCorpusIndexFile(path.join(dir, "a.llix"), { expectHash: artifactHash(bytes) }))).toEqual(plain(built));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+
+    const toks = Array.from(index.tokens);
+    const occurrences = (pat: number[]) => {
+      const out: number[] = [];
+      for (let p = 0; p + pat.length <= toks.length; p++) if (pat.every((t, j) => toks[p + j] === t)) out.push(p);
+      return out;
+    };
+    for (const t of texts) {
+      const enc = Array.from(encodeWith("o200k_base", t.text));
+      for (let at = 0; at < enc.length; at += 3) {
+        for (const len of [1, 2, 4]) {
+          const pat = enc.slice(at, at + len);
+          if (pat.length === 0) continue;
+          expect(count(index, pat)).toBe(occurrences(pat).length);
+          // Exact next-token counts of the whole range (maxSupport above every range here).
+          const d = nextTokenDistribution(index, pat, { maxSupport: 1000 });
+          let len2 = pat.length;
+          let follow: number[] = [];
+          for (; len2 >= 0; len2--) {
+            follow = occurrences(pat.slice(pat.length - len2)).map((p) => toks[p + len2]).filter((x) => x !== V);
+            if (follow.length > 0) break;
+          }
+          expect(d.suffixLength).toBe(len2);
+          expect(d.total).toBe(follow.length);
+          const byToken = new Map<number, number>();
+          for (const x of follow) byToken.set(x, (byToken.get(x) ?? 0) + 1);
+          expect(d.entries.map((e) => [e.token, e.count])).toEqual([...byToken.entries()].sort((a, b) => a[0] - b[0]));
+        }
+      }
+    }
+    expect(() => count(index, [V])).toThrow(/separator/);
+    expect(() => count(index, [V + 1])).toThrow(/outside the o200k_base vocabulary/);
+    // Paths that encode or decode with GPT-2's vocabulary refuse it clearly.
+    expect(() => generate(index, Uint16Array.of(1), { maxTokens: 2, temperature: 0, topK: 1, seed: 1, maxSupport: 10 })).toThrow(/supports r50k_base indexes only/);
+    expect(() => traceSpans(index, "a fox", { minSpanTokens: 2, maxSupport: 10 })).toThrow(/supports r50k_base indexes only/);
+    // A shared index is per tokenizer.
+    const pool = new SharedIndexPool();
+    pool.addModel(1, index);
+    expect(() => pool.addModel(2, buildCorpusIndex(texts))).toThrow(/uses tokenizer r50k_base/);
+    const other = buildCorpusIndex(texts.slice(1).map((t) => ({ ...t, id: t.id + 10 })), { tokenizer: "o200k_base" });
+    pool.addModel(3, other);
+    expect(pool.sharedIndex!.params.tokenizer).toBe("o200k_base");
+    expect(tokenWidth(pool.sharedIndex!)).toBe(32);
+    for (const t of texts) {
+      const pat = Array.from(encodeWith("o200k_base", t.text)).slice(0, 3);
+      expect(count(pool.sharedIndex!, pat)).toBe(count(index, pat) + count(other, pat));
     }
   });
 });
