@@ -31,6 +31,7 @@ export interface CorpusTokens {
 }
 
 export type { CorpusIndex, TokenArray, TokenWidth };
+export { tokenWidth } from "./corpus-index";
 
 export interface BuildOptions {
   onProgress?: (phase: "tokenizing" | "indexing", done: number, total: number) => void;
