@@ -7,6 +7,7 @@ import { benchAttribution } from "./attribution";
 import { benchBackfill } from "./backfill";
 import { benchInference } from "./inference";
 import { benchLiveLag } from "./live-lag";
+import { benchNextToken } from "./next-token";
 import { benchRoutes } from "./routes";
 import { benchScale } from "./scale";
 import { benchWeb } from "./web";
@@ -17,6 +18,7 @@ if (!only || only === "backfill") await benchBackfill();
 if (!only || only === "routes") await benchRoutes();
 if (!only || only === "live") await benchLiveLag();
 if (!only || only === "attribution") await benchAttribution();
+if (!only || only === "nexttoken") await benchNextToken();
 if (!only || only === "inference") await benchInference();
 if (!only || only === "web") await benchWeb();
 // Not in the default run (minutes, and gigabytes at larger --tokens): `npm run bench -- scale [--tokens N]`.

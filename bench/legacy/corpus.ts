@@ -335,7 +335,7 @@ export class NextTokenQuery {
     readonly includeEnd: boolean,
     readonly sampler?: Prng,
   ) {
-    this.tokens = index.tokens;
+    this.tokens = index.tokens as Uint16Array; // the previous engine had 16-bit tokens only (cast added for issue 17's TokenArray)
     this.sa = index.sa;
     this.filter = viewFilter(index, view);
   }
@@ -572,7 +572,7 @@ export function find(index: CorpusIndex, pattern: ArrayLike<number>): { lo: numb
   const pat = checkPattern(pattern, "The pattern");
   if (pat.length === 0) throw new AttributionError("The pattern is empty; search for at least one token.");
   const out = new Uint32Array(2);
-  rangeOf(index.tokens, index.sa, pat, 0, pat.length, out);
+  rangeOf(index.tokens as Uint16Array, index.sa, pat, 0, pat.length, out);
   return { lo: out[0], hi: out[1] };
 }
 
@@ -606,7 +606,7 @@ export function longestSuffix(index: CorpusIndex, context: ArrayLike<number>, vi
   let goodHi = sa.length;
   let bad = ctx.length + 1;
   const ok = (len: number): boolean => {
-    rangeOf(tokens, sa, ctx, ctx.length - len, len, out);
+    rangeOf(tokens as Uint16Array, sa, ctx, ctx.length - len, len, out);
     if (out[0] === out[1]) return false;
     if (filter !== null && !hasMember(filter, out[0], out[1])) return false;
     goodLo = out[0];

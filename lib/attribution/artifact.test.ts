@@ -103,9 +103,9 @@ describe("corpus index artifact", () => {
     expect(() => deserializeCorpusIndex(longer)).toThrow(/corrupt/);
     expect(() => deserializeCorpusIndex(bytes.subarray(0, 10))).toThrow(/header/);
     expect(() => deserializeCorpusIndex(new TextEncoder().encode("LLKN and more bytes than a header, surely"))).toThrow(/not a corpus index/);
-    const v2 = bytes.slice();
-    v2[4] = 2;
-    expect(() => deserializeCorpusIndex(v2)).toThrow(/version 2 is not supported/);
+    const v3 = bytes.slice();
+    v3[4] = 3;
+    expect(() => deserializeCorpusIndex(v3)).toThrow(/version 3 is not supported/);
     expect(() => deserializeCorpusIndex("LLIX" as unknown as Uint8Array)).toThrow(AttributionError);
   });
 

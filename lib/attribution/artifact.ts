@@ -12,28 +12,40 @@
  *      u16[N] tokens, zero-padded to 4 bytes
  *      u32[N] suffix array
  * The unigram counts are recomputed on load.
+ *
+ * Version 2 (written only for what version 1 cannot hold: 32-bit tokens) adds one header word and widens the
+ * tokens; everything else is as in version 1:
+ *  32  u32 tokenBits  (16 or 32)
+ *  36  tokenizer name (UTF-8), zero-padded to 4 bytes
+ *      u32[C] contributionIds, u32[C] datanetIds, u32[C] starts
+ *      u16[N] or u32[N] tokens (zero-padded to 4 bytes)
+ *      u32[N] suffix array
+ * A 16-bit index is always written as version 1, so default builds keep the bytes (and the artifactHash) they
+ * had; both versions load.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import type { CorpusIndex } from "./corpus";
+import { tokenWidth, type CorpusIndex, type TokenArray, type TokenWidth } from "./corpus-index";
 import { AttributionError } from "./errors";
-import { SEPARATOR, TOKENIZER, VOCAB_SIZE } from "./tokenizer";
+import { tokenizerInfo, type TokenizerInfo } from "./tokenizer";
 
 export const ARTIFACT_MAGIC = "LLIX";
-export const ARTIFACT_VERSION = 1;
+/** The newest format this build writes (for 32-bit tokens) and reads; 16-bit indexes are written as version 1. */
+export const ARTIFACT_VERSION = 2;
 const HEADER = 32;
+const HEADER_V2 = 36;
 const MAX_NAME = 64;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const pad4 = (x: number): number => (x + 3) & ~3;
 
-function layout(c: number, n: number, nameLength: number) {
-  const name = HEADER;
+function layout(c: number, n: number, nameLength: number, version: number, bits: TokenWidth) {
+  const name = version === 1 ? HEADER : HEADER_V2;
   const ids = name + pad4(nameLength);
   const datanets = ids + 4 * c;
   const starts = datanets + 4 * c;
   const tokens = starts + 4 * c;
-  const sa = tokens + pad4(2 * n);
+  const sa = tokens + pad4((bits / 8) * n);
   const total = sa + 4 * n;
   return { name, ids, datanets, starts, tokens, sa, total };
 }
@@ -77,12 +89,15 @@ export function serializeCorpusIndex(index: CorpusIndex): Uint8Array {
   if (index.sa.length !== n || index.datanetIds.length !== c || index.starts.length !== c) {
     throw new AttributionError("This corpus index is inconsistent (array lengths differ) and cannot be serialized.");
   }
-  const L = layout(c, n, name.length);
+  const bits = tokenWidth(index);
+  const version = bits === 16 ? 1 : 2;
+  const L = layout(c, n, name.length, version, bits);
   const bytes = new Uint8Array(L.total);
   const dv = new DataView(bytes.buffer);
   bytes.set(new TextEncoder().encode(ARTIFACT_MAGIC), 0);
-  dv.setUint32(4, ARTIFACT_VERSION, true);
-  dv.setUint32(12, VOCAB_SIZE, true);
+  dv.setUint32(4, version, true);
+  if (version === 2) dv.setUint32(32, bits, true);
+  dv.setUint32(12, tokenizerInfo(index.params.tokenizer).vocabSize, true);
   dv.setUint32(16, index.params.separator, true);
   dv.setUint32(20, c, true);
   dv.setUint32(24, n, true);
@@ -91,7 +106,8 @@ export function serializeCorpusIndex(index: CorpusIndex): Uint8Array {
   writeU32s(dv, bytes, L.ids, index.contributionIds);
   writeU32s(dv, bytes, L.datanets, index.datanetIds);
   writeU32s(dv, bytes, L.starts, index.starts);
-  if (LITTLE_ENDIAN_HOST) new Uint16Array(bytes.buffer, L.tokens, n).set(index.tokens);
+  if (index.tokens instanceof Uint32Array) writeU32s(dv, bytes, L.tokens, index.tokens);
+  else if (LITTLE_ENDIAN_HOST) new Uint16Array(bytes.buffer, L.tokens, n).set(index.tokens);
   else for (let i = 0; i < n; i++) dv.setUint16(L.tokens + 2 * i, index.tokens[i], true);
   writeU32s(dv, bytes, L.sa, index.sa);
   dv.setUint32(8, checksum(bytes, 12), true);
@@ -102,44 +118,60 @@ function corrupt(why: string): never {
   throw new AttributionError(`The corpus index artifact is corrupt: ${why}.`);
 }
 
-/** The header's fields, checked (magic, version, counts, name length) against an artifact of `size` bytes. */
-function readHeader(head: Uint8Array, size: number) {
+/**
+ * The header's fields, checked (magic, version, counts, name length, token width) against an artifact of
+ * `size` bytes. `bitsWord` reads version 2's token-width word (offset 32), only once the version asks for it.
+ */
+function readHeader(head: Uint8Array, size: number, bitsWord: () => number) {
   if (new TextDecoder().decode(head.subarray(0, 4)) !== ARTIFACT_MAGIC) {
     throw new AttributionError(`This is not a corpus index artifact (it does not start with "${ARTIFACT_MAGIC}").`);
   }
   const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const version = dv.getUint32(4, true);
-  if (version !== ARTIFACT_VERSION) {
-    throw new AttributionError(`Corpus index artifact version ${version} is not supported (this build reads version ${ARTIFACT_VERSION}).`);
+  if (version !== 1 && version !== 2) {
+    throw new AttributionError(`Corpus index artifact version ${version} is not supported (this build reads versions 1 and ${ARTIFACT_VERSION}).`);
   }
   const c = dv.getUint32(20, true);
   const n = dv.getUint32(24, true);
   const nameLength = dv.getUint32(28, true);
   if (nameLength > MAX_NAME) corrupt("the tokenizer name length is invalid");
   if (c > n) corrupt("there are more contributions than tokens");
-  const L = layout(c, n, nameLength);
+  if (version === 2 && size < HEADER_V2) corrupt(`it is ${size} bytes, shorter than the ${HEADER_V2}-byte version 2 header`);
+  const bits = version === 1 ? 16 : bitsWord();
+  if (bits !== 16 && bits !== 32) corrupt(`the token width is ${bits} bits; it must be 16 or 32`);
+  const L = layout(c, n, nameLength, version, bits);
   if (L.total !== size) corrupt(`it should be ${L.total} bytes but is ${size}`);
-  return { dv, c, n, nameLength, L };
+  return { dv, c, n, nameLength, bits: bits as TokenWidth, L };
+}
+
+/** The recorded tokenizer, known to this build, with its vocabulary size, separator and a wide enough token width. */
+function checkTokenizer(tokenizer: string, dv: DataView, bits: TokenWidth): TokenizerInfo {
+  const info = tokenizerInfo(tokenizer);
+  if (dv.getUint32(12, true) !== info.vocabSize) corrupt("the vocabulary size does not match the tokenizer");
+  const separator = dv.getUint32(16, true);
+  if (separator !== info.vocabSize) corrupt(`the separator is ${separator}, expected ${info.vocabSize}`);
+  if (bits < info.minWidth) corrupt(`${tokenizer} needs 32-bit tokens, but they are stored in ${bits} bits`);
+  return info;
 }
 
 /** Reads and validates an artifact; the index owns copies of its arrays. */
 export function deserializeCorpusIndex(bytes: Uint8Array): CorpusIndex {
   if (!(bytes instanceof Uint8Array)) throw new AttributionError("A corpus index artifact must be a byte array.");
   if (bytes.length < HEADER) corrupt(`it is ${bytes.length} bytes, shorter than the ${HEADER}-byte header`);
-  const { dv, c, n, nameLength, L } = readHeader(bytes, bytes.length);
+  const { dv, c, n, nameLength, bits, L } = readHeader(bytes, bytes.length, () => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(32, true));
   if (checksum(bytes, 12) !== dv.getUint32(8, true)) corrupt("the checksum does not match (the bytes were altered or truncated)");
   const tokenizer = new TextDecoder().decode(bytes.subarray(L.name, L.name + nameLength));
-  if (tokenizer !== TOKENIZER) throw new AttributionError(`The artifact uses tokenizer "${tokenizer}"; this build supports only ${TOKENIZER}.`);
-  if (dv.getUint32(12, true) !== VOCAB_SIZE) corrupt("the vocabulary size does not match the tokenizer");
-  const separator = dv.getUint32(16, true);
-  if (separator !== SEPARATOR) corrupt(`the separator is ${separator}, expected ${SEPARATOR}`);
+  const info = checkTokenizer(tokenizer, dv, bits);
+  const separator = info.vocabSize;
   if (c === 0 || n === c) corrupt("the corpus is empty");
 
   const contributionIds = readU32s(dv, bytes, L.ids, c);
   const datanetIds = readU32s(dv, bytes, L.datanets, c);
   const starts = readU32s(dv, bytes, L.starts, c);
-  let tokens: Uint16Array;
-  if (LITTLE_ENDIAN_HOST && (bytes.byteOffset + L.tokens) % 2 === 0) {
+  let tokens: TokenArray;
+  if (bits === 32) {
+    tokens = readU32s(dv, bytes, L.tokens, n);
+  } else if (LITTLE_ENDIAN_HOST && (bytes.byteOffset + L.tokens) % 2 === 0) {
     tokens = new Uint16Array(bytes.buffer, bytes.byteOffset + L.tokens, n).slice();
   } else {
     tokens = new Uint16Array(n);
@@ -157,13 +189,14 @@ function checkedIndex(
   contributionIds: Uint32Array,
   datanetIds: Uint32Array,
   starts: Uint32Array,
-  tokens: Uint16Array,
+  tokens: TokenArray,
   sa: Uint32Array,
 ): CorpusIndex {
   const c = contributionIds.length;
   const n = tokens.length;
   // Structure: ascending ids, contributions tiling the tokens, each ending with its one separator.
-  const unigram = new Uint32Array(VOCAB_SIZE);
+  const V = separator; // the separator is the vocabulary size (checked against the tokenizer)
+  const unigram = new Uint32Array(V);
   for (let r = 0; r < c; r++) {
     if (r > 0 && contributionIds[r] <= contributionIds[r - 1]) corrupt("contribution ids are not strictly ascending");
     const start = starts[r];
@@ -171,10 +204,10 @@ function checkedIndex(
     if ((r === 0 && start !== 0) || end <= start || end > n) corrupt("contribution starts are out of order");
     for (let p = start; p < end - 1; p++) {
       const t = tokens[p];
-      if (t >= VOCAB_SIZE) corrupt(`token ${t} at position ${p} is not in the vocabulary`);
+      if (t >= V) corrupt(`token ${t} at position ${p} is not in the vocabulary`);
       unigram[t]++;
     }
-    if (tokens[end - 1] !== SEPARATOR) corrupt(`contribution ${contributionIds[r]} does not end with a separator`);
+    if (tokens[end - 1] !== V) corrupt(`contribution ${contributionIds[r]} does not end with a separator`);
   }
   // The suffix array is a permutation whose last C entries are the separators in contribution order
   // (separators sort after every token, by rank).
@@ -219,7 +252,7 @@ const CHUNK = 64 << 20;
  * chunks (no whole-file buffer, no copy, no 2 GiB readFileSync limit): the load peaks at about the index
  * itself plus the verification bitmap (n/8 bytes). Checks what deserializeCorpusIndex checks, on the same
  * bytes, and with `expectHash` also their sha-256 (the artifactHash), computed while reading.
- * Same format (version 1): the file's bytes and hash are those serializeCorpusIndex writes.
+ * Reads both format versions: the file's bytes and hash are those serializeCorpusIndex writes.
  */
 export function loadCorpusIndexFile(file: string, opts: { expectHash?: `0x${string}` } = {}): CorpusIndex {
   if (!LITTLE_ENDIAN_HOST) return deserializeCorpusIndex(new Uint8Array(fs.readFileSync(file)));
@@ -247,14 +280,16 @@ export function loadCorpusIndexFile(file: string, opts: { expectHash?: `0x${stri
     if (size < HEADER) corrupt(`it is ${size} bytes, shorter than the ${HEADER}-byte header`);
     const head = new Uint8Array(HEADER);
     read(head);
-    const { dv, c, n, nameLength } = readHeader(head, size);
+    const { dv, c, n, nameLength, bits } = readHeader(head, size, () => {
+      const word = new Uint8Array(4);
+      read(word);
+      return new DataView(word.buffer).getUint32(0, true);
+    });
     const name = new Uint8Array(pad4(nameLength));
     read(name);
     const tokenizer = new TextDecoder().decode(name.subarray(0, nameLength));
-    if (tokenizer !== TOKENIZER) throw new AttributionError(`The artifact uses tokenizer "${tokenizer}"; this build supports only ${TOKENIZER}.`);
-    if (dv.getUint32(12, true) !== VOCAB_SIZE) corrupt("the vocabulary size does not match the tokenizer");
-    const separator = dv.getUint32(16, true);
-    if (separator !== SEPARATOR) corrupt(`the separator is ${separator}, expected ${SEPARATOR}`);
+    const info = checkTokenizer(tokenizer, dv, bits);
+    const separator = info.vocabSize;
     if (c === 0 || n === c) corrupt("the corpus is empty");
     const u32 = (count: number): Uint32Array => {
       const a = new Uint32Array(count);
@@ -265,9 +300,9 @@ export function loadCorpusIndexFile(file: string, opts: { expectHash?: `0x${stri
     const datanetIds = u32(c);
     const starts = u32(c);
     // Tokens with their zero padding to 4 bytes, then a view of the n tokens.
-    const tokenBytes = new Uint8Array(pad4(2 * n));
+    const tokenBytes = new Uint8Array(pad4((bits / 8) * n));
     read(tokenBytes);
-    const tokens = new Uint16Array(tokenBytes.buffer, 0, n);
+    const tokens: TokenArray = bits === 32 ? new Uint32Array(tokenBytes.buffer, 0, n) : new Uint16Array(tokenBytes.buffer, 0, n);
     const sa = u32(n);
     h ^= h >>> 16;
     h = Math.imul(h, 0x85ebca6b);

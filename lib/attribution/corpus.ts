@@ -10,12 +10,12 @@
  * a standalone index of that subset would have. Stored tokens use the single value SEPARATOR, which
  * is still larger than every token, so binary searches with separator-free patterns stay consistent.
  */
-import type { CorpusIndex } from "./corpus-index";
+import type { CorpusIndex, TokenArray, TokenWidth } from "./corpus-index";
 import { seededSample } from "./credit";
 import { AttributionError } from "./errors";
 import type { Prng } from "./infinigram";
 import { suffixArray } from "./sais";
-import { encode, SEPARATOR, TOKENIZER, toTokenArray, VOCAB_SIZE } from "./tokenizer";
+import { checkTokens, encodeWith, MAX_VOCAB_SIZE, SEPARATOR, TOKENIZER, tokenizerInfo, toTokenArray } from "./tokenizer";
 import { countMembers, hasMember, viewFilter, type ModelView, type ViewFilter } from "./view";
 
 export interface CorpusContribution {
@@ -30,10 +30,22 @@ export interface CorpusTokens {
   tokens: ArrayLike<number>;
 }
 
-export type { CorpusIndex };
+export type { CorpusIndex, TokenArray, TokenWidth };
+export { tokenWidth } from "./corpus-index";
 
 export interface BuildOptions {
   onProgress?: (phase: "tokenizing" | "indexing", done: number, total: number) => void;
+  /**
+   * Bits per stored token (default 16: the artifact is format version 1, byte for byte as before). 32 stores
+   * the same tokens as a Uint32Array and writes format version 2; queries answer identically.
+   */
+  tokenWidth?: TokenWidth;
+  /**
+   * The tokenizer (default r50k_base, GPT-2). cl100k_base and o200k_base need 32-bit tokens (their default here)
+   * and `await loadTokenizer(name)` before building from text; their indexes answer counts and next-token
+   * distributions (generation and span tracing accept r50k_base only for now).
+   */
+  tokenizer?: string;
 }
 
 export interface NextTokenEntry {
@@ -69,11 +81,12 @@ export function buildCorpusIndex(contributions: CorpusContribution[], opts?: Bui
   if (!Array.isArray(contributions) || contributions.length === 0) {
     throw new AttributionError("The corpus is empty: an index needs at least one contribution.");
   }
+  const tokenizer = tokenizerInfo(opts?.tokenizer ?? TOKENIZER).name;
   const items: CorpusTokens[] = new Array(contributions.length);
   for (let i = 0; i < contributions.length; i++) {
     const c = contributions[i];
     if (typeof c?.text !== "string") throw new AttributionError(`Contribution ${String(c?.id)} has no text.`);
-    items[i] = { id: c.id, datanetId: c.datanetId, tokens: encode(c.text) };
+    items[i] = { id: c.id, datanetId: c.datanetId, tokens: encodeWith(tokenizer, c.text) };
     opts?.onProgress?.("tokenizing", i + 1, contributions.length);
   }
   return buildCorpusIndexFromTokens(items, opts);
@@ -102,10 +115,16 @@ export function buildCorpusIndexFromTokens(items: CorpusTokens[], opts?: BuildOp
   const contributionIds = new Uint32Array(c);
   const datanetIds = new Uint32Array(c);
   const starts = new Uint32Array(c);
-  const tokens = new Uint16Array(total);
+  const info = tokenizerInfo(opts?.tokenizer ?? TOKENIZER);
+  const V = info.vocabSize;
+  const gpt2 = info.name === TOKENIZER;
+  const width = opts?.tokenWidth ?? info.minWidth;
+  if (width !== 16 && width !== 32) throw new AttributionError(`tokenWidth must be 16 or 32, got ${String(width)}.`);
+  if (width < info.minWidth) throw new AttributionError(`${info.name} needs 32-bit tokens: its ids and separator go up to ${V}, above 16 bits.`);
+  const tokens: TokenArray = width === 32 ? new Uint32Array(total) : new Uint16Array(total);
   // Working text for the suffix array: unique separator VOCAB_SIZE + rank after each contribution.
   const work = new Int32Array(total);
-  const unigram = new Uint32Array(VOCAB_SIZE);
+  const unigram = new Uint32Array(V);
   let p = 0;
   for (let r = 0; r < c; r++) {
     const it = items[order[r]];
@@ -115,7 +134,9 @@ export function buildCorpusIndexFromTokens(items: CorpusTokens[], opts?: BuildOp
     contributionIds[r] = it.id;
     datanetIds[r] = it.datanetId;
     starts[r] = p;
-    const src = toTokenArray(it.tokens, `Contribution ${it.id}`);
+    let src: ArrayLike<number>;
+    if (gpt2) src = toTokenArray(it.tokens, `Contribution ${it.id}`);
+    else checkTokens((src = it.tokens), V, info.name, `Contribution ${it.id}`);
     tokens.set(src, p);
     for (let j = 0; j < src.length; j++) {
       const t = src[j];
@@ -123,15 +144,15 @@ export function buildCorpusIndexFromTokens(items: CorpusTokens[], opts?: BuildOp
       unigram[t]++;
     }
     p += src.length;
-    tokens[p] = SEPARATOR;
-    work[p] = VOCAB_SIZE + r;
+    tokens[p] = V;
+    work[p] = V + r;
     p++;
   }
   if (total === c) throw new AttributionError("The corpus is empty: its contributions contain no tokens.");
   opts?.onProgress?.("indexing", 0, 1);
-  const sa = suffixArray(work, VOCAB_SIZE + c);
+  const sa = suffixArray(work, V + c);
   opts?.onProgress?.("indexing", 1, 1);
-  return { tokens, sa, contributionIds, datanetIds, starts, unigram, params: { tokenizer: TOKENIZER, separator: SEPARATOR } };
+  return { tokens, sa, contributionIds, datanetIds, starts, unigram, params: { tokenizer: info.name, separator: V } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -142,7 +163,7 @@ export function buildCorpusIndexFromTokens(items: CorpusTokens[], opts?: BuildOp
  * with the lcp-of-bounds shortcut: suffixes between two bounds share min(lcpLo, lcpHi) tokens with
  * the pattern, so those need not be compared again.
  */
-export function rangeOf(tokens: Uint16Array, sa: Uint32Array, pat: Uint16Array, off: number, len: number, out: Uint32Array): void {
+export function rangeOf(tokens: TokenArray, sa: Uint32Array, pat: TokenArray, off: number, len: number, out: Uint32Array): void {
   const n = sa.length;
   let lo = -1;
   let hi = n;
@@ -193,7 +214,7 @@ export function rangeOf(tokens: Uint16Array, sa: Uint32Array, pat: Uint16Array, 
  * Within an SA range whose suffixes share `depth` tokens, the sub-range whose token at `depth` is t
  * (the tokens there are sorted, separators last).
  */
-export function narrow(tokens: Uint16Array, sa: Uint32Array, lo: number, hi: number, depth: number, t: number, out: Uint32Array): void {
+export function narrow(tokens: TokenArray, sa: Uint32Array, lo: number, hi: number, depth: number, t: number, out: Uint32Array): void {
   let a = lo;
   let b = hi;
   while (a < b) {
@@ -216,12 +237,12 @@ export function narrow(tokens: Uint16Array, sa: Uint32Array, lo: number, hi: num
  * End of the part of an SA range (suffixes sharing `depth` tokens) followed by a real token: those
  * followed by a separator sort last.
  */
-export function continuationEnd(tokens: Uint16Array, sa: Uint32Array, lo: number, hi: number, depth: number): number {
+export function continuationEnd(tokens: TokenArray, sa: Uint32Array, lo: number, hi: number, depth: number, separator: number = SEPARATOR): number {
   let a = lo;
   let b = hi;
   while (a < b) {
     const m = (a + b) >>> 1;
-    if (tokens[sa[m] + depth] === SEPARATOR) b = m;
+    if (tokens[sa[m] + depth] === separator) b = m;
     else a = m + 1;
   }
   return a;
@@ -298,12 +319,13 @@ export function sampleRange(
   return buf;
 }
 
-const tokenCounts = new Uint32Array(VOCAB_SIZE + 1);
+// Per-token tables, long enough for every supported vocabulary and its separator.
+const tokenCounts = new Uint32Array(MAX_VOCAB_SIZE + 1);
 /** Stride path: index (in sample order) of each distinct token's first sample. */
-const tokenFirst = new Uint32Array(VOCAB_SIZE + 1);
+const tokenFirst = new Uint32Array(MAX_VOCAB_SIZE + 1);
 let tokenSamples = new Uint32Array(1024);
 const emptyContextCache = new WeakMap<ModelView, { maxSupport: number; includeEnd: boolean; positions: Uint32Array; occurrences: number }[]>();
-const distinctTokens = new Uint32Array(VOCAB_SIZE + 1);
+const distinctTokens = new Uint32Array(MAX_VOCAB_SIZE + 1);
 let distinctCount = 0;
 
 /**
@@ -313,7 +335,7 @@ let distinctCount = 0;
  * buffers until the next query; the functions using it are synchronous.
  */
 export class NextTokenQuery {
-  readonly tokens: Uint16Array;
+  readonly tokens: TokenArray;
   readonly sa: Uint32Array;
   readonly filter: ViewFilter | null;
   /** Result of the last query. */
@@ -402,7 +424,7 @@ export class NextTokenQuery {
   }
 
   /** Occurrence check for the suffix of length len; remembers its range when it holds. */
-  private check(ctx: Uint16Array, ctxLen: number, len: number): boolean {
+  private check(ctx: TokenArray, ctxLen: number, len: number): boolean {
     const { tokens, sa, filter } = this;
     let lo = 0;
     let hi = sa.length;
@@ -412,7 +434,7 @@ export class NextTokenQuery {
       hi = this.range[1];
       if (lo === hi) return false;
     }
-    const end = this.includeEnd ? hi : continuationEnd(tokens, sa, lo, hi, len);
+    const end = this.includeEnd ? hi : continuationEnd(tokens, sa, lo, hi, len, this.index.params.separator);
     if (end === lo) return false;
     if (filter !== null && !hasMember(filter, lo, end)) return false;
     this.lo = lo;
@@ -427,7 +449,7 @@ export class NextTokenQuery {
    * wherever a longer one does), so galloping plus binary search finds the longest.
    * Returns false when not even the empty context has a continuation.
    */
-  query(ctx: Uint16Array, ctxLen: number, bound: number): boolean {
+  query(ctx: TokenArray, ctxLen: number, bound: number): boolean {
     for (let i = 0; i < distinctCount; i++) tokenCounts[distinctTokens[i]] = 0;
     distinctCount = 0;
     this.suffixLength = -1;
@@ -651,16 +673,29 @@ function memberPrefix(index: CorpusIndex, view: ModelView | undefined, includeEn
 // ---------------------------------------------------------------------------------------------
 // Public queries.
 
-function checkPattern(pattern: ArrayLike<number>, what: string): Uint16Array {
+function checkPattern(index: CorpusIndex, pattern: ArrayLike<number>, what: string): TokenArray {
   if (pattern === null || typeof pattern !== "object" || typeof pattern.length !== "number") {
     throw new AttributionError(`${what} must be an array of token ids.`);
   }
-  return toTokenArray(pattern, what);
+  const name = index.params.tokenizer;
+  if (name === TOKENIZER) return toTokenArray(pattern, what);
+  checkTokens(pattern, tokenizerInfo(name).vocabSize, name, what);
+  return pattern instanceof Uint32Array ? pattern : Uint32Array.from(pattern);
+}
+
+/**
+ * Refuses an index whose tokenizer is not r50k_base where text is encoded or decoded with GPT-2's (generation,
+ * span tracing, retrieval, evaluation): those paths do not take other tokenizers yet.
+ */
+export function requireDefaultTokenizer(index: CorpusIndex, what: string): void {
+  if (index.params.tokenizer !== TOKENIZER) {
+    throw new AttributionError(`${what} supports ${TOKENIZER} indexes only for now; this index uses ${index.params.tokenizer}.`);
+  }
 }
 
 /** SA range [lo, hi) of the suffixes starting with the pattern (whole index, no view). */
 export function find(index: CorpusIndex, pattern: ArrayLike<number>): { lo: number; hi: number } {
-  const pat = checkPattern(pattern, "The pattern");
+  const pat = checkPattern(index, pattern, "The pattern");
   if (pat.length === 0) throw new AttributionError("The pattern is empty; search for at least one token.");
   const out = new Uint32Array(2);
   rangeOf(index.tokens, index.sa, pat, 0, pat.length, out);
@@ -687,7 +722,7 @@ export function contributionIndexAt(index: CorpusIndex, position: number): numbe
  * the index itself (with a view, it also holds non-member occurrences).
  */
 export function longestSuffix(index: CorpusIndex, context: ArrayLike<number>, view?: ModelView): { length: number; lo: number; hi: number } {
-  const ctx = checkPattern(context, "The context");
+  const ctx = checkPattern(index, context, "The context");
   const filter = viewFilter(index, view);
   const { tokens, sa } = index;
   const out = new Uint32Array(2);
@@ -736,7 +771,7 @@ export function nextTokenDistribution(
   context: ArrayLike<number>,
   opts: { maxSupport: number; view?: ModelView },
 ): NextTokenDistribution {
-  const ctx = checkPattern(context, "The context");
+  const ctx = checkPattern(index, context, "The context");
   const maxSupport = checkMaxSupport(opts?.maxSupport);
   const q = new NextTokenQuery(index, opts.view, maxSupport, false);
   if (!q.query(ctx, ctx.length, -1)) return { suffixLength: 0, total: 0, occurrences: 0, entries: [] };

@@ -2,7 +2,7 @@
  * Held-out evaluation of an ∞-gram model: next-token accuracy of the argmax prediction, and
  * perplexity of p = 0.9·p_∞gram + 0.1·p_unigram (add-one unigram, so it stays finite).
  */
-import { checkMaxSupport, NextTokenQuery, type CorpusIndex } from "./corpus";
+import { checkMaxSupport, NextTokenQuery, requireDefaultTokenizer, type CorpusIndex } from "./corpus";
 import { AttributionError } from "./errors";
 import { encode, VOCAB_SIZE } from "./tokenizer";
 import { viewStats, type ModelView } from "./view";
@@ -23,6 +23,7 @@ export interface InfinigramEvaluation {
 }
 
 export function evaluateInfinigram(index: CorpusIndex, heldOut: string[], opts: EvaluateOptions): InfinigramEvaluation {
+  requireDefaultTokenizer(index, "Evaluation");
   if (!Array.isArray(heldOut) || heldOut.length === 0) throw new AttributionError("Evaluation needs at least one held-out text.");
   if (opts === null || typeof opts !== "object") throw new AttributionError("Evaluation needs options.");
   const maxSupport = checkMaxSupport(opts.maxSupport);

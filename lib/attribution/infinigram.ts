@@ -3,7 +3,7 @@
  * sampled from the tokens that follow the longest matching context suffix in the corpus, and its
  * credit goes to the contributions whose occurrences supplied it.
  */
-import { checkMaxSupport, floorDiv, NextTokenQuery, rankAt, type CorpusIndex } from "./corpus";
+import { checkMaxSupport, floorDiv, NextTokenQuery, rankAt, requireDefaultTokenizer, type CorpusIndex } from "./corpus";
 import { copyMap, ExactCredit, splitInteger } from "./credit";
 import { AttributionError } from "./errors";
 import { ORIGINAL_SPAN_TOKENS } from "./originality";
@@ -173,6 +173,7 @@ export function generate(index: CorpusIndex, prompt: string | Uint16Array, opts:
   if (opts.stopAtSeparator !== undefined && typeof opts.stopAtSeparator !== "boolean") {
     throw new AttributionError("stopAtSeparator must be true or false.");
   }
+  requireDefaultTokenizer(index, "Generation");
   const promptToks = promptTokens(prompt, MAX_PROMPT_TOKENS, "The prompt");
   const rules = opts.rules ?? CURRENT_RECORD_VERSION;
   if (rules !== 1 && rules !== 2) throw new AttributionError(`rules must be 1 or 2, got ${String(rules)}.`);

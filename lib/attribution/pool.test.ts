@@ -1,4 +1,8 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { artifactHash, serializeCorpusIndex } from "./artifact";
 import { buildCorpusIndex, type CorpusContribution } from "./corpus";
 import { AttributionError } from "./errors";
 import { generate } from "./infinigram";
@@ -51,5 +55,49 @@ describe("SharedIndexPool", () => {
     const forged = all.map((c, i) => (i === 0 ? { ...c, text: c.text + " extra" } : c));
     expect(() => pool.addModel(3, buildCorpusIndex(forged))).toThrow(AttributionError);
     expect(() => pool.get(99)).toThrow(/not loaded/);
+  });
+
+  it("keeps each shared index it builds in persistDir: a restart reaching the same members loads it instead of sorting again", () => {
+    const all = corpus(12, 11);
+    const byDatanet = (ids: number[]) => all.filter((c) => ids.includes(c.datanetId));
+    const owns = [[1], [2], [1, 3]].map((ds) => buildCorpusIndex(byDatanet(ds)));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pool-"));
+    try {
+      const start = (persistDir?: string) => {
+        const pool = new SharedIndexPool({ persistDir });
+        owns.forEach((own, i) => pool.addModel(i + 1, own));
+        return pool;
+      };
+      const memory = start();
+      const first = start(dir);
+      // The first model's own index is the first shared index; each later growth built and kept one.
+      expect(first.growths).toEqual({ built: 2, loaded: 0 });
+      expect(fs.readdirSync(dir).filter((f) => f.endsWith(".llix"))).toHaveLength(2);
+      const restarted = start(dir);
+      expect(restarted.growths).toEqual({ built: 0, loaded: 2 });
+      const bytes = serializeCorpusIndex(restarted.sharedIndex!);
+      expect(artifactHash(bytes)).toBe(artifactHash(serializeCorpusIndex(memory.sharedIndex!)));
+      for (const m of [1, 2, 3]) {
+        const opts = { maxTokens: 16, temperature: 0.8, topK: 5, seed: m, maxSupport: 4 };
+        const a = restarted.get(m);
+        const b = memory.get(m);
+        expect(generate(a.index, "the wild", { ...opts, view: a.view })).toEqual(generate(b.index, "the wild", { ...opts, view: b.view }));
+      }
+      // A file that does not hold what its name says (or is corrupt) is rebuilt, never served.
+      const files = fs.readdirSync(dir).filter((f) => f.endsWith(".llix"));
+      for (const f of files) fs.writeFileSync(path.join(dir, f), serializeCorpusIndex(buildCorpusIndex(byDatanet([3]))));
+      const logs: string[] = [];
+      const pool = new SharedIndexPool({ persistDir: () => dir, log: (m) => logs.push(m) });
+      owns.forEach((own, i) => pool.addModel(i + 1, own));
+      expect(pool.growths).toEqual({ built: 2, loaded: 0 });
+      expect(logs.join("\n")).toMatch(/does not hold the members/);
+      expect(artifactHash(serializeCorpusIndex(pool.sharedIndex!))).toBe(artifactHash(bytes));
+      fs.writeFileSync(path.join(dir, files[0]), new Uint8Array(40));
+      const again = start(dir);
+      expect(again.growths.built + again.growths.loaded).toBe(2);
+      expect(artifactHash(serializeCorpusIndex(again.sharedIndex!))).toBe(artifactHash(bytes));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,7 +7,7 @@
  * Passages are recovered from the artifact itself: each contribution's tokens decode to its text (GPT-2 BPE is
  * lossless) and records are its blank-line separated paragraphs (the build joins records with "\n\n").
  */
-import type { CorpusIndex } from "./corpus";
+import { requireDefaultTokenizer, type CorpusIndex } from "./corpus";
 import { unicode15 } from "./unicode";
 import { AttributionError } from "./errors";
 import { PPM } from "./record";
@@ -119,6 +119,7 @@ const indexes = new WeakMap<CorpusIndex, PassageIndex>();
 export function passageIndex(index: CorpusIndex): PassageIndex {
   const known = indexes.get(index);
   if (known) return known;
+  requireDefaultTokenizer(index, "Retrieval");
   const passages: Passage[] = [];
   const postings = new Map<string, { ps: number[]; tfs: number[] }>();
   const n = index.contributionIds.length;

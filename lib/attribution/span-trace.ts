@@ -8,7 +8,7 @@
  * crediting its original (lib/attribution/credit.ts). Version 1 (kept to verify old records): every span
  * extending the previous one pays all its tokens, rarity Σ −ln((c+1)/(N+50257)), split by occurrence counts.
  */
-import { checkMaxSupport, narrow, rangeOf, rankAt, sampleRange, seededRangeSample, type CorpusIndex } from "./corpus";
+import { checkMaxSupport, narrow, rangeOf, rankAt, requireDefaultTokenizer, sampleRange, seededRangeSample, type CorpusIndex } from "./corpus";
 import { unicode15 } from "./unicode";
 import { copyMap, ExactCredit } from "./credit";
 import { AttributionError } from "./errors";
@@ -75,6 +75,7 @@ export function traceSpans(
   }
   const maxSupport = checkMaxSupport(opts.maxSupport);
   const filter = viewFilter(index, opts.view);
+  requireDefaultTokenizer(index, "Span tracing");
   const out = promptTokens(output, MAX_TRACE_TOKENS, "The output to trace");
   const rules = opts.rules ?? CURRENT_RECORD_VERSION;
   if (rules === 2) return traceV2(index, filter, out, minSpan, maxSupport, opts);

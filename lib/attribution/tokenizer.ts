@@ -84,3 +84,71 @@ export function toTokenArray(tokens: ArrayLike<number>, what: string): Uint16Arr
   }
   return tokens instanceof Uint16Array ? tokens : Uint16Array.from(tokens);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tokenizers an index can be built with (issue 17). r50k_base (GPT-2) stays the default and the only one
+// the generating and tracing paths accept yet; cl100k_base and o200k_base (gpt-tokenizer) build, store
+// (artifact format version 2, 32-bit tokens) and answer counts and next-token distributions.
+
+export interface TokenizerInfo {
+  name: string;
+  /** Ids are below this (tiktoken's n_vocab, special tokens included); the separator is this value. */
+  vocabSize: number;
+  /** The narrowest token width that holds every id and the separator. */
+  minWidth: 16 | 32;
+}
+
+export const TOKENIZERS: Readonly<Record<string, TokenizerInfo>> = {
+  r50k_base: { name: "r50k_base", vocabSize: VOCAB_SIZE, minWidth: 16 },
+  cl100k_base: { name: "cl100k_base", vocabSize: 100277, minWidth: 32 },
+  o200k_base: { name: "o200k_base", vocabSize: 200019, minWidth: 32 },
+};
+/** The largest vocabulary of any supported tokenizer, with its separator: per-token tables are this long. */
+export const MAX_VOCAB_SIZE = 200019;
+
+/** The tokenizer's facts, or a clear refusal for a name this build does not know. */
+export function tokenizerInfo(name: string): TokenizerInfo {
+  const info = Object.hasOwn(TOKENIZERS, name) ? TOKENIZERS[name] : undefined;
+  if (!info) throw new AttributionError(`Tokenizer "${name}" is not supported; this build knows ${Object.keys(TOKENIZERS).join(", ")}.`);
+  return info;
+}
+
+type Encoder = (text: string, opts: { disallowedSpecial: Set<string> }) => number[];
+const loadedEncoders = new Map<string, Encoder>();
+
+/**
+ * Loads a tokenizer's BPE tables (cl100k_base ≈ 1 MB, o200k_base ≈ 2.4 MB of JavaScript): only when an index
+ * uses it, so serving GPT-2 models never pays for them. r50k_base is always loaded.
+ */
+export async function loadTokenizer(name: string): Promise<void> {
+  tokenizerInfo(name);
+  if (name === TOKENIZER || loadedEncoders.has(name)) return;
+  const mod = name === "cl100k_base" ? await import("gpt-tokenizer/encoding/cl100k_base") : await import("gpt-tokenizer/encoding/o200k_base");
+  loadedEncoders.set(name, mod.encode as Encoder);
+}
+
+/** Tokens of a text with the named tokenizer (Unicode 15.0, plain text, as encode); others need loadTokenizer first. */
+export function encodeWith(name: string, text: string): Uint16Array | Uint32Array {
+  if (name === TOKENIZER) return encode(text);
+  tokenizerInfo(name);
+  const enc = loadedEncoders.get(name);
+  if (!enc) throw new AttributionError(`Tokenizer ${name} is not loaded: await loadTokenizer("${name}") first.`);
+  if (typeof text !== "string") throw new AttributionError("Only text (a string) can be tokenized.");
+  if (!UNICODE_OK) {
+    throw new AttributionError(`This runtime's Unicode tables (${process.versions.unicode}) are older than ${UNICODE_VERSION}: use Node 20.9 or later.`);
+  }
+  return Uint32Array.from(enc(unicode15(text), PLAIN_TEXT));
+}
+
+/** Checks that every id is a real token of a vocabulary of `vocabSize` ids (not its separator). */
+export function checkTokens(tokens: ArrayLike<number>, vocabSize: number, tokenizer: string, what: string): void {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t === vocabSize) {
+      throw new AttributionError(`${what} contains the contribution separator (${vocabSize}) at position ${i}; only real tokens are allowed.`);
+    }
+    if (!Number.isInteger(t) || t < 0 || t >= vocabSize) {
+      throw new AttributionError(`${what} has token id ${String(t)} at position ${i}, outside the ${tokenizer} vocabulary (0..${vocabSize - 1}).`);
+    }
+  }
+}

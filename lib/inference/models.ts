@@ -4,6 +4,7 @@
  * join one {@link SharedIndexPool}, so models over overlapping Datanets share one suffix array and each
  * is a view over it (a view answers exactly what the model's own artifact would, byte for byte).
  */
+import path from "node:path";
 import { and, eq, isNotNull, lte } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { contributions, indexerCheckpoints, modelDatanets, models } from "@/db/schema";
@@ -83,7 +84,8 @@ type IndexedState = { withdrawn: Withdrawn[]; limits: VerbatimLimits };
 
 /** Loads models on first use and keeps them (by model id); one per process. */
 export class ModelCatalog {
-  private readonly pool = new SharedIndexPool();
+  /** Shared indexes are kept under the artifact directory (per tokenizer and member set), so a restart loads instead of sorting. */
+  private readonly pool = new SharedIndexPool({ persistDir: () => path.join(this.dir, "shared-index"), log: (m) => this.opts.log?.(m) });
   private readonly loaded = new Map<number, Promise<Loaded>>();
   /** The model without its withdrawn contributions, per model (rebuilt only when its set or its index changes). */
   private state: { key: string; value: Promise<IndexedState> } | null = null;
