@@ -326,7 +326,7 @@ describe("ModelRegistry", () => {
     expect(m).toMatchObject({ builder: ctx.addr.builder, price: 42n, builderBps: 5000, active: true, artifactHash: artifact, kind: 2 });
     expect(m.datanetIds).toEqual([datanetId]);
     expect(await ctx.read.models.read.modelCount()).toBe(1n);
-    expect(await ctx.read.models.read.pricing([1n])).toEqual([ctx.addr.builder, 42n, 5000, true]);
+    expect(await ctx.read.models.read.pricing([1n])).toEqual([ctx.addr.builder, 42n, 5000, true, 0n, 0n]);
   });
 
   it("builder-only price and active changes with events", async () => {
