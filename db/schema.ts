@@ -208,6 +208,11 @@ export const inferences = pgTable(
     refundedBlock: blockNumber("refunded_block"),
     refundedTx: text("refunded_tx"),
     refundedAt: ts("refunded_at"),
+    /**
+     * Set for an inference paid through an x402 batch-settlement channel and booked by InferenceMarket.bookBatch:
+     * the batch id. Such an inference has no on-chain request id; its `request_id` is bookedRequestId(batch, index).
+     */
+    bookingBatch: id("booking_batch"),
   },
   (t) => [
     index("inferences_model_idx").on(t.modelId, t.paidAt),
@@ -570,6 +575,24 @@ export const chainEvents = pgTable(
     data: text("data").notNull(),
   },
   (t) => [primaryKey({ columns: [t.chainId, t.txHash, t.logIndex] }), index("chain_events_block_idx").on(t.block)],
+);
+
+/**
+ * The batch each InferenceMarket.bookBatch transaction booked (its calldata argument), read once from the chain when
+ * its InferencesBooked log is fetched: the records are in calldata, not in the log, and a rollback replays the read
+ * model from chain_events and this table without asking the chain again. Rows above a reorg's ancestor go with
+ * their chain_events.
+ */
+export const bookingBatches = pgTable(
+  "booking_batches",
+  {
+    chainId: integer("chain_id").notNull(),
+    txHash: text("tx_hash").notNull(),
+    block: blockNumber("block").notNull(),
+    /** The packed batch (lib/chain/bookings.ts), hex. */
+    batch: text("batch").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.chainId, t.txHash] }), index("booking_batches_block_idx").on(t.block)],
 );
 
 /** Where the indexer is: one row per chain, plus which deployment it indexed. */

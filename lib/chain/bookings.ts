@@ -186,6 +186,19 @@ export function decodeBookings(data: Hex): BookingGroup[] {
   return out;
 }
 
+/**
+ * The read model's request id of a booked inference (it has no on-chain request id): 2^48 + batchId·2^16 + index,
+ * above any id the market's request counter reaches and within JavaScript's safe integers for 2^37 batches. A batch
+ * has at most ~17,000 records (its calldata fits a block), so `index` < 2^16.
+ */
+export const BOOKED_REQUEST_ID_BASE = 2 ** 48;
+export function bookedRequestId(batchId: bigint, index: number): number {
+  if (!Number.isInteger(index) || index < 0 || index >= 2 ** 16) throw new BookingCodecError(`record ${index} of batch ${batchId} is outside 0..65535`);
+  const id = BigInt(BOOKED_REQUEST_ID_BASE) + batchId * 65_536n + BigInt(index);
+  if (batchId < 1n || id > BigInt(Number.MAX_SAFE_INTEGER)) throw new BookingCodecError(`batch ${batchId} is outside the read model's id range`);
+  return Number(id);
+}
+
 /** Where the channels of a market's batches live: the id the settlement contract gives a {@link BookingChannel}. */
 export interface BookingDomain {
   chainId: number;

@@ -121,10 +121,11 @@ export function onSlashed(store: RangeStore, ev: Ev<"Slashed">, ctx: EventContex
 }
 
 /** A settlement: the operator that made it served one more request and earned its fee. */
-export function onOperatorSettled(store: RangeStore, ev: Ev<"InferenceSettled">, ctx: EventContext): void {
-  const address = lower(ev.args.operator);
+/** An inference the operator settled (InferenceSettled) or booked (one record of InferencesBooked). */
+export function onOperatorSettled(store: RangeStore, s: { operator: string; operatorFee: bigint }, ctx: EventContext): void {
+  const address = lower(s.operator);
   const o = operatorRow(store, address, ctx);
-  store.gov.putOperator({ ...o, requestsServed: o.requestsServed + 1, feesEarned: o.feesEarned + ev.args.operatorFee, updatedBlock: ctx.block, updatedAt: ctx.at });
+  store.gov.putOperator({ ...o, requestsServed: o.requestsServed + 1, feesEarned: o.feesEarned + s.operatorFee, updatedBlock: ctx.block, updatedAt: ctx.at });
 }
 
 export function onFeesChanged(store: RangeStore, ev: Ev<"FeesChanged">, ctx: EventContext): void {

@@ -1,6 +1,7 @@
 /** How each contract event changes the read model. Handlers change the range's store in memory. */
 import type { Address, Hex } from "viem";
 import { attributionHash, splitPool } from "@/lib/attribution/record";
+import { bookedRequestId, bookedRows, type BookedRow, type InferencesBookedArgs } from "@/lib/chain/bookings";
 import { versionRoot } from "@/lib/chain/merkle";
 import { datanetMetadataSchema, MODEL_KINDS, modelMetadataSchema } from "@/lib/metadata";
 import { DATANET_TREASURY_ROLE } from "@/lib/settlement/roles";
@@ -83,7 +84,7 @@ function credit(
 function creditContributors(
   store: RangeStore,
   ctx: EventContext,
-  s: { requestId: number; modelId: number; requestHash: string; attributionHash: string; pool: bigint },
+  s: { requestId: number; modelId: number; requestHash: string; attributionHash: string; pool: bigint; recordRequestId: string },
 ): Map<number, bigint> {
   const perDatanet = new Map<number, bigint>();
   const stored = store.records.get(s.requestHash);
@@ -91,7 +92,7 @@ function creditContributors(
   if (!stored) problem = "no attribution record was stored for it";
   else if (!stored.record) problem = `its stored attribution record is unreadable (${stored.error})`;
   else if (attributionHash(stored.record) !== s.attributionHash) problem = "its stored attribution record does not hash to the on-chain attributionHash";
-  else if (stored.record.requestId !== String(s.requestId) || stored.record.modelId !== s.modelId) {
+  else if (stored.record.requestId !== s.recordRequestId || stored.record.modelId !== s.modelId) {
     problem = "its stored attribution record names another request or model";
   }
   let unattributed = s.pool;
@@ -182,6 +183,119 @@ function creditContributors(
 
 function missing(what: string, id: number): never {
   throw new Error(`indexer: ${what} ${id} is not in the database; the event log is out of order or incomplete`);
+}
+
+type InferenceRow = Parameters<RangeStore["putInference"]>[0];
+
+/** What a settlement (InferenceSettled, or one booked record) fixes: its split and hashes. */
+interface Settlement {
+  operator: string;
+  protocolTreasury: string;
+  builder: string;
+  price: bigint;
+  protocolFee: bigint;
+  operatorFee: bigint;
+  builderFee: bigint;
+  contributorPool: bigint;
+  outputHash: string;
+  attributionHash: string;
+  /** The request id its attribution record names (the on-chain id; a booked inference's request hash as a decimal). */
+  recordRequestId: string;
+}
+
+/** Settles a paid inference: its row, the four roles' credits, model and Datanet usage, the operator's stats. */
+function settleInference(store: RangeStore, ctx: EventContext, inf: InferenceRow, a: Settlement) {
+  const { requestId, modelId } = inf;
+  store.putInference({
+    ...inf,
+    status: "settled",
+    operator: lower(a.operator),
+    outputHash: lower(a.outputHash),
+    attributionHash: lower(a.attributionHash),
+    protocolFee: a.protocolFee,
+    operatorFee: a.operatorFee,
+    builderFee: a.builderFee,
+    contributorPool: a.contributorPool,
+    settledBlock: ctx.block,
+    settledTx: ctx.tx,
+    settledAt: ctx.at,
+  });
+  const base = { requestId, modelId };
+  credit(store, ctx, { ...base, account: a.protocolTreasury, role: "protocol", amount: a.protocolFee, key: `settle:${requestId}:protocol` });
+  credit(store, ctx, { ...base, account: a.operator, role: "operator", amount: a.operatorFee, key: `settle:${requestId}:operator` });
+  credit(store, ctx, { ...base, account: a.builder, role: "builder", amount: a.builderFee, key: `settle:${requestId}:builder` });
+  const m = store.models.get(modelId) ?? missing("model", modelId);
+  store.putModel({ ...m, inferenceCount: m.inferenceCount + 1, revenue: m.revenue + a.price });
+  store.addModelUsage(modelId, hourOf(ctx.at), a.price);
+  const perDatanet = creditContributors(store, ctx, {
+    requestId,
+    modelId,
+    requestHash: inf.requestHash,
+    attributionHash: lower(a.attributionHash),
+    pool: a.contributorPool,
+    recordRequestId: a.recordRequestId,
+  });
+  // Usage of each Datanet the model was built from (and any other its record credited), with its earnings.
+  const datanetIds = new Set([...(store.lineage.get(modelId) ?? []), ...perDatanet.keys()]);
+  for (const datanetId of datanetIds) store.addDatanetUsage(datanetId, hourOf(ctx.at), perDatanet.get(datanetId) ?? 0n);
+  operators.onOperatorSettled(store, a, ctx);
+}
+
+/**
+ * A bookBatch transaction: every record of its batch (from calldata, checked against the event's batchHash and
+ * totals by bookedRows) becomes a settled inference exactly as a single settle would make it. If the batch cannot be
+ * read (the call came through another contract, or the calldata is missing), the totals are still credited: protocol
+ * and operator to their accounts, builder fees and contributor pools held as unattributed by the market, so the
+ * ledger sums to what the market booked.
+ */
+function onInferencesBooked(store: RangeStore, a: InferencesBookedArgs, ctx: EventContext) {
+  const models = store.bookedModels.filter((m) => m.batchId === a.batchId);
+  const data = store.bookings.get(lower(ctx.tx));
+  let rows: BookedRow[];
+  try {
+    if (!data) throw new Error("its transaction's bookBatch calldata was not read");
+    rows = bookedRows(a, models, data as Hex);
+  } catch (err) {
+    const key = `book:${a.batchId}`;
+    store.warnings.push(`indexer: booking batch ${a.batchId} (${ctx.tx}): ${(err as Error).message}; ${a.builderFee + a.contributorPool} wei of builder fees and pools are held as unattributed`);
+    credit(store, ctx, { account: a.protocolTreasury, role: "protocol", amount: a.protocolFee, key: `${key}:protocol` });
+    credit(store, ctx, { account: a.operator, role: "operator", amount: a.operatorFee, key: `${key}:operator` });
+    credit(store, ctx, { account: ctx.address ?? "unknown", role: "unattributed", amount: a.builderFee + a.contributorPool, key: `${key}:unattributed` });
+    return;
+  }
+  for (const r of rows) {
+    const requestId = bookedRequestId(a.batchId, r.index);
+    const modelId = Number(r.modelId);
+    const inf: InferenceRow = {
+      requestId,
+      modelId,
+      payer: lower(r.payer),
+      requestHash: lower(r.requestHash),
+      price: r.price,
+      builder: lower(r.builder),
+      builderBps: models.find((m) => m.modelId === r.modelId)!.builderBps,
+      viaAuthorization: false,
+      status: "paid",
+      paidBlock: ctx.block,
+      paidTx: ctx.tx,
+      paidAt: ctx.at,
+      operator: null,
+      outputHash: null,
+      attributionHash: null,
+      protocolFee: null,
+      operatorFee: null,
+      builderFee: null,
+      contributorPool: null,
+      settledBlock: null,
+      settledTx: null,
+      settledAt: null,
+      refundedBlock: null,
+      refundedTx: null,
+      refundedAt: null,
+      bookingBatch: Number(a.batchId),
+    };
+    settleInference(store, ctx, inf, { ...r, recordRequestId: BigInt(r.requestHash).toString() });
+  }
 }
 
 /** Applies one decoded event. Called once per (chainId, txHash, logIndex), in chain order. */
@@ -401,48 +515,23 @@ export async function applyEvent(store: RangeStore, ev: DecodedEvent, ctx: Event
         refundedBlock: null,
         refundedTx: null,
         refundedAt: null,
+        bookingBatch: null,
       });
       return;
     }
     case "InferenceSettled": {
       const a = ev.args;
       const requestId = Number(a.requestId);
-      const modelId = Number(a.modelId);
       const inf = store.inferences.get(requestId) ?? missing("inference", requestId);
-      store.putInference({
-        ...inf,
-        status: "settled",
-        operator: lower(a.operator),
-        outputHash: lower(a.outputHash),
-        attributionHash: lower(a.attributionHash),
-        protocolFee: a.protocolFee,
-        operatorFee: a.operatorFee,
-        builderFee: a.builderFee,
-        contributorPool: a.contributorPool,
-        settledBlock: ctx.block,
-        settledTx: ctx.tx,
-        settledAt: ctx.at,
-      });
-      const base = { requestId, modelId };
-      credit(store, ctx, { ...base, account: a.protocolTreasury, role: "protocol", amount: a.protocolFee, key: `settle:${requestId}:protocol` });
-      credit(store, ctx, { ...base, account: a.operator, role: "operator", amount: a.operatorFee, key: `settle:${requestId}:operator` });
-      credit(store, ctx, { ...base, account: a.builder, role: "builder", amount: a.builderFee, key: `settle:${requestId}:builder` });
-      const m = store.models.get(modelId) ?? missing("model", modelId);
-      store.putModel({ ...m, inferenceCount: m.inferenceCount + 1, revenue: m.revenue + a.price });
-      store.addModelUsage(modelId, hourOf(ctx.at), a.price);
-      const perDatanet = creditContributors(store, ctx, {
-        requestId,
-        modelId,
-        requestHash: inf.requestHash,
-        attributionHash: lower(a.attributionHash),
-        pool: a.contributorPool,
-      });
-      // Usage of each Datanet the model was built from (and any other its record credited), with its earnings.
-      const datanetIds = new Set([...(store.lineage.get(modelId) ?? []), ...perDatanet.keys()]);
-      for (const datanetId of datanetIds) store.addDatanetUsage(datanetId, hourOf(ctx.at), perDatanet.get(datanetId) ?? 0n);
-      operators.onOperatorSettled(store, ev, ctx);
+      settleInference(store, ctx, inf, { ...a, recordRequestId: String(requestId) });
       return;
     }
+    case "BookedModel":
+      // Emitted before its batch's InferencesBooked, in the same transaction.
+      store.bookedModels.push(ev.args);
+      return;
+    case "InferencesBooked":
+      return onInferencesBooked(store, ev.args, ctx);
     case "InferenceRefunded": {
       const a = ev.args;
       const requestId = Number(a.requestId);

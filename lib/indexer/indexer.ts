@@ -5,7 +5,7 @@
  * Reorgs: the checkpoint's block hash is compared with the chain before each step; on a mismatch the
  * indexer walks back to the common ancestor and rolls back everything above it.
  */
-import { asc, desc, eq, getTableName, gt, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableName, gt, lte, sql } from "drizzle-orm";
 import type { Block, Hex, Log, PublicClient } from "viem";
 import type { Db } from "@/db/client";
 import * as t from "@/db/schema";
@@ -13,7 +13,8 @@ import type { Deployment } from "@/lib/chain/deploy";
 import { decodeLog, indexedContracts, jsonArgs, type ContractName, type DecodedEvent } from "./decode";
 import type { IndexedEvent } from "./indexed-event";
 import { applyEvent, collectPreload } from "./handlers";
-import { emptyPreload, RangeStore } from "./store";
+import { emptyPreload, RangeStore, type Preload } from "./store";
+import { bookingBatchOf } from "@/lib/chain/bookings";
 import { bulkInsert } from "@/db/bulk";
 import { publishLive } from "@/lib/live/bus";
 import { toLiveEvent, type LiveEvent } from "@/lib/live/events";
@@ -26,6 +27,8 @@ interface FetchedRange {
   blocks: Map<number, Block>;
   /** The range's logs in chain order, decoded (logs no ABI describes are dropped). */
   decoded: { log: Log; contract: ContractName; event: DecodedEvent; at: Date }[];
+  /** The batch each bookBatch transaction of the range booked, from its calldata (InferencesBooked has its hash). */
+  bookings: { txHash: string; block: number; batch: Hex }[];
 }
 
 export interface IndexerOptions {
@@ -52,6 +55,13 @@ export class ReorgDuringFetch extends Error {
   constructor(block: number, logHash: string, blockHash: string | null) {
     super(`block ${block} changed while it was read (log in ${logHash.slice(0, 10)}…, block now ${blockHash?.slice(0, 10) ?? "missing"}…)`);
   }
+}
+
+/** A preload naming the bookBatch transactions among `events` (their batches are loaded with the rest). */
+function bookingPreload(events: { event: DecodedEvent; tx: string }[]): Preload {
+  const p = emptyPreload();
+  for (const e of events) if (e.event.eventName === "InferencesBooked") p.bookingTxs.add(e.tx.toLowerCase());
+  return p;
 }
 
 /** Tables the chain alone determines: wiped on a redeployment and replayed on a rollback. */
@@ -111,7 +121,7 @@ export class Indexer {
    */
   async reindexFromScratch(reason: string): Promise<void> {
     this.opts.log?.(`indexer: ${reason}; re-indexing from block ${this.opts.deployment.startBlock}`);
-    const tables = [...derivedTables, t.chainEvents, t.indexerBlocks, t.indexerCheckpoints].map((x) => `"${getTableName(x)}"`);
+    const tables = [...derivedTables, t.chainEvents, t.bookingBatches, t.indexerBlocks, t.indexerCheckpoints].map((x) => `"${getTableName(x)}"`);
     await this.db.execute(sql.raw(`truncate ${tables.join(", ")}`));
   }
 
@@ -198,7 +208,27 @@ export class Indexer {
       const d = decodeLog(this.contracts, log);
       return d ? [{ log, ...d, at: new Date(Number(blocks.get(Number(log.blockNumber))!.timestamp) * 1000) }] : [];
     });
-    return { from, to, blocks, decoded };
+    return { from, to, blocks, decoded, bookings: await this.bookingBatches(decoded) };
+  }
+
+  /**
+   * The records of a bookBatch are in its calldata: one eth_getTransactionByHash per batch. A batch sent through
+   * another contract (a multisig) has other calldata and is skipped here; its InferencesBooked handler credits the
+   * totals and holds the rest as unattributed.
+   */
+  private async bookingBatches(decoded: FetchedRange["decoded"]): Promise<FetchedRange["bookings"]> {
+    const txs = new Map<string, number>();
+    for (const d of decoded) if (d.event.eventName === "InferencesBooked") txs.set(d.log.transactionHash!, Number(d.log.blockNumber));
+    const out: FetchedRange["bookings"] = [];
+    for (const [hash, block] of txs) {
+      const tx = await this.opts.client.getTransaction({ hash: hash as Hex });
+      try {
+        out.push({ txHash: hash.toLowerCase(), block, batch: bookingBatchOf(tx.input) });
+      } catch (err) {
+        this.opts.log?.(`indexer: bookBatch transaction ${hash}: ${(err as Error).message}`);
+      }
+    }
+    return out;
   }
 
   private async blocks(numbers: number[]): Promise<Map<number, Block>> {
@@ -208,7 +238,7 @@ export class Indexer {
   }
 
   /** decode → write: one transaction for the whole range (rows, rollups, blocks, checkpoint). */
-  private async writeRange({ to, blocks, decoded }: FetchedRange, head: number): Promise<number> {
+  private async writeRange({ to, blocks, decoded, bookings }: FetchedRange, head: number): Promise<number> {
     const end = blocks.get(to)!;
     const finalBelow = head - this.finalityDepth;
     const key = await this.key();
@@ -243,8 +273,14 @@ export class Indexer {
       for (const r of inserted) fresh.add(`${r.tx_hash}:${r.log_index}`);
       // 2. Apply the new ones in chain order to the range's store, then flush it in bulk.
       const todo = decoded.filter(({ log }) => fresh.has(`${log.transactionHash}:${log.logIndex}`));
+      if (bookings.length) {
+        await tx
+          .insert(t.bookingBatches)
+          .values(bookings.map((b) => ({ chainId: this.chainId, ...b })))
+          .onConflictDoNothing();
+      }
       const store = new RangeStore(tx);
-      await store.preload(collectPreload(todo.map((d) => d.event), emptyPreload()));
+      await store.preload(collectPreload(todo.map((d) => d.event), bookingPreload(todo.map((d) => ({ event: d.event, tx: d.log.transactionHash! })))));
       // Live notifications are for what happens now: a backfill far behind the head sends none.
       const live = head - to <= LIVE_WINDOW_BLOCKS;
       for (const { log, contract, event, at } of todo) {
@@ -310,6 +346,7 @@ export class Indexer {
     await this.db.transaction(async (tx) => {
       await tx.delete(t.chainEvents).where(gt(t.chainEvents.block, ancestor));
       await tx.delete(t.indexerBlocks).where(gt(t.indexerBlocks.number, ancestor));
+      await tx.delete(t.bookingBatches).where(and(eq(t.bookingBatches.chainId, this.chainId), gt(t.bookingBatches.block, ancestor)));
       for (const table of derivedTables) await tx.delete(table);
       const kept = await tx
         .select()
@@ -321,7 +358,7 @@ export class Indexer {
         return d ? [{ row, event: d.event }] : [];
       });
       const store = new RangeStore(tx);
-      await store.preload(collectPreload(replay.map((r) => r.event), emptyPreload()));
+      await store.preload(collectPreload(replay.map((r) => r.event), bookingPreload(replay.map((r) => ({ event: r.event, tx: r.row.txHash })))));
       for (const { row, event } of replay) {
         await applyEvent(store, event, { block: row.block, blockHash: row.blockHash, tx: row.txHash as Hex, logIndex: row.logIndex, at: row.at, address: row.address });
       }

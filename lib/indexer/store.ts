@@ -8,6 +8,7 @@ import { bulkInsert } from "@/db/bulk";
 import type { Db } from "@/db/client";
 import * as t from "@/db/schema";
 import { datanetShares, decodeRecord, type AttributionRecord } from "@/lib/attribution/record";
+import { decodeBookings, type BookedModelArgs } from "@/lib/chain/bookings";
 import { METADATA_MAX_BYTES } from "@/lib/metadata";
 import { emptyGovernancePreload, GovernanceStore, type GovernancePreload } from "./store-governance";
 
@@ -33,6 +34,8 @@ export interface Preload {
   epochIds: Set<number>;
   /** Operators, proposals and vOPEN accounts the range touches (store-governance.ts). */
   governance: GovernancePreload;
+  /** bookBatch transactions of the range (their InferencesBooked): their batches and records are loaded. */
+  bookingTxs: Set<string>;
 }
 
 export const emptyPreload = (): Preload => ({
@@ -45,6 +48,7 @@ export const emptyPreload = (): Preload => ({
   paidHashes: new Map(),
   epochIds: new Set(),
   governance: emptyGovernancePreload(),
+  bookingTxs: new Set(),
 });
 
 /** An inference's stored attribution record (inference_results), decoded; `record` null when unreadable. */
@@ -67,6 +71,10 @@ export class RangeStore {
   readonly metadata = new Map<string, unknown>();
   /** Stored attribution records of the range's settlements, by request hash (lower-case). */
   readonly records = new Map<string, StoredRecord>();
+  /** The batches of the range's bookBatch transactions, by transaction hash (lower-case). */
+  readonly bookings = new Map<string, string>();
+  /** The range's BookedModel events (each precedes its batch's InferencesBooked). */
+  readonly bookedModels: BookedModelArgs[] = [];
   private readonly dirty = {
     datanets: new Set<number>(),
     contributions: new Set<number>(),
@@ -96,6 +104,7 @@ export class RangeStore {
 
   async preload(p: Preload): Promise<void> {
     const tx = this.tx;
+    const booked = await this.preloadBookings(p);
     const ids = (s: Set<number>) => [...s];
     const [ds, cs, ms, is, blobs, lineage, es] = await Promise.all([
       p.datanetIds.size ? tx.select().from(t.datanets).where(inArray(t.datanets.id, ids(p.datanetIds))) : [],
@@ -122,7 +131,23 @@ export class RangeStore {
         /* not JSON: treated as missing metadata */
       }
     }
-    await this.preloadRecords(p);
+    await this.preloadRecords(p, booked);
+  }
+
+  /** The range's booked batches (booking_batches, written before the range is applied); returns their request hashes. */
+  private async preloadBookings(p: Preload): Promise<string[]> {
+    if (p.bookingTxs.size === 0) return [];
+    const rows = await this.tx.select({ txHash: t.bookingBatches.txHash, batch: t.bookingBatches.batch }).from(t.bookingBatches).where(inArray(t.bookingBatches.txHash, [...p.bookingTxs]));
+    const hashes: string[] = [];
+    for (const r of rows) {
+      this.bookings.set(r.txHash.toLowerCase(), r.batch);
+      try {
+        for (const g of decodeBookings(r.batch as `0x${string}`)) for (const rec of g.records) hashes.push(rec.requestHash);
+      } catch {
+        /* a batch that does not decode is reported by its InferencesBooked handler */
+      }
+    }
+    return hashes;
   }
 
   /** Metadata blobs up to METADATA_MAX_BYTES, in chunks; the size is checked in the database so a huge blob is never read. */
@@ -143,8 +168,8 @@ export class RangeStore {
    * The attribution records of the range's settlements (stored by the operator before it settled), and the
    * contributions they name that the first pass did not load.
    */
-  private async preloadRecords(p: Preload): Promise<void> {
-    const hashes = new Set<string>();
+  private async preloadRecords(p: Preload, bookedHashes: string[]): Promise<void> {
+    const hashes = new Set<string>(bookedHashes);
     for (const id of p.settledRequestIds) {
       const hash = p.paidHashes.get(id) ?? this.inferences.get(id)?.requestHash;
       if (hash) hashes.add(hash.toLowerCase());

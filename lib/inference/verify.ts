@@ -3,7 +3,8 @@
  * artifact, prompt, parameters (seed) and output, and compare with what was stored and settled on-chain.
  */
 import { and, eq, isNotNull, lte } from "drizzle-orm";
-import type { PublicClient } from "viem";
+import { keccak256, parseEventLogs, type Hex, type PublicClient } from "viem";
+import { bookingBatchOf, decodeBookings } from "@/lib/chain/bookings";
 import { inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
 import type { Db } from "@/db/client";
 import { contributions, inferenceResults, inferences, modelDatanets, models } from "@/db/schema";
@@ -82,6 +83,19 @@ export async function withdrawalSet(db: Db, at: WithdrawalsAt, opts: { publicCli
   return { ids: new Set(rows.map((r) => r.id)), source: "the indexed withdrawals (no chain client to read them from)" };
 }
 
+/** The hashes a bookBatch transaction booked for `requestHash` on `modelId`, if its calldata matches its event. */
+async function bookedHashes(client: PublicClient, txHash: Hex, batchId: number, requestHash: string, modelId: number) {
+  const [tx, receipt] = await Promise.all([client.getTransaction({ hash: txHash }), client.getTransactionReceipt({ hash: txHash })]);
+  const [booked] = parseEventLogs({ abi: inferenceMarketAbi, eventName: "InferencesBooked", logs: receipt.logs }).filter((l) => l.args.batchId === BigInt(batchId));
+  if (!booked) return null;
+  const batch = bookingBatchOf(tx.input);
+  if (keccak256(batch) !== booked.args.batchHash) return null;
+  for (const g of decodeBookings(batch)) {
+    for (const r of g.records) if (r.requestHash === requestHash.toLowerCase() && r.modelId === BigInt(modelId)) return r;
+  }
+  return null;
+}
+
 export async function verifyInference(
   db: Db,
   requestId: number,
@@ -111,7 +125,12 @@ export async function verifyInference(
   };
 
   // The chain is the authority: read the settled hashes from it when a client is at hand.
-  if (opts.publicClient && opts.market) {
+  if (opts.publicClient && opts.market && inference.bookingBatch !== null && inference.settledTx) {
+    // A booked inference's hashes are in its bookBatch transaction's calldata, checked against the event's batchHash.
+    const onchain = await bookedHashes(opts.publicClient, inference.settledTx as Hex, inference.bookingBatch, inference.requestHash, model.id);
+    report.onchainHash = onchain?.attributionHash ?? null;
+    report.onchainOutputHash = onchain?.outputHash ?? null;
+  } else if (opts.publicClient && opts.market) {
     // The market keeps the hashes in its InferenceSettled event only (no storage per request).
     const [settled] = await opts.publicClient.getContractEvents({
       address: opts.market,
@@ -174,7 +193,8 @@ export async function verifyInference(
     view: served.view,
     modelId: model.id,
     artifactHash: model.artifactHash as `0x${string}`,
-    requestId: BigInt(requestId),
+    // A booked inference's record names its request by the request hash (it has no on-chain id).
+    requestId: inference.bookingBatch !== null ? BigInt(inference.requestHash) : BigInt(requestId),
     prompt: result.prompt,
     params: result.params,
     output: model.kind === "external" || model.kind === "rag" ? result.output : undefined,
