@@ -1,7 +1,7 @@
 /**
  * Next.js calls register() once per server process: the indexer runs in-process here (unless
  * LEDGERLINE_INDEXER=off, when `npm run indexer` runs it alone), and the jobs every instance runs under a
- * shared lock (lib/jobs/exclusive.ts): Model Factory builds, epochs, inference recovery. NEXT_RUNTIME and
+ * shared lock (lib/jobs/exclusive.ts): Model Factory builds, epochs, batch-settlement bookings, inference recovery. NEXT_RUNTIME and
  * NEXT_PHASE are Next's own variables (NEXT_RUNTIME is inlined per bundle); the app's are in lib/config.ts.
  */
 export async function register() {
@@ -28,6 +28,13 @@ export async function register() {
     await startSettlementJob();
   } catch (err) {
     log("epochs").error({ err }, `epoch job not started: ${(err as Error).message}`);
+  }
+  // Batch-settlement charges are claimed and booked on-chain within the configured bound.
+  try {
+    const { startBookingRuntime } = await import("./lib/payments/batch-settlement/booking-runtime");
+    await startBookingRuntime();
+  } catch (err) {
+    log("booking").error({ err }, `booking job not started: ${(err as Error).message}`);
   }
   // Payments taken before a crash are served or refunded, never forgotten.
   void recoverAtStartup();

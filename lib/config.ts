@@ -102,6 +102,10 @@ const variables = {
   OPERATOR_LOW_BALANCE: parsed((raw) => (/^[0-9]{1,78}$/.test(raw) ? BigInt(raw) : undefined), "a whole number of wei"),
   /** x402 batch-settlement: seconds a payer's timed withdrawal waits (the scheme's 900..2,592,000). */
   BATCH_WITHDRAW_DELAY_SECONDS: numberWhere((n) => Number.isInteger(n) && n >= 900 && n <= 2_592_000, "a whole number of seconds from 900 to 2592000"),
+  /** x402 batch-settlement: the longest a charge waits before the operator books it on-chain (seconds). */
+  BOOKING_MAX_DELAY_SECONDS: numberWhere((n) => Number.isInteger(n) && n >= 1 && n <= 86_400, "a whole number of seconds from 1 to 86400"),
+  /** x402 batch-settlement: pending charges that make a booking due at once (however recent). */
+  BOOKING_MIN_RECORDS: numberWhere((n) => Number.isInteger(n) && n >= 1 && n <= 1_000, "a whole number from 1 to 1000"),
   /** Blocks the indexer may trail the chain head before /api/health reports it down. */
   HEALTH_MAX_INDEXER_LAG: numberWhere((n) => Number.isInteger(n) && n >= 0, "a number of blocks ≥ 0"),
 };
@@ -202,6 +206,9 @@ const configSchema = envSchema.transform((env, ctx) => {
      * charged vouchers first. Unset: 1 day.
      */
     batchWithdrawDelaySeconds: env.BATCH_WITHDRAW_DELAY_SECONDS ?? 86_400,
+    /** The settle-latency bound of batch-settlement charges: booked within 60 s, or at once when 100 are pending. */
+    bookingMaxDelayMs: (env.BOOKING_MAX_DELAY_SECONDS ?? 60) * 1000,
+    bookingMinRecords: env.BOOKING_MIN_RECORDS ?? 100,
   };
 });
 

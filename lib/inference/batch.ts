@@ -69,7 +69,7 @@ export async function serveBatched(ctx: ServeContext, req: BatchRequest, hooks: 
     split: { protocol: 0n, operator: 0n, builder: 0n, contributorPool: 0n },
     entries: [],
     usage: { promptTokens: encode(req.prompt).length, completionTokens: encode(produced.output).length },
-    // The charge is the flat price the voucher signed as its ceiling (per-token charges through batch-settlement: not yet).
+    // The flat price; a per-token model's charge for the tokens used replaces it in paid.ts before the charge.
     cost: { ceiling: req.price, charged: req.price, returned: 0n },
     params: produced.params,
   };

@@ -10,7 +10,7 @@ import postgres from "postgres";
 /** Releases a lock taken for one run. */
 export type Release = () => Promise<void>;
 
-export type JobName = "epochs" | "builds" | "recovery";
+export type JobName = "epochs" | "builds" | "recovery" | "bookings";
 
 /** The advisory lock key of a job: the first 8 bytes of sha-256("ledgerline:<name>"), as a signed bigint. */
 export function lockKey(name: JobName): bigint {

@@ -124,6 +124,7 @@ export const batchCharge = endpoint({
       charged: z.string().meta({ description: "Wei of OPEN charged." }),
       settlement: z.enum(["pending", "booked"]),
       bookedTx: z.string().nullable(),
+      bookedRequestId: z.number().int().nullable().meta({ description: "Once the booking is indexed: the inference's id in the explorer (/inferences/{id}), with its split and contributor credits." }),
       outputHash: z.string(),
       attributionHash: z.string(),
       output: z.string(),

@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
+import { and, eq, isNotNull } from "drizzle-orm";
 import { getDb } from "@/db/client";
-import { inferenceResults } from "@/db/schema";
+import { inferenceResults, inferences } from "@/db/schema";
 import { batchCharge } from "@/lib/api/endpoints";
 import { route } from "@/lib/api/route";
 import { notFound } from "@/lib/errors";
@@ -11,7 +11,12 @@ export const GET = route(batchCharge, async ({ params }) => {
   const db = await getDb();
   const charge = await chargeOf(db, params.requestHash);
   if (!charge) throw notFound(`Batch-settled inference ${params.requestHash}`);
-  const [result] = await db.select({ output: inferenceResults.output }).from(inferenceResults).where(eq(inferenceResults.requestHash, charge.requestHash));
+  const [[result], [indexed]] = await Promise.all([
+    db.select({ output: inferenceResults.output }).from(inferenceResults).where(eq(inferenceResults.requestHash, charge.requestHash)),
+    charge.bookedTx
+      ? db.select({ id: inferences.requestId }).from(inferences).where(and(eq(inferences.requestHash, charge.requestHash), eq(inferences.settledTx, charge.bookedTx), isNotNull(inferences.bookingBatch))).limit(1)
+      : [],
+  ]);
   return {
     requestHash: charge.requestHash,
     channelId: charge.channelId,
@@ -20,6 +25,7 @@ export const GET = route(batchCharge, async ({ params }) => {
     charged: charge.charged.toString(),
     settlement: charge.status,
     bookedTx: charge.bookedTx,
+    bookedRequestId: indexed?.id ?? null,
     outputHash: charge.outputHash,
     attributionHash: charge.attributionHash,
     output: result.output,

@@ -1,0 +1,243 @@
+/**
+ * Batch-settlement charges booked on-chain and credited (issue 16): payers pay the real routes with the official
+ * batch-settlement client, the booker (lib/payments/batch-settlement/booker.ts) claims their vouchers and books the
+ * charges with one InferenceMarket.bookBatch, and the real indexer turns the transaction into settled inferences whose
+ * split and contributor credits are what single settles give, to the wei. Real anvil, PGlite and (with
+ * TEST_DATABASE_URL) Postgres.
+ *
+ * Attacks and failures: a run repeated (nothing booked twice), a run that crashed after its transaction was mined
+ * (recovered from the cursor, never re-sent, even with new charges behind it), a payer's timed withdrawal racing the
+ * operator (claimed at once, the payer gets back only what was not charged), a replay of the read model from stored
+ * events and batches (same rows, no chain reads).
+ */
+import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseEventLogs, type Hex } from "viem";
+import { inferenceMarketAbi, x402BatchSettlementAbi } from "@/contracts-abi";
+import * as t from "@/db/schema";
+import { testDatabaseKinds } from "@/db/testing";
+import { BATCH_SETTLEMENT_ADDRESS } from "@/lib/chain/batch-settlement";
+import { BOOKED_REQUEST_ID_BASE } from "@/lib/chain/bookings";
+import { Indexer } from "@/lib/indexer/indexer";
+import { batchServerFor, pendingCharges, type BatchServer } from "@/lib/payments/batch-settlement";
+import { bookingDue, bookPending } from "@/lib/payments/batch-settlement/booker";
+import { startBookingJob } from "@/lib/payments/batch-settlement/booking-job";
+import { paymentChain } from "./paid";
+import { verifyInference } from "./verify";
+import { appFetchFor, BASE, batchPayer, postInference } from "./testing/paying-client";
+import { ROLES, serveRoutesFrom, setupMarket, type Market } from "./testing/market";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const appFetch = appFetchFor();
+let m: Market;
+let server: BatchServer;
+let unserve: (() => void) | undefined;
+
+const book = () => bookPending({ db: m.ctx.db, publicClient: m.client, operator: m.operator, server, market: m.d.inferenceMarket, token: m.d.token });
+const bound = { maxDelayMs: 60_000, minRecords: 100 };
+
+async function pay(p: ReturnType<typeof batchPayer>, modelId: number, prompt: string): Promise<Json> {
+  const res = await postInference(p.pay, modelId, prompt, { maxTokens: 6 });
+  const body = (await res.json()) as Json;
+  expect(res.status, JSON.stringify(body)).toBe(200);
+  expect(body.settlement).toBe("pending");
+  return body;
+}
+
+const chargesBy = (hashes: string[]) => m.ctx.db.select().from(t.batchCharges).where(inArray(t.batchCharges.requestHash, hashes));
+const bookedInferences = () => m.ctx.db.select().from(t.inferences).where(isNotNull(t.inferences.bookingBatch)).orderBy(t.inferences.requestId);
+/** Σ of the ledger rows of booked inferences, by role. */
+async function bookedLedger(): Promise<Map<string, bigint>> {
+  const rows = await m.ctx.db
+    .select({ role: t.ledgerEntries.role, amount: t.ledgerEntries.amount })
+    .from(t.ledgerEntries)
+    .where(sql`${t.ledgerEntries.requestId} >= ${BOOKED_REQUEST_ID_BASE}`);
+  const out = new Map<string, bigint>();
+  for (const r of rows) out.set(r.role, (out.get(r.role) ?? 0n) + r.amount);
+  return out;
+}
+const sum = (xs: Iterable<bigint>) => [...xs].reduce((a, b) => a + b, 0n);
+const bookedOf = (channelId: string) => m.client.readContract({ address: m.d.inferenceMarket, abi: inferenceMarketAbi, functionName: "bookedOf", args: [channelId as Hex] });
+const channelOnChain = async (channelId: string) => {
+  const [balance, totalClaimed] = await m.client.readContract({ address: BATCH_SETTLEMENT_ADDRESS, abi: x402BatchSettlementAbi, functionName: "channels", args: [channelId as Hex] });
+  return { balance, totalClaimed };
+};
+
+for (const { kind, available } of testDatabaseKinds) {
+  describe.skipIf(!available)(`booking batch-settlement charges on ${kind}`, () => {
+    beforeAll(async () => {
+      m = await setupMarket(kind);
+      unserve = serveRoutesFrom(m);
+      server = (await batchServerFor(paymentChain(m.ctx)))!;
+    }, 180_000);
+    afterAll(async () => {
+      unserve?.();
+      await m?.close();
+    });
+
+    it("claims and books charges of several channels and models in one transaction; the indexer credits them as single settles would", async () => {
+      const alice = batchPayer(m, appFetch, ROLES.users[0]);
+      const bob = batchPayer(m, appFetch, ROLES.users[1]);
+      const bodies = [
+        ...[await pay(alice, m.models.gramA, "The domestic cat is"), await pay(alice, m.models.gramA, "A dog is"), await pay(alice, m.models.gramB, "The horse")],
+        ...[await pay(bob, m.models.gramB, "Birds can"), await pay(bob, m.models.gramA, "The cow"), await pay(bob, m.models.knn, "a tall tree with needles")],
+      ];
+      const hashes = bodies.map((b) => b.requestHash as string);
+      const charges = await chargesBy(hashes);
+      const total = sum(charges.map((c) => c.charged));
+      expect(total).toBeGreaterThan(0n);
+
+      // Six charges and a minute to go: not due; due at once with a bound of six.
+      expect((await bookingDue({ db: m.ctx.db, publicClient: m.client }, bound)).due).toBe(false);
+      expect(await bookingDue({ db: m.ctx.db, publicClient: m.client }, { maxDelayMs: 60_000, minRecords: 6 })).toMatchObject({ due: true, pending: 6 });
+      expect((await bookingDue({ db: m.ctx.db, publicClient: m.client }, bound, Date.now() + 61_000)).due).toBe(true);
+
+      const run = await book();
+      expect(run).toMatchObject({ booked: 6, recovered: 0, pending: 0, total });
+      expect(run.claimTxs.length).toBe(1);
+      const receipt = await m.client.getTransactionReceipt({ hash: run.tx! });
+      const [booked] = parseEventLogs({ abi: inferenceMarketAbi, logs: receipt.logs, eventName: "InferencesBooked" });
+      expect(booked.args.total).toBe(total);
+      // Each channel's cursor is exactly what its vouchers were claimed for.
+      for (const channelId of new Set(charges.map((c) => c.channelId))) {
+        expect(await bookedOf(channelId)).toBe((await channelOnChain(channelId)).totalClaimed);
+      }
+      expect((await chargesBy(hashes)).every((c) => c.status === "booked" && c.bookedTx === run.tx)).toBe(true);
+
+      await m.index();
+      const rows = await bookedInferences();
+      expect(rows.map((r) => r.requestHash).sort()).toEqual([...hashes].sort());
+      for (const r of rows) {
+        const c = charges.find((x) => x.requestHash === r.requestHash)!;
+        expect(r).toMatchObject({ status: "settled", price: c.charged, payer: c.payer, modelId: c.modelId, bookingBatch: Number(booked.args.batchId), settledTx: run.tx });
+        expect(r.protocolFee! + r.operatorFee! + r.builderFee! + r.contributorPool!).toBe(r.price);
+      }
+      // The ledger holds every booked wei, contributors' shares included, nothing unattributed.
+      const ledger = await bookedLedger();
+      expect(sum(ledger.values())).toBe(total);
+      expect(ledger.get("contributor") ?? 0n).toBeGreaterThan(0n);
+      expect(ledger.get("unattributed") ?? 0n).toBe(0n);
+      expect(ledger.get("protocol")).toBe(booked.args.protocolFee);
+      const entries = await m.ctx.db.select().from(t.attributionEntries).where(inArray(t.attributionEntries.requestId, rows.map((r) => r.requestId)));
+      expect(entries.length).toBeGreaterThan(0);
+
+      // Anyone can verify a booked inference: the hashes come from the bookBatch calldata.
+      const first = rows.find((r) => r.requestHash === hashes[0])!;
+      const report = await verifyInference(m.ctx.db, first.requestId, { publicClient: m.client, market: m.d.inferenceMarket, artifactDir: m.artifactDir });
+      expect(report?.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(report?.ok).toBe(true);
+
+      // The charge's page says booked, by which transaction.
+      const charge = (await (await appFetch(`${BASE}/api/payments/batch-settlement/charges/${hashes[0]}`)).json()) as Json;
+      expect(charge).toMatchObject({ settlement: "booked", bookedTx: run.tx, bookedRequestId: first.requestId });
+    }, 240_000);
+
+    it("never books a charge twice: a repeated run sends nothing, a run that crashed after its transaction is recovered from the cursor", async () => {
+      expect(await book()).toMatchObject({ booked: 0, recovered: 0, pending: 0, tx: null, claimTxs: [] });
+
+      const alice = batchPayer(m, appFetch, ROLES.users[0]);
+      const two = [await pay(alice, m.models.gramA, "The cat sat"), await pay(alice, m.models.gramA, "The dog ran")].map((b) => b.requestHash as string);
+      const crashed = await book();
+      expect(crashed.booked).toBe(2);
+      // The crash: the transaction was mined but its rows were never marked.
+      await m.ctx.db.update(t.batchCharges).set({ status: "pending", bookedTx: null, bookedAt: null }).where(inArray(t.batchCharges.requestHash, two));
+      const later = (await pay(alice, m.models.gramB, "Birds fly")).requestHash as string;
+      const [laterRow] = await chargesBy([later]);
+
+      // Not indexed yet: the two are recognised as booked by the cursor and left alone; only the new one is booked.
+      const next = await book();
+      expect(next).toMatchObject({ booked: 1, recovered: 0, pending: 2 });
+      expect(await bookedOf(laterRow.channelId)).toBe(laterRow.cumulativeAfter);
+      await m.index();
+      const recovery = await book();
+      expect(recovery).toMatchObject({ booked: 0, recovered: 2, pending: 0, tx: null });
+      expect((await chargesBy(two)).map((c) => c.bookedTx)).toEqual([crashed.tx, crashed.tx]);
+
+      // Every booked wei is in the ledger once.
+      const all = await m.ctx.db.select().from(t.batchCharges);
+      expect(all.every((c) => c.status === "booked")).toBe(true);
+      expect(sum((await bookedLedger()).values())).toBe(sum(all.map((c) => c.charged)));
+      expect((await bookedInferences()).length).toBe(all.length);
+    }, 240_000);
+
+    it("claims at once when a payer starts a timed withdrawal: the payer gets back only what was not charged", async () => {
+      const user = ROLES.users[2];
+      const carol = batchPayer(m, appFetch, user);
+      const start = await m.balance(user);
+      const body = await pay(carol, m.models.gramA, "The small bird");
+      const [row] = await chargesBy([body.requestHash]);
+      expect((await bookingDue({ db: m.ctx.db, publicClient: m.client }, bound)).due).toBe(false);
+
+      const config = (await server.storage.get(row.channelId))!.channelConfig;
+      const onchain = await channelOnChain(row.channelId);
+      const wallet = m.wallets.get(user)!;
+      const send = async (functionName: "initiateWithdraw" | "finalizeWithdraw", args: readonly unknown[]) => {
+        const hash = await wallet.writeContract({ address: BATCH_SETTLEMENT_ADDRESS, abi: x402BatchSettlementAbi, functionName, args } as never);
+        expect((await m.client.waitForTransactionReceipt({ hash })).status).toBe("success");
+      };
+      // The payer asks for everything not claimed on-chain, which includes the charge not yet claimed.
+      await send("initiateWithdraw", [config, onchain.balance - onchain.totalClaimed]);
+      const due = await bookingDue({ db: m.ctx.db, publicClient: m.client }, bound);
+      expect(due.due).toBe(true);
+      expect(due.reason).toMatch(/withdrawal/);
+      expect(await book()).toMatchObject({ booked: 1 });
+
+      await m.client.request({ method: "evm_increaseTime" as never, params: [Number(config.withdrawDelay) + 1] as never });
+      await m.client.request({ method: "evm_mine" as never, params: [] as never });
+      await send("finalizeWithdraw", [config]);
+      expect(start - (await m.balance(user))).toBe(row.charged);
+    }, 240_000);
+
+    it("the booking job books on its own within the latency bound", async () => {
+      const job = startBookingJob({
+        db: m.ctx.db,
+        publicClient: m.client,
+        operator: m.operator,
+        server,
+        market: m.d.inferenceMarket,
+        token: m.d.token,
+        bound: { maxDelayMs: 1_500, minRecords: 100 },
+        checkMs: 250,
+      });
+      try {
+        const body = await pay(batchPayer(m, appFetch, ROLES.users[0]), m.models.gramB, "The old horse");
+        const paidAt = Date.now();
+        while (!job.last?.ran) {
+          // The bound plus a few checks; a booking that never comes fails here, not by the test timeout.
+          expect(Date.now() - paidAt, `last run: ${job.last?.reason}`).toBeLessThan(30_000);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const [row] = await chargesBy([body.requestHash]);
+        expect(row.bookedAt!.getTime() - row.createdAt.getTime()).toBeGreaterThanOrEqual(1_500);
+        expect(job.last).toMatchObject({ ran: true, booked: 1 });
+      } finally {
+        await job.stop();
+      }
+    }, 120_000);
+
+    it("rebuilds booked inferences from stored events and batches on a rollback replay, to the row", async () => {
+      await m.index();
+      const snapshot = async () => ({
+        inferences: await bookedInferences(),
+        ledger: await m.ctx.db.select().from(t.ledgerEntries).where(sql`${t.ledgerEntries.requestId} >= ${BOOKED_REQUEST_ID_BASE}`).orderBy(t.ledgerEntries.id),
+        attribution: await m.ctx.db
+          .select()
+          .from(t.attributionEntries)
+          .where(and(sql`${t.attributionEntries.requestId} >= ${BOOKED_REQUEST_ID_BASE}`, eq(t.attributionEntries.datanetId, t.attributionEntries.datanetId)))
+          .orderBy(t.attributionEntries.requestId, t.attributionEntries.contributionId),
+      });
+      const before = await snapshot();
+      expect(before.inferences.length).toBeGreaterThan(0);
+      // A client whose transaction reads fail: the replay must not need them.
+      const noTx = { ...m.client, getTransaction: () => Promise.reject(new Error("no transaction reads in a replay")) } as typeof m.client;
+      // Blocks are remembered for a rollback above the finality depth: index one more block with a deep one.
+      await m.client.request({ method: "evm_mine" as never, params: [] as never });
+      await new Indexer({ db: m.ctx.db, client: m.client, deployment: m.d, finalityDepth: 64 }).syncOnce();
+      const ancestor = await new Indexer({ db: m.ctx.db, client: noTx, deployment: m.d, finalityDepth: 64 }).rollbackToAncestor();
+      expect(ancestor).toBe(Number(await m.client.getBlockNumber({ cacheTime: 0 })));
+      expect(await snapshot()).toEqual(before);
+      expect((await pendingCharges(m.ctx.db, 10)).length).toBe(0);
+    }, 240_000);
+  });
+}

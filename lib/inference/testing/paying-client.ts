@@ -1,0 +1,61 @@
+/**
+ * The paid routes as a client sees them, for tests: a fetch that sends each request to the route handler its path
+ * names (as Next would route it) and the official x402 clients paying through it.
+ */
+import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
+import { registerExactEvmScheme } from "@x402/evm/exact/client";
+import { toClientEvmSigner } from "@x402/evm";
+import { BatchSettlementEvmScheme as BatchClient } from "@x402/evm/batch-settlement/client";
+import type { Hex } from "viem";
+import * as chargeRoute from "@/app/api/payments/batch-settlement/charges/[requestHash]/route";
+import * as refundRoute from "@/app/api/payments/batch-settlement/refund/route";
+import * as modelInference from "@/app/api/models/[id]/inference/route";
+import * as chatCompletions from "@/app/v1/chat/completions/route";
+import { account, type Market } from "./market";
+
+type Handler = (request: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
+
+export const BASE = "http://ledgerline.test";
+export const NETWORK = "eip155:31337" as const;
+
+/** Every request the app was sent and what it answered, in order. */
+export type Wire = { method: string; path: string; signature: string | null; status: number }[];
+
+/** The app's fetch over the paid routes; each exchange is appended to `wire` when given. */
+export function appFetchFor(wire?: Wire): typeof fetch {
+  return async (input, init) => {
+    const request = new Request(input as RequestInfo, init);
+    const { pathname } = new URL(request.url);
+    let res: Response;
+    const inference = /^\/api\/models\/(\d+)\/inference$/.exec(pathname);
+    if (inference) res = await (modelInference[request.method as "POST"] as Handler)(request, { params: Promise.resolve({ id: inference[1] }) });
+    else if (pathname === "/v1/chat/completions") res = await (chatCompletions.POST as Handler)(request, { params: Promise.resolve({}) });
+    else if (pathname === "/api/payments/batch-settlement/refund") res = await (refundRoute.GET as Handler)(request, { params: Promise.resolve({}) });
+    else if (pathname.startsWith("/api/payments/batch-settlement/charges/")) {
+      res = await (chargeRoute.GET as Handler)(request, { params: Promise.resolve({ requestHash: pathname.split("/").at(-1)! }) });
+    } else res = new Response("not found", { status: 404 });
+    wire?.push({ method: request.method, path: pathname, signature: request.headers.get("PAYMENT-SIGNATURE"), status: res.status });
+    return res;
+  };
+}
+
+/** A payer with the official batch-settlement client (its own channel: `salt`). */
+export function batchPayer(m: Market, appFetch: typeof fetch, user: number, opts: { salt?: Hex; depositStrategy?: (c: { requestAmount: string }) => string } = {}) {
+  const acct = account(user);
+  const scheme = new BatchClient(toClientEvmSigner(acct as never, m.client as never), { ...(opts.salt ? { salt: opts.salt } : {}), ...(opts.depositStrategy ? { depositStrategy: opts.depositStrategy } : {}) });
+  const client = new x402Client().register(NETWORK, scheme);
+  client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: m.d.token }] });
+  return { account: acct, scheme, pay: wrapFetchWithPayment(appFetch, client) };
+}
+
+/** A payer with the official x402 `exact` client. */
+export function exactPayer(m: Market, appFetch: typeof fetch, user: number): typeof fetch {
+  const client = new x402Client();
+  registerExactEvmScheme(client, { signer: account(user) as never, networks: [NETWORK] });
+  client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: m.d.token }] });
+  return wrapFetchWithPayment(appFetch, client);
+}
+
+/** POST /api/models/{id}/inference through `pay`. */
+export const postInference = (pay: typeof fetch, modelId: number, prompt: string, params: Record<string, unknown> = {}) =>
+  pay(`${BASE}/api/models/${modelId}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt, params }) });

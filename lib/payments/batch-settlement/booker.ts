@@ -1,0 +1,181 @@
+/**
+ * The booker: turns batch-settlement charges pending settlement (batch_charges) into booked inferences on-chain.
+ *
+ * One run: claim the channels' vouchers in the settlement contract (the package's channel manager, as the
+ * receiver's authorizer), then book the claimed charges with InferenceMarket.bookBatch — one transaction for up to
+ * `maxRecords` inferences across channels — and mark them booked. The indexer turns the transaction into settled
+ * inferences and contributor credits (lib/indexer/handlers.ts, InferencesBooked).
+ *
+ * Exactly once: each channel's charges are booked in the order they were taken, starting exactly at the market's
+ * on-chain cursor `bookedOf[channel]`. A charge whose `cumulativeAfter` is at or below the cursor is already booked
+ * (a run that crashed after its transaction was mined): it is marked booked from the indexed inference that names it,
+ * never sent again. The contract refuses more than a channel's claimed vouchers, so a charge not yet claimed waits.
+ *
+ * When: {@link bookingDue} — the oldest pending charge is `maxDelayMs` old, `minRecords` are pending, or a payer has
+ * started a timed withdrawal from a channel with pending charges (what is not claimed when it completes is lost to
+ * the payer's refund, so that channel is claimed at once).
+ */
+import { and, eq, inArray, isNotNull } from "drizzle-orm";
+import { BatchSettlementChannelManager } from "@x402/evm/batch-settlement/server";
+import type { Address, Hex, PublicClient, WalletClient } from "viem";
+import { inferenceMarketAbi, x402BatchSettlementAbi } from "@/contracts-abi";
+import type { Db } from "@/db/client";
+import { inferences } from "@/db/schema";
+import { BATCH_SETTLEMENT_ADDRESS } from "@/lib/chain/batch-settlement";
+import { encodeBookings, MAX_BOOKING_BYTES, BOOKING_GROUP_HEADER_SIZE, BOOKING_RECORD_SIZE, type BookingGroup } from "@/lib/chain/bookings";
+import { operatorCall } from "@/lib/chain/operator-send";
+import { markBooked, pendingCharges, type BatchChargeRow } from "./charges";
+import type { BatchServer } from "./server";
+
+export interface BookingOptions {
+  db: Db;
+  publicClient: PublicClient;
+  operator: WalletClient;
+  server: BatchServer;
+  market: Address;
+  token: Address;
+  /** Records per bookBatch at most (default 1,000; the batch also stays under MAX_BOOKING_BYTES). */
+  maxRecords?: number;
+  log?: (msg: string) => void;
+}
+
+export interface BookingRun {
+  /** Charges booked by this run's transaction. */
+  booked: number;
+  /** Charges found already booked on-chain (by an earlier run) and marked so. */
+  recovered: number;
+  /** Charges still pending after the run (not yet claimable, or beyond this batch). */
+  pending: number;
+  /** Wei booked by this run's transaction. */
+  total: bigint;
+  claimTxs: Hex[];
+  tx: Hex | null;
+}
+
+const byChannel = (rows: BatchChargeRow[]) => {
+  const out = new Map<string, BatchChargeRow[]>();
+  for (const r of rows) out.set(r.channelId, [...(out.get(r.channelId) ?? []), r]);
+  for (const list of out.values()) list.sort((a, b) => (a.cumulativeAfter < b.cumulativeAfter ? -1 : 1));
+  return out;
+};
+
+/** Whether the pending charges are due for booking now (the configured latency bound) and why. */
+export async function bookingDue(
+  opts: Pick<BookingOptions, "db" | "publicClient">,
+  bound: { maxDelayMs: number; minRecords: number },
+  now = Date.now(),
+): Promise<{ due: boolean; reason: string; pending: number }> {
+  const rows = await pendingCharges(opts.db, bound.minRecords);
+  if (rows.length === 0) return { due: false, reason: "nothing pending", pending: 0 };
+  if (rows.length >= bound.minRecords) return { due: true, reason: `${rows.length} charges pending`, pending: rows.length };
+  const age = now - rows[0].createdAt.getTime();
+  if (age >= bound.maxDelayMs) return { due: true, reason: `the oldest charge waited ${Math.round(age / 1000)} s`, pending: rows.length };
+  const withdrawing = await withdrawingChannels(opts.publicClient, [...byChannel(rows).keys()] as Hex[]);
+  if (withdrawing.length) return { due: true, reason: `a payer started a withdrawal from ${withdrawing.join(", ")}`, pending: rows.length };
+  return { due: false, reason: `${rows.length} pending, the oldest ${Math.round(age / 1000)} s old`, pending: rows.length };
+}
+
+/** Channels among `ids` with a timed withdrawal pending (WithdrawInitiated, not yet finalized). */
+async function withdrawingChannels(client: PublicClient, ids: Hex[]): Promise<Hex[]> {
+  const states = await Promise.all(
+    ids.map((id) => client.readContract({ address: BATCH_SETTLEMENT_ADDRESS, abi: x402BatchSettlementAbi, functionName: "pendingWithdrawals", args: [id] })),
+  );
+  return ids.filter((_, i) => states[i][1] !== 0);
+}
+
+/** One booking run (see the file comment). Throws when a transaction fails; nothing is marked booked then. */
+export async function bookPending(opts: BookingOptions): Promise<BookingRun> {
+  const { db, publicClient, server, market } = opts;
+  const log = opts.log ?? (() => {});
+  const maxRecords = opts.maxRecords ?? 1_000;
+  const run: BookingRun = { booked: 0, recovered: 0, pending: 0, total: 0n, claimTxs: [], tx: null };
+  // More than one batch's worth is read so that every channel's oldest charges are seen.
+  const rows = await pendingCharges(db, maxRecords * 4);
+  if (rows.length === 0) return run;
+
+  // 1. Claim: vouchers charged beyond what is claimed on-chain, one `claim` per 100 channels.
+  const manager = new BatchSettlementChannelManager({ scheme: server.scheme, facilitator: server.facilitator, receiver: market, token: opts.token, network: server.network });
+  const claims = await manager.claim();
+  run.claimTxs = claims.map((c) => c.transaction as Hex);
+  if (claims.length) log(`booking: claimed ${claims.reduce((a, c) => a + c.vouchers, 0)} vouchers in ${claims.length} transaction(s)`);
+
+  // 2. What each channel has claimed and what the market has booked against it.
+  const channels = byChannel(rows);
+  const ids = [...channels.keys()] as Hex[];
+  const [claimed, cursors] = await Promise.all([
+    Promise.all(ids.map((id) => publicClient.readContract({ address: BATCH_SETTLEMENT_ADDRESS, abi: x402BatchSettlementAbi, functionName: "channels", args: [id] }))),
+    Promise.all(ids.map((id) => publicClient.readContract({ address: market, abi: inferenceMarketAbi, functionName: "bookedOf", args: [id] }))),
+  ]);
+
+  // 3. Per channel: charges at or below the cursor are booked already; the bookable ones continue it, up to claimed.
+  const groups: (BookingGroup & { ids: number[] })[] = [];
+  const recovered: BatchChargeRow[] = [];
+  let records = 0;
+  let bytes = 0;
+  for (const [i, id] of ids.entries()) {
+    const totalClaimed = claimed[i][1];
+    let cursor = cursors[i];
+    const take: BatchChargeRow[] = [];
+    for (const r of channels.get(id)!) {
+      if (r.cumulativeAfter <= cursor) {
+        recovered.push(r);
+        continue;
+      }
+      if (r.cumulativeAfter - r.charged !== cursor) {
+        log(`booking: channel ${id}: charge ${r.requestHash} starts at ${r.cumulativeAfter - r.charged} wei, the booked cursor is at ${cursor}; left pending`);
+        break;
+      }
+      if (r.cumulativeAfter > totalClaimed) break;
+      const size = (take.length === 0 ? BOOKING_GROUP_HEADER_SIZE : 0) + BOOKING_RECORD_SIZE;
+      if (records + 1 > maxRecords || bytes + size > MAX_BOOKING_BYTES) break;
+      take.push(r);
+      records++;
+      bytes += size;
+      cursor = r.cumulativeAfter;
+    }
+    if (take.length === 0) continue;
+    const channel = (await server.storage.get(id))?.channelConfig;
+    if (!channel) {
+      log(`booking: channel ${id} is not in the channel storage; its charges are left pending`);
+      records -= take.length;
+      continue;
+    }
+    groups.push({
+      ids: take.map((r) => r.id),
+      channel: { payer: channel.payer as Address, payerAuthorizer: channel.payerAuthorizer as Address, receiverAuthorizer: channel.receiverAuthorizer as Address, withdrawDelay: channel.withdrawDelay, salt: channel.salt as Hex },
+      records: take.map((r) => ({ modelId: BigInt(r.modelId), requestHash: r.requestHash as Hex, charged: r.charged, outputHash: r.outputHash as Hex, attributionHash: r.attributionHash as Hex })),
+    });
+  }
+
+  // 4. Recovery: charges a crashed run booked are marked with the transaction the indexer recorded for them.
+  if (recovered.length) run.recovered = await markRecovered(db, recovered, log);
+
+  // 5. Book.
+  if (groups.length) {
+    const batch = encodeBookings(groups);
+    const receipt = await operatorCall(opts.operator, publicClient, { address: market, abi: inferenceMarketAbi, functionName: "bookBatch", args: [batch] });
+    const tx = receipt.transactionHash;
+    run.tx = tx;
+    run.booked = await markBooked(db, groups.flatMap((g) => g.ids), tx);
+    run.total = groups.reduce((a, g) => a + g.records.reduce((b, r) => b + r.charged, 0n), 0n);
+    log(`booking: booked ${run.booked} inferences (${run.total} wei) from ${groups.length} channel(s) in ${tx}, gas ${receipt.gasUsed}`);
+  }
+  run.pending = rows.length - run.booked - run.recovered;
+  return run;
+}
+
+/** Marks already-booked charges with their indexed bookBatch transaction; those the indexer has not reached wait. */
+async function markRecovered(db: Db, rows: BatchChargeRow[], log: (m: string) => void): Promise<number> {
+  const indexed = await db
+    .select({ requestHash: inferences.requestHash, tx: inferences.settledTx })
+    .from(inferences)
+    .where(and(inArray(inferences.requestHash, rows.map((r) => r.requestHash)), isNotNull(inferences.bookingBatch), eq(inferences.status, "settled")));
+  const txOf = new Map(indexed.map((r) => [r.requestHash, r.tx]));
+  let n = 0;
+  for (const r of rows) {
+    const tx = txOf.get(r.requestHash);
+    if (tx) n += await markBooked(db, [r.id], tx as Hex);
+  }
+  if (n < rows.length) log(`booking: ${rows.length - n} charges are booked on-chain but not indexed yet; marked when they are`);
+  return n;
+}
