@@ -31,10 +31,12 @@ export interface Refusal {
   currentPrice?: string | null;
 }
 
+/** The x402 client could not sign or reach the server: nothing was charged. */
+export type ClientFailure = { kind: "sign_failed"; message: string } | { kind: "network_error"; message: string };
+
 /** Went wrong once the person pressed Pay (other than a refusal). */
 export type Failure =
-  | { kind: "sign_failed"; message: string }
-  | { kind: "network_error"; message: string }
+  | ClientFailure
   /** The model failed after payment: refunded (with its transaction), or the refund is pending. */
   | { kind: "model_failed"; message: string; refunded: boolean; refundTx: string | null }
   /** The stream ended before the settlement (the server serves and settles regardless). */
