@@ -142,5 +142,6 @@ export function usePaidInference(modelId: number) {
     }
   }
 
-  return { quote, state, pay };
+  // The channel payment (useChannelPayment) reports its prompts' answers into the same machine.
+  return { quote, state, pay, dispatch };
 }
