@@ -52,4 +52,11 @@ describe("the paid inference state machine", () => {
     expect(run({ type: "started" }, payment, answer, { type: "stream-ended" })).toMatchObject({ phase: "failed", failure: { kind: "stream_closed", requestId: "7" } });
     expect(run({ type: "started" }, { type: "signed" }, { type: "stream-ended" })).toMatchObject({ phase: "failed", answer: null, failure: { kind: "stream_closed", requestId: null } });
   });
+
+  it("a prompt paid from a channel ends charged, pending settlement, and the form is usable again", () => {
+    const charged = run({ type: "started" }, { type: "channel-answered", requestId: "0xhash", output: "A cat", method: "infinigram", cost: { charged: "90", ceiling: "250" } });
+    expect(charged).toMatchObject({ phase: "charged", answer: { requestId: "0xhash", text: "A cat", busy: false, settlement: { status: "batched", charged: "90", ceiling: "250" } } });
+    expect(isInFlight(charged)).toBe(false);
+    expect(paidInferenceReducer(charged, { type: "stream-ended" })).toBe(charged);
+  });
 });

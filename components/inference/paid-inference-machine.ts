@@ -6,8 +6,16 @@ import type { ErrorCode } from "@/lib/errors";
 import type { DescribedSpan } from "@/lib/inference/spans";
 import type { InferenceResultWire, InferenceStreamEvent } from "@/lib/inference/stream-events";
 
-/** Settlement on-chain: pending until the receipt; delayed when recovery will settle it later. */
-export type Settlement = { status: "pending" } | { status: "confirmed"; tx: string } | { status: "delayed"; message: string };
+/**
+ * Settlement on-chain: pending until the receipt; delayed when recovery will settle it later; batched when it was
+ * charged from a batch-settlement channel (off-chain, pending settlement until the operator claims and books it).
+ */
+export type Settlement =
+  | { status: "pending" }
+  | { status: "confirmed"; tx: string }
+  | { status: "delayed"; message: string }
+  /** Wei: what this call was charged, and the ceiling its voucher allowed (the rest stays in the channel). */
+  | { status: "batched"; charged: string; ceiling: string };
 
 /** The answer as it streams in: text so far, then the stored answer with its traced spans. */
 export interface LiveAnswer {
@@ -31,10 +39,12 @@ export interface Refusal {
   currentPrice?: string | null;
 }
 
+/** The x402 client could not sign or reach the server: nothing was charged. */
+export type ClientFailure = { kind: "sign_failed"; message: string } | { kind: "network_error"; message: string };
+
 /** Went wrong once the person pressed Pay (other than a refusal). */
 export type Failure =
-  | { kind: "sign_failed"; message: string }
-  | { kind: "network_error"; message: string }
+  | ClientFailure
   /** The model failed after payment: refunded (with its transaction), or the refund is pending. */
   | { kind: "model_failed"; message: string; refunded: boolean; refundTx: string | null }
   /** The stream ended before the settlement (the server serves and settles regardless). */
@@ -55,6 +65,8 @@ export type PaidInferenceState =
   | { phase: "answered"; answer: LiveAnswer }
   | { phase: "settled"; answer: LiveAnswer; result: InferenceResultWire }
   | { phase: "delayed"; answer: LiveAnswer }
+  /** Paid from a channel: answered and charged, pending settlement. */
+  | { phase: "charged"; answer: LiveAnswer }
   | { phase: "refused"; refusal: Refusal }
   | { phase: "failed"; answer: LiveAnswer | null; failure: Failure };
 
@@ -66,7 +78,9 @@ export type PaidInferenceAction =
   | { type: "refused"; refusal: Refusal }
   | { type: "failed"; failure: Failure }
   | { type: "event"; event: InferenceStreamEvent }
-  | { type: "stream-ended" };
+  | { type: "stream-ended" }
+  /** A request paid from a channel was answered (plain JSON) and charged (the response's `cost`, wei). */
+  | { type: "channel-answered"; requestId: string; output: string; method: string | null; cost: { charged: string; ceiling: string } };
 
 export const initialPaidInference: PaidInferenceState = { phase: "idle", cancelled: false };
 
@@ -96,8 +110,13 @@ export function paidInferenceReducer(state: PaidInferenceState, action: PaidInfe
       const answer = answerOf(state);
       return { phase: "failed", answer: answer && { ...answer, busy: false }, failure: action.failure };
     }
+    case "channel-answered":
+      return {
+        phase: "charged",
+        answer: { requestId: action.requestId, paymentTx: "", text: action.output, busy: false, spans: null, method: action.method, settlement: { status: "batched", ...action.cost } },
+      };
     case "stream-ended":
-      if (state.phase === "settled" || state.phase === "delayed" || state.phase === "failed") return state;
+      if (state.phase === "settled" || state.phase === "delayed" || state.phase === "charged" || state.phase === "failed") return state;
       return paidInferenceReducer(state, { type: "failed", failure: { kind: "stream_closed", requestId: answerOf(state)?.requestId ?? null } });
     case "event":
       return onEvent(state, action.event);

@@ -15,6 +15,11 @@ import { TracedAnswer, TracedAttributionTable, TracedSpansProvider } from "./tra
 import { cn } from "@/lib/utils";
 import { isInFlight, type LiveAnswer, type PaidInferenceState, type Settlement } from "./paid-inference-machine";
 import { usePaidInference } from "./use-paid-inference";
+import { ChannelPanel } from "./channel-panel";
+import { blockedBy, channelNotice, hasDeposit, isChannelBusy } from "./channel-machine";
+import { useChannelPayment } from "./use-channel-payment";
+
+type PaymentChoice = "per-call" | "channel";
 
 /** The steps the progress shows; quoting (the server's 402) is part of getting the signature. */
 type Step = "signing" | "paying" | "generating" | "settling" | "settled";
@@ -116,7 +121,10 @@ export function Playground({ modelId, kind, active, examples }: { modelId: numbe
   const { status } = useAccount();
   const { openConnectModal } = useConnectModal();
   const ids = useId();
-  const { quote, state, pay } = usePaidInference(modelId);
+  const { quote, state, pay, dispatch } = usePaidInference(modelId);
+  const channel = useChannelPayment(modelId, quote.data, dispatch);
+  const [choice, setChoice] = useState<PaymentChoice>("per-call");
+  const withChannel = choice === "channel";
 
   // The request being written (the paid request itself lives in usePaidInference).
   const [prompt, setPrompt] = useState("");
@@ -125,10 +133,12 @@ export function Playground({ modelId, kind, active, examples }: { modelId: numbe
 
   const isInfinigram = kind === "infinigram";
   const tryThese = examples?.length ? examples : (DEFAULT_EXAMPLES[kind] ?? []);
-  const busy = isInFlight(state);
-  const step = stepOf(state);
+  const busy = isInFlight(state) || (withChannel && isChannelBusy(channel.state) && channel.state.phase !== "loading");
+  // A channel payment shows its own steps and failures in the channel panel.
+  const step = withChannel ? null : stepOf(state);
   const failed = state.phase === "refused" || state.phase === "failed";
-  const notice = noticeOf(state, chain.isLocal);
+  const notice = withChannel ? null : noticeOf(state, chain.isLocal);
+  const channelOpen = channel.state.record !== null && hasDeposit(channel.state.record);
   const answer = "answer" in state ? state.answer : null;
   const price = quote.data ? BigInt(quote.data.price) : null;
 
@@ -139,11 +149,28 @@ export function Playground({ modelId, kind, active, examples }: { modelId: numbe
       openConnectModal?.();
       return;
     }
-    void pay({ prompt, params: isInfinigram ? { maxTokens, temperature } : {} });
+    const request = { prompt, params: isInfinigram ? { maxTokens, temperature } : {} };
+    void (withChannel ? channel.pay(request) : pay(request));
   }
 
-  const disabled = !chain.configured || !active || busy || !quote.data || prompt.trim().length === 0;
-  const buttonLabel = step === "signing" ? "Waiting for signature…" : busy ? "Paying & running…" : "Pay and run";
+  const disabled =
+    !chain.configured || !active || busy || !quote.data || prompt.trim().length === 0 || (withChannel && (channel.ceiling === null || channel.state.phase === "loading"));
+  const buttonLabel = withChannel
+    ? channel.state.phase === "depositing"
+      ? state.phase === "signing"
+        ? "Waiting for deposit signature…"
+        : "Depositing & running…"
+      : channel.state.phase === "paying"
+        ? "Running (paid from channel)…"
+        : channelOpen
+          ? "Run, paid from channel"
+          : "Deposit and run"
+    : step === "signing"
+      ? "Waiting for signature…"
+      : busy
+        ? "Paying & running…"
+        : "Pay and run";
+  const blocked = withChannel && channel.ceiling !== null ? blockedBy(channel.state, channel.ceiling) : null;
 
   return (
     <div className="space-y-4" data-testid="playground">
@@ -219,6 +246,42 @@ export function Playground({ modelId, kind, active, examples }: { modelId: numbe
               </div>
             ) : null}
 
+            <fieldset className="space-y-2 border-t border-border pt-4" data-testid="payment-choice">
+              <legend className="sr-only">How to pay</legend>
+              <div className="flex flex-wrap gap-4 text-sm">
+                <label className="flex items-center gap-2">
+                  <input type="radio" name={`${ids}-pay`} value="per-call" checked={!withChannel} onChange={() => setChoice("per-call")} disabled={busy} className="accent-primary" />
+                  Pay per call <span className="text-xs text-muted-foreground">(one wallet signature each)</span>
+                </label>
+                <label className="flex items-center gap-2">
+                  <input
+                    type="radio"
+                    name={`${ids}-pay`}
+                    value="channel"
+                    checked={withChannel}
+                    onChange={() => setChoice("channel")}
+                    disabled={busy || (quote.data !== undefined && channel.ceiling === null)}
+                    className="accent-primary"
+                  />
+                  Pay with a channel <span className="text-xs text-muted-foreground">(deposit once, then no wallet signature per call)</span>
+                </label>
+              </div>
+              {quote.data && channel.ceiling === null ? (
+                <p className="text-xs text-muted-foreground">This server does not take channel (x402 batch-settlement) payments on this chain.</p>
+              ) : null}
+              {withChannel ? (
+                <ChannelPanel
+                  state={channel.state}
+                  ceiling={channel.ceiling}
+                  connected={status === "connected"}
+                  localChain={chain.isLocal}
+                  onCalls={channel.setCalls}
+                  onRefund={() => void channel.refund()}
+                  onDismiss={channel.dismiss}
+                />
+              ) : null}
+            </fieldset>
+
             <div className="flex flex-wrap items-center justify-between gap-3 border-t border-border pt-4">
               <div className="text-sm" data-testid="playground-price">
                 {quote.isPending ? (
@@ -231,13 +294,14 @@ export function Playground({ modelId, kind, active, examples }: { modelId: numbe
                     <span className="font-medium tabular-nums" title={`${price} wei`}>
                       {formatOpen(price)}
                     </span>
-                    <span className="text-muted-foreground"> · signed gaslessly (EIP-3009)</span>
+                    <span className="text-muted-foreground">{withChannel ? " per call at most · paid from the channel" : " · signed gaslessly (EIP-3009)"}</span>
                   </span>
                 ) : null}
               </div>
               <Button
                 type="submit"
-                disabled={status === "connected" ? disabled : !chain.configured || !active || busy}
+                disabled={status === "connected" ? disabled || blocked !== null : !chain.configured || !active || busy}
+                title={blocked ? "The channel cannot cover another call: refund it, then open a new one." : undefined}
                 aria-busy={busy}
               >
                 {status === "connected" ? buttonLabel : "Connect wallet to pay"}
@@ -247,6 +311,11 @@ export function Playground({ modelId, kind, active, examples }: { modelId: numbe
               Public by design: your prompt, its parameters and the answer are published with the attribution record, so anyone can
               recompute who gets paid. Do not send anything private.
             </p>
+            {blocked ? (
+              <p className="text-sm text-muted-foreground" data-testid="channel-blocked">
+                {channelNotice(blocked, { localChain: chain.isLocal }).message} {channelNotice(blocked, { localChain: chain.isLocal }).hint}
+              </p>
+            ) : null}
             {!active ? <p className="text-sm text-muted-foreground">This model is inactive: its builder has paused inferences.</p> : null}
             {!chain.configured ? <p className="text-sm text-muted-foreground">Payments are unavailable: {chain.problem}</p> : null}
           </form>
@@ -303,6 +372,18 @@ function SettlementStatus({ requestId, settlement, failed }: { requestId: string
         <>Settling on-chain… waiting for the transaction&apos;s receipt.</>
       ) : settlement.status === "delayed" ? (
         settlement.message
+      ) : settlement.status === "batched" ? (
+        <>
+          Paid from your channel:{" "}
+          <span className="font-medium tabular-nums" data-testid="call-charge" data-wei={settlement.charged} title={`${settlement.charged} wei`}>
+            {formatOpen(BigInt(settlement.charged))}
+          </span>{" "}
+          charged of a{" "}
+          <span className="tabular-nums" data-testid="call-ceiling" data-wei={settlement.ceiling} title={`${settlement.ceiling} wei`}>
+            {formatOpen(BigInt(settlement.ceiling))}
+          </span>{" "}
+          ceiling (the rest stays in the channel) · pending settlement (the operator claims it on-chain in a batch; no transaction per call)
+        </>
       ) : (
         <>
           Settled on-chain ·{" "}
@@ -332,9 +413,15 @@ function ResultView({ live, result, failed }: { live: LiveAnswer; result: Infere
         <CardTitle className="flex flex-wrap items-center justify-between gap-2">
           <span>Answer</span>
           <span className="flex flex-wrap items-center gap-3 text-xs font-normal">
-            <Link href={`/inferences/${live.requestId}`} className="text-primary hover:underline">
-              Inference #{live.requestId}
-            </Link>
+            {settlement?.status === "batched" ? (
+              <span className="font-mono text-muted-foreground" title={live.requestId}>
+                Request {shortHash(live.requestId)}
+              </span>
+            ) : (
+              <Link href={`/inferences/${live.requestId}`} className="text-primary hover:underline">
+                Inference #{live.requestId}
+              </Link>
+            )}
             {live.paymentTx ? (
               <span className="text-muted-foreground">
                 Paid in tx <span className="font-mono" title={live.paymentTx}>{shortHash(live.paymentTx)}</span>

@@ -13,7 +13,7 @@ import type { modelInferenceQuote } from "@/lib/api/endpoints";
 import { errorCodeOf, type ErrorCode } from "@/lib/errors";
 import { decodeEvents } from "@/lib/inference/stream-events";
 import { initialPaidInference, paidInferenceReducer } from "./paid-inference-machine";
-import type { BrowserSigner } from "./x402-payment";
+import type { BrowserSigner } from "./x402-client";
 
 /** The price before anything is signed, with the x402 requirements the wallet signs against. */
 export type Quote = Omit<z.output<(typeof modelInferenceQuote)["response"]>, "x402" | "token"> & { token: Address; x402: PaymentRequired };
@@ -142,5 +142,6 @@ export function usePaidInference(modelId: number) {
     }
   }
 
-  return { quote, state, pay };
+  // The channel payment (useChannelPayment) reports its prompts' answers into the same machine.
+  return { quote, state, pay, dispatch };
 }

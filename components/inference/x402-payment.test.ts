@@ -8,7 +8,8 @@ import { UserRejectedRequestError, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { decodePaymentSignatureHeader, encodePaymentRequiredHeader } from "@x402/core/http";
 import type { PaymentRequired } from "@x402/core/types";
-import { payWithX402, type BrowserSigner, type X402PaymentInput } from "./x402-payment";
+import type { BrowserSigner } from "./x402-client";
+import { payWithX402, type X402PaymentInput } from "./x402-payment";
 
 const TOKEN = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const MARKET = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
