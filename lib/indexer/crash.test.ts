@@ -11,12 +11,13 @@ import { Indexer } from "./indexer";
 import { dumpReadModel } from "./testing/dump";
 
 const child = path.join(import.meta.dirname, "testing", "run-indexer.ts");
-const tsx = path.join(process.cwd(), "node_modules", ".bin", "tsx");
 
 /** Runs the indexer in a child; kills it with SIGKILL after `killAfterMs` (or lets it finish). */
 function runChild(env: Record<string, string>, killAfterMs?: number, guardMs = 90_000): Promise<"killed" | "finished"> {
   return new Promise((resolve, reject) => {
-    const p = spawn(tsx, [child], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    // The indexer is this process (node with tsx's loader), not a tsx CLI parent: a SIGKILL to the CLI left its node
+    // child running as an orphan, still writing to the same database while the next child started.
+    const p = spawn(process.execPath, ["--import", "tsx", child], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let err = "";
     p.stderr.on("data", (d) => (err += d));
     let timer: NodeJS.Timeout | undefined;

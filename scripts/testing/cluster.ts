@@ -134,7 +134,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       return child;
     };
 
-    spawnLogged("indexer", [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/indexer.ts"], {});
+    // node with tsx's loader, not the tsx CLI: a SIGKILL reaches the indexer itself, never orphaning it.
+    spawnLogged("indexer", ["--import", "tsx", "scripts/indexer.ts"], {});
     const web: string[] = [];
     await Promise.all(
       Array.from({ length: opts.instances }, async (_, i) => {
