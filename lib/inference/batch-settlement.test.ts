@@ -13,25 +13,20 @@ import { encodeAbiParameters, keccak256, stringToBytes, type Hex } from "viem";
 import { privateKeyToAccount, generatePrivateKey } from "viem/accounts";
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader, decodePaymentSignatureHeader } from "@x402/core/http";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
-import { toClientEvmSigner } from "@x402/evm";
-import { BatchSettlementEvmScheme as BatchClient, computeChannelId } from "@x402/evm/batch-settlement/client";
-import * as chargeRoute from "@/app/api/payments/batch-settlement/charges/[requestHash]/route";
-import * as refundRoute from "@/app/api/payments/batch-settlement/refund/route";
+import { computeChannelId } from "@x402/evm/batch-settlement/client";
 import * as modelInference from "@/app/api/models/[id]/inference/route";
-import * as chatCompletions from "@/app/v1/chat/completions/route";
 import { x402BatchSettlementAbi } from "@/contracts-abi";
 import { testDatabaseKinds } from "@/db/testing";
 import * as t from "@/db/schema";
 import { BATCH_SETTLEMENT_ADDRESS } from "@/lib/chain/batch-settlement";
 import { batchSettlementScheme, markBooked, pendingCharges, PostgresChannelStorage, setChargeFaultForTests } from "@/lib/payments/batch-settlement";
 import { requestHashOf } from "@/lib/payments/request";
+import { appFetchFor, BASE, batchPayer, NETWORK, postInference, type Wire } from "./testing/paying-client";
 import { account, ROLES, serveRoutesFrom, setupMarket, type Market } from "./testing/market";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Handler = (request: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
 
-const BASE = "http://ledgerline.test";
-const NETWORK = "eip155:31337" as const;
 const VOUCHER_TYPES = { Voucher: [{ name: "channelId", type: "bytes32" }, { name: "maxClaimableAmount", type: "uint128" }] } as const;
 const voucherDomain = { name: "x402 Batch Settlement", version: "1", chainId: 31337, verifyingContract: BATCH_SETTLEMENT_ADDRESS } as const;
 
@@ -39,35 +34,10 @@ let m: Market;
 
 let unserve: (() => void) | undefined;
 /** Every request the app was sent and what it answered, in order. */
-const wire: { method: string; path: string; signature: string | null; status: number }[] = [];
-
-/** The app's fetch: the request goes to the route handler its path names (as Next would route it). */
-const appFetch: typeof fetch = async (input, init) => {
-  const request = new Request(input as RequestInfo, init);
-  const { pathname } = new URL(request.url);
-  let res: Response;
-  const inference = /^\/api\/models\/(\d+)\/inference$/.exec(pathname);
-  if (inference) res = await (modelInference[request.method as "POST"] as Handler)(request, { params: Promise.resolve({ id: inference[1] }) });
-  else if (pathname === "/v1/chat/completions") res = await (chatCompletions.POST as Handler)(request, { params: Promise.resolve({}) });
-  else if (pathname === "/api/payments/batch-settlement/refund") res = await (refundRoute.GET as Handler)(request, { params: Promise.resolve({}) });
-  else if (pathname.startsWith("/api/payments/batch-settlement/charges/")) {
-    res = await (chargeRoute.GET as Handler)(request, { params: Promise.resolve({ requestHash: pathname.split("/").at(-1)! }) });
-  } else res = new Response("not found", { status: 404 });
-  wire.push({ method: request.method, path: pathname, signature: request.headers.get("PAYMENT-SIGNATURE"), status: res.status });
-  return res;
-};
-
-/** A payer with the official batch-settlement client (its own channel: `salt`). */
-function payer(user: number, opts: { salt?: Hex; depositStrategy?: (c: { requestAmount: string }) => string } = {}) {
-  const acct = account(user);
-  const scheme = new BatchClient(toClientEvmSigner(acct as never, m.client as never), { ...(opts.salt ? { salt: opts.salt } : {}), ...(opts.depositStrategy ? { depositStrategy: opts.depositStrategy } : {}) });
-  const client = new x402Client().register(NETWORK, scheme);
-  client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: m.d.token }] });
-  return { account: acct, scheme, pay: wrapFetchWithPayment(appFetch, client) };
-}
-
-const post = (pay: typeof fetch, modelId: number, prompt: string, params: Record<string, unknown> = {}) =>
-  pay(`${BASE}/api/models/${modelId}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt, params }) });
+const wire: Wire = [];
+const appFetch = appFetchFor(wire);
+const payer = (user: number, opts: Parameters<typeof batchPayer>[3] = {}) => batchPayer(m, appFetch, user, opts);
+const post = postInference;
 
 const price = async (modelId: number) => {
   const res = await (modelInference.GET as Handler)(new Request(`${BASE}/api/models/${modelId}/inference`), { params: Promise.resolve({ id: String(modelId) }) });

@@ -11,13 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keccak256, parseEventLogs, toHex, type Hex } from "viem";
 import { decodePaymentRequiredHeader } from "@x402/core/http";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
-import { registerExactEvmScheme } from "@x402/evm/exact/client";
 import { toClientEvmSigner } from "@x402/evm";
 import { BatchSettlementEvmScheme as BatchClient } from "@x402/evm/batch-settlement/client";
 import { eq } from "drizzle-orm";
 import * as t from "@/db/schema";
 import * as modelInference from "@/app/api/models/[id]/inference/route";
-import * as chatCompletions from "@/app/v1/chat/completions/route";
 import { inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
 import { testDatabaseKinds } from "@/db/testing";
 import { encode } from "@/lib/attribution/tokenizer";
@@ -26,38 +24,21 @@ import { ModelCatalog } from "./models";
 import { charge, quote, type TokenRates } from "./pricing";
 import { recoverPendingInferences } from "./recovery";
 import { serveInference, SettlementPending, type PaidRequest, type ServeContext } from "./serve";
+import { appFetchFor, BASE, exactPayer, NETWORK, postInference } from "./testing/paying-client";
 import { account, ROLES, serveRoutesFrom, setupMarket, type Market, type Wallet } from "./testing/market";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Handler = (request: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
 
-const BASE = "http://ledgerline.test";
-const NETWORK = "eip155:31337" as const;
 const INPUT_RATE = 10n ** 12n;
 const OUTPUT_RATE = 5n * 10n ** 12n;
 
 let m: Market;
 let unserve: (() => void) | undefined;
 
-const appFetch: typeof fetch = async (input, init) => {
-  const request = new Request(input as RequestInfo, init);
-  const { pathname } = new URL(request.url);
-  const inference = /^\/api\/models\/(\d+)\/inference$/.exec(pathname);
-  if (inference) return (modelInference[request.method as "POST"] as Handler)(request, { params: Promise.resolve({ id: inference[1] }) });
-  if (pathname === "/v1/chat/completions") return (chatCompletions.POST as Handler)(request, { params: Promise.resolve({}) });
-  return new Response("not found", { status: 404 });
-};
-
-/** A payer with the official x402 `exact` client. */
-function payer(user: number): typeof fetch {
-  const client = new x402Client();
-  registerExactEvmScheme(client, { signer: account(user) as never, networks: [NETWORK] });
-  client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: m.d.token }] });
-  return wrapFetchWithPayment(appFetch, client);
-}
-
-const post = (pay: typeof fetch, modelId: number, prompt: string, params: Record<string, unknown> = {}) =>
-  pay(`${BASE}/api/models/${modelId}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt, params }) });
+const appFetch = appFetchFor();
+const payer = (user: number) => exactPayer(m, appFetch, user);
+const post = postInference;
 
 async function ratesOf(modelId: number): Promise<TokenRates> {
   const p = await m.client.readContract({ address: m.d.modelRegistry, abi: modelRegistryAbi, functionName: "pricing", args: [BigInt(modelId)] });
@@ -156,11 +137,8 @@ for (const { kind, available } of testDatabaseKinds) {
         signature = request.headers.get("PAYMENT-SIGNATURE") ?? signature;
         return appFetch(request);
       };
-      const client = new x402Client();
-      registerExactEvmScheme(client, { signer: account(user) as never, networks: [NETWORK] });
-      client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: m.d.token }] });
       const before = await m.balance(user);
-      const first = await post(wrapFetchWithPayment(recording, client), m.models.knn, "a sweet yellow fruit");
+      const first = await post(exactPayer(m, recording, user), m.models.knn, "a sweet yellow fruit");
       const body = (await first.json()) as Json;
       expect(first.status).toBe(200);
       expect(BigInt(body.cost.returned)).toBeGreaterThan(0n);
