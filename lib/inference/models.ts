@@ -83,12 +83,16 @@ type Withdrawn = { id: number; block: number; hash: string };
 type IndexedState = { withdrawn: Withdrawn[]; limits: VerbatimLimits };
 
 /** Loads models on first use and keeps them (by model id); one per process. */
+type ModelRow = typeof models.$inferSelect;
+
 export class ModelCatalog {
   /** Shared indexes are kept under the artifact directory (per tokenizer and member set), so a restart loads instead of sorting. */
   private readonly pool = new SharedIndexPool({ persistDir: () => path.join(this.dir, "shared-index"), log: (m) => this.opts.log?.(m) });
   private readonly loaded = new Map<number, Promise<Loaded>>();
   /** The model without its withdrawn contributions, per model (rebuilt only when its set or its index changes). */
   private state: { key: string; value: Promise<IndexedState> } | null = null;
+  /** Each model's indexed row and lineage, as of the indexer checkpoint `key`. */
+  private readonly rows = new Map<number, { key: string; value: Promise<{ row: ModelRow | undefined; lineage: number[] }> }>();
   private readonly withdrawnViews = new Map<number, { key: string; base: LoadedModel; baseView?: ModelView; value: NonNullable<ServableModel["withdrawals"]> }>();
 
   constructor(private readonly opts: ModelCatalogOptions) {}
@@ -99,7 +103,7 @@ export class ModelCatalog {
 
   /** The model ready to run. Throws {@link ModelUnavailable} when it cannot be served. */
   async get(modelId: number): Promise<ServableModel> {
-    const [row] = await this.opts.db.select().from(models).where(eq(models.id, modelId)).limit(1);
+    const { row, lineage, state } = await this.indexedModel(modelId);
     if (!row) throw new ModelUnavailable(`Model ${modelId} is not known to this server (not registered, or not indexed yet).`, modelId);
     const artifactHash = row.artifactHash.toLowerCase() as `0x${string}`;
     let pending = this.loaded.get(modelId);
@@ -114,9 +118,8 @@ export class ModelCatalog {
       this.loaded.delete(modelId);
       throw new ModelUnavailable(`Model ${modelId}'s artifact changed while loaded; try again.`, modelId);
     }
-    const lineage = await this.opts.db.select({ id: modelDatanets.datanetId }).from(modelDatanets).where(eq(modelDatanets.modelId, modelId));
     const base = {
-      datanetIds: lineage.map((r) => r.id).sort((a, b) => a - b),
+      datanetIds: lineage,
       modelId,
       kind: row.kind,
       name: row.name,
@@ -141,7 +144,6 @@ export class ModelCatalog {
         break;
       }
     }
-    const state = await this.indexedState();
     return {
       ...base,
       ...served,
@@ -151,9 +153,29 @@ export class ModelCatalog {
   }
 
   /**
-   * What the index says about takedowns and terms, read again only when the indexer has moved: the checkpoint is
-   * written in the same transaction as the events, so one small query per request stands in for three.
+   * The model's indexed row and lineage with the index's takedowns and terms. The indexer writes them in the same
+   * transaction as its checkpoint, so they are read again only when the checkpoint has moved: one small query per
+   * request stands in for five.
    */
+  private async indexedModel(modelId: number): Promise<{ row: ModelRow | undefined; lineage: number[]; state: IndexedState }> {
+    const state = await this.indexedState();
+    const key = this.state!.key;
+    let cached = this.rows.get(modelId);
+    if (cached?.key !== key) {
+      const db = this.opts.db;
+      const value = Promise.all([
+        db.select().from(models).where(eq(models.id, modelId)).limit(1),
+        db.select({ id: modelDatanets.datanetId }).from(modelDatanets).where(eq(modelDatanets.modelId, modelId)),
+      ]).then(([[row], lineage]) => ({ row, lineage: lineage.map((r) => r.id).sort((a, b) => a - b) }));
+      cached = { key, value };
+      // Not known yet (not indexed) or failed: asked again next time.
+      const entry = cached;
+      value.then((v) => !v.row && this.rows.get(modelId) === entry && this.rows.delete(modelId)).catch(() => this.rows.get(modelId) === entry && this.rows.delete(modelId));
+      this.rows.set(modelId, cached);
+    }
+    return { ...(await cached.value), state };
+  }
+
   private async indexedState(): Promise<IndexedState> {
     const db = this.opts.db;
     const chainId = this.opts.chainId;
