@@ -3,12 +3,23 @@
  * as the operator (every channel's receiver authorizer, as on a Ledgerline node), its writes sent straight from the
  * operator's wallet and recorded, so a test can read their receipts.
  */
-import { createWalletClient, http, type Hex, type LocalAccount, type PublicClient } from "viem";
+import { createWalletClient, http, type Address, type Hex, type LocalAccount, type PublicClient } from "viem";
 import { foundry } from "viem/chains";
 import type { FacilitatorClient } from "@x402/core/server";
 import { x402Facilitator } from "@x402/core/facilitator";
 import { toFacilitatorEvmSigner } from "@x402/evm";
 import { BatchSettlementEvmScheme as BatchFacilitator } from "@x402/evm/batch-settlement/facilitator";
+
+/** X402BatchSettlement's ChannelConfig, as viem encodes it. */
+export type ChannelConfig = {
+  payer: Address;
+  payerAuthorizer: Address;
+  receiver: Address;
+  receiverAuthorizer: Address;
+  token: Address;
+  withdrawDelay: number;
+  salt: Hex;
+};
 
 export interface SentTransaction {
   kind: string;

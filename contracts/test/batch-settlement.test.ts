@@ -48,7 +48,7 @@ import {
   MIN_WITHDRAW_DELAY,
   MULTICALL3_ADDRESS,
 } from "../../lib/chain/batch-settlement";
-import { localFacilitator } from "./batch-settlement-fixture";
+import { localFacilitator, type ChannelConfig } from "./batch-settlement-fixture";
 import { OPEN, eventsOf, expectRevert, setupLedgerline, type Ledgerline, type Role } from "./fixture";
 
 /** The installed @x402/evm (its package.json is not in its exports map: found from its entry point). */
@@ -60,15 +60,6 @@ const DEPOSIT = 10n * CEILING;
 const WITHDRAW_DELAY = MIN_WITHDRAW_DELAY;
 const URL_BASE = "http://ledgerline.test/v1/inference";
 
-type ChannelConfig = {
-  payer: Address;
-  payerAuthorizer: Address;
-  receiver: Address;
-  receiverAuthorizer: Address;
-  token: Address;
-  withdrawDelay: number;
-  salt: Hex;
-};
 
 let ctx: Ledgerline;
 let token: Address;

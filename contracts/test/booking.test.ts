@@ -41,6 +41,7 @@ import {
   type Ledgerline,
   type Role,
 } from "./fixture";
+import type { ChannelConfig } from "./batch-settlement-fixture";
 
 let ctx: Ledgerline;
 let market: Address;
@@ -50,15 +51,6 @@ let modelB: bigint;
 const BUILDER_BPS_A = 1500;
 const BUILDER_BPS_B = 700;
 
-type ChannelConfig = {
-  payer: Address;
-  payerAuthorizer: Address;
-  receiver: Address;
-  receiverAuthorizer: Address;
-  token: Address;
-  withdrawDelay: number;
-  salt: Hex;
-};
 type Channel = { payer: Role; config: ChannelConfig; channelId: Hex };
 
 const settlementAs = (role: Role) => ({ address: BATCH_SETTLEMENT_ADDRESS, abi: x402BatchSettlementAbi, account: ctx.accounts[role], chain: foundry }) as const;

@@ -4,19 +4,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { artifactHash, bytesPerToken, deserializeCorpusIndex, loadCorpusIndexFile, serializeCorpusIndex } from "./artifact";
-import { buildCorpusIndex, buildCorpusIndexFromTokens, type CorpusIndex } from "./corpus";
+import { buildCorpusIndex, buildCorpusIndexFromTokens } from "./corpus";
 import { AttributionError } from "./errors";
+import { plainIndex } from "./testing/plain-index";
 import { generate } from "./infinigram";
 
-const plain = (index: CorpusIndex) => ({
-  tokens: Array.from(index.tokens),
-  sa: Array.from(index.sa),
-  contributionIds: Array.from(index.contributionIds),
-  datanetIds: Array.from(index.datanetIds),
-  starts: Array.from(index.starts),
-  unigram: Array.from(index.unigram),
-  params: index.params,
-});
+const plain = plainIndex;
 
 const corpusArb = fc
   .uniqueArray(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { minLength: 1, maxLength: 6 })

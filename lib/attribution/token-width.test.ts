@@ -10,9 +10,10 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { artifactHash, deserializeCorpusIndex, loadCorpusIndexFile, serializeCorpusIndex } from "./artifact";
-import { buildCorpusIndex, buildCorpusIndexFromTokens, count, find, longestSuffix, NextTokenQuery, nextTokenDistribution, type CorpusIndex } from "./corpus";
+import { buildCorpusIndex, buildCorpusIndexFromTokens, count, find, longestSuffix, NextTokenQuery, nextTokenDistribution } from "./corpus";
 import { tokenWidth } from "./corpus-index";
 import { AttributionError } from "./errors";
+import { plainIndex } from "./testing/plain-index";
 import { EXAMPLE } from "./example";
 import { generate } from "./infinigram";
 import { SharedIndexPool } from "./pool";
@@ -26,15 +27,7 @@ const FIXTURE = path.join(__dirname, "testing", "fixtures", "v1-example.llix");
 /** sha-256 of the README example corpus's artifact as version 1 wrote it before format version 2 existed. */
 const GOLDEN_V1_HASH = "0x9bb37f5accd161724c80630a849599bc368ecdd7f142ad4983ad196dd71d0385";
 
-const plain = (index: CorpusIndex) => ({
-  tokens: Array.from(index.tokens),
-  sa: Array.from(index.sa),
-  contributionIds: Array.from(index.contributionIds),
-  datanetIds: Array.from(index.datanetIds),
-  starts: Array.from(index.starts),
-  unigram: Array.from(index.unigram),
-  params: index.params,
-});
+const plain = plainIndex;
 
 describe("artifact format versions", () => {
   it("a default build is format version 1, byte for byte: the golden artifact and its hash load, verify and rebuild identically", () => {
