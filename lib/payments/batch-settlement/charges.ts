@@ -25,6 +25,7 @@ import type { Channel } from "@x402/evm/batch-settlement/server";
 import type { Address, Hex } from "viem";
 import type { Db } from "@/db/client";
 import { batchCharges } from "@/db/schema";
+import { singleton } from "@/lib/singleton";
 import type { ChannelTx, ChannelWriteHook } from "./channel-storage";
 
 /** What one served inference is charged, announced before the settle that takes it. */
@@ -41,7 +42,11 @@ export interface ChargeIntent {
   recorded?: boolean;
 }
 
-const intents = new AsyncLocalStorage<ChargeIntent>();
+/**
+ * One per process, not per module instance: Next bundles this module into each route and into instrumentation, and
+ * the batch server (a process singleton whose write hook reads this) may be started by any of them.
+ */
+const intents = singleton("batchChargeIntents", () => new AsyncLocalStorage<ChargeIntent>());
 
 /** Runs `settle` with `intent` as the charge its channel update must record. */
 export function withCharge<T>(intent: ChargeIntent, settle: () => Promise<T>): Promise<T> {
