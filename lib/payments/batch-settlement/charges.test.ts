@@ -21,7 +21,7 @@ describe("batch charge intents", () => {
     expect(b).not.toBe(a);
     const inserted: unknown[] = [];
     const tx = { insert: () => ({ values: async (v: unknown) => void inserted.push(v) }) } as never;
-    const intent = {
+    const intent: import("./charges").ChargeIntent = {
       channelId: `0x${"ab".repeat(32)}` as const,
       payer: `0x${"11".repeat(20)}` as const,
       modelId: 1,

@@ -213,6 +213,8 @@ export async function chargeWith(server: BatchServer, payload: PaymentPayload, r
     throw new PaymentError("payment_failed", `The batch-settlement charge failed; nothing was charged: ${(err as Error).message.split("\n")[0]}`);
   }
   if (!settled.success) throw new PaymentError("payment_failed", `The batch-settlement charge failed; nothing was charged (${settled.errorReason ?? "unknown"}).`);
-  if (!intent.recorded) throw new Error("batch-settlement: the charge was settled without its batch_charges row");
+  // The package reported success but the charge's write was refused or rolled back (its hook threw): nothing was
+  // charged for this call; a deposit that was mined stays in the payer's channel.
+  if (!intent.recorded) throw new PaymentError("payment_failed", "The batch-settlement charge was not recorded; nothing was charged for this call (a deposit stays in your channel). Retry the request.");
   return { [PAYMENT_RESPONSE_HEADER]: encodePaymentResponseHeader(settled) };
 }
