@@ -2,7 +2,8 @@
  * Paying from an x402 batch-settlement channel in the Playground against the real stack, with an injected wallet
  * that records every request: the first prompt deposits (the wallet's only signature), the next prompts are paid
  * with vouchers the browser signs itself, the channel's figures follow the charges read from the page, the state
- * survives a reload, and the refund returns exactly the unused deposit on-chain. Prices are read from the quote and
+ * survives a reload, the operator's booking arrives (the booked inference verifies), and the refund returns exactly
+ * the unused deposit on-chain. Prices are read from the quote and
  * the page, never assumed.
  */
 import { expect, test, type Locator, type Page } from "@playwright/test";
@@ -89,12 +90,27 @@ test("a channel: one deposit signature, three prompts paid without the wallet, c
   }
   const charged = charges.reduce((s, c) => s + c, 0n);
 
-  // The deposit is on-chain in the channel; at most what was charged has been claimed from it.
+  // The operator books the charges on-chain within its bound (BOOKING_MAX_DELAY_SECONDS is 3 s for the browser tests):
+  // the answer follows, pending → booked → the booked inference, whose page shows its split and verifies.
+  const booking = result.getByTestId("booking-status");
+  await expect(booking).toHaveAttribute("data-status", "indexed", { timeout: 60_000 });
+  const bookedHref = await booking.getByTestId("booked-inference").getAttribute("href");
+  expect(bookedHref).toMatch(/^\/inferences\/\d+$/);
+  const bookedPage = await page.context().newPage();
+  await bookedPage.goto(bookedHref!);
+  await expect(bookedPage.getByRole("heading", { level: 1 })).toContainText("Inference #");
+  await expect(bookedPage.getByTestId("split-contributors")).toContainText("OPEN");
+  await bookedPage.getByRole("button", { name: "Verify" }).click();
+  await expect(bookedPage.getByTestId("verify-result")).toHaveText("Verified: the attribution is exactly what was settled.", { timeout: 30_000 });
+  await bookedPage.close();
+  expect(await promptsOf(page)).toEqual(["eth_signTypedData_v4"]);
+
+  // The deposit is on-chain in the channel; the booking claimed exactly what was charged.
   const channelId = (await panel.getByTestId("channel-summary").getAttribute("data-channel-id")) as Hex;
   expect(channelId).toMatch(/^0x[0-9a-f]{64}$/);
   const onChain = await channelOnChain(channelId);
   expect(onChain.balance).toBe(deposit);
-  expect(onChain.totalClaimed).toBeLessThanOrEqual(charged);
+  expect(onChain.totalClaimed).toBe(charged);
   expect(await balanceOf(payer)).toBe(balanceBefore - deposit);
 
   // The channel is kept in this browser (per payer and chain): after a reload it is still there.

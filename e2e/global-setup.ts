@@ -17,6 +17,8 @@ export default async function globalSetup() {
   for (const name of ["RATE_LIMIT_IP_PER_MINUTE", "RATE_LIMIT_PAYER_PER_MINUTE", "RATE_LIMIT_NONCE_PER_MINUTE", "RATE_LIMIT_VERIFY_PER_MINUTE", "RATE_LIMIT_BUILDS_PER_HOUR", "RATE_LIMIT_ORIGINALITY_PER_MINUTE", "RATE_LIMIT_FORECAST_PER_MINUTE"]) {
     process.env[name] ??= "100000";
   }
+  // Batch-settlement charges are booked within 3 s, so a journey sees its booking arrive.
+  process.env.BOOKING_MAX_DELAY_SECONDS ??= "3";
   const stack = await startStack({ port, dataDir, anvilPort: await freePort(), log: (m) => console.log(`[stack] ${m}`) });
   // Tests that act on the chain (as a second user would) read where it is.
   fs.writeFileSync(E2E_STACK_FILE, JSON.stringify({ url: stack.url, rpcUrl: stack.rpcUrl, deployment: stack.deployment }));

@@ -6,6 +6,7 @@ import { useId, useState, type FormEvent } from "react";
 import { useAccount } from "wagmi";
 import { useChainInfo } from "@/components/wallet/chain-context";
 import { formatOpen, shortHash } from "@/components/format";
+import { BookingStatus } from "./booking-status";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
@@ -435,6 +436,7 @@ function ResultView({ live, result, failed }: { live: LiveAnswer; result: Infere
           <div className="space-y-2">
             <TracedAnswer text={live.text} spans={live.spans} busy={live.busy} testId="playground-output" />
             <SettlementStatus requestId={live.requestId} settlement={settlement} failed={failed} />
+            {settlement?.status === "batched" ? <BookingStatus requestHash={live.requestId} /> : null}
           </div>
 
           {result && split ? (
