@@ -1,6 +1,7 @@
 "use client";
 
 import { useConnectModal } from "@rainbow-me/rainbowkit";
+import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { parseEventLogs, type TransactionReceipt } from "viem";
@@ -13,7 +14,7 @@ import { Button, buttonVariants } from "@/components/ui/button";
 import { cn } from "@/lib/utils";
 import { wireHex } from "@/lib/api/client";
 import { isPerToken, type TokenRates } from "@/lib/inference/pricing";
-import type { ModelBuild } from "./api";
+import { fetchIndexedRates, type ModelBuild } from "./api";
 import { Field, inputClass } from "./fields";
 import { PricingFields } from "./pricing-fields";
 import { parsePricing, type PricingForm } from "./pricing";
@@ -72,6 +73,16 @@ export function PublishStep({ build, onConfirmed }: { build: ModelBuild; onConfi
   const ratesDone = ratesTx.state.status === "confirmed";
   const ratesFailed = ratesTx.state.status === "failed" ? ratesTx.state.error : null;
   const done = confirmed && (!perToken || ratesDone);
+  // The model page reads the rates from the index: its link waits until the indexer has the ones just set.
+  const sent = "rates" in parsedPricing ? parsedPricing.rates : null;
+  const isSent = (r: { inputRate: string; outputRate: string } | undefined) => !!r && !!sent && r.inputRate === sent.inputRate.toString() && r.outputRate === sent.outputRate.toString();
+  const indexed = useQuery({
+    queryKey: ["factory-indexed-rates", build.modelId],
+    queryFn: () => fetchIndexedRates(build.modelId!),
+    enabled: done && perToken && build.modelId !== null,
+    refetchInterval: (q) => (isSent(q.state.data) ? false : 500),
+  });
+  const listed = build.modelId !== null && (!perToken || isSent(indexed.data));
 
   async function setTokenRates(id: bigint, rates: TokenRates) {
     if (!chain.contracts || !address) return;
@@ -197,7 +208,7 @@ export function PublishStep({ build, onConfirmed }: { build: ModelBuild; onConfi
       ) : null}
 
       {done ? (
-        build.modelId !== null ? (
+        listed ? (
           <div className="rounded-md border border-success/30 bg-success/5 px-4 py-3 text-sm" data-testid="publish-done">
             <p className="font-medium">Model #{build.modelId} is registered{perToken ? " with its token rates" : ""}.</p>
             <Link href={`/models/${build.modelId}`} className={cn(buttonVariants({ size: "sm" }), "mt-2")}>
