@@ -6,10 +6,17 @@
  * its page shows the rates, and the Playground's estimate follows the prompt being typed and is the amount the
  * server's 402 asks.
  */
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { encode } from "../lib/attribution/tokenizer";
 import { quote } from "../lib/inference/pricing";
 import { connectDevWallet } from "./wallet";
+
+/** Serious or critical WCAG 2.1 A/AA violations inside `selector` (as e2e/a11y.spec.ts audits whole pages). */
+async function blockingViolations(page: Page, selector: string) {
+  const { violations } = await new AxeBuilder({ page }).include(selector).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
 
 /** Steps 1–4: an ∞-gram model from Datanet 3 v1, built under the signed-in Dev wallet (account 1). */
 async function buildInfinigram(page: Page, name: string) {
@@ -90,6 +97,7 @@ test("a builder publishes a per-token model; its page shows the rates and the Pl
   await expect(publish.getByText("4000000000000 wei per answer token")).toBeVisible();
   // 200 prompt tokens and a 300-token answer: 0.0004 + 0.0012 + 0.001.
   await expect(publish.getByTestId("pricing-example")).toContainText("costs 0.0026 OPEN");
+  expect(await blockingViolations(page, '[data-testid="step-publish"]')).toEqual([]);
   await publish.getByRole("button", { name: "Publish" }).click();
   await expect(publish.getByTestId("publish-tx")).toContainText("Confirmed", { timeout: 30_000 });
   await expect(publish.getByTestId("rates-tx")).toContainText("Confirmed", { timeout: 30_000 });
@@ -120,6 +128,7 @@ test("a builder publishes a per-token model; its page shows the rates and the Pl
   await expect(estimate.getByTestId("estimate-prompt-tokens")).toHaveText(String(encode(typed).length));
   const ceiling = await estimate.getByTestId("estimate-ceiling").getAttribute("data-wei");
   expect(ceiling).toBe(quote(rates, encode(typed).length, 32).toString());
+  expect(await blockingViolations(page, '[data-testid="price-estimate"]')).toEqual([]);
 
   // It is what the server asks for the same request before anything is signed.
   const unpaid = await request.post(`/api/models${href!.slice("/models".length)}/inference`, { data: { prompt: typed, params: { maxTokens: 32, temperature: 0.8 } } });
