@@ -155,7 +155,11 @@ export const models = pgTable(
     kind: text("kind").$type<"infinigram" | "knn" | "external" | "rag">().notNull(),
     parameters: jsonb("parameters").$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     evaluation: jsonb("evaluation").$type<Record<string, unknown>>(),
+    /** The fixed fee F of a per-token model, the whole price of a flat-price one. */
     price: wei("price").notNull(),
+    /** Wei per prompt token (R_in) and per answer token (R_out), ModelTokenRatesChanged; both 0 = flat price. */
+    inputRate: wei("input_rate").notNull().default(sql`0`),
+    outputRate: wei("output_rate").notNull().default(sql`0`),
     builderBps: integer("builder_bps").notNull(),
     active: boolean("active").notNull().default(true),
     inferenceCount: integer("inference_count").notNull().default(0),

@@ -2,15 +2,24 @@
  * The Model Factory wizard against the real stack: without a wallet a visitor picks the ∞-gram kind and
  * Datanet 3 v1; building asks for the Dev wallet (account 1, the demo builder) and one sign-in signature,
  * then shows the build's progress and evaluation; the builder publishes the model on-chain and follows the
- * link to its page.
+ * link to its page. A per-token model is published with a fixed fee and input/output rates (two transactions);
+ * its page shows the rates, and the Playground's estimate follows the prompt being typed and is the amount the
+ * server's 402 asks.
  */
-import { expect, test } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+import { encode } from "../lib/attribution/tokenizer";
+import { quote } from "../lib/inference/pricing";
 import { connectDevWallet } from "./wallet";
 
-test("a builder builds an ∞-gram model from Datanet 3 v1, publishes it and finds it on /models", async ({ page }) => {
-  test.setTimeout(120_000);
-  const name = `E2E Wizard ∞-gram ${Date.now()}`;
+/** Serious or critical WCAG 2.1 A/AA violations inside `selector` (as e2e/a11y.spec.ts audits whole pages). */
+async function blockingViolations(page: Page, selector: string) {
+  const { violations } = await new AxeBuilder({ page }).include(selector).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
 
+/** Steps 1–4: an ∞-gram model from Datanet 3 v1, built under the signed-in Dev wallet (account 1). */
+async function buildInfinigram(page: Page, name: string) {
   await page.goto("/factory");
   await expect(page.getByRole("heading", { name: "Model Factory", level: 1 })).toBeVisible();
   await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Model Factory" })).toHaveAttribute("aria-current", "page");
@@ -45,6 +54,12 @@ test("a builder builds an ∞-gram model from Datanet 3 v1, publishes it and fin
   await expect(buildStep.getByRole("progressbar", { name: "Build progress" })).toHaveAttribute("aria-valuenow", "100");
   await expect(buildStep.getByTestId("eval-accuracy")).toHaveText(/^\d+(\.\d)?%$/);
   await expect(buildStep.getByTestId("eval-perplexity")).toHaveText(/^\d+(\.\d+)?$/);
+}
+
+test("a builder builds an ∞-gram model from Datanet 3 v1, publishes it and finds it on /models", async ({ page }) => {
+  test.setTimeout(120_000);
+  const name = `E2E Wizard ∞-gram ${Date.now()}`;
+  await buildInfinigram(page, name);
 
   // 5. Publish: price and share, connect the Dev wallet through the modal, register on-chain.
   const publish = page.getByTestId("step-publish");
@@ -64,4 +79,61 @@ test("a builder builds an ∞-gram model from Datanet 3 v1, publishes it and fin
 
   await page.goto("/models");
   await expect(page.getByText(name).first()).toBeVisible();
+});
+
+test("a builder publishes a per-token model; its page shows the rates and the Playground estimates the prompt being typed", async ({ page, request }) => {
+  test.setTimeout(150_000);
+  const name = `E2E Wizard per-token ${Date.now()}`;
+  await buildInfinigram(page, name);
+
+  // 5. Publish per token: fee 0.001 OPEN, 0.002 OPEN per 1k prompt tokens, 0.004 OPEN per 1k answer tokens.
+  const rates = { fee: 10n ** 15n, inputRate: 2n * 10n ** 12n, outputRate: 4n * 10n ** 12n };
+  const publish = page.getByTestId("step-publish");
+  await publish.getByRole("radio", { name: /^Per token/ }).click();
+  await publish.getByLabel("Fixed fee per inference (OPEN)").fill("0.001");
+  await publish.getByLabel("Input rate (OPEN per 1,000 tokens)").fill("0.002");
+  await publish.getByLabel("Output rate (OPEN per 1,000 tokens)").fill("0.004");
+  await expect(publish.getByText("2000000000000 wei per prompt token")).toBeVisible();
+  await expect(publish.getByText("4000000000000 wei per answer token")).toBeVisible();
+  // 200 prompt tokens and a 300-token answer: 0.0004 + 0.0012 + 0.001.
+  await expect(publish.getByTestId("pricing-example")).toContainText("costs 0.0026 OPEN");
+  expect(await blockingViolations(page, '[data-testid="step-publish"]')).toEqual([]);
+  await publish.getByRole("button", { name: "Publish" }).click();
+  await expect(publish.getByTestId("publish-tx")).toContainText("Confirmed", { timeout: 30_000 });
+  await expect(publish.getByTestId("rates-tx")).toContainText("Confirmed", { timeout: 30_000 });
+  const view = publish.getByRole("link", { name: "View your model" });
+  await expect(view).toBeVisible({ timeout: 30_000 });
+  const href = await view.getAttribute("href");
+  expect(href).toMatch(/^\/models\/\d+$/);
+  await view.click();
+  await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
+
+  // The rates, from the index: the header and the details.
+  await expect(page.getByTestId("token-rates").first()).toHaveText("0.001 OPEN per inference + 0.002 OPEN per 1k input tokens + 0.004 OPEN per 1k output tokens");
+  await expect(page.getByText("Input rate")).toBeVisible();
+
+  // The estimate follows the prompt: T_in as the server counts it, the ceiling at the Playground's 32 max tokens.
+  const playground = page.getByTestId("playground");
+  const estimate = playground.getByTestId("price-estimate");
+  const prompt = playground.getByLabel("Prompt");
+  await expect(estimate.getByTestId("estimate-max-tokens")).toHaveText("32");
+  for (const text of ["zebra", "zebra: a wild horse of Africa with black and white stripes, and tiger,"]) {
+    await prompt.fill(text);
+    const tokens = encode(text).length;
+    await expect(estimate.getByTestId("estimate-prompt-tokens")).toHaveText(String(tokens));
+    await expect(estimate.getByTestId("estimate-ceiling")).toHaveAttribute("data-wei", quote(rates, tokens, 32).toString());
+  }
+  await prompt.pressSequentially(" Panthera");
+  const typed = await prompt.inputValue();
+  await expect(estimate.getByTestId("estimate-prompt-tokens")).toHaveText(String(encode(typed).length));
+  const ceiling = await estimate.getByTestId("estimate-ceiling").getAttribute("data-wei");
+  expect(ceiling).toBe(quote(rates, encode(typed).length, 32).toString());
+  expect(await blockingViolations(page, '[data-testid="price-estimate"]')).toEqual([]);
+
+  // It is what the server asks for the same request before anything is signed.
+  const unpaid = await request.post(`/api/models${href!.slice("/models".length)}/inference`, { data: { prompt: typed, params: { maxTokens: 32, temperature: 0.8 } } });
+  expect(unpaid.status()).toBe(402);
+  const required = JSON.parse(Buffer.from(unpaid.headers()["payment-required"], "base64").toString("utf8")) as { accepts: { amount: string }[] };
+  expect(required.accepts.length).toBeGreaterThan(0);
+  for (const offer of required.accepts) expect(offer.amount).toBe(ceiling);
 });

@@ -22,3 +22,9 @@ export async function createBuild(body: BuildRequest): Promise<ModelBuild> {
 export async function fetchBuild(id: string): Promise<ModelBuild> {
   return apiGet("/api/factory/builds/{id}", { params: { id }, what: "Loading the build" });
 }
+
+/** A model's token rates as the indexer has them (wei per token, decimal strings). */
+export async function fetchIndexedRates(id: number): Promise<{ inputRate: string; outputRate: string }> {
+  const m = await apiGet("/api/models/{id}", { params: { id }, what: `Loading model #${id}` });
+  return { inputRate: m.inputRate, outputRate: m.outputRate };
+}

@@ -14,6 +14,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import type { InferenceResultWire } from "@/lib/inference/stream-events";
 import { TracedAnswer, TracedAttributionTable, TracedSpansProvider } from "./traced-answer";
 import { cn } from "@/lib/utils";
+import { PriceEstimate } from "./price-estimate";
 import { isInFlight, type LiveAnswer, type PaidInferenceState, type Settlement } from "./paid-inference-machine";
 import { usePaidInference } from "./use-paid-inference";
 import { ChannelPanel } from "./channel-panel";
@@ -117,7 +118,7 @@ const DEFAULT_EXAMPLES: Record<string, string[]> = {
   knn: ["large feline of forests in most of Asia having a tawny coat with black stripes"],
 };
 
-export function Playground({ modelId, kind, active, examples }: { modelId: number; kind: string; active: boolean; examples?: string[] }) {
+export function Playground({ modelId, kind, active, examples, card = {} }: { modelId: number; kind: string; active: boolean; examples?: string[]; card?: Record<string, unknown> }) {
   const chain = useChainInfo();
   const { status } = useAccount();
   const { openConnectModal } = useConnectModal();
@@ -246,6 +247,8 @@ export function Playground({ modelId, kind, active, examples }: { modelId: numbe
                 </div>
               </div>
             ) : null}
+
+            <PriceEstimate quote={quote.data} kind={kind} card={card} prompt={prompt} params={isInfinigram ? { maxTokens, temperature } : {}} />
 
             <fieldset className="space-y-2 border-t border-border pt-4" data-testid="payment-choice">
               <legend className="sr-only">How to pay</legend>

@@ -465,6 +465,9 @@ export async function applyEvent(store: RangeStore, ev: DecodedEvent, ctx: Event
         parameters: meta.success ? meta.data.parameters : {},
         evaluation: meta.success ? (meta.data.evaluation ?? null) : null,
         price: a.price,
+        // A model registers flat-priced; per-token rates come with ModelTokenRatesChanged.
+        inputRate: 0n,
+        outputRate: 0n,
         builderBps: a.builderBps,
         active: true,
         inferenceCount: 0,
@@ -480,6 +483,11 @@ export async function applyEvent(store: RangeStore, ev: DecodedEvent, ctx: Event
     case "ModelPriceChanged": {
       const m = store.models.get(Number(ev.args.modelId)) ?? missing("model", Number(ev.args.modelId));
       store.putModel({ ...m, price: ev.args.newPrice });
+      return;
+    }
+    case "ModelTokenRatesChanged": {
+      const m = store.models.get(Number(ev.args.modelId)) ?? missing("model", Number(ev.args.modelId));
+      store.putModel({ ...m, inputRate: ev.args.inputRate, outputRate: ev.args.outputRate });
       return;
     }
     case "ModelActiveChanged": {

@@ -33,8 +33,9 @@ import { paidRequests } from "@/lib/ops/metrics";
 import { serveContext } from "./runtime";
 import { serveBatched } from "./batch";
 import { InvalidParams } from "./params";
-import { resolveParams, serveInference, type ServeContext, type ServedInference, type ServeHooks } from "./serve";
-import { charge, costJson, DEFAULT_MAX_TOKENS, isPerToken, quote as quoteCeiling, ratesOf, settledCost, type TokenRates } from "./pricing";
+import { serveInference, type ServeContext, type ServedInference, type ServeHooks } from "./serve";
+import { charge, costJson, isPerToken, quote as quoteCeiling, ratesOf, settledCost, type TokenRates } from "./pricing";
+import { pricedAnswerTokens } from "./estimate";
 
 export interface PaidInferenceInput {
   modelId: number;
@@ -78,9 +79,7 @@ async function quote(modelId: number, promptTokens: number, params: InferencePar
   }
   const model = await ctx.models.get(modelId);
   // Parameters are checked against the model before anyone signs anything; their max_tokens bounds the ceiling.
-  const resolved = resolveParams(model, `0x${"0".repeat(64)}`, params) as { maxTokens?: unknown };
-  const maxTokens = typeof resolved.maxTokens === "number" ? resolved.maxTokens : DEFAULT_MAX_TOKENS;
-  const price = quoteCeiling(rates, promptTokens, maxTokens);
+  const price = quoteCeiling(rates, promptTokens, pricedAnswerTokens(model, params));
   return { ctx, price, rates, model };
 }
 

@@ -21,12 +21,15 @@ import { DeferredModelUsageCharts as ModelUsageCharts } from "@/components/chart
 import { loadModelUsage } from "@/components/charts/usage-data";
 import { ApiSnippet } from "@/components/inference/api-snippet";
 import { Playground } from "@/components/inference/playground";
+import { TokenRatesText } from "@/components/inference/token-rates";
 import { MarkdownText } from "@/components/markdown-text";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Stat } from "@/components/ui/stat";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { isPerToken, type TokenRates } from "@/lib/inference/pricing";
+import { per1kTokens } from "@/lib/inference/rate-units";
 import { getModel } from "@/lib/queries";
 import { parseIdParam } from "@/lib/search-params";
 
@@ -75,6 +78,8 @@ export default async function ModelPage({ params }: { params: Params }) {
   const examples = Array.isArray(rawExamples) ? (rawExamples as unknown[]).filter((x): x is string => typeof x === "string").slice(0, 5) : undefined;
   const parameters = facts(shownParameters);
   const evaluation = facts(m.evaluation);
+  const rates: TokenRates = { fee: m.price, inputRate: m.inputRate, outputRate: m.outputRate };
+  const perToken = isPerToken(rates);
 
   return (
     <>
@@ -92,9 +97,15 @@ export default async function ModelPage({ params }: { params: Params }) {
           <span>
             Builder <AddressText address={m.builder} className="text-foreground" />
           </span>
-          <span>
-            Price <OpenAmount wei={m.price} className="font-medium text-foreground" /> per inference
-          </span>
+          {perToken ? (
+            <span>
+              Price <TokenRatesText rates={rates} />
+            </span>
+          ) : (
+            <span>
+              Price <OpenAmount wei={m.price} className="font-medium text-foreground" /> per inference
+            </span>
+          )}
           <span title={formatDateTime(m.createdAt)}>Registered {formatRelativeTime(m.createdAt)}</span>
         </div>
       </PageHeader>
@@ -102,10 +113,10 @@ export default async function ModelPage({ params }: { params: Params }) {
       <div className="container-page space-y-10 py-8">
         <dl className="grid grid-cols-2 gap-3 md:grid-cols-4">
           <Stat
-            label="Price"
+            label={perToken ? "Fixed fee" : "Price"}
             value={formatOpen(m.price, { maxDecimals: 4 })}
             title={formatOpen(m.price)}
-            hint={`Builder keeps ${formatBps(m.builderBps)}`}
+            hint={perToken ? `Plus the tokens used · builder keeps ${formatBps(m.builderBps)}` : `Builder keeps ${formatBps(m.builderBps)}`}
             icon={<CoinsIcon />}
           />
           <Stat
@@ -151,7 +162,7 @@ export default async function ModelPage({ params }: { params: Params }) {
                 title="Playground"
                 description="Pay for one inference with a signed OPEN authorization and see how its price is split and attributed."
               />
-              <Playground modelId={m.id} kind={m.kind} active={m.active} examples={examples} />
+              <Playground modelId={m.id} kind={m.kind} active={m.active} examples={examples} card={m.parameters ?? {}} />
             </section>
 
             <section aria-labelledby="api-heading">
@@ -303,7 +314,13 @@ export default async function ModelPage({ params }: { params: Params }) {
                   <DetailRow label="Model ID" value={<span className="font-mono">#{m.id}</span>} />
                   <DetailRow label="Kind" value={<ModelKindBadge kind={m.kind} />} />
                   <DetailRow label="Status" value={m.active ? "Accepting inferences" : "Inactive"} />
-                  <DetailRow label="Price" value={<OpenAmount wei={m.price} maxDecimals={18} />} />
+                  <DetailRow label={perToken ? "Fixed fee" : "Price"} value={<OpenAmount wei={m.price} maxDecimals={18} />} />
+                  {perToken ? (
+                    <>
+                      <DetailRow label="Input rate" value={<span title={`${m.inputRate} wei per token`}><OpenAmount wei={per1kTokens(m.inputRate)} maxDecimals={18} /> / 1k tokens</span>} />
+                      <DetailRow label="Output rate" value={<span title={`${m.outputRate} wei per token`}><OpenAmount wei={per1kTokens(m.outputRate)} maxDecimals={18} /> / 1k tokens</span>} />
+                    </>
+                  ) : null}
                   <DetailRow label="Builder share" value={formatBps(m.builderBps)} />
                   <DetailRow label="Builder" value={<AddressText address={m.builder} chars={6} />} />
                   <DetailRow label="Artifact hash" value={<HashText hash={m.artifactHash} />} />
