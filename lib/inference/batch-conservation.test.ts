@@ -150,6 +150,8 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(charges.every((c) => c.status === "booked")).toBe(true);
       expect(answered.length + failed + crashedCharges).toBe(N);
       expect(failed).toBeGreaterThan(0);
+      // A failed charge or model releases its channel at once: no later call of that channel is told it is busy.
+      expect([...outcomes.keys()].filter((k) => k.includes("409"))).toEqual([]);
       expect(crashedCharges).toBeGreaterThan(0);
       expect(crashedBooking).toBe(true);
       if (N >= 1_000) expect(refunds).toBeGreaterThan(0);
@@ -200,5 +202,22 @@ for (const { kind, available } of testDatabaseKinds) {
           `${booked.length} bookings (${runs.filter((r) => r.tx).length} runs); refusals ${JSON.stringify(Object.fromEntries(outcomes))}; payers paid ${paid} = charged + ${held} still in ${ours.size} channels`,
       );
     }, 1_800_000);
+
+    it("a charge that fails on a deposit or a voucher releases the channel at once: the next call is served, not 409", async () => {
+      const p = batchPayer(m, appFetch, ROLES.users[0], { salt: keccak256(stringToBytes("released")) });
+      const crashOnce = () =>
+        setChargeFaultForTests(() => {
+          setChargeFaultForTests(undefined);
+          throw new Error("crash before the charge commits");
+        });
+      for (const step of ["deposit", "voucher"]) {
+        crashOnce();
+        const failed = await postInference(p.pay, m.models.gramA, `The cat ${step}`, { maxTokens: 2 });
+        expect(failed.status, step).toBeGreaterThanOrEqual(400);
+        expect(failed.status, step).not.toBe(409);
+        const next = await postInference(p.pay, m.models.gramA, `The dog ${step}`, { maxTokens: 2 });
+        expect(next.status, `${step}: ${await next.clone().text()}`).toBe(200);
+      }
+    }, 120_000);
   });
 }

@@ -195,9 +195,17 @@ export const batchSettlementScheme: DeferredPaymentScheme<BatchPayment> = {
   },
 
   async cancel(verified, _attempt, reason) {
-    const { server, payload, requirements } = verified.payment;
+    const { server, payload, requirements, channelId } = verified.payment;
     try {
       await server.rs.createPaymentCancellationDispatcher(payload, requirements).cancel({ reason: reason === "handler_threw" ? "handler_threw" : "handler_failed" });
+      // A charge that failed inside settle leaves the package without this request's context, so its cancel finds
+      // nothing to clear and the channel would answer 409 channel_busy until the reservation expires. This request
+      // still holds the reservation (one at a time per channel, and its answer is not sent yet): release it, if it is
+      // still the one this voucher made.
+      const signed = (payload.payload as { voucher: { maxClaimableAmount: string } }).voucher.maxClaimableAmount;
+      await server.storage.updateChannel(channelId, (current) =>
+        current?.pendingRequest?.signedMaxClaimable === signed ? { ...current, pendingRequest: undefined } : current,
+      );
     } catch {
       /* the reservation expires on its own (≤ maxTimeoutSeconds) */
     }
