@@ -209,6 +209,8 @@ function settleInference(store: RangeStore, ctx: EventContext, inf: InferenceRow
   store.putInference({
     ...inf,
     status: "settled",
+    // What was charged: a per-token request escrowed its ceiling and the rest went back (UnusedCeilingReturned).
+    price: a.price,
     operator: lower(a.operator),
     outputHash: lower(a.outputHash),
     attributionHash: lower(a.attributionHash),
@@ -540,6 +542,26 @@ export async function applyEvent(store: RangeStore, ev: DecodedEvent, ctx: Event
       return;
     case "InferencesBooked":
       return onInferencesBooked(store, ev.args, ctx);
+    case "UnusedCeilingReturned": {
+      // A per-token request's escrow above its charge, back to the payer at settle.
+      const a = ev.args;
+      const requestId = Number(a.requestId);
+      const inf = store.inferences.get(requestId) ?? missing("inference", requestId);
+      store.ledger.push({
+        id: `return:${requestId}`,
+        account: lower(a.payer),
+        role: "refund",
+        amount: a.amount,
+        requestId,
+        modelId: inf.modelId,
+        datanetId: null,
+        contributionId: null,
+        block: ctx.block,
+        tx: ctx.tx,
+        at: ctx.at,
+      });
+      return;
+    }
     case "InferenceRefunded": {
       const a = ev.args;
       const requestId = Number(a.requestId);

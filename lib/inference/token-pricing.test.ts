@@ -126,6 +126,15 @@ for (const { kind, available } of testDatabaseKinds) {
         expect(before - (await m.balance(c.user))).toBe(charged);
         expect(await surplus()).toBe(surplusBefore);
         if (c.model() === m.models.knn) expect(returned).toBeGreaterThan(0n);
+
+        // The index: the inference's price is what was charged; its ledger holds the escrowed ceiling, to the wei —
+        // the split of the charge plus the returned rest.
+        await m.index();
+        const [indexed] = await m.ctx.db.select().from(t.inferences).where(eq(t.inferences.requestId, Number(body.requestId)));
+        expect(indexed.price).toBe(charged);
+        const ledger = await m.ctx.db.select().from(t.ledgerEntries).where(eq(t.ledgerEntries.requestId, indexed.requestId));
+        expect(ledger.reduce((s, l) => s + l.amount, 0n)).toBe(ceiling);
+        expect(ledger.filter((l) => l.role === "refund").map((l) => l.amount)).toEqual(returned > 0n ? [returned] : []);
       }, 120_000);
     }
 
