@@ -136,4 +136,17 @@ test("a builder publishes a per-token model; its page shows the rates and the Pl
   const required = JSON.parse(Buffer.from(unpaid.headers()["payment-required"], "base64").toString("utf8")) as { accepts: { amount: string }[] };
   expect(required.accepts.length).toBeGreaterThan(0);
   for (const offer of required.accepts) expect(offer.amount).toBe(ceiling);
+
+  // Paid from the Playground (the builder's own Dev wallet): the wallet signs exactly that ceiling, the settlement
+  // charges the tokens used — at least the fee and the prompt, at most the ceiling — and the rest goes back.
+  await expect(playground.getByTestId("playground-price")).toContainText("Up to");
+  await playground.getByRole("button", { name: "Pay and run" }).click();
+  const result = playground.getByTestId("playground-result");
+  await expect(result.getByTestId("settlement-status")).toHaveAttribute("data-status", "confirmed", { timeout: 60_000 });
+  const inferenceLink = result.getByRole("link", { name: /^Inference #\d+$/ });
+  const id = (await inferenceLink.textContent())!.replace("Inference #", "");
+  const settled = await (await request.get(`/api/inferences/${id}`)).json();
+  const charged = BigInt(settled.price);
+  expect(charged).toBeLessThanOrEqual(BigInt(ceiling!));
+  expect(charged).toBeGreaterThanOrEqual(rates.fee + BigInt(encode(typed).length) * rates.inputRate);
 });

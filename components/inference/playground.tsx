@@ -14,7 +14,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import type { InferenceResultWire } from "@/lib/inference/stream-events";
 import { TracedAnswer, TracedAttributionTable, TracedSpansProvider } from "./traced-answer";
 import { cn } from "@/lib/utils";
-import { PriceEstimate } from "./price-estimate";
+import { PriceEstimate, useRequestCeiling } from "./price-estimate";
 import { isInFlight, type LiveAnswer, type PaidInferenceState, type Settlement } from "./paid-inference-machine";
 import { usePaidInference } from "./use-paid-inference";
 import { ChannelPanel } from "./channel-panel";
@@ -142,7 +142,10 @@ export function Playground({ modelId, kind, active, examples, card = {} }: { mod
   const notice = withChannel ? null : noticeOf(state, chain.isLocal);
   const channelOpen = channel.state.record !== null && hasDeposit(channel.state.record);
   const answer = "answer" in state ? state.answer : null;
-  const price = quote.data ? BigInt(quote.data.price) : null;
+  const params = isInfinigram ? { maxTokens, temperature } : {};
+  // A per-token model's price for this request is its ceiling (null while the tokenizer loads); a flat one's, the quote.
+  const ceiling = useRequestCeiling({ quote: quote.data, kind, card, prompt, params });
+  const price = ceiling ?? (quote.data ? BigInt(quote.data.price) : null);
 
   function payAndRun(e: FormEvent) {
     e.preventDefault();
@@ -151,12 +154,13 @@ export function Playground({ modelId, kind, active, examples, card = {} }: { mod
       openConnectModal?.();
       return;
     }
-    const request = { prompt, params: isInfinigram ? { maxTokens, temperature } : {} };
-    void (withChannel ? channel.pay(request) : pay(request));
+    const request = { prompt, params };
+    const reviewed = ceiling ?? undefined;
+    void (withChannel ? channel.pay(request, reviewed) : pay(request, reviewed));
   }
 
   const disabled =
-    !chain.configured || !active || busy || !quote.data || prompt.trim().length === 0 || (withChannel && (channel.ceiling === null || channel.state.phase === "loading"));
+    !chain.configured || !active || busy || !quote.data || prompt.trim().length === 0 || ceiling === null || (withChannel && (channel.ceiling === null || channel.state.phase === "loading"));
   const buttonLabel = withChannel
     ? channel.state.phase === "depositing"
       ? state.phase === "signing"
@@ -172,7 +176,8 @@ export function Playground({ modelId, kind, active, examples, card = {} }: { mod
       : busy
         ? "Paying & running…"
         : "Pay and run";
-  const blocked = withChannel && channel.ceiling !== null ? blockedBy(channel.state, channel.ceiling) : null;
+  const channelCeiling = channel.ceiling === null ? null : (ceiling ?? channel.ceiling);
+  const blocked = withChannel && channelCeiling !== null ? blockedBy(channel.state, channelCeiling) : null;
 
   return (
     <div className="space-y-4" data-testid="playground">
@@ -248,7 +253,7 @@ export function Playground({ modelId, kind, active, examples, card = {} }: { mod
               </div>
             ) : null}
 
-            <PriceEstimate quote={quote.data} kind={kind} card={card} prompt={prompt} params={isInfinigram ? { maxTokens, temperature } : {}} />
+            <PriceEstimate quote={quote.data} kind={kind} card={card} prompt={prompt} params={params} />
 
             <fieldset className="space-y-2 border-t border-border pt-4" data-testid="payment-choice">
               <legend className="sr-only">How to pay</legend>
@@ -276,7 +281,7 @@ export function Playground({ modelId, kind, active, examples, card = {} }: { mod
               {withChannel ? (
                 <ChannelPanel
                   state={channel.state}
-                  ceiling={channel.ceiling}
+                  ceiling={channelCeiling}
                   connected={status === "connected"}
                   localChain={chain.isLocal}
                   onCalls={channel.setCalls}
@@ -294,11 +299,14 @@ export function Playground({ modelId, kind, active, examples, card = {} }: { mod
                   <span className="text-destructive">Price unavailable: {quote.error.message}</span>
                 ) : price !== null ? (
                   <span>
-                    <span className="text-muted-foreground">Price </span>
+                    <span className="text-muted-foreground">{ceiling !== undefined ? "Up to " : "Price "}</span>
                     <span className="font-medium tabular-nums" title={`${price} wei`}>
                       {formatOpen(price)}
                     </span>
-                    <span className="text-muted-foreground">{withChannel ? " per call at most · paid from the channel" : " · signed gaslessly (EIP-3009)"}</span>
+                    <span className="text-muted-foreground">
+                      {withChannel ? " per call at most · paid from the channel" : " · signed gaslessly (EIP-3009)"}
+                      {ceiling !== undefined ? " · charged for the tokens used" : ""}
+                    </span>
                   </span>
                 ) : null}
               </div>

@@ -27,10 +27,30 @@ export function PriceEstimate({ quote, kind, card, prompt, params }: { quote: Qu
   return <PerTokenEstimate rates={rates} model={{ kind: kind as ModelKind, parameters: card }} prompt={prompt} params={params} />;
 }
 
+/**
+ * What one request of the prompt being typed asks the payer to authorize: undefined for a flat-price model (its
+ * quote is the price), null while a per-token model's ceiling cannot be computed yet (tokenizer loading, bad
+ * parameters), else the ceiling in wei as the server quotes it (the 402's amount for this very request).
+ */
+export function useRequestCeiling({ quote, kind, card, prompt, params }: { quote: QuotedRates | undefined; kind: string; card: Record<string, unknown>; prompt: string; params: Record<string, unknown> }): bigint | null | undefined {
+  const rates: TokenRates | null = quote ? { fee: BigInt(quote.price), inputRate: BigInt(quote.inputRate), outputRate: BigInt(quote.outputRate) } : null;
+  const perToken = rates !== null && isPerToken(rates) && (MODEL_KINDS as readonly string[]).includes(kind);
+  const counter = useTokenCounter(perToken);
+  if (!perToken) return undefined;
+  if (typeof counter !== "function") return null;
+  try {
+    return estimate(rates, counter(prompt), pricedAnswerTokens({ kind: kind as ModelKind, parameters: card }, params)).ceiling;
+  } catch {
+    return null;
+  }
+}
+
 /** The tokenizer, loaded on first use; null until then, an Error if it could not load. */
-function useTokenCounter(): CountTokens | Error | null {
+function useTokenCounter(wanted = true): CountTokens | Error | null {
   const [counter, setCounter] = useState<CountTokens | Error | null>(null);
   useEffect(() => {
+    // The tables load only for a per-token model.
+    if (!wanted) return;
     let live = true;
     loadTokenCounter().then(
       (count) => live && setCounter(() => count),
@@ -39,7 +59,7 @@ function useTokenCounter(): CountTokens | Error | null {
     return () => {
       live = false;
     };
-  }, []);
+  }, [wanted]);
   return counter;
 }
 

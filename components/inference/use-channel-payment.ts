@@ -143,8 +143,10 @@ export function useChannelPayment(modelId: number, quote: Quote | undefined, inf
   };
 
   /** Pays one prompt from the channel, opening it (one wallet signature) when it has no deposit. */
-  async function pay(request: PaidInferenceRequest) {
-    const ceiling = channelCeilingOf(quote);
+  async function pay(request: PaidInferenceRequest, requestCeiling?: bigint) {
+    // A per-token model's ceiling depends on the request (prompt tokens, max tokens): the one the person reviewed.
+    const offered = channelCeilingOf(quote);
+    const ceiling = offered === null ? null : (requestCeiling ?? offered);
     if (running.current || !quote || !address || ceiling === null || state.phase === "loading") return;
     const blocked = blockedBy(state, ceiling);
     if (blocked) return dispatch({ type: "pay-failed", error: blocked });

@@ -82,7 +82,7 @@ export function usePaidInference(modelId: number) {
     dispatch({ type: "stream-ended" });
   }
 
-  async function run(request: PaidInferenceRequest, q: Quote, signer: BrowserSigner) {
+  async function run(request: PaidInferenceRequest, q: Quote, signer: BrowserSigner, reviewed: string) {
     dispatch({ type: "started" });
     const { payWithX402 } = await import("./x402-payment");
     const outcome = await payWithX402({
@@ -95,7 +95,7 @@ export function usePaidInference(modelId: number) {
       signer,
       chainId: q.chainId,
       token: q.token,
-      quotedAmount: q.price,
+      quotedAmount: reviewed,
       onSignatureRequested: () => dispatch({ type: "signature-requested" }),
       onSigned: () => dispatch({ type: "signed" }),
     });
@@ -103,7 +103,7 @@ export function usePaidInference(modelId: number) {
       case "cancelled":
         return dispatch({ type: "cancelled" });
       case "price_changed":
-        return refuse(402, "price_changed", `The price changed: this request now costs ${formatOpen(BigInt(outcome.asked))}, and the quote you reviewed was ${formatOpen(BigInt(q.price))}.`);
+        return refuse(402, "price_changed", `The price changed: this request now costs ${formatOpen(BigInt(outcome.asked))}, and the quote you reviewed was ${formatOpen(BigInt(reviewed))}.`);
       case "sign_failed":
         return dispatch({ type: "failed", failure: { kind: "sign_failed", message: messageOf(outcome.error) } });
       case "network_error":
@@ -123,8 +123,11 @@ export function usePaidInference(modelId: number) {
     }
   }
 
-  /** Pay the quoted price and run the request (the caller has checked that a wallet is connected). */
-  async function pay(request: PaidInferenceRequest) {
+  /**
+   * Pay the quoted price and run the request (the caller has checked that a wallet is connected). `ceiling`: what a
+   * per-token model asks for this request (its quote's price is only the fixed fee), as the person reviewed it.
+   */
+  async function pay(request: PaidInferenceRequest, ceiling?: bigint) {
     const q = quote.data;
     if (running.current || !q || !address) return;
     running.current = true;
@@ -133,7 +136,7 @@ export function usePaidInference(modelId: number) {
       signTypedData: ({ domain, types, primaryType, message }) => signTypedDataAsync({ domain, types, primaryType, message }),
     };
     try {
-      await run(request, q, signer);
+      await run(request, q, signer, (ceiling ?? BigInt(q.price)).toString());
     } catch (err) {
       // E.g. the x402 client's chunk did not load: nothing was signed.
       dispatch({ type: "failed", failure: { kind: "network_error", message: `Could not reach the server: ${messageOf(err)}` } });
