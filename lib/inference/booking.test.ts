@@ -20,6 +20,7 @@ import { BATCH_SETTLEMENT_ADDRESS } from "@/lib/chain/batch-settlement";
 import { BOOKED_REQUEST_ID_BASE } from "@/lib/chain/bookings";
 import { Indexer } from "@/lib/indexer/indexer";
 import { batchServerFor, pendingCharges, type BatchServer } from "@/lib/payments/batch-settlement";
+import { BatchSettlementChannelManager } from "@x402/evm/batch-settlement/server";
 import { bookingDue, bookPending } from "@/lib/payments/batch-settlement/booker";
 import { startBookingJob } from "@/lib/payments/batch-settlement/booking-job";
 import { paymentChain } from "./paid";
@@ -133,7 +134,7 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(charge).toMatchObject({ settlement: "booked", bookedTx: run.tx, bookedRequestId: first.requestId });
     }, 240_000);
 
-    it("never books a charge twice: a repeated run sends nothing, a run that crashed after its transaction is recovered from the cursor", async () => {
+    it("never books a charge twice: a repeated run sends nothing, a run that crashed after its transaction is recovered from the cursor, one that crashed after its claim books next time", async () => {
       expect(await book()).toMatchObject({ booked: 0, recovered: 0, pending: 0, tx: null, claimTxs: [] });
 
       const alice = batchPayer(m, appFetch, ROLES.users[0]);
@@ -153,6 +154,16 @@ for (const { kind, available } of testDatabaseKinds) {
       const recovery = await book();
       expect(recovery).toMatchObject({ booked: 0, recovered: 2, pending: 0, tx: null });
       expect((await chargesBy(two)).map((c) => c.bookedTx)).toEqual([crashed.tx, crashed.tx]);
+
+      // A crash between the claim and the booking: the vouchers are claimed on-chain, nothing booked; the next run
+      // books them without claiming again.
+      const claimedOnly = (await pay(alice, m.models.gramA, "The fox")).requestHash as string;
+      const manager = new BatchSettlementChannelManager({ scheme: server.scheme, facilitator: server.facilitator, receiver: m.d.inferenceMarket, token: m.d.token, network: server.network });
+      expect((await manager.claim()).length).toBe(1);
+      const [claimedRow] = await chargesBy([claimedOnly]);
+      expect((await channelOnChain(claimedRow.channelId)).totalClaimed).toBe(claimedRow.cumulativeAfter);
+      expect(await book()).toMatchObject({ booked: 1, claimTxs: [] });
+      await m.index();
 
       // Every booked wei is in the ledger once.
       const all = await m.ctx.db.select().from(t.batchCharges);
