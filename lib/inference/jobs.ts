@@ -240,13 +240,20 @@ export async function runJob(ctx: ServeContext, job: JobRow, lease: string, hook
 }
 
 /**
- * What a per-token request is charged (Fee = T_in·R_in + T_out·R_out + F with the model's rates now, the tokens
- * counted with the models' tokenizer, at most the ceiling it escrowed); undefined for a flat-price model (the
- * whole escrow is charged). Recomputed the same way by recovery, from the stored answer.
+ * What a per-token request is charged (Fee = T_in·R_in + T_out·R_out + F, the tokens counted with the model's
+ * tokenizer, at most the ceiling it escrowed); undefined for a flat-price model (the whole escrow is charged).
+ * Recomputed the same way by recovery, from the stored answer.
+ *
+ * The rates are the model's as of the payment's block: a builder raising them after a request was paid cannot
+ * charge it more. A node that no longer holds that block's state (recovery long after, on a pruned node) answers
+ * with the rates now, still capped by the ceiling the payer signed.
  */
-async function perTokenCharge(ctx: ServeContext, job: Pick<JobRow, "requestId" | "modelId" | "prompt">, output: string): Promise<bigint | undefined> {
+async function perTokenCharge(ctx: ServeContext, job: Pick<JobRow, "requestId" | "modelId" | "prompt" | "paidTx">, output: string): Promise<bigint | undefined> {
   const registry = { address: ctx.deployment.modelRegistry, abi: modelRegistryAbi } as const;
-  const rates = ratesOf(await ctx.publicClient.readContract({ ...registry, functionName: "pricing", args: [BigInt(job.modelId)] }));
+  const read = (blockNumber?: bigint) =>
+    ctx.publicClient.readContract({ ...registry, functionName: "pricing", args: [BigInt(job.modelId)], ...(blockNumber !== undefined ? { blockNumber } : {}) });
+  const paidIn = job.paidTx ? await ctx.publicClient.getTransactionReceipt({ hash: job.paidTx as Hex }).then((r) => r.blockNumber, () => undefined) : undefined;
+  const rates = ratesOf(paidIn !== undefined ? await read(paidIn).catch(() => read()) : await read());
   if (!isPerToken(rates)) return undefined;
   const { price: ceiling } = await readRequest(ctx, BigInt(job.requestId));
   const usage = usageOf(job.prompt, output);

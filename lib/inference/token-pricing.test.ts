@@ -200,6 +200,34 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(before - (await m.balance(user))).toBe(charged);
     }, 120_000);
 
+    it("a rate raised after the payment does not reach it: the request is charged at the rates it was paid under", async () => {
+      const user = ROLES.users[2];
+      // kNN answers with a short label: far below its ceiling, so a tripled rate would show in the charge.
+      const model = m.models.knn;
+      const rates = await ratesOf(model);
+      const prompt = "a small striped wild cat";
+      const ceiling = quote(rates, encode(prompt).length, 256);
+      const before = await m.balance(user);
+      const paid = await payCeiling(user, model, prompt, ceiling);
+      // The builder triples both rates once the request is paid (front-running the settle).
+      const builder = m.wallets.get(ROLES.owner)!;
+      const setRates = async (input: bigint, output: bigint) => {
+        const hash = await builder.writeContract({ address: m.d.modelRegistry, abi: modelRegistryAbi, functionName: "setTokenRates", args: [BigInt(model), input, output] });
+        expect((await m.client.waitForTransactionReceipt({ hash })).status).toBe("success");
+      };
+      await setRates(3n * INPUT_RATE, 3n * OUTPUT_RATE);
+      try {
+        const served = await serveInference(m.ctx, paid);
+        const charged = charge(rates, encode(prompt).length, encode(served.output).length);
+        const tripled = charge({ ...rates, inputRate: 3n * INPUT_RATE, outputRate: 3n * OUTPUT_RATE }, encode(prompt).length, encode(served.output).length);
+        expect(tripled).toBeLessThan(ceiling);
+        expect(served.price).toBe(charged);
+        expect(before - (await m.balance(user))).toBe(charged);
+      } finally {
+        await setRates(INPUT_RATE, OUTPUT_RATE);
+      }
+    }, 120_000);
+
     it("batch-settlement: the voucher signs the ceiling, the channel is charged the tokens used", async () => {
       const user = ROLES.users[1];
       const scheme = new BatchClient(toClientEvmSigner(account(user) as never, m.client as never));
