@@ -187,6 +187,36 @@ function missing(what: string, id: number): never {
 
 type InferenceRow = Parameters<RangeStore["putInference"]>[0];
 
+/** A paid inference's row, before its settlement or refund (InferencePaid, or one booked record). */
+function paidInference(
+  ctx: EventContext,
+  p: Pick<InferenceRow, "requestId" | "modelId" | "price" | "builderBps" | "viaAuthorization" | "bookingBatch"> & { payer: string; requestHash: string; builder: string },
+): InferenceRow {
+  return {
+    ...p,
+    payer: lower(p.payer),
+    requestHash: lower(p.requestHash),
+    builder: lower(p.builder),
+    status: "paid",
+    paidBlock: ctx.block,
+    paidTx: ctx.tx,
+    paidAt: ctx.at,
+    operator: null,
+    outputHash: null,
+    attributionHash: null,
+    protocolFee: null,
+    operatorFee: null,
+    builderFee: null,
+    contributorPool: null,
+    settledBlock: null,
+    settledTx: null,
+    settledAt: null,
+    refundedBlock: null,
+    refundedTx: null,
+    refundedAt: null,
+  };
+}
+
 /** What a settlement (InferenceSettled, or one booked record) fixes: its split and hashes. */
 interface Settlement {
   operator: string;
@@ -268,34 +298,17 @@ function onInferencesBooked(store: RangeStore, a: InferencesBookedArgs, ctx: Eve
   for (const r of rows) {
     const requestId = bookedRequestId(a.batchId, r.index);
     const modelId = Number(r.modelId);
-    const inf: InferenceRow = {
+    const inf = paidInference(ctx, {
       requestId,
       modelId,
-      payer: lower(r.payer),
-      requestHash: lower(r.requestHash),
+      payer: r.payer,
+      requestHash: r.requestHash,
       price: r.price,
-      builder: lower(r.builder),
+      builder: r.builder,
       builderBps: models.find((m) => m.modelId === r.modelId)!.builderBps,
       viaAuthorization: false,
-      status: "paid",
-      paidBlock: ctx.block,
-      paidTx: ctx.tx,
-      paidAt: ctx.at,
-      operator: null,
-      outputHash: null,
-      attributionHash: null,
-      protocolFee: null,
-      operatorFee: null,
-      builderFee: null,
-      contributorPool: null,
-      settledBlock: null,
-      settledTx: null,
-      settledAt: null,
-      refundedBlock: null,
-      refundedTx: null,
-      refundedAt: null,
       bookingBatch: Number(a.batchId),
-    };
+    });
     settleInference(store, ctx, inf, { ...r, recordRequestId: BigInt(r.requestHash).toString() });
   }
 }
@@ -499,34 +512,19 @@ export async function applyEvent(store: RangeStore, ev: DecodedEvent, ctx: Event
     }
     case "InferencePaid": {
       const a = ev.args;
-      store.putInference({
-        requestId: Number(a.requestId),
-        modelId: Number(a.modelId),
-        payer: lower(a.payer),
-        requestHash: lower(a.requestHash),
-        price: a.price,
-        builder: lower(a.builder),
-        builderBps: a.builderBps,
-        viaAuthorization: a.viaAuthorization,
-        status: "paid",
-        paidBlock: ctx.block,
-        paidTx: ctx.tx,
-        paidAt: ctx.at,
-        operator: null,
-        outputHash: null,
-        attributionHash: null,
-        protocolFee: null,
-        operatorFee: null,
-        builderFee: null,
-        contributorPool: null,
-        settledBlock: null,
-        settledTx: null,
-        settledAt: null,
-        refundedBlock: null,
-        refundedTx: null,
-        refundedAt: null,
-        bookingBatch: null,
-      });
+      store.putInference(
+        paidInference(ctx, {
+          requestId: Number(a.requestId),
+          modelId: Number(a.modelId),
+          payer: a.payer,
+          requestHash: a.requestHash,
+          price: a.price,
+          builder: a.builder,
+          builderBps: a.builderBps,
+          viaAuthorization: a.viaAuthorization,
+          bookingBatch: null,
+        }),
+      );
       return;
     }
     case "InferenceSettled": {
