@@ -31,7 +31,9 @@ import { registerExactEvmScheme } from "@x402/evm/exact/client";
 import { wrapFetchWithPayment, x402Client, x402HTTPClient } from "@x402/fetch";
 import { createPublicClient, createWalletClient, http, maxUint256, parseEventLogs, parseUnits, toHex, type Hex, type PublicClient } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import { inferenceMarketAbi, modelRegistryAbi, openTokenAbi } from "@/contracts-abi";
+import { inferenceMarketAbi, modelRegistryAbi, openTokenAbi, x402BatchSettlementAbi } from "@/contracts-abi";
+import { BATCH_SETTLEMENT_ADDRESS } from "@/lib/chain/batch-settlement";
+import { bookingBatchOf, decodeBookings } from "@/lib/chain/bookings";
 import { SharedIndexPool } from "@/lib/attribution/pool";
 import { attributionHash } from "@/lib/attribution/record";
 import { loadArtifact, runAttribution, type LoadedModel } from "@/lib/attribution/run";
@@ -144,6 +146,31 @@ function pct(xs: number[], p: number): number {
 const ms = (x: number) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x.toFixed(1)) : "–");
 const median = (xs: number[]) => pct(xs, 50);
 const fmtInt = (n: number | bigint) => Number(n).toLocaleString("en-US");
+
+/** The operator's claim and bookBatch transactions from `fromBlock` on: their gas, and per booked inference. */
+async function bookingGas(client: PublicClient, market: Hex, fromBlock: bigint): Promise<{ text: string }> {
+  const [booked, claimed] = await Promise.all([
+    client.getContractEvents({ address: market, abi: inferenceMarketAbi, eventName: "InferencesBooked", fromBlock }),
+    client.getContractEvents({ address: BATCH_SETTLEMENT_ADDRESS, abi: x402BatchSettlementAbi, eventName: "Claimed", fromBlock }),
+  ]);
+  const gasOf = async (hash: Hex) => (await client.getTransactionReceipt({ hash })).gasUsed;
+  let records = 0;
+  let bookGas = 0n;
+  for (const e of booked) {
+    const tx = await client.getTransaction({ hash: e.transactionHash });
+    records += decodeBookings(bookingBatchOf(tx.input)).reduce((a, g) => a + g.records.length, 0);
+    bookGas += await gasOf(e.transactionHash);
+  }
+  const claimTxs = [...new Set(claimed.map((e) => e.transactionHash))];
+  let claimGas = 0n;
+  for (const h of claimTxs) claimGas += await gasOf(h);
+  if (records === 0) return { text: `${claimTxs.length} claim transactions, no booking yet` };
+  return {
+    text:
+      `${booked.length} bookBatch (${fmtInt(records)} inferences, ${fmtInt(bookGas / BigInt(records))} gas each) + ${claimTxs.length} claims ` +
+      `(${fmtInt(claimGas)} gas) = ${fmtInt((bookGas + claimGas) / BigInt(records))} gas per booked inference`,
+  };
+}
 
 export function machineLine(): string {
   return `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
@@ -434,6 +461,7 @@ export async function benchInference(log = console.log) {
     const deposits = await Promise.all(batchClients.map((c, i) => paidCall(url, c, prompts[i % prompts.length], { maxTokens: MAX_TOKENS, seed: 1 })));
     const depositFailures = deposits.filter((s) => !s.ok);
     log(`[${elapsed()} s] batch-settlement: ${PAYERS - depositFailures.length}/${PAYERS} channels opened by a first paid call${depositFailures.length ? ` (${depositFailures[0].error})` : ""}`);
+    const batchFrom = await rpc.getBlockNumber({ cacheTime: 0 });
     let batchTurn = 0;
     const batchTask = (i: number) => paidCall(url, batchClients[batchTurn++ % PAYERS], prompts[i % prompts.length], { maxTokens: MAX_TOKENS, seed: 1000 + i });
     const batchLevels: typeof levels = [];
@@ -454,6 +482,9 @@ export async function benchInference(log = console.log) {
       );
     }
     for (const l of batchLevels) for (const s of l.samples) if (!s.ok) errorKinds.set(`batch: ${s.error ?? "?"}`, (errorKinds.get(`batch: ${s.error ?? "?"}`) ?? 0) + 1);
+    // What the booker (the server's booking job) spent on-chain for these charges: its claims and bookBatch calls.
+    const bookingCost = await bookingGas(rpc, d.inferenceMarket, batchFrom + 1n);
+    log(`[${elapsed()} s] batch-settlement on-chain during the runs: ${bookingCost.text}`);
     const lateMining = await faucetSends(payers.slice(0, 32));
     const chainHeight = await rpc.getBlockNumber({ cacheTime: 0 });
     log(`[${elapsed()} s] after the runs (block ${chainHeight}): eth_sendRawTransaction p50 ${ms(median(lateMining.sendTimes))} ms, mined p50 ${ms(median(lateMining.minedAfter))} ms later (not yet at the first check for ${lateMining.missedFirst}/32)`);
@@ -704,6 +735,7 @@ export async function benchInference(log = console.log) {
         `the same requests paid with the official batch-settlement client (one deposit per payer before the runs, then one voucher per request and no transaction); same run, same stack`,
       ]);
     }
+    rows.push(["batch-settlement on-chain (booker)", bookingCost.text, "the booking job's own transactions during the batch runs (bound: 60 s or 100 charges): vouchers claimed in X402BatchSettlement, then InferenceMarket.bookBatch; records from each bookBatch's calldata; charges still pending at the end are booked later"]);
     rows.push(["batch-settlement outside the model (c=1)", `p50 ${ms(median(batchOutside))} / p95 ${ms(pct(batchOutside, 95))} ms`, "per request: paid request − model time (the same run of the model in this process) = voucher verification, channel row lock, charge row, database + Next"]);
     const at = (c: number) => levels.find((l) => l.concurrency === c)!.samples.filter((s) => s.ok);
     rows.push(["402 round trip (c=1)", `p50 ${ms(median(at(1).map((s) => s.to402)))} ms (c=32: ${ms(median(at(32).map((s) => s.to402)))} ms)`, "unpaid POST → PAYMENT-REQUIRED headers (server: 2 contract reads + model lookup)"]);
@@ -752,7 +784,7 @@ export async function benchInference(log = console.log) {
     ]);
     rows.push([
       "gas: postEpoch",
-      `${fmtInt(epoch2.gasUsed)} (${epoch2.accounts} accounts)` + (scale ? `; ${Object.entries(scale.postEpoch).map(([n, g]) => `${fmtInt(g)} (${fmtInt(Number(n))})`).join(", ")}` : "") + `; first epoch ${fmtInt(epoch1.gasUsed)}`,
+      (epoch2.gasUsed === "-" ? `epoch ${epoch2.epoch} ${epoch2.accounts}` : `${fmtInt(epoch2.gasUsed)} (${epoch2.accounts} accounts)`) + (scale ? `; ${Object.entries(scale.postEpoch).map(([n, g]) => `${fmtInt(g)} (${fmtInt(Number(n))})`).join(", ")}` : "") + `; first epoch ${fmtInt(epoch1.gasUsed)}`,
       `POST /api/settlement/epoch, epoch ${epoch2.epoch} of this run (the route took ${epoch1.durationMs} and ${epoch2.durationMs} ms); ` +
         (scale ? "2, 200 and 2,000 accounts: lib/settlement/settlement.test.ts gas test, run now on a deployment of its own" : "lib/settlement/settlement.test.ts asserts 2 vs 200 vs 2,000 accounts within 600 gas") +
         "; only (root, total) go on-chain; the first post writes empty slots",
