@@ -271,6 +271,7 @@ export interface BookedRow extends BookingRecord {
   channel: BookingChannel;
   operator: Address;
   builder: Address;
+  builderBps: number;
   protocolTreasury: Address;
   price: bigint;
   protocolFee: bigint;
@@ -328,6 +329,7 @@ export function bookedRows(batch: InferencesBookedArgs, models: readonly BookedM
         channel: g.channel,
         operator: batch.operator,
         builder: m.builder,
+        builderBps: m.builderBps,
         protocolTreasury: batch.protocolTreasury,
         price: r.charged,
         ...split,

@@ -305,7 +305,7 @@ function onInferencesBooked(store: RangeStore, a: InferencesBookedArgs, ctx: Eve
       requestHash: r.requestHash,
       price: r.price,
       builder: r.builder,
-      builderBps: models.find((m) => m.modelId === r.modelId)!.builderBps,
+      builderBps: r.builderBps,
       viaAuthorization: false,
       bookingBatch: Number(a.batchId),
     });

@@ -54,7 +54,11 @@ export interface BookingRun {
 
 const byChannel = (rows: BatchChargeRow[]) => {
   const out = new Map<string, BatchChargeRow[]>();
-  for (const r of rows) out.set(r.channelId, [...(out.get(r.channelId) ?? []), r]);
+  for (const r of rows) {
+    const list = out.get(r.channelId);
+    if (list) list.push(r);
+    else out.set(r.channelId, [r]);
+  }
   for (const list of out.values()) list.sort((a, b) => (a.cumulativeAfter < b.cumulativeAfter ? -1 : 1));
   return out;
 };

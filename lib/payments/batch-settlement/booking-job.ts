@@ -31,7 +31,8 @@ export interface BookingJob {
 export function startBookingJob(opts: BookingJobOptions): BookingJob {
   const log = opts.log ?? (() => {});
   const checkMs = opts.checkMs ?? Math.min(10_000, Math.max(1_000, Math.floor(opts.bound.maxDelayMs / 10)));
-  let running: Promise<BookingJobRun> | null = null;
+  /** Runs queue one after another (execute never rejects). */
+  let chain: Promise<unknown> = Promise.resolve();
   let last: BookingJobRun | null = null;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -60,11 +61,8 @@ export function startBookingJob(opts: BookingJobOptions): BookingJob {
   const runNow = (force = false): Promise<BookingJobRun> => {
     if (stopped) return Promise.resolve({ ran: false, reason: "the booking job is stopped", at: new Date() });
     // A check asked for during a run waits for it, then checks again (charges may have arrived meanwhile).
-    const next = (running ?? Promise.resolve(null)).then(() => execute(force));
-    running = next.then((r) => (last = r)).finally(() => {
-      if (running === tracked) running = null;
-    });
-    const tracked = running;
+    const next = chain.then(() => execute(force)).then((r) => (last = r));
+    chain = next;
     return next;
   };
 
@@ -80,7 +78,7 @@ export function startBookingJob(opts: BookingJobOptions): BookingJob {
     async stop() {
       stopped = true;
       clearTimeout(timer);
-      await running;
+      await chain;
     },
     get last() {
       return last;
