@@ -187,6 +187,12 @@ export function decodeBookings(data: Hex): BookingGroup[] {
 }
 
 /**
+ * The request id an attribution record names for a batch-settled inference (it has no on-chain request id): its
+ * request hash read as a decimal integer. Written by the server, checked by the indexer and by Verify.
+ */
+export const batchRecordRequestId = (requestHash: Hex | string): bigint => BigInt(requestHash);
+
+/**
  * The read model's request id of a booked inference (it has no on-chain request id): 2^48 + batchId·2^16 + index,
  * above any id the market's request counter reaches and within JavaScript's safe integers for 2^37 batches. A batch
  * has at most ~17,000 records (its calldata fits a block), so `index` < 2^16.

@@ -1,7 +1,7 @@
 /** How each contract event changes the read model. Handlers change the range's store in memory. */
 import type { Address, Hex } from "viem";
 import { attributionHash, splitPool } from "@/lib/attribution/record";
-import { bookedRequestId, bookedRows, type BookedRow, type InferencesBookedArgs } from "@/lib/chain/bookings";
+import { batchRecordRequestId, bookedRequestId, bookedRows, type BookedRow, type InferencesBookedArgs } from "@/lib/chain/bookings";
 import { versionRoot } from "@/lib/chain/merkle";
 import { datanetMetadataSchema, MODEL_KINDS, modelMetadataSchema } from "@/lib/metadata";
 import { DATANET_TREASURY_ROLE } from "@/lib/settlement/roles";
@@ -309,7 +309,7 @@ function onInferencesBooked(store: RangeStore, a: InferencesBookedArgs, ctx: Eve
       viaAuthorization: false,
       bookingBatch: Number(a.batchId),
     });
-    settleInference(store, ctx, inf, { ...r, recordRequestId: BigInt(r.requestHash).toString() });
+    settleInference(store, ctx, inf, { ...r, recordRequestId: batchRecordRequestId(r.requestHash).toString() });
   }
 }
 

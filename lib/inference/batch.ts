@@ -10,6 +10,7 @@
  */
 import type { Hex } from "viem";
 import { inferenceResults } from "@/db/schema";
+import { batchRecordRequestId } from "@/lib/chain/bookings";
 import { attributionHash, encodeRecord } from "@/lib/attribution/record";
 import { outputHash } from "@/lib/attribution/run";
 import { encode } from "@/lib/attribution/tokenizer";
@@ -28,8 +29,6 @@ export interface BatchRequest {
   price: bigint;
 }
 
-/** The record's request id for a batch-settled inference: its request hash as a decimal integer. */
-export const batchRecordRequestId = (requestHash: Hex): bigint => BigInt(requestHash);
 
 /**
  * Runs the model and stores the answer with its record; nothing is charged here. Throws {@link AlreadyServed} when

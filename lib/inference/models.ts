@@ -82,9 +82,9 @@ export interface ModelCatalogOptions {
 type Withdrawn = { id: number; block: number; hash: string };
 type IndexedState = { withdrawn: Withdrawn[]; limits: VerbatimLimits };
 
-/** Loads models on first use and keeps them (by model id); one per process. */
 type ModelRow = typeof models.$inferSelect;
 
+/** Loads models on first use and keeps them (by model id); one per process. */
 export class ModelCatalog {
   /** Shared indexes are kept under the artifact directory (per tokenizer and member set), so a restart loads instead of sorting. */
   private readonly pool = new SharedIndexPool({ persistDir: () => path.join(this.dir, "shared-index"), log: (m) => this.opts.log?.(m) });

@@ -4,7 +4,7 @@
  */
 import { and, eq, isNotNull, lte } from "drizzle-orm";
 import { keccak256, parseEventLogs, type Hex, type PublicClient } from "viem";
-import { bookingBatchOf, decodeBookings } from "@/lib/chain/bookings";
+import { batchRecordRequestId, bookingBatchOf, decodeBookings } from "@/lib/chain/bookings";
 import { inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
 import type { Db } from "@/db/client";
 import { contributions, inferenceResults, inferences, modelDatanets, models } from "@/db/schema";
@@ -194,7 +194,7 @@ export async function verifyInference(
     modelId: model.id,
     artifactHash: model.artifactHash as `0x${string}`,
     // A booked inference's record names its request by the request hash (it has no on-chain id).
-    requestId: inference.bookingBatch !== null ? BigInt(inference.requestHash) : BigInt(requestId),
+    requestId: inference.bookingBatch !== null ? batchRecordRequestId(inference.requestHash) : BigInt(requestId),
     prompt: result.prompt,
     params: result.params,
     output: model.kind === "external" || model.kind === "rag" ? result.output : undefined,
