@@ -61,7 +61,10 @@ const PROFILER_PRELOAD = `
 const fs = require("node:fs");
 const path = require("node:path");
 const dir = PROFILE_DIR;
-if (process.argv.some((a) => a.endsWith(path.join("next", "dist", "bin", "next"))) && process.argv.includes("start")) {
+// The web server: scripts/web-server.mjs (npm start's), or \`next start\`.
+const isWeb = process.argv.some((a) => a.endsWith(path.join("scripts", "web-server.mjs"))) ||
+  (process.argv.some((a) => a.endsWith(path.join("next", "dist", "bin", "next"))) && process.argv.includes("start"));
+if (isWeb) {
   const session = new (require("node:inspector").Session)();
   let state = 0;
   const timer = setInterval(() => {
@@ -73,7 +76,11 @@ if (process.argv.some((a) => a.endsWith(path.join("next", "dist", "bin", "next")
       state = 2;
       clearInterval(timer);
       session.post("Profiler.stop", (err, res) => {
-        if (!err) fs.writeFileSync(path.join(dir, "web-" + process.pid + ".cpuprofile"), JSON.stringify(res.profile));
+        // Written aside then renamed: the bench must never read half a profile.
+        if (!err) {
+          fs.writeFileSync(path.join(dir, "web.partial"), JSON.stringify(res.profile));
+          fs.renameSync(path.join(dir, "web.partial"), path.join(dir, "web-" + process.pid + ".cpuprofile"));
+        }
         session.disconnect();
       });
     }
@@ -439,23 +446,33 @@ export async function benchInference(log = console.log) {
           `402 ${ms(median(ok.map((s) => s.to402)))}, sign ${ms(median(ok.map((s) => s.sign)))}, paid ${ms(median(ok.map((s) => s.paid)))} ms (p50); ${Number(after - before)} blocks, ${levels.at(-1)!.txs} txs; CPU: ${cpu.text}`,
       );
     }
-    // The web server's main thread under the c=32 load, profiled in an extra run (its figures are not the ones above).
-    fs.writeFileSync(path.join(profileDir, "go"), "");
-    await sleep(300);
-    const profiled = await load(32, PROFILE_SECONDS, task);
-    fs.writeFileSync(path.join(profileDir, "stop"), "");
-    const profileRate = profiled.samples.filter((x) => x.ok).length / profiled.elapsed;
-    let profile: { categories: [string, number][]; busy: number } | null = null;
-    for (let i = 0; i < 50 && !profile; i++) {
-      await sleep(100);
-      const file = fs.readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile"));
-      if (file) profile = summarizeProfile(JSON.parse(fs.readFileSync(path.join(profileDir, file), "utf8")) as CpuProfile);
-    }
-    const profileText = profile
-      ? `main thread ${(profile.busy * 100).toFixed(0)} % busy = ${ms((profile.busy * 1000) / profileRate)} ms per request at ${profileRate.toFixed(1)} req/s: ` +
-        profile.categories.map(([c, x]) => `${c} ${(x * 100).toFixed(0)} %`).join(", ")
-      : "no profile was written";
-    log(`[${elapsed()} s] profile of the web server at c=32 (${PROFILE_SECONDS} s): ${profileText}`);
+    /** The web server's main thread under a c=32 load, profiled in an extra run (its figures are not the ones above). */
+    const profileRun = async (scheme: string, run: (i: number) => Promise<Sample>) => {
+      fs.writeFileSync(path.join(profileDir, "go"), "");
+      await sleep(300);
+      const profiled = await load(32, PROFILE_SECONDS, run);
+      fs.writeFileSync(path.join(profileDir, "stop"), "");
+      const profileRate = profiled.samples.filter((x) => x.ok).length / profiled.elapsed;
+      let profile: { categories: [string, number][]; busy: number } | null = null;
+      for (let i = 0; i < 600 && !profile; i++) {
+        await sleep(100);
+        const file = fs.readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile"));
+        if (file) {
+          profile = summarizeProfile(JSON.parse(fs.readFileSync(path.join(profileDir, file), "utf8")) as CpuProfile);
+          // Kept for a function-level look (chrome://inspect, or speedscope) after the bench removes its data directory.
+          fs.copyFileSync(path.join(profileDir, file), path.join(os.tmpdir(), `ledgerline-bench-inference-${scheme}.cpuprofile`));
+        }
+      }
+      const text = profile
+        ? `${scheme}: main thread ${(profile.busy * 100).toFixed(0)} % busy = ${ms((profile.busy * 1000) / profileRate)} ms per request at ${profileRate.toFixed(1)} req/s: ` +
+          profile.categories.map(([c, x]) => `${c} ${(x * 100).toFixed(0)} %`).join(", ")
+        : "no profile was written";
+      log(`[${elapsed()} s] profile of the web server at c=32 (${PROFILE_SECONDS} s): ${text}`);
+      return text;
+    };
+    // One profiled run per server (the profiler stops for good): exact by default, BENCH_INFERENCE_PROFILE=batch-settlement for the other.
+    const profiledScheme = process.env.BENCH_INFERENCE_PROFILE === "batch-settlement" ? "batch-settlement" : "exact";
+    let profileText = profiledScheme === "exact" ? await profileRun("exact", task) : "";
     // ---- 1b. the same load paid with batch-settlement: one deposit per payer (not timed), then vouchers only.
     const batchClients = payers.map((p) => batchFor(p, d.chainId, d.token, rpc));
     const deposits = await Promise.all(batchClients.map((c, i) => paidCall(url, c, prompts[i % prompts.length], { maxTokens: MAX_TOKENS, seed: 1 })));
@@ -481,6 +498,7 @@ export async function benchInference(log = console.log) {
           `p50 ${ms(median(ok.map((s) => s.total)))} / p95 ${ms(pct(ok.map((s) => s.total), 95))} ms; paid p50 ${ms(median(ok.map((s) => s.paid)))} ms; ${batchLevels.at(-1)!.txs} txs; CPU: ${cpu.text}`,
       );
     }
+    if (profiledScheme === "batch-settlement") profileText = await profileRun("batch-settlement", batchTask);
     for (const l of batchLevels) for (const s of l.samples) if (!s.ok) errorKinds.set(`batch: ${s.error ?? "?"}`, (errorKinds.get(`batch: ${s.error ?? "?"}`) ?? 0) + 1);
     // What the booker (the server's booking job) spent on-chain for these charges: its claims and bookBatch calls.
     const bookingCost = await bookingGas(rpc, d.inferenceMarket, batchFrom + 1n);
