@@ -5,7 +5,6 @@
  */
 import { questionTerms } from "@/lib/attribution/rag";
 import { formatUnits, type Hex } from "viem";
-import { modelRegistryAbi } from "@/contracts-abi";
 import { limit, limitRequest } from "@/lib/api/rate-limit";
 import {
   isDeferredScheme,
@@ -34,7 +33,8 @@ import { serveContext } from "./runtime";
 import { serveBatched } from "./batch";
 import { InvalidParams } from "./params";
 import { serveInference, type ServeContext, type ServedInference, type ServeHooks } from "./serve";
-import { charge, costJson, isPerToken, quote as quoteCeiling, ratesOf, settledCost, type TokenRates } from "./pricing";
+import { charge, costJson, isPerToken, quote as quoteCeiling, settledCost, type TokenRates } from "./pricing";
+import { modelPricing } from "./model-pricing";
 import { pricedAnswerTokens } from "./estimate";
 
 export interface PaidInferenceInput {
@@ -64,11 +64,8 @@ export type PaidOutcome =
  */
 async function quote(modelId: number, promptTokens: number, params: InferenceParams) {
   const ctx = await serveContext();
-  const count = await ctx.publicClient.readContract({ address: ctx.deployment.modelRegistry, abi: modelRegistryAbi, functionName: "modelCount" });
-  if (modelId > Number(count)) throw new AppError("not_found", `Model ${modelId} was not found.`);
-  const pricing = await ctx.publicClient.readContract({ address: ctx.deployment.modelRegistry, abi: modelRegistryAbi, functionName: "pricing", args: [BigInt(modelId)] });
-  const rates: TokenRates = ratesOf(pricing);
-  if (!pricing[3]) throw new AppError("model_inactive", `Model ${modelId} is not active: its builder has paused it. Nothing was charged.`);
+  const { rates, active } = await modelPricing(ctx.publicClient, ctx.deployment.modelRegistry, modelId);
+  if (!active) throw new AppError("model_inactive", `Model ${modelId} is not active: its builder has paused it. Nothing was charged.`);
   const least = charge(rates, promptTokens, 0);
   const minimum = await minimumPrice(ctx.publicClient, serverConfig().minPrice);
   if (least < minimum) {

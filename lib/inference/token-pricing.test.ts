@@ -228,6 +228,37 @@ for (const { kind, available } of testDatabaseKinds) {
       }
     }, 120_000);
 
+    it("the quote follows the rates from their block on (pricing is read once per block), and an unknown model is a 404", async () => {
+      const model = m.models.knn;
+      const prompt = "a small striped wild cat";
+      const offered = async () => {
+        const res = await post(appFetch, model, prompt, {});
+        expect(res.status).toBe(402);
+        return BigInt(decodePaymentRequiredHeader(res.headers.get("PAYMENT-REQUIRED")!).accepts.find((a) => a.scheme === "exact")!.amount);
+      };
+      const rates = await ratesOf(model);
+      const ceiling = quote(rates, encode(prompt).length, 256);
+      // Two quotes in one block: the same ceiling (the second from the per-block read).
+      expect(await offered()).toBe(ceiling);
+      expect(await offered()).toBe(ceiling);
+      const builder = m.wallets.get(ROLES.owner)!;
+      const setRates = async (input: bigint, output: bigint) => {
+        const hash = await builder.writeContract({ address: m.d.modelRegistry, abi: modelRegistryAbi, functionName: "setTokenRates", args: [BigInt(model), input, output] });
+        expect((await m.client.waitForTransactionReceipt({ hash })).status).toBe("success");
+      };
+      await setRates(2n * INPUT_RATE, 2n * OUTPUT_RATE);
+      try {
+        // The very next quote, with no wait: the new block's rates.
+        expect(await offered()).toBe(quote({ ...rates, inputRate: 2n * INPUT_RATE, outputRate: 2n * OUTPUT_RATE }, encode(prompt).length, 256));
+      } finally {
+        await setRates(INPUT_RATE, OUTPUT_RATE);
+      }
+      expect(await offered()).toBe(ceiling);
+      const unknown = await post(appFetch, 9_999, prompt, {});
+      expect(unknown.status).toBe(404);
+      expect(((await unknown.json()) as Json).error).toMatch(/Model 9999 was not found/);
+    }, 120_000);
+
     it("batch-settlement: the voucher signs the ceiling, the channel is charged the tokens used", async () => {
       const user = ROLES.users[1];
       const scheme = new BatchClient(toClientEvmSigner(account(user) as never, m.client as never));
