@@ -784,6 +784,8 @@ export const paymentChannels = pgTable(
     pendingId: text("pending_id"),
     pendingSignedMaxClaimable: text("pending_signed_max_claimable"),
     pendingExpiresAt: bigint("pending_expires_at", { mode: "number" }),
+    /** The web instance that made the reservation (web_instances.id): once it stops beating, the reservation is void. */
+    pendingInstance: text("pending_instance"),
     updatedAt: ts("updated_at").notNull().defaultNow(),
   },
   (t) => [
@@ -795,6 +797,16 @@ export const paymentChannels = pgTable(
     ),
   ],
 );
+
+/**
+ * Web instances alive on this database: each beats every few seconds (lib/process/instance.ts), so the others can
+ * tell when one was killed and void the payment-channel reservations it held instead of waiting for their expiry.
+ */
+export const webInstances = pgTable("web_instances", {
+  id: text("id").primaryKey(),
+  startedAt: ts("started_at").notNull().defaultNow(),
+  heartbeatAt: ts("heartbeat_at").notNull().defaultNow(),
+});
 
 /**
  * x402 batch-settlement charges served and not yet booked on-chain (issue 16): one row per inference paid with a

@@ -1,13 +1,18 @@
 /**
  * The scale-out path, proven: the indexer alone and two web instances on one Postgres and one chain.
  * Both serve pages and paid inferences; one payment sent to both at once is served once; a subscriber on
- * one instance sees a settlement served by the other.
+ * one instance sees a settlement served by the other. Last, an instance is killed (SIGKILL) while it holds payment
+ * channels between a voucher and its answer: the other instance serves those payers within the heartbeat bound.
  */
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
 import { registerExactEvmScheme } from "@x402/evm/exact/client";
+import { toClientEvmSigner } from "@x402/evm";
+import { BatchSettlementEvmScheme as BatchClient } from "@x402/evm/batch-settlement/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEventLogs, toFunctionSelector } from "viem";
-import { inferenceMarketAbi, openTokenAbi } from "../contracts-abi";
+import { inferenceMarketAbi, openTokenAbi, x402BatchSettlementAbi } from "../contracts-abi";
+import { BATCH_SETTLEMENT_ADDRESS } from "../lib/chain/batch-settlement";
+import { DEAD_AFTER_MS, HEARTBEAT_MS } from "../lib/process/instance";
 import { signInAs } from "../lib/auth/client";
 import { ANVIL_CHAIN_ID, devAccount } from "../lib/chain/anvil";
 import { publicClientFor } from "../lib/chain/clients";
@@ -29,7 +34,7 @@ describe.skipIf(!available)("two web instances over one Postgres", () => {
       // a minute, which the rate-limit test below relies on. Builds are lifted too: the seed's four builds and this
       // file's two come from one address, past the per-address burst of five. The epoch trigger needs its token.
       // Both instances run the epoch job every 3 s: the shared lock must make each epoch post once.
-      env: { EPOCH_INTERVAL_MINUTES: "0.05", RATE_LIMIT_IP_PER_MINUTE: "1000000", RATE_LIMIT_PAYER_PER_MINUTE: "1000000", RATE_LIMIT_VERIFY_PER_MINUTE: "1000000", RATE_LIMIT_BUILDS_PER_HOUR: "1000000", EPOCH_TRIGGER_TOKEN: "fuzz-cannot-guess-this-token-0123456789" },
+      env: { EPOCH_INTERVAL_MINUTES: "0.05", RATE_LIMIT_IP_PER_MINUTE: "1000000", RATE_LIMIT_PAYER_PER_MINUTE: "1000000", RATE_LIMIT_VERIFY_PER_MINUTE: "1000000", RATE_LIMIT_BUILDS_PER_HOUR: "1000000", EPOCH_TRIGGER_TOKEN: "fuzz-cannot-guess-this-token-0123456789", BOOKING_MAX_DELAY_SECONDS: "2" },
       log: (m) => console.log(`[cluster] ${m}`),
     });
   }, 900_000);
@@ -225,4 +230,90 @@ describe.skipIf(!available)("two web instances over one Postgres", () => {
       await sql.end();
     }
   }, 900_000);
+
+  // Last: it kills instance 1.
+  it("an instance killed between vouchers and answers: its payers are served by the other within the heartbeat bound, nothing charged twice, every charge booked", async () => {
+    const sql = postgres(cluster.databaseUrl, { max: 1, onnotice: () => {} });
+    const model = infinigram();
+    const network = `eip155:${cluster.deployment.chainId}` as const;
+    const pub = client();
+    const payers = [7, 8, 9].map((index) => {
+      const scheme = new BatchClient(toClientEvmSigner(devAccount(index) as never, pub as never), { depositStrategy: ({ requestAmount }) => (BigInt(requestAmount) * 1_000n).toString() });
+      const x402 = new x402Client().register(network, scheme);
+      x402.setSpendControls({ allowedAssets: [{ network, asset: cluster.deployment.token }] });
+      return wrapFetchWithPayment(fetch, x402);
+    });
+    const answered: string[] = [];
+    const call = async (pay: typeof fetch, url: string, prompt: string) => {
+      const res = await pay(`${url}/api/models/${model.id}/inference`, post(prompt));
+      const body = (await res.json()) as { requestHash?: string; error?: string };
+      if (res.status === 200) answered.push(body.requestHash!);
+      return { status: res.status, error: body.error };
+    };
+    try {
+      // Channels opened on instance 1 (one deposit each), then every payer calls it back to back.
+      for (const [i, pay] of payers.entries()) expect((await call(pay, cluster.web[1], `The tiger ${i} is`)).status).toBe(200);
+      let loading = true;
+      const load = payers.map(async (pay, i) => {
+        for (let n = 0; loading; n++) await call(pay, cluster.web[1], `A fox ${i} ${n} is`).catch(() => null); // the kill resets its connection
+      });
+      // Freeze instance 1, look at what it holds; thaw and look again until it holds a channel between voucher and answer.
+      let held: { channel_id: string; pending_instance: string }[] = [];
+      for (let tries = 0; tries < 400 && held.length === 0; tries++) {
+        await new Promise((r) => setTimeout(r, 20));
+        cluster.signal("web1", "SIGSTOP");
+        held = await sql`select channel_id, pending_instance from payment_channels where pending_id is not null`;
+        if (held.length === 0) cluster.signal("web1", "SIGCONT");
+      }
+      expect(held.length, "instance 1 never held a channel").toBeGreaterThan(0);
+      cluster.signal("web1", "SIGKILL");
+      loading = false;
+      await Promise.all(load);
+      const killedAt = Date.now();
+
+      // Every payer goes on with instance 0. A channel the dead instance held is busy until its beats are old enough.
+      const waited: number[] = [];
+      for (const [i, pay] of payers.entries()) {
+        let r = await call(pay, cluster.web[0], `The owl ${i} is`);
+        while (r.status === 409 && Date.now() - killedAt < DEAD_AFTER_MS + 3 * HEARTBEAT_MS) {
+          await new Promise((res) => setTimeout(res, 500));
+          r = await call(pay, cluster.web[0], `The owl ${i} is`);
+        }
+        expect(r.status, r.error).toBe(200);
+        waited.push(Date.now() - killedAt);
+      }
+      // Served well inside the reservation's own expiry (300 s): the dead instance's reservation was void once it stopped beating.
+      expect(Math.max(...waited)).toBeLessThan(DEAD_AFTER_MS + 3 * HEARTBEAT_MS);
+      for (const [i, pay] of payers.entries()) expect((await call(pay, cluster.web[0], `The hare ${i} is`)).status).toBe(200);
+
+      // Every charge is booked (instance 0's booking job), each request charged once, each with its stored answer.
+      const deadline = Date.now() + 120_000;
+      let pending = 1;
+      while (pending > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 500));
+        [{ pending }] = await sql<{ pending: number }[]>`select count(*)::int as pending from batch_charges where status = 'pending'`;
+      }
+      expect(pending).toBe(0);
+      const charges = await sql<{ request_hash: string; channel_id: string; charged: string; has_answer: boolean }[]>`
+        select c.request_hash, c.channel_id, c.charged::text, exists (select 1 from inference_results r where r.request_hash = c.request_hash) as has_answer
+        from batch_charges c`;
+      expect(new Set(charges.map((c) => c.request_hash)).size).toBe(charges.length);
+      expect(charges.every((c) => c.has_answer)).toBe(true);
+      // Every answer a payer got was charged (a charge whose answer the kill cut off stays charged and retrievable).
+      const charged = new Set(charges.map((c) => c.request_hash));
+      expect(answered.filter((h) => !charged.has(h))).toEqual([]);
+      // Per channel: Σ charged = the channel's charged total = what the settlement contract has claimed for the market.
+      const channels = await sql<{ channel_id: string; charged_cumulative_amount: string }[]>`select channel_id, charged_cumulative_amount from payment_channels`;
+      expect(channels.length).toBe(payers.length);
+      for (const ch of channels) {
+        const sum = charges.filter((c) => c.channel_id === ch.channel_id).reduce((s, c) => s + BigInt(c.charged), 0n);
+        expect(sum).toBe(BigInt(ch.charged_cumulative_amount));
+        const [, totalClaimed] = await pub.readContract({ address: BATCH_SETTLEMENT_ADDRESS, abi: x402BatchSettlementAbi, functionName: "channels", args: [ch.channel_id as `0x${string}`] });
+        expect(totalClaimed).toBe(sum);
+      }
+      console.log(`[kill] instance 1 held ${held.length} channel(s) when killed; ${charges.length} charges, all booked; payers served again after ${waited.map((w) => (w / 1000).toFixed(1)).join(" / ")} s`);
+    } finally {
+      await sql.end();
+    }
+  }, 600_000);
 });

@@ -31,6 +31,8 @@ export interface Cluster {
   models: { id: number; kind: string }[];
   /** What each process printed (for assertions on logs). */
   output: Map<string, string>;
+  /** Sends a signal to one process ("web0", "web1", …, "indexer"): a test's crash or freeze. */
+  signal(name: string, signal: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
 
@@ -165,7 +167,12 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       models = built.models;
       await caughtUp();
     }
-    return { rpcUrl, deployment, databaseUrl, web, models, output, stop };
+    const signal = (name: string, sig: NodeJS.Signals) => {
+      const found = children.find((c) => c.name === name);
+      if (!found) throw new Error(`cluster: no process ${name}`);
+      found.child.kill(sig);
+    };
+    return { rpcUrl, deployment, databaseUrl, web, models, output, signal, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -7,7 +7,8 @@ import { InMemoryChannelStorage, type Channel, type ChannelStorage } from "@x402
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "@/db/client";
-import { paymentChannels } from "@/db/schema";
+import { paymentChannels, webInstances } from "@/db/schema";
+import { beat, DEAD_AFTER_MS } from "@/lib/process/instance";
 import { openTestDatabase, testDatabaseKinds } from "@/db/testing";
 import { INVALID_CHANNEL_ID, PostgresChannelStorage } from "./channel-storage";
 
@@ -242,6 +243,39 @@ for (const { kind, available } of testDatabaseKinds) {
         expect([x, y][1 - winner].result.status).toBe("unchanged");
         expect((await storage.get(cid))!.pendingRequest?.pendingId).toBe(winnerId);
       }
+    });
+
+    it("a reservation whose instance stopped beating (killed mid-request) is void at once; a beating instance's holds", async () => {
+      const now = Date.now();
+      const a = new PostgresChannelStorage(database.db, { instance: "instance-a" });
+      const b = new PostgresChannelStorage(other.db, { instance: "instance-b" });
+      await beat(database.db, "instance-a");
+      await beat(other.db, "instance-b");
+      const cid = id(0x3000);
+      expect((await reserve(a, cid, "held-by-a", now)).outcome).toEqual({ status: "reserved" });
+      // An update that keeps the reservation (a charge's read-modify-write) keeps its instance.
+      await a.updateChannel(cid, (c) => ({ ...c!, balance: "20000000000000000000" }));
+      const rowOf = async () => (await database.db.select().from(paymentChannels).where(eq(paymentChannels.channelId, cid)))[0];
+      expect(await rowOf()).toMatchObject({ pendingId: "held-by-a", pendingInstance: "instance-a" });
+      // a is alive: b must wait.
+      expect((await reserve(b, cid, "b1", now)).outcome).toEqual({ status: "busy", holder: "held-by-a" });
+      // a is killed: its last beat grows older than DEAD_AFTER_MS. Its reservation reads as absent and b serves the payer.
+      await database.db
+        .update(webInstances)
+        .set({ heartbeatAt: new Date(Date.now() - DEAD_AFTER_MS - 1_000) })
+        .where(eq(webInstances.id, "instance-a"));
+      expect((await b.get(cid))!.pendingRequest).toBeUndefined();
+      expect((await b.list()).find((c) => c.channelId === cid)!.pendingRequest).toBeUndefined();
+      expect((await reserve(b, cid, "b2", now)).outcome).toEqual({ status: "reserved" });
+      expect(await rowOf()).toMatchObject({ pendingId: "b2", pendingInstance: "instance-b" });
+      // The channel's money fields are untouched by the takeover.
+      expect((await b.get(cid))!.balance).toBe("20000000000000000000");
+      // b's reservation holds against anyone while b beats, and an instance that never beat is dead.
+      expect((await reserve(a, cid, "a2", now)).outcome).toEqual({ status: "busy", holder: "b2" });
+      const ghost = new PostgresChannelStorage(database.db, { instance: "never-beat" });
+      const cid2 = id(0x3001);
+      await reserve(ghost, cid2, "ghost", now);
+      expect((await reserve(b, cid2, "b3", now)).outcome).toEqual({ status: "reserved" });
     });
   });
 }

@@ -15,6 +15,10 @@
  *   scheme wrote, never JS numbers), optional fields absent when they were absent or `undefined` (as JSON
  *   storages do). A field this version does not know is refused rather than silently dropped.
  *
+ * - A reservation (`pendingRequest`) names the web instance that made it; once that instance stops beating
+ *   (lib/process/instance.ts: killed between a voucher and its answer) the reservation reads as absent, so the
+ *   payer's next voucher is served at once instead of 409 channel_busy until it expires.
+ *
  * On PGlite (one connection) transactions are already exclusive; the same statements serve both.
  */
 import { createHash } from "node:crypto";
@@ -22,9 +26,10 @@ import { asc, eq, sql } from "drizzle-orm";
 import type { Channel, ChannelStorage, ChannelUpdateResult } from "@x402/evm/batch-settlement/server";
 import type { Db } from "@/db/client";
 import { paymentChannels } from "@/db/schema";
+import { instanceAlive, instanceId } from "@/lib/process/instance";
 
 type Row = typeof paymentChannels.$inferSelect;
-type RowValues = Omit<typeof paymentChannels.$inferInsert, "updatedAt">;
+type RowValues = Omit<typeof paymentChannels.$inferInsert, "updatedAt" | "pendingInstance">;
 
 /** The package's error for a malformed channel id (`ErrInvalidChannelId`). */
 export const INVALID_CHANNEL_ID = "invalid_batch_settlement_evm_channel_id_invalid";
@@ -150,21 +155,36 @@ export type ChannelTx = Parameters<Parameters<Db["transaction"]>[0]>[0];
  */
 export type ChannelWriteHook = (tx: ChannelTx, before: Channel | undefined, after: Channel | undefined) => Promise<void>;
 
+/** A row with a reservation whose instance is dead read as if it held none (the instance's own reservations always count). */
+function withLiveReservation(found: { row: Row; holderAlive: boolean }, self: string): Row {
+  const { row, holderAlive } = found;
+  const void_ = row.pendingId !== null && row.pendingInstance !== null && row.pendingInstance !== self && !holderAlive;
+  return void_ ? { ...row, pendingId: null, pendingSignedMaxClaimable: null, pendingExpiresAt: null, pendingInstance: null } : row;
+}
+
 export class PostgresChannelStorage implements ChannelStorage {
+  private readonly instance: string;
+
   constructor(
     private readonly db: Db,
-    private readonly opts: { onWrite?: ChannelWriteHook } = {},
-  ) {}
+    private readonly opts: { onWrite?: ChannelWriteHook; /** Default: this process's instance id. */ instance?: string } = {},
+  ) {
+    this.instance = opts.instance ?? instanceId();
+  }
+
+  private selectRow(db: Pick<Db, "select">) {
+    return db.select({ row: paymentChannels, holderAlive: instanceAlive(paymentChannels.pendingInstance) }).from(paymentChannels);
+  }
 
   async get(channelId: string): Promise<Channel | undefined> {
-    const [row] = await this.db.select().from(paymentChannels).where(eq(paymentChannels.channelId, channelKey(channelId)));
-    return row ? toChannel(row) : undefined;
+    const [found] = await this.selectRow(this.db).where(eq(paymentChannels.channelId, channelKey(channelId)));
+    return found ? toChannel(withLiveReservation(found, this.instance)) : undefined;
   }
 
   /** Every channel, by id (as the package's file and Redis storages list them). */
   async list(): Promise<Channel[]> {
-    const rows = await this.db.select().from(paymentChannels).orderBy(asc(paymentChannels.channelId));
-    return rows.map(toChannel);
+    const rows = await this.selectRow(this.db).orderBy(asc(paymentChannels.channelId));
+    return rows.map((found) => toChannel(withLiveReservation(found, this.instance)));
   }
 
   async updateChannel(channelId: string, update: (current: Channel | undefined) => Channel | undefined): Promise<ChannelUpdateResult> {
@@ -172,7 +192,8 @@ export class PostgresChannelStorage implements ChannelStorage {
     return this.db.transaction(async (tx) => {
       // Held to the end of the transaction: a missing row cannot be locked FOR UPDATE, this can.
       await tx.execute(sql`select pg_advisory_xact_lock(${channelLockKey(key).toString()}::bigint)`);
-      const [row] = await tx.select().from(paymentChannels).where(eq(paymentChannels.channelId, key)).for("update");
+      const [found] = await this.selectRow(tx).where(eq(paymentChannels.channelId, key)).for("update", { of: paymentChannels });
+      const row = found ? withLiveReservation(found, this.instance) : undefined;
       const current = row ? toChannel(row) : undefined;
       const next = update(current);
       if (next === current) return { channel: current, status: "unchanged" as const };
@@ -182,7 +203,9 @@ export class PostgresChannelStorage implements ChannelStorage {
         await this.opts.onWrite?.(tx, current, undefined);
         return { channel: undefined, status: "deleted" as const };
       }
-      const values = toRow(key, next);
+      // A reservation kept as it was keeps its instance; a new one is this instance's.
+      const pendingId = next.pendingRequest?.pendingId;
+      const values = { ...toRow(key, next), pendingInstance: pendingId === undefined ? null : pendingId === row?.pendingId ? row.pendingInstance : this.instance };
       if (current) {
         await tx
           .update(paymentChannels)

@@ -20,6 +20,7 @@ import { BatchSettlementEvmScheme as BatchFacilitatorScheme } from "@x402/evm/ba
 import type { Db } from "@/db/client";
 import { sendAsOperator, withOperatorGasHeadroom } from "@/lib/chain/operator-send";
 import { serverConfig } from "@/lib/config";
+import { startHeartbeat } from "@/lib/process/instance";
 import { singleton } from "@/lib/singleton";
 import { PostgresChannelStorage } from "./channel-storage";
 import { recordChargeOnWrite } from "./charges";
@@ -80,6 +81,8 @@ async function startBatchServer(opts: BatchServerOptions): Promise<BatchServer> 
     settle: (p, r) => facilitator.settle(p, r),
     getSupported: async () => facilitator.getSupported() as Awaited<ReturnType<FacilitatorClient["getSupported"]>>,
   };
+  // Reservations name this instance; its heartbeat tells the others when it has died (lib/process/instance.ts).
+  await startHeartbeat(opts.db);
   const storage = new PostgresChannelStorage(opts.db, { onWrite: recordChargeOnWrite });
   const scheme = new BatchServerScheme(opts.market, {
     receiverAuthorizerSigner: authorizer,
