@@ -71,6 +71,8 @@ const variables = {
   RATE_LIMIT_PAYER_PER_MINUTE: numberWhere((n) => n > 0, "a number of requests > 0"),
   /** Wei of OPEN; unset: the gas of pay + settle + refund at the chain's gas price. */
   MIN_PRICE: parsed((raw) => (/^[0-9]{1,78}$/.test(raw) ? BigInt(raw) : undefined), "a whole number of wei"),
+  /** Wei of OPEN; unset: the gas of one booked inference's share of a claim and a bookBatch at the chain's gas price. */
+  MIN_CHANNEL_PRICE: parsed((raw) => (/^[0-9]{1,78}$/.test(raw) ? BigInt(raw) : undefined), "a whole number of wei"),
   MAX_PROMPT_TOKENS: numberWhere((n) => Number.isInteger(n) && n >= 1, "a whole number of tokens ≥ 1"),
   RATE_LIMIT_NONCE_PER_MINUTE: numberWhere((n) => n > 0, "a number of requests > 0"),
   RATE_LIMIT_VERIFY_PER_MINUTE: numberWhere((n) => n > 0, "a number of requests > 0"),
@@ -177,6 +179,8 @@ const configSchema = envSchema.transform((env, ctx) => {
       forecastPerMinute: env.RATE_LIMIT_FORECAST_PER_MINUTE ?? 6,
     }),
     minPrice: env.MIN_PRICE,
+    /** The lowest price paid from a batch-settlement channel (no transaction per call, so far below minPrice). */
+    minChannelPrice: env.MIN_CHANNEL_PRICE,
     /** The longest prompt a paid route takes, in tokens (checked before anything is signed). */
     maxPromptTokens: env.MAX_PROMPT_TOKENS ?? 2_048,
     /** Unset: no proxy is trusted; the client is the socket's address. */

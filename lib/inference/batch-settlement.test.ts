@@ -21,7 +21,7 @@ import * as t from "@/db/schema";
 import { BATCH_SETTLEMENT_ADDRESS } from "@/lib/chain/batch-settlement";
 import { batchSettlementScheme, markBooked, pendingCharges, PostgresChannelStorage, setChargeFaultForTests } from "@/lib/payments/batch-settlement";
 import { requestHashOf } from "@/lib/payments/request";
-import { appFetchFor, BASE, batchPayer, NETWORK, postInference, type Wire } from "./testing/paying-client";
+import { appFetchFor, BASE, batchPayer, exactPayer, exactPaymentHeader, NETWORK, postInference, type Wire } from "./testing/paying-client";
 import { account, ROLES, serveRoutesFrom, setupMarket, type Market } from "./testing/market";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -184,6 +184,57 @@ for (const { kind, available } of testDatabaseKinds) {
       const rows = await chargesOf(id);
       expect(rows.map((r) => r.charged)).toEqual([cost, cost, cost]);
       expect((await storage().get(id))!.chargedCumulativeAmount).toBe((cost * 3n).toString());
+    }, 120_000);
+
+    it("a price between the channel and the per-call minimum: only channels are offered, a per-call payment is refused unspent, a channel pays", async () => {
+      const model = m.models.gramB;
+      const cost = await price(model);
+      const user = ROLES.users[2];
+      // An exact payment made while the offer still had it (per call allowed).
+      const offered = await appFetch(`${BASE}/api/models/${model}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "A dog is" }) });
+      expect(offered.status, await offered.clone().text()).toBe(402);
+      const exactHeader = await exactPaymentHeader(m, user, decodePaymentRequiredHeader(offered.headers.get("PAYMENT-REQUIRED")!));
+      // Per call needs 1 OPEN (three transactions' gas on a dear chain); a channel's share of a batch costs far less.
+      process.env.MIN_PRICE = String(10n ** 18n);
+      process.env.MIN_CHANNEL_PRICE = String(cost);
+      try {
+        const unpaid = await appFetch(`${BASE}/api/models/${model}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "A dog is" }) });
+        expect(unpaid.status).toBe(402);
+        expect(decodePaymentRequiredHeader(unpaid.headers.get("PAYMENT-REQUIRED")!).accepts.map((a) => a.scheme)).toEqual(["batch-settlement"]);
+        const quoted = (await (await (modelInference.GET as Handler)(new Request(`${BASE}/api/models/${model}/inference`), { params: Promise.resolve({ id: String(model) }) })).json()) as Json;
+        expect((quoted.x402.accepts as Json[]).map((a) => a.scheme)).toEqual(["batch-settlement"]);
+
+        // The exact client cannot pay (the offer has nothing it takes); a hand-made exact payment is refused before it is submitted.
+        const before = await m.balance(user);
+        const nonce = await operatorNonce();
+        await expect(post(exactPayer(m, appFetch, user), model, "A dog is", { maxTokens: 8 })).rejects.toThrow();
+        const refused = await appFetch(`${BASE}/api/models/${model}/inference`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "PAYMENT-SIGNATURE": exactHeader },
+          body: JSON.stringify({ prompt: "A dog is" }),
+        });
+        expect(refused.status).toBe(422);
+        expect(((await refused.json()) as Json).error).toMatch(/below this server's minimum of 1 OPEN for a payment per call.*batch-settlement channel.*Nothing was charged/);
+        expect(await m.balance(user)).toBe(before);
+        expect(await operatorNonce()).toBe(nonce);
+
+        // A channel pays it: a deposit, then vouchers.
+        const who = payer(user);
+        for (const prompt of ["A dog is", "The horse"]) {
+          const res = await post(who.pay, model, prompt, { maxTokens: 8 });
+          expect(res.status, await res.clone().text()).toBe(200);
+          expect(((await res.json()) as Json).price).toBe(cost.toString());
+        }
+
+        // Below the channel minimum too: refused outright, before anything is signed.
+        process.env.MIN_CHANNEL_PRICE = String(cost + 1n);
+        const cheap = await appFetch(`${BASE}/api/models/${model}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "A dog is" }) });
+        expect(cheap.status).toBe(422);
+        expect(((await cheap.json()) as Json).error).toMatch(/below this server's minimum of .* OPEN \(the gas of booking one paid call\)\. Nothing was charged/);
+      } finally {
+        process.env.MIN_PRICE = "0";
+        process.env.MIN_CHANNEL_PRICE = "0";
+      }
     }, 120_000);
   });
 

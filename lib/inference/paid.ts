@@ -9,6 +9,7 @@ import { limit, limitRequest } from "@/lib/api/rate-limit";
 import {
   isDeferredScheme,
   paymentErrorResponse,
+  paymentHeaderOf,
   paymentRequiredResponse,
   paymentSchemeFor,
   PaymentError,
@@ -25,7 +26,7 @@ import {
 import { encode } from "@/lib/attribution/tokenizer";
 import { serverConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
-import { minimumPrice } from "@/lib/payments/minimum-price";
+import { minimumPrices } from "@/lib/payments/minimum-price";
 import { awaitFinality } from "@/lib/chain/finality";
 import { errorMessage, log } from "@/lib/ops/log";
 import { paidRequests } from "@/lib/ops/metrics";
@@ -67,17 +68,24 @@ async function quote(modelId: number, promptTokens: number, params: InferencePar
   const { rates, active } = await modelPricing(ctx.publicClient, ctx.deployment.modelRegistry, modelId);
   if (!active) throw new AppError("model_inactive", `Model ${modelId} is not active: its builder has paused it. Nothing was charged.`);
   const least = charge(rates, promptTokens, 0);
-  const minimum = await minimumPrice(ctx.publicClient, serverConfig().minPrice);
-  if (least < minimum) {
+  const config = serverConfig();
+  const minimum = await minimumPrices(ctx.publicClient, { perCall: config.minPrice, channel: config.minChannelPrice });
+  const costs = `Model ${modelId} costs ${isPerToken(rates) ? "at least " : ""}${formatUnits(least, 18)} OPEN`;
+  if (least < minimum.channel) {
     throw new AppError(
       "price_below_minimum",
-      `Model ${modelId} costs ${isPerToken(rates) ? "at least " : ""}${formatUnits(least, 18)} OPEN, below this server's minimum of ${formatUnits(minimum, 18)} OPEN (the gas of taking, settling and refunding a payment). Nothing was charged.`,
+      `${costs}, below this server's minimum of ${formatUnits(minimum.channel, 18)} OPEN (the gas of booking one paid call). Nothing was charged.`,
     );
   }
+  // Above the channel minimum, below the per-call one: served from batch-settlement channels only.
+  const perCallRefusal =
+    least < minimum.perCall
+      ? `${costs}, below this server's minimum of ${formatUnits(minimum.perCall, 18)} OPEN for a payment per call (the gas of taking, settling and refunding it). Pay from an x402 batch-settlement channel instead (its minimum is ${formatUnits(minimum.channel, 18)} OPEN). Nothing was charged.`
+      : null;
   const model = await ctx.models.get(modelId);
   // Parameters are checked against the model before anyone signs anything; their max_tokens bounds the ceiling.
   const price = quoteCeiling(rates, promptTokens, pricedAnswerTokens(model, params));
-  return { ctx, price, rates, model };
+  return { ctx, price, rates, model, perCallRefusal };
 }
 
 /** Where this server takes payments. */
@@ -106,9 +114,12 @@ function paymentQuote(modelId: number, price: bigint, resource: string): Payment
   return { modelId, price, resource, description: paymentDescription(modelId) };
 }
 
-/** The x402 offer (PAYMENT-REQUIRED) for one inference of a model at a price. */
+/** The x402 offer (PAYMENT-REQUIRED) for one inference of a model at a price (channels only below the per-call minimum). */
 export async function requirementsFor(modelId: number, price: bigint, resource: string): Promise<PaymentRequired> {
-  return x402Offer(paymentQuote(modelId, price, resource), paymentChain(await serveContext()));
+  const ctx = await serveContext();
+  const config = serverConfig();
+  const minimum = await minimumPrices(ctx.publicClient, { perCall: config.minPrice, channel: config.minChannelPrice });
+  return x402Offer({ ...paymentQuote(modelId, price, resource), channelOnly: price < minimum.perCall }, paymentChain(ctx));
 }
 
 /**
@@ -146,7 +157,7 @@ async function paidInferenceInner(request: Request, input: PaidInferenceInput, o
     throw new AppError("prompt_too_long", `The prompt is ${promptTokens.toLocaleString("en-US")} tokens; this server takes at most ${maxPromptTokens.toLocaleString("en-US")}. Nothing was charged.`);
   }
   try {
-    const { ctx, price, rates, model } = await quote(input.modelId, promptTokens, input.params);
+    const { ctx, price, rates, model, perCallRefusal } = await quote(input.modelId, promptTokens, input.params);
     // A RAG model's question is checked too (empty, too long, too many search words): a clear 4xx, nothing charged.
     if (model.kind === "rag") {
       try {
@@ -156,9 +167,11 @@ async function paidInferenceInner(request: Request, input: PaidInferenceInput, o
       }
     }
     const chain = paymentChain(ctx);
-    const order = { ...paymentQuote(input.modelId, price, input.resource), prompt: input.prompt, params: input.params, transaction: input.payment };
+    const order = { ...paymentQuote(input.modelId, price, input.resource), channelOnly: perCallRefusal !== null, prompt: input.prompt, params: input.params, transaction: input.payment };
     const scheme = paymentSchemeFor(request, order);
     seen.scheme = scheme.name;
+    // A per-call payment for a channel-only price is refused; a request without any payment gets the channel offer.
+    if (perCallRefusal && !isDeferredScheme(scheme) && (input.payment || paymentHeaderOf(request) !== null)) throw new AppError("price_below_minimum", perCallRefusal);
     attempt = { request, order, chain };
     if (scheme.requirements) attempt.requirements = await x402Offer(order, chain);
 

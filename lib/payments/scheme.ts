@@ -43,6 +43,8 @@ export interface PaymentQuote {
   /** Absolute URL of the paid resource (x402 `resource`). */
   resource: string;
   description: string;
+  /** Priced below the per-call minimum (lib/payments/minimum-price.ts): only deferred (channel) schemes are offered. */
+  channelOnly?: boolean;
 }
 
 /** One paid request: the quote and the request its payment commits to (its request hash). */

@@ -6,7 +6,7 @@
  */
 import { batchSettlementScheme } from "./batch-settlement/scheme";
 import { exactScheme } from "./exact";
-import type { AnyPaymentScheme, PaymentChain, PaymentOrder, PaymentQuote } from "./scheme";
+import { isDeferredScheme, type AnyPaymentScheme, type PaymentChain, type PaymentOrder, type PaymentQuote } from "./scheme";
 import { transactionScheme } from "./transaction";
 import { paymentRequired, type PaymentRequired, type PaymentRequirements } from "./x402";
 
@@ -27,7 +27,8 @@ export function paymentSchemeFor(request: Request, order: PaymentOrder): AnyPaym
 
 /** The x402 offer for a quote: one `accepts` entry per x402 scheme this server takes, as sent with a 402. */
 export async function x402Offer(quote: PaymentQuote, chain: PaymentChain): Promise<PaymentRequired> {
-  const entries = await Promise.all(OFFER_ORDER.map((s) => (s.requirements ? s.requirements(quote, chain) : null)));
+  const offered = OFFER_ORDER.filter((s) => !quote.channelOnly || isDeferredScheme(s));
+  const entries = await Promise.all(offered.map((s) => (s.requirements ? s.requirements(quote, chain) : null)));
   const accepts = entries.filter((e): e is PaymentRequirements => e !== null);
   return paymentRequired({ url: quote.resource, description: quote.description }, accepts);
 }

@@ -141,6 +141,7 @@ export async function setupMarket(
   // Prices here are chosen to exercise wei rounding, not the operator's economics: no minimum price unless a
   // test sets one (the minimum itself is tested in stream.test.ts).
   process.env.MIN_PRICE ??= "0";
+  process.env.MIN_CHANNEL_PRICE ??= "0";
   const anvil = await startAnvil();
   const database = await openTestDatabase(kind);
   const artifactDir = fs.mkdtempSync(path.join(os.tmpdir(), "ledgerline-serve-"));

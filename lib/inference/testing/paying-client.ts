@@ -6,7 +6,8 @@ import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
 import { registerExactEvmScheme } from "@x402/evm/exact/client";
 import { toClientEvmSigner } from "@x402/evm";
 import { BatchSettlementEvmScheme as BatchClient } from "@x402/evm/batch-settlement/client";
-import type { Hex } from "viem";
+import { keccak256, toHex, type Hex } from "viem";
+import { TRANSFER_WITH_AUTHORIZATION_TYPES, type PaymentRequired } from "@/lib/payments";
 import * as chargeRoute from "@/app/api/payments/batch-settlement/charges/[requestHash]/route";
 import * as refundRoute from "@/app/api/payments/batch-settlement/refund/route";
 import * as modelInference from "@/app/api/models/[id]/inference/route";
@@ -59,3 +60,21 @@ export function exactPayer(m: Market, appFetch: typeof fetch, user: number): typ
 /** POST /api/models/{id}/inference through `pay`. */
 export const postInference = (pay: typeof fetch, modelId: number, prompt: string, params: Record<string, unknown> = {}) =>
   pay(`${BASE}/api/models/${modelId}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt, params }) });
+
+/** A hand-made x402 `exact` PAYMENT-SIGNATURE for an offer's `exact` entry, signed by dev account `user` (valid 5 minutes). */
+export async function exactPaymentHeader(m: Market, user: number, offer: PaymentRequired): Promise<string> {
+  const accepted = offer.accepts.find((a) => a.scheme === "exact");
+  if (!accepted) throw new Error("the offer has no exact entry");
+  const signer = account(user);
+  const block = await m.client.getBlock();
+  const auth = { from: signer.address, to: accepted.payTo as Hex, value: BigInt(accepted.amount), validAfter: 0n, validBefore: block.timestamp + 300n, nonce: keccak256(toHex(`exact ${Math.random()}`)) };
+  const extra = accepted.extra as { name: string; version: string };
+  const signature = await signer.signTypedData!({
+    domain: { name: extra.name, version: extra.version, chainId: Number(accepted.network.split(":")[1]), verifyingContract: accepted.asset as Hex },
+    types: TRANSFER_WITH_AUTHORIZATION_TYPES,
+    primaryType: "TransferWithAuthorization",
+    message: auth,
+  });
+  const authorization = { ...auth, value: auth.value.toString(), validAfter: "0", validBefore: auth.validBefore.toString() };
+  return Buffer.from(JSON.stringify({ x402Version: 2, resource: offer.resource, accepted, payload: { authorization, signature } })).toString("base64");
+}
