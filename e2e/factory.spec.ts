@@ -139,8 +139,19 @@ test("a builder publishes a per-token model; its page shows the rates and the Pl
   await expect(result.getByTestId("settlement-status")).toHaveAttribute("data-status", "confirmed", { timeout: 60_000 });
   const inferenceLink = result.getByRole("link", { name: /^Inference #\d+$/ });
   const id = (await inferenceLink.textContent())!.replace("Inference #", "");
-  const settled = await (await request.get(`/api/inferences/${id}`)).json();
-  const charged = BigInt(settled.price);
+  // The settlement is mined before the indexer has it: its charge is the indexed price once the row is settled.
+  let settled: { status?: string; price?: string } = {};
+  await expect
+    .poll(
+      async () => {
+        const res = await request.get(`/api/inferences/${id}`);
+        settled = res.ok() ? await res.json() : {};
+        return settled.status;
+      },
+      { timeout: 30_000 },
+    )
+    .toBe("settled");
+  const charged = BigInt(settled.price!);
   expect(charged).toBeLessThanOrEqual(BigInt(ceiling!));
   expect(charged).toBeGreaterThanOrEqual(rates.fee + BigInt(encode(typed).length) * rates.inputRate);
 });
