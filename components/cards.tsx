@@ -4,6 +4,8 @@ import { CpuIcon, DatabaseIcon } from "@/components/icons";
 import { AddressText, ModelKindBadge, OpenAmount, TagLink } from "@/components/domain";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
+import { TokenRatesText } from "@/components/inference/token-rates";
+import { isPerToken, type TokenRates } from "@/lib/inference/pricing";
 import type { DatanetSummary, ModelSummary } from "@/lib/queries";
 import { cn } from "@/lib/utils";
 
@@ -108,6 +110,8 @@ export function Sparkline({ values, label, className }: { values: number[]; labe
 
 export function ModelCard({ model, usage7d, className }: { model: ModelSummary; /** Settled inferences per day, last 7 days, oldest first. */ usage7d?: number[]; className?: string }) {
   const weekTotal = usage7d?.reduce((s, n) => s + n, 0) ?? 0;
+  const rates: TokenRates = { fee: model.price, inputRate: model.inputRate, outputRate: model.outputRate };
+  const perToken = isPerToken(rates);
   return (
     <Card
       className={cn(
@@ -155,6 +159,12 @@ export function ModelCard({ model, usage7d, className }: { model: ModelSummary; 
             ))}
           </div>
         ) : null}
+        {perToken ? (
+          // The metric below holds the fixed fee only: the whole price (fee + rates) reads here.
+          <p className="text-xs text-muted-foreground" data-testid="model-card-rates">
+            <TokenRatesText rates={rates} maxDecimals={4} />
+          </p>
+        ) : null}
         {usage7d ? (
           <div className="mt-auto flex items-center justify-between gap-3 text-xs text-muted-foreground" data-testid="model-usage-7d">
             <span>
@@ -166,7 +176,11 @@ export function ModelCard({ model, usage7d, className }: { model: ModelSummary; 
         ) : null}
       </div>
       <dl className="grid grid-cols-3 divide-x divide-border border-t border-border">
-        <Metric label="Price" value={<OpenAmount wei={model.price} />} title="Price per inference" />
+        {perToken ? (
+          <Metric label="Fee + tokens" value={<OpenAmount wei={model.price} />} title="Fixed fee per inference, plus the tokens used" />
+        ) : (
+          <Metric label="Price" value={<OpenAmount wei={model.price} />} title="Price per inference" />
+        )}
         <Metric label="Inferences" value={formatNumber(model.inferenceCount)} />
         <Metric label="Revenue" value={<OpenAmount wei={model.revenue} maxDecimals={2} />} />
       </dl>

@@ -6,17 +6,11 @@
  * its page shows the rates, and the Playground's estimate follows the prompt being typed and is the amount the
  * server's 402 asks.
  */
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { encode } from "../lib/attribution/tokenizer";
 import { quote } from "../lib/inference/pricing";
+import { blockingViolations } from "./axe";
 import { connectDevWallet } from "./wallet";
-
-/** Serious or critical WCAG 2.1 A/AA violations inside `selector` (as e2e/a11y.spec.ts audits whole pages). */
-async function blockingViolations(page: Page, selector: string) {
-  const { violations } = await new AxeBuilder({ page }).include(selector).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
 
 /** Steps 1–4: an ∞-gram model from Datanet 3 v1, built under the signed-in Dev wallet (account 1). */
 async function buildInfinigram(page: Page, name: string) {
@@ -110,7 +104,7 @@ test("a builder publishes a per-token model; its page shows the rates and the Pl
 
   // The rates, from the index: the header and the details.
   await expect(page.getByTestId("token-rates").first()).toHaveText("0.001 OPEN per inference + 0.002 OPEN per 1k input tokens + 0.004 OPEN per 1k output tokens");
-  await expect(page.getByText("Input rate")).toBeVisible();
+  await expect(page.getByText("Input rate", { exact: true })).toBeVisible();
 
   // The estimate follows the prompt: T_in as the server counts it, the ceiling at the Playground's 32 max tokens.
   const playground = page.getByTestId("playground");
@@ -145,8 +139,19 @@ test("a builder publishes a per-token model; its page shows the rates and the Pl
   await expect(result.getByTestId("settlement-status")).toHaveAttribute("data-status", "confirmed", { timeout: 60_000 });
   const inferenceLink = result.getByRole("link", { name: /^Inference #\d+$/ });
   const id = (await inferenceLink.textContent())!.replace("Inference #", "");
-  const settled = await (await request.get(`/api/inferences/${id}`)).json();
-  const charged = BigInt(settled.price);
+  // The settlement is mined before the indexer has it: its charge is the indexed price once the row is settled.
+  let settled: { status?: string; price?: string } = {};
+  await expect
+    .poll(
+      async () => {
+        const res = await request.get(`/api/inferences/${id}`);
+        settled = res.ok() ? await res.json() : {};
+        return settled.status;
+      },
+      { timeout: 30_000 },
+    )
+    .toBe("settled");
+  const charged = BigInt(settled.price!);
   expect(charged).toBeLessThanOrEqual(BigInt(ceiling!));
   expect(charged).toBeGreaterThanOrEqual(rates.fee + BigInt(encode(typed).length) * rates.inputRate);
 });

@@ -20,11 +20,14 @@ export function PricingFields({
   onChange,
   parsed,
   disabled,
+  transactionsNote = "Publishing takes two transactions: the registration, then the rates.",
 }: {
   value: PricingForm;
   onChange: (next: PricingForm) => void;
   parsed: { rates: TokenRates } | { error: string };
   disabled: boolean;
+  /** What sending these prices takes (the wizard and the model page's Pricing card send different transactions). */
+  transactionsNote?: string;
 }) {
   const rates = "rates" in parsed ? parsed.rates : null;
   const set = (patch: Partial<PricingForm>) => onChange({ ...value, ...patch });
@@ -74,8 +77,7 @@ export function PricingFields({
           Fee = prompt tokens × {formatOpen(per1kTokens(rates.inputRate))} / 1k + answer tokens × {formatOpen(per1kTokens(rates.outputRate))} / 1k +{" "}
           {formatOpen(rates.fee)}. A {EXAMPLE.promptTokens}-token prompt with a {EXAMPLE.answerTokens}-token answer costs{" "}
           <span className="font-medium text-foreground">{formatOpen(charge(rates, EXAMPLE.promptTokens, EXAMPLE.answerTokens))}</span>. Payers
-          authorize the cost at the request&apos;s max tokens and are charged only for the tokens used. Publishing takes two transactions: the
-          registration, then the rates.
+          authorize the cost at the request&apos;s max tokens and are charged only for the tokens used. {transactionsNote}
         </p>
       ) : null}
     </div>

@@ -380,6 +380,10 @@ for (const { kind, available } of testDatabaseKinds) {
       const [m1] = (await walk("/api/models?sort=new", 100)).filter((m) => m.id === 1);
       expect(m1.price).toBe(f.models[0].price.toString());
       expect(m1.revenue).toBe(f.models[0].revenue!.toString());
+      // Token rates as decimal wei strings: 0 and 0 for a flat price, exact for a per-token model.
+      expect([m1.inputRate, m1.outputRate]).toEqual(["0", "0"]);
+      const [m5] = (await walk("/api/models?sort=new", 100)).filter((m) => m.id === 5);
+      expect([m5.inputRate, m5.outputRate]).toEqual([f.models[4].inputRate!.toString(), f.models[4].outputRate!.toString()]);
       expect(m1.lineage.map((l: Json) => l.datanetId)).toEqual(f.modelDatanets.filter((x) => x.modelId === 1).map((x) => x.datanetId).sort());
     });
 

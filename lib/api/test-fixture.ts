@@ -142,6 +142,8 @@ export function buildFixture(now: number): Fixture {
     evaluation: i === 0 ? { perplexity: 12.5 } : null,
     // Prices tie in pairs; every model costs more than 2^53 wei.
     price: BIG + BigInt(Math.floor(i / 2)) * 10n ** 15n,
+    // Model 5 is priced per token (an output rate above 2^53 wei, so the API must answer it exactly).
+    ...(i === 4 ? { inputRate: 2n * 10n ** 12n, outputRate: BIG + 1n } : {}),
     builderBps: 1000 + i * 100,
     active: i !== 6,
     inferenceCount: 0,

@@ -36,7 +36,11 @@ export interface ModelSummary {
   description: string;
   kind: ModelKind;
   builder: string;
+  /** A flat-price model's price; a per-token model's fixed fee. */
   price: bigint;
+  /** Wei per prompt / answer token; both 0 for a flat-price model. */
+  inputRate: bigint;
+  outputRate: bigint;
   builderBps: number;
   active: boolean;
   inferenceCount: number;
@@ -73,6 +77,8 @@ const summaryFields = {
   kind: models.kind,
   builder: models.builder,
   price: models.price,
+  inputRate: models.inputRate,
+  outputRate: models.outputRate,
   builderBps: models.builderBps,
   active: models.active,
   inferenceCount: models.inferenceCount,

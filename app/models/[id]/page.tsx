@@ -23,6 +23,7 @@ import { ApiSnippet } from "@/components/inference/api-snippet";
 import { Playground } from "@/components/inference/playground";
 import { TokenRatesText } from "@/components/inference/token-rates";
 import { MarkdownText } from "@/components/markdown-text";
+import { ManagePricing } from "@/components/model/manage-pricing";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -155,6 +156,11 @@ export default async function ModelPage({ params }: { params: Params }) {
                 </CardContent>
               </Card>
             </section>
+
+            {/* Renders only for the connected builder (a client check; the registry enforces it). */}
+            <ManagePricing
+              model={{ id: m.id, builder: m.builder, price: m.price.toString(), inputRate: m.inputRate.toString(), outputRate: m.outputRate.toString(), active: m.active }}
+            />
 
             <section aria-labelledby="playground-heading">
               <SectionHeading
