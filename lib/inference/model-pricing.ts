@@ -21,8 +21,11 @@ export interface ModelPricing {
 
 type Entry = { block: bigint; pricing: Promise<ModelPricing> };
 
-/** Per registry and model: the newest block's read (an unknown model is not cached: it may be registered next block). */
-const cache = singleton("inference.modelPricing", () => new Map<string, Entry>());
+/**
+ * Per chain client, registry and model: the read at the block last seen (an unknown model is not cached: it may be
+ * registered next block). Keyed by the client, not the address: two chains (a restarted anvil) share addresses.
+ */
+const caches = singleton("inference.modelPricing", () => new WeakMap<PublicClient, Map<string, Entry>>());
 
 async function read(client: PublicClient, registry: Address, modelId: number, blockNumber: bigint): Promise<ModelPricing> {
   try {
@@ -37,9 +40,12 @@ async function read(client: PublicClient, registry: Address, modelId: number, bl
 /** The model's pricing at the chain's head; `not_found` (404) for an id the registry does not have. */
 export async function modelPricing(client: PublicClient, registry: Address, modelId: number): Promise<ModelPricing> {
   const block = await client.getBlockNumber({ cacheTime: 0 });
+  let cache = caches.get(client);
+  if (!cache) caches.set(client, (cache = new Map()));
   const key = `${registry.toLowerCase()}:${modelId}`;
   const hit = cache.get(key);
-  if (hit && hit.block >= block) return hit.pricing;
+  // Only the same block: a head that went back (a reorg, a reset chain) is read again.
+  if (hit && hit.block === block) return hit.pricing;
   const pricing = read(client, registry, modelId, block);
   const entry = { block, pricing };
   cache.set(key, entry);
