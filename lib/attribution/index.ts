@@ -4,6 +4,7 @@ export * from "./tokenizer";
 export * from "./sais";
 export * from "./view";
 export * from "./corpus";
+export * from "./shards";
 export * from "./artifact";
 export * from "./pool";
 export * from "./infinigram";

@@ -1,0 +1,134 @@
+/**
+ * Sharded indexes (issue 17): a corpus split into shards of a few dozen to a few hundred tokens answers every query
+ * exactly as the one index of the same corpus — counts, occurrences in suffix-array order (global positions),
+ * longest suffixes, next-token distributions and queries (sampled ranges too: version 1's stride and version 2's
+ * seeded sample are reproduced across shards), ∞-gram probabilities and generation with its credit.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { serializeCorpusIndex } from "./artifact";
+import { buildCorpusIndexFromTokens, count, find, longestSuffix, MAX_CORPUS_TOKENS, NextTokenQuery, nextTokenDistribution, type CorpusIndex, type CorpusTokens } from "./corpus";
+import { AttributionError } from "./errors";
+import { Prng } from "./infinigram";
+import {
+  buildShardedIndexFromTokens,
+  infinigramProbability,
+  shardedCount,
+  shardedFind,
+  shardedLength,
+  shardedLongestSuffix,
+  ShardedNextTokenQuery,
+  shardedNextTokenDistribution,
+  shardedOccurrences,
+  type ShardedIndex,
+} from "./shards";
+
+/** Random corpora; some contributions repeat an earlier one's text (copies, long shared suffixes across shards). */
+const corpusArb = (vocab: number[]) =>
+  fc
+    .uniqueArray(fc.integer({ min: 0, max: 1000 }), { minLength: 2, maxLength: 16 })
+    .chain((ids) =>
+      fc.tuple(
+        fc.constant(ids),
+        fc.array(fc.array(fc.constantFrom(...vocab), { maxLength: 60 }), { minLength: ids.length, maxLength: ids.length }),
+        fc.array(fc.boolean(), { minLength: ids.length, maxLength: ids.length }),
+      ),
+    )
+    .map(([ids, ts, copy]): CorpusTokens[] =>
+      ts.map((tokens, i) => ({ id: ids[i], datanetId: i % 3, tokens: Uint16Array.from(i > 0 && copy[i] && ts[i - 1].length > 0 ? [...ts[i - 1], ...tokens.slice(0, 10)] : tokens) })),
+    )
+    .filter((docs) => docs.some((d) => d.tokens.length > 0));
+
+const VOCABS = [
+  [0, 1],
+  [3, 4, 5, 6],
+  [40, 41, 42, 43, 50256],
+];
+
+/** Shard limits up to 500 tokens, aiming at 2–8 shards (each at least the longest contribution with its separator). */
+const limitArb = (docs: CorpusTokens[]) => {
+  const longest = Math.max(...docs.map((d) => d.tokens.length + 1));
+  const total = docs.reduce((a, d) => a + d.tokens.length + 1, 0);
+  return fc.integer({ min: 2, max: 8 }).map((k) => Math.min(500, Math.max(longest, Math.ceil(total / k))));
+};
+
+function pair(docs: CorpusTokens[], limit: number, width: 16 | 32): { one: CorpusIndex; sh: ShardedIndex } {
+  const one = buildCorpusIndexFromTokens(docs, { tokenWidth: width });
+  const sh = buildShardedIndexFromTokens(docs, { tokenWidth: width, maxShardTokens: limit });
+  return { one, sh };
+}
+
+/** Everything a next-token query answers (positions global; the one index's positions are global already). */
+function answer(q: NextTokenQuery | ShardedNextTokenQuery, ok: boolean) {
+  const tokens = Array.from(q.distinct.subarray(0, q.distinctCount)).sort((a, b) => a - b);
+  return { ok, len: q.suffixLength, support: q.support, occ: q.occurrences, per: tokens.map((t) => [t, q.countOf(t), Array.from(q.samplesOf(t))]) };
+}
+
+const SHARDS: number[] = [];
+describe("sharded index", () => {
+  it("splits at contribution boundaries under the limit; the default limit keeps one index, byte for byte", () => {
+    const docs: CorpusTokens[] = [1, 2, 3, 4, 5].map((id) => ({ id, datanetId: 1, tokens: Uint16Array.from({ length: 30 }, (_, j) => (j * id) % 7) }));
+    const whole = buildShardedIndexFromTokens(docs);
+    expect(whole.shards.length).toBe(1);
+    expect(whole.maxShardTokens).toBe(MAX_CORPUS_TOKENS);
+    expect(serializeCorpusIndex(whole.shards[0])).toEqual(serializeCorpusIndex(buildCorpusIndexFromTokens(docs)));
+    const split = buildShardedIndexFromTokens([...docs].reverse(), { maxShardTokens: 62 });
+    expect(split.shards.map((s) => Array.from(s.contributionIds))).toEqual([[1, 2], [3, 4], [5]]);
+    expect(split.shards.every((s) => s.tokens.length <= 62)).toBe(true);
+    expect(shardedLength(split)).toBe(155);
+    expect(Array.from(split.starts)).toEqual([0, 31, 62, 93, 124]);
+    expect(() => buildShardedIndexFromTokens(docs, { maxShardTokens: 30 })).toThrow(/holds at most 30/);
+    expect(() => buildShardedIndexFromTokens(docs, { maxShardTokens: 1 })).toThrow(AttributionError);
+    expect(() => buildShardedIndexFromTokens([{ id: 1, datanetId: 1, tokens: [] }])).toThrow(/empty/);
+  });
+
+  it("answers count, occurrences (SA order, global positions), longest suffix, next-token distributions and queries, ∞-gram probability as one index (16- and 32-bit, sampled ranges too)", () => {
+    for (const vocab of VOCABS) {
+      fc.assert(
+        fc.property(
+          corpusArb(vocab).chain((docs) => fc.tuple(fc.constant(docs), limitArb(docs))),
+          fc.array(fc.array(fc.constantFrom(...vocab), { maxLength: 8 }), { minLength: 1, maxLength: 5 }),
+          fc.integer({ min: 1, max: 40 }),
+          fc.constantFrom(16 as const, 32 as const),
+          fc.integer({ min: 0, max: 1 << 30 }),
+          ([docs, limit], ctxs, maxSupport, width, seed) => {
+            const { one, sh } = pair(docs, limit, width);
+            SHARDS.push(sh.shards.length);
+            for (const c of ctxs) {
+              if (c.length > 0) {
+                const { lo, hi } = find(one, c);
+                expect(shardedCount(sh, c)).toBe(count(one, c));
+                expect(shardedFind(sh, c).count).toBe(hi - lo);
+                expect(shardedOccurrences(sh, c)).toEqual(Array.from(one.sa.subarray(lo, hi)));
+              }
+              const ls = longestSuffix(one, c);
+              const sls = shardedLongestSuffix(sh, c);
+              expect([sls.length, sls.count]).toEqual([ls.length, ls.hi - ls.lo]);
+              expect(shardedNextTokenDistribution(sh, c, { maxSupport })).toEqual(nextTokenDistribution(one, c, { maxSupport }));
+              const ctx = Uint16Array.from(c);
+              for (const includeEnd of [false, true]) {
+                for (const v2 of [false, true]) {
+                  const qo = new NextTokenQuery(one, undefined, maxSupport, includeEnd, v2 ? new Prng(BigInt(seed)) : undefined);
+                  const qs = new ShardedNextTokenQuery(sh, maxSupport, includeEnd, v2 ? new Prng(BigInt(seed)) : undefined);
+                  for (let bound = -1; bound <= ctx.length + 1; bound += 2) {
+                    expect(answer(qs, qs.query(ctx, ctx.length, bound))).toEqual(answer(qo, qo.query(ctx, ctx.length, bound)));
+                  }
+                }
+              }
+              // ∞-gram probability against its definition on the one index.
+              const d = nextTokenDistribution(one, c, { maxSupport: 1_000_000 });
+              for (const t of vocab.filter((x) => x !== 50256).slice(0, 3)) {
+                const pat = [...c.slice(c.length - d.suffixLength), t];
+                expect(infinigramProbability(sh, c, t)).toEqual({ probability: count(one, pat) / d.occurrences, suffixLength: d.suffixLength });
+                expect(infinigramProbability(one, c, t)).toEqual(infinigramProbability(sh, c, t));
+              }
+            }
+          },
+        ),
+        { numRuns: 80 },
+      );
+    }
+    // The runs did shard (2–10 shards in practice).
+    expect(Math.max(...SHARDS)).toBeGreaterThanOrEqual(3);
+  });
+});
