@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { serializeCorpusIndex } from "./artifact";
 import { buildCorpusIndexFromTokens, count, find, longestSuffix, MAX_CORPUS_TOKENS, NextTokenQuery, nextTokenDistribution, type CorpusIndex, type CorpusTokens } from "./corpus";
 import { AttributionError } from "./errors";
-import { Prng } from "./infinigram";
+import { generate, Prng } from "./infinigram";
 import {
   buildShardedIndexFromTokens,
   infinigramProbability,
@@ -130,5 +130,38 @@ describe("sharded index", () => {
     }
     // The runs did shard (2–10 shards in practice).
     expect(Math.max(...SHARDS)).toBeGreaterThanOrEqual(3);
+  });
+
+  it("generates exactly what one index generates, credit included (record rules 1 and 2, sampled contexts, temperatures, stop at separator)", () => {
+    const tokenCredit: unknown[][] = [[], []];
+    for (const vocab of VOCABS) {
+      fc.assert(
+        fc.property(
+          corpusArb(vocab).chain((docs) => fc.tuple(fc.constant(docs), limitArb(docs))),
+          fc.array(fc.constantFrom(...vocab), { minLength: 1, maxLength: 6 }),
+          fc.integer({ min: 1, max: 30 }),
+          fc.constantFrom(16 as const, 32 as const),
+          fc.integer({ min: 0, max: 1 << 30 }),
+          fc.constantFrom(0, 0.7, 1.5),
+          fc.boolean(),
+          ([docs, limit], prompt, maxSupport, width, seed, temperature, stopAtSeparator) => {
+            const { one, sh } = pair(docs, limit, width);
+            for (const rules of [1, 2] as const) {
+              const got: unknown[] = [];
+              const want: unknown[] = [];
+              const opts = { maxTokens: 16, temperature, topK: 3, seed, maxSupport, rules, originalSpanTokens: 3, stopAtSeparator };
+              const a = generate(sh, Uint16Array.from(prompt), { ...opts, onToken: (t) => got.push(t) });
+              const b = generate(one, Uint16Array.from(prompt), { ...opts, onToken: (t) => want.push(t) });
+              expect(a).toEqual(b);
+              expect(got).toEqual(want);
+              tokenCredit[rules - 1].push(...got);
+            }
+          },
+        ),
+        { numRuns: 60 },
+      );
+    }
+    expect(tokenCredit[0].length).toBeGreaterThan(0);
+    expect(() => generate(buildShardedIndexFromTokens([{ id: 1, datanetId: 1, tokens: [1, 2] }]), "a", { maxTokens: 1, temperature: 0, topK: 1, seed: 1, maxSupport: 1, verbatimLimits: new Map([[1, 1]]) })).toThrow(/not supported yet/);
   });
 });
