@@ -10,6 +10,7 @@ import { serializeCorpusIndex } from "./artifact";
 import { buildCorpusIndexFromTokens, count, find, longestSuffix, MAX_CORPUS_TOKENS, NextTokenQuery, nextTokenDistribution, type CorpusIndex, type CorpusTokens } from "./corpus";
 import { AttributionError } from "./errors";
 import { generate, Prng } from "./infinigram";
+import { traceSpans } from "./span-trace";
 import {
   buildShardedIndexFromTokens,
   infinigramProbability,
@@ -163,5 +164,35 @@ describe("sharded index", () => {
     }
     expect(tokenCredit[0].length).toBeGreaterThan(0);
     expect(() => generate(buildShardedIndexFromTokens([{ id: 1, datanetId: 1, tokens: [1, 2] }]), "a", { maxTokens: 1, temperature: 0, topK: 1, seed: 1, maxSupport: 1, verbatimLimits: new Map([[1, 1]]) })).toThrow(/not supported yet/);
+  });
+
+  it("traces spans exactly as one index (record rules 1 and 2: spans, occurrences, sampled contributions, credit)", () => {
+    let spans = 0;
+    for (const vocab of VOCABS) {
+      fc.assert(
+        fc.property(
+          corpusArb(vocab).chain((docs) => fc.tuple(fc.constant(docs), limitArb(docs))),
+          fc.array(fc.constantFrom(...vocab), { maxLength: 12 }),
+          fc.integer({ min: 1, max: 30 }),
+          fc.integer({ min: 1, max: 4 }),
+          fc.constantFrom(16 as const, 32 as const),
+          ([docs, limit], extra, maxSupport, minSpanTokens, width) => {
+            const { one, sh } = pair(docs, limit, width);
+            // Text from the corpus (long matches across shard boundaries) and random tokens.
+            const all = docs.flatMap((d) => Array.from(d.tokens));
+            const out = Uint16Array.from([...extra.slice(0, 4), ...all.slice(all.length >> 2, (all.length >> 2) + 30), ...extra.slice(4)]);
+            if (out.length === 0) return;
+            for (const rules of [1, 2] as const) {
+              const t = { minSpanTokens, maxSupport, rules, originalSpanTokens: 3 };
+              const want = traceSpans(one, out, t);
+              expect(traceSpans(sh, out, t)).toEqual(want);
+              spans += want.spans.length;
+            }
+          },
+        ),
+        { numRuns: 60 },
+      );
+    }
+    expect(spans).toBeGreaterThan(0);
   });
 });
