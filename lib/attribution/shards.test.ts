@@ -11,7 +11,11 @@ import { buildCorpusIndexFromTokens, count, find, longestSuffix, MAX_CORPUS_TOKE
 import { AttributionError } from "./errors";
 import { generate, Prng } from "./infinigram";
 import { traceSpans } from "./span-trace";
+import { buildCorpusIndex } from "./corpus";
+import { attributionHash, encodeRecord } from "./record";
+import { loadArtifact, runAttribution } from "./run";
 import {
+  buildShardedIndex,
   buildShardedIndexFromTokens,
   infinigramProbability,
   shardedCount,
@@ -194,5 +198,39 @@ describe("sharded index", () => {
       );
     }
     expect(spans).toBeGreaterThan(0);
+  });
+
+  it("∞-gram and external span-tracing records and their hashes are the same (real text, shards of 30-80 tokens); RAG is refused", () => {
+    const texts = [
+      { id: 4, datanetId: 1, text: "The red fox is a small wild dog with a bushy tail. It hunts mice and rabbits at night." },
+      { id: 9, datanetId: 1, text: "The arctic fox is a small fox with thick white fur. It hunts lemmings in the snow." },
+      { id: 12, datanetId: 2, text: "A wolf is a wild dog that hunts in packs across the tundra, and a fox hunts alone." },
+      { id: 15, datanetId: 2, text: "The red fox is a small wild dog with a bushy tail. Foxes hunt mice, voles and rabbits." },
+      { id: 21, datanetId: 3, text: "Rabbits hide from the fox in burrows; the arctic fox digs them out of the snow at night." },
+    ];
+    const one = loadArtifact(serializeCorpusIndex(buildCorpusIndex(texts)));
+    const base = { modelId: 7, artifactHash: `0x${"cd".repeat(32)}` as const, requestId: 42n };
+    const inputs = [
+      { kind: "infinigram" as const, prompt: "The fox is a", params: { seed: 3, maxTokens: 24, temperature: 0.7, topK: 5, maxSupport: 3 } },
+      { kind: "infinigram" as const, prompt: "hunts", params: { seed: 11, maxTokens: 24, temperature: 1.2, topK: 8, maxSupport: 100 } },
+      { kind: "external" as const, prompt: "?", output: "A fox is a small wild dog that hunts in packs at night. The red fox is a small wild dog with a bushy tail.", params: { minSpanTokens: 3, maxSupport: 2 } },
+      { kind: "external" as const, prompt: "?", output: "The arctic fox hunts rabbits in the snow at night.", params: { minSpanTokens: 2, maxSupport: 100 } },
+    ];
+    for (const limit of [30, 50, 80]) {
+      const sh = buildShardedIndex(texts, { maxShardTokens: limit });
+      expect(sh.shards.length).toBeGreaterThan(1);
+      for (const recordVersion of [1, 2] as const) {
+        for (const input of inputs) {
+          const a = runAttribution({ ...base, ...input, model: one, recordVersion });
+          const b = runAttribution({ ...base, ...input, model: { format: "sharded", index: sh }, recordVersion });
+          expect(b.output).toBe(a.output);
+          expect(encodeRecord(b.record)).toBe(encodeRecord(a.record));
+          expect(attributionHash(b.record)).toBe(attributionHash(a.record));
+          expect(b.details).toEqual(a.details);
+        }
+      }
+      const rag = { kind: "rag" as const, prompt: "What does a fox hunt?", params: { k: 2, quotes: 1, alphaPpm: 500_000, minSpanTokens: 3, maxSupport: 100, llm: false } };
+      expect(() => runAttribution({ ...base, ...rag, model: { format: "sharded", index: sh }, recordVersion: 2 })).toThrow(/does not take a sharded corpus index yet/);
+    }
   });
 });

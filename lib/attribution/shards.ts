@@ -19,11 +19,11 @@
  * (the shards' texts concatenated are the one index's text). Views (a model's subset of a shared index) are not
  * supported on sharded indexes yet.
  */
-import { buildShardFromTokens, checkMaxSupport, continuationEnd, floorDiv, MAX_CORPUS_TOKENS, narrow, rangeOf, rankAt, type BuildOptions, type CorpusIndex, type CorpusTokens, type NextTokenDistribution, type NextTokenEntry, type TokenArray } from "./corpus";
+import { buildShardFromTokens, checkMaxSupport, continuationEnd, floorDiv, MAX_CORPUS_TOKENS, narrow, rangeOf, rankAt, type BuildOptions, type CorpusContribution, type CorpusIndex, type CorpusTokens, type NextTokenDistribution, type NextTokenEntry, type TokenArray } from "./corpus";
 import { copySegments, longLcpFlags, seededSample, type CopyMap } from "./credit";
 import { AttributionError } from "./errors";
 import type { Prng } from "./infinigram";
-import { checkTokens, MAX_VOCAB_SIZE, SEPARATOR, TOKENIZER, tokenizerInfo, toTokenArray } from "./tokenizer";
+import { checkTokens, encodeWith, MAX_VOCAB_SIZE, SEPARATOR, TOKENIZER, tokenizerInfo, toTokenArray } from "./tokenizer";
 
 export interface ShardedIndex {
   readonly kind: "sharded";
@@ -53,6 +53,19 @@ export interface ShardOptions extends BuildOptions {
 
 export function isSharded(index: CorpusIndex | ShardedIndex): index is ShardedIndex {
   return (index as ShardedIndex).kind === "sharded";
+}
+
+/** Tokenizes the contributions (as buildCorpusIndex does) and shards them (buildShardedIndexFromTokens). */
+export function buildShardedIndex(contributions: CorpusContribution[], opts?: ShardOptions): ShardedIndex {
+  if (!Array.isArray(contributions) || contributions.length === 0) {
+    throw new AttributionError("The corpus is empty: an index needs at least one contribution.");
+  }
+  const tokenizer = tokenizerInfo(opts?.tokenizer ?? TOKENIZER).name;
+  const items = contributions.map((c): CorpusTokens => {
+    if (typeof c?.text !== "string") throw new AttributionError(`Contribution ${String(c?.id)} has no text.`);
+    return { id: c.id, datanetId: c.datanetId, tokens: encodeWith(tokenizer, c.text) };
+  });
+  return buildShardedIndexFromTokens(items, opts);
 }
 
 /** Splits the contributions (in ascending id order) into runs of at most maxShardTokens tokens and indexes each run. */
