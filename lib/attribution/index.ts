@@ -5,6 +5,7 @@ export * from "./sais";
 export * from "./view";
 export * from "./corpus";
 export * from "./shards";
+export * from "./shards-artifact";
 export * from "./artifact";
 export * from "./pool";
 export * from "./infinigram";

@@ -11,6 +11,10 @@ import { buildCorpusIndexFromTokens, count, find, longestSuffix, MAX_CORPUS_TOKE
 import { AttributionError } from "./errors";
 import { generate, Prng } from "./infinigram";
 import { traceSpans } from "./span-trace";
+import { loadShardedIndex, writeShardedIndex } from "./shards-artifact";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { buildCorpusIndex } from "./corpus";
 import { attributionHash, encodeRecord } from "./record";
 import { loadArtifact, runAttribution } from "./run";
@@ -231,6 +235,40 @@ describe("sharded index", () => {
       }
       const rag = { kind: "rag" as const, prompt: "What does a fox hunt?", params: { k: 2, quotes: 1, alphaPpm: 500_000, minSpanTokens: 3, maxSupport: 100, llm: false } };
       expect(() => runAttribution({ ...base, ...rag, model: { format: "sharded", index: sh }, recordVersion: 2 })).toThrow(/does not take a sharded corpus index yet/);
+    }
+  });
+
+  it("stores as one artifact per shard plus a manifest; loads back to the same shards (token-less shards too), and a changed byte is refused", () => {
+    // Limit 6: ids 1-2 fill a shard, the empty ids 3-7 cannot join id 8 (5 + 5 > 6), so they form a token-less shard.
+    const docs: CorpusTokens[] = [
+      { id: 1, datanetId: 1, tokens: [1, 2] },
+      { id: 2, datanetId: 1, tokens: [2, 1] },
+      ...[3, 4, 5, 6, 7].map((id) => ({ id, datanetId: 2, tokens: [] })),
+      { id: 8, datanetId: 3, tokens: [1, 2, 1, 2] },
+      { id: 9, datanetId: 3, tokens: [2, 2, 2] },
+    ];
+    const sh = buildShardedIndexFromTokens(docs, { maxShardTokens: 6 });
+    expect(sh.shards.map((s) => Array.from(s.contributionIds))).toEqual([[1, 2], [3, 4, 5, 6, 7], [8], [9]]);
+    const one = buildCorpusIndexFromTokens(docs);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llix-shards-"));
+    try {
+      const { manifestHash } = writeShardedIndex(dir, sh);
+      expect(fs.readdirSync(dir).sort()).toEqual(["shard-00000.llix", "shard-00002.llix", "shard-00003.llix", "shards.json"]);
+      const back = loadShardedIndex(dir, { expectManifestHash: manifestHash });
+      expect(back.shards.map((s) => serializeCorpusIndex(s))).toEqual(sh.shards.map((s) => serializeCorpusIndex(s)));
+      expect(Array.from(back.starts)).toEqual(Array.from(one.starts));
+      for (const c of [[1, 2], [2], [2, 2], [1, 2, 1]]) {
+        expect(shardedOccurrences(back, c)).toEqual(Array.from(one.sa.subarray(find(one, c).lo, find(one, c).hi)));
+        expect(shardedNextTokenDistribution(back, c, { maxSupport: 2 })).toEqual(nextTokenDistribution(one, c, { maxSupport: 2 }));
+      }
+      expect(() => loadShardedIndex(dir, { expectManifestHash: `0x${"00".repeat(32)}` })).toThrow(/does not hash/);
+      const f = path.join(dir, "shard-00002.llix");
+      const bytes = fs.readFileSync(f);
+      bytes[bytes.length - 1] ^= 1;
+      fs.writeFileSync(f, bytes);
+      expect(() => loadShardedIndex(dir)).toThrow(AttributionError);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
