@@ -599,13 +599,20 @@ export function shardedNextTokenDistribution(index: ShardedIndex, context: Array
   return { suffixLength: q.suffixLength, total: q.support, occurrences: q.occurrences, entries };
 }
 
+const asOneShard = new WeakMap<CorpusIndex, ShardedIndex>();
+function oneShard(index: CorpusIndex): ShardedIndex {
+  let sh = asOneShard.get(index);
+  if (!sh) asOneShard.set(index, (sh = fromShards([index])));
+  return sh;
+}
+
 /**
  * ∞-gram probability P(token | context) (Infini-gram): over the longest suffix of the context followed by a real
  * token, count(suffix · token) / count(suffix followed by a real token), exact (no sampling). Works on one index
  * too (a single index is one shard). Also returns the suffix length.
  */
 export function infinigramProbability(index: CorpusIndex | ShardedIndex, context: ArrayLike<number>, token: number): { probability: number; suffixLength: number } {
-  const sharded = isSharded(index) ? index : fromShards([index]);
+  const sharded = isSharded(index) ? index : oneShard(index);
   const ctx = checkPattern(sharded, context, "The context");
   checkPattern(sharded, [token], "The token");
   const q = new ShardedNextTokenQuery(sharded, 1, false);
