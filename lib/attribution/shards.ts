@@ -371,6 +371,8 @@ export function shardedLongestSuffix(index: ShardedIndex, context: ArrayLike<num
 // Next-token queries.
 
 const tokenCounts = new Uint32Array(MAX_VOCAB_SIZE + 1);
+/** Index in the sample of each distinct token's first sample (samples are sorted by rank, so a token's are consecutive). */
+const tokenFirst = new Uint32Array(MAX_VOCAB_SIZE + 1);
 const distinctTokens = new Uint32Array(MAX_VOCAB_SIZE + 1);
 let distinctCount = 0;
 const emptyPrefixes = new WeakMap<ShardedIndex, { includeEnd: boolean; cum: Float64Array }[]>();
@@ -386,11 +388,14 @@ export class ShardedNextTokenQuery {
   support = 0;
   occurrences = 0;
   private ranges: ShardRanges = { lo: [], hi: [] };
+  /** Whether the last query selected its samples' rows (shardOf/localOf/positions); otherwise samplesOf selects a token's on demand. */
+  private visited = false;
   private shardOf = new Uint32Array(1024);
   private localOf = new Uint32Array(1024);
   private ranks = new Float64Array(1024);
   private positions = new Float64Array(1024);
   private perToken = new Float64Array(1024);
+  private blockRanks = new Float64Array(1024);
 
   constructor(
     readonly index: ShardedIndex,
@@ -461,8 +466,17 @@ export class ShardedNextTokenQuery {
     const len = good;
     const m = sizeOf(this.ranges);
     let s: number;
-    if (this.sampler && len === 0) s = this.emptyContextSeeded(m);
-    else {
+    this.suffixLength = len;
+    if (this.sampler && len === 0) {
+      // Positions in text order: visit them.
+      s = this.emptyContextSeeded(m);
+      this.visited = true;
+      const { shards } = this.index;
+      for (let k = 0; k < s; k++) {
+        const t = shards[this.shardOf[k]].tokens[this.localOf[k] + len];
+        if (tokenCounts[t]++ === 0) distinctTokens[distinctCount++] = t;
+      }
+    } else {
       if (this.sampler) {
         const idx = seededSample(m, this.maxSupport, this.sampler);
         s = idx.length;
@@ -475,14 +489,8 @@ export class ShardedNextTokenQuery {
         if (m <= this.maxSupport) for (let k = 0; k < s; k++) ranks[k] = k;
         else for (let k = 0; k < s; k++) ranks[k] = floorDiv(k * m, s);
       }
-      const { shardOf, localOf, positions } = this;
-      selectRows(this.index, this.ranges, len, this.ranks, s, shardOf, localOf);
-      for (let k = 0; k < s; k++) positions[k] = this.index.tokenOffsets[shardOf[k]] + localOf[k];
-    }
-    const { shards } = this.index;
-    for (let k = 0; k < s; k++) {
-      const t = shards[this.shardOf[k]].tokens[this.localOf[k] + len];
-      if (tokenCounts[t]++ === 0) distinctTokens[distinctCount++] = t;
+      this.visited = false;
+      this.countBlocks(s);
     }
     this.suffixLength = len;
     this.support = s;
@@ -539,6 +547,47 @@ export class ShardedNextTokenQuery {
     }
   }
 
+  /**
+   * Counts the sample (sorted global ranks ranks[0..s) of the merged range) per next token without selecting rows:
+   * the rows followed by token t are one block of the merged order (the union of the shards' narrowed ranges), its
+   * place is the sizes of the blocks before it, and its samples are the ranks that fall in it (tokens ascending).
+   */
+  private countBlocks(s: number): void {
+    const { shards } = this.index;
+    const k = shards.length;
+    const len = this.suffixLength;
+    const { lo, hi } = this.ranges;
+    const cur = lo.slice();
+    const ranks = this.ranks;
+    let b = 0;
+    let q = 0;
+    while (q < s) {
+      let t = Infinity;
+      for (let i = 0; i < k; i++) {
+        if (cur[i] < hi[i]) {
+          const v = shards[i].tokens[shards[i].sa[cur[i]] + len];
+          if (v < t) t = v;
+        }
+      }
+      let size = 0;
+      for (let i = 0; i < k; i++) {
+        if (cur[i] < hi[i]) {
+          narrow(shards[i].tokens, shards[i].sa, cur[i], hi[i], len, t, r2);
+          size += r2[1] - cur[i];
+          cur[i] = r2[1];
+        }
+      }
+      const first = q;
+      while (q < s && ranks[q] < b + size) q++;
+      if (q > first) {
+        tokenCounts[t] = q - first;
+        tokenFirst[t] = first;
+        distinctTokens[distinctCount++] = t;
+      }
+      b += size;
+    }
+  }
+
   /** Global positions of the last query's samples followed by token t, in sample order (valid until the next call). */
   samplesOf(t: number): Float64Array {
     const c = tokenCounts[t];
@@ -546,9 +595,28 @@ export class ShardedNextTokenQuery {
     if (c === 0) return out.subarray(0, 0);
     const { shards } = this.index;
     const len = this.suffixLength;
-    for (let k = 0, i = 0; k < this.support && i < c; k++) {
-      if (shards[this.shardOf[k]].tokens[this.localOf[k] + len] === t) out[i++] = this.positions[k];
+    if (this.visited) {
+      for (let k = 0, i = 0; k < this.support && i < c; k++) {
+        if (shards[this.shardOf[k]].tokens[this.localOf[k] + len] === t) out[i++] = this.positions[k];
+      }
+      return out.subarray(0, c);
     }
+    // The block of t: each shard's rows followed by t, and its first global rank.
+    const { lo, hi } = this.ranges;
+    const block: ShardRanges = { lo: [], hi: [] };
+    let base = 0;
+    for (let i = 0; i < shards.length; i++) {
+      if (lo[i] < hi[i]) narrow(shards[i].tokens, shards[i].sa, lo[i], hi[i], len, t, r2);
+      else r2[0] = r2[1] = lo[i];
+      block.lo.push(r2[0]);
+      block.hi.push(r2[1]);
+      base += r2[0] - lo[i];
+    }
+    const first = tokenFirst[t];
+    const rel = this.blockRanks.length < c ? (this.blockRanks = new Float64Array(this.perToken.length)) : this.blockRanks;
+    for (let i = 0; i < c; i++) rel[i] = this.ranks[first + i] - base;
+    selectRows(this.index, block, len, rel, c, this.shardOf, this.localOf);
+    for (let i = 0; i < c; i++) out[i] = this.index.tokenOffsets[this.shardOf[i]] + this.localOf[i];
     return out.subarray(0, c);
   }
 
