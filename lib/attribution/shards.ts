@@ -216,6 +216,7 @@ export function selectRows(
   const stack: Frame[] = [{ lo: ranges.lo.slice(), hi: ranges.hi.slice(), depth, from: 0, to: n, base: 0 }];
   while (stack.length > 0) {
     const f = stack.pop()!;
+    if (f.from === f.to) continue;
     let live = -1;
     let lives = 0;
     for (let i = 0; i < k; i++) {
@@ -224,6 +225,7 @@ export function selectRows(
         lives++;
       }
     }
+    if (lives === 0) throw new AttributionError("Internal: ranks to select in an empty range.");
     if (lives === 1) {
       const sa = shards[live].sa;
       for (let q = f.from; q < f.to; q++) {
@@ -232,6 +234,24 @@ export function selectRows(
       }
       continue;
     }
+    // Skip the tokens every row shares (long repeats across shards): a sorted range's rows all share what its first
+    // and last rows share, so comparing those (2 reads per shard per token) replaces a level of binary searches.
+    let d = f.depth;
+    for (;;) {
+      let t = -1;
+      let same = true;
+      for (let i = 0; i < k && same; i++) {
+        if (f.lo[i] === f.hi[i]) continue;
+        const { tokens, sa } = shards[i];
+        const a = tokens[sa[f.lo[i]] + d];
+        const z = tokens[sa[f.hi[i] - 1] + d];
+        if (a === sep || a !== z || (t >= 0 && a !== t)) same = false;
+        t = a;
+      }
+      if (!same) break;
+      d++;
+    }
+    f.depth = d;
     const cur = f.lo.slice();
     let b = f.base;
     let q = f.from;
