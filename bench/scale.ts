@@ -12,11 +12,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { count, generate, NextTokenQuery, traceSpans, type CorpusIndex } from "@/lib/attribution";
+import { buildCorpusIndexFromTokens, count, generate, NextTokenQuery, traceSpans, type CorpusIndex } from "@/lib/attribution";
 import { seededRandom } from "./corpus";
 import { NextTokenQuery as LegacyNextTokenQuery } from "./legacy/corpus";
 import { loadScaleCorpus, type ScaleCorpus } from "./scale-corpus";
 import type { TaskResult } from "./scale-task";
+import { benchShards } from "./scale-shards";
 
 /** infini-gram v2.6.0 measured on this machine at 10 M tokens (bare C++ engine; SA by its Rust sort). */
 export const INFINIGRAM = { countUs: 7, nextTokenUs: 26, probUs: 37, traceMs: 2.9, saTokensPerSecond: 5.0e6 };
@@ -186,9 +187,18 @@ export async function benchScale(argv: string[] = process.argv.slice(3)): Promis
   const tokArg = argv.find((a) => a.startsWith("--tokens"));
   const target = tokArg ? Number(tokArg.includes("=") ? tokArg.split("=")[1] : argv[argv.indexOf(tokArg) + 1]) : 10_000_000;
   if (!Number.isSafeInteger(target) || target < 1000) throw new Error(`--tokens must be an integer ≥ 1000, got ${String(tokArg)}`);
+  // --shards K (default 4): the sharded-index comparison's shard count; --shards-only runs only that comparison.
+  const shardArg = argv.find((a) => a.startsWith("--shards") && !a.startsWith("--shards-only"));
+  const shards = shardArg ? Number(shardArg.includes("=") ? shardArg.split("=")[1] : argv[argv.indexOf(shardArg) + 1]) : 4;
+  if (!Number.isSafeInteger(shards) || shards < 2) throw new Error(`--shards must be an integer ≥ 2, got ${String(shardArg)}`);
   log(`== scale (${fmt(target)} tokens) on ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}`);
   const corpus = loadScaleCorpus({ targetTokens: target, log });
   log(corpus.description);
+  if (argv.includes("--shards-only")) {
+    const index = buildCorpusIndexFromTokens(corpus.contributions);
+    benchShards(index, corpus.contributions, corpus.paragraphTokens, shards, log);
+    return;
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ledgerline-scale-"));
   try {
     // Side by side, alternating: the suffix array alone (old and new builder, best of 2 each), the whole
@@ -220,6 +230,7 @@ export async function benchScale(argv: string[] = process.argv.slice(3)): Promis
     const { index } = await import("./scale-task").then((m) => m.loadIndex(file));
     const q = benchQueries(index, corpus, log);
     void q;
+    benchShards(index, corpus.contributions, corpus.paragraphTokens, shards, log);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -94,6 +94,18 @@ export function buildCorpusIndex(contributions: CorpusContribution[], opts?: Bui
 
 /** Builds from already tokenized contributions (ids must be real tokens, < VOCAB_SIZE). */
 export function buildCorpusIndexFromTokens(items: CorpusTokens[], opts?: BuildOptions): CorpusIndex {
+  return buildFromTokens(items, opts, false);
+}
+
+/**
+ * One shard of a sharded index (shards.ts): a normal index, except that it may hold only empty contributions
+ * (a corpus's empty contributions keep their place, and so their rank, in the shard their id falls in).
+ */
+export function buildShardFromTokens(items: CorpusTokens[], opts?: BuildOptions): CorpusIndex {
+  return buildFromTokens(items, opts, true);
+}
+
+function buildFromTokens(items: CorpusTokens[], opts: BuildOptions | undefined, allowNoTokens: boolean): CorpusIndex {
   if (!Array.isArray(items) || items.length === 0) {
     throw new AttributionError("The corpus is empty: an index needs at least one contribution.");
   }
@@ -148,7 +160,7 @@ export function buildCorpusIndexFromTokens(items: CorpusTokens[], opts?: BuildOp
     work[p] = V + r;
     p++;
   }
-  if (total === c) throw new AttributionError("The corpus is empty: its contributions contain no tokens.");
+  if (total === c && !allowNoTokens) throw new AttributionError("The corpus is empty: its contributions contain no tokens.");
   opts?.onProgress?.("indexing", 0, 1);
   const sa = suffixArray(work, V + c);
   opts?.onProgress?.("indexing", 1, 1);

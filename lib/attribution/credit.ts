@@ -74,8 +74,8 @@ export function splitInteger(ids: number[], amount: number): [number, number][] 
 export interface CopyMap {
   readonly spanTokens: number;
   /** Sorted, disjoint segments [start, end) with the rank of the original they credit. */
-  readonly starts: Uint32Array;
-  readonly ends: Uint32Array;
+  readonly starts: Uint32Array | Float64Array;
+  readonly ends: Uint32Array | Float64Array;
   readonly owners: Uint32Array;
   /** The credited rank at a token position: the original's when copied, else -1. */
   ownerAt(position: number): number;
@@ -84,8 +84,8 @@ export interface CopyMap {
 class Segments implements CopyMap {
   constructor(
     readonly spanTokens: number,
-    readonly starts: Uint32Array,
-    readonly ends: Uint32Array,
+    readonly starts: Uint32Array | Float64Array,
+    readonly ends: Uint32Array | Float64Array,
     readonly owners: Uint32Array,
   ) {}
 
@@ -105,7 +105,7 @@ class Segments implements CopyMap {
 /** 1 at k when the suffixes at sa[k−1] and sa[k] share ≥ L real tokens (Kasai, capped at L). Cached per index and L. */
 const longLcp = new WeakMap<CorpusIndex, Map<number, Uint8Array>>();
 
-function longLcpFlags(index: CorpusIndex, L: number): Uint8Array {
+export function longLcpFlags(index: CorpusIndex, L: number): Uint8Array {
   let byL = longLcp.get(index);
   if (!byL) longLcp.set(index, (byL = new Map()));
   const hit = byL.get(L);
@@ -186,7 +186,23 @@ export function copyMap(index: CorpusIndex, view: ModelView | undefined, filter:
     }
     a = b;
   }
-  // Sort windows by start, then sweep with a sliding minimum over the windows covering each position.
+  const map = copySegments(wStart, wOwner, w, spanTokens, Uint32Array);
+  byL.set(spanTokens, map);
+  return map;
+}
+
+/**
+ * The copy map from its windows: window i is [wStart[i], wStart[i] + L) of a later member, crediting rank wOwner[i]
+ * (its group's lowest member rank). Shared by one index (copyMap) and a sharded one (positions there are global and
+ * may pass 2^32: Float64Array).
+ */
+export function copySegments(
+  wStart: ArrayLike<number>,
+  wOwner: ArrayLike<number>,
+  w: number,
+  spanTokens: number,
+  Positions: Uint32ArrayConstructor | Float64ArrayConstructor,
+): CopyMap {
   const order = new Uint32Array(w);
   for (let i = 0; i < w; i++) order[i] = i;
   order.sort((x, y) => wStart[x] - wStart[y] || wOwner[x] - wOwner[y]);
@@ -218,9 +234,7 @@ export function copyMap(index: CorpusIndex, view: ModelView | undefined, filter:
     }
     p++;
   }
-  const map = new Segments(spanTokens, Uint32Array.from(segStart), Uint32Array.from(segEnd), Uint32Array.from(segOwner));
-  byL.set(spanTokens, map);
-  return map;
+  return new Segments(spanTokens, Positions.from(segStart), Positions.from(segEnd), Uint32Array.from(segOwner));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ export * from "./tokenizer";
 export * from "./sais";
 export * from "./view";
 export * from "./corpus";
+export * from "./shards";
+export * from "./shards-artifact";
 export * from "./artifact";
 export * from "./pool";
 export * from "./infinigram";

@@ -11,6 +11,7 @@ import { CURRENT_RECORD_VERSION } from "./record";
 import { VerbatimGuard, type VerbatimLimits } from "./terms";
 import { decode, encode, SEPARATOR, toTokenArray, VOCAB_SIZE } from "./tokenizer";
 import { viewFilter, type ModelView } from "./view";
+import { globalRankAt, isSharded, shardedCopyMap, ShardedNextTokenQuery, type ShardedIndex } from "./shards";
 
 /** One generated token's credit, in integer units. */
 export const TOKEN_CREDIT = 1_000_000_000n;
@@ -160,7 +161,11 @@ const candidateKeys = new Float64Array(VOCAB_SIZE + 1);
 let rankCounts = new Uint32Array(1024);
 let touchedRanks = new Uint32Array(1024);
 
-export function generate(index: CorpusIndex, prompt: string | Uint16Array, opts: GenerateOptions): GenerateResult {
+/**
+ * Generates from one index or from a sharded one (shards.ts): a sharded index generates exactly what the one index of
+ * the same corpus generates, credit included (no view and no verbatim limits on a sharded index yet).
+ */
+export function generate(index: CorpusIndex | ShardedIndex, prompt: string | Uint16Array, opts: GenerateOptions): GenerateResult {
   if (opts === null || typeof opts !== "object") throw new AttributionError("Generation needs options.");
   const maxTokens = checkInt(opts.maxTokens, "maxTokens", 1, 1024);
   const topK = checkInt(opts.topK, "topK", 1, 1000);
@@ -173,7 +178,10 @@ export function generate(index: CorpusIndex, prompt: string | Uint16Array, opts:
   if (opts.stopAtSeparator !== undefined && typeof opts.stopAtSeparator !== "boolean") {
     throw new AttributionError("stopAtSeparator must be true or false.");
   }
-  requireDefaultTokenizer(index, "Generation");
+  const sharded = isSharded(index) ? index : null;
+  requireDefaultTokenizer(sharded ? sharded.shards[0] : (index as CorpusIndex), "Generation");
+  if (sharded && opts.view !== undefined) throw new AttributionError("Model views over a sharded index are not supported yet.");
+  if (sharded && opts.verbatimLimits?.size) throw new AttributionError("Verbatim limits over a sharded index are not supported yet.");
   const promptToks = promptTokens(prompt, MAX_PROMPT_TOKENS, "The prompt");
   const rules = opts.rules ?? CURRENT_RECORD_VERSION;
   if (rules !== 1 && rules !== 2) throw new AttributionError(`rules must be 1 or 2, got ${String(rules)}.`);
@@ -182,14 +190,18 @@ export function generate(index: CorpusIndex, prompt: string | Uint16Array, opts:
 
   const v2 = rules === 2;
   if (!v2 && opts.verbatimLimits?.size) throw new AttributionError("Verbatim limits are terms of version 2 records; version 1 has none.");
-  const guard = v2 && opts.verbatimLimits?.size ? new VerbatimGuard(index, opts.view, opts.verbatimLimits) : null;
+  const one = sharded ? null : (index as CorpusIndex);
+  const guard = one && v2 && opts.verbatimLimits?.size ? new VerbatimGuard(one, opts.view, opts.verbatimLimits) : null;
   const limited = new Set<number>();
-  const q = new NextTokenQuery(index, opts.view, maxSupport, opts.stopAtSeparator === true, v2 ? new Prng(seed ^ SAMPLE_SALT) : undefined);
-  const copies = v2 ? copyMap(index, opts.view, viewFilter(index, opts.view), spanTokens) : null;
+  const sampler = v2 ? new Prng(seed ^ SAMPLE_SALT) : undefined;
+  const includeEnd = opts.stopAtSeparator === true;
+  const q = sharded ? new ShardedNextTokenQuery(sharded, maxSupport, includeEnd, sampler) : new NextTokenQuery(one!, opts.view, maxSupport, includeEnd, sampler);
+  const copies = v2 ? (sharded ? shardedCopyMap(sharded, spanTokens) : copyMap(one!, opts.view, viewFilter(one!, opts.view), spanTokens)) : null;
   const exact = v2 ? new ExactCredit() : null;
   const rng = new Prng(seed);
-  const { starts } = index;
-  const c = starts.length;
+  const starts = one ? one.starts : new Uint32Array(0);
+  const globalStarts = sharded ? sharded.starts : null;
+  const c = index.contributionIds.length;
   if (rankCounts.length < c) {
     rankCounts = new Uint32Array(c);
     touchedRanks = new Uint32Array(c);
@@ -248,7 +260,7 @@ export function generate(index: CorpusIndex, prompt: string | Uint16Array, opts:
       const p = positions[i];
       // Version 2: an occurrence inside a copied run credits the original.
       const owner = copies ? copies.ownerAt(p + len) : -1;
-      const r = owner >= 0 ? owner : rankAt(starts, p);
+      const r = owner >= 0 ? owner : globalStarts ? globalRankAt(globalStarts, p) : rankAt(starts, p);
       if (rankCounts[r]++ === 0) touchedRanks[touched++] = r;
     }
     const ranks = touchedRanks.subarray(0, touched);

@@ -15,8 +15,15 @@ import type { VerbatimLimits } from "./terms";
 import { traceSpans } from "./span-trace";
 import { extractiveAnswer, RAG_MAX_K, ragWeights, retrieve } from "./rag";
 import type { ModelView } from "./view";
+import { isSharded, shardedLength, type ShardedIndex } from "./shards";
 
 export type LoadedModel = { format: "corpus"; index: CorpusIndex } | { format: "knn"; model: KnnModel };
+
+/**
+ * A sharded corpus index (shards.ts) as a model: ∞-gram and external span-tracing records identical to the one
+ * index's (same output, record bytes and hash). Not a LoadedModel yet: serving, withdrawals and RAG take one index.
+ */
+export type ShardedModel = { format: "sharded"; index: ShardedIndex };
 
 /** Reads an artifact by its magic bytes ("LLIX" corpus index, "LLKN" kNN model). */
 export function loadArtifact(bytes: Uint8Array): LoadedModel {
@@ -53,7 +60,7 @@ export const inferenceParamsSchema = {
 
 export interface AttributionInput {
   kind: "infinigram" | "knn" | "external" | "rag";
-  model: LoadedModel;
+  model: LoadedModel | ShardedModel;
   modelId: number;
   artifactHash: `0x${string}`;
   requestId: bigint | string;
@@ -81,10 +88,11 @@ function termsOf(ids: number[], limits: VerbatimLimits | undefined): TermsEntry[
 }
 
 /** Contributions by token count, the explicit fallback when nothing in the answer matches. */
-function corpusFallback(index: CorpusIndex, view?: ModelView): FallbackContribution[] {
+function corpusFallback(index: CorpusIndex | ShardedIndex, view?: ModelView): FallbackContribution[] {
   const out: FallbackContribution[] = [];
+  const total = isSharded(index) ? shardedLength(index) : index.tokens.length;
   for (let r = 0; r < index.contributionIds.length; r++) {
-    const end = r + 1 < index.starts.length ? index.starts[r + 1] : index.tokens.length;
+    const end = r + 1 < index.starts.length ? index.starts[r + 1] : total;
     const id = index.contributionIds[r];
     if (view && !view.has(id)) continue;
     out.push({ id, datanetId: index.datanetIds[r], tokens: end - index.starts[r] - 1 });
@@ -93,12 +101,12 @@ function corpusFallback(index: CorpusIndex, view?: ModelView): FallbackContribut
 }
 
 /** The fallback the record version uses, computed only for it (it walks every contribution of the model). */
-function corpusFallbacks(version: RecordVersion, index: CorpusIndex, view?: ModelView): Pick<BuildRecordInput, "fallback" | "datanetIds"> {
+function corpusFallbacks(version: RecordVersion, index: CorpusIndex | ShardedIndex, view?: ModelView): Pick<BuildRecordInput, "fallback" | "datanetIds"> {
   return version === 1 ? { fallback: corpusFallback(index, view) } : { datanetIds: corpusDatanets(index, view) };
 }
 
 /** The Datanets of the model's contributions, ascending: version 2's fallback pays their treasuries. */
-function corpusDatanets(index: CorpusIndex, view?: ModelView): number[] {
+function corpusDatanets(index: CorpusIndex | ShardedIndex, view?: ModelView): number[] {
   const ids = new Set<number>();
   for (let r = 0; r < index.contributionIds.length; r++) if (!view || view.members[r] === 1) ids.add(index.datanetIds[r]);
   return [...ids].sort((a, b) => a - b);
@@ -115,9 +123,15 @@ function knnFallback(model: KnnModel): FallbackContribution[] {
   return [...byId.values()].sort((a, b) => a.id - b.id);
 }
 
-function requireFormat<F extends LoadedModel["format"]>(model: LoadedModel, format: F, kind: string): Extract<LoadedModel, { format: F }> {
+function requireFormat<F extends LoadedModel["format"]>(model: LoadedModel | ShardedModel, format: F, kind: string): Extract<LoadedModel, { format: F }> {
+  if (model.format === "sharded" && format === "corpus") throw new AttributionError(`A ${kind} model does not take a sharded corpus index yet.`);
   if (model.format !== format) throw new AttributionError(`A ${kind} model needs a ${format === "knn" ? "kNN" : "corpus index"} artifact.`);
   return model as Extract<LoadedModel, { format: F }>;
+}
+
+/** One corpus index or a sharded one (∞-gram and external span tracing take both). */
+function corpusOrShards(model: LoadedModel | ShardedModel, kind: string): CorpusIndex | ShardedIndex {
+  return model.format === "sharded" ? model.index : requireFormat(model, "corpus", kind).index;
 }
 
 function parseParams<S extends z.ZodType>(schema: S, params: unknown): z.output<S> {
@@ -134,7 +148,7 @@ export function runAttribution(input: AttributionInput): { output: string; recor
   const verbatimLimits = version === 2 ? input.verbatimLimits : undefined;
   switch (input.kind) {
     case "infinigram": {
-      const { index } = requireFormat(input.model, "corpus", "∞-gram");
+      const index = corpusOrShards(input.model, "∞-gram");
       const p = parseParams(inferenceParamsSchema.infinigram, input.params);
       const result = generate(index, input.prompt, { ...p, view: input.view, onToken: input.onToken, rules, verbatimLimits });
       const terms = termsOf(result.limited, verbatimLimits);
@@ -142,7 +156,7 @@ export function runAttribution(input: AttributionInput): { output: string; recor
       return { output: result.text, record, details: { steps: result.steps } };
     }
     case "external": {
-      const { index } = requireFormat(input.model, "corpus", "external");
+      const index = corpusOrShards(input.model, "external");
       const p = parseParams(inferenceParamsSchema.external, input.params);
       if (input.output === undefined) throw new AttributionError("An external model's attribution needs its output.");
       const traced = traceSpans(index, input.output, { ...p, view: input.view, rules, verbatimLimits });

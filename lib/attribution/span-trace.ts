@@ -8,9 +8,9 @@
  * crediting its original (lib/attribution/credit.ts). Version 1 (kept to verify old records): every span
  * extending the previous one pays all its tokens, rarity Σ −ln((c+1)/(N+50257)), split by occurrence counts.
  */
-import { checkMaxSupport, narrow, rangeOf, rankAt, requireDefaultTokenizer, sampleRange, seededRangeSample, type CorpusIndex } from "./corpus";
+import { checkMaxSupport, floorDiv, narrow, rangeOf, rankAt, requireDefaultTokenizer, sampleRange, seededRangeSample, type CorpusIndex } from "./corpus";
 import { unicode15 } from "./unicode";
-import { copyMap, ExactCredit } from "./credit";
+import { copyMap, ExactCredit, seededSample } from "./credit";
 import { AttributionError } from "./errors";
 import { Prng, promptTokens } from "./infinigram";
 import { ORIGINAL_SPAN_TOKENS } from "./originality";
@@ -18,6 +18,7 @@ import { CURRENT_RECORD_VERSION } from "./record";
 import { VerbatimGuard, type VerbatimLimits } from "./terms";
 import { decode, VOCAB_SIZE } from "./tokenizer";
 import { countMembers, hasMember, viewFilter, viewStats, type ModelView, type ViewFilter } from "./view";
+import { globalRankAt, isSharded, selectRows, shardedCopyMap, shardedLength, type ShardedIndex, type ShardRanges } from "./shards";
 
 export const MAX_TRACE_TOKENS = 32_768;
 
@@ -63,8 +64,12 @@ export interface TraceResult {
 let rangeLo = new Uint32Array(256);
 let rangeHi = new Uint32Array(256);
 
+/**
+ * Traces one index or a sharded one (shards.ts): a sharded index traces exactly what the one index of the same corpus
+ * traces (spans, samples, credit; no view and no verbatim limits on a sharded index yet).
+ */
 export function traceSpans(
-  index: CorpusIndex,
+  index: CorpusIndex | ShardedIndex,
   output: string | Uint16Array,
   opts: TraceOptions,
 ): TraceResult {
@@ -74,6 +79,7 @@ export function traceSpans(
     throw new AttributionError(`minSpanTokens must be an integer in 1..${MAX_TRACE_TOKENS}, got ${String(minSpan)}.`);
   }
   const maxSupport = checkMaxSupport(opts.maxSupport);
+  if (isSharded(index)) return traceSharded(index, output, minSpan, maxSupport, opts);
   const filter = viewFilter(index, opts.view);
   requireDefaultTokenizer(index, "Span tracing");
   const out = promptTokens(output, MAX_TRACE_TOKENS, "The output to trace");
@@ -292,4 +298,195 @@ function traceV2(
   const guard = opts.verbatimLimits?.size ? new VerbatimGuard(index, opts.view, opts.verbatimLimits) : null;
   const violations = guard ? guard.violations(out).map((r) => contributionIds[r]) : [];
   return { spans, rawWeights: exact.weights(contributionIds), violations };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sharded indexes: the same spans, samples and credit as the one index of the same corpus.
+
+/** The shards' ranges narrowed by one more token at `depth`; their total. */
+function narrowAll(index: ShardedIndex, from: ShardRanges, depth: number, t: number, to: ShardRanges, r2: Uint32Array): number {
+  let m = 0;
+  for (let i = 0; i < index.shards.length; i++) {
+    const sh = index.shards[i];
+    if (from.lo[i] < from.hi[i]) {
+      narrow(sh.tokens, sh.sa, from.lo[i], from.hi[i], depth, t, r2);
+      to.lo[i] = r2[0];
+      to.hi[i] = r2[1];
+    } else {
+      to.lo[i] = from.lo[i];
+      to.hi[i] = from.lo[i];
+    }
+    m += to.hi[i] - to.lo[i];
+  }
+  return m;
+}
+
+function wholeRanges(index: ShardedIndex): ShardRanges {
+  return { lo: index.shards.map(() => 0), hi: index.shards.map((s) => s.sa.length) };
+}
+
+/** The longest match of out[i..) (at least `known` tokens are known to match), its ranges and length. */
+function extendSharded(index: ShardedIndex, out: Uint16Array, i: number, known: number, r2: Uint32Array): { len: number; ranges: ShardRanges; m: number } {
+  let cur = wholeRanges(index);
+  let m = 0;
+  for (let i2 = 0; i2 < cur.lo.length; i2++) m += cur.hi[i2] - cur.lo[i2];
+  if (known > 0) {
+    m = 0;
+    for (let k = 0; k < index.shards.length; k++) {
+      const sh = index.shards[k];
+      rangeOf(sh.tokens, sh.sa, out, i, known, r2);
+      cur.lo[k] = r2[0];
+      cur.hi[k] = r2[1];
+      m += r2[1] - r2[0];
+    }
+  }
+  let len = known;
+  let next: ShardRanges = { lo: cur.lo.slice(), hi: cur.hi.slice() };
+  while (i + len < out.length) {
+    const m2 = narrowAll(index, cur, len, out[i + len], next, r2);
+    if (m2 === 0) break;
+    [cur, next] = [next, cur];
+    m = m2;
+    len++;
+  }
+  return { len, ranges: cur, m };
+}
+
+function rangesOfSpan(index: ShardedIndex, out: Uint16Array, i: number, len: number, r2: Uint32Array): { ranges: ShardRanges; m: number } {
+  const ranges = wholeRanges(index);
+  let m = 0;
+  for (let k = 0; k < index.shards.length; k++) {
+    const sh = index.shards[k];
+    rangeOf(sh.tokens, sh.sa, out, i, len, r2);
+    ranges.lo[k] = r2[0];
+    ranges.hi[k] = r2[1];
+    m += r2[1] - r2[0];
+  }
+  return { ranges, m };
+}
+
+/** Global positions of the rows of the given ranks (ascending) in the merged ranges. */
+function positionsOf(index: ShardedIndex, ranges: ShardRanges, depth: number, ranks: ArrayLike<number>, s: number): Float64Array {
+  const sh = new Uint32Array(s);
+  const loc = new Uint32Array(s);
+  selectRows(index, ranges, depth, ranks, s, sh, loc);
+  const out = new Float64Array(s);
+  for (let k = 0; k < s; k++) out[k] = index.tokenOffsets[sh[k]] + loc[k];
+  return out;
+}
+
+function traceSharded(index: ShardedIndex, output: string | Uint16Array, minSpan: number, maxSupport: number, opts: TraceOptions): TraceResult {
+  if (opts.view !== undefined) throw new AttributionError("Model views over a sharded index are not supported yet.");
+  if (opts.verbatimLimits?.size) throw new AttributionError("Verbatim limits over a sharded index are not supported yet.");
+  requireDefaultTokenizer(index.shards[0], "Span tracing");
+  const out = promptTokens(output, MAX_TRACE_TOKENS, "The output to trace");
+  const rules = opts.rules ?? CURRENT_RECORD_VERSION;
+  if (rules !== 1 && rules !== 2) throw new AttributionError(`rules must be 1 or 2, got ${String(opts.rules)}.`);
+  const { contributionIds, starts } = index;
+  const realTokens = shardedLength(index) - contributionIds.length;
+  const unigram = (t: number): number => index.unigram[t];
+  const n = out.length;
+  const r2 = new Uint32Array(2);
+  const spans: TracedSpan[] = [];
+
+  if (rules === 1) {
+    const logDenominator = Math.log(realTokens + VOCAB_SIZE);
+    const weights = new Map<number, bigint>(); // rank → weight
+    let prevEnd = 0;
+    for (let i = 0; i < n; i++) {
+      const known = prevEnd > i ? prevEnd - i : 0;
+      const { len, ranges, m } = extendSharded(index, out, i, known, r2);
+      const end = i + len;
+      if (len >= minSpan && end > prevEnd) {
+        let rarity = 0;
+        for (let j = i; j < end; j++) rarity -= Math.log(unigram(out[j]) + 1) - logDenominator;
+        const rarityMicros = BigInt(Math.round(rarity * 1e6));
+        // Version 1's stride sample (sampleRange) of the merged range.
+        const s = m < maxSupport ? m : maxSupport;
+        const ranksIdx = new Float64Array(s);
+        for (let k = 0; k < s; k++) ranksIdx[k] = m <= maxSupport ? k : floorDiv(k * m, s);
+        const positions = positionsOf(index, ranges, len, ranksIdx, s);
+        const ranks = new Uint32Array(s);
+        for (let k = 0; k < s; k++) ranks[k] = globalRankAt(starts, positions[k]);
+        ranks.sort();
+        const contributions = new Map<number, number>();
+        const total = BigInt(s);
+        let cum = 0n;
+        let prev = 0n;
+        for (let k = 0; k < s; ) {
+          let j = k + 1;
+          while (j < s && ranks[j] === ranks[k]) j++;
+          const r = ranks[k];
+          contributions.set(contributionIds[r], j - k);
+          cum += BigInt(j - k);
+          const upTo = (rarityMicros * cum) / total;
+          if (upTo > prev) weights.set(r, (weights.get(r) ?? 0n) + upTo - prev);
+          prev = upTo;
+          k = j;
+        }
+        spans.push({ start: i, end, text: decode(out.subarray(i, end)), rarityMicros, occurrences: m, contributions });
+      }
+      if (end > prevEnd) prevEnd = end;
+    }
+    const rawWeights = new Map<number, bigint>();
+    for (const r of [...weights.keys()].sort((a, b) => a - b)) rawWeights.set(contributionIds[r], weights.get(r)!);
+    return { spans, rawWeights, violations: [] };
+  }
+
+  const spanTokens = opts.originalSpanTokens ?? ORIGINAL_SPAN_TOKENS;
+  if (!Number.isInteger(spanTokens) || spanTokens < 1) throw new AttributionError(`originalSpanTokens must be a positive integer, got ${String(spanTokens)}.`);
+  const copies = shardedCopyMap(index, spanTokens);
+  const logN = Math.log(realTokens);
+  const boundary = wordBoundaries(out);
+  const rng = new Prng(outputSeed(out));
+  const exact = new ExactCredit();
+  const rarity = (t: number): bigint => BigInt(Math.round((logN - Math.log(unigram(t))) * 1e6));
+  let paidEnd = 0;
+  for (let i = 0; i < n; i++) {
+    if (!boundary[i]) continue;
+    const { len } = extendSharded(index, out, i, 0, r2);
+    let end = i + len;
+    while (end > i && !boundary[end]) end--;
+    if (end - i < minSpan || end <= paidEnd) continue;
+    const { ranges, m } = rangesOfSpan(index, out, i, end - i, r2);
+    // Version 2's seeded sample (seededRangeSample) of the merged range.
+    const idx = seededSample(m, maxSupport, rng);
+    const s = idx.length;
+    const positions = positionsOf(index, ranges, end - i, idx, s);
+    const from = Math.max(i, paidEnd);
+    let spanRarity = 0n;
+    const counts = new Map<number, number>();
+    const credit = new Map<number, number>();
+    for (let k = 0; k < s; k++) {
+      const id = contributionIds[globalRankAt(starts, positions[k])];
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    for (let j = i; j < end; j++) {
+      const w = rarity(out[j]);
+      spanRarity += w;
+      if (j < from) continue;
+      const credited = new Set<number>();
+      for (let k = 0; k < s; k++) {
+        const p = positions[k];
+        const owner = copies.ownerAt(p + (j - i));
+        credited.add(owner >= 0 ? owner : globalRankAt(starts, p));
+      }
+      const ranks = Uint32Array.from([...credited].sort((a, b) => a - b));
+      exact.split(ranks, w);
+      const share = Number(w) / ranks.length;
+      for (const r of ranks) credit.set(contributionIds[r], (credit.get(contributionIds[r]) ?? 0) + share);
+    }
+    spans.push({
+      start: i,
+      end,
+      text: decode(out.subarray(i, end)),
+      rarityMicros: spanRarity,
+      paidFrom: from,
+      occurrences: m,
+      contributions: new Map([...counts].sort((a, b) => a[0] - b[0])),
+      credit: new Map([...credit].sort((a, b) => a[0] - b[0])),
+    });
+    paidEnd = end;
+  }
+  return { spans, rawWeights: exact.weights(contributionIds), violations: [] };
 }

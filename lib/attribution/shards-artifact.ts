@@ -1,0 +1,86 @@
+/**
+ * Storing a sharded index (issue 17): one ordinary artifact per shard (the same bytes serializeCorpusIndex writes,
+ * each verified on load by its sha-256) and a small JSON manifest naming them in order. The manifest's own sha-256
+ * (manifestHash) commits to every shard through their hashes. A shard holding only empty contributions (possible
+ * when a run of them falls between two full shards) has no artifact: the manifest lists its ids, and the loader
+ * rebuilds it (its text is only separators).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { artifactHash, loadCorpusIndexFile, serializeCorpusIndex } from "./artifact";
+import { buildShardFromTokens, type CorpusIndex } from "./corpus";
+import { tokenWidth } from "./corpus-index";
+import { AttributionError } from "./errors";
+import { fromShards, type ShardedIndex } from "./shards";
+
+export const SHARD_MANIFEST = "shards.json";
+const FORMAT = "ledgerline-sharded-index";
+
+type ShardEntry =
+  | { file: string; artifactHash: `0x${string}`; tokens: number; contributions: number }
+  | { contributionIds: number[]; datanetIds: number[] };
+
+interface Manifest {
+  format: typeof FORMAT;
+  version: 1;
+  tokenizer: string;
+  tokenWidth: 16 | 32;
+  maxShardTokens: number;
+  shards: ShardEntry[];
+}
+
+const tokenless = (s: CorpusIndex): boolean => s.tokens.length === s.contributionIds.length;
+
+/** Writes each shard's artifact and the manifest into `dir` (created if needed); returns the manifest's path and sha-256. */
+export function writeShardedIndex(dir: string, index: ShardedIndex): { manifestFile: string; manifestHash: `0x${string}` } {
+  fs.mkdirSync(dir, { recursive: true });
+  const withTokens = index.shards.find((s) => !tokenless(s))!;
+  const manifest: Manifest = {
+    format: FORMAT,
+    version: 1,
+    tokenizer: index.params.tokenizer,
+    tokenWidth: tokenWidth(withTokens),
+    maxShardTokens: index.maxShardTokens,
+    shards: index.shards.map((s, i): ShardEntry => {
+      if (tokenless(s)) return { contributionIds: Array.from(s.contributionIds), datanetIds: Array.from(s.datanetIds) };
+      const bytes = serializeCorpusIndex(s);
+      const file = `shard-${String(i).padStart(5, "0")}.llix`;
+      fs.writeFileSync(path.join(dir, file), bytes);
+      return { file, artifactHash: artifactHash(bytes), tokens: s.tokens.length, contributions: s.contributionIds.length };
+    }),
+  };
+  const bytes = new TextEncoder().encode(JSON.stringify(manifest, null, 1) + "\n");
+  const manifestFile = path.join(dir, SHARD_MANIFEST);
+  fs.writeFileSync(manifestFile, bytes);
+  return { manifestFile, manifestHash: artifactHash(bytes) };
+}
+
+/** Loads a sharded index written by writeShardedIndex, checking every shard's hash (and the manifest's, when given). */
+export function loadShardedIndex(dir: string, opts: { expectManifestHash?: `0x${string}` } = {}): ShardedIndex {
+  const bytes = new Uint8Array(fs.readFileSync(path.join(dir, SHARD_MANIFEST)));
+  if (opts.expectManifestHash && artifactHash(bytes) !== opts.expectManifestHash.toLowerCase()) {
+    throw new AttributionError(`The shard manifest does not hash to ${opts.expectManifestHash}.`);
+  }
+  let m: Manifest;
+  try {
+    m = JSON.parse(new TextDecoder().decode(bytes)) as Manifest;
+  } catch {
+    throw new AttributionError("The shard manifest is not JSON.");
+  }
+  if (m?.format !== FORMAT || m.version !== 1 || !Array.isArray(m.shards) || m.shards.length === 0) {
+    throw new AttributionError("This is not a version 1 shard manifest.");
+  }
+  const shards = m.shards.map((e, i): CorpusIndex => {
+    if ("contributionIds" in e) {
+      const items = e.contributionIds.map((id, k) => ({ id, datanetId: e.datanetIds[k], tokens: [] }));
+      return buildShardFromTokens(items, { tokenizer: m.tokenizer, tokenWidth: m.tokenWidth });
+    }
+    if (typeof e.file !== "string" || path.basename(e.file) !== e.file) throw new AttributionError(`Shard ${i}'s file name is not a plain name.`);
+    const s = loadCorpusIndexFile(path.join(dir, e.file), { expectHash: e.artifactHash });
+    if (s.tokens.length !== e.tokens || s.contributionIds.length !== e.contributions || s.params.tokenizer !== m.tokenizer || tokenWidth(s) !== m.tokenWidth) {
+      throw new AttributionError(`Shard ${i} (${e.file}) does not match its manifest entry.`);
+    }
+    return s;
+  });
+  return fromShards(shards, m.maxShardTokens);
+}
