@@ -11,8 +11,8 @@
  * the lowest flush undone (L ≤ A + 1); replaying the kept chain_events of [L, A] brings them to A.
  *
  * The journal reaches as far back as indexer_checkpoints.journal_from: every flush ending at or above it is in the
- * journal. Flushes ending more than `window` blocks below the head are not journaled and older entries are pruned;
- * a reorg deeper than that (or journal off) takes the full replay instead.
+ * journal. Flushes ending journalBlocks (or finalityDepth, if larger) or more below the head are not journaled and
+ * older entries are pruned; a reorg deeper than that (or journal off) takes the full replay instead.
  */
 import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
 import { getTableName, gt, lte, sql } from "drizzle-orm";
@@ -20,7 +20,10 @@ import * as t from "@/db/schema";
 import { rowsOf } from "@/db/bulk";
 import type { Tx } from "./store";
 
-/** Tables the chain alone determines: wiped on a redeployment, journaled, and rolled back on a reorg. */
+/**
+ * Tables the chain alone determines: wiped on a redeployment, journaled, and rolled back on a reorg. A table added
+ * here needs the journal's three triggers in a migration (journal.test.ts checks).
+ */
 export const derivedTables = [
   t.datanets,
   t.contributions,
