@@ -608,7 +608,30 @@ export const indexerCheckpoints = pgTable("indexer_checkpoints", {
   /** The checkpoint block's timestamp: with updatedAt, the chain's clock as of now (governance states depend on it). */
   blockTime: ts("block_time"),
   updatedAt: ts("updated_at").notNull().defaultNow(),
+  /**
+   * The undo journal (lib/indexer/journal.ts) holds every derived-table write of every range flushed from this block
+   * on: a reorg whose common ancestor is at or above journal_from - 1 is undone from it. Null: no journal yet.
+   */
+  journalFrom: blockNumber("journal_from"),
 });
+
+/**
+ * The undo journal: the previous image of every derived-table row a recent indexed range inserted (`existed` false,
+ * `row` the new row: only its key matters) or updated or deleted (`existed` true, `row` the row before). Written by
+ * statement triggers while the indexer sets ledgerline.range; tagged with the flushed range [range_from, range_to].
+ */
+export const indexerJournal = pgTable(
+  "indexer_journal",
+  {
+    seq: bigserial("seq", { mode: "number" }).primaryKey(),
+    rangeFrom: blockNumber("range_from").notNull(),
+    rangeTo: blockNumber("range_to").notNull(),
+    tableName: text("table_name").notNull(),
+    existed: boolean("existed").notNull(),
+    row: jsonb("row").notNull(),
+  },
+  (t) => [index("indexer_journal_range_to_idx").on(t.rangeTo)],
+);
 
 /** Recent, not yet final blocks: what reorg detection compares parent hashes against. */
 export const indexerBlocks = pgTable(

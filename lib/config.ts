@@ -59,6 +59,7 @@ const variables = {
   DEPLOYMENT_FILE: z.string(),
   FINALITY_DEPTH: numberWhere((n) => Number.isInteger(n) && n >= 0, "a number of blocks ≥ 0"),
   INDEXER_POLL_MS: numberWhere((n) => n >= 0, "a number of milliseconds ≥ 0"),
+  INDEXER_JOURNAL_BLOCKS: numberWhere((n) => Number.isInteger(n) && n >= 0, "a number of blocks ≥ 0"),
   LEDGERLINE_INDEXER: z.string(),
   OPERATOR_PRIVATE_KEY: parsed((raw) => (/^0x[0-9a-fA-F]{64}$/.test(raw) ? (raw as `0x${string}`) : undefined), "a 0x-prefixed 32-byte hex key", false),
   /** Signs content attestations (DatanetRegistry's `attester`); unset: the operator's key on the local chain. */
@@ -155,6 +156,8 @@ const configSchema = envSchema.transform((env, ctx) => {
     finalityDepth: env.FINALITY_DEPTH,
     /** Unset: by chain (250 ms on anvil, 2 s elsewhere). */
     indexerPollMs: env.INDEXER_POLL_MS,
+    /** Unset: 128 (lib/indexer/indexer.ts); 0 turns the undo journal off. */
+    indexerJournalBlocks: env.INDEXER_JOURNAL_BLOCKS,
     /** LEDGERLINE_INDEXER=off: the web server runs without its in-process indexer. */
     indexerInProcess: env.LEDGERLINE_INDEXER !== "off",
     /** Unset: anvil's account 0 on the local chain, required elsewhere (lib/chain/operator.ts). */

@@ -3,9 +3,10 @@
  *   fetch (getLogs over adaptive block ranges) → decode (typed ABIs) →
  *   write (events, read model and checkpoint in ONE transaction) → notify (after commit).
  * Reorgs: the checkpoint's block hash is compared with the chain before each step; on a mismatch the
- * indexer walks back to the common ancestor and rolls back everything above it.
+ * indexer walks back to the common ancestor and rolls back everything above it: through the undo journal
+ * (journal.ts) when it reaches that far, else by replaying every kept event from the start.
  */
-import { and, asc, desc, eq, getTableName, gt, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableName, gt, gte, lte, sql } from "drizzle-orm";
 import type { Block, Hex, Log, PublicClient } from "viem";
 import type { Db } from "@/db/client";
 import * as t from "@/db/schema";
@@ -13,7 +14,8 @@ import type { Deployment } from "@/lib/chain/deploy";
 import { decodeLog, indexedContracts, jsonArgs, type ContractName, type DecodedEvent } from "./decode";
 import type { IndexedEvent } from "./indexed-event";
 import { applyEvent, collectPreload } from "./handlers";
-import { emptyPreload, RangeStore, type Preload } from "./store";
+import { emptyPreload, RangeStore, type Preload, type Tx } from "./store";
+import { clearJournal, derivedTables, journalRange, journalReaches, pruneJournal, undoAbove } from "./journal";
 import { bookingBatchOf } from "@/lib/chain/bookings";
 import { bulkInsert } from "@/db/bulk";
 import { publishLive } from "@/lib/live/bus";
@@ -37,6 +39,11 @@ export interface IndexerOptions {
   deployment: Deployment;
   /** Blocks below head - finalityDepth are final: no reorg check needed for them. 0 on anvil. */
   finalityDepth?: number;
+  /**
+   * Ranges ending within this many blocks of the head (or finalityDepth, if larger) are journaled, and their blocks
+   * remembered, so a reorg that deep is undone in time proportional to its depth. 0: no journal (full replay).
+   */
+  journalBlocks?: number;
   /** Largest getLogs range tried; shrinks on provider errors, grows back on success. */
   maxRange?: number;
   pollIntervalMs?: number;
@@ -64,37 +71,16 @@ function bookingPreload(events: { event: DecodedEvent; tx: string }[]): Preload 
   return p;
 }
 
-/** Tables the chain alone determines: wiped on a redeployment and replayed on a rollback. */
-const derivedTables = [
-  t.datanets,
-  t.contributions,
-  t.datanetVersions,
-  t.models,
-  t.modelDatanets,
-  t.inferences,
-  t.attributionEntries,
-  t.ledgerEntries,
-  t.earningsHourly,
-  t.modelUsageHourly,
-  t.datanetUsageHourly,
-  t.epochs,
-  t.claims,
-  t.operators,
-  t.operatorEvents,
-  t.feeSchedules,
-  t.marketParams,
-  t.governorSettings,
-  t.voteSupply,
-  t.voteAccounts,
-  t.proposals,
-  t.proposalVotes,
-] as const;
+export const DEFAULT_JOURNAL_BLOCKS = 128;
 
 export class Indexer {
   readonly chainId: number;
   private range: number;
   private readonly maxRange: number;
   private readonly finalityDepth: number;
+  private readonly journalBlocks: number;
+  /** How the last rollback went (tests and logs): through the journal or by a full replay, and events replayed. */
+  lastRollback?: { ancestor: number; via: "journal" | "replay"; replayed: number };
   private readonly contracts: ReturnType<typeof indexedContracts>;
   private deploymentKey?: string;
   private readonly asyncCommit: boolean;
@@ -107,6 +93,7 @@ export class Indexer {
     this.maxRange = opts.maxRange ?? 5_000;
     this.range = this.maxRange;
     this.finalityDepth = opts.finalityDepth ?? 0;
+    this.journalBlocks = opts.journalBlocks ?? DEFAULT_JOURNAL_BLOCKS;
     this.contracts = indexedContracts(opts.deployment);
     this.asyncCommit = opts.asyncCommit ?? false;
   }
@@ -121,7 +108,7 @@ export class Indexer {
    */
   async reindexFromScratch(reason: string): Promise<void> {
     this.opts.log?.(`indexer: ${reason}; re-indexing from block ${this.opts.deployment.startBlock}`);
-    const tables = [...derivedTables, t.chainEvents, t.bookingBatches, t.indexerBlocks, t.indexerCheckpoints].map((x) => `"${getTableName(x)}"`);
+    const tables = [...derivedTables, t.chainEvents, t.bookingBatches, t.indexerBlocks, t.indexerCheckpoints, t.indexerJournal].map((x) => `"${getTableName(x)}"`);
     await this.db.execute(sql.raw(`truncate ${tables.join(", ")}`));
   }
 
@@ -238,9 +225,11 @@ export class Indexer {
   }
 
   /** decode → write: one transaction for the whole range (rows, rollups, blocks, checkpoint). */
-  private async writeRange({ to, blocks, decoded, bookings }: FetchedRange, head: number): Promise<number> {
+  private async writeRange({ from, to, blocks, decoded, bookings }: FetchedRange, head: number): Promise<number> {
     const end = blocks.get(to)!;
-    const finalBelow = head - this.finalityDepth;
+    // Blocks at or below this are treated as final: neither remembered nor journaled.
+    const finalBelow = head - (this.journalBlocks > 0 ? Math.max(this.finalityDepth, this.journalBlocks) : this.finalityDepth);
+    const journaled = this.journalBlocks > 0 && to > finalBelow;
     const key = await this.key();
     const appliedEvents: IndexedEvent[] = [];
     let applied = 0;
@@ -250,6 +239,7 @@ export class Indexer {
       // The checkpoint commits with the rows, so a commit lost in a crash is simply indexed again:
       // no need to wait for the WAL flush.
       if (this.asyncCommit) await tx.execute(sql`set local synchronous_commit = off`);
+      if (journaled) await journalRange(tx, from, to);
       // 1. Record the logs; the (chainId, txHash, logIndex) key turns a re-delivered log into a no-op.
       const fresh = new Set<string>();
       const rows = decoded.map(({ log, contract, event, at }) => ({
@@ -300,13 +290,17 @@ export class Indexer {
           .onConflictDoUpdate({ target: [t.indexerBlocks.chainId, t.indexerBlocks.number], set: { hash: b.hash!, parentHash: b.parentHash } });
       }
       await tx.delete(t.indexerBlocks).where(lte(t.indexerBlocks.number, finalBelow - 1));
+      if (journaled) await pruneJournal(tx, finalBelow);
+      // The journal is complete from journal_from on: a range not journaled restarts it after itself.
+      const jf = t.indexerCheckpoints.journalFrom;
+      const journalFrom = journaled ? sql`greatest(coalesce(${jf}, ${from}), ${finalBelow + 1})` : sql`${to + 1}`;
       const blockTime = new Date(Number(end.timestamp) * 1000);
       await tx
         .insert(t.indexerCheckpoints)
-        .values({ chainId: this.chainId, deploymentKey: key, block: to, blockHash: end.hash!, blockTime, updatedAt: new Date() })
+        .values({ chainId: this.chainId, deploymentKey: key, block: to, blockHash: end.hash!, blockTime, updatedAt: new Date(), journalFrom: journaled ? Math.max(from, finalBelow + 1) : to + 1 })
         .onConflictDoUpdate({
           target: t.indexerCheckpoints.chainId,
-          set: { deploymentKey: key, block: to, blockHash: end.hash!, blockTime, updatedAt: new Date() },
+          set: { deploymentKey: key, block: to, blockHash: end.hash!, blockTime, updatedAt: new Date(), journalFrom },
         });
     });
     for (const w of warnings) this.opts.log?.(w);
@@ -320,8 +314,10 @@ export class Indexer {
   }
 
   /**
-   * Walks back over the remembered blocks to the newest one the chain still has, deletes the events
-   * above it and rebuilds the read model from the events that remain (no RPC calls needed).
+   * Walks back over the remembered blocks to the newest one the chain still has, deletes the events above it and
+   * brings the read model back to it (no RPC calls needed): through the undo journal when it reaches the ancestor
+   * (undo the flushes above it, replay the few kept events of the lowest one up to the ancestor), else by wiping
+   * the derived tables and replaying every kept event.
    */
   async rollbackToAncestor(): Promise<number> {
     const client = this.opts.client;
@@ -342,38 +338,59 @@ export class Indexer {
         break;
       }
     }
-    this.opts.log?.(`indexer: reorg detected, rolling back to block ${ancestor}`);
+    const [cp] = await this.db.select({ journalFrom: t.indexerCheckpoints.journalFrom }).from(t.indexerCheckpoints).where(eq(t.indexerCheckpoints.chainId, this.chainId));
+    const viaJournal = this.journalBlocks > 0 && journalReaches(cp?.journalFrom ?? null, ancestor);
+    let replayed = 0;
     await this.db.transaction(async (tx) => {
       await tx.delete(t.chainEvents).where(gt(t.chainEvents.block, ancestor));
       await tx.delete(t.indexerBlocks).where(gt(t.indexerBlocks.number, ancestor));
       await tx.delete(t.bookingBatches).where(and(eq(t.bookingBatches.chainId, this.chainId), gt(t.bookingBatches.block, ancestor)));
-      for (const table of derivedTables) await tx.delete(table);
-      const kept = await tx
-        .select()
-        .from(t.chainEvents)
-        .where(eq(t.chainEvents.chainId, this.chainId))
-        .orderBy(asc(t.chainEvents.block), asc(t.chainEvents.logIndex));
-      const replay = kept.flatMap((row) => {
-        const d = decodeLog(this.contracts, { address: row.address as Hex, topics: row.topics as [Hex, ...Hex[]], data: row.data as Hex } as Log);
-        return d ? [{ row, event: d.event }] : [];
-      });
-      const store = new RangeStore(tx);
-      await store.preload(collectPreload(replay.map((r) => r.event), bookingPreload(replay.map((r) => ({ event: r.event, tx: r.row.txHash })))));
-      for (const { row, event } of replay) {
-        await applyEvent(store, event, { block: row.block, blockHash: row.blockHash, tx: row.txHash as Hex, logIndex: row.logIndex, at: row.at, address: row.address });
+      if (viaJournal) {
+        const from = await undoAbove(tx, ancestor);
+        // The replay is a flush like any other: journaled, so a later reorg below the ancestor can undo it.
+        if (from <= ancestor) {
+          await journalRange(tx, from, ancestor);
+          replayed = await this.replay(tx, from, ancestor);
+        }
+      } else {
+        await clearJournal(tx);
+        for (const table of derivedTables) await tx.delete(table);
+        replayed = await this.replay(tx, 0, ancestor);
       }
-      await store.flush();
       if (ancestorHash) {
         await tx
           .update(t.indexerCheckpoints)
-          .set({ block: ancestor, blockHash: ancestorHash, blockTime: ancestorTime, updatedAt: new Date() })
+          // After a full replay (not journaled) the journal starts again above the ancestor.
+          .set({ block: ancestor, blockHash: ancestorHash, blockTime: ancestorTime, updatedAt: new Date(), ...(viaJournal ? {} : { journalFrom: ancestor + 1 }) })
           .where(eq(t.indexerCheckpoints.chainId, this.chainId));
       } else {
         await tx.delete(t.indexerCheckpoints).where(eq(t.indexerCheckpoints.chainId, this.chainId));
       }
     });
+    this.lastRollback = { ancestor, via: viaJournal ? "journal" : "replay", replayed };
+    this.opts.log?.(`indexer: reorg detected, rolled back to block ${ancestor} (${viaJournal ? "undo journal" : "full replay"}, ${replayed} events replayed)`);
     await publishLive([{ type: "indexer.rollback", block: ancestor }]).catch(() => {});
     return ancestor;
+  }
+
+  /** Applies the kept chain_events of blocks [from, to] again, in one range store. */
+  private async replay(tx: Tx, from: number, to: number): Promise<number> {
+    const kept = await tx
+      .select()
+      .from(t.chainEvents)
+      .where(and(eq(t.chainEvents.chainId, this.chainId), gte(t.chainEvents.block, from), lte(t.chainEvents.block, to)))
+      .orderBy(asc(t.chainEvents.block), asc(t.chainEvents.logIndex));
+    const replay = kept.flatMap((row) => {
+      const d = decodeLog(this.contracts, { address: row.address as Hex, topics: row.topics as [Hex, ...Hex[]], data: row.data as Hex } as Log);
+      return d ? [{ row, event: d.event }] : [];
+    });
+    const store = new RangeStore(tx);
+    await store.preload(collectPreload(replay.map((r) => r.event), bookingPreload(replay.map((r) => ({ event: r.event, tx: r.row.txHash })))));
+    for (const { row, event } of replay) {
+      await applyEvent(store, event, { block: row.block, blockHash: row.blockHash, tx: row.txHash as Hex, logIndex: row.logIndex, at: row.at, address: row.address });
+    }
+    await store.flush();
+    return replay.length;
   }
 
   /** Follows the head until stop(): a pass, then wait for the poll interval (or a wake-up). */

@@ -27,6 +27,7 @@ export function startIndexer(): Promise<Indexer> {
       deployment: cfg.deployment,
       asyncCommit: database.kind === "postgres",
       finalityDepth: finalityDepth(cfg),
+      journalBlocks: serverConfig().indexerJournalBlocks,
       pollIntervalMs: serverConfig().indexerPollMs ?? (cfg.isLocal ? 250 : 2_000),
       log: (m) => log("indexer").info(m),
     });

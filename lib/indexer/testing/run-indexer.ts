@@ -18,3 +18,5 @@ process.stdout.write("ready\n");
 const res = await indexer.syncOnce();
 await database.close();
 process.stdout.write(`done ${res.events}\n`);
+// On Postgres the live bus's NOTIFY connection (opened when a range was near the head) would keep the process alive.
+process.exit(0);
