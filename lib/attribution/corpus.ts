@@ -346,6 +346,53 @@ let distinctCount = 0;
  * includeEnd) in the view, samples its occurrences and counts what follows. Results live in shared
  * buffers until the next query; the functions using it are synchronous.
  */
+/**
+ * The longest context length in [0, ctxLen] for which `check` holds, or -1 when not even 0 does. Validity is
+ * monotone in the length (a shorter suffix occurs wherever a longer one does), so galloping plus binary search finds
+ * it; `bound` ≥ 0 is a known upper bound (the previous answer + 1 after appending a token): galloping down from it
+ * usually succeeds at once. The last check that held is for the answer (callers keep that check's state).
+ */
+export function longestValid(check: (len: number) => boolean, ctxLen: number, bound: number): number {
+  let good: number;
+  let bad: number;
+  if (bound >= 0) {
+    const top = bound < ctxLen ? bound : ctxLen;
+    if (check(top)) {
+      good = top;
+      bad = top + 1;
+    } else {
+      bad = top;
+      good = -1;
+      for (let step = 1; ; step *= 2) {
+        const probe = top - step > 0 ? top - step : 0;
+        if (check(probe)) {
+          good = probe;
+          break;
+        }
+        bad = probe;
+        if (probe === 0) return -1;
+      }
+    }
+  } else {
+    if (!check(0)) return -1;
+    good = 0;
+    bad = ctxLen + 1;
+    for (let probe = 1; probe <= ctxLen; probe *= 2) {
+      if (!check(probe)) {
+        bad = probe;
+        break;
+      }
+      good = probe;
+    }
+  }
+  while (bad - good > 1) {
+    const mid = (good + bad) >>> 1;
+    if (check(mid)) good = mid;
+    else bad = mid;
+  }
+  return good;
+}
+
 export class NextTokenQuery {
   readonly tokens: TokenArray;
   readonly sa: Uint32Array;
@@ -467,43 +514,8 @@ export class NextTokenQuery {
     this.suffixLength = -1;
     this.support = 0;
     this.occurrences = 0;
-    let good: number;
-    let bad: number;
-    if (bound >= 0) {
-      const top = bound < ctxLen ? bound : ctxLen;
-      if (this.check(ctx, ctxLen, top)) {
-        good = top;
-        bad = top + 1;
-      } else {
-        bad = top;
-        good = -1;
-        for (let step = 1; ; step *= 2) {
-          const probe = top - step > 0 ? top - step : 0;
-          if (this.check(ctx, ctxLen, probe)) {
-            good = probe;
-            break;
-          }
-          bad = probe;
-          if (probe === 0) return false;
-        }
-      }
-    } else {
-      if (!this.check(ctx, ctxLen, 0)) return false;
-      good = 0;
-      bad = ctxLen + 1;
-      for (let probe = 1; probe <= ctxLen; probe *= 2) {
-        if (!this.check(ctx, ctxLen, probe)) {
-          bad = probe;
-          break;
-        }
-        good = probe;
-      }
-    }
-    while (bad - good > 1) {
-      const mid = (good + bad) >>> 1;
-      if (this.check(ctx, ctxLen, mid)) good = mid;
-      else bad = mid;
-    }
+    const good = longestValid((len) => this.check(ctx, ctxLen, len), ctxLen, bound);
+    if (good < 0) return false;
     // this.lo/end belong to the last successful check, which is `good`.
     const len = good;
     this.strided = false;

@@ -19,7 +19,7 @@
  * (the shards' texts concatenated are the one index's text). Views (a model's subset of a shared index) are not
  * supported on sharded indexes yet.
  */
-import { buildShardFromTokens, checkMaxSupport, continuationEnd, floorDiv, MAX_CORPUS_TOKENS, narrow, rangeOf, rankAt, type BuildOptions, type CorpusContribution, type CorpusIndex, type CorpusTokens, type NextTokenDistribution, type NextTokenEntry, type TokenArray } from "./corpus";
+import { buildShardFromTokens, checkMaxSupport, continuationEnd, floorDiv, longestValid, MAX_CORPUS_TOKENS, narrow, rangeOf, rankAt, type BuildOptions, type CorpusContribution, type CorpusIndex, type CorpusTokens, type NextTokenDistribution, type NextTokenEntry, type TokenArray } from "./corpus";
 import { copySegments, longLcpFlags, seededSample, type CopyMap } from "./credit";
 import { AttributionError } from "./errors";
 import type { Prng } from "./infinigram";
@@ -445,43 +445,8 @@ export class ShardedNextTokenQuery {
     this.suffixLength = -1;
     this.support = 0;
     this.occurrences = 0;
-    let good: number;
-    let bad: number;
-    if (bound >= 0) {
-      const top = bound < ctxLen ? bound : ctxLen;
-      if (this.check(ctx, ctxLen, top)) {
-        good = top;
-        bad = top + 1;
-      } else {
-        bad = top;
-        good = -1;
-        for (let step = 1; ; step *= 2) {
-          const probe = top - step > 0 ? top - step : 0;
-          if (this.check(ctx, ctxLen, probe)) {
-            good = probe;
-            break;
-          }
-          bad = probe;
-          if (probe === 0) return false;
-        }
-      }
-    } else {
-      if (!this.check(ctx, ctxLen, 0)) return false;
-      good = 0;
-      bad = ctxLen + 1;
-      for (let probe = 1; probe <= ctxLen; probe *= 2) {
-        if (!this.check(ctx, ctxLen, probe)) {
-          bad = probe;
-          break;
-        }
-        good = probe;
-      }
-    }
-    while (bad - good > 1) {
-      const mid = (good + bad) >>> 1;
-      if (this.check(ctx, ctxLen, mid)) good = mid;
-      else bad = mid;
-    }
+    const good = longestValid((len) => this.check(ctx, ctxLen, len), ctxLen, bound);
+    if (good < 0) return false;
     // this.ranges belong to the last successful check, which is `good` (as in NextTokenQuery).
     const len = good;
     const m = sizeOf(this.ranges);
