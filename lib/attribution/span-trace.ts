@@ -261,38 +261,7 @@ function traceV2(
     const positions = seededRangeSample(sa, filter, r2[0], r2[1], maxSupport, rng, sampleOut);
     const s = sampleOut[0];
     const from = Math.max(i, paidEnd);
-    let spanRarity = 0n;
-    const counts = new Map<number, number>();
-    const credit = new Map<number, number>();
-    for (let k = 0; k < s; k++) {
-      const r = rankAt(starts, positions[k]);
-      counts.set(contributionIds[r], (counts.get(contributionIds[r]) ?? 0) + 1);
-    }
-    for (let j = i; j < end; j++) {
-      const w = rarity(out[j]);
-      spanRarity += w;
-      if (j < from) continue;
-      const credited = new Set<number>();
-      for (let k = 0; k < s; k++) {
-        const p = positions[k];
-        const owner = copies.ownerAt(p + (j - i));
-        credited.add(owner >= 0 ? owner : rankAt(starts, p));
-      }
-      const ranks = Uint32Array.from([...credited].sort((a, b) => a - b));
-      exact.split(ranks, w);
-      const share = Number(w) / ranks.length;
-      for (const r of ranks) credit.set(contributionIds[r], (credit.get(contributionIds[r]) ?? 0) + share);
-    }
-    spans.push({
-      start: i,
-      end,
-      text: decode(out.subarray(i, end)),
-      rarityMicros: spanRarity,
-      paidFrom: from,
-      occurrences: sampleOut[1],
-      contributions: new Map([...counts].sort((a, b) => a[0] - b[0])),
-      credit: new Map([...credit].sort((a, b) => a[0] - b[0])),
-    });
+    spans.push(creditedSpan({ out, i, end, from, positions, samples: s, occurrences: sampleOut[1], rankOf: (p) => rankAt(starts, p), contributionIds, copies, exact, rarity }));
     paidEnd = end;
   }
   const guard = opts.verbatimLimits?.size ? new VerbatimGuard(index, opts.view, opts.verbatimLimits) : null;
@@ -304,6 +273,60 @@ function traceV2(
 // Sharded indexes: the same spans, samples and credit as the one index of the same corpus.
 
 /** The shards' ranges narrowed by one more token at `depth`; their total. */
+/**
+ * One traced span of version 2 (one index or shards): how many sampled occurrences each contribution holds, and each
+ * paid token's rarity split over the contributions its sampled occurrences belong to (a copied passage credits its
+ * first owner), exactly (ExactCredit) and as doubles for display.
+ */
+function creditedSpan(a: {
+  out: Uint16Array;
+  i: number;
+  end: number;
+  from: number;
+  positions: ArrayLike<number>;
+  samples: number;
+  occurrences: number;
+  rankOf: (position: number) => number;
+  contributionIds: Uint32Array;
+  copies: { ownerAt(position: number): number };
+  exact: ExactCredit;
+  rarity: (t: number) => bigint;
+}): TracedSpan {
+  const { out, i, end, from, positions, samples, rankOf, contributionIds, copies, exact, rarity } = a;
+  let spanRarity = 0n;
+  const counts = new Map<number, number>();
+  const credit = new Map<number, number>();
+  for (let k = 0; k < samples; k++) {
+    const id = contributionIds[rankOf(positions[k])];
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  for (let j = i; j < end; j++) {
+    const w = rarity(out[j]);
+    spanRarity += w;
+    if (j < from) continue;
+    const credited = new Set<number>();
+    for (let k = 0; k < samples; k++) {
+      const p = positions[k];
+      const owner = copies.ownerAt(p + (j - i));
+      credited.add(owner >= 0 ? owner : rankOf(p));
+    }
+    const ranks = Uint32Array.from([...credited].sort((x, y) => x - y));
+    exact.split(ranks, w);
+    const share = Number(w) / ranks.length;
+    for (const r of ranks) credit.set(contributionIds[r], (credit.get(contributionIds[r]) ?? 0) + share);
+  }
+  return {
+    start: i,
+    end,
+    text: decode(out.subarray(i, end)),
+    rarityMicros: spanRarity,
+    paidFrom: from,
+    occurrences: a.occurrences,
+    contributions: new Map([...counts].sort((x, y) => x[0] - y[0])),
+    credit: new Map([...credit].sort((x, y) => x[0] - y[0])),
+  };
+}
+
 function narrowAll(index: ShardedIndex, from: ShardRanges, depth: number, t: number, to: ShardRanges, r2: Uint32Array): number {
   let m = 0;
   for (let i = 0; i < index.shards.length; i++) {
@@ -454,38 +477,7 @@ function traceSharded(index: ShardedIndex, output: string | Uint16Array, minSpan
     const s = idx.length;
     const positions = positionsOf(index, ranges, end - i, idx, s);
     const from = Math.max(i, paidEnd);
-    let spanRarity = 0n;
-    const counts = new Map<number, number>();
-    const credit = new Map<number, number>();
-    for (let k = 0; k < s; k++) {
-      const id = contributionIds[globalRankAt(starts, positions[k])];
-      counts.set(id, (counts.get(id) ?? 0) + 1);
-    }
-    for (let j = i; j < end; j++) {
-      const w = rarity(out[j]);
-      spanRarity += w;
-      if (j < from) continue;
-      const credited = new Set<number>();
-      for (let k = 0; k < s; k++) {
-        const p = positions[k];
-        const owner = copies.ownerAt(p + (j - i));
-        credited.add(owner >= 0 ? owner : globalRankAt(starts, p));
-      }
-      const ranks = Uint32Array.from([...credited].sort((a, b) => a - b));
-      exact.split(ranks, w);
-      const share = Number(w) / ranks.length;
-      for (const r of ranks) credit.set(contributionIds[r], (credit.get(contributionIds[r]) ?? 0) + share);
-    }
-    spans.push({
-      start: i,
-      end,
-      text: decode(out.subarray(i, end)),
-      rarityMicros: spanRarity,
-      paidFrom: from,
-      occurrences: m,
-      contributions: new Map([...counts].sort((a, b) => a[0] - b[0])),
-      credit: new Map([...credit].sort((a, b) => a[0] - b[0])),
-    });
+    spans.push(creditedSpan({ out, i, end, from, positions, samples: s, occurrences: m, rankOf: (p) => globalRankAt(starts, p), contributionIds, copies, exact, rarity }));
     paidEnd = end;
   }
   return { spans, rawWeights: exact.weights(contributionIds), violations: [] };
