@@ -799,15 +799,23 @@ export function nextTokenDistribution(
   const maxSupport = checkMaxSupport(opts?.maxSupport);
   const q = new NextTokenQuery(index, opts.view, maxSupport, false);
   if (!q.query(ctx, ctx.length, -1)) return { suffixLength: 0, total: 0, occurrences: 0, entries: [] };
-  const len = q.suffixLength;
-  const c = index.contributionIds.length;
+  return distributionOf(q, index.contributionIds, (p) => rankAt(index.starts, p));
+}
+
+/** What a next-token query found, as a distribution: per next token, its count and its samples per contribution. */
+export function distributionOf(
+  q: { suffixLength: number; support: number; occurrences: number; distinctCount: number; distinct: ArrayLike<number>; samplesOf(token: number): ArrayLike<number> },
+  contributionIds: Uint32Array,
+  rankOf: (position: number) => number,
+): NextTokenDistribution {
+  const c = contributionIds.length;
   // (token, rank) pairs as one sortable number: token·C + rank < 2^53.
   const keys = new Float64Array(q.support);
   let nk = 0;
   for (let i = 0; i < q.distinctCount; i++) {
     const t = q.distinct[i];
     const ps = q.samplesOf(t);
-    for (let k = 0; k < ps.length; k++) keys[nk++] = t * c + rankAt(index.starts, ps[k]);
+    for (let k = 0; k < ps.length; k++) keys[nk++] = t * c + rankOf(ps[k]);
   }
   keys.sort();
   const entries: NextTokenEntry[] = [];
@@ -823,8 +831,8 @@ export function nextTokenDistribution(
       entries.push(e);
     }
     e.count += j - k;
-    e.byContribution.set(index.contributionIds[rank], j - k);
+    e.byContribution.set(contributionIds[rank], j - k);
     k = j;
   }
-  return { suffixLength: len, total: q.support, occurrences: q.occurrences, entries };
+  return { suffixLength: q.suffixLength, total: q.support, occurrences: q.occurrences, entries };
 }

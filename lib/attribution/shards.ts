@@ -19,7 +19,7 @@
  * (the shards' texts concatenated are the one index's text). Views (a model's subset of a shared index) are not
  * supported on sharded indexes yet.
  */
-import { buildShardFromTokens, checkMaxSupport, continuationEnd, floorDiv, longestValid, MAX_CORPUS_TOKENS, narrow, rangeOf, rankAt, type BuildOptions, type CorpusContribution, type CorpusIndex, type CorpusTokens, type NextTokenDistribution, type NextTokenEntry, type TokenArray } from "./corpus";
+import { buildShardFromTokens, checkMaxSupport, continuationEnd, distributionOf, floorDiv, longestValid, MAX_CORPUS_TOKENS, narrow, rangeOf, rankAt, type BuildOptions, type CorpusContribution, type CorpusIndex, type CorpusTokens, type NextTokenDistribution, type TokenArray } from "./corpus";
 import { copySegments, longLcpFlags, seededSample, type CopyMap } from "./credit";
 import { AttributionError } from "./errors";
 import type { Prng } from "./infinigram";
@@ -624,32 +624,7 @@ export function shardedNextTokenDistribution(index: ShardedIndex, context: Array
   const maxSupport = checkMaxSupport(opts?.maxSupport);
   const q = new ShardedNextTokenQuery(index, maxSupport, false);
   if (!q.query(ctx, ctx.length, -1)) return { suffixLength: 0, total: 0, occurrences: 0, entries: [] };
-  const c = index.contributionIds.length;
-  const keys = new Float64Array(q.support);
-  let nk = 0;
-  for (let i = 0; i < q.distinctCount; i++) {
-    const t = q.distinct[i];
-    const ps = q.samplesOf(t);
-    for (let k = 0; k < ps.length; k++) keys[nk++] = t * c + globalRankAt(index.starts, ps[k]);
-  }
-  keys.sort();
-  const entries: NextTokenEntry[] = [];
-  for (let k = 0; k < keys.length; ) {
-    const key = keys[k];
-    let j = k + 1;
-    while (j < keys.length && keys[j] === key) j++;
-    const token = Math.floor(key / c);
-    const rank = key - token * c;
-    let e = entries[entries.length - 1];
-    if (e === undefined || e.token !== token) {
-      e = { token, count: 0, byContribution: new Map() };
-      entries.push(e);
-    }
-    e.count += j - k;
-    e.byContribution.set(index.contributionIds[rank], j - k);
-    k = j;
-  }
-  return { suffixLength: q.suffixLength, total: q.support, occurrences: q.occurrences, entries };
+  return distributionOf(q, index.contributionIds, (p) => globalRankAt(index.starts, p));
 }
 
 const asOneShard = new WeakMap<CorpusIndex, ShardedIndex>();

@@ -159,22 +159,7 @@ export function traceSpans(
       const s = sampleOut[0];
       const ranks = new Uint32Array(s);
       for (let k = 0; k < s; k++) ranks[k] = rankAt(starts, positions[k]);
-      ranks.sort();
-      const contributions = new Map<number, number>();
-      const total = BigInt(s);
-      let cum = 0n;
-      let prev = 0n;
-      for (let k = 0; k < s; ) {
-        let j = k + 1;
-        while (j < s && ranks[j] === ranks[k]) j++;
-        const r = ranks[k];
-        contributions.set(contributionIds[r], j - k);
-        cum += BigInt(j - k);
-        const upTo = (rarityMicros * cum) / total;
-        if (upTo > prev) weights.set(r, (weights.get(r) ?? 0n) + upTo - prev);
-        prev = upTo;
-        k = j;
-      }
+      const contributions = splitRarity(ranks, rarityMicros, contributionIds, weights);
       spans.push({ start: i, end, text: decode(out.subarray(i, end)), rarityMicros, occurrences, contributions });
     }
     if (end > prevEnd) prevEnd = end;
@@ -327,6 +312,32 @@ function creditedSpan(a: {
   };
 }
 
+/**
+ * Version 1's span credit: the span's rarity split over its sampled occurrences' contributions in proportion to their
+ * counts, by cumulative integer division (the parts sum to the whole); adds to `weights` (by rank), returns the counts
+ * per contribution id. Sorts `ranks`.
+ */
+function splitRarity(ranks: Uint32Array, rarityMicros: bigint, contributionIds: Uint32Array, weights: Map<number, bigint>): Map<number, number> {
+  ranks.sort();
+  const s = ranks.length;
+  const contributions = new Map<number, number>();
+  const total = BigInt(s);
+  let cum = 0n;
+  let prev = 0n;
+  for (let k = 0; k < s; ) {
+    let j = k + 1;
+    while (j < s && ranks[j] === ranks[k]) j++;
+    const r = ranks[k];
+    contributions.set(contributionIds[r], j - k);
+    cum += BigInt(j - k);
+    const upTo = (rarityMicros * cum) / total;
+    if (upTo > prev) weights.set(r, (weights.get(r) ?? 0n) + upTo - prev);
+    prev = upTo;
+    k = j;
+  }
+  return contributions;
+}
+
 function narrowAll(index: ShardedIndex, from: ShardRanges, depth: number, t: number, to: ShardRanges, r2: Uint32Array): number {
   let m = 0;
   for (let i = 0; i < index.shards.length; i++) {
@@ -431,22 +442,7 @@ function traceSharded(index: ShardedIndex, output: string | Uint16Array, minSpan
         const positions = positionsOf(index, ranges, len, ranksIdx, s);
         const ranks = new Uint32Array(s);
         for (let k = 0; k < s; k++) ranks[k] = globalRankAt(starts, positions[k]);
-        ranks.sort();
-        const contributions = new Map<number, number>();
-        const total = BigInt(s);
-        let cum = 0n;
-        let prev = 0n;
-        for (let k = 0; k < s; ) {
-          let j = k + 1;
-          while (j < s && ranks[j] === ranks[k]) j++;
-          const r = ranks[k];
-          contributions.set(contributionIds[r], j - k);
-          cum += BigInt(j - k);
-          const upTo = (rarityMicros * cum) / total;
-          if (upTo > prev) weights.set(r, (weights.get(r) ?? 0n) + upTo - prev);
-          prev = upTo;
-          k = j;
-        }
+        const contributions = splitRarity(ranks, rarityMicros, contributionIds, weights);
         spans.push({ start: i, end, text: decode(out.subarray(i, end)), rarityMicros, occurrences: m, contributions });
       }
       if (end > prevEnd) prevEnd = end;
