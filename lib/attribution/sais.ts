@@ -23,10 +23,11 @@ export function suffixArray(text: Text, alphabetSize: number): Uint32Array {
       throw new AttributionError(`Symbol ${c} at position ${i} is outside the alphabet 0..${alphabetSize - 1}.`);
     }
   }
-  // Symbols are < 2^31, so a Uint32Array can be read as an Int32Array in place.
-  const s =
-    text instanceof Int32Array ? text : text instanceof Uint32Array ? new Int32Array(text.buffer, text.byteOffset, n) : Int32Array.from(text);
-  const sa = saIs(s, alphabetSize - 1);
+  // Symbols are < 2^31, so a Uint32Array can be read as an Int32Array in place; a Uint16Array is read
+  // as is (no 4 B/token copy).
+  const s = text instanceof Uint32Array ? new Int32Array(text.buffer, text.byteOffset, n) : text;
+  const sa = new Int32Array(n);
+  saIs(s, alphabetSize - 1, sa);
   return new Uint32Array(sa.buffer, sa.byteOffset, n);
 }
 
@@ -46,9 +47,7 @@ export function naiveSuffixArray(text: ArrayLike<number>): Uint32Array {
   return Uint32Array.from(idx);
 }
 
-function small(s: Int32Array): Int32Array {
-  return Int32Array.from(naiveSuffixArray(s));
-}
+type Sym = Int32Array | Uint16Array;
 
 /**
  * s[i] in [0, upper]. Types (AtCoder's convention: the last suffix is L-type) are never stored: they are
@@ -61,12 +60,13 @@ function small(s: Int32Array): Int32Array {
  * LMS substrings are named with their lengths and names kept at sa[m + ⌊j/2⌋] (LMS positions are at
  * least 2 apart and m ≤ n/2), then compacted in text order, as in Mori's sais-lite.
  */
-function saIs(s: Int32Array, upper: number): Int32Array {
+function saIs(s: Sym, upper: number, sa: Int32Array): void {
   const n = s.length;
-  if (n === 0) return new Int32Array(0);
-  if (n < 16) return small(s);
-
-  const sa = new Int32Array(n);
+  if (n === 0) return;
+  if (n < 16) {
+    sa.set(naiveSuffixArray(s));
+    return;
+  }
   const sumL = new Int32Array(upper + 2);
   const sumS = new Int32Array(upper + 2);
   // Right to left: count L (into sumS) and S (into sumL[c + 1]) suffixes per symbol, and list the LMS
@@ -124,7 +124,7 @@ function saIs(s: Int32Array, upper: number): Int32Array {
   };
 
   induce(lms);
-  if (m === 0) return sa;
+  if (m === 0) return;
 
   // Sorted LMS suffixes (by their LMS substrings) to sa[0..m): v is LMS iff S-type and v − 1 is L-type.
   let k = 0;
@@ -157,13 +157,22 @@ function saIs(s: Int32Array, upper: number): Int32Array {
     prev = j;
     prevLen = len;
   }
-  const recS = new Int32Array(m);
-  for (let i = m, r = 0; i < n; i++) {
-    const v = sa[i];
-    if (v !== 0) recS[r++] = v - 1;
+  // The reduced string goes to sa[n − m, n) (compacted right to left, so no unread name is overwritten)
+  // and its suffix array to sa[0, m) (m ≤ n/2): no m-sized arrays beyond lms at any level.
+  if (name < m) {
+    for (let i = n - 1, w = n; i >= m; i--) {
+      const v = sa[i];
+      if (v !== 0) sa[--w] = v - 1;
+    }
+    saIs(sa.subarray(n - m), name - 1, sa.subarray(0, m));
+  } else {
+    // All names distinct: the reduced suffix array is the inverse of the names.
+    for (let i = m, r = 0; i < n; i++) {
+      const v = sa[i];
+      if (v !== 0) sa[v - 1] = r++;
+    }
   }
-  const recSa = saIs(recS, name - 1);
-  for (let i = 0; i < m; i++) recSa[i] = lms[recSa[i]];
-  induce(recSa);
-  return sa;
+  for (let i = 0; i < m; i++) sa[i] = lms[sa[i]];
+  lms.set(sa.subarray(0, m));
+  induce(lms);
 }
