@@ -133,9 +133,11 @@ function buildFromTokens(items: CorpusTokens[], opts: BuildOptions | undefined, 
   const width = opts?.tokenWidth ?? info.minWidth;
   if (width !== 16 && width !== 32) throw new AttributionError(`tokenWidth must be 16 or 32, got ${String(width)}.`);
   if (width < info.minWidth) throw new AttributionError(`${info.name} needs 32-bit tokens: its ids and separator go up to ${V}, above 16 bits.`);
+  // Working text for the suffix array: unique separator VOCAB_SIZE + rank after each contribution. It is the
+  // token array itself (separators reset to V after the sort) unless V + rank overflows 16 bits: peak memory.
   const tokens: TokenArray = width === 32 ? new Uint32Array(total) : new Uint16Array(total);
-  // Working text for the suffix array: unique separator VOCAB_SIZE + rank after each contribution.
-  const work = new Int32Array(total);
+  const inPlace = width === 32 || V + c <= 0xffff;
+  const work = inPlace ? tokens : new Int32Array(total);
   const unigram = new Uint32Array(V);
   let p = 0;
   for (let r = 0; r < c; r++) {
@@ -150,19 +152,16 @@ function buildFromTokens(items: CorpusTokens[], opts: BuildOptions | undefined, 
     if (gpt2) src = toTokenArray(it.tokens, `Contribution ${it.id}`);
     else checkTokens((src = it.tokens), V, info.name, `Contribution ${it.id}`);
     tokens.set(src, p);
-    for (let j = 0; j < src.length; j++) {
-      const t = src[j];
-      work[p + j] = t;
-      unigram[t]++;
-    }
+    for (let j = 0; j < src.length; j++) unigram[src[j]]++;
+    if (!inPlace) work.set(src, p);
     p += src.length;
-    tokens[p] = V;
     work[p] = V + r;
     p++;
   }
   if (total === c && !allowNoTokens) throw new AttributionError("The corpus is empty: its contributions contain no tokens.");
   opts?.onProgress?.("indexing", 0, 1);
   const sa = suffixArray(work, V + c);
+  for (let r = 0; r < c; r++) tokens[(r + 1 < c ? starts[r + 1] : total) - 1] = V;
   opts?.onProgress?.("indexing", 1, 1);
   return { tokens, sa, contributionIds, datanetIds, starts, unigram, params: { tokenizer: info.name, separator: V } };
 }
