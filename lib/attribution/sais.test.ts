@@ -60,6 +60,25 @@ describe("suffixArray (SA-IS)", () => {
     );
   });
 
+  it("matches on Uint16 texts read in place and 32-bit texts over large alphabets (distinct and repeated reduced names)", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(2, 50, 65535, 1_000_003), fc.integer({ min: 0, max: 500 }), fc.integer(), (alphabet, n, seed) => {
+        let x = seed >>> 0;
+        const a: number[] = [];
+        for (let i = 0; i < n; i++) {
+          x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+          // Half the time, repeat an earlier stretch so LMS substrings share names.
+          a.push(i > 20 && x & 1 ? a[i - 20] : x % alphabet);
+        }
+        const text = alphabet <= 65535 ? Uint16Array.from(a) : Uint32Array.from(a);
+        const before = Array.from(text);
+        same(text, alphabet);
+        expect(Array.from(text)).toEqual(before);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("sorts a 300k-symbol periodic text without blowing the stack", () => {
     const n = 300_000;
     const text = new Int32Array(n);

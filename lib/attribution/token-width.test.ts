@@ -160,6 +160,16 @@ describe("16- and 32-bit tokens answer identically on the same text", () => {
     }
   });
 
+  it("16-bit builds with separators past 16 bits (V + contributions > 65,535) sort a separate Int32 copy, and match the 32-bit build", () => {
+    const items = Array.from({ length: 15_400 }, (_, i) => ({ id: i + 1, datanetId: 1, tokens: Uint16Array.of(i % 7, (i * 31) % 50257, 11) }));
+    const i16 = buildCorpusIndexFromTokens(items, { tokenWidth: 16 });
+    const i32 = buildCorpusIndexFromTokens(items, { tokenWidth: 32 });
+    expect(i16.tokens).toBeInstanceOf(Uint16Array);
+    expect(Array.from(i16.tokens)).toEqual(Array.from(i32.tokens));
+    expect(i16.sa).toEqual(i32.sa);
+    expect(Array.from(i16.tokens.subarray(0, 8))).toEqual([0, 0, 11, 50257, 1, 31, 11, 50257]);
+  });
+
   it("records and their hashes are the same for real text (∞-gram, external span tracing, RAG) given the same artifactHash", () => {
     const texts = [
       { id: 4, datanetId: 1, text: "The red fox is a small wild dog with a bushy tail. It hunts mice and rabbits at night." },
