@@ -7,7 +7,7 @@ import * as t from "@/db/schema";
 import { openTestDatabase, testDatabaseKinds } from "@/db/testing";
 import { startAnvil, type Anvil } from "@/lib/chain/anvil";
 import { Indexer, type IndexerOptions } from "./indexer";
-import { derivedTables } from "./journal";
+import { derivedTables, keyColumns } from "./journal";
 import { dumpReadModel } from "./testing/dump";
 import { prng, setupScenario, type Scenario } from "./testing/scenario";
 
@@ -82,6 +82,12 @@ for (const { kind, available } of testDatabaseKinds) {
       // Rollups and the operator's stats were written below the ancestor and again by the dropped branch.
       expect(await journal(d, "earnings_hourly", true)).toBeGreaterThan(0);
       expect(await journal(d, "operators", true)).toBeGreaterThan(0);
+      // An insert's undo is a delete: its entry holds the row's primary key only (migration 0019).
+      const inserted = rowsOf<{ table: string; keys: string }>(
+        await d.db.execute(sql`select distinct table_name as "table", (select string_agg(k, ',' order by k) from jsonb_object_keys("row") k) as keys from indexer_journal where not existed`),
+      );
+      expect(inserted.length).toBeGreaterThan(0);
+      for (const r of inserted) expect(r.keys, r.table).toBe(keyColumns(derivedTables.find((x) => getTableName(x) === r.table)!).sort().join(","));
       await rpc("evm_revert", [snapshot]);
       await act(dropped + 2, rand);
       const reorged = indexer(d);

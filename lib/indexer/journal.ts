@@ -6,6 +6,8 @@
  * derived-table row the flush inserted, updated or deleted (statement triggers, db/migrations/0017, write it while
  * the indexer's transaction sets `ledgerline.range` to "from:to"; other writers leave the setting unset).
  *
+ * An insert's entry holds only the row's primary key (migration 0019): its undo is a delete.
+ *
  * Rollback to ancestor A: restore, for every row a flush ending above A touched, its image before the OLDEST such
  * flush (absent → delete). Ranges do not overlap, so that leaves the tables as of block L - 1, L the first block of
  * the lowest flush undone (L ≤ A + 1); replaying the kept chain_events of [L, A] brings them to A.
@@ -51,7 +53,7 @@ export const derivedTables = [
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-function keyColumns(table: PgTable): string[] {
+export function keyColumns(table: PgTable): string[] {
   const cfg = getTableConfig(table);
   const composite = cfg.primaryKeys[0]?.columns.map((c) => c.name);
   return composite ?? cfg.columns.filter((c) => c.primary).map((c) => c.name);
