@@ -16,6 +16,7 @@ import { TracedAnswer, TracedAttributionTable, TracedSpansProvider } from "./tra
 import { cn } from "@/lib/utils";
 import { PriceEstimate, useRequestCeiling } from "./price-estimate";
 import { isInFlight, type LiveAnswer, type PaidInferenceState, type Settlement } from "./paid-inference-machine";
+import { noticeOf } from "./playground-notice";
 import { usePaidInference } from "./use-paid-inference";
 import { ChannelPanel } from "./channel-panel";
 import { blockedBy, channelNotice, hasDeposit, isChannelBusy } from "./channel-machine";
@@ -51,63 +52,6 @@ function stepOf(state: PaidInferenceState): Step | null {
       return "settled";
     default:
       return null;
-  }
-}
-
-/** What the person reads about a request that did not go through (or was cancelled). */
-interface Notice {
-  title: string;
-  message: string;
-  hint?: string;
-  /** The refund transaction, when the payment went back. */
-  refundTx?: string;
-}
-
-function noticeOf(state: PaidInferenceState, localChain: boolean): Notice | null {
-  if (state.phase === "idle") return state.cancelled ? { title: "Signature cancelled", message: "You cancelled the signature; nothing was charged." } : null;
-  if (state.phase === "refused") {
-    const { status, code, message, currentPrice } = state.refusal;
-    if (status === 402 && code === "insufficient_funds") {
-      return {
-        title: "Not enough OPEN",
-        message,
-        hint: localChain
-          ? "On the local chain, mint test OPEN with the token's faucet (or pick a funded dev account in the header), then pay again."
-          : "Transfer OPEN to this address, then pay again. Nothing was charged.",
-      };
-    }
-    if (status === 402 && code === "price_changed") {
-      return {
-        title: "The price changed",
-        message,
-        hint: currentPrice ? `The new price is ${formatOpen(BigInt(currentPrice))}. Nothing was charged; review it and pay again.` : "Nothing was charged; reload the quote and pay again.",
-      };
-    }
-    return { title: status === 402 ? "Payment refused" : "The inference failed", message };
-  }
-  if (state.phase !== "failed") return null;
-  const failure = state.failure;
-  switch (failure.kind) {
-    case "sign_failed":
-      return { title: "Could not sign", message: failure.message };
-    case "network_error":
-      return { title: "Network error", message: failure.message };
-    case "model_failed":
-      return {
-        title: failure.refunded ? "The model failed; your payment was refunded" : "The model failed",
-        message: failure.message,
-        hint: failure.refunded ? "Nothing was charged in the end. You can try again, or pick another model." : "Your payment stays in escrow and is refunded automatically; nothing is lost.",
-        refundTx: failure.refundTx ?? undefined,
-      };
-    case "stream_closed":
-      // The server serves and settles a paid request whether or not we are still listening.
-      return {
-        title: "The connection closed early",
-        message: "The answer stream ended before the settlement arrived.",
-        hint: failure.requestId
-          ? `The server still serves and settles inference #${failure.requestId}; open its page to see the result.`
-          : "If you were charged, the server serves or refunds the request anyway.",
-      };
   }
 }
 
@@ -341,6 +285,11 @@ export function Playground({ modelId, kind, active, examples, card = {} }: { mod
           <p className="font-medium">{notice.title}</p>
           <p className="mt-1 break-words text-muted-foreground">{notice.message}</p>
           {notice.hint ? <p className="mt-1">{notice.hint}</p> : null}
+          {notice.channelOnly && channel.ceiling !== null ? (
+            <Button type="button" size="sm" variant="outline" className="mt-2" onClick={() => setChoice("channel")} data-testid="use-channel">
+              Pay with a channel
+            </Button>
+          ) : null}
           {notice.refundTx ? (
             <p className="mt-1 text-muted-foreground" data-testid="refund-tx">
               Refund tx <span className="select-all break-all font-mono text-xs">{notice.refundTx}</span>

@@ -104,6 +104,9 @@ export function usePaidInference(modelId: number) {
         return dispatch({ type: "cancelled" });
       case "price_changed":
         return refuse(402, "price_changed", `The price changed: this request now costs ${formatOpen(BigInt(outcome.asked))}, and the quote you reviewed was ${formatOpen(BigInt(reviewed))}.`);
+      case "channel_only":
+        // What the server answers a per-call payment at this price (422), said before anything is signed.
+        return refuse(422, "price_below_minimum", `Model ${modelId} is paid through a channel only: its price is below this server's minimum for a payment per call. Nothing was signed or charged.`);
       case "sign_failed":
         return dispatch({ type: "failed", failure: { kind: "sign_failed", message: messageOf(outcome.error) } });
       case "network_error":

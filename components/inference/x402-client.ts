@@ -3,6 +3,7 @@
  * official x402 client: pay only OPEN on this chain, for exactly the amount the person reviewed, and record what
  * went wrong as it happens (the client wraps its own errors in new messages, so they cannot be told apart after).
  */
+import { decodePaymentRequiredHeader } from "@x402/core/http";
 import type { x402Client } from "@x402/fetch";
 import type { Address, Hex } from "viem";
 import { isUserRejection } from "@/components/wallet/errors";
@@ -27,6 +28,8 @@ export interface PaymentWatch {
   /** The amount the server asked instead of the reviewed one. */
   asked: string | null;
   networkError?: { error: unknown };
+  /** The schemes the server's 402 offered (the client drops the ones it cannot pay before any policy sees them). */
+  offered?: string[];
 }
 
 export const newWatch = (): PaymentWatch => ({ rejected: false, asked: null });
@@ -76,15 +79,25 @@ export function acceptOnlyQuoted(client: x402Client, watch: PaymentWatch, opts: 
   });
 }
 
-/** fetch, recording a failure to reach the server. */
+/** fetch, recording a failure to reach the server and what a 402 offered. */
 export function watchedFetch(watch: PaymentWatch): typeof fetch {
   return async (request, init) => {
+    let response: Response;
     try {
-      return await fetch(request, init);
+      response = await fetch(request, init);
     } catch (err) {
       watch.networkError = { error: err };
       throw err;
     }
+    const header = response.status === 402 ? response.headers.get("PAYMENT-REQUIRED") : null;
+    if (header) {
+      try {
+        watch.offered = decodePaymentRequiredHeader(header).accepts.map((a) => a.scheme);
+      } catch {
+        /* an unreadable offer is the client's to report */
+      }
+    }
+    return response;
   };
 }
 

@@ -84,6 +84,20 @@ describe("payWithX402", () => {
     expect(paid).toEqual([]);
   });
 
+  it("a channel-only offer (no per-call scheme in the 402) is told apart, and nothing is signed or sent", async () => {
+    const paid: string[] = [];
+    const channelOnly: PaymentRequired = { ...required("1000"), accepts: [{ ...required("1000").accepts[0], scheme: "batch-settlement" }] };
+    vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
+      const header = new Request(input, init).headers.get("PAYMENT-SIGNATURE");
+      if (header) paid.push(header);
+      return new Response("{}", { status: 402, headers: { "PAYMENT-REQUIRED": encodePaymentRequiredHeader(channelOnly) } });
+    });
+    const sign = vi.fn(wallet.signTypedData);
+    expect(await pay({ address: wallet.address, signTypedData: sign }).outcome).toEqual({ kind: "channel_only" });
+    expect(sign).not.toHaveBeenCalled();
+    expect(paid).toEqual([]);
+  });
+
   it("a server that cannot be reached is a network error", async () => {
     vi.stubGlobal("fetch", async () => Promise.reject(new TypeError("Failed to fetch")));
     expect(await pay(wallet).outcome).toMatchObject({ kind: "network_error" });

@@ -23,7 +23,11 @@ export interface X402PaymentInput {
 }
 
 /** How a paid request ended on the client's side; the server's answer (stream or refusal) is in `response`. */
-export type X402PaymentOutcome = { kind: "response"; response: Response } | PaymentFailure;
+export type X402PaymentOutcome =
+  | { kind: "response"; response: Response }
+  | PaymentFailure
+  /** The server takes this price from a channel only (below its per-call minimum): its 402 offered no per-call scheme. */
+  | { kind: "channel_only" };
 
 /**
  * POST once unpaid (the server answers 402 with its requirements), sign the EIP-3009 authorization for
@@ -40,6 +44,8 @@ export async function payWithX402(input: X402PaymentInput): Promise<X402PaymentO
     const response = await wrapFetchWithPayment(watchedFetch(watch), client)(input.url, input.init);
     return { kind: "response", response };
   } catch (err) {
-    return failureOf(watch, err);
+    const failure = failureOf(watch, err);
+    if (failure.kind === "sign_failed" && watch.offered && !watch.offered.includes("exact") && watch.offered.includes("batch-settlement")) return { kind: "channel_only" };
+    return failure;
   }
 }

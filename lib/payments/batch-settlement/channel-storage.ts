@@ -19,10 +19,12 @@
  *   (lib/process/instance.ts: killed between a voucher and its answer) the reservation reads as absent, so the
  *   payer's next voucher is served at once instead of 409 channel_busy until it expires.
  *
- * On PGlite (one connection) transactions are already exclusive; the same statements serve both.
+ * On PGlite (one connection) transactions are already exclusive: every query and transaction runs under its one
+ * mutex, so the advisory lock is taken on Postgres only (one statement, six backend round trips, less per update).
  */
 import { createHash } from "node:crypto";
 import { asc, eq, sql } from "drizzle-orm";
+import { PgliteDatabase } from "drizzle-orm/pglite";
 import type { Channel, ChannelStorage, ChannelUpdateResult } from "@x402/evm/batch-settlement/server";
 import type { Db } from "@/db/client";
 import { paymentChannels } from "@/db/schema";
@@ -164,12 +166,15 @@ function withLiveReservation(found: { row: Row; holderAlive: boolean }, self: st
 
 export class PostgresChannelStorage implements ChannelStorage {
   private readonly instance: string;
+  /** PGlite: one transaction at a time already, no advisory lock needed. */
+  private readonly exclusive: boolean;
 
   constructor(
     private readonly db: Db,
     private readonly opts: { onWrite?: ChannelWriteHook; /** Default: this process's instance id. */ instance?: string } = {},
   ) {
     this.instance = opts.instance ?? instanceId();
+    this.exclusive = db instanceof PgliteDatabase;
   }
 
   private selectRow(db: Pick<Db, "select">) {
@@ -191,7 +196,7 @@ export class PostgresChannelStorage implements ChannelStorage {
     const key = channelKey(channelId);
     return this.db.transaction(async (tx) => {
       // Held to the end of the transaction: a missing row cannot be locked FOR UPDATE, this can.
-      await tx.execute(sql`select pg_advisory_xact_lock(${channelLockKey(key).toString()}::bigint)`);
+      if (!this.exclusive) await tx.execute(sql`select pg_advisory_xact_lock(${channelLockKey(key).toString()}::bigint)`);
       const [found] = await this.selectRow(tx).where(eq(paymentChannels.channelId, key)).for("update", { of: paymentChannels });
       const row = found ? withLiveReservation(found, this.instance) : undefined;
       const current = row ? toChannel(row) : undefined;
