@@ -16,3 +16,4 @@ export * from "./knn";
 export * from "./knn-artifact";
 export * from "./evaluate-knn";
 export * from "./run";
+export * from "./artifact-mapped";

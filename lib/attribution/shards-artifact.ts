@@ -8,10 +8,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { artifactHash, loadCorpusIndexFile, serializeCorpusIndex } from "./artifact";
-import { buildShardFromTokens, type CorpusIndex } from "./corpus";
+import { openCorpusIndexMapped } from "./artifact-mapped";
+import { buildShardFromTokens, type CorpusIndex, type CorpusTokens } from "./corpus";
 import { tokenWidth } from "./corpus-index";
 import { AttributionError } from "./errors";
-import { fromShards, type ShardedIndex } from "./shards";
+import { fromShards, shardRuns, type ShardedIndex, type ShardOptions } from "./shards";
+import { TOKENIZER, tokenizerInfo } from "./tokenizer";
 
 export const SHARD_MANIFEST = "shards.json";
 const FORMAT = "ledgerline-sharded-index";
@@ -31,32 +33,81 @@ interface Manifest {
 
 const tokenless = (s: CorpusIndex): boolean => s.tokens.length === s.contributionIds.length;
 
-/** Writes each shard's artifact and the manifest into `dir` (created if needed); returns the manifest's path and sha-256. */
-export function writeShardedIndex(dir: string, index: ShardedIndex): { manifestFile: string; manifestHash: `0x${string}` } {
-  fs.mkdirSync(dir, { recursive: true });
-  const withTokens = index.shards.find((s) => !tokenless(s))!;
-  const manifest: Manifest = {
-    format: FORMAT,
-    version: 1,
-    tokenizer: index.params.tokenizer,
-    tokenWidth: tokenWidth(withTokens),
-    maxShardTokens: index.maxShardTokens,
-    shards: index.shards.map((s, i): ShardEntry => {
-      if (tokenless(s)) return { contributionIds: Array.from(s.contributionIds), datanetIds: Array.from(s.datanetIds) };
-      const bytes = serializeCorpusIndex(s);
-      const file = `shard-${String(i).padStart(5, "0")}.llix`;
-      fs.writeFileSync(path.join(dir, file), bytes);
-      return { file, artifactHash: artifactHash(bytes), tokens: s.tokens.length, contributions: s.contributionIds.length };
-    }),
-  };
+/** One shard's manifest entry, writing its artifact into `dir` (a shard without tokens has none). */
+function writeShard(dir: string, s: CorpusIndex, i: number): ShardEntry {
+  if (tokenless(s)) return { contributionIds: Array.from(s.contributionIds), datanetIds: Array.from(s.datanetIds) };
+  const bytes = serializeCorpusIndex(s);
+  const file = `shard-${String(i).padStart(5, "0")}.llix`;
+  fs.writeFileSync(path.join(dir, file), bytes);
+  return { file, artifactHash: artifactHash(bytes), tokens: s.tokens.length, contributions: s.contributionIds.length };
+}
+
+function writeManifest(dir: string, manifest: Manifest): { manifestFile: string; manifestHash: `0x${string}` } {
   const bytes = new TextEncoder().encode(JSON.stringify(manifest, null, 1) + "\n");
   const manifestFile = path.join(dir, SHARD_MANIFEST);
   fs.writeFileSync(manifestFile, bytes);
   return { manifestFile, manifestHash: artifactHash(bytes) };
 }
 
-/** Loads a sharded index written by writeShardedIndex, checking every shard's hash (and the manifest's, when given). */
-export function loadShardedIndex(dir: string, opts: { expectManifestHash?: `0x${string}` } = {}): ShardedIndex {
+/** Writes each shard's artifact and the manifest into `dir` (created if needed); returns the manifest's path and sha-256. */
+export function writeShardedIndex(dir: string, index: ShardedIndex): { manifestFile: string; manifestHash: `0x${string}` } {
+  fs.mkdirSync(dir, { recursive: true });
+  const withTokens = index.shards.find((s) => !tokenless(s))!;
+  return writeManifest(dir, {
+    format: FORMAT,
+    version: 1,
+    tokenizer: index.params.tokenizer,
+    tokenWidth: tokenWidth(withTokens),
+    maxShardTokens: index.maxShardTokens,
+    shards: index.shards.map((s, i) => writeShard(dir, s, i)),
+  });
+}
+
+/** Progress of a streamed sharded build: shards written so far, and tokens indexed (separators included). */
+export interface ShardBuildProgress {
+  shard: number;
+  shards: number;
+  tokens: number;
+  totalTokens: number;
+}
+
+/**
+ * Builds and writes a sharded index one shard at a time (each dropped once written), so a corpus far larger
+ * than one build's memory is indexed with the peak of its largest shard. The same files and manifest hash as
+ * writeShardedIndex(dir, buildShardedIndexFromTokens(items, opts)).
+ */
+export function writeShardedIndexFromTokens(
+  dir: string,
+  items: CorpusTokens[],
+  opts: ShardOptions & { onShardWritten?: (p: ShardBuildProgress) => void } = {},
+): { manifestFile: string; manifestHash: `0x${string}` } {
+  const { runs, limit } = shardRuns(items, opts);
+  fs.mkdirSync(dir, { recursive: true });
+  const info = tokenizerInfo(opts.tokenizer ?? TOKENIZER);
+  const sizes = runs.map((r) => r.reduce((a, it) => a + it.tokens.length + 1, 0));
+  const totalTokens = sizes.reduce((a, b) => a + b, 0);
+  let done = 0;
+  let width: 16 | 32 | null = null;
+  const shards = runs.map((r, i) => {
+    const shard = buildShardFromTokens(r, opts);
+    if (!tokenless(shard)) width ??= tokenWidth(shard);
+    const entry = writeShard(dir, shard, i);
+    done += sizes[i];
+    opts.onShardWritten?.({ shard: i + 1, shards: runs.length, tokens: done, totalTokens });
+    return entry;
+  });
+  return writeManifest(dir, { format: FORMAT, version: 1, tokenizer: info.name, tokenWidth: width!, maxShardTokens: limit, shards });
+}
+
+/**
+ * Loads a sharded index written by writeShardedIndex, checking every shard's hash (and the manifest's, when
+ * given). `mode: "disk"` maps the shards (artifact-mapped.ts); there `verifyShards: false` skips hashing them
+ * (the files are trusted) so opening costs the same at any corpus size.
+ */
+export function loadShardedIndex(
+  dir: string,
+  opts: { expectManifestHash?: `0x${string}`; mode?: "memory" | "disk"; verifyShards?: boolean } = {},
+): ShardedIndex {
   const bytes = new Uint8Array(fs.readFileSync(path.join(dir, SHARD_MANIFEST)));
   if (opts.expectManifestHash && artifactHash(bytes) !== opts.expectManifestHash.toLowerCase()) {
     throw new AttributionError(`The shard manifest does not hash to ${opts.expectManifestHash}.`);
@@ -76,7 +127,11 @@ export function loadShardedIndex(dir: string, opts: { expectManifestHash?: `0x${
       return buildShardFromTokens(items, { tokenizer: m.tokenizer, tokenWidth: m.tokenWidth });
     }
     if (typeof e.file !== "string" || path.basename(e.file) !== e.file) throw new AttributionError(`Shard ${i}'s file name is not a plain name.`);
-    const s = loadCorpusIndexFile(path.join(dir, e.file), { expectHash: e.artifactHash });
+    const file = path.join(dir, e.file);
+    const s =
+      opts.mode === "disk"
+        ? openCorpusIndexMapped(file, opts.verifyShards === false ? {} : { expectHash: e.artifactHash })
+        : loadCorpusIndexFile(file, { expectHash: e.artifactHash });
     if (s.tokens.length !== e.tokens || s.contributionIds.length !== e.contributions || s.params.tokenizer !== m.tokenizer || tokenWidth(s) !== m.tokenWidth) {
       throw new AttributionError(`Shard ${i} (${e.file}) does not match its manifest entry.`);
     }

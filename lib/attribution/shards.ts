@@ -68,8 +68,11 @@ export function buildShardedIndex(contributions: CorpusContribution[], opts?: Sh
   return buildShardedIndexFromTokens(items, opts);
 }
 
-/** Splits the contributions (in ascending id order) into runs of at most maxShardTokens tokens and indexes each run. */
-export function buildShardedIndexFromTokens(items: CorpusTokens[], opts?: ShardOptions): ShardedIndex {
+/**
+ * The shards' contents: the contributions in ascending id order, cut into runs of at most maxShardTokens
+ * tokens with separators. Checks the input as a build does.
+ */
+export function shardRuns(items: CorpusTokens[], opts?: ShardOptions): { runs: CorpusTokens[][]; limit: number } {
   if (!Array.isArray(items) || items.length === 0) {
     throw new AttributionError("The corpus is empty: an index needs at least one contribution.");
   }
@@ -103,6 +106,12 @@ export function buildShardedIndexFromTokens(items: CorpusTokens[], opts?: ShardO
     size += need;
   }
   runs.push(run);
+  return { runs, limit };
+}
+
+/** Splits the contributions (in ascending id order) into runs of at most maxShardTokens tokens and indexes each run. */
+export function buildShardedIndexFromTokens(items: CorpusTokens[], opts?: ShardOptions): ShardedIndex {
+  const { runs, limit } = shardRuns(items, opts);
   const shards = runs.map((r) => buildShardFromTokens(r, opts));
   return fromShards(shards, limit);
 }

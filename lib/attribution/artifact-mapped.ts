@@ -1,0 +1,134 @@
+/**
+ * On-disk mode (issue 17): an artifact's tokens and suffix array are memory-mapped (native/mmap), not read.
+ * Opening costs the header, the contribution tables and one binary search per distinct token (the unigram
+ * counts, from the suffix array's first-token buckets), whatever the corpus size; the kernel reads the
+ * pages a query touches and drops them under memory pressure, so an index larger than RAM is served from
+ * the pages its queries use, like infini-gram's mmap. The arrays are the same bytes an in-memory load
+ * holds, so every query answers identically in both modes.
+ *
+ * What is checked: the header, sizes and tables always; the file's sha-256 (the artifactHash) only when
+ * `expectHash` is given (a streamed read with constant memory). Without it the file is trusted: use that
+ * for an operator's own cache of artifacts verified once when written. A mapped file must not be truncated
+ * while in use (the process would fault): artifacts are written once under their hash and never rewritten.
+ */
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { checkTokenizer, corrupt, HEADER, layout, LITTLE_ENDIAN_HOST, pad4, readHeader } from "./artifact-format";
+import type { CorpusIndex, TokenArray } from "./corpus-index";
+import { AttributionError } from "./errors";
+
+interface MmapAddon {
+  map(file: string, offset: number, length: number, random: boolean): ArrayBuffer;
+}
+
+/** Node 20's cap on one typed array (bytes): a larger suffix array is served as shards. */
+const MAX_VIEW_BYTES = 2 ** 32;
+const HASH_CHUNK = 8 << 20;
+
+let addon: MmapAddon | null = null;
+
+/** The compiled addon (built by `npm ci`'s postinstall), loaded by path so bundlers leave it alone. */
+function mmapAddon(): MmapAddon {
+  if (addon) return addon;
+  const file = path.join(process.env.LEDGERLINE_ROOT ?? process.cwd(), "native", "mmap", "build", "Release", "mmap.node");
+  if (!fs.existsSync(file)) {
+    throw new AttributionError(`On-disk mode needs the mmap addon at ${file}; build it with \`npm run postinstall\` (node-gyp).`);
+  }
+  const m = { exports: {} as MmapAddon };
+  process.dlopen(m, file);
+  addon = m.exports;
+  return addon;
+}
+
+/** Streams the file through sha-256 with one reused buffer. */
+function fileHash(fd: number, size: number): `0x${string}` {
+  const sha = createHash("sha256");
+  const buf = new Uint8Array(Math.min(HASH_CHUNK, Math.max(size, 1)));
+  for (let pos = 0; pos < size; ) {
+    const got = fs.readSync(fd, buf, 0, Math.min(buf.length, size - pos), pos);
+    if (got <= 0) corrupt(`it ends at byte ${pos}`);
+    sha.update(buf.subarray(0, got));
+    pos += got;
+  }
+  return `0x${sha.digest("hex")}`;
+}
+
+/**
+ * Unigram counts from the suffix array: rows [0, n − C) sort by first token, so each distinct token is one
+ * bucket, found by galloping then binary search. O(distinct tokens · log n) page touches instead of a scan.
+ */
+function unigramFromBuckets(tokens: TokenArray, sa: Uint32Array, rows: number, V: number): Uint32Array {
+  const unigram = new Uint32Array(V);
+  const first = (r: number): number => tokens[sa[r]];
+  let lo = 0;
+  while (lo < rows) {
+    const t = first(lo);
+    if (t >= V) corrupt(`token ${t} at position ${sa[lo]} is not in the vocabulary`);
+    let step = 1;
+    let inside = lo; // last row known to hold t
+    while (inside + step < rows && first(inside + step) === t) {
+      inside += step;
+      step *= 2;
+    }
+    let hi = Math.min(inside + step, rows); // first row known not to hold t (or rows)
+    while (hi - inside > 1) {
+      const mid = inside + ((hi - inside) >>> 1);
+      if (first(mid) === t) inside = mid;
+      else hi = mid;
+    }
+    if (hi < rows && first(hi) < t) corrupt("the suffix array is not sorted");
+    unigram[t] = hi - lo;
+    lo = hi;
+  }
+  return unigram;
+}
+
+/** Opens an artifact in on-disk mode (see the module comment); both format versions. */
+export function openCorpusIndexMapped(file: string, opts: { expectHash?: `0x${string}` } = {}): CorpusIndex {
+  if (!LITTLE_ENDIAN_HOST) throw new AttributionError("On-disk mode needs a little-endian machine (the artifact's byte order).");
+  const native = mmapAddon();
+  const fd = fs.openSync(file, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size < HEADER) corrupt(`it is ${size} bytes, shorter than the ${HEADER}-byte header`);
+    const read = (pos: number, len: number): Uint8Array => {
+      const out = new Uint8Array(len);
+      if (len > 0 && fs.readSync(fd, out, 0, len, pos) !== len) corrupt(`it ends before byte ${pos + len}`);
+      return out;
+    };
+    const head = read(0, HEADER);
+    const { dv, c, n, nameLength, bits } = readHeader(head, size, () => new DataView(read(32, 4).buffer).getUint32(0, true));
+    const L = layout(c, n, nameLength, bits === 16 ? 1 : 2, bits);
+    const tokenizer = new TextDecoder().decode(read(L.name, nameLength));
+    const info = checkTokenizer(tokenizer, dv, bits);
+    const V = info.vocabSize;
+    if (c === 0 || n === c) corrupt("the corpus is empty");
+    if (4 * n > MAX_VIEW_BYTES) {
+      throw new AttributionError(`This index has ${n} tokens; on-disk mode maps at most ${MAX_VIEW_BYTES / 4} per index (build it as shards).`);
+    }
+    if (opts.expectHash && fileHash(fd, size) !== opts.expectHash.toLowerCase()) {
+      throw new AttributionError(`The artifact file does not hash to ${opts.expectHash} (its sha-256 differs).`);
+    }
+    const tables = new Uint32Array(read(L.ids, 12 * c).buffer);
+    const contributionIds = tables.slice(0, c);
+    const datanetIds = tables.slice(c, 2 * c);
+    const starts = tables.slice(2 * c, 3 * c);
+    for (let r = 0; r < c; r++) {
+      if (r > 0 && contributionIds[r] <= contributionIds[r - 1]) corrupt("contribution ids are not strictly ascending");
+      if ((r === 0 && starts[r] !== 0) || (r > 0 && starts[r] <= starts[r - 1]) || starts[r] >= n) corrupt("contribution starts are out of order");
+    }
+    const tokenBuf = native.map(file, L.tokens, pad4((bits / 8) * n), true);
+    const tokens: TokenArray = bits === 32 ? new Uint32Array(tokenBuf, 0, n) : new Uint16Array(tokenBuf, 0, n);
+    const sa = new Uint32Array(native.map(file, L.sa, 4 * n, true));
+    // The last C rows are the separators in contribution order: check the ends of that block.
+    const firstSeparator = (c > 1 ? starts[1] : n) - 1;
+    if (sa[n - 1] !== n - 1 || tokens[n - 1] !== V || sa[n - c] !== firstSeparator || tokens[firstSeparator] !== V) {
+      corrupt("the suffix array does not end with the separators in contribution order");
+    }
+    const unigram = unigramFromBuckets(tokens, sa, n - c, V);
+    return { tokens, sa, contributionIds, datanetIds, starts, unigram, params: { tokenizer, separator: V } };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
