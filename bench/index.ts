@@ -10,6 +10,7 @@ import { benchLiveLag } from "./live-lag";
 import { benchNextToken } from "./next-token";
 import { benchRoutes } from "./routes";
 import { benchScale } from "./scale";
+import { benchDisk } from "./scale-disk";
 import { benchWeb } from "./web";
 
 const only = process.argv[2];
@@ -23,3 +24,5 @@ if (!only || only === "inference") await benchInference();
 if (!only || only === "web") await benchWeb();
 // Not in the default run (minutes, and gigabytes at larger --tokens): `npm run bench -- scale [--tokens N]`.
 if (only === "scale") await benchScale();
+// On-disk mode, streamed sharded build: `npm run bench -- disk [--tokens N] [--shard-tokens M] [--memory]` (≥ 1e9 tokens: ~1 h).
+if (only === "disk") await benchDisk();

@@ -19,13 +19,13 @@ import {
 } from "@/lib/attribution";
 import { seededRandom } from "./corpus";
 
-type Lat = { p50: number; p95: number };
+export type Lat = { p50: number; p95: number };
 const pct = (s: number[], q: number): number => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-const latency = (xs: number[]): Lat => {
+export const latency = (xs: number[]): Lat => {
   const s = [...xs].sort((a, b) => a - b);
   return { p50: pct(s, 0.5), p95: pct(s, 0.95) };
 };
-const fmt = (x: number, d = 0): string => x.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
+export const fmt = (x: number, d = 0): string => x.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
 
 export interface ShardFigures {
   shards: number;
@@ -34,7 +34,8 @@ export interface ShardFigures {
   rows: { what: string; one: Lat; sharded: Lat; ratio: number }[];
 }
 
-function windows(paragraphs: Uint16Array[], howMany: number, len: number, seed: number): Uint16Array[] {
+/** `howMany` windows of `len` tokens from random paragraphs (seeded). */
+export function windows(paragraphs: Uint16Array[], howMany: number, len: number, seed: number): Uint16Array[] {
   const random = seededRandom(seed);
   const out: Uint16Array[] = [];
   while (out.length < howMany) {
