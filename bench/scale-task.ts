@@ -1,6 +1,6 @@
 /**
  * One measured step of the scale benchmark in its own process (so its peak RSS is its own), started by
- * bench/scale.ts: `--task=build|build-legacy|sa|sa-legacy|load|load-legacy`. Reports a TaskResult over IPC.
+ * bench/scale.ts: `--task=build|build-legacy|sa|sa-js|sa-legacy|load|load-legacy` (sa: the default engine, native/sais when built). Reports a TaskResult over IPC.
  * Peak figures are the process's maxRSS minus its RSS just before the measured step.
  */
 import fs from "node:fs";
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const task = arg("task")!;
   const file = arg("out") ?? arg("file") ?? "";
   let result: TaskResult;
-  if (task === "build" || task === "build-legacy" || task === "sa" || task === "sa-legacy") {
+  if (task === "build" || task === "build-legacy" || task.startsWith("sa")) {
     const corpus = loadScaleCorpus({ targetTokens: Number(arg("tokens")), log: () => {} });
     let work: Int32Array | null = null;
     if (task.startsWith("sa")) {
@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     let n = 0;
     let artifactBytes: number | undefined;
     if (task === "sa") n = suffixArray(work!, VOCAB_SIZE + corpus.contributions.length).length;
+    else if (task === "sa-js") n = suffixArray(work!, VOCAB_SIZE + corpus.contributions.length, "js").length;
     else if (task === "sa-legacy") n = legacySuffixArray(work!, VOCAB_SIZE + corpus.contributions.length).length;
     else {
       const index = (task === "build" ? buildCorpusIndexFromTokens : legacyBuild)(corpus.contributions);

@@ -203,14 +203,15 @@ export async function benchScale(argv: string[] = process.argv.slice(3)): Promis
   try {
     // Side by side, alternating: the suffix array alone (old and new builder, best of 2 each), the whole
     // build (tokens → index), and loading the artifact it wrote (old: readFileSync + deserialize).
-    const sa: Record<string, number[]> = { "sa-legacy": [], sa: [] };
-    for (let r = 0; r < 2; r++) for (const t of r === 0 ? ["sa-legacy", "sa"] : ["sa", "sa-legacy"]) sa[t].push((await runTask({ task: t, tokens: target })).seconds);
+    const sa: Record<string, number[]> = { "sa-legacy": [], "sa-js": [], sa: [] };
+    const order = ["sa-legacy", "sa-js", "sa"];
+    for (let r = 0; r < 2; r++) for (const t of r === 0 ? order : [...order].reverse()) sa[t].push((await runTask({ task: t, tokens: target })).seconds);
     const stored = target + corpus.contributions.length;
-    const saOld = Math.min(...sa["sa-legacy"]);
-    const saNew = Math.min(...sa.sa);
+    const best = (t: string) => Math.min(...sa[t]);
+    const rate = (t: string) => `${fmt(stored / best(t) / 1e6, 2)} M tokens/s (runs ${sa[t].map((x) => fmt(x, 2)).join(", ")} s)`;
     log(
-      `suffix array (SA-IS over ${fmt(stored)} symbols): previous ${fmt(stored / saOld / 1e6, 2)} M tokens/s, now ${fmt(stored / saNew / 1e6, 2)} M tokens/s ` +
-        `(×${fmt(saOld / saNew, 2)}; runs ${[...sa["sa-legacy"], ...sa.sa].map((x) => fmt(x, 2)).join(", ")} s) — infini-gram's Rust sort ${fmt(INFINIGRAM.saTokensPerSecond / 1e6, 1)} M tokens/s`,
+      `suffix array (SA-IS over ${fmt(stored)} symbols): previous ${rate("sa-legacy")}, JS ${rate("sa-js")}, C (native/sais) ${rate("sa")} — ` +
+        `C ×${fmt(best("sa-js") / best("sa"), 2)} of JS, ×${fmt(best("sa-legacy") / best("sa"), 2)} of previous; infini-gram's Rust sort ${fmt(INFINIGRAM.saTokensPerSecond / 1e6, 1)} M tokens/s`,
     );
     const file = path.join(dir, "index.llix");
     const oldBuild = await runTask({ task: "build-legacy", tokens: target });

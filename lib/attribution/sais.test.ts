@@ -1,12 +1,33 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AttributionError } from "./errors";
-import { naiveSuffixArray, suffixArray } from "./sais";
+import { defaultSuffixSortEngine, naiveSuffixArray, suffixArray, type SuffixSortEngine } from "./sais";
 
-const same = (text: Int32Array | Uint32Array | Uint16Array, alphabet: number) =>
-  expect(Array.from(suffixArray(text, alphabet))).toEqual(Array.from(naiveSuffixArray(text)));
+describe("the suffix sort engine", () => {
+  it("is the compiled one here (npm ci builds native/sais), so the tests below cover it", () => {
+    expect(defaultSuffixSortEngine()).toBe("native");
+  });
 
-describe("suffixArray (SA-IS)", () => {
+  it("gives the same suffix array in C and in JS on 200k-symbol texts (16-bit, 32-bit, repetitive)", () => {
+    let x = 12345;
+    const rand = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0);
+    const n = 200_000;
+    const u16 = new Uint16Array(n);
+    const i32 = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      // Copies of earlier stretches make long common prefixes and deep recursion.
+      u16[i] = i > 1000 && rand() % 4 !== 0 ? u16[i - 1 - (rand() % 1000)] : rand() % 50257;
+      i32[i] = i > 64 && rand() % 8 !== 0 ? i32[i - 64] : rand() % 2_000_000;
+    }
+    expect(suffixArray(u16, 50257, "native")).toEqual(suffixArray(u16, 50257, "js"));
+    expect(suffixArray(i32, 2_000_000, "native")).toEqual(suffixArray(i32, 2_000_000, "js"));
+  });
+});
+
+describe.each(["native", "js"] as const)("suffixArray (SA-IS, %s)", (engine: SuffixSortEngine) => {
+  const same = (text: Int32Array | Uint32Array | Uint16Array, alphabet: number) =>
+    expect(Array.from(suffixArray(text, alphabet, engine))).toEqual(Array.from(naiveSuffixArray(text)));
+
   it("matches the naive construction on random texts over small and large alphabets", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 400 }), fc.integer(), (alphabet, n, seed) => {
@@ -44,8 +65,8 @@ describe("suffixArray (SA-IS)", () => {
   });
 
   it("handles the empty text and a single symbol", () => {
-    expect(Array.from(suffixArray(new Int32Array(0), 1))).toEqual([]);
-    expect(Array.from(suffixArray(Uint16Array.of(7), 8))).toEqual([0]);
+    expect(Array.from(suffixArray(new Int32Array(0), 1, engine))).toEqual([]);
+    expect(Array.from(suffixArray(Uint16Array.of(7), 8, engine))).toEqual([0]);
   });
 
   it("matches on the corpus alphabet: tokens plus unique separators ordered by rank", () => {
@@ -83,7 +104,7 @@ describe("suffixArray (SA-IS)", () => {
     const n = 300_000;
     const text = new Int32Array(n);
     for (let i = 0; i < n; i++) text[i] = (i % 3) % 2; // 0 1 0 0 1 0 ...
-    const sa = suffixArray(text, 2);
+    const sa = suffixArray(text, 2, engine);
     const seen = new Uint8Array(n);
     for (const p of sa) seen[p] = 1;
     expect(seen.every((b) => b === 1)).toBe(true);
@@ -100,8 +121,8 @@ describe("suffixArray (SA-IS)", () => {
   });
 
   it("rejects symbols outside the alphabet and bad alphabet sizes", () => {
-    expect(() => suffixArray(Int32Array.of(0, 5), 5)).toThrow(AttributionError);
-    expect(() => suffixArray(Int32Array.of(0, -1), 5)).toThrow(/outside the alphabet/);
-    expect(() => suffixArray(Int32Array.of(0), 0)).toThrow(AttributionError);
+    expect(() => suffixArray(Int32Array.of(0, 5), 5, engine)).toThrow(AttributionError);
+    expect(() => suffixArray(Int32Array.of(0, -1), 5, engine)).toThrow(/outside the alphabet/);
+    expect(() => suffixArray(Int32Array.of(0), 0, engine)).toThrow(AttributionError);
   });
 });

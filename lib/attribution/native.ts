@@ -1,0 +1,26 @@
+/**
+ * The project's compiled addons (native/<name>, built by `npm ci`'s postinstall with node-gyp), loaded by
+ * path so bundlers leave them alone. `null` when the file is absent (a machine without a C toolchain):
+ * each caller decides whether that is an error (mmap) or a slower fallback (sais).
+ */
+import fs from "node:fs";
+import path from "node:path";
+
+const loaded = new Map<string, unknown>();
+
+export function nativeAddonPath(name: "mmap" | "sais"): string {
+  return path.join(process.env.LEDGERLINE_ROOT ?? process.cwd(), "native", name, "build", "Release", `${name}.node`);
+}
+
+export function nativeAddon<T>(name: "mmap" | "sais"): T | null {
+  if (loaded.has(name)) return loaded.get(name) as T | null;
+  const file = nativeAddonPath(name);
+  let value: T | null = null;
+  if (fs.existsSync(file)) {
+    const m = { exports: {} as T };
+    process.dlopen(m, file);
+    value = m.exports;
+  }
+  loaded.set(name, value);
+  return value;
+}

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "sais",
+      "sources": ["sais.c"],
+      "cflags": ["-O3", "-Wall"]
+    }
+  ]
+}
