@@ -226,12 +226,20 @@ function traceV2(
   const exact = new ExactCredit();
   const rarity = (t: number): bigint => BigInt(Math.round((logN - Math.log(stats.unigram(t))) * 1e6));
   let paidEnd = 0;
+  let matchEnd = 0; // where the last longest match ended (before trimming to a word boundary)
   for (let i = 0; i < n; i++) {
     if (!boundary[i]) continue;
-    // The longest match from i that occurs in the view, extended token by token (monotone in the length).
+    // The longest match from i that occurs in the view, extended token by token (monotone in the length). It is at
+    // least what is left of the last match: a suffix of an occurrence is an occurrence in the same contribution, so
+    // one search finds that range instead of one narrowing per token.
     let lo = 0;
     let hi = sa.length;
-    let len = 0;
+    let len = matchEnd > i ? matchEnd - i : 0;
+    if (len > 0) {
+      rangeOf(tokens, sa, out, i, len, r2);
+      lo = r2[0];
+      hi = r2[1];
+    }
     while (i + len < n) {
       narrow(tokens, sa, lo, hi, len, out[i + len], r2);
       if (r2[0] === r2[1] || (filter !== null && !hasMember(filter, r2[0], r2[1]))) break;
@@ -239,6 +247,7 @@ function traceV2(
       hi = r2[1];
       len++;
     }
+    matchEnd = i + len;
     let end = i + len;
     while (end > i && !boundary[end]) end--;
     if (end - i < minSpan || end <= paidEnd) continue;
