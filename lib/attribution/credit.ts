@@ -152,10 +152,9 @@ export function copyMap(index: CorpusIndex, view: ModelView | undefined, filter:
   const n = sa.length;
   const rankOf = (k: number): number => (filter ? filter.saRank[k] : rankAt(starts, sa[k]));
   const member = (r: number): boolean => !filter || filter.members[r] === 1;
-  // Windows [start, start + L) of later members, each with its group's lowest member rank.
-  let wStart = new Uint32Array(64);
-  let wOwner = new Uint32Array(64);
-  let w = 0;
+  // Window [p, p + L) of a later member at ownerAt[p]: its group's lowest member rank (-1: no window). A position
+  // starts at most one window (it is one row of the suffix array), so no sort is needed: the sweep reads them in order.
+  const ownerAt = new Int32Array(n).fill(-1);
   for (let a = 0; a < n; ) {
     let b = a + 1;
     while (b < n && flags[b] === 1) b++;
@@ -168,27 +167,56 @@ export function copyMap(index: CorpusIndex, view: ModelView | undefined, filter:
       if (min >= 0) {
         for (let k = a; k < b; k++) {
           const r = rankOf(k);
-          if (r === min || !member(r)) continue;
-          if (w === wStart.length) {
-            const grow = (x: Uint32Array) => {
-              const y = new Uint32Array(x.length * 2);
-              y.set(x);
-              return y;
-            };
-            wStart = grow(wStart);
-            wOwner = grow(wOwner);
-          }
-          wStart[w] = sa[k];
-          wOwner[w] = min;
-          w++;
+          if (r !== min && member(r)) ownerAt[sa[k]] = min;
         }
       }
     }
     a = b;
   }
-  const map = copySegments(wStart, wOwner, w, spanTokens, Uint32Array);
+  const map = sweepSegments(ownerAt, spanTokens);
   byL.set(spanTokens, map);
   return map;
+}
+
+/**
+ * Segments from windows given by their start (ownerAt[p] ≥ 0 starts [p, p + L) crediting that rank): at each position
+ * the lowest owner of the windows covering it, by a sliding-window minimum (deque of windows, owners increasing).
+ * Same segments as copySegments over the same windows, in O(n) without sorting.
+ */
+function sweepSegments(ownerAt: Int32Array, spanTokens: number): CopyMap {
+  const n = ownerAt.length;
+  const segStart: number[] = [];
+  const segEnd: number[] = [];
+  const segOwner: number[] = [];
+  const dqStart = new Int32Array(Math.min(n, spanTokens) + 1);
+  const dqOwner = new Int32Array(dqStart.length);
+  const cap = dqStart.length;
+  let head = 0; // ring buffer [head, head + size)
+  let size = 0;
+  for (let p = 0; p < n; p++) {
+    const o = ownerAt[p];
+    if (o >= 0) {
+      while (size > 0 && dqOwner[(head + size - 1) % cap] >= o) size--;
+      const at = (head + size) % cap;
+      dqStart[at] = p;
+      dqOwner[at] = o;
+      size++;
+    }
+    while (size > 0 && dqStart[head] + spanTokens <= p) {
+      head = (head + 1) % cap;
+      size--;
+    }
+    if (size === 0) continue;
+    const owner = dqOwner[head];
+    const last = segEnd.length - 1;
+    if (last >= 0 && segEnd[last] === p && segOwner[last] === owner) segEnd[last] = p + 1;
+    else {
+      segStart.push(p);
+      segEnd.push(p + 1);
+      segOwner.push(owner);
+    }
+  }
+  return new Segments(spanTokens, Uint32Array.from(segStart), Uint32Array.from(segEnd), Uint32Array.from(segOwner));
 }
 
 /**
