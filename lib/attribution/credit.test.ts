@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildCorpusIndexFromTokens } from "./corpus";
-import { copyMap } from "./credit";
+import { computeLongLcpFlags, copyMap } from "./credit";
 import { createView, viewFilter } from "./view";
 import { docsArb, naiveCopyOwners } from "./testing/naive";
 
@@ -16,6 +16,18 @@ describe("copyMap (who a copied passage credits)", () => {
           return r < 0 ? -1 : index.contributionIds[r];
         });
         expect(got).toEqual(naiveCopyOwners(docs, L));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("computes the long-LCP flags identically in C and in JS, over 16- and 32-bit tokens", () => {
+    fc.assert(
+      fc.property(docsArb(), fc.integer({ min: 1, max: 6 }), (docs, L) => {
+        const index = buildCorpusIndexFromTokens(docs.map((d) => ({ ...d, tokens: Uint16Array.from(d.tokens) })));
+        const js = computeLongLcpFlags(index.tokens, index.sa, L, "js");
+        expect(computeLongLcpFlags(index.tokens, index.sa, L, "native")).toEqual(js);
+        expect(computeLongLcpFlags(Uint32Array.from(index.tokens), index.sa, L, "native")).toEqual(js);
       }),
       { numRuns: 300 },
     );

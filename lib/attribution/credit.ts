@@ -12,7 +12,9 @@
  *   (seededSample), so no contribution is favoured by where its text sorts.
  */
 import { rankAt, type CorpusIndex } from "./corpus";
+import type { TokenArray } from "./corpus-index";
 import type { Prng } from "./infinigram";
+import { nativeAddon, type SaisAddon } from "./native";
 import { SEPARATOR } from "./tokenizer";
 import type { ModelView, ViewFilter } from "./view";
 
@@ -110,11 +112,23 @@ export function longLcpFlags(index: CorpusIndex, L: number): Uint8Array {
   if (!byL) longLcp.set(index, (byL = new Map()));
   const hit = byL.get(L);
   if (hit) return hit;
-  const { tokens, sa } = index;
+  const flags = computeLongLcpFlags(index.tokens, index.sa, L, nativeAddon<SaisAddon>("sais") ? "native" : "js");
+  byL.set(L, flags);
+  return flags;
+}
+
+/** Uncached; "native" is the same loop in C (native/sais/lcp.c), most of a copy map's first computation. */
+export function computeLongLcpFlags(tokens: TokenArray, sa: Uint32Array, L: number, engine: "native" | "js"): Uint8Array {
   const n = sa.length;
+  const flags = new Uint8Array(n);
+  if (engine === "native") {
+    const native = nativeAddon<SaisAddon>("sais");
+    if (!native) throw new Error("native/sais is not built");
+    native.longLcpFlags(tokens, sa, L, SEPARATOR, flags);
+    return flags;
+  }
   const rank = new Uint32Array(n);
   for (let k = 0; k < n; k++) rank[sa[k]] = k;
-  const flags = new Uint8Array(n);
   let h = 0;
   for (let i = 0; i < n; i++) {
     const k = rank[i];
@@ -128,7 +142,6 @@ export function longLcpFlags(index: CorpusIndex, L: number): Uint8Array {
     if (h >= L) flags[k] = 1;
     if (h > 0) h--;
   }
-  byL.set(L, flags);
   return flags;
 }
 
@@ -158,7 +171,15 @@ export function copyMap(index: CorpusIndex, view: ModelView | undefined, filter:
   for (let a = 0; a < n; ) {
     let b = a + 1;
     while (b < n && flags[b] === 1) b++;
-    if (b - a >= 2) {
+    if (b - a >= 2 && !filter) {
+      // Contributions lie in rank order, so the group's lowest rank holds its lowest position, and another row is
+      // a later contribution iff it lies past that one's end: one rank lookup per group instead of two per row.
+      let first = sa[a];
+      for (let k = a + 1; k < b; k++) if (sa[k] < first) first = sa[k];
+      const min = rankAt(starts, first);
+      const end = min + 1 < starts.length ? starts[min + 1] : n;
+      for (let k = a; k < b; k++) if (sa[k] >= end) ownerAt[sa[k]] = min;
+    } else if (b - a >= 2) {
       let min = -1;
       for (let k = a; k < b; k++) {
         const r = rankOf(k);

@@ -24,3 +24,9 @@ export function nativeAddon<T>(name: "mmap" | "sais"): T | null {
   loaded.set(name, value);
   return value;
 }
+
+/** native/sais: the suffix sort (sais.c) and the long-LCP flags of the copy map (lcp.c). */
+export interface SaisAddon {
+  suffixArray(text: Int32Array | Uint32Array | Uint16Array, upper: number, sa: Int32Array): void;
+  longLcpFlags(tokens: Uint16Array | Uint32Array, sa: Uint32Array, L: number, separator: number, flags: Uint8Array): void;
+}

@@ -4,13 +4,9 @@
  * string (at most half as long), so the depth is logarithmic and every inner loop is iterative.
  */
 import { AttributionError } from "./errors";
-import { nativeAddon } from "./native";
+import { nativeAddon, type SaisAddon } from "./native";
 
 type Text = Int32Array | Uint32Array | Uint16Array;
-
-interface SaisAddon {
-  suffixArray(text: Text, upper: number, sa: Int32Array): void;
-}
 
 /**
  * Which implementation sorts: "native" is native/sais (the same SA-IS in C, about twice as fast; the suffix

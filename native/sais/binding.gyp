@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "sais",
-      "sources": ["sais.c"],
+      "sources": ["sais.c", "lcp.c"],
       "cflags": ["-O3", "-Wall"]
     }
   ]

@@ -65,10 +65,14 @@ static napi_value suffix_array(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+napi_value long_lcp_flags(napi_env env, napi_callback_info info);  // lcp.c
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "suffixArray", NAPI_AUTO_LENGTH, suffix_array, NULL, &fn);
   napi_set_named_property(env, exports, "suffixArray", fn);
+  napi_create_function(env, "longLcpFlags", NAPI_AUTO_LENGTH, long_lcp_flags, NULL, &fn);
+  napi_set_named_property(env, exports, "longLcpFlags", fn);
   return exports;
 }
 
