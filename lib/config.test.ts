@@ -47,6 +47,17 @@ describe("server config", () => {
     expect(parseConfig({ OPERATOR_LOW_BALANCE: "7" }).operatorLowBalance).toBe(7n);
   });
 
+  it("chooses on-disk models by id list, all, or artifact size; unset keeps every model in memory", () => {
+    expect(parseConfig({}).onDisk).toEqual({ all: false, modelIds: [], minBytes: undefined });
+    expect(parseConfig({ ON_DISK_MODELS: " 3, 17 ," }).onDisk).toEqual({ all: false, modelIds: [3, 17], minBytes: undefined });
+    expect(parseConfig({ ON_DISK_MODELS: "ALL" }).onDisk.all).toBe(true);
+    expect(parseConfig({ ON_DISK_MIN_BYTES: "2GiB" }).onDisk.minBytes).toBe(2 * 2 ** 30);
+    expect(parseConfig({ ON_DISK_MIN_BYTES: "1.5 MiB" }).onDisk.minBytes).toBe(1.5 * 2 ** 20);
+    expect(parseConfig({ ON_DISK_MIN_BYTES: "4096" }).onDisk.minBytes).toBe(4096);
+    expect(() => parseConfig({ ON_DISK_MODELS: "gram-a" })).toThrow(/ON_DISK_MODELS must be "all" or comma-separated model ids/);
+    expect(() => parseConfig({ ON_DISK_MIN_BYTES: "2GB" })).toThrow(/ON_DISK_MIN_BYTES must be a number of bytes/);
+  });
+
   it("is frozen, parsed once, and parsed again when a variable it reads changes", () => {
     const first = serverConfig();
     expect(Object.isFrozen(first)).toBe(true);

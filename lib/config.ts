@@ -94,6 +94,19 @@ const variables = {
   ENDPOINT_KEY_SECRET: parsed((raw) => (raw.length >= 32 ? raw : undefined), "at least 32 characters", false),
   SIWE_DOMAIN: z.string(),
   ARTIFACT_DIR: z.string(),
+  /** Corpus models served on disk (memory-mapped): "all", or comma-separated model ids. */
+  ON_DISK_MODELS: parsed((raw) => {
+    if (raw.trim().toLowerCase() === "all") return "all" as const;
+    const ids = raw.split(",").map((s) => s.trim()).filter(Boolean);
+    return ids.length > 0 && ids.every((s) => /^[0-9]{1,9}$/.test(s)) ? ids.map(Number) : undefined;
+  }, '"all" or comma-separated model ids (e.g. 3,17)'),
+  /** Corpus artifacts at least this large are served on disk: bytes, or with a KiB/MiB/GiB/TiB suffix. */
+  ON_DISK_MIN_BYTES: parsed((raw) => {
+    const m = /^([0-9]+(?:\.[0-9]+)?)\s*(KiB|MiB|GiB|TiB)?$/i.exec(raw.trim());
+    if (!m) return undefined;
+    const units: Record<string, number> = { kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+    return Math.ceil(Number(m[1]) * (m[2] ? units[m[2].toLowerCase()] : 1));
+  }, "a number of bytes, optionally with KiB, MiB, GiB or TiB (e.g. 2GiB)"),
   WALLETCONNECT_PROJECT_ID: z.string(),
   NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID: z.string(),
   /** The site's public origin, for absolute links in previews (social image, canonical). */
@@ -197,6 +210,17 @@ const configSchema = envSchema.transform((env, ctx) => {
     /** The authorities a sign-in may name; unset: the request's host. */
     siweDomains: siweDomains?.length ? Object.freeze(siweDomains) : undefined,
     artifactDir: env.ARTIFACT_DIR ?? path.join(process.cwd(), ".data", "artifacts"),
+    /**
+     * Which corpus models are served on disk (mapped: memory is the pages queries touch) instead of loaded: the
+     * listed ids (or all), and any whose artifact is at least minBytes. An operator names the few models they know
+     * are big, or sets a size above which nothing should be loaded whole; either matching is enough. kNN artifacts
+     * stay in memory. Unset: every model is loaded, as before.
+     */
+    onDisk: Object.freeze({
+      all: env.ON_DISK_MODELS === "all",
+      modelIds: Object.freeze(env.ON_DISK_MODELS === "all" ? [] : (env.ON_DISK_MODELS ?? [])),
+      minBytes: env.ON_DISK_MIN_BYTES,
+    }),
     /** WalletConnect-based wallets are offered only when set. */
     walletConnectProjectId: env.WALLETCONNECT_PROJECT_ID ?? env.NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID,
     /** Unset: absolute links in previews use the request's own origin. */
