@@ -22,6 +22,11 @@ function fileOf(hash: string, dir: string): string {
   return path.join(dir, `${hash.slice(2)}.bin`);
 }
 
+/** Where the artifact with this hash is (or would be) stored: on-disk mode maps the file itself. */
+export function artifactPath(hash: string, dir = artifactDir()): string {
+  return fileOf(hash.toLowerCase(), dir);
+}
+
 /** Writes atomically (temp file + rename), so a crash never leaves a half artifact under its hash. */
 export function putArtifact(bytes: Uint8Array, dir = artifactDir()): { hash: ArtifactHash; path: string } {
   const hash = sha256Of(bytes);

@@ -11,15 +11,16 @@ import { contributions, indexerCheckpoints, modelDatanets, models } from "@/db/s
 import { AttributionError } from "@/lib/attribution/errors";
 import { AppError } from "@/lib/errors";
 import { SharedIndexPool } from "@/lib/attribution/pool";
-import { loadArtifact, type LoadedModel } from "@/lib/attribution/run";
+import type { LoadedModel } from "@/lib/attribution/run";
 import type { ModelView } from "@/lib/attribution/view";
 import type { WithdrawalsAt } from "@/lib/attribution/record";
 import type { VerbatimLimits } from "@/lib/attribution/terms";
 import { indexedVerbatimLimits } from "./terms";
+import { openModelArtifact, type OnDiskPolicy, type OpenedArtifact } from "./on-disk";
 import { withdrawnMembers, withoutWithdrawn } from "@/lib/attribution/withdrawn";
 import type { CorpusIndex } from "@/lib/attribution/corpus";
 import type { KnnModel } from "@/lib/attribution/knn";
-import { artifactDir as defaultArtifactDir, getArtifact } from "@/lib/factory/artifacts";
+import { artifactDir as defaultArtifactDir } from "@/lib/factory/artifacts";
 import type { ModelKind } from "@/lib/metadata";
 
 export interface ServableModel {
@@ -65,7 +66,7 @@ export class ModelUnavailable extends AppError {
 type Loaded =
   | { artifactHash: string; format: "knn"; model: KnnModel }
   | { artifactHash: string; format: "pooled" }
-  /** A corpus model the pool refused (a contribution with different text elsewhere): served from its own index. */
+  /** A corpus model served from its own index: on disk, or refused by the pool (a contribution with different text elsewhere). */
   | { artifactHash: string; format: "own"; index: CorpusIndex };
 
 export interface ModelCatalogOptions {
@@ -77,6 +78,8 @@ export interface ModelCatalogOptions {
   finalityDepth?: number;
   /** The chain whose indexer checkpoint says when to re-read takedowns and terms (a database may hold another chain's too). */
   chainId?: number;
+  /** Which corpus models are served memory-mapped; default ON_DISK_MODELS / ON_DISK_MIN_BYTES (see ./on-disk). */
+  onDisk?: OnDiskPolicy;
 }
 
 type Withdrawn = { id: number; block: number; hash: string };
@@ -235,24 +238,26 @@ export class ModelCatalog {
   }
 
   private async load(modelId: number, kind: ModelKind, artifactHash: `0x${string}`): Promise<Loaded> {
-    let bytes: Uint8Array | null;
+    let opened: OpenedArtifact | null;
     try {
-      bytes = getArtifact(artifactHash, this.dir);
+      opened = openModelArtifact(artifactHash, { modelId, dir: this.dir, onDisk: this.opts.onDisk });
     } catch (err) {
-      throw new ModelUnavailable(`Model ${modelId}'s artifact cannot be read: ${(err as Error).message}.`, modelId);
+      // AttributionError: the file is there but is not a model, or (on disk) does not hash to its artifactHash.
+      const how = err instanceof AttributionError ? "cannot be opened" : "cannot be read";
+      throw new ModelUnavailable(`Model ${modelId}'s artifact ${how}: ${(err as Error).message.replace(/\.$/, "")}.`, modelId);
     }
-    if (!bytes) throw new ModelUnavailable(`Model ${modelId}'s artifact ${artifactHash} is not in this server's artifact store.`, modelId);
-    let artifact: LoadedModel;
-    try {
-      artifact = loadArtifact(bytes);
-    } catch (err) {
-      throw new ModelUnavailable(`Model ${modelId}'s artifact is not a readable model: ${(err as Error).message}`, modelId);
-    }
+    if (!opened) throw new ModelUnavailable(`Model ${modelId}'s artifact ${artifactHash} is not in this server's artifact store.`, modelId);
+    const artifact = opened.model;
     const wants = kind === "knn" ? "knn" : "corpus";
     if (artifact.format !== wants) {
       throw new ModelUnavailable(`Model ${modelId} is registered as ${kind} but its artifact is a ${artifact.format} artifact.`, modelId);
     }
     if (artifact.format === "knn") return { artifactHash, format: "knn", model: artifact.model };
+    // Joining the pool would copy its tokens into the shared index's memory: an on-disk model keeps its own index.
+    if (opened.onDisk) {
+      this.opts.log?.(`models: model ${modelId} served on disk (its artifact memory-mapped)`);
+      return { artifactHash, format: "own", index: artifact.index };
+    }
     try {
       this.pool.addModel(modelId, artifact.index);
       return { artifactHash, format: "pooled" };
