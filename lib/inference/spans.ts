@@ -7,16 +7,16 @@
 import { eq, inArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { contributions, datanets, inferenceResults, inferences, models } from "@/db/schema";
-import { getArtifact } from "@/lib/factory/artifacts";
 import type { CorpusIndex } from "@/lib/attribution/corpus";
 import type { GeneratedToken } from "@/lib/attribution/infinigram";
 import { decodeRecord, type RecordVersion } from "@/lib/attribution/record";
-import { loadArtifact, runAttribution, type LoadedModel } from "@/lib/attribution/run";
+import { runAttribution, type LoadedModel } from "@/lib/attribution/run";
 import { traceSpans } from "@/lib/attribution/span-trace";
 import type { VerbatimLimits } from "@/lib/attribution/terms";
 import { withdrawnMembers, withoutWithdrawn } from "@/lib/attribution/withdrawn";
 import { indexedVerbatimLimits } from "./terms";
 import { withdrawalSet } from "./verify";
+import { openModelArtifact, type OnDiskPolicy } from "./on-disk";
 import { decode, encode } from "@/lib/attribution/tokenizer";
 import type { ModelView } from "@/lib/attribution/view";
 
@@ -192,12 +192,12 @@ export async function describeSpans(db: Db, spans: AnswerSpan[]): Promise<Descri
 const loaded = new Map<string, LoadedModel>();
 const MAX_LOADED = 4;
 
-function loadCached(artifactHash: string, artifactDir?: string): LoadedModel | null {
+/** The model as the server serves it (on disk or in memory: the same arrays, so the same spans). */
+function loadCached(modelId: number, artifactHash: `0x${string}`, artifactDir?: string, onDisk?: OnDiskPolicy): LoadedModel | null {
   const hit = loaded.get(artifactHash);
   if (hit) return hit;
-  const bytes = getArtifact(artifactHash, artifactDir);
-  if (!bytes) return null;
-  const model = loadArtifact(bytes);
+  const model = openModelArtifact(artifactHash, { modelId, dir: artifactDir, onDisk })?.model;
+  if (!model) return null;
   if (loaded.size >= MAX_LOADED) loaded.delete(loaded.keys().next().value!);
   loaded.set(artifactHash, model);
   return model;
@@ -207,7 +207,7 @@ function loadCached(artifactHash: string, artifactDir?: string): LoadedModel | n
  * The traced spans of a served inference, recomputed from its model artifact; null when there is no
  * stored answer or the artifact is not in this server's store.
  */
-export async function inferenceSpans(db: Db, requestId: number, opts: { artifactDir?: string } = {}): Promise<DescribedSpan[] | null> {
+export async function inferenceSpans(db: Db, requestId: number, opts: { artifactDir?: string; onDisk?: OnDiskPolicy } = {}): Promise<DescribedSpan[] | null> {
   const [row] = await db
     .select({ model: models, requestHash: inferences.requestHash })
     .from(inferences)
@@ -217,7 +217,7 @@ export async function inferenceSpans(db: Db, requestId: number, opts: { artifact
   if (!row) return null;
   const [result] = await db.select().from(inferenceResults).where(eq(inferenceResults.requestHash, row.requestHash)).limit(1);
   if (!result) return null;
-  const loadedModel = loadCached(row.model.artifactHash, opts.artifactDir);
+  const loadedModel = loadCached(row.model.id, row.model.artifactHash.toLowerCase() as `0x${string}`, opts.artifactDir, opts.onDisk);
   if (!loadedModel) return null;
   try {
     const record = decodeRecord(result.attributionRecord);

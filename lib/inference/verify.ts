@@ -9,14 +9,14 @@ import { inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
 import type { Db } from "@/db/client";
 import { contributions, inferenceResults, inferences, modelDatanets, models } from "@/db/schema";
 import { attributionHash, decodeRecord, encodeRecord, type WithdrawalsAt } from "@/lib/attribution/record";
-import { loadArtifact, outputHash, runAttribution, type LoadedModel } from "@/lib/attribution/run";
+import { outputHash, runAttribution, type LoadedModel } from "@/lib/attribution/run";
 import { withdrawnMembers, withoutWithdrawn } from "@/lib/attribution/withdrawn";
 import type { ModelView } from "@/lib/attribution/view";
 import { withdrawnAsOf } from "@/lib/chain/withdrawals";
 import { verbatimLimitsOnChain } from "@/lib/chain/terms";
 import type { VerbatimLimits } from "@/lib/attribution/terms";
 import { indexedVerbatimLimits } from "./terms";
-import { getArtifact } from "@/lib/factory/artifacts";
+import { openModelArtifact, type OnDiskPolicy, type OpenedArtifact } from "./on-disk";
 
 export interface VerifyReport {
   requestId: number;
@@ -99,7 +99,7 @@ async function bookedHashes(client: PublicClient, txHash: Hex, batchId: number, 
 export async function verifyInference(
   db: Db,
   requestId: number,
-  opts: { publicClient?: PublicClient; market?: `0x${string}`; artifactDir?: string } = {},
+  opts: { publicClient?: PublicClient; market?: `0x${string}`; artifactDir?: string; onDisk?: OnDiskPolicy } = {},
 ): Promise<VerifyReport | null> {
   const [row] = await db
     .select({ inference: inferences, model: models })
@@ -150,15 +150,22 @@ export async function verifyInference(
   const stored = decodeRecord(result.attributionRecord);
   report.storedHash = attributionHash(stored);
 
-  const bytes = getArtifact(model.artifactHash, opts.artifactDir);
-  if (!bytes) {
+  // Opened as the server serves it (on disk or in memory: the same arrays); either way its sha-256 is checked first.
+  let opened: OpenedArtifact | null;
+  try {
+    opened = openModelArtifact(model.artifactHash as `0x${string}`, { modelId: model.id, dir: opts.artifactDir, onDisk: opts.onDisk });
+  } catch (err) {
+    checks.push({ name: "artifact", ok: false, detail: `The model artifact in this server's store cannot be used: ${(err as Error).message.replace(/\.$/, "")}.` });
+    return report;
+  }
+  if (!opened) {
     checks.push({ name: "artifact", ok: false, detail: `The model artifact ${model.artifactHash} is not in this server's artifact store.` });
     return report;
   }
-  checks.push({ name: "artifact", ok: true, detail: `sha-256 ${model.artifactHash} matches the on-chain artifact hash.` });
+  checks.push({ name: "artifact", ok: true, detail: `sha-256 ${model.artifactHash} matches the on-chain artifact hash${opened.onDisk ? " (streamed from the file, which is then memory-mapped)" : ""}.` });
   // Takedowns: a version 2 record names the block whose withdrawal set its model ran without; rebuild that view
   // from public data (later withdrawals do not change it).
-  let served: { model: LoadedModel; view?: ModelView } = { model: loadArtifact(bytes) };
+  let served: { model: LoadedModel; view?: ModelView } = { model: opened.model };
   if (stored.version === 2 && stored.withdrawalsAt !== null) {
     const at = stored.withdrawalsAt;
     try {
