@@ -11,6 +11,7 @@ import { benchNextToken } from "./next-token";
 import { benchRoutes } from "./routes";
 import { benchScale } from "./scale";
 import { benchDisk } from "./scale-disk";
+import { benchServeDisk } from "./serve-disk";
 import { benchWeb } from "./web";
 
 const only = process.argv[2];
@@ -26,3 +27,5 @@ if (!only || only === "web") await benchWeb();
 if (only === "scale") await benchScale();
 // On-disk mode, streamed sharded build: `npm run bench -- disk [--tokens N] [--shard-tokens M] [--memory]` (≥ 1e9 tokens: ~1 h).
 if (only === "disk") await benchDisk();
+// One model served by the catalog in memory vs on disk (ON_DISK_MODELS): `npm run bench -- serve-disk [--tokens N]`.
+if (only === "serve-disk") await benchServeDisk();
