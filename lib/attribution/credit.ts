@@ -148,6 +148,28 @@ export function computeLongLcpFlags(tokens: TokenArray, sa: Uint32Array, L: numb
 const copyMaps = new WeakMap<object, Map<number, CopyMap>>();
 
 /**
+ * Where an index's copy maps are kept between processes (copy-map-store.ts): a copy map is a pure function of the
+ * index, the view's members and L, so a serving process computes it once per corpus instead of once per start.
+ * `key` names the view ("all", or a digest of its members) and L.
+ */
+export interface CopyMapStore {
+  read(key: string, spanTokens: number): CopyMap | null;
+  write(key: string, map: CopyMap): void;
+}
+
+const stores = new WeakMap<CorpusIndex, { store: CopyMapStore; viewKey: (view: ModelView | undefined) => string }>();
+
+/** Keeps this index's copy maps in `store` (the catalog does it for the models it serves; Verify never does). */
+export function keepCopyMaps(index: CorpusIndex, store: CopyMapStore, viewKey: (view: ModelView | undefined) => string): void {
+  stores.set(index, { store, viewKey });
+}
+
+/** A copy map from its segments (sorted, disjoint [start, end) with the credited rank). */
+export function copyMapFromSegments(spanTokens: number, starts: Uint32Array, ends: Uint32Array, owners: Uint32Array): CopyMap {
+  return new Segments(spanTokens, starts, ends, owners);
+}
+
+/**
  * The copy map of a model (its view of the index, or the whole index): every L-token run that occurs in
  * two or more member contributions is credited to the lowest-ranked (= lowest id, registered first) of
  * them; a position inside several such runs credits the lowest of their originals. Computed once per
@@ -159,7 +181,16 @@ export function copyMap(index: CorpusIndex, view: ModelView | undefined, filter:
   if (!byL) copyMaps.set(key, (byL = new Map()));
   const hit = byL.get(spanTokens);
   if (hit) return hit;
+  const kept = stores.get(index);
+  const storeKey = kept ? `${kept.viewKey(view)}-L${spanTokens}` : "";
+  const stored = kept?.store.read(storeKey, spanTokens);
+  const map = stored ?? computeCopyMap(index, filter, spanTokens);
+  if (kept && !stored) kept.store.write(storeKey, map);
+  byL.set(spanTokens, map);
+  return map;
+}
 
+function computeCopyMap(index: CorpusIndex, filter: ViewFilter | null, spanTokens: number): CopyMap {
   const flags = longLcpFlags(index, spanTokens);
   const { sa, starts } = index;
   const n = sa.length;
@@ -194,9 +225,7 @@ export function copyMap(index: CorpusIndex, view: ModelView | undefined, filter:
     }
     a = b;
   }
-  const map = sweepSegments(ownerAt, spanTokens);
-  byL.set(spanTokens, map);
-  return map;
+  return sweepSegments(ownerAt, spanTokens);
 }
 
 /**

@@ -8,7 +8,9 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { loadCorpusIndexFile, serializeCorpusIndex } from "./artifact";
+import { copyMapDirStore, copyMapViewKey } from "./copy-map-store";
 import { buildCorpusIndexFromTokens, type CorpusIndex, type CorpusTokens, type TokenArray } from "./corpus";
+import { keepCopyMaps } from "./credit";
 import { tokenWidth, type TokenWidth } from "./corpus-index";
 import { AttributionError } from "./errors";
 import { createView, type ModelView } from "./view";
@@ -124,6 +126,7 @@ export class SharedIndexPool {
           items.every((it, r) => index.contributionIds[r] === it.id && index.datanetIds[r] === it.datanetId && sameTokens(contributionTokens(index, r), it.tokens));
         if (same) {
           this.growths.loaded++;
+          this.keepCopyMaps(index, file);
           return index;
         }
         this.opts.log?.(`pool: ${file} does not hold the members it is named for; rebuilding it`);
@@ -142,7 +145,13 @@ export class SharedIndexPool {
       // Serving goes on from memory; the next start sorts again.
       this.opts.log?.(`pool: the shared index could not be kept in ${dir}: ${(err as Error).message}`);
     }
+    this.keepCopyMaps(index, file);
     return index;
+  }
+
+  /** The views' copy maps beside the shared index's file, so a restart does not recompute them. */
+  private keepCopyMaps(index: CorpusIndex, file: string): void {
+    keepCopyMaps(index, copyMapDirStore(`${file}.copies`, index, (m) => this.opts.log?.(`pool: ${m}`)), copyMapViewKey);
   }
 
   /** The shared index and this model's view of it. */

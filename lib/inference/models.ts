@@ -11,6 +11,8 @@ import { contributions, indexerCheckpoints, modelDatanets, models } from "@/db/s
 import { AttributionError } from "@/lib/attribution/errors";
 import { AppError } from "@/lib/errors";
 import { SharedIndexPool } from "@/lib/attribution/pool";
+import { copyMapDirStore, copyMapViewKey } from "@/lib/attribution/copy-map-store";
+import { keepCopyMaps } from "@/lib/attribution/credit";
 import type { LoadedModel } from "@/lib/attribution/run";
 import type { ModelView } from "@/lib/attribution/view";
 import type { WithdrawalsAt } from "@/lib/attribution/record";
@@ -256,7 +258,7 @@ export class ModelCatalog {
     // Joining the pool would copy its tokens into the shared index's memory: an on-disk model keeps its own index.
     if (opened.onDisk) {
       this.opts.log?.(`models: model ${modelId} served on disk (its artifact memory-mapped)`);
-      return { artifactHash, format: "own", index: artifact.index };
+      return this.own(artifactHash, artifact.index);
     }
     try {
       this.pool.addModel(modelId, artifact.index);
@@ -264,8 +266,17 @@ export class ModelCatalog {
     } catch (err) {
       if (!(err instanceof AttributionError)) throw err;
       this.opts.log?.(`models: model ${modelId} served from its own index: ${err.message}`);
-      return { artifactHash, format: "own", index: artifact.index };
+      return this.own(artifactHash, artifact.index);
     }
+  }
+
+  /** A model served from its own index, whose copy maps are kept under the store (computed once per artifact, not per start). */
+  private own(artifactHash: `0x${string}`, index: CorpusIndex): Loaded {
+    if (/^0x[0-9a-f]{64}$/.test(artifactHash)) {
+      const dir = path.join(this.dir, "copy-maps", artifactHash.slice(2));
+      keepCopyMaps(index, copyMapDirStore(dir, index, (m) => this.opts.log?.(`models: ${m}`)), copyMapViewKey);
+    }
+    return { artifactHash, format: "own", index };
   }
 
   /** Loads every active model whose artifact is here (at startup); returns what loaded and what did not. */
