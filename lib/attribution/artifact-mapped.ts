@@ -158,11 +158,17 @@ export function openCorpusIndexMapped(
     const tokenBuf = native.map(file, L.tokens, pad4((bits / 8) * n), true);
     const tokens: TokenArray = bits === 32 ? new Uint32Array(tokenBuf, 0, n) : new Uint16Array(tokenBuf, 0, n);
     const sa = new Uint32Array(native.map(file, L.sa, 4 * n, true));
-    // The last C rows are the separators in contribution order: check the ends of that block. Four pages at
-    // most, at any size; checking every row would touch a token page per contribution (≈ all of them at scale).
-    const firstSeparator = (c > 1 ? starts[1] : n) - 1;
-    if (sa[n - 1] !== n - 1 || tokens[n - 1] !== V || sa[n - c] !== firstSeparator || tokens[firstSeparator] !== V) {
-      corrupt("the suffix array does not end with the separators in contribution order");
+    // The last C rows are the separators in contribution order. A trusted open checks the ends of that block: four
+    // pages at any size (every row would touch a token page per contribution, ≈ all of them at scale). A verified
+    // open, whose pages the hash has just read, checks every row: O(contributions).
+    const separatorRow = (r: number): void => {
+      const at = (r + 1 < c ? starts[r + 1] : n) - 1;
+      if (sa[n - c + r] !== at || tokens[at] !== V) corrupt("the suffix array does not end with the separators in contribution order");
+    };
+    if (sha) for (let r = 0; r < c; r++) separatorRow(r);
+    else {
+      separatorRow(0);
+      separatorRow(c - 1);
     }
     let unigram: Uint32Array | null = null;
     let why = "";
