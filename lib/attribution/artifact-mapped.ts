@@ -11,9 +11,10 @@
  * What is checked: the header, sizes and tables always; the file's sha-256 (the artifactHash) only when
  * `expectHash` is given (a streamed read with constant memory), and then the sidecar's counts against the
  * suffix array too; a verified open that had to compute the counts stores them beside the file (best effort,
- * `storeUnigram: false` to not), so the artifact's later trusted opens are O(vocabulary). Without `expectHash` the
- * file and its sidecar are trusted: use that for an operator's own cache of artifacts verified once when written. A mapped file must not be truncated while in use (the process would
- * fault): artifacts are written once under their hash and never rewritten.
+ * `storeUnigram: false` to not), so the artifact's later trusted opens are O(vocabulary). Without `expectHash`
+ * the file and its sidecar are trusted: use that for an operator's own cache of artifacts verified once when
+ * written. A mapped file must not be truncated while in use (the process would fault): artifacts are written
+ * once under their hash and never rewritten.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
