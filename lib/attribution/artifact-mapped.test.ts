@@ -100,6 +100,22 @@ describe("on-disk mode", () => {
     expect(() => openCorpusIndexMapped(write(new TextEncoder().encode("not an artifact at all, just text....")))).toThrow(/not a corpus index artifact/);
   });
 
+  it("a verified open checks every separator row (O(contributions)); a trusted one only the ends of the block", () => {
+    const built = buildCorpusIndexFromTokens([1, 2, 3, 4].map((id) => ({ id, datanetId: 1, tokens: Uint16Array.from([id, 7, id]) })));
+    const bytes = serializeCorpusIndex(built);
+    const n = built.sa.length;
+    // Swap the middle two separator rows: the block's ends still hold.
+    const forged = bytes.slice();
+    const row = (k: number) => forged.subarray(bytes.length - 4 * n + 4 * k, bytes.length - 4 * n + 4 * k + 4);
+    const a = row(n - 3).slice();
+    row(n - 3).set(row(n - 2).slice());
+    row(n - 2).set(a);
+    const file = write(forged);
+    expect(() => openCorpusIndexMapped(file, { expectHash: artifactHash(forged) })).toThrow(/separators in contribution order/);
+    expect(() => openCorpusIndexMapped(file)).not.toThrow();
+    expect(() => loadCorpusIndexFile(file)).toThrow(/corrupt/);
+  });
+
   it("opens a sharded index in either mode; a streamed build writes the same manifest, shard by shard with progress", () => {
     const r = ((seed: number) => () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32))(11);
     const docs: CorpusTokens[] = Array.from({ length: 30 }, (_, i) => ({ id: 3 * i + 2, datanetId: i % 5, tokens: Uint16Array.from({ length: 20 + Math.floor(r() * 60) }, () => Math.floor(r() * 12)) }));

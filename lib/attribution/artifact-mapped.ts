@@ -1,15 +1,20 @@
 /**
  * On-disk mode (issue 17): an artifact's tokens and suffix array are memory-mapped (native/mmap), not read.
- * Opening costs the header, the contribution tables and one binary search per distinct token (the unigram
- * counts, from the suffix array's first-token buckets), whatever the corpus size; the kernel reads the
- * pages a query touches and drops them under memory pressure, so an index larger than RAM is served from
- * the pages its queries use, like infini-gram's mmap. The arrays are the same bytes an in-memory load
- * holds, so every query answers identically in both modes.
+ * Opening a trusted file costs the header, the contribution tables and the unigram counts read from the
+ * sidecar written beside it (unigram-sidecar.ts): O(vocabulary + contributions), whatever the corpus size.
+ * Without a usable sidecar the counts are computed by one binary search per distinct token over the suffix
+ * array's first-token buckets (pages in proportion to the corpus). The kernel reads the pages a query touches
+ * and drops them under memory pressure, so an index larger than RAM is served from the pages its queries use,
+ * like infini-gram's mmap. The arrays are the same bytes an in-memory load holds, so every query answers
+ * identically in both modes.
  *
  * What is checked: the header, sizes and tables always; the file's sha-256 (the artifactHash) only when
- * `expectHash` is given (a streamed read with constant memory). Without it the file is trusted: use that
- * for an operator's own cache of artifacts verified once when written. A mapped file must not be truncated
- * while in use (the process would fault): artifacts are written once under their hash and never rewritten.
+ * `expectHash` is given (a streamed read with constant memory), and then the sidecar's counts against the
+ * suffix array too; a verified open that had to compute the counts stores them beside the file (best effort,
+ * `storeUnigram: false` to not), so the artifact's later trusted opens are O(vocabulary). Without `expectHash`
+ * the file and its sidecar are trusted: use that for an operator's own cache of artifacts verified once when
+ * written. A mapped file must not be truncated while in use (the process would fault): artifacts are written
+ * once under their hash and never rewritten.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -17,6 +22,7 @@ import path from "node:path";
 import { checkTokenizer, corrupt, HEADER, layout, LITTLE_ENDIAN_HOST, pad4, readHeader } from "./artifact-format";
 import type { CorpusIndex, TokenArray } from "./corpus-index";
 import { AttributionError } from "./errors";
+import { readUnigramSidecar, writeUnigramSidecar } from "./unigram-sidecar";
 
 interface MmapAddon {
   map(file: string, offset: number, length: number, random: boolean): ArrayBuffer;
@@ -84,8 +90,39 @@ function unigramFromBuckets(tokens: TokenArray, sa: Uint32Array, rows: number, V
   return unigram;
 }
 
+/**
+ * Whether stored counts equal the bucket sizes, in two probes per distinct token: with rows sorted by first token,
+ * a bucket whose first and last rows hold t lies inside t's rows, and buckets tiling every row leave no room for
+ * more (the counts' sum was checked), so each bucket is exactly t's rows — what unigramFromBuckets would find.
+ */
+function countsMatchBuckets(tokens: TokenArray, sa: Uint32Array, unigram: Uint32Array): boolean {
+  let row = 0;
+  for (let t = 0; t < unigram.length; t++) {
+    const u = unigram[t];
+    if (u === 0) continue;
+    if (tokens[sa[row]] !== t || tokens[sa[row + u - 1]] !== t) return false;
+    row += u;
+  }
+  return true;
+}
+
+/** Counts of a verified artifact, stored for its next opens; a read-only directory only costs the next open the search. */
+function storeBestEffort(file: string, artifact: { head: Uint8Array; size: number; sha256: `0x${string}` }, unigram: Uint32Array): void {
+  try {
+    writeUnigramSidecar(file, artifact, unigram);
+  } catch {
+    // not stored: the counts are computed again next time
+  }
+}
+
+/** How an open got its unigram counts (for tests and the benchmark). */
+export type UnigramSource = { source: "sidecar" } | { source: "buckets"; why: string };
+
 /** Opens an artifact in on-disk mode (see the module comment); both format versions. */
-export function openCorpusIndexMapped(file: string, opts: { expectHash?: `0x${string}` } = {}): CorpusIndex {
+export function openCorpusIndexMapped(
+  file: string,
+  opts: { expectHash?: `0x${string}`; storeUnigram?: boolean; onUnigram?: (how: UnigramSource) => void } = {},
+): CorpusIndex {
   if (!LITTLE_ENDIAN_HOST) throw new AttributionError("On-disk mode needs a little-endian machine (the artifact's byte order).");
   const native = mmapAddon();
   const fd = fs.openSync(file, "r");
@@ -107,7 +144,8 @@ export function openCorpusIndexMapped(file: string, opts: { expectHash?: `0x${st
     if (4 * n > MAX_VIEW_BYTES) {
       throw new AttributionError(`This index has ${n} tokens; on-disk mode maps at most ${MAX_VIEW_BYTES / 4} per index (build it as shards).`);
     }
-    if (opts.expectHash && fileHash(fd, size) !== opts.expectHash.toLowerCase()) {
+    const sha = opts.expectHash ? fileHash(fd, size) : null;
+    if (opts.expectHash && sha !== opts.expectHash.toLowerCase()) {
       throw new AttributionError(`The artifact file does not hash to ${opts.expectHash} (its sha-256 differs).`);
     }
     const tables = new Uint32Array(read(L.ids, 12 * c).buffer);
@@ -121,12 +159,31 @@ export function openCorpusIndexMapped(file: string, opts: { expectHash?: `0x${st
     const tokenBuf = native.map(file, L.tokens, pad4((bits / 8) * n), true);
     const tokens: TokenArray = bits === 32 ? new Uint32Array(tokenBuf, 0, n) : new Uint16Array(tokenBuf, 0, n);
     const sa = new Uint32Array(native.map(file, L.sa, 4 * n, true));
-    // The last C rows are the separators in contribution order: check the ends of that block.
-    const firstSeparator = (c > 1 ? starts[1] : n) - 1;
-    if (sa[n - 1] !== n - 1 || tokens[n - 1] !== V || sa[n - c] !== firstSeparator || tokens[firstSeparator] !== V) {
-      corrupt("the suffix array does not end with the separators in contribution order");
+    // The last C rows are the separators in contribution order. A trusted open checks the ends of that block: four
+    // pages at any size (every row would touch a token page per contribution, ≈ all of them at scale). A verified
+    // open, whose pages the hash has just read, checks every row: O(contributions).
+    const separatorRow = (r: number): void => {
+      const at = (r + 1 < c ? starts[r + 1] : n) - 1;
+      if (sa[n - c + r] !== at || tokens[at] !== V) corrupt("the suffix array does not end with the separators in contribution order");
+    };
+    if (sha) for (let r = 0; r < c; r++) separatorRow(r);
+    else {
+      separatorRow(0);
+      separatorRow(c - 1);
     }
-    const unigram = unigramFromBuckets(tokens, sa, n - c, V);
+    let unigram: Uint32Array | null = null;
+    let why = "";
+    const bound = read(0, Math.min(36, size)); // what a sidecar names its artifact by
+    const stored = readUnigramSidecar(file, { head: bound, size }, V, n - c);
+    if (!stored.ok) why = stored.why;
+    else if (sha && stored.sha256 !== sha) why = "the sidecar names another sha-256";
+    else if (sha && !countsMatchBuckets(tokens, sa, stored.unigram)) why = "the sidecar's counts do not match the suffix array";
+    else unigram = stored.unigram;
+    opts.onUnigram?.(unigram ? { source: "sidecar" } : { source: "buckets", why });
+    if (!unigram) {
+      unigram = unigramFromBuckets(tokens, sa, n - c, V);
+      if (sha && opts.storeUnigram !== false) storeBestEffort(file, { head: bound, size, sha256: sha }, unigram);
+    }
     return { tokens, sa, contributionIds, datanetIds, starts, unigram, params: { tokenizer, separator: V } };
   } finally {
     fs.closeSync(fd);

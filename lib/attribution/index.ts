@@ -17,3 +17,4 @@ export * from "./knn-artifact";
 export * from "./evaluate-knn";
 export * from "./run";
 export * from "./artifact-mapped";
+export * from "./unigram-sidecar";

@@ -3,7 +3,9 @@
  * each verified on load by its sha-256) and a small JSON manifest naming them in order. The manifest's own sha-256
  * (manifestHash) commits to every shard through their hashes. A shard holding only empty contributions (possible
  * when a run of them falls between two full shards) has no artifact: the manifest lists its ids, and the loader
- * rebuilds it (its text is only separators).
+ * rebuilds it (its text is only separators). Beside each artifact goes its unigram counts' sidecar (unigram-sidecar.ts),
+ * so a trusted on-disk open reads them instead of searching the suffix array; the manifest does not name the
+ * sidecars, so its hash is what it was.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -14,6 +16,7 @@ import { tokenWidth } from "./corpus-index";
 import { AttributionError } from "./errors";
 import { fromShards, shardRuns, type ShardedIndex, type ShardOptions } from "./shards";
 import { TOKENIZER, tokenizerInfo } from "./tokenizer";
+import { writeUnigramSidecar } from "./unigram-sidecar";
 
 export const SHARD_MANIFEST = "shards.json";
 const FORMAT = "ledgerline-sharded-index";
@@ -38,8 +41,10 @@ function writeShard(dir: string, s: CorpusIndex, i: number): ShardEntry {
   if (tokenless(s)) return { contributionIds: Array.from(s.contributionIds), datanetIds: Array.from(s.datanetIds) };
   const bytes = serializeCorpusIndex(s);
   const file = `shard-${String(i).padStart(5, "0")}.llix`;
+  const hash = artifactHash(bytes);
   fs.writeFileSync(path.join(dir, file), bytes);
-  return { file, artifactHash: artifactHash(bytes), tokens: s.tokens.length, contributions: s.contributionIds.length };
+  writeUnigramSidecar(path.join(dir, file), { head: bytes, size: bytes.length, sha256: hash }, s.unigram);
+  return { file, artifactHash: hash, tokens: s.tokens.length, contributions: s.contributionIds.length };
 }
 
 function writeManifest(dir: string, manifest: Manifest): { manifestFile: string; manifestHash: `0x${string}` } {

@@ -253,7 +253,8 @@ describe("sharded index", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "llix-shards-"));
     try {
       const { manifestHash } = writeShardedIndex(dir, sh);
-      expect(fs.readdirSync(dir).sort()).toEqual(["shard-00000.llix", "shard-00002.llix", "shard-00003.llix", "shards.json"]);
+      const shardFiles = ["shard-00000.llix", "shard-00002.llix", "shard-00003.llix"];
+      expect(fs.readdirSync(dir).sort()).toEqual([...shardFiles.flatMap((f) => [f, `${f}.unigram`]), "shards.json"]); // each artifact's stored unigram counts beside it
       const back = loadShardedIndex(dir, { expectManifestHash: manifestHash });
       expect(back.shards.map((s) => serializeCorpusIndex(s))).toEqual(sh.shards.map((s) => serializeCorpusIndex(s)));
       expect(Array.from(back.starts)).toEqual(Array.from(one.starts));
