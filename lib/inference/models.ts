@@ -262,6 +262,9 @@ export class ModelCatalog {
     }
     try {
       this.pool.addModel(modelId, artifact.index);
+      // The first model's own index is the shared index as it stands (not rebuilt, so not kept by the pool): its copy
+      // maps are kept by its artifact, as an own index's are.
+      if (this.pool.sharedIndex === artifact.index) this.keepCopyMaps(artifactHash, artifact.index);
       return { artifactHash, format: "pooled" };
     } catch (err) {
       if (!(err instanceof AttributionError)) throw err;
@@ -272,11 +275,14 @@ export class ModelCatalog {
 
   /** A model served from its own index, whose copy maps are kept under the store (computed once per artifact, not per start). */
   private own(artifactHash: `0x${string}`, index: CorpusIndex): Loaded {
-    if (/^0x[0-9a-f]{64}$/.test(artifactHash)) {
-      const dir = path.join(this.dir, "copy-maps", artifactHash.slice(2));
-      keepCopyMaps(index, copyMapDirStore(dir, index, (m) => this.opts.log?.(`models: ${m}`)), copyMapViewKey);
-    }
+    this.keepCopyMaps(artifactHash, index);
     return { artifactHash, format: "own", index };
+  }
+
+  private keepCopyMaps(artifactHash: `0x${string}`, index: CorpusIndex): void {
+    if (!/^0x[0-9a-f]{64}$/.test(artifactHash)) return;
+    const dir = path.join(this.dir, "copy-maps", artifactHash.slice(2));
+    keepCopyMaps(index, copyMapDirStore(dir, index, (m) => this.opts.log?.(`models: ${m}`)), copyMapViewKey);
   }
 
   /** Loads every active model whose artifact is here (at startup); returns what loaded and what did not. */
