@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { copyMapDirStore, copyMapViewKey } from "./copy-map-store";
+import { copyMapBounds, copyMapDirStore, copyMapViewKey } from "./copy-map-store";
 import { buildCorpusIndex } from "./corpus";
 import { copyMap, keepCopyMaps, type CopyMap } from "./credit";
 import { traceSpans } from "./span-trace";
@@ -33,13 +33,13 @@ describe("copy maps kept on disk", () => {
     const dir = tmp();
     const first = index();
     const L = 8;
-    keepCopyMaps(first, copyMapDirStore(dir, first), copyMapViewKey);
+    keepCopyMaps(first, copyMapDirStore(dir, copyMapBounds(first)), copyMapViewKey);
     const computed = copyMap(first, undefined, null, L);
     expect(computed.starts.length).toBeGreaterThan(0);
     expect(fs.readdirSync(dir)).toEqual([`copies-all-L${L}.bin`]);
 
     const later = index();
-    keepCopyMaps(later, copyMapDirStore(dir, later), copyMapViewKey);
+    keepCopyMaps(later, copyMapDirStore(dir, copyMapBounds(later)), copyMapViewKey);
     expect(segments(copyMap(later, undefined, null, L))).toEqual(segments(computed));
     const plain = index();
     const opts = { minSpanTokens: 4, maxSupport: 100, originalSpanTokens: L };
@@ -54,14 +54,14 @@ describe("copy maps kept on disk", () => {
     // A well-formed file with one made-up segment is served as is: the operator's own cache, like the shared index.
     fs.writeFileSync(file, new Uint8Array(Uint32Array.of(0x4d434c4c, 1, L, 1, 2, 5, 0).buffer));
     const a = index();
-    keepCopyMaps(a, copyMapDirStore(dir, a), copyMapViewKey);
+    keepCopyMaps(a, copyMapDirStore(dir, copyMapBounds(a)), copyMapViewKey);
     expect(segments(copyMap(a, undefined, null, L))).toEqual({ starts: [2], ends: [5], owners: [0] });
     // An owner that is no contribution of the index, a truncated file, another L: each recomputed (and rewritten).
     for (const bad of [Uint32Array.of(0x4d434c4c, 1, L, 1, 2, 5, 99), Uint32Array.of(0x4d434c4c, 1, L, 2, 2, 5, 0), Uint32Array.of(0x4d434c4c, 1, L + 1, 0)]) {
       fs.writeFileSync(file, new Uint8Array(bad.buffer));
       const b = index();
       const logs: string[] = [];
-      keepCopyMaps(b, copyMapDirStore(dir, b, (m) => logs.push(m)), copyMapViewKey);
+      keepCopyMaps(b, copyMapDirStore(dir, copyMapBounds(b), (m) => logs.push(m)), copyMapViewKey);
       expect(segments(copyMap(b, undefined, null, L))).toEqual(segments(fresh));
       expect(logs.join()).toMatch(/does not fit its index/);
     }
@@ -71,14 +71,14 @@ describe("copy maps kept on disk", () => {
     const dir = tmp();
     const L = 8;
     const ix = index();
-    keepCopyMaps(ix, copyMapDirStore(dir, ix), copyMapViewKey);
+    keepCopyMaps(ix, copyMapDirStore(dir, copyMapBounds(ix)), copyMapViewKey);
     const view = createView(ix, [2, 3]);
     const whole = copyMap(ix, undefined, null, L);
     const inView = copyMap(ix, view, viewFilter(ix, view), L);
     expect(segments(inView)).not.toEqual(segments(whole));
     expect(fs.readdirSync(dir).sort()).toEqual([`copies-all-L${L}.bin`, `copies-${copyMapViewKey(view)}-L${L}.bin`].sort());
     const again = index();
-    keepCopyMaps(again, copyMapDirStore(dir, again), copyMapViewKey);
+    keepCopyMaps(again, copyMapDirStore(dir, copyMapBounds(again)), copyMapViewKey);
     const view2 = createView(again, [2, 3]);
     expect(segments(copyMap(again, view2, viewFilter(again, view2), L))).toEqual(segments(inView));
   });

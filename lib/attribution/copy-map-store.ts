@@ -11,7 +11,6 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { CorpusIndex } from "./corpus-index";
 import { copyMapFromSegments, type CopyMap, type CopyMapStore } from "./credit";
 import type { ModelView } from "./view";
 
@@ -36,8 +35,18 @@ function encode(map: CopyMap): Uint8Array {
   return out;
 }
 
-/** The map in `bytes`, or null when it is not a well-formed copy map of `index` for L = spanTokens. */
-function decode(bytes: Uint8Array, index: CorpusIndex, spanTokens: number): CopyMap | null {
+/** What a copy map must fit: its index's token positions (separators included) and contributions. */
+export interface CopyMapBounds {
+  tokens: number;
+  contributions: number;
+}
+
+export function copyMapBounds(index: { tokens: { length: number }; contributionIds: { length: number } }): CopyMapBounds {
+  return { tokens: index.tokens.length, contributions: index.contributionIds.length };
+}
+
+/** The map in `bytes`, or null when it is not a well-formed copy map within `bounds` for L = spanTokens. */
+function decode(bytes: Uint8Array, bounds: CopyMapBounds, spanTokens: number): CopyMap | null {
   if (bytes.length < HEADER_BYTES || bytes.length % 4 !== 0) return null;
   const u32 = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
   const m = u32[3];
@@ -45,8 +54,8 @@ function decode(bytes: Uint8Array, index: CorpusIndex, spanTokens: number): Copy
   const starts = u32.slice(4, 4 + m);
   const ends = u32.slice(4 + m, 4 + 2 * m);
   const owners = u32.slice(4 + 2 * m, 4 + 3 * m);
-  const n = index.tokens.length;
-  const contributions = index.contributionIds.length;
+  const n = bounds.tokens;
+  const contributions = bounds.contributions;
   let prevEnd = 0;
   for (let i = 0; i < m; i++) {
     if (starts[i] < prevEnd || ends[i] <= starts[i] || ends[i] > n || owners[i] >= contributions) return null;
@@ -56,11 +65,11 @@ function decode(bytes: Uint8Array, index: CorpusIndex, spanTokens: number): Copy
 }
 
 /**
- * Copy maps of `index` as files under `dir` (created when first written), one per view and L. Writes are atomic
+ * Copy maps of one index (one index or a sharded one, within `bounds`) as files under `dir` (created when first written), one per view and L. Writes are atomic
  * (temporary file, then rename), so a reader sees a whole file or none; a write that fails only costs the next start
  * a recomputation, and is reported to `log`.
  */
-export function copyMapDirStore(dir: string, index: CorpusIndex, log?: (msg: string) => void): CopyMapStore {
+export function copyMapDirStore(dir: string, bounds: CopyMapBounds, log?: (msg: string) => void): CopyMapStore {
   const file = (key: string) => path.join(dir, `copies-${key}.bin`);
   return {
     read(key, spanTokens) {
@@ -70,11 +79,13 @@ export function copyMapDirStore(dir: string, index: CorpusIndex, log?: (msg: str
       } catch {
         return null;
       }
-      const map = decode(bytes, index, spanTokens);
+      const map = decode(bytes, bounds, spanTokens);
       if (!map) log?.(`copy map ${file(key)} does not fit its index: recomputed`);
       return map;
     },
     write(key, map) {
+      // Positions are kept as 32-bit: a larger (sharded) corpus recomputes its copy map in each process.
+      if (bounds.tokens > 0xffffffff) return;
       try {
         fs.mkdirSync(/*turbopackIgnore: true*/ dir, { recursive: true });
         const tmp = `${file(key)}.${process.pid}.tmp`;

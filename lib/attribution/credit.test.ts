@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildCorpusIndexFromTokens } from "./corpus";
 import { computeLongLcpFlags, copyMap } from "./credit";
+import { buildShardedIndexFromTokens, shardedCopyMap } from "./shards";
 import { createView, viewFilter } from "./view";
 import { docsArb, naiveCopyOwners } from "./testing/naive";
 
@@ -16,6 +17,21 @@ describe("copyMap (who a copied passage credits)", () => {
           return r < 0 ? -1 : index.contributionIds[r];
         });
         expect(got).toEqual(naiveCopyOwners(docs, L));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("over shards, credits what the one index credits, position by position (shards of 3–40 tokens)", () => {
+    fc.assert(
+      fc.property(docsArb(), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 3, max: 40 }), (docs, L, maxShardTokens) => {
+        const items = docs.map((d) => ({ ...d, tokens: Uint16Array.from(d.tokens) }));
+        const one = buildCorpusIndexFromTokens(items);
+        const sharded = buildShardedIndexFromTokens(items, { maxShardTokens: Math.max(maxShardTokens, ...docs.map((d) => d.tokens.length + 1)) });
+        const a = copyMap(one, undefined, null, L);
+        const b = shardedCopyMap(sharded, L);
+        const id = (r: number) => (r < 0 ? -1 : one.contributionIds[r]);
+        expect(Array.from(one.tokens, (_, p) => id(b.ownerAt(p)))).toEqual(Array.from(one.tokens, (_, p) => id(a.ownerAt(p))));
       }),
       { numRuns: 300 },
     );

@@ -157,15 +157,29 @@ export interface CopyMapStore {
   write(key: string, map: CopyMap): void;
 }
 
-const stores = new WeakMap<CorpusIndex, { store: CopyMapStore; viewKey: (view: ModelView | undefined) => string }>();
+const stores = new WeakMap<object, { store: CopyMapStore; viewKey: (view: ModelView | undefined) => string }>();
 
-/** Keeps this index's copy maps in `store` (the catalog does it for the models it serves; Verify never does). */
-export function keepCopyMaps(index: CorpusIndex, store: CopyMapStore, viewKey: (view: ModelView | undefined) => string): void {
+/**
+ * Keeps this index's copy maps (one index's, or a sharded index's: shards.ts) in `store`; the catalog does it for the
+ * models it serves, Verify never does.
+ */
+export function keepCopyMaps(index: object, store: CopyMapStore, viewKey: (view: ModelView | undefined) => string = () => "all"): void {
   stores.set(index, { store, viewKey });
 }
 
+/** The copy map kept for `index` (whole index) or null; after computing one, keptCopyMapWrite stores it. */
+export function keptCopyMap(index: object, spanTokens: number): CopyMap | null {
+  const kept = stores.get(index);
+  return kept ? kept.store.read(`${kept.viewKey(undefined)}-L${spanTokens}`, spanTokens) : null;
+}
+
+export function keepComputedCopyMap(index: object, map: CopyMap): void {
+  const kept = stores.get(index);
+  kept?.store.write(`${kept.viewKey(undefined)}-L${map.spanTokens}`, map);
+}
+
 /** A copy map from its segments (sorted, disjoint [start, end) with the credited rank). */
-export function copyMapFromSegments(spanTokens: number, starts: Uint32Array, ends: Uint32Array, owners: Uint32Array): CopyMap {
+export function copyMapFromSegments(spanTokens: number, starts: Uint32Array | Float64Array, ends: Uint32Array | Float64Array, owners: Uint32Array): CopyMap {
   return new Segments(spanTokens, starts, ends, owners);
 }
 
@@ -231,9 +245,9 @@ function computeCopyMap(index: CorpusIndex, filter: ViewFilter | null, spanToken
 /**
  * Segments from windows given by their start (ownerAt[p] ≥ 0 starts [p, p + L) crediting that rank): at each position
  * the lowest owner of the windows covering it, by a sliding-window minimum (deque of windows, owners increasing).
- * Same segments as copySegments over the same windows, in O(n) without sorting.
+ * O(n), no sort: shared by one index (copyMap) and each shard of a sharded one (shardedCopyMap).
  */
-function sweepSegments(ownerAt: Int32Array, spanTokens: number): CopyMap {
+export function sweepSegments(ownerAt: Int32Array, spanTokens: number): CopyMap {
   const n = ownerAt.length;
   const segStart: number[] = [];
   const segEnd: number[] = [];
@@ -267,52 +281,6 @@ function sweepSegments(ownerAt: Int32Array, spanTokens: number): CopyMap {
     }
   }
   return new Segments(spanTokens, Uint32Array.from(segStart), Uint32Array.from(segEnd), Uint32Array.from(segOwner));
-}
-
-/**
- * The copy map from its windows: window i is [wStart[i], wStart[i] + L) of a later member, crediting rank wOwner[i]
- * (its group's lowest member rank). Shared by one index (copyMap) and a sharded one (positions there are global and
- * may pass 2^32: Float64Array).
- */
-export function copySegments(
-  wStart: ArrayLike<number>,
-  wOwner: ArrayLike<number>,
-  w: number,
-  spanTokens: number,
-  Positions: Uint32ArrayConstructor | Float64ArrayConstructor,
-): CopyMap {
-  const order = new Uint32Array(w);
-  for (let i = 0; i < w; i++) order[i] = i;
-  order.sort((x, y) => wStart[x] - wStart[y] || wOwner[x] - wOwner[y]);
-  const segStart: number[] = [];
-  const segEnd: number[] = [];
-  const segOwner: number[] = [];
-  const deque: number[] = []; // window indices, owners increasing from the front
-  let head = 0;
-  let i = 0;
-  let p = 0;
-  while (i < w || head < deque.length) {
-    if (head === deque.length) {
-      p = Math.max(p, wStart[order[i]]);
-    }
-    while (i < w && wStart[order[i]] === p) {
-      const x = order[i++];
-      while (deque.length > head && wOwner[deque[deque.length - 1]] >= wOwner[x]) deque.pop();
-      deque.push(x);
-    }
-    while (head < deque.length && wStart[deque[head]] + spanTokens <= p) head++;
-    if (head === deque.length) continue;
-    const owner = wOwner[deque[head]];
-    const last = segEnd.length - 1;
-    if (last >= 0 && segEnd[last] === p && segOwner[last] === owner) segEnd[last] = p + 1;
-    else {
-      segStart.push(p);
-      segEnd.push(p + 1);
-      segOwner.push(owner);
-    }
-    p++;
-  }
-  return new Segments(spanTokens, Positions.from(segStart), Positions.from(segEnd), Uint32Array.from(segOwner));
 }
 
 // ---------------------------------------------------------------------------------------------

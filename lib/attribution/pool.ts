@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { loadCorpusIndexFile, serializeCorpusIndex } from "./artifact";
-import { copyMapDirStore, copyMapViewKey } from "./copy-map-store";
+import { copyMapBounds, copyMapDirStore, copyMapViewKey } from "./copy-map-store";
 import { buildCorpusIndexFromTokens, type CorpusIndex, type CorpusTokens, type TokenArray } from "./corpus";
 import { keepCopyMaps } from "./credit";
 import { tokenWidth, type TokenWidth } from "./corpus-index";
@@ -151,7 +151,7 @@ export class SharedIndexPool {
 
   /** The views' copy maps beside the shared index's file, so a restart does not recompute them. */
   private keepCopyMaps(index: CorpusIndex, file: string): void {
-    keepCopyMaps(index, copyMapDirStore(`${file}.copies`, index, (m) => this.opts.log?.(`pool: ${m}`)), copyMapViewKey);
+    keepCopyMaps(index, copyMapDirStore(`${file}.copies`, copyMapBounds(index), (m) => this.opts.log?.(`pool: ${m}`)), copyMapViewKey);
   }
 
   /** The shared index and this model's view of it. */

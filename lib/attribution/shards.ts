@@ -20,7 +20,7 @@
  * supported on sharded indexes yet.
  */
 import { buildShardFromTokens, checkMaxSupport, continuationEnd, distributionOf, floorDiv, longestValid, MAX_CORPUS_TOKENS, narrow, rangeOf, rankAt, type BuildOptions, type CorpusContribution, type CorpusIndex, type CorpusTokens, type NextTokenDistribution, type TokenArray } from "./corpus";
-import { copySegments, longLcpFlags, seededSample, type CopyMap } from "./credit";
+import { copyMapFromSegments, keepComputedCopyMap, keptCopyMap, longLcpFlags, seededSample, sweepSegments, type CopyMap } from "./credit";
 import { AttributionError } from "./errors";
 import type { Prng } from "./infinigram";
 import { checkTokens, encodeWith, MAX_VOCAB_SIZE, SEPARATOR, TOKENIZER, tokenizerInfo, toTokenArray } from "./tokenizer";
@@ -669,70 +669,70 @@ const shardedCopyMaps = new WeakMap<ShardedIndex, Map<number, CopyMap>>();
 
 /**
  * copyMap(index, undefined, null, L) of the one index, from the shards: a group is every suffix sharing one L-token
- * run (no separator), i.e. a run of adjacent rows with lcp ≥ L in a shard, joined with the same run's rows in the
- * other shards; its later members credit its lowest global rank.
+ * run (no separator). Shards hold contributions in rank order, so a group's lowest rank lies in the earliest shard
+ * holding its run, at that shard's lowest position of it. Shard by shard: a run found in an earlier shard credits that
+ * shard's original in every row here; otherwise the shard's own group (adjacent rows with lcp ≥ L) credits its
+ * lowest position's contribution, as copyMap does. Windows stay inside a contribution, so each shard is swept on its
+ * own (O(shard) memory at a time) and the segments concatenated.
  */
 export function shardedCopyMap(index: ShardedIndex, spanTokens: number): CopyMap {
   let byL = shardedCopyMaps.get(index);
   if (!byL) shardedCopyMaps.set(index, (byL = new Map()));
   const hit = byL.get(spanTokens);
   if (hit) return hit;
+  const kept = keptCopyMap(index, spanTokens);
+  if (kept) {
+    byL.set(spanTokens, kept);
+    return kept;
+  }
   const { shards, tokenOffsets, rankOffsets } = index;
-  const wStart: number[] = [];
-  const wOwner: number[] = [];
-  // Runs whose L tokens also occur in another shard: joined by their text.
-  const joined = new Map<string, { pos: number[]; rank: number[] }>();
-  const key = new Uint32Array(spanTokens);
+  const L = spanTokens;
+  const segStart: number[] = [];
+  const segEnd: number[] = [];
+  const segOwner: number[] = [];
   for (let i = 0; i < shards.length; i++) {
     const s = shards[i];
-    const flags = longLcpFlags(s, spanTokens);
-    const n = s.sa.length;
+    const { tokens, sa, starts } = s;
+    const n = sa.length;
+    const flags = longLcpFlags(s, L);
+    const ownerAt = new Int32Array(n).fill(-1);
     for (let a = 0; a < n; ) {
       let b = a + 1;
       while (b < n && flags[b] === 1) b++;
-      const p0 = s.sa[a];
-      let full = p0 + spanTokens <= n;
-      for (let j = 0; full && j < spanTokens; j++) if (s.tokens[p0 + j] === SEPARATOR || s.tokens[p0 + j] === index.params.separator) full = false;
-      if (full) {
-        key.set(s.tokens.subarray(p0, p0 + spanTokens));
-        let elsewhere = false;
-        for (let o = 0; o < shards.length && !elsewhere; o++) {
-          if (o === i) continue;
-          rangeOf(shards[o].tokens, shards[o].sa, key, 0, spanTokens, r2);
-          elsewhere = r2[1] > r2[0];
+      const p0 = sa[a];
+      let full = i > 0 && p0 + L <= n;
+      for (let j = 0; full && j < L; j++) if (tokens[p0 + j] === SEPARATOR || tokens[p0 + j] === index.params.separator) full = false;
+      let owner = -1;
+      for (let o = 0; full && o < i && owner < 0; o++) {
+        const t = shards[o];
+        rangeOf(t.tokens, t.sa, tokens, p0, L, r2);
+        if (r2[1] > r2[0]) {
+          let first = t.sa[r2[0]];
+          for (let k = r2[0] + 1; k < r2[1]; k++) if (t.sa[k] < first) first = t.sa[k];
+          owner = rankOffsets[o] + rankAt(t.starts, first);
         }
-        if (elsewhere || b - a >= 2) {
-          const pos: number[] = [];
-          const rank: number[] = [];
-          for (let k = a; k < b; k++) {
-            pos.push(tokenOffsets[i] + s.sa[k]);
-            rank.push(rankOffsets[i] + rankAt(s.starts, s.sa[k]));
-          }
-          if (elsewhere) {
-            const kk = key.join(",");
-            const g = joined.get(kk);
-            if (g) {
-              g.pos.push(...pos);
-              g.rank.push(...rank);
-            } else joined.set(kk, { pos, rank });
-          } else addGroup(pos, rank, wStart, wOwner);
-        }
+      }
+      if (owner >= 0) {
+        for (let k = a; k < b; k++) ownerAt[sa[k]] = owner;
+      } else if (b - a >= 2) {
+        let first = sa[a];
+        for (let k = a + 1; k < b; k++) if (sa[k] < first) first = sa[k];
+        const min = rankAt(starts, first);
+        const end = min + 1 < starts.length ? starts[min + 1] : n;
+        for (let k = a; k < b; k++) if (sa[k] >= end) ownerAt[sa[k]] = rankOffsets[i] + min;
       }
       a = b;
     }
+    const part = sweepSegments(ownerAt, L);
+    for (let k = 0; k < part.starts.length; k++) {
+      segStart.push(tokenOffsets[i] + part.starts[k]);
+      segEnd.push(tokenOffsets[i] + part.ends[k]);
+      segOwner.push(part.owners[k]);
+    }
   }
-  for (const g of joined.values()) addGroup(g.pos, g.rank, wStart, wOwner);
-  const map = copySegments(wStart, wOwner, wStart.length, spanTokens, Float64Array);
+  const map = copyMapFromSegments(L, Float64Array.from(segStart), Float64Array.from(segEnd), Uint32Array.from(segOwner));
+  keepComputedCopyMap(index, map);
   byL.set(spanTokens, map);
   return map;
 }
 
-function addGroup(pos: number[], rank: number[], wStart: number[], wOwner: number[]): void {
-  let min = rank[0];
-  for (const r of rank) if (r < min) min = r;
-  for (let k = 0; k < pos.length; k++) {
-    if (rank[k] === min) continue;
-    wStart.push(pos[k]);
-    wOwner.push(min);
-  }
-}

@@ -11,7 +11,7 @@ import { contributions, indexerCheckpoints, modelDatanets, models } from "@/db/s
 import { AttributionError } from "@/lib/attribution/errors";
 import { AppError } from "@/lib/errors";
 import { SharedIndexPool } from "@/lib/attribution/pool";
-import { copyMapDirStore, copyMapViewKey } from "@/lib/attribution/copy-map-store";
+import { copyMapBounds, copyMapDirStore, copyMapViewKey } from "@/lib/attribution/copy-map-store";
 import { keepCopyMaps } from "@/lib/attribution/credit";
 import type { LoadedModel } from "@/lib/attribution/run";
 import type { ModelView } from "@/lib/attribution/view";
@@ -282,7 +282,7 @@ export class ModelCatalog {
   private keepCopyMaps(artifactHash: `0x${string}`, index: CorpusIndex): void {
     if (!/^0x[0-9a-f]{64}$/.test(artifactHash)) return;
     const dir = path.join(this.dir, "copy-maps", artifactHash.slice(2));
-    keepCopyMaps(index, copyMapDirStore(dir, index, (m) => this.opts.log?.(`models: ${m}`)), copyMapViewKey);
+    keepCopyMaps(index, copyMapDirStore(dir, copyMapBounds(index), (m) => this.opts.log?.(`models: ${m}`)), copyMapViewKey);
   }
 
   /** Loads every active model whose artifact is here (at startup); returns what loaded and what did not. */
