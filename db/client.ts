@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
@@ -9,6 +9,7 @@ import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { serverConfig } from "@/lib/config";
 import { processSlot, singletonPromise } from "@/lib/singleton";
+import { OneTripPGlite } from "./pglite";
 import * as schema from "./schema";
 
 export { schema };
@@ -65,7 +66,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   const uncleanShutdown = marker ? fs.existsSync(marker) : false;
   let client: PGlite | undefined;
   const open = async () => {
-    client = new PGlite(dataDir);
+    client = new OneTripPGlite(dataDir);
     await client.waitReady;
     if (uncleanShutdown) {
       // Read every table once: a torn file fails here, where it can still be set aside.
@@ -96,7 +97,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
     console.error(`database: ${dataDir} cannot be opened after an unclean shutdown (${(err as Error).message}); moved to ${aside}`);
     fs.renameSync(dataDir, aside);
     fs.mkdirSync(dataDir, { recursive: true });
-    client = new PGlite(dataDir);
+    client = new OneTripPGlite(dataDir);
     await client.waitReady;
   }
   const pg = client!;

@@ -8,13 +8,13 @@
  * The attribution record's `requestId` is the request hash read as a decimal integer (records name their request
  * by a decimal id; the hash is unique per channel charge and known before the model runs).
  */
+import { sql } from "drizzle-orm";
 import type { Hex } from "viem";
-import { inferenceResults } from "@/db/schema";
+import { batchCharges, inferenceResults } from "@/db/schema";
 import { batchRecordRequestId } from "@/lib/chain/bookings";
 import { attributionHash, encodeRecord } from "@/lib/attribution/record";
 import { outputHash } from "@/lib/attribution/run";
 import { encode } from "@/lib/attribution/tokenizer";
-import { chargeOf } from "@/lib/payments/batch-settlement/charges";
 import { AlreadyServed, InferenceFailed } from "./failures";
 import { failureMessage, runModel } from "./run-model";
 import { observe, type ServeContext, type ServedInference, type ServeHooks } from "./types";
@@ -32,12 +32,15 @@ export interface BatchRequest {
 
 /**
  * Runs the model and stores the answer with its record; nothing is charged here. Throws {@link AlreadyServed} when
- * this request hash was already charged, {@link InferenceFailed} (refunded: true — nothing was taken) when the model
- * failed.
+ * this request hash was already charged (its stored answer is kept), {@link InferenceFailed} (refunded: true —
+ * nothing was taken) when the model failed.
+ *
+ * "Already charged?" is asked by the store itself, not by a query before the model: a verified voucher cannot name a
+ * charged hash (the hash's nonce is the channel's charged total, which only grows), so the check is a backstop for
+ * an impossible case and costs no statement of its own; batch_charges' unique request hash refuses a second charge.
  */
 export async function serveBatched(ctx: ServeContext, req: BatchRequest, hooks: ServeHooks = {}): Promise<ServedInference> {
   const requestHash = req.requestHash.toLowerCase() as Hex;
-  if (await chargeOf(ctx.db, requestHash)) throw new AlreadyServed(`Request ${requestHash} was already served and charged.`, "served");
   observe(hooks.onClaimed, undefined);
   let produced;
   try {
@@ -48,11 +51,18 @@ export async function serveBatched(ctx: ServeContext, req: BatchRequest, hooks: 
   }
   const encoded = encodeRecord(produced.record);
   const values = { requestHash, prompt: req.prompt, output: produced.output, params: produced.params, attributionMethod: produced.record.method, attributionRecord: encoded };
-  // A request hash whose charge failed before (nothing charged) may be served again: its answer is replaced.
-  await ctx.db
+  // A request hash whose charge failed before (nothing charged) may be served again: its answer is replaced; a
+  // charged one's never is (no row comes back).
+  const stored = await ctx.db
     .insert(inferenceResults)
     .values(values)
-    .onConflictDoUpdate({ target: inferenceResults.requestHash, set: { output: values.output, params: values.params, attributionMethod: values.attributionMethod, attributionRecord: values.attributionRecord } });
+    .onConflictDoUpdate({
+      target: inferenceResults.requestHash,
+      set: { output: values.output, params: values.params, attributionMethod: values.attributionMethod, attributionRecord: values.attributionRecord },
+      setWhere: sql`not exists (select 1 from ${batchCharges} where ${batchCharges.requestHash} = ${requestHash})`,
+    })
+    .returning({ requestHash: inferenceResults.requestHash });
+  if (stored.length === 0) throw new AlreadyServed(`Request ${requestHash} was already served and charged.`, "served");
   observe(hooks.onStored, { requestId: batchRecordRequestId(requestHash), output: produced.output, record: produced.record, params: produced.params, tokens: produced.tokens ?? null });
   return {
     requestId: 0n,

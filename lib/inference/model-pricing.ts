@@ -17,6 +17,8 @@ export interface ModelPricing {
   active: boolean;
   /** The fixed fee and the per-token rates (both 0: a flat-price model, fee = its price). */
   rates: TokenRates;
+  /** The chain head it was read at. */
+  block: bigint;
 }
 
 type Entry = { block: bigint; pricing: Promise<ModelPricing> };
@@ -30,7 +32,7 @@ const caches = singleton("inference.modelPricing", () => new WeakMap<PublicClien
 async function read(client: PublicClient, registry: Address, modelId: number, blockNumber: bigint): Promise<ModelPricing> {
   try {
     const p = await client.readContract({ address: registry, abi: modelRegistryAbi, functionName: "pricing", args: [BigInt(modelId)], blockNumber });
-    return { builder: p[0], builderBps: p[2], active: p[3], rates: ratesOf(p) };
+    return { builder: p[0], builderBps: p[2], active: p[3], rates: ratesOf(p), block: blockNumber };
   } catch (err) {
     if (decodeRevert(err)?.name === "UnknownModel") throw new AppError("not_found", `Model ${modelId} was not found.`);
     throw err;

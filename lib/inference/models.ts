@@ -96,6 +96,8 @@ export class ModelCatalog {
   private readonly loaded = new Map<number, Promise<Loaded>>();
   /** The model without its withdrawn contributions, per model (rebuilt only when its set or its index changes). */
   private state: { key: string; value: Promise<IndexedState> } | null = null;
+  /** The checkpoint as read at a chain head: quotes at the same head share it (see {@link get}). */
+  private checkpointAt: { head: bigint; value: Promise<{ key: string; state: IndexedState }> } | null = null;
   /** Each model's indexed row and lineage, as of the indexer checkpoint `key`. */
   private readonly rows = new Map<number, { key: string; value: Promise<{ row: ModelRow | undefined; lineage: number[] }> }>();
   private readonly withdrawnViews = new Map<number, { key: string; base: LoadedModel; baseView?: ModelView; value: NonNullable<ServableModel["withdrawals"]> }>();
@@ -106,9 +108,13 @@ export class ModelCatalog {
     return this.opts.artifactDir ?? defaultArtifactDir();
   }
 
-  /** The model ready to run. Throws {@link ModelUnavailable} when it cannot be served. */
-  async get(modelId: number): Promise<ServableModel> {
-    const { row, lineage, state } = await this.indexedModel(modelId);
+  /**
+   * The model ready to run. Throws {@link ModelUnavailable} when it cannot be served. `head`: a quote before payment
+   * at this chain head may reuse the checkpoint read at the same head (a block's 402 probes and paid requests then
+   * read it once); without it the checkpoint is read now, as serving does, so a takedown indexed a moment ago applies.
+   */
+  async get(modelId: number, opts: { head?: bigint } = {}): Promise<ServableModel> {
+    const { row, lineage, state } = await this.indexedModel(modelId, opts.head);
     if (!row) throw new ModelUnavailable(`Model ${modelId} is not known to this server (not registered, or not indexed yet).`, modelId);
     const artifactHash = row.artifactHash.toLowerCase() as `0x${string}`;
     let pending = this.loaded.get(modelId);
@@ -162,9 +168,8 @@ export class ModelCatalog {
    * transaction as its checkpoint, so they are read again only when the checkpoint has moved: one small query per
    * request stands in for five.
    */
-  private async indexedModel(modelId: number): Promise<{ row: ModelRow | undefined; lineage: number[]; state: IndexedState }> {
-    const state = await this.indexedState();
-    const key = this.state!.key;
+  private async indexedModel(modelId: number, head?: bigint): Promise<{ row: ModelRow | undefined; lineage: number[]; state: IndexedState }> {
+    const { key, state } = await this.indexedState(head);
     let cached = this.rows.get(modelId);
     if (cached?.key !== key) {
       const db = this.opts.db;
@@ -181,7 +186,18 @@ export class ModelCatalog {
     return { ...(await cached.value), state };
   }
 
-  private async indexedState(): Promise<IndexedState> {
+  private indexedState(head?: bigint): Promise<{ key: string; state: IndexedState }> {
+    if (head === undefined) return this.readCheckpoint();
+    if (this.checkpointAt?.head !== head) {
+      const value = this.readCheckpoint();
+      const entry = { head, value };
+      this.checkpointAt = entry;
+      value.catch(() => this.checkpointAt === entry && (this.checkpointAt = null));
+    }
+    return this.checkpointAt.value;
+  }
+
+  private async readCheckpoint(): Promise<{ key: string; state: IndexedState }> {
     const db = this.opts.db;
     const chainId = this.opts.chainId;
     const [head] = await db
@@ -195,7 +211,7 @@ export class ModelCatalog {
       this.state = { key, value };
       value.catch(() => this.state?.value === value && (this.state = null));
     }
-    return this.state.value;
+    return { key, state: await this.state.value };
   }
 
   /** Every indexed withdrawal at a final block (at most the indexed head − finalityDepth), and every terms limit. */

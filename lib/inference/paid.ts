@@ -65,7 +65,7 @@ export type PaidOutcome =
  */
 async function quote(modelId: number, promptTokens: number, params: InferenceParams) {
   const ctx = await serveContext();
-  const { rates, active } = await modelPricing(ctx.publicClient, ctx.deployment.modelRegistry, modelId);
+  const { rates, active, block } = await modelPricing(ctx.publicClient, ctx.deployment.modelRegistry, modelId);
   if (!active) throw new AppError("model_inactive", `Model ${modelId} is not active: its builder has paused it. Nothing was charged.`);
   const least = charge(rates, promptTokens, 0);
   const config = serverConfig();
@@ -82,7 +82,8 @@ async function quote(modelId: number, promptTokens: number, params: InferencePar
     least < minimum.perCall
       ? `${costs}, below this server's minimum of ${formatUnits(minimum.perCall, 18)} OPEN for a payment per call (the gas of taking, settling and refunding it). Pay from an x402 batch-settlement channel instead (its minimum is ${formatUnits(minimum.channel, 18)} OPEN). Nothing was charged.`
       : null;
-  const model = await ctx.models.get(modelId);
+  // Only the row's kind and parameters are used before payment; serving reads the checkpoint again (takedowns, terms).
+  const model = await ctx.models.get(modelId, { head: block });
   // Parameters are checked against the model before anyone signs anything; their max_tokens bounds the ceiling.
   const price = quoteCeiling(rates, promptTokens, pricedAnswerTokens(model, params));
   return { ctx, price, rates, model, perCallRefusal };

@@ -20,7 +20,7 @@
  *   payer's next voucher is served at once instead of 409 channel_busy until it expires.
  *
  * On PGlite (one connection) transactions are already exclusive: every query and transaction runs under its one
- * mutex, so the advisory lock is taken on Postgres only (one statement, six backend round trips, less per update).
+ * mutex, so the advisory lock is taken on Postgres only (one statement less per update).
  */
 import { createHash } from "node:crypto";
 import { asc, eq, sql } from "drizzle-orm";
