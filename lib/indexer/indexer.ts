@@ -33,9 +33,12 @@ interface FetchedRange {
   bookings: { txHash: string; block: number; batch: Hex }[];
 }
 
+/** The node reads the indexer makes (a PublicClient, or a recorded chain replayed without a node). */
+export type ChainReader = Pick<PublicClient, "getBlock" | "getBlockNumber" | "getLogs" | "getTransaction">;
+
 export interface IndexerOptions {
   db: Db;
-  client: PublicClient;
+  client: ChainReader;
   deployment: Deployment;
   /** Blocks below head - finalityDepth are final: no reorg check needed for them. 0 on anvil. */
   finalityDepth?: number;
