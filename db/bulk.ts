@@ -16,13 +16,16 @@ export function rowsOf<T>(result: unknown): T[] {
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-function jsonValue(column: PgColumn, value: unknown): unknown {
-  if (value === null || value === undefined) return null;
+/** A column's value as JSON, the converter chosen once per column (getSQLType builds a string on every call). */
+function jsonValue(column: PgColumn): (value: unknown) => unknown {
   const type = column.getSQLType();
-  if (type === "json" || type === "jsonb") return value;
-  if (typeof value === "bigint") return value.toString();
-  if (value instanceof Date) return value.toISOString();
-  return column.mapToDriverValue(value);
+  if (type === "json" || type === "jsonb") return (value) => value ?? null;
+  return (value) => {
+    if (value === null || value === undefined) return null;
+    if (typeof value === "bigint") return value.toString();
+    if (value instanceof Date) return value.toISOString();
+    return column.mapToDriverValue(value);
+  };
 }
 
 export interface BulkOptions<T extends PgTable> {
@@ -43,8 +46,13 @@ export async function bulkInsert<T extends PgTable, R = Record<string, unknown>>
   if (rows.length === 0) return [];
   const columns = Object.entries(getTableColumns(table)) as [string, PgColumn][];
   const used = columns.filter(([prop]) => prop in rows[0]);
+  const fields = used.map(([prop, col]) => ({ prop, name: col.name, value: jsonValue(col) }));
   const payload = JSON.stringify(
-    rows.map((row) => Object.fromEntries(used.map(([prop, col]) => [col.name, jsonValue(col, (row as Record<string, unknown>)[prop])]))),
+    rows.map((row) => {
+      const out: Record<string, unknown> = {};
+      for (const f of fields) out[f.name] = f.value((row as Record<string, unknown>)[f.prop]);
+      return out;
+    }),
   );
   const names = used.map(([, c]) => quote(c.name)).join(", ");
   const recordType = used.map(([, c]) => `${quote(c.name)} ${c.getSQLType()}`).join(", ");
