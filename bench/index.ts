@@ -5,6 +5,7 @@
 import os from "node:os";
 import { benchAttribution } from "./attribution";
 import { benchBackfill } from "./backfill";
+import { benchBackfillCompare } from "./backfill-compare";
 import { benchInference } from "./inference";
 import { benchLiveLag } from "./live-lag";
 import { benchNextToken } from "./next-token";
@@ -29,3 +30,5 @@ if (only === "scale") await benchScale();
 if (only === "disk") await benchDisk();
 // One model served by the catalog in memory vs on disk (ON_DISK_MODELS): `npm run bench -- serve-disk [--tokens N]`.
 if (only === "serve-disk") await benchServeDisk();
+// Checkouts side by side (e.g. main and a branch): `npm run bench -- backfill-compare <dir> <dir>`.
+if (only === "backfill-compare") await benchBackfillCompare(process.argv.slice(3));
