@@ -194,7 +194,9 @@ export async function benchDisk(argv: string[] = process.argv.slice(3)): Promise
     const copies = copyMapDirStore(path.join(dir, "copies"), { tokens: shardedLength(index), contributions: index.contributionIds.length });
     keepCopyMaps(index, copies);
     let t = performance.now();
-    const computed = shardedCopyMap(index, ORIGINAL_SPAN_TOKENS);
+    const computed = shardedCopyMap(index, ORIGINAL_SPAN_TOKENS, {
+      onShard: (done, all) => log(`  copy map: shard ${done}/${all} swept, ${fmt((performance.now() - t) / 1000, 1)} s`),
+    });
     const computeSeconds = (performance.now() - t) / 1000;
     global.gc?.();
     const r1c = rss();

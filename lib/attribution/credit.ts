@@ -107,12 +107,15 @@ class Segments implements CopyMap {
 /** 1 at k when the suffixes at sa[k−1] and sa[k] share ≥ L real tokens (Kasai, capped at L). Cached per index and L. */
 const longLcp = new WeakMap<CorpusIndex, Map<number, Uint8Array>>();
 
-export function longLcpFlags(index: CorpusIndex, L: number): Uint8Array {
+export function longLcpFlags(index: CorpusIndex, L: number, opts: { cache?: boolean } = {}): Uint8Array {
+  const engine = nativeAddon<SaisAddon>("sais") ? "native" : "js";
+  // A sharded index's copy map needs each shard's flags once: not kept (n bytes per shard).
+  if (opts.cache === false) return longLcp.get(index)?.get(L) ?? computeLongLcpFlags(index.tokens, index.sa, L, engine);
   let byL = longLcp.get(index);
   if (!byL) longLcp.set(index, (byL = new Map()));
   const hit = byL.get(L);
   if (hit) return hit;
-  const flags = computeLongLcpFlags(index.tokens, index.sa, L, nativeAddon<SaisAddon>("sais") ? "native" : "js");
+  const flags = computeLongLcpFlags(index.tokens, index.sa, L, engine);
   byL.set(L, flags);
   return flags;
 }

@@ -675,7 +675,7 @@ const shardedCopyMaps = new WeakMap<ShardedIndex, Map<number, CopyMap>>();
  * lowest position's contribution, as copyMap does. Windows stay inside a contribution, so each shard is swept on its
  * own (O(shard) memory at a time) and the segments concatenated.
  */
-export function shardedCopyMap(index: ShardedIndex, spanTokens: number): CopyMap {
+export function shardedCopyMap(index: ShardedIndex, spanTokens: number, opts: { onShard?: (done: number, shards: number) => void } = {}): CopyMap {
   let byL = shardedCopyMaps.get(index);
   if (!byL) shardedCopyMaps.set(index, (byL = new Map()));
   const hit = byL.get(spanTokens);
@@ -687,14 +687,12 @@ export function shardedCopyMap(index: ShardedIndex, spanTokens: number): CopyMap
   }
   const { shards, tokenOffsets, rankOffsets } = index;
   const L = spanTokens;
-  const segStart: number[] = [];
-  const segEnd: number[] = [];
-  const segOwner: number[] = [];
+  const parts: CopyMap[] = [];
   for (let i = 0; i < shards.length; i++) {
     const s = shards[i];
     const { tokens, sa, starts } = s;
     const n = sa.length;
-    const flags = longLcpFlags(s, L);
+    const flags = longLcpFlags(s, L, { cache: false });
     const ownerAt = new Int32Array(n).fill(-1);
     for (let a = 0; a < n; ) {
       let b = a + 1;
@@ -723,14 +721,24 @@ export function shardedCopyMap(index: ShardedIndex, spanTokens: number): CopyMap
       }
       a = b;
     }
-    const part = sweepSegments(ownerAt, L);
-    for (let k = 0; k < part.starts.length; k++) {
-      segStart.push(tokenOffsets[i] + part.starts[k]);
-      segEnd.push(tokenOffsets[i] + part.ends[k]);
-      segOwner.push(part.owners[k]);
-    }
+    parts.push(sweepSegments(ownerAt, L));
+    opts.onShard?.(i + 1, shards.length);
   }
-  const map = copyMapFromSegments(L, Float64Array.from(segStart), Float64Array.from(segEnd), Uint32Array.from(segOwner));
+  // The shards' segments at their global positions, in typed arrays of the exact size (no growing lists).
+  let total = 0;
+  for (const p of parts) total += p.starts.length;
+  const starts = new Float64Array(total);
+  const ends = new Float64Array(total);
+  const owners = new Uint32Array(total);
+  let w = 0;
+  parts.forEach((p, i) => {
+    for (let k = 0; k < p.starts.length; k++, w++) {
+      starts[w] = tokenOffsets[i] + p.starts[k];
+      ends[w] = tokenOffsets[i] + p.ends[k];
+    }
+    owners.set(p.owners, w - p.starts.length);
+  });
+  const map = copyMapFromSegments(L, starts, ends, owners);
   keepComputedCopyMap(index, map);
   byL.set(spanTokens, map);
   return map;
