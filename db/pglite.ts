@@ -7,7 +7,8 @@
  * together. Values are still bound as parameters and serialized exactly as `query()` serializes them (PGlite's
  * serializers by the parameter's type); results are parsed by PGlite's own `parseResults`; errors are its
  * DatabaseErrors with the query attached, as `query()` throws them. The statement stays unnamed (planned each
- * time), so no cached plan can outlive a schema change.
+ * time), so no cached plan can outlive a schema change. It reaches into PGlite's protected methods, so PGlite is pinned to
+ * one version in package.json (as @x402 is); db/pglite.test.ts compares it with plain PGlite on every type.
  */
 import { PGlite, parse, protocol, type QueryOptions, type Results, type Transaction } from "@electric-sql/pglite";
 
