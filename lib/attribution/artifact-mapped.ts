@@ -18,10 +18,10 @@
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import path from "node:path";
 import { checkTokenizer, corrupt, HEADER, layout, LITTLE_ENDIAN_HOST, pad4, readHeader } from "./artifact-format";
 import type { CorpusIndex, TokenArray } from "./corpus-index";
 import { AttributionError } from "./errors";
+import { nativeAddon, nativeAddonPath } from "./native";
 import { readUnigramSidecar, writeUnigramSidecar } from "./unigram-sidecar";
 
 interface MmapAddon {
@@ -32,18 +32,10 @@ interface MmapAddon {
 const MAX_VIEW_BYTES = 2 ** 32;
 const HASH_CHUNK = 8 << 20;
 
-let addon: MmapAddon | null = null;
-
-/** The compiled addon (built by `npm ci`'s postinstall), loaded by path so bundlers leave it alone. */
+/** The compiled addon (native/mmap, built by `npm ci`'s postinstall). */
 function mmapAddon(): MmapAddon {
-  if (addon) return addon;
-  const file = path.join(process.env.LEDGERLINE_ROOT ?? process.cwd(), "native", "mmap", "build", "Release", "mmap.node");
-  if (!fs.existsSync(file)) {
-    throw new AttributionError(`On-disk mode needs the mmap addon at ${file}; build it with \`npm run postinstall\` (node-gyp).`);
-  }
-  const m = { exports: {} as MmapAddon };
-  process.dlopen(m, file);
-  addon = m.exports;
+  const addon = nativeAddon<MmapAddon>("mmap");
+  if (!addon) throw new AttributionError(`On-disk mode needs the mmap addon at ${nativeAddonPath("mmap")}; build it with \`npm run postinstall\` (node-gyp).`);
   return addon;
 }
 

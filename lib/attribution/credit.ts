@@ -15,6 +15,7 @@ import { rankAt, type CorpusIndex } from "./corpus";
 import type { TokenArray } from "./corpus-index";
 import type { Prng } from "./infinigram";
 import { nativeAddon, type SaisAddon } from "./native";
+import { defaultSuffixSortEngine } from "./sais";
 import { SEPARATOR } from "./tokenizer";
 import type { ModelView, ViewFilter } from "./view";
 
@@ -108,7 +109,7 @@ class Segments implements CopyMap {
 const longLcp = new WeakMap<CorpusIndex, Map<number, Uint8Array>>();
 
 export function longLcpFlags(index: CorpusIndex, L: number, opts: { cache?: boolean } = {}): Uint8Array {
-  const engine = nativeAddon<SaisAddon>("sais") ? "native" : "js";
+  const engine = defaultSuffixSortEngine();
   // A sharded index's copy map needs each shard's flags once: not kept (n bytes per shard).
   if (opts.cache === false) return longLcp.get(index)?.get(L) ?? computeLongLcpFlags(index.tokens, index.sa, L, engine);
   let byL = longLcp.get(index);
@@ -170,15 +171,16 @@ export function keepCopyMaps(index: object, store: CopyMapStore, viewKey: (view:
   stores.set(index, { store, viewKey });
 }
 
-/** The copy map kept for `index` (whole index) or null; after computing one, keptCopyMapWrite stores it. */
-export function keptCopyMap(index: object, spanTokens: number): CopyMap | null {
+/** The copy map kept for `index` (and `view`: the whole index when undefined) at L = spanTokens, or null. */
+export function keptCopyMap(index: object, view: ModelView | undefined, spanTokens: number): CopyMap | null {
   const kept = stores.get(index);
-  return kept ? kept.store.read(`${kept.viewKey(undefined)}-L${spanTokens}`, spanTokens) : null;
+  return kept ? kept.store.read(`${kept.viewKey(view)}-L${spanTokens}`, spanTokens) : null;
 }
 
-export function keepComputedCopyMap(index: object, map: CopyMap): void {
+/** Keeps a copy map just computed, when the index has a store. */
+export function keepComputedCopyMap(index: object, view: ModelView | undefined, map: CopyMap): void {
   const kept = stores.get(index);
-  kept?.store.write(`${kept.viewKey(undefined)}-L${map.spanTokens}`, map);
+  kept?.store.write(`${kept.viewKey(view)}-L${map.spanTokens}`, map);
 }
 
 /** A copy map from its segments (sorted, disjoint [start, end) with the credited rank). */
@@ -198,11 +200,11 @@ export function copyMap(index: CorpusIndex, view: ModelView | undefined, filter:
   if (!byL) copyMaps.set(key, (byL = new Map()));
   const hit = byL.get(spanTokens);
   if (hit) return hit;
-  const kept = stores.get(index);
-  const storeKey = kept ? `${kept.viewKey(view)}-L${spanTokens}` : "";
-  const stored = kept?.store.read(storeKey, spanTokens);
-  const map = stored ?? computeCopyMap(index, filter, spanTokens);
-  if (kept && !stored) kept.store.write(storeKey, map);
+  let map = keptCopyMap(index, view, spanTokens);
+  if (!map) {
+    map = computeCopyMap(index, filter, spanTokens);
+    keepComputedCopyMap(index, view, map);
+  }
   byL.set(spanTokens, map);
   return map;
 }

@@ -680,7 +680,7 @@ export function shardedCopyMap(index: ShardedIndex, spanTokens: number, opts: { 
   if (!byL) shardedCopyMaps.set(index, (byL = new Map()));
   const hit = byL.get(spanTokens);
   if (hit) return hit;
-  const kept = keptCopyMap(index, spanTokens);
+  const kept = keptCopyMap(index, undefined, spanTokens);
   if (kept) {
     byL.set(spanTokens, kept);
     return kept;
@@ -739,7 +739,7 @@ export function shardedCopyMap(index: ShardedIndex, spanTokens: number, opts: { 
     owners.set(p.owners, w - p.starts.length);
   });
   const map = copyMapFromSegments(L, starts, ends, owners);
-  keepComputedCopyMap(index, map);
+  keepComputedCopyMap(index, undefined, map);
   byL.set(spanTokens, map);
   return map;
 }
