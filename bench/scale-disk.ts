@@ -15,6 +15,8 @@ import { copyMapDirStore } from "@/lib/attribution/copy-map-store";
 import { keepCopyMaps } from "@/lib/attribution/credit";
 import { ORIGINAL_SPAN_TOKENS } from "@/lib/attribution/originality";
 import {
+  count,
+  createView,
   generate,
   shardedCopyMap,
   infinigramProbability,
@@ -218,6 +220,30 @@ export async function benchDisk(argv: string[] = process.argv.slice(3)): Promise
     }
     const r1 = rss();
     log(`memory after the queries: +${fmt((r1.anon - r0.anon) / MiB, 1)} MiB anonymous, ${fmt((r1.file - fileBefore) / MiB)} MiB more file-backed pages resident than before opening (of ${fmt(diskBytes / MiB)} MiB on disk)`);
+
+    // A takedown on a mapped shard: its partial view's ranks (4 B/token) from a mapped sidecar, against in memory.
+    const takedown = async (sidecar: boolean) => {
+      global.gc?.();
+      await new Promise((r) => setTimeout(r, 250));
+      let how = "memory";
+      const shard = openCorpusIndexMapped(shardFiles[0], { saRankSidecar: sidecar, onSaRanks: (h) => (how = h.source) });
+      const r0 = rss();
+      const t = performance.now();
+      const view = createView(shard, Array.from(shard.contributionIds).slice(1));
+      const ms = performance.now() - t;
+      const c = count(shard, [shard.tokens[shard.starts[1]]], view);
+      const r1 = rss();
+      return { ms, how, c, anon: r1.anon - r0.anon, tokens: shard.tokens.length };
+    };
+    const signed = (bytes: number) => `${bytes < 0 ? "−" : "+"}${fmt(Math.abs(bytes) / MiB, 1)}`;
+    const inHeap = await takedown(false);
+    const first = await takedown(true);
+    const mapped = await takedown(true);
+    if (inHeap.c !== first.c || inHeap.c !== mapped.c) throw new Error("a takedown view answers differently from its mapped ranks");
+    log(
+      `takedown view on one shard (${fmt(inHeap.tokens)} tokens, one contribution withdrawn): ranks in memory ${fmt(inHeap.ms / 1000, 2)} s, +${fmt(inHeap.anon / MiB, 1)} MiB anonymous; ` +
+        `mapped sidecar, first (${first.how}) ${fmt(first.ms / 1000, 2)} s, ${signed(first.anon)} MiB; after a restart (${mapped.how}) ${fmt(mapped.ms, 1)} ms, ${signed(mapped.anon)} MiB; answers identical`,
+    );
 
     if (argv.includes("--memory")) {
       const t = performance.now();

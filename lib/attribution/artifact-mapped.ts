@@ -21,23 +21,15 @@ import fs from "node:fs";
 import { checkTokenizer, corrupt, HEADER, layout, LITTLE_ENDIAN_HOST, pad4, readHeader } from "./artifact-format";
 import type { CorpusIndex, TokenArray } from "./corpus-index";
 import { AttributionError } from "./errors";
-import { nativeAddon, nativeAddonPath } from "./native";
+import { mmapAddon } from "./native";
+import { mappedSaRanks, type SaRankSource } from "./sa-rank-sidecar";
 import { readUnigramSidecar, writeUnigramSidecar } from "./unigram-sidecar";
-
-interface MmapAddon {
-  map(file: string, offset: number, length: number, random: boolean): ArrayBuffer;
-}
+import { keepSaRanksWith } from "./view";
 
 /** Node 20's cap on one typed array (bytes): a larger suffix array is served as shards. */
 const MAX_VIEW_BYTES = 2 ** 32;
 const HASH_CHUNK = 8 << 20;
 
-/** The compiled addon (native/mmap, built by `npm ci`'s postinstall). */
-function mmapAddon(): MmapAddon {
-  const addon = nativeAddon<MmapAddon>("mmap");
-  if (!addon) throw new AttributionError(`On-disk mode needs the mmap addon at ${nativeAddonPath("mmap")}; build it with \`npm run postinstall\` (node-gyp).`);
-  return addon;
-}
 
 /** Streams the file through sha-256 with one reused buffer. */
 function fileHash(fd: number, size: number): `0x${string}` {
@@ -113,7 +105,14 @@ export type UnigramSource = { source: "sidecar" } | { source: "buckets"; why: st
 /** Opens an artifact in on-disk mode (see the module comment); both format versions. */
 export function openCorpusIndexMapped(
   file: string,
-  opts: { expectHash?: `0x${string}`; storeUnigram?: boolean; onUnigram?: (how: UnigramSource) => void } = {},
+  opts: {
+    expectHash?: `0x${string}`;
+    storeUnigram?: boolean;
+    onUnigram?: (how: UnigramSource) => void;
+    /** false: a partial view computes its ranks in memory instead of in `<file>.sarank` (sa-rank-sidecar.ts). */
+    saRankSidecar?: boolean;
+    onSaRanks?: (how: SaRankSource) => void;
+  } = {},
 ): CorpusIndex {
   if (!LITTLE_ENDIAN_HOST) throw new AttributionError("On-disk mode needs a little-endian machine (the artifact's byte order).");
   const native = mmapAddon();
@@ -176,7 +175,10 @@ export function openCorpusIndexMapped(
       unigram = unigramFromBuckets(tokens, sa, n - c, V);
       if (sha && opts.storeUnigram !== false) storeBestEffort(file, { head: bound, size, sha256: sha }, unigram);
     }
-    return { tokens, sa, contributionIds, datanetIds, starts, unigram, params: { tokenizer, separator: V } };
+    const index: CorpusIndex = { tokens, sa, contributionIds, datanetIds, starts, unigram, params: { tokenizer, separator: V } };
+    // A partial view's 4-byte-per-token ranks come from a mapped file beside the artifact, not the heap.
+    if (opts.saRankSidecar !== false) keepSaRanksWith(index, () => mappedSaRanks(file, index, { head: bound, size, sha256: sha }, opts.onSaRanks));
+    return index;
   } finally {
     fs.closeSync(fd);
   }

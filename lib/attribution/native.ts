@@ -5,6 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { AttributionError } from "./errors";
 
 const loaded = new Map<string, unknown>();
 
@@ -29,4 +30,16 @@ export function nativeAddon<T>(name: "mmap" | "sais"): T | null {
 export interface SaisAddon {
   suffixArray(text: Int32Array | Uint32Array | Uint16Array, upper: number, sa: Int32Array): void;
   longLcpFlags(tokens: Uint16Array | Uint32Array, sa: Uint32Array, L: number, separator: number, flags: Uint8Array): void;
+}
+
+/** native/mmap: a byte range of a file mapped as an ArrayBuffer (private, read on touch). */
+export interface MmapAddon {
+  map(file: string, offset: number, length: number, random: boolean): ArrayBuffer;
+}
+
+/** The mmap addon, or an error saying how to build it (on-disk mode has no fallback). */
+export function mmapAddon(): MmapAddon {
+  const addon = nativeAddon<MmapAddon>("mmap");
+  if (!addon) throw new AttributionError(`On-disk mode needs the mmap addon at ${nativeAddonPath("mmap")}; build it with \`npm run postinstall\` (node-gyp).`);
+  return addon;
 }

@@ -7,7 +7,8 @@
  *
  * Memory: a view holds one byte per contribution. Filtering reads, for each suffix-array entry, the
  * rank of the contribution it starts in; that array (4 bytes per token) is built once per index, on
- * its first partial view, and shared by all its views.
+ * its first partial view, and shared by all its views; a mapped index keeps it in a file it maps
+ * (sa-rank-sidecar.ts), so on disk it costs the pages queries touch.
  */
 import type { CorpusIndex } from "./corpus-index";
 import { AttributionError } from "./errors";
@@ -33,18 +34,59 @@ export interface ViewFilter {
   members: Uint8Array;
 }
 
+/**
+ * Rank lookup by position without an n-sized table: the rank at every 2^shift-th position, the block no longer than
+ * an average contribution (so a lookup scans `starts` forward one step or none, on average), at most n/4 bytes.
+ */
+export interface RankBlocks {
+  shift: number;
+  ranks: Uint32Array;
+}
+
+export function rankBlocks(starts: ArrayLike<number>, n: number): RankBlocks {
+  const c = starts.length;
+  const shift = Math.min(16, Math.max(4, Math.floor(Math.log2(Math.max(1, n / c)))));
+  const ranks = new Uint32Array(Math.floor(n / 2 ** shift) + 1);
+  for (let b = 0, r = 0; b < ranks.length; b++) {
+    const p = b * 2 ** shift;
+    while (r + 1 < c && starts[r + 1] <= p) r++;
+    ranks[b] = r;
+  }
+  return { shift, ranks };
+}
+
+/** out[i] = rank of the contribution suffix sa[from + i] starts in. */
+export function saRanksInto(sa: ArrayLike<number>, starts: ArrayLike<number>, blocks: RankBlocks, from: number, out: Uint32Array): void {
+  const c = starts.length;
+  const { shift, ranks } = blocks;
+  for (let i = 0; i < out.length; i++) {
+    const p = sa[from + i];
+    let r = ranks[p >>> shift];
+    while (r + 1 < c && starts[r + 1] <= p) r++;
+    out[i] = r;
+  }
+}
+
 const saRanks = new WeakMap<CorpusIndex, Uint32Array>();
+const saRankSources = new WeakMap<CorpusIndex, () => Uint32Array | null>();
+
+/**
+ * Where an index's ranks come from instead of the JS heap (a mapped index's sidecar file, sa-rank-sidecar.ts): asked
+ * once, on its first partial view; null falls back to computing them in memory.
+ */
+export function keepSaRanksWith(index: CorpusIndex, source: () => Uint32Array | null): void {
+  saRankSources.set(index, source);
+}
 
 /** Rank of the contribution each suffix starts in, in suffix-array order (shared per index). */
 function saRankOf(index: CorpusIndex): Uint32Array {
   let saRank = saRanks.get(index);
   if (saRank === undefined) {
-    const { sa, starts } = index;
-    const n = sa.length;
-    const posRank = new Uint32Array(n);
-    for (let r = 0; r < starts.length; r++) posRank.fill(r, starts[r], r + 1 < starts.length ? starts[r + 1] : n);
-    saRank = new Uint32Array(n);
-    for (let k = 0; k < n; k++) saRank[k] = posRank[sa[k]];
+    saRank = saRankSources.get(index)?.() ?? undefined;
+    if (saRank === undefined) {
+      saRank = new Uint32Array(index.sa.length);
+      saRanksInto(index.sa, index.starts, rankBlocks(index.starts, index.sa.length), 0, saRank);
+    }
     saRanks.set(index, saRank);
   }
   return saRank;
