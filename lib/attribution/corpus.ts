@@ -749,12 +749,15 @@ export function longestSuffix(index: CorpusIndex, context: ArrayLike<number>, vi
   const filter = viewFilter(index, view);
   const { tokens, sa } = index;
   const out = new Uint32Array(2);
-  // Monotone: gallop up from 1, then binary search.
-  let good = 0;
   let goodLo = 0;
   let goodHi = sa.length;
-  let bad = ctx.length + 1;
+  // The empty suffix is the whole suffix array; longestValid leaves goodLo/goodHi at its answer's range.
   const ok = (len: number): boolean => {
+    if (len === 0) {
+      goodLo = 0;
+      goodHi = sa.length;
+      return true;
+    }
     rangeOf(tokens, sa, ctx, ctx.length - len, len, out);
     if (out[0] === out[1]) return false;
     if (filter !== null && !hasMember(filter, out[0], out[1])) return false;
@@ -762,19 +765,8 @@ export function longestSuffix(index: CorpusIndex, context: ArrayLike<number>, vi
     goodHi = out[1];
     return true;
   };
-  for (let probe = 1; probe <= ctx.length; probe *= 2) {
-    if (!ok(probe)) {
-      bad = probe;
-      break;
-    }
-    good = probe;
-  }
-  while (bad - good > 1) {
-    const mid = (good + bad) >>> 1;
-    if (ok(mid)) good = mid;
-    else bad = mid;
-  }
-  return { length: good, lo: goodLo, hi: goodHi };
+  const length = longestValid(ok, ctx.length, -1);
+  return { length, lo: goodLo, hi: goodHi };
 }
 
 export function checkMaxSupport(maxSupport: unknown): number {
