@@ -27,6 +27,16 @@ export function artifactPath(hash: string, dir = artifactDir()): string {
   return fileOf(hash.toLowerCase(), dir);
 }
 
+/**
+ * Where the copy maps of the artifact's own index are kept (copy-map-store.ts): written by the build that made it and
+ * by the catalog, read by the catalog.
+ */
+export function copyMapDir(hash: string, dir = artifactDir()): string {
+  const h = hash.toLowerCase();
+  if (!/^0x[0-9a-f]{64}$/.test(h)) throw new Error(`not an artifact hash: ${hash}`);
+  return path.join(dir, "copy-maps", h.slice(2));
+}
+
 /** Writes atomically (temp file + rename), so a crash never leaves a half artifact under its hash. */
 export function putArtifact(bytes: Uint8Array, dir = artifactDir()): { hash: ArtifactHash; path: string } {
   const hash = sha256Of(bytes);

@@ -3,7 +3,7 @@
  * job runner calls it in a child process, tests call it directly. Same inputs → byte-identical artifact.
  */
 import { createHash } from "node:crypto";
-import { buildCorpusIndex, type CorpusContribution } from "@/lib/attribution/corpus";
+import { buildCorpusIndex, type CorpusContribution, type CorpusIndex } from "@/lib/attribution/corpus";
 import { serializeCorpusIndex } from "@/lib/attribution/artifact";
 import { evaluateInfinigram } from "@/lib/attribution/evaluate-infinigram";
 import { buildKnnModel, labelledRecordsOf, type KnnOptions, type LabelledRecord } from "@/lib/attribution/knn";
@@ -24,6 +24,8 @@ export interface BuildOutput {
   /** Corpus tokens (∞-gram / external) or labelled records (kNN). */
   tokens: number;
   evaluation: Record<string, unknown>;
+  /** The index a corpus build serialized (∞-gram, external, RAG): the worker prepares its copy map. */
+  index?: CorpusIndex;
 }
 
 export type BuildProgress = (phase: BuildPhase, progress: number) => void;
@@ -121,6 +123,7 @@ export function runBuild(request: BuildRequest, sources: BuildSources, report: B
     records,
     tokens: index.tokens.length - index.contributionIds.length,
     evaluation: { ...evaluation, tokenizer: TOKENIZER },
+    index,
   };
 }
 

@@ -24,7 +24,10 @@ import { verifyInference } from "@/lib/inference/verify";
 import { Indexer } from "@/lib/indexer/indexer";
 import { canonicalJson, contentUri, modelMetadataSchema } from "@/lib/metadata";
 import { glossJsonl, glossMarkdown, nounGlosses } from "@/lib/seed/wordnet";
-import { getArtifact, sha256Of } from "./artifacts";
+import { copyMapBounds, copyMapDirStore } from "@/lib/attribution/copy-map-store";
+import { copyMap } from "@/lib/attribution/credit";
+import { ORIGINAL_SPAN_TOKENS } from "@/lib/attribution/originality";
+import { copyMapDir, getArtifact, sha256Of } from "./artifacts";
 import { BuildRunner, createBuild, describeBuilds, getBuild, registrationOf } from "./jobs";
 import { decryptEndpointKey, endpointKeyFor } from "./endpoint-keys";
 import { registerModel } from "./register";
@@ -141,6 +144,13 @@ for (const { kind, available } of testDatabaseKinds) {
       const bytes = getArtifact(done.artifactHash!, artifactDir)!;
       expect(sha256Of(bytes)).toBe(done.artifactHash);
       expect(bytes.byteLength).toBe(done.artifactBytes);
+      // The build kept the whole index's copy map where the catalog reads it, equal to one computed from the artifact.
+      const model = loadArtifact(bytes);
+      if (model.format !== "corpus") throw new Error("an ∞-gram build stores a corpus index");
+      const kept = copyMapDirStore(copyMapDir(done.artifactHash!, artifactDir), copyMapBounds(model.index)).read(`all-L${ORIGINAL_SPAN_TOKENS}`, ORIGINAL_SPAN_TOKENS);
+      const computed = copyMap(model.index, undefined, null, ORIGINAL_SPAN_TOKENS);
+      expect(kept).not.toBeNull();
+      expect([Array.from(kept!.starts), Array.from(kept!.ends), Array.from(kept!.owners)]).toEqual([Array.from(computed.starts), Array.from(computed.ends), Array.from(computed.owners)]);
       // The metadata the builder registers is stored content-addressed and parses as a model card.
       const [meta] = await database.db.select().from(t.contents).where(eq(t.contents.hash, done.metadataHash!));
       const card = modelMetadataSchema.parse(JSON.parse(new TextDecoder().decode(meta.body)));

@@ -5,7 +5,10 @@
  * Run as `node --import tsx lib/factory/worker.ts` (see worker-process.ts).
  */
 import { replayForecast, type ReplayInput } from "@/lib/forecast/replay";
-import { putArtifact } from "./artifacts";
+import { copyMapBounds, copyMapDirStore, copyMapViewKey } from "@/lib/attribution/copy-map-store";
+import { copyMap, keepCopyMaps } from "@/lib/attribution/credit";
+import { ORIGINAL_SPAN_TOKENS } from "@/lib/attribution/originality";
+import { copyMapDir, putArtifact } from "./artifacts";
 import { runBuild } from "./build";
 import type { BuildSources } from "./sources";
 import type { BuildRequest } from "./spec";
@@ -56,6 +59,14 @@ function build(input: BuildInput) {
     emit({ type: "progress", phase, progress });
   });
   const stored = putArtifact(out.artifact, input.artifactDir);
+  if (out.index) {
+    // The whole index's copy map (record version 2's originality), kept where the catalog looks: a model served from
+    // its own index (on disk, or the first of a shared index) answers its first span trace or generation without
+    // computing it on the web server's thread (seconds per 10 M tokens).
+    emit({ type: "progress", phase: "storing", progress: 0.95 });
+    keepCopyMaps(out.index, copyMapDirStore(copyMapDir(out.artifactHash, input.artifactDir), copyMapBounds(out.index), (m) => process.stderr.write(`${m}\n`)), copyMapViewKey);
+    copyMap(out.index, undefined, null, ORIGINAL_SPAN_TOKENS);
+  }
   emit({
     type: "result",
     artifactHash: out.artifactHash,

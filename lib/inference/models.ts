@@ -22,7 +22,7 @@ import { openModelArtifact, type OnDiskPolicy, type OpenedArtifact } from "./on-
 import { withdrawnMembers, withoutWithdrawn } from "@/lib/attribution/withdrawn";
 import type { CorpusIndex } from "@/lib/attribution/corpus";
 import type { KnnModel } from "@/lib/attribution/knn";
-import { artifactDir as defaultArtifactDir } from "@/lib/factory/artifacts";
+import { artifactDir as defaultArtifactDir, copyMapDir } from "@/lib/factory/artifacts";
 import type { ModelKind } from "@/lib/metadata";
 
 export interface ServableModel {
@@ -297,8 +297,7 @@ export class ModelCatalog {
 
   private keepCopyMaps(artifactHash: `0x${string}`, index: CorpusIndex): void {
     if (!/^0x[0-9a-f]{64}$/.test(artifactHash)) return;
-    const dir = path.join(this.dir, "copy-maps", artifactHash.slice(2));
-    keepCopyMaps(index, copyMapDirStore(dir, copyMapBounds(index), (m) => this.opts.log?.(`models: ${m}`)), copyMapViewKey);
+    keepCopyMaps(index, copyMapDirStore(copyMapDir(artifactHash, this.dir), copyMapBounds(index), (m) => this.opts.log?.(`models: ${m}`)), copyMapViewKey);
   }
 
   /** Loads every active model whose artifact is here (at startup); returns what loaded and what did not. */
