@@ -193,7 +193,11 @@ function processTree(root: number): Map<number, string> {
       const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
       const close = stat.lastIndexOf(")");
       const ppid = Number(stat.slice(close + 2).split(" ")[1]);
-      names.set(Number(d), stat.slice(stat.indexOf("(") + 1, close));
+      let name = stat.slice(stat.indexOf("(") + 1, close);
+      // npm start's web server (scripts/web-server.mjs, or `next start`) runs as plain "node": name it by its command line.
+      const argv = fs.readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0");
+      if (argv.some((a) => a.endsWith("web-server.mjs")) || (argv.some((a) => a.endsWith(path.join("next", "dist", "bin", "next"))) && argv.includes("start"))) name = "web server";
+      names.set(Number(d), name);
       children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
     } catch {
       /* gone */
@@ -754,6 +758,23 @@ export async function benchInference(log = console.log) {
       ]);
     }
     rows.push(["batch-settlement on-chain (booker)", bookingCost.text, "the booking job's own transactions during the batch runs (bound: 60 s or 100 charges): vouchers claimed in X402BatchSettlement, then InferenceMarket.bookBatch; records from each bookBatch's calldata; charges still pending at the end are booked later"]);
+    {
+      // CPU per paid batch-settlement call, by process: what one call costs this machine with the official client on it.
+      const per = (l: (typeof batchLevels)[number]) => {
+        const rate = l.samples.filter((x) => x.ok).length / l.elapsed;
+        const of = (name: string) => ((l.cpu.per.find(([n]) => n === name)?.[1] ?? 0) * 1000) / rate;
+        const all = l.cpu.per.reduce((a, [, x]) => a + x, 0) * 1000 / rate;
+        return { web: of("web server"), client: of("bench client"), anvil: of("anvil"), all };
+      };
+      const cores = os.cpus().length;
+      const text = batchLevels
+        .map((l) => {
+          const c = per(l);
+          return `c=${l.concurrency}: web server ${ms(c.web)}, client ${ms(c.client)}, anvil ${ms(c.anvil)} ms; all ${ms(c.all)} ms → at most ${Math.floor((cores * 1000) / c.all)} req/s on ${cores} cores`;
+        })
+        .join("; ");
+      rows.push(["batch-settlement CPU per paid call", text, "/proc CPU time of each process of the stack and of this bench's client (the official batch-settlement client: parsing each 402, signing each voucher) during each run ÷ paid calls; the ceiling is the machine's cores ÷ that sum, with the client on the same machine"]);
+    }
     rows.push(["batch-settlement outside the model (c=1)", `p50 ${ms(median(batchOutside))} / p95 ${ms(pct(batchOutside, 95))} ms`, "per request: paid request − model time (the same run of the model in this process) = voucher verification, channel row lock, charge row, database + Next"]);
     const at = (c: number) => levels.find((l) => l.concurrency === c)!.samples.filter((s) => s.ok);
     rows.push(["402 round trip (c=1)", `p50 ${ms(median(at(1).map((s) => s.to402)))} ms (c=32: ${ms(median(at(32).map((s) => s.to402)))} ms)`, "unpaid POST → PAYMENT-REQUIRED headers (server: 2 contract reads + model lookup)"]);
