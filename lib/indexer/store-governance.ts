@@ -84,17 +84,20 @@ export class GovernanceStore {
     this.dirty.voteAccounts.add(row.account);
   }
 
+  /** Sent at once, as RangeStore.flush's statements. */
   async flush(): Promise<void> {
     const tx = this.tx;
     const pick = <K, V>(m: Map<K, V>, keys: Set<K>) => [...keys].map((k) => m.get(k)!);
-    await bulkInsert(tx, t.operators, pick(this.operators, this.dirty.operators), { conflict: [t.operators.address], onConflict: "overwrite" });
-    await bulkInsert(tx, t.proposals, pick(this.proposals, this.dirty.proposals), { conflict: [t.proposals.id], onConflict: "overwrite" });
-    await bulkInsert(tx, t.voteAccounts, pick(this.voteAccounts, this.dirty.voteAccounts), { conflict: [t.voteAccounts.account], onConflict: "overwrite" });
-    await bulkInsert(tx, t.operatorEvents, this.operatorEvents);
-    await bulkInsert(tx, t.feeSchedules, this.feeSchedules);
-    await bulkInsert(tx, t.marketParams, this.marketParams);
-    await bulkInsert(tx, t.governorSettings, this.governorSettings);
-    await bulkInsert(tx, t.voteSupply, this.voteSupply);
-    await bulkInsert(tx, t.proposalVotes, this.votes);
+    await Promise.all([
+      bulkInsert(tx, t.operators, pick(this.operators, this.dirty.operators), { conflict: [t.operators.address], onConflict: "overwrite" }),
+      bulkInsert(tx, t.proposals, pick(this.proposals, this.dirty.proposals), { conflict: [t.proposals.id], onConflict: "overwrite" }),
+      bulkInsert(tx, t.voteAccounts, pick(this.voteAccounts, this.dirty.voteAccounts), { conflict: [t.voteAccounts.account], onConflict: "overwrite" }),
+      bulkInsert(tx, t.operatorEvents, this.operatorEvents),
+      bulkInsert(tx, t.feeSchedules, this.feeSchedules),
+      bulkInsert(tx, t.marketParams, this.marketParams),
+      bulkInsert(tx, t.governorSettings, this.governorSettings),
+      bulkInsert(tx, t.voteSupply, this.voteSupply),
+      bulkInsert(tx, t.proposalVotes, this.votes),
+    ]);
   }
 }

@@ -268,48 +268,59 @@ export class RangeStore {
     this.datanetUsage.set(key, cur);
   }
 
-  /** Writes everything the range changed. Inserts go before updates of rows they do not depend on. */
+  /**
+   * Writes everything the range changed. Every statement is sent at once (one table each, no foreign keys, so their
+   * order does not matter) and the connection runs them back to back: Postgres works on one while the next is built.
+   */
   async flush(): Promise<void> {
     const tx = this.tx;
     const pick = <K, V>(m: Map<K, V>, keys: Set<K>) => [...keys].map((k) => m.get(k)!);
-    await bulkInsert(tx, t.datanets, pick(this.datanets, this.dirty.datanets), { conflict: [t.datanets.id], onConflict: "overwrite" });
-    await bulkInsert(tx, t.contributions, pick(this.contributions, this.dirty.contributions), { conflict: [t.contributions.id], onConflict: "overwrite" });
-    await bulkInsert(tx, t.models, pick(this.models, this.dirty.models), { conflict: [t.models.id], onConflict: "overwrite" });
-    await bulkInsert(tx, t.inferences, pick(this.inferences, this.dirty.inferences), { conflict: [t.inferences.requestId], onConflict: "overwrite" });
-    await bulkInsert(tx, t.datanetVersions, this.versions);
-    await bulkInsert(tx, t.modelDatanets, this.modelDatanets);
-    await bulkInsert(tx, t.ledgerEntries, this.ledger);
-    await bulkInsert(tx, t.epochs, pick(this.epochs, this.dirty.epochs), { conflict: [t.epochs.epoch], onConflict: "overwrite" });
-    await bulkInsert(tx, t.claims, this.claims);
-    await bulkInsert(tx, t.attributionEntries, this.attribution);
-    await this.gov.flush();
+    const writes: Promise<unknown>[] = [];
+    writes.push(bulkInsert(tx, t.datanets, pick(this.datanets, this.dirty.datanets), { conflict: [t.datanets.id], onConflict: "overwrite" }));
+    writes.push(bulkInsert(tx, t.contributions, pick(this.contributions, this.dirty.contributions), { conflict: [t.contributions.id], onConflict: "overwrite" }));
+    writes.push(bulkInsert(tx, t.models, pick(this.models, this.dirty.models), { conflict: [t.models.id], onConflict: "overwrite" }));
+    writes.push(bulkInsert(tx, t.inferences, pick(this.inferences, this.dirty.inferences), { conflict: [t.inferences.requestId], onConflict: "overwrite" }));
+    writes.push(bulkInsert(tx, t.datanetVersions, this.versions));
+    writes.push(bulkInsert(tx, t.modelDatanets, this.modelDatanets));
+    writes.push(bulkInsert(tx, t.ledgerEntries, this.ledger));
+    writes.push(bulkInsert(tx, t.epochs, pick(this.epochs, this.dirty.epochs), { conflict: [t.epochs.epoch], onConflict: "overwrite" }));
+    writes.push(bulkInsert(tx, t.claims, this.claims));
+    writes.push(bulkInsert(tx, t.attributionEntries, this.attribution));
+    writes.push(this.gov.flush());
     const e = t.earningsHourly;
-    await bulkInsert(tx, e, [...this.earnings.values()], {
-      conflict: [e.account, e.hour, e.role, e.datanetId, e.modelId],
-      onConflict: { amount: sql`${e.amount} + excluded.amount`, inferences: sql`${e.inferences} + excluded.inferences` },
-    });
+    writes.push(
+      bulkInsert(tx, e, [...this.earnings.values()], {
+        conflict: [e.account, e.hour, e.role, e.datanetId, e.modelId],
+        onConflict: { amount: sql`${e.amount} + excluded.amount`, inferences: sql`${e.inferences} + excluded.inferences` },
+      }),
+    );
     const u = t.modelUsageHourly;
-    await bulkInsert(
-      tx,
-      u,
-      [...this.modelUsage.values()].map((x) => ({ modelId: x.modelId, hour: x.hour, inferences: x.inferences, revenue: x.amount })),
-      {
-        conflict: [u.modelId, u.hour],
-        onConflict: { inferences: sql`${u.inferences} + excluded.inferences`, revenue: sql`${u.revenue} + excluded.revenue` },
-      },
+    writes.push(
+      bulkInsert(
+        tx,
+        u,
+        [...this.modelUsage.values()].map((x) => ({ modelId: x.modelId, hour: x.hour, inferences: x.inferences, revenue: x.amount })),
+        {
+          conflict: [u.modelId, u.hour],
+          onConflict: { inferences: sql`${u.inferences} + excluded.inferences`, revenue: sql`${u.revenue} + excluded.revenue` },
+        },
+      ),
     );
     const du = t.datanetUsageHourly;
-    await bulkInsert(
-      tx,
-      du,
-      [...this.datanetUsage.values()].map((x) => ({ datanetId: x.datanetId, hour: x.hour, inferences: x.inferences, contributorEarnings: x.amount })),
-      {
-        conflict: [du.datanetId, du.hour],
-        onConflict: {
-          inferences: sql`${du.inferences} + excluded.inferences`,
-          contributorEarnings: sql`${du.contributorEarnings} + excluded.contributor_earnings`,
+    writes.push(
+      bulkInsert(
+        tx,
+        du,
+        [...this.datanetUsage.values()].map((x) => ({ datanetId: x.datanetId, hour: x.hour, inferences: x.inferences, contributorEarnings: x.amount })),
+        {
+          conflict: [du.datanetId, du.hour],
+          onConflict: {
+            inferences: sql`${du.inferences} + excluded.inferences`,
+            contributorEarnings: sql`${du.contributorEarnings} + excluded.contributor_earnings`,
+          },
         },
-      },
+      ),
     );
+    await Promise.all(writes);
   }
 }
