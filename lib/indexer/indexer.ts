@@ -74,6 +74,13 @@ function bookingPreload(events: { event: DecodedEvent; tx: string }[]): Preload 
   return p;
 }
 
+/** Applies `events` in chain order to the range's store. */
+async function applyAll(store: RangeStore, events: FetchedRange["decoded"]): Promise<void> {
+  for (const { log, event, at } of events) {
+    await applyEvent(store, event, { block: Number(log.blockNumber), blockHash: log.blockHash!, tx: log.transactionHash!, logIndex: log.logIndex!, at, address: log.address });
+  }
+}
+
 export const DEFAULT_JOURNAL_BLOCKS = 128;
 
 export class Indexer {
@@ -227,6 +234,29 @@ export class Indexer {
     return new Map(blocks.map((b) => [Number(b.number), b]));
   }
 
+  /** A store with the rows `events` read (their bookBatch transactions' batches included). */
+  private async loadStore(tx: Tx, events: FetchedRange["decoded"]): Promise<RangeStore> {
+    const store = new RangeStore(tx);
+    await store.preload(collectPreload(events.map((d) => d.event), bookingPreload(events.map((d) => ({ event: d.event, tx: d.log.transactionHash! })))));
+    return store;
+  }
+
+  private eventRows(decoded: FetchedRange["decoded"]) {
+    return decoded.map(({ log, contract, event, at }) => ({
+      chainId: this.chainId,
+      txHash: log.transactionHash!,
+      logIndex: log.logIndex!,
+      block: Number(log.blockNumber),
+      blockHash: log.blockHash!,
+      at,
+      contract,
+      address: log.address.toLowerCase(),
+      name: event.eventName ?? "unknown",
+      topics: log.topics as string[],
+      data: log.data,
+    }));
+  }
+
   /** decode → write: one transaction for the whole range (rows, rollups, blocks, checkpoint). */
   private async writeRange({ from, to, blocks, decoded, bookings }: FetchedRange, head: number): Promise<number> {
     const end = blocks.get(to)!;
@@ -243,44 +273,43 @@ export class Indexer {
       // no need to wait for the WAL flush.
       if (this.asyncCommit) await tx.execute(sql`set local synchronous_commit = off`);
       if (journaled) await journalRange(tx, from, to);
-      // 1. Record the logs; the (chainId, txHash, logIndex) key turns a re-delivered log into a no-op.
-      const fresh = new Set<string>();
-      const rows = decoded.map(({ log, contract, event, at }) => ({
-        chainId: this.chainId,
-        txHash: log.transactionHash!,
-        logIndex: log.logIndex!,
-        block: Number(log.blockNumber),
-        blockHash: log.blockHash!,
-        at,
-        contract,
-        address: log.address.toLowerCase(),
-        name: event.eventName ?? "unknown",
-        topics: log.topics as string[],
-        data: log.data,
-      }));
-      const inserted = await bulkInsert<typeof t.chainEvents, { tx_hash: string; log_index: number }>(tx, t.chainEvents, rows, {
-        conflict: [t.chainEvents.chainId, t.chainEvents.txHash, t.chainEvents.logIndex],
-        onConflict: "nothing",
-        returning: [t.chainEvents.txHash, t.chainEvents.logIndex],
-      });
-      for (const r of inserted) fresh.add(`${r.tx_hash}:${r.log_index}`);
-      // 2. Apply the new ones in chain order to the range's store, then flush it in bulk.
-      const todo = decoded.filter(({ log }) => fresh.has(`${log.transactionHash}:${log.logIndex}`));
       if (bookings.length) {
         await tx
           .insert(t.bookingBatches)
           .values(bookings.map((b) => ({ chainId: this.chainId, ...b })))
           .onConflictDoNothing();
       }
-      const store = new RangeStore(tx);
-      await store.preload(collectPreload(todo.map((d) => d.event), bookingPreload(todo.map((d) => ({ event: d.event, tx: d.log.transactionHash! })))));
+      // 1. Record the logs; the (chainId, txHash, logIndex) key turns a re-delivered log into a no-op. The insert
+      // (the range's largest statement) is sent after the store's reads and runs while the handlers do.
+      let store = await this.loadStore(tx, decoded);
+      const inserting = bulkInsert<typeof t.chainEvents, { tx_hash: string; log_index: number }>(tx, t.chainEvents, this.eventRows(decoded), {
+        conflict: [t.chainEvents.chainId, t.chainEvents.txHash, t.chainEvents.logIndex],
+        onConflict: "nothing",
+        returning: [t.chainEvents.txHash, t.chainEvents.logIndex],
+      });
+      // 2. Apply the events in chain order to the range's store, expecting them all new (the usual case)…
+      const applying = applyAll(store, decoded).then(
+        () => null,
+        (err: unknown) => ({ err }),
+      );
+      const inserted = await inserting;
+      const failed = await applying;
+      let todo = decoded;
+      if (inserted.length === decoded.length) {
+        if (failed) throw failed.err;
+      } else {
+        // …else again, only the new ones, to a store loaded afresh (an old one may have failed where it is skipped).
+        const fresh = new Set(inserted.map((r) => `${r.tx_hash}:${r.log_index}`));
+        todo = decoded.filter(({ log }) => fresh.has(`${log.transactionHash}:${log.logIndex}`));
+        store = await this.loadStore(tx, todo);
+        await applyAll(store, todo);
+      }
+      applied = todo.length;
       // Live notifications are for what happens now: a backfill far behind the head sends none.
-      const live = head - to <= LIVE_WINDOW_BLOCKS;
-      for (const { log, contract, event, at } of todo) {
-        const ctx = { block: Number(log.blockNumber), blockHash: log.blockHash!, tx: log.transactionHash!, logIndex: log.logIndex!, at, address: log.address };
-        await applyEvent(store, event, ctx);
-        if (live) appliedEvents.push({ name: event.eventName!, contract, block: ctx.block, tx: ctx.tx, logIndex: ctx.logIndex, args: jsonArgs(event.args) });
-        applied++;
+      if (head - to <= LIVE_WINDOW_BLOCKS) {
+        for (const { log, contract, event } of todo) {
+          appliedEvents.push({ name: event.eventName!, contract, block: Number(log.blockNumber), tx: log.transactionHash!, logIndex: log.logIndex!, args: jsonArgs(event.args) });
+        }
       }
       await store.flush();
       warnings = store.warnings;
