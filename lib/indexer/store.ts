@@ -62,6 +62,22 @@ interface RollupDelta {
   inferences: number;
 }
 
+/** Statements sent without waiting for each: done() waits for them all and throws the first error. */
+export class Writes {
+  private readonly pending: Promise<unknown>[] = [];
+
+  /** Lets the statement go out (the driver sends it from promise callbacks) before the caller builds the next. */
+  async send(write: Promise<unknown>): Promise<void> {
+    write.catch(() => {}); // handled by done()
+    this.pending.push(write);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  async done(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+}
+
 export class RangeStore {
   readonly datanets = new Map<number, DatanetRow>();
   readonly contributions = new Map<number, ContributionRow>();
@@ -269,33 +285,33 @@ export class RangeStore {
   }
 
   /**
-   * Writes everything the range changed. Every statement is sent at once (one table each, no foreign keys, so their
-   * order does not matter) and the connection runs them back to back: Postgres works on one while the next is built.
+   * Writes everything the range changed. Statements are not awaited one by one (one table each, no foreign keys, so
+   * their order does not matter): each is sent as soon as it is built, and Postgres runs it while Node builds the next.
    */
   async flush(): Promise<void> {
     const tx = this.tx;
     const pick = <K, V>(m: Map<K, V>, keys: Set<K>) => [...keys].map((k) => m.get(k)!);
-    const writes: Promise<unknown>[] = [];
-    writes.push(bulkInsert(tx, t.datanets, pick(this.datanets, this.dirty.datanets), { conflict: [t.datanets.id], onConflict: "overwrite" }));
-    writes.push(bulkInsert(tx, t.contributions, pick(this.contributions, this.dirty.contributions), { conflict: [t.contributions.id], onConflict: "overwrite" }));
-    writes.push(bulkInsert(tx, t.models, pick(this.models, this.dirty.models), { conflict: [t.models.id], onConflict: "overwrite" }));
-    writes.push(bulkInsert(tx, t.inferences, pick(this.inferences, this.dirty.inferences), { conflict: [t.inferences.requestId], onConflict: "overwrite" }));
-    writes.push(bulkInsert(tx, t.datanetVersions, this.versions));
-    writes.push(bulkInsert(tx, t.modelDatanets, this.modelDatanets));
-    writes.push(bulkInsert(tx, t.ledgerEntries, this.ledger));
-    writes.push(bulkInsert(tx, t.epochs, pick(this.epochs, this.dirty.epochs), { conflict: [t.epochs.epoch], onConflict: "overwrite" }));
-    writes.push(bulkInsert(tx, t.claims, this.claims));
-    writes.push(bulkInsert(tx, t.attributionEntries, this.attribution));
-    writes.push(this.gov.flush());
+    const writes = new Writes();
+    await writes.send(bulkInsert(tx, t.datanets, pick(this.datanets, this.dirty.datanets), { conflict: [t.datanets.id], onConflict: "overwrite" }));
+    await writes.send(bulkInsert(tx, t.contributions, pick(this.contributions, this.dirty.contributions), { conflict: [t.contributions.id], onConflict: "overwrite" }));
+    await writes.send(bulkInsert(tx, t.models, pick(this.models, this.dirty.models), { conflict: [t.models.id], onConflict: "overwrite" }));
+    await writes.send(bulkInsert(tx, t.inferences, pick(this.inferences, this.dirty.inferences), { conflict: [t.inferences.requestId], onConflict: "overwrite" }));
+    await writes.send(bulkInsert(tx, t.datanetVersions, this.versions));
+    await writes.send(bulkInsert(tx, t.modelDatanets, this.modelDatanets));
+    await writes.send(bulkInsert(tx, t.ledgerEntries, this.ledger));
+    await writes.send(bulkInsert(tx, t.epochs, pick(this.epochs, this.dirty.epochs), { conflict: [t.epochs.epoch], onConflict: "overwrite" }));
+    await writes.send(bulkInsert(tx, t.claims, this.claims));
+    await writes.send(bulkInsert(tx, t.attributionEntries, this.attribution));
+    await this.gov.flush(writes);
     const e = t.earningsHourly;
-    writes.push(
+    await writes.send(
       bulkInsert(tx, e, [...this.earnings.values()], {
         conflict: [e.account, e.hour, e.role, e.datanetId, e.modelId],
         onConflict: { amount: sql`${e.amount} + excluded.amount`, inferences: sql`${e.inferences} + excluded.inferences` },
       }),
     );
     const u = t.modelUsageHourly;
-    writes.push(
+    await writes.send(
       bulkInsert(
         tx,
         u,
@@ -307,7 +323,7 @@ export class RangeStore {
       ),
     );
     const du = t.datanetUsageHourly;
-    writes.push(
+    await writes.send(
       bulkInsert(
         tx,
         du,
@@ -321,6 +337,6 @@ export class RangeStore {
         },
       ),
     );
-    await Promise.all(writes);
+    await writes.done();
   }
 }
