@@ -85,5 +85,17 @@ export function decodeLog(
 
 /** JSON-safe copy of event args (bigint → decimal string), for live notifications. */
 export function jsonArgs(args: unknown): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(args ?? {}, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+  return (args ? jsonSafe(args) : {}) as Record<string, unknown>;
+}
+
+/** What JSON.parse(JSON.stringify(v, bigint → string)) gives for decoded ABI values, without the text in between. */
+function jsonSafe(v: unknown): unknown {
+  if (typeof v === "bigint") return v.toString();
+  if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : jsonSafe(x)));
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = jsonSafe(x);
+    return out;
+  }
+  return v;
 }
