@@ -14,10 +14,10 @@ import type { Deployment } from "@/lib/chain/deploy";
 import { decodeLog, indexedContracts, jsonArgs, type ContractName, type DecodedEvent } from "./decode";
 import type { IndexedEvent } from "./indexed-event";
 import { applyEvent, collectPreload } from "./handlers";
+import { recordLogs } from "./record-logs";
 import { emptyPreload, RangeStore, type Preload, type Tx } from "./store";
 import { clearJournal, derivedTables, journalRange, journalReaches, pruneJournal, undoAbove } from "./journal";
 import { bookingBatchOf } from "@/lib/chain/bookings";
-import { bulkInsert } from "@/db/bulk";
 import { publishLive } from "@/lib/live/bus";
 import { toLiveEvent, type LiveEvent } from "@/lib/live/events";
 
@@ -241,22 +241,6 @@ export class Indexer {
     return store;
   }
 
-  private eventRows(decoded: FetchedRange["decoded"]) {
-    return decoded.map(({ log, contract, event, at }) => ({
-      chainId: this.chainId,
-      txHash: log.transactionHash!,
-      logIndex: log.logIndex!,
-      block: Number(log.blockNumber),
-      blockHash: log.blockHash!,
-      at,
-      contract,
-      address: log.address.toLowerCase(),
-      name: event.eventName ?? "unknown",
-      topics: log.topics as string[],
-      data: log.data,
-    }));
-  }
-
   /** decode → write: one transaction for the whole range (rows, rollups, blocks, checkpoint). */
   private async writeRange({ from, to, blocks, decoded, bookings }: FetchedRange, head: number): Promise<number> {
     const end = blocks.get(to)!;
@@ -282,25 +266,20 @@ export class Indexer {
       // 1. Record the logs; the (chainId, txHash, logIndex) key turns a re-delivered log into a no-op. The insert
       // (the range's largest statement) is sent after the store's reads and runs while the handlers do.
       let store = await this.loadStore(tx, decoded);
-      const inserting = bulkInsert<typeof t.chainEvents, { tx_hash: string; log_index: number }>(tx, t.chainEvents, this.eventRows(decoded), {
-        conflict: [t.chainEvents.chainId, t.chainEvents.txHash, t.chainEvents.logIndex],
-        onConflict: "nothing",
-        returning: [t.chainEvents.txHash, t.chainEvents.logIndex],
-      });
+      const inserting = recordLogs(tx, this.chainId, decoded.map(({ log, contract, event, at }) => ({ log, contract, name: event.eventName ?? "unknown", at })));
       // 2. Apply the events in chain order to the range's store, expecting them all new (the usual case)…
       const applying = applyAll(store, decoded).then(
         () => null,
         (err: unknown) => ({ err }),
       );
-      const inserted = await inserting;
+      const fresh = await inserting;
       const failed = await applying;
       let todo = decoded;
-      if (inserted.length === decoded.length) {
+      if (!fresh) {
         if (failed) throw failed.err;
       } else {
         // …else again, only the new ones, to a store loaded afresh (an old one may have failed where it is skipped).
-        const fresh = new Set(inserted.map((r) => `${r.tx_hash}:${r.log_index}`));
-        todo = decoded.filter(({ log }) => fresh.has(`${log.transactionHash}:${log.logIndex}`));
+        todo = decoded.filter(({ log }) => fresh.has(`${Number(log.blockNumber)}:${log.logIndex}`));
         store = await this.loadStore(tx, todo);
         await applyAll(store, todo);
       }
