@@ -74,10 +74,16 @@ function bookingPreload(events: { event: DecodedEvent; tx: string }[]): Preload 
   return p;
 }
 
-/** Applies `events` in chain order to the range's store. */
+/**
+ * Applies `events` in chain order to the range's store. It lets I/O in every few hundred events: the driver sends a
+ * statement's parameters only once Postgres has described it (a socket read), so without this the raw-log insert
+ * sent before would reach Postgres only after the handlers.
+ */
 async function applyAll(store: RangeStore, events: FetchedRange["decoded"]): Promise<void> {
-  for (const { log, event, at } of events) {
+  for (let i = 0; i < events.length; i++) {
+    const { log, event, at } = events[i];
     await applyEvent(store, event, { block: Number(log.blockNumber), blockHash: log.blockHash!, tx: log.transactionHash!, logIndex: log.logIndex!, at, address: log.address });
+    if (i % 256 === 255) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 
