@@ -3,7 +3,7 @@ import { decodeEventLog, encodeAbiParameters, encodeEventTopics, toEventSelector
 import { describe, expect, it } from "vitest";
 import type { Deployment } from "@/lib/chain/deploy";
 import { datanetRegistryAbi, inferenceMarketAbi, ledgerlineGovernorAbi, modelRegistryAbi, openVotesAbi } from "@/contracts-abi";
-import { decodeLog, indexedContracts } from "./decode";
+import { decodeLog, indexedContracts, jsonArgs } from "./decode";
 
 const addresses = {
   DatanetRegistry: "0x00000000000000000000000000000000000000d1",
@@ -59,6 +59,7 @@ describe("decodeLog (prepared per event)", () => {
         const want = decodeEventLog({ abi: [event], topics: topics as [Hex], data, strict: true });
         expect(got?.event).toEqual(want);
         expect(Object.keys(got?.event.args ?? {})).toEqual(Object.keys(want.args ?? {}));
+        expect(jsonArgs(got?.event.args)).toStrictEqual(JSON.parse(JSON.stringify(want.args ?? {}, (_k, v) => (typeof v === "bigint" ? v.toString() : v))));
       }),
       { numRuns: 1000 },
     );

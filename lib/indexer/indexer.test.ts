@@ -253,5 +253,24 @@ for (const { kind, available } of testDatabaseKinds) {
       const statuses = (await database.db.select().from(t.contributions).orderBy(asc(t.contributions.id))).map((c) => c.status);
       expect(statuses).toEqual(["accepted", "rejected", "accepted", "rejected"]);
     });
+
+    it("applies only the new logs of a range that also brings back recorded ones", async () => {
+      // Forget the checkpoint and change the bond: one range (the whole chain) mixes recorded logs and a new one.
+      await database.db.delete(t.indexerCheckpoints);
+      await send(await wallet(owner).writeContract({ address: d.datanetRegistry, abi: datanetRegistryAbi, functionName: "setBond", args: [1n, parseUnits("4", 18)] }));
+      const res = await new Indexer({ db: database.db, client, deployment: d, maxRange: 100_000 }).syncOnce();
+      const recorded = await database.db.$count(t.chainEvents);
+      const fresh = await openTestDatabase(kind);
+      try {
+        await fresh.db.insert(t.contents).values(await database.db.select().from(t.contents));
+        const full = await new Indexer({ db: fresh.db, client, deployment: d }).syncOnce();
+        expect(res.events).toBeGreaterThan(0);
+        expect(res.events).toBeLessThan(full.events);
+        expect(recorded).toBe(full.events);
+        expect(await dumpReadModel(database.db)).toEqual(await dumpReadModel(fresh.db));
+      } finally {
+        await fresh.close();
+      }
+    });
   });
 }

@@ -14,10 +14,10 @@ import type { Deployment } from "@/lib/chain/deploy";
 import { decodeLog, indexedContracts, jsonArgs, type ContractName, type DecodedEvent } from "./decode";
 import type { IndexedEvent } from "./indexed-event";
 import { applyEvent, collectPreload } from "./handlers";
+import { recordLogs } from "./record-logs";
 import { emptyPreload, RangeStore, type Preload, type Tx } from "./store";
 import { clearJournal, derivedTables, journalRange, journalReaches, pruneJournal, undoAbove } from "./journal";
 import { bookingBatchOf } from "@/lib/chain/bookings";
-import { bulkInsert } from "@/db/bulk";
 import { publishLive } from "@/lib/live/bus";
 import { toLiveEvent, type LiveEvent } from "@/lib/live/events";
 
@@ -72,6 +72,19 @@ function bookingPreload(events: { event: DecodedEvent; tx: string }[]): Preload 
   const p = emptyPreload();
   for (const e of events) if (e.event.eventName === "InferencesBooked") p.bookingTxs.add(e.tx.toLowerCase());
   return p;
+}
+
+/**
+ * Applies `events` in chain order to the range's store. It lets I/O in every few hundred events: the driver sends a
+ * statement's parameters only once Postgres has described it (a socket read), so without this the raw-log insert
+ * sent before would reach Postgres only after the handlers.
+ */
+async function applyAll(store: RangeStore, events: FetchedRange["decoded"]): Promise<void> {
+  for (let i = 0; i < events.length; i++) {
+    const { log, event, at } = events[i];
+    await applyEvent(store, event, { block: Number(log.blockNumber), blockHash: log.blockHash!, tx: log.transactionHash!, logIndex: log.logIndex!, at, address: log.address });
+    if (i % 256 === 255) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 export const DEFAULT_JOURNAL_BLOCKS = 128;
@@ -227,6 +240,13 @@ export class Indexer {
     return new Map(blocks.map((b) => [Number(b.number), b]));
   }
 
+  /** A store with the rows `events` read (their bookBatch transactions' batches included). */
+  private async loadStore(tx: Tx, events: FetchedRange["decoded"]): Promise<RangeStore> {
+    const store = new RangeStore(tx);
+    await store.preload(collectPreload(events.map((d) => d.event), bookingPreload(events.map((d) => ({ event: d.event, tx: d.log.transactionHash! })))));
+    return store;
+  }
+
   /** decode → write: one transaction for the whole range (rows, rollups, blocks, checkpoint). */
   private async writeRange({ from, to, blocks, decoded, bookings }: FetchedRange, head: number): Promise<number> {
     const end = blocks.get(to)!;
@@ -243,44 +263,38 @@ export class Indexer {
       // no need to wait for the WAL flush.
       if (this.asyncCommit) await tx.execute(sql`set local synchronous_commit = off`);
       if (journaled) await journalRange(tx, from, to);
-      // 1. Record the logs; the (chainId, txHash, logIndex) key turns a re-delivered log into a no-op.
-      const fresh = new Set<string>();
-      const rows = decoded.map(({ log, contract, event, at }) => ({
-        chainId: this.chainId,
-        txHash: log.transactionHash!,
-        logIndex: log.logIndex!,
-        block: Number(log.blockNumber),
-        blockHash: log.blockHash!,
-        at,
-        contract,
-        address: log.address.toLowerCase(),
-        name: event.eventName ?? "unknown",
-        topics: log.topics as string[],
-        data: log.data,
-      }));
-      const inserted = await bulkInsert<typeof t.chainEvents, { tx_hash: string; log_index: number }>(tx, t.chainEvents, rows, {
-        conflict: [t.chainEvents.chainId, t.chainEvents.txHash, t.chainEvents.logIndex],
-        onConflict: "nothing",
-        returning: [t.chainEvents.txHash, t.chainEvents.logIndex],
-      });
-      for (const r of inserted) fresh.add(`${r.tx_hash}:${r.log_index}`);
-      // 2. Apply the new ones in chain order to the range's store, then flush it in bulk.
-      const todo = decoded.filter(({ log }) => fresh.has(`${log.transactionHash}:${log.logIndex}`));
       if (bookings.length) {
         await tx
           .insert(t.bookingBatches)
           .values(bookings.map((b) => ({ chainId: this.chainId, ...b })))
           .onConflictDoNothing();
       }
-      const store = new RangeStore(tx);
-      await store.preload(collectPreload(todo.map((d) => d.event), bookingPreload(todo.map((d) => ({ event: d.event, tx: d.log.transactionHash! })))));
+      // 1. Record the logs; the (chainId, txHash, logIndex) key turns a re-delivered log into a no-op. The insert
+      // (the range's largest statement) is sent after the store's reads and runs while the handlers do.
+      let store = await this.loadStore(tx, decoded);
+      const inserting = recordLogs(tx, this.chainId, decoded.map(({ log, contract, event, at }) => ({ log, contract, name: event.eventName ?? "unknown", at })));
+      // 2. Apply the events in chain order to the range's store, expecting them all new (the usual case)…
+      const applying = applyAll(store, decoded).then(
+        () => null,
+        (err: unknown) => ({ err }),
+      );
+      const fresh = await inserting;
+      const failed = await applying;
+      let todo = decoded;
+      if (!fresh) {
+        if (failed) throw failed.err;
+      } else {
+        // …else again, only the new ones, to a store loaded afresh (an old one may have failed where it is skipped).
+        todo = decoded.filter(({ log }) => fresh.has(`${Number(log.blockNumber)}:${log.logIndex}`));
+        store = await this.loadStore(tx, todo);
+        await applyAll(store, todo);
+      }
+      applied = todo.length;
       // Live notifications are for what happens now: a backfill far behind the head sends none.
-      const live = head - to <= LIVE_WINDOW_BLOCKS;
-      for (const { log, contract, event, at } of todo) {
-        const ctx = { block: Number(log.blockNumber), blockHash: log.blockHash!, tx: log.transactionHash!, logIndex: log.logIndex!, at, address: log.address };
-        await applyEvent(store, event, ctx);
-        if (live) appliedEvents.push({ name: event.eventName!, contract, block: ctx.block, tx: ctx.tx, logIndex: ctx.logIndex, args: jsonArgs(event.args) });
-        applied++;
+      if (head - to <= LIVE_WINDOW_BLOCKS) {
+        for (const { log, contract, event } of todo) {
+          appliedEvents.push({ name: event.eventName!, contract, block: Number(log.blockNumber), tx: log.transactionHash!, logIndex: log.logIndex!, args: jsonArgs(event.args) });
+        }
       }
       await store.flush();
       warnings = store.warnings;

@@ -6,7 +6,7 @@
 import { desc, inArray } from "drizzle-orm";
 import { bulkInsert } from "@/db/bulk";
 import * as t from "@/db/schema";
-import type { Tx } from "./store";
+import type { Tx, Writes } from "./store";
 
 type OperatorRow = typeof t.operators.$inferSelect;
 type ProposalRow = typeof t.proposals.$inferSelect;
@@ -84,17 +84,18 @@ export class GovernanceStore {
     this.dirty.voteAccounts.add(row.account);
   }
 
-  async flush(): Promise<void> {
+  /** Sends this part's statements with the range store's (their order does not matter). */
+  async flush(writes: Writes): Promise<void> {
     const tx = this.tx;
     const pick = <K, V>(m: Map<K, V>, keys: Set<K>) => [...keys].map((k) => m.get(k)!);
-    await bulkInsert(tx, t.operators, pick(this.operators, this.dirty.operators), { conflict: [t.operators.address], onConflict: "overwrite" });
-    await bulkInsert(tx, t.proposals, pick(this.proposals, this.dirty.proposals), { conflict: [t.proposals.id], onConflict: "overwrite" });
-    await bulkInsert(tx, t.voteAccounts, pick(this.voteAccounts, this.dirty.voteAccounts), { conflict: [t.voteAccounts.account], onConflict: "overwrite" });
-    await bulkInsert(tx, t.operatorEvents, this.operatorEvents);
-    await bulkInsert(tx, t.feeSchedules, this.feeSchedules);
-    await bulkInsert(tx, t.marketParams, this.marketParams);
-    await bulkInsert(tx, t.governorSettings, this.governorSettings);
-    await bulkInsert(tx, t.voteSupply, this.voteSupply);
-    await bulkInsert(tx, t.proposalVotes, this.votes);
+    await writes.send(bulkInsert(tx, t.operators, pick(this.operators, this.dirty.operators), { conflict: [t.operators.address], onConflict: "overwrite" }));
+    await writes.send(bulkInsert(tx, t.proposals, pick(this.proposals, this.dirty.proposals), { conflict: [t.proposals.id], onConflict: "overwrite" }));
+    await writes.send(bulkInsert(tx, t.voteAccounts, pick(this.voteAccounts, this.dirty.voteAccounts), { conflict: [t.voteAccounts.account], onConflict: "overwrite" }));
+    await writes.send(bulkInsert(tx, t.operatorEvents, this.operatorEvents));
+    await writes.send(bulkInsert(tx, t.feeSchedules, this.feeSchedules));
+    await writes.send(bulkInsert(tx, t.marketParams, this.marketParams));
+    await writes.send(bulkInsert(tx, t.governorSettings, this.governorSettings));
+    await writes.send(bulkInsert(tx, t.voteSupply, this.voteSupply));
+    await writes.send(bulkInsert(tx, t.proposalVotes, this.votes));
   }
 }

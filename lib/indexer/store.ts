@@ -62,6 +62,22 @@ interface RollupDelta {
   inferences: number;
 }
 
+/** Statements sent without waiting for each: done() waits for them all and throws the first error. */
+export class Writes {
+  private readonly pending: Promise<unknown>[] = [];
+
+  /** Lets the statement go out (the driver sends it from promise callbacks) before the caller builds the next. */
+  async send(write: Promise<unknown>): Promise<void> {
+    write.catch(() => {}); // handled by done()
+    this.pending.push(write);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  async done(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+}
+
 export class RangeStore {
   readonly datanets = new Map<number, DatanetRow>();
   readonly contributions = new Map<number, ContributionRow>();
@@ -268,48 +284,59 @@ export class RangeStore {
     this.datanetUsage.set(key, cur);
   }
 
-  /** Writes everything the range changed. Inserts go before updates of rows they do not depend on. */
+  /**
+   * Writes everything the range changed. Statements are not awaited one by one (one table each, no foreign keys, so
+   * their order does not matter): each is sent as soon as it is built, and Postgres runs it while Node builds the next.
+   */
   async flush(): Promise<void> {
     const tx = this.tx;
     const pick = <K, V>(m: Map<K, V>, keys: Set<K>) => [...keys].map((k) => m.get(k)!);
-    await bulkInsert(tx, t.datanets, pick(this.datanets, this.dirty.datanets), { conflict: [t.datanets.id], onConflict: "overwrite" });
-    await bulkInsert(tx, t.contributions, pick(this.contributions, this.dirty.contributions), { conflict: [t.contributions.id], onConflict: "overwrite" });
-    await bulkInsert(tx, t.models, pick(this.models, this.dirty.models), { conflict: [t.models.id], onConflict: "overwrite" });
-    await bulkInsert(tx, t.inferences, pick(this.inferences, this.dirty.inferences), { conflict: [t.inferences.requestId], onConflict: "overwrite" });
-    await bulkInsert(tx, t.datanetVersions, this.versions);
-    await bulkInsert(tx, t.modelDatanets, this.modelDatanets);
-    await bulkInsert(tx, t.ledgerEntries, this.ledger);
-    await bulkInsert(tx, t.epochs, pick(this.epochs, this.dirty.epochs), { conflict: [t.epochs.epoch], onConflict: "overwrite" });
-    await bulkInsert(tx, t.claims, this.claims);
-    await bulkInsert(tx, t.attributionEntries, this.attribution);
-    await this.gov.flush();
+    const writes = new Writes();
+    await writes.send(bulkInsert(tx, t.datanets, pick(this.datanets, this.dirty.datanets), { conflict: [t.datanets.id], onConflict: "overwrite" }));
+    await writes.send(bulkInsert(tx, t.contributions, pick(this.contributions, this.dirty.contributions), { conflict: [t.contributions.id], onConflict: "overwrite" }));
+    await writes.send(bulkInsert(tx, t.models, pick(this.models, this.dirty.models), { conflict: [t.models.id], onConflict: "overwrite" }));
+    await writes.send(bulkInsert(tx, t.inferences, pick(this.inferences, this.dirty.inferences), { conflict: [t.inferences.requestId], onConflict: "overwrite" }));
+    await writes.send(bulkInsert(tx, t.datanetVersions, this.versions));
+    await writes.send(bulkInsert(tx, t.modelDatanets, this.modelDatanets));
+    await writes.send(bulkInsert(tx, t.ledgerEntries, this.ledger));
+    await writes.send(bulkInsert(tx, t.epochs, pick(this.epochs, this.dirty.epochs), { conflict: [t.epochs.epoch], onConflict: "overwrite" }));
+    await writes.send(bulkInsert(tx, t.claims, this.claims));
+    await writes.send(bulkInsert(tx, t.attributionEntries, this.attribution));
+    await this.gov.flush(writes);
     const e = t.earningsHourly;
-    await bulkInsert(tx, e, [...this.earnings.values()], {
-      conflict: [e.account, e.hour, e.role, e.datanetId, e.modelId],
-      onConflict: { amount: sql`${e.amount} + excluded.amount`, inferences: sql`${e.inferences} + excluded.inferences` },
-    });
+    await writes.send(
+      bulkInsert(tx, e, [...this.earnings.values()], {
+        conflict: [e.account, e.hour, e.role, e.datanetId, e.modelId],
+        onConflict: { amount: sql`${e.amount} + excluded.amount`, inferences: sql`${e.inferences} + excluded.inferences` },
+      }),
+    );
     const u = t.modelUsageHourly;
-    await bulkInsert(
-      tx,
-      u,
-      [...this.modelUsage.values()].map((x) => ({ modelId: x.modelId, hour: x.hour, inferences: x.inferences, revenue: x.amount })),
-      {
-        conflict: [u.modelId, u.hour],
-        onConflict: { inferences: sql`${u.inferences} + excluded.inferences`, revenue: sql`${u.revenue} + excluded.revenue` },
-      },
+    await writes.send(
+      bulkInsert(
+        tx,
+        u,
+        [...this.modelUsage.values()].map((x) => ({ modelId: x.modelId, hour: x.hour, inferences: x.inferences, revenue: x.amount })),
+        {
+          conflict: [u.modelId, u.hour],
+          onConflict: { inferences: sql`${u.inferences} + excluded.inferences`, revenue: sql`${u.revenue} + excluded.revenue` },
+        },
+      ),
     );
     const du = t.datanetUsageHourly;
-    await bulkInsert(
-      tx,
-      du,
-      [...this.datanetUsage.values()].map((x) => ({ datanetId: x.datanetId, hour: x.hour, inferences: x.inferences, contributorEarnings: x.amount })),
-      {
-        conflict: [du.datanetId, du.hour],
-        onConflict: {
-          inferences: sql`${du.inferences} + excluded.inferences`,
-          contributorEarnings: sql`${du.contributorEarnings} + excluded.contributor_earnings`,
+    await writes.send(
+      bulkInsert(
+        tx,
+        du,
+        [...this.datanetUsage.values()].map((x) => ({ datanetId: x.datanetId, hour: x.hour, inferences: x.inferences, contributorEarnings: x.amount })),
+        {
+          conflict: [du.datanetId, du.hour],
+          onConflict: {
+            inferences: sql`${du.inferences} + excluded.inferences`,
+            contributorEarnings: sql`${du.contributorEarnings} + excluded.contributor_earnings`,
+          },
         },
-      },
+      ),
     );
+    await writes.done();
   }
 }
