@@ -19,7 +19,8 @@ import { x402BatchSettlementAbi } from "@/contracts-abi";
 import { testDatabaseKinds } from "@/db/testing";
 import * as t from "@/db/schema";
 import { BATCH_SETTLEMENT_ADDRESS } from "@/lib/chain/batch-settlement";
-import { batchSettlementScheme, markBooked, pendingCharges, PostgresChannelStorage, setChargeFaultForTests } from "@/lib/payments/batch-settlement";
+import { paymentChain } from "@/lib/inference/paid";
+import { batchServerFor, batchSettlementScheme, markBooked, pendingCharges, PostgresChannelStorage, setChargeFaultForTests } from "@/lib/payments/batch-settlement";
 import { requestHashOf } from "@/lib/payments/request";
 import { appFetchFor, BASE, batchPayer, exactPayer, exactPaymentHeader, NETWORK, postInference, type Wire } from "./testing/paying-client";
 import { account, ROLES, serveRoutesFrom, setupMarket, type Market } from "./testing/market";
@@ -50,7 +51,10 @@ const channelOnChain = async (id: Hex) => {
   return { balance, totalClaimed };
 };
 const chargesOf = (channelId: Hex) => m.ctx.db.select().from(t.batchCharges).where(eq(t.batchCharges.channelId, channelId.toLowerCase())).orderBy(t.batchCharges.id);
-const storage = () => new PostgresChannelStorage(m.ctx.db);
+/** The channels as the app's batch server sees them (on PGlite its memory holds the reservations). */
+const storage = () => ({ get: async (id: Hex) => (await batchServerFor(paymentChain(m.ctx)))!.storage.get(id) });
+/** The channels as stored in the database. */
+const stored = () => new PostgresChannelStorage(m.ctx.db);
 const salt = (s: string) => keccak256(stringToBytes(s));
 
 async function channelIdOf(p: ReturnType<typeof payer>, modelId: number): Promise<Hex> {
@@ -128,9 +132,11 @@ for (const { kind, available } of testDatabaseKinds) {
         const [result] = await m.ctx.db.select().from(t.inferenceResults).where(eq(t.inferenceResults.requestHash, r.requestHash));
         expect(r.outputHash).toBe(keccak256(stringToBytes(result.output)));
       }
-      const stored = await storage().get(id);
-      expect(stored!.chargedCumulativeAmount).toBe((cost * 4n).toString());
-      expect(stored!.pendingRequest).toBeUndefined();
+      const seen = await storage().get(id);
+      expect(seen!.chargedCumulativeAmount).toBe((cost * 4n).toString());
+      expect(seen!.pendingRequest).toBeUndefined();
+      // The charges are in the database, not only in the process.
+      expect((await stored().get(id))!.chargedCumulativeAmount).toBe((cost * 4n).toString());
 
       // A payer that lost its state (new client, same key) is resynced by one corrective 402, without a new deposit.
       const amnesiac = payer(ROLES.users[0]);

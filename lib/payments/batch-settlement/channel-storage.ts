@@ -165,12 +165,12 @@ function withLiveReservation(found: { row: Row; holderAlive: boolean }, self: st
 }
 
 export class PostgresChannelStorage implements ChannelStorage {
-  private readonly instance: string;
+  protected readonly instance: string;
   /** PGlite: one transaction at a time already, no advisory lock needed. */
   private readonly exclusive: boolean;
 
   constructor(
-    private readonly db: Db,
+    protected readonly db: Db,
     private readonly opts: { onWrite?: ChannelWriteHook; /** Default: this process's instance id. */ instance?: string } = {},
   ) {
     this.instance = opts.instance ?? instanceId();
@@ -200,27 +200,40 @@ export class PostgresChannelStorage implements ChannelStorage {
       const [found] = await this.selectRow(tx).where(eq(paymentChannels.channelId, key)).for("update", { of: paymentChannels });
       const row = found ? withLiveReservation(found, this.instance) : undefined;
       const current = row ? toChannel(row) : undefined;
-      const next = update(current);
-      if (next === current) return { channel: current, status: "unchanged" as const };
-      if (next === undefined || next === null) {
-        if (!current) return { channel: undefined, status: "unchanged" as const };
-        await tx.delete(paymentChannels).where(eq(paymentChannels.channelId, key));
-        await this.opts.onWrite?.(tx, current, undefined);
-        return { channel: undefined, status: "deleted" as const };
-      }
-      // A reservation kept as it was keeps its instance; a new one is this instance's.
-      const pendingId = next.pendingRequest?.pendingId;
-      const values = { ...toRow(key, next), pendingInstance: pendingId === undefined ? null : pendingId === row?.pendingId ? row.pendingInstance : this.instance };
-      if (current) {
-        await tx
-          .update(paymentChannels)
-          .set({ ...values, updatedAt: sql`now()` })
-          .where(eq(paymentChannels.channelId, key));
-      } else {
-        await tx.insert(paymentChannels).values(values);
-      }
-      await this.opts.onWrite?.(tx, current, next);
-      return { channel: next, status: "updated" as const };
+      return this.write(tx, key, current, update(current), row ? { pendingId: row.pendingId, pendingInstance: row.pendingInstance } : undefined);
     });
+  }
+
+  /**
+   * Writes `next` over `current` (the channel as the caller knows it) in `tx`, with the write hook. `stored` is the
+   * row's reservation as stored (undefined: no row), so that a reservation kept as it was keeps its instance.
+   */
+  protected async write(
+    tx: ChannelTx,
+    key: string,
+    current: Channel | undefined,
+    next: Channel | undefined,
+    stored: { pendingId: string | null; pendingInstance: string | null } | undefined,
+  ): Promise<ChannelUpdateResult> {
+    if (next === current) return { channel: current, status: "unchanged" };
+    if (next === undefined || next === null) {
+      if (!current) return { channel: undefined, status: "unchanged" };
+      await tx.delete(paymentChannels).where(eq(paymentChannels.channelId, key));
+      await this.opts.onWrite?.(tx, current, undefined);
+      return { channel: undefined, status: "deleted" };
+    }
+    // A reservation kept as it was keeps its instance; a new one is this instance's.
+    const pendingId = next.pendingRequest?.pendingId;
+    const values = { ...toRow(key, next), pendingInstance: pendingId === undefined ? null : pendingId === stored?.pendingId ? stored.pendingInstance : this.instance };
+    if (stored) {
+      await tx
+        .update(paymentChannels)
+        .set({ ...values, updatedAt: sql`now()` })
+        .where(eq(paymentChannels.channelId, key));
+    } else {
+      await tx.insert(paymentChannels).values(values);
+    }
+    await this.opts.onWrite?.(tx, current, next);
+    return { channel: next, status: "updated" };
   }
 }

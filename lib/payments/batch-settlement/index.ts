@@ -3,3 +3,4 @@ export * from "./channel-storage";
 export * from "./charges";
 export * from "./server";
 export * from "./scheme";
+export * from "./pglite-channel-storage";

@@ -5,7 +5,8 @@
  *
  * - payTo (the channel's receiver) = InferenceMarket; receiverAuthorizer = the operator's account (it signs the
  *   claim batches and cooperative refunds); withdrawDelay = BATCH_WITHDRAW_DELAY_SECONDS.
- * - Channel state: PostgresChannelStorage on the app's database, whose write hook records each charge in
+ * - Channel state: PostgresChannelStorage on the app's database (on PGlite its in-memory front,
+ *   PgliteChannelStorage), whose write hook records each charge in
  *   `batch_charges` in the same transaction (./charges.ts).
  * - Transactions the facilitator sends (deposits, refunds, claims) go through the operator's send path
  *   (lib/chain/operator-send.ts): in nonce order with every other operator transaction of this process, under the
@@ -17,12 +18,14 @@ import { x402Facilitator } from "@x402/core/facilitator";
 import { toFacilitatorEvmSigner } from "@x402/evm";
 import { BatchSettlementEvmScheme as BatchServerScheme } from "@x402/evm/batch-settlement/server";
 import { BatchSettlementEvmScheme as BatchFacilitatorScheme } from "@x402/evm/batch-settlement/facilitator";
+import { PgliteDatabase } from "drizzle-orm/pglite";
 import type { Db } from "@/db/client";
 import { sendAsOperator, withOperatorGasHeadroom } from "@/lib/chain/operator-send";
 import { serverConfig } from "@/lib/config";
 import { startHeartbeat } from "@/lib/process/instance";
 import { singleton } from "@/lib/singleton";
 import { PostgresChannelStorage } from "./channel-storage";
+import { PgliteChannelStorage } from "./pglite-channel-storage";
 import { recordChargeOnWrite } from "./charges";
 
 export const BATCH_SETTLEMENT_SCHEME = "batch-settlement";
@@ -83,7 +86,8 @@ async function startBatchServer(opts: BatchServerOptions): Promise<BatchServer> 
   };
   // Reservations name this instance; its heartbeat tells the others when it has died (lib/process/instance.ts).
   await startHeartbeat(opts.db);
-  const storage = new PostgresChannelStorage(opts.db, { onWrite: recordChargeOnWrite });
+  // PGlite has one writer, this process: channels are kept in memory and reservations made there (./pglite-channel-storage.ts).
+  const storage = isPglite(opts.db) ? new PgliteChannelStorage(opts.db, { onWrite: recordChargeOnWrite }) : new PostgresChannelStorage(opts.db, { onWrite: recordChargeOnWrite });
   const scheme = new BatchServerScheme(opts.market, {
     receiverAuthorizerSigner: authorizer,
     withdrawDelay: opts.withdrawDelay ?? serverConfig().batchWithdrawDelaySeconds,
@@ -93,6 +97,8 @@ async function startBatchServer(opts: BatchServerOptions): Promise<BatchServer> 
   await rs.initialize();
   return { rs, scheme, facilitator: client, storage, network };
 }
+
+const isPglite = (db: Db) => (db as unknown) instanceof PgliteDatabase;
 
 /** Per database and market: one server for the process (the app has one of each; tests may run several). */
 const servers = singleton("batchSettlementServers", () => new WeakMap<Db, Map<string, Promise<BatchServer>>>());
