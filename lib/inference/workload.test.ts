@@ -20,7 +20,7 @@ import { prng } from "@/lib/indexer/testing/scenario";
 import { sendAsOperator } from "@/lib/chain/operator-send";
 import { DATANET_TREASURY_ROLE } from "@/lib/settlement/roles";
 import { InferenceFailed, serveInference, type PaidRequest, type ServedInference } from "./serve";
-import { ROLES, setupMarket, type Market } from "./testing/market";
+import { receiptOf, ROLES, setupMarket, type Market } from "./testing/market";
 import { verifyInference } from "./verify";
 
 const INFERENCES = 260;
@@ -93,7 +93,7 @@ for (const { kind, available } of testDatabaseKinds) {
                 nonce,
               }),
             );
-            const r = await m.client.waitForTransactionReceipt({ hash: tx });
+            const r = await receiptOf(m.client, tx);
             expect(r.status).toBe("success");
           }),
         );

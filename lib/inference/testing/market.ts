@@ -19,11 +19,13 @@ import {
   parseEventLogs,
   parseUnits,
   toHex,
+  TransactionReceiptNotFoundError,
   zeroAddress,
   type Account,
   type Chain,
   type Hex,
   type PublicClient,
+  type TransactionReceipt,
   type Transport,
   type WalletClient,
 } from "viem";
@@ -130,6 +132,31 @@ async function startEndpoint(answer: (prompt: string) => string): Promise<{ url:
   };
 }
 
+/**
+ * The receipt of a sent transaction, polled directly every 10 ms (anvil mines each one as it arrives). viem's
+ * waitForTransactionReceipt, which watches blocks for a receipt it missed at first, once waited out its 180 s in the
+ * workload test under CI load for a transaction it never reported; this waits on the receipt alone and, when none
+ * comes, says what the node knows of the transaction and its sender's nonces.
+ */
+export async function receiptOf(client: PublicClient, hash: Hex, timeoutMs = 120_000): Promise<TransactionReceipt> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const receipt = await client.getTransactionReceipt({ hash }).catch((err: unknown) => {
+      if (err instanceof TransactionReceiptNotFoundError) return null;
+      throw err;
+    });
+    if (receipt) return receipt;
+    if (Date.now() > until) {
+      const tx = await client.getTransaction({ hash }).catch(() => null);
+      const nonces = tx
+        ? `nonce ${tx.nonce}; sender ${tx.from} latest ${await client.getTransactionCount({ address: tx.from })}, pending ${await client.getTransactionCount({ address: tx.from, blockTag: "pending" })}`
+        : "unknown to the node";
+      throw new Error(`transaction ${hash} has no receipt after ${timeoutMs} ms (${nonces})`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 export async function setupMarket(
   kind: "pglite" | "postgres",
   opts: {
@@ -159,7 +186,7 @@ export async function setupMarket(
     return w;
   };
   const send = async (hash: Hex) => {
-    const r = await client.waitForTransactionReceipt({ hash });
+    const r = await receiptOf(client, hash);
     if (r.status !== "success") throw new Error(`transaction ${hash} reverted`);
     return r;
   };
