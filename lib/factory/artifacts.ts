@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { copyMapBounds, copyMapDirStore, copyMapViewKey } from "@/lib/attribution/copy-map-store";
+import type { CorpusIndex } from "@/lib/attribution/corpus-index";
+import { keepCopyMaps } from "@/lib/attribution/credit";
 import { serverConfig } from "@/lib/config";
 
 /**
@@ -35,6 +38,11 @@ export function copyMapDir(hash: string, dir = artifactDir()): string {
   const h = hash.toLowerCase();
   if (!/^0x[0-9a-f]{64}$/.test(h)) throw new Error(`not an artifact hash: ${hash}`);
   return path.join(dir, "copy-maps", h.slice(2));
+}
+
+/** Keeps the copy maps of the artifact's own index (one per view and L) under copyMapDir, for the build and the catalog alike. */
+export function keepArtifactCopyMaps(hash: string, index: CorpusIndex, dir = artifactDir(), log?: (msg: string) => void): void {
+  keepCopyMaps(index, copyMapDirStore(copyMapDir(hash, dir), copyMapBounds(index), log), copyMapViewKey);
 }
 
 /** Writes atomically (temp file + rename), so a crash never leaves a half artifact under its hash. */

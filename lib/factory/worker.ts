@@ -5,10 +5,9 @@
  * Run as `node --import tsx lib/factory/worker.ts` (see worker-process.ts).
  */
 import { replayForecast, type ReplayInput } from "@/lib/forecast/replay";
-import { copyMapBounds, copyMapDirStore, copyMapViewKey } from "@/lib/attribution/copy-map-store";
-import { copyMap, keepCopyMaps } from "@/lib/attribution/credit";
+import { copyMap } from "@/lib/attribution/credit";
 import { ORIGINAL_SPAN_TOKENS } from "@/lib/attribution/originality";
-import { copyMapDir, putArtifact } from "./artifacts";
+import { keepArtifactCopyMaps, putArtifact } from "./artifacts";
 import { runBuild } from "./build";
 import type { BuildSources } from "./sources";
 import type { BuildRequest } from "./spec";
@@ -64,7 +63,7 @@ function build(input: BuildInput) {
     // its own index (on disk, or the first of a shared index) answers its first span trace or generation without
     // computing it on the web server's thread (seconds per 10 M tokens).
     emit({ type: "progress", phase: "storing", progress: 0.95 });
-    keepCopyMaps(out.index, copyMapDirStore(copyMapDir(out.artifactHash, input.artifactDir), copyMapBounds(out.index), (m) => process.stderr.write(`${m}\n`)), copyMapViewKey);
+    keepArtifactCopyMaps(out.artifactHash, out.index, input.artifactDir, (m) => process.stderr.write(`${m}\n`));
     copyMap(out.index, undefined, null, ORIGINAL_SPAN_TOKENS);
   }
   emit({

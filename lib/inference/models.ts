@@ -11,8 +11,6 @@ import { contributions, indexerCheckpoints, modelDatanets, models } from "@/db/s
 import { AttributionError } from "@/lib/attribution/errors";
 import { AppError } from "@/lib/errors";
 import { SharedIndexPool } from "@/lib/attribution/pool";
-import { copyMapBounds, copyMapDirStore, copyMapViewKey } from "@/lib/attribution/copy-map-store";
-import { keepCopyMaps } from "@/lib/attribution/credit";
 import type { LoadedModel } from "@/lib/attribution/run";
 import type { ModelView } from "@/lib/attribution/view";
 import type { WithdrawalsAt } from "@/lib/attribution/record";
@@ -22,7 +20,7 @@ import { openModelArtifact, type OnDiskPolicy, type OpenedArtifact } from "./on-
 import { withdrawnMembers, withoutWithdrawn } from "@/lib/attribution/withdrawn";
 import type { CorpusIndex } from "@/lib/attribution/corpus";
 import type { KnnModel } from "@/lib/attribution/knn";
-import { artifactDir as defaultArtifactDir, copyMapDir } from "@/lib/factory/artifacts";
+import { artifactDir as defaultArtifactDir, keepArtifactCopyMaps } from "@/lib/factory/artifacts";
 import type { ModelKind } from "@/lib/metadata";
 
 export interface ServableModel {
@@ -297,7 +295,7 @@ export class ModelCatalog {
 
   private keepCopyMaps(artifactHash: `0x${string}`, index: CorpusIndex): void {
     if (!/^0x[0-9a-f]{64}$/.test(artifactHash)) return;
-    keepCopyMaps(index, copyMapDirStore(copyMapDir(artifactHash, this.dir), copyMapBounds(index), (m) => this.opts.log?.(`models: ${m}`)), copyMapViewKey);
+    keepArtifactCopyMaps(artifactHash, index, this.dir, (m) => this.opts.log?.(`models: ${m}`));
   }
 
   /** Loads every active model whose artifact is here (at startup); returns what loaded and what did not. */
