@@ -161,4 +161,24 @@ describe("PgliteChannelStorage", () => {
     expect(await s.get(cid)).toEqual(channel(cid, "0"));
     expect((await s.updateChannel(cid, (c) => c)).status).toBe("unchanged");
   });
+
+  it("keeps at most maxKnown channels in memory, but never forgets a live reservation", async () => {
+    const s = new PgliteChannelStorage(database.db, { onWrite: hook, maxKnown: 3 });
+    const held = id(20);
+    await s.updateChannel(held, () => channel(held, "0"));
+    expect((await reserve(s, held, "h1")).won).toBe(true);
+    for (let n = 21; n < 30; n++) {
+      const cid = id(n);
+      await s.updateChannel(cid, () => channel(cid, "0"));
+      await reserve(s, cid, `p${n}`);
+      await settle(s, cid, `p${n}`);
+    }
+    expect(s.knownCount).toBeLessThanOrEqual(3);
+    // The reservation is still there: a second request of that channel is refused; its holder settles it.
+    expect((await reserve(s, held, "h2")).won).toBe(false);
+    expect((await settle(s, held, "h1")).channel!.chargedCumulativeAmount).toBe("10");
+    // A forgotten channel is read back from the database as it was charged.
+    expect((await s.get(id(21)))!.chargedCumulativeAmount).toBe("10");
+    expect((await s.list()).map((c) => c.chargedCumulativeAmount)).toEqual(Array(10).fill("10"));
+  });
 });

@@ -12,6 +12,9 @@
  *
  * Updates of one channel run one after another (a queue per channel); the package's update callback is synchronous,
  * so a reservation made in memory is atomic.
+ *
+ * The memory is bounded: past `maxKnown` channels, the least recently used ones are forgotten (read again from the
+ * database when next used), except a channel holding a live reservation: that exists nowhere else.
  */
 import type { Channel, ChannelUpdateResult } from "@x402/evm/batch-settlement/server";
 import { channelKey, PostgresChannelStorage } from "./channel-storage";
@@ -29,10 +32,38 @@ function copy(channel: Channel | undefined): Channel | undefined {
   return { ...channel, channelConfig: { ...channel.channelConfig }, ...(channel.pendingRequest ? { pendingRequest: { ...channel.pendingRequest } } : {}) };
 }
 
+/** Channels kept in memory by default: a channel is ≈ 1 KB, and a payer's next call usually comes soon. */
+export const DEFAULT_MAX_KNOWN_CHANNELS = 100_000;
+
 export class PgliteChannelStorage extends PostgresChannelStorage {
-  /** Channels as this process knows them (absent: not read yet; undefined: no row). */
+  /** Channels as this process knows them, least recently used first (absent: not read yet; undefined: no row). */
   private readonly known = new Map<string, { channel: Channel | undefined }>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly maxKnown: number;
+
+  constructor(db: ConstructorParameters<typeof PostgresChannelStorage>[0], opts: ConstructorParameters<typeof PostgresChannelStorage>[1] & { maxKnown?: number } = {}) {
+    const { maxKnown = DEFAULT_MAX_KNOWN_CHANNELS, ...rest } = opts;
+    super(db, rest);
+    this.maxKnown = maxKnown;
+  }
+
+  /** How many channels are held in memory (for tests and metrics). */
+  get knownCount(): number {
+    return this.known.size;
+  }
+
+  private remember(key: string, channel: Channel | undefined): void {
+    this.known.delete(key);
+    this.known.set(key, { channel });
+    if (this.known.size <= this.maxKnown) return;
+    const now = Date.now();
+    for (const [k, entry] of this.known) {
+      if (this.known.size <= this.maxKnown) break;
+      // A live reservation lives only here; one being updated is re-remembered by its update.
+      if (k === key || this.queues.has(k) || (entry.channel?.pendingRequest && entry.channel.pendingRequest.expiresAt > now)) continue;
+      this.known.delete(k);
+    }
+  }
 
   /** Runs `fn` after every earlier update (or first read) of `key`. */
   private queued<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -50,7 +81,7 @@ export class PgliteChannelStorage extends PostgresChannelStorage {
     const hit = this.known.get(key);
     if (hit) return hit.channel;
     const channel = await super.get(key);
-    this.known.set(key, { channel });
+    this.remember(key, channel);
     return channel;
   }
 
@@ -76,13 +107,13 @@ export class PgliteChannelStorage extends PostgresChannelStorage {
       if (next === current || (next === undefined && !current)) return { channel: current, status: "unchanged" };
       // The write hook is skipped with the write: it records charges, and a reservation charges nothing.
       if (next && current && next.pendingRequest && durablePart(next) === durablePart(current)) {
-        this.known.set(key, { channel: copy(next) });
+        this.remember(key, copy(next));
         return { channel: next, status: "updated" };
       }
       // Every reservation stored by this process is its own (one process opens PGlite).
       const stored = current ? { pendingId: null, pendingInstance: null } : undefined;
       const result = await this.db.transaction((tx) => this.write(tx, key, current, next, stored));
-      this.known.set(key, { channel: copy(result.channel) });
+      this.remember(key, copy(result.channel));
       return result;
     });
   }
