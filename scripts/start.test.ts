@@ -169,7 +169,15 @@ async function phase(opts: {
     if (opts.stop === "SIGKILL group") process.kill(-first.npm.pid!, "SIGKILL");
     else process.kill(startProcess(first), "SIGKILL");
     await nothingLeft(first);
-    if (first.npm.exitCode === null) process.kill(-first.npm.pid!, "SIGKILL"); // npm itself, when only the start process was killed
+    // npm itself, when only the start process was killed. A process killed by a signal keeps exitCode null (signalCode says
+    // why), and once reaped its group is gone: kill only a live npm, and a group that emptied meanwhile is not an error.
+    if (first.npm.exitCode === null && first.npm.signalCode === null) {
+      try {
+        process.kill(-first.npm.pid!, "SIGKILL");
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
+      }
+    }
     await first.exited;
   }
 
