@@ -414,6 +414,8 @@ for (const { kind, available } of testDatabaseKinds) {
 
       const m = await ok("/api/models/1");
       expect(m).toMatchObject({ id: 1, kind: "infinigram", evaluation: { perplexity: 12.5 }, price: f.models[0].price.toString() });
+      // Its tokenizer (issue 17): the card names none, so GPT-2's.
+      expect(m.tokenizer).toBe("r50k_base");
       expect(m.lineage[0]).toMatchObject({ datanetId: 1, version: 2, rootVerified: true, count: 20 });
 
       const settled = f.inferences.find((i) => i.status === "settled" && f.attribution.filter((a) => a.requestId === i.requestId).length > 1)!;

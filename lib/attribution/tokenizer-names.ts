@@ -19,3 +19,8 @@ export function tokenizerOfParameters(parameters: unknown): TokenizerName {
   const t = parameters && typeof parameters === "object" ? (parameters as { tokenizer?: unknown }).tokenizer : undefined;
   return typeof t === "string" && (TOKENIZER_NAMES as readonly string[]).includes(t) ? (t as TokenizerName) : DEFAULT_TOKENIZER;
 }
+
+/** The tokenizer a model's tokens are counted in (usage, per-token prices): its corpus's; r50k_base for a kNN model. */
+export function modelTokenizerName(kind: string, parameters: unknown): TokenizerName {
+  return kind === "knn" ? DEFAULT_TOKENIZER : tokenizerOfParameters(parameters);
+}

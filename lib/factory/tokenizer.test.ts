@@ -4,7 +4,7 @@ import { deserializeCorpusIndex } from "@/lib/attribution/artifact";
 import { tokenWidth } from "@/lib/attribution/corpus-index";
 import { generate } from "@/lib/attribution/infinigram";
 import { TOKENIZERS } from "@/lib/attribution/tokenizer";
-import { TOKENIZER_NAMES } from "@/lib/attribution/tokenizer-names";
+import { modelTokenizerName, TOKENIZER_NAMES } from "@/lib/attribution/tokenizer-names";
 import { prepareBuild, runBuild } from "./build";
 import { buildRequestSchema } from "./spec";
 import type { BuildSources } from "./sources";
@@ -28,6 +28,15 @@ const request = (parameters: Record<string, unknown>, kind: "infinigram" | "rag"
 describe("the Factory's tokenizer choice", () => {
   it("offers exactly the tokenizers the engine knows", () => {
     expect([...TOKENIZER_NAMES].sort()).toEqual(Object.keys(TOKENIZERS).sort());
+  });
+
+  it("a model's tokenizer (API, model page, Playground estimate) is the one its card names; r50k_base when none, and for kNN", () => {
+    expect(modelTokenizerName("infinigram", { kind: "infinigram", tokenizer: "o200k_base" })).toBe("o200k_base");
+    expect(modelTokenizerName("rag", { tokenizer: "cl100k_base" })).toBe("cl100k_base");
+    expect(modelTokenizerName("infinigram", { kind: "infinigram", maxTokens: 64 })).toBe("r50k_base");
+    expect(modelTokenizerName("external", null)).toBe("r50k_base");
+    expect(modelTokenizerName("infinigram", { tokenizer: "p50k_base" })).toBe("r50k_base");
+    expect(modelTokenizerName("knn", { k: 5 })).toBe("r50k_base");
   });
 
   it("refuses an unknown tokenizer at the edge, saying which ones there are", () => {
