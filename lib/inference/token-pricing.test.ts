@@ -20,6 +20,8 @@ import { inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
 import { testDatabaseKinds } from "@/db/testing";
 import { encode, encodeWith, loadTokenizer } from "@/lib/attribution/tokenizer";
 import { findJob } from "./jobs";
+import { inferenceSpans } from "./spans";
+import { verifyInference } from "./verify";
 import { ModelCatalog } from "./models";
 import { charge, quote, type TokenRates } from "./pricing";
 import { recoverPendingInferences } from "./recovery";
@@ -174,6 +176,17 @@ for (const { kind, available } of testDatabaseKinds) {
       const charged = formula < ceiling ? formula : ceiling;
       expect(body.cost).toEqual({ charged: charged.toString(), ceiling: ceiling.toString(), returned: (ceiling - charged).toString() });
       expect((await settledOnChain(body.settleTx as Hex)).price).toBe(charged);
+      // Anyone recomputes it from the artifact (which names its tokenizer), and the answer's spans fall on its text.
+      await m.index();
+      const report = await verifyInference(m.ctx.db, Number(body.requestId), { publicClient: m.client, market: m.d.inferenceMarket, artifactDir: m.artifactDir });
+      expect(report?.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(report?.ok).toBe(true);
+      const spans = (await inferenceSpans(m.ctx.db, Number(body.requestId), { artifactDir: m.artifactDir }))!;
+      expect(spans.length).toBeGreaterThan(0);
+      for (const sp of spans) {
+        expect(sp.start).toBeLessThan(sp.end);
+        expect(sp.end).toBeLessThanOrEqual(output.length);
+      }
     }, 180_000);
 
     it("a replayed payment is refused: served and charged once, the unused ceiling returned once", async () => {
