@@ -8,11 +8,11 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
-import { contributions, datanets, inferenceJobs, inferenceResults, models } from "@/db/schema";
+import { contributions, datanets, inferenceJobs, inferenceResults } from "@/db/schema";
 import { attributionHash, datanetShares, decodeRecord, encodeRecord, splitPool, type AttributionRecord } from "@/lib/attribution/record";
 import { modelTokenizer, outputHash } from "@/lib/attribution/run";
-import { loadedTokenizer, type Tokenizer } from "@/lib/attribution/tokenizer";
-import { tokenizerOfParameters } from "@/lib/attribution/tokenizer-names";
+import type { Tokenizer } from "@/lib/attribution/tokenizer";
+import { cardTokenizer } from "./model-tokenizer";
 import { AlreadyServed, InferenceFailed, SettlementPending } from "./failures";
 import { modelRegistryAbi } from "@/contracts-abi";
 import { chainOutcome, readRequest, refundOnChain, settleOnChain } from "./onchain";
@@ -70,12 +70,6 @@ async function jobTokenizer(ctx: ServeContext, modelId: number): Promise<Tokeniz
   } catch {
     return cardTokenizer(ctx.db, modelId);
   }
-}
-
-/** The tokenizer the model's card names (the build request's; r50k_base for models built before the choice). */
-async function cardTokenizer(db: Db, modelId: number): Promise<Tokenizer> {
-  const [row] = await db.select({ parameters: models.parameters }).from(models).where(eq(models.id, modelId)).limit(1);
-  return loadedTokenizer(tokenizerOfParameters(row?.parameters));
 }
 
 type Usage = NonNullable<Produced["usage"]>;

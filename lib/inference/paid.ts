@@ -23,7 +23,10 @@ import {
   type PaymentRequired,
   type PaymentVia,
 } from "@/lib/payments";
+import { getDb } from "@/db/client";
 import { modelTokenizer } from "@/lib/attribution/run";
+import type { Tokenizer } from "@/lib/attribution/tokenizer";
+import { cardTokenizer } from "./model-tokenizer";
 import { serverConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { minimumPrices } from "@/lib/payments/minimum-price";
@@ -63,19 +66,25 @@ export type PaidOutcome =
  * max_tokens (T_in·R_in + max_tokens·R_out + F; the charge for the tokens served is settled, the rest returned).
  * The minimum price applies to the least a request can be charged (a per-token model: an empty answer).
  */
-async function quote(modelId: number, prompt: string, params: InferenceParams) {
+/** A prompt's tokens in the model's tokenizer, refused (nothing charged) above the server's limit. */
+function promptTokensIn(tokenizer: Tokenizer, prompt: string): number {
+  const promptTokens = tokenizer.encode(prompt).length;
+  const maxPromptTokens = serverConfig().maxPromptTokens;
+  if (promptTokens > maxPromptTokens) {
+    throw new AppError("prompt_too_long", `The prompt is ${promptTokens.toLocaleString("en-US")} tokens; this server takes at most ${maxPromptTokens.toLocaleString("en-US")}. Nothing was charged.`);
+  }
+  return promptTokens;
+}
+
+async function quote(modelId: number, prompt: string, counted: { tokenizer: Tokenizer; promptTokens: number }, params: InferenceParams) {
   const ctx = await serveContext();
   const { rates, active, block } = await modelPricing(ctx.publicClient, ctx.deployment.modelRegistry, modelId);
   if (!active) throw new AppError("model_inactive", `Model ${modelId} is not active: its builder has paused it. Nothing was charged.`);
   // Only the row's kind and parameters are used before payment; serving reads the checkpoint again (takedowns, terms).
   const model = await ctx.models.get(modelId, { head: block });
-  // The prompt in the model's own tokens (issue 17: r50k_base, cl100k_base or o200k_base): what the server's limit
-  // counts and a per-token price charges. Every limit that could fail after payment is checked before anything is signed.
-  const promptTokens = modelTokenizer(model.model).encode(prompt).length;
-  const maxPromptTokens = serverConfig().maxPromptTokens;
-  if (promptTokens > maxPromptTokens) {
-    throw new AppError("prompt_too_long", `The prompt is ${promptTokens.toLocaleString("en-US")} tokens; this server takes at most ${maxPromptTokens.toLocaleString("en-US")}. Nothing was charged.`);
-  }
+  // The artifact is the authority on the tokenizer: a card that named another (it cannot, from the Factory) is recounted.
+  const tokenizer = modelTokenizer(model.model);
+  const promptTokens = tokenizer.name === counted.tokenizer.name ? counted.promptTokens : promptTokensIn(tokenizer, prompt);
   const least = charge(rates, promptTokens, 0);
   const config = serverConfig();
   const minimum = await minimumPrices(ctx.publicClient, { perCall: config.minPrice, channel: config.minChannelPrice });
@@ -157,10 +166,13 @@ export async function paidInference(request: Request, input: PaidInferenceInput,
 async function paidInferenceInner(request: Request, input: PaidInferenceInput, opts: PaidHooks, seen: { scheme: string }): Promise<PaidOutcome> {
   await limitRequest("paid-ip", request);
   let attempt: PaymentAttempt | undefined;
-  // Every limit that could fail after payment is checked before anything is signed: the prompt in the model's tokens
-  // and the parameters against the model, in quote.
+  // Every limit that could fail after payment is checked before anything is signed: the prompt in tokens here — the
+  // model's own tokenizer's (issue 17: r50k_base, cl100k_base or o200k_base), as its card names it, so a per-token
+  // price charges what its tokenizer counts — the parameters against the model below.
+  const tokenizer = await cardTokenizer(await getDb(), input.modelId);
+  const promptTokens = promptTokensIn(tokenizer, input.prompt);
   try {
-    const { ctx, price, rates, model, perCallRefusal } = await quote(input.modelId, input.prompt, input.params);
+    const { ctx, price, rates, model, perCallRefusal } = await quote(input.modelId, input.prompt, { tokenizer, promptTokens }, input.params);
     // A RAG model's question is checked too (empty, too long, too many search words): a clear 4xx, nothing charged.
     if (model.kind === "rag") {
       try {
