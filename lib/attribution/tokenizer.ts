@@ -116,8 +116,11 @@ export function tokenizerInfo(name: string): TokenizerInfo {
 
 type Encoder = (text: string, opts: { disallowedSpecial: Set<string> }) => number[];
 const loadedEncoders = new Map<string, Encoder>();
-/** Per loaded tokenizer: its ids' byte strings (special tokens spelled out; unused ids are empty). */
-const loadedBytes = new Map<string, Uint8Array[]>();
+/**
+ * Per loaded tokenizer: its ids' byte strings (special tokens spelled out; unused ids are empty), packed: token t is
+ * bytes[offsets[t] .. offsets[t + 1]) (one buffer, not 200,019 small arrays).
+ */
+const loadedBytes = new Map<string, { bytes: Uint8Array; offsets: Uint32Array }>();
 
 /**
  * Loads a tokenizer's BPE tables (cl100k_base ≈ 1 MB, o200k_base ≈ 2.4 MB of JavaScript): only when an index
@@ -136,14 +139,20 @@ export async function loadTokenizer(name: string): Promise<void> {
   const specials: Map<string, number> = cl100k
     ? (special as { Cl100KBase: (r: unknown) => { specialTokensEncoder: Map<string, number> } }).Cl100KBase(null).specialTokensEncoder
     : (special as { createO200KSpecialTokenMap: () => Map<string, number> }).createO200KSpecialTokenMap();
-  const bytes: Uint8Array[] = new Array(info.vocabSize);
+  const V = info.vocabSize;
+  const specialText = new Map<number, string>();
+  for (const [text, id] of specials) if (id < V) specialText.set(id, text);
+  const pieces: Uint8Array[] = new Array(V);
+  const offsets = new Uint32Array(V + 1);
   const none = new Uint8Array(0);
-  for (let t = 0; t < info.vocabSize; t++) {
-    const v = ranks[t];
-    bytes[t] = v === undefined ? none : typeof v === "string" ? utf8.encode(v) : Uint8Array.from(v);
+  for (let t = 0; t < V; t++) {
+    const v = specialText.get(t) ?? ranks[t];
+    pieces[t] = v === undefined ? none : typeof v === "string" ? utf8.encode(v) : Uint8Array.from(v);
+    offsets[t + 1] = offsets[t] + pieces[t].length;
   }
-  for (const [text, id] of specials) if (id < info.vocabSize) bytes[id] = utf8.encode(text);
-  loadedBytes.set(name, bytes);
+  const bytes = new Uint8Array(offsets[V]);
+  for (let t = 0; t < V; t++) bytes.set(pieces[t], offsets[t]);
+  loadedBytes.set(name, { bytes, offsets });
   loadedEncoders.set(name, mod.encode as Encoder);
 }
 
@@ -195,13 +204,14 @@ export function decodeWith(name: string, tokens: ArrayLike<number>): string {
       );
     }
   }
+  const { bytes: all, offsets } = table;
   let length = 0;
-  for (let i = 0; i < tokens.length; i++) length += table[tokens[i]].length;
+  for (let i = 0; i < tokens.length; i++) length += offsets[tokens[i] + 1] - offsets[tokens[i]];
   const bytes = new Uint8Array(length);
   for (let i = 0, at = 0; i < tokens.length; i++) {
-    const b = table[tokens[i]];
-    bytes.set(b, at);
-    at += b.length;
+    const t = tokens[i];
+    bytes.set(all.subarray(offsets[t], offsets[t + 1]), at);
+    at += offsets[t + 1] - offsets[t];
   }
   return new TextDecoder("utf-8").decode(bytes, { stream: true });
 }
