@@ -53,6 +53,24 @@ describe.each(["o200k_base", "cl100k_base"])("a %s index", (name) => {
     expect(gs.rawWeights).toEqual(g.rawWeights);
   });
 
+  it("keeps a contributor's verbatim limit in its own tokens (the guard skips this index's separator, not GPT-2's)", () => {
+    const index = buildCorpusIndex(corpus, { tokenizer: name });
+    const prompt = "Der Straßenbahnfahrer";
+    const g = generate(index, prompt, { ...greedy, verbatimLimits: new Map([[1, 8]]) });
+    expect(g.limited).toEqual([1]);
+    expect(g.text).not.toContain("\uFFFD");
+    // No run of more than 8 of the answer's tokens occurs in contribution 1 (its tokens in the index, as ids).
+    const ids = Array.from(g.tokens);
+    expect(ids.length).toBeGreaterThan(8);
+    const own = `,${Array.from(encodeWith(name, STRASSENBAHN)).join(",")},`;
+    for (let i = 0; i + 9 <= ids.length; i++) expect(own.includes(`,${ids.slice(i, i + 9).join(",")},`)).toBe(false);
+    // Without the limit the same request copies it whole.
+    const free = generate(index, prompt, greedy);
+    expect(prompt + free.text).toBe(STRASSENBAHN);
+    expect(free.tokens.length).toBeGreaterThan(8);
+    expect(free.limited).toEqual([]);
+  });
+
   it("traces spans with its own tokenizer: span texts decode correctly and credit the contribution they came from", () => {
     const index = buildCorpusIndex(corpus, { tokenizer: name });
     const output = "Le café crème coûte trois euros à Montréal.\n東京の地下鉄はとても便利です。";
