@@ -9,6 +9,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { SignInButton, useSession, useSignIn } from "@/components/wallet/siwe";
 import { cn } from "@/lib/utils";
+import { DEFAULT_TOKENIZER, TOKENIZER_LABELS, TOKENIZER_NAMES, type TokenizerName } from "@/lib/attribution/tokenizer-names";
 import { createBuild, fetchBuild, type Kind, type ModelBuild } from "./api";
 import { DatanetPicker, type Picked } from "./datanet-picker";
 import { EvaluationView } from "./evaluation";
@@ -68,6 +69,8 @@ export function FactoryWizard() {
   const [knn, setKnn] = useState(DEFAULTS.knn);
   const [ext, setExt] = useState(DEFAULTS.external);
   const [rag, setRag] = useState(DEFAULTS.rag);
+  // The corpus's tokenizer (∞-gram, external, RAG); sent only when it is not the default, so the request stays as before.
+  const [tokenizer, setTokenizer] = useState<TokenizerName>(DEFAULT_TOKENIZER);
   const [buildId, setBuildId] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
   const [startError, setStartError] = useState<string | null>(null);
@@ -97,14 +100,15 @@ export function FactoryWizard() {
       return setStartError("An endpoint needs an http(s) base URL and a model name (or leave both empty for quoted answers).");
     }
     const endpoint = baseUrl.trim() ? { baseUrl: baseUrl.trim(), model: modelName.trim(), ...(apiKey ? { apiKey } : {}) } : {};
+    const tok = tokenizer === DEFAULT_TOKENIZER ? {} : { tokenizer };
     const kindAndParameters =
       kind === "infinigram"
-        ? { kind, parameters: ig }
+        ? { kind, parameters: { ...ig, ...tok } }
         : kind === "knn"
           ? { kind, parameters: knn }
           : kind === "rag"
-            ? { kind, parameters: { ...rag, ...endpoint } }
-            : { kind, parameters: { ...ext, baseUrl, model: modelName.trim(), ...(apiKey ? { apiKey } : {}) } };
+            ? { kind, parameters: { ...rag, ...endpoint, ...tok } }
+            : { kind, parameters: { ...ext, baseUrl, model: modelName.trim(), ...(apiKey ? { apiKey } : {}), ...tok } };
     setStarting(true);
     try {
       const b = await createBuild({
@@ -174,6 +178,19 @@ export function FactoryWizard() {
               <textarea id="f-desc" value={description} rows={2} maxLength={20_000} disabled={locked} onChange={(e) => setDescription(e.target.value)} className={cn(inputClass, "h-auto py-2")} />
             </Field>
           </div>
+          {kind !== "knn" ? (
+            <div className="grid gap-4 sm:grid-cols-2">
+              <Field label="Tokenizer" htmlFor="p-tokenizer" hint="How the corpus is split into tokens: generation, span tracing, retrieval and token pricing use it.">
+                <select id="p-tokenizer" value={tokenizer} disabled={locked} onChange={(e) => setTokenizer(e.target.value as TokenizerName)} className={inputClass}>
+                  {TOKENIZER_NAMES.map((t) => (
+                    <option key={t} value={t}>
+                      {TOKENIZER_LABELS[t]}
+                    </option>
+                  ))}
+                </select>
+              </Field>
+            </div>
+          ) : null}
           <div className="grid gap-4 sm:grid-cols-4">
             {kind === "infinigram" ? (
               <>

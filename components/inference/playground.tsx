@@ -15,6 +15,7 @@ import type { InferenceResultWire } from "@/lib/inference/stream-events";
 import { TracedAnswer, TracedAttributionTable, TracedSpansProvider } from "./traced-answer";
 import { cn } from "@/lib/utils";
 import { PriceEstimate, useRequestCeiling } from "./price-estimate";
+import type { TokenizerName } from "@/lib/attribution/tokenizer-names";
 import { isInFlight, type LiveAnswer, type PaidInferenceState, type Settlement } from "./paid-inference-machine";
 import { noticeOf } from "./playground-notice";
 import { usePaidInference } from "./use-paid-inference";
@@ -62,7 +63,22 @@ const DEFAULT_EXAMPLES: Record<string, string[]> = {
   knn: ["large feline of forests in most of Asia having a tawny coat with black stripes"],
 };
 
-export function Playground({ modelId, kind, active, examples, card = {} }: { modelId: number; kind: string; active: boolean; examples?: string[]; card?: Record<string, unknown> }) {
+export function Playground({
+  modelId,
+  kind,
+  active,
+  examples,
+  card = {},
+  tokenizer,
+}: {
+  modelId: number;
+  kind: string;
+  active: boolean;
+  examples?: string[];
+  card?: Record<string, unknown>;
+  /** The model's tokenizer (the page's, from the API): the estimate counts the prompt in it, as the server will. */
+  tokenizer?: TokenizerName;
+}) {
   const chain = useChainInfo();
   const { status } = useAccount();
   const { openConnectModal } = useConnectModal();
@@ -88,7 +104,7 @@ export function Playground({ modelId, kind, active, examples, card = {} }: { mod
   const answer = "answer" in state ? state.answer : null;
   const params = isInfinigram ? { maxTokens, temperature } : {};
   // A per-token model's price for this request is its ceiling (null while the tokenizer loads); a flat one's, the quote.
-  const ceiling = useRequestCeiling({ quote: quote.data, kind, card, prompt, params });
+  const ceiling = useRequestCeiling({ quote: quote.data, kind, card, prompt, params, tokenizer });
   const price = ceiling ?? (quote.data ? BigInt(quote.data.price) : null);
 
   function payAndRun(e: FormEvent) {
@@ -197,7 +213,7 @@ export function Playground({ modelId, kind, active, examples, card = {} }: { mod
               </div>
             ) : null}
 
-            <PriceEstimate quote={quote.data} kind={kind} card={card} prompt={prompt} params={params} />
+            <PriceEstimate quote={quote.data} kind={kind} card={card} prompt={prompt} params={params} tokenizer={tokenizer} />
 
             <fieldset className="space-y-2 border-t border-border pt-4" data-testid="payment-choice">
               <legend className="sr-only">How to pay</legend>

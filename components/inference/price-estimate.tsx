@@ -6,6 +6,7 @@ import { estimate, pricedAnswerTokens } from "@/lib/inference/estimate";
 import { isPerToken, type TokenRates } from "@/lib/inference/pricing";
 import { MODEL_KINDS, type ModelKind } from "@/lib/metadata";
 import { loadTokenCounter, type CountTokens } from "./prompt-tokens";
+import { modelTokenizerName, type TokenizerName } from "@/lib/attribution/tokenizer-names";
 import { TokenRatesText } from "./token-rates";
 
 /** The rates of the quote the payment is made against (GET /api/models/{id}/inference, read from the chain). */
@@ -20,11 +21,11 @@ interface QuotedRates {
  * authorizes at the request's max tokens, and the least it can cost; nothing for a flat-price model (its price is
  * the quote). Computed with lib/inference/estimate.ts, the functions the server quotes with.
  */
-export function PriceEstimate({ quote, kind, card, prompt, params }: { quote: QuotedRates | undefined; kind: string; card: Record<string, unknown>; prompt: string; params: Record<string, unknown> }) {
+export function PriceEstimate({ quote, kind, card, prompt, params, tokenizer }: { quote: QuotedRates | undefined; kind: string; card: Record<string, unknown>; prompt: string; params: Record<string, unknown>; tokenizer?: TokenizerName }) {
   if (!quote || !(MODEL_KINDS as readonly string[]).includes(kind)) return null;
   const rates: TokenRates = { fee: BigInt(quote.price), inputRate: BigInt(quote.inputRate), outputRate: BigInt(quote.outputRate) };
   if (!isPerToken(rates)) return null;
-  return <PerTokenEstimate rates={rates} model={{ kind: kind as ModelKind, parameters: card }} prompt={prompt} params={params} />;
+  return <PerTokenEstimate rates={rates} model={{ kind: kind as ModelKind, parameters: card }} prompt={prompt} params={params} tokenizer={tokenizer ?? modelTokenizerName(kind, card)} />;
 }
 
 /**
@@ -32,10 +33,10 @@ export function PriceEstimate({ quote, kind, card, prompt, params }: { quote: Qu
  * quote is the price), null while a per-token model's ceiling cannot be computed yet (tokenizer loading, bad
  * parameters), else the ceiling in wei as the server quotes it (the 402's amount for this very request).
  */
-export function useRequestCeiling({ quote, kind, card, prompt, params }: { quote: QuotedRates | undefined; kind: string; card: Record<string, unknown>; prompt: string; params: Record<string, unknown> }): bigint | null | undefined {
+export function useRequestCeiling({ quote, kind, card, prompt, params, tokenizer }: { quote: QuotedRates | undefined; kind: string; card: Record<string, unknown>; prompt: string; params: Record<string, unknown>; tokenizer?: TokenizerName }): bigint | null | undefined {
   const rates: TokenRates | null = quote ? { fee: BigInt(quote.price), inputRate: BigInt(quote.inputRate), outputRate: BigInt(quote.outputRate) } : null;
   const perToken = rates !== null && isPerToken(rates) && (MODEL_KINDS as readonly string[]).includes(kind);
-  const counter = useTokenCounter(perToken);
+  const counter = useTokenCounter(tokenizer ?? modelTokenizerName(kind, card), perToken);
   if (!perToken) return undefined;
   if (typeof counter !== "function") return null;
   try {
@@ -45,26 +46,26 @@ export function useRequestCeiling({ quote, kind, card, prompt, params }: { quote
   }
 }
 
-/** The tokenizer, loaded on first use; null until then, an Error if it could not load. */
-function useTokenCounter(wanted = true): CountTokens | Error | null {
+/** The model's tokenizer, loaded on first use; null until then, an Error if it could not load. */
+function useTokenCounter(tokenizer: TokenizerName, wanted = true): CountTokens | Error | null {
   const [counter, setCounter] = useState<CountTokens | Error | null>(null);
   useEffect(() => {
     // The tables load only for a per-token model.
     if (!wanted) return;
     let live = true;
-    loadTokenCounter().then(
+    loadTokenCounter(tokenizer).then(
       (count) => live && setCounter(() => count),
       (err: unknown) => live && setCounter(err instanceof Error ? err : new Error(String(err))),
     );
     return () => {
       live = false;
     };
-  }, [wanted]);
+  }, [tokenizer, wanted]);
   return counter;
 }
 
-function PerTokenEstimate({ rates, model, prompt, params }: { rates: TokenRates; model: { kind: ModelKind; parameters: Record<string, unknown> }; prompt: string; params: Record<string, unknown> }) {
-  const counter = useTokenCounter();
+function PerTokenEstimate({ rates, model, prompt, params, tokenizer }: { rates: TokenRates; model: { kind: ModelKind; parameters: Record<string, unknown> }; prompt: string; params: Record<string, unknown>; tokenizer: TokenizerName }) {
+  const counter = useTokenCounter(tokenizer);
   // Typing stays responsive on long prompts: the count follows a render behind when it must.
   const typed = useDeferredValue(prompt);
   let maxTokens: number | null = null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encode } from "@/lib/attribution/tokenizer";
+import { encode, encodeWith, loadTokenizer } from "@/lib/attribution/tokenizer";
 import { loadTokenCounter } from "./prompt-tokens";
 
 describe("the browser's prompt token count", () => {
@@ -24,5 +24,16 @@ describe("the browser's prompt token count", () => {
 
   it("loads the tables once", async () => {
     expect(await loadTokenCounter()).toBe(await loadTokenCounter());
+    expect(await loadTokenCounter("o200k_base")).toBe(await loadTokenCounter("o200k_base"));
+  });
+
+  it.each(["o200k_base", "cl100k_base"] as const)("counts in the model's own tokenizer (%s): the server's count, not GPT-2's", async (name) => {
+    await loadTokenizer(name);
+    const count = await loadTokenCounter(name);
+    for (const text of texts) expect(count(text), JSON.stringify(text.slice(0, 40))).toBe(encodeWith(name, text).length);
+    const german = "Der Straßenbahnfahrer grüßt die Fahrgäste: 東京の地下鉄";
+    expect(count(german)).toBe(encodeWith(name, german).length);
+    expect(count(german)).not.toBe(encode(german).length);
+    expect(count(german)).not.toBe((await loadTokenCounter())(german));
   });
 });

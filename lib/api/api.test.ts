@@ -414,6 +414,8 @@ for (const { kind, available } of testDatabaseKinds) {
 
       const m = await ok("/api/models/1");
       expect(m).toMatchObject({ id: 1, kind: "infinigram", evaluation: { perplexity: 12.5 }, price: f.models[0].price.toString() });
+      // Its tokenizer (issue 17): the card names none, so GPT-2's.
+      expect(m.tokenizer).toBe("r50k_base");
       expect(m.lineage[0]).toMatchObject({ datanetId: 1, version: 2, rootVerified: true, count: 20 });
 
       const settled = f.inferences.find((i) => i.status === "settled" && f.attribution.filter((a) => a.requestId === i.requestId).length > 1)!;
@@ -805,6 +807,7 @@ for (const { kind, available } of testDatabaseKinds) {
         ["POST", "/api/factory/builds?case=unknown-datanet", [404]],
         ["POST", "/api/factory/builds?case=unknown-version", [404]],
         ["POST", "/api/factory/builds?case=external-url", [400]],
+        ["POST", "/api/factory/builds?case=tokenizer", [400]],
         ["GET", "/api/models/abc/inference", [404]],
         ["POST", "/api/models/abc/inference", [404]],
         ["POST", "/api/models/1/inference?case=empty-prompt", [400]],
@@ -839,6 +842,7 @@ for (const { kind, available } of testDatabaseKinds) {
         "/api/factory/builds?case=unknown-datanet": build({ datanets: [{ id: 9999, version: 1 }] }),
         "/api/factory/builds?case=unknown-version": build({ datanets: [{ id: 1, version: 999 }] }),
         "/api/factory/builds?case=external-url": build({ kind: "external", parameters: { baseUrl: "file:///etc/passwd", model: "x" } }),
+        "/api/factory/builds?case=tokenizer": build({ parameters: { tokenizer: "gpt5_base" } }),
         "/api/models/1/inference?case=empty-prompt": JSON.stringify({ prompt: "   " }),
         "/api/models/1/inference?case=huge-prompt": JSON.stringify({ prompt: "x".repeat(8_001) }),
         "/api/models/1/inference?case=max-tokens": JSON.stringify({ prompt: "hi", params: { maxTokens: 100_000 } }),
@@ -874,6 +878,8 @@ for (const { kind, available } of testDatabaseKinds) {
       expect((await get("/api/datanets?limit=101")).body.error).toBe("query.limit: must be at most 100");
       expect((await get(`/api/accounts/${A}/earnings?from=2024-01-01&to=2025-01-01`)).body.error).toMatch(/^query: range too large: at most 31 days with bucket=hour/);
       expect((await get(`/api/datanets?cursor=${foreign}`)).body.error).toMatch(/another list or sort/);
+      const badTokenizer = await call("POST", "/api/factory/builds?case=tokenizer", { body: bodies["/api/factory/builds?case=tokenizer"] });
+      expect(badTokenizer.body.error).toBe("body.parameters.tokenizer: tokenizer must be one of r50k_base, cl100k_base, o200k_base");
     });
   });
 }

@@ -42,8 +42,8 @@ export interface BuildOptions {
   tokenWidth?: TokenWidth;
   /**
    * The tokenizer (default r50k_base, GPT-2). cl100k_base and o200k_base need 32-bit tokens (their default here)
-   * and `await loadTokenizer(name)` before building from text; their indexes answer counts and next-token
-   * distributions (generation and span tracing accept r50k_base only for now).
+   * and `await loadTokenizer(name)` before building from text; their indexes generate, trace spans, retrieve and
+   * evaluate with that tokenizer (it must be loaded for those too).
    */
   tokenizer?: string;
 }
@@ -704,16 +704,6 @@ function checkPattern(index: CorpusIndex, pattern: ArrayLike<number>, what: stri
   if (name === TOKENIZER) return toTokenArray(pattern, what);
   checkTokens(pattern, tokenizerInfo(name).vocabSize, name, what);
   return pattern instanceof Uint32Array ? pattern : Uint32Array.from(pattern);
-}
-
-/**
- * Refuses an index whose tokenizer is not r50k_base where text is encoded or decoded with GPT-2's (generation,
- * span tracing, retrieval, evaluation): those paths do not take other tokenizers yet.
- */
-export function requireDefaultTokenizer(index: CorpusIndex, what: string): void {
-  if (index.params.tokenizer !== TOKENIZER) {
-    throw new AttributionError(`${what} supports ${TOKENIZER} indexes only for now; this index uses ${index.params.tokenizer}.`);
-  }
 }
 
 /** SA range [lo, hi) of the suffixes starting with the pattern (whole index, no view). */

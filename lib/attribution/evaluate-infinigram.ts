@@ -2,9 +2,9 @@
  * Held-out evaluation of an ∞-gram model: next-token accuracy of the argmax prediction, and
  * perplexity of p = 0.9·p_∞gram + 0.1·p_unigram (add-one unigram, so it stays finite).
  */
-import { checkMaxSupport, NextTokenQuery, requireDefaultTokenizer, type CorpusIndex } from "./corpus";
+import { checkMaxSupport, NextTokenQuery, type CorpusIndex } from "./corpus";
 import { AttributionError } from "./errors";
-import { encode, VOCAB_SIZE } from "./tokenizer";
+import { tokenizerFor } from "./tokenizer";
 import { viewStats, type ModelView } from "./view";
 
 export interface EvaluateOptions {
@@ -23,7 +23,7 @@ export interface InfinigramEvaluation {
 }
 
 export function evaluateInfinigram(index: CorpusIndex, heldOut: string[], opts: EvaluateOptions): InfinigramEvaluation {
-  requireDefaultTokenizer(index, "Evaluation");
+  const tokenizer = tokenizerFor(index.params.tokenizer);
   if (!Array.isArray(heldOut) || heldOut.length === 0) throw new AttributionError("Evaluation needs at least one held-out text.");
   if (opts === null || typeof opts !== "object") throw new AttributionError("Evaluation needs options.");
   const maxSupport = checkMaxSupport(opts.maxSupport);
@@ -33,14 +33,14 @@ export function evaluateInfinigram(index: CorpusIndex, heldOut: string[], opts: 
   }
   const q = new NextTokenQuery(index, opts.view, maxSupport, false);
   const stats = viewStats(index, opts.view);
-  const uniDenominator = stats.tokens + VOCAB_SIZE;
+  const uniDenominator = stats.tokens + tokenizer.vocabSize;
   let predicted = 0;
   let correct = 0;
   let logSum = 0;
   for (let d = 0; d < heldOut.length; d++) {
     const text = heldOut[d];
     if (typeof text !== "string") throw new AttributionError(`Held-out text ${d + 1} is not a string.`);
-    const all = encode(text);
+    const all = tokenizer.encode(text);
     const toks = all.length > cap ? all.subarray(0, cap) : all;
     let bound = -1;
     for (let j = 0; j < toks.length; j++) {

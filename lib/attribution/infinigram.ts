@@ -3,13 +3,13 @@
  * sampled from the tokens that follow the longest matching context suffix in the corpus, and its
  * credit goes to the contributions whose occurrences supplied it.
  */
-import { checkMaxSupport, floorDiv, NextTokenQuery, rankAt, requireDefaultTokenizer, type CorpusIndex } from "./corpus";
+import { checkMaxSupport, floorDiv, NextTokenQuery, rankAt, type CorpusIndex } from "./corpus";
 import { copyMap, ExactCredit, splitInteger } from "./credit";
 import { AttributionError } from "./errors";
 import { ORIGINAL_SPAN_TOKENS } from "./originality";
 import { CURRENT_RECORD_VERSION } from "./record";
 import { VerbatimGuard, type VerbatimLimits } from "./terms";
-import { decode, encode, SEPARATOR, toTokenArray, VOCAB_SIZE } from "./tokenizer";
+import { MAX_VOCAB_SIZE, tokenizerFor, type Tokenizer, type Tokens } from "./tokenizer";
 import { viewFilter, type ModelView } from "./view";
 import { globalRankAt, isSharded, shardedCopyMap, ShardedNextTokenQuery, type ShardedIndex } from "./shards";
 
@@ -61,7 +61,8 @@ export interface GeneratedToken extends GenerateStep {
 }
 
 export interface GenerateResult {
-  tokens: Uint16Array;
+  /** Ids of the index's tokenizer (Uint16Array for r50k_base, Uint32Array for the 32-bit vocabularies). */
+  tokens: Tokens;
   text: string;
   steps: GenerateStep[];
   /**
@@ -144,20 +145,27 @@ function checkInt(value: unknown, name: string, min: number, max: number): numbe
   return value;
 }
 
-/** Prompt (text or tokens) as validated tokens. */
-export function promptTokens(prompt: unknown, maxTokens: number, what: string): Uint16Array {
-  let tokens: Uint16Array;
-  if (typeof prompt === "string") tokens = encode(prompt);
-  else if (prompt instanceof Uint16Array) tokens = toTokenArray(prompt, what);
-  else throw new AttributionError(`${what} must be text or a Uint16Array of token ids.`);
+/** The tokenizer an index (one or sharded: its first shard's) was built with; it must be loaded (loadTokenizer). */
+export function indexTokenizer(index: CorpusIndex | ShardedIndex): Tokenizer {
+  return tokenizerFor((isSharded(index) ? index.shards[0] : index).params.tokenizer);
+}
+
+/** Prompt (text or tokens) as validated tokens of the tokenizer (r50k_base when none is given). */
+export function promptTokens(prompt: unknown, maxTokens: number, what: string, tokenizer: Tokenizer = tokenizerFor()): Tokens {
+  let tokens: Tokens;
+  if (typeof prompt === "string") tokens = tokenizer.encode(prompt);
+  else if (prompt instanceof Uint16Array || prompt instanceof Uint32Array) tokens = tokenizer.tokens(prompt, what);
+  else throw new AttributionError(`${what} must be text or a Uint16Array or Uint32Array of token ids.`);
   if (tokens.length > maxTokens) {
     throw new AttributionError(`${what} is ${tokens.length} tokens long; the limit is ${maxTokens}.`);
   }
   return tokens;
 }
 
-// Candidate keys: (support − count)·65536 + token sorts by count desc, then token id asc, natively.
-const candidateKeys = new Float64Array(VOCAB_SIZE + 1);
+// Candidate keys: (support − count)·KEY + token sorts by count desc, then token id asc, natively. KEY is above every
+// id and separator of every tokenizer (the order, and so r50k_base's answers, are the same as with 65536).
+const KEY = 262144;
+const candidateKeys = new Float64Array(MAX_VOCAB_SIZE + 1);
 let rankCounts = new Uint32Array(1024);
 let touchedRanks = new Uint32Array(1024);
 
@@ -165,7 +173,7 @@ let touchedRanks = new Uint32Array(1024);
  * Generates from one index or from a sharded one (shards.ts): a sharded index generates exactly what the one index of
  * the same corpus generates, credit included (no view and no verbatim limits on a sharded index yet).
  */
-export function generate(index: CorpusIndex | ShardedIndex, prompt: string | Uint16Array, opts: GenerateOptions): GenerateResult {
+export function generate(index: CorpusIndex | ShardedIndex, prompt: string | Tokens, opts: GenerateOptions): GenerateResult {
   if (opts === null || typeof opts !== "object") throw new AttributionError("Generation needs options.");
   const maxTokens = checkInt(opts.maxTokens, "maxTokens", 1, 1024);
   const topK = checkInt(opts.topK, "topK", 1, 1000);
@@ -179,10 +187,10 @@ export function generate(index: CorpusIndex | ShardedIndex, prompt: string | Uin
     throw new AttributionError("stopAtSeparator must be true or false.");
   }
   const sharded = isSharded(index) ? index : null;
-  requireDefaultTokenizer(sharded ? sharded.shards[0] : (index as CorpusIndex), "Generation");
+  const tokenizer = indexTokenizer(index);
   if (sharded && opts.view !== undefined) throw new AttributionError("Model views over a sharded index are not supported yet.");
   if (sharded && opts.verbatimLimits?.size) throw new AttributionError("Verbatim limits over a sharded index are not supported yet.");
-  const promptToks = promptTokens(prompt, MAX_PROMPT_TOKENS, "The prompt");
+  const promptToks = promptTokens(prompt, MAX_PROMPT_TOKENS, "The prompt", tokenizer);
   const rules = opts.rules ?? CURRENT_RECORD_VERSION;
   if (rules !== 1 && rules !== 2) throw new AttributionError(`rules must be 1 or 2, got ${String(rules)}.`);
   const spanTokens = opts.originalSpanTokens ?? ORIGINAL_SPAN_TOKENS;
@@ -206,7 +214,7 @@ export function generate(index: CorpusIndex | ShardedIndex, prompt: string | Uin
     rankCounts = new Uint32Array(c);
     touchedRanks = new Uint32Array(c);
   }
-  const ctx = new Uint16Array(promptToks.length + maxTokens);
+  const ctx = tokenizer.vocabSize < 0xffff ? new Uint16Array(promptToks.length + maxTokens) : new Uint32Array(promptToks.length + maxTokens);
   ctx.set(promptToks);
   let ctxLen = promptToks.length;
   const steps: GenerateStep[] = [];
@@ -222,7 +230,7 @@ export function generate(index: CorpusIndex | ShardedIndex, prompt: string | Uin
       for (let i = 0; i < q.distinctCount; i++) {
         const t = q.distinct[i];
         const by = banned?.get(t);
-        if (by === undefined) candidateKeys[allowed++] = (q.support - q.countOf(t)) * 65536 + t;
+        if (by === undefined) candidateKeys[allowed++] = (q.support - q.countOf(t)) * KEY + t;
         else for (const r of by) limited.add(r);
       }
       // Every continuation here would copy too much: back off to a shorter context.
@@ -235,22 +243,22 @@ export function generate(index: CorpusIndex | ShardedIndex, prompt: string | Uin
     const keys = candidateKeys.subarray(0, dc);
     keys.sort();
     const k = dc < topK ? dc : topK;
-    let chosen = keys[0] % 65536;
+    let chosen = keys[0] % KEY;
     if (temperature > 0 && k > 1) {
       const maxCount = q.countOf(chosen);
       const inv = 1 / temperature;
       let sum = 0;
-      for (let i = 0; i < k; i++) sum += Math.pow(q.countOf(keys[i] % 65536) / maxCount, inv);
+      for (let i = 0; i < k; i++) sum += Math.pow(q.countOf(keys[i] % KEY) / maxCount, inv);
       const u = rng.nextDouble() * sum;
       let acc = 0;
       for (let i = 0; i < k; i++) {
-        const t = keys[i] % 65536;
+        const t = keys[i] % KEY;
         acc += Math.pow(q.countOf(t) / maxCount, inv);
         chosen = t;
         if (u < acc) break;
       }
     }
-    if (chosen === SEPARATOR) break;
+    if (chosen === tokenizer.separator) break;
 
     // Split this token's credit over the contributions of the sampled occurrences that it followed.
     // The sampled occurrences followed by the chosen token, in sample order.
@@ -305,5 +313,5 @@ export function generate(index: CorpusIndex | ShardedIndex, prompt: string | Uin
     if (w > 0) rawWeights.set(index.contributionIds[r], BigInt(w));
   }
   const limitedIds = [...limited].map((r) => index.contributionIds[r]).sort((a, b) => a - b);
-  return { tokens: out, text: decode(out), steps, rawWeights, limited: limitedIds };
+  return { tokens: out, text: tokenizer.decode(out), steps, rawWeights, limited: limitedIds };
 }

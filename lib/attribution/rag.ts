@@ -4,15 +4,15 @@
  * LLM given them as context. Everything here is a pure function of the corpus index, its view and the question,
  * so Verify recomputes retrieval, the extractive answer and the attribution byte for byte.
  *
- * Passages are recovered from the artifact itself: each contribution's tokens decode to its text (GPT-2 BPE is
- * lossless) and records are its blank-line separated paragraphs (the build joins records with "\n\n").
+ * Passages are recovered from the artifact itself: each contribution's tokens decode to its text with the index's
+ * tokenizer (byte-level BPE is lossless) and records are its blank-line separated paragraphs (the build joins records with "\n\n").
  */
-import { requireDefaultTokenizer, type CorpusIndex } from "./corpus";
+import type { CorpusIndex } from "./corpus";
 import { unicode15 } from "./unicode";
 import { AttributionError } from "./errors";
 import { PPM } from "./record";
 import { VerbatimGuard, type VerbatimLimits } from "./terms";
-import { decode, encode } from "./tokenizer";
+import { tokenizerFor, type Tokenizer } from "./tokenizer";
 import type { ModelView } from "./view";
 
 /** A longer question is refused (before payment by the route, and by the engine). */
@@ -119,7 +119,7 @@ const indexes = new WeakMap<CorpusIndex, PassageIndex>();
 export function passageIndex(index: CorpusIndex): PassageIndex {
   const known = indexes.get(index);
   if (known) return known;
-  requireDefaultTokenizer(index, "Retrieval");
+  const tokenizer = tokenizerFor(index.params.tokenizer);
   const passages: Passage[] = [];
   const postings = new Map<string, { ps: number[]; tfs: number[] }>();
   const n = index.contributionIds.length;
@@ -127,7 +127,7 @@ export function passageIndex(index: CorpusIndex): PassageIndex {
   const lengthByRank = new Float64Array(n);
   for (let r = 0; r < n; r++) {
     const end = r + 1 < n ? index.starts[r + 1] - 1 : index.tokens.length - 1;
-    const text = decode(index.tokens.subarray(index.starts[r], end));
+    const text = tokenizer.decode(index.tokens.subarray(index.starts[r], end));
     paragraphsOf(text).forEach((p, ordinal) => {
       const terms = searchTerms(p);
       const id = passages.length;
@@ -246,10 +246,10 @@ export interface ExtractiveOptions {
 }
 
 /** A quote cut to at most `max` tokens, at a word boundary, marked with an ellipsis (null when little would remain). */
-function truncateQuote(quote: string, max: number): string | null {
-  const tokens = encode(quote);
+function truncateQuote(tokenizer: Tokenizer, quote: string, max: number): string | null {
+  const tokens = tokenizer.encode(quote);
   if (tokens.length <= max) return quote;
-  let cut = decode(tokens.subarray(0, Math.max(0, max)));
+  let cut = tokenizer.decode(tokens.subarray(0, Math.max(0, max)));
   const space = cut.lastIndexOf(" ");
   cut = space > 0 ? cut.slice(0, space) : "";
   cut = cut.replace(/[\s,;:]+$/, "");
@@ -269,6 +269,7 @@ export function extractiveAnswer(index: CorpusIndex, view: ModelView | undefined
   const best = retrieved[0].scoreMicros;
   const limits = opts.verbatimLimits;
   const limited = new Set<number>();
+  const tokenizer = tokenizerFor(index.params.tokenizer);
   const quotes: { contributionId: number; text: string }[] = [];
   for (const r of retrieved) {
     if (quotes.length >= opts.quotes) break;
@@ -276,7 +277,7 @@ export function extractiveAnswer(index: CorpusIndex, view: ModelView | undefined
     let quote: string | null = readableQuote(r.passage.text);
     const n = limits?.get(r.passage.contributionId);
     if (n !== undefined && (view === undefined || view.has(r.passage.contributionId))) {
-      const cut = truncateQuote(quote, n - 2);
+      const cut = truncateQuote(tokenizer, quote, n - 2);
       if (cut !== quote) limited.add(r.passage.contributionId);
       quote = cut;
     }
@@ -284,7 +285,7 @@ export function extractiveAnswer(index: CorpusIndex, view: ModelView | undefined
   }
   const guard = limits && limits.size > 0 ? new VerbatimGuard(index, view, limits) : null;
   while (quotes.length > 0 && guard?.active) {
-    const violations = guard.violations(encode(quotes.map((q) => q.text).join(" ")));
+    const violations = guard.violations(tokenizer.encode(quotes.map((q) => q.text).join(" ")));
     if (violations.length === 0) break;
     for (const rank of violations) limited.add(index.contributionIds[rank]);
     quotes.pop();

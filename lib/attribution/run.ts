@@ -7,7 +7,8 @@ import { z } from "zod";
 import { deserializeCorpusIndex } from "./artifact";
 import type { CorpusIndex } from "./corpus";
 import { AttributionError } from "./errors";
-import { generate, MAX_SEED, type GenerateOptions } from "./infinigram";
+import { generate, indexTokenizer, MAX_SEED, type GenerateOptions } from "./infinigram";
+import { loadTokenizer, tokenizerFor, type Tokenizer } from "./tokenizer";
 import { classify, type KnnModel } from "./knn";
 import { deserializeKnnModel } from "./knn-artifact";
 import { buildRecord, CURRENT_RECORD_VERSION, type AttributionRecord, type BuildRecordInput, type FallbackContribution, type RecordVersion, type TermsEntry, type WithdrawalsAt } from "./record";
@@ -31,6 +32,19 @@ export function loadArtifact(bytes: Uint8Array): LoadedModel {
   if (magic === "LLIX") return { format: "corpus", index: deserializeCorpusIndex(bytes) };
   if (magic === "LLKN") return { format: "knn", model: deserializeKnnModel(bytes) };
   throw new AttributionError("This file is not a Ledgerline model artifact.");
+}
+
+/**
+ * The tokenizer a model answers in and whose tokens its usage counts (issue 17): its corpus index's (r50k_base for
+ * a kNN model, whose answer is a label). cl100k_base and o200k_base must be loaded: see readyModel.
+ */
+export function modelTokenizer(model: LoadedModel | ShardedModel): Tokenizer {
+  return model.format === "knn" ? tokenizerFor() : indexTokenizer(model.index);
+}
+
+/** Loads the BPE tables the model's tokenizer needs (none for r50k_base): await it after opening an artifact, before running it. */
+export async function readyModel(model: LoadedModel | ShardedModel): Promise<void> {
+  if (model.format !== "knn") await loadTokenizer((isSharded(model.index) ? model.index.shards[0] : model.index).params.tokenizer);
 }
 
 /** Per-request inference parameters: stored with the inference, so the answer can be recomputed. */

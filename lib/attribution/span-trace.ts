@@ -6,17 +6,17 @@
  * the first span covering it); a token's rarity is −ln(c/N) (c its count in the model's contributions, N
  * their tokens); it is split equally over the distinct contributions its sampled occurrences credit, a copy
  * crediting its original (lib/attribution/credit.ts). Version 1 (kept to verify old records): every span
- * extending the previous one pays all its tokens, rarity Σ −ln((c+1)/(N+50257)), split by occurrence counts.
+ * extending the previous one pays all its tokens, rarity Σ −ln((c+1)/(N+V)) (V the vocabulary size, 50257 for r50k_base), split by occurrence counts.
  */
-import { checkMaxSupport, floorDiv, narrow, rangeOf, rankAt, requireDefaultTokenizer, sampleRange, seededRangeSample, type CorpusIndex } from "./corpus";
+import { checkMaxSupport, floorDiv, narrow, rangeOf, rankAt, sampleRange, seededRangeSample, type CorpusIndex } from "./corpus";
 import { unicode15 } from "./unicode";
 import { copyMap, ExactCredit, seededSample } from "./credit";
 import { AttributionError } from "./errors";
-import { Prng, promptTokens } from "./infinigram";
+import { indexTokenizer, Prng, promptTokens } from "./infinigram";
 import { ORIGINAL_SPAN_TOKENS } from "./originality";
 import { CURRENT_RECORD_VERSION } from "./record";
 import { VerbatimGuard, type VerbatimLimits } from "./terms";
-import { decode, VOCAB_SIZE } from "./tokenizer";
+import { tokenizerFor, type Tokenizer, type Tokens } from "./tokenizer";
 import { countMembers, hasMember, viewFilter, viewStats, type ModelView, type ViewFilter } from "./view";
 import { globalRankAt, isSharded, selectRows, shardedCopyMap, shardedLength, type ShardedIndex, type ShardRanges } from "./shards";
 
@@ -70,7 +70,7 @@ let rangeHi = new Uint32Array(256);
  */
 export function traceSpans(
   index: CorpusIndex | ShardedIndex,
-  output: string | Uint16Array,
+  output: string | Tokens,
   opts: TraceOptions,
 ): TraceResult {
   if (opts === null || typeof opts !== "object") throw new AttributionError("Span tracing needs options.");
@@ -81,15 +81,15 @@ export function traceSpans(
   const maxSupport = checkMaxSupport(opts.maxSupport);
   if (isSharded(index)) return traceSharded(index, output, minSpan, maxSupport, opts);
   const filter = viewFilter(index, opts.view);
-  requireDefaultTokenizer(index, "Span tracing");
-  const out = promptTokens(output, MAX_TRACE_TOKENS, "The output to trace");
+  const tokenizer = indexTokenizer(index);
+  const out = promptTokens(output, MAX_TRACE_TOKENS, "The output to trace", tokenizer);
   const rules = opts.rules ?? CURRENT_RECORD_VERSION;
-  if (rules === 2) return traceV2(index, filter, out, minSpan, maxSupport, opts);
+  if (rules === 2) return traceV2(index, filter, out, minSpan, maxSupport, opts, tokenizer);
   if (rules !== 1) throw new AttributionError(`rules must be 1 or 2, got ${String(opts.rules)}.`);
   if (opts.verbatimLimits?.size) throw new AttributionError("Verbatim limits are terms of version 2 records; version 1 has none.");
   const { tokens, sa, starts, contributionIds } = index;
   const stats = viewStats(index, opts.view);
-  const logDenominator = Math.log(stats.tokens + VOCAB_SIZE);
+  const logDenominator = Math.log(stats.tokens + tokenizer.vocabSize);
   const n = out.length;
   const r2 = new Uint32Array(2);
   const sampleOut = new Float64Array(2);
@@ -160,7 +160,7 @@ export function traceSpans(
       const ranks = new Uint32Array(s);
       for (let k = 0; k < s; k++) ranks[k] = rankAt(starts, positions[k]);
       const contributions = splitRarity(ranks, rarityMicros, contributionIds, weights);
-      spans.push({ start: i, end, text: decode(out.subarray(i, end)), rarityMicros, occurrences, contributions });
+      spans.push({ start: i, end, text: tokenizer.decode(out.subarray(i, end)), rarityMicros, occurrences, contributions });
     }
     if (end > prevEnd) prevEnd = end;
   }
@@ -174,30 +174,33 @@ export function traceSpans(
 // Version 2.
 
 const WORD_CHAR = /[\p{L}\p{N}]/u;
-const tokenText = new Map<number, string>();
+/** Per tokenizer: token id → its text (Unicode 15.0), as needed. */
+const tokenTexts = new Map<string, Map<number, string>>();
 
-function textOf(t: number): string {
+function textOf(tokenizer: Tokenizer, tokenText: Map<number, string>, t: number): string {
   let s = tokenText.get(t);
-  if (s === undefined) tokenText.set(t, (s = unicode15(decode([t]))));
+  if (s === undefined) tokenText.set(t, (s = unicode15(tokenizer.decode([t]))));
   return s;
 }
 
 /** Word boundaries of the output: before token 0, after the last, and where a token starts or the previous one ends with a non-word character. */
-export function wordBoundaries(out: Uint16Array): Uint8Array {
+export function wordBoundaries(out: Tokens, tokenizer: Tokenizer = tokenizerFor()): Uint8Array {
+  let tokenText = tokenTexts.get(tokenizer.name);
+  if (tokenText === undefined) tokenTexts.set(tokenizer.name, (tokenText = new Map()));
   const n = out.length;
   const b = new Uint8Array(n + 1);
   b[0] = 1;
   b[n] = 1;
   for (let j = 1; j < n; j++) {
-    const cur = textOf(out[j]);
-    const prev = textOf(out[j - 1]);
+    const cur = textOf(tokenizer, tokenText, out[j]);
+    const prev = textOf(tokenizer, tokenText, out[j - 1]);
     if (!WORD_CHAR.test(cur.charAt(0)) || !WORD_CHAR.test(prev.charAt(prev.length - 1))) b[j] = 1;
   }
   return b;
 }
 
 /** A deterministic 64-bit seed from the output's tokens (FNV-1a): the sample is a function of the request. */
-export function outputSeed(out: Uint16Array): bigint {
+export function outputSeed(out: Tokens): bigint {
   let h = 0xcbf29ce484222325n;
   for (let j = 0; j < out.length; j++) h = BigInt.asUintN(64, (h ^ BigInt(out[j])) * 0x100000001b3n);
   return h;
@@ -206,10 +209,11 @@ export function outputSeed(out: Uint16Array): bigint {
 function traceV2(
   index: CorpusIndex,
   filter: ViewFilter | null,
-  out: Uint16Array,
+  out: Tokens,
   minSpan: number,
   maxSupport: number,
   opts: TraceOptions,
+  tokenizer: Tokenizer,
 ): TraceResult {
   const { tokens, sa, starts, contributionIds } = index;
   const stats = viewStats(index, opts.view);
@@ -218,7 +222,7 @@ function traceV2(
   const copies = copyMap(index, opts.view, filter, spanTokens);
   const logN = Math.log(stats.tokens);
   const n = out.length;
-  const boundary = wordBoundaries(out);
+  const boundary = wordBoundaries(out, tokenizer);
   const rng = new Prng(outputSeed(out));
   const r2 = new Uint32Array(2);
   const sampleOut = new Float64Array(2);
@@ -255,7 +259,7 @@ function traceV2(
     const positions = seededRangeSample(sa, filter, r2[0], r2[1], maxSupport, rng, sampleOut);
     const s = sampleOut[0];
     const from = Math.max(i, paidEnd);
-    spans.push(creditedSpan({ out, i, end, from, positions, samples: s, occurrences: sampleOut[1], rankOf: (p) => rankAt(starts, p), contributionIds, copies, exact, rarity }));
+    spans.push(creditedSpan({ tokenizer, out, i, end, from, positions, samples: s, occurrences: sampleOut[1], rankOf: (p) => rankAt(starts, p), contributionIds, copies, exact, rarity }));
     paidEnd = end;
   }
   const guard = opts.verbatimLimits?.size ? new VerbatimGuard(index, opts.view, opts.verbatimLimits) : null;
@@ -273,7 +277,8 @@ function traceV2(
  * first owner), exactly (ExactCredit) and as doubles for display.
  */
 function creditedSpan(a: {
-  out: Uint16Array;
+  tokenizer: Tokenizer;
+  out: Tokens;
   i: number;
   end: number;
   from: number;
@@ -312,7 +317,7 @@ function creditedSpan(a: {
   return {
     start: i,
     end,
-    text: decode(out.subarray(i, end)),
+    text: a.tokenizer.decode(out.subarray(i, end)),
     rarityMicros: spanRarity,
     paidFrom: from,
     occurrences: a.occurrences,
@@ -369,7 +374,7 @@ function wholeRanges(index: ShardedIndex): ShardRanges {
 }
 
 /** The longest match of out[i..) (at least `known` tokens are known to match), its ranges and length. */
-function extendSharded(index: ShardedIndex, out: Uint16Array, i: number, known: number, r2: Uint32Array): { len: number; ranges: ShardRanges; m: number } {
+function extendSharded(index: ShardedIndex, out: Tokens, i: number, known: number, r2: Uint32Array): { len: number; ranges: ShardRanges; m: number } {
   let cur = wholeRanges(index);
   let m = 0;
   for (let i2 = 0; i2 < cur.lo.length; i2++) m += cur.hi[i2] - cur.lo[i2];
@@ -395,7 +400,7 @@ function extendSharded(index: ShardedIndex, out: Uint16Array, i: number, known: 
   return { len, ranges: cur, m };
 }
 
-function rangesOfSpan(index: ShardedIndex, out: Uint16Array, i: number, len: number, r2: Uint32Array): { ranges: ShardRanges; m: number } {
+function rangesOfSpan(index: ShardedIndex, out: Tokens, i: number, len: number, r2: Uint32Array): { ranges: ShardRanges; m: number } {
   const ranges = wholeRanges(index);
   let m = 0;
   for (let k = 0; k < index.shards.length; k++) {
@@ -418,11 +423,11 @@ function positionsOf(index: ShardedIndex, ranges: ShardRanges, depth: number, ra
   return out;
 }
 
-function traceSharded(index: ShardedIndex, output: string | Uint16Array, minSpan: number, maxSupport: number, opts: TraceOptions): TraceResult {
+function traceSharded(index: ShardedIndex, output: string | Tokens, minSpan: number, maxSupport: number, opts: TraceOptions): TraceResult {
   if (opts.view !== undefined) throw new AttributionError("Model views over a sharded index are not supported yet.");
   if (opts.verbatimLimits?.size) throw new AttributionError("Verbatim limits over a sharded index are not supported yet.");
-  requireDefaultTokenizer(index.shards[0], "Span tracing");
-  const out = promptTokens(output, MAX_TRACE_TOKENS, "The output to trace");
+  const tokenizer = indexTokenizer(index);
+  const out = promptTokens(output, MAX_TRACE_TOKENS, "The output to trace", tokenizer);
   const rules = opts.rules ?? CURRENT_RECORD_VERSION;
   if (rules !== 1 && rules !== 2) throw new AttributionError(`rules must be 1 or 2, got ${String(opts.rules)}.`);
   const { contributionIds, starts } = index;
@@ -433,7 +438,7 @@ function traceSharded(index: ShardedIndex, output: string | Uint16Array, minSpan
   const spans: TracedSpan[] = [];
 
   if (rules === 1) {
-    const logDenominator = Math.log(realTokens + VOCAB_SIZE);
+    const logDenominator = Math.log(realTokens + tokenizer.vocabSize);
     const weights = new Map<number, bigint>(); // rank → weight
     let prevEnd = 0;
     for (let i = 0; i < n; i++) {
@@ -452,7 +457,7 @@ function traceSharded(index: ShardedIndex, output: string | Uint16Array, minSpan
         const ranks = new Uint32Array(s);
         for (let k = 0; k < s; k++) ranks[k] = globalRankAt(starts, positions[k]);
         const contributions = splitRarity(ranks, rarityMicros, contributionIds, weights);
-        spans.push({ start: i, end, text: decode(out.subarray(i, end)), rarityMicros, occurrences: m, contributions });
+        spans.push({ start: i, end, text: tokenizer.decode(out.subarray(i, end)), rarityMicros, occurrences: m, contributions });
       }
       if (end > prevEnd) prevEnd = end;
     }
@@ -465,7 +470,7 @@ function traceSharded(index: ShardedIndex, output: string | Uint16Array, minSpan
   if (!Number.isInteger(spanTokens) || spanTokens < 1) throw new AttributionError(`originalSpanTokens must be a positive integer, got ${String(spanTokens)}.`);
   const copies = shardedCopyMap(index, spanTokens);
   const logN = Math.log(realTokens);
-  const boundary = wordBoundaries(out);
+  const boundary = wordBoundaries(out, tokenizer);
   const rng = new Prng(outputSeed(out));
   const exact = new ExactCredit();
   const rarity = (t: number): bigint => BigInt(Math.round((logN - Math.log(unigram(t))) * 1e6));
@@ -482,7 +487,7 @@ function traceSharded(index: ShardedIndex, output: string | Uint16Array, minSpan
     const s = idx.length;
     const positions = positionsOf(index, ranges, end - i, idx, s);
     const from = Math.max(i, paidEnd);
-    spans.push(creditedSpan({ out, i, end, from, positions, samples: s, occurrences: m, rankOf: (p) => globalRankAt(starts, p), contributionIds, copies, exact, rarity }));
+    spans.push(creditedSpan({ tokenizer, out, i, end, from, positions, samples: s, occurrences: m, rankOf: (p) => globalRankAt(starts, p), contributionIds, copies, exact, rarity }));
     paidEnd = end;
   }
   return { spans, rawWeights: exact.weights(contributionIds), violations: [] };

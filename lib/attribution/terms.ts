@@ -5,9 +5,8 @@
  * external model's answer flags the contributions whose limit the answer exceeded. Both are exact searches of
  * the suffix array over the whole view (not the sample), so they are deterministic and Verify recomputes them.
  */
-import { rangeOf, rankAt, type CorpusIndex } from "./corpus";
+import { rangeOf, rankAt, type CorpusIndex, type TokenArray } from "./corpus";
 import { AttributionError } from "./errors";
-import { SEPARATOR } from "./tokenizer";
 import type { ModelView } from "./view";
 
 /** The shortest and longest verbatim limit a contributor may set (shorter would forbid common phrases). */
@@ -65,9 +64,10 @@ export class VerbatimGuard {
    * forbidden when the answer's last n tokens followed by t occur in a contribution limited to n. Each
    * forbidden token maps to the ranks of the contributions that forbid it.
    */
-  banned(text: Uint16Array, end: number, answerLen: number): Map<number, number[]> {
+  banned(text: TokenArray, end: number, answerLen: number): Map<number, number[]> {
     const out = new Map<number, number[]>();
     const { tokens, sa, starts } = this.index;
+    const separator = this.index.params.separator;
     for (const n of this.limits) {
       if (n > answerLen) break;
       rangeOf(tokens, sa, text, end - n, n, range);
@@ -76,7 +76,7 @@ export class VerbatimGuard {
         const r = rankAt(starts, p);
         if (this.limitByRank.get(r) !== n) continue;
         const next = tokens[p + n];
-        if (next === SEPARATOR) continue;
+        if (next === separator) continue;
         const by = out.get(next);
         if (by === undefined) out.set(next, [r]);
         else if (!by.includes(r)) by.push(r);
@@ -86,7 +86,7 @@ export class VerbatimGuard {
   }
 
   /** Ranks (ascending) of the limited contributions that contain a run of more than their limit tokens of `out`. */
-  violations(out: Uint16Array): number[] {
+  violations(out: TokenArray): number[] {
     const { tokens, sa, starts } = this.index;
     const found = new Set<number>();
     for (const n of this.limits) {

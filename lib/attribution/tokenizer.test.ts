@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AttributionError } from "./errors";
-import { decode, encode, SEPARATOR, TOKENIZER, VOCAB_SIZE } from "./tokenizer";
+import { decode, decodeWith, encode, encodeWith, loadTokenizer, SEPARATOR, TOKENIZER, tokenizerFor, VOCAB_SIZE } from "./tokenizer";
 
 describe("tokenizer", () => {
   it("is GPT-2 BPE with a separator just past the vocabulary", () => {
@@ -45,5 +45,34 @@ describe("tokenizer", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it.each([
+    ["cl100k_base", 100277, 100257],
+    ["o200k_base", 200019, 199999],
+  ] as const)("%s through the facade: round trips, refuses the separator and foreign ids, spells out its special tokens", async (name, V, endOfText) => {
+    expect(() => tokenizerFor("gpt5_base")).toThrow(/not supported/);
+    await loadTokenizer(name);
+    const t = tokenizerFor(name);
+    expect([t.name, t.vocabSize, t.separator]).toEqual([name, V, V]);
+    for (const text of ["naïve café — 東京 🚀", "<|endoftext|> is just text here", "Straßenbahn", ""]) {
+      const ids = t.encode(text);
+      expect(ids).toBeInstanceOf(Uint32Array);
+      expect(Array.from(ids)).toEqual(Array.from(encodeWith(name, text)));
+      expect(t.decode(ids)).toBe(text);
+      expect(decodeWith(name, ids)).toBe(text);
+    }
+    expect(t.decode([endOfText])).toBe("<|endoftext|>");
+    expect(() => t.decode([V])).toThrow(/separator/);
+    expect(() => t.decode([V + 1])).toThrow(new RegExp(`outside the ${name} vocabulary`));
+    expect(() => t.tokens([1, V], "The prompt")).toThrow(/separator/);
+    // A sequence ending inside a character drops it, and leaves nothing behind for the next call.
+    const fox = Array.from(t.encode("🦊🦊🦊"));
+    const cut = fox.slice(0, fox.length - 1);
+    expect(t.decode(cut).endsWith("\uFFFD")).toBe(false);
+    expect(t.decode(t.encode("wörld"))).toBe("wörld");
+    // r50k_base is the default and the same functions as before.
+    expect(tokenizerFor().encode).toBe(encode);
+    expect(tokenizerFor(TOKENIZER).decode).toBe(decode);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * GPT-2 BPE (r50k_base): 50,257 ids, so a token fits in a Uint16 and one more value (50257) is free
- * to mark the end of a contribution inside a corpus.
+ * to mark the end of a contribution inside a corpus. cl100k_base and o200k_base (issue 17) are loaded on
+ * demand (loadTokenizer) and used through the same facade (tokenizerFor).
  */
 import { encode as bpeEncode } from "gpt-tokenizer/encoding/r50k_base";
 import ranks from "gpt-tokenizer/esm/bpeRanks/r50k_base";
@@ -86,9 +87,9 @@ export function toTokenArray(tokens: ArrayLike<number>, what: string): Uint16Arr
 }
 
 // ---------------------------------------------------------------------------------------------
-// Tokenizers an index can be built with (issue 17). r50k_base (GPT-2) stays the default and the only one
-// the generating and tracing paths accept yet; cl100k_base and o200k_base (gpt-tokenizer) build, store
-// (artifact format version 2, 32-bit tokens) and answer counts and next-token distributions.
+// Tokenizers an index can be built with (issue 17). r50k_base (GPT-2) stays the default; cl100k_base and
+// o200k_base (gpt-tokenizer) build, store (artifact format version 2, 32-bit tokens), generate, trace spans,
+// retrieve and evaluate through the same facade (tokenizerFor) once loaded (loadTokenizer).
 
 export interface TokenizerInfo {
   name: string;
@@ -115,16 +116,49 @@ export function tokenizerInfo(name: string): TokenizerInfo {
 
 type Encoder = (text: string, opts: { disallowedSpecial: Set<string> }) => number[];
 const loadedEncoders = new Map<string, Encoder>();
+/**
+ * Per loaded tokenizer: its ids' byte strings (special tokens spelled out; unused ids are empty), packed: token t is
+ * bytes[offsets[t] .. offsets[t + 1]) (one buffer, not 200,019 small arrays).
+ */
+const loadedBytes = new Map<string, { bytes: Uint8Array; offsets: Uint32Array }>();
 
 /**
  * Loads a tokenizer's BPE tables (cl100k_base ≈ 1 MB, o200k_base ≈ 2.4 MB of JavaScript): only when an index
  * uses it, so serving GPT-2 models never pays for them. r50k_base is always loaded.
  */
 export async function loadTokenizer(name: string): Promise<void> {
-  tokenizerInfo(name);
-  if (name === TOKENIZER || loadedEncoders.has(name)) return;
-  const mod = name === "cl100k_base" ? await import("gpt-tokenizer/encoding/cl100k_base") : await import("gpt-tokenizer/encoding/o200k_base");
+  const info = tokenizerInfo(name);
+  if (name === TOKENIZER || (loadedEncoders.has(name) && loadedBytes.has(name))) return;
+  const cl100k = name === "cl100k_base";
+  const [mod, table, special] = await Promise.all([
+    cl100k ? import("gpt-tokenizer/encoding/cl100k_base") : import("gpt-tokenizer/encoding/o200k_base"),
+    cl100k ? import("gpt-tokenizer/esm/bpeRanks/cl100k_base") : import("gpt-tokenizer/esm/bpeRanks/o200k_base"),
+    cl100k ? import("gpt-tokenizer/esm/encodingParams/cl100k_base") : import("gpt-tokenizer/esm/encodingParams/o200k_base"),
+  ]);
+  const ranks = table.default as (string | number[])[];
+  const specials: Map<string, number> = cl100k
+    ? (special as { Cl100KBase: (r: unknown) => { specialTokensEncoder: Map<string, number> } }).Cl100KBase(null).specialTokensEncoder
+    : (special as { createO200KSpecialTokenMap: () => Map<string, number> }).createO200KSpecialTokenMap();
+  const V = info.vocabSize;
+  const specialText = new Map<number, string>();
+  for (const [text, id] of specials) if (id < V) specialText.set(id, text);
+  const pieces: Uint8Array[] = new Array(V);
+  const offsets = new Uint32Array(V + 1);
+  const none = new Uint8Array(0);
+  for (let t = 0; t < V; t++) {
+    const v = specialText.get(t) ?? ranks[t];
+    pieces[t] = v === undefined ? none : typeof v === "string" ? utf8.encode(v) : Uint8Array.from(v);
+    offsets[t + 1] = offsets[t] + pieces[t].length;
+  }
+  const bytes = new Uint8Array(offsets[V]);
+  for (let t = 0; t < V; t++) bytes.set(pieces[t], offsets[t]);
+  loadedBytes.set(name, { bytes, offsets });
   loadedEncoders.set(name, mod.encode as Encoder);
+}
+
+/** Whether a tokenizer's tables are loaded (r50k_base always is). */
+export function isTokenizerLoaded(name: string): boolean {
+  return name === TOKENIZER || (loadedEncoders.has(name) && loadedBytes.has(name));
 }
 
 /** Tokens of a text with the named tokenizer (Unicode 15.0, plain text, as encode); others need loadTokenizer first. */
@@ -151,4 +185,91 @@ export function checkTokens(tokens: ArrayLike<number>, vocabSize: number, tokeni
       throw new AttributionError(`${what} has token id ${String(t)} at position ${i}, outside the ${tokenizer} vocabulary (0..${vocabSize - 1}).`);
     }
   }
+}
+
+/** Text of a token sequence of any loaded tokenizer (a pure function of the tokens, as decode). */
+export function decodeWith(name: string, tokens: ArrayLike<number>): string {
+  if (name === TOKENIZER) return decode(tokens);
+  const info = tokenizerInfo(name);
+  const table = loadedBytes.get(name);
+  if (!table) throw new AttributionError(`Tokenizer ${name} is not loaded: await loadTokenizer("${name}") first.`);
+  const V = info.vocabSize;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (!Number.isInteger(t) || t < 0 || t >= V) {
+      throw new AttributionError(
+        t === V
+          ? `Token ${i} is the contribution separator (${V}), which is not text and cannot be decoded.`
+          : `Token ${i} has id ${String(t)}, outside the ${name} vocabulary (0..${V - 1}).`,
+      );
+    }
+  }
+  const { bytes: all, offsets } = table;
+  let length = 0;
+  for (let i = 0; i < tokens.length; i++) length += offsets[tokens[i] + 1] - offsets[tokens[i]];
+  const bytes = new Uint8Array(length);
+  for (let i = 0, at = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    bytes.set(all.subarray(offsets[t], offsets[t + 1]), at);
+    at += offsets[t + 1] - offsets[t];
+  }
+  return new TextDecoder("utf-8").decode(bytes, { stream: true });
+}
+
+/** Token ids of one tokenizer: r50k_base's fit 16 bits (Uint16Array), the others' 32. */
+export type Tokens = Uint16Array | Uint32Array;
+
+/**
+ * One tokenizer behind one interface (issue 17): what generation, span tracing, retrieval, evaluation and token
+ * counting use, so each model works with the tokenizer its index was built with.
+ */
+export interface Tokenizer {
+  readonly name: string;
+  /** Ids are below this; the contribution separator is this value. */
+  readonly vocabSize: number;
+  readonly separator: number;
+  encode(text: string): Tokens;
+  decode(tokens: ArrayLike<number>): string;
+  /** Checks that every id is a real token (not the separator); returns them in this tokenizer's array type. */
+  tokens(tokens: ArrayLike<number>, what: string): Tokens;
+}
+
+const R50K: Tokenizer = {
+  name: TOKENIZER,
+  vocabSize: VOCAB_SIZE,
+  separator: SEPARATOR,
+  encode,
+  decode,
+  tokens: toTokenArray,
+};
+const facades = new Map<string, Tokenizer>([[TOKENIZER, R50K]]);
+
+/**
+ * The named tokenizer (r50k_base when none is named). cl100k_base and o200k_base must be loaded first
+ * (`await loadTokenizer(name)`): their BPE tables are megabytes, so a GPT-2-only server never loads them.
+ */
+export function tokenizerFor(name: string = TOKENIZER): Tokenizer {
+  const have = facades.get(name);
+  if (have) return have;
+  const info = tokenizerInfo(name);
+  if (!isTokenizerLoaded(name)) throw new AttributionError(`Tokenizer ${name} is not loaded: await loadTokenizer("${name}") first.`);
+  const t: Tokenizer = {
+    name,
+    vocabSize: info.vocabSize,
+    separator: info.vocabSize,
+    encode: (text) => encodeWith(name, text),
+    decode: (tokens) => decodeWith(name, tokens),
+    tokens: (tokens, what) => {
+      checkTokens(tokens, info.vocabSize, name, what);
+      return tokens instanceof Uint32Array ? tokens : Uint32Array.from(tokens);
+    },
+  };
+  facades.set(name, t);
+  return t;
+}
+
+/** tokenizerFor after loading its tables. */
+export async function loadedTokenizer(name: string = TOKENIZER): Promise<Tokenizer> {
+  await loadTokenizer(name);
+  return tokenizerFor(name);
 }

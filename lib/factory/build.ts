@@ -11,7 +11,8 @@ import { serializeKnnModel } from "@/lib/attribution/knn-artifact";
 import { evaluateKnn } from "@/lib/attribution/evaluate-knn";
 import type { LoadedModel } from "@/lib/attribution/run";
 import { stripMarkdown } from "@/lib/attribution/rag";
-import { TOKENIZER } from "@/lib/attribution/tokenizer";
+import { loadTokenizer } from "@/lib/attribution/tokenizer";
+import { DEFAULT_TOKENIZER } from "@/lib/attribution/tokenizer-names";
 import { sha256Of, type ArtifactHash } from "./artifacts";
 import type { BuildSources, SourceContribution } from "./sources";
 import type { BuildPhase, BuildRequest } from "./spec";
@@ -71,13 +72,23 @@ const EVAL_TOKENS_PER_TEXT = 128;
  * The model a build would serve, without evaluating or serialising it: what the earnings forecast replays
  * (lib/forecast). The same corpus and kNN construction as runBuild, so it answers as the built artifact would.
  */
-export function modelOfSources(kind: BuildRequest["kind"], knn: KnnOptions | null, sources: SourceContribution[], plainText = kind === "rag"): LoadedModel {
+export function modelOfSources(kind: BuildRequest["kind"], knn: KnnOptions | null, sources: SourceContribution[], plainText = kind === "rag", tokenizer: string = DEFAULT_TOKENIZER): LoadedModel {
   if (kind === "knn") {
     if (!knn) throw new Error("A kNN model needs its k and dims.");
     const labelled = sources.flatMap((c) => labelledRecordsOf(c.id, c.records));
     return { format: "knn", model: buildKnnModel(labelled, knn) };
   }
-  return { format: "corpus", index: buildCorpusIndex(corpusOf(sources, () => true, plainText)) };
+  return { format: "corpus", index: buildCorpusIndex(corpusOf(sources, () => true, plainText), { tokenizer }) };
+}
+
+/** The tokenizer a corpus build uses: the request's, else r50k_base (GPT-2), as before the choice existed. */
+export function buildTokenizer(request: BuildRequest): string {
+  return request.kind === "knn" ? DEFAULT_TOKENIZER : (request.parameters.tokenizer ?? DEFAULT_TOKENIZER);
+}
+
+/** Loads what runBuild needs beyond r50k_base (a cl100k_base or o200k_base build's BPE tables): call before it. */
+export async function prepareBuild(request: BuildRequest): Promise<void> {
+  await loadTokenizer(buildTokenizer(request));
 }
 
 export function runBuild(request: BuildRequest, sources: BuildSources, report: BuildProgress = () => {}): BuildOutput {
@@ -87,7 +98,9 @@ export function runBuild(request: BuildRequest, sources: BuildSources, report: B
   // RAG corpora are always plain text (a new kind: no earlier artifact to keep); ∞-gram only when asked (plainText).
   const plainText = request.kind === "rag" || (request.kind === "infinigram" && request.parameters.plainText === true);
   const all = corpusOf(sources.contributions, () => true, plainText);
+  const tokenizer = buildTokenizer(request);
   const index = buildCorpusIndex(all, {
+    tokenizer,
     onProgress: (phase, done, total) =>
       phase === "tokenizing" ? within(report, "tokenizing", 0.05, 0.35)(done, total) : within(report, "indexing", 0.35, 0.55)(done, total),
   });
@@ -101,7 +114,7 @@ export function runBuild(request: BuildRequest, sources: BuildSources, report: B
       evaluation = { heldOutRecords: heldOut.length, note: "Too few records for a held-out split (about 1 in 10 records is held out)." };
     } else {
       const step = within(report, "evaluating", 0.55, 0.7);
-      const trainIndex = buildCorpusIndex(train, { onProgress: (_phase, done, total) => step(done, total) });
+      const trainIndex = buildCorpusIndex(train, { tokenizer, onProgress: (_phase, done, total) => step(done, total) });
       const result = evaluateInfinigram(trainIndex, heldOut, {
         maxSupport: request.parameters.maxSupport,
         maxTokensPerText: EVAL_TOKENS_PER_TEXT,
@@ -122,7 +135,7 @@ export function runBuild(request: BuildRequest, sources: BuildSources, report: B
     contributions: index.contributionIds.length,
     records,
     tokens: index.tokens.length - index.contributionIds.length,
-    evaluation: { ...evaluation, tokenizer: TOKENIZER },
+    evaluation: { ...evaluation, tokenizer },
     index,
   };
 }

@@ -166,6 +166,24 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(b.metadataHash).toBe(a.metadataHash);
     });
 
+    it("builds with the tokenizer the request names (o200k_base): a 32-bit artifact that records it, and the same request rebuilds the same bytes", async () => {
+      const request = { kind: "infinigram" as const, name: "Animals in o200k", datanets: [{ id: Number(datanet.text), version: 1 }], parameters: { tokenizer: "o200k_base" as const } };
+      const [a, b] = [await build(request), await build(request)];
+      expect(a.error).toBeNull();
+      expect(a.status).toBe("succeeded");
+      expect(b.artifactHash).toBe(a.artifactHash);
+      expect((a.request as { parameters: { tokenizer?: string } }).parameters.tokenizer).toBe("o200k_base");
+      expect((a.evaluation as { tokenizer: string }).tokenizer).toBe("o200k_base");
+      const model = loadArtifact(getArtifact(a.artifactHash!, artifactDir)!);
+      if (model.format !== "corpus") throw new Error("an ∞-gram build stores a corpus index");
+      expect(model.index.params.tokenizer).toBe("o200k_base");
+      expect(model.index.tokens).toBeInstanceOf(Uint32Array);
+      const r50k = await build({ ...request, name: "Animals in r50k", parameters: {} });
+      expect(r50k.artifactHash).not.toBe(a.artifactHash);
+      const [meta] = await database.db.select().from(t.contents).where(eq(t.contents.hash, a.metadataHash!));
+      expect(modelMetadataSchema.parse(JSON.parse(new TextDecoder().decode(meta.body))).parameters).toMatchObject({ tokenizer: "o200k_base" });
+    });
+
     it("builds a kNN classifier with accuracy and per-class F1 on the held-out split", async () => {
       const done = await build({ kind: "knn", name: "Noun classifier", datanets: [{ id: Number(datanet.labelled), version: 1 }], parameters: { k: 5 } });
       expect(done.error).toBeNull();

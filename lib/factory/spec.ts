@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { endpointUrl } from "@/lib/net/guarded-fetch";
 import { MODEL_KINDS, type ModelKind } from "@/lib/metadata";
+import { TOKENIZER_NAMES } from "@/lib/attribution/tokenizer-names";
 
 export { MODEL_KINDS, type ModelKind };
 export const kindByte = (kind: ModelKind) => MODEL_KINDS.indexOf(kind);
@@ -28,6 +29,13 @@ const common = {
   examples: z.array(z.string().trim().min(1).max(200, "An example prompt has at most 200 characters")).max(5, "At most 5 example prompts").optional(),
 };
 
+/**
+ * The corpus's tokenizer (issue 17): GPT-2's r50k_base when absent, so a request made before the choice existed
+ * builds the same bytes; cl100k_base and o200k_base build 32-bit indexes that generate, trace and retrieve in
+ * their own tokens. Part of the request (a rebuild gives the same artifact) and of the model card.
+ */
+const tokenizerParam = z.enum(TOKENIZER_NAMES, { error: `tokenizer must be one of ${TOKENIZER_NAMES.join(", ")}` }).optional();
+
 /** Serving defaults of an ∞-gram model; part of its card and of every inference's recomputation. */
 const infinigramParams = z
   .object({
@@ -40,6 +48,7 @@ const infinigramParams = z
      * read as text. Off unless asked for: a build request made before this parameter existed builds the same bytes.
      */
     plainText: z.boolean().optional(),
+    tokenizer: tokenizerParam,
   })
   .default({ maxSupport: 1_000, maxTokens: 64, temperature: 0.8, topK: 40 });
 
@@ -76,6 +85,7 @@ const externalParams = z.object({
   minSpanTokens: z.number().int().min(1).max(64).default(4),
   maxSupport: z.number().int().min(1).max(100_000).default(1_000),
   maxTokens: z.number().int().min(1).max(4_096).default(256),
+  tokenizer: tokenizerParam,
 });
 
 /**
@@ -94,6 +104,7 @@ const ragParams = z
     minSpanTokens: z.number().int().min(1).max(64).default(4),
     maxSupport: z.number().int().min(1).max(100_000).default(1_000),
     maxTokens: z.number().int().min(1).max(4_096).default(256),
+    tokenizer: tokenizerParam,
   })
   .refine((p) => (p.baseUrl === undefined) === (p.model === undefined), "an endpoint needs both baseUrl and model (or neither, for extractive answers)")
   .refine((p) => p.apiKey === undefined || p.baseUrl !== undefined, "an API key needs an endpoint (baseUrl)")

@@ -8,7 +8,8 @@ import { replayForecast, type ReplayInput } from "@/lib/forecast/replay";
 import { copyMap } from "@/lib/attribution/credit";
 import { ORIGINAL_SPAN_TOKENS } from "@/lib/attribution/originality";
 import { keepArtifactCopyMaps, putArtifact } from "./artifacts";
-import { runBuild } from "./build";
+import { prepareBuild, runBuild } from "./build";
+import { loadTokenizer } from "@/lib/attribution/tokenizer";
 import type { BuildSources } from "./sources";
 import type { BuildRequest } from "./spec";
 
@@ -31,11 +32,12 @@ async function main() {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const input = JSON.parse(Buffer.concat(chunks).toString("utf8")) as WorkerInput;
-  if (input.task === "forecast") forecast(input);
-  else build(input);
+  if (input.task === "forecast") await forecast(input);
+  else await build(input);
 }
 
-function forecast(input: ReplayInput) {
+async function forecast(input: ReplayInput) {
+  for (const m of input.models) if (m.tokenizer) await loadTokenizer(m.tokenizer);
   let last = 0;
   const out = replayForecast(input, undefined, (done, total) => {
     exitIfOrphaned();
@@ -48,7 +50,8 @@ function forecast(input: ReplayInput) {
   emit({ type: "result", complete: out.complete, models: out.models.map((m) => ({ ...m, earned: String(m.earned), fromContributors: String(m.fromContributors), fromTreasuries: String(m.fromTreasuries) })) });
 }
 
-function build(input: BuildInput) {
+async function build(input: BuildInput) {
+  await prepareBuild(input.request);
   let last = 0;
   const out = runBuild(input.request, input.sources, (phase, progress) => {
     exitIfOrphaned();

@@ -15,6 +15,7 @@ import type { Hex } from "viem";
 import type { Db } from "@/db/client";
 import { contents, contributions, datanets, inferenceResults, inferences, modelDatanets, models } from "@/db/schema";
 import type { KnnOptions } from "@/lib/attribution/knn";
+import { tokenizerOfParameters } from "@/lib/attribution/tokenizer-names";
 import { parseRecords } from "@/lib/content/records";
 import { contentText, formatOfMediaType } from "@/lib/content/store";
 import { AppError, notFound } from "@/lib/errors";
@@ -225,6 +226,7 @@ async function compute(
       kind: m.kind,
       knn,
       plainText: m.kind === "rag" || m.parameters.plainText === true,
+      tokenizer: tokenizerOfParameters(m.parameters),
       datanetIds: lineage.map((l) => l.id).sort((a, b) => a - b),
       sources,
       inferences: mine.map((r) => ({ requestId: String(r.requestId), prompt: r.prompt, output: r.output, params: r.params, pool: String(r.pool ?? 0n) })),

@@ -31,6 +31,8 @@ export interface ReplayModel {
   knn: KnnOptions | null;
   /** Its corpus is plain text (RAG, or an ∞-gram built with plainText). */
   plainText?: boolean;
+  /** Its corpus's tokenizer (its card's; absent: r50k_base). cl100k_base and o200k_base must be loaded first (loadTokenizer). */
+  tokenizer?: string;
   /** The model's Datanets, ascending (their treasuries take a pool nothing earned). */
   datanetIds: number[];
   /** What the model serves today: its Datanet versions' contributions, withdrawn ones left out. */
@@ -100,8 +102,8 @@ export function replayForecast(input: ReplayInput, clock: () => number = () => p
       continue;
     }
     const plain = m.plainText ?? m.kind === "rag";
-    const without = modelOfSources(m.kind, m.knn, m.sources, plain);
-    const withFile = modelOfSources(m.kind, m.knn, [...m.sources, input.file].sort((a, b) => a.id - b.id), plain);
+    const without = modelOfSources(m.kind, m.knn, m.sources, plain, m.tokenizer);
+    const withFile = modelOfSources(m.kind, m.knn, [...m.sources, input.file].sort((a, b) => a.id - b.id), plain, m.tokenizer);
     const run = (model: LoadedModel, inf: ReplayInference) =>
       runAttribution({
         kind: m.kind,

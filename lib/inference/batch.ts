@@ -14,7 +14,6 @@ import { batchCharges, inferenceResults } from "@/db/schema";
 import { batchRecordRequestId } from "@/lib/chain/bookings";
 import { attributionHash, encodeRecord } from "@/lib/attribution/record";
 import { outputHash } from "@/lib/attribution/run";
-import { encode } from "@/lib/attribution/tokenizer";
 import { AlreadyServed, InferenceFailed } from "./failures";
 import { failureMessage, runModel } from "./run-model";
 import { observe, type ServeContext, type ServedInference, type ServeHooks } from "./types";
@@ -77,7 +76,8 @@ export async function serveBatched(ctx: ServeContext, req: BatchRequest, hooks: 
     price: req.price,
     split: { protocol: 0n, operator: 0n, builder: 0n, contributorPool: 0n },
     entries: [],
-    usage: { promptTokens: encode(req.prompt).length, completionTokens: encode(produced.output).length },
+    // Counted by runModel in the model's own tokenizer.
+    usage: produced.usage,
     // The flat price; a per-token model's charge for the tokens used replaces it in paid.ts before the charge.
     cost: { ceiling: req.price, charged: req.price, returned: 0n },
     params: produced.params,

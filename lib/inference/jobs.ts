@@ -10,14 +10,15 @@ import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
 import { contributions, datanets, inferenceJobs, inferenceResults } from "@/db/schema";
 import { attributionHash, datanetShares, decodeRecord, encodeRecord, splitPool, type AttributionRecord } from "@/lib/attribution/record";
-import { outputHash } from "@/lib/attribution/run";
-import { encode } from "@/lib/attribution/tokenizer";
+import { modelTokenizer, outputHash } from "@/lib/attribution/run";
+import type { Tokenizer } from "@/lib/attribution/tokenizer";
+import { cardTokenizer } from "./model-tokenizer";
 import { AlreadyServed, InferenceFailed, SettlementPending } from "./failures";
 import { modelRegistryAbi } from "@/contracts-abi";
 import { chainOutcome, readRequest, refundOnChain, settleOnChain } from "./onchain";
 import { isPerToken, ratesOf, settledCost } from "./pricing";
 import { storedParams } from "./params";
-import { failureDetail, failureMessage, runModel } from "./run-model";
+import { failureDetail, failureMessage, runModel, usageIn } from "./run-model";
 import { observe, type Hex, type JobRow, type PaidRequest, type Produced, type ServedEntry, type ServedInference, type ServeContext, type ServeHooks, type Split } from "./types";
 
 /** Another worker took this job over (recovery after a stall): this one stops touching it. */
@@ -59,8 +60,23 @@ async function transition(db: Db, job: Pick<JobRow, "requestHash">, lease: strin
   if (rows.length === 0) throw new LeaseLost();
 }
 
-function usageOf(prompt: string, output: string) {
-  return { promptTokens: encode(prompt).length, completionTokens: encode(output).length };
+/**
+ * The model's tokenizer for counting a stored answer's tokens (recovery re-settles without running the model): its
+ * artifact's, else (the artifact not loadable here) the one its card names, which the same build request wrote.
+ */
+async function jobTokenizer(ctx: ServeContext, modelId: number): Promise<Tokenizer> {
+  try {
+    return modelTokenizer((await ctx.models.get(modelId)).model);
+  } catch {
+    return cardTokenizer(ctx.db, modelId);
+  }
+}
+
+type Usage = NonNullable<Produced["usage"]>;
+
+/** Prompt and answer tokens in the model's tokenizer: as runModel counted them, or recounted for a stored answer. */
+async function usageOf(ctx: ServeContext, job: Pick<JobRow, "modelId" | "prompt">, output: string, counted?: Usage): Promise<Usage> {
+  return counted ?? usageIn(await jobTokenizer(ctx, job.modelId), job.prompt, output);
 }
 
 /** The pool's shares (cumulative rounding, as the indexer credits them) with who is paid and the Datanet. */
@@ -91,7 +107,7 @@ async function entriesOf(db: Db, record: AttributionRecord, pool: bigint): Promi
 async function servedResult(
   db: Db,
   job: Pick<JobRow, "requestId" | "modelId" | "prompt">,
-  s: Omit<Produced, "tokens"> & { settleTx: Hex; price: bigint; ceiling: bigint; split: Split },
+  s: Omit<Produced, "tokens" | "usage"> & { settleTx: Hex; price: bigint; ceiling: bigint; split: Split; usage: Usage },
 ): Promise<ServedInference> {
   return {
     requestId: BigInt(job.requestId),
@@ -104,7 +120,7 @@ async function servedResult(
     price: s.price,
     split: s.split,
     entries: await entriesOf(db, s.record, s.split.contributorPool),
-    usage: usageOf(job.prompt, s.output),
+    usage: s.usage,
     cost: { ceiling: s.ceiling, charged: s.price, returned: s.ceiling - s.price },
     params: s.params,
   };
@@ -138,6 +154,7 @@ async function paramsOfJob(db: Db, job: Pick<JobRow, "requestHash" | "params">) 
 export async function settledResultOf(db: Db, job: JobRow): Promise<ServedInference | undefined> {
   if (job.status !== "settled" || job.output === null || job.record === null || !job.split || job.price === null || !job.settleTx) return undefined;
   return servedResult(db, job, {
+    usage: usageIn(await cardTokenizer(db, job.modelId), job.prompt, job.output),
     output: job.output,
     record: decodeRecord(job.record),
     params: await paramsOfJob(db, job),
@@ -248,7 +265,7 @@ export async function runJob(ctx: ServeContext, job: JobRow, lease: string, hook
  * charge it more. A node that no longer holds that block's state (recovery long after, on a pruned node) answers
  * with the rates now, still capped by the ceiling the payer signed.
  */
-async function perTokenCharge(ctx: ServeContext, job: Pick<JobRow, "requestId" | "modelId" | "prompt" | "paidTx">, output: string): Promise<bigint | undefined> {
+async function perTokenCharge(ctx: ServeContext, job: Pick<JobRow, "requestId" | "modelId" | "prompt" | "paidTx">, output: string, counted?: Produced["usage"]): Promise<bigint | undefined> {
   const registry = { address: ctx.deployment.modelRegistry, abi: modelRegistryAbi } as const;
   const read = (blockNumber?: bigint) =>
     ctx.publicClient.readContract({ ...registry, functionName: "pricing", args: [BigInt(job.modelId)], ...(blockNumber !== undefined ? { blockNumber } : {}) });
@@ -256,7 +273,7 @@ async function perTokenCharge(ctx: ServeContext, job: Pick<JobRow, "requestId" |
   const rates = ratesOf(paidIn !== undefined ? await read(paidIn).catch(() => read()) : await read());
   if (!isPerToken(rates)) return undefined;
   const { price: ceiling } = await readRequest(ctx, BigInt(job.requestId));
-  const usage = usageOf(job.prompt, output);
+  const usage = await usageOf(ctx, job, output, counted);
   return settledCost(rates, ceiling, usage.promptTokens, usage.completionTokens).charged;
 }
 
@@ -265,7 +282,7 @@ async function settleJob(ctx: ServeContext, job: JobRow, lease: string, produced
   const requestId = BigInt(job.requestId);
   let charged: bigint | undefined;
   try {
-    charged = await perTokenCharge(ctx, job, produced.output);
+    charged = await perTokenCharge(ctx, job, produced.output, produced.usage);
   } catch (err) {
     // The chain could not be read: like a failed settle, recovery retries with the stored answer.
     const error = `reading the model's pricing: ${(err as Error).message.split("\n")[0]}`;
@@ -276,7 +293,7 @@ async function settleJob(ctx: ServeContext, job: JobRow, lease: string, produced
   switch (outcome.kind) {
     case "settled":
       await transition(ctx.db, job, lease, { status: "settled", settleTx: outcome.tx, price: outcome.price, split: splitToJson(outcome.split, outcome.ceiling), finishedAt: new Date() });
-      return servedResult(ctx.db, job, { ...produced, settleTx: outcome.tx, price: outcome.price, ceiling: outcome.ceiling, split: outcome.split });
+      return servedResult(ctx.db, job, { ...produced, usage: await usageOf(ctx, job, produced.output, produced.usage), settleTx: outcome.tx, price: outcome.price, ceiling: outcome.ceiling, split: outcome.split });
     case "refunded":
       // The payer took the escrow back (after the contract's timeout) before we settled.
       await transition(ctx.db, job, lease, { status: "refunded", refundTx: outcome.tx ?? null, error: "refunded on-chain before settlement", finishedAt: new Date() });

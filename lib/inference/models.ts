@@ -11,7 +11,7 @@ import { contributions, indexerCheckpoints, modelDatanets, models } from "@/db/s
 import { AttributionError } from "@/lib/attribution/errors";
 import { AppError } from "@/lib/errors";
 import { SharedIndexPool } from "@/lib/attribution/pool";
-import type { LoadedModel } from "@/lib/attribution/run";
+import { readyModel, type LoadedModel } from "@/lib/attribution/run";
 import type { ModelView } from "@/lib/attribution/view";
 import type { WithdrawalsAt } from "@/lib/attribution/record";
 import type { VerbatimLimits } from "@/lib/attribution/terms";
@@ -269,6 +269,8 @@ export class ModelCatalog {
       throw new ModelUnavailable(`Model ${modelId} is registered as ${kind} but its artifact is a ${artifact.format} artifact.`, modelId);
     }
     if (artifact.format === "knn") return { artifactHash, format: "knn", model: artifact.model };
+    // A cl100k_base or o200k_base index needs its BPE tables to answer (loaded once, for the first such model).
+    await readyModel(artifact);
     // Joining the pool would copy its tokens into the shared index's memory: an on-disk model keeps its own index.
     if (opened.onDisk) {
       this.opts.log?.(`models: model ${modelId} served on disk (its artifact memory-mapped)`);

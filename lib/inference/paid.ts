@@ -23,7 +23,10 @@ import {
   type PaymentRequired,
   type PaymentVia,
 } from "@/lib/payments";
-import { encode } from "@/lib/attribution/tokenizer";
+import { getDb } from "@/db/client";
+import { modelTokenizer } from "@/lib/attribution/run";
+import type { Tokenizer } from "@/lib/attribution/tokenizer";
+import { cardTokenizer } from "./model-tokenizer";
 import { serverConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { minimumPrices } from "@/lib/payments/minimum-price";
@@ -63,10 +66,25 @@ export type PaidOutcome =
  * max_tokens (T_in·R_in + max_tokens·R_out + F; the charge for the tokens served is settled, the rest returned).
  * The minimum price applies to the least a request can be charged (a per-token model: an empty answer).
  */
-async function quote(modelId: number, promptTokens: number, params: InferenceParams) {
+/** A prompt's tokens in the model's tokenizer, refused (nothing charged) above the server's limit. */
+function promptTokensIn(tokenizer: Tokenizer, prompt: string): number {
+  const promptTokens = tokenizer.encode(prompt).length;
+  const maxPromptTokens = serverConfig().maxPromptTokens;
+  if (promptTokens > maxPromptTokens) {
+    throw new AppError("prompt_too_long", `The prompt is ${promptTokens.toLocaleString("en-US")} tokens; this server takes at most ${maxPromptTokens.toLocaleString("en-US")}. Nothing was charged.`);
+  }
+  return promptTokens;
+}
+
+async function quote(modelId: number, prompt: string, counted: { tokenizer: Tokenizer; promptTokens: number }, params: InferenceParams) {
   const ctx = await serveContext();
   const { rates, active, block } = await modelPricing(ctx.publicClient, ctx.deployment.modelRegistry, modelId);
   if (!active) throw new AppError("model_inactive", `Model ${modelId} is not active: its builder has paused it. Nothing was charged.`);
+  // Only the row's kind and parameters are used before payment; serving reads the checkpoint again (takedowns, terms).
+  const model = await ctx.models.get(modelId, { head: block });
+  // The artifact is the authority on the tokenizer: a card that named another (it cannot, from the Factory) is recounted.
+  const tokenizer = modelTokenizer(model.model);
+  const promptTokens = tokenizer.name === counted.tokenizer.name ? counted.promptTokens : promptTokensIn(tokenizer, prompt);
   const least = charge(rates, promptTokens, 0);
   const config = serverConfig();
   const minimum = await minimumPrices(ctx.publicClient, { perCall: config.minPrice, channel: config.minChannelPrice });
@@ -82,11 +100,9 @@ async function quote(modelId: number, promptTokens: number, params: InferencePar
     least < minimum.perCall
       ? `${costs}, below this server's minimum of ${formatUnits(minimum.perCall, 18)} OPEN for a payment per call (the gas of taking, settling and refunding it). Pay from an x402 batch-settlement channel instead (its minimum is ${formatUnits(minimum.channel, 18)} OPEN). Nothing was charged.`
       : null;
-  // Only the row's kind and parameters are used before payment; serving reads the checkpoint again (takedowns, terms).
-  const model = await ctx.models.get(modelId, { head: block });
   // Parameters are checked against the model before anyone signs anything; their max_tokens bounds the ceiling.
   const price = quoteCeiling(rates, promptTokens, pricedAnswerTokens(model, params));
-  return { ctx, price, rates, model, perCallRefusal };
+  return { ctx, price, rates, model, perCallRefusal, promptTokens };
 }
 
 /** Where this server takes payments. */
@@ -150,15 +166,13 @@ export async function paidInference(request: Request, input: PaidInferenceInput,
 async function paidInferenceInner(request: Request, input: PaidInferenceInput, opts: PaidHooks, seen: { scheme: string }): Promise<PaidOutcome> {
   await limitRequest("paid-ip", request);
   let attempt: PaymentAttempt | undefined;
-  // Every limit that could fail after payment is checked before anything is signed: the prompt in tokens here,
-  // the parameters against the model below.
-  const promptTokens = encode(input.prompt).length;
-  const maxPromptTokens = serverConfig().maxPromptTokens;
-  if (promptTokens > maxPromptTokens) {
-    throw new AppError("prompt_too_long", `The prompt is ${promptTokens.toLocaleString("en-US")} tokens; this server takes at most ${maxPromptTokens.toLocaleString("en-US")}. Nothing was charged.`);
-  }
+  // Every limit that could fail after payment is checked before anything is signed: the prompt in tokens here — the
+  // model's own tokenizer's (issue 17: r50k_base, cl100k_base or o200k_base), as its card names it, so a per-token
+  // price charges what its tokenizer counts — the parameters against the model below.
+  const tokenizer = await cardTokenizer(await getDb(), input.modelId);
+  const promptTokens = promptTokensIn(tokenizer, input.prompt);
   try {
-    const { ctx, price, rates, model, perCallRefusal } = await quote(input.modelId, promptTokens, input.params);
+    const { ctx, price, rates, model, perCallRefusal } = await quote(input.modelId, input.prompt, { tokenizer, promptTokens }, input.params);
     // A RAG model's question is checked too (empty, too long, too many search words): a clear 4xx, nothing charged.
     if (model.kind === "rag") {
       try {
@@ -304,7 +318,7 @@ export function servedJson(s: ServedInference, extra: { payer: Hex; paymentTx: H
     payer: extra.payer.toLowerCase(),
     via: extra.via,
     params: s.params,
-    /** OpenAI style, counted with the models' tokenizer (r50k_base). */
+    /** OpenAI style, counted with the model's own tokenizer (r50k_base, cl100k_base or o200k_base). */
     usage: { prompt_tokens: s.usage.promptTokens, completion_tokens: s.usage.completionTokens, total_tokens: s.usage.promptTokens + s.usage.completionTokens },
     /** Wei: the ceiling paid, the charge (= price) and what went back to the payer. */
     cost: costJson(s.cost),

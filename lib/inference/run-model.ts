@@ -6,8 +6,8 @@ import { decodeGenerator } from "gpt-tokenizer/encoding/r50k_base";
 import { AttributionError } from "@/lib/attribution/errors";
 import type { GeneratedToken } from "@/lib/attribution/infinigram";
 import { CURRENT_RECORD_VERSION, type RecordVersion } from "@/lib/attribution/record";
-import { runAttribution } from "@/lib/attribution/run";
-import { decode, encode } from "@/lib/attribution/tokenizer";
+import { modelTokenizer, runAttribution } from "@/lib/attribution/run";
+import { TOKENIZER, type Tokenizer } from "@/lib/attribution/tokenizer";
 import { AppError } from "@/lib/errors";
 import { endpointKeyFor } from "@/lib/factory/endpoint-keys";
 import { endpointUrl, guardedFetch, OutboundError, type GuardedResponse } from "@/lib/net/guarded-fetch";
@@ -89,10 +89,10 @@ async function callExternal(ctx: ServeContext, model: ServableModel, prompt: str
  * Emits generated tokens as text: a token that ends inside a UTF-8 sequence waits for the one that
  * completes it, so every piece is whole text and the pieces concatenate to decode(all tokens).
  */
-function tokenText(onText: ((chunk: string) => void) | undefined) {
+function tokenText(onText: ((chunk: string) => void) | undefined, tokenizer: Tokenizer) {
   let pending: number[] = [];
   const send = () => {
-    const piece = decode(pending);
+    const piece = tokenizer.decode(pending);
     pending = [];
     if (piece) observe(onText, piece);
   };
@@ -100,7 +100,7 @@ function tokenText(onText: ((chunk: string) => void) | undefined) {
     push(token: number) {
       if (!onText) return;
       pending.push(token);
-      if (!decode(pending).endsWith("\uFFFD")) send();
+      if (!tokenizer.decode(pending).endsWith("\uFFFD")) send();
     },
     /** The end: a last token that never completed its character is sent as it decodes. */
     flush() {
@@ -113,13 +113,13 @@ function tokenText(onText: ((chunk: string) => void) | undefined) {
  * Emits a whole answer in pieces, one per token where the text so far is complete (the tokenizer's decoder
  * holds back a split UTF-8 sequence); the pieces concatenate to the answer.
  */
-function streamAnswer(output: string, onText: ((chunk: string) => void) | undefined) {
+function streamAnswer(output: string, onText: ((chunk: string) => void) | undefined, tokenizer: Tokenizer) {
   if (!onText) return;
   const emit = (chunk: string) => {
     if (chunk) observe(onText, chunk);
   };
   let sent = 0;
-  for (const piece of decodeGenerator(encode(output))) {
+  for (const piece of tokenizer.name === TOKENIZER ? decodeGenerator(tokenizer.encode(output)) : pieces(tokenizer, output)) {
     if (!output.startsWith(piece, sent)) break;
     emit(piece);
     sent += piece.length;
@@ -127,12 +127,30 @@ function streamAnswer(output: string, onText: ((chunk: string) => void) | undefi
   emit(output.slice(sent));
 }
 
+/** A text's pieces, one per token where the text so far is complete (as gpt-tokenizer's decodeGenerator, any tokenizer). */
+function* pieces(tokenizer: Tokenizer, output: string): Generator<string> {
+  const tokens = tokenizer.encode(output);
+  let pending: number[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    pending.push(tokens[i]);
+    const piece = tokenizer.decode(pending);
+    if (piece.endsWith("\uFFFD") && i + 1 < tokens.length) continue;
+    pending = [];
+    if (piece) yield piece;
+  }
+}
+
+/** Token counts of a prompt and its answer in the model's own tokenizer (issue 17): what per-token prices charge and `usage` reports. */
+export function usageIn(tokenizer: Tokenizer, prompt: string, output: string): { promptTokens: number; completionTokens: number } {
+  return { promptTokens: tokenizer.encode(prompt).length, completionTokens: tokenizer.encode(output).length };
+}
+
 /** Runs the model for a job: parameters, answer, canonical record. ∞-gram tokens go to `onText` as they are generated. */
 export async function runModel(
   ctx: ServeContext,
   job: Pick<JobRow, "requestHash" | "modelId" | "prompt" | "params"> & { requestId: number | bigint },
   hooks: ServeHooks = {},
-): Promise<Produced> {
+): Promise<Produced & { usage: NonNullable<Produced["usage"]> }> {
   const model = await ctx.models.get(job.modelId);
   const params = resolveParams(model, job.requestHash, job.params);
   const output =
@@ -142,7 +160,8 @@ export async function runModel(
         ? await callExternal(ctx, model, ragContextPrompt(model, job.prompt, params as RagParams), { maxTokens: (params as RagParams).maxTokens ?? 256, temperature: (params as RagParams).temperature })
         : undefined;
   const tokens: GeneratedToken[] = [];
-  const emit = tokenText(hooks.onText);
+  const tokenizer = modelTokenizer(model.model);
+  const emit = tokenText(hooks.onText, tokenizer);
   // Takedowns: from record version 2 on, the model runs without its withdrawn contributions (its view as of the
   // indexed final head; no rebuild) and the record names the block whose withdrawal set applied. Version 1 records
   // cannot name it, so they are computed on the whole model as before.
@@ -170,12 +189,13 @@ export async function runModel(
           }
         : undefined,
   });
+  const usage = usageIn(tokenizer, job.prompt, run.output);
   if (model.kind === "infinigram") {
     emit.flush();
-    return { output: run.output, record: run.record, params, tokens };
+    return { output: run.output, record: run.record, params, tokens, usage };
   }
-  streamAnswer(run.output, hooks.onText);
-  return { output: run.output, record: run.record, params };
+  streamAnswer(run.output, hooks.onText, tokenizer);
+  return { output: run.output, record: run.record, params, usage };
 }
 
 /**

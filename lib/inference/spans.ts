@@ -10,14 +10,14 @@ import { contributions, datanets, inferenceResults, inferences, models } from "@
 import type { CorpusIndex } from "@/lib/attribution/corpus";
 import type { GeneratedToken } from "@/lib/attribution/infinigram";
 import { decodeRecord, type RecordVersion } from "@/lib/attribution/record";
-import { runAttribution, type LoadedModel } from "@/lib/attribution/run";
+import { modelTokenizer, readyModel, runAttribution, type LoadedModel } from "@/lib/attribution/run";
 import { traceSpans } from "@/lib/attribution/span-trace";
 import type { VerbatimLimits } from "@/lib/attribution/terms";
 import { withdrawnMembers, withoutWithdrawn } from "@/lib/attribution/withdrawn";
 import { indexedVerbatimLimits } from "./terms";
 import { withdrawalSet } from "./verify";
 import { openModelArtifact, type OnDiskPolicy } from "./on-disk";
-import { decode, encode } from "@/lib/attribution/tokenizer";
+import { tokenizerFor, type Tokenizer } from "@/lib/attribution/tokenizer";
 import type { ModelView } from "@/lib/attribution/view";
 
 /** A span's share of one contribution, in parts per million of the span's credit. */
@@ -54,13 +54,13 @@ const PPM = 1_000_000;
  * Character offset after each token, where the text up to it is complete (a token that ends inside a
  * UTF-8 sequence gets the offset of the token that completes it).
  */
-function tokenEnds(tokens: ArrayLike<number>, output: string): number[] {
+function tokenEnds(tokens: ArrayLike<number>, output: string, tokenizer: Tokenizer): number[] {
   const ends: number[] = [];
   let done = 0;
   let pending: number[] = [];
   for (let i = 0; i < tokens.length; i++) {
     pending.push(tokens[i]);
-    const piece = decode(pending);
+    const piece = tokenizer.decode(pending);
     if (!piece.endsWith("\uFFFD") && output.startsWith(piece, done)) {
       done += piece.length;
       pending = [];
@@ -85,8 +85,8 @@ function topSources(credit: Map<number, number>): SpanSource[] {
  * contribution form a span; its strength is that contribution's mean share of the tokens' credit. Tokens
  * drawn from the unigram distribution (no matching context) are not traced.
  */
-export function spansFromTokens(tokens: GeneratedToken[], output: string): AnswerSpan[] {
-  const ends = tokenEnds(tokens.map((t) => t.token), output);
+export function spansFromTokens(tokens: GeneratedToken[], output: string, tokenizer: Tokenizer = tokenizerFor()): AnswerSpan[] {
+  const ends = tokenEnds(tokens.map((t) => t.token), output, tokenizer);
   const spans: AnswerSpan[] = [];
   let cur: { start: number; end: number; top: number; share: number; n: number; credit: Map<number, number> } | null = null;
   const flush = () => {
@@ -124,7 +124,8 @@ export function spansFromTrace(index: CorpusIndex, output: string, params: Recor
   const maxSupport = typeof params.maxSupport === "number" ? params.maxSupport : 1_000;
   const { spans } = traceSpans(index, output, { minSpanTokens, maxSupport, view, rules });
   if (!spans.length) return [];
-  const ends = tokenEnds(encode(output), output);
+  const tokenizer = modelTokenizer({ format: "corpus", index });
+  const ends = tokenEnds(tokenizer.encode(output), output, tokenizer);
   const maxRarity = spans.reduce((m, s) => (s.rarityMicros > m ? s.rarityMicros : m), 1n);
   const out: AnswerSpan[] = [];
   let prevEnd = 0;
@@ -166,7 +167,7 @@ export function computeSpans(input: SpanInput): AnswerSpan[] {
   const run = runAttribution({ ...input, output: undefined, onToken: (t) => tokens.push(t) });
   // Another answer than the stored one (a changed artifact): no highlighting rather than wrong highlighting.
   if (run.output !== input.output) return [];
-  return spansFromTokens(tokens, input.output);
+  return spansFromTokens(tokens, input.output, modelTokenizer(input.model));
 }
 
 /** Adds contributor and Datanet to each source (one query). */
@@ -219,6 +220,7 @@ export async function inferenceSpans(db: Db, requestId: number, opts: { artifact
   if (!result) return null;
   const loadedModel = loadCached(row.model.id, row.model.artifactHash.toLowerCase() as `0x${string}`, opts.artifactDir, opts.onDisk);
   if (!loadedModel) return null;
+  await readyModel(loadedModel);
   try {
     const record = decodeRecord(result.attributionRecord);
     // The model as it answered: without the contributions withdrawn as of the record's block, under the terms then.

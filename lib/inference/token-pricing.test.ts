@@ -18,8 +18,10 @@ import * as t from "@/db/schema";
 import * as modelInference from "@/app/api/models/[id]/inference/route";
 import { inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
 import { testDatabaseKinds } from "@/db/testing";
-import { encode } from "@/lib/attribution/tokenizer";
+import { encode, encodeWith, loadTokenizer } from "@/lib/attribution/tokenizer";
 import { findJob } from "./jobs";
+import { inferenceSpans } from "./spans";
+import { verifyInference } from "./verify";
 import { ModelCatalog } from "./models";
 import { charge, quote, type TokenRates } from "./pricing";
 import { recoverPendingInferences } from "./recovery";
@@ -137,6 +139,55 @@ for (const { kind, available } of testDatabaseKinds) {
         expect(ledger.filter((l) => l.role === "refund").map((l) => l.amount)).toEqual(returned > 0n ? [returned] : []);
       }, 120_000);
     }
+
+    it("a model built with o200k_base counts its tokens with o200k_base (issue 17): the 402's ceiling, the usage and the charge", async () => {
+      await loadTokenizer("o200k_base");
+      const [animals] = (await m.catalog.get(m.models.gramA)).datanetIds;
+      const modelId = await m.build(
+        { kind: "infinigram", name: "Animal ∞-gram in o200k", datanets: [{ id: animals, version: 1 }], parameters: { maxTokens: 16, temperature: 0.8, topK: 20, maxSupport: 500, tokenizer: "o200k_base" } },
+        10n ** 16n,
+        2000,
+      );
+      await m.index();
+      const builder = m.wallets.get(ROLES.owner)!;
+      const hash = await builder.writeContract({ address: m.d.modelRegistry, abi: modelRegistryAbi, functionName: "setTokenRates", args: [BigInt(modelId), INPUT_RATE, OUTPUT_RATE] });
+      expect((await m.client.waitForTransactionReceipt({ hash })).status).toBe("success");
+      await m.index();
+      // Text that o200k_base and r50k_base count differently.
+      const prompt = "Der Straßenbahnfahrer grüßt die Fahrgäste: 東京の地下鉄. The domestic cat is";
+      const promptTokens = encodeWith("o200k_base", prompt).length;
+      expect(promptTokens).toBeLessThan(encode(prompt).length);
+      const rates = await ratesOf(modelId);
+      const ceiling = quote(rates, promptTokens, 16);
+      const unpaid = await post(appFetch, modelId, prompt, { maxTokens: 16 });
+      expect(unpaid.status).toBe(402);
+      expect(decodePaymentRequiredHeader(unpaid.headers.get("PAYMENT-REQUIRED")!).accepts.find((a) => a.scheme === "exact")!.amount).toBe(ceiling.toString());
+
+      const res = await post(payer(ROLES.users[2]), modelId, prompt, { maxTokens: 16 });
+      const body = (await res.json()) as Json;
+      expect(res.status, JSON.stringify(body)).toBe(200);
+      const output = body.output as string;
+      expect(output.length).toBeGreaterThan(0);
+      expect(output).not.toContain("\uFFFD");
+      const completionTokens = encodeWith("o200k_base", output).length;
+      expect(completionTokens).toBeLessThanOrEqual(16);
+      expect(body.usage).toEqual({ prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens });
+      const formula = charge(rates, promptTokens, completionTokens);
+      const charged = formula < ceiling ? formula : ceiling;
+      expect(body.cost).toEqual({ charged: charged.toString(), ceiling: ceiling.toString(), returned: (ceiling - charged).toString() });
+      expect((await settledOnChain(body.settleTx as Hex)).price).toBe(charged);
+      // Anyone recomputes it from the artifact (which names its tokenizer), and the answer's spans fall on its text.
+      await m.index();
+      const report = await verifyInference(m.ctx.db, Number(body.requestId), { publicClient: m.client, market: m.d.inferenceMarket, artifactDir: m.artifactDir });
+      expect(report?.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(report?.ok).toBe(true);
+      const spans = (await inferenceSpans(m.ctx.db, Number(body.requestId), { artifactDir: m.artifactDir }))!;
+      expect(spans.length).toBeGreaterThan(0);
+      for (const sp of spans) {
+        expect(sp.start).toBeLessThan(sp.end);
+        expect(sp.end).toBeLessThanOrEqual(output.length);
+      }
+    }, 180_000);
 
     it("a replayed payment is refused: served and charged once, the unused ceiling returned once", async () => {
       const user = ROLES.users[2];

@@ -101,6 +101,8 @@ export interface Produced {
   params: InferenceParams;
   /** ∞-gram: the generated tokens with their credit. */
   tokens?: GeneratedToken[];
+  /** Prompt and answer tokens in the model's own tokenizer (what a per-token price charges); absent for a stored answer re-settled. */
+  usage?: { promptTokens: number; completionTokens: number };
 }
 
 /** The answer and its record as stored (before settling); `tokens` null for kinds other than ∞-gram. */

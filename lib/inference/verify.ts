@@ -9,7 +9,7 @@ import { inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
 import type { Db } from "@/db/client";
 import { contributions, inferenceResults, inferences, modelDatanets, models } from "@/db/schema";
 import { attributionHash, decodeRecord, encodeRecord, type WithdrawalsAt } from "@/lib/attribution/record";
-import { outputHash, runAttribution, type LoadedModel } from "@/lib/attribution/run";
+import { outputHash, readyModel, runAttribution, type LoadedModel } from "@/lib/attribution/run";
 import { withdrawnMembers, withoutWithdrawn } from "@/lib/attribution/withdrawn";
 import type { ModelView } from "@/lib/attribution/view";
 import { withdrawnAsOf } from "@/lib/chain/withdrawals";
@@ -163,6 +163,8 @@ export async function verifyInference(
     return report;
   }
   checks.push({ name: "artifact", ok: true, detail: `sha-256 ${model.artifactHash} matches the on-chain artifact hash${opened.onDisk ? " (streamed from the file, which is then memory-mapped)" : ""}.` });
+  // The artifact names its tokenizer (and the record names the artifact): recompute in that tokenizer's tokens.
+  await readyModel(opened.model);
   // Takedowns: a version 2 record names the block whose withdrawal set its model ran without; rebuild that view
   // from public data (later withdrawals do not change it).
   let served: { model: LoadedModel; view?: ModelView } = { model: opened.model };

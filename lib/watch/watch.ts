@@ -17,7 +17,7 @@
 import { getAddress, parseEventLogs, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
 import { inferenceMarketAbi, openTokenAbi } from "@/contracts-abi";
 import { splitPool, type PoolShare, type WithdrawalsAt } from "@/lib/attribution/record";
-import { loadArtifact, type LoadedModel } from "@/lib/attribution/run";
+import { loadArtifact, readyModel, type LoadedModel } from "@/lib/attribution/run";
 import { buildClaimsTree } from "@/lib/chain/merkle";
 import { withdrawnAsOf, WithdrawalsBlockMismatch } from "@/lib/chain/withdrawals";
 import { verbatimLimitsOnChain } from "@/lib/chain/terms";
@@ -128,7 +128,9 @@ export class Watcher {
         const { kind, artifactHash, datanetIds } = await readModel(this.ctx.client, this.ctx.contracts, modelId);
         const bytes = await this.ctx.node.artifact(modelId, artifactHash);
         // The bytes are the ones committed on-chain: a failure to read them is this watcher's limit, not the node's.
-        return { kind, artifactHash, datanetIds, model: loadArtifact(bytes) };
+        const model = loadArtifact(bytes);
+        await readyModel(model);
+        return { kind, artifactHash, datanetIds, model };
       })();
       this.models.set(modelId, m);
       m.catch(() => this.models.delete(modelId));

@@ -30,6 +30,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Stat } from "@/components/ui/stat";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { isPerToken, type TokenRates } from "@/lib/inference/pricing";
+import { modelTokenizerName } from "@/lib/attribution/tokenizer-names";
 import { per1kTokens } from "@/lib/inference/rate-units";
 import { getModel } from "@/lib/queries";
 import { parseIdParam } from "@/lib/search-params";
@@ -75,7 +76,9 @@ export default async function ModelPage({ params }: { params: Params }) {
   if (!detail) notFound();
   const { model: m, lineage, recentInferences, statusCounts } = detail;
   const usage = await loadModelUsage(m.id);
-  const { examples: rawExamples, ...shownParameters } = m.parameters ?? {};
+  // The tokenizer has its own row in Details (every model has one, named in the card or not).
+  const { examples: rawExamples, tokenizer: _tokenizer, ...shownParameters } = m.parameters ?? {};
+  const tokenizer = modelTokenizerName(m.kind, m.parameters);
   const examples = Array.isArray(rawExamples) ? (rawExamples as unknown[]).filter((x): x is string => typeof x === "string").slice(0, 5) : undefined;
   const parameters = facts(shownParameters);
   const evaluation = facts(m.evaluation);
@@ -168,7 +171,7 @@ export default async function ModelPage({ params }: { params: Params }) {
                 title="Playground"
                 description="Pay for one inference with a signed OPEN authorization and see how its price is split and attributed."
               />
-              <Playground modelId={m.id} kind={m.kind} active={m.active} examples={examples} card={m.parameters ?? {}} />
+              <Playground modelId={m.id} kind={m.kind} active={m.active} examples={examples} card={m.parameters ?? {}} tokenizer={tokenizer} />
             </section>
 
             <section aria-labelledby="api-heading">
@@ -319,6 +322,7 @@ export default async function ModelPage({ params }: { params: Params }) {
                 <dl className="space-y-3 text-sm">
                   <DetailRow label="Model ID" value={<span className="font-mono">#{m.id}</span>} />
                   <DetailRow label="Kind" value={<ModelKindBadge kind={m.kind} />} />
+                  <DetailRow label="Tokenizer" value={<span className="font-mono" data-testid="model-tokenizer">{tokenizer}</span>} />
                   <DetailRow label="Status" value={m.active ? "Accepting inferences" : "Inactive"} />
                   <DetailRow label={perToken ? "Fixed fee" : "Price"} value={<OpenAmount wei={m.price} maxDecimals={18} />} />
                   {perToken ? (

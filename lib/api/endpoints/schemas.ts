@@ -3,6 +3,7 @@ import { z } from "zod";
 import { EARNING_ROLES, EARNINGS_GROUPS } from "@/lib/queries";
 import { addressOut, countOut, hashOut, idOut, named, timestamp, wei } from "../spec";
 import { contributionStatus, inferenceStatus, modelKind, rangeOut } from "./shared";
+import { TOKENIZER_NAMES } from "@/lib/attribution/tokenizer-names";
 
 export const DatanetSummary = named(
   "DatanetSummary",
@@ -168,6 +169,10 @@ export const ModelDetail = named(
     description: z.string(),
     kind: modelKind,
     parameters: z.record(z.string(), z.unknown()),
+    tokenizer: z.enum(TOKENIZER_NAMES).meta({
+      description:
+        "The tokenizer the model's tokens are in: its corpus index's (generation, span tracing, retrieval) and what T_in, T_out and `usage` count. r50k_base (GPT-2) unless its build chose cl100k_base or o200k_base; r50k_base for kNN models.",
+    }),
     evaluation: z.record(z.string(), z.unknown()).nullable(),
     price: wei.meta({ description: "Wei of OPEN: a flat-price model's price; a per-token model's fixed fee F." }),
     inputRate: wei.meta({ description: "Wei per prompt token (R_in); 0 with outputRate 0 = flat price. A per-token request costs T_in·R_in + T_out·R_out + F." }),

@@ -40,7 +40,7 @@ import { deployLedgerline, type Deployment } from "@/lib/chain/deploy";
 import { versionRoot } from "@/lib/chain/merkle";
 import { storeContent } from "@/lib/content/store";
 import { putArtifact } from "@/lib/factory/artifacts";
-import { runBuild } from "@/lib/factory/build";
+import { prepareBuild, runBuild } from "@/lib/factory/build";
 import { metadataOf } from "@/lib/factory/jobs";
 import { registerModel } from "@/lib/factory/register";
 import { loadBuildSources } from "@/lib/factory/sources";
@@ -268,6 +268,7 @@ export async function setupMarket(
   async function build(input: BuildRequestInput, price: bigint, builderBps: number): Promise<number> {
     const request = buildRequestSchema.parse(input);
     const sources = await loadBuildSources(database.db, request.datanets);
+    await prepareBuild(request);
     const out = runBuild(request, sources);
     putArtifact(out.artifact, artifactDir);
     const metadata = metadataOf(request, sources, {
