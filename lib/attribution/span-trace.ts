@@ -10,7 +10,7 @@
  */
 import { checkMaxSupport, floorDiv, narrow, rangeOf, rankAt, requireDefaultTokenizer, sampleRange, seededRangeSample, type CorpusIndex } from "./corpus";
 import { unicode15 } from "./unicode";
-import { copyMap, ExactCredit, seededSample } from "./credit";
+import { copyMap, ExactCredit, seededSample, type CopyMap } from "./credit";
 import { AttributionError } from "./errors";
 import { Prng, promptTokens } from "./infinigram";
 import { ORIGINAL_SPAN_TOKENS } from "./originality";
@@ -67,6 +67,11 @@ let rangeHi = new Uint32Array(256);
 let startsAt = new Int32Array(512);
 let spanLo = new Uint32Array(512);
 let spanHi = new Uint32Array(512);
+// creditedSpan's scratch, per sample: contribution rank, copy-map segment cursor, credited rank; sorted distinct ranks.
+let sampleRanks = new Uint32Array(1024);
+let segmentAt = new Int32Array(1024);
+let creditedBy = new Uint32Array(1024);
+let creditedRanks = new Uint32Array(1024);
 
 /**
  * Traces one index or a sharded one (shards.ts): a sharded index traces exactly what the one index of the same corpus
@@ -351,33 +356,77 @@ function creditedSpan(a: {
   occurrences: number;
   rankOf: (position: number) => number;
   contributionIds: Uint32Array;
-  copies: { ownerAt(position: number): number };
+  copies: CopyMap;
   exact: ExactCredit;
   rarity: (t: number) => bigint;
 }): TracedSpan {
   const { out, i, end, from, positions, samples, rankOf, contributionIds, copies, exact, rarity } = a;
+  if (sampleRanks.length < samples) {
+    const cap = Math.max(samples, 2 * sampleRanks.length);
+    sampleRanks = new Uint32Array(cap);
+    segmentAt = new Int32Array(cap);
+    creditedBy = new Uint32Array(cap);
+    creditedRanks = new Uint32Array(cap);
+  }
   let spanRarity = 0n;
   const counts = new Map<number, number>();
   const credit = new Map<number, number>();
+  // Each sample's contribution rank once (not once per token), and a cursor into the copy map's segments: the paid
+  // tokens of one occurrence are consecutive positions, so one binary search per sample finds them all.
+  const { starts: segStarts, ends: segEnds, owners } = copies;
+  const segments = segStarts.length;
   for (let k = 0; k < samples; k++) {
-    const id = contributionIds[rankOf(positions[k])];
+    const r = rankOf(positions[k]);
+    sampleRanks[k] = r;
+    const id = contributionIds[r];
     counts.set(id, (counts.get(id) ?? 0) + 1);
+    const first = positions[k] + (from - i);
+    let lo = 0;
+    let hi = segments;
+    while (lo < hi) {
+      const m = (lo + hi) >>> 1;
+      if (segStarts[m] <= first) lo = m + 1;
+      else hi = m;
+    }
+    segmentAt[k] = lo; // segments starting at or before the position
   }
+  // Consecutive tokens credited to the same ranks (the usual case) share one exact split of their summed amounts: the
+  // same weights, since ExactCredit only adds amounts per rank and denominator.
+  let d = 0;
+  let have = false;
+  let pending = 0n;
   for (let j = i; j < end; j++) {
     const w = rarity(out[j]);
     spanRarity += w;
     if (j < from) continue;
-    const credited = new Set<number>();
+    let same = have;
     for (let k = 0; k < samples; k++) {
-      const p = positions[k];
-      const owner = copies.ownerAt(p + (j - i));
-      credited.add(owner >= 0 ? owner : rankOf(p));
+      const pos = positions[k] + (j - i);
+      let g = segmentAt[k];
+      while (g < segments && segStarts[g] <= pos) g++;
+      segmentAt[k] = g;
+      const c = g > 0 && pos < segEnds[g - 1] ? owners[g - 1] : sampleRanks[k];
+      if (creditedBy[k] !== c) same = false;
+      creditedBy[k] = c;
     }
-    const ranks = Uint32Array.from([...credited].sort((x, y) => x - y));
-    exact.split(ranks, w);
-    const share = Number(w) / ranks.length;
-    for (const r of ranks) credit.set(contributionIds[r], (credit.get(contributionIds[r]) ?? 0) + share);
+    if (!same) {
+      if (have) exact.split(creditedRanks.subarray(0, d), pending);
+      const sorted = creditedRanks.subarray(0, samples);
+      sorted.set(creditedBy.subarray(0, samples));
+      sorted.sort();
+      d = 0;
+      for (let k = 0; k < samples; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) creditedRanks[d++] = sorted[k];
+      pending = 0n;
+      have = true;
+    }
+    pending += w;
+    const share = Number(w) / d;
+    for (let q = 0; q < d; q++) {
+      const id = contributionIds[creditedRanks[q]];
+      credit.set(id, (credit.get(id) ?? 0) + share);
+    }
   }
+  if (have) exact.split(creditedRanks.subarray(0, d), pending);
   return {
     start: i,
     end,
