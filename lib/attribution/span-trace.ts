@@ -369,17 +369,13 @@ function creditedSpan(a: {
     creditedRanks = new Uint32Array(cap);
   }
   let spanRarity = 0n;
-  const counts = new Map<number, number>();
   const credit = new Map<number, number>();
   // Each sample's contribution rank once (not once per token), and a cursor into the copy map's segments: the paid
   // tokens of one occurrence are consecutive positions, so one binary search per sample finds them all.
   const { starts: segStarts, ends: segEnds, owners } = copies;
   const segments = segStarts.length;
   for (let k = 0; k < samples; k++) {
-    const r = rankOf(positions[k]);
-    sampleRanks[k] = r;
-    const id = contributionIds[r];
-    counts.set(id, (counts.get(id) ?? 0) + 1);
+    sampleRanks[k] = rankOf(positions[k]);
     const first = positions[k] + (from - i);
     let lo = 0;
     let hi = segments;
@@ -427,6 +423,17 @@ function creditedSpan(a: {
     }
   }
   if (have) exact.split(creditedRanks.subarray(0, d), pending);
+  // Occurrences per contribution, ascending id (= ascending rank): counted over the sorted ranks.
+  const sortedRanks = creditedRanks.subarray(0, samples);
+  sortedRanks.set(sampleRanks.subarray(0, samples));
+  sortedRanks.sort();
+  const contributions = new Map<number, number>();
+  for (let k = 0; k < samples; ) {
+    let k2 = k + 1;
+    while (k2 < samples && sortedRanks[k2] === sortedRanks[k]) k2++;
+    contributions.set(contributionIds[sortedRanks[k]], k2 - k);
+    k = k2;
+  }
   return {
     start: i,
     end,
@@ -434,7 +441,7 @@ function creditedSpan(a: {
     rarityMicros: spanRarity,
     paidFrom: from,
     occurrences: a.occurrences,
-    contributions: new Map([...counts].sort((x, y) => x[0] - y[0])),
+    contributions,
     credit: new Map([...credit].sort((x, y) => x[0] - y[0])),
   };
 }
