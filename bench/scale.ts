@@ -12,9 +12,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildCorpusIndexFromTokens, count, generate, NextTokenQuery, traceSpans, type CorpusIndex } from "@/lib/attribution";
+import { buildCorpusIndexFromTokens, count, generate, NextTokenQuery, traceSpans, type CorpusIndex, type TraceResult } from "@/lib/attribution";
+import { copyMap } from "@/lib/attribution/credit";
+import { ORIGINAL_SPAN_TOKENS } from "@/lib/attribution/originality";
 import { seededRandom } from "./corpus";
 import { NextTokenQuery as LegacyNextTokenQuery } from "./legacy/corpus";
+import { traceSpans as legacyTraceSpans } from "./legacy/span-trace";
 import { loadScaleCorpus, type ScaleCorpus } from "./scale-corpus";
 import type { TaskResult } from "./scale-task";
 import { benchShards } from "./scale-shards";
@@ -82,6 +85,42 @@ function stitched(corpus: ScaleCorpus, tokens: number, seed: number): Uint16Arra
     for (let k = 0; k < 1 + Math.floor(random() * 3) && p < tokens; k++) out[p++] = glue[Math.floor(random() * glue.length)];
   }
   return out;
+}
+
+/** A trace result as text (bigints and Maps spelled out), for the same-answer check. */
+function traceText(r: TraceResult): string {
+  return JSON.stringify(r, (_, v: unknown) => (typeof v === "bigint" ? `${v}n` : v instanceof Map ? [...v] : v));
+}
+
+/**
+ * Span tracing (record version 2) of 45 stitched 450-token outputs, the previous tracer (bench/legacy/span-trace.ts)
+ * and the current one alternating on each output, after one warm-up round; every answer of the two must be the same.
+ * The copy map is computed before timing, as the Factory does when it loads a model (lib/factory/worker.ts).
+ */
+export function benchTrace(index: CorpusIndex, corpus: ScaleCorpus, rounds = 6): { outputs: number; rounds: number; legacy: Lat; current: Lat; ratio: number } {
+  const outputs = Array.from({ length: 45 }, (_, i) => stitched(corpus, 450, 100 + i));
+  copyMap(index, undefined, null, ORIGINAL_SPAN_TOKENS);
+  const opts = { minSpanTokens: 4, maxSupport: MAX_SUPPORT };
+  outputs.forEach((o, i) => {
+    const a = traceText(legacyTraceSpans(index, o, opts));
+    const b = traceText(traceSpans(index, o, opts));
+    if (a !== b) throw new Error(`span trace of output ${i} differs from the previous tracer`);
+  });
+  const oldMs: number[] = [];
+  const newMs: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    outputs.forEach((o, i) => {
+      for (const which of (i + r) % 2 === 0 ? [0, 1] : [1, 0]) {
+        const t = performance.now();
+        if (which === 0) legacyTraceSpans(index, o, opts);
+        else traceSpans(index, o, opts);
+        (which === 0 ? oldMs : newMs).push(performance.now() - t);
+      }
+    });
+  }
+  const legacy = latency(oldMs);
+  const current = latency(newMs);
+  return { outputs: outputs.length, rounds, legacy, current, ratio: legacy.p50 / current.p50 };
 }
 
 export interface QueryFigures {
@@ -154,20 +193,14 @@ export function benchQueries(index: CorpusIndex, corpus: ScaleCorpus, log: (m: s
   const prob = { legacy: latency(oldP), current: latency(newP), ratio: 0 };
   prob.ratio = prob.legacy.p50 / prob.current.p50;
 
-  const outputs = Array.from({ length: 45 }, (_, i) => stitched(corpus, 450, 100 + i));
-  const traceMs: number[] = [];
-  outputs.forEach((o, i) => {
-    const t = performance.now();
-    traceSpans(index, o, { minSpanTokens: 4, maxSupport: MAX_SUPPORT });
-    if (i >= 5) traceMs.push(performance.now() - t);
-  });
+  const trace = benchTrace(index, corpus);
   const genMs: number[] = [];
   windows(corpus, 70, 6, 4).forEach((p, i) => {
     const t = performance.now();
     generate(index, p, { maxTokens: 64, temperature: 0.8, topK: 40, seed: i + 1, maxSupport: MAX_SUPPORT });
     if (i >= 10) genMs.push(performance.now() - t);
   });
-  const figures: QueryFigures = { count: countLat, nextToken, prob, trace: latency(traceMs), generate: latency(genMs) };
+  const figures: QueryFigures = { count: countLat, nextToken, prob, trace: trace.current, generate: latency(genMs) };
   const l = (x: Lat, d = 1) => `p50 ${fmt(x.p50, d)} / p95 ${fmt(x.p95, d)}`;
   log(`count (5-token windows, ${fmt(QUERIES)} after 200 warm-up): ${l(countLat)} µs — infini-gram ${INFINIGRAM.countUs} µs`);
   for (const e of nextToken) {
@@ -177,7 +210,10 @@ export function benchQueries(index: CorpusIndex, corpus: ScaleCorpus, log: (m: s
     );
   }
   log(`∞-gram probability (P of the real next token): previous ${l(prob.legacy)} µs, now ${l(prob.current)} µs, ×${fmt(prob.ratio, 2)} — infini-gram ${INFINIGRAM.probUs} µs`);
-  log(`span trace (450-token outputs, minSpanTokens 4): ${l(figures.trace, 2)} ms — infini-gram ${INFINIGRAM.traceMs} ms`);
+  log(
+    `span trace (450-token outputs, minSpanTokens 4, maxSupport ${MAX_SUPPORT}, ${trace.outputs} outputs × ${trace.rounds} rounds, copy map precomputed, same answers checked): ` +
+      `previous ${l(trace.legacy, 2)} ms, now ${l(trace.current, 2)} ms, ×${fmt(trace.ratio, 2)} at p50 — infini-gram ${INFINIGRAM.traceMs} ms`,
+  );
   log(`generate (64 tokens, temperature 0.8, topK 40, record version 2 rules): ${l(figures.generate, 2)} ms`);
   return figures;
 }
@@ -194,6 +230,15 @@ export async function benchScale(argv: string[] = process.argv.slice(3)): Promis
   log(`== scale (${fmt(target)} tokens) on ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}`);
   const corpus = loadScaleCorpus({ targetTokens: target, log });
   log(corpus.description);
+  if (argv.includes("--trace-only")) {
+    // Only the span-trace comparison, on an index built in this process (no artifact round trip).
+    const index = buildCorpusIndexFromTokens(corpus.contributions);
+    const roundsArg = argv.find((a) => a.startsWith("--rounds="));
+    const t = benchTrace(index, corpus, roundsArg ? Number(roundsArg.split("=")[1]) : 6);
+    const l = (x: Lat) => `p50 ${fmt(x.p50, 2)} / p95 ${fmt(x.p95, 2)}`;
+    log(`span trace (${t.outputs} outputs × ${t.rounds} rounds, same answers checked): previous ${l(t.legacy)} ms, now ${l(t.current)} ms, ×${fmt(t.ratio, 2)} at p50 — infini-gram ${INFINIGRAM.traceMs} ms`);
+    return;
+  }
   if (argv.includes("--shards-only")) {
     const index = buildCorpusIndexFromTokens(corpus.contributions);
     benchShards(index, corpus.contributions, corpus.paragraphTokens, shards, log);

@@ -204,6 +204,21 @@ export function rangeOf(tokens: TokenArray, sa: Uint32Array, pat: TokenArray, of
   lcpLo = len;
   hi = n;
   lcpHi = 0;
+  // Ranges are usually small: gallop from the first row to bracket the end before bisecting (a few rows near the
+  // first, on cache lines already read, instead of a search over the whole array).
+  for (let step = 1; ; step *= 2) {
+    const probe = first + step;
+    if (probe >= n) break;
+    const p = sa[probe];
+    let j = 0;
+    while (j < len && tokens[p + j] === pat[off + j]) j++;
+    if (j < len) {
+      hi = probe;
+      lcpHi = j;
+      break;
+    }
+    lo = probe;
+  }
   while (hi - lo > 1) {
     const mid = (lo + hi) >>> 1;
     const p = sa[mid];
@@ -234,7 +249,21 @@ export function narrow(tokens: TokenArray, sa: Uint32Array, lo: number, hi: numb
     else b = m;
   }
   const first = a;
+  if (first === hi || tokens[sa[first] + depth] !== t) {
+    out[0] = first;
+    out[1] = first;
+    return;
+  }
+  // Gallop from the first row (the sub-range is usually small), then bisect: rows before a hold ≤ t, rows from b on > t.
   b = hi;
+  for (let step = 1; first + step < hi; step *= 2) {
+    const q = first + step;
+    if (tokens[sa[q] + depth] > t) {
+      b = q;
+      break;
+    }
+    a = q + 1;
+  }
   while (a < b) {
     const m = (a + b) >>> 1;
     if (tokens[sa[m] + depth] <= t) a = m + 1;

@@ -56,7 +56,7 @@ function naiveTrace(docs: Doc[], output: number[], minSpan: number, maxSupport: 
  * newly paid token weighs −ln(c/N) and is split equally over the distinct contributions of a seeded sample
  * of the span's occurrences, a copy's occurrence crediting its original.
  */
-function naiveTraceV2(docs: Doc[], output: number[], minSpan: number, maxSupport: number, L: number) {
+function naiveTraceV2(docs: Doc[], output: number[], minSpan: number, maxSupport: number, L: number, boundary?: Uint8Array) {
   const { text, owner, order } = naiveLayout(docs);
   const copyOwner = naiveCopyOwners(docs, L);
   const occurrences = (pat: number[]) => order.filter((p) => pat.every((t, j) => text[p + j] === t));
@@ -68,10 +68,13 @@ function naiveTraceV2(docs: Doc[], output: number[], minSpan: number, maxSupport
   const spans = [];
   let paidEnd = 0;
   for (let i = 0; i < output.length; i++) {
+    if (boundary && !boundary[i]) continue;
     let len = 0;
     while (i + len < output.length && occurrences(output.slice(i, i + len + 1)).length > 0) len++;
-    const end = i + len;
-    if (len < minSpan || end <= paidEnd) continue;
+    let end = i + len;
+    // With word boundaries: the span starts on one and is trimmed back to the last one in the match.
+    if (boundary) while (end > i && !boundary[end]) end--;
+    if (end - i < minSpan || end <= paidEnd) continue;
     const pat = output.slice(i, end);
     const occ = occurrences(pat);
     const sample = Array.from(seededSample(occ.length, maxSupport, rng), (k) => occ[k]);
@@ -116,6 +119,36 @@ describe("traceSpans", () => {
           for (const [id, w] of got.rawWeights) expect(shown.get(id)! / shownTotal).toBeCloseTo(Number(w) / exactTotal, 9);
           // Each output token is paid by at most one span.
           for (let k = 1; k < got.spans.length; k++) expect(got.spans[k].paidFrom!).toBeGreaterThanOrEqual(got.spans[k - 1].end);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("version 2 over word pieces (starts and ends on word boundaries only) matches a naive recomputation", () => {
+    // Tokens that join words ("the" + "ing") or separate them (" the", ","): spans start and end only on word boundaries,
+    // so most starts' matches end where the previous start's did, and a match ends inside a word.
+    const pieces = ["the", " the", ",", "ing"].map((w) => {
+      const t = encode(w);
+      expect(t.length).toBe(1);
+      return t[0];
+    });
+    fc.assert(
+      fc.property(
+        corpusArb,
+        fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 5 }),
+        (raw, rawOutput, minSpanTokens, maxSupport, L) => {
+          const docs = raw.map((d) => ({ ...d, tokens: d.tokens.map((k) => pieces[k]) }));
+          const output = rawOutput.map((k) => pieces[k]);
+          const index = buildCorpusIndexFromTokens(docs.map((d) => ({ ...d, tokens: Uint16Array.from(d.tokens) })));
+          const got = traceSpans(index, Uint16Array.from(output), { minSpanTokens, maxSupport, originalSpanTokens: L, rules: 2 });
+          const boundary = wordBoundaries(Uint16Array.from(output));
+          expect({ rawWeights: got.rawWeights, spans: got.spans.map(({ credit: _, ...span }) => span) }).toEqual(
+            naiveTraceV2(docs, output, minSpanTokens, maxSupport, L, boundary),
+          );
         },
       ),
       { numRuns: 300 },

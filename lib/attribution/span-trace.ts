@@ -10,7 +10,7 @@
  */
 import { checkMaxSupport, floorDiv, narrow, rangeOf, rankAt, sampleRange, seededRangeSample, type CorpusIndex } from "./corpus";
 import { unicode15 } from "./unicode";
-import { copyMap, ExactCredit, seededSample } from "./credit";
+import { copyMap, ExactCredit, seededSample, type CopyMap } from "./credit";
 import { AttributionError } from "./errors";
 import { indexTokenizer, Prng, promptTokens } from "./infinigram";
 import { ORIGINAL_SPAN_TOKENS } from "./originality";
@@ -63,6 +63,15 @@ export interface TraceResult {
 
 let rangeLo = new Uint32Array(256);
 let rangeHi = new Uint32Array(256);
+// Version 2's scratch (traceV2 is synchronous): word-boundary starts, and a match's SA range at each length.
+let startsAt = new Int32Array(512);
+let spanLo = new Uint32Array(512);
+let spanHi = new Uint32Array(512);
+// creditedSpan's scratch, per sample: contribution rank, copy-map segment cursor, credited rank; sorted distinct ranks.
+let sampleRanks = new Uint32Array(1024);
+let segmentAt = new Int32Array(1024);
+let creditedBy = new Uint32Array(1024);
+let creditedRanks = new Uint32Array(1024);
 
 /**
  * Traces one index or a sharded one (shards.ts): a sharded index traces exactly what the one index of the same corpus
@@ -231,36 +240,101 @@ function traceV2(
   const rarity = (t: number): bigint => BigInt(Math.round((logN - Math.log(stats.unigram(t))) * 1e6));
   let paidEnd = 0;
   let matchEnd = 0; // where the last longest match ended (before trimming to a word boundary)
-  for (let i = 0; i < n; i++) {
-    if (!boundary[i]) continue;
+  // Word-boundary starts, in order; the search visits only some of them (see the skip below).
+  if (startsAt.length < n) startsAt = new Int32Array(Math.max(n, 2 * startsAt.length));
+  let nb = 0;
+  for (let j = 0; j < n; j++) if (boundary[j]) startsAt[nb++] = j;
+  let preset = -1; // a start whose range of out[i..matchEnd] (matchEnd + 1 − i tokens) the skip already found
+  let presetLo = 0;
+  let presetHi = 0;
+  // Whether out[q..matchEnd] occurs in the view (range in r2).
+  const reaches = (q: number): boolean => {
+    rangeOf(tokens, sa, out, q, matchEnd + 1 - q, r2);
+    return r2[0] < r2[1] && (filter === null || hasMember(filter, r2[0], r2[1]));
+  };
+  for (let b = 0; b < nb; b++) {
+    const i = startsAt[b];
     // The longest match from i that occurs in the view, extended token by token (monotone in the length). It is at
     // least what is left of the last match: a suffix of an occurrence is an occurrence in the same contribution, so
     // one search finds that range instead of one narrowing per token.
     let lo = 0;
     let hi = sa.length;
     let len = matchEnd > i ? matchEnd - i : 0;
-    if (len > 0) {
+    if (b === preset) {
+      lo = presetLo;
+      hi = presetHi;
+      len = matchEnd + 1 - i;
+    } else if (len > 0) {
       rangeOf(tokens, sa, out, i, len, r2);
       lo = r2[0];
       hi = r2[1];
     }
+    // The range at every length from len0 on, so the span trimmed to a word boundary needs no new search.
+    const len0 = len;
+    if (spanLo.length < n - i - len0 + 1) {
+      spanLo = new Uint32Array(Math.max(n + 1, 2 * spanLo.length));
+      spanHi = new Uint32Array(spanLo.length);
+    }
+    spanLo[0] = lo;
+    spanHi[0] = hi;
     while (i + len < n) {
       narrow(tokens, sa, lo, hi, len, out[i + len], r2);
       if (r2[0] === r2[1] || (filter !== null && !hasMember(filter, r2[0], r2[1]))) break;
       lo = r2[0];
       hi = r2[1];
       len++;
+      spanLo[len - len0] = lo;
+      spanHi[len - len0] = hi;
     }
     matchEnd = i + len;
     let end = i + len;
     while (end > i && !boundary[end]) end--;
-    if (end - i < minSpan || end <= paidEnd) continue;
-    rangeOf(tokens, sa, out, i, end - i, r2);
-    const positions = seededRangeSample(sa, filter, r2[0], r2[1], maxSupport, rng, sampleOut);
-    const s = sampleOut[0];
-    const from = Math.max(i, paidEnd);
-    spans.push(creditedSpan({ tokenizer, out, i, end, from, positions, samples: s, occurrences: sampleOut[1], rankOf: (p) => rankAt(starts, p), contributionIds, copies, exact, rarity }));
-    paidEnd = end;
+    if (end - i >= minSpan && end > paidEnd) {
+      if (end - i >= len0) {
+        r2[0] = spanLo[end - i - len0];
+        r2[1] = spanHi[end - i - len0];
+      } else rangeOf(tokens, sa, out, i, end - i, r2);
+      const positions = seededRangeSample(sa, filter, r2[0], r2[1], maxSupport, rng, sampleOut);
+      const s = sampleOut[0];
+      const from = Math.max(i, paidEnd);
+      spans.push(creditedSpan({ tokenizer, out, i, end, from, positions, samples: s, occurrences: sampleOut[1], rankOf: (p) => rankAt(starts, p), contributionIds, copies, exact, rarity }));
+      paidEnd = end;
+    }
+    // Every later start's match ends at matchEnd or beyond. One that ends exactly there pays nothing: it trims to the
+    // same end as i's match (or to nothing), which i paid or could not pay. So find the first start q in (i, matchEnd]
+    // whose match goes past matchEnd — out[q..matchEnd] occurs, monotone in q — galloping down from the last, and skip
+    // the starts before it (one search each for a few, not one per start). The match never ends beyond the output's end.
+    if (matchEnd >= n) break;
+    let last = b;
+    while (last + 1 < nb && startsAt[last + 1] <= matchEnd) last++;
+    if (last === b) continue;
+    let bad = b + 1;
+    let good = last + 1; // none found yet
+    if (reaches(startsAt[b + 1])) {
+      good = b + 1;
+      presetLo = r2[0];
+      presetHi = r2[1];
+    } else {
+      for (let step = 1, k = last; k > bad; step *= 2, k = last + 1 - step) {
+        if (!reaches(startsAt[k])) {
+          bad = k;
+          break;
+        }
+        good = k;
+        presetLo = r2[0];
+        presetHi = r2[1];
+      }
+      while (good - bad > 1) {
+        const mid = (good + bad) >>> 1;
+        if (reaches(startsAt[mid])) {
+          good = mid;
+          presetLo = r2[0];
+          presetHi = r2[1];
+        } else bad = mid;
+      }
+    }
+    preset = good <= last ? good : -1;
+    b = good - 1;
   }
   const guard = opts.verbatimLimits?.size ? new VerbatimGuard(index, opts.view, opts.verbatimLimits) : null;
   const violations = guard ? guard.violations(out).map((r) => contributionIds[r]) : [];
@@ -287,32 +361,83 @@ function creditedSpan(a: {
   occurrences: number;
   rankOf: (position: number) => number;
   contributionIds: Uint32Array;
-  copies: { ownerAt(position: number): number };
+  copies: CopyMap;
   exact: ExactCredit;
   rarity: (t: number) => bigint;
 }): TracedSpan {
   const { out, i, end, from, positions, samples, rankOf, contributionIds, copies, exact, rarity } = a;
-  let spanRarity = 0n;
-  const counts = new Map<number, number>();
-  const credit = new Map<number, number>();
-  for (let k = 0; k < samples; k++) {
-    const id = contributionIds[rankOf(positions[k])];
-    counts.set(id, (counts.get(id) ?? 0) + 1);
+  if (sampleRanks.length < samples) {
+    const cap = Math.max(samples, 2 * sampleRanks.length);
+    sampleRanks = new Uint32Array(cap);
+    segmentAt = new Int32Array(cap);
+    creditedBy = new Uint32Array(cap);
+    creditedRanks = new Uint32Array(cap);
   }
+  let spanRarity = 0n;
+  const credit = new Map<number, number>();
+  // Each sample's contribution rank once (not once per token), and a cursor into the copy map's segments: the paid
+  // tokens of one occurrence are consecutive positions, so one binary search per sample finds them all.
+  const { starts: segStarts, ends: segEnds, owners } = copies;
+  const segments = segStarts.length;
+  for (let k = 0; k < samples; k++) {
+    sampleRanks[k] = rankOf(positions[k]);
+    const first = positions[k] + (from - i);
+    let lo = 0;
+    let hi = segments;
+    while (lo < hi) {
+      const m = (lo + hi) >>> 1;
+      if (segStarts[m] <= first) lo = m + 1;
+      else hi = m;
+    }
+    segmentAt[k] = lo; // segments starting at or before the position
+  }
+  // Consecutive tokens credited to the same ranks (the usual case) share one exact split of their summed amounts: the
+  // same weights, since ExactCredit only adds amounts per rank and denominator.
+  let d = 0;
+  let have = false;
+  let pending = 0n;
   for (let j = i; j < end; j++) {
     const w = rarity(out[j]);
     spanRarity += w;
     if (j < from) continue;
-    const credited = new Set<number>();
+    let same = have;
     for (let k = 0; k < samples; k++) {
-      const p = positions[k];
-      const owner = copies.ownerAt(p + (j - i));
-      credited.add(owner >= 0 ? owner : rankOf(p));
+      const pos = positions[k] + (j - i);
+      let g = segmentAt[k];
+      while (g < segments && segStarts[g] <= pos) g++;
+      segmentAt[k] = g;
+      const c = g > 0 && pos < segEnds[g - 1] ? owners[g - 1] : sampleRanks[k];
+      if (creditedBy[k] !== c) same = false;
+      creditedBy[k] = c;
     }
-    const ranks = Uint32Array.from([...credited].sort((x, y) => x - y));
-    exact.split(ranks, w);
-    const share = Number(w) / ranks.length;
-    for (const r of ranks) credit.set(contributionIds[r], (credit.get(contributionIds[r]) ?? 0) + share);
+    if (!same) {
+      if (have) exact.split(creditedRanks.subarray(0, d), pending);
+      const sorted = creditedRanks.subarray(0, samples);
+      sorted.set(creditedBy.subarray(0, samples));
+      sorted.sort();
+      d = 0;
+      for (let k = 0; k < samples; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) creditedRanks[d++] = sorted[k];
+      pending = 0n;
+      have = true;
+    }
+    pending += w;
+    const share = Number(w) / d;
+    for (let q = 0; q < d; q++) {
+      const id = contributionIds[creditedRanks[q]];
+      credit.set(id, (credit.get(id) ?? 0) + share);
+    }
+  }
+  if (have) exact.split(creditedRanks.subarray(0, d), pending);
+  // Occurrences per contribution, ascending id (= ascending rank): counted over the sorted ranks.
+  const sortedRanks = creditedRanks.subarray(0, samples);
+  sortedRanks.set(sampleRanks.subarray(0, samples));
+  sortedRanks.sort();
+  const contributions = new Map<number, number>();
+  for (let k = 0; k < samples; ) {
+    let k2 = k + 1;
+    while (k2 < samples && sortedRanks[k2] === sortedRanks[k]) k2++;
+    contributions.set(contributionIds[sortedRanks[k]], k2 - k);
+    k = k2;
   }
   return {
     start: i,
@@ -321,7 +446,7 @@ function creditedSpan(a: {
     rarityMicros: spanRarity,
     paidFrom: from,
     occurrences: a.occurrences,
-    contributions: new Map([...counts].sort((x, y) => x[0] - y[0])),
+    contributions,
     credit: new Map([...credit].sort((x, y) => x[0] - y[0])),
   };
 }
