@@ -215,6 +215,38 @@ export function outputSeed(out: Tokens): bigint {
   return h;
 }
 
+/**
+ * Every start after startsAt[b] whose match began inside b's match ends at matchEnd or beyond. One that ends exactly
+ * there pays nothing: it trims to the same end as b's match (or to nothing), which b paid or could not pay. So the
+ * next start worth a search is the first q in (startsAt[b], matchEnd] whose match goes past matchEnd — `reaches(q)`:
+ * out[q..matchEnd] occurs, monotone in q — found galloping down from the last such start, then bisecting (a few
+ * searches, not one per start); else the first start past matchEnd. `preset`: the last `reaches` that returned true
+ * was for the start returned (its range can seed the extension).
+ */
+function firstStartPast(startsAt: Int32Array, b: number, nb: number, matchEnd: number, reaches: (q: number) => boolean): { b: number; preset: boolean } {
+  let last = b;
+  while (last + 1 < nb && startsAt[last + 1] <= matchEnd) last++;
+  if (last === b) return { b: b + 1, preset: false };
+  let bad = b + 1;
+  let good = last + 1; // none found yet
+  if (reaches(startsAt[b + 1])) good = b + 1;
+  else {
+    for (let step = 1, k = last; k > bad; step *= 2, k = last + 1 - step) {
+      if (!reaches(startsAt[k])) {
+        bad = k;
+        break;
+      }
+      good = k;
+    }
+    while (good - bad > 1) {
+      const mid = (good + bad) >>> 1;
+      if (reaches(startsAt[mid])) good = mid;
+      else bad = mid;
+    }
+  }
+  return { b: good, preset: good <= last };
+}
+
 function traceV2(
   index: CorpusIndex,
   filter: ViewFilter | null,
@@ -247,10 +279,13 @@ function traceV2(
   let preset = -1; // a start whose range of out[i..matchEnd] (matchEnd + 1 − i tokens) the skip already found
   let presetLo = 0;
   let presetHi = 0;
-  // Whether out[q..matchEnd] occurs in the view (range in r2).
+  // Whether out[q..matchEnd] occurs in the view; its range is kept for the start the skip lands on.
   const reaches = (q: number): boolean => {
     rangeOf(tokens, sa, out, q, matchEnd + 1 - q, r2);
-    return r2[0] < r2[1] && (filter === null || hasMember(filter, r2[0], r2[1]));
+    if (r2[0] === r2[1] || (filter !== null && !hasMember(filter, r2[0], r2[1]))) return false;
+    presetLo = r2[0];
+    presetHi = r2[1];
+    return true;
   };
   for (let b = 0; b < nb; b++) {
     const i = startsAt[b];
@@ -300,41 +335,10 @@ function traceV2(
       spans.push(creditedSpan({ tokenizer, out, i, end, from, positions, samples: s, occurrences: sampleOut[1], rankOf: (p) => rankAt(starts, p), contributionIds, copies, exact, rarity }));
       paidEnd = end;
     }
-    // Every later start's match ends at matchEnd or beyond. One that ends exactly there pays nothing: it trims to the
-    // same end as i's match (or to nothing), which i paid or could not pay. So find the first start q in (i, matchEnd]
-    // whose match goes past matchEnd — out[q..matchEnd] occurs, monotone in q — galloping down from the last, and skip
-    // the starts before it (one search each for a few, not one per start). The match never ends beyond the output's end.
-    if (matchEnd >= n) break;
-    let last = b;
-    while (last + 1 < nb && startsAt[last + 1] <= matchEnd) last++;
-    if (last === b) continue;
-    let bad = b + 1;
-    let good = last + 1; // none found yet
-    if (reaches(startsAt[b + 1])) {
-      good = b + 1;
-      presetLo = r2[0];
-      presetHi = r2[1];
-    } else {
-      for (let step = 1, k = last; k > bad; step *= 2, k = last + 1 - step) {
-        if (!reaches(startsAt[k])) {
-          bad = k;
-          break;
-        }
-        good = k;
-        presetLo = r2[0];
-        presetHi = r2[1];
-      }
-      while (good - bad > 1) {
-        const mid = (good + bad) >>> 1;
-        if (reaches(startsAt[mid])) {
-          good = mid;
-          presetLo = r2[0];
-          presetHi = r2[1];
-        } else bad = mid;
-      }
-    }
-    preset = good <= last ? good : -1;
-    b = good - 1;
+    if (matchEnd >= n) break; // the match never ends beyond the output's end
+    const next = firstStartPast(startsAt, b, nb, matchEnd, reaches);
+    preset = next.preset ? next.b : -1;
+    b = next.b - 1;
   }
   const guard = opts.verbatimLimits?.size ? new VerbatimGuard(index, opts.view, opts.verbatimLimits) : null;
   const violations = guard ? guard.violations(out).map((r) => contributionIds[r]) : [];
@@ -600,20 +604,30 @@ function traceSharded(index: ShardedIndex, output: string | Tokens, minSpan: num
   const exact = new ExactCredit();
   const rarity = (t: number): bigint => BigInt(Math.round((logN - Math.log(unigram(t))) * 1e6));
   let paidEnd = 0;
-  for (let i = 0; i < n; i++) {
-    if (!boundary[i]) continue;
-    const { len } = extendSharded(index, out, i, 0, r2);
+  let matchEnd = 0; // where the last longest match ended (before trimming to a word boundary)
+  const starts32 = new Int32Array(n);
+  let nb = 0;
+  for (let j = 0; j < n; j++) if (boundary[j]) starts32[nb++] = j;
+  // As on one index: each match starts from what is left of the last one, and starts that cannot pay are skipped.
+  const reaches = (q: number): boolean => rangesOfSpan(index, out, q, matchEnd + 1 - q, r2).m > 0;
+  for (let b = 0; b < nb; b++) {
+    const i = starts32[b];
+    const { len } = extendSharded(index, out, i, matchEnd > i ? matchEnd - i : 0, r2);
+    matchEnd = i + len;
     let end = i + len;
     while (end > i && !boundary[end]) end--;
-    if (end - i < minSpan || end <= paidEnd) continue;
-    const { ranges, m } = rangesOfSpan(index, out, i, end - i, r2);
-    // Version 2's seeded sample (seededRangeSample) of the merged range.
-    const idx = seededSample(m, maxSupport, rng);
-    const s = idx.length;
-    const positions = positionsOf(index, ranges, end - i, idx, s);
-    const from = Math.max(i, paidEnd);
-    spans.push(creditedSpan({ tokenizer, out, i, end, from, positions, samples: s, occurrences: m, rankOf: (p) => globalRankAt(starts, p), contributionIds, copies, exact, rarity }));
-    paidEnd = end;
+    if (end - i >= minSpan && end > paidEnd) {
+      const { ranges, m } = rangesOfSpan(index, out, i, end - i, r2);
+      // Version 2's seeded sample (seededRangeSample) of the merged range.
+      const idx = seededSample(m, maxSupport, rng);
+      const s = idx.length;
+      const positions = positionsOf(index, ranges, end - i, idx, s);
+      const from = Math.max(i, paidEnd);
+      spans.push(creditedSpan({ tokenizer, out, i, end, from, positions, samples: s, occurrences: m, rankOf: (p) => globalRankAt(starts, p), contributionIds, copies, exact, rarity }));
+      paidEnd = end;
+    }
+    if (matchEnd >= n) break;
+    b = firstStartPast(starts32, b, nb, matchEnd, reaches).b - 1;
   }
   return { spans, rawWeights: exact.weights(contributionIds), violations: [] };
 }
