@@ -183,27 +183,36 @@ export function traceSpans(
 // Version 2.
 
 const WORD_CHAR = /[\p{L}\p{N}]/u;
-/** Per tokenizer: token id → its text (Unicode 15.0), as needed. */
-const tokenTexts = new Map<string, Map<number, string>>();
+// Per tokenizer, per token id: 1 = known, 2 = its text (Unicode 15.0) starts with a word character, 4 = ends with one.
+// Decoding and testing a token once, not twice per output position, is most of what word boundaries cost.
+const KNOWN = 1;
+const STARTS_WORD = 2;
+const ENDS_WORD = 4;
+const wordFlags = new Map<string, Uint8Array>();
 
-function textOf(tokenizer: Tokenizer, tokenText: Map<number, string>, t: number): string {
-  let s = tokenText.get(t);
-  if (s === undefined) tokenText.set(t, (s = unicode15(tokenizer.decode([t]))));
-  return s;
+function flagsOf(tokenizer: Tokenizer, flags: Uint8Array, t: number): number {
+  let f = flags[t];
+  if (!f) {
+    const text = unicode15(tokenizer.decode([t]));
+    f = KNOWN | (WORD_CHAR.test(text.charAt(0)) ? STARTS_WORD : 0) | (WORD_CHAR.test(text.charAt(text.length - 1)) ? ENDS_WORD : 0);
+    flags[t] = f;
+  }
+  return f;
 }
 
 /** Word boundaries of the output: before token 0, after the last, and where a token starts or the previous one ends with a non-word character. */
 export function wordBoundaries(out: Tokens, tokenizer: Tokenizer = tokenizerFor()): Uint8Array {
-  let tokenText = tokenTexts.get(tokenizer.name);
-  if (tokenText === undefined) tokenTexts.set(tokenizer.name, (tokenText = new Map()));
+  let flags = wordFlags.get(tokenizer.name);
+  if (flags === undefined) wordFlags.set(tokenizer.name, (flags = new Uint8Array(tokenizer.vocabSize)));
   const n = out.length;
   const b = new Uint8Array(n + 1);
   b[0] = 1;
   b[n] = 1;
+  let prev = n > 0 ? flagsOf(tokenizer, flags, out[0]) : 0;
   for (let j = 1; j < n; j++) {
-    const cur = textOf(tokenizer, tokenText, out[j]);
-    const prev = textOf(tokenizer, tokenText, out[j - 1]);
-    if (!WORD_CHAR.test(cur.charAt(0)) || !WORD_CHAR.test(prev.charAt(prev.length - 1))) b[j] = 1;
+    const cur = flagsOf(tokenizer, flags, out[j]);
+    if (!(cur & STARTS_WORD) || !(prev & ENDS_WORD)) b[j] = 1;
+    prev = cur;
   }
   return b;
 }
