@@ -127,8 +127,22 @@ const loadedBytes = new Map<string, { bytes: Uint8Array; offsets: Uint32Array }>
  * uses it, so serving GPT-2 models never pays for them. r50k_base is always loaded.
  */
 export async function loadTokenizer(name: string): Promise<void> {
-  const info = tokenizerInfo(name);
+  tokenizerInfo(name);
   if (name === TOKENIZER || (loadedEncoders.has(name) && loadedBytes.has(name))) return;
+  // Requests arriving while the tables load (a burst of unpaid 402 probes at a cold start) share the one load instead
+  // of each rebuilding the tables on the event loop; a failed load is forgotten, so the next use tries again.
+  let pending = loading.get(name);
+  if (!pending) {
+    pending = loadTables(name).finally(() => loading.delete(name));
+    loading.set(name, pending);
+  }
+  return pending;
+}
+
+const loading = new Map<string, Promise<void>>();
+
+async function loadTables(name: string): Promise<void> {
+  const info = tokenizerInfo(name);
   const cl100k = name === "cl100k_base";
   const [mod, table, special] = await Promise.all([
     cl100k ? import("gpt-tokenizer/encoding/cl100k_base") : import("gpt-tokenizer/encoding/o200k_base"),
