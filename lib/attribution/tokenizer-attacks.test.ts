@@ -9,10 +9,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Cl100KBase } from "gpt-tokenizer/esm/encodingParams/cl100k_base";
 import { createO200KSpecialTokenMap } from "gpt-tokenizer/esm/encodingParams/o200k_base";
-import { buildCorpusIndex, type CorpusIndex } from "./corpus";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { buildCorpusIndex } from "./corpus";
 import { generate } from "./infinigram";
 import { traceSpans } from "./span-trace";
 import { loadTokenizer, tokenizerFor } from "./tokenizer";
+import { corpusText, fingerprint, genOpts, long, short, traceOpts } from "./tokenizer-scenario";
 
 const NAMES = ["r50k_base", "cl100k_base", "o200k_base"] as const;
 /** Every special token string any of the three vocabularies knows, and the ids each gives them. */
@@ -55,29 +58,12 @@ describe("special-token strings are plain text", () => {
 });
 
 describe("one call's scratch does not reach the next (any vocabulary)", () => {
-  const passage = "Der Straßenbahnfahrer grüßt die Fahrgäste freundlich und öffnet die Türen am Hauptbahnhof von München.";
-  const corpusText = (copies: number) => [
-    { id: 1, datanetId: 1, text: "東京の地下鉄はとても便利です。The quick brown fox jumps over the lazy dog near the river bank." },
-    { id: 2, datanetId: 1, text: `Le café crème coûte trois euros à Montréal. ${passage}` },
-    // Many contributions holding the same passage: samples of more than the scratch's first 1,024 entries.
-    ...Array.from({ length: copies }, (_, k) => ({ id: 10 + k, datanetId: 2, text: `Kopie ${k}. ${passage}` })),
-  ];
-  const short = "Ich sage: The quick brown fox jumps over the lazy dog near the river bank, und Le café crème coûte trois euros.";
-  const long = Array.from({ length: 40 }, (_, k) => `${k % 2 ? passage : short} ${k}`).join(" ");
-  const traceOpts = { minSpanTokens: 4, maxSupport: 5_000, rules: 2 as const };
-  const genOpts = { maxTokens: 48, temperature: 0.9, topK: 20, seed: 11, maxSupport: 5_000 };
-  let o200k: CorpusIndex;
-  const results = () => {
-    const trace = traceSpans(o200k, short, traceOpts);
-    const gen = generate(o200k, "Der Straßenbahnfahrer", genOpts);
-    return { trace, gen: { tokens: Array.from(gen.tokens), text: gen.text, credit: gen.credit } };
-  };
-
-  it("an o200k_base trace and generation are the same after long answers, large samples and 16-bit and cl100k indexes", () => {
-    o200k = buildCorpusIndex(corpusText(1_500), { tokenizer: "o200k_base" });
-    const first = results();
-    expect(first.trace.spans.length).toBeGreaterThan(1);
-    expect(first.gen.tokens.length).toBeGreaterThan(4);
+  it("an o200k_base trace and generation are the same after long answers, large samples and 16-bit and cl100k indexes, and in a fresh process", () => {
+    let o200k = buildCorpusIndex(corpusText(1_500), { tokenizer: "o200k_base" });
+    const first = fingerprint(o200k);
+    const parsed = JSON.parse(first) as { trace: { spans: unknown[] }; gen: { tokens: number[] } };
+    expect(parsed.trace.spans.length).toBeGreaterThan(1);
+    expect(parsed.gen.tokens.length).toBeGreaterThan(4);
 
     // Other work in between: a long answer (grows the start and range scratch), more than 1,024 samples per span
     // (grows the per-sample scratch), and indexes of the other vocabularies (16-bit and 32-bit token arrays).
@@ -90,14 +76,11 @@ describe("one call's scratch does not reach the next (any vocabulary)", () => {
       generate(other, "Le café crème", { ...genOpts, maxTokens: 200, seed: 3 });
     }
     generate(o200k, "Le café crème", { ...genOpts, maxTokens: 300, seed: 5 });
-
-    const again = results();
-    expect(again.trace).toEqual(first.trace);
-    expect(again.gen).toEqual(first.gen);
-    // And a freshly built index of the same corpus answers the same.
+    expect(fingerprint(o200k)).toBe(first);
+    // A freshly built index of the same corpus answers the same, and so does a fresh process (its first call).
     o200k = buildCorpusIndex(corpusText(1_500), { tokenizer: "o200k_base" });
-    const rebuilt = results();
-    expect(rebuilt.trace).toEqual(first.trace);
-    expect(rebuilt.gen).toEqual(first.gen);
+    expect(fingerprint(o200k)).toBe(first);
+    const fresh = execFileSync(path.resolve("node_modules/.bin/tsx"), ["lib/attribution/tokenizer-scenario.ts"], { encoding: "utf8", maxBuffer: 64 << 20 });
+    expect(fresh).toBe(first);
   }, 120_000);
 });
