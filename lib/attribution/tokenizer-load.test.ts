@@ -36,3 +36,25 @@ describe("loading a tokenizer's tables", () => {
     }
   });
 });
+
+/**
+ * Attack: memory. gpt-tokenizer caches each pre-token's merge result (up to 100,000 entries per vocabulary by default),
+ * keyed by the pre-token's text: an 8,000-character word (one pre-token; MAX_PROMPT_CHARS) retains ~42 KiB. Prompts
+ * are counted before payment, so 100,000 unpaid probes with distinct long words could pin ~4 GiB per vocabulary (three
+ * now). The caches are bounded to a size that keeps their speed on real text.
+ */
+describe("the BPE merge caches", () => {
+  it.each(["r50k_base", "cl100k_base", "o200k_base"])("%s: distinct words from prompts do not grow the cache past its bound", async (name) => {
+    const { loadedTokenizer, MERGE_CACHE_ENTRIES } = await import("./tokenizer");
+    const t = await loadedTokenizer(name);
+    const lib = (await import(`gpt-tokenizer/encoding/${name}`)) as { default: { bytePairEncodingCoreProcessor: { mergeCache?: Map<string, unknown> } } };
+    let seed = 7;
+    const letter = () => String.fromCharCode(97 + ((seed = (seed * 1103515245 + 12345) >>> 0) % 26));
+    const words = Array.from({ length: 3 * MERGE_CACHE_ENTRIES }, () => Array.from({ length: 14 }, letter).join(""));
+    for (let k = 0; k < words.length; k += 500) t.encode(words.slice(k, k + 500).join(" "));
+    const cache = lib.default.bytePairEncodingCoreProcessor.mergeCache;
+    expect(cache).toBeDefined();
+    expect(cache!.size).toBeGreaterThan(0);
+    expect(cache!.size).toBeLessThanOrEqual(MERGE_CACHE_ENTRIES);
+  });
+});
