@@ -61,9 +61,10 @@ describe("one call's scratch does not reach the next (any vocabulary)", () => {
   it("an o200k_base trace and generation are the same after long answers, large samples and 16-bit and cl100k indexes, and in a fresh process", () => {
     let o200k = buildCorpusIndex(corpusText(1_500), { tokenizer: "o200k_base" });
     const first = fingerprint(o200k);
-    const parsed = JSON.parse(first) as { trace: { spans: unknown[] }; gen: { tokens: number[] } };
+    const parsed = JSON.parse(first) as { trace: { spans: unknown[] }; gen: { tokens: number[]; rawWeights: unknown[] } };
     expect(parsed.trace.spans.length).toBeGreaterThan(1);
     expect(parsed.gen.tokens.length).toBeGreaterThan(4);
+    expect(parsed.gen.rawWeights.length).toBeGreaterThan(0);
 
     // Other work in between: a long answer (grows the start and range scratch), more than 1,024 samples per span
     // (grows the per-sample scratch), and indexes of the other vocabularies (16-bit and 32-bit token arrays).

@@ -25,7 +25,7 @@ export const genOpts = { maxTokens: 48, temperature: 0.9, topK: 20, seed: 11, ma
 export function fingerprint(index: CorpusIndex): string {
   const trace = traceSpans(index, short, traceOpts);
   const gen = generate(index, "Der Straßenbahnfahrer", genOpts);
-  return JSON.stringify({ trace, gen: { tokens: Array.from(gen.tokens), text: gen.text, credit: gen.credit } }, (_k, v) =>
+  return JSON.stringify({ trace, gen: { tokens: Array.from(gen.tokens), text: gen.text, steps: gen.steps, rawWeights: gen.rawWeights, limited: gen.limited } }, (_k, v) =>
     typeof v === "bigint" ? v.toString() : v instanceof Map ? [...v.entries()] : v,
   );
 }
