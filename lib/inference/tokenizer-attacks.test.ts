@@ -19,7 +19,7 @@ import { encode, encodeWith, loadTokenizer } from "@/lib/attribution/tokenizer";
 import { serverConfig } from "@/lib/config";
 import { cardTokenizer } from "./model-tokenizer";
 import { charge, quote, type TokenRates } from "./pricing";
-import { appFetchFor, exactPayer, postInference as post } from "./testing/paying-client";
+import { appFetchFor, BASE, exactPayer, postInference as post } from "./testing/paying-client";
 import { ROLES, serveRoutesFrom, setupMarket, type Market } from "./testing/market";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -137,6 +137,21 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(refused.status).toBe(422);
       expect(((await refused.json()) as Json).error).toMatch(/Nothing was charged/);
       expect(await m.balance(ROLES.bob)).toBe(payerBefore);
+      expect(await jobs()).toBe(jobsBefore);
+
+      // The OpenAI-compatible route takes the same prompt limits: a long CJK message (BPE is quadratic in a word's
+      // length, and o200k_base reads a run of CJK as one word: ~4 s for 20,000 characters) is refused by its length
+      // before it is tokenized, as POST /api/models/{id}/inference refuses it.
+      const chat = await appFetch(`${BASE}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: `model-${modelId}`, messages: [{ role: "user", content: "漢".repeat(20_000) }], max_tokens: MAX_TOKENS }),
+      });
+      const chatBody = (await chat.json()) as Json;
+      expect(chat.status, JSON.stringify(chatBody)).toBeGreaterThanOrEqual(400);
+      expect(chat.status).toBeLessThan(500);
+      expect(chat.headers.get("PAYMENT-REQUIRED")).toBeNull();
+      expect(JSON.stringify(chatBody)).toMatch(/at most 8,000 characters/);
       expect(await jobs()).toBe(jobsBefore);
     }, 180_000);
   });
