@@ -193,7 +193,7 @@ export async function benchDisk(argv: string[] = process.argv.slice(3)): Promise
     const r0 = rss();
     // Span tracing and generation under record version 2 need the copy map (originality): computed shard by shard
     // on the first call and kept beside the shards (copy-map-store.ts), so a later open reads it.
-    const copies = copyMapDirStore(path.join(dir, "copies"), { tokens: shardedLength(index), contributions: index.contributionIds.length });
+    const copies = copyMapDirStore(path.join(dir, "copies"), { tokens: shardedLength(index), contributions: index.contributionIds.length, separator: index.params.separator });
     keepCopyMaps(index, copies);
     let t = performance.now();
     const computed = shardedCopyMap(index, ORIGINAL_SPAN_TOKENS, {

@@ -808,6 +808,9 @@ for (const { kind, available } of testDatabaseKinds) {
         ["POST", "/api/factory/builds?case=unknown-version", [404]],
         ["POST", "/api/factory/builds?case=external-url", [400]],
         ["POST", "/api/factory/builds?case=tokenizer", [400]],
+        ["POST", "/api/factory/builds?case=tokenizer-proto", [400]],
+        ["POST", "/api/factory/builds?case=tokenizer-constructor", [400]],
+        ["POST", "/api/factory/builds?case=tokenizer-case", [400]],
         ["GET", "/api/models/abc/inference", [404]],
         ["POST", "/api/models/abc/inference", [404]],
         ["POST", "/api/models/1/inference?case=empty-prompt", [400]],
@@ -843,6 +846,10 @@ for (const { kind, available } of testDatabaseKinds) {
         "/api/factory/builds?case=unknown-version": build({ datanets: [{ id: 1, version: 999 }] }),
         "/api/factory/builds?case=external-url": build({ kind: "external", parameters: { baseUrl: "file:///etc/passwd", model: "x" } }),
         "/api/factory/builds?case=tokenizer": build({ parameters: { tokenizer: "gpt5_base" } }),
+        // Prototype keys (one smuggled as an own "__proto__" key of the JSON), and another spelling of a real name.
+        "/api/factory/builds?case=tokenizer-proto": '{"kind":"infinigram","name":"A model","datanets":[{"id":1,"version":1}],"parameters":{"__proto__":{"tokenizer":"o200k_base"},"tokenizer":"__proto__"}}',
+        "/api/factory/builds?case=tokenizer-constructor": build({ kind: "rag", parameters: { tokenizer: "constructor" } }),
+        "/api/factory/builds?case=tokenizer-case": build({ parameters: { tokenizer: " O200K_base" } }),
         "/api/models/1/inference?case=empty-prompt": JSON.stringify({ prompt: "   " }),
         "/api/models/1/inference?case=huge-prompt": JSON.stringify({ prompt: "x".repeat(8_001) }),
         "/api/models/1/inference?case=max-tokens": JSON.stringify({ prompt: "hi", params: { maxTokens: 100_000 } }),
@@ -880,6 +887,10 @@ for (const { kind, available } of testDatabaseKinds) {
       expect((await get(`/api/datanets?cursor=${foreign}`)).body.error).toMatch(/another list or sort/);
       const badTokenizer = await call("POST", "/api/factory/builds?case=tokenizer", { body: bodies["/api/factory/builds?case=tokenizer"] });
       expect(badTokenizer.body.error).toBe("body.parameters.tokenizer: tokenizer must be one of r50k_base, cl100k_base, o200k_base");
+      for (const c of ["tokenizer-proto", "tokenizer-constructor", "tokenizer-case"]) {
+        const url = `/api/factory/builds?case=${c}`;
+        expect((await call("POST", url, { body: bodies[url] })).body.error, c).toBe("body.parameters.tokenizer: tokenizer must be one of r50k_base, cl100k_base, o200k_base");
+      }
     });
   });
 }

@@ -6,6 +6,7 @@ import { copyMapBounds, copyMapDirStore, copyMapViewKey } from "./copy-map-store
 import { buildCorpusIndex } from "./corpus";
 import { copyMap, keepCopyMaps, type CopyMap } from "./credit";
 import { traceSpans } from "./span-trace";
+import { loadTokenizer } from "./tokenizer";
 import { createView, viewFilter } from "./view";
 
 const dirs: string[] = [];
@@ -64,6 +65,24 @@ describe("copy maps kept on disk", () => {
       keepCopyMaps(b, copyMapDirStore(dir, copyMapBounds(b), (m) => logs.push(m)), copyMapViewKey);
       expect(segments(copyMap(b, undefined, null, L))).toEqual(segments(fresh));
       expect(logs.join()).toMatch(/does not fit its index/);
+    }
+  });
+
+  it("a version 1 file (runs stopped at GPT-2's separator) is still read for an r50k_base index, recomputed for an o200k_base one", async () => {
+    await loadTokenizer("o200k_base");
+    const L = 8;
+    for (const [tokenizer, kept] of [
+      ["r50k_base", true],
+      ["o200k_base", false],
+    ] as const) {
+      const dir = tmp();
+      const fresh = copyMap(buildCorpusIndex(docs, { tokenizer }), undefined, null, L);
+      fs.writeFileSync(path.join(dir, `copies-all-L${L}.bin`), new Uint8Array(Uint32Array.of(0x4d434c4c, 1, L, 1, 2, 5, 0).buffer));
+      const ix = buildCorpusIndex(docs, { tokenizer });
+      const logs: string[] = [];
+      keepCopyMaps(ix, copyMapDirStore(dir, copyMapBounds(ix), (m) => logs.push(m)), copyMapViewKey);
+      expect(segments(copyMap(ix, undefined, null, L)), tokenizer).toEqual(kept ? { starts: [2], ends: [5], owners: [0] } : segments(fresh));
+      expect(logs.join(), tokenizer).toMatch(kept ? /^$/ : /does not fit its index/);
     }
   });
 

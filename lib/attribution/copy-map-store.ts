@@ -12,10 +12,16 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { copyMapFromSegments, type CopyMap, type CopyMapStore } from "./credit";
+import { SEPARATOR } from "./tokenizer";
 import type { ModelView } from "./view";
 
 const MAGIC = 0x4d434c4c; // "LLCM" little-endian
-const VERSION = 1;
+/**
+ * 2: runs stop at the index's own separator. Version 1 maps stopped at GPT-2's (50257), so a cl100k_base or o200k_base
+ * index's version 1 map counted runs across a contribution's end (and not through the real token 50257): those are
+ * recomputed; an r50k_base index's version 1 map is the same as version 2's and is still read.
+ */
+const VERSION = 2;
 const HEADER_BYTES = 16; // magic, version, L, segments (u32 each)
 
 /** "all" for the whole index, else a digest of the view's member bitmap. */
@@ -39,10 +45,12 @@ function encode(map: CopyMap): Uint8Array {
 export interface CopyMapBounds {
   tokens: number;
   contributions: number;
+  /** The index's separator (its vocabulary size). */
+  separator: number;
 }
 
-export function copyMapBounds(index: { tokens: { length: number }; contributionIds: { length: number } }): CopyMapBounds {
-  return { tokens: index.tokens.length, contributions: index.contributionIds.length };
+export function copyMapBounds(index: { tokens: { length: number }; contributionIds: { length: number }; params: { separator: number } }): CopyMapBounds {
+  return { tokens: index.tokens.length, contributions: index.contributionIds.length, separator: index.params.separator };
 }
 
 /** The map in `bytes`, or null when it is not a well-formed copy map within `bounds` for L = spanTokens. */
@@ -50,7 +58,8 @@ function decode(bytes: Uint8Array, bounds: CopyMapBounds, spanTokens: number): C
   if (bytes.length < HEADER_BYTES || bytes.length % 4 !== 0) return null;
   const u32 = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
   const m = u32[3];
-  if (u32[0] !== MAGIC || u32[1] !== VERSION || u32[2] !== spanTokens || bytes.length !== HEADER_BYTES + 12 * m) return null;
+  const version = u32[1] === VERSION || (u32[1] === 1 && bounds.separator === SEPARATOR);
+  if (u32[0] !== MAGIC || !version || u32[2] !== spanTokens || bytes.length !== HEADER_BYTES + 12 * m) return null;
   const starts = u32.slice(4, 4 + m);
   const ends = u32.slice(4 + m, 4 + 2 * m);
   const owners = u32.slice(4 + 2 * m, 4 + 3 * m);

@@ -41,9 +41,9 @@ describe("copyMap (who a copied passage credits)", () => {
     fc.assert(
       fc.property(docsArb(), fc.integer({ min: 1, max: 6 }), (docs, L) => {
         const index = buildCorpusIndexFromTokens(docs.map((d) => ({ ...d, tokens: Uint16Array.from(d.tokens) })));
-        const js = computeLongLcpFlags(index.tokens, index.sa, L, "js");
-        expect(computeLongLcpFlags(index.tokens, index.sa, L, "native")).toEqual(js);
-        expect(computeLongLcpFlags(Uint32Array.from(index.tokens), index.sa, L, "native")).toEqual(js);
+        const js = computeLongLcpFlags(index.tokens, index.sa, L, "js", index.params.separator);
+        expect(computeLongLcpFlags(index.tokens, index.sa, L, "native", index.params.separator)).toEqual(js);
+        expect(computeLongLcpFlags(Uint32Array.from(index.tokens), index.sa, L, "native", index.params.separator)).toEqual(js);
       }),
       { numRuns: 300 },
     );

@@ -16,7 +16,6 @@ import type { TokenArray } from "./corpus-index";
 import type { Prng } from "./infinigram";
 import { nativeAddon, type SaisAddon } from "./native";
 import { defaultSuffixSortEngine } from "./sais";
-import { SEPARATOR } from "./tokenizer";
 import type { ModelView, ViewFilter } from "./view";
 
 // ---------------------------------------------------------------------------------------------
@@ -111,24 +110,28 @@ const longLcp = new WeakMap<CorpusIndex, Map<number, Uint8Array>>();
 export function longLcpFlags(index: CorpusIndex, L: number, opts: { cache?: boolean } = {}): Uint8Array {
   const engine = defaultSuffixSortEngine();
   // A sharded index's copy map needs each shard's flags once: not kept (n bytes per shard).
-  if (opts.cache === false) return longLcp.get(index)?.get(L) ?? computeLongLcpFlags(index.tokens, index.sa, L, engine);
+  if (opts.cache === false) return longLcp.get(index)?.get(L) ?? computeLongLcpFlags(index.tokens, index.sa, L, engine, index.params.separator);
   let byL = longLcp.get(index);
   if (!byL) longLcp.set(index, (byL = new Map()));
   const hit = byL.get(L);
   if (hit) return hit;
-  const flags = computeLongLcpFlags(index.tokens, index.sa, L, engine);
+  const flags = computeLongLcpFlags(index.tokens, index.sa, L, engine, index.params.separator);
   byL.set(L, flags);
   return flags;
 }
 
-/** Uncached; "native" is the same loop in C (native/sais/lcp.c), most of a copy map's first computation. */
-export function computeLongLcpFlags(tokens: TokenArray, sa: Uint32Array, L: number, engine: "native" | "js"): Uint8Array {
+/**
+ * Uncached; "native" is the same loop in C (native/sais/lcp.c), most of a copy map's first computation. `separator` is
+ * the index's own (its vocabulary size: 50257 for r50k_base, 100277 / 200019 for cl100k_base / o200k_base, where 50257
+ * is a real token): a shared run stops there, so it never reaches across a contribution's end into the next one.
+ */
+export function computeLongLcpFlags(tokens: TokenArray, sa: Uint32Array, L: number, engine: "native" | "js", separator: number): Uint8Array {
   const n = sa.length;
   const flags = new Uint8Array(n);
   if (engine === "native") {
     const native = nativeAddon<SaisAddon>("sais");
     if (!native) throw new Error("native/sais is not built");
-    native.longLcpFlags(tokens, sa, L, SEPARATOR, flags);
+    native.longLcpFlags(tokens, sa, L, separator, flags);
     return flags;
   }
   const rank = new Uint32Array(n);
@@ -142,7 +145,7 @@ export function computeLongLcpFlags(tokens: TokenArray, sa: Uint32Array, L: numb
     }
     const j = sa[k - 1];
     // Kasai's bound holds for the capped value too: lcp(i + 1) ≥ min(lcp(i), L) − 1.
-    while (h < L && i + h < n && j + h < n && tokens[i + h] === tokens[j + h] && tokens[i + h] !== SEPARATOR) h++;
+    while (h < L && i + h < n && j + h < n && tokens[i + h] === tokens[j + h] && tokens[i + h] !== separator) h++;
     if (h >= L) flags[k] = 1;
     if (h > 0) h--;
   }

@@ -23,7 +23,7 @@ import { buildShardFromTokens, checkMaxSupport, continuationEnd, distributionOf,
 import { copyMapFromSegments, keepComputedCopyMap, keptCopyMap, longLcpFlags, seededSample, sweepSegments, type CopyMap } from "./credit";
 import { AttributionError } from "./errors";
 import type { Prng } from "./infinigram";
-import { checkTokens, encodeWith, MAX_VOCAB_SIZE, SEPARATOR, TOKENIZER, tokenizerInfo, toTokenArray } from "./tokenizer";
+import { checkTokens, encodeWith, MAX_VOCAB_SIZE, TOKENIZER, tokenizerInfo, toTokenArray } from "./tokenizer";
 
 export interface ShardedIndex {
   readonly kind: "sharded";
@@ -699,7 +699,7 @@ export function shardedCopyMap(index: ShardedIndex, spanTokens: number, opts: { 
       while (b < n && flags[b] === 1) b++;
       const p0 = sa[a];
       let full = i > 0 && p0 + L <= n;
-      for (let j = 0; full && j < L; j++) if (tokens[p0 + j] === SEPARATOR || tokens[p0 + j] === index.params.separator) full = false;
+      for (let j = 0; full && j < L; j++) if (tokens[p0 + j] === s.params.separator) full = false;
       let owner = -1;
       for (let o = 0; full && o < i && owner < 0; o++) {
         const t = shards[o];

@@ -3,7 +3,7 @@
  * to mark the end of a contribution inside a corpus. cl100k_base and o200k_base (issue 17) are loaded on
  * demand (loadTokenizer) and used through the same facade (tokenizerFor).
  */
-import { encode as bpeEncode } from "gpt-tokenizer/encoding/r50k_base";
+import { encode as bpeEncode, setMergeCacheSize as setR50kMergeCacheSize } from "gpt-tokenizer/encoding/r50k_base";
 import ranks from "gpt-tokenizer/esm/bpeRanks/r50k_base";
 import { AttributionError } from "./errors";
 import { runtimeUnicodeSupported, unicode15, UNICODE_VERSION } from "./unicode";
@@ -12,6 +12,14 @@ export const TOKENIZER = "r50k_base";
 export const VOCAB_SIZE = 50257;
 /** Stored after every contribution in a corpus's token array; never a real token. */
 export const SEPARATOR = 50257;
+
+/**
+ * Entries of each vocabulary's BPE merge cache (gpt-tokenizer keeps one per pre-token text, 100,000 by default). A
+ * long word is one pre-token: an 8,000-character one retains ~42 KiB, and prompts are counted before payment, so the
+ * default let unpaid requests pin gigabytes per vocabulary. This bound encodes real text as fast as the default.
+ */
+export const MERGE_CACHE_ENTRIES = 1024;
+setR50kMergeCacheSize(MERGE_CACHE_ENTRIES);
 
 // Contributed text is plain text: "<|endoftext|>" inside it is encoded as characters, never as the special token.
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
@@ -127,8 +135,22 @@ const loadedBytes = new Map<string, { bytes: Uint8Array; offsets: Uint32Array }>
  * uses it, so serving GPT-2 models never pays for them. r50k_base is always loaded.
  */
 export async function loadTokenizer(name: string): Promise<void> {
-  const info = tokenizerInfo(name);
+  tokenizerInfo(name);
   if (name === TOKENIZER || (loadedEncoders.has(name) && loadedBytes.has(name))) return;
+  // Requests arriving while the tables load (a burst of unpaid 402 probes at a cold start) share the one load instead
+  // of each rebuilding the tables on the event loop; a failed load is forgotten, so the next use tries again.
+  let pending = loading.get(name);
+  if (!pending) {
+    pending = loadTables(name).finally(() => loading.delete(name));
+    loading.set(name, pending);
+  }
+  return pending;
+}
+
+const loading = new Map<string, Promise<void>>();
+
+async function loadTables(name: string): Promise<void> {
+  const info = tokenizerInfo(name);
   const cl100k = name === "cl100k_base";
   const [mod, table, special] = await Promise.all([
     cl100k ? import("gpt-tokenizer/encoding/cl100k_base") : import("gpt-tokenizer/encoding/o200k_base"),
@@ -152,6 +174,7 @@ export async function loadTokenizer(name: string): Promise<void> {
   }
   const bytes = new Uint8Array(offsets[V]);
   for (let t = 0; t < V; t++) bytes.set(pieces[t], offsets[t]);
+  mod.setMergeCacheSize(MERGE_CACHE_ENTRIES);
   loadedBytes.set(name, { bytes, offsets });
   loadedEncoders.set(name, mod.encode as Encoder);
 }

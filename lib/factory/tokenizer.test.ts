@@ -48,6 +48,21 @@ describe("the Factory's tokenizer choice", () => {
     }
   });
 
+  it("refuses prototype keys, other spellings and non-strings as a tokenizer, and a card naming one counts in r50k_base", () => {
+    const odd: unknown[] = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "O200K_BASE", "O200k_base", "o200k_base ", " cl100k_base", "cl100k_base\n", "o200k_base\u0000", "r50k", "", null, 5, ["o200k_base"], { toString: "o200k_base" }];
+    for (const tokenizer of odd) {
+      for (const kind of ["infinigram", "rag", "external"] as const) {
+        const parameters = kind === "external" ? { baseUrl: "https://api.example.com/v1", model: "m", tokenizer } : { tokenizer };
+        const r = buildRequestSchema.safeParse({ kind, name: "Vocabularies", datanets: [{ id: 1, version: 1 }], parameters });
+        expect(r.success, `${kind} ${JSON.stringify(tokenizer)}`).toBe(false);
+        expect(r.error!.issues.map((i) => [i.path, i.message])).toEqual([[["parameters", "tokenizer"], "tokenizer must be one of r50k_base, cl100k_base, o200k_base"]]);
+      }
+      expect(modelTokenizerName("infinigram", { tokenizer })).toBe("r50k_base");
+    }
+    // A card whose JSON has an own "__proto__" key naming another tokenizer does not reach it.
+    expect(modelTokenizerName("infinigram", JSON.parse('{"__proto__": {"tokenizer": "o200k_base"}}'))).toBe("r50k_base");
+  });
+
   it("a request without a tokenizer builds what it built before (r50k_base), the same as naming r50k_base", () => {
     const before = runBuild(request({ maxTokens: 8 }), sources);
     expect(runBuild(request({ maxTokens: 8, tokenizer: "r50k_base" }), sources).artifactHash).toBe(before.artifactHash);

@@ -8,6 +8,7 @@ import { formatUnits, type Hex } from "viem";
 import { limit, limitRequest } from "@/lib/api/rate-limit";
 import {
   isDeferredScheme,
+  MAX_PROMPT_CHARS,
   paymentErrorResponse,
   paymentHeaderOf,
   paymentRequiredResponse,
@@ -66,8 +67,16 @@ export type PaidOutcome =
  * max_tokens (T_in·R_in + max_tokens·R_out + F; the charge for the tokens served is settled, the rest returned).
  * The minimum price applies to the least a request can be charged (a per-token model: an empty answer).
  */
-/** A prompt's tokens in the model's tokenizer, refused (nothing charged) above the server's limit. */
+/**
+ * A prompt's tokens in the model's tokenizer, refused (nothing charged) above the server's limit. Its length is checked
+ * first, on every route (POST /v1/chat/completions takes the last user message as it is): BPE is quadratic in a word's
+ * length, and o200k_base and cl100k_base read a run of CJK as one word, so an unpaid request could otherwise make the
+ * server tokenize 20,000 characters (~4 s) before refusing it.
+ */
 function promptTokensIn(tokenizer: Tokenizer, prompt: string): number {
+  if (prompt.length > MAX_PROMPT_CHARS) {
+    throw new AppError("prompt_too_long", `The prompt is too long: at most ${MAX_PROMPT_CHARS.toLocaleString("en-US")} characters. Nothing was charged.`);
+  }
   const promptTokens = tokenizer.encode(prompt).length;
   const maxPromptTokens = serverConfig().maxPromptTokens;
   if (promptTokens > maxPromptTokens) {
