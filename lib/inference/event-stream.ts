@@ -18,7 +18,7 @@ import { AppError, type ErrorCode } from "@/lib/errors";
 import { X402_CORS_HEADERS } from "@/lib/payments";
 import { paidInference, servedJson, type PaidInferenceInput, type PaidOutcome } from "./paid";
 import { serveContext } from "./runtime";
-import { computeSpans, describeSpans, spansFromTokens, type DescribedSpan } from "./spans";
+import { describeSpans, storedAnswerSpans, type DescribedSpan } from "./spans";
 import { encodeEvent, type InferenceResultWire, type InferenceStreamEvent } from "./stream-events";
 import type { StoredAnswer } from "./types";
 
@@ -26,24 +26,7 @@ import type { StoredAnswer } from "./types";
 async function answerSpans(modelId: number, stored: StoredAnswer): Promise<DescribedSpan[]> {
   try {
     const ctx = await serveContext();
-    let spans;
-    if (stored.tokens) spans = spansFromTokens(stored.tokens, stored.output);
-    else {
-      const model = await ctx.models.get(modelId);
-      // As it answered: version 2 runs without withdrawn contributions and under the contributors' terms.
-      const v2 = stored.record.version === 2;
-      const served = v2 && model.withdrawals ? { model: model.withdrawals.model, view: model.withdrawals.view } : { model: model.model, view: model.view };
-      spans = computeSpans({
-        ...model,
-        ...served,
-        requestId: stored.requestId,
-        prompt: "",
-        params: stored.params,
-        output: stored.output,
-        recordVersion: stored.record.version,
-        verbatimLimits: v2 ? model.verbatimLimits : undefined,
-      });
-    }
+    const spans = storedAnswerSpans(await ctx.models.get(modelId), stored);
     return await describeSpans(ctx.db, spans);
   } catch (err) {
     console.error("[inference] traced spans failed", err);

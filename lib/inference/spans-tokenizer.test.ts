@@ -4,7 +4,8 @@ import { buildCorpusIndex } from "@/lib/attribution/corpus";
 import type { GeneratedToken } from "@/lib/attribution/infinigram";
 import { modelTokenizer, runAttribution, type LoadedModel } from "@/lib/attribution/run";
 import { loadTokenizer } from "@/lib/attribution/tokenizer";
-import { computeSpans } from "./spans";
+import type { ServableModel } from "./models";
+import { computeSpans, storedAnswerSpans } from "./spans";
 
 const corpus = [
   { id: 1, datanetId: 1, text: "Der Straßenbahnfahrer grüßt die Fahrgäste freundlich und öffnet die Türen am Hauptbahnhof." },
@@ -31,6 +32,20 @@ describe.each(["o200k_base", "cl100k_base"])("spans of a %s model", (name) => {
     expect(spans[0].start).toBe(0);
     expect(spans.at(-1)!.end).toBe(run.output.length);
     expect(spans.every((s) => s.sources[0].contributionId === 1)).toBe(true);
+  });
+
+  it("a stored answer's spans (the Playground's stream) are cut from its stored tokens in the model's tokenizer", () => {
+    const prompt = "Der Straßenbahnfahrer";
+    const params = { seed: 3, maxTokens: 12, temperature: 0, topK: 1, maxSupport: 10 };
+    const tokens: GeneratedToken[] = [];
+    const run = runAttribution({ ...base, kind: "infinigram", model, prompt, params, onToken: (t) => tokens.push(t) });
+    // Ids beyond GPT-2's vocabulary: read with r50k_base they could not be decoded at all.
+    expect(tokens.some((t) => t.token > 50_256) || name === "cl100k_base").toBe(true);
+    const servable = { ...base, kind: "infinigram", model, parameters: {}, withdrawals: null } as unknown as ServableModel;
+    const stored = { requestId: 7n, output: run.output, record: run.record, params, tokens };
+    const spans = storedAnswerSpans(servable, stored as never);
+    expect(spans.length).toBeGreaterThan(0);
+    expect(spans).toEqual(computeSpans({ ...base, kind: "infinigram", model, prompt, params, output: run.output }));
   });
 
   it("span tracing: a copied passage is highlighted at its characters and credited to its contribution", () => {

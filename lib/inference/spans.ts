@@ -17,7 +17,9 @@ import { withdrawnMembers, withoutWithdrawn } from "@/lib/attribution/withdrawn"
 import { indexedVerbatimLimits } from "./terms";
 import { withdrawalSet } from "./verify";
 import { openModelArtifact, type OnDiskPolicy } from "./on-disk";
-import { tokenizerFor, type Tokenizer } from "@/lib/attribution/tokenizer";
+import type { Tokenizer } from "@/lib/attribution/tokenizer";
+import type { ServableModel } from "./models";
+import type { StoredAnswer } from "./types";
 import type { ModelView } from "@/lib/attribution/view";
 
 /** A span's share of one contribution, in parts per million of the span's credit. */
@@ -85,7 +87,7 @@ function topSources(credit: Map<number, number>): SpanSource[] {
  * contribution form a span; its strength is that contribution's mean share of the tokens' credit. Tokens
  * drawn from the unigram distribution (no matching context) are not traced.
  */
-export function spansFromTokens(tokens: GeneratedToken[], output: string, tokenizer: Tokenizer = tokenizerFor()): AnswerSpan[] {
+export function spansFromTokens(tokens: GeneratedToken[], output: string, tokenizer: Tokenizer): AnswerSpan[] {
   const ends = tokenEnds(tokens.map((t) => t.token), output, tokenizer);
   const spans: AnswerSpan[] = [];
   let cur: { start: number; end: number; top: number; share: number; n: number; credit: Map<number, number> } | null = null;
@@ -168,6 +170,26 @@ export function computeSpans(input: SpanInput): AnswerSpan[] {
   // Another answer than the stored one (a changed artifact): no highlighting rather than wrong highlighting.
   if (run.output !== input.output) return [];
   return spansFromTokens(tokens, input.output, modelTokenizer(input.model));
+}
+
+/**
+ * The spans of a stored answer: from the tokens it was generated with, cut in the model's own tokenizer, or recomputed
+ * as it answered (version 2: without withdrawn contributions and under the contributors' terms).
+ */
+export function storedAnswerSpans(model: ServableModel, stored: StoredAnswer): AnswerSpan[] {
+  if (stored.tokens) return spansFromTokens(stored.tokens, stored.output, modelTokenizer(model.model));
+  const v2 = stored.record.version === 2;
+  const served = v2 && model.withdrawals ? { model: model.withdrawals.model, view: model.withdrawals.view } : { model: model.model, view: model.view };
+  return computeSpans({
+    ...model,
+    ...served,
+    requestId: stored.requestId,
+    prompt: "",
+    params: stored.params,
+    output: stored.output,
+    recordVersion: stored.record.version,
+    verbatimLimits: v2 ? model.verbatimLimits : undefined,
+  });
 }
 
 /** Adds contributor and Datanet to each source (one query). */
