@@ -4,16 +4,17 @@
  * then shows the build's progress and evaluation; the builder publishes the model on-chain and follows the
  * link to its page. A per-token model is published with a fixed fee and input/output rates (two transactions);
  * its page shows the rates, and the Playground's estimate follows the prompt being typed and is the amount the
- * server's 402 asks.
+ * server's 402 asks. That model's corpus is tokenized with o200k_base (chosen in the wizard), so its prices count
+ * o200k tokens, not GPT-2's.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { encode } from "../lib/attribution/tokenizer";
+import { loadTokenizer, tokenizerFor, encode as r50k } from "../lib/attribution/tokenizer";
 import { quote } from "../lib/inference/pricing";
 import { blockingViolations } from "./axe";
 import { connectDevWallet } from "./wallet";
 
 /** Steps 1–4: an ∞-gram model from Datanet 3 v1, built under the signed-in Dev wallet (account 1). */
-async function buildInfinigram(page: Page, name: string) {
+async function buildInfinigram(page: Page, name: string, tokenizer?: string) {
   await page.goto("/factory");
   await expect(page.getByRole("heading", { name: "Model Factory", level: 1 })).toBeVisible();
   await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Model Factory" })).toHaveAttribute("aria-current", "page");
@@ -36,6 +37,7 @@ async function buildInfinigram(page: Page, name: string) {
   await expect(params.getByLabel("Top-k")).toHaveValue("40");
   await params.getByLabel("Name").fill(name);
   await params.getByLabel("Description").fill("Built by the factory wizard e2e test.");
+  if (tokenizer) await params.getByLabel("Tokenizer").selectOption(tokenizer);
 
   // 4. Build under a signed-in account: connect the Dev wallet, sign in (which starts the build), progress to
   // done, then the evaluation.
@@ -78,7 +80,9 @@ test("a builder builds an ∞-gram model from Datanet 3 v1, publishes it and fin
 test("a builder publishes a per-token model; its page shows the rates and the Playground estimates the prompt being typed", async ({ page, request }) => {
   test.setTimeout(150_000);
   const name = `E2E Wizard per-token ${Date.now()}`;
-  await buildInfinigram(page, name);
+  await loadTokenizer("o200k_base");
+  const encode = (text: string) => tokenizerFor("o200k_base").encode(text);
+  await buildInfinigram(page, name, "o200k_base");
 
   // 5. Publish per token: fee 0.001 OPEN, 0.002 OPEN per 1k prompt tokens, 0.004 OPEN per 1k answer tokens.
   const rates = { fee: 10n ** 15n, inputRate: 2n * 10n ** 12n, outputRate: 4n * 10n ** 12n };
@@ -105,18 +109,20 @@ test("a builder publishes a per-token model; its page shows the rates and the Pl
   // The rates, from the index: the header and the details.
   await expect(page.getByTestId("token-rates").first()).toHaveText("0.001 OPEN per inference + 0.002 OPEN per 1k input tokens + 0.004 OPEN per 1k output tokens");
   await expect(page.getByText("Input rate", { exact: true })).toBeVisible();
+  await expect(page.getByTestId("model-tokenizer")).toHaveText("o200k_base");
 
   // The estimate follows the prompt: T_in as the server counts it, the ceiling at the Playground's 32 max tokens.
   const playground = page.getByTestId("playground");
   const estimate = playground.getByTestId("price-estimate");
   const prompt = playground.getByLabel("Prompt");
   await expect(estimate.getByTestId("estimate-max-tokens")).toHaveText("32");
-  for (const text of ["zebra", "zebra: a wild horse of Africa with black and white stripes, and tiger,"]) {
+  for (const text of ["zebra", "zebra: a wild horse of Africa with black and white stripes, and tiger,", "斑马是非洲的野马 — the zebra"]) {
     await prompt.fill(text);
     const tokens = encode(text).length;
     await expect(estimate.getByTestId("estimate-prompt-tokens")).toHaveText(String(tokens));
     await expect(estimate.getByTestId("estimate-ceiling")).toHaveAttribute("data-wei", quote(rates, tokens, 32).toString());
   }
+  expect(encode("斑马是非洲的野马 — the zebra").length).toBeLessThan(r50k("斑马是非洲的野马 — the zebra").length);
   await prompt.pressSequentially(" Panthera");
   const typed = await prompt.inputValue();
   await expect(estimate.getByTestId("estimate-prompt-tokens")).toHaveText(String(encode(typed).length));
@@ -137,6 +143,8 @@ test("a builder publishes a per-token model; its page shows the rates and the Pl
   await playground.getByRole("button", { name: "Pay and run" }).click();
   const result = playground.getByTestId("playground-result");
   await expect(result.getByTestId("settlement-status")).toHaveAttribute("data-status", "confirmed", { timeout: 60_000 });
+  // The answer's spans are cut in the model's o200k tokens (read as GPT-2's, their ids would not even decode).
+  await expect(result.getByTestId("traced-span").first()).toBeVisible();
   const inferenceLink = result.getByRole("link", { name: /^Inference #\d+$/ });
   const id = (await inferenceLink.textContent())!.replace("Inference #", "");
   // The settlement is mined before the indexer has it: its charge is the indexed price once the row is settled.
