@@ -56,16 +56,7 @@ function bytesOf(id: number): Uint8Array {
  * character at the end is dropped, as a streaming decoder does.
  */
 export function decode(tokens: ArrayLike<number>): string {
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (!Number.isInteger(t) || t < 0 || t >= VOCAB_SIZE) {
-      throw new AttributionError(
-        t === SEPARATOR
-          ? `Token ${i} is the contribution separator (${SEPARATOR}), which is not text and cannot be decoded.`
-          : `Token ${i} has id ${String(t)}, outside the ${TOKENIZER} vocabulary (0..${VOCAB_SIZE - 1}).`,
-      );
-    }
-  }
+  checkDecodable(tokens, VOCAB_SIZE, TOKENIZER);
   let length = 0;
   for (let i = 0; i < tokens.length; i++) length += bytesOf(tokens[i]).length;
   const bytes = new Uint8Array(length);
@@ -82,15 +73,7 @@ export function decode(tokens: ArrayLike<number>): string {
  * (the input itself when it already is one).
  */
 export function toTokenArray(tokens: ArrayLike<number>, what: string): Uint16Array {
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (t === SEPARATOR) {
-      throw new AttributionError(`${what} contains the contribution separator (${SEPARATOR}) at position ${i}; only real tokens are allowed.`);
-    }
-    if (!Number.isInteger(t) || t < 0 || t >= VOCAB_SIZE) {
-      throw new AttributionError(`${what} has token id ${String(t)} at position ${i}, outside the ${TOKENIZER} vocabulary (0..${VOCAB_SIZE - 1}).`);
-    }
-  }
+  checkTokens(tokens, VOCAB_SIZE, TOKENIZER, what);
   return tokens instanceof Uint16Array ? tokens : Uint16Array.from(tokens);
 }
 
@@ -210,13 +193,8 @@ export function checkTokens(tokens: ArrayLike<number>, vocabSize: number, tokeni
   }
 }
 
-/** Text of a token sequence of any loaded tokenizer (a pure function of the tokens, as decode). */
-export function decodeWith(name: string, tokens: ArrayLike<number>): string {
-  if (name === TOKENIZER) return decode(tokens);
-  const info = tokenizerInfo(name);
-  const table = loadedBytes.get(name);
-  if (!table) throw new AttributionError(`Tokenizer ${name} is not loaded: await loadTokenizer("${name}") first.`);
-  const V = info.vocabSize;
+/** Refuses what is not text of the vocabulary (V ids; V itself is its contribution separator) before decoding. */
+function checkDecodable(tokens: ArrayLike<number>, V: number, name: string): void {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     if (!Number.isInteger(t) || t < 0 || t >= V) {
@@ -227,6 +205,15 @@ export function decodeWith(name: string, tokens: ArrayLike<number>): string {
       );
     }
   }
+}
+
+/** Text of a token sequence of any loaded tokenizer (a pure function of the tokens, as decode). */
+export function decodeWith(name: string, tokens: ArrayLike<number>): string {
+  if (name === TOKENIZER) return decode(tokens);
+  const info = tokenizerInfo(name);
+  const table = loadedBytes.get(name);
+  if (!table) throw new AttributionError(`Tokenizer ${name} is not loaded: await loadTokenizer("${name}") first.`);
+  checkDecodable(tokens, info.vocabSize, name);
   const { bytes: all, offsets } = table;
   let length = 0;
   for (let i = 0; i < tokens.length; i++) length += offsets[tokens[i] + 1] - offsets[tokens[i]];
