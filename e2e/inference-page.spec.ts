@@ -1,4 +1,7 @@
 import { expect, test } from "@playwright/test";
+import { inferenceMarketAbi } from "../contracts-abi";
+import { stackChain } from "./chain";
+import { payingFetch } from "./x402";
 
 test("an inference page shows the prompt, output, split and attribution, and verifies without a wallet", async ({ page }) => {
   const res = await page.goto("/inferences/1");
@@ -46,8 +49,25 @@ test("an unknown or malformed inference id is a 404 page", async ({ page }) => {
   for (const id of ["999999", "abc", "0", "01"]) {
     const res = await page.goto(`/inferences/${id}`);
     expect(res?.status(), `/inferences/${id}`).toBe(404);
-    await expect(page.getByText("Page not found")).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Inference not found" })).toBeVisible();
   }
+});
+
+test("a link to an inference the indexer does not have yet becomes its page once it is indexed, without a reload", async ({ page, baseURL }) => {
+  // The next request id on-chain: this test's payment (or another spec's, running alongside) takes it.
+  const { client, deployment } = stackChain();
+  const next = Number(await client.readContract({ address: deployment.inferenceMarket, abi: inferenceMarketAbi, functionName: "requestCount" })) + 1;
+  const res = await page.goto(`/inferences/${next}`);
+  expect(res?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Inference not found" })).toBeVisible();
+  await expect(page.getByTestId("live-indicator")).toHaveAttribute("data-connected", "true");
+  const paid = await payingFetch(6)(`${baseURL}/api/models/1/inference`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ prompt: "The whale is", params: { maxTokens: 8, seed: 3 } }),
+  });
+  expect(paid.status).toBe(200);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(`Inference #${next}`, { timeout: 30_000 });
 });
 
 test("the output highlights its traced spans; focusing one names its contributions and highlights their attribution rows", async ({ page, request }) => {
