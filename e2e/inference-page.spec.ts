@@ -60,7 +60,7 @@ test("a link to an inference the indexer does not have yet becomes its page once
   const res = await page.goto(`/inferences/${next}`);
   expect(res?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "Inference not found" })).toBeVisible();
-  await expect(page.getByTestId("live-indicator")).toHaveAttribute("data-connected", "true");
+  await expect(page.getByTestId("await-indexed")).toHaveAttribute("data-connected", "true");
   const paid = await payingFetch(6)(`${baseURL}/api/models/1/inference`, {
     method: "POST",
     headers: { "content-type": "application/json" },

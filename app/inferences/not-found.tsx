@@ -1,10 +1,10 @@
 import Link from "next/link";
-import { LiveRefresh } from "@/components/live/live-refresh";
+import { AwaitIndexed } from "@/components/inference/await-indexed";
 import { buttonVariants } from "@/components/ui/button";
 
 /**
  * An inference that is not indexed (yet): a link followed right after paying can arrive before the indexer has the
- * payment. The page listens for inference events and renders the inference as soon as it is indexed.
+ * payment. The page watches for it and shows the inference as soon as it is indexed (AwaitIndexed).
  */
 export default function InferenceNotFound() {
   return (
@@ -15,7 +15,7 @@ export default function InferenceNotFound() {
         No inference with this number is indexed. If it was just paid for, this page shows it once the indexer has it.
       </p>
       <div className="mt-4">
-        <LiveRefresh types={["inference.paid", "inference.settled", "inference.refunded"]} />
+        <AwaitIndexed />
       </div>
       <div className="mt-8 flex gap-3">
         <Link href="/models" className={buttonVariants()}>
