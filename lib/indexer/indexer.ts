@@ -87,6 +87,13 @@ async function applyAll(store: RangeStore, events: FetchedRange["decoded"]): Pro
   }
 }
 
+/** Thrown out of a range's savepoint when some of its logs were already recorded: the new ones, "block:logIndex". */
+class NotAllNew extends Error {
+  constructor(readonly fresh: Set<string>) {
+    super("some logs of the range were already recorded");
+  }
+}
+
 export const DEFAULT_JOURNAL_BLOCKS = 128;
 
 export class Indexer {
@@ -272,22 +279,37 @@ export class Indexer {
       // 1. Record the logs; the (chainId, txHash, logIndex) key turns a re-delivered log into a no-op. The insert
       // (the range's largest statement) is sent after the store's reads and runs while the handlers do.
       let store = await this.loadStore(tx, decoded);
-      const inserting = recordLogs(tx, this.chainId, decoded.map(({ log, contract, event, at }) => ({ log, contract, name: event.eventName ?? "unknown", at })));
-      // 2. Apply the events in chain order to the range's store, expecting them all new (the usual case)…
-      const applying = applyAll(store, decoded).then(
-        () => null,
-        (err: unknown) => ({ err }),
-      );
-      const fresh = await inserting;
-      const failed = await applying;
+      const logs = (events: FetchedRange["decoded"]) => events.map(({ log, contract, event, at }) => ({ log, contract, name: event.eventName ?? "unknown", at }));
+      // 2. Apply the events in chain order to the range's store and write it, expecting them all new (the usual case),
+      // in a savepoint: the writes go out before the insert tells whether every log was new (Postgres runs the insert
+      // while Node builds them), and a range that brings back a recorded log undoes them.
+      const fresh = await tx
+        .transaction(async (sp) => {
+          const inserting = recordLogs(sp, this.chainId, logs(decoded));
+          const writing = applyAll(store, decoded)
+            .then(() => store.flush(sp))
+            .then(
+              () => null,
+              (err: unknown) => ({ err }),
+            );
+          const fresh = await inserting;
+          const failed = await writing;
+          if (fresh) throw new NotAllNew(fresh);
+          if (failed) throw failed.err;
+          return null;
+        })
+        .catch((err: unknown) => {
+          if (err instanceof NotAllNew) return err.fresh;
+          throw err;
+        });
       let todo = decoded;
-      if (!fresh) {
-        if (failed) throw failed.err;
-      } else {
+      if (fresh) {
         // …else again, only the new ones, to a store loaded afresh (an old one may have failed where it is skipped).
+        await recordLogs(tx, this.chainId, logs(decoded));
         todo = decoded.filter(({ log }) => fresh.has(`${Number(log.blockNumber)}:${log.logIndex}`));
         store = await this.loadStore(tx, todo);
         await applyAll(store, todo);
+        await store.flush(tx);
       }
       applied = todo.length;
       // Live notifications are for what happens now: a backfill far behind the head sends none.
@@ -296,7 +318,6 @@ export class Indexer {
           appliedEvents.push({ name: event.eventName!, contract, block: Number(log.blockNumber), tx: log.transactionHash!, logIndex: log.logIndex!, args: jsonArgs(event.args) });
         }
       }
-      await store.flush();
       warnings = store.warnings;
       // Remember non-final blocks (with their parents) so a later reorg finds its common ancestor.
       const recent = [...blocks.values()].filter((b) => Number(b.number) > finalBelow);
