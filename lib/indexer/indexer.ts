@@ -190,16 +190,19 @@ export class Indexer {
       }
       this.range = Math.min(this.maxRange, this.range * 2);
       const next = fetched.to + 1;
-      ahead = next <= head ? this.fetchRange(next, Math.min(head, next + this.range - 1)) : null;
+      // The next range decodes once this one's writes are sent: on Node's time, while Postgres runs them.
+      let sent!: () => void;
+      const decodeAfter = new Promise<void>((resolve) => (sent = resolve));
+      ahead = next <= head ? this.fetchRange(next, Math.min(head, next + this.range - 1), decodeAfter) : null;
       ahead?.catch(() => {}); // awaited (and its error handled) on the next turn
-      applied += await this.writeRange(fetched, head);
+      applied += await this.writeRange(fetched, head, sent).finally(sent);
       from = next;
     }
     return { head, block: Math.max(head, cp?.block ?? 0), events: applied };
   }
 
   /** fetch: the logs of [from, to] and the blocks they are in (for timestamps and hashes). */
-  private async fetchRange(from: number, to: number): Promise<FetchedRange> {
+  private async fetchRange(from: number, to: number, decodeAfter?: Promise<void>): Promise<FetchedRange> {
     const logs = await this.opts.client.getLogs({
       address: Object.keys(this.contracts) as Hex[],
       fromBlock: BigInt(from),
@@ -213,6 +216,7 @@ export class Indexer {
       if (block?.hash !== log.blockHash) throw new ReorgDuringFetch(Number(log.blockNumber), log.blockHash!, block?.hash ?? null);
     }
     // Decoding here, in the fetch step, overlaps it with the previous range's database writes.
+    await decodeAfter;
     const sorted = logs.sort((a, b) => Number(a.blockNumber! - b.blockNumber!) || a.logIndex! - b.logIndex!);
     const decoded = sorted.flatMap((log) => {
       const d = decodeLog(this.contracts, log);
@@ -255,7 +259,7 @@ export class Indexer {
   }
 
   /** decode → write: one transaction for the whole range (rows, rollups, blocks, checkpoint). */
-  private async writeRange({ from, to, blocks, decoded, bookings }: FetchedRange, head: number): Promise<number> {
+  private async writeRange({ from, to, blocks, decoded, bookings }: FetchedRange, head: number, sent?: () => void): Promise<number> {
     const end = blocks.get(to)!;
     // Blocks at or below this are treated as final: neither remembered nor journaled.
     const finalBelow = head - (this.journalBlocks > 0 ? Math.max(this.finalityDepth, this.journalBlocks) : this.finalityDepth);
@@ -287,7 +291,7 @@ export class Indexer {
         .transaction(async (sp) => {
           const inserting = recordLogs(sp, this.chainId, logs(decoded));
           const writing = applyAll(store, decoded)
-            .then(() => store.flush(sp))
+            .then(() => store.flush(sp, sent))
             .then(
               () => null,
               (err: unknown) => ({ err }),

@@ -287,9 +287,10 @@ export class RangeStore {
   /**
    * Writes everything the range changed. Statements are not awaited one by one (one table each, no foreign keys, so
    * their order does not matter): each is sent as soon as it is built, and Postgres runs it while Node builds the next.
-   * `tx`: where to write (the indexer's savepoint), the store's transaction by default.
+   * `tx`: where to write (the indexer's savepoint), the store's transaction by default; `sent` is called once every
+   * statement is out.
    */
-  async flush(tx: Tx = this.tx): Promise<void> {
+  async flush(tx: Tx = this.tx, sent?: () => void): Promise<void> {
     const pick = <K, V>(m: Map<K, V>, keys: Set<K>) => [...keys].map((k) => m.get(k)!);
     const writes = new Writes();
     await writes.send(bulkInsert(tx, t.datanets, pick(this.datanets, this.dirty.datanets), { conflict: [t.datanets.id], onConflict: "overwrite" }));
@@ -337,6 +338,7 @@ export class RangeStore {
         },
       ),
     );
+    sent?.();
     await writes.done();
   }
 }
