@@ -3,6 +3,7 @@
  * checkout this process runs in (its cwd), so an older checkout is measured with its own code. Prints one JSON line:
  * events, seconds, and the CPU seconds of this process and of the Postgres backends (robust on a loaded machine).
  * Env: RPC_URL, DEPLOYMENT (JSON), KIND (postgres | pglite), MODE (chain | replay).
+ * Also prints `answers`: an md5 of every table's rows, so checkouts can be checked to index the same thing.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -44,5 +45,22 @@ const res = await indexer.syncOnce();
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const pgCpu = (await postgresCpu()) - pg0;
+
+/**
+ * md5 per table of its rows as text, sorted (insertion order and serial ids aside): the checkpoint's updated_at and
+ * the journal's seq are when and in which order rows were written, not what was indexed.
+ */
+async function answers(): Promise<Record<string, string>> {
+  const rows = (r: unknown) => (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows) as Record<string, string>[];
+  const tables = rows(await database.db.execute(sql`select tablename from pg_tables where schemaname = 'public' order by 1`)).map((r) => r.tablename);
+  const out: Record<string, string> = {};
+  for (const name of tables) {
+    const drop = name === "indexer_checkpoints" ? " - 'updated_at'" : name === "indexer_journal" ? " - 'seq'" : "";
+    const [r] = rows(await database.db.execute(sql.raw(`select md5(coalesce(string_agg(x, E'\\n' order by x), '')) as h from (select (to_jsonb(t)${drop})::text as x from "${name}" t) s`)));
+    out[name] = r.h;
+  }
+  return out;
+}
+const digest = await answers();
 await database.close();
-console.log(JSON.stringify({ events: res.events, seconds, nodeCpu: (cpu.user + cpu.system) / 1e6, pgCpu }));
+console.log(JSON.stringify({ events: res.events, seconds, nodeCpu: (cpu.user + cpu.system) / 1e6, pgCpu, answers: digest }));

@@ -87,6 +87,13 @@ async function applyAll(store: RangeStore, events: FetchedRange["decoded"]): Pro
   }
 }
 
+/** Thrown out of a range's savepoint when some of its logs were already recorded: the new ones, "block:logIndex". */
+class NotAllNew extends Error {
+  constructor(readonly fresh: Set<string>) {
+    super("some logs of the range were already recorded");
+  }
+}
+
 export const DEFAULT_JOURNAL_BLOCKS = 128;
 
 export class Indexer {
@@ -183,16 +190,19 @@ export class Indexer {
       }
       this.range = Math.min(this.maxRange, this.range * 2);
       const next = fetched.to + 1;
-      ahead = next <= head ? this.fetchRange(next, Math.min(head, next + this.range - 1)) : null;
+      // The next range decodes once this one's writes are sent: on Node's time, while Postgres runs them.
+      let sent!: () => void;
+      const decodeAfter = new Promise<void>((resolve) => (sent = resolve));
+      ahead = next <= head ? this.fetchRange(next, Math.min(head, next + this.range - 1), decodeAfter) : null;
       ahead?.catch(() => {}); // awaited (and its error handled) on the next turn
-      applied += await this.writeRange(fetched, head);
+      applied += await this.writeRange(fetched, head, sent).finally(sent);
       from = next;
     }
     return { head, block: Math.max(head, cp?.block ?? 0), events: applied };
   }
 
   /** fetch: the logs of [from, to] and the blocks they are in (for timestamps and hashes). */
-  private async fetchRange(from: number, to: number): Promise<FetchedRange> {
+  private async fetchRange(from: number, to: number, decodeAfter?: Promise<void>): Promise<FetchedRange> {
     const logs = await this.opts.client.getLogs({
       address: Object.keys(this.contracts) as Hex[],
       fromBlock: BigInt(from),
@@ -206,6 +216,7 @@ export class Indexer {
       if (block?.hash !== log.blockHash) throw new ReorgDuringFetch(Number(log.blockNumber), log.blockHash!, block?.hash ?? null);
     }
     // Decoding here, in the fetch step, overlaps it with the previous range's database writes.
+    await decodeAfter;
     const sorted = logs.sort((a, b) => Number(a.blockNumber! - b.blockNumber!) || a.logIndex! - b.logIndex!);
     const decoded = sorted.flatMap((log) => {
       const d = decodeLog(this.contracts, log);
@@ -248,7 +259,7 @@ export class Indexer {
   }
 
   /** decode → write: one transaction for the whole range (rows, rollups, blocks, checkpoint). */
-  private async writeRange({ from, to, blocks, decoded, bookings }: FetchedRange, head: number): Promise<number> {
+  private async writeRange({ from, to, blocks, decoded, bookings }: FetchedRange, head: number, sent?: () => void): Promise<number> {
     const end = blocks.get(to)!;
     // Blocks at or below this are treated as final: neither remembered nor journaled.
     const finalBelow = head - (this.journalBlocks > 0 ? Math.max(this.finalityDepth, this.journalBlocks) : this.finalityDepth);
@@ -272,22 +283,37 @@ export class Indexer {
       // 1. Record the logs; the (chainId, txHash, logIndex) key turns a re-delivered log into a no-op. The insert
       // (the range's largest statement) is sent after the store's reads and runs while the handlers do.
       let store = await this.loadStore(tx, decoded);
-      const inserting = recordLogs(tx, this.chainId, decoded.map(({ log, contract, event, at }) => ({ log, contract, name: event.eventName ?? "unknown", at })));
-      // 2. Apply the events in chain order to the range's store, expecting them all new (the usual case)…
-      const applying = applyAll(store, decoded).then(
-        () => null,
-        (err: unknown) => ({ err }),
-      );
-      const fresh = await inserting;
-      const failed = await applying;
+      const logs = (events: FetchedRange["decoded"]) => events.map(({ log, contract, event, at }) => ({ log, contract, name: event.eventName ?? "unknown", at }));
+      // 2. Apply the events in chain order to the range's store and write it, expecting them all new (the usual case),
+      // in a savepoint: the writes go out before the insert tells whether every log was new (Postgres runs the insert
+      // while Node builds them), and a range that brings back a recorded log undoes them.
+      const fresh = await tx
+        .transaction(async (sp) => {
+          const inserting = recordLogs(sp, this.chainId, logs(decoded));
+          const writing = applyAll(store, decoded)
+            .then(() => store.flush(sp, sent))
+            .then(
+              () => null,
+              (err: unknown) => ({ err }),
+            );
+          const fresh = await inserting;
+          const failed = await writing;
+          if (fresh) throw new NotAllNew(fresh);
+          if (failed) throw failed.err;
+          return null;
+        })
+        .catch((err: unknown) => {
+          if (err instanceof NotAllNew) return err.fresh;
+          throw err;
+        });
       let todo = decoded;
-      if (!fresh) {
-        if (failed) throw failed.err;
-      } else {
+      if (fresh) {
         // …else again, only the new ones, to a store loaded afresh (an old one may have failed where it is skipped).
+        await recordLogs(tx, this.chainId, logs(decoded));
         todo = decoded.filter(({ log }) => fresh.has(`${Number(log.blockNumber)}:${log.logIndex}`));
         store = await this.loadStore(tx, todo);
         await applyAll(store, todo);
+        await store.flush(tx);
       }
       applied = todo.length;
       // Live notifications are for what happens now: a backfill far behind the head sends none.
@@ -296,7 +322,6 @@ export class Indexer {
           appliedEvents.push({ name: event.eventName!, contract, block: Number(log.blockNumber), tx: log.transactionHash!, logIndex: log.logIndex!, args: jsonArgs(event.args) });
         }
       }
-      await store.flush();
       warnings = store.warnings;
       // Remember non-final blocks (with their parents) so a later reorg finds its common ancestor.
       const recent = [...blocks.values()].filter((b) => Number(b.number) > finalBelow);

@@ -85,8 +85,7 @@ export class GovernanceStore {
   }
 
   /** Sends this part's statements with the range store's (their order does not matter). */
-  async flush(writes: Writes): Promise<void> {
-    const tx = this.tx;
+  async flush(writes: Writes, tx: Tx = this.tx): Promise<void> {
     const pick = <K, V>(m: Map<K, V>, keys: Set<K>) => [...keys].map((k) => m.get(k)!);
     await writes.send(bulkInsert(tx, t.operators, pick(this.operators, this.dirty.operators), { conflict: [t.operators.address], onConflict: "overwrite" }));
     await writes.send(bulkInsert(tx, t.proposals, pick(this.proposals, this.dirty.proposals), { conflict: [t.proposals.id], onConflict: "overwrite" }));

@@ -287,9 +287,10 @@ export class RangeStore {
   /**
    * Writes everything the range changed. Statements are not awaited one by one (one table each, no foreign keys, so
    * their order does not matter): each is sent as soon as it is built, and Postgres runs it while Node builds the next.
+   * `tx`: where to write (the indexer's savepoint), the store's transaction by default; `sent` is called once every
+   * statement is out.
    */
-  async flush(): Promise<void> {
-    const tx = this.tx;
+  async flush(tx: Tx = this.tx, sent?: () => void): Promise<void> {
     const pick = <K, V>(m: Map<K, V>, keys: Set<K>) => [...keys].map((k) => m.get(k)!);
     const writes = new Writes();
     await writes.send(bulkInsert(tx, t.datanets, pick(this.datanets, this.dirty.datanets), { conflict: [t.datanets.id], onConflict: "overwrite" }));
@@ -302,7 +303,7 @@ export class RangeStore {
     await writes.send(bulkInsert(tx, t.epochs, pick(this.epochs, this.dirty.epochs), { conflict: [t.epochs.epoch], onConflict: "overwrite" }));
     await writes.send(bulkInsert(tx, t.claims, this.claims));
     await writes.send(bulkInsert(tx, t.attributionEntries, this.attribution));
-    await this.gov.flush(writes);
+    await this.gov.flush(writes, tx);
     const e = t.earningsHourly;
     await writes.send(
       bulkInsert(tx, e, [...this.earnings.values()], {
@@ -337,6 +338,7 @@ export class RangeStore {
         },
       ),
     );
+    sent?.();
     await writes.done();
   }
 }
