@@ -53,7 +53,7 @@ test("an unknown or malformed inference id is a 404 page", async ({ page }) => {
   }
 });
 
-test("a link to an inference the indexer does not have yet becomes its page once it is indexed, without a reload", async ({ page, baseURL }) => {
+test("a link to an inference the indexer does not have yet becomes its page once it is indexed, without the visitor reloading", async ({ page, baseURL }) => {
   // The next request id on-chain: this test's payment (or another spec's, running alongside) takes it.
   const { client, deployment } = stackChain();
   const next = Number(await client.readContract({ address: deployment.inferenceMarket, abi: inferenceMarketAbi, functionName: "requestCount" })) + 1;
