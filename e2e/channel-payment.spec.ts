@@ -21,7 +21,8 @@ const wei = async (el: Locator) => BigInt((await el.getAttribute("data-wei")) ??
 
 async function openPlaygroundWithChannel(page: Page) {
   await page.goto("/models/1");
-  const playground = page.getByTestId("playground");
+  // The visible one: while the page streams in again (the reload below), React can hold a hidden copy of a segment.
+  const playground = page.getByTestId("playground").filter({ visible: true });
   await expect(playground.getByTestId("playground-price")).toContainText("OPEN");
   await connectInjectedWallet(page, page.getByRole("banner").getByRole("button", { name: "Connect wallet" }));
   await playground.getByLabel(/Pay with a channel/).check();
