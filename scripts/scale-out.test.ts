@@ -3,6 +3,8 @@
  * Both serve pages and paid inferences; one payment sent to both at once is served once; a subscriber on
  * one instance sees a settlement served by the other. Last, an instance is killed (SIGKILL) while it holds payment
  * channels between a voucher and its answer: the other instance serves those payers within the heartbeat bound.
+ * Instance 1 serves the paid-inference POSTs without Next's routing (scripts/direct-routes.mjs): the same hostile
+ * requests sent to both must get the same answers.
  */
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
 import { registerExactEvmScheme } from "@x402/evm/exact/client";
@@ -34,6 +36,9 @@ describe.skipIf(!available)("two web instances over one Postgres", () => {
       // a minute, which the rate-limit test below relies on. Builds are lifted too: the seed's four builds and this
       // file's two come from one address, past the per-address burst of five. The epoch trigger needs its token.
       // Both instances run the epoch job every 3 s: the shared lock must make each epoch post once.
+      // Instance 0 serves every request through Next; instance 1 (the default) its paid-inference POSTs straight by
+      // their handlers (scripts/direct-routes.mjs): every test below pays or attacks through both paths.
+      instanceEnv: (i): Record<string, string> => (i === 0 ? { LEDGERLINE_DIRECT_ROUTES: "off" } : {}),
       env: { EPOCH_INTERVAL_MINUTES: "0.05", RATE_LIMIT_IP_PER_MINUTE: "1000000", RATE_LIMIT_PAYER_PER_MINUTE: "1000000", RATE_LIMIT_VERIFY_PER_MINUTE: "1000000", RATE_LIMIT_BUILDS_PER_HOUR: "1000000", EPOCH_TRIGGER_TOKEN: "fuzz-cannot-guess-this-token-0123456789", BOOKING_MAX_DELAY_SECONDS: "2" },
       log: (m) => console.log(`[cluster] ${m}`),
     });
@@ -70,6 +75,108 @@ describe.skipIf(!available)("two web instances over one Postgres", () => {
       expect(body.settleTx).toMatch(/^0x[0-9a-f]{64}$/);
     }
   }, 180_000);
+
+  it("the paid-inference POSTs answer the same without Next's routing (instance 1) as through it (instance 0)", async () => {
+    const model = infinigram();
+    const big = "x".repeat(70_000);
+    const cases: { path: string; init: RequestInit; viaNext?: boolean }[] = [
+      ...[`/api/models/${model.id}/inference`, `/api/models/${model.id}/inference?from=list`].map((path) => ({ path, init: post("The tiger is") })),
+      { path: "/v1/chat/completions", init: { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: `model-${model.id}`, messages: [{ role: "user", content: "The tiger is" }], max_tokens: 8 }) } },
+      { path: "/v1/chat/completions", init: { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "model-999999", messages: [{ role: "user", content: "hi" }] }) } },
+      { path: "/v1/chat/completions", init: { method: "POST", headers: { "content-type": "application/json" }, body: "{" } },
+      { path: `/api/models/${model.id}/inference`, init: { method: "POST", headers: { "content-type": "application/json" }, body: "{" } },
+      { path: `/api/models/${model.id}/inference`, init: { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: big }) } },
+      { path: `/api/models/${model.id}/inference`, init: { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "y".repeat(8_001) }) } },
+      { path: `/api/models/${model.id}/inference`, init: { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "a\u0000b" }) } },
+      { path: `/api/models/${model.id}/inference`, init: { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "hi", params: { maxTokens: -1 } }) } },
+      { path: `/api/models/${model.id}/inference`, init: { ...post("The tiger is"), headers: { "content-type": "application/json", "payment-signature": "bm90IGEgcGF5bWVudA==" } } },
+      { path: "/api/models/999999/inference", init: post("The tiger is") },
+      // Not plain decimal ids: both leave them to Next.
+      { path: `/api/models/0${model.id}/inference`, init: post("The tiger is"), viaNext: true },
+      { path: `/api/models/%3${model.id}/inference`, init: post("The tiger is"), viaNext: true },
+      { path: `/api/models/${model.id}/inference/`, init: { ...post("The tiger is"), redirect: "manual" }, viaNext: true },
+    ];
+    // The answer with the instance's own port taken out (the x402 offer names the resource's URL).
+    const answer = async (base: string, { path, init }: (typeof cases)[number]) => {
+      const res = await fetch(`${base}${path}`, init);
+      // Next's router marks what it answers with `Vary: rsc, …`: which path served the request.
+      routed.push((res.headers.get("vary") ?? "").includes("rsc"));
+      const port = new URL(base).port;
+      const strip = (text: string) => text.replaceAll(`:${port}/`, ":PORT/");
+      const required = res.headers.get("payment-required");
+      return {
+        status: res.status,
+        type: res.headers.get("content-type"),
+        expose: res.headers.get("access-control-expose-headers"),
+        cache: res.headers.get("cache-control"),
+        location: res.headers.get("location")?.replaceAll(`:${port}/`, ":PORT/") ?? null,
+        requestId: /^[0-9a-f-]{36}$/.test(res.headers.get("x-request-id") ?? "") || res.status === 308,
+        required: required ? strip(Buffer.from(required, "base64").toString("utf8")) : null,
+        body: strip(await res.text()),
+      };
+    };
+    const routed: boolean[] = [];
+    for (const c of cases) {
+      const [viaNext, direct] = [await answer(cluster.web[0], c), await answer(cluster.web[1], c)];
+      expect(direct, `${c.path} ${String(c.init.body).slice(0, 60)}`).toEqual(viaNext);
+      expect(direct.status, direct.body).toBeLessThan(500);
+      const [nextRouted, directRouted] = routed.splice(0);
+      if (c.init.redirect !== "manual") expect(nextRouted, `${c.path} through Next on instance 0`).toBe(true);
+      expect(directRouted, `${c.path} on instance 1`).toBe(Boolean(c.viaNext) && c.init.redirect !== "manual");
+    }
+    // A body over the cap that declares no length (chunked) is cut off at the cap on both: 413, not a reset.
+    for (const base of cluster.web) {
+      const chunks = Array.from({ length: 40 }, () => new TextEncoder().encode(`"${"z".repeat(4_096)}",`));
+      const body = new ReadableStream<Uint8Array>({
+        pull(c) {
+          const next = chunks.shift();
+          if (next) c.enqueue(next);
+          else c.close();
+        },
+      });
+      const res = await fetch(`${base}/api/models/${model.id}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body, duplex: "half" } as RequestInit);
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as { error: string }).error).toMatch(/larger than 65,536 bytes/);
+      // The unread rest of that body must not stall the client's next request (a kept-alive connection would).
+      const declared = await fetch(`${base}/api/models/${model.id}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: big }) });
+      expect(declared.status).toBe(413);
+      await declared.arrayBuffer();
+      const next = await fetch(`${base}/api/models/${model.id}/inference`, { ...post("The tiger is"), signal: AbortSignal.timeout(15_000) });
+      expect(next.status).toBe(402);
+      await next.arrayBuffer();
+    }
+    // A paid answer, plain and streamed (OpenAI's SSE), is the same text on both: the model is a pure function.
+    const outputs: string[] = [];
+    const streamed: string[] = [];
+    for (const [i, base] of cluster.web.entries()) {
+      const res = await payingFetch(5 + i)(`${base}/api/models/${model.id}/inference`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ prompt: "The lion is", params: { maxTokens: 8, seed: "42" } }),
+      });
+      const body = (await res.json()) as { output?: string; error?: string };
+      expect(res.status, body.error).toBe(200);
+      outputs.push(body.output!);
+      const stream = await payingFetch(5 + i)(`${base}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: `model-${model.id}`, messages: [{ role: "user", content: "The lion is" }], max_tokens: 8, seed: 42, stream: true }),
+      });
+      expect(stream.status).toBe(200);
+      expect(stream.headers.get("content-type")).toMatch(/^text\/event-stream/);
+      let text = "";
+      let done = false;
+      for await (const frame of readFrames(stream.body!)) {
+        if (frame.data === "[DONE]") done = true;
+        else text += (JSON.parse(frame.data) as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta?.content ?? "";
+      }
+      expect(done).toBe(true);
+      streamed.push(text);
+    }
+    expect(outputs[1]).toBe(outputs[0]);
+    expect(streamed[1]).toBe(streamed[0]);
+    expect(streamed[0]).toBe(outputs[0]);
+  }, 300_000);
 
   it.each([1, 2, 3])("a payment sent to both instances at once is served once and charged once (race %i)", async () => {
     const model = infinigram();

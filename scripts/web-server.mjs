@@ -10,6 +10,7 @@ import http from "node:http";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import next from "next";
+import { directRoutes } from "./direct-routes.mjs";
 
 const PEER_HEADER = "x-ledgerline-peer";
 
@@ -22,9 +23,20 @@ const hostname = values.hostname;
 const app = next({ dev: false, dir: path.resolve(values.dir), hostname, port });
 const handle = app.getRequestHandler();
 await app.prepare();
+// The paid-inference POSTs skip Next's per-request machinery (scripts/direct-routes.mjs).
+let direct = null;
+if (process.env.LEDGERLINE_DIRECT_ROUTES !== "off") {
+  try {
+    direct = await directRoutes({ dir: path.resolve(values.dir), hostname, port });
+  } catch (err) {
+    console.error(`web server: the paid-inference routes could not be loaded from the build (${err.message}). Rebuild (npm start builds when sources change), or set LEDGERLINE_DIRECT_ROUTES=off to serve them through Next.`);
+    process.exit(1);
+  }
+}
 
 const server = http.createServer((req, res) => {
   req.headers[PEER_HEADER] = req.socket.remoteAddress ?? "";
+  if (direct?.(req, res)) return;
   void handle(req, res);
 });
 server.keepAliveTimeout = 65_000;

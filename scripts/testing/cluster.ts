@@ -40,6 +40,8 @@ export interface ClusterOptions {
   instances: number;
   /** Extra environment of the web instances (and the indexer). */
   env?: Record<string, string>;
+  /** Extra environment of web instance `i` only. */
+  instanceEnv?: (i: number) => Record<string, string>;
   seed?: boolean;
   log?: (m: string) => void;
 }
@@ -143,7 +145,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       Array.from({ length: opts.instances }, async (_, i) => {
         const port = await freePort();
         const name = `web${i}`;
-        const child = spawnLogged(name, ["scripts/web-server.mjs", "--port", String(port)], { LEDGERLINE_INDEXER: "off" });
+        const child = spawnLogged(name, ["scripts/web-server.mjs", "--port", String(port)], { LEDGERLINE_INDEXER: "off", ...opts.instanceEnv?.(i) });
         const u = `http://127.0.0.1:${port}`;
         await waitFor(`${u}/api/health`, 120_000, child, name);
         web[i] = u;
