@@ -55,7 +55,7 @@ function sourceHash(): string {
       h.update(fs.readFileSync(p));
     }
   };
-  for (const p of ["app", "components", "lib", "db", "contracts-abi", "public", "instrumentation.ts", "proxy.ts", "next.config.ts", "package-lock.json", "postcss.config.mjs"]) {
+  for (const p of ["app", "components", "lib", "db", "contracts-abi", "public", "instrumentation.ts", "next.config.ts", "package-lock.json", "postcss.config.mjs"]) {
     walk(path.join(root, p));
   }
   return h.digest("hex");

@@ -2,7 +2,8 @@
  * Ledgerline's web server: Next's request handler (the production build in .next) behind a plain node:http
  * server that stamps every request with the socket's address in `x-ledgerline-peer`, overwriting whatever a
  * client sent. That is the one fact about a caller a client cannot forge; rate limits start from it
- * (lib/api/client-address.ts; X-Forwarded-For counts only from proxies in TRUST_PROXY).
+ * (lib/api/client-address.ts; X-Forwarded-For counts only from proxies in TRUST_PROXY). Before Next, it refuses
+ * undecodable paths and hands the paid-inference POSTs straight to their handlers (./direct-routes.mjs).
  *
  *   node scripts/web-server.mjs --port 3000 --hostname 127.0.0.1 [--dir .]
  */
@@ -34,8 +35,31 @@ if (process.env.LEDGERLINE_DIRECT_ROUTES !== "off") {
   }
 }
 
+/**
+ * A path whose percent-encoding cannot be decoded (`/api/inferences/%`, `/datanets/%E0%A4%A`) is refused before
+ * routing: Next would throw a URIError while decoding the dynamic segment and answer 500. API paths get the API's
+ * error body (OpenAI's under /v1/); pages a short plain-text message.
+ */
+function refuseMalformedPath(req, res) {
+  const raw = req.url.split(/[?#]/)[0];
+  try {
+    for (const segment of raw.split("/")) decodeURIComponent(segment);
+    return false;
+  } catch {
+    const message = "The address is malformed: it contains a % that is not followed by two hex digits of valid UTF-8. Check the link.";
+    const api = raw.startsWith("/api/") || raw.startsWith("/v1/");
+    const body = !api
+      ? message
+      : JSON.stringify(raw.startsWith("/v1/") ? { error: { message, type: "invalid_request_error", code: "bad_request", param: null } } : { error: message, reason: "bad_request" });
+    res.writeHead(400, { "content-type": api ? "application/json; charset=utf-8" : "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body) });
+    res.end(body);
+    return true;
+  }
+}
+
 const server = http.createServer((req, res) => {
   req.headers[PEER_HEADER] = req.socket.remoteAddress ?? "";
+  if (refuseMalformedPath(req, res)) return;
   if (direct?.(req, res)) return;
   void handle(req, res);
 });
