@@ -7,53 +7,18 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildCorpusIndex, buildCorpusIndexFromTokens } from "./corpus";
-import { seededSample } from "./credit";
-import { Prng } from "./infinigram";
-import { outputSeed, traceSpans, wordBoundaries } from "./span-trace";
+import { traceSpans, wordBoundaries } from "./span-trace";
 import { buildShardedIndex } from "./shards";
 import { loadTokenizer, tokenizerFor } from "./tokenizer";
-import { NaiveExact, naiveCopyOwners, naiveLayout, type Doc } from "./testing/naive";
+import { naiveTraceV2, type Doc } from "./testing/naive";
 
 // o200k_base pieces in ascending id order (the naive works on their ranks 0..5, which sort the same way):
 // ",", "ing", " the", "the", "東京", " 東京".
 const PIECES = [11, 289, 290, 3086, 108713, 185244];
-const SMALL_SEPARATOR = 50257; // the naive layout's separators (above every rank, as o200k's are above every id)
 
-/** naiveTraceV2 of span-trace.test.ts over ranks, seeded and decoded with the real ids. */
+/** The naive version 2 tracer over ranks, seeded and decoded with the real ids. */
 function naiveTrace(docs: Doc[], output: number[], real: Uint32Array, minSpan: number, maxSupport: number, L: number, boundary: Uint8Array) {
-  const { text, owner, order } = naiveLayout(docs);
-  const copyOwner = naiveCopyOwners(docs, L);
-  const occurrences = (pat: number[]) => order.filter((p) => pat.every((t, j) => text[p + j] === t));
-  const unigram = new Map<number, number>();
-  for (const t of text) if (t < SMALL_SEPARATOR) unigram.set(t, (unigram.get(t) ?? 0) + 1);
-  const nTokens = text.length - docs.length;
-  const rng = new Prng(outputSeed(real));
-  const exact = new NaiveExact();
-  const spans = [];
-  let paidEnd = 0;
-  for (let i = 0; i < output.length; i++) {
-    if (!boundary[i]) continue;
-    let len = 0;
-    while (i + len < output.length && occurrences(output.slice(i, i + len + 1)).length > 0) len++;
-    let end = i + len;
-    while (end > i && !boundary[end]) end--;
-    if (end - i < minSpan || end <= paidEnd) continue;
-    const occ = occurrences(output.slice(i, end));
-    const sample = Array.from(seededSample(occ.length, maxSupport, rng), (k) => occ[k]);
-    const contributions = new Map<number, number>();
-    for (const id of sample.map((p) => owner[p]).sort((a, b) => a - b)) contributions.set(id, (contributions.get(id) ?? 0) + 1);
-    let rarityMicros = 0n;
-    const from = Math.max(i, paidEnd);
-    for (let j = i; j < end; j++) {
-      const w = BigInt(Math.round((Math.log(nTokens) - Math.log(unigram.get(output[j])!)) * 1e6));
-      rarityMicros += w;
-      if (j < from) continue;
-      exact.add([...new Set(sample.map((p) => (copyOwner[p + j - i] >= 0 ? copyOwner[p + j - i] : owner[p])))].sort((a, b) => a - b), w);
-    }
-    spans.push({ start: i, end, text: tokenizerFor("o200k_base").decode(real.subarray(i, end)), rarityMicros, paidFrom: from, occurrences: occ.length, contributions });
-    paidEnd = end;
-  }
-  return { spans, rawWeights: exact.weights() };
+  return naiveTraceV2(docs, output, { minSpan, maxSupport, L, boundary, real, text: (i, end) => tokenizerFor("o200k_base").decode(real.subarray(i, end)) });
 }
 
 const docsArb: fc.Arbitrary<Doc[]> = fc

@@ -2,12 +2,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildCorpusIndex, buildCorpusIndexFromTokens } from "./corpus";
 import { AttributionError } from "./errors";
-import { seededSample } from "./credit";
-import { Prng } from "./infinigram";
 import { buildRecord } from "./record";
-import { outputSeed, traceSpans, wordBoundaries } from "./span-trace";
+import { traceSpans, wordBoundaries } from "./span-trace";
 import { decode, encode, SEPARATOR, VOCAB_SIZE } from "./tokenizer";
-import { docsArb, NaiveExact, naiveCopyOwners, naiveLayout, type Doc } from "./testing/naive";
+import { docsArb, naiveLayout, naiveTraceV2 as naiveTraceV2Of, type Doc } from "./testing/naive";
 
 /** Naive span tracing: every start, every length, by scanning. */
 function naiveTrace(docs: Doc[], output: number[], minSpan: number, maxSupport: number) {
@@ -50,49 +48,9 @@ function naiveTrace(docs: Doc[], output: number[], minSpan: number, maxSupport: 
   return { spans, rawWeights: new Map([...raw.entries()].sort((a, b) => a[0] - b[0])) };
 }
 
-/**
- * Naive version 2 tracing (the test vocabulary's tokens are all punctuation, so every position is a word
- * boundary): the longest match at each start, skipped when it ends within what earlier spans paid; each
- * newly paid token weighs −ln(c/N) and is split equally over the distinct contributions of a seeded sample
- * of the span's occurrences, a copy's occurrence crediting its original.
- */
+/** Version 2's naive reference over the test vocabulary (its tokens are all punctuation: every position is a word boundary). */
 function naiveTraceV2(docs: Doc[], output: number[], minSpan: number, maxSupport: number, L: number, boundary?: Uint8Array) {
-  const { text, owner, order } = naiveLayout(docs);
-  const copyOwner = naiveCopyOwners(docs, L);
-  const occurrences = (pat: number[]) => order.filter((p) => pat.every((t, j) => text[p + j] === t));
-  const unigram = new Map<number, number>();
-  for (const t of text) if (t < VOCAB_SIZE) unigram.set(t, (unigram.get(t) ?? 0) + 1);
-  const nTokens = text.length - docs.length;
-  const rng = new Prng(outputSeed(Uint16Array.from(output)));
-  const exact = new NaiveExact();
-  const spans = [];
-  let paidEnd = 0;
-  for (let i = 0; i < output.length; i++) {
-    if (boundary && !boundary[i]) continue;
-    let len = 0;
-    while (i + len < output.length && occurrences(output.slice(i, i + len + 1)).length > 0) len++;
-    let end = i + len;
-    // With word boundaries: the span starts on one and is trimmed back to the last one in the match.
-    if (boundary) while (end > i && !boundary[end]) end--;
-    if (end - i < minSpan || end <= paidEnd) continue;
-    const pat = output.slice(i, end);
-    const occ = occurrences(pat);
-    const sample = Array.from(seededSample(occ.length, maxSupport, rng), (k) => occ[k]);
-    const contributions = new Map<number, number>();
-    for (const id of sample.map((p) => owner[p]).sort((a, b) => a - b)) contributions.set(id, (contributions.get(id) ?? 0) + 1);
-    let rarityMicros = 0n;
-    const from = Math.max(i, paidEnd);
-    for (let j = i; j < end; j++) {
-      const w = BigInt(Math.round((Math.log(nTokens) - Math.log(unigram.get(output[j])!)) * 1e6));
-      rarityMicros += w;
-      if (j < from) continue;
-      const credited = new Set(sample.map((p) => (copyOwner[p + j - i] >= 0 ? copyOwner[p + j - i] : owner[p])));
-      exact.add([...credited].sort((a, b) => a - b), w);
-    }
-    spans.push({ start: i, end, text: decode(pat), rarityMicros, paidFrom: from, occurrences: occ.length, contributions });
-    paidEnd = end;
-  }
-  return { spans, rawWeights: exact.weights() };
+  return naiveTraceV2Of(docs, output, { minSpan, maxSupport, L, boundary, real: Uint16Array.from(output), text: (i, end) => decode(output.slice(i, end)) });
 }
 
 const corpusArb = docsArb(1);

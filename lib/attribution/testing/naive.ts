@@ -3,6 +3,9 @@
  * a distinct separator after each (VOCAB_SIZE + rank), suffixes sorted by direct comparison.
  */
 import fc from "fast-check";
+import { seededSample } from "../credit";
+import { Prng } from "../infinigram";
+import { outputSeed } from "../span-trace";
 import { VOCAB_SIZE } from "../tokenizer";
 
 export interface Doc {
@@ -98,4 +101,60 @@ export class NaiveExact {
     }
     return out;
   }
+}
+
+export interface NaiveTraceOptions {
+  minSpan: number;
+  maxSupport: number;
+  /** The originality window (naiveCopyOwners). */
+  L: number;
+  /** Word boundaries of the output (absent: every position is one). */
+  boundary?: Uint8Array;
+  /** The output's real token ids: they seed the occurrence sample. */
+  real: Uint16Array | Uint32Array;
+  /** The text of output tokens [start, end). */
+  text: (start: number, end: number) => string;
+}
+
+/**
+ * Span tracing, version 2, by brute force (every start, every length, by scanning): the longest match at each
+ * start (on a word boundary, trimmed back to the last one), skipped when it ends within what earlier spans paid;
+ * each newly paid token weighs −ln(c/N) and is split equally over the distinct contributions of a seeded sample of
+ * the span's occurrences, a copy's occurrence crediting its original.
+ */
+export function naiveTraceV2(docs: Doc[], output: number[], o: NaiveTraceOptions) {
+  const { text, owner, order } = naiveLayout(docs);
+  const copyOwner = naiveCopyOwners(docs, o.L);
+  const occurrences = (pat: number[]) => order.filter((p) => pat.every((t, j) => text[p + j] === t));
+  const unigram = new Map<number, number>();
+  for (const t of text) if (t < VOCAB_SIZE) unigram.set(t, (unigram.get(t) ?? 0) + 1);
+  const nTokens = text.length - docs.length;
+  const rng = new Prng(outputSeed(o.real));
+  const exact = new NaiveExact();
+  const spans = [];
+  let paidEnd = 0;
+  for (let i = 0; i < output.length; i++) {
+    if (o.boundary && !o.boundary[i]) continue;
+    let len = 0;
+    while (i + len < output.length && occurrences(output.slice(i, i + len + 1)).length > 0) len++;
+    let end = i + len;
+    if (o.boundary) while (end > i && !o.boundary[end]) end--;
+    if (end - i < o.minSpan || end <= paidEnd) continue;
+    const occ = occurrences(output.slice(i, end));
+    const sample = Array.from(seededSample(occ.length, o.maxSupport, rng), (k) => occ[k]);
+    const contributions = new Map<number, number>();
+    for (const id of sample.map((p) => owner[p]).sort((a, b) => a - b)) contributions.set(id, (contributions.get(id) ?? 0) + 1);
+    let rarityMicros = 0n;
+    const from = Math.max(i, paidEnd);
+    for (let j = i; j < end; j++) {
+      const w = BigInt(Math.round((Math.log(nTokens) - Math.log(unigram.get(output[j])!)) * 1e6));
+      rarityMicros += w;
+      if (j < from) continue;
+      const credited = new Set(sample.map((p) => (copyOwner[p + j - i] >= 0 ? copyOwner[p + j - i] : owner[p])));
+      exact.add([...credited].sort((a, b) => a - b), w);
+    }
+    spans.push({ start: i, end, text: o.text(i, end), rarityMicros, paidFrom: from, occurrences: occ.length, contributions });
+    paidEnd = end;
+  }
+  return { spans, rawWeights: exact.weights() };
 }
