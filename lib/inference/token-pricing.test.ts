@@ -27,7 +27,7 @@ import { charge, quote, type TokenRates } from "./pricing";
 import { recoverPendingInferences } from "./recovery";
 import { serveInference, SettlementPending, type PaidRequest, type ServeContext } from "./serve";
 import { appFetchFor, BASE, exactPayer, NETWORK, postInference } from "./testing/paying-client";
-import { account, ROLES, serveRoutesFrom, setupMarket, type Market, type Wallet } from "./testing/market";
+import { account, perTokenModel, ratesOf as ratesOfModel, ROLES, serveRoutesFrom, setupMarket, type Market, type Wallet } from "./testing/market";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Handler = (request: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
@@ -42,10 +42,7 @@ const appFetch = appFetchFor();
 const payer = (user: number) => exactPayer(m, appFetch, user);
 const post = postInference;
 
-async function ratesOf(modelId: number): Promise<TokenRates> {
-  const p = await m.client.readContract({ address: m.d.modelRegistry, abi: modelRegistryAbi, functionName: "pricing", args: [BigInt(modelId)] });
-  return { fee: p[1], inputRate: p[4], outputRate: p[5] };
-}
+const ratesOf = (modelId: number): Promise<TokenRates> => ratesOfModel(m, modelId);
 
 /** The settle transaction's InferenceSettled price and UnusedCeilingReturned amounts. */
 async function settledOnChain(tx: Hex) {
@@ -142,22 +139,11 @@ for (const { kind, available } of testDatabaseKinds) {
 
     it("a model built with o200k_base counts its tokens with o200k_base (issue 17): the 402's ceiling, the usage and the charge", async () => {
       await loadTokenizer("o200k_base");
-      const [animals] = (await m.catalog.get(m.models.gramA)).datanetIds;
-      const modelId = await m.build(
-        { kind: "infinigram", name: "Animal ∞-gram in o200k", datanets: [{ id: animals, version: 1 }], parameters: { maxTokens: 16, temperature: 0.8, topK: 20, maxSupport: 500, tokenizer: "o200k_base" } },
-        10n ** 16n,
-        2000,
-      );
-      await m.index();
-      const builder = m.wallets.get(ROLES.owner)!;
-      const hash = await builder.writeContract({ address: m.d.modelRegistry, abi: modelRegistryAbi, functionName: "setTokenRates", args: [BigInt(modelId), INPUT_RATE, OUTPUT_RATE] });
-      expect((await m.client.waitForTransactionReceipt({ hash })).status).toBe("success");
-      await m.index();
+      const { modelId, rates } = await perTokenModel(m, { name: "Animal ∞-gram in o200k", tokenizer: "o200k_base", maxTokens: 16, inputRate: INPUT_RATE, outputRate: OUTPUT_RATE });
       // Text that o200k_base and r50k_base count differently.
       const prompt = "Der Straßenbahnfahrer grüßt die Fahrgäste: 東京の地下鉄. The domestic cat is";
       const promptTokens = encodeWith("o200k_base", prompt).length;
       expect(promptTokens).toBeLessThan(encode(prompt).length);
-      const rates = await ratesOf(modelId);
       const ceiling = quote(rates, promptTokens, 16);
       const unpaid = await post(appFetch, modelId, prompt, { maxTokens: 16 });
       expect(unpaid.status).toBe(402);

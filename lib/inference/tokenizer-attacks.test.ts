@@ -13,14 +13,15 @@ import { parseEventLogs, type Hex } from "viem";
 import { decodePaymentRequiredHeader } from "@x402/core/http";
 import { count, eq } from "drizzle-orm";
 import * as t from "@/db/schema";
-import { inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
+import { inferenceMarketAbi } from "@/contracts-abi";
 import { testDatabaseKinds } from "@/db/testing";
 import { encode, encodeWith, loadTokenizer } from "@/lib/attribution/tokenizer";
 import { serverConfig } from "@/lib/config";
 import { cardTokenizer } from "./model-tokenizer";
-import { charge, quote, type TokenRates } from "./pricing";
+import { charge, quote } from "./pricing";
 import { appFetchFor, BASE, exactPayer, postInference as post } from "./testing/paying-client";
-import { ROLES, serveRoutesFrom, setupMarket, type Market } from "./testing/market";
+import { perTokenModel as perTokenModelOf, ROLES, serveRoutesFrom, setupMarket, type Market } from "./testing/market";
+import type { TokenizerName } from "@/lib/attribution/tokenizer-names";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -32,21 +33,7 @@ let m: Market;
 let unserve: (() => void) | undefined;
 const appFetch = appFetchFor();
 
-async function perTokenModel(tokenizer: "r50k_base" | "o200k_base", name: string): Promise<{ modelId: number; rates: TokenRates }> {
-  const [animals] = (await m.catalog.get(m.models.gramA)).datanetIds;
-  const modelId = await m.build(
-    { kind: "infinigram", name, datanets: [{ id: animals, version: 1 }], parameters: { maxTokens: MAX_TOKENS, temperature: 0.8, topK: 20, maxSupport: 500, tokenizer } },
-    10n ** 16n,
-    2000,
-  );
-  await m.index();
-  const builder = m.wallets.get(ROLES.owner)!;
-  const hash = await builder.writeContract({ address: m.d.modelRegistry, abi: modelRegistryAbi, functionName: "setTokenRates", args: [BigInt(modelId), INPUT_RATE, OUTPUT_RATE] });
-  expect((await m.client.waitForTransactionReceipt({ hash })).status).toBe("success");
-  await m.index();
-  const p = await m.client.readContract({ address: m.d.modelRegistry, abi: modelRegistryAbi, functionName: "pricing", args: [BigInt(modelId)] });
-  return { modelId, rates: { fee: p[1], inputRate: p[4], outputRate: p[5] } };
-}
+const perTokenModel = (tokenizer: TokenizerName, name: string) => perTokenModelOf(m, { name, tokenizer, maxTokens: MAX_TOKENS, inputRate: INPUT_RATE, outputRate: OUTPUT_RATE });
 
 const offered = (res: Response) => BigInt(decodePaymentRequiredHeader(res.headers.get("PAYMENT-REQUIRED")!).accepts.find((a) => a.scheme === "exact")!.amount);
 const jobs = async () => Number((await m.ctx.db.select({ n: count() }).from(t.inferenceJobs))[0].n);

@@ -32,7 +32,9 @@ import {
 import { mnemonicToAccount } from "viem/accounts";
 import { jsonRpc } from "viem/nonce";
 import { foundry } from "viem/chains";
-import { datanetRegistryAbi, inferenceMarketAbi, openTokenAbi } from "@/contracts-abi";
+import { datanetRegistryAbi, inferenceMarketAbi, modelRegistryAbi, openTokenAbi } from "@/contracts-abi";
+import type { TokenizerName } from "@/lib/attribution/tokenizer-names";
+import type { TokenRates } from "../pricing";
 import { setDatabaseForTests, type Database } from "@/db/client";
 import { openTestDatabase } from "@/db/testing";
 import { ANVIL_MNEMONIC, startAnvil, type Anvil } from "@/lib/chain/anvil";
@@ -81,6 +83,30 @@ export interface Market {
   pay(userIndex: number, modelId: number, prompt: string, params?: Record<string, unknown>): Promise<PaidRequest>;
   balance(i: number): Promise<bigint>;
   close(): Promise<void>;
+}
+
+/** A model's on-chain fee and per-token rates. */
+export async function ratesOf(m: Market, modelId: number): Promise<TokenRates> {
+  const p = await m.client.readContract({ address: m.d.modelRegistry, abi: modelRegistryAbi, functionName: "pricing", args: [BigInt(modelId)] });
+  return { fee: p[1], inputRate: p[4], outputRate: p[5] };
+}
+
+/** A per-token ∞-gram over gramA's Datanet in `tokenizer`, built, registered, priced by its builder and indexed. */
+export async function perTokenModel(
+  m: Market,
+  o: { name: string; tokenizer: TokenizerName; maxTokens: number; inputRate: bigint; outputRate: bigint },
+): Promise<{ modelId: number; rates: TokenRates }> {
+  const [datanet] = (await m.catalog.get(m.models.gramA)).datanetIds;
+  const modelId = await m.build(
+    { kind: "infinigram", name: o.name, datanets: [{ id: datanet, version: 1 }], parameters: { maxTokens: o.maxTokens, temperature: 0.8, topK: 20, maxSupport: 500, tokenizer: o.tokenizer } },
+    10n ** 16n,
+    2000,
+  );
+  await m.index();
+  const hash = await m.wallets.get(ROLES.owner)!.writeContract({ address: m.d.modelRegistry, abi: modelRegistryAbi, functionName: "setTokenRates", args: [BigInt(modelId), o.inputRate, o.outputRate] });
+  if ((await receiptOf(m.client, hash)).status !== "success") throw new Error(`setTokenRates for model ${modelId} reverted`);
+  await m.index();
+  return { modelId, rates: await ratesOf(m, modelId) };
 }
 
 /** An OpenAI-compatible endpoint: /ok answers with corpus text, /fail with HTTP 500, /slow never. */
