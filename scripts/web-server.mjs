@@ -12,6 +12,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import next from "next";
 import { directRoutes } from "./direct-routes.mjs";
+import { answerClientError, refuseMalformedPath } from "./edge.mjs";
 
 const PEER_HEADER = "x-ledgerline-peer";
 
@@ -35,28 +36,6 @@ if (process.env.LEDGERLINE_DIRECT_ROUTES !== "off") {
   }
 }
 
-/**
- * A path whose percent-encoding cannot be decoded (`/api/inferences/%`, `/datanets/%E0%A4%A`) is refused before
- * routing: Next would throw a URIError while decoding the dynamic segment and answer 500. API paths get the API's
- * error body (OpenAI's under /v1/); pages a short plain-text message.
- */
-function refuseMalformedPath(req, res) {
-  const raw = req.url.split(/[?#]/)[0];
-  try {
-    for (const segment of raw.split("/")) decodeURIComponent(segment);
-    return false;
-  } catch {
-    const message = "The address is malformed: it contains a % that is not followed by two hex digits of valid UTF-8. Check the link.";
-    const api = raw.startsWith("/api/") || raw.startsWith("/v1/");
-    const body = !api
-      ? message
-      : JSON.stringify(raw.startsWith("/v1/") ? { error: { message, type: "invalid_request_error", code: "bad_request", param: null } } : { error: message, reason: "bad_request" });
-    res.writeHead(400, { "content-type": api ? "application/json; charset=utf-8" : "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body) });
-    res.end(body);
-    return true;
-  }
-}
-
 const server = http.createServer((req, res) => {
   req.headers[PEER_HEADER] = req.socket.remoteAddress ?? "";
   if (refuseMalformedPath(req, res)) return;
@@ -64,18 +43,8 @@ const server = http.createServer((req, res) => {
   void handle(req, res);
 });
 server.keepAliveTimeout = 65_000;
-// Requests Node cannot parse (headers over its 16 KiB limit, malformed HTTP) never reach Next: answer them in the
-// API's error shape (OpenAI's under /v1/) instead of Node's empty 431/400.
-server.on("clientError", (err, socket) => {
-  if (!socket.writable || err.code === "ECONNRESET") return socket.destroy();
-  const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
-  const status = tooLarge ? 431 : 400;
-  const code = tooLarge ? "headers_too_large" : "bad_request";
-  const message = tooLarge ? "The request's headers are larger than the server accepts (16 KiB in all)." : "The request could not be read as HTTP.";
-  const path = /^[A-Z]+ (\S+)/.exec(err.rawPacket?.toString("latin1") ?? "")?.[1] ?? "";
-  const body = JSON.stringify(path.startsWith("/v1/") ? { error: { message, type: "invalid_request_error", code, param: null } } : { error: message, reason: code });
-  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-});
+// Requests Node cannot parse never reach Next: answered in the API's error shape (./edge.mjs).
+server.on("clientError", answerClientError);
 server.on("error", (err) => {
   console.error(err.code === "EADDRINUSE" ? `Port ${port} is already in use: stop what listens there or choose another PORT.` : `web server: ${err.message}`);
   process.exit(1);
