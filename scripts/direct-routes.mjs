@@ -13,7 +13,6 @@
  * What Next would add and this does not: gzip of the JSON answer (a few hundred bytes to 2 KB) and its `Vary`/
  * `x-powered-by` headers.
  */
-import { once } from "node:events";
 import { createRequire } from "node:module";
 import path from "node:path";
 
@@ -38,7 +37,7 @@ function headersOf(req) {
  * The request body as a web stream, read as the handler pulls. Cancelling it (a body over the handler's cap) only
  * pauses the socket: the answer still goes out, on a connection that then closes (see send()).
  */
-function bodyOf(req) {
+export function bodyOf(req) {
   let done = false;
   return new ReadableStream(
     {
@@ -69,7 +68,21 @@ function bodyOf(req) {
   );
 }
 
-async function send(response, req, res) {
+/** Until the response drains or closes; both listeners go once either fires (a long stream waits many times). */
+function writable(res) {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.once("drain", done);
+    res.once("close", done);
+  });
+}
+
+/** Writes a handler's Response to the Node response: JSON whole with its length, a stream (SSE) chunk by chunk. */
+export async function send(response, req, res) {
   res.statusCode = response.status;
   // Answered before the whole body was read (413): the rest is never read, so this connection cannot carry another request.
   if (!req.complete) res.setHeader("connection", "close");
@@ -91,7 +104,7 @@ async function send(response, req, res) {
   for (;;) {
     const { done, value } = await reader.read();
     if (done || res.destroyed) break;
-    if (!res.write(value)) await Promise.race([once(res, "drain"), once(res, "close")]);
+    if (!res.write(value)) await writable(res);
   }
   res.end();
 }
