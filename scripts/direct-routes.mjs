@@ -34,8 +34,8 @@ function headersOf(req) {
 }
 
 /**
- * The request body as a web stream, read as the handler pulls. Cancelling it (a body over the handler's cap) only
- * pauses the socket: the answer still goes out, on a connection that then closes (see send()).
+ * The request body as a web stream, read as the handler pulls. Cancelling it (a body over the handler's cap) pauses
+ * the socket until the answer is written; send() then discards the rest (see there).
  */
 export function bodyOf(req) {
   let done = false;
@@ -84,8 +84,13 @@ function writable(res) {
 /** Writes a handler's Response to the Node response: JSON whole with its length, a stream (SSE) chunk by chunk. */
 export async function send(response, req, res) {
   res.statusCode = response.status;
-  // Answered before the whole body was read (413): the rest is never read, so this connection cannot carry another request.
-  if (!req.complete) res.setHeader("connection", "close");
+  // Answered before the whole body was read (413, or an answer that never needed it): the rest is read and dropped, as
+  // Node does for bodies nobody reads, so the connection carries the next request. Closing it instead would reset a
+  // client still sending (unread bytes make the kernel send RST), and the client could lose the answer itself.
+  if (!req.complete) {
+    req.removeAllListeners("data");
+    req.resume();
+  }
   for (const [name, value] of response.headers) if (name !== "set-cookie") res.setHeader(name, value);
   const cookies = response.headers.getSetCookie();
   if (cookies.length) res.setHeader("set-cookie", cookies);

@@ -5,3 +5,5 @@ import type { Duplex } from "node:stream";
 export function refuseMalformedPath(req: IncomingMessage, res: ServerResponse): boolean;
 /** The server's `clientError` handler. */
 export function answerClientError(err: Error & { code?: string; rawPacket?: Buffer }, socket: Duplex): void;
+/** Reads and drops the rest of a body its reader cancelled, instead of leaving the connection stalled. */
+export function dropBodyWhenAbandoned(req: IncomingMessage): void;

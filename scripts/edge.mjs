@@ -42,3 +42,24 @@ export function answerClientError(err, socket) {
   const body = apiError(path, message, code);
   socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
+
+/**
+ * Next hands the IncomingMessage to undici as the route's request body. A route that stops reading at its byte cap
+ * cancels that body, and Node then destroys the request with the socket detached: the parser stops reading, so the
+ * client, still sending, waits on a connection that neither reads nor closes (or meets a reset). Instead the rest of
+ * the body is read and dropped, as Node does for bodies nobody reads, and the connection carries the next request.
+ * Node's requestTimeout still bounds a body that never ends.
+ */
+export function dropBodyWhenAbandoned(req) {
+  const socket = req.socket;
+  const destroy = req.destroy;
+  req.destroy = function (err) {
+    if (req.complete || err?.name !== "AbortError" || !socket || socket.destroyed) return destroy.call(this, err);
+    req.socket = socket;
+    req.removeAllListeners("readable");
+    req.removeAllListeners("data");
+    // After the 'readable' listeners are gone (Node updates that state on the next tick), the stream can flow.
+    process.nextTick(() => req.resume());
+    return this;
+  };
+}

@@ -6,7 +6,8 @@ import http from "node:http";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { answerClientError, refuseMalformedPath } from "./edge.mjs";
+import { answerClientError, dropBodyWhenAbandoned, refuseMalformedPath } from "./edge.mjs";
+import { chunkedPost } from "./testing/bodies";
 
 let server: http.Server | undefined;
 afterEach(async () => {
@@ -120,4 +121,39 @@ describe("edge: bytes Node cannot parse", () => {
     // Whatever arrived before the close is the start of the owed answer, nothing else.
     expect(text === "" || text.startsWith("HTTP/1.1 200 OK\r\n")).toBe(true);
   });
+});
+
+describe("edge: a body its route stopped reading", () => {
+  it("a chunked body cut at the cap, a declared over-cap one, then a small one: all answered, none stalls", async () => {
+    // As Next does: the IncomingMessage becomes the web Request's body; the route reads to its cap, then cancels.
+    const port = await listen(async (req, res) => {
+      dropBodyWhenAbandoned(req);
+      const request = new Request("http://route/", { method: "POST", body: req as unknown as BodyInit, duplex: "half" } as RequestInit);
+      if (Number(req.headers["content-length"] ?? 0) > 65_536) return void res.writeHead(413).end("declared");
+      const reader = request.body!.getReader();
+      let total = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        total += value.byteLength;
+        if (total > 65_536) {
+          await reader.cancel();
+          return void res.writeHead(413).end("cap");
+        }
+      }
+      res.writeHead(402).end(`read ${total}`);
+    });
+    const url = `http://127.0.0.1:${port}`;
+    // Without dropBodyWhenAbandoned a connection stalls after the first cancelled body (or resets).
+    const chunks = Array.from({ length: 40 }, () => new TextEncoder().encode(`"${"z".repeat(4_096)}",`));
+    const timeout = () => AbortSignal.timeout(5_000);
+    for (let i = 0; i < 5; i++) {
+      const chunked = await fetch(url, chunkedPost(chunks, { signal: timeout() }));
+      expect(`${chunked.status} ${await chunked.text()}`).toBe("413 cap");
+      const declared = await fetch(url, { method: "POST", body: "x".repeat(70_000), signal: timeout() });
+      expect(`${declared.status} ${await declared.text()}`).toBe("413 declared");
+      const small = await fetch(url, { method: "POST", body: "{}", signal: timeout() });
+      expect(`${small.status} ${await small.text()}`).toBe("402 read 2");
+    }
+  }, 30_000);
 });

@@ -23,6 +23,7 @@ import fc from "fast-check";
 import postgres from "postgres";
 import { startCluster, type Cluster } from "./testing/cluster";
 import { operationsOf, requestArbitrary, runAll } from "./testing/fuzz";
+import { chunkedPost } from "./testing/bodies";
 
 const available = Boolean(process.env.TEST_DATABASE_URL);
 
@@ -127,18 +128,13 @@ describe.skipIf(!available)("two web instances over one Postgres", () => {
     // A body over the cap that declares no length (chunked) is cut off at the cap on both: 413, not a reset.
     for (const base of cluster.web) {
       const chunks = Array.from({ length: 40 }, () => new TextEncoder().encode(`"${"z".repeat(4_096)}",`));
-      const body = new ReadableStream<Uint8Array>({
-        pull(c) {
-          const next = chunks.shift();
-          if (next) c.enqueue(next);
-          else c.close();
-        },
-      });
-      const res = await fetch(`${base}/api/models/${model.id}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body, duplex: "half" } as RequestInit);
+      const res = await fetch(`${base}/api/models/${model.id}/inference`, chunkedPost(chunks, { headers: { "content-type": "application/json" } }));
       expect(res.status).toBe(413);
       expect(((await res.json()) as { error: string }).error).toMatch(/larger than 65,536 bytes/);
       // The unread rest of that body must not stall the client's next request (a kept-alive connection would).
-      const declared = await fetch(`${base}/api/models/${model.id}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: big }) });
+      const declared = await fetch(`${base}/api/models/${model.id}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: big }) }).catch((e: Error) => {
+        throw new Error(`${base} (instance ${cluster.web.indexOf(base)}): a declared over-cap body after a chunked one: ${e.message} (${String((e.cause as Error | undefined)?.message)})`);
+      });
       expect(declared.status).toBe(413);
       await declared.arrayBuffer();
       const next = await fetch(`${base}/api/models/${model.id}/inference`, { ...post("The tiger is"), signal: AbortSignal.timeout(15_000) });

@@ -12,7 +12,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import next from "next";
 import { directRoutes } from "./direct-routes.mjs";
-import { answerClientError, refuseMalformedPath } from "./edge.mjs";
+import { answerClientError, dropBodyWhenAbandoned, refuseMalformedPath } from "./edge.mjs";
 
 const PEER_HEADER = "x-ledgerline-peer";
 
@@ -40,6 +40,7 @@ const server = http.createServer((req, res) => {
   req.headers[PEER_HEADER] = req.socket.remoteAddress ?? "";
   if (refuseMalformedPath(req, res)) return;
   if (direct?.(req, res)) return;
+  if (req.method !== "GET" && req.method !== "HEAD") dropBodyWhenAbandoned(req);
   void handle(req, res);
 });
 server.keepAliveTimeout = 65_000;
