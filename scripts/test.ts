@@ -1,9 +1,9 @@
 /**
  * `npm test`: everything CI runs, in order, with one closing line that counts the tests.
- * lint → typecheck → vitest (contracts, units, database on PGlite and, with TEST_DATABASE_URL,
+ * lint and typecheck side by side → vitest (contracts, units, database on PGlite and, with TEST_DATABASE_URL,
  * Postgres) → Playwright in Debian's Chromium against the real stack.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
@@ -42,8 +42,24 @@ else if (await postgresAnswers(LOCAL_POSTGRES)) {
 } else postgresNote = "Postgres variants: skipped (no TEST_DATABASE_URL and no Postgres answering on 127.0.0.1:5432)";
 console.log(postgresNote);
 
-step("lint", npx(["eslint", "."]));
-step("typecheck", npx(["tsc", "--noEmit"]));
+// Lint and typecheck each use one core: side by side on two cores they take as long as the slower one. Each one's
+// output is printed whole when both are done, so their lines do not interleave. The typecheck includes Next's route
+// types (`next typegen`), so the production build below skips its own TypeScript pass under CI (next.config.ts).
+function collected(command: string, args: string[]): Promise<{ ok: boolean; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env: process.env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    child.on("error", (err) => resolve({ ok: false, output: `${output}${err.message}\n` }));
+    child.on("close", (code) => resolve({ ok: code === 0, output }));
+  });
+}
+const [lint, typecheck] = await Promise.all([collected("npx", ["eslint", "."]), collected("npm", ["run", "--silent", "typecheck"])]);
+process.stdout.write(lint.output);
+step("lint", lint.ok);
+process.stdout.write(typecheck.output);
+step("typecheck", typecheck.ok);
 
 // Tests that run the whole stack (npm start's process hygiene, two web instances over one Postgres) build the
 // web app and start many processes: they run first and one at a time, so they neither share the build nor
