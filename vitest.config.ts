@@ -1,5 +1,33 @@
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 import path from "node:path";
+
+/**
+ * The files that take a minute or more, started first. Vitest orders by last run's durations when it has them and
+ * by file size when it does not (a clean clone, as in CI), which started the longest files last and left one worker
+ * idle while they finished.
+ */
+const LONGEST_FIRST = [
+  "lib/indexer/crash.test.ts",
+  "lib/indexer/journal.test.ts",
+  "lib/factory/factory.test.ts",
+  "lib/inference/workload.test.ts",
+  "lib/indexer/reorg.test.ts",
+  "contracts/test/abi-fresh.test.ts",
+  "lib/inference/batch-conservation.test.ts",
+  "contracts/test/invariants.test.ts",
+];
+
+class LongestFirst extends BaseSequencer {
+  async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (f: TestSpecification) => {
+      const i = LONGEST_FIRST.indexOf(path.relative(import.meta.dirname, f.moduleId).split(path.sep).join("/"));
+      return i < 0 ? LONGEST_FIRST.length : i;
+    };
+    return sorted.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);
+  }
+}
 
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
@@ -11,5 +39,6 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    sequence: { sequencer: LongestFirst },
   },
 });
