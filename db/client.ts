@@ -27,6 +27,8 @@ export interface Database {
   uncleanShutdown: boolean;
   /** Runs the drizzle-kit migrations in db/migrations (idempotent). */
   migrate(): Promise<void>;
+  /** PGlite only: the data directory as an uncompressed tarball (tests start databases from a migrated one). */
+  dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,8 @@ export interface OpenOptions {
   url?: string;
   /** PGlite data directory; "memory://" for an in-memory database. */
   dataDir?: string;
+  /** PGlite only: start from this dump of a data directory (`dumpDataDir`) instead of an empty cluster. */
+  loadDataDir?: Blob;
 }
 
 export const MIGRATIONS_DIR = path.join(process.cwd(), "db", "migrations");
@@ -66,7 +70,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   const uncleanShutdown = marker ? fs.existsSync(marker) : false;
   let client: PGlite | undefined;
   const open = async () => {
-    client = new OneTripPGlite(dataDir);
+    client = new OneTripPGlite(dataDir, opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : undefined);
     await client.waitReady;
     if (uncleanShutdown) {
       // Read every table once: a torn file fails here, where it can still be set aside.
@@ -108,6 +112,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
     kind: "pglite",
     uncleanShutdown,
     migrate: () => migratePglite(db as never, { migrationsFolder: MIGRATIONS_DIR }),
+    dumpDataDir: () => pg.dumpDataDir("none"),
     close: async () => {
       await pg.close();
       if (marker) fs.rmSync(marker, { force: true });
