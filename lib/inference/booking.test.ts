@@ -89,10 +89,18 @@ for (const { kind, available } of testDatabaseKinds) {
       const total = sum(charges.map((c) => c.charged));
       expect(total).toBeGreaterThan(0n);
 
-      // Six charges and a minute to go: not due; due at once with a bound of six.
+      // Three charges in each of two channels, a minute to go: not due, nor with a bound of four a channel; due at once
+      // with three, and both once their oldest charge has waited the minute.
+      const channelsOf = new Set(charges.map((c) => c.channelId));
+      expect(channelsOf.size).toBe(2);
       expect((await bookingDue({ db: m.ctx.db, publicClient: m.client }, bound)).due).toBe(false);
-      expect(await bookingDue({ db: m.ctx.db, publicClient: m.client }, { maxDelayMs: 60_000, minRecords: 6 })).toMatchObject({ due: true, pending: 6 });
-      expect((await bookingDue({ db: m.ctx.db, publicClient: m.client }, bound, Date.now() + 61_000)).due).toBe(true);
+      expect((await bookingDue({ db: m.ctx.db, publicClient: m.client }, { maxDelayMs: 60_000, minRecords: 4 })).due).toBe(false);
+      const byCount = await bookingDue({ db: m.ctx.db, publicClient: m.client }, { maxDelayMs: 60_000, minRecords: 3 });
+      expect(byCount).toMatchObject({ due: true, pending: 6 });
+      expect(new Set(byCount.channels)).toEqual(channelsOf);
+      const byAge = await bookingDue({ db: m.ctx.db, publicClient: m.client }, bound, Date.now() + 61_000);
+      expect(byAge.due).toBe(true);
+      expect(new Set(byAge.channels)).toEqual(channelsOf);
 
       const run = await book();
       expect(run).toMatchObject({ booked: 6, recovered: 0, pending: 0, total });
@@ -170,6 +178,31 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(all.every((c) => c.status === "booked")).toBe(true);
       expect(sum((await bookedLedger()).values())).toBe(sum(all.map((c) => c.charged)));
       expect((await bookedInferences()).length).toBe(all.length);
+    }, 240_000);
+
+    it("books only the channels that are due: another channel's charges wait, its vouchers unclaimed (one claim each per booking)", async () => {
+      const alice = batchPayer(m, appFetch, ROLES.users[0]);
+      const bob = batchPayer(m, appFetch, ROLES.users[1]);
+      const busy = [await pay(alice, m.models.gramA, "The red fox"), await pay(alice, m.models.gramA, "The grey wolf"), await pay(alice, m.models.gramB, "The brown bear")];
+      const quiet = await pay(bob, m.models.gramA, "The white owl");
+      const [busyRow] = await chargesBy([busy[0].requestHash]);
+      const [quietRow] = await chargesBy([quiet.requestHash]);
+      const quietClaimed = (await channelOnChain(quietRow.channelId)).totalClaimed;
+      expect(quietRow.cumulativeAfter).toBeGreaterThan(quietClaimed);
+
+      const due = await bookingDue({ db: m.ctx.db, publicClient: m.client }, { maxDelayMs: 60_000, minRecords: 3 });
+      expect(due).toMatchObject({ due: true, pending: 4, channels: [busyRow.channelId] });
+      const run = await bookPending({ db: m.ctx.db, publicClient: m.client, operator: m.operator, server, market: m.d.inferenceMarket, token: m.d.token, channels: due.channels });
+      expect(run).toMatchObject({ booked: 3, pending: 0 });
+      expect(run.claimTxs.length).toBe(1);
+      // The quiet channel was neither claimed nor booked: its one charge waits for its own bound.
+      expect((await channelOnChain(quietRow.channelId)).totalClaimed).toBe(quietClaimed);
+      expect((await chargesBy([quiet.requestHash]))[0].status).toBe("pending");
+      expect(await bookingDue({ db: m.ctx.db, publicClient: m.client }, { maxDelayMs: 60_000, minRecords: 3 })).toMatchObject({ due: false, pending: 1 });
+      // Its minute passes: due alone.
+      expect(await bookingDue({ db: m.ctx.db, publicClient: m.client }, bound, Date.now() + 61_000)).toMatchObject({ due: true, channels: [quietRow.channelId] });
+      expect(await book()).toMatchObject({ booked: 1, pending: 0 });
+      await m.index();
     }, 240_000);
 
     it("claims at once when a payer starts a timed withdrawal: the payer gets back only what was not charged", async () => {

@@ -11,9 +11,11 @@
  * (a run that crashed after its transaction was mined): it is marked booked from the indexed inference that names it,
  * never sent again. The contract refuses more than a channel's claimed vouchers, so a charge not yet claimed waits.
  *
- * When: {@link bookingDue} — the oldest pending charge is `maxDelayMs` old, `minRecords` are pending, or a payer has
- * started a timed withdrawal from a channel with pending charges (what is not claimed when it completes is lost to
- * the payer's refund, so that channel is claimed at once).
+ * When, per channel ({@link bookingDue}): a channel is due when its oldest pending charge is `maxDelayMs` old, when it
+ * has `minRecords` pending, or at once when its payer has started a timed withdrawal (what is not claimed when it
+ * completes is lost to the payer's refund). A run books the due channels only. Each channel a run books costs one
+ * voucher claim (≈ 22k gas) whatever its number of charges, so booking a channel before it is due would only spend
+ * one more claim on it: per channel, not per batch, is what keeps the claim's share of an inference small.
  */
 import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import { BatchSettlementChannelManager } from "@x402/evm/batch-settlement/server";
@@ -24,7 +26,7 @@ import { inferences } from "@/db/schema";
 import { BATCH_SETTLEMENT_ADDRESS } from "@/lib/chain/batch-settlement";
 import { encodeBookings, MAX_BOOKING_BYTES, BOOKING_GROUP_HEADER_SIZE, BOOKING_RECORD_SIZE, type BookingGroup } from "@/lib/chain/bookings";
 import { operatorCall } from "@/lib/chain/operator-send";
-import { markBooked, pendingCharges, type BatchChargeRow } from "./charges";
+import { markBooked, pendingByChannel, pendingCharges, type BatchChargeRow } from "./charges";
 import type { BatchServer } from "./server";
 
 export interface BookingOptions {
@@ -36,6 +38,8 @@ export interface BookingOptions {
   token: Address;
   /** Records per bookBatch at most (default 1,000; the batch also stays under MAX_BOOKING_BYTES). */
   maxRecords?: number;
+  /** Book only these channels (claimed and booked); default: every channel with pending charges. */
+  channels?: readonly string[];
   log?: (msg: string) => void;
 }
 
@@ -63,20 +67,31 @@ const byChannel = (rows: BatchChargeRow[]) => {
   return out;
 };
 
-/** Whether the pending charges are due for booking now (the configured latency bound) and why. */
+/** Which channels' pending charges are due for booking now (the configured latency bound, per channel) and why. */
 export async function bookingDue(
   opts: Pick<BookingOptions, "db" | "publicClient">,
   bound: { maxDelayMs: number; minRecords: number },
   now = Date.now(),
-): Promise<{ due: boolean; reason: string; pending: number }> {
-  const rows = await pendingCharges(opts.db, bound.minRecords);
-  if (rows.length === 0) return { due: false, reason: "nothing pending", pending: 0 };
-  if (rows.length >= bound.minRecords) return { due: true, reason: `${rows.length} charges pending`, pending: rows.length };
-  const age = now - rows[0].createdAt.getTime();
-  if (age >= bound.maxDelayMs) return { due: true, reason: `the oldest charge waited ${Math.round(age / 1000)} s`, pending: rows.length };
-  const withdrawing = await withdrawingChannels(opts.publicClient, [...byChannel(rows).keys()] as Hex[]);
-  if (withdrawing.length) return { due: true, reason: `a payer started a withdrawal from ${withdrawing.join(", ")}`, pending: rows.length };
-  return { due: false, reason: `${rows.length} pending, the oldest ${Math.round(age / 1000)} s old`, pending: rows.length };
+): Promise<{ due: boolean; reason: string; pending: number; channels: Hex[] }> {
+  const backlog = await pendingByChannel(opts.db);
+  const pending = backlog.reduce((a, c) => a + c.pending, 0);
+  if (backlog.length === 0) return { due: false, reason: "nothing pending", pending, channels: [] };
+  const reasons: string[] = [];
+  const due = new Set<string>();
+  const full = backlog.filter((c) => c.pending >= bound.minRecords);
+  if (full.length) reasons.push(`${full.length} channel(s) with ${bound.minRecords}+ charges`);
+  const old = backlog.filter((c) => now - c.oldest.getTime() >= bound.maxDelayMs);
+  if (old.length) reasons.push(`${old.length} channel(s) whose oldest charge waited ${Math.round(bound.maxDelayMs / 1000)} s`);
+  for (const c of [...full, ...old]) due.add(c.channelId);
+  const rest = backlog.filter((c) => !due.has(c.channelId)).map((c) => c.channelId as Hex);
+  const withdrawing = rest.length ? await withdrawingChannels(opts.publicClient, rest) : [];
+  if (withdrawing.length) reasons.push(`a payer started a withdrawal from ${withdrawing.join(", ")}`);
+  for (const id of withdrawing) due.add(id);
+  if (due.size === 0) {
+    const age = now - backlog[0].oldest.getTime();
+    return { due: false, reason: `${pending} pending in ${backlog.length} channel(s), the oldest ${Math.round(age / 1000)} s old`, pending, channels: [] };
+  }
+  return { due: true, reason: reasons.join("; "), pending, channels: [...due] as Hex[] };
 }
 
 /** Channels among `ids` with a timed withdrawal pending (WithdrawInitiated, not yet finalized). */
@@ -94,12 +109,13 @@ export async function bookPending(opts: BookingOptions): Promise<BookingRun> {
   const maxRecords = opts.maxRecords ?? 1_000;
   const run: BookingRun = { booked: 0, recovered: 0, pending: 0, total: 0n, claimTxs: [], tx: null };
   // More than one batch's worth is read so that every channel's oldest charges are seen.
-  const rows = await pendingCharges(db, maxRecords * 4);
+  const rows = await pendingCharges(db, maxRecords * 4, opts.channels);
   if (rows.length === 0) return run;
 
-  // 1. Claim: vouchers charged beyond what is claimed on-chain, one `claim` per 100 channels.
+  // 1. Claim: vouchers charged beyond what is claimed on-chain, one `claim` per 100 channels (only the channels booked).
   const manager = new BatchSettlementChannelManager({ scheme: server.scheme, facilitator: server.facilitator, receiver: market, token: opts.token, network: server.network });
-  const claims = await manager.claim();
+  const only = opts.channels && new Set(opts.channels.map((c) => c.toLowerCase()));
+  const claims = await manager.claim(only ? { selectClaimChannels: (channels) => channels.filter((c) => only.has(c.channelId.toLowerCase())) } : undefined);
   run.claimTxs = claims.map((c) => c.transaction as Hex);
   if (claims.length) log(`booking: claimed ${claims.reduce((a, c) => a + c.vouchers, 0)} vouchers in ${claims.length} transaction(s)`);
 

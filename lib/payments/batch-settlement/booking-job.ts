@@ -7,7 +7,7 @@ import type { Release } from "@/lib/jobs/exclusive";
 import { bookingDue, bookPending, type BookingOptions, type BookingRun } from "./booker";
 
 export interface BookingJobOptions extends BookingOptions {
-  /** The settle-latency bound: book when the oldest charge is this old or this many are pending. */
+  /** The settle-latency bound, per channel: book a channel when its oldest charge is this old or this many are pending. */
   bound: { maxDelayMs: number; minRecords: number };
   /** How often the bound is checked (default: a tenth of maxDelayMs, between 1 and 10 s). */
   checkMs?: number;
@@ -47,7 +47,8 @@ export function startBookingJob(opts: BookingJobOptions): BookingJob {
       }
       const due = await bookingDue(opts, opts.bound);
       if (!due.due && !(force && due.pending > 0)) return { ran: false, reason: due.reason, at };
-      const run = await bookPending({ ...opts, log });
+      // Asked: every channel with pending charges; otherwise only the due ones (see booker.ts on why per channel).
+      const run = await bookPending({ ...opts, log, channels: force ? undefined : due.channels });
       return { ran: true, reason: force ? "asked" : due.reason, ...run, at };
     } catch (err) {
       const message = (err as Error)?.message ?? String(err);

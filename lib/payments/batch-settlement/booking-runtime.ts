@@ -34,7 +34,7 @@ export function startBookingRuntime(): Promise<BookingJob | null> {
       lock: () => tryLock("bookings", config.databaseUrl),
       log,
     });
-    log(`booking job: batch-settlement charges booked within ${config.bookingMaxDelayMs / 1000} s or at ${config.bookingMinRecords} pending`);
+    log(`booking job: each channel's batch-settlement charges booked within ${config.bookingMaxDelayMs / 1000} s, or once it has ${config.bookingMinRecords} pending`);
     return job;
   });
 }

@@ -20,7 +20,7 @@
  * read it even if the response never reached them.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, count, eq, inArray, min } from "drizzle-orm";
 import type { Channel } from "@x402/evm/batch-settlement/server";
 import type { Address, Hex } from "viem";
 import type { Db } from "@/db/client";
@@ -97,9 +97,28 @@ export const recordChargeOnWrite: ChannelWriteHook = async (tx: ChannelTx, befor
 
 export type BatchChargeRow = typeof batchCharges.$inferSelect;
 
-/** The oldest charges not yet booked on-chain, at most `limit`, in the order they were taken. */
-export function pendingCharges(db: Db, limit: number): Promise<BatchChargeRow[]> {
-  return db.select().from(batchCharges).where(eq(batchCharges.status, "pending")).orderBy(asc(batchCharges.id)).limit(limit);
+/** The oldest charges not yet booked on-chain, at most `limit`, in the order they were taken; only `channelIds`' if given. */
+export function pendingCharges(db: Db, limit: number, channelIds?: readonly string[]): Promise<BatchChargeRow[]> {
+  const pending = eq(batchCharges.status, "pending");
+  const where = channelIds ? and(pending, inArray(batchCharges.channelId, channelIds.map((c) => c.toLowerCase()))) : pending;
+  return db.select().from(batchCharges).where(where).orderBy(asc(batchCharges.id)).limit(limit);
+}
+
+/** A channel's charges not yet booked: how many, and when the oldest was taken. */
+export interface ChannelBacklog {
+  channelId: string;
+  pending: number;
+  oldest: Date;
+}
+
+/** Every channel with charges not yet booked, oldest backlog first. */
+export async function pendingByChannel(db: Db): Promise<ChannelBacklog[]> {
+  const rows = await db
+    .select({ channelId: batchCharges.channelId, pending: count(), oldest: min(batchCharges.createdAt) })
+    .from(batchCharges)
+    .where(eq(batchCharges.status, "pending"))
+    .groupBy(batchCharges.channelId);
+  return rows.map((r) => ({ channelId: r.channelId, pending: Number(r.pending), oldest: new Date(r.oldest!) })).sort((a, b) => a.oldest.getTime() - b.oldest.getTime());
 }
 
 /** Marks charges booked by `txHash` (only those still pending); returns how many changed. */
