@@ -438,26 +438,27 @@ contract InferenceMarket is EpochRoots {
     //     [60, 65)   withdrawDelay       uint40
     //     [65, 97)   salt                bytes32
     //     [97, 99)   count               uint16 (≥ 1): records that follow
-    //   record (RECORD_SIZE = 112 bytes)
+    //   record (RECORD_SIZE = 80 bytes)
     //     [0, 4)     modelId             uint32
     //     [4, 16)    charged             uint96, wei (2^96 wei ≈ 7.9e10 OPEN, 79× the whole supply)
     //     [16, 48)   requestHash         bytes32
-    //     [48, 80)   outputHash          bytes32
-    //     [80, 112)  attributionHash     bytes32
+    //     [48, 80)   resultHash          bytes32: keccak256(outputHash ‖ attributionHash)
+    // The market never reads the answer's hashes, only commits to them through `batchHash`; one hash of the two
+    // instead of both saves 32 calldata bytes a record, and the EIP-7623 calldata floor is what a large batch pays.
     //
     // Events, chosen for gas: one {InferencesBooked} per batch with the batch's totals, fee bps and `batchHash` =
     // keccak256(batch), plus one {BookedModel} per model the batch books (its builder and builderBps; again if the batch
     // books more than MODEL_CACHE models). The records themselves are public in the transaction's calldata, which the
-    // indexer reads and checks against `batchHash` (lib/chain/bookings.ts `bookingBatchOf`). Measured: re-emitting the
-    // batch in the event costs 8 gas a byte (~900 a record) and takes 100 records from 10 channels from 4,771 to
-    // 5,383 gas an inference, over the issue's 5,000. The fees of each record are a pure function of its `charged` and
-    // the batch's bps (`splitFees`), so the indexer derives the same rows a single settle's {InferenceSettled} gives,
-    // to the wei (lib/chain/bookings.ts `bookedRows`).
+    // indexer reads and checks against `batchHash` (lib/chain/bookings.ts `bookingBatchOf`). Measured with 112-byte
+    // records: re-emitting the batch in the event costs 8 gas a byte (~900 a record) and took 100 records from 10
+    // channels from 4,771 to 5,383 gas an inference, over the issue's 5,000. The fees of each record are a pure
+    // function of its `charged` and the batch's bps (`splitFees`), so the indexer derives the same rows a single
+    // settle's {InferenceSettled} gives, to the wei (lib/chain/bookings.ts `bookedRows`).
 
     /// @notice Bytes per channel group header in {bookBatch}.
     uint256 public constant GROUP_HEADER_SIZE = 99;
     /// @notice Bytes per packed record in {bookBatch}.
-    uint256 public constant RECORD_SIZE = 112;
+    uint256 public constant RECORD_SIZE = 80;
     /// @dev X402BatchSettlement.CHANNEL_CONFIG_TYPEHASH (the market derives channel ids as the settlement does).
     bytes32 private constant CHANNEL_CONFIG_TYPEHASH = keccak256(
         "ChannelConfig(address payer,address payerAuthorizer,address receiver,address receiverAuthorizer,address token,uint40 withdrawDelay,bytes32 salt)"

@@ -23,6 +23,7 @@ import {
   bookedRows,
   bookingBatchOf,
   bookingChannelId,
+  bookingResultHash,
   encodeBookings,
   type BookingChannel,
   type BookingGroup,
@@ -203,7 +204,15 @@ describe("bookBatch", () => {
     expect(rows.filter((r) => r.payer === ctx.addr.alice).map((r) => r.requestHash).sort()).toEqual(aliceRecords.map((r) => r.requestHash).sort());
     expect(rows.filter((r) => r.payer === ctx.addr.bob).map((r) => r.requestHash).sort()).toEqual(bobRecords.map((r) => r.requestHash).sort());
     const byHash = new Map([...aliceRecords, ...bobRecords].map((r) => [r.requestHash, r]));
-    for (const r of rows) expect({ ...byHash.get(r.requestHash) }).toEqual({ modelId: r.modelId, requestHash: r.requestHash, charged: r.charged, outputHash: r.outputHash, attributionHash: r.attributionHash });
+    for (const r of rows) {
+      const sent = byHash.get(r.requestHash)!;
+      expect({ modelId: sent.modelId, requestHash: sent.requestHash, charged: sent.charged, resultHash: bookingResultHash(sent.outputHash, sent.attributionHash) }).toEqual({
+        modelId: r.modelId,
+        requestHash: r.requestHash,
+        charged: r.charged,
+        resultHash: r.resultHash,
+      });
+    }
     expect(batch.args).toMatchObject({ batchId: 1n, operator: ctx.addr.operator, protocolTreasury: ctx.addr.treasury, protocolBps: 500, operatorBps: 1000, total: claimed });
 
     // The split of each row is the one a single settle applies to that price (InferenceMarket.splitFees).
@@ -322,7 +331,7 @@ describe("bookBatch", () => {
     const [r] = records(1, modelA, 1n);
     const good = encodeBookings([group(ch, [r])]);
     const header = (count: number) => concat([good.slice(0, 2 + 97 * 2) as Hex, padHex(toHex(count), { size: 2 })]);
-    const raw = (modelId: number, requestHash: Hex, charged = 1n) => concat([padHex(toHex(modelId), { size: 4 }), padHex(toHex(charged), { size: 12 }), requestHash, zeroHash, zeroHash]);
+    const raw = (modelId: number, requestHash: Hex, charged = 1n) => concat([padHex(toHex(modelId), { size: 4 }), padHex(toHex(charged), { size: 12 }), requestHash, zeroHash]);
     await expectRevert(book("0x"), "EmptyBooking");
     // A header cut short, a group with no records, a group shorter than its count, trailing bytes after a group.
     expect(await expectRevert(book(good.slice(0, 2 + 98 * 2) as Hex), "MalformedBooking")).toEqual([0n]);

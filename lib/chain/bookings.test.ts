@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeFunctionData, getAddress, keccak256, toHex, zeroAddress, zeroHash, type Hex } from "viem";
+import { concat, encodeFunctionData, encodePacked, getAddress, keccak256, toHex, zeroAddress, zeroHash, type Hex } from "viem";
 import { inferenceMarketAbi } from "../../contracts-abi";
 import {
   BOOKING_GROUP_HEADER_SIZE,
@@ -8,12 +8,14 @@ import {
   MAX_BOOKING_BYTES,
   bookedRows,
   bookingBatchOf,
+  bookingResultHash,
   decodeBookings,
   encodeBookings,
   splitFees,
   type BookingChannel,
   type BookingGroup,
   type BookingRecord,
+  type PackedBookingRecord,
 } from "./bookings";
 
 let seq = 0;
@@ -21,13 +23,16 @@ const hash = (): Hex => keccak256(toHex(`h${seq++}`));
 const addr = (i: number) => getAddress(`0x${(i + 1).toString(16).padStart(40, "0")}`);
 const channel = (over: Partial<BookingChannel> = {}): BookingChannel => ({ payer: addr(seq++), payerAuthorizer: zeroAddress, receiverAuthorizer: addr(7), withdrawDelay: 900, salt: hash(), ...over });
 const record = (over: Partial<BookingRecord> = {}): BookingRecord => ({ modelId: 1n, requestHash: hash(), charged: 123_456_789n, outputHash: hash(), attributionHash: hash(), ...over });
-const sorted = (g: BookingGroup): BookingGroup => ({
+/** What a batch carries of `g`: its records sorted, each with its two hashes as one resultHash. */
+const packed = (g: BookingGroup): BookingGroup<PackedBookingRecord> => ({
   ...g,
-  records: [...g.records].sort((a, b) => (a.modelId !== b.modelId ? Number(a.modelId - b.modelId) : BigInt(a.requestHash) < BigInt(b.requestHash) ? -1 : 1)),
+  records: [...g.records]
+    .sort((a, b) => (a.modelId !== b.modelId ? Number(a.modelId - b.modelId) : BigInt(a.requestHash) < BigInt(b.requestHash) ? -1 : 1))
+    .map(({ outputHash, attributionHash, ...r }) => ({ ...r, resultHash: bookingResultHash(outputHash, attributionHash) })),
 });
 
 describe("booking batch codec", () => {
-  it("packs a 99-byte group header and 112-byte records, in the contract's layout", () => {
+  it("packs a 99-byte group header and 80-byte records, in the contract's layout", () => {
     const c = channel({ payer: getAddress("0x00000000000000000000000000000000000000aa"), withdrawDelay: 0x0102 });
     const r = record({ modelId: 0x01020304n, charged: 5n });
     const data = encodeBookings([{ channel: c, records: [r] }]);
@@ -40,7 +45,20 @@ describe("booking batch codec", () => {
     expect(at(99, 103)).toBe("01020304");
     expect(at(103, 115)).toBe("000000000000000000000005");
     expect(at(115, 147)).toBe(r.requestHash.slice(2));
-    expect(at(179, 211)).toBe(r.attributionHash.slice(2));
+    // The answer's two hashes travel as one: keccak256(outputHash ‖ attributionHash), as Solidity's abi.encodePacked.
+    const resultHash = keccak256(encodePacked(["bytes32", "bytes32"], [r.outputHash, r.attributionHash]));
+    expect(bookingResultHash(r.outputHash, r.attributionHash)).toBe(resultHash);
+    expect(at(147, 179)).toBe(resultHash.slice(2));
+    expect(data.includes(r.outputHash.slice(2)) || data.includes(r.attributionHash.slice(2))).toBe(false);
+  });
+
+  it("binds the result hash to both hashes and their order", () => {
+    const [o, a] = [hash(), hash()];
+    expect(bookingResultHash(o, a)).toBe(keccak256(concat([o, a])));
+    expect(bookingResultHash(a, o)).not.toBe(bookingResultHash(o, a));
+    expect(bookingResultHash(o, hash())).not.toBe(bookingResultHash(o, a));
+    expect(bookingResultHash(o.toUpperCase().replace("0X", "0x") as Hex, a)).toBe(bookingResultHash(o, a));
+    expect(() => bookingResultHash("0x12", a)).toThrow(/outputHash is not 32 bytes/);
   });
 
   it("round-trips random batches (records sorted into (modelId, requestHash) order), including each field's extremes", () => {
@@ -49,11 +67,11 @@ describe("booking batch codec", () => {
         channel: channel(),
         records: Array.from({ length: n }, (_, i) => record({ modelId: BigInt(1 + ((i * 2654435761) % 7)), charged: (BigInt(i) * 10n ** 25n) % 2n ** 96n })),
       }));
-      expect(decodeBookings(encodeBookings(groups))).toEqual(groups.map(sorted));
+      expect(decodeBookings(encodeBookings(groups))).toEqual(groups.map(packed));
     }
     const edge = [record({ modelId: 1n, charged: 0n, outputHash: zeroHash, attributionHash: zeroHash }), record({ modelId: 2n ** 32n - 1n, charged: 2n ** 96n - 1n })];
     const g = { channel: channel({ payer: getAddress("0xffffffffffffffffffffffffffffffffffffffff"), withdrawDelay: 2 ** 40 - 1 }), records: edge };
-    expect(decodeBookings(encodeBookings([g]))).toEqual([g]);
+    expect(decodeBookings(encodeBookings([g]))).toEqual([packed(g)]);
   });
 
   it("refuses what the contract would refuse, and batches over the size limit", () => {
@@ -64,7 +82,8 @@ describe("booking batch codec", () => {
       [{ charged: 2n ** 96n }, /uint96/],
       [{ requestHash: zeroHash }, /requestHash is zero/],
       [{ requestHash: "0x12" }, /32 bytes/],
-      [{ outputHash: "0xzz" as never }, /32 bytes/],
+      [{ outputHash: "0xzz" as never }, /outputHash is not 32 bytes/],
+      [{ attributionHash: zeroHash.slice(0, -2) as Hex }, /attributionHash is not 32 bytes/],
     ];
     for (const [over, msg] of bad) expect(() => encodeBookings([{ channel: channel(), records: [record(over)] }])).toThrow(msg);
     expect(() => encodeBookings([])).toThrow(BookingCodecError);
@@ -128,6 +147,8 @@ describe("booking batch codec", () => {
       [2, 1, b.payer, addr(3), 1n],
     ]);
     expect(rows[0]).toMatchObject({ protocolFee: 49n, operatorFee: 99n, builderFee: 149n, contributorPool: 702n, batchId: 4n });
+    const first = groups[0].records[0];
+    expect(rows[0].resultHash).toBe(bookingResultHash(first.outputHash, first.attributionHash));
     expect(() => bookedRows({ ...batch, protocolFee: batch.protocolFee + 1n }, models, data)).toThrow(/protocolFee/);
     expect(() => bookedRows(batch, models.slice(1), data)).toThrow(/no BookedModel for model 1/);
     expect(() => bookedRows(batch, models, encodeBookings([groups[1]]))).toThrow(/hash to/);

@@ -12,12 +12,15 @@
  *     [60, 65)   withdrawDelay       uint40
  *     [65, 97)   salt                bytes32
  *     [97, 99)   count               uint16 (≥ 1)
- *   record, BOOKING_RECORD_SIZE = 112 bytes
+ *   record, BOOKING_RECORD_SIZE = 80 bytes
  *     [0, 4)     modelId             uint32 (≥ 1)
  *     [4, 16)    charged             uint96, wei
  *     [16, 48)   requestHash         bytes32 (≠ 0)
- *     [48, 80)   outputHash          bytes32
- *     [80, 112)  attributionHash     bytes32
+ *     [48, 80)   resultHash          bytes32: {@link bookingResultHash}(outputHash, attributionHash)
+ *
+ * The contract never reads the answer's two hashes, so a record carries one hash of both: 32 calldata bytes fewer a
+ * record, and a large batch pays the EIP-7623 calldata floor. The indexer and Verify check the stored answer and
+ * attribution record against `resultHash`.
  *
  * In a group the records are strictly increasing in (modelId, requestHash): {@link encodeBookings} sorts them. The
  * contract books a group only while the channel's booked total stays within what its vouchers paid (`totalClaimed`).
@@ -28,16 +31,16 @@
  * {@link bookedRows} checks them against `batchHash` and turns them into the rows a single settle's
  * `InferenceSettled` gives (same split, to the wei).
  */
-import { decodeFunctionData, getAddress, hashTypedData, isAddress, keccak256, type Address, type Hex } from "viem";
+import { concat, decodeFunctionData, getAddress, hashTypedData, isAddress, keccak256, type Address, type Hex } from "viem";
 import { inferenceMarketAbi } from "../../contracts-abi";
 import { BATCH_SETTLEMENT_EIP712 } from "./batch-settlement";
 
 export const BOOKING_GROUP_HEADER_SIZE = 99;
-export const BOOKING_RECORD_SIZE = 112;
+export const BOOKING_RECORD_SIZE = 80;
 
 /**
  * Bytes per `bookBatch` batch at most: under geth's 128 KiB transaction-size limit (a larger transaction is dropped by
- * the mempool) with room for the ABI head and the transaction envelope. 1,000 records from 100 channels are 121,900
+ * the mempool) with room for the ABI head and the transaction envelope. 1,000 records from 100 channels are 89,900
  * bytes.
  */
 export const MAX_BOOKING_BYTES = 126_000;
@@ -59,6 +62,7 @@ export interface BookingChannel {
   salt: Hex;
 }
 
+/** A record to book: {@link encodeBookings} packs its two hashes as one {@link bookingResultHash}. */
 export interface BookingRecord {
   modelId: bigint;
   requestHash: Hex;
@@ -68,10 +72,19 @@ export interface BookingRecord {
   attributionHash: Hex;
 }
 
+/** A record as a batch carries it ({@link decodeBookings}). */
+export interface PackedBookingRecord {
+  modelId: bigint;
+  requestHash: Hex;
+  charged: bigint;
+  /** {@link bookingResultHash} of the answer's outputHash and attributionHash. */
+  resultHash: Hex;
+}
+
 /** One channel's records in a batch. */
-export interface BookingGroup {
+export interface BookingGroup<R = BookingRecord> {
   channel: BookingChannel;
-  records: readonly BookingRecord[];
+  records: readonly R[];
 }
 
 export class BookingCodecError extends RangeError {
@@ -90,13 +103,23 @@ function checkHash(what: string, h: string, nonZero: boolean): string {
   return h.slice(2).toLowerCase();
 }
 
+/**
+ * What a booked record commits to: keccak256(outputHash ‖ attributionHash), the two 32-byte hashes packed
+ * (abi.encodePacked). The booker, the indexer and Verify all compute it here.
+ */
+export function bookingResultHash(outputHash: Hex, attributionHash: Hex): Hex {
+  checkHash("outputHash", outputHash, false);
+  checkHash("attributionHash", attributionHash, false);
+  return keccak256(concat([outputHash, attributionHash]));
+}
+
 function checkAddress(what: string, a: string): string {
   if (!isAddress(a, { strict: false })) throw new BookingCodecError(`${what} is not an address: ${a}`);
   return a.slice(2).toLowerCase();
 }
 
 /** The contract's order of records in a group: modelId, then requestHash (as a number). */
-function compareRecords(a: BookingRecord, b: BookingRecord): number {
+function compareRecords(a: Pick<BookingRecord, "modelId" | "requestHash">, b: Pick<BookingRecord, "modelId" | "requestHash">): number {
   if (a.modelId !== b.modelId) return a.modelId < b.modelId ? -1 : 1;
   const x = BigInt(a.requestHash);
   const y = BigInt(b.requestHash);
@@ -140,24 +163,20 @@ export function encodeBookings(groups: readonly BookingGroup[], maxBytes = MAX_B
       }
       const requestHash = checkHash(`${at}: requestHash`, r.requestHash, true);
       if (i > 0 && compareRecords(sorted[i - 1], r) === 0) throw new BookingCodecError(`${at}: booked twice in one group`);
-      parts.push(
-        hex(r.modelId, 4),
-        hex(r.charged, 12),
-        requestHash,
-        checkHash(`${at}: outputHash`, r.outputHash, false),
-        checkHash(`${at}: attributionHash`, r.attributionHash, false),
-      );
+      checkHash(`${at}: outputHash`, r.outputHash, false);
+      checkHash(`${at}: attributionHash`, r.attributionHash, false);
+      parts.push(hex(r.modelId, 4), hex(r.charged, 12), requestHash, bookingResultHash(r.outputHash, r.attributionHash).slice(2));
     });
   });
   return parts.join("") as Hex;
 }
 
 /** Unpacks a `bookBatch` batch (as sent, or from `InferencesBooked.batch`); throws on a partial group or record. */
-export function decodeBookings(data: Hex): BookingGroup[] {
+export function decodeBookings(data: Hex): BookingGroup<PackedBookingRecord>[] {
   if (!/^0x([0-9a-fA-F]{2})*$/.test(data)) throw new BookingCodecError("batch is not hex bytes");
   const bytes = (data.length - 2) / 2;
   const field = (from: number, to: number) => data.slice(2 + from * 2, 2 + to * 2);
-  const out: BookingGroup[] = [];
+  const out: BookingGroup<PackedBookingRecord>[] = [];
   for (let at = 0; at < bytes; ) {
     if (at + BOOKING_GROUP_HEADER_SIZE > bytes) throw new BookingCodecError(`group at byte ${at} is cut short`);
     const count = Number.parseInt(field(at + 97, at + 99), 16);
@@ -170,14 +189,13 @@ export function decodeBookings(data: Hex): BookingGroup[] {
       withdrawDelay: Number.parseInt(field(at + 60, at + 65), 16),
       salt: `0x${field(at + 65, at + 97).toLowerCase()}`,
     };
-    const records: BookingRecord[] = [];
+    const records: PackedBookingRecord[] = [];
     for (let r = at + BOOKING_GROUP_HEADER_SIZE; r < end; r += BOOKING_RECORD_SIZE) {
       records.push({
         modelId: BigInt(`0x${field(r, r + 4)}`),
         charged: BigInt(`0x${field(r + 4, r + 16)}`),
         requestHash: `0x${field(r + 16, r + 48).toLowerCase()}`,
-        outputHash: `0x${field(r + 48, r + 80).toLowerCase()}`,
-        attributionHash: `0x${field(r + 80, r + 112).toLowerCase()}`,
+        resultHash: `0x${field(r + 48, r + 80).toLowerCase()}`,
       });
     }
     out.push({ channel, records });
@@ -266,7 +284,7 @@ export interface BookedModelArgs {
 }
 
 /** One booked inference with its split: the fields of a single settle's `InferenceSettled`, plus where it was booked. */
-export interface BookedRow extends BookingRecord {
+export interface BookedRow extends PackedBookingRecord {
   batchId: bigint;
   /** Position of the record in its batch (over all groups). */
   index: number;

@@ -1,7 +1,7 @@
 /** How each contract event changes the read model. Handlers change the range's store in memory. */
 import type { Address, Hex } from "viem";
-import { attributionHash, splitPool } from "@/lib/attribution/record";
-import { batchRecordRequestId, bookedRequestId, bookedRows, type BookedRow, type InferencesBookedArgs } from "@/lib/chain/bookings";
+import { attributionHash, splitPool, type AttributionRecord } from "@/lib/attribution/record";
+import { batchRecordRequestId, bookedRequestId, bookedRows, bookingResultHash, type BookedRow, type InferencesBookedArgs } from "@/lib/chain/bookings";
 import { versionRoot } from "@/lib/chain/merkle";
 import { datanetMetadataSchema, MODEL_KINDS, modelMetadataSchema } from "@/lib/metadata";
 import { DATANET_TREASURY_ROLE } from "@/lib/settlement/roles";
@@ -74,30 +74,52 @@ function credit(
 }
 
 /**
+ * What the chain holds of a settlement's answer: a settle names the outputHash and attributionHash, a booked record
+ * one resultHash of both (lib/chain/bookings.ts `bookingResultHash`).
+ */
+type Commitment = { outputHash: string; attributionHash: string } | { resultHash: string };
+
+/** The stored record of a settlement if it is the one the chain committed to, with its hashes; else why not. */
+type CommittedRecord = { record: AttributionRecord; outputHash: string | null; attributionHash: string } | { record: null; problem: string };
+
+function committedRecord(store: RangeStore, requestHash: string, c: Commitment): CommittedRecord {
+  const stored = store.records.get(requestHash);
+  if (!stored) return { record: null, problem: "no attribution record was stored for it" };
+  if (!stored.record) return { record: null, problem: `its stored attribution record is unreadable (${stored.error})` };
+  const hash = attributionHash(stored.record);
+  if ("resultHash" in c) {
+    // The answer is committed with the record: a record stored beside another answer than the one booked is refused.
+    if (stored.outputHash === undefined || bookingResultHash(stored.outputHash as Hex, hash) !== lower(c.resultHash)) {
+      return { record: null, problem: "its stored answer and attribution record do not hash to the booked resultHash" };
+    }
+    return { record: stored.record, outputHash: stored.outputHash, attributionHash: hash };
+  }
+  if (hash !== lower(c.attributionHash)) return { record: null, problem: "its stored attribution record does not hash to the on-chain attributionHash" };
+  return { record: stored.record, outputHash: null, attributionHash: hash };
+}
+
+/**
  * The contributor pool of a settlement, by its attribution record: the operator stored the record
- * (inference_results) before settling and the chain holds its hash. Each contribution gets
- * splitPool's amount (cumulative rounding: Σ == pool exactly): an attribution_entries row, a ledger row
- * (role contributor), the contributor's hourly earnings and its Datanet's. Without a record that hashes to
- * the on-chain attributionHash, the whole pool goes to one `unattributed` ledger row held by the market,
- * so the ledger still sums to what was paid. Returns contributor earnings per Datanet.
+ * (inference_results) before settling and the chain holds its hash ({@link committedRecord}). Each contribution
+ * gets splitPool's amount (cumulative rounding: Σ == pool exactly): an attribution_entries row, a ledger row
+ * (role contributor), the contributor's hourly earnings and its Datanet's. Without a record that hashes to what
+ * the chain committed to, the whole pool goes to one `unattributed` ledger row held by the market, so the ledger
+ * still sums to what was paid. Returns contributor earnings per Datanet.
  */
 function creditContributors(
   store: RangeStore,
   ctx: EventContext,
-  s: { requestId: number; modelId: number; requestHash: string; attributionHash: string; pool: bigint; recordRequestId: string },
+  s: { requestId: number; modelId: number; pool: bigint; recordRequestId: string },
+  committed: CommittedRecord,
 ): Map<number, bigint> {
   const perDatanet = new Map<number, bigint>();
-  const stored = store.records.get(s.requestHash);
-  let problem: string | null = null;
-  if (!stored) problem = "no attribution record was stored for it";
-  else if (!stored.record) problem = `its stored attribution record is unreadable (${stored.error})`;
-  else if (attributionHash(stored.record) !== s.attributionHash) problem = "its stored attribution record does not hash to the on-chain attributionHash";
-  else if (stored.record.requestId !== s.recordRequestId || stored.record.modelId !== s.modelId) {
+  let problem: string | null = committed.record ? null : committed.problem;
+  if (committed.record && (committed.record.requestId !== s.recordRequestId || committed.record.modelId !== s.modelId)) {
     problem = "its stored attribution record names another request or model";
   }
   let unattributed = s.pool;
   if (!problem) {
-    const record = stored!.record!;
+    const record = committed.record!;
     const hour = hourOf(ctx.at);
     const byAccount = new Map<string, { account: string; datanetId: number; amount: bigint }>();
     const unknown: number[] = [];
@@ -218,7 +240,7 @@ function paidInference(
 }
 
 /** What a settlement (InferenceSettled, or one booked record) fixes: its split and hashes. */
-interface Settlement {
+type Settlement = Commitment & {
   operator: string;
   protocolTreasury: string;
   builder: string;
@@ -227,23 +249,29 @@ interface Settlement {
   operatorFee: bigint;
   builderFee: bigint;
   contributorPool: bigint;
-  outputHash: string;
-  attributionHash: string;
   /** The request id its attribution record names (the on-chain id; a booked inference's request hash as a decimal). */
   recordRequestId: string;
-}
+};
 
 /** Settles a paid inference: its row, the four roles' credits, model and Datanet usage, the operator's stats. */
 function settleInference(store: RangeStore, ctx: EventContext, inf: InferenceRow, a: Settlement) {
   const { requestId, modelId } = inf;
+  const committed = committedRecord(store, inf.requestHash, a);
+  // A booked inference's two hashes are not on-chain: they are the stored answer's and record's when those hash to
+  // its resultHash, else unknown.
+  const hashes =
+    "resultHash" in a
+      ? committed.record
+        ? { outputHash: committed.outputHash, attributionHash: committed.attributionHash }
+        : { outputHash: null, attributionHash: null }
+      : { outputHash: lower(a.outputHash), attributionHash: lower(a.attributionHash) };
   store.putInference({
     ...inf,
     status: "settled",
     // What was charged: a per-token request escrowed its ceiling and the rest went back (UnusedCeilingReturned).
     price: a.price,
     operator: lower(a.operator),
-    outputHash: lower(a.outputHash),
-    attributionHash: lower(a.attributionHash),
+    ...hashes,
     protocolFee: a.protocolFee,
     operatorFee: a.operatorFee,
     builderFee: a.builderFee,
@@ -259,14 +287,7 @@ function settleInference(store: RangeStore, ctx: EventContext, inf: InferenceRow
   const m = store.models.get(modelId) ?? missing("model", modelId);
   store.putModel({ ...m, inferenceCount: m.inferenceCount + 1, revenue: m.revenue + a.price });
   store.addModelUsage(modelId, hourOf(ctx.at), a.price);
-  const perDatanet = creditContributors(store, ctx, {
-    requestId,
-    modelId,
-    requestHash: inf.requestHash,
-    attributionHash: lower(a.attributionHash),
-    pool: a.contributorPool,
-    recordRequestId: a.recordRequestId,
-  });
+  const perDatanet = creditContributors(store, ctx, { requestId, modelId, pool: a.contributorPool, recordRequestId: a.recordRequestId }, committed);
   // Usage of each Datanet the model was built from (and any other its record credited), with its earnings.
   const datanetIds = new Set([...(store.lineage.get(modelId) ?? []), ...perDatanet.keys()]);
   for (const datanetId of datanetIds) store.addDatanetUsage(datanetId, hourOf(ctx.at), perDatanet.get(datanetId) ?? 0n);

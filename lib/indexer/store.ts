@@ -7,6 +7,7 @@ import { and, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import { bulkInsert } from "@/db/bulk";
 import type { Db } from "@/db/client";
 import * as t from "@/db/schema";
+import { keccakText } from "@/lib/attribution/keccak";
 import { datanetShares, decodeRecord, type AttributionRecord } from "@/lib/attribution/record";
 import { decodeBookings, type BookedModelArgs } from "@/lib/chain/bookings";
 import { METADATA_MAX_BYTES } from "@/lib/metadata";
@@ -55,6 +56,11 @@ export const emptyPreload = (): Preload => ({
 export interface StoredRecord {
   record: AttributionRecord | null;
   error?: string;
+  /**
+   * keccak-256 of the stored answer (the outputHash a settle names), for booked inferences only: a booking carries
+   * one hash of the answer's and the record's, so the answer is needed to check the record.
+   */
+  outputHash?: string;
 }
 
 interface RollupDelta {
@@ -185,35 +191,40 @@ export class RangeStore {
    * contributions they name that the first pass did not load.
    */
   private async preloadRecords(p: Preload, bookedHashes: string[]): Promise<void> {
-    const hashes = new Set<string>(bookedHashes);
+    const booked = new Set<string>(bookedHashes.map((h) => h.toLowerCase()));
+    const settled = new Set<string>();
     for (const id of p.settledRequestIds) {
       const hash = p.paidHashes.get(id) ?? this.inferences.get(id)?.requestHash;
-      if (hash) hashes.add(hash.toLowerCase());
+      if (hash && !booked.has(hash.toLowerCase())) settled.add(hash.toLowerCase());
     }
-    if (hashes.size === 0) return;
+    if (booked.size + settled.size === 0) return;
     const tx = this.tx;
-    // In chunks: a replay from scratch can name more hashes than one statement takes parameters.
-    const all = [...hashes];
-    const rows: { requestHash: string; record: string }[] = [];
-    for (let i = 0; i < all.length; i += 10_000) {
-      rows.push(
-        ...(await tx
-          .select({ requestHash: t.inferenceResults.requestHash, record: t.inferenceResults.attributionRecord })
-          .from(t.inferenceResults)
-          .where(inArray(t.inferenceResults.requestHash, all.slice(i, i + 10_000)))),
-      );
+    // In chunks: a replay from scratch can name more hashes than one statement takes parameters. Answers are read
+    // for booked inferences only (a settle's event names the record's hash itself).
+    const rows: { requestHash: string; record: string; output?: string }[] = [];
+    const results = t.inferenceResults;
+    for (const [hashes, withOutput] of [[[...booked], true], [[...settled], false]] as const) {
+      for (let i = 0; i < hashes.length; i += 10_000) {
+        const where = inArray(results.requestHash, hashes.slice(i, i + 10_000));
+        rows.push(
+          ...(withOutput
+            ? await tx.select({ requestHash: results.requestHash, record: results.attributionRecord, output: results.output }).from(results).where(where)
+            : await tx.select({ requestHash: results.requestHash, record: results.attributionRecord }).from(results).where(where)),
+        );
+      }
     }
     const need = new Set<number>();
     const needDatanets = new Set<number>();
     for (const r of rows) {
+      const outputHash = r.output === undefined ? undefined : keccakText(r.output);
       try {
         const record = decodeRecord(r.record);
-        this.records.set(r.requestHash.toLowerCase(), { record });
+        this.records.set(r.requestHash.toLowerCase(), { record, outputHash });
         for (const e of record.entries) if (!this.contributions.has(e.contributionId)) need.add(e.contributionId);
         // A treasury fallback pays the Datanets' treasuries.
         for (const d of datanetShares(record)) if (!this.datanets.has(d.datanetId)) needDatanets.add(d.datanetId);
       } catch (err) {
-        this.records.set(r.requestHash.toLowerCase(), { record: null, error: (err as Error).message });
+        this.records.set(r.requestHash.toLowerCase(), { record: null, error: (err as Error).message, outputHash });
       }
     }
     const ids = [...need];

@@ -4,10 +4,10 @@
  */
 import { and, eq, isNotNull, lte } from "drizzle-orm";
 import { keccak256, parseEventLogs, type Hex, type PublicClient } from "viem";
-import { batchRecordRequestId, bookingBatchOf, decodeBookings } from "@/lib/chain/bookings";
+import { batchRecordRequestId, bookingBatchOf, bookingResultHash, decodeBookings } from "@/lib/chain/bookings";
 import { inferenceMarketAbi, modelRegistryAbi } from "@/contracts-abi";
 import type { Db } from "@/db/client";
-import { contributions, inferenceResults, inferences, modelDatanets, models } from "@/db/schema";
+import { bookingBatches, contributions, inferenceResults, inferences, modelDatanets, models } from "@/db/schema";
 import { attributionHash, decodeRecord, encodeRecord, type WithdrawalsAt } from "@/lib/attribution/record";
 import { outputHash, readyModel, runAttribution, type LoadedModel } from "@/lib/attribution/run";
 import { withdrawnMembers, withoutWithdrawn } from "@/lib/attribution/withdrawn";
@@ -25,8 +25,11 @@ export interface VerifyReport {
   method: string | null;
   recomputedHash: `0x${string}` | null;
   storedHash: `0x${string}` | null;
+  /** A settle's attributionHash and outputHash (a booked inference has neither on-chain: null). */
   onchainHash: string | null;
   onchainOutputHash: string | null;
+  /** A booked inference's resultHash, keccak256(outputHash ‖ attributionHash), from its bookBatch calldata. */
+  onchainResultHash: string | null;
   checks: { name: string; ok: boolean; detail: string }[];
   ok: boolean;
 }
@@ -83,17 +86,28 @@ export async function withdrawalSet(db: Db, at: WithdrawalsAt, opts: { publicCli
   return { ids: new Set(rows.map((r) => r.id)), source: "the indexed withdrawals (no chain client to read them from)" };
 }
 
-/** The hashes a bookBatch transaction booked for `requestHash` on `modelId`, if its calldata matches its event. */
-async function bookedHashes(client: PublicClient, txHash: Hex, batchId: number, requestHash: string, modelId: number) {
+/** The resultHash `batch` booked for `requestHash` on `modelId`, if it holds that record. */
+function resultHashIn(batch: Hex, requestHash: string, modelId: number): Hex | null {
+  for (const g of decodeBookings(batch)) {
+    for (const r of g.records) if (r.requestHash === requestHash.toLowerCase() && r.modelId === BigInt(modelId)) return r.resultHash;
+  }
+  return null;
+}
+
+/** The resultHash a bookBatch transaction booked for `requestHash` on `modelId`, if its calldata matches its event. */
+async function bookedResultHash(client: PublicClient, txHash: Hex, batchId: number, requestHash: string, modelId: number): Promise<Hex | null> {
   const [tx, receipt] = await Promise.all([client.getTransaction({ hash: txHash }), client.getTransactionReceipt({ hash: txHash })]);
   const [booked] = parseEventLogs({ abi: inferenceMarketAbi, eventName: "InferencesBooked", logs: receipt.logs }).filter((l) => l.args.batchId === BigInt(batchId));
   if (!booked) return null;
   const batch = bookingBatchOf(tx.input);
   if (keccak256(batch) !== booked.args.batchHash) return null;
-  for (const g of decodeBookings(batch)) {
-    for (const r of g.records) if (r.requestHash === requestHash.toLowerCase() && r.modelId === BigInt(modelId)) return r;
-  }
-  return null;
+  return resultHashIn(batch, requestHash, modelId);
+}
+
+/** The same from the index: the batch the indexer read from the transaction and checked against its event then. */
+async function indexedResultHash(db: Db, txHash: string, requestHash: string, modelId: number): Promise<Hex | null> {
+  const [row] = await db.select({ batch: bookingBatches.batch }).from(bookingBatches).where(eq(bookingBatches.txHash, txHash.toLowerCase())).limit(1);
+  return row ? resultHashIn(row.batch as Hex, requestHash, modelId) : null;
 }
 
 export async function verifyInference(
@@ -120,16 +134,26 @@ export async function verifyInference(
     storedHash: null,
     onchainHash: inference.attributionHash,
     onchainOutputHash: inference.outputHash,
+    onchainResultHash: null,
     checks,
     ok: false,
   };
+  const booked = inference.bookingBatch !== null;
+  let resultSource = "";
 
   // The chain is the authority: read the settled hashes from it when a client is at hand.
-  if (opts.publicClient && opts.market && inference.bookingBatch !== null && inference.settledTx) {
-    // A booked inference's hashes are in its bookBatch transaction's calldata, checked against the event's batchHash.
-    const onchain = await bookedHashes(opts.publicClient, inference.settledTx as Hex, inference.bookingBatch, inference.requestHash, model.id);
-    report.onchainHash = onchain?.attributionHash ?? null;
-    report.onchainOutputHash = onchain?.outputHash ?? null;
+  if (booked) {
+    // A booked inference's one hash is in its bookBatch transaction's calldata; the index's two hashes are the
+    // stored answer's and record's, not the chain's.
+    report.onchainHash = null;
+    report.onchainOutputHash = null;
+    if (inference.settledTx && opts.publicClient && opts.market) {
+      report.onchainResultHash = await bookedResultHash(opts.publicClient, inference.settledTx as Hex, inference.bookingBatch!, inference.requestHash, model.id);
+      resultSource = "its bookBatch calldata (checked against the event's batchHash)";
+    } else if (inference.settledTx) {
+      report.onchainResultHash = await indexedResultHash(db, inference.settledTx, inference.requestHash, model.id);
+      resultSource = "the indexed bookBatch calldata (no chain client to read it from)";
+    }
   } else if (opts.publicClient && opts.market) {
     // The market keeps the hashes in its InferenceSettled event only (no storage per request).
     const [settled] = await opts.publicClient.getContractEvents({
@@ -220,24 +244,44 @@ export async function verifyInference(
     ok: recomputed.output === result.output,
     detail: recomputed.output === result.output ? "Recomputed answer equals the stored answer." : "Recomputing gives a different answer than the one served.",
   });
-  const onchainOut = report.onchainOutputHash?.toLowerCase();
-  checks.push({
-    name: "output on-chain",
-    ok: onchainOut === outputHash(result.output),
-    detail: onchainOut ? `outputHash ${onchainOut} ${onchainOut === outputHash(result.output) ? "matches" : "differs from"} keccak-256 of the answer.` : "Not settled yet.",
-  });
+  const answerHash = outputHash(result.output);
+  if (!booked) {
+    const onchainOut = report.onchainOutputHash?.toLowerCase();
+    checks.push({
+      name: "output on-chain",
+      ok: onchainOut === answerHash,
+      detail: onchainOut ? `outputHash ${onchainOut} ${onchainOut === answerHash ? "matches" : "differs from"} keccak-256 of the answer.` : "Not settled yet.",
+    });
+  }
   const sameRecord = encodeRecord(recomputed.record) === encodeRecord(stored);
   checks.push({
     name: "record",
     ok: sameRecord,
     detail: sameRecord ? "Recomputed attribution record equals the stored one, byte for byte." : "The stored attribution record differs from the recomputed one.",
   });
-  const onchain = report.onchainHash?.toLowerCase();
-  checks.push({
-    name: "record on-chain",
-    ok: onchain === report.recomputedHash,
-    detail: onchain ? `attributionHash on-chain ${onchain === report.recomputedHash ? "matches" : "differs from"} the recomputed ${report.recomputedHash}.` : "Not settled yet.",
-  });
+  if (booked) {
+    // One hash binds the answer and the record: a mismatch says the booked pair is not this answer with this record.
+    const onchain = report.onchainResultHash?.toLowerCase();
+    const expected = bookingResultHash(answerHash, report.recomputedHash);
+    const storedPair = bookingResultHash(answerHash, report.storedHash);
+    const of = `keccak-256(outputHash ${answerHash} of the answer ‖ the recomputed attributionHash ${report.recomputedHash})`;
+    checks.push({
+      name: "result on-chain",
+      ok: onchain === expected,
+      detail: !onchain
+        ? `No booked record of this request is in ${resultSource || "the index (no bookBatch transaction recorded)"}.`
+        : onchain === expected
+          ? `resultHash ${onchain} from ${resultSource} matches ${of}.`
+          : `resultHash ${onchain} from ${resultSource} differs from ${of}${onchain === storedPair ? "; it is the stored record's, which recomputing does not give" : ": the answer or record booked is another"}.`,
+    });
+  } else {
+    const onchain = report.onchainHash?.toLowerCase();
+    checks.push({
+      name: "record on-chain",
+      ok: onchain === report.recomputedHash,
+      detail: onchain ? `attributionHash on-chain ${onchain === report.recomputedHash ? "matches" : "differs from"} the recomputed ${report.recomputedHash}.` : "Not settled yet.",
+    });
+  }
   report.ok = checks.every((c) => c.ok);
   return report;
 }

@@ -410,8 +410,11 @@ export const VerifyReport = named(
     method: z.string().nullable(),
     recomputedHash: hashOut.nullable(),
     storedHash: hashOut.nullable(),
-    onchainHash: hashOut.nullable(),
-    onchainOutputHash: hashOut.nullable(),
+    onchainHash: hashOut.nullable().meta({ description: "A settle's attributionHash (null for a booked inference: not on-chain)." }),
+    onchainOutputHash: hashOut.nullable().meta({ description: "A settle's outputHash (null for a booked inference: not on-chain)." }),
+    onchainResultHash: hashOut
+      .nullable()
+      .meta({ description: "A booked inference's resultHash, keccak-256(outputHash ‖ attributionHash), from its bookBatch calldata (null for a settle)." }),
     checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
     ok: z.boolean().meta({ description: "Every check passed: the attribution is exactly what was settled." }),
   }),
