@@ -7,8 +7,9 @@
  *
  * Attacks and failures: a run repeated (nothing booked twice), a run that crashed after its transaction was mined
  * (recovered from the cursor, never re-sent, even with new charges behind it), a payer's timed withdrawal racing the
- * operator (claimed at once, the payer gets back only what was not charged), a replay of the read model from stored
- * events and batches (same rows, no chain reads).
+ * operator (claimed at once, the payer gets back only what was not charged), an operator that books one answer and
+ * stores another answer or record (nothing credited to contributors), a replay of the read model from stored events
+ * and batches (same rows, no chain reads).
  */
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +18,8 @@ import { inferenceMarketAbi, x402BatchSettlementAbi } from "@/contracts-abi";
 import * as t from "@/db/schema";
 import { testDatabaseKinds } from "@/db/testing";
 import { BATCH_SETTLEMENT_ADDRESS } from "@/lib/chain/batch-settlement";
+import { attributionHash, decodeRecord, encodeRecord } from "@/lib/attribution/record";
+import { outputHash } from "@/lib/attribution/run";
 import { BOOKED_REQUEST_ID_BASE } from "@/lib/chain/bookings";
 import { Indexer } from "@/lib/indexer/indexer";
 import { batchServerFor, pendingCharges, type BatchServer } from "@/lib/payments/batch-settlement";
@@ -259,6 +262,60 @@ for (const { kind, available } of testDatabaseKinds) {
         await job.stop();
       }
     }, 120_000);
+
+    it("credits no contributor when the stored answer or record is not the one booked: its pool is unattributed, its hashes unknown", async () => {
+      // Bob's channel has room for three more (a new deposit's authorization would be dated before the chain's clock,
+      // which the withdrawal test moved a day on).
+      const bob = batchPayer(m, appFetch, ROLES.users[1]);
+      const [otherAnswer, otherRecord, honest] = [
+        await pay(bob, m.models.gramA, "The domestic cat is"),
+        await pay(bob, m.models.gramA, "A dog is"),
+        await pay(bob, m.models.gramA, "The cow"),
+      ].map((b) => b.requestHash as string);
+      expect(await book()).toMatchObject({ booked: 3, pending: 0 });
+      // Booked, the operator stores another answer for one request and, for another, a record for the same request and
+      // model that gives the whole pool to one contribution: the booked resultHash commits to neither.
+      const results = await m.ctx.db.select().from(t.inferenceResults).where(inArray(t.inferenceResults.requestHash, [otherAnswer, otherRecord, honest]));
+      const resultOf = (h: string) => results.find((r) => r.requestHash === h)!;
+      await m.ctx.db.update(t.inferenceResults).set({ output: `${resultOf(otherAnswer).output} (edited)` }).where(eq(t.inferenceResults.requestHash, otherAnswer));
+      const record = decodeRecord(resultOf(otherRecord).attributionRecord);
+      const [favourite] = await m.ctx.db.select({ id: t.contributions.id }).from(t.contributions).orderBy(t.contributions.id).limit(1);
+      const forged = encodeRecord({ ...record, entries: [{ contributionId: favourite.id, weightPpm: 1_000_000 }], ...(record.version === 2 ? { datanets: [] } : {}) });
+      expect(forged).not.toBe(resultOf(otherRecord).attributionRecord);
+      await m.ctx.db.update(t.inferenceResults).set({ attributionRecord: forged }).where(eq(t.inferenceResults.requestHash, otherRecord));
+      await m.index();
+
+      const rows = await m.ctx.db.select().from(t.inferences).where(inArray(t.inferences.requestHash, [otherAnswer, otherRecord, honest]));
+      const rowOf = (h: string) => rows.find((r) => r.requestHash === h)!;
+      const ledgerOf = (requestId: number) => m.ctx.db.select().from(t.ledgerEntries).where(eq(t.ledgerEntries.requestId, requestId));
+      for (const h of [otherAnswer, otherRecord]) {
+        const row = rowOf(h);
+        expect(row).toMatchObject({ status: "settled", outputHash: null, attributionHash: null });
+        const ledger = await ledgerOf(row.requestId);
+        expect(ledger.filter((e) => e.role === "contributor" || e.role === "datanet-treasury")).toEqual([]);
+        expect(ledger.filter((e) => e.role === "unattributed").map((e) => e.amount)).toEqual([row.contributorPool]);
+        expect(await m.ctx.db.select().from(t.attributionEntries).where(eq(t.attributionEntries.requestId, row.requestId))).toEqual([]);
+      }
+      // The honest one is credited, with the stored answer's and record's hashes.
+      const ok = rowOf(honest);
+      expect(ok).toMatchObject({ outputHash: outputHash(resultOf(honest).output), attributionHash: attributionHash(decodeRecord(resultOf(honest).attributionRecord)) });
+      expect((await ledgerOf(ok.requestId)).some((e) => e.role === "unattributed")).toBe(false);
+
+      // Verify tells which: the edited answer is not the recomputed one, and the pair booked is not (edited answer, record);
+      // the forged record is not the recomputed one, while the pair booked is the honest one.
+      const verify = async (h: string, chain = true) =>
+        (await verifyInference(m.ctx.db, rowOf(h).requestId, { ...(chain ? { publicClient: m.client, market: m.d.inferenceMarket } : {}), artifactDir: m.artifactDir }))!;
+      const failed = async (h: string) => (await verify(h)).checks.filter((c) => !c.ok).map((c) => c.name);
+      expect(await failed(otherAnswer)).toEqual(["output", "result on-chain"]);
+      expect(await failed(otherRecord)).toEqual(["record"]);
+      const honestReport = await verify(honest);
+      expect(honestReport).toMatchObject({ ok: true, onchainHash: null, onchainOutputHash: null });
+      expect(honestReport.checks.find((c) => c.name === "result on-chain")?.detail).toMatch(/^resultHash 0x[0-9a-f]{64} from its bookBatch calldata .* matches keccak-256\(outputHash/);
+      // Without a chain client, the resultHash comes from the batch the indexer stored.
+      const offline = await verify(honest, false);
+      expect(offline.ok).toBe(true);
+      expect(offline.onchainResultHash).toBe(honestReport.onchainResultHash);
+    }, 240_000);
 
     it("rebuilds booked inferences from stored events and batches on a rollback replay, to the row", async () => {
       await m.index();
