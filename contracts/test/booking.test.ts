@@ -478,11 +478,13 @@ describe("bookBatch", () => {
     console.log(lines.join("\n"));
     // The issue's target: ≤ 5,000 gas an inference at ≥ 100 a batch. bookBatch alone meets it with channels of ~10
     // inferences a batch; with the claims that pay for the batch it holds when each channel brings ≥ 100 (the booker's
-    // per-channel bound, BOOKING_MIN_RECORDS), not at 10 a channel (≈ 2.2k gas of claim each).
-    expect(gas["100/10/channels booked before"]).toBeLessThanOrEqual(5_000n);
-    expect(gas["1000/10/channels booked before"]).toBeLessThanOrEqual(5_000n);
-    expect(withClaims["100/1/channel booked before"]).toBeLessThanOrEqual(5_000n);
-    expect(withClaims["1000/10/channels booked before"]).toBeLessThanOrEqual(5_000n);
+    // per-channel bound, BOOKING_MIN_RECORDS), not at 10 a channel (≈ 2.2k gas of claim each). The bounds sit 8-10% over
+    // what 80-byte records measure (4,002, 3,006, 3,704, 3,236), below what 112-byte ones did (4,769, 4,282, 4,977,
+    // 4,513): a record that grows again fails here.
+    expect(gas["100/10/channels booked before"]).toBeLessThanOrEqual(4_400n);
+    expect(gas["1000/10/channels booked before"]).toBeLessThanOrEqual(3_250n);
+    expect(withClaims["100/1/channel booked before"]).toBeLessThanOrEqual(4_000n);
+    expect(withClaims["1000/10/channels booked before"]).toBeLessThanOrEqual(3_500n);
     const runtime = await ctx.publicClient.getCode({ address: market });
     console.log(`InferenceMarket runtime size: ${(runtime!.length - 2) / 2} bytes (limit 24,576)`);
     expect((runtime!.length - 2) / 2).toBeLessThan(24_576);
