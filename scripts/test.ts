@@ -1,7 +1,7 @@
 /**
  * `npm test`: everything CI runs, in order, with one closing line that counts the tests.
- * lint and typecheck side by side → vitest (contracts, units, database on PGlite and, with TEST_DATABASE_URL,
- * Postgres) → Playwright in Debian's Chromium against the real stack.
+ * vitest (the whole-stack files first, then contracts, units, database on PGlite and, with TEST_DATABASE_URL,
+ * Postgres) → Playwright in Debian's Chromium against the real stack, with lint and then the typecheck beside it.
  */
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -42,9 +42,11 @@ else if (await postgresAnswers(LOCAL_POSTGRES)) {
 } else postgresNote = "Postgres variants: skipped (no TEST_DATABASE_URL and no Postgres answering on 127.0.0.1:5432)";
 console.log(postgresNote);
 
-// Lint and typecheck each use one core: side by side on two cores they take as long as the slower one. Each one's
-// output is printed whole when both are done, so their lines do not interleave. The typecheck includes Next's route
-// types (`next typegen`), so the production build below skips its own TypeScript pass under CI (next.config.ts).
+// Lint and the typecheck are pure CPU work with no deadline; the browser tests mostly wait (one browser, one stack:
+// 1.2 of the 2 cores, measured) and vitest keeps both cores busy. So lint and then the typecheck run on the core the
+// browser tests leave, their output printed whole once the browser tests are done (no interleaved lines). The
+// typecheck includes Next's route types (`next typegen`), so the production build skips its own TypeScript pass
+// under CI (next.config.ts); typegen writes only .next/types, which the running server does not read.
 function collected(command: string, args: string[]): Promise<{ ok: boolean; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { env: process.env, stdio: ["ignore", "pipe", "pipe"] });
@@ -55,12 +57,6 @@ function collected(command: string, args: string[]): Promise<{ ok: boolean; outp
     child.on("close", (code) => resolve({ ok: code === 0, output }));
   });
 }
-const [lint, typecheck] = await Promise.all([collected("npx", ["eslint", "."]), collected("npm", ["run", "--silent", "typecheck"])]);
-process.stdout.write(lint.output);
-step("lint", lint.ok);
-process.stdout.write(typecheck.output);
-step("typecheck", typecheck.ok);
-
 // Tests that run the whole stack (npm start's process hygiene, two web instances over one Postgres) build the
 // web app and start many processes: they run first and one at a time, so they neither share the build nor
 // load the machine under the other tests.
@@ -79,13 +75,18 @@ function vitest(name: string, args: string[]) {
 vitest("vitest-stack", [...STACK_TESTS, "--maxWorkers=1"]);
 vitest("vitest", STACK_TESTS.flatMap((f) => ["--exclude", f]));
 
+const checks = (async () => {
+  const lint = await collected("npx", ["eslint", "."]);
+  return { lint, typecheck: await collected("npm", ["run", "--silent", "typecheck"]) };
+})();
 const chromium = spawnSync("npx", ["tsx", "scripts/ensure-chromium.ts"], { stdio: "inherit" }).status === 0;
 if (step("chromium", chromium)) {
   const pwJson = path.join(out, "playwright.json");
-  const ok = spawnSync("npx", ["playwright", "test", "--reporter=list,json"], {
-    stdio: "inherit",
-    env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson },
-  }).status === 0;
+  const ok = await new Promise<boolean>((resolve) => {
+    const child = spawn("npx", ["playwright", "test", "--reporter=list,json"], { stdio: "inherit", env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson } });
+    child.on("error", () => resolve(false));
+    child.on("close", (code) => resolve(code === 0));
+  });
   step("playwright", ok);
   if (fs.existsSync(pwJson)) {
     const s = JSON.parse(fs.readFileSync(pwJson, "utf8")).stats ?? {};
@@ -94,6 +95,11 @@ if (step("chromium", chromium)) {
     counts.skipped += s.skipped ?? 0;
   }
 }
+const { lint, typecheck } = await checks;
+process.stdout.write(lint.output);
+step("lint", lint.ok);
+process.stdout.write(typecheck.output);
+step("typecheck", typecheck.ok);
 
 if (failures.length) console.log(`failed steps: ${failures.join(", ")}`);
 console.log(postgresNote);
