@@ -10,6 +10,8 @@ const O200K_IDS = 200_019;
 
 describe("loading a tokenizer's tables", () => {
   it("concurrent first uses share one load, and every caller gets the loaded tokenizer", async () => {
+    // A fresh copy of the module: test files share their worker's module cache, and another may have loaded o200k.
+    vi.resetModules();
     const { isTokenizerLoaded, loadedTokenizer, loadTokenizer } = await import("./tokenizer");
     expect(isTokenizerLoaded("o200k_base")).toBe(false);
     // A load spells out each id's bytes once (200,019 UTF-8 encodings): count them.

@@ -10,9 +10,12 @@ import { models } from "@/db/schema";
 import { loadedTokenizer, tokenizerFor, type Tokenizer } from "@/lib/attribution/tokenizer";
 import { modelTokenizerName, type TokenizerName } from "@/lib/attribution/tokenizer-names";
 
-const byModel = new Map<number, TokenizerName>();
+// Per database: model ids are per deployment, and one process may hold several (tests, a replay beside the live one).
+const byDatabase = new WeakMap<Db, Map<number, TokenizerName>>();
 
 export async function cardTokenizer(db: Db, modelId: number): Promise<Tokenizer> {
+  let byModel = byDatabase.get(db);
+  if (!byModel) byDatabase.set(db, (byModel = new Map()));
   let name = byModel.get(modelId);
   if (name === undefined) {
     const [row] = await db.select({ kind: models.kind, parameters: models.parameters }).from(models).where(eq(models.id, modelId)).limit(1);
