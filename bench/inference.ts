@@ -302,6 +302,45 @@ async function paidCall(url: string, client: x402Client, prompt: string, params:
   }
 }
 
+/**
+ * A paid call that reuses the offer of an earlier 402: a flat-price model's offer is the same for every prompt, so the
+ * official client signs the next voucher from it and sends it with the request (no 402 round trip), then reads the
+ * PAYMENT-RESPONSE as the fetch wrapper does (processPaymentResult keeps its channel state in step).
+ */
+async function offerReusedCall(url: string, client: x402Client, offer: PaymentRequiredOffer, prompt: string, params: Json): Promise<Sample> {
+  const http402 = new x402HTTPClient(client);
+  const start = performance.now();
+  try {
+    const payload = await client.createPaymentPayload(offer);
+    const headers = { "content-type": "application/json", ...http402.encodePaymentSignatureHeader(payload) };
+    const sent = performance.now();
+    const res = await fetch(url, { method: "POST", headers, body: JSON.stringify({ prompt, params }) });
+    const answered = performance.now();
+    const text = await res.text();
+    await http402.processPaymentResult(payload, (n) => res.headers.get(n), res.status);
+    let body: Json | undefined;
+    try {
+      body = JSON.parse(text) as Json;
+    } catch {
+      body = undefined;
+    }
+    return {
+      ok: res.status === 200,
+      status: res.status,
+      error: res.status === 200 ? undefined : `${res.status} ${body?.reason ?? ""} ${String(body?.error ?? text).slice(0, 120)}`.trim(),
+      total: performance.now() - start,
+      to402: 0,
+      sign: sent - start,
+      paid: answered - sent,
+      prompt,
+      body,
+    };
+  } catch (err) {
+    return { ok: false, status: 0, error: (err as Error).message.split("\n")[0].slice(0, 160), total: performance.now() - start, to402: NaN, sign: NaN, paid: NaN, prompt };
+  }
+}
+type PaymentRequiredOffer = Parameters<x402Client["createPaymentPayload"]>[0];
+
 async function waitCaughtUp(base: string, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -511,8 +550,29 @@ export async function benchInference(log = console.log) {
           `p50 ${ms(median(ok.map((s) => s.total)))} / p95 ${ms(pct(ok.map((s) => s.total), 95))} ms; paid p50 ${ms(median(ok.map((s) => s.paid)))} ms; ${batchLevels.at(-1)!.txs} txs; CPU: ${cpu.text}`,
       );
     }
+    // ---- 1c. the same channels, each call sending its voucher with the request (the offer of one 402 reused).
+    const probe = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: prompts[0], params: { maxTokens: MAX_TOKENS } }) });
+    const offer = new x402HTTPClient(batchClients[0]).getPaymentRequiredResponse((n) => probe.headers.get(n), await probe.json());
+    const reusedTask = async (i: number) => {
+      const sample = await offerReusedCall(url, batchClients[batchTurn++ % PAYERS], offer, prompts[i % prompts.length], { maxTokens: MAX_TOKENS, seed: 500_000 + i });
+      if (sample.ok) charges++;
+      return sample;
+    };
+    const reusedLevels: typeof levels = [];
+    for (const concurrency of LEVELS) {
+      const cpu0 = cpuSnapshot(tree);
+      const r = await load(concurrency, SECONDS, reusedTask);
+      const cpu = cpuShare(cpu0, cpuSnapshot(tree), r.elapsed);
+      reusedLevels.push({ concurrency, ...r, blocks: 0, txs: 0, cpu });
+      const ok = r.samples.filter((s) => s.ok);
+      const exact = levels.find((l) => l.concurrency === concurrency)!;
+      log(
+        `[${elapsed()} s] batch-settlement, offer reused, concurrency ${concurrency}: ${ok.length} ok, ${r.samples.length - ok.length} errors in ${r.elapsed.toFixed(1)} s = ${(ok.length / r.elapsed).toFixed(1)} req/s (${(ok.length / r.elapsed / (exact.samples.filter((s) => s.ok).length / exact.elapsed)).toFixed(1)}× exact); ` +
+          `p50 ${ms(median(ok.map((s) => s.total)))} / p95 ${ms(pct(ok.map((s) => s.total), 95))} ms; paid p50 ${ms(median(ok.map((s) => s.paid)))} ms; CPU: ${cpu.text}`,
+      );
+    }
     if (profiledScheme === "batch-settlement") profileText = await profileRun("batch-settlement", batchTask);
-    for (const l of batchLevels) for (const s of l.samples) if (!s.ok) errorKinds.set(`batch: ${s.error ?? "?"}`, (errorKinds.get(`batch: ${s.error ?? "?"}`) ?? 0) + 1);
+    for (const l of [...batchLevels, ...reusedLevels]) for (const s of l.samples) if (!s.ok) errorKinds.set(`batch: ${s.error ?? "?"}`, (errorKinds.get(`batch: ${s.error ?? "?"}`) ?? 0) + 1);
     // What the booker (the server's booking job) spent on-chain for these charges, its claims and bookBatch calls, once
     // it has booked them all within its bound (each channel within BOOKING_MAX_DELAY_SECONDS of its oldest charge).
     const bookingDeadline = Date.now() + (BOOKING_MAX_DELAY_SECONDS + 30) * 1000;
@@ -563,12 +623,16 @@ export async function benchInference(log = console.log) {
     const model1 = [...modelTimes.values()];
     const outside = c1.map((s) => s.paid - modelTimes.get(s)!);
     // The batch answers at c=1: their record names the request hash as its request id (lib/inference/batch.ts).
-    const batch1 = batchLevels[0].samples.filter((s) => s.ok && s.body);
-    const batchOutside = batch1.map((s) => {
-      const st = performance.now();
-      runAttribution({ kind: "infinigram", model: { format: "corpus", index }, view, modelId: MODEL, artifactHash: model.artifactHash, requestId: BigInt(s.body!.requestHash), prompt: s.prompt, params: s.body!.params });
-      return s.paid - (performance.now() - st);
-    });
+    const outsideOf = (samples: Sample[]) =>
+      samples
+        .filter((s) => s.ok && s.body)
+        .map((s) => {
+          const st = performance.now();
+          runAttribution({ kind: "infinigram", model: { format: "corpus", index }, view, modelId: MODEL, artifactHash: model.artifactHash, requestId: BigInt(s.body!.requestHash), prompt: s.prompt, params: s.body!.params });
+          return s.paid - (performance.now() - st);
+        });
+    const batchOutside = outsideOf(batchLevels[0].samples);
+    const reusedOutside = outsideOf(reusedLevels[0].samples);
     log(`[${elapsed()} s] model time in-process (c=1 requests, ${c1.length}): p50 ${ms(median(model1))} ms, p95 ${ms(pct(model1, 95))} ms (own artifact index: p50 ${ms(median(ownTimes))} ms); same output and attribution hash: ${same}/${c1.length}; paid − model p50 ${ms(median(outside))} ms`);
 
     // ---- 2b. the chain part of a paid request, replayed from here with the server's own calls and clients, on a
@@ -762,16 +826,22 @@ export async function benchInference(log = console.log) {
         `POST /api/models/${MODEL}/inference (∞-gram, maxTokens ${MAX_TOKENS}) for ${l.elapsed.toFixed(1)} s, ${ok.length} answers, ${PAYERS} payers round-robin; client time end to end (unpaid POST → 402, sign, paid POST → body read) with the official x402 client`,
       ]);
     }
-    for (const l of batchLevels) {
-      const ok = l.samples.filter((s) => s.ok);
-      const t = ok.map((s) => s.total);
-      const exact = levels.find((e) => e.concurrency === l.concurrency)!;
-      const ratio = ok.length / l.elapsed / (exact.samples.filter((s) => s.ok).length / exact.elapsed);
-      rows.push([
-        `batch-settlement, concurrency ${l.concurrency}`,
-        `${(ok.length / l.elapsed).toFixed(1)} req/s = ${ratio.toFixed(1)}× exact; p50 ${ms(median(t))} / p95 ${ms(pct(t, 95))} / p99 ${ms(pct(t, 99))} ms; ${l.samples.length - ok.length} errors; ${l.txs} txs`,
-        `the same requests paid with the official batch-settlement client (one deposit per payer before the runs, then one voucher per request and no transaction); same run, same stack`,
-      ]);
+    const batchRuns = [
+      { name: "batch-settlement", levels: batchLevels, what: "the same requests paid with the official batch-settlement client (one deposit per payer before the runs, then one voucher per request and no transaction); same run, same stack" },
+      { name: "batch-settlement, offer reused", levels: reusedLevels, what: "the same channels, each voucher signed from the offer of one earlier 402 and sent with the request (no 402 round trip: a flat-price model's offer is the same for every prompt), its PAYMENT-RESPONSE read by the official client" },
+    ];
+    for (const run of batchRuns) {
+      for (const l of run.levels) {
+        const ok = l.samples.filter((s) => s.ok);
+        const t = ok.map((s) => s.total);
+        const exact = levels.find((e) => e.concurrency === l.concurrency)!;
+        const ratio = ok.length / l.elapsed / (exact.samples.filter((s) => s.ok).length / exact.elapsed);
+        rows.push([
+          `${run.name}, concurrency ${l.concurrency}`,
+          `${(ok.length / l.elapsed).toFixed(1)} req/s = ${ratio.toFixed(1)}× exact; p50 ${ms(median(t))} / p95 ${ms(pct(t, 95))} / p99 ${ms(pct(t, 99))} ms; ${l.samples.length - ok.length} errors${run.levels === batchLevels ? `; ${l.txs} txs` : ""}`,
+          run.what,
+        ]);
+      }
     }
     rows.push(["batch-settlement on-chain (booker)", bookingCost.text, "the booking job's own transactions for the batch runs' charges, waited for until all are booked (bound per channel: BOOKING_MAX_DELAY_SECONDS, default 60 s, or BOOKING_MIN_RECORDS, default 100, charges): vouchers claimed in X402BatchSettlement, then InferenceMarket.bookBatch; records from each bookBatch's calldata"]);
     {
@@ -783,15 +853,20 @@ export async function benchInference(log = console.log) {
         return { web: of("web server"), client: of("bench client"), anvil: of("anvil"), all };
       };
       const cores = os.cpus().length;
-      const text = batchLevels
-        .map((l) => {
-          const c = per(l);
-          return `c=${l.concurrency}: web server ${ms(c.web)}, client ${ms(c.client)}, anvil ${ms(c.anvil)} ms; all ${ms(c.all)} ms → at most ${Math.floor((cores * 1000) / c.all)} req/s on ${cores} cores`;
-        })
-        .join("; ");
+      const text = batchRuns
+        .map((run) =>
+          `${run.name}: ` +
+          run.levels
+            .map((l) => {
+              const c = per(l);
+              return `c=${l.concurrency}: web server ${ms(c.web)}, client ${ms(c.client)}, anvil ${ms(c.anvil)} ms; all ${ms(c.all)} ms → at most ${Math.floor((cores * 1000) / c.all)} req/s on ${cores} cores`;
+            })
+            .join("; "),
+        )
+        .join(" · ");
       rows.push(["batch-settlement CPU per paid call", text, "/proc CPU time of each process of the stack and of this bench's client (the official batch-settlement client: parsing each 402, signing each voucher) during each run ÷ paid calls; the ceiling is the machine's cores ÷ that sum, with the client on the same machine"]);
     }
-    rows.push(["batch-settlement outside the model (c=1)", `p50 ${ms(median(batchOutside))} / p95 ${ms(pct(batchOutside, 95))} ms`, "per request: paid request − model time (the same run of the model in this process) = voucher verification, channel row lock, charge row, database + Next"]);
+    rows.push(["batch-settlement outside the model (c=1)", `p50 ${ms(median(batchOutside))} / p95 ${ms(pct(batchOutside, 95))} ms (offer reused: p50 ${ms(median(reusedOutside))} / p95 ${ms(pct(reusedOutside, 95))} ms)`, "per request: paid request − model time (the same run of the model in this process) = voucher verification, channel row lock, charge row, database + Next"]);
     const at = (c: number) => levels.find((l) => l.concurrency === c)!.samples.filter((s) => s.ok);
     rows.push(["402 round trip (c=1)", `p50 ${ms(median(at(1).map((s) => s.to402)))} ms (c=32: ${ms(median(at(32).map((s) => s.to402)))} ms)`, "unpaid POST → PAYMENT-REQUIRED headers (server: 2 contract reads + model lookup)"]);
     rows.push(["client signing (c=1)", `p50 ${ms(median(at(1).map((s) => s.sign)))} ms`, "402 received → paid POST sent (parse requirements, sign EIP-712 TransferWithAuthorization)"]);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeAbiParameters, keccak256, stringToBytes, type Hex } from "viem";
 import { privateKeyToAccount, generatePrivateKey } from "viem/accounts";
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader, decodePaymentSignatureHeader } from "@x402/core/http";
-import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
+import { wrapFetchWithPayment, x402Client, x402HTTPClient } from "@x402/fetch";
 import { computeChannelId } from "@x402/evm/batch-settlement/client";
 import * as modelInference from "@/app/api/models/[id]/inference/route";
 import { x402BatchSettlementAbi } from "@/contracts-abi";
@@ -162,6 +162,50 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(await channelOnChain(id)).toEqual({ balance: charged, totalClaimed: charged });
       expect(await m.balance(ROLES.users[0])).toBe(startBalance - charged);
     }, 120_000);
+
+    it("a repeat caller sends its voucher with the request, reusing one 402's offer: one request per call, each charged once and in step; the offer reused for another model is refused unspent", async () => {
+      const model = m.models.gramA;
+      const cost = await price(model);
+      const who = payer(ROLES.users[1], { salt: salt("offer reused") });
+      const id = await channelIdOf(who, model);
+      expect((await post(who.pay, model, "The domestic cat is", { maxTokens: 8 })).status).toBe(200); // the deposit
+      const client = new x402Client().register(NETWORK, who.scheme);
+      client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: m.d.token }] });
+      const http402 = new x402HTTPClient(client);
+      const url = `${BASE}/api/models/${model}/inference`;
+      const unpaid = await appFetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "x" }) });
+      // A flat price: the offer is the same for every prompt, so one 402 serves every later call.
+      const offer = http402.getPaymentRequiredResponse((h) => unpaid.headers.get(h), await unpaid.json());
+      const call = async (to: string, prompt: string) => {
+        const payload = await client.createPaymentPayload(offer);
+        const res = await appFetch(to, { method: "POST", headers: { "content-type": "application/json", ...http402.encodePaymentSignatureHeader(payload) }, body: JSON.stringify({ prompt, params: { maxTokens: 8 } }) });
+        const body = (await res.json()) as Json;
+        await http402.processPaymentResult(payload, (h) => res.headers.get(h), res.status);
+        return { res, body };
+      };
+      const sent = wire.length;
+      for (const prompt of ["A dog is", "The horse", "Birds can"]) {
+        const { res, body } = await call(url, prompt);
+        expect(res.status, JSON.stringify(body)).toBe(200);
+        expect(body).toMatchObject({ settlement: "pending", price: cost.toString() });
+      }
+      // One request each, no 402 before it.
+      expect(wire.slice(sent).map((w) => [w.status, w.signature !== null])).toEqual([[200, true], [200, true], [200, true]]);
+      let rows = await chargesOf(id);
+      expect(rows.map((r) => r.cumulativeAfter)).toEqual([1n, 2n, 3n, 4n].map((k) => cost * k));
+
+      // The same offer sent to another model (another price): refused before anything is served or charged.
+      const other = m.models.gramB;
+      expect(await price(other)).not.toBe(cost);
+      const { res, body } = await call(`${BASE}/api/models/${other}/inference`, "A dog is");
+      expect(res.status).toBe(402);
+      expect(body.reason).toBe("price_changed");
+      rows = await chargesOf(id);
+      expect(rows).toHaveLength(4);
+      // The client is still in step: its next call through the official fetch wrapper pays as usual.
+      expect((await post(who.pay, model, "Fish swim", { maxTokens: 8 })).status).toBe(200);
+      expect((await chargesOf(id)).map((r) => r.cumulativeAfter).at(-1)).toBe(cost * 5n);
+    });
 
     it("lets the openai client pay through the batch-settlement client, plain and streaming", async () => {
       const model = m.models.gramA;
