@@ -17,7 +17,8 @@
  *
  * The benchmark server runs with RATE_LIMIT_IP_PER_MINUTE and RATE_LIMIT_PAYER_PER_MINUTE raised to 1,000,000
  * (the defaults, 120 and 60 a minute, would refuse the load) and EPOCH_INTERVAL_MINUTES=0 (epochs only when this
- * bench posts them). BENCH_INFERENCE_SECONDS sets each concurrency level's duration (default 15).
+ * bench posts them). BENCH_INFERENCE_SECONDS sets each concurrency level's duration (default 15),
+ * BENCH_INFERENCE_PROFILE_CONCURRENCY the profiled run's (default 32).
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -55,6 +56,8 @@ const MAX_TOKENS = 32;
 const REPLAYS = 30;
 const IDLE_SECONDS = 5;
 const PROFILE_SECONDS = 8;
+/** The profiled run's concurrency (BENCH_INFERENCE_PROFILE_CONCURRENCY, default 32). */
+const PROFILE_CONCURRENCY = Number(process.env.BENCH_INFERENCE_PROFILE_CONCURRENCY ?? 32);
 /** The server's booking bound (it inherits this process's environment; lib/config.ts has the same default). */
 const BOOKING_MAX_DELAY_SECONDS = Number(process.env.BOOKING_MAX_DELAY_SECONDS ?? 60);
 
@@ -496,7 +499,7 @@ export async function benchInference(log = console.log) {
     const profileRun = async (scheme: string, run: (i: number) => Promise<Sample>) => {
       fs.writeFileSync(path.join(profileDir, "go"), "");
       await sleep(300);
-      const profiled = await load(32, PROFILE_SECONDS, run);
+      const profiled = await load(PROFILE_CONCURRENCY, PROFILE_SECONDS, run);
       fs.writeFileSync(path.join(profileDir, "stop"), "");
       const profileRate = profiled.samples.filter((x) => x.ok).length / profiled.elapsed;
       let profile: { categories: [string, number][]; busy: number } | null = null;
@@ -513,7 +516,7 @@ export async function benchInference(log = console.log) {
         ? `${scheme}: main thread ${(profile.busy * 100).toFixed(0)} % busy = ${ms((profile.busy * 1000) / profileRate)} ms per request at ${profileRate.toFixed(1)} req/s: ` +
           profile.categories.map(([c, x]) => `${c} ${(x * 100).toFixed(0)} %`).join(", ")
         : "no profile was written";
-      log(`[${elapsed()} s] profile of the web server at c=32 (${PROFILE_SECONDS} s): ${text}`);
+      log(`[${elapsed()} s] profile of the web server at c=${PROFILE_CONCURRENCY} (${PROFILE_SECONDS} s): ${text}`);
       return text;
     };
     // One profiled run per server (the profiler stops for good): exact by default, BENCH_INFERENCE_PROFILE=batch-settlement for the other.
@@ -900,7 +903,7 @@ export async function benchInference(log = console.log) {
       `c=32: ${levels[2].cpu.text}; per request: web server ${cpuPer(levels[2], "web server")} ms, anvil ${cpuPer(levels[2], "anvil")} ms (c=1: ${cpuPer(levels[0], "web server")}, ${cpuPer(levels[0], "anvil")} ms)`,
       `/proc CPU time during each run ÷ its duration (share of one core) and ÷ requests; idle for ${IDLE_SECONDS} s before the runs: ${idleCpu.text}`,
     ]);
-    rows.push(["web server main thread (c=32)", profileText, `V8 CPU profile (node:inspector, loaded with --require through NODE_OPTIONS) of an extra ${PROFILE_SECONDS} s run at concurrency 32; self time grouped by the first library on the stack`]);
+    rows.push([`web server main thread (c=${PROFILE_CONCURRENCY})`, profileText, `V8 CPU profile (node:inspector, loaded with --require through NODE_OPTIONS) of an extra ${PROFILE_SECONDS} s run at concurrency ${PROFILE_CONCURRENCY}; self time grouped by the first library on the stack`]);
     const l1 = levels[0];
     rows.push(["chain cost per request", `${(l1.blocks / l1.samples.length).toFixed(2)} blocks, ${(l1.txs / l1.samples.length).toFixed(2)} txs (c=32: ${(levels[2].txs / levels[2].samples.length).toFixed(2)} txs)`, `blocks and txs mined during each run ÷ requests; payWithAuthorization and settle in separate blocks for ${receipts.filter((r) => r.pay.blockNumber !== r.settle.blockNumber).length}/${receipts.length}`]);
     rows.push(["gas: payWithAuthorization", `${fmtInt(median(pwaGas))} (${fmtInt(Math.min(...pwaGas))}–${fmtInt(Math.max(...pwaGas))})`, `receipts of the ${receipts.length} x402 payments (operator submits the payer's EIP-3009 authorization)`]);
