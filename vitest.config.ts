@@ -36,7 +36,7 @@ export default defineConfig({
     exclude: ["node_modules/**", "e2e/**", ".next/**", ".data/**"],
     pool: "forks",
     // One process per worker for all its files: module loading was a fifth of the run (146 s of 533 s in CI).
-    // vitest.setup.ts gives each file a fresh worker's environment and process singletons.
+    // vitest.setup.ts gives each file the environment a fresh worker has; stubs and spies are undone after each test.
     isolate: false,
     setupFiles: ["./vitest.setup.ts"],
     unstubGlobals: true,

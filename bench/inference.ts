@@ -161,6 +161,8 @@ const fmtInt = (n: number | bigint) => Number(n).toLocaleString("en-US");
 
 /** The operator's claim and bookBatch transactions from `fromBlock` on: their gas, and per booked inference. */
 async function bookingGas(client: PublicClient, market: Hex, fromBlock: bigint): Promise<{ text: string; records: number }> {
+  // Nothing mined since: anvil refuses a range that starts above its head (short runs where the booker has not run yet).
+  if (fromBlock > (await client.getBlockNumber({ cacheTime: 0 }))) return { text: "no booking yet", records: 0 };
   const [booked, claimed] = await Promise.all([
     client.getContractEvents({ address: market, abi: inferenceMarketAbi, eventName: "InferencesBooked", fromBlock }),
     client.getContractEvents({ address: BATCH_SETTLEMENT_ADDRESS, abi: x402BatchSettlementAbi, eventName: "Claimed", fromBlock }),
@@ -267,6 +269,17 @@ function batchFor(account: ReturnType<typeof mnemonicToAccount>, chainId: number
   return client;
 }
 
+/** A paid answer's JSON body (undefined when it is not JSON) and, unless it is a 200, what went wrong. */
+function answerOf(status: number, text: string): { body?: Json; error?: string } {
+  let body: Json | undefined;
+  try {
+    body = JSON.parse(text) as Json;
+  } catch {
+    body = undefined;
+  }
+  return { body, error: status === 200 ? undefined : `${status} ${body?.reason ?? ""} ${String(body?.error ?? text).slice(0, 120)}`.trim() };
+}
+
 /** A paid call through wrapFetchWithPayment, with the wrapped fetch's two calls timed. */
 async function paidCall(url: string, client: x402Client, prompt: string, params: Json): Promise<Sample> {
   const calls: { start: number; end: number; status: number }[] = [];
@@ -282,17 +295,12 @@ async function paidCall(url: string, client: x402Client, prompt: string, params:
     const res = await pay(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt, params }) });
     const text = await res.text();
     const total = performance.now() - start;
-    let body: Json | undefined;
-    try {
-      body = JSON.parse(text) as Json;
-    } catch {
-      body = undefined;
-    }
+    const { body, error } = answerOf(res.status, text);
     const [c402, cPaid] = calls;
     return {
       ok: res.status === 200 && calls.length === 2 && c402.status === 402,
       status: res.status,
-      error: res.status === 200 ? undefined : `${res.status} ${body?.reason ?? ""} ${String(body?.error ?? text).slice(0, 120)}`.trim(),
+      error,
       total,
       to402: c402 ? c402.end - c402.start : NaN,
       sign: cPaid ? cPaid.start - c402.end : NaN,
@@ -321,16 +329,11 @@ async function offerReusedCall(url: string, client: x402Client, offer: PaymentRe
     const answered = performance.now();
     const text = await res.text();
     await http402.processPaymentResult(payload, (n) => res.headers.get(n), res.status);
-    let body: Json | undefined;
-    try {
-      body = JSON.parse(text) as Json;
-    } catch {
-      body = undefined;
-    }
+    const { body, error } = answerOf(res.status, text);
     return {
       ok: res.status === 200,
       status: res.status,
-      error: res.status === 200 ? undefined : `${res.status} ${body?.reason ?? ""} ${String(body?.error ?? text).slice(0, 120)}`.trim(),
+      error,
       total: performance.now() - start,
       to402: 0,
       sign: sent - start,
@@ -536,23 +539,28 @@ export async function benchInference(log = console.log) {
       if (sample.ok) charges++;
       return sample;
     };
-    const batchLevels: typeof levels = [];
-    for (const concurrency of LEVELS) {
-      const before = await rpc.getBlockNumber({ cacheTime: 0 });
-      const cpu0 = cpuSnapshot(tree);
-      const r = await load(concurrency, SECONDS, batchTask);
-      const cpu = cpuShare(cpu0, cpuSnapshot(tree), r.elapsed);
-      const after = await rpc.getBlockNumber({ cacheTime: 0 });
-      const counts = await Promise.all(Array.from({ length: Number(after - before) }, (_, k) => client.getBlockTransactionCount({ blockNumber: before + 1n + BigInt(k) })));
-      const ok = r.samples.filter((s) => s.ok);
-      batchLevels.push({ concurrency, ...r, blocks: Number(after - before), txs: counts.reduce((a, b) => a + b, 0), cpu });
-      const exact = levels.find((l) => l.concurrency === concurrency)!;
-      const exactRate = exact.samples.filter((s) => s.ok).length / exact.elapsed;
-      log(
-        `[${elapsed()} s] batch-settlement concurrency ${concurrency}: ${ok.length} ok, ${r.samples.length - ok.length} errors in ${r.elapsed.toFixed(1)} s = ${(ok.length / r.elapsed).toFixed(1)} req/s (${(ok.length / r.elapsed / exactRate).toFixed(1)}× exact); ` +
-          `p50 ${ms(median(ok.map((s) => s.total)))} / p95 ${ms(pct(ok.map((s) => s.total), 95))} ms; paid p50 ${ms(median(ok.map((s) => s.paid)))} ms; ${batchLevels.at(-1)!.txs} txs; CPU: ${cpu.text}`,
-      );
-    }
+    /** Runs each level of a batch-settlement load, with the blocks and transactions it caused and its CPU. */
+    const batchLoad = async (name: string, task: (i: number) => Promise<Sample>) => {
+      const runLevels: typeof levels = [];
+      for (const concurrency of LEVELS) {
+        const before = await rpc.getBlockNumber({ cacheTime: 0 });
+        const cpu0 = cpuSnapshot(tree);
+        const r = await load(concurrency, SECONDS, task);
+        const cpu = cpuShare(cpu0, cpuSnapshot(tree), r.elapsed);
+        const after = await rpc.getBlockNumber({ cacheTime: 0 });
+        const counts = await Promise.all(Array.from({ length: Number(after - before) }, (_, k) => client.getBlockTransactionCount({ blockNumber: before + 1n + BigInt(k) })));
+        const ok = r.samples.filter((s) => s.ok);
+        runLevels.push({ concurrency, ...r, blocks: Number(after - before), txs: counts.reduce((a, b) => a + b, 0), cpu });
+        const exact = levels.find((l) => l.concurrency === concurrency)!;
+        const exactRate = exact.samples.filter((s) => s.ok).length / exact.elapsed;
+        log(
+          `[${elapsed()} s] ${name} concurrency ${concurrency}: ${ok.length} ok, ${r.samples.length - ok.length} errors in ${r.elapsed.toFixed(1)} s = ${(ok.length / r.elapsed).toFixed(1)} req/s (${(ok.length / r.elapsed / exactRate).toFixed(1)}× exact); ` +
+            `p50 ${ms(median(ok.map((s) => s.total)))} / p95 ${ms(pct(ok.map((s) => s.total), 95))} ms; paid p50 ${ms(median(ok.map((s) => s.paid)))} ms; ${runLevels.at(-1)!.txs} txs; CPU: ${cpu.text}`,
+        );
+      }
+      return runLevels;
+    };
+    const batchLevels = await batchLoad("batch-settlement", batchTask);
     // ---- 1c. the same channels, each call sending its voucher with the request (the offer of one 402 reused).
     const probe = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: prompts[0], params: { maxTokens: MAX_TOKENS } }) });
     const offer = new x402HTTPClient(batchClients[0]).getPaymentRequiredResponse((n) => probe.headers.get(n), await probe.json());
@@ -561,19 +569,7 @@ export async function benchInference(log = console.log) {
       if (sample.ok) charges++;
       return sample;
     };
-    const reusedLevels: typeof levels = [];
-    for (const concurrency of LEVELS) {
-      const cpu0 = cpuSnapshot(tree);
-      const r = await load(concurrency, SECONDS, reusedTask);
-      const cpu = cpuShare(cpu0, cpuSnapshot(tree), r.elapsed);
-      reusedLevels.push({ concurrency, ...r, blocks: 0, txs: 0, cpu });
-      const ok = r.samples.filter((s) => s.ok);
-      const exact = levels.find((l) => l.concurrency === concurrency)!;
-      log(
-        `[${elapsed()} s] batch-settlement, offer reused, concurrency ${concurrency}: ${ok.length} ok, ${r.samples.length - ok.length} errors in ${r.elapsed.toFixed(1)} s = ${(ok.length / r.elapsed).toFixed(1)} req/s (${(ok.length / r.elapsed / (exact.samples.filter((s) => s.ok).length / exact.elapsed)).toFixed(1)}× exact); ` +
-          `p50 ${ms(median(ok.map((s) => s.total)))} / p95 ${ms(pct(ok.map((s) => s.total), 95))} ms; paid p50 ${ms(median(ok.map((s) => s.paid)))} ms; CPU: ${cpu.text}`,
-      );
-    }
+    const reusedLevels = await batchLoad("batch-settlement, offer reused,", reusedTask);
     if (profiledScheme === "batch-settlement") profileText = await profileRun("batch-settlement", batchTask);
     for (const l of [...batchLevels, ...reusedLevels]) for (const s of l.samples) if (!s.ok) errorKinds.set(`batch: ${s.error ?? "?"}`, (errorKinds.get(`batch: ${s.error ?? "?"}`) ?? 0) + 1);
     // What the booker (the server's booking job) spent on-chain for these charges, its claims and bookBatch calls, once
@@ -841,7 +837,7 @@ export async function benchInference(log = console.log) {
         const ratio = ok.length / l.elapsed / (exact.samples.filter((s) => s.ok).length / exact.elapsed);
         rows.push([
           `${run.name}, concurrency ${l.concurrency}`,
-          `${(ok.length / l.elapsed).toFixed(1)} req/s = ${ratio.toFixed(1)}× exact; p50 ${ms(median(t))} / p95 ${ms(pct(t, 95))} / p99 ${ms(pct(t, 99))} ms; ${l.samples.length - ok.length} errors${run.levels === batchLevels ? `; ${l.txs} txs` : ""}`,
+          `${(ok.length / l.elapsed).toFixed(1)} req/s = ${ratio.toFixed(1)}× exact; p50 ${ms(median(t))} / p95 ${ms(pct(t, 95))} / p99 ${ms(pct(t, 99))} ms; ${l.samples.length - ok.length} errors; ${l.txs} txs`,
           run.what,
         ]);
       }
