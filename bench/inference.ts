@@ -191,6 +191,41 @@ export function machineLine(): string {
   return `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }
 
+type StatementStats = { statement: string; trips: number; ms: number };
+
+/** The server's PGlite statistics once it has rewritten them (once a second), or [] on Postgres / before the first write. */
+async function pgliteStatsAfterWrite(file: string): Promise<StatementStats[]> {
+  const read = () => {
+    try {
+      return { at: fs.statSync(file).mtimeMs, rows: JSON.parse(fs.readFileSync(file, "utf8")) as StatementStats[] };
+    } catch {
+      return null;
+    }
+  };
+  const first = read();
+  if (!first) return [];
+  for (let i = 0; i < 30; i++) {
+    await sleep(100);
+    const next = read();
+    if (next && next.at !== first.at) return next.rows;
+  }
+  return first.rows;
+}
+
+/** Backend trips and time per paid call between two snapshots, with the statements that took most of it. */
+function pgliteStatsText(before: StatementStats[], after: StatementStats[], calls: number): string {
+  if (after.length === 0 || calls === 0) return "no statistics";
+  const prior = new Map(before.map((s) => [s.statement, s]));
+  const delta = after
+    .map((s) => ({ statement: s.statement, trips: s.trips - (prior.get(s.statement)?.trips ?? 0), ms: s.ms - (prior.get(s.statement)?.ms ?? 0) }))
+    .filter((s) => s.trips > 0)
+    .sort((a, b) => b.ms - a.ms);
+  const trips = delta.reduce((a, s) => a + s.trips, 0);
+  const total = delta.reduce((a, s) => a + s.ms, 0);
+  const top = delta.slice(0, 8).map((s) => `${(s.ms / calls).toFixed(2)} ms ${(s.trips / calls).toFixed(2)}× "${s.statement.replace(/\s+/g, " ").slice(0, 70)}"`);
+  return `${(trips / calls).toFixed(1)} trips, ${(total / calls).toFixed(2)} ms; ${top.join("; ")}`;
+}
+
 /** This process and its descendants (anvil, next-server, …) by pid, with their command names. */
 function processTree(root: number): Map<number, string> {
   const children = new Map<number, number[]>();
@@ -380,12 +415,15 @@ export async function benchInference(log = console.log) {
   const profileDir = path.join(dataDir, "profile");
   fs.mkdirSync(profileDir);
   const preload = path.join(profileDir, "preload.cjs");
+  // The web server's PGlite time per statement (db/pglite-stats.ts), rewritten by the server once a second.
+  const pgliteStatsFile = path.join(dataDir, "pglite-stats.json");
   fs.writeFileSync(preload, PROFILER_PRELOAD.replaceAll("PROFILE_DIR", JSON.stringify(profileDir)));
   const serverEnv: Record<string, string> = {
     RATE_LIMIT_IP_PER_MINUTE: "1000000",
     RATE_LIMIT_PAYER_PER_MINUTE: "1000000",
     EPOCH_INTERVAL_MINUTES: "0",
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${JSON.stringify(preload)}`.trim(),
+    PGLITE_STATS_FILE: pgliteStatsFile,
   };
   const savedEnv = Object.fromEntries(Object.keys(serverEnv).map((k) => [k, process.env[k]]));
   Object.assign(process.env, serverEnv);
@@ -545,11 +583,14 @@ export async function benchInference(log = console.log) {
       for (const concurrency of LEVELS) {
         const before = await rpc.getBlockNumber({ cacheTime: 0 });
         const cpu0 = cpuSnapshot(tree);
+        const stats0 = await pgliteStatsAfterWrite(pgliteStatsFile);
         const r = await load(concurrency, SECONDS, task);
         const cpu = cpuShare(cpu0, cpuSnapshot(tree), r.elapsed);
+        const stats1 = await pgliteStatsAfterWrite(pgliteStatsFile);
         const after = await rpc.getBlockNumber({ cacheTime: 0 });
         const counts = await Promise.all(Array.from({ length: Number(after - before) }, (_, k) => client.getBlockTransactionCount({ blockNumber: before + 1n + BigInt(k) })));
         const ok = r.samples.filter((s) => s.ok);
+        log(`    PGlite in the web server during it, per paid call: ${pgliteStatsText(stats0, stats1, ok.length)}`);
         runLevels.push({ concurrency, ...r, blocks: Number(after - before), txs: counts.reduce((a, b) => a + b, 0), cpu });
         const exact = levels.find((l) => l.concurrency === concurrency)!;
         const exactRate = exact.samples.filter((s) => s.ok).length / exact.elapsed;

@@ -11,6 +11,7 @@
  * one version in package.json (as @x402 is); db/pglite.test.ts compares it with plain PGlite on every type.
  */
 import { PGlite, parse, protocol, type QueryOptions, type Results, type Transaction } from "@electric-sql/pglite";
+import { PgliteStats, statementOf } from "./pglite-stats";
 
 const { serialize } = protocol;
 
@@ -33,6 +34,33 @@ function concat(parts: Uint8Array[]): Uint8Array {
 
 export class OneTripPGlite extends PGlite {
   private readonly paramTypes = new Map<string, number[]>();
+  /** Per-statement backend time, when PGLITE_STATS_FILE names a file to write it to (benchmarks). */
+  private readonly stats = process.env.PGLITE_STATS_FILE ? new PgliteStats(process.env.PGLITE_STATS_FILE) : null;
+
+  override execProtocolRawSync(message: Uint8Array): Uint8Array {
+    if (!this.stats) return super.execProtocolRawSync(message);
+    const t = performance.now();
+    try {
+      return super.execProtocolRawSync(message);
+    } finally {
+      this.stats.add(statementOf(message), performance.now() - t);
+    }
+  }
+
+  override async syncToFs(): Promise<void> {
+    if (!this.stats) return super.syncToFs();
+    const t = performance.now();
+    try {
+      return await super.syncToFs();
+    } finally {
+      this.stats.add("(syncToFs)", performance.now() - t);
+    }
+  }
+
+  override async close(): Promise<void> {
+    this.stats?.stop();
+    return super.close();
+  }
 
   override async query<T>(query: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>> {
     if (options?.blob || options?.paramTypes) return super.query<T>(query, params, options);
