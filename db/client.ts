@@ -1,8 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
+import { is } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { PgliteDatabase, drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
@@ -16,6 +17,13 @@ export { schema };
 
 /** Either driver: PGlite (embedded, the default) or Postgres (DATABASE_URL). Same schema, same queries. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/**
+ * Whether `db` is embedded PGlite (one process owns it, so process memory may hold shared state). By drizzle's entity
+ * kind, not `instanceof`: Next bundles drizzle more than once, and a database made by one copy is no instance of
+ * another copy's class (the built server took every rate limit through the database for that).
+ */
+export const isPglite = (db: Db): boolean => is(db, PgliteDatabase);
 
 export interface Database {
   db: Db;

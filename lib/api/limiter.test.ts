@@ -1,5 +1,8 @@
+import { createRequire } from "node:module";
+import type { PGlite } from "@electric-sql/pglite";
+import { PgliteDatabase } from "drizzle-orm/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "@/db/client";
+import { isPglite, openDatabase, schema, type Database, type Db } from "@/db/client";
 import { openTestDatabase, testDatabaseKinds } from "@/db/testing";
 import { rateLimits } from "@/db/schema";
 import { AppError } from "@/lib/errors";
@@ -53,3 +56,23 @@ for (const { kind, available } of testDatabaseKinds) {
     });
   });
 }
+
+describe("rate limits on PGlite made by another copy of drizzle", () => {
+  // Next bundles drizzle more than once; the CJS build stands in for a second copy here. Such a database is no
+  // instance of this copy's PgliteDatabase, and its buckets must still stay in memory (no upsert per request).
+  it("keeps the buckets in memory, not in the table", async () => {
+    const database = await openTestDatabase("pglite");
+    try {
+      const otherCopy = createRequire(import.meta.url)("drizzle-orm/pglite") as typeof import("drizzle-orm/pglite");
+      const db = otherCopy.drizzle((database.db as unknown as { $client: PGlite }).$client, { schema }) as unknown as Db;
+      expect(db instanceof PgliteDatabase).toBe(false);
+      expect(isPglite(db)).toBe(true);
+      const rule = { name: "t-copy", count: 3, per: "minute" as const, what: "address" };
+      for (let i = 0; i < 3; i++) await takeToken(db, rule, "192.0.2.1");
+      await expect(takeToken(db, rule, "192.0.2.1")).rejects.toMatchObject({ status: 429 });
+      expect(await db.select().from(rateLimits)).toHaveLength(0);
+    } finally {
+      await database.close();
+    }
+  });
+});

@@ -5,8 +5,7 @@
  * process's memory is the whole shared state, and the buckets stay there (no statement per request).
  */
 import { lt, sql } from "drizzle-orm";
-import { PgliteDatabase } from "drizzle-orm/pglite";
-import type { Db } from "@/db/client";
+import { isPglite, type Db } from "@/db/client";
 import { rateLimits } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { singleton } from "@/lib/singleton";
@@ -25,8 +24,6 @@ export interface LimitRule {
 
 const IDLE_MS = 10 * 60_000;
 let calls = 0;
-
-const isEmbedded = (db: Db): boolean => db instanceof PgliteDatabase;
 
 type Bucket = { tokens: number; at: number };
 /** PGlite's buckets, per database (tests open several), process-wide (Next bundles this module more than once). */
@@ -52,7 +49,7 @@ export async function takeToken(db: Db, rule: LimitRule, subject: string): Promi
   const burst = rule.burst ?? rule.count;
   const perSecond = rule.count / (rule.per === "hour" ? 3_600 : 60);
   const key = `${rule.name}:${subject}`.slice(0, 300);
-  const row = isEmbedded(db) ? takeFromMemory(db, key, burst, perSecond) : await takeFromDatabase(db, key, burst, perSecond);
+  const row = isPglite(db) ? takeFromMemory(db, key, burst, perSecond) : await takeFromDatabase(db, key, burst, perSecond);
   if (!row.allowed) {
     const wait = Math.max(1, Math.ceil((1 - row.tokens) / perSecond));
     throw new AppError("rate_limited", `Too many requests from this ${rule.what}: at most ${rule.count} per ${rule.per}. Retry in ${wait} s.`, { retryAfter: wait });

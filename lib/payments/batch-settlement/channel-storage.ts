@@ -24,9 +24,8 @@
  */
 import { createHash } from "node:crypto";
 import { asc, eq, sql } from "drizzle-orm";
-import { PgliteDatabase } from "drizzle-orm/pglite";
 import type { Channel, ChannelStorage, ChannelUpdateResult } from "@x402/evm/batch-settlement/server";
-import type { Db } from "@/db/client";
+import { isPglite, type Db } from "@/db/client";
 import { paymentChannels } from "@/db/schema";
 import { instanceAlive, instanceId } from "@/lib/process/instance";
 
@@ -174,7 +173,7 @@ export class PostgresChannelStorage implements ChannelStorage {
     private readonly opts: { onWrite?: ChannelWriteHook; /** Default: this process's instance id. */ instance?: string } = {},
   ) {
     this.instance = opts.instance ?? instanceId();
-    this.exclusive = db instanceof PgliteDatabase;
+    this.exclusive = isPglite(db);
   }
 
   private selectRow(db: Pick<Db, "select">) {

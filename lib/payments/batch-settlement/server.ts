@@ -18,8 +18,7 @@ import { x402Facilitator } from "@x402/core/facilitator";
 import { toFacilitatorEvmSigner } from "@x402/evm";
 import { BatchSettlementEvmScheme as BatchServerScheme } from "@x402/evm/batch-settlement/server";
 import { BatchSettlementEvmScheme as BatchFacilitatorScheme } from "@x402/evm/batch-settlement/facilitator";
-import { PgliteDatabase } from "drizzle-orm/pglite";
-import type { Db } from "@/db/client";
+import { isPglite, type Db } from "@/db/client";
 import { sendAsOperator, withOperatorGasHeadroom } from "@/lib/chain/operator-send";
 import { serverConfig } from "@/lib/config";
 import { startHeartbeat } from "@/lib/process/instance";
@@ -97,8 +96,6 @@ async function startBatchServer(opts: BatchServerOptions): Promise<BatchServer> 
   await rs.initialize();
   return { rs, scheme, facilitator: client, storage, network };
 }
-
-const isPglite = (db: Db) => (db as unknown) instanceof PgliteDatabase;
 
 /** Per database and market: one server for the process (the app has one of each; tests may run several). */
 const servers = singleton("batchSettlementServers", () => new WeakMap<Db, Map<string, Promise<BatchServer>>>());
