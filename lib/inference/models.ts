@@ -185,7 +185,21 @@ export class ModelCatalog {
   }
 
   private indexedState(head?: bigint): Promise<{ key: string; state: IndexedState }> {
-    if (head === undefined) return this.readCheckpoint();
+    if (head === undefined) {
+      const fresh = this.readCheckpoint();
+      // Quotes at the cached head take this later read too: the indexer may write the head's checkpoint after a
+      // quote cached the one before, and quotes and serving would then alternate between two keys, each switch
+      // reading the model's row and lineage again (two extra reads per paid call, seen at c=32).
+      const entry = this.checkpointAt;
+      if (entry)
+        fresh.then(
+          (v) => {
+            if (this.checkpointAt === entry) entry.value = Promise.resolve(v);
+          },
+          () => {},
+        );
+      return fresh;
+    }
     if (this.checkpointAt?.head !== head) {
       const value = this.readCheckpoint();
       const entry = { head, value };
