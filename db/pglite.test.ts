@@ -33,6 +33,26 @@ describe("OneTripPGlite", () => {
     expect((await fast.query("select $1::text as x", [null])).rows).toEqual([{ x: null }]);
   });
 
+  it("applies a query's own parsers as query() does: drizzle's pass-through ones (kept per type set) and any other", async () => {
+    // As drizzle passes them on every query: dates, timestamps, intervals and numeric[] kept as text.
+    const drizzleParsers = () => Object.fromEntries([1114, 1184, 1186, 1082, 1231, 1115, 1185, 1187, 1182].map((oid) => [oid, (value: string) => value]));
+    const q = "select at, n, tags, id from t where id = $1";
+    for (const rowMode of ["object", "array"] as const) {
+      for (let i = 0; i < 2; i++) {
+        const a = await fast.query(q, [1n], { rowMode, parsers: drizzleParsers() });
+        expect(a).toEqual(await plain.query(q, [1n], { rowMode, parsers: drizzleParsers() }));
+        expect(JSON.stringify(a.rows)).toContain("2026-01-02 03:04:05.678+00");
+      }
+    }
+    // A parser that is not a pass-through is applied as given, each time (a later query's own is not mixed up with it).
+    const upper = { 25: (v: string) => v.toUpperCase() };
+    const lower = { 25: (v: string) => v.toLowerCase() };
+    expect((await fast.query("select $1::text as x", ["aB"], { parsers: upper })).rows).toEqual([{ x: "AB" }]);
+    expect((await fast.query("select $1::text as x", ["aB"], { parsers: lower })).rows).toEqual([{ x: "ab" }]);
+    // And the plain table again without overrides: timestamps parsed to Dates.
+    expect((await fast.query<{ at: unknown }>("select at from t where id = $1", [1n])).rows[0].at).toBeInstanceOf(Date);
+  });
+
   it("takes one backend trip per execution once a statement's types are known", async () => {
     const proto = PGlite.prototype as unknown as { execProtocolRawSync(m: Uint8Array): Uint8Array };
     const orig = proto.execProtocolRawSync;
