@@ -109,13 +109,24 @@ export interface ErrorBody {
   details?: Record<string, unknown>;
 }
 
+/** The brands of an AppError's class chain (see {@link AppError.brand}); the same symbol in every copy. */
+const BRANDS = Symbol.for("ledgerline.errorBrands");
+
 /**
  * An error a person can act on. `message` is shown as is; `details` are extra machine-readable facts
  * (e.g. `refundTx`, `retryAfter`, `requestId`) sent with it.
  */
 export class AppError extends Error {
+  /**
+   * The class's name for `instanceof` across copies of this code: Next compiles a module once per layer (route
+   * handlers, instrumentation), so an error thrown by an object instrumentation made (the serve context, its model
+   * catalog) is another copy's class, and plain `instanceof` turned it into a 500. Minified class names differ, so
+   * each class that is checked by `instanceof` names itself here.
+   */
+  static readonly brand: string = "AppError";
   override readonly name = "AppError";
   readonly status: ErrorStatus;
+  declare readonly [BRANDS]: readonly string[];
 
   constructor(
     readonly code: ErrorCode,
@@ -124,6 +135,19 @@ export class AppError extends Error {
   ) {
     super(message);
     this.status = ERROR_STATUS[code];
+    const brands: string[] = [];
+    for (let c: unknown = new.target; typeof c === "function" && c !== Error; c = Object.getPrototypeOf(c)) {
+      if (Object.hasOwn(c, "brand")) brands.push((c as typeof AppError).brand);
+    }
+    Object.defineProperty(this, BRANDS, { value: brands });
+  }
+
+  /** This copy's instances, or another copy's whose class (or an ancestor) has this class's brand. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (!Object.hasOwn(this, "brand") || typeof value !== "object" || value === null) return false;
+    const brands = (value as { [BRANDS]?: unknown })[BRANDS];
+    return Array.isArray(brands) && brands.includes(this.brand);
   }
 
   toBody(): ErrorBody {

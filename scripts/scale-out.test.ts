@@ -11,8 +11,9 @@ import { registerExactEvmScheme } from "@x402/evm/exact/client";
 import { toClientEvmSigner } from "@x402/evm";
 import { BatchSettlementEvmScheme as BatchClient } from "@x402/evm/batch-settlement/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseEventLogs, toFunctionSelector } from "viem";
-import { inferenceMarketAbi, openTokenAbi, x402BatchSettlementAbi } from "../contracts-abi";
+import { createWalletClient, http, keccak256, parseEventLogs, parseUnits, toFunctionSelector, toHex } from "viem";
+import { inferenceMarketAbi, modelRegistryAbi, openTokenAbi, x402BatchSettlementAbi } from "../contracts-abi";
+import { chainFor } from "../lib/chain/config";
 import { BATCH_SETTLEMENT_ADDRESS } from "../lib/chain/batch-settlement";
 import { DEAD_AFTER_MS, HEARTBEAT_MS } from "../lib/process/instance";
 import { signInAs } from "../lib/auth/client";
@@ -81,6 +82,36 @@ describe.skipIf(!available)("two web instances over one Postgres", () => {
       expect(body.settleTx).toMatch(/^0x[0-9a-f]{64}$/);
     }
   }, 180_000);
+
+  it("a model whose artifact this server lacks is 503 model_unavailable on both paths, not a 500; nothing charged", async () => {
+    // The model catalog is made by the instrumentation (startup recovery), a copy of the code apart from the route
+    // handlers': its errors were another copy's AppError, and the route wrapper answered 500 "internal".
+    const d = cluster.deployment;
+    const wallet = createWalletClient({ account: devAccount(3), chain: chainFor({ chainId: d.chainId, publicRpcUrl: cluster.rpcUrl }), transport: http(cluster.rpcUrl) });
+    const pub = client();
+    const before = await pub.readContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "requestCount" });
+    const tx = await wallet.writeContract({
+      address: d.modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: "registerModel",
+      args: ["ledgerline:model", keccak256(toHex("meta")), keccak256(toHex("an artifact no server has")), [1n], [1], parseUnits("0.05", 18), 2000, 0],
+    });
+    expect((await pub.waitForTransactionReceipt({ hash: tx })).status).toBe("success");
+    const id = await pub.readContract({ address: d.modelRegistry, abi: modelRegistryAbi, functionName: "modelCount" });
+    for (const url of cluster.web) {
+      // Until the indexer has it, the answer is the same 503 naming the index; then the artifact.
+      let body: { error?: string; reason?: string } = {};
+      for (let i = 0; i < 100 && !body.error?.includes("artifact store"); i++) {
+        const res = await payingFetch(7)(`${url}/api/models/${id}/inference`, post("The tiger is"));
+        body = (await res.json()) as typeof body;
+        expect(res.status, body.error).toBe(503);
+        expect(body.reason).toBe("model_unavailable");
+        if (!body.error?.includes("artifact store")) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(body.error).toMatch(/is not in this server's artifact store\. Nothing was charged\./);
+    }
+    expect(await pub.readContract({ address: d.inferenceMarket, abi: inferenceMarketAbi, functionName: "requestCount" })).toBe(before);
+  }, 60_000);
 
   it("the paid-inference POSTs answer the same without Next's routing (instance 1) as through it (instance 0)", async () => {
     const model = infinigram();

@@ -55,6 +55,7 @@ export interface ServableModel {
  * 503, nothing charged; after payment the request is refunded with `problem` as its reason.
  */
 export class ModelUnavailable extends AppError {
+  static override readonly brand: string = "ModelUnavailable";
   constructor(
     readonly problem: string,
     readonly modelId: number,

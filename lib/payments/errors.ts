@@ -54,6 +54,7 @@ export type PaymentErrorCode = Extract<
 export type PaymentErrorStatus = (typeof ERROR_STATUS)[PaymentErrorCode];
 
 export class PaymentError extends AppError {
+  static override readonly brand: string = "PaymentError";
   declare readonly code: PaymentErrorCode;
   declare readonly status: PaymentErrorStatus;
   /** Same as `code`: the `reason` of the `{ error, reason }` body. */
