@@ -1,6 +1,7 @@
 /** The wallet-transaction path on a real anvil: `pay` from the browser wallet, then verifyPaymentTransaction. */
+import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestClient, http, keccak256, maxUint256, parseUnits, toHex, type Hex } from "viem";
+import { createTestClient, http, keccak256, maxUint256, parseUnits, toHex, TransactionReceiptNotFoundError, type Hex, type PublicClient } from "viem";
 import { foundry } from "viem/chains";
 import { inferenceMarketAbi, openTokenAbi } from "@/contracts-abi";
 import { devAccount } from "@/lib/chain/anvil";
@@ -119,6 +120,17 @@ describe("verifyPaymentTransaction", () => {
     expect(await refusal(verify(approveTx, reverted.requestHash))).toMatchObject({ status: 422, reason: "not_a_payment" });
 
     expect(await refusal(verify("0x1234" as Hex, reverted.requestHash))).toMatchObject({ status: 400, reason: "invalid_transaction_hash" });
+  });
+
+  it("says the same with a chain client from another copy of viem (Next bundles it more than once)", async () => {
+    // viem's CommonJS build stands in for the second copy: its errors are no instances of this copy's classes.
+    const otherViem = createRequire(import.meta.url)("viem") as typeof import("viem");
+    const client = otherViem.createPublicClient({ chain: foundry, transport: otherViem.http(f.anvil.rpcUrl) }) as PublicClient;
+    const unknown = keccak256(toHex("never sent either"));
+    const thrown = await client.getTransactionReceipt({ hash: unknown }).catch((e: unknown) => e);
+    expect(thrown).not.toBeInstanceOf(TransactionReceiptNotFoundError);
+    const e = await refusal(verifyPaymentTransaction({ publicClient: client, market: f.deployment.inferenceMarket, txHash: unknown, requestHash: unknown, modelId: 1 }));
+    expect(e).toMatchObject({ status: 409, reason: "transaction_not_found" });
   });
 
   it("says a transaction is pending until it is mined and confirmed", async () => {

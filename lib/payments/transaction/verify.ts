@@ -12,8 +12,6 @@ import {
   isAddressEqual,
   isHash,
   parseEventLogs,
-  TransactionNotFoundError,
-  TransactionReceiptNotFoundError,
   type Address,
   type Hex,
   type PublicClient,
@@ -23,6 +21,11 @@ import { inferenceMarketAbi } from "@/contracts-abi";
 import { REQUEST_STATUS } from "@/lib/chain/market-status";
 import { PaymentError } from "../errors";
 
+/**
+ * A viem error by its name, not `instanceof`: the client may come from another copy of viem (Next bundles it more
+ * than once, and the process's chain client is made by whichever entry runs first), whose classes `instanceof` misses.
+ */
+const isViemError = (e: unknown, name: "TransactionReceiptNotFoundError" | "TransactionNotFoundError") => e instanceof Error && e.name === name;
 
 export interface VerifyPaymentTransactionOptions {
   publicClient: PublicClient;
@@ -60,9 +63,9 @@ export async function verifyPaymentTransaction(opts: VerifyPaymentTransactionOpt
   try {
     receipt = await publicClient.getTransactionReceipt({ hash: txHash });
   } catch (e) {
-    if (!(e instanceof TransactionReceiptNotFoundError)) throw e;
+    if (!isViemError(e, "TransactionReceiptNotFoundError")) throw e;
     const pending = await publicClient.getTransaction({ hash: txHash }).catch((err: unknown) => {
-      if (err instanceof TransactionNotFoundError) return null;
+      if (isViemError(err, "TransactionNotFoundError")) return null;
       throw err;
     });
     if (pending) {
