@@ -1,16 +1,21 @@
 /**
  * `instanceof` on Ledgerline's errors holds across copies of the module: Next compiles a module once per layer, and an
  * error thrown by an object made in the instrumentation layer reached route handlers as another copy's class (a 500
- * instead of its own status). A fresh module graph (vi.resetModules) stands in for the second copy.
+ * instead of its own status). Modules imported again under another id stand in for the second copy.
  */
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AppError, isAppError } from "./errors";
 import { PaymentError } from "./payments/errors";
 import { ModelUnavailable } from "./inference/models";
 
+/** Each module again under another id (a query), as a bundler's second copy: the rest of the graph is shared. */
 async function secondCopy() {
-  vi.resetModules();
-  const [errors, payments, models] = await Promise.all([import("./errors"), import("./payments/errors"), import("./inference/models")]);
+  const again = (file: string) => import(/* @vite-ignore */ `${file}?copy`);
+  const [errors, payments, models] = (await Promise.all([again("./errors"), again("./payments/errors"), again("./inference/models")])) as [
+    typeof import("./errors"),
+    typeof import("./payments/errors"),
+    typeof import("./inference/models"),
+  ];
   return { errors, payments, models };
 }
 
