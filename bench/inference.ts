@@ -38,6 +38,7 @@ import { bookingBatchOf, decodeBookings } from "@/lib/chain/bookings";
 import { SharedIndexPool } from "@/lib/attribution/pool";
 import { attributionHash } from "@/lib/attribution/record";
 import { loadArtifact, runAttribution, type LoadedModel } from "@/lib/attribution/run";
+import type { StatementStats } from "@/db/pglite-stats";
 import { ANVIL_MNEMONIC, devAccount, freePort, startAnvil } from "@/lib/chain/anvil";
 import { chainFor } from "@/lib/chain/config";
 import { operatorWallet } from "@/lib/chain/operator";
@@ -190,8 +191,6 @@ async function bookingGas(client: PublicClient, market: Hex, fromBlock: bigint):
 export function machineLine(): string {
   return `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }
-
-type StatementStats = { statement: string; trips: number; ms: number };
 
 /** The server's PGlite statistics once it has rewritten them (once a second), or [] on Postgres / before the first write. */
 async function pgliteStatsAfterWrite(file: string): Promise<StatementStats[]> {
@@ -582,8 +581,9 @@ export async function benchInference(log = console.log) {
       const runLevels: typeof levels = [];
       for (const concurrency of LEVELS) {
         const before = await rpc.getBlockNumber({ cacheTime: 0 });
-        const cpu0 = cpuSnapshot(tree);
+        // After the wait for the statistics (up to a second, idle): the level's CPU is its load's alone.
         const stats0 = await pgliteStatsAfterWrite(pgliteStatsFile);
+        const cpu0 = cpuSnapshot(tree);
         const r = await load(concurrency, SECONDS, task);
         const cpu = cpuShare(cpu0, cpuSnapshot(tree), r.elapsed);
         const stats1 = await pgliteStatsAfterWrite(pgliteStatsFile);

@@ -39,7 +39,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 
 export class OneTripPGlite extends PGlite {
   private readonly paramTypes = new Map<string, number[]>();
-  /** PGlite's parsers with pass-through overrides, per set of overridden type OIDs (see {@link parsersFor}). */
+  /** PGlite's parsers with pass-through overrides, per set of overridden type OIDs (see {@link parseWith}). */
   private readonly passThrough = new Map<string, ParserMap>();
   /** Per-statement backend time, when PGLITE_STATS_FILE names a file to write it to (benchmarks). */
   private readonly stats = process.env.PGLITE_STATS_FILE ? new PgliteStats(process.env.PGLITE_STATS_FILE) : null;
