@@ -9,8 +9,9 @@ const nextConfig: NextConfig = {
   // Turbopack cache (33 s to write, never read again) would only repeat work. Elsewhere both stay on.
   typescript: { ignoreBuildErrors: process.env.CI === "true" },
   experimental: { turbopackFileSystemCacheForBuild: process.env.CI !== "true" },
-  // Database drivers stay plain Node modules on the server (PGlite ships a WASM build and data files).
-  serverExternalPackages: ["@electric-sql/pglite", "postgres"],
+  // Database drivers stay plain Node modules on the server (PGlite ships a WASM build and data files), and so does
+  // libsecp256k1's addon (a .node file found by node-gyp-build next to its package).
+  serverExternalPackages: ["@electric-sql/pglite", "postgres", "secp256k1"],
   turbopack: {
     resolveAlias: {
       // Optional Node-only modules referenced by WalletConnect/MetaMask SDK logging and storage; RainbowKit's

@@ -19,6 +19,7 @@ import { x402BatchSettlementAbi } from "@/contracts-abi";
 import { testDatabaseKinds } from "@/db/testing";
 import * as t from "@/db/schema";
 import { BATCH_SETTLEMENT_ADDRESS } from "@/lib/chain/batch-settlement";
+import { nativeRecoveries } from "@/lib/chain/secp256k1";
 import { paymentChain } from "@/lib/inference/paid";
 import { batchServerFor, batchSettlementScheme, markBooked, pendingCharges, PostgresChannelStorage, setChargeFaultForTests } from "@/lib/payments/batch-settlement";
 import { requestHashOf } from "@/lib/payments/request";
@@ -184,11 +185,14 @@ for (const { kind, available } of testDatabaseKinds) {
         return { res, body };
       };
       const sent = wire.length;
+      const recovered = nativeRecoveries();
       for (const prompt of ["A dog is", "The horse", "Birds can"]) {
         const { res, body } = await call(url, prompt);
         expect(res.status, JSON.stringify(body)).toBe(200);
         expect(body).toMatchObject({ settlement: "pending", price: cost.toString() });
       }
+      // Each voucher's signer was recovered by libsecp256k1, not noble's JavaScript (lib/chain/secp256k1.ts).
+      expect(nativeRecoveries() - recovered).toBeGreaterThanOrEqual(3);
       // One request each, no 402 before it.
       expect(wire.slice(sent).map((w) => [w.status, w.signature !== null])).toEqual([[200, true], [200, true], [200, true]]);
       let rows = await chargesOf(id);
