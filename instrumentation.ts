@@ -11,6 +11,8 @@ export async function register() {
   const { serverConfig } = await import("./lib/config");
   const config = serverConfig();
   const { log } = await import("./lib/ops/log");
+  // Keccak and signature recovery in native code for the jobs this layer runs (indexer, booker, claims).
+  await (await import("./lib/chain/native-crypto")).installNativeCrypto();
   const [{ getDb }, { processBuildRunner }] = await Promise.all([import("./db/client"), import("./lib/factory/jobs")]);
   processBuildRunner(await getDb());
   if (config.indexerInProcess) {

@@ -6,6 +6,7 @@ import os from "node:os";
 import { benchAttribution } from "./attribution";
 import { benchBackfill } from "./backfill";
 import { benchBackfillCompare } from "./backfill-compare";
+import { benchCrypto } from "./crypto";
 import { benchInference } from "./inference";
 import { benchLiveLag } from "./live-lag";
 import { benchNextToken } from "./next-token";
@@ -22,6 +23,7 @@ if (!only || only === "routes") await benchRoutes();
 if (!only || only === "live") await benchLiveLag();
 if (!only || only === "attribution") await benchAttribution();
 if (!only || only === "nexttoken") await benchNextToken();
+if (!only || only === "crypto") await benchCrypto();
 if (!only || only === "inference") await benchInference();
 if (!only || only === "web") await benchWeb();
 // Not in the default run (minutes, and gigabytes at larger --tokens): `npm run bench -- scale [--tokens N]`.

@@ -9,11 +9,13 @@ import { AttributionError } from "./errors";
 
 const loaded = new Map<string, unknown>();
 
-export function nativeAddonPath(name: "mmap" | "sais"): string {
+export type NativeAddonName = "mmap" | "sais" | "keccak";
+
+export function nativeAddonPath(name: NativeAddonName): string {
   return path.join(process.env.LEDGERLINE_ROOT ?? process.cwd(), "native", name, "build", "Release", `${name}.node`);
 }
 
-export function nativeAddon<T>(name: "mmap" | "sais"): T | null {
+export function nativeAddon<T>(name: NativeAddonName): T | null {
   if (loaded.has(name)) return loaded.get(name) as T | null;
   const file = nativeAddonPath(name);
   let value: T | null = null;

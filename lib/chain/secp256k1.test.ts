@@ -4,7 +4,7 @@ import { secp256k1 } from "@noble/curves/secp256k1";
 import binding from "secp256k1/bindings";
 import { bytesToHex, verifyTypedData } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { nativeRecover, nativeRecoveries, nobleRecover, useNativeSignatureRecovery } from "./secp256k1";
+import { nativeRecover, nativeRecoveries, nobleRecover, installNativeRecovery } from "./secp256k1";
 
 const N = secp256k1.CURVE.n;
 type Sig = InstanceType<typeof secp256k1.Signature>;
@@ -65,8 +65,8 @@ describe("native secp256k1 recovery", () => {
   });
 
   it("once installed, viem's verifyTypedData goes through it and still tells the signer from anyone else", async () => {
-    expect(await useNativeSignatureRecovery()).toBe(true);
-    expect(await useNativeSignatureRecovery()).toBe(true);
+    expect(await installNativeRecovery()).toBe(true);
+    expect(await installNativeRecovery()).toBe(true);
     const payer = privateKeyToAccount(generatePrivateKey());
     const typed = {
       domain: { name: "x402 Batch Settlement", version: "1", chainId: 31337, verifyingContract: "0x4020074e00000000000000000000000000000003" },

@@ -11,9 +11,9 @@
  *   nothing (r not an x coordinate, the point at infinity). `secp256k1.test.ts` compares the two on random and
  *   hostile signatures, high-s included (neither rejects high s in recovery; the contracts do, separately).
  * - Per module copy: Next compiles route handlers and instrumentation as separate module copies, each with its own
- *   noble. Whoever builds a verifier calls `useNativeSignatureRecovery()` from its own graph (the batch-settlement
- *   server does), which patches that copy's class once.
- * - If the addon does not load (another platform, a failed install), noble stays and the log says so once.
+ *   noble. `installNativeCrypto()` (./native-crypto.ts) patches that copy's class once, called from each graph that
+ *   verifies (instrumentation, the paid routes, the batch-settlement server).
+ * - If the addon does not load (another platform, a failed install), noble stays and the log says so.
  */
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { hexToBytes } from "viem";
@@ -56,15 +56,13 @@ export function nativeRecover(binding: Binding, js: Recover): Recover {
 let installing: Promise<boolean> | undefined;
 
 /** Patch this module copy's noble to recover with libsecp256k1; true when native recovery is in use. */
-export function useNativeSignatureRecovery(): Promise<boolean> {
+export function installNativeRecovery(): Promise<boolean> {
   installing ??= (async () => {
     if (proto[PATCHED]) return true;
     let binding: Binding;
     try {
       binding = (await import("secp256k1/bindings")).default;
-    } catch (err) {
-      const { log } = await import("@/lib/ops/log");
-      log("secp256k1").warn({ err }, "libsecp256k1 did not load: signatures are recovered in JavaScript (≈ 1.7 ms each)");
+    } catch {
       return false;
     }
     const js = proto.recoverPublicKey;

@@ -41,6 +41,10 @@ import { serveInference, type ServeContext, type ServedInference, type ServeHook
 import { charge, costJson, isPerToken, quote as quoteCeiling, settledCost, type TokenRates } from "./pricing";
 import { modelPricing } from "./model-pricing";
 import { pricedAnswerTokens } from "./estimate";
+import { installNativeCrypto } from "@/lib/chain/native-crypto";
+
+// This module graph's keccak and signature recovery run natively (Next gives the routes their own copy of noble).
+void installNativeCrypto();
 
 export interface PaidInferenceInput {
   modelId: number;

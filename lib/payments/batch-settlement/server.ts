@@ -20,7 +20,7 @@ import { BatchSettlementEvmScheme as BatchServerScheme } from "@x402/evm/batch-s
 import { BatchSettlementEvmScheme as BatchFacilitatorScheme } from "@x402/evm/batch-settlement/facilitator";
 import { isPglite, type Db } from "@/db/client";
 import { sendAsOperator, withOperatorGasHeadroom } from "@/lib/chain/operator-send";
-import { useNativeSignatureRecovery } from "@/lib/chain/secp256k1";
+import { installNativeCrypto } from "@/lib/chain/native-crypto";
 import { serverConfig } from "@/lib/config";
 import { startHeartbeat } from "@/lib/process/instance";
 import { singleton } from "@/lib/singleton";
@@ -76,8 +76,8 @@ async function startBatchServer(opts: BatchServerOptions): Promise<BatchServer> 
   const account = operator.account as Account & { signTypedData?: unknown };
   if (typeof account.signTypedData !== "function") throw new Error("batch-settlement: the operator account cannot sign typed data (it authorizes claims and refunds)");
   const network = `eip155:${opts.chainId}` as const;
-  // Each paid call recovers its voucher's signer (in @x402/evm, through this module graph's viem): libsecp256k1 does it.
-  await useNativeSignatureRecovery();
+  // Each paid call hashes its channel and voucher and recovers the signer in @x402/evm, through this module graph's noble.
+  await installNativeCrypto();
   // A viem local account is the `{ address, signTypedData }` both the facilitator and the server scheme sign with.
   const authorizer = account as never;
   const facilitator = new x402Facilitator().register(network, new BatchFacilitatorScheme(facilitatorSigner(operator, opts.publicClient), authorizer));

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "keccak",
+      "sources": ["keccak.c"],
+      "cflags": ["-O2", "-Wall"]
+    }
+  ]
+}
