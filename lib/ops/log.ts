@@ -34,6 +34,8 @@ const state = singleton("ops.log", () => ({
   problems: [] as Problem[],
   logger: undefined as Logger | undefined,
   level: "" as string,
+  /** The root's child per component: pino builds a child's bindings on creation, and a paid call logs 3 lines. */
+  children: new Map<string, Logger>(),
 }));
 
 function remember(level: number, msg: string, fields: Record<string, unknown>): void {
@@ -59,6 +61,7 @@ export function logger(): Logger {
   }
   if (!state.logger || state.level !== level) {
     state.level = level;
+    state.children = new Map();
     const configured = pino.levels.values[level] ?? Infinity; // "silent": nothing is written
     // The logger itself runs at warn or below, so warnings and errors always reach the ring (recentProblems,
     // shown on /operator); the stream writes only what LOG_LEVEL asks for.
@@ -81,7 +84,9 @@ export function logger(): Logger {
               const [first, second] = args as unknown[];
               const fields = first && typeof first === "object" ? (first as Record<string, unknown>) : {};
               const msg = typeof first === "string" ? first : typeof second === "string" ? second : fields.err instanceof Error ? fields.err.message : "";
-              remember(levelValue, msg, fields);
+              // A component logger's `component` is a binding of the child, not a field of the call.
+              const component = fields.component ?? (this as Logger).bindings().component;
+              remember(levelValue, msg, { ...fields, component });
             }
             return method.apply(this, args);
           },
@@ -96,7 +101,13 @@ export function logger(): Logger {
 
 /** A child logger for one part of the system (`component` on every line). */
 export function log(component: string): Logger {
-  return logger().child({ component });
+  const root = logger();
+  let child = state.children.get(component);
+  if (!child) {
+    child = root.child({ component });
+    if (state.children.size < 100) state.children.set(component, child);
+  }
+  return child;
 }
 
 /** `fn` with a request id on every log line it causes (incoming x-request-id when well-formed, else a new one). */
