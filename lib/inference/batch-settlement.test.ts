@@ -365,6 +365,53 @@ for (const { kind, available } of testDatabaseKinds) {
       expect((await post(who.pay, model, "dog")).status).toBe(200);
     }, 60_000);
 
+    it("refuses the payer's own voucher with its signature malleated (high s, or v as 0/1): the contract would not take it at claim", async () => {
+      const model = m.models.knn;
+      const cost = await price(model);
+      const who = payer(ROLES.users[2], { salt: salt("malleated") });
+      const id = await channelIdOf(who, model);
+      expect((await post(who.pay, model, "cat")).status).toBe(200);
+      const template = decodePaymentSignatureHeader(wire.filter((w) => w.signature && w.status === 200).at(-1)!.signature!) as Json;
+      const voucher = { channelId: id, maxClaimableAmount: cost * 2n };
+      const signed = await who.account.signTypedData!({ domain: voucherDomain, types: VOUCHER_TYPES, primaryType: "Voucher", message: voucher });
+      // The same key's signature as (r, n − s) with the other parity: it recovers the payer, and OpenZeppelin's ECDSA
+      // (X402BatchSettlement's claim) refuses it, so serving on it would leave the operator a charge it cannot claim.
+      const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+      const s = BigInt(`0x${signed.slice(66, 130)}`);
+      const v = Number.parseInt(signed.slice(130), 16);
+      const malleated = `${signed.slice(0, 66)}${(N - s).toString(16).padStart(64, "0")}${(v === 27 ? 28 : 27).toString(16)}` as Hex;
+      const send = (signature: Hex) =>
+        appFetch(`${BASE}/api/models/${model}/inference`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "PAYMENT-SIGNATURE": Buffer.from(JSON.stringify({ ...template, payload: { type: "voucher", channelConfig: template.payload.channelConfig, voucher: { channelId: id, maxClaimableAmount: voucher.maxClaimableAmount.toString(), signature } } })).toString("base64") },
+          body: JSON.stringify({ prompt: "dog", params: {} }),
+        });
+      // The premise, on the contract: the claim refuses the malleated signature and takes the canonical one.
+      const c = template.payload.channelConfig as Json;
+      const claimWith = (signature: Hex) =>
+        m.client.simulateContract({
+          account: m.operator.account,
+          address: BATCH_SETTLEMENT_ADDRESS,
+          abi: x402BatchSettlementAbi,
+          functionName: "claim",
+          args: [[{ voucher: { channel: { ...c, withdrawDelay: Number(c.withdrawDelay), salt: c.salt } as never, maxClaimableAmount: voucher.maxClaimableAmount }, signature, totalClaimed: voucher.maxClaimableAmount }]],
+        });
+      // So is v as 0/1 (viem recovers from it, ecrecover does not).
+      const bareV = `${signed.slice(0, 130)}0${v - 27}` as Hex;
+      for (const bad of [malleated, bareV]) await expect(claimWith(bad)).rejects.toThrow(/InvalidSignature/);
+      await expect(claimWith(signed)).resolves.toBeDefined();
+      for (const bad of [malleated, bareV]) {
+        const res = await send(bad);
+        expect(res.status).toBe(402);
+        expect(((await res.json()) as Json).reason).toBe("invalid_signature");
+      }
+      expect((await chargesOf(id)).length).toBe(1);
+      expect((await storage().get(id))!.chargedCumulativeAmount).toBe(cost.toString());
+      // The canonical form of the same voucher pays.
+      expect((await send(signed)).status).toBe(200);
+      expect((await chargesOf(id)).length).toBe(2);
+    }, 60_000);
+
     it("refuses a second request on a busy channel (409), and charges nothing for a failed inference", async () => {
       const who = payer(ROLES.users[2], { salt: salt("busy") });
       const id = await channelIdOf(who, m.models.knn);

@@ -100,6 +100,23 @@ export function readBatchPayload(request: Request, accept: "deposit-or-voucher" 
   return decoded as unknown as PaymentPayload;
 }
 
+const HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
+const INVALID_VOUCHER_SIGNATURE = "invalid_batch_settlement_evm_voucher_signature";
+
+/**
+ * Why a 65-byte voucher signature is not one the settlement contract takes, or null. viem (and the package's check)
+ * recover from any s and from v = 0/1, but X402BatchSettlement's claim recovers with OpenZeppelin's ECDSA, which
+ * refuses s above n/2 and any v but 27 or 28: a voucher served on such a signature (the payer's own, malleated) could
+ * never be claimed. Other lengths are left to the package (a contract payer's ERC-1271 signature).
+ */
+export function nonCanonicalSignature(signature: string): string | null {
+  if (signature.length !== 132) return null;
+  const v = Number.parseInt(signature.slice(130), 16);
+  if (v !== 27 && v !== 28) return `v is ${v}, not 27 or 28`;
+  if (BigInt(`0x${signature.slice(66, 130)}`) > HALF_N) return "s is above n/2 (a malleated signature)";
+  return null;
+}
+
 /** The PaymentError for a refusal code of the package, with the 402 the official client reads (code in `error`). */
 export async function refusal(server: BatchServer, offer: PaymentRequired, payload: PaymentPayload, reason: string, message?: string): Promise<PaymentError> {
   if (reason === BUSY) {
@@ -159,6 +176,8 @@ export const batchSettlementScheme: DeferredPaymentScheme<BatchPayment> = {
         `The payment's batch-settlement terms do not match the current offer (ceiling ${formatUnits(BigInt(entry.amount), 18)} OPEN to ${entry.payTo}). Sign a voucher for the current offer.`,
       );
     }
+    const malleated = nonCanonicalSignature((payload.payload as { voucher: { signature: string } }).voucher.signature);
+    if (malleated) throw await refusal(server, offer, payload, INVALID_VOUCHER_SIGNATURE, malleated);
     let verified;
     try {
       verified = await server.rs.verifyPayment(payload, requirements);
