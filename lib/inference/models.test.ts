@@ -69,4 +69,25 @@ describe("model catalog checkpoint reads", () => {
     await get(101n);
     expect(selects).toHaveBeenCalledTimes(2);
   });
+
+  it("concurrent requests share one checkpoint read, and a request after the indexer's commit reads the new head", async () => {
+    const db = database.db;
+    const catalog = new ModelCatalog({ db, artifactDir, chainId: CHAIN });
+    const get = () => catalog.get(MODEL).catch((e: Error) => e);
+    await get();
+    const selects = vi.spyOn(db, "select");
+    selects.mockClear();
+    await Promise.all(Array.from({ length: 16 }, get));
+    expect(selects).toHaveBeenCalledTimes(1);
+
+    // The indexer commits a new head: the next request does not join the read before it.
+    await db.update(t.indexerCheckpoints).set({ block: 12, blockHash: "0xcc" }).where(eq(t.indexerCheckpoints.chainId, CHAIN));
+    selects.mockClear();
+    await get();
+    // The checkpoint, the indexed state under the new key (terms limits, withdrawals), the model's row and lineage.
+    expect(selects).toHaveBeenCalledTimes(5);
+    await Promise.all([get(), get()]);
+    expect(selects).toHaveBeenCalledTimes(6);
+    selects.mockRestore();
+  });
 });

@@ -97,6 +97,7 @@ export class ModelCatalog {
   private state: { key: string; value: Promise<IndexedState> } | null = null;
   /** The checkpoint as read at a chain head: quotes at the same head share it (see {@link get}). */
   private checkpointAt: { head: bigint; value: Promise<{ key: string; state: IndexedState }> } | null = null;
+  private headRead: Promise<{ block: number; hash: string } | undefined> | null = null;
   /** Each model's indexed row and lineage, as of the indexer checkpoint `key`. */
   private readonly rows = new Map<number, { key: string; value: Promise<{ row: ModelRow | undefined; lineage: number[] }> }>();
   private readonly withdrawnViews = new Map<number, { key: string; base: LoadedModel; baseView?: ModelView; value: NonNullable<ServableModel["withdrawals"]> }>();
@@ -210,14 +211,31 @@ export class ModelCatalog {
     return this.checkpointAt.value;
   }
 
+  /**
+   * The indexed head, one read shared by every request that asks while it is in flight. A request joins only a read
+   * that has not answered yet, which runs after the request arrived, so sharing never serves an older checkpoint than
+   * reading alone would; under load the database sees one read per batch of concurrent calls instead of one per call.
+   */
+  private readHead(): Promise<{ block: number; hash: string } | undefined> {
+    if (!this.headRead) {
+      const chainId = this.opts.chainId;
+      const read = this.opts.db
+        .select({ block: indexerCheckpoints.block, hash: indexerCheckpoints.blockHash })
+        .from(indexerCheckpoints)
+        .where(chainId === undefined ? undefined : eq(indexerCheckpoints.chainId, chainId))
+        .limit(1)
+        .then(([head]) => head);
+      this.headRead = read;
+      const done = () => {
+        if (this.headRead === read) this.headRead = null;
+      };
+      read.then(done, done);
+    }
+    return this.headRead;
+  }
+
   private async readCheckpoint(): Promise<{ key: string; state: IndexedState }> {
-    const db = this.opts.db;
-    const chainId = this.opts.chainId;
-    const [head] = await db
-      .select({ block: indexerCheckpoints.block, hash: indexerCheckpoints.blockHash })
-      .from(indexerCheckpoints)
-      .where(chainId === undefined ? undefined : eq(indexerCheckpoints.chainId, chainId))
-      .limit(1);
+    const head = await this.readHead();
     const key = head ? `${head.block}:${head.hash}` : "";
     if (this.state?.key !== key) {
       const value = this.readIndexedState(head?.block ?? null);
