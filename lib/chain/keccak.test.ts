@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { Keccak, keccak_256, keccak_512, sha3_256, shake256 } from "@noble/hashes/sha3";
 import { bytesToHex, keccak256, stringToBytes } from "viem";
 import { nativeAddon } from "@/lib/attribution/native";
-import { nativeKeccak, nobleKeccak, installNativeKeccak } from "./keccak";
+import { nativeKeccak, nativePermutations, nobleKeccak, installNativeKeccak } from "./keccak";
 
 const addon = nativeAddon<{ permute(state: Uint32Array | Uint8Array): void }>("keccak")!;
 const js = nobleKeccak();
@@ -25,15 +25,19 @@ describe("native keccak-f[1600]", () => {
   });
 
   it("digests exactly as noble's JavaScript for any input: keccak256, keccak512, SHA3-256 and SHAKE256, across block boundaries", () => {
+    const before = nativePermutations();
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 0, maxLength: 700 }), (bytes) => {
         for (const hash of [keccak_256, keccak_512, sha3_256, shake256] as unknown as Hasher[]) expect(digestWith(hash, native, bytes)).toBe(digestWith(hash, js, bytes));
       }),
       { numRuns: 300 },
     );
+    // At least one permutation per digest went through the addon (not the fallback to noble).
+    expect(nativePermutations() - before).toBeGreaterThanOrEqual(300 * 4);
   });
 
   it("permutes any state as noble does, and leaves other round counts to noble", () => {
+    const before = nativePermutations();
     fc.assert(
       fc.property(fc.uint32Array({ minLength: 50, maxLength: 50 }), (lanes) => {
         const a = new Keccak(136, 1, 32) as unknown as { state32: Uint32Array; keccak(): void };
@@ -46,6 +50,7 @@ describe("native keccak-f[1600]", () => {
       }),
       { numRuns: 200 },
     );
+    expect(nativePermutations() - before).toBe(200);
     const twelve = new Keccak(168, 0x07, 32, false, 12) as unknown as { state32: Uint32Array; keccak(): void };
     const reference = new Keccak(168, 0x07, 32, false, 12) as unknown as { state32: Uint32Array; keccak(): void };
     twelve.state32.fill(0x01234567);
@@ -53,6 +58,7 @@ describe("native keccak-f[1600]", () => {
     native.call(twelve as never);
     js.call(reference as never);
     expect(Array.from(twelve.state32)).toEqual(Array.from(reference.state32));
+    expect(nativePermutations() - before).toBe(200);
   });
 
   it("refuses a state that is not 200 bytes rather than read or write past it", () => {
@@ -80,5 +86,8 @@ describe("native keccak-f[1600]", () => {
       proto.keccak = installed;
     }
     expect(permutations).toBe(1);
+    const native = nativePermutations();
+    keccak256("0x1234");
+    expect(nativePermutations()).toBe(native + 1);
   });
 });

@@ -27,11 +27,16 @@ const proto = Keccak.prototype as unknown as { keccak: Permute; [PATCHED]?: Perm
 /** noble's own permutation step, patched or not. */
 export const nobleKeccak = (): Permute => proto[PATCHED] ?? proto.keccak;
 
+let counted = 0;
+/** Permutations done natively in this module copy (tests check that a path really goes through it). */
+export const nativePermutations = () => counted;
+
 /** noble's `keccak()` step with the 24 rounds done by `addon`; what it does not cover goes to `js`. */
 export function nativeKeccak(addon: KeccakAddon, js: Permute): Permute {
   return function (this: NobleKeccak) {
     if (this.rounds !== 24 || this.state32.length !== 50) return js.call(this);
     addon.permute(this.state32);
+    counted++;
     this.posOut = 0;
     this.pos = 0;
   };

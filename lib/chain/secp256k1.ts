@@ -65,6 +65,8 @@ export function installNativeRecovery(): Promise<boolean> {
     } catch {
       return false;
     }
+    // Another module copy sharing this noble may have patched it while the addon loaded.
+    if (proto[PATCHED]) return true;
     const js = proto.recoverPublicKey;
     proto.recoverPublicKey = nativeRecover(binding, js);
     proto[PATCHED] = js;
