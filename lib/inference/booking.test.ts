@@ -21,6 +21,7 @@ import { BATCH_SETTLEMENT_ADDRESS } from "@/lib/chain/batch-settlement";
 import { attributionHash, decodeRecord, encodeRecord } from "@/lib/attribution/record";
 import { outputHash } from "@/lib/attribution/run";
 import { BOOKED_REQUEST_ID_BASE } from "@/lib/chain/bookings";
+import { recentProblems } from "@/lib/ops/log";
 import { Indexer } from "@/lib/indexer/indexer";
 import { batchServerFor, pendingCharges, type BatchServer } from "@/lib/payments/batch-settlement";
 import { BatchSettlementChannelManager } from "@x402/evm/batch-settlement/server";
@@ -340,6 +341,44 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(ancestor).toBe(Number(await m.client.getBlockNumber({ cacheTime: 0 })));
       expect(await snapshot()).toEqual(before);
       expect((await pendingCharges(m.ctx.db, 10)).length).toBe(0);
+    }, 240_000);
+
+    it("a channel whose claim the contract refuses (its payer withdrew before the booker claimed) is left out: the other channels are claimed and booked", async () => {
+      // Both channels deposit before this test moves chain time a day on (a later deposit's authorization, timed by the clock, would be expired).
+      const user = ROLES.users[1];
+      const mallory = batchPayer(m, appFetch, user);
+      const honest = batchPayer(m, appFetch, ROLES.users[0]);
+      const first = await pay(mallory, m.models.gramA, "The quick fox");
+      await pay(honest, m.models.gramB, "The still pond");
+      await book();
+      const [row] = await chargesBy([first.requestHash]);
+      expect(row.status).toBe("booked");
+      const config = (await server.storage.get(row.channelId))!.channelConfig;
+      const onchain = await channelOnChain(row.channelId);
+      const wallet = m.wallets.get(user)!;
+      const send = async (functionName: "initiateWithdraw" | "finalizeWithdraw", args: readonly unknown[]) => {
+        const hash = await wallet.writeContract({ address: BATCH_SETTLEMENT_ADDRESS, abi: x402BatchSettlementAbi, functionName, args } as never);
+        expect((await m.client.waitForTransactionReceipt({ hash })).status).toBe("success");
+      };
+      // Mallory asks for all that is not claimed, waits the delay out, is served once more on the balance the server
+      // last read, and finalizes before the booker claims that charge: the contract now refuses it (ClaimExceedsBalance).
+      await send("initiateWithdraw", [config, onchain.balance - onchain.totalClaimed]);
+      await m.client.request({ method: "evm_increaseTime" as never, params: [Number(config.withdrawDelay) + 1] as never });
+      await m.client.request({ method: "evm_mine" as never, params: [] as never });
+      const late = await pay(mallory, m.models.gramA, "The lazy dog");
+      await send("finalizeWithdraw", [config]);
+      const fair = await pay(honest, m.models.gramB, "The calm lake");
+
+      // The honest channel is claimed and booked all the same; Mallory's charge stays pending, named in a warning.
+      const run = await book();
+      expect(run.booked).toBe(1);
+      expect((await chargesBy([fair.requestHash]))[0].status).toBe("booked");
+      expect((await chargesBy([late.requestHash]))[0].status).toBe("pending");
+      expect(recentProblems().some((p) => p.component === "booking" && p.msg.includes(row.channelId.toLowerCase()) && p.msg.includes("ClaimExceedsBalance"))).toBe(true);
+      // Later runs try it alone, send nothing for it, and do not fail.
+      const again = await book();
+      expect(again).toMatchObject({ booked: 0, claimTxs: [], tx: null });
+      await m.index();
     }, 240_000);
   });
 }

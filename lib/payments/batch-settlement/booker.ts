@@ -18,7 +18,6 @@
  * one more claim on it: per channel, not per batch, is what keeps the claim's share of an inference small.
  */
 import { and, eq, inArray, isNotNull } from "drizzle-orm";
-import { BatchSettlementChannelManager } from "@x402/evm/batch-settlement/server";
 import type { Address, Hex, PublicClient, WalletClient } from "viem";
 import { inferenceMarketAbi, x402BatchSettlementAbi } from "@/contracts-abi";
 import type { Db } from "@/db/client";
@@ -27,6 +26,7 @@ import { BATCH_SETTLEMENT_ADDRESS } from "@/lib/chain/batch-settlement";
 import { encodeBookings, MAX_BOOKING_BYTES, BOOKING_GROUP_HEADER_SIZE, BOOKING_RECORD_SIZE, type BookingGroup } from "@/lib/chain/bookings";
 import { operatorCall } from "@/lib/chain/operator-send";
 import { markBooked, pendingByChannel, pendingCharges, type BatchChargeRow } from "./charges";
+import { claimVouchers } from "./claims";
 import type { BatchServer } from "./server";
 
 export interface BookingOptions {
@@ -112,10 +112,10 @@ export async function bookPending(opts: BookingOptions): Promise<BookingRun> {
   const rows = await pendingCharges(db, maxRecords * 4, opts.channels);
   if (rows.length === 0) return run;
 
-  // 1. Claim: vouchers charged beyond what is claimed on-chain, one `claim` per 100 channels (only the channels booked).
-  const manager = new BatchSettlementChannelManager({ scheme: server.scheme, facilitator: server.facilitator, receiver: market, token: opts.token, network: server.network });
+  // 1. Claim: vouchers charged beyond what is claimed on-chain, one `claim` per 100 channels (only the channels booked);
+  //    a channel the contract refuses is left out, not the run (./claims.ts).
   const only = opts.channels && new Set(opts.channels.map((c) => c.toLowerCase()));
-  const claims = await manager.claim(only ? { selectClaimChannels: (channels) => channels.filter((c) => only.has(c.channelId.toLowerCase())) } : undefined);
+  const claims = await claimVouchers({ publicClient, operator: opts.operator, server, market, token: opts.token, only, log });
   run.claimTxs = claims.map((c) => c.transaction as Hex);
   if (claims.length) log(`booking: claimed ${claims.reduce((a, c) => a + c.vouchers, 0)} vouchers in ${claims.length} transaction(s)`);
 
