@@ -29,7 +29,8 @@ import { bookingDue, bookPending } from "@/lib/payments/batch-settlement/booker"
 import { startBookingJob } from "@/lib/payments/batch-settlement/booking-job";
 import { paymentChain } from "./paid";
 import { verifyInference } from "./verify";
-import { appFetchFor, BASE, batchPayer, postInference } from "./testing/paying-client";
+import { x402Client, x402HTTPClient } from "@x402/fetch";
+import { appFetchFor, BASE, batchPayer, NETWORK, postInference } from "./testing/paying-client";
 import { ROLES, serveRoutesFrom, setupMarket, type Market } from "./testing/market";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -379,6 +380,44 @@ for (const { kind, available } of testDatabaseKinds) {
       const again = await book();
       expect(again).toMatchObject({ booked: 0, claimTxs: [], tx: null });
       await m.index();
+    }, 240_000);
+
+    it("serves a channel with a withdrawal pending only up to what the withdrawal leaves: a voucher beyond it is refused, nothing charged, the channel free", async () => {
+      const user = ROLES.users[0];
+      const payer = batchPayer(m, appFetch, user);
+      const model = m.models.gramB;
+      const first = await pay(payer, model, "The tall tree");
+      const [row] = await chargesBy([first.requestHash]);
+      const id = row.channelId as Hex;
+      const cost = row.charged;
+      const config = (await server.storage.get(id))!.channelConfig;
+      const { balance } = await channelOnChain(id);
+      const charged = BigInt((await server.storage.get(id))!.chargedCumulativeAmount);
+      // Withdraw all but room for exactly one more call.
+      const hash = await m.wallets.get(user)!.writeContract({ address: BATCH_SETTLEMENT_ADDRESS, abi: x402BatchSettlementAbi, functionName: "initiateWithdraw", args: [config, balance - charged - cost] } as never);
+      expect((await m.client.waitForTransactionReceipt({ hash })).status).toBe("success");
+      // The server learns of it at its next read of the channel's state (at most a third of the delay later; forced here).
+      await server.storage.updateChannel(id, (c) => (c ? { ...c, onchainSyncedAt: 0 } : c));
+      await pay(payer, model, "The old oak");
+
+      const client = new x402Client().register(NETWORK, payer.scheme);
+      client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: m.d.token }] });
+      const http402 = new x402HTTPClient(client);
+      const url = `${BASE}/api/models/${model}/inference`;
+      const unpaid = await appFetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "x" }) });
+      const offer = http402.getPaymentRequiredResponse((h) => unpaid.headers.get(h), await unpaid.json());
+      const payload = await client.createPaymentPayload(offer);
+      const res = await appFetch(url, { method: "POST", headers: { "content-type": "application/json", ...http402.encodePaymentSignatureHeader(payload) }, body: JSON.stringify({ prompt: "The young pine", params: { maxTokens: 6 } }) });
+      const body = (await res.json()) as Json;
+      expect(res.status, JSON.stringify(body)).toBe(402);
+      expect(body.reason).toBe("insufficient_funds");
+      expect(body.error).toMatch(/started a withdrawal/);
+      const stored = (await server.storage.get(id))!;
+      expect(BigInt(stored.chargedCumulativeAmount)).toBe(charged + cost);
+      expect(stored.pendingRequest).toBeUndefined();
+      // What was charged within the room is claimed and booked as ever.
+      expect((await book()).booked).toBeGreaterThanOrEqual(1);
+      expect((await channelOnChain(id)).totalClaimed).toBe(charged + cost);
     }, 240_000);
   });
 }

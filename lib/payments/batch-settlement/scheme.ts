@@ -22,6 +22,8 @@
 import { encodePaymentResponseHeader } from "@x402/core/http";
 import type { PaymentPayload, PaymentRequired, PaymentRequirements } from "@x402/core/types";
 import { encodeAbiParameters, formatUnits, getAddress, isAddress, keccak256, type Address, type Hex } from "viem";
+import { x402BatchSettlementAbi } from "@/contracts-abi";
+import { BATCH_SETTLEMENT_ADDRESS } from "@/lib/chain/batch-settlement";
 import { PaymentError, type PaymentErrorCode } from "../errors";
 import { requestHashOf } from "../request";
 import type { CheckedDeferredPayment, DeferredPaymentScheme, PaymentAttempt, PaymentChain } from "../scheme";
@@ -102,6 +104,7 @@ export function readBatchPayload(request: Request, accept: "deposit-or-voucher" 
 
 const HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
 const INVALID_VOUCHER_SIGNATURE = "invalid_batch_settlement_evm_voucher_signature";
+const CUMULATIVE_EXCEEDS_BALANCE = "invalid_batch_settlement_evm_cumulative_exceeds_balance";
 
 /**
  * Why a 65-byte voucher signature is not one the settlement contract takes, or null. viem (and the package's check)
@@ -186,6 +189,13 @@ export const batchSettlementScheme: DeferredPaymentScheme<BatchPayment> = {
     }
     if (!verified.isValid) throw await refusal(server, offer, payload, verified.invalidReason ?? "invalid_payment", verified.invalidMessage);
     const raw = payload.payload as { voucher: { channelId: string; maxClaimableAmount: string }; channelConfig: { payer: string } };
+    if (Number((verified.extra as { withdrawRequestedAt?: number | string } | undefined)?.withdrawRequestedAt ?? 0) > 0) {
+      const beyond = await beyondWithdrawal(chain, raw.voucher.channelId as Hex, BigInt(raw.voucher.maxClaimableAmount));
+      if (beyond) {
+        await release(server, payload, requirements, raw.voucher.channelId.toLowerCase() as Hex, "handler_failed");
+        throw await refusal(server, offer, payload, CUMULATIVE_EXCEEDS_BALANCE, beyond);
+      }
+    }
     const ceiling = BigInt(requirements.amount);
     const cumulativeBefore = BigInt(raw.voucher.maxClaimableAmount) - ceiling;
     const channelId = raw.voucher.channelId.toLowerCase() as Hex;
@@ -215,21 +225,43 @@ export const batchSettlementScheme: DeferredPaymentScheme<BatchPayment> = {
 
   async cancel(verified, _attempt, reason) {
     const { server, payload, requirements, channelId } = verified.payment;
-    try {
-      await server.rs.createPaymentCancellationDispatcher(payload, requirements).cancel({ reason: reason === "handler_threw" ? "handler_threw" : "handler_failed" });
-      // A charge that failed inside settle leaves the package without this request's context, so its cancel finds
-      // nothing to clear and the channel would answer 409 channel_busy until the reservation expires. This request
-      // still holds the reservation (one at a time per channel, and its answer is not sent yet): release it, if it is
-      // still the one this voucher made.
-      const signed = (payload.payload as { voucher: { maxClaimableAmount: string } }).voucher.maxClaimableAmount;
-      await server.storage.updateChannel(channelId, (current) =>
-        current?.pendingRequest?.signedMaxClaimable === signed ? { ...current, pendingRequest: undefined } : current,
-      );
-    } catch {
-      /* the reservation expires on its own (≤ maxTimeoutSeconds) */
-    }
+    await release(server, payload, requirements, channelId, reason === "handler_threw" ? "handler_threw" : "handler_failed");
   },
 };
+
+/** Gives up a verified voucher's reservation of its channel (the request will not be served). */
+async function release(server: BatchServer, payload: PaymentPayload, requirements: PaymentRequirements, channelId: Hex, reason: "handler_threw" | "handler_failed") {
+  try {
+    await server.rs.createPaymentCancellationDispatcher(payload, requirements).cancel({ reason });
+    // A charge that failed inside settle leaves the package without this request's context, so its cancel finds
+    // nothing to clear and the channel would answer 409 channel_busy until the reservation expires. This request
+    // still holds the reservation (one at a time per channel, and its answer is not sent yet): release it, if it is
+    // still the one this voucher made.
+    const signed = (payload.payload as { voucher: { maxClaimableAmount: string } }).voucher.maxClaimableAmount;
+    await server.storage.updateChannel(channelId, (current) => (current?.pendingRequest?.signedMaxClaimable === signed ? { ...current, pendingRequest: undefined } : current));
+  } catch {
+    /* the reservation expires on its own (≤ maxTimeoutSeconds) */
+  }
+}
+
+/**
+ * Why this voucher reaches beyond what the channel's pending withdrawal leaves, or null. Finalizing takes what is not
+ * claimed (up to the amount asked), so a charge above `balance − withdrawn` could not be claimed once the payer
+ * finalizes, which it may do the moment the delay ends, before the booker's next claim. Read from the chain, and only
+ * for a channel the package saw a withdrawal on (its state is at most onchainStateTtl old, a third of the delay).
+ */
+async function beyondWithdrawal(chain: PaymentChain, channelId: Hex, cumulative: bigint): Promise<string | null> {
+  const at = { address: BATCH_SETTLEMENT_ADDRESS, abi: x402BatchSettlementAbi, args: [channelId] } as const;
+  const [[balance, totalClaimed], [amount, initiatedAt]] = await Promise.all([
+    chain.publicClient.readContract({ ...at, functionName: "channels" }),
+    chain.publicClient.readContract({ ...at, functionName: "pendingWithdrawals" }),
+  ]);
+  if (initiatedAt === 0) return null;
+  const available = balance - totalClaimed;
+  const left = balance - (amount < available ? amount : available);
+  if (cumulative <= left) return null;
+  return `the payer has started a withdrawal of ${amount} wei, which leaves ${left} wei in the channel; this voucher would take its charges to ${cumulative}. Finish the withdrawal and pay from a new deposit`;
+}
 
 /** Settles one served request's charge (recorded with it, ./charges.ts) and returns the PAYMENT-RESPONSE header. */
 export async function chargeWith(server: BatchServer, payload: PaymentPayload, requirements: PaymentRequirements, intent: ChargeIntent): Promise<Record<string, string>> {
