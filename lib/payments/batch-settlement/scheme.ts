@@ -106,18 +106,29 @@ const HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a
 const INVALID_VOUCHER_SIGNATURE = "invalid_batch_settlement_evm_voucher_signature";
 const CUMULATIVE_EXCEEDS_BALANCE = "invalid_batch_settlement_evm_cumulative_exceeds_balance";
 
-/**
- * Why a 65-byte voucher signature is not one the settlement contract takes, or null. viem (and the package's check)
- * recover from any s and from v = 0/1, but X402BatchSettlement's claim recovers with OpenZeppelin's ECDSA, which
- * refuses s above n/2 and any v but 27 or 28: a voucher served on such a signature (the payer's own, malleated) could
- * never be claimed. Other lengths are left to the package (a contract payer's ERC-1271 signature).
- */
+/** Why a 65-byte signature is not in the form OpenZeppelin's ECDSA recovers (s ≤ n/2, v 27 or 28), or null. */
 export function nonCanonicalSignature(signature: string): string | null {
   if (signature.length !== 132) return null;
   const v = Number.parseInt(signature.slice(130), 16);
   if (v !== 27 && v !== 28) return `v is ${v}, not 27 or 28`;
   if (BigInt(`0x${signature.slice(66, 130)}`) > HALF_N) return "s is above n/2 (a malleated signature)";
   return null;
+}
+
+/**
+ * Why the settlement contract would refuse this voucher signature at claim, though viem (and the package's check)
+ * accept it, or null. viem recovers from any s and from v = 0/1; X402BatchSettlement's claim recovers with
+ * OpenZeppelin's ECDSA, which refuses both, so a voucher served on the payer's own signature, malleated, could never
+ * be claimed. The contract asks a contract payer without an authorizer (ERC-1271) instead, which may use any form:
+ * such a payer is left to the package's check.
+ */
+export async function unclaimableSignature(chain: Pick<PaymentChain, "publicClient">, config: { payer: string; payerAuthorizer: string }, signature: string): Promise<string | null> {
+  const problem = nonCanonicalSignature(signature);
+  if (!problem) return null;
+  // The package refuses a malformed authorizer itself; only the zero address means "the payer signs".
+  const payerSigns = typeof config.payerAuthorizer === "string" && /^0x0{40}$/i.test(config.payerAuthorizer);
+  if (payerSigns && (await chain.publicClient.getCode({ address: config.payer as Address }))) return null;
+  return problem;
 }
 
 /** The PaymentError for a refusal code of the package, with the 402 the official client reads (code in `error`). */
@@ -179,7 +190,8 @@ export const batchSettlementScheme: DeferredPaymentScheme<BatchPayment> = {
         `The payment's batch-settlement terms do not match the current offer (ceiling ${formatUnits(BigInt(entry.amount), 18)} OPEN to ${entry.payTo}). Sign a voucher for the current offer.`,
       );
     }
-    const malleated = nonCanonicalSignature((payload.payload as { voucher: { signature: string } }).voucher.signature);
+    const signed = payload.payload as { voucher: { signature: string }; channelConfig: { payer: string; payerAuthorizer: string } };
+    const malleated = await unclaimableSignature(chain, signed.channelConfig, signed.voucher.signature);
     if (malleated) throw await refusal(server, offer, payload, INVALID_VOUCHER_SIGNATURE, malleated);
     let verified;
     try {
