@@ -65,6 +65,11 @@ async function bookedLedger(): Promise<Map<string, bigint>> {
 }
 const sum = (xs: Iterable<bigint>) => [...xs].reduce((a, b) => a + b, 0n);
 const bookedOf = (channelId: string) => m.client.readContract({ address: m.d.inferenceMarket, abi: inferenceMarketAbi, functionName: "bookedOf", args: [channelId as Hex] });
+/** The payer's own `initiateWithdraw` / `finalizeWithdraw`, sent from its wallet and mined. */
+async function payerSends(user: number, functionName: "initiateWithdraw" | "finalizeWithdraw", args: readonly unknown[]) {
+  const hash = await m.wallets.get(user)!.writeContract({ address: BATCH_SETTLEMENT_ADDRESS, abi: x402BatchSettlementAbi, functionName, args } as never);
+  expect((await m.client.waitForTransactionReceipt({ hash })).status).toBe("success");
+}
 const channelOnChain = async (channelId: string) => {
   const [balance, totalClaimed] = await m.client.readContract({ address: BATCH_SETTLEMENT_ADDRESS, abi: x402BatchSettlementAbi, functionName: "channels", args: [channelId as Hex] });
   return { balance, totalClaimed };
@@ -220,11 +225,7 @@ for (const { kind, available } of testDatabaseKinds) {
 
       const config = (await server.storage.get(row.channelId))!.channelConfig;
       const onchain = await channelOnChain(row.channelId);
-      const wallet = m.wallets.get(user)!;
-      const send = async (functionName: "initiateWithdraw" | "finalizeWithdraw", args: readonly unknown[]) => {
-        const hash = await wallet.writeContract({ address: BATCH_SETTLEMENT_ADDRESS, abi: x402BatchSettlementAbi, functionName, args } as never);
-        expect((await m.client.waitForTransactionReceipt({ hash })).status).toBe("success");
-      };
+      const send = (functionName: "initiateWithdraw" | "finalizeWithdraw", args: readonly unknown[]) => payerSends(user, functionName, args);
       // The payer asks for everything not claimed on-chain, which includes the charge not yet claimed.
       await send("initiateWithdraw", [config, onchain.balance - onchain.totalClaimed]);
       const due = await bookingDue({ db: m.ctx.db, publicClient: m.client }, bound);
@@ -356,11 +357,7 @@ for (const { kind, available } of testDatabaseKinds) {
       expect(row.status).toBe("booked");
       const config = (await server.storage.get(row.channelId))!.channelConfig;
       const onchain = await channelOnChain(row.channelId);
-      const wallet = m.wallets.get(user)!;
-      const send = async (functionName: "initiateWithdraw" | "finalizeWithdraw", args: readonly unknown[]) => {
-        const hash = await wallet.writeContract({ address: BATCH_SETTLEMENT_ADDRESS, abi: x402BatchSettlementAbi, functionName, args } as never);
-        expect((await m.client.waitForTransactionReceipt({ hash })).status).toBe("success");
-      };
+      const send = (functionName: "initiateWithdraw" | "finalizeWithdraw", args: readonly unknown[]) => payerSends(user, functionName, args);
       // Mallory asks for all that is not claimed, waits the delay out, is served once more on the balance the server
       // last read, and finalizes before the booker claims that charge: the contract now refuses it (ClaimExceedsBalance).
       await send("initiateWithdraw", [config, onchain.balance - onchain.totalClaimed]);
@@ -394,8 +391,7 @@ for (const { kind, available } of testDatabaseKinds) {
       const { balance } = await channelOnChain(id);
       const charged = BigInt((await server.storage.get(id))!.chargedCumulativeAmount);
       // Withdraw all but room for exactly one more call.
-      const hash = await m.wallets.get(user)!.writeContract({ address: BATCH_SETTLEMENT_ADDRESS, abi: x402BatchSettlementAbi, functionName: "initiateWithdraw", args: [config, balance - charged - cost] } as never);
-      expect((await m.client.waitForTransactionReceipt({ hash })).status).toBe("success");
+      await payerSends(user, "initiateWithdraw", [config, balance - charged - cost]);
       // The server learns of it at its next read of the channel's state (at most a third of the delay later; forced here).
       await server.storage.updateChannel(id, (c) => (c ? { ...c, onchainSyncedAt: 0 } : c));
       await pay(payer, model, "The old oak");
