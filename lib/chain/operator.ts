@@ -3,11 +3,12 @@
  * OPERATOR_PRIVATE_KEY on a real chain; anvil's account 0 (the deployer) on the local chain. One nonce
  * manager per process, so concurrent requests never race for the same nonce.
  */
-import { createWalletClient, http, nonceManager, type Account, type Chain, type Transport, type WalletClient } from "viem";
+import { createWalletClient, nonceManager, type Account, type Chain, type Transport, type WalletClient } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { serverConfig } from "@/lib/config";
 import { ANVIL_CHAIN_ID, ANVIL_MNEMONIC } from "./anvil";
 import { chainFor } from "./config";
+import { rpcTransport } from "./rpc-transport";
 
 let cached: { key: string; account: Account } | null = null;
 
@@ -31,6 +32,6 @@ export function operatorWallet(cfg: { chainId: number; rpcUrl: string }): Wallet
   return createWalletClient({
     account: operatorAccount(cfg.chainId),
     chain: chainFor({ chainId: cfg.chainId, publicRpcUrl: cfg.rpcUrl }),
-    transport: http(cfg.rpcUrl),
+    transport: rpcTransport(cfg.rpcUrl),
   });
 }

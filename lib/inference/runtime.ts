@@ -2,10 +2,11 @@
  * The web server's serving context, one per process: database, chain clients, the operator's wallet and
  * the model catalog (one shared index for overlapping models).
  */
-import { createPublicClient, http, type PublicClient } from "viem";
+import { createPublicClient, type PublicClient } from "viem";
 import { getDb } from "@/db/client";
 import { chainFor, finalityDepth, getChainConfig } from "@/lib/chain/config";
 import { operatorWallet } from "@/lib/chain/operator";
+import { rpcTransport } from "@/lib/chain/rpc-transport";
 import { serverConfig } from "@/lib/config";
 import { log } from "@/lib/ops/log";
 import { singletonPromise } from "@/lib/singleton";
@@ -19,7 +20,7 @@ export function serveContext(): Promise<ServeContext> {
     // Receipts are polled while a request waits: poll often (anvil mines at once).
     const publicClient = createPublicClient({
       chain: chainFor(config),
-      transport: http(config.rpcUrl, { retryCount: 2 }),
+      transport: rpcTransport(config.rpcUrl, { retryCount: 2 }),
       pollingInterval: config.isLocal ? 50 : 1_000,
     }) as PublicClient;
     return {
