@@ -11,6 +11,7 @@ import { benchInference } from "./inference";
 import { benchLiveLag } from "./live-lag";
 import { benchNextToken } from "./next-token";
 import { benchRoutes } from "./routes";
+import { benchRpc } from "./rpc";
 import { benchScale } from "./scale";
 import { benchDisk } from "./scale-disk";
 import { benchServeDisk } from "./serve-disk";
@@ -24,6 +25,7 @@ if (!only || only === "live") await benchLiveLag();
 if (!only || only === "attribution") await benchAttribution();
 if (!only || only === "nexttoken") await benchNextToken();
 if (!only || only === "crypto") await benchCrypto();
+if (!only || only === "rpc") await benchRpc();
 if (!only || only === "inference") await benchInference();
 if (!only || only === "web") await benchWeb();
 // Not in the default run (minutes, and gigabytes at larger --tokens): `npm run bench -- scale [--tokens N]`.

@@ -3,10 +3,10 @@
  * agent instead of the global (undici) fetch.
  *
  * A paid call reads the chain head at least once (lib/inference/model-pricing.ts), and under load the booker and the
- * indexer call too. Through undici's fetch one such call costs the web server ≈ 0.35–0.75 ms of CPU (WHATWG
- * Request, Headers and body streams); through `node:http` ≈ 0.13–0.26 ms and half the latency (`bench -- crypto`'s
- * neighbour figures are in the README). Everything else stays viem's: JSON-RPC encoding, batching, retries, the
- * timeout and every error class (`rpc-transport.test.ts` sends the same calls and failures through both).
+ * indexer call too. Through undici's fetch (WHATWG Request, Headers and body streams) one such call costs the web
+ * server several times the CPU it costs through `node:http` (`npm run bench -- rpc`; figures in the README).
+ * Everything else stays viem's: JSON-RPC encoding, batching, retries, the timeout and every error class
+ * (`rpc-transport.test.ts` sends the same calls and failures through both).
  *
  * The response is handed to viem without a body stream (`body: null`, so viem reads `text()`), and is capped at
  * viem's own default body size while it arrives, so an endpoint cannot make the server buffer without bound.
