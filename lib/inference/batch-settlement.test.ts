@@ -58,6 +58,19 @@ const storage = () => ({ get: async (id: Hex) => (await batchServerFor(paymentCh
 const stored = () => new PostgresChannelStorage(m.ctx.db);
 const salt = (s: string) => keccak256(stringToBytes(s));
 
+/** The PAYMENT-SIGNATURE of the last paid request, decoded: a template for hand-made vouchers on its channel. */
+const lastPaidPayload = () => decodePaymentSignatureHeader(wire.filter((w) => w.signature && w.status === 200).at(-1)!.signature!) as Json;
+
+/** A hand-made voucher `{ channelId, maxClaimableAmount }` with `signature`, sent as `template`'s channel pays model `modelId`. */
+const postVoucher = (modelId: number, template: Json, voucher: { channelId: Hex; maxClaimableAmount: bigint }, signature: Hex) => {
+  const payload = { ...template, payload: { type: "voucher", channelConfig: template.payload.channelConfig, voucher: { channelId: voucher.channelId, maxClaimableAmount: voucher.maxClaimableAmount.toString(), signature } } };
+  return appFetch(`${BASE}/api/models/${modelId}/inference`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "PAYMENT-SIGNATURE": Buffer.from(JSON.stringify(payload)).toString("base64") },
+    body: JSON.stringify({ prompt: "dog", params: {} }),
+  });
+};
+
 async function channelIdOf(p: ReturnType<typeof payer>, modelId: number): Promise<Hex> {
   const res = await appFetch(`${BASE}/api/models/${modelId}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "x" }) });
   const offer = decodePaymentRequiredHeader(res.headers.get("PAYMENT-REQUIRED")!);
@@ -322,17 +335,12 @@ for (const { kind, available } of testDatabaseKinds) {
       const id = await channelIdOf(who, model);
       expect((await post(who.pay, model, "cat")).status).toBe(200);
       expect(await channelOnChain(id)).toEqual({ balance: cost, totalClaimed: 0n });
-      const template = decodePaymentSignatureHeader(wire.filter((w) => w.signature && w.status === 200).at(-1)!.signature!) as Json;
+      const template = lastPaidPayload();
 
       const forge = async (signer: { signTypedData: (a: never) => Promise<Hex> }, max: bigint) => {
         const voucher = { channelId: id, maxClaimableAmount: max };
         const signature = await signer.signTypedData({ domain: voucherDomain, types: VOUCHER_TYPES, primaryType: "Voucher", message: voucher } as never);
-        const payload = { ...template, payload: { type: "voucher", channelConfig: template.payload.channelConfig, voucher: { channelId: id, maxClaimableAmount: max.toString(), signature } } };
-        return appFetch(`${BASE}/api/models/${model}/inference`, {
-          method: "POST",
-          headers: { "content-type": "application/json", "PAYMENT-SIGNATURE": Buffer.from(JSON.stringify(payload)).toString("base64") },
-          body: JSON.stringify({ prompt: "dog", params: {} }),
-        });
+        return postVoucher(model, template, voucher, signature);
       };
       const over = await forge(who.account as never, cost * 2n);
       expect(over.status).toBe(402);
@@ -348,15 +356,10 @@ for (const { kind, available } of testDatabaseKinds) {
       const who = payer(ROLES.users[2], { salt: salt("stranger") });
       const id = await channelIdOf(who, model);
       expect((await post(who.pay, model, "cat")).status).toBe(200);
-      const template = decodePaymentSignatureHeader(wire.filter((w) => w.signature && w.status === 200).at(-1)!.signature!) as Json;
+      const template = lastPaidPayload();
       const voucher = { channelId: id, maxClaimableAmount: cost * 2n };
       const signature = await privateKeyToAccount(generatePrivateKey()).signTypedData({ domain: voucherDomain, types: VOUCHER_TYPES, primaryType: "Voucher", message: voucher });
-      const payload = { ...template, payload: { type: "voucher", channelConfig: template.payload.channelConfig, voucher: { channelId: id, maxClaimableAmount: voucher.maxClaimableAmount.toString(), signature } } };
-      const res = await appFetch(`${BASE}/api/models/${model}/inference`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "PAYMENT-SIGNATURE": Buffer.from(JSON.stringify(payload)).toString("base64") },
-        body: JSON.stringify({ prompt: "dog", params: {} }),
-      });
+      const res = await postVoucher(model, template, voucher, signature);
       expect(res.status).toBe(402);
       expect(((await res.json()) as Json).reason).toBe("invalid_signature");
       expect((await chargesOf(id)).length).toBe(1);
@@ -371,7 +374,7 @@ for (const { kind, available } of testDatabaseKinds) {
       const who = payer(ROLES.users[2], { salt: salt("malleated") });
       const id = await channelIdOf(who, model);
       expect((await post(who.pay, model, "cat")).status).toBe(200);
-      const template = decodePaymentSignatureHeader(wire.filter((w) => w.signature && w.status === 200).at(-1)!.signature!) as Json;
+      const template = lastPaidPayload();
       const voucher = { channelId: id, maxClaimableAmount: cost * 2n };
       const signed = await who.account.signTypedData!({ domain: voucherDomain, types: VOUCHER_TYPES, primaryType: "Voucher", message: voucher });
       // The same key's signature as (r, n − s) with the other parity: it recovers the payer, and OpenZeppelin's ECDSA
@@ -380,12 +383,7 @@ for (const { kind, available } of testDatabaseKinds) {
       const s = BigInt(`0x${signed.slice(66, 130)}`);
       const v = Number.parseInt(signed.slice(130), 16);
       const malleated = `${signed.slice(0, 66)}${(N - s).toString(16).padStart(64, "0")}${(v === 27 ? 28 : 27).toString(16)}` as Hex;
-      const send = (signature: Hex) =>
-        appFetch(`${BASE}/api/models/${model}/inference`, {
-          method: "POST",
-          headers: { "content-type": "application/json", "PAYMENT-SIGNATURE": Buffer.from(JSON.stringify({ ...template, payload: { type: "voucher", channelConfig: template.payload.channelConfig, voucher: { channelId: id, maxClaimableAmount: voucher.maxClaimableAmount.toString(), signature } } })).toString("base64") },
-          body: JSON.stringify({ prompt: "dog", params: {} }),
-        });
+      const send = (signature: Hex) => postVoucher(model, template, voucher, signature);
       // The premise, on the contract: the claim refuses the malleated signature and takes the canonical one.
       const c = template.payload.channelConfig as Json;
       const claimWith = (signature: Hex) =>

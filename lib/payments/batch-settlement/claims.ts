@@ -10,13 +10,11 @@
  * is tried alone again on each run, since a new deposit can make it claimable.
  */
 import type { Account, Address, Hex, PublicClient, WalletClient } from "viem";
-import { BatchSettlementChannelManager } from "@x402/evm/batch-settlement/server";
+import { BatchSettlementChannelManager, type Channel, type ClaimResult } from "@x402/evm/batch-settlement/server";
 import { x402BatchSettlementAbi } from "@/contracts-abi";
 import { BATCH_SETTLEMENT_ADDRESS } from "@/lib/chain/batch-settlement";
 import { log as opsLog } from "@/lib/ops/log";
 import type { BatchServer } from "./server";
-
-type Channel = Awaited<ReturnType<BatchServer["storage"]["list"]>>[number];
 
 export interface ClaimOptions {
   publicClient: PublicClient;
@@ -67,7 +65,7 @@ export async function claimRefusal(publicClient: PublicClient, operator: WalletC
 }
 
 /** Claims the vouchers of the selected channels (see the file comment); returns the claim transactions' results. */
-export async function claimVouchers(opts: ClaimOptions): ReturnType<BatchSettlementChannelManager["claim"]> {
+export async function claimVouchers(opts: ClaimOptions): Promise<ClaimResult[]> {
   const { server, only } = opts;
   const refused = refusedBy.get(server) ?? new Map<string, string>();
   refusedBy.set(server, refused);

@@ -38,6 +38,8 @@ export const BATCH_REFUND_PATH = "/api/payments/batch-settlement/refund";
 const MISMATCH = "invalid_batch_settlement_evm_cumulative_amount_mismatch";
 const BELOW_CLAIMED = "invalid_batch_settlement_evm_cumulative_below_claimed";
 const BUSY = "invalid_batch_settlement_evm_channel_busy";
+const INVALID_VOUCHER_SIGNATURE = "invalid_batch_settlement_evm_voucher_signature";
+const CUMULATIVE_EXCEEDS_BALANCE = "invalid_batch_settlement_evm_cumulative_exceeds_balance";
 
 export interface BatchPayment {
   server: BatchServer;
@@ -103,8 +105,6 @@ export function readBatchPayload(request: Request, accept: "deposit-or-voucher" 
 }
 
 const HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
-const INVALID_VOUCHER_SIGNATURE = "invalid_batch_settlement_evm_voucher_signature";
-const CUMULATIVE_EXCEEDS_BALANCE = "invalid_batch_settlement_evm_cumulative_exceeds_balance";
 
 /** Why a 65-byte signature is not in the form OpenZeppelin's ECDSA recovers (s ≤ n/2, v 27 or 28), or null. */
 export function nonCanonicalSignature(signature: string): string | null {
@@ -190,8 +190,8 @@ export const batchSettlementScheme: DeferredPaymentScheme<BatchPayment> = {
         `The payment's batch-settlement terms do not match the current offer (ceiling ${formatUnits(BigInt(entry.amount), 18)} OPEN to ${entry.payTo}). Sign a voucher for the current offer.`,
       );
     }
-    const signed = payload.payload as { voucher: { signature: string }; channelConfig: { payer: string; payerAuthorizer: string } };
-    const malleated = await unclaimableSignature(chain, signed.channelConfig, signed.voucher.signature);
+    const raw = payload.payload as { voucher: { channelId: string; maxClaimableAmount: string; signature: string }; channelConfig: { payer: string; payerAuthorizer: string } };
+    const malleated = await unclaimableSignature(chain, raw.channelConfig, raw.voucher.signature);
     if (malleated) throw await refusal(server, offer, payload, INVALID_VOUCHER_SIGNATURE, malleated);
     let verified;
     try {
@@ -200,17 +200,17 @@ export const batchSettlementScheme: DeferredPaymentScheme<BatchPayment> = {
       throw await refusal(server, offer, payload, (err as { invalidReason?: string }).invalidReason ?? "verification_failed", (err as Error).message);
     }
     if (!verified.isValid) throw await refusal(server, offer, payload, verified.invalidReason ?? "invalid_payment", verified.invalidMessage);
-    const raw = payload.payload as { voucher: { channelId: string; maxClaimableAmount: string }; channelConfig: { payer: string } };
+    const channelId = raw.voucher.channelId.toLowerCase() as Hex;
+    const cumulative = BigInt(raw.voucher.maxClaimableAmount);
     if (Number((verified.extra as { withdrawRequestedAt?: number | string } | undefined)?.withdrawRequestedAt ?? 0) > 0) {
-      const beyond = await beyondWithdrawal(chain, raw.voucher.channelId as Hex, BigInt(raw.voucher.maxClaimableAmount));
+      const beyond = await beyondWithdrawal(chain, channelId, cumulative);
       if (beyond) {
-        await release(server, payload, requirements, raw.voucher.channelId.toLowerCase() as Hex, "handler_failed");
+        await release(server, payload, requirements, channelId, "handler_failed");
         throw await refusal(server, offer, payload, CUMULATIVE_EXCEEDS_BALANCE, beyond);
       }
     }
     const ceiling = BigInt(requirements.amount);
-    const cumulativeBefore = BigInt(raw.voucher.maxClaimableAmount) - ceiling;
-    const channelId = raw.voucher.channelId.toLowerCase() as Hex;
+    const cumulativeBefore = cumulative - ceiling;
     const nonce = keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [channelId, cumulativeBefore]));
     const requestHash = requestHashOf({ modelId: order.modelId, prompt: order.prompt, params: order.params, nonce });
     const payer = getAddress((verified.payer ?? raw.channelConfig.payer) as Address);

@@ -7,11 +7,11 @@ import { createPublicClient, http, type PublicClient } from "viem";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { devAccount, startAnvil, type Anvil } from "@/lib/chain/anvil";
+import { MULTICALL3_ADDRESS as MULTICALL3 } from "@/lib/chain/batch-settlement";
 import { nonCanonicalSignature, unclaimableSignature } from "./scheme";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const ZERO = "0x0000000000000000000000000000000000000000";
-const MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11";
 
 let anvil: Anvil;
 let client: PublicClient;
