@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeAbiParameters, keccak256, stringToBytes, type Hex } from "viem";
 import { privateKeyToAccount, generatePrivateKey } from "viem/accounts";
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader, decodePaymentSignatureHeader } from "@x402/core/http";
-import { wrapFetchWithPayment, x402Client, x402HTTPClient } from "@x402/fetch";
+import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
 import { computeChannelId } from "@x402/evm/batch-settlement/client";
 import * as modelInference from "@/app/api/models/[id]/inference/route";
 import { x402BatchSettlementAbi } from "@/contracts-abi";
@@ -23,7 +23,7 @@ import { nativeRecoveries } from "@/lib/chain/secp256k1";
 import { paymentChain } from "@/lib/inference/paid";
 import { batchServerFor, batchSettlementScheme, markBooked, pendingCharges, PostgresChannelStorage, setChargeFaultForTests } from "@/lib/payments/batch-settlement";
 import { requestHashOf } from "@/lib/payments/request";
-import { appFetchFor, BASE, batchPayer, exactPayer, exactPaymentHeader, NETWORK, postInference, type Wire } from "./testing/paying-client";
+import { appFetchFor, BASE, batchPayer, exactPayer, exactPaymentHeader, NETWORK, offerFor, postInference, type Wire } from "./testing/paying-client";
 import { account, ROLES, serveRoutesFrom, setupMarket, type Market } from "./testing/market";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -183,13 +183,10 @@ for (const { kind, available } of testDatabaseKinds) {
       const who = payer(ROLES.users[1], { salt: salt("offer reused") });
       const id = await channelIdOf(who, model);
       expect((await post(who.pay, model, "The domestic cat is", { maxTokens: 8 })).status).toBe(200); // the deposit
-      const client = new x402Client().register(NETWORK, who.scheme);
-      client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: m.d.token }] });
-      const http402 = new x402HTTPClient(client);
+      const client = who.client;
       const url = `${BASE}/api/models/${model}/inference`;
-      const unpaid = await appFetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "x" }) });
       // A flat price: the offer is the same for every prompt, so one 402 serves every later call.
-      const offer = http402.getPaymentRequiredResponse((h) => unpaid.headers.get(h), await unpaid.json());
+      const { http402, offer } = await offerFor(appFetch, client, url);
       const call = async (to: string, prompt: string) => {
         const payload = await client.createPaymentPayload(offer);
         const res = await appFetch(to, { method: "POST", headers: { "content-type": "application/json", ...http402.encodePaymentSignatureHeader(payload) }, body: JSON.stringify({ prompt, params: { maxTokens: 8 } }) });

@@ -29,8 +29,7 @@ import { bookingDue, bookPending } from "@/lib/payments/batch-settlement/booker"
 import { startBookingJob } from "@/lib/payments/batch-settlement/booking-job";
 import { paymentChain } from "./paid";
 import { verifyInference } from "./verify";
-import { x402Client, x402HTTPClient } from "@x402/fetch";
-import { appFetchFor, BASE, batchPayer, NETWORK, postInference } from "./testing/paying-client";
+import { appFetchFor, BASE, batchPayer, offerFor, postInference } from "./testing/paying-client";
 import { ROLES, serveRoutesFrom, setupMarket, type Market } from "./testing/market";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -396,13 +395,9 @@ for (const { kind, available } of testDatabaseKinds) {
       await server.storage.updateChannel(id, (c) => (c ? { ...c, onchainSyncedAt: 0 } : c));
       await pay(payer, model, "The old oak");
 
-      const client = new x402Client().register(NETWORK, payer.scheme);
-      client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: m.d.token }] });
-      const http402 = new x402HTTPClient(client);
       const url = `${BASE}/api/models/${model}/inference`;
-      const unpaid = await appFetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "x" }) });
-      const offer = http402.getPaymentRequiredResponse((h) => unpaid.headers.get(h), await unpaid.json());
-      const payload = await client.createPaymentPayload(offer);
+      const { http402, offer } = await offerFor(appFetch, payer.client, url);
+      const payload = await payer.client.createPaymentPayload(offer);
       const res = await appFetch(url, { method: "POST", headers: { "content-type": "application/json", ...http402.encodePaymentSignatureHeader(payload) }, body: JSON.stringify({ prompt: "The young pine", params: { maxTokens: 6 } }) });
       const body = (await res.json()) as Json;
       expect(res.status, JSON.stringify(body)).toBe(402);

@@ -2,7 +2,7 @@
  * The paid routes as a client sees them, for tests: a fetch that sends each request to the route handler its path
  * names (as Next would route it) and the official x402 clients paying through it.
  */
-import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
+import { wrapFetchWithPayment, x402Client, x402HTTPClient } from "@x402/fetch";
 import { registerExactEvmScheme } from "@x402/evm/exact/client";
 import { toClientEvmSigner } from "@x402/evm";
 import { BatchSettlementEvmScheme as BatchClient } from "@x402/evm/batch-settlement/client";
@@ -46,7 +46,18 @@ export function batchPayer(m: Market, appFetch: typeof fetch, user: number, opts
   const scheme = new BatchClient(toClientEvmSigner(acct as never, m.client as never), { ...(opts.salt ? { salt: opts.salt } : {}), ...(opts.depositStrategy ? { depositStrategy: opts.depositStrategy } : {}) });
   const client = new x402Client().register(NETWORK, scheme);
   client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: m.d.token }] });
-  return { account: acct, scheme, pay: wrapFetchWithPayment(appFetch, client) };
+  return { account: acct, scheme, client, pay: wrapFetchWithPayment(appFetch, client) };
+}
+
+/**
+ * The 402 offer for POST `url`, read as the official client reads it, and the HTTP client to sign from it with
+ * `client.createPaymentPayload(offer)` and send `http402.encodePaymentSignatureHeader(payload)`: a paid call without
+ * the fetch wrapper's automatic 402 round trip and retry.
+ */
+export async function offerFor(appFetch: typeof fetch, client: x402Client, url: string) {
+  const http402 = new x402HTTPClient(client);
+  const unpaid = await appFetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "x" }) });
+  return { http402, offer: http402.getPaymentRequiredResponse((h) => unpaid.headers.get(h), await unpaid.json()) };
 }
 
 /** A payer with the official x402 `exact` client. */
