@@ -8,6 +8,7 @@ import { Keccak, keccak_256 } from "@noble/hashes/sha3";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { hashTypedData, keccak256 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { BATCH_SETTLEMENT_ADDRESS, BATCH_SETTLEMENT_EIP712 } from "@/lib/chain/batch-settlement";
 import { nobleKeccak, installNativeKeccak } from "@/lib/chain/keccak";
 import { nobleRecover, installNativeRecovery } from "@/lib/chain/secp256k1";
 
@@ -27,7 +28,7 @@ export async function benchCrypto() {
   };
 
   const payer = privateKeyToAccount(generatePrivateKey());
-  const domain = { name: "x402 Batch Settlement", version: "1", chainId: 31337, verifyingContract: "0x4020074e00000000000000000000000000000003" } as const;
+  const domain = { ...BATCH_SETTLEMENT_EIP712, chainId: 31337, verifyingContract: BATCH_SETTLEMENT_ADDRESS } as const;
   const channelConfig = {
     domain,
     types: { ChannelConfig: ["payer", "payerAuthorizer", "receiver", "receiverAuthorizer", "token"].map((name) => ({ name, type: "address" })).concat([{ name: "withdrawDelay", type: "uint40" }, { name: "salt", type: "bytes32" }]) },

@@ -4,6 +4,7 @@ import { secp256k1 } from "@noble/curves/secp256k1";
 import binding from "secp256k1/bindings";
 import { bytesToHex, verifyTypedData } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { BATCH_SETTLEMENT_ADDRESS, BATCH_SETTLEMENT_EIP712 } from "./batch-settlement";
 import { nativeRecover, nativeRecoveries, nobleRecover, installNativeRecovery } from "./secp256k1";
 
 const N = secp256k1.CURVE.n;
@@ -74,7 +75,7 @@ describe("native secp256k1 recovery", () => {
     expect(await installNativeRecovery()).toBe(true);
     const payer = privateKeyToAccount(generatePrivateKey());
     const typed = {
-      domain: { name: "x402 Batch Settlement", version: "1", chainId: 31337, verifyingContract: "0x4020074e00000000000000000000000000000003" },
+      domain: { ...BATCH_SETTLEMENT_EIP712, chainId: 31337, verifyingContract: BATCH_SETTLEMENT_ADDRESS },
       types: { Voucher: [{ name: "channelId", type: "bytes32" }, { name: "maxClaimableAmount", type: "uint128" }] },
       primaryType: "Voucher",
       message: { channelId: `0x${"ab".repeat(32)}`, maxClaimableAmount: 1_000n },
